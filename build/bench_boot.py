@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""bench_boot.py: `./tessera bench boot`. Boots the image N times with cmdline `poweroff` and
+reports the median of each boot phase. Nothing here is ever asserted; it only measures.
+
+  (a) QEMU spawn -> loader entry   host clock, spawn to the serial line `tessera-efi: start`
+  (b) loader entry -> exo entry    guest TSC, from the kernel's line
+  (c) exo entry -> banner          `exo: boot-times tsc_hz=H loader_entry=T exit_boot=T
+                                         exo_entry=T banner=T`
+  total                            host clock, spawn to QEMU exit (power-off)
+
+With --icount QEMU runs with `-icount shift=0`: one guest instruction = one ns of virtual time,
+and the TCG TSC counts virtual ns, so the TSC deltas are instruction counts and repeat exactly.
+"""
+import argparse
+import csv
+import os
+import re
+import statistics
+import sys
+
+sys.dont_write_bytecode = True  # keep build/ free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+LOADER_MARK = "tessera-efi: start"
+TIMES_RE = re.compile(r"exo: boot-times tsc_hz=(\d+) loader_entry=(\d+) exit_boot=(\d+) "
+                      r"exo_entry=(\d+) banner=(\d+)")
+
+
+def measure(r: "qemu.Result", icount: bool) -> dict:
+    row = {"exit_code": r.exit_code, "spawn_to_loader_ms": None, "loader_to_exo": None,
+           "loader_to_exit_boot": None, "exo_to_banner": None,
+           "total_ms": round(r.elapsed * 1000, 1)}
+    hit = r.first(LOADER_MARK)
+    if hit:
+        row["spawn_to_loader_ms"] = round(hit[0] * 1000, 1)
+    m = TIMES_RE.search(r.serial_text)
+    if m:
+        hz, loader, exit_boot, exo, banner = map(int, m.groups())
+        # icount: raw deltas are instructions; otherwise convert ticks to milliseconds.
+        conv = (lambda d: d) if icount else (lambda d: round(d * 1000 / hz, 3) if hz else None)
+        row["loader_to_exo"] = conv(exo - loader)
+        row["loader_to_exit_boot"] = conv(exit_boot - loader)
+        row["exo_to_banner"] = conv(banner - exo)
+    return row
+
+
+PHASES = [("spawn_to_loader_ms", "(a) QEMU start -> loader entry", "ms"),
+          ("loader_to_exo", "(b) loader entry -> exo entry", None),
+          ("loader_to_exit_boot", "    of which loader -> ExitBootServices", None),
+          ("exo_to_banner", "(c) exo entry -> banner", None),
+          ("total_ms", "total: QEMU start -> power-off", "ms")]
+
+
+def median(rows, key):
+    vals = [r[key] for r in rows if r[key] is not None]
+    if not vals:
+        return None
+    m = statistics.median(vals)
+    return int(m) if float(m).is_integer() and all(isinstance(v, int) for v in vals) else round(m, 3)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="tessera bench boot", description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--icount", action="store_true", help="-icount shift=0 (deterministic)")
+    ap.add_argument("--image", default=os.path.join(qemu.build_dir(), "tessera.img"))
+    ap.add_argument("--csv", default=os.path.join(qemu.REPO, "results", "boot.csv"))
+    ap.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
+    ap.add_argument("--timeout", type=float, default=180)
+    a = ap.parse_args()
+    if a.runs < 1:
+        ap.error("--runs must be >= 1")
+    if os.environ.get("TESSERA_VALIDATE_ONLY"):
+        return 0  # ./tessera checks the options before its (slow) build
+    guest_unit = "insns" if a.icount else "ms"
+
+    rows = []
+    for i in range(1, a.runs + 1):
+        try:
+            r = qemu.boot(a.image, cmdline="poweroff", timeout=a.timeout, accel=a.accel,
+                          icount=a.icount, log_path=os.path.join(qemu.build_dir(), "logs",
+                                                                 f"bench-boot{'-icount' if a.icount else ''}-{i}.log"))
+        except qemu.QemuError as e:
+            print(f"bench: {e}", file=sys.stderr)
+            return 1
+        row = {"run": i, "accel": r.accel, "icount": int(a.icount), **measure(r, a.icount)}
+        rows.append(row)
+        note = "" if r.exit_code == 0 else f"  (exit {r.exit_code}, timed_out={r.timed_out}, log {r.log_path})"
+        print(f"run {i}/{a.runs}: total {row['total_ms']} ms{note}", flush=True)
+
+    print(f"\nboot phases, median of {a.runs} ({rows[0]['accel']}{', icount' if a.icount else ''}):")
+    med = {"run": "median", "accel": rows[0]["accel"], "icount": int(a.icount), "exit_code": ""}
+    for key, label, unit in PHASES:
+        m = median(rows, key)
+        med[key] = m
+        vals = [r[key] for r in rows if r[key] is not None]
+        spread = f"[{min(vals)} .. {max(vals)}]" if vals else "(not seen)"
+        print(f"  {label:<42} {'-' if m is None else m:>14} {unit or guest_unit:<5} {spread}")
+    if a.icount:
+        same = all(len({r[k] for r in rows}) == 1 for k in ("loader_to_exo", "exo_to_banner"))
+        print(f"  guest instruction counts identical across runs: {'yes' if same else 'NO'}")
+    if not any(r["spawn_to_loader_ms"] for r in rows):
+        print(f"bench: never saw {LOADER_MARK!r}; see out/logs/bench-boot-*.log", file=sys.stderr)
+
+    os.makedirs(os.path.dirname(os.path.abspath(a.csv)), exist_ok=True)
+    fields = ["run", "accel", "icount", "exit_code"] + [k for k, _, _ in PHASES]
+    with open(a.csv, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        f.write(f"# guest phases (loader_to_exo, loader_to_exit_boot, exo_to_banner) in {guest_unit}\n")
+        w.writeheader()
+        w.writerows(rows + [med])
+    print(f"wrote {a.csv}")
+    plot(med, a.csv, guest_unit)
+    return 0 if any(r["exit_code"] == 0 for r in rows) else 1
+
+
+def plot(med: dict, csv_path: str, guest_unit: str) -> None:
+    """Bar chart of the medians, only if matplotlib happens to be installed."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    keys = [(k, l.strip(), u or guest_unit) for k, l, u in PHASES if med.get(k) is not None]
+    if not keys:
+        return
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.barh([f"{l} [{u}]" for _, l, u in keys], [med[k] for k, _, _ in keys])
+    ax.invert_yaxis()
+    ax.set_title("Tessera boot phases (median)")
+    fig.tight_layout()
+    png = os.path.splitext(csv_path)[0] + ".png"
+    fig.savefig(png)
+    print(f"wrote {png}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# image.sh: stage the boot archive and root trees, then run mkimage.sh, but only when an input
+# changed (the CMake `image` target runs this on every build; the ExternalProject that makes
+# the loader and kernel is always rebuilt, so file-level dependencies cannot be trusted).
+#
+#   image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] -o IMAGE
+#
+# Staged trees:  DIR/archive/{font.psf,etc/version}   DIR/root/{etc/hostname,etc/motd,README}
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+FONT_GZ=${TESSERA_FONT:-/usr/share/consolefonts/Lat15-VGA16.psf.gz}
+
+usage() { echo "usage: image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] -o IMAGE" >&2; exit 2; }
+die() { echo "image.sh: $*" >&2; exit 1; }
+
+loader='' kernel='' stage='' out='' cmdline_args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --loader) loader=${2:?}; shift 2 ;;
+    --kernel) kernel=${2:?}; shift 2 ;;
+    --stage) stage=${2:?}; shift 2 ;;
+    --cmdline) [[ -n ${2?} ]] && cmdline_args=(--cmdline "$2"); shift 2 ;;
+    -o) out=${2:?}; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[[ -n $loader && -n $kernel && -n $stage && -n $out ]] || usage
+[[ -f $FONT_GZ ]] || die "console font $FONT_GZ missing (package console-setup-linux; ./tessera deps)"
+
+# --- Stage from scratch each time, so removed files do not linger ---------------------------
+rm -rf "$stage/archive" "$stage/root"
+mkdir -p "$stage/archive/etc" "$stage/root/etc"
+gzip -dc "$FONT_GZ" > "$stage/archive/font.psf"   # exo's framebuffer console font (PSF)
+version=$(git -C "$repo" describe --always --tags --dirty 2>/dev/null || true)
+echo "${version:-dev}" > "$stage/archive/etc/version"
+echo tessera > "$stage/root/etc/hostname"
+printf 'Welcome to Tessera (%s).\n' "${version:-dev}" > "$stage/root/etc/motd"
+cat > "$stage/root/README" <<'EOF'
+This is the Tessera root file system (ext2, label tessera-root).
+It is made by build/mkimage.sh from the staging tree out/stage/root.
+EOF
+
+# --- Rebuild only if something that goes into the image changed -----------------------------
+stamp="$out.inputs"
+digest=$( {
+  sha256sum "$loader" "$kernel" "$here/mkimage.sh" | cut -d' ' -f1
+  (cd "$stage" && find archive root -type f -print0 | sort -z | xargs -0 sha256sum)
+  (cd "$stage" && find archive root -print | sort)
+  printf '%s\n' "${cmdline_args[@]+"${cmdline_args[@]}"}" "${SOURCE_DATE_EPOCH:-}"
+  git -C "$repo" log -1 --format=%ct 2>/dev/null || true # mkimage.sh's default epoch
+} | sha256sum | cut -d' ' -f1)
+if [[ -f $out && -f $stamp && $(cat "$stamp") == "$digest" ]]; then
+  echo "image.sh: $out is up to date"
+  exit 0
+fi
+rm -f "$stamp"
+"$here/mkimage.sh" --loader "$loader" --kernel "$kernel" \
+  --archive-dir "$stage/archive" --root-dir "$stage/root" "${cmdline_args[@]+"${cmdline_args[@]}"}" -o "$out"
+echo "$digest" > "$stamp"

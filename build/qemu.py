@@ -1,0 +1,450 @@
+#!/usr/bin/env python3
+"""qemu.py: boot a Tessera disk image under QEMU + OVMF (library for tests, CLI for people).
+
+Library:  from qemu import boot; r = boot("out/tessera.img", cmdline="poweroff")
+          r.exit_code, r.serial_text, r.timed_out, r.lines [(seconds_since_spawn, text)], ...
+CLI:      qemu.py run  [--mem 512M] [--accel auto|kvm|tcg] [--cmdline TEXT] [--icount]
+                       [--display none|gtk] [--disk virtio|ahci|nvme] [--writable] IMAGE
+          qemu.py boot [--timeout S] [--expect TEXT] [same options] IMAGE   (non-interactive)
+          qemu.py probe                                  (print the accelerator verdict)
+
+QEMU exit codes: ACPI S5 power-off -> 0; isa-debug-exit (port 0xf4) write of v -> (v<<1)|1,
+so exo's panic (writes 1) -> 3. A reset or triple fault also exits 0 because of -no-reboot;
+Result.shutdown_reason (from QMP) tells them apart: "guest-shutdown" vs "guest-reset".
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import List, Optional, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+QEMU = os.environ.get("TESSERA_QEMU", "qemu-system-x86_64")
+KVM_FAILURE_MARKERS = ("KVM internal error", "emulation failure")
+
+# (code, vars) pairs, most specific first; TESSERA_OVMF_CODE/_VARS override.
+OVMF_CANDIDATES = [
+    ("/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd"),
+    ("/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+    ("/usr/share/edk2/ovmf/OVMF_CODE.fd", "/usr/share/edk2/ovmf/OVMF_VARS.fd"),
+    ("/usr/share/edk2/x64/OVMF_CODE.fd", "/usr/share/edk2/x64/OVMF_VARS.fd"),
+]
+
+
+class QemuError(RuntimeError):
+    pass
+
+
+def build_dir() -> str:
+    return os.environ.get("TESSERA_BUILD_DIR", os.path.join(REPO, "out"))
+
+
+def find_ovmf() -> Tuple[str, str]:
+    code, vars_ = os.environ.get("TESSERA_OVMF_CODE"), os.environ.get("TESSERA_OVMF_VARS")
+    if code and vars_:
+        return code, vars_
+    for c, v in OVMF_CANDIDATES:
+        if os.path.isfile(c) and os.path.isfile(v):
+            return c, v
+    raise QemuError("OVMF not found (install the 'ovmf' package, or set "
+                    "TESSERA_OVMF_CODE and TESSERA_OVMF_VARS)")
+
+
+def _log(msg: str) -> None:
+    print(f"tessera: {msg}", file=sys.stderr, flush=True)
+
+
+# --- QMP: a minimal client, for the KVM probe and for the shutdown reason -----------------------
+
+class Qmp:
+    def __init__(self, path: str, deadline: float):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        while True:  # QEMU creates the socket a little after spawn
+            try:
+                self.sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        self.file = self.sock.makefile("rwb", buffering=0)
+        self.events: List[dict] = []
+        self._read()  # greeting
+        self.command("qmp_capabilities")
+
+    def _read(self) -> dict:
+        line = self.file.readline()
+        if not line:
+            raise EOFError("QMP closed")
+        return json.loads(line)
+
+    def command(self, name: str) -> dict:
+        self.file.write(json.dumps({"execute": name}).encode() + b"\n")
+        while True:
+            msg = self._read()
+            if "event" in msg:
+                self.events.append(msg)
+            elif "return" in msg or "error" in msg:
+                return msg
+
+    def watch_events(self) -> None:
+        """Collect events until QEMU closes the socket (run in a thread)."""
+        try:
+            while True:
+                msg = self._read()
+                if "event" in msg:
+                    self.events.append(msg)
+        except (EOFError, OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# --- Accelerator choice --------------------------------------------------------------------------
+
+def _kvm_usable() -> bool:
+    return os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
+
+
+def probe_kvm(seconds: float = 4.0) -> Tuple[bool, str]:
+    """Start OVMF under KVM for a few seconds; (ok, reason). Never hangs."""
+    if not _kvm_usable():
+        return False, "/dev/kvm missing or not accessible"
+    code, vars_ = find_ovmf()
+    with tempfile.TemporaryDirectory(prefix="tessera-probe.") as tmp:
+        vars_copy = os.path.join(tmp, "vars.fd")
+        shutil.copyfile(vars_, vars_copy)
+        qmp_path = os.path.join(tmp, "qmp.sock")
+        cpu = os.environ.get("TESSERA_QEMU_CPU", "host")  # the CPU boot() would use
+        cmd = [QEMU, "-machine", "q35", "-accel", "kvm", "-cpu", cpu, "-m", "128M",
+               "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
+               "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+               "-display", "none", "-serial", "none", "-monitor", "none", "-net", "none",
+               "-no-reboot", "-qmp", f"unix:{qmp_path},server=on,wait=off"]
+        with tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=err, start_new_session=True)
+            verdict = (True, "ok")
+            deadline = time.monotonic() + seconds
+            try:
+                while time.monotonic() < deadline:
+                    if proc.poll() is not None:
+                        break
+                    err.seek(0)
+                    if any(m in err.read().decode(errors="replace") for m in KVM_FAILURE_MARKERS):
+                        break
+                    time.sleep(0.1)
+                err.seek(0)
+                text = err.read().decode(errors="replace")
+                if any(m in text for m in KVM_FAILURE_MARKERS):
+                    verdict = (False, "emulation failure")
+                elif proc.poll() is not None:
+                    first = text.strip().splitlines()[:1]
+                    why = first[0].split("error: ")[-1] if first else f"status {proc.returncode}"
+                    verdict = (False, f"QEMU exited: {why}")
+                else:
+                    try:
+                        qmp = Qmp(qmp_path, time.monotonic() + 1.0)
+                        status = qmp.command("query-status").get("return", {}).get("status")
+                        qmp.close()
+                    except (OSError, EOFError, ValueError) as e:
+                        status = f"no QMP ({e})"
+                    if status != "running":
+                        verdict = (False, f"guest status {status}")
+            finally:
+                _kill(proc)
+    return verdict
+
+
+def _probe_key() -> str:
+    try:
+        ver = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout
+    except OSError:
+        ver = "?"
+    cpu = os.environ.get("TESSERA_QEMU_CPU", "host")
+    return f"{platform.release()} | {ver.splitlines()[0] if ver else '?'} | cpu={cpu}"
+
+
+def choose_accel(accel: str = "auto") -> str:
+    """'kvm' or 'tcg'. 'auto' probes once and caches the verdict in <build>/kvm-probe."""
+    if accel in ("kvm", "tcg"):
+        return accel
+    if accel != "auto":
+        raise QemuError(f"unknown accelerator {accel!r} (auto|kvm|tcg)")
+    if not _kvm_usable():
+        return "tcg"  # the common, unremarkable case: no message
+    cache = os.path.join(build_dir(), "kvm-probe")
+    key = _probe_key()
+    try:
+        with open(cache) as f:
+            cached_key, verdict = f.read().splitlines()[:2]
+        if cached_key == key:
+            return "kvm" if verdict == "kvm" else "tcg"
+    except (OSError, ValueError):
+        pass
+    ok, reason = probe_kvm()
+    if not ok:
+        _log(f"KVM cannot run OVMF here ({reason}); using TCG")
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = f"{cache}.{os.getpid()}"
+        with open(tmp, "w") as f:
+            f.write(f"{key}\n{'kvm' if ok else 'tcg'}\n{reason}\n")
+        os.replace(tmp, cache)  # atomic: parallel tests may probe at the same time
+    except OSError:
+        pass  # no cache: we just probe again next time
+    return "kvm" if ok else "tcg"
+
+
+# --- Command line ------------------------------------------------------------------------------
+
+def qemu_args(image: str, vars_copy: str, mem: str = "256M", cmdline: Optional[str] = None,
+              accel: str = "tcg", icount: bool = False, disk: str = "virtio",
+              snapshot: bool = True) -> List[str]:
+    code, _ = find_ovmf()
+    cpu = os.environ.get("TESSERA_QEMU_CPU", "host" if accel == "kvm" else "max")
+    snap = ",snapshot=on" if snapshot else ""
+    drive = f"format=raw,file={image},if=none,id=disk0{snap}"
+    devices = {"virtio": ["-device", "virtio-blk-pci,drive=disk0,bootindex=0"],
+               "ahci": ["-device", "ide-hd,drive=disk0,bus=ide.0,bootindex=0"],
+               "nvme": ["-device", "nvme,drive=disk0,serial=tessera0,bootindex=0"]}
+    if disk not in devices:
+        raise QemuError(f"unknown disk interface {disk!r} (virtio|ahci|nvme)")
+    args = [QEMU, "-machine", "q35", "-accel", accel, "-cpu", cpu, "-m", mem,
+            "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={code}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}",
+            "-drive", drive, *devices[disk],
+            "-net", "none", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if cmdline is not None:
+        # fw_cfg option values escape ',' as ',,'.
+        args += ["-fw_cfg", f"name=opt/tessera/cmdline,string={cmdline.replace(',', ',,')}"]
+    if icount:
+        args += ["-icount", "shift=0"]
+    return args
+
+
+def _fresh_vars(tmp: str) -> str:
+    _, vars_ = find_ovmf()
+    dst = os.path.join(tmp, "OVMF_VARS.fd")
+    shutil.copyfile(vars_, dst)  # each boot starts from pristine NVRAM
+    return dst
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # our own session: QEMU and nothing else
+        proc.wait(timeout=2)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+
+
+# --- Non-interactive boot ----------------------------------------------------------------------
+
+@dataclass
+class Result:
+    exit_code: Optional[int]  # QEMU's exit status; None if we killed it (timeout/KVM failure)
+    serial_text: str  # everything the guest wrote to COM1 ('\r' removed)
+    timed_out: bool
+    lines: List[Tuple[float, str]]  # (host seconds since QEMU spawn, line) per serial line
+    elapsed: float = 0.0  # host seconds from spawn to QEMU exit
+    accel: str = "tcg"
+    shutdown_reason: Optional[str] = None  # QMP SHUTDOWN reason, e.g. guest-shutdown
+    stderr_text: str = ""
+    log_path: Optional[str] = None
+    argv: List[str] = field(default_factory=list)
+
+    @property
+    def powered_off(self) -> bool:
+        """Clean ACPI power-off (not a reset/triple fault, not a debug-exit)."""
+        return self.exit_code == 0 and self.shutdown_reason in ("guest-shutdown", None)
+
+    @property
+    def panicked(self) -> bool:
+        return self.exit_code == 3
+
+    def first(self, needle: str) -> Optional[Tuple[float, str]]:
+        return next(((t, l) for t, l in self.lines if needle in l), None)
+
+
+def _default_log_path() -> str:
+    d = os.environ.get("TESSERA_LOG_DIR", os.path.join(build_dir(), "logs"))
+    os.makedirs(d, exist_ok=True)
+    return os.path.join(d, time.strftime("boot-%Y%m%d-%H%M%S") + f"-{os.getpid()}.log")
+
+
+def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: float = 120,
+         accel: str = "auto", icount: bool = False, extra: Optional[List[str]] = None,
+         disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False) -> Result:
+    """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE."""
+    if not os.path.isfile(image):
+        raise QemuError(f"image not found: {image}")
+    accel = choose_accel(accel)
+    log_path = log_path or _default_log_path()
+    os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tessera-boot.") as tmp:
+        qmp_path = os.path.join(tmp, "qmp.sock")
+        argv = qemu_args(image, _fresh_vars(tmp), mem, cmdline, accel, icount, disk) + \
+            ["-display", "none", "-serial", "stdio", "-monitor", "none",
+             "-qmp", f"unix:{qmp_path},server=on,wait=off"] + list(extra or [])
+        lines: List[Tuple[float, str]] = []
+        stderr_chunks: List[str] = []
+        kvm_failed = threading.Event()
+        t0 = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+
+        def read_serial():
+            for raw in iter(proc.stdout.readline, b""):
+                t = time.monotonic() - t0
+                text = raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n")
+                lines.append((t, text))
+                if echo:
+                    print(f"[{t:9.3f}] {text}", flush=True)
+
+        def read_stderr():
+            for raw in iter(proc.stderr.readline, b""):
+                s = raw.decode(errors="replace")
+                stderr_chunks.append(s)
+                if any(m in s for m in KVM_FAILURE_MARKERS):
+                    kvm_failed.set()  # QEMU pauses the guest instead of exiting
+
+        qmp_box: List[Qmp] = []
+
+        def watch_qmp():
+            try:
+                q = Qmp(qmp_path, time.monotonic() + 5)
+                qmp_box.append(q)
+                q.watch_events()
+            except (OSError, EOFError, ValueError):
+                pass
+
+        threads = [threading.Thread(target=f, daemon=True)
+                   for f in (read_serial, read_stderr, watch_qmp)]
+        for th in threads:
+            th.start()
+        timed_out = False
+        try:
+            deadline = t0 + timeout
+            while proc.poll() is None:
+                if kvm_failed.is_set() or time.monotonic() > deadline:
+                    timed_out = not kvm_failed.is_set()
+                    _kill(proc)
+                    break
+                time.sleep(0.05)
+        finally:
+            _kill(proc)  # also on KeyboardInterrupt
+        elapsed = time.monotonic() - t0
+        for th in threads:
+            th.join(timeout=2)
+        for q in qmp_box:
+            q.close()
+    killed = timed_out or kvm_failed.is_set()
+    reason = None
+    for ev in (qmp_box[0].events if qmp_box else []):
+        if ev.get("event") == "SHUTDOWN":
+            reason = ev.get("data", {}).get("reason")
+    res = Result(exit_code=None if killed else proc.returncode,
+                 serial_text="\n".join(l for _, l in lines), timed_out=timed_out, lines=lines,
+                 elapsed=elapsed, accel=accel, shutdown_reason=reason,
+                 stderr_text="".join(stderr_chunks), log_path=log_path, argv=argv)
+    _write_log(res)
+    if kvm_failed.is_set():
+        raise QemuError(f"KVM failed to run the guest (see {log_path}); try --accel tcg")
+    return res
+
+
+def _write_log(r: Result) -> None:
+    with open(r.log_path, "w") as f:
+        f.write("# " + " ".join(r.argv) + "\n")
+        for t, l in r.lines:
+            f.write(f"[{t:10.6f}] {l}\n")
+        f.write(f"# exit_code={r.exit_code} timed_out={r.timed_out} accel={r.accel} "
+                f"shutdown_reason={r.shutdown_reason} elapsed={r.elapsed:.3f}s\n")
+        if r.stderr_text:
+            f.write("# qemu stderr:\n" + r.stderr_text)
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mem", default="256M")
+    p.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
+    p.add_argument("--cmdline", default=None, help="kernel command line (via fw_cfg)")
+    p.add_argument("--icount", action="store_true", help="deterministic: -icount shift=0")
+    p.add_argument("--disk", default="virtio", choices=["virtio", "ahci", "nvme"])
+    p.add_argument("image")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    ap = argparse.ArgumentParser(prog="qemu.py", description="Boot a Tessera image in QEMU.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    run = sub.add_parser("run", help="interactive: serial on this terminal (Ctrl-A X quits)")
+    _common(run)
+    run.add_argument("--display", default="none", choices=["none", "gtk", "sdl", "curses"])
+    run.add_argument("--writable", action="store_true", help="let the guest write the image")
+    bt = sub.add_parser("boot", help="headless boot; exit with QEMU's exit code")
+    _common(bt)
+    bt.add_argument("--timeout", type=float, default=120)
+    bt.add_argument("--expect", action="append", default=[], help="text the serial must show")
+    bt.add_argument("--log", default=None)
+    sub.add_parser("probe", help="print the accelerator 'auto' picks (cached)")
+    a = ap.parse_args(argv)
+    if os.environ.get("TESSERA_VALIDATE_ONLY"):
+        return 0  # ./tessera checks the options before its (slow) build
+
+    try:
+        if a.cmd == "probe":
+            print(choose_accel("auto"))
+            return 0
+        if a.cmd == "boot":
+            r = boot(a.image, a.mem, a.cmdline, a.timeout, a.accel, a.icount, disk=a.disk,
+                     log_path=a.log, echo=True)
+            missing = [e for e in a.expect if e not in r.serial_text]
+            print(f"qemu.py: exit_code={r.exit_code} timed_out={r.timed_out} accel={r.accel} "
+                  f"shutdown={r.shutdown_reason} elapsed={r.elapsed:.1f}s log={r.log_path}")
+            for e in missing:
+                print(f"qemu.py: expected text not seen: {e!r}", file=sys.stderr)
+            if r.timed_out:
+                return 124
+            return 1 if missing and r.exit_code == 0 else r.exit_code
+        # run: interactive
+        if not os.path.isfile(a.image):
+            raise QemuError(f"image not found: {a.image}")
+        accel = choose_accel(a.accel)
+        with tempfile.TemporaryDirectory(prefix="tessera-run.") as tmp:
+            args = qemu_args(a.image, _fresh_vars(tmp), a.mem, a.cmdline, accel, a.icount,
+                             a.disk, snapshot=not a.writable)
+            args += ["-display", a.display, "-serial", "mon:stdio"]
+            print(f"tessera: booting {a.image} ({accel}); Ctrl-A X quits, Ctrl-A C = monitor",
+                  file=sys.stderr, flush=True)
+            return subprocess.call(args)
+    except QemuError as e:
+        print(f"qemu.py: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+/*
+ * test_elf_check.c: host unit test of efi/elf_check.c.
+ *
+ * Each case starts from one valid in-memory kernel image (two PT_LOADs at the kernel link
+ * address, like exo.elf), breaks exactly one thing, and asserts the exact error code.
+ */
+#include "elf_check.h"
+
+#include <exo/bootinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IMG_SIZE 0x3000u
+#define TEXT_VA 0xffffffff80100000ull
+#define DATA_VA 0xffffffff80102000ull
+
+struct image {
+    uint8_t bytes[IMG_SIZE];
+    uint64_t size; /* what is passed to ldr_elf_check */
+};
+
+static struct ldr_elf64_ehdr *eh(struct image *im)
+{
+    return (struct ldr_elf64_ehdr *)im->bytes;
+}
+
+static struct ldr_elf64_phdr *ph(struct image *im, int i)
+{
+    return (struct ldr_elf64_phdr *)(im->bytes + sizeof(struct ldr_elf64_ehdr)) + i;
+}
+
+/* A good image: a note header, .text (0x1800 bytes) and .data+.bss (0x100 file, 0x5000 mem). */
+static void make_valid(struct image *im)
+{
+    memset(im, 0, sizeof(*im));
+    im->size = IMG_SIZE;
+    struct ldr_elf64_ehdr *e = eh(im);
+    memcpy(e->e_ident,
+           "\x7f"
+           "ELF",
+           4);
+    e->e_ident[4] = LDR_ELFCLASS64;
+    e->e_ident[5] = LDR_ELFDATA2LSB;
+    e->e_ident[6] = LDR_EV_CURRENT;
+    e->e_type = LDR_ET_EXEC;
+    e->e_machine = LDR_EM_X86_64;
+    e->e_version = LDR_EV_CURRENT;
+    e->e_entry = TEXT_VA + 0x10;
+    e->e_phoff = sizeof(struct ldr_elf64_ehdr);
+    e->e_ehsize = sizeof(struct ldr_elf64_ehdr);
+    e->e_phentsize = sizeof(struct ldr_elf64_phdr);
+    e->e_phnum = 3;
+
+    *ph(im, 0) = (struct ldr_elf64_phdr){
+        .p_type = 4 /* PT_NOTE */, .p_offset = 0x200, .p_filesz = 0x20, .p_memsz = 0x20};
+    *ph(im, 1) = (struct ldr_elf64_phdr){.p_type = LDR_PT_LOAD,
+                                         .p_offset = 0x1000,
+                                         .p_vaddr = TEXT_VA,
+                                         .p_paddr = 0x100000,
+                                         .p_filesz = 0x1800,
+                                         .p_memsz = 0x1800,
+                                         .p_align = 0x1000};
+    *ph(im, 2) = (struct ldr_elf64_phdr){.p_type = LDR_PT_LOAD,
+                                         .p_offset = 0x2800,
+                                         .p_vaddr = DATA_VA + 0x800,
+                                         .p_paddr = 0x102800,
+                                         .p_filesz = 0x100,
+                                         .p_memsz = 0x5000,
+                                         .p_align = 0x1000};
+}
+
+typedef void (*mutator)(struct image *);
+
+static void m_none(struct image *im)
+{
+    (void)im;
+}
+static void m_magic(struct image *im)
+{
+    eh(im)->e_ident[1] = 'e';
+}
+static void m_class32(struct image *im)
+{
+    eh(im)->e_ident[4] = 1; /* ELFCLASS32 */
+}
+static void m_bigendian(struct image *im)
+{
+    eh(im)->e_ident[5] = 2; /* ELFDATA2MSB */
+}
+static void m_ident_version(struct image *im)
+{
+    eh(im)->e_ident[6] = 0;
+}
+static void m_version(struct image *im)
+{
+    eh(im)->e_version = 2;
+}
+static void m_machine(struct image *im)
+{
+    eh(im)->e_machine = 3; /* EM_386 */
+}
+static void m_dyn(struct image *im)
+{
+    eh(im)->e_type = 3; /* ET_DYN */
+}
+static void m_rel(struct image *im)
+{
+    eh(im)->e_type = 1; /* ET_REL */
+}
+static void m_truncated(struct image *im)
+{
+    im->size = sizeof(struct ldr_elf64_ehdr) - 1;
+}
+static void m_empty(struct image *im)
+{
+    im->size = 0;
+}
+static void m_ehsize(struct image *im)
+{
+    eh(im)->e_ehsize = 52;
+}
+static void m_phentsize(struct image *im)
+{
+    eh(im)->e_phentsize = 32;
+}
+static void m_phoff_beyond(struct image *im)
+{
+    eh(im)->e_phoff = IMG_SIZE + 8;
+}
+static void m_phoff_tail(struct image *im)
+{
+    eh(im)->e_phoff = IMG_SIZE - 56; /* 3 don't fit */
+}
+static void m_phnum_overflow(struct image *im)
+{
+    eh(im)->e_phoff = UINT64_MAX - 100;
+    eh(im)->e_phnum = 0xffff;
+}
+static void m_filesz(struct image *im)
+{
+    ph(im, 2)->p_filesz = ph(im, 2)->p_memsz + 1;
+}
+static void m_seg_past_eof(struct image *im)
+{
+    ph(im, 2)->p_filesz = 0x900; /* 0x2800+0x900 */
+}
+static void m_seg_offset_wrap(struct image *im)
+{
+    ph(im, 2)->p_offset = UINT64_MAX - 0x10;
+}
+static void m_seg_vaddr_wrap(struct image *im)
+{
+    ph(im, 2)->p_vaddr = UINT64_MAX - 0x1000;
+}
+static void m_below_base(struct image *im)
+{
+    ph(im, 1)->p_vaddr = EXO_KERNEL_BASE - 0x1000;
+}
+static void m_low_half(struct image *im)
+{
+    ph(im, 2)->p_vaddr = 0x100000;
+}
+static void m_entry_outside(struct image *im)
+{
+    eh(im)->e_entry = DATA_VA + 0x800 + 0x5000;
+}
+static void m_entry_gap(struct image *im)
+{
+    eh(im)->e_entry = TEXT_VA + 0x1900;
+}
+static void m_no_load(struct image *im)
+{
+    ph(im, 1)->p_type = 6;          /* PT_PHDR */
+    ph(im, 2)->p_type = 0x6474e551; /* PT_GNU_STACK */
+}
+static void m_no_phdrs(struct image *im)
+{
+    eh(im)->e_phnum = 0;
+}
+static void m_span(struct image *im)
+{
+    ph(im, 2)->p_memsz = (1ull << 30);
+}
+static void m_span_exact(struct image *im)
+{
+    /* lo = TEXT_VA, end rounds up to exactly TEXT_VA + 1 GiB: the limit is exclusive. */
+    ph(im, 2)->p_memsz = TEXT_VA + (1ull << 30) - (DATA_VA + 0x800) - 0x10;
+}
+static void m_span_just_ok(struct image *im)
+{
+    ph(im, 2)->p_memsz = TEXT_VA + (1ull << 30) - 0x1000 - (DATA_VA + 0x800);
+}
+static void m_entry_last_byte(struct image *im)
+{
+    eh(im)->e_entry = DATA_VA + 0x800 + 0x4fff;
+}
+static void m_unaligned_lo(struct image *im)
+{
+    ph(im, 1)->p_vaddr = TEXT_VA + 0x123;
+    eh(im)->e_entry = TEXT_VA + 0x200;
+}
+
+struct test_case {
+    const char *name;
+    mutator mutate;
+    int expect;
+};
+
+static const struct test_case cases[] = {
+    {"valid", m_none, LDR_ELF_OK},
+    {"bad magic", m_magic, LDR_ELF_ERR_MAGIC},
+    {"32-bit class", m_class32, LDR_ELF_ERR_CLASS},
+    {"big-endian", m_bigendian, LDR_ELF_ERR_DATA},
+    {"e_ident version 0", m_ident_version, LDR_ELF_ERR_VERSION},
+    {"e_version 2", m_version, LDR_ELF_ERR_VERSION},
+    {"wrong machine", m_machine, LDR_ELF_ERR_MACHINE},
+    {"ET_DYN", m_dyn, LDR_ELF_ERR_TYPE},
+    {"ET_REL", m_rel, LDR_ELF_ERR_TYPE},
+    {"truncated below ehdr", m_truncated, LDR_ELF_ERR_TRUNCATED},
+    {"empty file", m_empty, LDR_ELF_ERR_TRUNCATED},
+    {"wrong ehsize", m_ehsize, LDR_ELF_ERR_EHSIZE},
+    {"wrong phentsize", m_phentsize, LDR_ELF_ERR_PHENTSIZE},
+    {"phoff beyond file", m_phoff_beyond, LDR_ELF_ERR_PH_RANGE},
+    {"phdrs cross EOF", m_phoff_tail, LDR_ELF_ERR_PH_RANGE},
+    {"phnum*phentsize overflow", m_phnum_overflow, LDR_ELF_ERR_PH_OVERFLOW},
+    {"filesz > memsz", m_filesz, LDR_ELF_ERR_SEG_SIZE},
+    {"segment past EOF", m_seg_past_eof, LDR_ELF_ERR_SEG_FILE},
+    {"segment offset wraps", m_seg_offset_wrap, LDR_ELF_ERR_SEG_FILE},
+    {"segment vaddr wraps", m_seg_vaddr_wrap, LDR_ELF_ERR_SEG_WRAP},
+    {"vaddr below kernel base", m_below_base, LDR_ELF_ERR_SEG_VADDR},
+    {"vaddr in low half", m_low_half, LDR_ELF_ERR_SEG_VADDR},
+    {"entry outside PT_LOADs", m_entry_outside, LDR_ELF_ERR_ENTRY},
+    {"entry in gap", m_entry_gap, LDR_ELF_ERR_ENTRY},
+    {"no PT_LOAD", m_no_load, LDR_ELF_ERR_NO_LOAD},
+    {"no phdrs", m_no_phdrs, LDR_ELF_ERR_NO_LOAD},
+    {"span too big", m_span, LDR_ELF_ERR_SPAN},
+    {"span exactly 1 GiB", m_span_exact, LDR_ELF_ERR_SPAN},
+    {"span 1 GiB - 4 KiB", m_span_just_ok, LDR_ELF_OK},
+    {"entry on last byte", m_entry_last_byte, LDR_ELF_OK},
+    {"unaligned lowest vaddr", m_unaligned_lo, LDR_ELF_OK},
+};
+
+static int passed, failed;
+
+static void expect_u64(const char *name, const char *what, uint64_t got, uint64_t want)
+{
+    if (got == want) {
+        passed++;
+        return;
+    }
+    failed++;
+    printf("FAIL %s: %s = 0x%llx, want 0x%llx\n", name, what, (unsigned long long)got,
+           (unsigned long long)want);
+}
+
+int main(void)
+{
+    static struct image im;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct test_case *c = &cases[i];
+        make_valid(&im);
+        c->mutate(&im);
+        struct ldr_elf_info info;
+        int got = ldr_elf_check(im.bytes, im.size, &info);
+        if (got == c->expect) {
+            passed++;
+        } else {
+            failed++;
+            printf("FAIL %s: got %d (%s), want %d (%s)\n", c->name, got, ldr_elf_strerror(got),
+                   c->expect, ldr_elf_strerror(c->expect));
+        }
+        /* Every code has its own message. */
+        if (c->expect != LDR_ELF_OK &&
+            strcmp(ldr_elf_strerror(c->expect), "unknown ELF error") == 0) {
+            failed++;
+            printf("FAIL %s: no message for %d\n", c->name, c->expect);
+        }
+    }
+
+    /* The exact geometry of the valid image. */
+    make_valid(&im);
+    struct ldr_elf_info info;
+    memset(&info, 0xa5, sizeof(info));
+    expect_u64("valid", "result", (uint64_t)ldr_elf_check(im.bytes, im.size, &info), 0);
+    expect_u64("valid", "entry", info.entry, TEXT_VA + 0x10);
+    expect_u64("valid", "virt_lo", info.virt_lo, TEXT_VA);
+    expect_u64("valid", "span", info.span,
+               0x8000); /* DATA_VA + 0x800 + 0x5000 = +0x7800, page up */
+    expect_u64("valid", "nload", info.nload, 2);
+
+    make_valid(&im);
+    m_unaligned_lo(&im);
+    expect_u64("unaligned", "result", (uint64_t)ldr_elf_check(im.bytes, im.size, &info), 0);
+    expect_u64("unaligned", "virt_lo", info.virt_lo, TEXT_VA);
+    expect_u64("unaligned", "span", info.span, 0x8000);
+
+    /* Works on an unaligned buffer and with a NULL info. */
+    static uint8_t shifted[IMG_SIZE + 1];
+    make_valid(&im);
+    memcpy(shifted + 1, im.bytes, IMG_SIZE);
+    expect_u64("unaligned buffer", "result", (uint64_t)ldr_elf_check(shifted + 1, IMG_SIZE, NULL),
+               0);
+    struct ldr_elf64_phdr p;
+    ldr_elf_phdr(shifted + 1, 2, &p);
+    expect_u64("unaligned buffer", "phdr[2].p_vaddr", p.p_vaddr, DATA_VA + 0x800);
+    expect_u64("NULL image", "result", (uint64_t)ldr_elf_check(NULL, 100, NULL),
+               (uint64_t)(int64_t)LDR_ELF_ERR_TRUNCATED);
+
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,17 @@
+/*
+ * cmdline.h: the kernel command line, space-separated words, each a flag ("poweroff") or a
+ * key=value pair ("exo.selftest=ud").
+ */
+#ifndef EXO_CMDLINE_H
+#define EXO_CMDLINE_H
+
+#include <stddef.h>
+
+/* 1 if `word` appears as a whole flag. */
+int exo_cmdline_flag(const char *cmdline, const char *word);
+
+/* Copies the value of `key=` into val (NUL-terminated, truncated to n-1); 0 if found,
+ * EXO_E_NOENT if not. */
+int exo_cmdline_value(const char *cmdline, const char *key, char *val, size_t n);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * lapic.h: the local APIC (x2APIC through MSRs where the CPU has it, xAPIC through MMIO
+ * otherwise) and the periodic timer exo drives its clock tick from.
+ */
+#ifndef EXO_LAPIC_H
+#define EXO_LAPIC_H
+
+#include <stdint.h>
+
+#define EXO_HZ 100 /* timer ticks per second */
+
+extern int lapic_x2apic;          /* 1 if the LAPIC runs in x2APIC mode */
+extern uint64_t exo_tsc_hz;       /* TSC ticks per second, from calibration */
+extern uint64_t exo_lapic_hz;     /* LAPIC timer ticks per second at divide-by-16 */
+extern volatile uint64_t exo_ticks; /* timer interrupts taken since the timer started */
+
+void lapic_init(void);
+uint32_t lapic_id(void);
+void lapic_eoi(void);
+
+/* Measures the TSC and LAPIC timer rates against PIT channel 2 over `ms` milliseconds. */
+void time_calibrate(unsigned ms);
+
+/* Starts the periodic timer at EXO_HZ on VEC_TIMER. */
+void lapic_timer_start(void);
+void timer_tick(void);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * page.h: the physical page table, exo's record of who holds every 4 KiB page of RAM.
+ *
+ * Exokernel rule 1 (expose allocation) starts here: pages are named by their physical page
+ * number (ppn), an env may ask for a specific one, and exo answers with exactly what it got.
+ * Ownership recorded here is what secure bindings check when a page is mapped.
+ */
+#ifndef EXO_PAGE_H
+#define EXO_PAGE_H
+
+#include <stdint.h>
+
+#define EXO_PAGE_SIZE ((uint64_t)4096)
+#define EXO_PAGE_SHIFT 12
+#define EXO_OWNER_KERNEL 0u /* owner id of pages exo itself holds */
+
+/* Ordered from least to most restricted: building the table from the firmware's map only ever
+ * raises a page's state, so an overlapping (corrupt) map can never free a reserved page. */
+enum exo_page_state {
+    EXO_PAGE_ABSENT = 0,   /* not RAM: a hole, MMIO, or past the end of memory */
+    EXO_PAGE_FREE = 1,     /* RAM nobody holds */
+    EXO_PAGE_KERNEL = 2,   /* held by exo (its image, tables, the loader's hand-over data) */
+    EXO_PAGE_FIRMWARE = 3, /* firmware's: runtime services, ACPI tables and NVS, reserved */
+    EXO_PAGE_OWNED = 4,    /* held by an env (owner field) */
+    EXO_PAGE_NSTATES
+};
+
+struct exo_page {
+    uint8_t state; /* enum exo_page_state */
+    uint8_t reserved[3];
+    uint32_t owner; /* env id when OWNED, EXO_OWNER_KERNEL otherwise */
+};
+
+struct exo_pages {
+    struct exo_page *page; /* one entry per ppn in [0, count) */
+    uint64_t count;
+    uint64_t hint;                     /* where the next "any page" search starts */
+    uint64_t nstate[EXO_PAGE_NSTATES]; /* pages in each state */
+};
+
+/* Bytes of storage a table covering ppns [0, count) needs. */
+uint64_t exo_pages_bytes(uint64_t count);
+
+/* Starts a table over caller-provided storage; every page begins ABSENT. */
+void exo_pages_init(struct exo_pages *t, struct exo_page *storage, uint64_t count);
+
+/* Raises pages [first, first+n) to at least `state` (never lowers). Pages past the table's end
+ * are ignored. Used only while building the table from the firmware's map. */
+void exo_pages_raise(struct exo_pages *t, uint64_t first, uint64_t n, enum exo_page_state state);
+
+/* Takes any free page for `owner` (EXO_OWNER_KERNEL gives state KERNEL, otherwise OWNED).
+ * Returns 0 and the page number, or EXO_E_NOMEM. */
+int exo_page_alloc(struct exo_pages *t, uint32_t owner, uint64_t *ppn);
+
+/* Takes the specific page `ppn` for `owner`: EXO_E_RANGE if it is beyond the table or not RAM,
+ * EXO_E_BUSY if someone holds it. */
+int exo_page_alloc_at(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
+/* Takes `n` physically contiguous free pages, lowest first; EXO_E_NOMEM if no run fits. */
+int exo_page_alloc_run(struct exo_pages *t, uint64_t n, uint32_t owner, uint64_t *first);
+
+/* Gives page `ppn` back. Only its holder may: EXO_E_PERM if `owner` does not hold it,
+ * EXO_E_RANGE if it is not RAM, EXO_E_INVAL if it is already free. */
+int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
+/* The state of page `ppn` (ABSENT for anything past the end). */
+enum exo_page_state exo_page_state(const struct exo_pages *t, uint64_t ppn);
+
+#endif

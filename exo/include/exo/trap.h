@@ -1,0 +1,31 @@
+/*
+ * trap.h: the saved register frame every interrupt and exception builds (trap.S), and the
+ * vectors exo uses.
+ */
+#ifndef EXO_TRAP_H
+#define EXO_TRAP_H
+
+#include <stdint.h>
+
+#define VEC_TIMER 32     /* LAPIC timer */
+#define VEC_SPURIOUS 255 /* LAPIC spurious interrupt */
+
+/* Pushed by trap.S (general registers) and the CPU (from rip on); vector and error are pushed
+ * by the per-vector stub, error = 0 where the CPU pushes none. */
+struct trapframe {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error;
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+void trap_dispatch(struct trapframe *tf);
+
+/* Prints the register dump and symbolized backtrace of a fatal exception, then stops the
+ * machine with a failure status. */
+void trap_fatal(const struct trapframe *tf) __attribute__((noreturn));
+
+/* Symbolized frame-pointer backtrace starting at (rip, rbp). */
+void backtrace_print(uint64_t rip, uint64_t rbp);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * vm.h: exo's own page tables. The upper half holds the direct map of physical memory (every
+ * page at EXO_DIRECT_MAP + phys) and the kernel image with per-section protections; the lower
+ * half is left empty for envs.
+ */
+#ifndef EXO_VM_H
+#define EXO_VM_H
+
+#include <exo/bootinfo.h>
+#include <exo/page.h>
+
+static inline void *phys_to_virt(uint64_t phys)
+{
+    return (void *)(EXO_DIRECT_MAP + phys);
+}
+
+/* Builds the kernel page tables from pages taken out of `pages`, and switches to them. */
+int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages);
+
+/* Physical address of exo's top-level page table. */
+extern uint64_t vm_kernel_pml4;
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * lapic.c: the local APIC and its timer (see lapic.h). Registers are named by their xAPIC MMIO
+ * offset; in x2APIC mode the same register is MSR 0x800 + offset/16.
+ */
+#include <exo/bootinfo.h>
+#include <exo/cpu.h>
+#include <exo/lapic.h>
+#include <exo/trap.h>
+#include <exo/x86.h>
+
+#define REG_ID 0x20
+#define REG_EOI 0xb0
+#define REG_SVR 0xf0
+#define REG_LVT_TIMER 0x320
+#define REG_TIMER_INIT 0x380
+#define REG_TIMER_CUR 0x390
+#define REG_TIMER_DIV 0x3e0
+
+#define APIC_BASE_ENABLE (1ull << 11)
+#define APIC_BASE_X2APIC (1ull << 10)
+#define LVT_MASKED (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+#define DIV_16 0x3
+
+int lapic_x2apic;
+uint64_t exo_tsc_hz, exo_lapic_hz;
+volatile uint64_t exo_ticks;
+static volatile uint32_t *xapic;
+
+static uint32_t lapic_read(uint32_t reg)
+{
+    return lapic_x2apic ? (uint32_t)rdmsr(0x800 + reg / 16) : xapic[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+    if (lapic_x2apic)
+        wrmsr(0x800 + reg / 16, v);
+    else
+        xapic[reg / 4] = v;
+}
+
+void lapic_init(void)
+{
+    uint64_t base = rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE;
+    lapic_x2apic = cpu_features.x2apic;
+    if (lapic_x2apic)
+        base |= APIC_BASE_X2APIC;
+    wrmsr(MSR_APIC_BASE, base);
+    xapic = (volatile uint32_t *)(EXO_DIRECT_MAP + (base & 0xffffff000ull));
+    /* The legacy 8259 PICs stay masked: every interrupt exo takes comes through the LAPIC. */
+    outb(0x21, 0xff);
+    outb(0xa1, 0xff);
+    lapic_write(REG_SVR, 0x100 | VEC_SPURIOUS);
+}
+
+uint32_t lapic_id(void)
+{
+    uint32_t id = lapic_read(REG_ID);
+    return lapic_x2apic ? id : id >> 24;
+}
+
+void lapic_eoi(void)
+{
+    lapic_write(REG_EOI, 0);
+}
+
+#define PIT_HZ 1193182u
+
+void time_calibrate(unsigned ms)
+{
+    uint32_t count = PIT_HZ * ms / 1000;
+    /* PIT channel 2 counts down once in mode 0; its output shows in port 0x61 bit 5. */
+    outb(0x61, (inb(0x61) & ~0x02) & ~0x01); /* gate low, speaker off */
+    outb(0x43, 0xb0);                        /* channel 2, lo/hi byte, mode 0 */
+    outb(0x42, count & 0xff);
+    outb(0x42, count >> 8);
+    lapic_write(REG_TIMER_DIV, DIV_16);
+    lapic_write(REG_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+
+    outb(0x61, inb(0x61) | 0x01); /* gate high: counting starts */
+    lapic_write(REG_TIMER_INIT, 0xffffffffu);
+    uint64_t t0 = rdtsc();
+    while (!(inb(0x61) & 0x20))
+        pause();
+    uint64_t t1 = rdtsc();
+    uint32_t elapsed = 0xffffffffu - lapic_read(REG_TIMER_CUR);
+    lapic_write(REG_TIMER_INIT, 0);
+    exo_tsc_hz = (t1 - t0) * 1000 / ms;
+    exo_lapic_hz = (uint64_t)elapsed * 1000 / ms;
+}
+
+void lapic_timer_start(void)
+{
+    lapic_write(REG_TIMER_DIV, DIV_16);
+    lapic_write(REG_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+    lapic_write(REG_TIMER_INIT, (uint32_t)(exo_lapic_hz / EXO_HZ));
+}
+
+void timer_tick(void)
+{
+    exo_ticks++;
+}

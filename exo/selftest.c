@@ -1,0 +1,74 @@
+/*
+ * selftest.c: deliberate faults for the exception tests (see selftest.h). Each lives in its own
+ * non-inlined function that calls out first, so it has a stack frame (gcc gives stack-free leaf
+ * functions none) and the backtrace shows it and its callers by name.
+ */
+#include <exo/cmdline.h>
+#include <exo/console.h>
+#include <exo/kstring.h>
+#include <exo/selftest.h>
+
+#include <stdint.h>
+
+__attribute__((noinline)) static void announce(const char *what)
+{
+    kprintf("exo: selftest: provoking %s\n", what);
+}
+
+__attribute__((noinline)) static void selftest_ud(void)
+{
+    announce("ud");
+    __asm__ volatile("ud2");
+}
+
+__attribute__((noinline)) static void selftest_pf(void)
+{
+    announce("pf");
+    *(volatile uint64_t *)0xdead000ull = 1; /* the lower half is unmapped in exo */
+}
+
+__attribute__((noinline)) static void selftest_de(void)
+{
+    announce("de");
+    volatile int zero = 0;
+    volatile int r = 1 / zero;
+    (void)r;
+}
+
+__attribute__((noinline)) static void selftest_bp(void)
+{
+    announce("bp");
+    __asm__ volatile("int3");
+}
+
+/* Recurses into the guard page under the boot stack; the #PF cannot be pushed there, so the
+ * CPU raises #DF, which runs on its own IST stack. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion" /* that is the point */
+__attribute__((noinline)) static uint64_t selftest_stack(uint64_t depth)
+{
+    volatile uint8_t pad[256];
+    pad[0] = (uint8_t)depth;
+    return selftest_stack(depth + 1) + pad[0];
+}
+#pragma GCC diagnostic pop
+
+__attribute__((noinline)) void selftest_run(const char *cmdline)
+{
+    char which[16];
+    if (exo_cmdline_value(cmdline, "exo.selftest", which, sizeof which) < 0)
+        return;
+    static const struct {
+        const char *name;
+        void (*fn)(void);
+    } tests[] = {{"ud", selftest_ud}, {"pf", selftest_pf}, {"de", selftest_de},
+                 {"bp", selftest_bp}};
+    for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++)
+        if (exo_streq(tests[i].name, which))
+            tests[i].fn();
+    if (exo_streq(which, "stack")) {
+        announce("stack");
+        kprintf("exo: selftest: stack %lu\n", selftest_stack(0));
+    }
+    kprintf("exo: selftest: unknown or survived: %s\n", which);
+}

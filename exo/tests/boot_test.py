@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""boot_test.py: exo booted for real (QEMU + OVMF + the built image), one case per boot.
+
+Each case boots the image once with its own command line and memory size, then checks the
+serial log line by line against exact expectations. Usage:
+    boot_test.py --image out/tessera.img CASE      (CASE: see CASES below)
+"""
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
+import qemu  # noqa: E402
+
+BANNER = "Tessera exo 0.1.0 (x86_64): an exokernel"
+
+
+class Checks:
+    def __init__(self, result):
+        self.r = result
+        self.failed = 0
+        self.passed = 0
+
+    def ok(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL: {what}")
+
+    def line(self, needle):
+        """The first serial line containing needle (and a check that there is one)."""
+        hit = self.r.first(needle)
+        self.ok(hit is not None, f"serial line containing {needle!r}")
+        return hit[1] if hit else ""
+
+    def no_line(self, needle):
+        self.ok(self.r.first(needle) is None, f"no serial line containing {needle!r}")
+
+    def regex(self, pattern):
+        m = re.search(pattern, self.r.serial_text, re.M)
+        self.ok(m is not None, f"serial text matching /{pattern}/")
+        return m
+
+
+def check_clean_boot(c, mem_mib, cmdline):
+    c.line("tessera-efi: start")
+    c.line(BANNER)
+    c.line(f'exo: cmdline: "{cmdline}"')
+    c.line(f"exo: memory: ram={mem_mib} MiB (")
+    m = c.regex(r"^exo: pages: free=(\d+) kernel=(\d+) firmware=(\d+)")
+    if m:
+        free = int(m.group(1))
+        # Nearly all of RAM is free after boot: exo takes tables, not megabytes.
+        c.ok(free * 4096 > (mem_mib - 40) * 2**20, f"free pages {free} cover most of {mem_mib} MiB")
+    c.regex(r"^exo: fbcon: \d+x\d+ pixels, \d+x\d+ cells, font 8x16$")
+    c.line("exo: archive: font.psf (")
+    c.line("exo: archive: etc/version (")
+    c.regex(r"^exo: archive: 2 files$")
+    c.regex(r"^exo: acpi: \d+ tables:.* FACP .*; S5 = port 0x604 slp_typ 0$")
+    c.line("exo: timer: 10 ticks at 100 Hz")
+    m = c.regex(r"^exo: boot-times tsc_hz=(\d+) loader_entry=(\d+) exit_boot=(\d+) "
+                r"exo_entry=(\d+) banner=(\d+)$")
+    if m:
+        hz, a, b, e, n = (int(x) for x in m.groups())
+        c.ok(hz > 0, "TSC frequency measured")
+        c.ok(0 < a < b < e < n, f"boot time stamps in order: {a} < {b} < {e} < {n}")
+    c.no_line("panic")
+    c.no_line("EXCEPTION")
+
+
+def check_exception(c, name, vector, fn, callers=True):
+    c.line(f"exo: selftest: provoking {fn.split('_')[1]}")
+    c.line(f"exo: EXCEPTION {name} (vector {vector})")
+    c.regex(r"^RIP [0-9a-f]{16} CS 0008 RFLAGS [0-9a-f]{16} RSP [0-9a-f]{16} SS 0010$")
+    c.regex(r"^RAX [0-9a-f]{16} RBX [0-9a-f]{16} RCX [0-9a-f]{16} RDX [0-9a-f]{16}$")
+    c.regex(r"^R13 [0-9a-f]{16} R14 [0-9a-f]{16} R15 [0-9a-f]{16}$")
+    c.regex(r"^CR0 [0-9a-f]{16} CR2 [0-9a-f]{16} CR3 [0-9a-f]{16} CR4 [0-9a-f]{16}$")
+    c.line("backtrace:")
+    c.regex(rf"^  #0 0xffffffff80[0-9a-f]{{6}} {fn}\+0x[0-9a-f]+$")
+    if callers:  # (a runaway recursion fills the whole backtrace with itself)
+        c.regex(r"^  #\d+ 0xffffffff80[0-9a-f]{6} selftest_run\+0x[0-9a-f]+$")
+        c.regex(r"^  #\d+ 0xffffffff80[0-9a-f]{6} exo_main\+0x[0-9a-f]+$")
+    c.line("exo: panic: unhandled exception in exo")
+    c.ok(c.r.exit_code == 3, f"QEMU exit status 3 (debug-exit 1), got {c.r.exit_code}")
+
+
+def case_boot(mem_mib):
+    def run(image):
+        r = qemu.boot(image, mem=f"{mem_mib}M", cmdline="poweroff", timeout=180)
+        c = Checks(r)
+        check_clean_boot(c, mem_mib, "poweroff")
+        c.line("exo: power off")
+        c.no_line("ACPI S5 did not power off")
+        c.ok(r.exit_code == 0 and r.powered_off, f"clean ACPI power-off, exit {r.exit_code} "
+             f"reason {r.shutdown_reason}")
+        return c
+    return run
+
+
+def case_exception(which, name, vector, fn, extra_checks=None):
+    def run(image):
+        r = qemu.boot(image, cmdline=f"exo.selftest={which}", timeout=180)
+        c = Checks(r)
+        c.line(BANNER)
+        check_exception(c, name, vector, fn, callers=which != "stack")
+        if extra_checks:
+            extra_checks(c)
+        return c
+    return run
+
+
+def pf_details(c):
+    c.line("exo: EXCEPTION #PF page fault (vector 14) error 0x2")  # write, page not present
+    c.regex(r"^CR0 [0-9a-f]{16} CR2 000000000dead000 ")
+
+
+CASES = {
+    "boot-256M": case_boot(256),
+    "boot-1G": case_boot(1024),
+    "exception-ud": case_exception("ud", "#UD invalid opcode", 6, "selftest_ud"),
+    "exception-pf": case_exception("pf", "#PF page fault", 14, "selftest_pf", pf_details),
+    "exception-stack": case_exception("stack", "#DF double fault", 8, "selftest_stack"),
+}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--image", required=True)
+    p.add_argument("case", choices=sorted(CASES))
+    a = p.parse_args()
+    c = CASES[a.case](a.image)
+    print(f"serial log: {c.r.log_path}")
+    print(f"{c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

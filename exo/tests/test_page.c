@@ -1,0 +1,106 @@
+/*
+ * test_page.c: the physical page table (exo/page.c): states, counters, allocation of any,
+ * specific and contiguous pages, and who may free what.
+ */
+#include "check.h"
+
+#include <exo/error.h>
+#include <exo/page.h>
+
+static struct exo_page storage[64];
+
+/* 64 pages: 0-7 absent (hole), 8-39 free, 40-47 kernel, 48-55 firmware, 56-63 free. */
+static void setup(struct exo_pages *t)
+{
+    exo_pages_init(t, storage, 64);
+    exo_pages_raise(t, 8, 32, EXO_PAGE_FREE);
+    exo_pages_raise(t, 40, 8, EXO_PAGE_KERNEL);
+    exo_pages_raise(t, 48, 8, EXO_PAGE_FIRMWARE);
+    exo_pages_raise(t, 56, 100, EXO_PAGE_FREE); /* runs past the end: clamped */
+}
+
+static void test_states(void)
+{
+    struct exo_pages t;
+    setup(&t);
+    CHECK_EQ(t.nstate[EXO_PAGE_ABSENT], 8);
+    CHECK_EQ(t.nstate[EXO_PAGE_FREE], 40);
+    CHECK_EQ(t.nstate[EXO_PAGE_KERNEL], 8);
+    CHECK_EQ(t.nstate[EXO_PAGE_FIRMWARE], 8);
+    /* Raising never lowers: a corrupt map listing firmware pages as free changes nothing. */
+    exo_pages_raise(&t, 48, 8, EXO_PAGE_FREE);
+    CHECK_EQ(exo_page_state(&t, 50), EXO_PAGE_FIRMWARE);
+    CHECK_EQ(exo_page_state(&t, 1000), EXO_PAGE_ABSENT);
+    CHECK_EQ(exo_pages_bytes(64), 64 * sizeof(struct exo_page));
+}
+
+static void test_alloc_any(void)
+{
+    struct exo_pages t;
+    uint64_t ppn, seen = 0;
+    setup(&t);
+    while (exo_page_alloc(&t, 7, &ppn) == EXO_OK) {
+        CHECK_EQ(exo_page_state(&t, ppn), EXO_PAGE_OWNED);
+        CHECK_EQ(t.page[ppn].owner, 7);
+        seen++;
+    }
+    CHECK_EQ(seen, 40);
+    CHECK_EQ(exo_page_alloc(&t, 7, &ppn), EXO_E_NOMEM);
+    CHECK_EQ(t.nstate[EXO_PAGE_OWNED], 40);
+    CHECK_EQ(t.nstate[EXO_PAGE_FREE], 0);
+}
+
+static void test_alloc_at(void)
+{
+    struct exo_pages t;
+    setup(&t);
+    CHECK_EQ(exo_page_alloc_at(&t, 9, 3), EXO_OK);
+    CHECK_EQ(exo_page_alloc_at(&t, 9, 4), EXO_E_BUSY);
+    CHECK_EQ(exo_page_alloc_at(&t, 41, 4), EXO_E_BUSY);  /* kernel's */
+    CHECK_EQ(exo_page_alloc_at(&t, 50, 4), EXO_E_BUSY);  /* firmware's */
+    CHECK_EQ(exo_page_alloc_at(&t, 2, 4), EXO_E_RANGE);  /* hole */
+    CHECK_EQ(exo_page_alloc_at(&t, 64, 4), EXO_E_RANGE); /* past the end */
+    CHECK_EQ(exo_page_alloc_at(&t, 10, EXO_OWNER_KERNEL), EXO_OK);
+    CHECK_EQ(exo_page_state(&t, 10), EXO_PAGE_KERNEL);
+}
+
+static void test_free(void)
+{
+    struct exo_pages t;
+    setup(&t);
+    CHECK_EQ(exo_page_alloc_at(&t, 12, 3), EXO_OK);
+    CHECK_EQ(exo_page_free(&t, 12, 4), EXO_E_PERM); /* not the holder */
+    CHECK_EQ(exo_page_free(&t, 12, EXO_OWNER_KERNEL), EXO_E_PERM);
+    CHECK_EQ(exo_page_free(&t, 50, EXO_OWNER_KERNEL), EXO_E_PERM); /* firmware's stay */
+    CHECK_EQ(exo_page_free(&t, 13, 3), EXO_E_INVAL);                /* already free */
+    CHECK_EQ(exo_page_free(&t, 3, 3), EXO_E_RANGE);
+    CHECK_EQ(exo_page_free(&t, 12, 3), EXO_OK);
+    CHECK_EQ(exo_page_state(&t, 12), EXO_PAGE_FREE);
+    CHECK_EQ(exo_page_free(&t, 41, EXO_OWNER_KERNEL), EXO_OK);
+    CHECK_EQ(t.nstate[EXO_PAGE_FREE], 41);
+}
+
+static void test_alloc_run(void)
+{
+    struct exo_pages t;
+    uint64_t first;
+    setup(&t);
+    CHECK_EQ(exo_page_alloc_at(&t, 20, 1), EXO_OK); /* splits 8-39 into 8-19 and 21-39 */
+    CHECK_EQ(exo_page_alloc_run(&t, 15, 2, &first), EXO_OK);
+    CHECK_EQ(first, 21);
+    CHECK_EQ(exo_page_alloc_run(&t, 12, 2, &first), EXO_OK);
+    CHECK_EQ(first, 8);
+    CHECK_EQ(exo_page_alloc_run(&t, 9, 2, &first), EXO_E_NOMEM); /* 56-63 holds only 8 */
+    CHECK_EQ(exo_page_alloc_run(&t, 0, 2, &first), EXO_E_INVAL);
+    CHECK_EQ(t.nstate[EXO_PAGE_OWNED], 28);
+}
+
+int main(void)
+{
+    test_states();
+    test_alloc_any();
+    test_alloc_at();
+    test_free();
+    test_alloc_run();
+    return check_summary();
+}

@@ -1,0 +1,61 @@
+/*
+ * trap.S: the entry stubs of all 256 interrupt vectors. Each stub is 16 bytes (idt.c computes
+ * stub addresses from that): it pushes a zero error code where the CPU pushes none, then the
+ * vector number, and joins trap_common, which saves the general registers as a struct
+ * trapframe and calls trap_dispatch.
+ */
+    .text
+    .balign 16
+    .global trap_stubs
+trap_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    /* vectors 8, 10-14, 17, 21, 29, 30 come with an error code from the CPU */
+    .if (vec == 8) || ((vec >= 10) && (vec <= 14)) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+    .else
+    pushq   $0
+    .endif
+    pushq   $vec
+    jmp     trap_common
+    .set vec, vec + 1
+    .endr
+
+trap_common:
+    push    %rax
+    push    %rbx
+    push    %rcx
+    push    %rdx
+    push    %rsi
+    push    %rdi
+    push    %rbp
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    cld
+    mov     %rsp, %rdi
+    call    trap_dispatch
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %r11
+    pop     %r10
+    pop     %r9
+    pop     %r8
+    pop     %rbp
+    pop     %rdi
+    pop     %rsi
+    pop     %rdx
+    pop     %rcx
+    pop     %rbx
+    pop     %rax
+    add     $16, %rsp               /* vector and error code */
+    iretq
+
+    .section .note.GNU-stack, "", @progbits

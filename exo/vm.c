@@ -1,0 +1,115 @@
+/*
+ * vm.c: building exo's page tables (see vm.h) and leaving the loader's. Text is read-only and
+ * executable, everything else is no-execute (when the CPU has NX), read-only data is read-only,
+ * and the page under the boot stack is left unmapped so an overflow faults.
+ */
+#include <exo/cpu.h>
+#include <exo/error.h>
+#include <exo/vm.h>
+#include <exo/x86.h>
+
+#include <stddef.h>
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+#define LARGE_PAGE (2ull << 20)
+
+extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
+extern char exo_stack_guard[];
+
+uint64_t vm_kernel_pml4;
+static uint64_t nx; /* PTE_NX if the CPU has it, else 0 (the bit would be reserved) */
+
+static uint64_t *table_at(uint64_t phys)
+{
+    return phys_to_virt(phys);
+}
+
+static int new_table(struct exo_pages *pages, uint64_t *phys)
+{
+    uint64_t ppn;
+    int r = exo_page_alloc(pages, EXO_OWNER_KERNEL, &ppn);
+    if (r < 0)
+        return r;
+    *phys = ppn << EXO_PAGE_SHIFT;
+    uint64_t *t = table_at(*phys);
+    for (int i = 0; i < 512; i++)
+        t[i] = 0;
+    return EXO_OK;
+}
+
+/* The entry for `va` in the table at `depth` (0 = PML4 ... 3 = PT), creating the tables on the
+ * way; NULL if out of memory. */
+static uint64_t *walk(struct exo_pages *pages, uint64_t va, int depth)
+{
+    uint64_t *t = table_at(vm_kernel_pml4);
+    for (int level = 0; level < depth; level++) {
+        uint64_t *e = &t[(va >> (39 - 9 * level)) & 511];
+        if (!(*e & PTE_P)) {
+            uint64_t phys;
+            if (new_table(pages, &phys) < 0)
+                return NULL;
+            *e = phys | PTE_P | PTE_W; /* leaf entries carry the real protection */
+        }
+        t = table_at(*e & PTE_ADDR);
+    }
+    return &t[(va >> (39 - 9 * depth)) & 511];
+}
+
+static int map_direct(struct exo_pages *pages, uint64_t top)
+{
+    for (uint64_t pa = 0; pa < top; pa += LARGE_PAGE) {
+        uint64_t *e = walk(pages, EXO_DIRECT_MAP + pa, 2);
+        if (!e)
+            return EXO_E_NOMEM;
+        *e = pa | PTE_P | PTE_W | PTE_PS | PTE_G | nx;
+    }
+    return EXO_OK;
+}
+
+static uint64_t kernel_prot(uint64_t va)
+{
+    if (va < (uint64_t)__text_end)
+        return PTE_P | PTE_G;
+    if (va < (uint64_t)__rodata_end)
+        return PTE_P | PTE_G | nx;
+    return PTE_P | PTE_W | PTE_G | nx;
+}
+
+static int map_kernel(const struct exo_bootinfo *bi, struct exo_pages *pages)
+{
+    for (uint64_t va = (uint64_t)__kernel_start & ~0xfffull; va < (uint64_t)__kernel_end;
+         va += EXO_PAGE_SIZE) {
+        if (va == (uint64_t)exo_stack_guard)
+            continue;
+        uint64_t *e = walk(pages, va, 3);
+        if (!e)
+            return EXO_E_NOMEM;
+        *e = (bi->kernel_phys + (va - bi->kernel_virt)) | kernel_prot(va);
+    }
+    return EXO_OK;
+}
+
+int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages)
+{
+    if (cpu_features.nx) {
+        wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
+        nx = PTE_NX;
+    }
+    int r = new_table(pages, &vm_kernel_pml4);
+    if (r == EXO_OK)
+        r = map_direct(pages, bi->map_top);
+    if (r == EXO_OK)
+        r = map_kernel(bi, pages);
+    if (r < 0)
+        return r;
+    write_cr0(read_cr0() | CR0_WP); /* exo itself cannot write read-only pages either */
+    write_cr3(vm_kernel_pml4);
+    if (cpu_features.pge)
+        write_cr4(read_cr4() | CR4_PGE);
+    return EXO_OK;
+}
