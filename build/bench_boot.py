@@ -6,7 +6,11 @@ reports the median of each boot phase. Nothing here is ever asserted; it only me
   (b) loader entry -> exo entry    guest TSC, from the kernel's line
   (c) exo entry -> banner          `exo: boot-times tsc_hz=H loader_entry=T exit_boot=T
                                          exo_entry=T banner=T`
+  QEMU start -> banner             host clock, spawn to exo's banner on the serial port
   total                            host clock, spawn to QEMU exit (power-off)
+
+With --direct QEMU boots exo.elf through its PVH entry (-kernel, no OVMF, no disk): there is
+no loader, so (a) is not seen and (b) is 0; the host-clock phases compare the two paths.
 
 With --icount QEMU runs with `-icount shift=0`: one guest instruction = one ns of virtual time,
 and the TCG TSC counts virtual ns, so the TSC deltas are instruction counts and repeat exactly.
@@ -23,17 +27,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
 LOADER_MARK = "tessera-efi: start"
+BANNER_MARK = "Tessera exo "
 TIMES_RE = re.compile(r"exo: boot-times tsc_hz=(\d+) loader_entry=(\d+) exit_boot=(\d+) "
                       r"exo_entry=(\d+) banner=(\d+)")
 
 
 def measure(r: "qemu.Result", icount: bool) -> dict:
     row = {"exit_code": r.exit_code, "spawn_to_loader_ms": None, "loader_to_exo": None,
-           "loader_to_exit_boot": None, "exo_to_banner": None,
+           "loader_to_exit_boot": None, "exo_to_banner": None, "spawn_to_banner_ms": None,
            "total_ms": round(r.elapsed * 1000, 1)}
-    hit = r.first(LOADER_MARK)
-    if hit:
-        row["spawn_to_loader_ms"] = round(hit[0] * 1000, 1)
+    for mark, key in ((LOADER_MARK, "spawn_to_loader_ms"), (BANNER_MARK, "spawn_to_banner_ms")):
+        hit = r.first(mark)
+        if hit:
+            row[key] = round(hit[0] * 1000, 1)
     m = TIMES_RE.search(r.serial_text)
     if m:
         hz, loader, exit_boot, exo, banner = map(int, m.groups())
@@ -49,6 +55,7 @@ PHASES = [("spawn_to_loader_ms", "(a) QEMU start -> loader entry", "ms"),
           ("loader_to_exo", "(b) loader entry -> exo entry", None),
           ("loader_to_exit_boot", "    of which loader -> ExitBootServices", None),
           ("exo_to_banner", "(c) exo entry -> banner", None),
+          ("spawn_to_banner_ms", "QEMU start -> banner (host clock)", "ms"),
           ("total_ms", "total: QEMU start -> power-off", "ms")]
 
 
@@ -64,8 +71,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(prog="tessera bench boot", description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--icount", action="store_true", help="-icount shift=0 (deterministic)")
+    ap.add_argument("--direct", action="store_true",
+                    help="boot exo.elf through PVH (QEMU -kernel) instead of OVMF + the disk")
     ap.add_argument("--image", default=os.path.join(qemu.build_dir(), "tessera.img"))
-    ap.add_argument("--csv", default=os.path.join(qemu.REPO, "results", "boot.csv"))
+    ap.add_argument("--csv", default=None,
+                    help="default results/boot.csv (results/boot-direct.csv with --direct)")
     ap.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
     ap.add_argument("--timeout", type=float, default=180)
     a = ap.parse_args()
@@ -74,13 +84,16 @@ def main() -> int:
     if os.environ.get("TESSERA_VALIDATE_ONLY"):
         return 0  # ./tessera checks the options before its (slow) build
     guest_unit = "insns" if a.icount else "ms"
+    mode = "-direct" if a.direct else ""
+    a.csv = a.csv or os.path.join(qemu.REPO, "results", f"boot{mode}.csv")
 
     rows = []
     for i in range(1, a.runs + 1):
         try:
-            r = qemu.boot(a.image, cmdline="poweroff", timeout=a.timeout, accel=a.accel,
-                          icount=a.icount, log_path=os.path.join(qemu.build_dir(), "logs",
-                                                                 f"bench-boot{'-icount' if a.icount else ''}-{i}.log"))
+            log = f"bench-boot{mode}{'-icount' if a.icount else ''}-{i}.log"
+            r = qemu.boot(None if a.direct else a.image, cmdline="poweroff", timeout=a.timeout,
+                          accel=a.accel, icount=a.icount, direct=a.direct,
+                          log_path=os.path.join(qemu.build_dir(), "logs", log))
         except qemu.QemuError as e:
             print(f"bench: {e}", file=sys.stderr)
             return 1
@@ -89,7 +102,8 @@ def main() -> int:
         note = "" if r.exit_code == 0 else f"  (exit {r.exit_code}, timed_out={r.timed_out}, log {r.log_path})"
         print(f"run {i}/{a.runs}: total {row['total_ms']} ms{note}", flush=True)
 
-    print(f"\nboot phases, median of {a.runs} ({rows[0]['accel']}{', icount' if a.icount else ''}):")
+    print(f"\nboot phases, median of {a.runs} ({rows[0]['accel']}{', icount' if a.icount else ''}"
+          f"{', direct PVH' if a.direct else ', OVMF'}):")
     med = {"run": "median", "accel": rows[0]["accel"], "icount": int(a.icount), "exit_code": ""}
     for key, label, unit in PHASES:
         m = median(rows, key)
@@ -100,7 +114,7 @@ def main() -> int:
     if a.icount:
         same = all(len({r[k] for r in rows}) == 1 for k in ("loader_to_exo", "exo_to_banner"))
         print(f"  guest instruction counts identical across runs: {'yes' if same else 'NO'}")
-    if not any(r["spawn_to_loader_ms"] for r in rows):
+    if not a.direct and not any(r["spawn_to_loader_ms"] for r in rows):
         print(f"bench: never saw {LOADER_MARK!r}; see out/logs/bench-boot-*.log", file=sys.stderr)
 
     os.makedirs(os.path.dirname(os.path.abspath(a.csv)), exist_ok=True)
@@ -129,6 +143,7 @@ def plot(med: dict, csv_path: str, guest_unit: str) -> None:
     fig, ax = plt.subplots(figsize=(8, 3))
     ax.barh([f"{l} [{u}]" for _, l, u in keys], [med[k] for k, _, _ in keys])
     ax.invert_yaxis()
+    ax.set_xscale("log")  # milliseconds of exo next to seconds of firmware
     ax.set_title("Tessera boot phases (median)")
     fig.tight_layout()
     png = os.path.splitext(csv_path)[0] + ".png"

@@ -11,11 +11,12 @@ set -euo pipefail
 
 usage() {
   cat >&2 <<'EOF'
-usage: mkimage.sh --loader BOOTX64.EFI --kernel exo.elf --archive-dir DIR --root-dir DIR
-                  [--cmdline TEXT] -o IMAGE
+usage: mkimage.sh --loader BOOTX64.EFI (--kernel exo.elf | --no-kernel) --archive-dir DIR
+                  --root-dir DIR [--cmdline TEXT] -o IMAGE
 
   --loader FILE       EFI application installed as \EFI\BOOT\BOOTX64.EFI
   --kernel FILE       kernel ELF installed as \tessera\exo.elf
+  --no-kernel         no \tessera\exo.elf at all (to test the loader's error path)
   --archive-dir DIR   packed (cpio newc) into \tessera\boot.cpio
   --root-dir DIR      contents of the ext2 root partition
   --cmdline TEXT      written to \tessera\cmdline.txt (omitted if not given)
@@ -29,11 +30,12 @@ EOF
 
 die() { echo "mkimage.sh: $*" >&2; exit 1; }
 
-loader='' kernel='' archive_dir='' root_dir='' cmdline='' have_cmdline=0 out=''
+loader='' kernel='' no_kernel=0 archive_dir='' root_dir='' cmdline='' have_cmdline=0 out=''
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --loader) loader=${2:?}; shift 2 ;;
     --kernel) kernel=${2:?}; shift 2 ;;
+    --no-kernel) no_kernel=1; shift ;;
     --archive-dir) archive_dir=${2:?}; shift 2 ;;
     --root-dir) root_dir=${2:?}; shift 2 ;;
     --cmdline) cmdline=${2?}; have_cmdline=1; shift 2 ;;
@@ -42,9 +44,11 @@ while [[ $# -gt 0 ]]; do
     *) echo "mkimage.sh: unknown argument: $1" >&2; usage ;;
   esac
 done
-[[ -n $loader && -n $kernel && -n $archive_dir && -n $root_dir && -n $out ]] || usage
+[[ -n $loader && -n $archive_dir && -n $root_dir && -n $out ]] || usage
+# Exactly one of --kernel / --no-kernel: a forgotten --kernel must not silently make a dud image.
+[[ -n $kernel && $no_kernel == 0 || -z $kernel && $no_kernel == 1 ]] || usage
 [[ -f $loader ]] || die "loader not found: $loader"
-[[ -f $kernel ]] || die "kernel not found: $kernel"
+[[ $no_kernel == 1 || -f $kernel ]] || die "kernel not found: $kernel"
 [[ -d $archive_dir ]] || die "archive dir not found: $archive_dir"
 [[ -d $root_dir ]] || die "root dir not found: $root_dir"
 for tool in mkfs.fat mmd mcopy mke2fs debugfs sgdisk cpio dd; do
@@ -91,7 +95,7 @@ pin_times "$work/archive"
 # --- ESP: FAT with fixed serial ----------------------------------------------------------------
 mkdir -p "$work/esp/EFI/BOOT" "$work/esp/tessera"
 cp "$loader" "$work/esp/EFI/BOOT/BOOTX64.EFI"
-cp "$kernel" "$work/esp/tessera/exo.elf"
+if [[ $no_kernel == 0 ]]; then cp "$kernel" "$work/esp/tessera/exo.elf"; fi
 cp "$work/boot.cpio" "$work/esp/tessera/boot.cpio"
 if [[ $have_cmdline == 1 ]]; then printf '%s\n' "$cmdline" > "$work/esp/tessera/cmdline.txt"; fi
 pin_times "$work/esp"
@@ -136,7 +140,8 @@ debugfs -w -f "$work/fix-times.debugfs" "$root" >/dev/null 2>"$work/debugfs.err"
 disk="$work/disk.img"
 truncate -s $((DISK_MIB * MIB)) "$disk"
 sectors() { echo $(($1 * MIB / 512)); }
-sgdisk --zap-all --clear -U "$DISK_GUID" \
+# No --zap-all: the file is fresh zeros anyway, and each sgdisk write costs a sync + 1 s sleep.
+sgdisk --clear -U "$DISK_GUID" \
   -n "1:$(sectors $ESP_START_MIB):+${ESP_MIB}M" -t 1:ef00 -u "1:$ESP_GUID" -c "1:EFI System" \
   -n "2:$(sectors $ROOT_START_MIB):+${ROOT_MIB}M" -t 2:8300 -u "2:$ROOT_GUID" -c 2:tessera-root \
   "$disk" >/dev/null

@@ -5,6 +5,7 @@ Library:  from qemu import boot; r = boot("out/tessera.img", cmdline="poweroff")
           r.exit_code, r.serial_text, r.timed_out, r.lines [(seconds_since_spawn, text)], ...
 CLI:      qemu.py run  [--mem 512M] [--accel auto|kvm|tcg] [--cmdline TEXT] [--icount]
                        [--display none|gtk] [--disk virtio|ahci|nvme] [--writable] IMAGE
+          qemu.py run --direct [same options]   (exo.elf via -kernel/PVH: no OVMF, no disk)
           qemu.py boot [--timeout S] [--expect TEXT] [same options] IMAGE   (non-interactive)
           qemu.py probe                                  (print the accelerator verdict)
 
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import queue
 import shutil
 import signal
 import socket
@@ -30,6 +32,7 @@ from typing import List, Optional, Tuple
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 QEMU = os.environ.get("TESSERA_QEMU", "qemu-system-x86_64")
+KVM_DEVICE = os.environ.get("TESSERA_KVM_DEVICE", "/dev/kvm")  # a seam for build.kvm_fallback
 KVM_FAILURE_MARKERS = ("KVM internal error", "emulation failure")
 
 # (code, vars) pairs, most specific first; TESSERA_OVMF_CODE/_VARS override.
@@ -67,18 +70,19 @@ def _log(msg: str) -> None:
 # --- QMP: a minimal client, for the KVM probe and for the shutdown reason -----------------------
 
 class Qmp:
-    def __init__(self, path: str, deadline: float):
+    def __init__(self, path: str, deadline: float, alive=lambda: True):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         while True:  # QEMU creates the socket a little after spawn
             try:
                 self.sock.connect(path)
                 break
             except (FileNotFoundError, ConnectionRefusedError):
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or not alive():  # don't outwait a dead QEMU
                     raise
                 time.sleep(0.02)
         self.file = self.sock.makefile("rwb", buffering=0)
         self.events: List[dict] = []
+        self.replies: "queue.Queue[dict]" = queue.Queue()  # filled by watch_events()
         self._read()  # greeting
         self.command("qmp_capabilities")
 
@@ -97,13 +101,20 @@ class Qmp:
             elif "return" in msg or "error" in msg:
                 return msg
 
+    def send(self, name: str, args: Optional[dict] = None) -> None:
+        """Issue a command whose reply watch_events() (running elsewhere) will queue."""
+        msg = {"execute": name, **({"arguments": args} if args else {})}
+        self.file.write(json.dumps(msg).encode() + b"\n")
+
     def watch_events(self) -> None:
-        """Collect events until QEMU closes the socket (run in a thread)."""
+        """Collect events and replies until QEMU closes the socket (run in a thread)."""
         try:
             while True:
                 msg = self._read()
                 if "event" in msg:
                     self.events.append(msg)
+                elif "return" in msg or "error" in msg:
+                    self.replies.put(msg)
         except (EOFError, OSError, ValueError):
             pass
 
@@ -117,13 +128,13 @@ class Qmp:
 # --- Accelerator choice --------------------------------------------------------------------------
 
 def _kvm_usable() -> bool:
-    return os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
+    return os.path.exists(KVM_DEVICE) and os.access(KVM_DEVICE, os.R_OK | os.W_OK)
 
 
 def probe_kvm(seconds: float = 4.0) -> Tuple[bool, str]:
     """Start OVMF under KVM for a few seconds; (ok, reason). Never hangs."""
     if not _kvm_usable():
-        return False, "/dev/kvm missing or not accessible"
+        return False, f"{KVM_DEVICE} missing or not accessible"
     code, vars_ = find_ovmf()
     with tempfile.TemporaryDirectory(prefix="tessera-probe.") as tmp:
         vars_copy = os.path.join(tmp, "vars.fd")
@@ -171,12 +182,16 @@ def probe_kvm(seconds: float = 4.0) -> Tuple[bool, str]:
 
 
 def _probe_key() -> str:
+    """What the verdict depends on. The QEMU binary is identified by path, size and mtime, not
+    by running it: a cached verdict must cost no QEMU start (build.kvm_fallback checks that)."""
+    path = shutil.which(QEMU) or QEMU
     try:
-        ver = subprocess.run([QEMU, "--version"], capture_output=True, text=True).stdout
+        st = os.stat(path)
+        qemu_id = f"{os.path.realpath(path)} {st.st_size} {st.st_mtime_ns}"
     except OSError:
-        ver = "?"
+        qemu_id = f"{path} ?"
     cpu = os.environ.get("TESSERA_QEMU_CPU", "host")
-    return f"{platform.release()} | {ver.splitlines()[0] if ver else '?'} | cpu={cpu}"
+    return f"{platform.release()} | {qemu_id} | cpu={cpu}"
 
 
 def choose_accel(accel: str = "auto") -> str:
@@ -234,8 +249,59 @@ def qemu_args(image: str, vars_copy: str, mem: str = "256M", cmdline: Optional[s
         # fw_cfg option values escape ',' as ',,'.
         args += ["-fw_cfg", f"name=opt/tessera/cmdline,string={cmdline.replace(',', ',,')}"]
     if icount:
-        args += ["-icount", "shift=0"]
+        args += ["-icount", "shift=0,sleep=off"]  # sleep=off: idle time jumps, so counts repeat
     return args
+
+
+def direct_files() -> Tuple[str, str]:
+    """(kernel, initrd) for a direct boot: the built exo.elf, and the boot archive packed from the
+    staging tree in mkimage.sh's format (cpio newc, sorted, owner 0:0; time stamps not pinned)
+    into <build>/boot.cpio, rebuilt when it is older than anything staged."""
+    kernel = os.path.join(build_dir(), "target", "exo", "exo.elf")
+    stage = os.path.join(build_dir(), "stage", "archive")
+    cpio = os.path.join(build_dir(), "boot.cpio")
+    for path in (kernel, stage):
+        if not os.path.exists(path):
+            raise QemuError(f"{path} not found (build first: ./tessera image)")
+    names = sorted(os.path.relpath(os.path.join(d, n), stage)
+                   for d, dirs, files in os.walk(stage) for n in dirs + files)
+    newest = max([os.path.getmtime(stage)] +
+                 [os.path.getmtime(os.path.join(stage, n)) for n in names])
+    if not os.path.isfile(cpio) or os.path.getmtime(cpio) < newest:
+        tmp = f"{cpio}.{os.getpid()}"
+        with open(tmp, "wb") as f:  # atomic replace below: parallel tests may pack at once
+            r = subprocess.run(["cpio", "--create", "--format=newc", "--reproducible",
+                                "--owner=0:0", "--quiet"], cwd=stage, stdout=f,
+                               input="".join(f"./{n}\n" for n in names).encode())
+        if r.returncode != 0:
+            raise QemuError("cpio failed packing the boot archive")
+        os.replace(tmp, cpio)
+    return kernel, cpio
+
+
+def direct_args(mem: str = "256M", cmdline: Optional[str] = None, accel: str = "tcg",
+                icount: bool = False) -> List[str]:
+    """QEMU's own PVH boot of exo.elf (no OVMF, no disk): SeaBIOS's pvh.bin option ROM hands
+    exo a PVH start info, the initrd is the boot archive, -append is the command line."""
+    kernel, initrd = direct_files()
+    cpu = os.environ.get("TESSERA_QEMU_CPU", "host" if accel == "kvm" else "max")
+    args = [QEMU, "-machine", "q35", "-accel", accel, "-cpu", cpu, "-m", mem,
+            "-kernel", kernel, "-initrd", initrd, "-append", cmdline or "",
+            "-net", "none", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+    if icount:
+        args += ["-icount", "shift=0,sleep=off"]  # sleep=off: idle time jumps, so counts repeat
+    return args
+
+
+def make_image(loader: str, kernel: Optional[str], stage: str, image: str) -> None:
+    """Assemble IMAGE with build/mkimage.sh from a loader, a kernel (None: no kernel file at
+    all) and the staged trees STAGE/archive and STAGE/root; for tests that need a variant."""
+    kernel_args = ["--no-kernel"] if kernel is None else ["--kernel", kernel]
+    subprocess.run(["bash", os.path.join(HERE, "mkimage.sh"), "--loader", loader, *kernel_args,
+                    "--archive-dir", os.path.join(stage, "archive"),
+                    "--root-dir", os.path.join(stage, "root"), "-o", image],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def _fresh_vars(tmp: str) -> str:
@@ -272,6 +338,8 @@ class Result:
     shutdown_reason: Optional[str] = None  # QMP SHUTDOWN reason, e.g. guest-shutdown
     stderr_text: str = ""
     log_path: Optional[str] = None
+    screendump: Optional[str] = None  # PPM path once QEMU wrote it (boot(screendump=...))
+    screendump_error: Optional[str] = None
     argv: List[str] = field(default_factory=list)
 
     @property
@@ -295,21 +363,32 @@ def _default_log_path() -> str:
 
 def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: float = 120,
          accel: str = "auto", icount: bool = False, extra: Optional[List[str]] = None,
-         disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False) -> Result:
-    """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE."""
-    if not os.path.isfile(image):
+         disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False,
+         screendump: Optional[Tuple[str, str]] = None, settle: float = 0.3,
+         direct: bool = False) -> Result:
+    """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE.
+
+    direct=True: boot exo.elf through QEMU's -kernel (PVH) instead, see direct_args(); IMAGE
+    and DISK are then unused (IMAGE may be None).
+
+    screendump=(needle, path): once a serial line contains needle, wait SETTLE seconds, save
+    the display as a PPM at path (QMP screendump) and quit QEMU (exit 0, reason host-qmp-quit).
+    The wait is there because the guest may still be drawing what it just wrote to serial."""
+    if not direct and not os.path.isfile(image or ""):
         raise QemuError(f"image not found: {image}")
     accel = choose_accel(accel)
     log_path = log_path or _default_log_path()
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tessera-boot.") as tmp:
         qmp_path = os.path.join(tmp, "qmp.sock")
-        argv = qemu_args(image, _fresh_vars(tmp), mem, cmdline, accel, icount, disk) + \
+        argv = (direct_args(mem, cmdline, accel, icount) if direct else
+                qemu_args(image, _fresh_vars(tmp), mem, cmdline, accel, icount, disk)) + \
             ["-display", "none", "-serial", "stdio", "-monitor", "none",
              "-qmp", f"unix:{qmp_path},server=on,wait=off"] + list(extra or [])
         lines: List[Tuple[float, str]] = []
         stderr_chunks: List[str] = []
         kvm_failed = threading.Event()
+        shot_wanted = threading.Event()
         t0 = time.monotonic()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
@@ -319,6 +398,8 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                 t = time.monotonic() - t0
                 text = raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n")
                 lines.append((t, text))
+                if screendump and screendump[0] in text:
+                    shot_wanted.set()
                 if echo:
                     print(f"[{t:9.3f}] {text}", flush=True)
 
@@ -333,7 +414,7 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
 
         def watch_qmp():
             try:
-                q = Qmp(qmp_path, time.monotonic() + 5)
+                q = Qmp(qmp_path, time.monotonic() + 5, alive=lambda: proc.poll() is None)
                 qmp_box.append(q)
                 q.watch_events()
             except (OSError, EOFError, ValueError):
@@ -344,6 +425,7 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
         for th in threads:
             th.start()
         timed_out = False
+        shot: List[Optional[str]] = []  # [error or None] once the screendump was attempted
         try:
             deadline = t0 + timeout
             while proc.poll() is None:
@@ -351,6 +433,9 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                     timed_out = not kvm_failed.is_set()
                     _kill(proc)
                     break
+                if shot_wanted.is_set() and not shot and qmp_box:
+                    shot.append(_screendump(qmp_box[0], screendump[1], settle))
+                    qmp_box[0].send("quit")
                 time.sleep(0.05)
         finally:
             _kill(proc)  # also on KeyboardInterrupt
@@ -368,10 +453,24 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                  serial_text="\n".join(l for _, l in lines), timed_out=timed_out, lines=lines,
                  elapsed=elapsed, accel=accel, shutdown_reason=reason,
                  stderr_text="".join(stderr_chunks), log_path=log_path, argv=argv)
+    if shot:
+        res.screendump_error = shot[0]
+        res.screendump = None if shot[0] else screendump[1]
     _write_log(res)
     if kvm_failed.is_set():
         raise QemuError(f"KVM failed to run the guest (see {log_path}); try --accel tcg")
     return res
+
+
+def _screendump(qmp: Qmp, path: str, settle: float) -> Optional[str]:
+    """QMP screendump to path (PPM); None on success, else the error."""
+    time.sleep(settle)
+    try:
+        qmp.send("screendump", {"filename": os.path.abspath(path)})
+        reply = qmp.replies.get(timeout=10)
+    except (OSError, queue.Empty) as e:
+        return f"screendump: {e or 'no reply'}"
+    return f"screendump: {reply['error']}" if "error" in reply else None
 
 
 def _write_log(r: Result) -> None:
@@ -381,6 +480,8 @@ def _write_log(r: Result) -> None:
             f.write(f"[{t:10.6f}] {l}\n")
         f.write(f"# exit_code={r.exit_code} timed_out={r.timed_out} accel={r.accel} "
                 f"shutdown_reason={r.shutdown_reason} elapsed={r.elapsed:.3f}s\n")
+        if r.screendump or r.screendump_error:
+            f.write(f"# screendump={r.screendump} error={r.screendump_error}\n")
         if r.stderr_text:
             f.write("# qemu stderr:\n" + r.stderr_text)
 
@@ -393,7 +494,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cmdline", default=None, help="kernel command line (via fw_cfg)")
     p.add_argument("--icount", action="store_true", help="deterministic: -icount shift=0")
     p.add_argument("--disk", default="virtio", choices=["virtio", "ahci", "nvme"])
-    p.add_argument("image")
+    p.add_argument("--direct", action="store_true",
+                   help="boot out/target/exo/exo.elf with -kernel (PVH), no OVMF, no disk")
+    p.add_argument("image", nargs="?", default=None, help="disk image (unused with --direct)")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -419,7 +522,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         if a.cmd == "boot":
             r = boot(a.image, a.mem, a.cmdline, a.timeout, a.accel, a.icount, disk=a.disk,
-                     log_path=a.log, echo=True)
+                     log_path=a.log, echo=True, direct=a.direct)
             missing = [e for e in a.expect if e not in r.serial_text]
             print(f"qemu.py: exit_code={r.exit_code} timed_out={r.timed_out} accel={r.accel} "
                   f"shutdown={r.shutdown_reason} elapsed={r.elapsed:.1f}s log={r.log_path}")
@@ -429,14 +532,18 @@ def main(argv: Optional[List[str]] = None) -> int:
                 return 124
             return 1 if missing and r.exit_code == 0 else r.exit_code
         # run: interactive
-        if not os.path.isfile(a.image):
+        if not a.direct and not os.path.isfile(a.image or ""):
             raise QemuError(f"image not found: {a.image}")
         accel = choose_accel(a.accel)
         with tempfile.TemporaryDirectory(prefix="tessera-run.") as tmp:
-            args = qemu_args(a.image, _fresh_vars(tmp), a.mem, a.cmdline, accel, a.icount,
-                             a.disk, snapshot=not a.writable)
+            if a.direct:
+                args = direct_args(a.mem, a.cmdline, accel, a.icount)
+            else:
+                args = qemu_args(a.image, _fresh_vars(tmp), a.mem, a.cmdline, accel, a.icount,
+                                 a.disk, snapshot=not a.writable)
             args += ["-display", a.display, "-serial", "mon:stdio"]
-            print(f"tessera: booting {a.image} ({accel}); Ctrl-A X quits, Ctrl-A C = monitor",
+            what = "exo.elf directly (PVH)" if a.direct else a.image
+            print(f"tessera: booting {what} ({accel}); Ctrl-A X quits, Ctrl-A C = monitor",
                   file=sys.stderr, flush=True)
             return subprocess.call(args)
     except QemuError as e:

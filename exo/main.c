@@ -149,6 +149,9 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     uint64_t tsc_banner = rdtsc();
     kprintf("Tessera exo " EXO_VERSION " (x86_64): an exokernel\n");
     kprintf("exo: cmdline: \"%s\"\n", exo_bootinfo.cmdline);
+    if (exo_bootinfo.exit_boot_attempts) /* 0: not booted through the EFI loader */
+        kprintf("exo: loader: ExitBootServices succeeded on attempt %u\n",
+                exo_bootinfo.exit_boot_attempts);
     kprintf("exo: cpu: %s nx=%d x2apic=%d smep=%d smap=%d\n", cpu_features.vendor,
             cpu_features.nx, cpu_features.x2apic, cpu_features.smep, cpu_features.smap);
     memory_report();

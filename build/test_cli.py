@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""test_cli.py: ctest `build.cli`. `./tessera` refuses bad usage at once, before any work.
+
+Every bad invocation must exit 2 with its reason and a usage message on stderr (nothing on
+stdout), in under a second, and must not install, configure, build or test: cmake, ctest,
+apt-get, sudo and dpkg-query are stubs on PATH that record being called. `help` exits 0.
+"""
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TESSERA = os.path.join(REPO, "tessera")
+USAGE = "usage: ./tessera <command> [options]"
+MAX_SECONDS = 1.0
+FORBIDDEN = ("cmake", "ctest", "apt-get", "sudo", "dpkg-query")
+
+# (arguments, texts stderr must contain)
+BAD = [
+    ([], ["tessera: no command given", USAGE]),
+    (["frobnicate"], ["tessera: unknown command: frobnicate", USAGE]),
+    (["--bogus"], ["tessera: unknown command: --bogus", USAGE]),
+    (["help", "test"], ["tessera: help takes no arguments", USAGE]),
+    (["image", "extra"], ["tessera: image takes no options", USAGE]),
+    (["deps", "extra"], ["tessera: deps takes no options", USAGE]),
+    (["bench"], ["tessera: bench: only 'bench boot' exists", USAGE]),
+    (["bench", "nosuch"], ["tessera: bench: only 'bench boot' exists", USAGE]),
+    (["bench", "boot", "--bogus"], ["usage: tessera bench boot", "unrecognized arguments: --bogus"]),
+    (["bench", "boot", "--runs", "0"], ["usage: tessera bench boot", "--runs must be >= 1"]),
+    (["run", "--bogus"], ["usage: qemu.py ", "unrecognized arguments: --bogus"]),
+    (["run", "--accel", "xen"], ["usage: qemu.py run", "invalid choice: 'xen'"]),
+]
+
+
+def main():
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="tessera-cli.") as tmp:
+        called = os.path.join(tmp, "called")
+        bindir = os.path.join(tmp, "bin")
+        os.mkdir(bindir)
+        for tool in FORBIDDEN:
+            path = os.path.join(bindir, tool)
+            with open(path, "w") as f:
+                f.write(f'#!/bin/sh\necho "{tool} $*" >> "{called}"\nexit 99\n')
+            os.chmod(path, stat.S_IRWXU)
+        env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+
+        def run(args):
+            if os.path.exists(called):
+                os.remove(called)
+            t = time.monotonic()
+            p = subprocess.run([TESSERA, *args], env=env, capture_output=True, text=True,
+                               stdin=subprocess.DEVNULL, timeout=30)
+            secs = time.monotonic() - t
+            tools = open(called).read().splitlines() if os.path.exists(called) else []
+            return p, secs, tools
+
+        for args, needles in BAD:
+            p, secs, tools = run(args)
+            what = "./tessera " + " ".join(args)
+            problems = []
+            if p.returncode != 2:
+                problems.append(f"exit status {p.returncode}, want 2")
+            problems += [f"stderr lacks {n!r}" for n in needles if n not in p.stderr]
+            if p.stdout:
+                problems.append(f"stdout not empty: {p.stdout[:80]!r}")
+            if tools:
+                problems.append(f"started work: {tools}")
+            if secs >= MAX_SECONDS:
+                problems.append(f"took {secs:.2f} s (limit {MAX_SECONDS} s)")
+            print(f"{'ok  ' if not problems else 'FAIL'} {what:<36} {secs:.2f} s "
+                  f"{'; '.join(problems)}")
+            if problems:
+                print("     stderr: " + p.stderr.strip().replace("\n", "\n             "))
+                failures.append(what)
+
+        for args in (["help"], ["--help"], ["-h"]):
+            p, secs, tools = run(args)
+            ok = (p.returncode == 0 and p.stdout.startswith(USAGE) and p.stderr == ""
+                  and not tools and secs < MAX_SECONDS)
+            print(f"{'ok  ' if ok else 'FAIL'} ./tessera {' '.join(args):<26} {secs:.2f} s "
+                  f"(exit {p.returncode}, usage on stdout, nothing else)")
+            if not ok:
+                failures.append("./tessera " + " ".join(args))
+    print(f"{len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
