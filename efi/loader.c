@@ -6,7 +6,7 @@
  * Any failure before ExitBootServices prints one line and powers off (console.c).
  */
 #include "cmdline.h"
-#include "elf_check.h"
+#include <exo/elf.h>
 #include "fwcfg.h"
 #include "ldr.h"
 #include "paging.h"
@@ -44,18 +44,18 @@ static void ldr_load_kernel(struct ldr_state *st)
         ldr_fail("%s: cannot read (%s)", LDR_KERNEL_PATH, ldr_status_str(s));
 
     const void *file = (const void *)(uintptr_t)bi->kernel_file_phys;
-    struct ldr_elf_info info;
-    int err = ldr_elf_check(file, bi->kernel_file_size, &info);
+    struct exo_elf_info info;
+    int err = exo_elf_check(file, bi->kernel_file_size, EXO_KERNEL_BASE, 0, &info);
     if (err)
-        ldr_fail("%s: %s", LDR_KERNEL_PATH, ldr_elf_strerror(err));
+        ldr_fail("%s: %s", LDR_KERNEL_PATH, exo_elf_strerror(err));
 
     uint64_t phys = ldr_alloc_pages(info.span / EFI_PAGE_SIZE, "the kernel image");
     ldr_zero((void *)(uintptr_t)phys, info.span); /* .bss and the gaps between segments */
-    const struct ldr_elf64_ehdr *eh = file;
+    const struct exo_elf64_ehdr *eh = file;
     for (uint16_t i = 0; i < eh->e_phnum; i++) {
-        struct ldr_elf64_phdr ph;
-        ldr_elf_phdr(file, i, &ph);
-        if (ph.p_type != LDR_PT_LOAD || ph.p_filesz == 0)
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(file, i, &ph);
+        if (ph.p_type != EXO_PT_LOAD || ph.p_filesz == 0)
             continue;
         ldr_bs->CopyMem((void *)(uintptr_t)(phys + (ph.p_vaddr - info.virt_lo)),
                         (void *)(uintptr_t)(bi->kernel_file_phys + ph.p_offset), ph.p_filesz);

@@ -1,15 +1,17 @@
 /*
- * test_elf_check.c: host unit test of efi/elf_check.c.
+ * test_elf.c: host unit test of exo/elf.c, the ELF64 checker shared by the loader and exo.
  *
  * Each case starts from one valid in-memory kernel image (two PT_LOADs at the kernel link
  * address, like exo.elf), breaks exactly one thing, and asserts the exact error code.
  */
-#include "elf_check.h"
+#include <exo/elf.h>
 
 #include <exo/bootinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define KBASE EXO_KERNEL_BASE /* the range the EFI loader allows: the top of memory */
 
 #define IMG_SIZE 0x3000u
 #define TEXT_VA 0xffffffff80100000ull
@@ -17,17 +19,17 @@
 
 struct image {
     uint8_t bytes[IMG_SIZE];
-    uint64_t size; /* what is passed to ldr_elf_check */
+    uint64_t size; /* what is passed to exo_elf_check */
 };
 
-static struct ldr_elf64_ehdr *eh(struct image *im)
+static struct exo_elf64_ehdr *eh(struct image *im)
 {
-    return (struct ldr_elf64_ehdr *)im->bytes;
+    return (struct exo_elf64_ehdr *)im->bytes;
 }
 
-static struct ldr_elf64_phdr *ph(struct image *im, int i)
+static struct exo_elf64_phdr *ph(struct image *im, int i)
 {
-    return (struct ldr_elf64_phdr *)(im->bytes + sizeof(struct ldr_elf64_ehdr)) + i;
+    return (struct exo_elf64_phdr *)(im->bytes + sizeof(struct exo_elf64_ehdr)) + i;
 }
 
 /* A good image: a note header, .text (0x1800 bytes) and .data+.bss (0x100 file, 0x5000 mem). */
@@ -35,33 +37,33 @@ static void make_valid(struct image *im)
 {
     memset(im, 0, sizeof(*im));
     im->size = IMG_SIZE;
-    struct ldr_elf64_ehdr *e = eh(im);
+    struct exo_elf64_ehdr *e = eh(im);
     memcpy(e->e_ident,
            "\x7f"
            "ELF",
            4);
-    e->e_ident[4] = LDR_ELFCLASS64;
-    e->e_ident[5] = LDR_ELFDATA2LSB;
-    e->e_ident[6] = LDR_EV_CURRENT;
-    e->e_type = LDR_ET_EXEC;
-    e->e_machine = LDR_EM_X86_64;
-    e->e_version = LDR_EV_CURRENT;
+    e->e_ident[4] = EXO_ELFCLASS64;
+    e->e_ident[5] = EXO_ELFDATA2LSB;
+    e->e_ident[6] = EXO_EV_CURRENT;
+    e->e_type = EXO_ET_EXEC;
+    e->e_machine = EXO_EM_X86_64;
+    e->e_version = EXO_EV_CURRENT;
     e->e_entry = TEXT_VA + 0x10;
-    e->e_phoff = sizeof(struct ldr_elf64_ehdr);
-    e->e_ehsize = sizeof(struct ldr_elf64_ehdr);
-    e->e_phentsize = sizeof(struct ldr_elf64_phdr);
+    e->e_phoff = sizeof(struct exo_elf64_ehdr);
+    e->e_ehsize = sizeof(struct exo_elf64_ehdr);
+    e->e_phentsize = sizeof(struct exo_elf64_phdr);
     e->e_phnum = 3;
 
-    *ph(im, 0) = (struct ldr_elf64_phdr){
+    *ph(im, 0) = (struct exo_elf64_phdr){
         .p_type = 4 /* PT_NOTE */, .p_offset = 0x200, .p_filesz = 0x20, .p_memsz = 0x20};
-    *ph(im, 1) = (struct ldr_elf64_phdr){.p_type = LDR_PT_LOAD,
+    *ph(im, 1) = (struct exo_elf64_phdr){.p_type = EXO_PT_LOAD,
                                          .p_offset = 0x1000,
                                          .p_vaddr = TEXT_VA,
                                          .p_paddr = 0x100000,
                                          .p_filesz = 0x1800,
                                          .p_memsz = 0x1800,
                                          .p_align = 0x1000};
-    *ph(im, 2) = (struct ldr_elf64_phdr){.p_type = LDR_PT_LOAD,
+    *ph(im, 2) = (struct exo_elf64_phdr){.p_type = EXO_PT_LOAD,
                                          .p_offset = 0x2800,
                                          .p_vaddr = DATA_VA + 0x800,
                                          .p_paddr = 0x102800,
@@ -110,7 +112,7 @@ static void m_rel(struct image *im)
 }
 static void m_truncated(struct image *im)
 {
-    im->size = sizeof(struct ldr_elf64_ehdr) - 1;
+    im->size = sizeof(struct exo_elf64_ehdr) - 1;
 }
 static void m_empty(struct image *im)
 {
@@ -208,37 +210,37 @@ struct test_case {
 };
 
 static const struct test_case cases[] = {
-    {"valid", m_none, LDR_ELF_OK},
-    {"bad magic", m_magic, LDR_ELF_ERR_MAGIC},
-    {"32-bit class", m_class32, LDR_ELF_ERR_CLASS},
-    {"big-endian", m_bigendian, LDR_ELF_ERR_DATA},
-    {"e_ident version 0", m_ident_version, LDR_ELF_ERR_VERSION},
-    {"e_version 2", m_version, LDR_ELF_ERR_VERSION},
-    {"wrong machine", m_machine, LDR_ELF_ERR_MACHINE},
-    {"ET_DYN", m_dyn, LDR_ELF_ERR_TYPE},
-    {"ET_REL", m_rel, LDR_ELF_ERR_TYPE},
-    {"truncated below ehdr", m_truncated, LDR_ELF_ERR_TRUNCATED},
-    {"empty file", m_empty, LDR_ELF_ERR_TRUNCATED},
-    {"wrong ehsize", m_ehsize, LDR_ELF_ERR_EHSIZE},
-    {"wrong phentsize", m_phentsize, LDR_ELF_ERR_PHENTSIZE},
-    {"phoff beyond file", m_phoff_beyond, LDR_ELF_ERR_PH_RANGE},
-    {"phdrs cross EOF", m_phoff_tail, LDR_ELF_ERR_PH_RANGE},
-    {"phnum*phentsize overflow", m_phnum_overflow, LDR_ELF_ERR_PH_OVERFLOW},
-    {"filesz > memsz", m_filesz, LDR_ELF_ERR_SEG_SIZE},
-    {"segment past EOF", m_seg_past_eof, LDR_ELF_ERR_SEG_FILE},
-    {"segment offset wraps", m_seg_offset_wrap, LDR_ELF_ERR_SEG_FILE},
-    {"segment vaddr wraps", m_seg_vaddr_wrap, LDR_ELF_ERR_SEG_WRAP},
-    {"vaddr below kernel base", m_below_base, LDR_ELF_ERR_SEG_VADDR},
-    {"vaddr in low half", m_low_half, LDR_ELF_ERR_SEG_VADDR},
-    {"entry outside PT_LOADs", m_entry_outside, LDR_ELF_ERR_ENTRY},
-    {"entry in gap", m_entry_gap, LDR_ELF_ERR_ENTRY},
-    {"no PT_LOAD", m_no_load, LDR_ELF_ERR_NO_LOAD},
-    {"no phdrs", m_no_phdrs, LDR_ELF_ERR_NO_LOAD},
-    {"span too big", m_span, LDR_ELF_ERR_SPAN},
-    {"span exactly 1 GiB", m_span_exact, LDR_ELF_ERR_SPAN},
-    {"span 1 GiB - 4 KiB", m_span_just_ok, LDR_ELF_OK},
-    {"entry on last byte", m_entry_last_byte, LDR_ELF_OK},
-    {"unaligned lowest vaddr", m_unaligned_lo, LDR_ELF_OK},
+    {"valid", m_none, EXO_ELF_OK},
+    {"bad magic", m_magic, EXO_ELF_ERR_MAGIC},
+    {"32-bit class", m_class32, EXO_ELF_ERR_CLASS},
+    {"big-endian", m_bigendian, EXO_ELF_ERR_DATA},
+    {"e_ident version 0", m_ident_version, EXO_ELF_ERR_VERSION},
+    {"e_version 2", m_version, EXO_ELF_ERR_VERSION},
+    {"wrong machine", m_machine, EXO_ELF_ERR_MACHINE},
+    {"ET_DYN", m_dyn, EXO_ELF_ERR_TYPE},
+    {"ET_REL", m_rel, EXO_ELF_ERR_TYPE},
+    {"truncated below ehdr", m_truncated, EXO_ELF_ERR_TRUNCATED},
+    {"empty file", m_empty, EXO_ELF_ERR_TRUNCATED},
+    {"wrong ehsize", m_ehsize, EXO_ELF_ERR_EHSIZE},
+    {"wrong phentsize", m_phentsize, EXO_ELF_ERR_PHENTSIZE},
+    {"phoff beyond file", m_phoff_beyond, EXO_ELF_ERR_PH_RANGE},
+    {"phdrs cross EOF", m_phoff_tail, EXO_ELF_ERR_PH_RANGE},
+    {"phnum*phentsize overflow", m_phnum_overflow, EXO_ELF_ERR_PH_OVERFLOW},
+    {"filesz > memsz", m_filesz, EXO_ELF_ERR_SEG_SIZE},
+    {"segment past EOF", m_seg_past_eof, EXO_ELF_ERR_SEG_FILE},
+    {"segment offset wraps", m_seg_offset_wrap, EXO_ELF_ERR_SEG_FILE},
+    {"segment vaddr wraps", m_seg_vaddr_wrap, EXO_ELF_ERR_SEG_WRAP},
+    {"vaddr below kernel base", m_below_base, EXO_ELF_ERR_SEG_VADDR},
+    {"vaddr in low half", m_low_half, EXO_ELF_ERR_SEG_VADDR},
+    {"entry outside PT_LOADs", m_entry_outside, EXO_ELF_ERR_ENTRY},
+    {"entry in gap", m_entry_gap, EXO_ELF_ERR_ENTRY},
+    {"no PT_LOAD", m_no_load, EXO_ELF_ERR_NO_LOAD},
+    {"no phdrs", m_no_phdrs, EXO_ELF_ERR_NO_LOAD},
+    {"span too big", m_span, EXO_ELF_ERR_SPAN},
+    {"span exactly 1 GiB", m_span_exact, EXO_ELF_ERR_SPAN},
+    {"span 1 GiB - 4 KiB", m_span_just_ok, EXO_ELF_OK},
+    {"entry on last byte", m_entry_last_byte, EXO_ELF_OK},
+    {"unaligned lowest vaddr", m_unaligned_lo, EXO_ELF_OK},
 };
 
 static int passed, failed;
@@ -261,18 +263,18 @@ int main(void)
         const struct test_case *c = &cases[i];
         make_valid(&im);
         c->mutate(&im);
-        struct ldr_elf_info info;
-        int got = ldr_elf_check(im.bytes, im.size, &info);
+        struct exo_elf_info info;
+        int got = exo_elf_check(im.bytes, im.size, KBASE, 0, &info);
         if (got == c->expect) {
             passed++;
         } else {
             failed++;
-            printf("FAIL %s: got %d (%s), want %d (%s)\n", c->name, got, ldr_elf_strerror(got),
-                   c->expect, ldr_elf_strerror(c->expect));
+            printf("FAIL %s: got %d (%s), want %d (%s)\n", c->name, got, exo_elf_strerror(got),
+                   c->expect, exo_elf_strerror(c->expect));
         }
         /* Every code has its own message. */
-        if (c->expect != LDR_ELF_OK &&
-            strcmp(ldr_elf_strerror(c->expect), "unknown ELF error") == 0) {
+        if (c->expect != EXO_ELF_OK &&
+            strcmp(exo_elf_strerror(c->expect), "unknown ELF error") == 0) {
             failed++;
             printf("FAIL %s: no message for %d\n", c->name, c->expect);
         }
@@ -280,9 +282,9 @@ int main(void)
 
     /* The exact geometry of the valid image. */
     make_valid(&im);
-    struct ldr_elf_info info;
+    struct exo_elf_info info;
     memset(&info, 0xa5, sizeof(info));
-    expect_u64("valid", "result", (uint64_t)ldr_elf_check(im.bytes, im.size, &info), 0);
+    expect_u64("valid", "result", (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, 0, &info), 0);
     expect_u64("valid", "entry", info.entry, TEXT_VA + 0x10);
     expect_u64("valid", "virt_lo", info.virt_lo, TEXT_VA);
     expect_u64("valid", "span", info.span,
@@ -291,21 +293,33 @@ int main(void)
 
     make_valid(&im);
     m_unaligned_lo(&im);
-    expect_u64("unaligned", "result", (uint64_t)ldr_elf_check(im.bytes, im.size, &info), 0);
+    expect_u64("unaligned", "result", (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, 0, &info), 0);
     expect_u64("unaligned", "virt_lo", info.virt_lo, TEXT_VA);
     expect_u64("unaligned", "span", info.span, 0x8000);
+
+    /* The allowed range is the caller's: the same image is refused for a range it overflows
+     * (its data segment ends at DATA_VA + 0x5800) or starts above. */
+    make_valid(&im);
+    expect_u64("range", "hi cuts the data segment",
+               (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, DATA_VA + 0x1000, NULL),
+               (uint64_t)EXO_ELF_ERR_SEG_VADDR);
+    expect_u64("range", "hi just fits",
+               (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, DATA_VA + 0x5800, NULL), 0);
+    expect_u64("range", "user range refuses a kernel image",
+               (uint64_t)exo_elf_check(im.bytes, im.size, 0x1000, 1ull << 47, NULL),
+               (uint64_t)EXO_ELF_ERR_SEG_VADDR);
 
     /* Works on an unaligned buffer and with a NULL info. */
     static uint8_t shifted[IMG_SIZE + 1];
     make_valid(&im);
     memcpy(shifted + 1, im.bytes, IMG_SIZE);
-    expect_u64("unaligned buffer", "result", (uint64_t)ldr_elf_check(shifted + 1, IMG_SIZE, NULL),
+    expect_u64("unaligned buffer", "result", (uint64_t)exo_elf_check(shifted + 1, IMG_SIZE, KBASE, 0, NULL),
                0);
-    struct ldr_elf64_phdr p;
-    ldr_elf_phdr(shifted + 1, 2, &p);
+    struct exo_elf64_phdr p;
+    exo_elf_phdr(shifted + 1, 2, &p);
     expect_u64("unaligned buffer", "phdr[2].p_vaddr", p.p_vaddr, DATA_VA + 0x800);
-    expect_u64("NULL image", "result", (uint64_t)ldr_elf_check(NULL, 100, NULL),
-               (uint64_t)(int64_t)LDR_ELF_ERR_TRUNCATED);
+    expect_u64("NULL image", "result", (uint64_t)exo_elf_check(NULL, 100, KBASE, 0, NULL),
+               (uint64_t)(int64_t)EXO_ELF_ERR_TRUNCATED);
 
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -1,0 +1,100 @@
+/*
+ * elf.h: validation of an ELF64 executable before anyone trusts it: the kernel image in the EFI
+ * loader, init in exo, and (later) every program the libOS loads. The caller names the address
+ * range the segments must fit in: the top of memory for exo, the user half for programs.
+ *
+ * Pure code: no allocation, no I/O, so host unit tests compile it as is (exo/tests/test_elf.c).
+ */
+#ifndef EXO_ELF_H
+#define EXO_ELF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The subset of the ELF64 format the loader needs (System V gABI, names as in <elf.h>). */
+#define EXO_EI_NIDENT 16
+#define EXO_ELFCLASS64 2
+#define EXO_ELFDATA2LSB 1
+#define EXO_EV_CURRENT 1
+#define EXO_ET_EXEC 2
+#define EXO_EM_X86_64 62
+#define EXO_PT_LOAD 1
+
+struct exo_elf64_ehdr {
+    uint8_t e_ident[EXO_EI_NIDENT]; /* "\x7f" "ELF", class, data, version, ... */
+    uint16_t e_type;
+    uint16_t e_machine;
+    uint32_t e_version;
+    uint64_t e_entry;
+    uint64_t e_phoff;
+    uint64_t e_shoff;
+    uint32_t e_flags;
+    uint16_t e_ehsize;
+    uint16_t e_phentsize;
+    uint16_t e_phnum;
+    uint16_t e_shentsize;
+    uint16_t e_shnum;
+    uint16_t e_shstrndx;
+};
+
+struct exo_elf64_phdr {
+    uint32_t p_type;
+    uint32_t p_flags;
+    uint64_t p_offset;
+    uint64_t p_vaddr;
+    uint64_t p_paddr;
+    uint64_t p_filesz;
+    uint64_t p_memsz;
+    uint64_t p_align;
+};
+
+#define EXO_ELF_PAGE 4096ull
+/* Largest accepted load span (page rounded, exclusive): the kernel lives in the top 2 GiB and
+ * the loader maps it with 4 KiB pages, so anything near this is a broken link script. */
+#define EXO_ELF_MAX_SPAN (1ull << 30)
+
+/* Result of exo_elf_check(): 0 or one negative code. Checks run in the order listed. */
+enum exo_elf_err {
+    EXO_ELF_OK = 0,
+    EXO_ELF_ERR_TRUNCATED = -1,    /* file shorter than an ELF64 header */
+    EXO_ELF_ERR_MAGIC = -2,        /* e_ident does not start with 0x7f 'E' 'L' 'F' */
+    EXO_ELF_ERR_CLASS = -3,        /* not ELFCLASS64 (e.g. a 32-bit ELF) */
+    EXO_ELF_ERR_DATA = -4,         /* not little-endian (ELFDATA2LSB) */
+    EXO_ELF_ERR_VERSION = -5,      /* e_ident[EI_VERSION] or e_version is not 1 */
+    EXO_ELF_ERR_TYPE = -6,         /* e_type is not ET_EXEC (ET_DYN, ET_REL, core...) */
+    EXO_ELF_ERR_MACHINE = -7,      /* e_machine is not EM_X86_64 */
+    EXO_ELF_ERR_EHSIZE = -8,       /* e_ehsize is not sizeof(Elf64_Ehdr) */
+    EXO_ELF_ERR_PHENTSIZE = -9,    /* e_phentsize is not sizeof(Elf64_Phdr) */
+    EXO_ELF_ERR_PH_OVERFLOW = -10, /* e_phoff + e_phnum * e_phentsize wraps around 2^64 */
+    EXO_ELF_ERR_PH_RANGE = -11,    /* program header table not inside the file */
+    EXO_ELF_ERR_SEG_SIZE = -12,    /* a PT_LOAD has p_filesz > p_memsz */
+    EXO_ELF_ERR_SEG_FILE = -13,    /* a PT_LOAD's [p_offset, +p_filesz) is not inside the file */
+    EXO_ELF_ERR_SEG_WRAP = -14,    /* a PT_LOAD's p_vaddr + p_memsz (page rounded) wraps */
+    EXO_ELF_ERR_SEG_VADDR = -15,   /* a PT_LOAD lies outside the allowed [lo, hi) */
+    EXO_ELF_ERR_NO_LOAD = -16,     /* no PT_LOAD segment at all */
+    EXO_ELF_ERR_ENTRY = -17,       /* e_entry is not inside any PT_LOAD's [p_vaddr, +p_memsz) */
+    EXO_ELF_ERR_SPAN = -18,        /* page-rounded load span is >= EXO_ELF_MAX_SPAN */
+};
+
+/* What the loader needs once the image is known good. */
+struct exo_elf_info {
+    uint64_t entry;   /* e_entry */
+    uint64_t virt_lo; /* lowest PT_LOAD p_vaddr, rounded down to a page */
+    uint64_t span;    /* highest PT_LOAD end rounded up to a page, minus virt_lo */
+    uint16_t nload;   /* number of PT_LOAD segments */
+};
+
+/* Validates the ELF image in [image, image + size), whose PT_LOAD segments must lie inside
+ * [lo, hi) (hi = 0 means "to the top of the address space"). On success fills *info (if
+ * non-NULL) and returns EXO_ELF_OK; otherwise returns a negative enum exo_elf_err and leaves
+ * *info unspecified. image needs no particular alignment. */
+int exo_elf_check(const void *image, uint64_t size, uint64_t lo, uint64_t hi,
+                  struct exo_elf_info *info);
+
+/* One-line English description of a exo_elf_check() result ("ok" for 0, never NULL). */
+const char *exo_elf_strerror(int err);
+
+/* Copies program header number idx (< e_phnum of an image that passed exo_elf_check). */
+void exo_elf_phdr(const void *image, uint16_t idx, struct exo_elf64_phdr *out);
+
+#endif
