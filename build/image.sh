@@ -3,7 +3,8 @@
 # changed (the CMake `image` target runs this on every build; the ExternalProject that makes
 # the loader and kernel is always rebuilt, so file-level dependencies cannot be trusted).
 #
-#   image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] -o IMAGE
+#   image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT]
+#            [--archive-file NAME=FILE]... -o IMAGE
 #
 # Staged trees:  DIR/archive/{font.psf,etc/version}   DIR/root/{etc/hostname,etc/motd,README}
 set -euo pipefail
@@ -11,16 +12,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 FONT_GZ=${TESSERA_FONT:-/usr/share/consolefonts/Lat15-VGA16.psf.gz}
 
-usage() { echo "usage: image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] -o IMAGE" >&2; exit 2; }
+usage() { echo "usage: image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] [--archive-file NAME=FILE]... -o IMAGE" >&2; exit 2; }
 die() { echo "image.sh: $*" >&2; exit 1; }
 
-loader='' kernel='' stage='' out='' cmdline_args=()
+loader='' kernel='' stage='' out='' cmdline_args=() archive_files=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --loader) loader=${2:?}; shift 2 ;;
     --kernel) kernel=${2:?}; shift 2 ;;
     --stage) stage=${2:?}; shift 2 ;;
     --cmdline) [[ -n ${2?} ]] && cmdline_args=(--cmdline "$2"); shift 2 ;;
+    --archive-file) [[ ${2:?} == ?*=?* ]] || usage; archive_files+=("$2"); shift 2 ;;
     -o) out=${2:?}; shift 2 ;;
     *) usage ;;
   esac
@@ -34,6 +36,10 @@ mkdir -p "$stage/archive/etc" "$stage/root/etc"
 gzip -dc "$FONT_GZ" > "$stage/archive/font.psf"   # exo's framebuffer console font (PSF)
 version=$(git -C "$repo" describe --always --tags --dirty 2>/dev/null || true)
 echo "${version:-dev}" > "$stage/archive/etc/version"
+for f in "${archive_files[@]+"${archive_files[@]}"}"; do   # programs: init and friends
+  [[ -f ${f#*=} ]] || die "archive file ${f#*=} missing"
+  cp "${f#*=}" "$stage/archive/${f%%=*}"
+done
 echo tessera > "$stage/root/etc/hostname"
 printf 'Welcome to Tessera (%s).\n' "${version:-dev}" > "$stage/root/etc/motd"
 cat > "$stage/root/README" <<'EOF'

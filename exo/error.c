@@ -22,6 +22,10 @@ const char *exo_strerror(int err)
         return "EXO_E_NOENT";
     case EXO_E_CORRUPT:
         return "EXO_E_CORRUPT";
+    case EXO_E_NOSYS:
+        return "EXO_E_NOSYS";
+    case EXO_E_FAULT:
+        return "EXO_E_FAULT";
     }
     return "EXO_E_?";
 }

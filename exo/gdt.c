@@ -31,6 +31,11 @@ static uint64_t gdt[7] = {
     0,
 };
 
+void tss_set_kernel_stack(uint64_t top)
+{
+    tss.rsp[0] = top;
+}
+
 void gdt_init(void)
 {
     uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;

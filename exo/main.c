@@ -11,8 +11,11 @@
 #include <exo/error.h>
 #include <exo/ksym.h>
 #include <exo/lapic.h>
+#include <exo/env_load.h>
 #include <exo/memmap.h>
+#include <exo/percpu.h>
 #include <exo/power.h>
+#include <exo/sched.h>
 #include <exo/selftest.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
@@ -133,6 +136,17 @@ static void timer_init(void)
     kprintf("exo: timer: %lu ticks at %u Hz\n", exo_ticks, EXO_HZ);
 }
 
+/* init, from the boot archive; without one exo idles (or powers off if asked to). */
+static void start_init(void)
+{
+    int r = exo_bootinfo.archive_size ? env_load_init(archive(), exo_bootinfo.archive_size)
+                                      : EXO_E_NOENT;
+    if (r > 0)
+        kprintf("exo: init is env %d\n", r);
+    else
+        kprintf("exo: no init (%s); idling (Ctrl-A X leaves QEMU)\n", exo_strerror(r));
+}
+
 void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
 {
     serial_init();
@@ -163,9 +177,7 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
             exo_tsc_hz, exo_bootinfo.tsc_loader_entry, exo_bootinfo.tsc_exit_boot, tsc_entry,
             tsc_banner);
     selftest_run(exo_bootinfo.cmdline);
-    if (exo_cmdline_flag(exo_bootinfo.cmdline, "poweroff"))
-        exo_poweroff();
-    kprintf("exo: no init env yet; idling (Ctrl-A X leaves QEMU)\n");
-    for (;;)
-        hlt();
+    percpu_init();
+    start_init();
+    sched_run();
 }

@@ -2,7 +2,8 @@
  * trap.S: the entry stubs of all 256 interrupt vectors. Each stub is 16 bytes (idt.c computes
  * stub addresses from that): it pushes a zero error code where the CPU pushes none, then the
  * vector number, and joins trap_common, which saves the general registers as a struct
- * trapframe and calls trap_dispatch.
+ * trapframe and calls trap_dispatch. Traps from ring 3 never come back here: trap_dispatch
+ * leaves through env_pop_tf (syscall.S), which undoes the swapgs.
  */
     .text
     .balign 16
@@ -22,7 +23,10 @@ trap_stubs:
     .endr
 
 trap_common:
-    push    %rax
+    testb   $3, 24(%rsp)            /* CS of the interrupted code: from ring 3? */
+    jz      1f
+    swapgs                          /* then take this CPU's GS base (undone in env_pop_tf) */
+1:  push    %rax
     push    %rbx
     push    %rcx
     push    %rdx

@@ -1,13 +1,14 @@
 /*
- * trap.c: what exo does with an interrupt or exception. Until envs exist (the next issue
- * delivers faults to them as upcalls), every CPU exception is a bug in exo: it is reported with
- * a full register dump and a symbolized backtrace, and the machine stops.
+ * trap.c: what exo does with an interrupt or exception. Traps from ring 3 go to upcall.c (the
+ * env decides what its faults mean). In exo itself every CPU exception is a bug: it is reported
+ * with a full register dump and a symbolized backtrace, and the machine stops.
  */
 #include <exo/console.h>
 #include <exo/ksym.h>
 #include <exo/lapic.h>
 #include <exo/power.h>
 #include <exo/trap.h>
+#include <exo/upcall.h>
 #include <exo/x86.h>
 
 extern struct exo_ksyms exo_ksyms;
@@ -26,6 +27,8 @@ static const char *const exception_names[32] = {
 
 void trap_dispatch(struct trapframe *tf)
 {
+    if (tf->cs & 3)
+        trap_from_user(tf); /* the env's business: an upcall, a kill, or a slice end */
     if (tf->vector == VEC_TIMER) {
         timer_tick();
         lapic_eoi();

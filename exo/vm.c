@@ -22,6 +22,7 @@ extern char __kernel_start[], __text_end[], __rodata_end[], __kernel_end[];
 extern char exo_stack_guard[];
 
 uint64_t vm_kernel_pml4;
+int vm_nx_bit;      /* 1 once EFER.NXE is on */
 static uint64_t nx; /* PTE_NX if the CPU has it, else 0 (the bit would be reserved) */
 
 static uint64_t *table_at(uint64_t phys)
@@ -99,6 +100,7 @@ int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages)
     if (cpu_features.nx) {
         wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
         nx = PTE_NX;
+        vm_nx_bit = 1;
     }
     int r = new_table(pages, &vm_kernel_pml4);
     if (r == EXO_OK)

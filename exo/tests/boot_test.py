@@ -64,7 +64,8 @@ def check_clean_boot(c, mem_mib, cmdline, direct=False):
         c.ok(free * 4096 > (mem_mib - 40) * 2**20, f"free pages {free} cover most of {mem_mib} MiB")
     c.line("exo: archive: font.psf (")
     c.line("exo: archive: etc/version (")
-    c.regex(r"^exo: archive: 2 files$")
+    c.regex(r"^exo: archive: init \(\d+ bytes\)$")
+    c.regex(r"^exo: archive: 3 files$")
     c.regex(r"^exo: acpi: \d+ tables:.* FACP .*; S5 = port 0x604 slp_typ 0$")
     c.line("exo: timer: 10 ticks at 100 Hz")
     m = c.regex(r"^exo: boot-times tsc_hz=(\d+) loader_entry=(\d+) exit_boot=(\d+) "
@@ -75,6 +76,10 @@ def check_clean_boot(c, mem_mib, cmdline, direct=False):
         # Without a loader, "loader entry" and "exit boot" are both pvh.S's first time stamp.
         ordered = 0 < a == b < e < n if direct else 0 < a < b < e < n
         c.ok(ordered, f"boot time stamps in order: {a}, {b}, {e}, {n}")
+    c.regex(r"^exo: init is env (\d+)$")
+    c.regex(r"^init: hello from ring 3 \(env \d+, archive \d+ bytes at 0x700000000000\)$")
+    c.line("exo: no envs left")
+    c.no_line("killed")
     c.no_line("panic")
     c.no_line("EXCEPTION")
 

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import qemu  # noqa: E402
 
 FIRST = "exo: fbcon:"
-IDLE = "exo: no init env yet; idling"
+IDLE = "exo: no envs left"  # init has run and ended; exo idles
 FG, BG = b"\xc0\xc0\xc0", b"\x00\x00\x00"  # as RGB triples, which is what a PPM holds
 
 

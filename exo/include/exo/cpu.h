@@ -30,6 +30,9 @@ extern struct cpu_features cpu_features;
 
 void cpu_detect(void);
 void gdt_init(void);
+
+/* The stack the CPU switches to on an interrupt or exception from ring 3. */
+void tss_set_kernel_stack(uint64_t top);
 void idt_init(void);
 
 #endif

@@ -20,4 +20,7 @@ int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages);
 /* Physical address of exo's top-level page table. */
 extern uint64_t vm_kernel_pml4;
 
+/* 1 if page-table entries may carry the no-execute bit (EFER.NXE is on). */
+extern int vm_nx_bit;
+
 #endif

@@ -1,0 +1,103 @@
+/*
+ * env_load.c: loading init from the boot archive (see env_load.h). The ELF is checked with the
+ * same code the EFI loader uses, against the user half of the address space.
+ */
+#include <exo/archive.h>
+#include <exo/console.h>
+#include <exo/elf.h>
+#include <exo/env.h>
+#include <exo/env_load.h>
+#include <exo/error.h>
+#include <exo/page.h>
+#include <exo/pmap.h>
+#include <exo/vm.h>
+
+#define PF_X 1
+#define PF_W 2
+
+extern struct exo_pages exo_pages;
+
+/* The page of e mapped at va, taking and mapping a zeroed one if there is none yet. */
+static int page_at(struct env *e, uint64_t va, uint32_t prot, uint8_t **mem)
+{
+    uint32_t old;
+    uint64_t pte = pmap_lookup(e->pml4, va, &old), ppn;
+    if (pte) {
+        ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
+        prot |= old; /* two segments sharing a page: the union of their rights */
+    } else {
+        int r = exo_page_alloc(&exo_pages, e->id, &ppn);
+        if (r < 0)
+            return r;
+        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
+            ((uint64_t *)phys_to_virt(ppn * EXO_PAGE))[i] = 0;
+    }
+    *mem = phys_to_virt(ppn * EXO_PAGE);
+    return pmap_enter(e->pml4, va, ppn, prot);
+}
+
+/* Maps [va, va + memsz) in e with prot, filled from src[0, filesz) and zeros after. */
+static int load_range(struct env *e, uint64_t va, uint64_t memsz, const uint8_t *src,
+                      uint64_t filesz, uint32_t prot)
+{
+    for (uint64_t p = va & ~(EXO_PAGE - 1); p < va + memsz; p += EXO_PAGE) {
+        uint8_t *mem;
+        int r = page_at(e, p, prot, &mem);
+        if (r < 0)
+            return r;
+        for (uint64_t a = p < va ? va : p; a < p + EXO_PAGE && a < va + filesz; a++)
+            mem[a - p] = src[a - va];
+    }
+    return EXO_OK;
+}
+
+/* Loads every PT_LOAD of an ELF that passed exo_elf_check. */
+static int load_segments(struct env *e, const void *elf)
+{
+    const struct exo_elf64_ehdr *eh = elf;
+    for (uint16_t i = 0; i < eh->e_phnum; i++) {
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(elf, i, &ph);
+        if (ph.p_type != EXO_PT_LOAD)
+            continue;
+        uint32_t prot = EXO_PROT_R | (ph.p_flags & PF_W ? EXO_PROT_W : 0) |
+                        (ph.p_flags & PF_X ? EXO_PROT_X : 0);
+        int r = load_range(e, ph.p_vaddr, ph.p_memsz, (const uint8_t *)elf + ph.p_offset,
+                           ph.p_filesz, prot);
+        if (r < 0)
+            return r;
+    }
+    return EXO_OK;
+}
+
+int env_load_init(const void *archive, uint64_t size)
+{
+    struct exo_archive_entry f;
+    int r = exo_archive_find(archive, size, "init", &f);
+    if (r < 0)
+        return r;
+    struct exo_elf_info info;
+    r = exo_elf_check(f.data, f.size, EXO_PAGE, EXO_USER_TOP, &info);
+    if (r < 0) {
+        kprintf("exo: init: %s\n", exo_elf_strerror(r));
+        return EXO_E_INVAL;
+    }
+    struct env *e;
+    r = env_alloc(0, &e);
+    if (r < 0)
+        return r;
+    r = load_segments(e, f.data);
+    if (r == EXO_OK)
+        r = load_range(e, EXO_INIT_STACK_TOP - EXO_INIT_STACK_PAGES * EXO_PAGE,
+                       EXO_INIT_STACK_PAGES * EXO_PAGE, NULL, 0, EXO_PROT_R | EXO_PROT_W);
+    if (r == EXO_OK)
+        r = load_range(e, EXO_INIT_ARCHIVE_VA, size, archive, size, EXO_PROT_R);
+    if (r < 0) {
+        env_free(e);
+        return r;
+    }
+    e->tf = (struct trapframe){.rip = info.entry, .rsp = EXO_INIT_STACK_TOP, .rdi = EXO_INIT_ARCHIVE_VA,
+                               .rsi = size, .rflags = 0x202};
+    e->state = ENV_RUNNABLE;
+    return (int)e->id;
+}

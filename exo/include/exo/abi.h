@@ -1,0 +1,124 @@
+/*
+ * abi.h: the whole user-visible ABI of exo, in one header: error codes, call numbers and
+ * stubs (generated from syscalls.def), capability rights, page protections, and the layout of
+ * the upcall state page. User code (the libOS) includes this and nothing else from exo.
+ *
+ * Convention: `syscall` with the call number in rax and up to five arguments in rdi, rsi,
+ * rdx, r10, r8; the result comes back in rax (>= 0 success, < 0 an enum exo_error). rcx and
+ * r11 are clobbered; every other register is preserved. docs/abi.md explains each call.
+ */
+#ifndef EXO_ABI_H
+#define EXO_ABI_H
+
+#include <stdint.h>
+
+/* Errors: every exo call returns one of these on failure. */
+enum exo_error {
+    EXO_OK = 0,
+    EXO_E_INVAL = -1,   /* an argument is malformed (bad flags, misaligned, wrong magic) */
+    EXO_E_NOMEM = -2,   /* no free physical page (or table slot) is left */
+    EXO_E_RANGE = -3,   /* a number or address lies outside what exists */
+    EXO_E_BUSY = -4,    /* the resource exists but is already taken */
+    EXO_E_PERM = -5,    /* the caller does not own the resource or lacks the right */
+    EXO_E_NOENT = -6,   /* the named thing does not exist (archive entry, table) */
+    EXO_E_CORRUPT = -7, /* a structure handed to exo is internally inconsistent */
+    EXO_E_NOSYS = -8,   /* no such call */
+    EXO_E_FAULT = -9,   /* a pointer argument is not mapped in the caller as the call needs */
+};
+
+/* Call numbers. */
+enum exo_call {
+#define EXO_CALL(num, name, nargs, params, doc) EXO_CALL_##name = num,
+#include <exo/syscalls.def>
+#undef EXO_CALL
+    EXO_NCALLS
+};
+
+#define EXO_ANY ((uint64_t)-1) /* "any page" for page_alloc, "anyone" for yield */
+#define EXO_CAP_SELF 0         /* slot 0 of every env's table names the env itself */
+#define EXO_NCAPS 64           /* capability slots per env */
+#define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
+#define EXO_PAGE 4096ull
+
+/* Page protections (page_map, page_protect, page_grant). */
+#define EXO_PROT_R 1u
+#define EXO_PROT_W 2u
+#define EXO_PROT_X 4u
+
+/* Capability rights. */
+#define EXO_RIGHT_MAP 1u      /* env: allocate, free, map, unmap pages in it; copy caps to it */
+#define EXO_RIGHT_RUN 2u      /* env: start it, yield to it */
+#define EXO_RIGHT_DESTROY 4u  /* env: destroy it, reclaim its pages */
+#define EXO_RIGHT_CALL 8u     /* env: protected control transfer into it */
+#define EXO_RIGHT_POST 16u    /* event */
+#define EXO_RIGHT_WAIT 32u    /* event */
+#define EXO_RIGHTS_ENV (EXO_RIGHT_MAP | EXO_RIGHT_RUN | EXO_RIGHT_DESTROY | EXO_RIGHT_CALL)
+
+/* Why exo entered the env's upcall handler (struct exo_upcall_state.kind). */
+enum exo_upcall_kind {
+    EXO_UPCALL_FAULT = 1,  /* a CPU exception in the env: vector, error, addr (CR2) */
+    EXO_UPCALL_REVOKE = 2, /* exo asks for page addr back before tick `error` */
+    EXO_UPCALL_SLICE = 3,  /* the env's time slice ended */
+};
+
+/* The registers of an env's execution context, as saved at an upcall. */
+struct exo_regs {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t rip, rflags, rsp;
+};
+
+#define EXO_REVOKE_LOG 16
+
+/* The upcall state page: one page the env owns and registers with upcall_set. exo writes it
+ * at each upcall and reads only in_upcall; the handler resumes the saved context itself. */
+struct exo_upcall_state {
+    uint64_t in_upcall; /* exo sets 1 on entry; the handler clears it before resuming. A
+                           fault while it is 1 ends the env (no nested upcalls). */
+    uint64_t kind;      /* enum exo_upcall_kind */
+    uint64_t vector;    /* FAULT: exception vector */
+    uint64_t error;     /* FAULT: error code; REVOKE: deadline (exo tick) */
+    uint64_t addr;      /* FAULT: CR2 for page faults; REVOKE: the page number asked for */
+    struct exo_regs regs;
+    uint64_t nrevoked;                  /* pages the abort protocol took, ever */
+    uint64_t revoked[EXO_REVOKE_LOG];   /* their numbers, oldest overwritten first */
+};
+
+/* The raw trap. */
+static inline int64_t exo_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                                  uint64_t a4)
+{
+    register uint64_t r10 __asm__("r10") = a3;
+    register uint64_t r8 __asm__("r8") = a4;
+    int64_t ret;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+
+/* One stub per call: exo_<name>(parameters...), each parameter a uint64_t. */
+#define EXO_DECL0()
+#define EXO_DECL1(a) uint64_t a
+#define EXO_DECL2(a, b) uint64_t a, uint64_t b
+#define EXO_DECL3(a, b, c) uint64_t a, uint64_t b, uint64_t c
+#define EXO_DECL4(a, b, c, d) uint64_t a, uint64_t b, uint64_t c, uint64_t d
+#define EXO_DECL5(a, b, c, d, e) uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e
+#define EXO_PASS0() 0, 0, 0, 0, 0
+#define EXO_PASS1(a) a, 0, 0, 0, 0
+#define EXO_PASS2(a, b) a, b, 0, 0, 0
+#define EXO_PASS3(a, b, c) a, b, c, 0, 0
+#define EXO_PASS4(a, b, c, d) a, b, c, d, 0
+#define EXO_PASS5(a, b, c, d, e) a, b, c, d, e
+#ifndef EXO_KERNEL
+#define EXO_CALL(num, name, nargs, params, doc)                                                  \
+    static inline int64_t exo_##name(EXO_DECL##nargs params)                                     \
+    {                                                                                            \
+        return exo_syscall(num, EXO_PASS##nargs params);                                         \
+    }
+#include <exo/syscalls.def>
+#undef EXO_CALL
+#endif
+
+#endif

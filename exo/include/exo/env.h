@@ -1,0 +1,82 @@
+/*
+ * env.h: environments. An env is an address space (its own page tables, whose upper half is
+ * exo's) plus an execution context, a capability table, and the entry points exo upcalls into.
+ * exo keeps no other state for it: files, processes and policies are the libOS's business.
+ */
+#ifndef EXO_ENV_H
+#define EXO_ENV_H
+
+#include <exo/abi.h>
+#include <exo/trap.h>
+
+#include <stdint.h>
+
+#define EXO_NENV 64
+
+enum env_state {
+    ENV_FREE = 0,  /* slot unused */
+    ENV_READY,     /* created, no context started yet */
+    ENV_RUNNABLE,  /* wants the CPU */
+    ENV_BLOCKED,   /* waits on an event or a protected control transfer */
+};
+
+enum cap_type { CAP_NONE = 0, CAP_ENV, CAP_PAGE, CAP_EVENT, CAP_IRQ };
+
+/* One capability slot: the right to use object `obj` (an env id, a page number, an event
+ * index...) in the ways `rights` allows. */
+struct cap {
+    uint8_t type; /* enum cap_type */
+    uint8_t reserved;
+    uint16_t rights; /* EXO_RIGHT_* for envs and events, EXO_PROT_* for pages */
+    uint32_t reserved2;
+    uint64_t obj;
+};
+
+struct env {
+    uint32_t id;     /* nonzero while the slot is used; changes each time the slot is reused */
+    uint32_t parent; /* id of the env that created it (0 for init) */
+    enum env_state state;
+    uint64_t pml4;       /* physical address of its top-level page table */
+    struct trapframe tf; /* its saved ring-3 context while it does not run */
+    struct cap caps[EXO_NCAPS];
+    uint32_t slice_left; /* timer ticks left in its slice */
+
+    uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
+    uint64_t upcall_state_va, upcall_state_ppn;
+
+    uint64_t pct_rip, pct_rsp; /* protected control transfer entry (0: none) */
+    uint32_t pct_caller;       /* while serving a transfer: who waits for the reply */
+    uint32_t wait_event;       /* while BLOCKED on an event: its index + 1 */
+};
+
+extern struct env envs[EXO_NENV];
+
+/* The env whose context this CPU runs (NULL in exo's idle loop). */
+struct env *env_current(void);
+
+/* The live env with this id, or NULL. */
+struct env *env_by_id(uint32_t id);
+
+/* Allocates a slot and an empty address space; the new env is READY with slot 0 of its table
+ * naming itself. */
+int env_alloc(uint32_t parent, struct env **out);
+
+/* Ends an env and all its descendants: their pages go back to exo, their mappings of others'
+ * pages disappear, capabilities naming them stop resolving. */
+void env_free(struct env *e);
+
+/* A free slot in e's capability table (EXO_E_NOMEM if full). */
+int cap_slot(struct env *e);
+
+/* Resolves e's slot `slot` as an env with at least `rights`: 0 and *out, EXO_E_RANGE,
+ * EXO_E_NOENT (empty slot, or the env is gone) or EXO_E_PERM. */
+int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out);
+
+/* Enters an env's saved context on this CPU; never returns. */
+void env_run(struct env *e) __attribute__((noreturn));
+
+/* Ends e with a one-line diagnostic ("env 3 killed: ..."), then schedules. */
+void env_kill(struct env *e, const char *why, const struct trapframe *tf)
+    __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * pmap.h: an env's page tables, as exo builds them at env request. The user half holds only
+ * what the env (or its parent) bound through page_map; the upper half is exo's, shared by all.
+ * The kernel never dereferences user pointers: user_copy_* walk the env's tables and copy
+ * through the direct map, so a bad pointer is an error code, never a kernel fault.
+ */
+#ifndef EXO_PMAP_H
+#define EXO_PMAP_H
+
+#include <exo/env.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A new top-level table: empty user half, exo's upper half. */
+int pmap_create(uint64_t *pml4);
+
+/* Installs ppn at va with prot (EXO_PROT_*) in the tables at pml4, replacing what was there. */
+int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot);
+
+/* The leaf entry for va (0 if none); *prot gets its EXO_PROT_* bits. */
+uint64_t pmap_lookup(uint64_t pml4, uint64_t va, uint32_t *prot);
+
+/* Removes va's mapping; EXO_E_NOENT if there was none. */
+int pmap_remove(uint64_t pml4, uint64_t va);
+
+/* Removes every mapping of page ppn from every env's tables (page freed or taken back). */
+void pmap_remove_everywhere(uint64_t ppn);
+
+/* Frees the user-half table pages (not the pages they map). */
+void pmap_destroy(uint64_t pml4);
+
+/* Copies between exo and env memory mapped for the access (readable / writable, user):
+ * 0 or EXO_E_FAULT, nothing copied then. */
+int user_copy_from(const struct env *e, void *dst, uint64_t va, size_t len);
+int user_copy_to(const struct env *e, uint64_t va, const void *src, size_t len);
+
+/* Sets CR3 to pml4 if it is not already. */
+void pmap_activate(uint64_t pml4);
+
+#endif

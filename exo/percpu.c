@@ -1,0 +1,46 @@
+/*
+ * percpu.c: a CPU's set-up for running envs: its GS base, the SYSCALL entry MSRs, the stack
+ * entries from ring 3 land on, and SMEP/SMAP so exo can neither run nor touch user pages by
+ * accident (it reads user memory only through the direct map, after checking the env's tables).
+ */
+#include <exo/cpu.h>
+#include <exo/percpu.h>
+#include <exo/x86.h>
+
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_FMASK 0xc0000084u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u
+#define EFER_SCE (1ull << 0)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+/* Flags cleared on syscall entry: IF (exo runs with interrupts off), DF, TF, AC, NT. */
+#define FMASK_BITS 0x44700ull
+
+struct percpu cpu0;
+extern char exo_boot_stack_top[];
+void syscall_entry(void);
+
+void percpu_init(void)
+{
+    /* Entries from ring 3 reuse the boot stack: by then exo_main's frames are dead. */
+    cpu0.kstack_top = (uint64_t)exo_boot_stack_top;
+    tss_set_kernel_stack(cpu0.kstack_top);
+    wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+    wrmsr(MSR_KERNEL_GS_BASE, 0); /* what envs see in GS until they set their own */
+
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    /* sysret would load CS = 0x10 + 16 and SS = 0x10 + 8 (user code, user data); exo returns
+     * with iretq today, but keeps the layout syscall/sysret require. */
+    wrmsr(MSR_STAR, (uint64_t)(SEL_KDATA | 3) << 48 | (uint64_t)SEL_KCODE << 32);
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, FMASK_BITS);
+
+    uint64_t cr4 = read_cr4();
+    if (cpu_features.smep)
+        cr4 |= CR4_SMEP;
+    if (cpu_features.smap)
+        cr4 |= CR4_SMAP;
+    write_cr4(cr4);
+}

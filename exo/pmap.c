@@ -1,0 +1,212 @@
+/*
+ * pmap.c: env page tables (see pmap.h). Table pages belong to exo (state KERNEL); leaf entries
+ * carry the env's chosen protection, always user-accessible, no-execute unless EXO_PROT_X.
+ */
+#include <exo/error.h>
+#include <exo/page.h>
+#include <exo/pmap.h>
+#include <exo/vm.h>
+#include <exo/x86.h>
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+#define USER_PML4_SLOTS 256 /* entries 0-255 are the user half */
+
+extern struct exo_pages exo_pages;
+
+static uint64_t *table(uint64_t phys)
+{
+    return phys_to_virt(phys & PTE_ADDR);
+}
+
+static int new_table(uint64_t *phys)
+{
+    uint64_t ppn;
+    int r = exo_page_alloc(&exo_pages, EXO_OWNER_KERNEL, &ppn);
+    if (r < 0)
+        return r;
+    *phys = ppn << EXO_PAGE_SHIFT;
+    uint64_t *t = table(*phys);
+    for (int i = 0; i < 512; i++)
+        t[i] = 0;
+    return EXO_OK;
+}
+
+int pmap_create(uint64_t *pml4)
+{
+    int r = new_table(pml4);
+    if (r < 0)
+        return r;
+    uint64_t *dst = table(*pml4), *src = table(vm_kernel_pml4);
+    for (int i = USER_PML4_SLOTS; i < 512; i++)
+        dst[i] = src[i]; /* exo's half: the same tables in every address space */
+    return EXO_OK;
+}
+
+/* The leaf entry for va, creating intermediate tables if `create`; NULL if absent or no memory. */
+static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
+{
+    uint64_t *t = table(pml4);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t *e = &t[(va >> shift) & 511];
+        if (!(*e & PTE_P)) {
+            uint64_t phys;
+            if (!create || new_table(&phys) < 0)
+                return NULL;
+            *e = phys | PTE_P | PTE_W | PTE_U; /* the leaf decides the real protection */
+        }
+        t = table(*e);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+static void flush(uint64_t pml4, uint64_t va)
+{
+    if ((read_cr3() & PTE_ADDR) == pml4)
+        __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
+{
+    uint64_t *pte = walk(pml4, va, 1);
+    if (!pte)
+        return EXO_E_NOMEM;
+    uint64_t nx = vm_nx_bit && !(prot & EXO_PROT_X) ? PTE_NX : 0;
+    *pte = ppn << EXO_PAGE_SHIFT | PTE_P | PTE_U | (prot & EXO_PROT_W ? PTE_W : 0) | nx;
+    flush(pml4, va);
+    return EXO_OK;
+}
+
+uint64_t pmap_lookup(uint64_t pml4, uint64_t va, uint32_t *prot)
+{
+    uint64_t *pte = walk(pml4, va, 0);
+    if (!pte || !(*pte & PTE_P))
+        return 0;
+    if (prot)
+        *prot = EXO_PROT_R | (*pte & PTE_W ? EXO_PROT_W : 0) |
+                (vm_nx_bit && (*pte & PTE_NX) ? 0 : EXO_PROT_X);
+    return *pte;
+}
+
+int pmap_remove(uint64_t pml4, uint64_t va)
+{
+    uint64_t *pte = walk(pml4, va, 0);
+    if (!pte || !(*pte & PTE_P))
+        return EXO_E_NOENT;
+    *pte = 0;
+    flush(pml4, va);
+    return EXO_OK;
+}
+
+/* Calls fn on every present leaf entry of the user half of the tables at pml4. */
+static void each_user_entry(uint64_t pml4, void (*fn)(uint64_t pml4, uint64_t *e, uint64_t va,
+                                                      void *ctx),
+                            void *ctx)
+{
+    uint64_t *l4 = table(pml4);
+    for (uint64_t i = 0; i < USER_PML4_SLOTS; i++) {
+        if (!(l4[i] & PTE_P))
+            continue;
+        uint64_t *l3 = table(l4[i]);
+        for (uint64_t j = 0; j < 512; j++) {
+            if (!(l3[j] & PTE_P))
+                continue;
+            uint64_t *l2 = table(l3[j]);
+            for (uint64_t k = 0; k < 512; k++) {
+                if (!(l2[k] & PTE_P))
+                    continue;
+                uint64_t *l1 = table(l2[k]);
+                for (uint64_t m = 0; m < 512; m++)
+                    if (l1[m] & PTE_P)
+                        fn(pml4, &l1[m], i << 39 | j << 30 | k << 21 | m << 12, ctx);
+            }
+        }
+    }
+}
+
+static void drop_if_ppn(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
+{
+    if ((*e & PTE_ADDR) >> EXO_PAGE_SHIFT == *(uint64_t *)ctx) {
+        *e = 0;
+        flush(pml4, va);
+    }
+}
+
+void pmap_remove_everywhere(uint64_t ppn)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        if (envs[i].state != ENV_FREE)
+            each_user_entry(envs[i].pml4, drop_if_ppn, &ppn);
+}
+
+static void free_table(uint64_t phys)
+{
+    exo_page_free(&exo_pages, phys >> EXO_PAGE_SHIFT, EXO_OWNER_KERNEL);
+}
+
+void pmap_destroy(uint64_t pml4)
+{
+    uint64_t *l4 = table(pml4);
+    for (int i = 0; i < USER_PML4_SLOTS; i++) {
+        if (!(l4[i] & PTE_P))
+            continue;
+        uint64_t *l3 = table(l4[i]);
+        for (int j = 0; j < 512; j++) {
+            if (!(l3[j] & PTE_P))
+                continue;
+            uint64_t *l2 = table(l3[j]);
+            for (int k = 0; k < 512; k++)
+                if (l2[k] & PTE_P)
+                    free_table(l2[k] & PTE_ADDR);
+            free_table(l3[j] & PTE_ADDR);
+        }
+        free_table(l4[i] & PTE_ADDR);
+    }
+    free_table(pml4);
+}
+
+/* Copies len bytes between exo memory and env memory, one page at a time, after checking each
+ * page is mapped user-accessible (and writable when `write`). */
+static int user_copy(const struct env *e, uint64_t va, uint8_t *buf, size_t len, int write)
+{
+    if (va >= EXO_USER_TOP || len > EXO_USER_TOP - va)
+        return EXO_E_FAULT;
+    for (uint64_t p = va & ~(EXO_PAGE - 1); p < va + len; p += EXO_PAGE) {
+        uint64_t pte = pmap_lookup(e->pml4, p, NULL);
+        if (!(pte & PTE_U) || (write && !(pte & PTE_W)))
+            return EXO_E_FAULT;
+    }
+    while (len) {
+        uint64_t off = va & (EXO_PAGE - 1), n = EXO_PAGE - off;
+        if (n > len)
+            n = len;
+        uint8_t *mem = (uint8_t *)phys_to_virt((pmap_lookup(e->pml4, va, NULL) & PTE_ADDR) + off);
+        for (uint64_t i = 0; i < n; i++) {
+            if (write)
+                mem[i] = buf[i];
+            else
+                buf[i] = mem[i];
+        }
+        va += n, buf += n, len -= n;
+    }
+    return EXO_OK;
+}
+
+int user_copy_from(const struct env *e, void *dst, uint64_t va, size_t len)
+{
+    return user_copy(e, va, dst, len, 0);
+}
+
+int user_copy_to(const struct env *e, uint64_t va, const void *src, size_t len)
+{
+    return user_copy(e, va, (uint8_t *)src, len, 1);
+}
+
+void pmap_activate(uint64_t pml4)
+{
+    if ((read_cr3() & PTE_ADDR) != pml4)
+        write_cr3(pml4);
+}

@@ -1,0 +1,161 @@
+/*
+ * sys_page.c: pages as exposed resources. An env names physical pages by number, takes them,
+ * maps them, grants them. Secure binding: ownership and capabilities are checked here, once,
+ * when a page is bound into page tables; the MMU enforces the binding on every access after.
+ */
+#include <exo/error.h>
+#include <exo/page.h>
+#include <exo/pmap.h>
+#include <exo/syscall.h>
+#include <exo/vm.h>
+
+extern struct exo_pages exo_pages;
+
+static int user_va_ok(uint64_t va)
+{
+    return va < EXO_USER_TOP && va % EXO_PAGE == 0;
+}
+
+static int prot_ok(uint64_t prot)
+{
+    return (prot & EXO_PROT_R) && !(prot & ~(uint64_t)(EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
+}
+
+int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (ppn == EXO_ANY)
+        r = exo_page_alloc(&exo_pages, t->id, &ppn);
+    else
+        r = exo_page_alloc_at(&exo_pages, ppn, t->id);
+    if (r < 0)
+        return r;
+    uint8_t *p = phys_to_virt(ppn * EXO_PAGE);
+    for (uint64_t i = 0; i < EXO_PAGE; i++)
+        p[i] = 0; /* never hand out another env's old data */
+    return (int64_t)ppn;
+}
+
+/* Drops every grant of ppn from every capability table. */
+static void drop_grants(uint64_t ppn)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        for (int c = 0; c < EXO_NCAPS; c++)
+            if (envs[i].caps[c].type == CAP_PAGE && envs[i].caps[c].obj == ppn)
+                envs[i].caps[c] = (struct cap){0};
+}
+
+int64_t sys_page_free(uint64_t env, uint64_t ppn)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != t->id)
+        return EXO_E_PERM;
+    pmap_remove_everywhere(ppn);
+    drop_grants(ppn);
+    if (t->upcall_state_ppn == ppn)
+        t->upcall_rip = 0; /* its state page is gone: no more upcalls */
+    return exo_page_free(&exo_pages, ppn, t->id);
+}
+
+/* May the caller bind ppn into t with prot? Its owner must be the caller, t, or an env the
+ * caller holds MAP on; otherwise t must hold a grant for ppn covering prot. */
+static int may_bind(struct env *self, struct env *t, uint64_t ppn, uint64_t prot)
+{
+    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED)
+        return EXO_E_PERM; /* free, exo's, firmware's, MMIO or no RAM at all */
+    uint32_t owner = exo_pages.page[ppn].owner;
+    if (owner == self->id || owner == t->id)
+        return EXO_OK;
+    for (int c = 0; c < EXO_NCAPS; c++) {
+        const struct cap *k = &self->caps[c];
+        if (k->type == CAP_ENV && k->obj == owner && (k->rights & EXO_RIGHT_MAP))
+            return EXO_OK;
+    }
+    for (int c = 0; c < EXO_NCAPS; c++) {
+        const struct cap *k = &t->caps[c];
+        if (k->type == CAP_PAGE && k->obj == ppn && (prot & ~(uint64_t)k->rights) == 0)
+            return EXO_OK;
+    }
+    return EXO_E_PERM;
+}
+
+int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
+{
+    struct env *self = caller(), *t;
+    int r = cap_env(self, env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (!user_va_ok(va) || !prot_ok(prot))
+        return EXO_E_INVAL;
+    r = may_bind(self, t, ppn, prot);
+    if (r < 0)
+        return r;
+    return pmap_enter(t->pml4, va, ppn, (uint32_t)prot);
+}
+
+int64_t sys_page_unmap(uint64_t env, uint64_t va)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (!user_va_ok(va))
+        return EXO_E_INVAL;
+    return pmap_remove(t->pml4, va);
+}
+
+int64_t sys_page_protect(uint64_t env, uint64_t va, uint64_t prot)
+{
+    struct env *self = caller(), *t;
+    int r = cap_env(self, env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (!user_va_ok(va) || !prot_ok(prot))
+        return EXO_E_INVAL;
+    uint64_t pte = pmap_lookup(t->pml4, va, NULL);
+    if (!pte)
+        return EXO_E_NOENT;
+    uint64_t ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
+    r = may_bind(self, t, ppn, prot); /* raising protection is a new binding */
+    if (r < 0)
+        return r;
+    return pmap_enter(t->pml4, va, ppn, (uint32_t)prot);
+}
+
+int64_t sys_page_grant(uint64_t ppn, uint64_t env, uint64_t prot)
+{
+    struct env *self = caller(), *t;
+    int r = cap_env(self, env, 0, &t);
+    if (r < 0)
+        return r;
+    if (!prot_ok(prot))
+        return EXO_E_INVAL;
+    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != self->id)
+        return EXO_E_PERM;
+    int slot = cap_slot(t);
+    if (slot < 0)
+        return slot;
+    t->caps[slot] = (struct cap){.type = CAP_PAGE, .rights = (uint16_t)prot, .obj = ppn};
+    return slot;
+}
+
+int64_t sys_page_lookup(uint64_t env, uint64_t va)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (!user_va_ok(va))
+        return EXO_E_INVAL;
+    uint32_t prot;
+    uint64_t pte = pmap_lookup(t->pml4, va, &prot);
+    if (!pte)
+        return EXO_E_NOENT;
+    return (int64_t)((pte & 0x000ffffffffff000ull) | prot);
+}

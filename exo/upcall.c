@@ -1,0 +1,94 @@
+/*
+ * upcall.c: upcalls (see upcall.h), the registration call, and the path every trap from ring 3
+ * takes: a fault becomes an upcall or, with no handler, ends only the faulting env; a timer
+ * tick may end the slice.
+ */
+#include <exo/error.h>
+#include <exo/lapic.h>
+#include <exo/page.h>
+#include <exo/pmap.h>
+#include <exo/sched.h>
+#include <exo/syscall.h>
+#include <exo/upcall.h>
+#include <exo/vm.h>
+#include <exo/x86.h>
+
+extern struct exo_pages exo_pages;
+
+int64_t sys_upcall_set(uint64_t handler, uint64_t stack_top, uint64_t state_va)
+{
+    struct env *self = caller();
+    if (handler == 0) { /* unregister: faults end the env again */
+        self->upcall_rip = 0;
+        return 0;
+    }
+    if (handler >= EXO_USER_TOP || stack_top > EXO_USER_TOP || stack_top % 16 ||
+        state_va >= EXO_USER_TOP || state_va % EXO_PAGE)
+        return EXO_E_INVAL;
+    uint32_t prot;
+    uint64_t pte = pmap_lookup(self->pml4, state_va, &prot);
+    uint64_t ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
+    if (!pte || !(prot & EXO_PROT_W))
+        return EXO_E_FAULT;
+    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != self->id)
+        return EXO_E_PERM; /* exo writes the state page: it must be the env's own */
+    self->upcall_rip = handler;
+    self->upcall_rsp = stack_top;
+    self->upcall_state_va = state_va;
+    self->upcall_state_ppn = ppn;
+    return 0;
+}
+
+int upcall_deliver(struct env *e, uint64_t kind, uint64_t vector, uint64_t error, uint64_t addr)
+{
+    if (!e->upcall_rip)
+        return EXO_E_NOENT;
+    uint64_t ppn = e->upcall_state_ppn;
+    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != e->id)
+        return EXO_E_FAULT;
+    struct exo_upcall_state *s = phys_to_virt(ppn * EXO_PAGE);
+    if (s->in_upcall)
+        return EXO_E_BUSY;
+    const struct trapframe *t = &e->tf;
+    s->in_upcall = 1;
+    s->kind = kind;
+    s->vector = vector;
+    s->error = error;
+    s->addr = addr;
+    s->regs = (struct exo_regs){t->r15, t->r14, t->r13, t->r12, t->r11, t->r10, t->r9, t->r8,
+                                t->rbp, t->rdi, t->rsi, t->rdx, t->rcx, t->rbx, t->rax,
+                                t->rip, t->rflags, t->rsp};
+    e->tf.rip = e->upcall_rip;
+    e->tf.rsp = e->upcall_rsp - 8; /* as if called: rsp + 8 is 16-byte aligned */
+    e->tf.rdi = e->upcall_state_va;
+    return EXO_OK;
+}
+
+static void fault(struct env *e, struct trapframe *tf)
+{
+    uint64_t addr = tf->vector == 14 ? read_cr2() : 0;
+    int r = upcall_deliver(e, EXO_UPCALL_FAULT, tf->vector, tf->error, addr);
+    if (r == EXO_E_NOENT)
+        env_kill(e, "fault with no upcall handler", tf);
+    if (r == EXO_E_BUSY)
+        env_kill(e, "fault inside its upcall handler", tf);
+    if (r < 0)
+        env_kill(e, "fault, and its upcall state page is gone", tf);
+}
+
+void trap_from_user(struct trapframe *tf)
+{
+    struct env *e = env_current();
+    e->tf = *tf;
+    if (tf->vector == VEC_TIMER) {
+        timer_tick();
+        lapic_eoi();
+        if (sched_tick(e))
+            sched_run(); /* slice used up: the next runnable env, maybe e again */
+    } else if (tf->vector < 32) {
+        fault(e, tf);
+    } else if (tf->vector != VEC_SPURIOUS) {
+        lapic_eoi();
+    }
+    env_run(e);
+}

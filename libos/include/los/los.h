@@ -1,0 +1,28 @@
+/*
+ * los.h: the libOS core every Tessera program links: start-up, console output, exit, and the
+ * exo calls themselves (exo/abi.h, included here). Higher layers (POSIX, ext2, lwIP) build on it.
+ */
+#ifndef LOS_LOS_H
+#define LOS_LOS_H
+
+#include <exo/abi.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* printf to exo's console (through cons_write); returns the bytes written. */
+int los_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int los_vprintf(const char *fmt, va_list ap);
+
+/* Ends the calling env (exo frees everything it owns); never returns. */
+void los_exit(int status) __attribute__((noreturn));
+
+/* Formatting without output (shared with exo: exo/printf.c). */
+int exo_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int exo_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The program's entry, called by crt0 with exo's (or the spawner's) rdi and rsi. */
+int main(uint64_t arg0, uint64_t arg1);
+
+#endif
