@@ -5,8 +5,10 @@
 #include <exo/cpu.h>
 #include <exo/env.h>
 #include <exo/error.h>
+#include <exo/event.h>
 #include <exo/page.h>
 #include <exo/percpu.h>
+#include <exo/pct.h>
 #include <exo/pmap.h>
 #include <exo/sched.h>
 #include <exo/vm.h>
@@ -50,9 +52,12 @@ int env_alloc(uint32_t parent, struct env **out)
 
 int cap_slot(struct env *e)
 {
-    for (int i = 1; i < EXO_NCAPS; i++)
-        if (e->caps[i].type == CAP_NONE)
+    for (int i = 1; i < EXO_NCAPS; i++) {
+        const struct cap *c = &e->caps[i];
+        /* A slot naming an env that has ended resolves to nothing: reuse it. */
+        if (c->type == CAP_NONE || (c->type == CAP_ENV && !env_by_id((uint32_t)c->obj)))
             return i;
+    }
     return EXO_E_NOMEM;
 }
 
@@ -93,6 +98,8 @@ void env_free(struct env *e)
     }
     pmap_destroy(e->pml4);
     e->state = ENV_FREE;
+    event_env_freed(e); /* its events end; no one stays blocked on them or on it */
+    pct_env_freed(e);
     e->id = 0;
 }
 

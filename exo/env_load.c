@@ -8,6 +8,7 @@
 #include <exo/env.h>
 #include <exo/env_load.h>
 #include <exo/error.h>
+#include <exo/irq.h>
 #include <exo/page.h>
 #include <exo/pmap.h>
 #include <exo/vm.h>
@@ -70,7 +71,20 @@ static int load_segments(struct env *e, const void *elf)
     return EXO_OK;
 }
 
-int env_load_init(const void *archive, uint64_t size)
+/* Copies the command line to the top of e's stack; returns its address (the new stack top is
+ * just below it, 16-byte aligned). */
+static uint64_t push_cmdline(struct env *e, const char *cmdline)
+{
+    uint64_t len = 0;
+    while (cmdline[len])
+        len++;
+    uint64_t va = (EXO_INIT_STACK_TOP - (len + 1)) & ~15ull;
+    if (user_copy_to(e, va, cmdline, len + 1) < 0)
+        return 0;
+    return va;
+}
+
+int env_load_init(const void *archive, uint64_t size, const char *cmdline)
 {
     struct exo_archive_entry f;
     int r = exo_archive_find(archive, size, "init", &f);
@@ -96,8 +110,10 @@ int env_load_init(const void *archive, uint64_t size)
         env_free(e);
         return r;
     }
-    e->tf = (struct trapframe){.rip = info.entry, .rsp = EXO_INIT_STACK_TOP, .rdi = EXO_INIT_ARCHIVE_VA,
-                               .rsi = size, .rflags = 0x202};
+    uint64_t cmd = push_cmdline(e, cmdline);
+    e->tf = (struct trapframe){.rip = info.entry, .rsp = cmd, .rdi = EXO_INIT_ARCHIVE_VA,
+                               .rsi = size, .rdx = cmd, .rflags = 0x202};
     e->state = ENV_RUNNABLE;
+    irq_cap_init(e); /* init alone starts with the device vectors (EXO_CAP_IRQS) */
     return (int)e->id;
 }

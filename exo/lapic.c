@@ -11,6 +11,7 @@
 #define REG_ID 0x20
 #define REG_EOI 0xb0
 #define REG_SVR 0xf0
+#define REG_ICR_LO 0x300
 #define REG_LVT_TIMER 0x320
 #define REG_TIMER_INIT 0x380
 #define REG_TIMER_CUR 0x390
@@ -63,6 +64,12 @@ uint32_t lapic_id(void)
 void lapic_eoi(void)
 {
     lapic_write(REG_EOI, 0);
+}
+
+void lapic_self_ipi(uint8_t vector)
+{
+    /* Fixed delivery, shorthand "self": the destination field is ignored in both modes. */
+    lapic_write(REG_ICR_LO, 1u << 18 | vector);
 }
 
 #define PIT_HZ 1193182u

@@ -139,7 +139,8 @@ static void timer_init(void)
 /* init, from the boot archive; without one exo idles (or powers off if asked to). */
 static void start_init(void)
 {
-    int r = exo_bootinfo.archive_size ? env_load_init(archive(), exo_bootinfo.archive_size)
+    int r = exo_bootinfo.archive_size ? env_load_init(archive(), exo_bootinfo.archive_size,
+                                                    exo_bootinfo.cmdline)
                                       : EXO_E_NOENT;
     if (r > 0)
         kprintf("exo: init is env %d\n", r);

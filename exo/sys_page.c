@@ -6,6 +6,7 @@
 #include <exo/error.h>
 #include <exo/page.h>
 #include <exo/pmap.h>
+#include <exo/revoke.h>
 #include <exo/syscall.h>
 #include <exo/vm.h>
 
@@ -48,6 +49,15 @@ static void drop_grants(uint64_t ppn)
                 envs[i].caps[c] = (struct cap){0};
 }
 
+int page_release(struct env *t, uint64_t ppn)
+{
+    pmap_remove_everywhere(ppn);
+    drop_grants(ppn);
+    if (t->upcall_state_ppn == ppn)
+        t->upcall_rip = 0; /* its state page is gone: no more upcalls */
+    return exo_page_free(&exo_pages, ppn, t->id);
+}
+
 int64_t sys_page_free(uint64_t env, uint64_t ppn)
 {
     struct env *t;
@@ -56,16 +66,15 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
         return r;
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != t->id)
         return EXO_E_PERM;
-    pmap_remove_everywhere(ppn);
-    drop_grants(ppn);
-    if (t->upcall_state_ppn == ppn)
-        t->upcall_rip = 0; /* its state page is gone: no more upcalls */
-    return exo_page_free(&exo_pages, ppn, t->id);
+    revoke_forget(ppn); /* a pending reclaim of it is answered */
+    return page_release(t, ppn);
 }
 
-/* May the caller bind ppn into t with prot? Its owner must be the caller, t, or an env the
- * caller holds MAP on; otherwise t must hold a grant for ppn covering prot. */
-static int may_bind(struct env *self, struct env *t, uint64_t ppn, uint64_t prot)
+/* May the caller bind ppn at va into t with prot? Its owner must be the caller, t, or an env
+ * the caller holds MAP on; or t must hold a grant for ppn covering prot; or the caller passes
+ * on a binding it holds: it has ppn mapped at the same va with at least prot (how a libOS
+ * shares its read-only boot archive with the envs it spawns). */
+static int may_bind(struct env *self, struct env *t, uint64_t va, uint64_t ppn, uint64_t prot)
 {
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED)
         return EXO_E_PERM; /* free, exo's, firmware's, MMIO or no RAM at all */
@@ -82,6 +91,10 @@ static int may_bind(struct env *self, struct env *t, uint64_t ppn, uint64_t prot
         if (k->type == CAP_PAGE && k->obj == ppn && (prot & ~(uint64_t)k->rights) == 0)
             return EXO_OK;
     }
+    uint32_t held;
+    uint64_t pte = pmap_lookup(self->pml4, va, &held);
+    if (pte && (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT == ppn && (prot & ~held) == 0)
+        return EXO_OK;
     return EXO_E_PERM;
 }
 
@@ -93,7 +106,7 @@ int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
         return r;
     if (!user_va_ok(va) || !prot_ok(prot))
         return EXO_E_INVAL;
-    r = may_bind(self, t, ppn, prot);
+    r = may_bind(self, t, va, ppn, prot);
     if (r < 0)
         return r;
     return pmap_enter(t->pml4, va, ppn, (uint32_t)prot);
@@ -122,7 +135,7 @@ int64_t sys_page_protect(uint64_t env, uint64_t va, uint64_t prot)
     if (!pte)
         return EXO_E_NOENT;
     uint64_t ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
-    r = may_bind(self, t, ppn, prot); /* raising protection is a new binding */
+    r = may_bind(self, t, va, ppn, prot); /* raising protection is a new binding */
     if (r < 0)
         return r;
     return pmap_enter(t->pml4, va, ppn, (uint32_t)prot);

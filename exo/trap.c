@@ -4,9 +4,11 @@
  * with a full register dump and a symbolized backtrace, and the machine stops.
  */
 #include <exo/console.h>
+#include <exo/irq.h>
 #include <exo/ksym.h>
 #include <exo/lapic.h>
 #include <exo/power.h>
+#include <exo/revoke.h>
 #include <exo/trap.h>
 #include <exo/upcall.h>
 #include <exo/x86.h>
@@ -31,6 +33,7 @@ void trap_dispatch(struct trapframe *tf)
         trap_from_user(tf); /* the env's business: an upcall, a kill, or a slice end */
     if (tf->vector == VEC_TIMER) {
         timer_tick();
+        revoke_tick(NULL); /* deadlines run in idle too */
         lapic_eoi();
         return;
     }
@@ -38,7 +41,8 @@ void trap_dispatch(struct trapframe *tf)
         return;
     if (tf->vector < 32)
         trap_fatal(tf);
-    kprintf("exo: unexpected interrupt vector %lu ignored\n", tf->vector);
+    if (!irq_fire(tf->vector)) /* a device vector bound to an event: posted */
+        kprintf("exo: unexpected interrupt vector %lu ignored\n", tf->vector);
     lapic_eoi();
 }
 

@@ -4,9 +4,11 @@
  * tick may end the slice.
  */
 #include <exo/error.h>
+#include <exo/irq.h>
 #include <exo/lapic.h>
 #include <exo/page.h>
 #include <exo/pmap.h>
+#include <exo/revoke.h>
 #include <exo/sched.h>
 #include <exo/syscall.h>
 #include <exo/upcall.h>
@@ -82,12 +84,14 @@ void trap_from_user(struct trapframe *tf)
     e->tf = *tf;
     if (tf->vector == VEC_TIMER) {
         timer_tick();
+        revoke_tick(e); /* may redirect e into its REVOKE handler, or take a page */
         lapic_eoi();
         if (sched_tick(e))
             sched_run(); /* slice used up: the next runnable env, maybe e again */
     } else if (tf->vector < 32) {
         fault(e, tf);
     } else if (tf->vector != VEC_SPURIOUS) {
+        irq_fire(tf->vector); /* a device vector: a post on its bound event, if any */
         lapic_eoi();
     }
     env_run(e);

@@ -1,11 +1,33 @@
 /*
- * init.c: the first env, loaded by exo from the boot archive. For now it greets and ends.
+ * init.c: the first env, loaded by exo from the boot archive with exo's command line. It greets,
+ * runs what the command line asks for (init.test: the in-guest tests,
+ * init.bench: the exo microbenchmarks), and ends.
  */
+#include <exo/cmdline.h>
 #include <los/los.h>
+#include <los/spawn.h>
+
+extern const char *los_cmdline;
+
+/* Runs an archive program to its end; 0 if it could be started. */
+static int run(const char *name, uint64_t arg)
+{
+    int64_t c = los_spawn_file(name, arg);
+    if (c < 0) {
+        los_printf("init: cannot start %s: %ld\n", name, (long)c);
+        return (int)c;
+    }
+    los_wait((uint64_t)c);
+    return 0;
+}
 
 int main(uint64_t archive, uint64_t size)
 {
     los_printf("init: hello from ring 3 (env %ld, archive %lu bytes at 0x%lx)\n",
                (long)exo_env_self(), size, archive);
+    if (exo_cmdline_flag(los_cmdline, "init.test"))
+        run("exotest", 0);
+    if (exo_cmdline_flag(los_cmdline, "init.bench"))
+        run("exobench", 0); /* microbenchmarks: ./tessera bench exo */
     return 0;
 }

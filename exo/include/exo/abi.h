@@ -36,6 +36,11 @@ enum exo_call {
 
 #define EXO_ANY ((uint64_t)-1) /* "any page" for page_alloc, "anyone" for yield */
 #define EXO_CAP_SELF 0         /* slot 0 of every env's table names the env itself */
+#define EXO_CAP_IRQS 1         /* init only, at start: CAP_IRQ for vectors FIRST..LAST */
+#define EXO_IRQ_FIRST 48       /* device vectors exo leaves to envs (irq_bind); 32..47 and */
+#define EXO_IRQ_LAST 239       /* 240..255 stay exo's (timer, spurious, future IPIs) */
+#define EXO_IRQ_TEST_IPI (1ull << 16) /* irq_bind flag, for tests only: after binding, exo
+                                         raises the vector once itself (LAPIC self-IPI) */
 #define EXO_NCAPS 64           /* capability slots per env */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull
@@ -52,6 +57,7 @@ enum exo_call {
 #define EXO_RIGHT_CALL 8u     /* env: protected control transfer into it */
 #define EXO_RIGHT_POST 16u    /* event */
 #define EXO_RIGHT_WAIT 32u    /* event */
+#define EXO_RIGHT_BIND 64u    /* irq: bind its vectors to events (irq_bind) */
 #define EXO_RIGHTS_ENV (EXO_RIGHT_MAP | EXO_RIGHT_RUN | EXO_RIGHT_DESTROY | EXO_RIGHT_CALL)
 
 /* Why exo entered the env's upcall handler (struct exo_upcall_state.kind). */

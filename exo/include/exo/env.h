@@ -46,7 +46,11 @@ struct env {
 
     uint64_t pct_rip, pct_rsp; /* protected control transfer entry (0: none) */
     uint32_t pct_caller;       /* while serving a transfer: who waits for the reply */
-    uint32_t wait_event;       /* while BLOCKED on an event: its index + 1 */
+    uint32_t pct_callee;       /* while BLOCKED in pct_call: whom it waits for */
+    uint32_t wait_event;       /* while BLOCKED on an event: its reference (event.h) */
+    enum env_state pct_saved_state; /* while serving: the context the transfer interrupted */
+    uint32_t pct_saved_wait;        /* (pct.c restores state, wait_event and tf at return) */
+    struct trapframe pct_saved_tf;
 };
 
 extern struct env envs[EXO_NENV];
@@ -65,7 +69,8 @@ int env_alloc(uint32_t parent, struct env **out);
  * pages disappear, capabilities naming them stop resolving. */
 void env_free(struct env *e);
 
-/* A free slot in e's capability table (EXO_E_NOMEM if full). */
+/* A free slot in e's capability table, or one naming an env that has ended (EXO_E_NOMEM if
+ * none). */
 int cap_slot(struct env *e);
 
 /* Resolves e's slot `slot` as an env with at least `rights`: 0 and *out, EXO_E_RANGE,

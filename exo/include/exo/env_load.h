@@ -13,7 +13,8 @@
 
 /* Creates init from the ELF file `init` in the archive: its segments and a stack in pages it
  * owns, a copy of the whole archive mapped read-only at EXO_INIT_ARCHIVE_VA, runnable at its
- * entry with rdi = archive address, rsi = archive size. Returns the env id or an error. */
-int env_load_init(const void *archive, uint64_t size);
+ * entry with rdi = archive address, rsi = archive size, rdx = the kernel command line (copied to
+ * the top of its stack). Returns the env id or an error. */
+int env_load_init(const void *archive, uint64_t size, const char *cmdline);
 
 #endif

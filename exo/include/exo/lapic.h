@@ -18,6 +18,9 @@ void lapic_init(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 
+/* Sends `vector` to this CPU (pending until interrupts are on). */
+void lapic_self_ipi(uint8_t vector);
+
 /* Measures the TSC and LAPIC timer rates against PIT channel 2 over `ms` milliseconds. */
 void time_calibrate(unsigned ms);
 

@@ -1,0 +1,47 @@
+/*
+ * exotest.h: in-guest tests of exo, table-driven like xv6's usertests. A test is a function
+ * declared with EXOTEST(name); the runner (exotest.c) runs each in a fresh child env of its own,
+ * so a test that crashes its env fails alone, and reports through a result page it shares with
+ * the child. Checks print the failing expression with its values on the console.
+ */
+#ifndef EXOTEST_H
+#define EXOTEST_H
+
+#include <los/los.h>
+#include <los/spawn.h>
+#include <los/upcall.h>
+
+struct exotest {
+    const char *name;
+    int (*fn)(void); /* 0: passed; anything else: failed (a CHECK printed why) */
+};
+
+#define EXOTEST(fname)                                                                           \
+    static int fname(void);                                                                      \
+    __attribute__((used, section("exotests"), aligned(8))) static const struct exotest          \
+        fname##_entry = {#fname, fname};                                                         \
+    static int fname(void)
+
+#define CHECK(cond)                                                                              \
+    do {                                                                                         \
+        if (!(cond)) {                                                                           \
+            los_printf("    %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);              \
+            return 1;                                                                            \
+        }                                                                                        \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                           \
+    do {                                                                                         \
+        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                            \
+        if (a_ != b_) {                                                                          \
+            los_printf("    %s:%d: %s == %s: %ld != %ld\n", __FILE__, __LINE__, #a, #b, a_, b_); \
+            return 1;                                                                            \
+        }                                                                                        \
+    } while (0)
+
+/* Test-visible details of the runner: where the shared result page sits in the test's env, and
+ * the argument that makes `exotest` end at once (for tests that need a child to exist). */
+#define EXOTEST_RESULT_VA 0x00006ffd00000000ull
+#define EXOTEST_ARG_EXIT 0xe0e0u
+
+#endif

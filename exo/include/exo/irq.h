@@ -1,0 +1,21 @@
+/*
+ * irq.h: device interrupts as events. exo keeps vectors 0..47 and 240..255 for itself and
+ * gives init one capability (CAP_IRQ, slot EXO_CAP_IRQS) for EXO_IRQ_FIRST..EXO_IRQ_LAST; an
+ * env holding such a capability binds a vector to an event it may post, and exo turns each
+ * interrupt on that vector into a post (and the EOI), nothing more.
+ */
+#ifndef EXO_IRQ_H
+#define EXO_IRQ_H
+
+#include <exo/env.h>
+
+#include <stdint.h>
+
+/* Puts the capability for every device vector in init's slot EXO_CAP_IRQS. */
+void irq_cap_init(struct env *init);
+
+/* An interrupt on `vector` arrived: posts its bound event. 1 if it was bound (to a live
+ * event), 0 if nobody wanted it. The caller sends the EOI. */
+int irq_fire(uint64_t vector);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * irq.c: binding device vectors to events (see irq.h). A CAP_IRQ names a range of vectors
+ * (obj = first | last << 8) with EXO_RIGHT_BIND; a binding is just the event's reference, so
+ * it dies with the event (a stale one is ignored and may be bound again).
+ */
+#include <exo/event.h>
+#include <exo/irq.h>
+#include <exo/lapic.h>
+#include <exo/syscall.h>
+
+static uint32_t binding[256]; /* vector -> event reference (0: none) */
+
+void irq_cap_init(struct env *init)
+{
+    init->caps[EXO_CAP_IRQS] = (struct cap){
+        .type = CAP_IRQ, .rights = EXO_RIGHT_BIND,
+        .obj = EXO_IRQ_FIRST | (uint64_t)EXO_IRQ_LAST << 8};
+}
+
+/* Does e hold BIND on a CAP_IRQ covering vector? */
+static int may_bind_vector(const struct env *e, uint64_t vector)
+{
+    for (int i = 0; i < EXO_NCAPS; i++) {
+        const struct cap *c = &e->caps[i];
+        if (c->type == CAP_IRQ && (c->rights & EXO_RIGHT_BIND) &&
+            vector >= (c->obj & 0xff) && vector <= (c->obj >> 8 & 0xff))
+            return 1;
+    }
+    return 0;
+}
+
+int64_t sys_irq_bind(uint64_t vector, uint64_t event)
+{
+    struct env *self = caller();
+    uint64_t test_ipi = vector & EXO_IRQ_TEST_IPI;
+    vector &= ~EXO_IRQ_TEST_IPI;
+    if (vector < EXO_IRQ_FIRST || vector > EXO_IRQ_LAST)
+        return EXO_E_RANGE;
+    if (!may_bind_vector(self, vector))
+        return EXO_E_PERM;
+    uint32_t ref = 0; /* EXO_ANY: unbind, later interrupts on it are dropped */
+    if (event != EXO_ANY) {
+        int r = cap_event(self, event, EXO_RIGHT_POST, &ref);
+        if (r < 0)
+            return r;
+        if (binding[vector] && binding[vector] != ref && event_alive(binding[vector]))
+            return EXO_E_BUSY; /* another live binding: its holder unbinds it first */
+    }
+    binding[vector] = ref;
+    /* Test only: no device needed to see a vector arrive. Harmless: the caller may bind the
+     * vector, so it can only post events it could post itself. It arrives once we leave exo. */
+    if (test_ipi)
+        lapic_self_ipi((uint8_t)vector);
+    return 0;
+}
+
+int irq_fire(uint64_t vector)
+{
+    if (vector >= 256 || !binding[vector])
+        return 0;
+    if (event_post_ref(binding[vector]) < 0) {
+        binding[vector] = 0; /* the event has ended */
+        return 0;
+    }
+    return 1;
+}

@@ -1,0 +1,144 @@
+/*
+ * spawn.c: a new env built from user space (see spawn.h). The parent takes pages for the
+ * child (owned by the child), fills them through a scratch mapping of its own, and binds them
+ * into the child's tables: all with ordinary exo calls, each checked by exo at bind time.
+ */
+#include <exo/elf.h>
+#include <los/los.h>
+#include <los/spawn.h>
+
+#define PF_X 1
+#define PF_W 2
+
+int64_t los_page_new(uint64_t va, uint64_t prot)
+{
+    int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    if (ppn < 0)
+        return ppn;
+    int64_t r = exo_page_map(EXO_CAP_SELF, va, (uint64_t)ppn, prot);
+    if (r < 0) {
+        exo_page_free(EXO_CAP_SELF, (uint64_t)ppn);
+        return r;
+    }
+    return ppn;
+}
+
+/* The child's page at va: the one already there (segments may share a page) or a new one. The
+ * page is left mapped at LOS_SCRATCH_VA in the caller, for filling. */
+static int64_t child_page(uint64_t child, uint64_t va, uint32_t prot)
+{
+    int64_t old = exo_page_lookup(child, va), ppn;
+    if (old >= 0) {
+        ppn = old >> 12;
+        prot |= (uint32_t)(old & 7);
+    } else {
+        ppn = exo_page_alloc(child, EXO_ANY); /* owned by the child, zeroed by exo */
+        if (ppn < 0)
+            return ppn;
+    }
+    int64_t r = exo_page_map(child, va, (uint64_t)ppn, prot);
+    if (r == 0)
+        r = exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)ppn, EXO_PROT_R | EXO_PROT_W);
+    return r < 0 ? r : ppn;
+}
+
+/* Maps [va, va + memsz) in the child with prot, filled from src[0, filesz) then zeros. */
+static int64_t load_range(uint64_t child, uint64_t va, uint64_t memsz, const uint8_t *src,
+                          uint64_t filesz, uint32_t prot)
+{
+    for (uint64_t p = va & ~(EXO_PAGE - 1); p < va + memsz; p += EXO_PAGE) {
+        int64_t r = child_page(child, p, prot);
+        if (r < 0)
+            return r;
+        uint8_t *mem = (uint8_t *)LOS_SCRATCH_VA;
+        for (uint64_t a = p < va ? va : p; a < p + EXO_PAGE && a < va + filesz; a++)
+            mem[a - p] = src[a - va];
+        exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
+    }
+    return 0;
+}
+
+/* The parent's read-only archive pages, bound at the same address in the child. */
+static int64_t share_archive(uint64_t child)
+{
+    const struct los_info *in = los_info();
+    for (uint64_t va = in->archive_va; va < in->archive_va + in->archive_size; va += EXO_PAGE) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+        if (pte < 0)
+            return pte;
+        int64_t r = exo_page_map(child, va, (uint64_t)pte >> 12, EXO_PROT_R);
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int64_t build(uint64_t child, const void *elf)
+{
+    const struct exo_elf64_ehdr *eh = elf;
+    for (uint16_t i = 0; i < eh->e_phnum; i++) {
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(elf, i, &ph);
+        if (ph.p_type != EXO_PT_LOAD)
+            continue;
+        uint32_t prot = EXO_PROT_R | (ph.p_flags & PF_W ? EXO_PROT_W : 0) |
+                        (ph.p_flags & PF_X ? EXO_PROT_X : 0);
+        int64_t r = load_range(child, ph.p_vaddr, ph.p_memsz, (const uint8_t *)elf + ph.p_offset,
+                               ph.p_filesz, prot);
+        if (r < 0)
+            return r;
+    }
+    int64_t r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE,
+                           LOS_STACK_PAGES * EXO_PAGE, NULL, 0, EXO_PROT_R | EXO_PROT_W);
+    if (r < 0)
+        return r;
+    struct los_info ci = *los_info();
+    ci.parent = (uint64_t)exo_env_self();
+    r = load_range(child, LOS_INFO_VA, sizeof ci, (const uint8_t *)&ci, sizeof ci, EXO_PROT_R);
+    return r < 0 ? r : share_archive(child);
+}
+
+int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top)
+{
+    struct exo_elf_info ei;
+    if (exo_elf_check(elf, size, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
+        return EXO_E_INVAL;
+    int64_t child = exo_env_create();
+    if (child < 0)
+        return child;
+    int64_t r = build((uint64_t)child, elf);
+    if (r < 0) {
+        exo_env_destroy((uint64_t)child);
+        return r;
+    }
+    *entry = ei.entry;
+    *stack_top = LOS_STACK_TOP;
+    return child;
+}
+
+int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg)
+{
+    uint64_t entry, stack;
+    int64_t child = los_spawn_prepare(elf, size, &entry, &stack);
+    if (child < 0)
+        return child;
+    int64_t r = exo_env_start((uint64_t)child, entry, stack, arg);
+    return r < 0 ? r : child;
+}
+
+int64_t los_spawn_file(const char *name, uint64_t arg)
+{
+    const void *elf;
+    uint64_t size;
+    int r = los_archive_find(name, &elf, &size);
+    return r < 0 ? r : los_spawn(elf, size, arg);
+}
+
+void los_wait(uint64_t child)
+{
+    int64_t r;
+    /* Gone: its capability stops resolving (EXO_E_NOENT). Blocked: let anyone run. */
+    while ((r = exo_yield(child)) != EXO_E_NOENT)
+        if (r == EXO_E_BUSY)
+            exo_yield(EXO_ANY);
+}

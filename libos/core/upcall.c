@@ -1,0 +1,51 @@
+/*
+ * upcall.c: the libOS side of upcalls (see upcall.h): one handler per cause, chosen by the
+ * program. exo only delivers; what a fault means is decided here.
+ */
+#include <los/los.h>
+#include <los/spawn.h>
+#include <los/upcall.h>
+
+#include <stddef.h>
+
+#define STACK_PAGES 8
+
+/* upcall_entry.S hard-codes these offsets. */
+_Static_assert(offsetof(struct exo_upcall_state, regs) == 40, "state page layout");
+_Static_assert(offsetof(struct exo_regs, rsp) == 17 * 8, "register layout");
+
+void los_upcall_entry(void);
+static los_upcall_fn handlers[4];
+
+struct exo_upcall_state *los_upcall_state(void)
+{
+    return (struct exo_upcall_state *)LOS_UPCALL_STATE_VA;
+}
+
+void los_upcall_handle(uint64_t kind, los_upcall_fn fn)
+{
+    if (kind < sizeof handlers / sizeof handlers[0])
+        handlers[kind] = fn;
+}
+
+int los_upcall_init(void)
+{
+    int64_t r = los_page_new(LOS_UPCALL_STATE_VA, EXO_PROT_R | EXO_PROT_W);
+    for (uint64_t i = 1; r >= 0 && i <= STACK_PAGES; i++)
+        r = los_page_new(LOS_UPCALL_STACK_TOP - i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
+    if (r >= 0)
+        r = exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
+    return r < 0 ? (int)r : 0;
+}
+
+/* Called by los_upcall_entry; returns the state page to resume from, or ends the env. */
+struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s);
+struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
+{
+    los_upcall_fn fn = s->kind < sizeof handlers / sizeof handlers[0] ? handlers[s->kind] : NULL;
+    if (fn && fn(s) == 0)
+        return s;
+    los_printf("los: env %ld: unhandled upcall kind %lu vector %lu addr 0x%lx at rip 0x%lx\n",
+               (long)exo_env_self(), s->kind, s->vector, s->addr, s->regs.rip);
+    los_exit(1);
+}

@@ -1,0 +1,45 @@
+/*
+ * spawn.h: building a new env from user space, with exo calls only (the exokernel way: ELF
+ * loading is library code). The child gets its segments and a stack in pages it owns, the boot
+ * archive mapped read-only where the parent has it, and an info page (struct los_info).
+ */
+#ifndef LOS_SPAWN_H
+#define LOS_SPAWN_H
+
+#include <stdint.h>
+
+#define LOS_INFO_VA 0x00006ff000000000ull    /* struct los_info, read-only, in every program */
+#define LOS_SCRATCH_VA 0x00006fe000000000ull /* where a parent maps a child's page to fill it */
+#define LOS_STACK_TOP 0x00007ffffff00000ull  /* same place exo puts init's stack */
+#define LOS_STACK_PAGES 16
+
+struct los_info {
+    uint64_t archive_va;   /* the boot archive (cpio), read-only */
+    uint64_t archive_size;
+    uint64_t parent;       /* the parent's env id */
+};
+
+/* This program's info (NULL in init before los_init_info, which crt0 arranges). */
+const struct los_info *los_info(void);
+
+/* Finds a file in the boot archive: 0 and its bytes, or EXO_E_NOENT / EXO_E_CORRUPT. */
+int los_archive_find(const char *name, const void **data, uint64_t *size);
+
+/* Creates an env from the ELF image [elf, elf + size) (checked with exo/elf.c against the user
+ * half) without starting it: *entry and *stack_top say where to start it with exo_env_start.
+ * Returns the child's capability slot in the caller's table, or an exo error. */
+int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top);
+
+/* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot. */
+int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg);
+
+/* Spawns the archive's program `name`. */
+int64_t los_spawn_file(const char *name, uint64_t arg);
+
+/* Waits (yielding the CPU to it) until the env in capability slot `child` has ended. */
+void los_wait(uint64_t child);
+
+/* A page mapped in the caller at va, owned by the caller: its number, or an exo error. */
+int64_t los_page_new(uint64_t va, uint64_t prot);
+
+#endif

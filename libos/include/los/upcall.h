@@ -1,0 +1,26 @@
+/*
+ * upcall.h: the libOS side of upcalls. exo saves the interrupted context in this env's state
+ * page and enters los_upcall_entry on the upcall stack; the libOS calls the handler registered
+ * for the cause and, if it returns 0, resumes the saved context itself (no exo call). A handler
+ * that returns nonzero ends the env, as exo would have without a handler.
+ */
+#ifndef LOS_UPCALL_H
+#define LOS_UPCALL_H
+
+#include <exo/abi.h>
+
+#define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull /* the state page */
+#define LOS_UPCALL_STACK_TOP 0x00006ffe00010000ull /* 8 pages below, the handler's stack */
+
+typedef int (*los_upcall_fn)(struct exo_upcall_state *s);
+
+/* Maps the state page and the upcall stack and registers them with exo. 0 or an exo error. */
+int los_upcall_init(void);
+
+/* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE (NULL: end the env). */
+void los_upcall_handle(uint64_t kind, los_upcall_fn fn);
+
+/* The state page (valid after los_upcall_init). */
+struct exo_upcall_state *los_upcall_state(void);
+
+#endif
