@@ -36,7 +36,7 @@ DONE = "exobench: done"
 ROWS = [
     ("tsc_overhead", "empty measurement (rdtsc pair; in every row)"),
     ("libos_call", "libOS call: a non-inlined function"),
-    ("null_call", "null exo call (syscall + sysret)"),
+    ("null_call", "null exo call (syscall in, iretq back)"),
     ("libos_call_x100", "100 libOS calls back to back"),
     ("null_call_x100", "100 null exo calls back to back"),
     ("page_map_unmap", "page_map + page_unmap of an owned page"),

@@ -151,12 +151,25 @@ def parse_enum(text: str, enum: str):
     if not m:
         raise AbiError(f"{ABI}: enum {enum} not found")
     items = []
-    for em in re.finditer(r"^[ \t]*(\w+)[ \t]*=[ \t]*(-?\w+)[ \t]*,?[ \t]*(?:/\*\s*(.*?)\s*\*/)?[ \t]*$",
-                          m.group(1), re.M):
+    # A comment starts on its entry's line and may run over several.
+    for em in re.finditer(r"^[ \t]*(\w+)[ \t]*=[ \t]*(-?\w+)[ \t]*,?[ \t]*(?:/\*(.*?)\*/)?",
+                          m.group(1), re.M | re.S):
         items.append((em.group(1), em.group(2), " ".join((em.group(3) or "").split())))
     if not items:
         raise AbiError(f"{ABI}: enum {enum} has no entries this script can read")
     return items
+
+
+def parse_struct(text: str, struct: str):
+    """[(declaration, comment)] of the fields of `struct NAME { type name; /* comment */ ... }`."""
+    m = re.search(r"struct\s+" + struct + r"\s*\{(.*?)\};", text, re.S)
+    if not m:
+        raise AbiError(f"{ABI}: struct {struct} not found")
+    fields = []
+    for fm in re.finditer(r"^[ \t]*([^/\s][^;/]*?)\s*;[ \t]*(?:/\*(.*?)\*/)?", m.group(1),
+                          re.M | re.S):
+        fields.append((" ".join(fm.group(1).split()), " ".join((fm.group(2) or "").split())))
+    return fields
 
 
 def parse_defines(text: str, prefix: str):
@@ -185,6 +198,7 @@ def generate() -> str:
     abi = open(ABI).read()
     errors = parse_enum(abi, "exo_error")
     kinds = parse_enum(abi, "exo_upcall_kind")
+    parse_struct(abi, "exo_upcall_state")  # fail early if it cannot be read
     rights = [d for d in parse_defines(abi, "EXO_RIGHT_") if d[0] != "EXO_RIGHTS_ENV"]
     prots = parse_defines(abi, "EXO_PROT_")
     consts = [d for d in parse_defines(abi, "EXO_")
@@ -222,6 +236,10 @@ def generate() -> str:
                "`rdi` = the state page (`struct exo_upcall_state` in abi.h), after saving the "
                "interrupted registers there; the handler resumes them itself. `kind` says why:\n")
     out.append(table(["value", "kind", "meaning"], [[v, f"`{n}`", c] for n, v, c in kinds]))
+    out.append("\nThe state page, `struct exo_upcall_state` (`struct exo_regs` holds the general "
+               "registers, then `rip`, `rflags`, `rsp`):\n")
+    out.append(table(["field", "meaning"],
+                     [[f"`{d}`", c] for d, c in parse_struct(abi, "exo_upcall_state")]))
     out.append("\n## Other constants\n")
     out.append(table(["name", "value", "meaning"], [[f"`{n}`", f"`{v}`", c] for n, v, c in consts]))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip("\n") + "\n"

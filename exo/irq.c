@@ -44,7 +44,7 @@ int64_t sys_irq_bind(uint64_t vector, uint64_t event)
         if (r < 0)
             return r;
         if (binding[vector] && binding[vector] != ref && event_alive(binding[vector]))
-            return EXO_E_BUSY; /* another live binding: its holder unbinds it first */
+            return EXO_E_BUSY; /* another live binding: unbind it first (EXO_ANY) */
     }
     binding[vector] = ref;
     /* Test only: no device needed to see a vector arrive. Harmless: the caller may bind the

@@ -68,8 +68,11 @@ static void log_revoked(struct env *e, uint64_t ppn)
 /* The abort protocol: takes q's page from e by force. */
 static void take(struct request *q, struct env *e)
 {
-    kprintf("exo: env %u lost page %lu: not given back by tick %lu (reclaim by %u)\n", e->id,
-            q->ppn, q->deadline, q->requester);
+    kprintf("exo: abort protocol: env %u lost page %lu at tick %lu", e->id, q->ppn, q->deadline);
+    if (q->requester)
+        kprintf(" (reclaimed by env %u)\n", q->requester);
+    else
+        kprintf(" (reclaimed by exo)\n");
     log_revoked(e, q->ppn);
     page_release(e, q->ppn);
     drop(q);

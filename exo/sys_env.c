@@ -46,7 +46,7 @@ int64_t sys_env_start(uint64_t env, uint64_t rip, uint64_t rsp, uint64_t arg)
     int r = cap_env(caller(), env, EXO_RIGHT_RUN, &t);
     if (r < 0)
         return r;
-    if (rip >= EXO_USER_TOP || rsp > EXO_USER_TOP)
+    if (rip >= EXO_USER_TOP || rsp >= EXO_USER_TOP) /* both must stay canonical for iretq */
         return EXO_E_RANGE;
     if (t->state != ENV_READY)
         return EXO_E_BUSY;

@@ -24,7 +24,7 @@ int64_t sys_upcall_set(uint64_t handler, uint64_t stack_top, uint64_t state_va)
         self->upcall_rip = 0;
         return 0;
     }
-    if (handler >= EXO_USER_TOP || stack_top > EXO_USER_TOP || stack_top % 16 ||
+    if (handler >= EXO_USER_TOP || stack_top < 16 || stack_top > EXO_USER_TOP || stack_top % 16 ||
         state_va >= EXO_USER_TOP || state_va % EXO_PAGE)
         return EXO_E_INVAL;
     uint32_t prot;
@@ -86,8 +86,12 @@ void trap_from_user(struct trapframe *tf)
         timer_tick();
         revoke_tick(e); /* may redirect e into its REVOKE handler, or take a page */
         lapic_eoi();
-        if (sched_tick(e))
-            sched_run(); /* slice used up: the next runnable env, maybe e again */
+        if (sched_tick(e)) {
+            /* Slice used up. An env with a handler learns of it: its context goes to its own
+             * state page and it resumes in the handler next time (if it is not in one). */
+            upcall_deliver(e, EXO_UPCALL_SLICE, 0, exo_ticks, 0);
+            sched_run(); /* the next runnable env, maybe e again */
+        }
     } else if (tf->vector < 32) {
         fault(e, tf);
     } else if (tf->vector != VEC_SPURIOUS) {

@@ -8,14 +8,14 @@
  *     exobench: event_roundtrip n/a (EXO_E_NOSYS)
  *
  * Rows: tsc_overhead (an empty measurement: what every other row includes), libos_call (a
- * non-inlined function doing nothing: the cost of a "system call" that is library code),
- * null_call (exo_null: the cost of a trap into exo and back), libos_call_x100 and
- * null_call_x100 (100 of each back to back per sample: the trap/call ratio comes from these),
- * page_map_unmap (bind a page the
- * env owns, then unbind it), upcall_ud (a ud2 fault delivered as an upcall, the handler skips
- * the instruction and resumes the context itself), pagefault_upcall (touch an unmapped page;
- * the handler maps it and resumes), event_roundtrip (post to a second env that waits, and wait
- * for its answer), pct_roundtrip (protected control transfer into a second env and back).
+ * non-inlined function doing nothing: a "system call" that is library code), null_call
+ * (exo_null: a trap into exo and back), libos_call_x100 and null_call_x100 (100 of each back to
+ * back per sample: the trap/call ratio comes from these), page_map_unmap (bind a page the env
+ * owns, then unbind it), upcall_ud (a ud2 delivered as a fault upcall; the handler skips it and
+ * the libOS resumes the context itself), pagefault_upcall (touch an unmapped page; the handler
+ * maps it and the access runs again), event_roundtrip (post to a second env that waits, and
+ * wait for its answer), pct_roundtrip (protected control transfer into a second env and back).
+ * A row whose calls fail prints "n/a" with the error (EXO_E_NOSYS: not implemented yet).
  *
  * Run by init with arg 0. It spawns itself as the partner env for the two-env rows, with
  * arg = ROLE_MAGIC | role << 16 | slot_a << 8 | slot_b (the partner's capability slots).
@@ -79,14 +79,14 @@ static void report(struct row *r)
 
 /* The libOS call baseline: a real call that does nothing (noipa: gcc may neither inline it
  * nor use what it knows of its body at the call site). */
-__attribute__((noipa)) int64_t los_bench_nothing(void)
+static __attribute__((noipa)) int64_t los_bench_nothing(void)
 {
     return 0;
 }
 
 /* --- upcall handlers ------------------------------------------------------------------- */
 
-static int64_t fault_ppn;      /* the page pagefault_upcall's handler maps */
+static int64_t fault_ppn; /* the page pagefault_upcall's handler maps */
 static volatile uint64_t nfaults;
 
 static int on_fault(struct exo_upcall_state *s)
@@ -97,8 +97,9 @@ static int on_fault(struct exo_upcall_state *s)
     }
     if (s->vector == 14 && (s->addr & ~(EXO_PAGE - 1)) == BENCH_VA && fault_ppn > 0) {
         nfaults++;
-        return exo_page_map(EXO_CAP_SELF, BENCH_VA, (uint64_t)fault_ppn,
-                            EXO_PROT_R | EXO_PROT_W) == 0 ? 0 : 1;
+        int64_t r =
+            exo_page_map(EXO_CAP_SELF, BENCH_VA, (uint64_t)fault_ppn, EXO_PROT_R | EXO_PROT_W);
+        return r == 0 ? 0 : 1;
     }
     return 1; /* anything else: a real bug, end the env */
 }
@@ -352,41 +353,47 @@ static void ratio(const char *what, uint64_t a, uint64_t b)
     los_printf("exobench: ratio %s %lu.%lu\n", what, x / 10, x % 10);
 }
 
+/* The rows, in the order they run and print. */
+static const struct bench {
+    const char *name;
+    void (*run)(struct row *r);
+    int needs_upcalls;
+} benches[] = {
+    {"tsc_overhead", bench_tsc, 0},
+    {"libos_call", bench_libos_call, 0},
+    {"null_call", bench_null, 0},
+    {"libos_call_x100", bench_libos_batch, 0},
+    {"null_call_x100", bench_null_batch, 0},
+    {"page_map_unmap", bench_map_unmap, 0},
+    {"upcall_ud", bench_upcall_ud, 1},
+    {"pagefault_upcall", bench_pagefault, 1},
+    {"event_roundtrip", bench_event, 0},
+    {"pct_roundtrip", bench_pct, 0},
+};
+#define NBENCH (sizeof benches / sizeof benches[0])
+
 int main(uint64_t arg, uint64_t unused)
 {
     (void)unused;
     if ((arg & 0xffff000000000000ull) == ROLE_MAGIC)
         return partner(arg);
 
-    los_printf("exobench: tsc_hz %ld (ticks per second; under -icount a tick is an "
-               "instruction)\n", (long)exo_clock());
+    los_printf("exobench: tsc_hz %ld (under -icount a tick is an instruction)\n",
+               (long)exo_clock());
     int up = los_upcall_init();
     if (up == 0)
         los_upcall_handle(EXO_UPCALL_FAULT, on_fault);
 
-    struct row rows[] = {
-        {"tsc_overhead", 0, 0, 0},     {"libos_call", 0, 0, 0},     {"null_call", 0, 0, 0},
-        {"libos_call_x100", 0, 0, 0},  {"null_call_x100", 0, 0, 0}, {"page_map_unmap", 0, 0, 0},
-        {"upcall_ud", up, 0, 0},       {"pagefault_upcall", up, 0, 0},
-        {"event_roundtrip", 0, 0, 0},  {"pct_roundtrip", 0, 0, 0},
-    };
-    bench_tsc(&rows[0]);
-    bench_libos_call(&rows[1]);
-    bench_null(&rows[2]);
-    bench_libos_batch(&rows[3]);
-    bench_null_batch(&rows[4]);
-    bench_map_unmap(&rows[5]);
-    if (up == 0) {
-        bench_upcall_ud(&rows[6]);
-        bench_pagefault(&rows[7]);
-    } else {
-        report(&rows[6]);
-        report(&rows[7]);
+    struct row rows[NBENCH];
+    for (uint64_t i = 0; i < NBENCH; i++) {
+        rows[i] = (struct row){.name = benches[i].name, .err = benches[i].needs_upcalls ? up : 0};
+        if (rows[i].err < 0)
+            report(&rows[i]); /* n/a, with the reason */
+        else
+            benches[i].run(&rows[i]);
     }
-    bench_event(&rows[8]);
-    bench_pct(&rows[9]);
-
-    /* Trap vs library call: from the batches (no timer resolution or rdtsc cost in them). */
+    /* Trap vs library call, from the batches (null_call_x100, libos_call_x100): no timer
+     * resolution or rdtsc cost in them. */
     ratio("null_call/libos_call", rows[4].median, rows[3].median);
     los_printf("exobench: done\n");
     return 0;

@@ -1,7 +1,7 @@
 /*
  * init.c: the first env, loaded by exo from the boot archive with exo's command line. It greets,
  * runs what the command line asks for (init.test: the in-guest tests,
- * init.bench: the exo microbenchmarks), and ends.
+ * init.bench: the exo microbenchmarks, init.fuzz: the call fuzzer), and ends.
  */
 #include <exo/cmdline.h>
 #include <los/los.h>
@@ -9,10 +9,20 @@
 
 extern const char *los_cmdline;
 
-/* Runs an archive program to its end; 0 if it could be started. */
+/* Runs an archive program to its end, passing on init's right to bind interrupt vectors (into
+ * slot EXO_CAP_IRQS of the fresh table); 0 if it could be started. */
 static int run(const char *name, uint64_t arg)
 {
-    int64_t c = los_spawn_file(name, arg);
+    const void *elf;
+    uint64_t size, entry, stack;
+    int64_t c = los_archive_find(name, &elf, &size);
+    if (c == 0)
+        c = los_spawn_prepare(elf, size, &entry, &stack);
+    if (c >= 0) {
+        exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
+        int64_t r = exo_env_start((uint64_t)c, entry, stack, arg);
+        c = r < 0 ? r : c;
+    }
     if (c < 0) {
         los_printf("init: cannot start %s: %ld\n", name, (long)c);
         return (int)c;
@@ -29,5 +39,7 @@ int main(uint64_t archive, uint64_t size)
         run("exotest", 0);
     if (exo_cmdline_flag(los_cmdline, "init.bench"))
         run("exobench", 0); /* microbenchmarks: ./tessera bench exo */
+    if (exo_cmdline_flag(los_cmdline, "init.fuzz"))
+        run("fuzz", 0); /* the exo call fuzzer: boot test exo.boot.fuzz */
     return 0;
 }

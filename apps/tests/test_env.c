@@ -59,3 +59,27 @@ EXOTEST(page_fault_upcall_resumes)
     CHECK_EQ(los_upcall_state()->in_upcall, 0);
     return 0;
 }
+
+static volatile uint64_t slices, last_tick;
+
+static int count_slice(struct exo_upcall_state *s)
+{
+    slices++;
+    last_tick = s->error;
+    return 0; /* resume where the slice ended */
+}
+
+EXOTEST(slice_end_upcall)
+{
+    CHECK_EQ(los_upcall_init(), 0);
+    los_upcall_handle(EXO_UPCALL_SLICE, count_slice);
+    uint64_t hz = (uint64_t)exo_clock(), start = __builtin_ia32_rdtsc();
+    volatile uint64_t work = 0;
+    while (slices < 3 && __builtin_ia32_rdtsc() - start < 10 * hz)
+        work++; /* compute: only the timer can take the CPU away */
+    CHECK(slices >= 3);
+    CHECK(last_tick > 0);
+    CHECK_EQ(los_upcall_state()->kind, EXO_UPCALL_SLICE);
+    CHECK_EQ(los_upcall_state()->in_upcall, 0);
+    return 0;
+}

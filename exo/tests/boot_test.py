@@ -174,7 +174,36 @@ def case_exotest(image):
     return c
 
 
+FUZZ_SUMMARY = r"^fuzz: (\d+) calls, (\d+) children, 0 kernel panics$"
+
+
+def case_fuzz(image):
+    """The call fuzzer (apps/tests/fuzz.c): at least 10^6 random and mutated exo calls from child
+    envs, then a clean power-off: no exo panic, no exception in exo, no hang."""
+    r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=240, direct=True)
+    c = Checks(r)
+    c.line(BANNER)
+    c.regex(r"^fuzz: seed 0x7e55e7a0f022c0de, 1000000 calls in child envs of 50000 calls each$")
+    m = c.regex(FUZZ_SUMMARY)
+    if m:
+        calls, children = int(m.group(1)), int(m.group(2))
+        c.ok(calls >= 1000000, f"at least 10^6 calls, got {calls}")
+        c.ok(children >= 20, f"at least 20 children (batches of 50000), got {children}")
+    m = c.regex(r"^fuzz: (\d+) ms, (\d+) calls/s$")
+    if m:
+        print(f"fuzz: {m.group(1)} ms in the guest, {m.group(2)} calls/s; boot {r.elapsed:.1f} s")
+    # "0 kernel panics" is the only line allowed to mention one.
+    c.ok(not [l for _, l in r.lines if "panic" in l and not re.match(FUZZ_SUMMARY, l)],
+         "no line mentions a panic but the summary")
+    c.no_line("EXCEPTION")
+    c.no_line("init: cannot start")
+    c.line("exo: no envs left")
+    c.ok(r.exit_code == 0 and r.powered_off, f"clean power-off, exit {r.exit_code}")
+    return c
+
+
 CASES = {
+    "fuzz": case_fuzz,
     "exotest": case_exotest,
     "boot-256M": case_boot(256),
     "boot-1G": case_boot(1024),

@@ -64,7 +64,8 @@ enum exo_call {
 enum exo_upcall_kind {
     EXO_UPCALL_FAULT = 1,  /* a CPU exception in the env: vector, error, addr (CR2) */
     EXO_UPCALL_REVOKE = 2, /* exo asks for page addr back before tick `error` */
-    EXO_UPCALL_SLICE = 3,  /* the env's time slice ended */
+    EXO_UPCALL_SLICE = 3,  /* the env's time slice ended at exo tick `error`; it was preempted
+                              and now resumes in its handler */
 };
 
 /* The registers of an env's execution context, as saved at an upcall. */
@@ -83,7 +84,7 @@ struct exo_upcall_state {
                            fault while it is 1 ends the env (no nested upcalls). */
     uint64_t kind;      /* enum exo_upcall_kind */
     uint64_t vector;    /* FAULT: exception vector */
-    uint64_t error;     /* FAULT: error code; REVOKE: deadline (exo tick) */
+    uint64_t error;     /* FAULT: error code; REVOKE: deadline (exo tick); SLICE: the tick */
     uint64_t addr;      /* FAULT: CR2 for page faults; REVOKE: the page number asked for */
     struct exo_regs regs;
     uint64_t nrevoked;                  /* pages the abort protocol took, ever */

@@ -17,7 +17,8 @@ typedef int (*los_upcall_fn)(struct exo_upcall_state *s);
 /* Maps the state page and the upcall stack and registers them with exo. 0 or an exo error. */
 int los_upcall_init(void);
 
-/* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE (NULL: end the env). */
+/* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE. With none, a fault or
+ * revocation request ends the env and a slice end simply resumes. */
 void los_upcall_handle(uint64_t kind, los_upcall_fn fn);
 
 /* The state page (valid after los_upcall_init). */

@@ -1,0 +1,366 @@
+/*
+ * fuzz.c: the in-guest fuzzer of exo's call interface. It issues FUZZ_CALLS calls with random
+ * and mutated arguments: every call number and invalid ones, edge values (0, -1, huge, exo's
+ * half, unaligned), valid-looking capability slots, its own pages and addresses. exo must
+ * answer each with a result or an error; a panic or a hang fails the boot test that runs this.
+ *
+ * Random calls may legitimately end the env making them (unmapping its code, a random upcall
+ * handler, blocking on an event nobody posts), so the calls run in child envs, a batch of
+ * FUZZ_BATCH each. Call j is a pure function of (FUZZ_SEED, j), and a child publishes in a
+ * page it shares with the parent the index of the next call before making each call; when a
+ * child ends early, the next one resumes after the call that ended it. So the sequence of
+ * calls is the same on every run; only which child makes which call depends on timing.
+ *
+ * Arguments are typed by their names in syscalls.def (env, ppn, va, prot...): three in four
+ * come from that kind's pool, so calls get past the first checks. A few mutations keep the
+ * children alive long enough to matter, each still letting the original through now and then:
+ * env_destroy of ourselves and SELF copies with DESTROY (1 in 1024 kept), upcall_set with a
+ * random handler (1 in 64; otherwise the libOS entry on a stack no pool touches), event_wait
+ * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
+ * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
+ * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
+ * The parent destroys a child that stays blocked BLOCKED_MS or makes no call for SILENT_MS.
+ *
+ * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ...
+ */
+#include <los/los.h>
+#include <los/spawn.h>
+#include <los/upcall.h>
+
+#define FUZZ_SEED 0x7e55e7a0f022c0deul
+#define FUZZ_CALLS 1000000ul
+#define FUZZ_BATCH 50000ul
+#define BLOCKED_MS 20   /* a child blocked this long is stuck: only it could wake itself */
+#define SILENT_MS 500   /* a runnable child making no call this long is stuck too */
+
+#define SHARED_VA 0x0000650000000000ull  /* struct shared, the parent's page */
+#define SCRATCH_VA 0x0000660000000000ull /* the child's own pages, fodder for the calls */
+#define SCRATCH_PAGES 16
+#define GUARD_VA (SCRATCH_VA + SCRATCH_PAGES * EXO_PAGE) /* outside every pool: never mapped */
+#define UPCALL_STACK_TOP 0x0000670000004000ull /* the child's handler stack, in no pool */
+
+struct shared {
+    volatile uint64_t next; /* the index of the next call; the child bumps it before a call */
+    volatile uint64_t ok[EXO_NCALLS + 1]; /* calls that succeeded, by number (last: others) */
+};
+
+void los_upcall_entry(void); /* libos/core/upcall_entry.S */
+
+static struct shared *const sh = (struct shared *)SHARED_VA;
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* splitmix64: each call's generator is seeded from its index alone. */
+static uint64_t mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s += 0x9e3779b97f4a7c15ull;
+    return mix(*s);
+}
+
+/* --- the child: making calls ----------------------------------------------------------------- */
+
+static uint64_t scratch_ppn[SCRATCH_PAGES], shared_ppn;
+
+static const uint64_t edges[] = {
+    0, 1, 2, 7, 8, 15, 16, 63, 64, 65, 255, 256, 4095, 4096, 4097, 6000, 6001,
+    0x7fffffff, 0x80000000, 0xffffffff, 1ull << 32, 1ull << 36, 1ull << 40, 1ull << 47,
+    EXO_USER_TOP - EXO_PAGE, EXO_USER_TOP - 1, EXO_USER_TOP, EXO_USER_TOP + EXO_PAGE,
+    0xffff800000000000ull, 0xffff800000001000ull, 0xffffffff80000000ull, 0xffffffff80100000ull,
+    0xfffffffffffff000ull, 1ull << 63, (uint64_t)-2, EXO_ANY,
+    0x100,   /* the first page of exo's image */
+    0xfee00, /* the LAPIC's page: MMIO, not RAM */
+    0xfee00000,
+};
+
+static const uint64_t wild_calls[] = {
+    EXO_NCALLS, EXO_NCALLS + 1, 255, 256, 0x80000000, 1ull << 32, (1ull << 32) | 1,
+    1ull << 63, EXO_ANY,
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Any argument: an edge, a small number (slots, rights, prots), one of our pages or addresses,
+ * an address in exo's half, a random page number or user address, or anything at all. */
+static uint64_t any_arg(uint64_t r)
+{
+    uint64_t v = r >> 8;
+    switch (r & 15) {
+    case 0: case 1: case 2:
+        return edges[v % N(edges)];
+    case 3:
+        return v % 4; /* slot 0 is ourselves; the next ones are what we created first */
+    case 4:
+        return v % 16;
+    case 5:
+        return v % (EXO_NCAPS + 4);
+    case 6: case 7:
+        return scratch_ppn[v % SCRATCH_PAGES];
+    case 8:
+        return v & 1 ? shared_ppn : 0x100 + (v >> 1) % 0x400; /* not ours; exo's, low RAM */
+    case 9: case 10:
+        return SCRATCH_VA + v % SCRATCH_PAGES * EXO_PAGE;
+    case 11:
+        return SCRATCH_VA + v % (SCRATCH_PAGES * EXO_PAGE); /* mostly unaligned */
+    case 12:
+        return 0xffff800000000000ull | (v << 12 & 0x7ffffffff000ull);
+    case 13:
+        return r;
+    case 14:
+        return v % 0x20000; /* a page number in the first 512 MiB */
+    default:
+        return v << 12 & (EXO_USER_TOP - 1); /* a user page address */
+    }
+}
+
+/* What a parameter is, from its name in syscalls.def: arguments of the right kind get past
+ * the first checks, so the calls reach deeper; a quarter stay untyped. */
+enum kind { K_ANY, K_CAP, K_PPN, K_VA, K_PROT, K_NUM };
+
+static const char *const params[EXO_NCALLS] = {
+#define EXO_CALL(num, name, nargs, p, doc) [num] = #p,
+#include <exo/syscalls.def>
+#undef EXO_CALL
+};
+
+static uint8_t kinds[EXO_NCALLS][5];
+
+static int name_is(const char *p, size_t n, const char *name)
+{
+    size_t i = 0;
+    while (i < n && name[i] && p[i] == name[i])
+        i++;
+    return i == n && !name[i];
+}
+
+static enum kind kind_of(const char *p, size_t n)
+{
+    static const struct { const char *name; enum kind k; } names[] = {
+        {"env", K_CAP}, {"cap", K_CAP}, {"event", K_CAP}, {"ppn", K_PPN}, {"va", K_VA},
+        {"buf", K_VA}, {"state_va", K_VA}, {"rip", K_VA}, {"rsp", K_VA}, {"handler", K_VA},
+        {"stack_top", K_VA}, {"prot", K_PROT}, {"rights", K_PROT}, {"len", K_NUM},
+        {"ticks", K_NUM}, {"vector", K_NUM},
+    };
+    for (size_t i = 0; i < N(names); i++)
+        if (name_is(p, n, names[i].name))
+            return names[i].k;
+    return K_ANY;
+}
+
+/* Fills kinds[][] from the stringized parameter lists, "(env, va, ppn, prot)". */
+static void learn_kinds(void)
+{
+    for (int c = 0; c < EXO_NCALLS; c++) {
+        const char *p = params[c] ? params[c] : "()";
+        for (int i = 0; i < 5 && *p && *p != ')'; i++) {
+            while (*p == '(' || *p == ',' || *p == ' ')
+                p++;
+            size_t n = 0;
+            while (p[n] && p[n] != ',' && p[n] != ')')
+                n++;
+            kinds[c][i] = (uint8_t)kind_of(p, n);
+            p += n;
+        }
+    }
+}
+
+static uint64_t arg(uint64_t *s, enum kind k)
+{
+    uint64_t r = rnd(s), v = r >> 8;
+    if ((r >> 62) == 0 || k == K_ANY)
+        return any_arg(r);
+    switch (k) {
+    case K_CAP:
+        return v % 3 == 0 ? EXO_CAP_SELF : v % 3 == 1 ? (v >> 2) % 4 : (v >> 2) % (EXO_NCAPS + 2);
+    case K_PPN:
+        return v % 4 ? scratch_ppn[(v >> 2) % SCRATCH_PAGES] : any_arg(r >> 4);
+    case K_VA:
+        return v % 4 ? SCRATCH_VA + (v >> 2) % SCRATCH_PAGES * EXO_PAGE
+                     : SCRATCH_VA + (v >> 2) % (SCRATCH_PAGES * EXO_PAGE + 32) - 32;
+    case K_PROT:
+        return v % 4 ? (v >> 2) % 8 : (v >> 2) % 64;
+    default:
+        return v % 4 ? (v >> 2) % 16 : edges[(v >> 2) % N(edges)];
+    }
+}
+
+/* Call j: its number and arguments, a pure function of j (and our pools). */
+static uint64_t make_call(uint64_t j, uint64_t a[5])
+{
+    uint64_t s = mix(FUZZ_SEED ^ mix(j + 1)), r = rnd(&s), n;
+    n = (r & 63) == 0 ? wild_calls[(r >> 6) % N(wild_calls)] : (r >> 6) % (EXO_NCALLS + 2);
+    for (int i = 0; i < 5; i++)
+        a[i] = arg(&s, n < EXO_NCALLS ? (enum kind)kinds[n][i] : K_ANY);
+    /* The mutations (see the top of the file). */
+    if (n == EXO_CALL_env_destroy && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
+        a[0] = 1 + (r >> 30) % (EXO_NCAPS + 3); /* suicide only 1 time in 1024 */
+    if (n == EXO_CALL_upcall_set && a[0] && (r >> 20) % 64) {
+        a[0] = (uint64_t)los_upcall_entry; /* a real handler on a real stack, mostly */
+        a[1] = UPCALL_STACK_TOP;
+    }
+    if (n == EXO_CALL_cap_copy && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
+        a[2] &= ~(uint64_t)EXO_RIGHT_DESTROY; /* nor through a copy of our own cap */
+    if (n == EXO_CALL_page_reclaim && (r >> 40) % 4 == 0)
+        a[2] = (r >> 42) % 8; /* deadlines that expire while we run */
+    if (n == EXO_CALL_cons_write && a[0] < EXO_USER_TOP && a[1] - 1 < 4096) {
+        /* Printable user memory would put noise on exo's console: point into holes no pool
+         * can map instead (two cross from a mapped page into one that is not, or past the
+         * top of the user half). */
+        static const uint64_t holes[] = {GUARD_VA, GUARD_VA - 1, GUARD_VA + 0x800,
+                                         GUARD_VA + EXO_PAGE - 1, EXO_USER_TOP - 1};
+        a[0] = holes[(r >> 20) % N(holes)];
+        if (a[1] < 2)
+            a[1] = 2;
+    }
+    return n;
+}
+
+/* REVOKE: ignored (the abort protocol will take the page); other upcalls end the child. */
+static int ignore(struct exo_upcall_state *s)
+{
+    (void)s;
+    return 0;
+}
+
+static int child(uint64_t first)
+{
+    learn_kinds();
+    los_upcall_handle(EXO_UPCALL_REVOKE, ignore);
+    for (uint64_t va = UPCALL_STACK_TOP - 4 * EXO_PAGE; va < UPCALL_STACK_TOP; va += EXO_PAGE)
+        if (los_page_new(va, EXO_PROT_R | EXO_PROT_W) < 0)
+            return 1;
+    for (int i = 0; i < SCRATCH_PAGES; i++) {
+        int64_t p = los_page_new(SCRATCH_VA + (uint64_t)i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
+        if (p < 0)
+            return 1;
+        scratch_ppn[i] = (uint64_t)p;
+    }
+    shared_ppn = (uint64_t)exo_page_lookup(EXO_CAP_SELF, SHARED_VA) >> 12;
+    uint64_t end = first + FUZZ_BATCH < FUZZ_CALLS ? first + FUZZ_BATCH : FUZZ_CALLS;
+    for (uint64_t j = first; j < end; j++) {
+        uint64_t a[5], n = make_call(j, a);
+        sh->next = j + 1; /* before: if this call ends us, the next child skips it */
+        if (n == EXO_CALL_event_wait)
+            exo_event_post(a[0]); /* nobody else could wake us: post first */
+        if (exo_syscall(n, a[0], a[1], a[2], a[3], a[4]) >= 0)
+            sh->ok[n < EXO_NCALLS ? n : EXO_NCALLS]++;
+    }
+    return 0;
+}
+
+/* --- the parent: children, their watch, the summary ------------------------------------------ */
+
+enum end { END_DONE, END_BLOCKED, END_SILENT };
+
+/* Lets child c run until it ends; destroys it if it blocks or stops making calls. */
+static enum end watch(uint64_t c)
+{
+    uint64_t ms = (uint64_t)exo_clock() / 1000, last = sh->next, t = rdtsc(), blocked = 0;
+    for (;;) {
+        int64_t r = exo_yield(c);
+        if (r == EXO_E_NOENT)
+            return END_DONE; /* it ended: its capability no longer resolves */
+        uint64_t now = rdtsc();
+        if (r == EXO_E_BUSY) { /* blocked (event, transfer): let anyone run a while */
+            if (!blocked)
+                blocked = now;
+            if (now - blocked > BLOCKED_MS * ms) {
+                exo_env_destroy(c);
+                return END_BLOCKED;
+            }
+            exo_yield(EXO_ANY);
+            continue;
+        }
+        blocked = 0;
+        if (sh->next != last) {
+            last = sh->next;
+            t = now;
+        } else if (now - t > SILENT_MS * ms) {
+            exo_env_destroy(c);
+            return END_SILENT;
+        }
+    }
+}
+
+static int64_t spawn_child(const void *elf, uint64_t size, uint64_t shared, uint64_t first)
+{
+    uint64_t entry, stack;
+    int64_t c = los_spawn_prepare(elf, size, &entry, &stack);
+    if (c < 0)
+        return c;
+    int64_t r = exo_page_map((uint64_t)c, SHARED_VA, shared, EXO_PROT_R | EXO_PROT_W);
+    if (r == 0)
+        r = exo_env_start((uint64_t)c, entry, stack, first + 1);
+    if (r < 0) {
+        exo_env_destroy((uint64_t)c);
+        return r;
+    }
+    return c;
+}
+
+static int parent(void)
+{
+    const void *elf;
+    uint64_t size;
+    int64_t shared = los_page_new(SHARED_VA, EXO_PROT_R | EXO_PROT_W);
+    int r = los_archive_find("fuzz", &elf, &size);
+    if (shared < 0 || r < 0) {
+        los_printf("fuzz: cannot set up: %ld %d\n", (long)shared, r);
+        return 1;
+    }
+    los_printf("fuzz: seed 0x%lx, %lu calls in child envs of %lu calls each\n", FUZZ_SEED,
+               FUZZ_CALLS, FUZZ_BATCH);
+    uint64_t next = 0, children = 0, early = 0, blocked = 0, silent = 0, stalls = 0;
+    uint64_t t0 = rdtsc();
+    while (next < FUZZ_CALLS) {
+        sh->next = next;
+        int64_t c = spawn_child(elf, size, (uint64_t)shared, next);
+        if (c < 0) {
+            los_printf("fuzz: cannot start a child at call %lu: %ld\n", next, (long)c);
+            return 1;
+        }
+        children++;
+        enum end how = watch((uint64_t)c);
+        uint64_t end = next + FUZZ_BATCH < FUZZ_CALLS ? next + FUZZ_BATCH : FUZZ_CALLS;
+        blocked += how == END_BLOCKED;
+        
+        silent += how == END_SILENT;
+        early += sh->next < end;
+        if (sh->next <= next && ++stalls > 10) {
+            los_printf("fuzz: children make no progress at call %lu\n", next);
+            return 1;
+        }
+        next = sh->next > next ? sh->next : next;
+    }
+    uint64_t ms = (rdtsc() - t0) / ((uint64_t)exo_clock() / 1000);
+    los_printf("fuzz: %lu children ended early (%lu blocked, %lu silent, the rest ended by a "
+               "call)\n", early, blocked, silent);
+    los_printf("fuzz: successful calls by number:");
+    for (int k = 0; k <= EXO_NCALLS; k++)
+        los_printf(" %lu", sh->ok[k]);
+    los_printf("\n");
+    if (sh->ok[EXO_NCALLS]) {
+        los_printf("fuzz: %lu calls with no such number succeeded\n", sh->ok[EXO_NCALLS]);
+        return 1;
+    }
+    los_printf("fuzz: %lu ms, %lu calls/s\n", ms, ms ? next * 1000 / ms : 0);
+    los_printf("fuzz: %lu calls, %lu children, 0 kernel panics\n", next, children);
+    return 0;
+}
+
+int main(uint64_t arg0, uint64_t unused)
+{
+    (void)unused;
+    return arg0 ? child(arg0 - 1) : parent();
+}
