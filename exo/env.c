@@ -11,6 +11,7 @@
 #include <exo/pct.h>
 #include <exo/pmap.h>
 #include <exo/sched.h>
+#include <exo/upcall.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
 
@@ -31,6 +32,16 @@ struct env *env_by_id(uint32_t id)
     return id && e->state != ENV_FREE && e->id == id ? e : NULL;
 }
 
+/* Does a live env's table still name env id `id` (the env itself has ended)? */
+static int id_named(uint32_t id)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        for (int c = 0; envs[i].state != ENV_FREE && c < EXO_NCAPS; c++)
+            if (envs[i].caps[c].type == CAP_ENV && envs[i].caps[c].obj == id)
+                return 1;
+    return 0;
+}
+
 int env_alloc(uint32_t parent, struct env **out)
 {
     for (int i = 0; i < EXO_NENV; i++) {
@@ -42,7 +53,11 @@ int env_alloc(uint32_t parent, struct env **out)
         if (r < 0)
             return r;
         *e = (struct env){.parent = parent, .state = ENV_READY, .pml4 = pml4};
-        e->id = (uint32_t)(generation++ * EXO_NENV + i + 1); /* (id - 1) % NENV == i */
+        /* (id - 1) % NENV == i. Ids wrap after 2^26 uses of a slot: skip any a stale
+         * capability still names, or it would resolve, with its rights, to the new env. */
+        do
+            e->id = (uint32_t)(generation++ * EXO_NENV + i + 1);
+        while (id_named(e->id));
         e->caps[EXO_CAP_SELF] = (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
         *out = e;
         return EXO_OK;
@@ -75,15 +90,23 @@ int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out)
     return EXO_OK;
 }
 
-/* Frees every page e owns, after removing all mappings of it (e's and others'). */
+static int owned_by(uint64_t ppn, uint32_t id)
+{
+    return exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED && exo_pages.page[ppn].owner == id;
+}
+
+/* Frees every page e owns, after removing all mappings of it (e's and others') and every grant
+ * of it: a grant outliving its page would let its holder map whoever takes that page next. */
 static void free_owned_pages(const struct env *e)
 {
-    for (uint64_t p = 0; p < exo_pages.count; p++) {
-        if (exo_page_state(&exo_pages, p) != EXO_PAGE_OWNED || exo_pages.page[p].owner != e->id)
-            continue;
-        pmap_remove_everywhere(p);
-        exo_page_free(&exo_pages, p, e->id);
-    }
+    pmap_remove_owned(e->id);
+    for (int i = 0; i < EXO_NENV; i++)
+        for (int c = 0; c < EXO_NCAPS; c++)
+            if (envs[i].caps[c].type == CAP_PAGE && owned_by(envs[i].caps[c].obj, e->id))
+                envs[i].caps[c] = (struct cap){0};
+    for (uint64_t p = 0; p < exo_pages.count; p++)
+        if (owned_by(p, e->id))
+            exo_page_free(&exo_pages, p, e->id);
 }
 
 void env_free(struct env *e)
@@ -103,8 +126,22 @@ void env_free(struct env *e)
     e->id = 0;
 }
 
+static int canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 void env_run(struct env *e)
 {
+    /* iretq to a non-canonical rip #GPs in exo, not in ring 3 (Intel): a panic. Only a syscall
+     * in the last bytes of user space gets here (rcx = EXO_USER_TOP); every rip exo sets itself
+     * is checked. Give the env the #GP its next fetch would raise. (A non-canonical rsp is
+     * loaded as is and faults in ring 3 on first use.) */
+    if (!canonical(e->tf.rip)) {
+        int r = upcall_deliver(e, EXO_UPCALL_FAULT, 13, 0, 0);
+        if (r < 0)
+            env_kill(e, "return to a non-canonical rip", &e->tf);
+    }
     struct percpu *c = this_cpu();
     c->env = e;
     pmap_activate(e->pml4);

@@ -4,6 +4,7 @@
  * adds to the count, which the next wait takes whole without blocking.
  */
 #include <exo/event.h>
+#include <exo/irq.h>
 #include <exo/sched.h>
 #include <exo/syscall.h>
 
@@ -95,6 +96,23 @@ void event_env_freed(const struct env *e)
     }
 }
 
+/* Does anything still name event reference `ref` (a capability, an interrupt binding, a
+ * waiter's saved context)? */
+static int ref_named(uint32_t ref)
+{
+    for (int i = 0; i < EXO_NENV; i++) {
+        const struct env *e = &envs[i];
+        if (e->state == ENV_FREE)
+            continue;
+        if (e->wait_event == ref || (e->pct_caller && e->pct_saved_wait == ref))
+            return 1;
+        for (int c = 0; c < EXO_NCAPS; c++)
+            if (e->caps[c].type == CAP_EVENT && e->caps[c].obj == ref)
+                return 1;
+    }
+    return irq_names(ref);
+}
+
 int64_t sys_event_create(void)
 {
     struct env *self = caller();
@@ -104,8 +122,12 @@ int64_t sys_event_create(void)
     for (uint32_t n = 0; n < EXO_NEVENT; n++) {
         if (events[n].ref)
             continue;
-        /* (ref - 1) % NEVENT == n, and ref never wraps to 0 */
-        uint32_t ref = (generation++ % 0xffffffu) * EXO_NEVENT + n + 1;
+        /* (ref - 1) % NEVENT == n, and ref never wraps to 0. Refs repeat after 2^24 events:
+         * skip one still named, or a stale capability or binding would reach the new event. */
+        uint32_t ref;
+        do
+            ref = (generation++ % 0xffffffu) * EXO_NEVENT + n + 1;
+        while (ref_named(ref));
         events[n] = (struct event){.ref = ref, .creator = self->id};
         self->caps[slot] = (struct cap){.type = CAP_EVENT,
                                         .rights = EXO_RIGHT_POST | EXO_RIGHT_WAIT, .obj = ref};

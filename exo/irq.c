@@ -54,6 +54,14 @@ int64_t sys_irq_bind(uint64_t vector, uint64_t event)
     return 0;
 }
 
+int irq_names(uint32_t ref)
+{
+    for (int v = 0; v < 256; v++)
+        if (binding[v] == ref)
+            return 1;
+    return 0;
+}
+
 int irq_fire(uint64_t vector)
 {
     if (vector >= 256 || !binding[vector])

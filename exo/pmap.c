@@ -142,6 +142,23 @@ void pmap_remove_everywhere(uint64_t ppn)
             each_user_entry(envs[i].pml4, drop_if_ppn, &ppn);
 }
 
+static void drop_if_owner(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
+{
+    uint64_t ppn = (*e & PTE_ADDR) >> EXO_PAGE_SHIFT;
+    if (exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED &&
+        exo_pages.page[ppn].owner == *(uint32_t *)ctx) {
+        *e = 0;
+        flush(pml4, va);
+    }
+}
+
+void pmap_remove_owned(uint32_t owner)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        if (envs[i].state != ENV_FREE)
+            each_user_entry(envs[i].pml4, drop_if_owner, &owner);
+}
+
 static void free_table(uint64_t phys)
 {
     exo_page_free(&exo_pages, phys >> EXO_PAGE_SHIFT, EXO_OWNER_KERNEL);

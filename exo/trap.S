@@ -26,6 +26,8 @@ trap_common:
     testb   $3, 24(%rsp)            /* CS of the interrupted code: from ring 3? */
     jz      1f
     swapgs                          /* then take this CPU's GS base (undone in env_pop_tf) */
+    pushq   $2                      /* and drop the env's AC (unlike syscall's FMASK, a gate */
+    popfq                           /* keeps it: SMAP would be off in exo); IF is 0 already */
 1:  push    %rax
     push    %rbx
     push    %rcx

@@ -83,3 +83,37 @@ EXOTEST(slice_end_upcall)
     CHECK_EQ(los_upcall_state()->in_upcall, 0);
     return 0;
 }
+
+static volatile uint64_t top_vector, top_rip;
+
+/* A #GP past the top of user space: resume as if the call that got there had returned. */
+static int past_the_top(struct exo_upcall_state *s)
+{
+    top_vector = s->vector;
+    top_rip = s->regs.rip;
+    if (s->kind != EXO_UPCALL_FAULT || s->vector != 13 || s->regs.rip != EXO_USER_TOP)
+        return 1;
+    s->regs.rip = *(const uint64_t *)s->regs.rsp; /* pop the return address */
+    s->regs.rsp += 8;
+    return 0;
+}
+
+EXOTEST(syscall_in_the_last_user_bytes)
+{
+    /* rcx after it is EXO_USER_TOP, not canonical: iretq there would #GP in exo itself. */
+    CHECK_EQ(los_upcall_init(), 0);
+    los_upcall_handle(EXO_UPCALL_FAULT, past_the_top);
+    CHECK(los_page_new(EXO_USER_TOP - EXO_PAGE, EXO_PROT_R | EXO_PROT_W | EXO_PROT_X) > 0);
+    volatile uint8_t *code = (volatile uint8_t *)(EXO_USER_TOP - 2);
+    code[0] = 0x0f; /* syscall */
+    code[1] = 0x05;
+    int64_t r;
+    __asm__ volatile("call *%1"
+                     : "=a"(r)
+                     : "r"(EXO_USER_TOP - 2), "a"((uint64_t)EXO_CALL_env_self)
+                     : "rcx", "r11", "memory");
+    CHECK_EQ(top_vector, 13);         /* the env's own #GP, at the first fetch past the top */
+    CHECK_EQ(top_rip, EXO_USER_TOP);
+    CHECK_EQ(r, exo_env_self());      /* and the call itself was made */
+    return 0;
+}

@@ -180,6 +180,59 @@ EXOTEST(grant_is_read_only)
     return 0;
 }
 
+/* Child of grant_dies_with_its_owner (A): takes a page, grants it to its sibling B (the slot
+ * `sibling` names B, without rights), reports both, and ends: its page goes back to exo. */
+static void grant_then_end(uint64_t sibling)
+{
+    int64_t p = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    sh->r[1] = p;
+    sh->r[2] = p < 0 ? p : exo_page_grant((uint64_t)p, sibling, EXO_PROT_R | EXO_PROT_W);
+    los_exit(0);
+}
+
+/* Child of grant_dies_with_its_owner (B): once A has ended, tries its grant. */
+static void stale_grant_holder(uint64_t unused)
+{
+    (void)unused;
+    ready_then_wait();
+    sh->r[3] = exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)sh->r[1], EXO_PROT_R | EXO_PROT_W);
+    sh->r[4] = sh->r[3] == 0 ? (int64_t)*(volatile uint64_t *)VA_A : 0;
+    los_exit(0);
+}
+
+EXOTEST(grant_dies_with_its_owner)
+{
+    int64_t s = shared_page();
+    CHECK(s > 0);
+    int64_t b = spawn_fn(stale_grant_holder, 0, (uint64_t)s);
+    CHECK(b > 0);
+    CHECK(WAIT_UNTIL(sh->ready, 5000));
+    /* A is prepared by hand: it needs a capability naming B before it starts. */
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    int64_t a = los_spawn_prepare(elf, size, &entry, &stack);
+    CHECK(a > 0);
+    int64_t b_in_a = exo_cap_copy((uint64_t)b, (uint64_t)a, 0);
+    CHECK(b_in_a > 0);
+    CHECK_EQ(exo_page_map((uint64_t)a, SHARED_VA, (uint64_t)s, EXO_PROT_R | EXO_PROT_W), 0);
+    CHECK_EQ(exo_env_start((uint64_t)a, (uint64_t)grant_then_end, stack - 8, (uint64_t)b_in_a), 0);
+    los_wait((uint64_t)a);
+    int64_t p = sh->r[1];
+    CHECK(p > 0);
+    CHECK(sh->r[2] > 0); /* B holds a grant for A's page */
+    /* A has ended: its page is free, and now ours, which B was never given. */
+    CHECK_EQ(exo_page_alloc(EXO_CAP_SELF, (uint64_t)p), p);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_B, (uint64_t)p, EXO_PROT_R | EXO_PROT_W), 0);
+    *(volatile uint64_t *)VA_B = MAGIC;
+    sh->go = 1;
+    los_wait((uint64_t)b);
+    CHECK_EQ(sh->r[3], EXO_E_PERM); /* the grant ended with A's ownership of the page */
+    CHECK_EQ(sh->r[4], 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), 0);
+    return 0;
+}
+
 /* --- (c) demand-zero paging in user space -------------------------------------------------- */
 
 #define DZ_BASE 0x0000510000000000ull

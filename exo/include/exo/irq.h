@@ -18,4 +18,7 @@ void irq_cap_init(struct env *init);
  * event), 0 if nobody wanted it. The caller sends the EOI. */
 int irq_fire(uint64_t vector);
 
+/* 1 if some vector's binding (live or stale) names event reference `ref`. */
+int irq_names(uint32_t ref);
+
 #endif

@@ -27,6 +27,10 @@ int pmap_remove(uint64_t pml4, uint64_t va);
 /* Removes every mapping of page ppn from every env's tables (page freed or taken back). */
 void pmap_remove_everywhere(uint64_t ppn);
 
+/* Removes every mapping of every page `owner` holds, in one walk of each env's tables (an env
+ * ending: one walk per page would be quadratic, with interrupts off). */
+void pmap_remove_owned(uint32_t owner);
+
 /* Frees the user-half table pages (not the pages they map). */
 void pmap_destroy(uint64_t pml4);
 
