@@ -164,3 +164,11 @@ const char *exo_elf_strerror(int err)
         return "unknown ELF error";
     }
 }
+
+void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const uint8_t *src,
+                       uint64_t filesz)
+{
+    uint64_t from = page_va < seg_va ? seg_va : page_va;
+    for (uint64_t a = from; a < page_va + EXO_ELF_PAGE && a < seg_va + filesz; a++)
+        page[a - page_va] = src[a - seg_va];
+}

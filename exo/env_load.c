@@ -46,8 +46,7 @@ static int load_range(struct env *e, uint64_t va, uint64_t memsz, const uint8_t 
         int r = page_at(e, p, prot, &mem);
         if (r < 0)
             return r;
-        for (uint64_t a = p < va ? va : p; a < p + EXO_PAGE && a < va + filesz; a++)
-            mem[a - p] = src[a - va];
+        exo_elf_fill_page(mem, p, va, src, filesz);
     }
     return EXO_OK;
 }

@@ -22,6 +22,15 @@ static int prot_ok(uint64_t prot)
     return (prot & EXO_PROT_R) && !(prot & ~(uint64_t)(EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
 }
 
+/* The env named by slot `env` (right MAP) and a valid user page address va in it. */
+static int map_target(uint64_t env, uint64_t va, struct env **t)
+{
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, t);
+    if (r < 0)
+        return r;
+    return user_va_ok(va) ? EXO_OK : EXO_E_INVAL;
+}
+
 int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
 {
     struct env *t;
@@ -101,10 +110,10 @@ static int may_bind(struct env *self, struct env *t, uint64_t va, uint64_t ppn, 
 int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
 {
     struct env *self = caller(), *t;
-    int r = cap_env(self, env, EXO_RIGHT_MAP, &t);
+    int r = map_target(env, va, &t);
     if (r < 0)
         return r;
-    if (!user_va_ok(va) || !prot_ok(prot))
+    if (!prot_ok(prot))
         return EXO_E_INVAL;
     r = may_bind(self, t, va, ppn, prot);
     if (r < 0)
@@ -115,21 +124,17 @@ int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
 int64_t sys_page_unmap(uint64_t env, uint64_t va)
 {
     struct env *t;
-    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
-    if (r < 0)
-        return r;
-    if (!user_va_ok(va))
-        return EXO_E_INVAL;
-    return pmap_remove(t->pml4, va);
+    int r = map_target(env, va, &t);
+    return r < 0 ? r : pmap_remove(t->pml4, va);
 }
 
 int64_t sys_page_protect(uint64_t env, uint64_t va, uint64_t prot)
 {
     struct env *self = caller(), *t;
-    int r = cap_env(self, env, EXO_RIGHT_MAP, &t);
+    int r = map_target(env, va, &t);
     if (r < 0)
         return r;
-    if (!user_va_ok(va) || !prot_ok(prot))
+    if (!prot_ok(prot))
         return EXO_E_INVAL;
     uint64_t pte = pmap_lookup(t->pml4, va, NULL);
     if (!pte)
@@ -161,11 +166,9 @@ int64_t sys_page_grant(uint64_t ppn, uint64_t env, uint64_t prot)
 int64_t sys_page_lookup(uint64_t env, uint64_t va)
 {
     struct env *t;
-    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    int r = map_target(env, va, &t);
     if (r < 0)
         return r;
-    if (!user_va_ok(va))
-        return EXO_E_INVAL;
     uint32_t prot;
     uint64_t pte = pmap_lookup(t->pml4, va, &prot);
     if (!pte)

@@ -321,6 +321,23 @@ int main(void)
     expect_u64("NULL image", "result", (uint64_t)exo_elf_check(NULL, 100, KBASE, 0, NULL),
                (uint64_t)(int64_t)EXO_ELF_ERR_TRUNCATED);
 
+    /* Page filling: a segment of 0x1800 file bytes at 0x10800 spans three pages. */
+    static uint8_t src[0x1800], page[EXO_ELF_PAGE];
+    for (unsigned i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 7 + 1);
+    memset(page, 0, sizeof page);
+    exo_elf_fill_page(page, 0x10000, 0x10800, src, sizeof src); /* starts mid-page */
+    expect_u64("fill", "before the segment stays zero", page[0x7ff], 0);
+    expect_u64("fill", "first byte", page[0x800], src[0]);
+    expect_u64("fill", "last byte of page 1", page[0xfff], src[0x7ff]);
+    memset(page, 0, sizeof page);
+    exo_elf_fill_page(page, 0x11000, 0x10800, src, sizeof src); /* wholly inside */
+    expect_u64("fill", "page 2 starts at src[0x800]", page[0], src[0x800]);
+    expect_u64("fill", "page 2 ends at src[0x17ff]", page[0xfff], src[0x17ff]);
+    memset(page, 0, sizeof page);
+    exo_elf_fill_page(page, 0x12000, 0x10800, src, sizeof src); /* past filesz: .bss */
+    expect_u64("fill", "bss page stays zero", page[0] | page[0xfff], 0);
+
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -50,9 +50,7 @@ static int64_t load_range(uint64_t child, uint64_t va, uint64_t memsz, const uin
         int64_t r = child_page(child, p, prot);
         if (r < 0)
             return r;
-        uint8_t *mem = (uint8_t *)LOS_SCRATCH_VA;
-        for (uint64_t a = p < va ? va : p; a < p + EXO_PAGE && a < va + filesz; a++)
-            mem[a - p] = src[a - va];
+        exo_elf_fill_page((uint8_t *)LOS_SCRATCH_VA, p, va, src, filesz);
         exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
     }
     return 0;

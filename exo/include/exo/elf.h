@@ -94,6 +94,12 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo, uint64_t hi,
 /* One-line English description of a exo_elf_check() result ("ok" for 0, never NULL). */
 const char *exo_elf_strerror(int err);
 
+/* Fills the page at page_va (in `page`, EXO_ELF_PAGE bytes, already zeroed) with the part of a
+ * segment's file bytes src[0, filesz) at seg_va that falls inside it. Loaders call it once per
+ * page of [seg_va, seg_va + p_memsz). */
+void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const uint8_t *src,
+                       uint64_t filesz);
+
 /* Copies program header number idx (< e_phnum of an image that passed exo_elf_check). */
 void exo_elf_phdr(const void *image, uint16_t idx, struct exo_elf64_phdr *out);
 
