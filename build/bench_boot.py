@@ -15,7 +15,6 @@ no loader, so (a) is not seen and (b) is 0; the host-clock phases compare the tw
 With --icount QEMU runs with `-icount shift=0`: one guest instruction = one ns of virtual time,
 and the TCG TSC counts virtual ns, so the TSC deltas are instruction counts and repeat exactly.
 """
-import argparse
 import csv
 import os
 import re
@@ -24,6 +23,7 @@ import sys
 
 sys.dont_write_bytecode = True  # keep build/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
 import qemu  # noqa: E402
 
 LOADER_MARK = "tessera-efi: start"
@@ -68,21 +68,14 @@ def median(rows, key):
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(prog="tessera bench boot", description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--icount", action="store_true", help="-icount shift=0 (deterministic)")
+    ap = bench_common.parser("tessera bench boot", __doc__, runs=5, timeout=180)
     ap.add_argument("--direct", action="store_true",
                     help="boot exo.elf through PVH (QEMU -kernel) instead of OVMF + the disk")
-    ap.add_argument("--image", default=os.path.join(qemu.build_dir(), "tessera.img"))
     ap.add_argument("--csv", default=None,
                     help="default results/boot.csv (results/boot-direct.csv with --direct)")
-    ap.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
-    ap.add_argument("--timeout", type=float, default=180)
-    a = ap.parse_args()
-    if a.runs < 1:
-        ap.error("--runs must be >= 1")
-    if os.environ.get("TESSERA_VALIDATE_ONLY"):
-        return 0  # ./tessera checks the options before its (slow) build
+    a = bench_common.parse(ap)
+    if a is None:
+        return 0
     guest_unit = "insns" if a.icount else "ms"
     mode = "-direct" if a.direct else ""
     a.csv = a.csv or os.path.join(qemu.REPO, "results", f"boot{mode}.csv")
@@ -130,25 +123,9 @@ def main() -> int:
 
 
 def plot(med: dict, csv_path: str, guest_unit: str) -> None:
-    """Bar chart of the medians, only if matplotlib happens to be installed."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
     keys = [(k, l.strip(), u or guest_unit) for k, l, u in PHASES if med.get(k) is not None]
-    if not keys:
-        return
-    fig, ax = plt.subplots(figsize=(8, 3))
-    ax.barh([f"{l} [{u}]" for _, l, u in keys], [med[k] for k, _, _ in keys])
-    ax.invert_yaxis()
-    ax.set_xscale("log")  # milliseconds of exo next to seconds of firmware
-    ax.set_title("Tessera boot phases (median)")
-    fig.tight_layout()
-    png = os.path.splitext(csv_path)[0] + ".png"
-    fig.savefig(png)
-    print(f"wrote {png}")
+    bench_common.barh_png([f"{l} [{u}]" for _, l, u in keys], [med[k] for k, _, _ in keys],
+                          "Tessera boot phases (median)", "", csv_path)
 
 
 if __name__ == "__main__":

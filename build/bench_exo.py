@@ -15,7 +15,6 @@ instruction count and repeats exactly from run to run. Without it the figures ar
 under TCG: QEMU's TCG passes the host's TSC through, so they are host cycles of the emulation
 (wall-clock, a little noisy), not cycles of a real CPU running Tessera natively.
 """
-import argparse
 import csv
 import os
 import re
@@ -24,6 +23,7 @@ import sys
 
 sys.dont_write_bytecode = True  # keep build/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
 import qemu  # noqa: E402
 
 CMDLINE = "poweroff init.bench"
@@ -65,21 +65,13 @@ def parse(text: str) -> dict:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(prog="tessera bench exo", description=__doc__.split("\n")[0])
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--icount", action="store_true",
-                    help="-icount shift=0: figures are guest instruction counts (deterministic)")
+    ap = bench_common.parser("tessera bench exo", __doc__, runs=3, timeout=300)
     ap.add_argument("--ovmf", action="store_true",
                     help="boot the disk image through OVMF instead of exo.elf through PVH")
-    ap.add_argument("--image", default=os.path.join(qemu.build_dir(), "tessera.img"))
     ap.add_argument("--csv", default=os.path.join(qemu.REPO, "results", "exo.csv"))
-    ap.add_argument("--accel", default="auto", choices=["auto", "kvm", "tcg"])
-    ap.add_argument("--timeout", type=float, default=300)
-    a = ap.parse_args()
-    if a.runs < 1:
-        ap.error("--runs must be >= 1")
-    if os.environ.get("TESSERA_VALIDATE_ONLY"):
-        return 0  # ./tessera checks the options before its (slow) build
+    a = bench_common.parse(ap)
+    if a is None:
+        return 0
     unit = "insns" if a.icount else "cycles"
 
     runs = []
@@ -162,28 +154,10 @@ def main() -> int:
 
 
 def plot(med: dict, names: list, csv_path: str, unit: str, mode: str) -> None:
-    """Bar chart of the medians, only if matplotlib happens to be installed."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return
     rows = [n for n in names if n in med]
-    if not rows:
-        return
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(rows) + 1.2))
-    ax.barh(rows, [med[n] for n in rows])
-    for y, n in enumerate(rows):
-        ax.text(med[n], y, f" {med[n]:,}", va="center", fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xscale("log")
-    ax.set_xlabel(unit)
-    ax.set_title(f"Tessera exo microbenchmarks (median; {mode})", fontsize=10)
-    fig.tight_layout()
-    png = os.path.splitext(csv_path)[0] + ".png"
-    fig.savefig(png)
-    print(f"wrote {png}")
+    bench_common.barh_png(rows, [med[n] for n in rows],
+                          f"Tessera exo microbenchmarks (median; {mode})", unit, csv_path,
+                          annotate=True)
 
 
 if __name__ == "__main__":
