@@ -365,8 +365,10 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
          accel: str = "auto", icount: bool = False, extra: Optional[List[str]] = None,
          disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False,
          screendump: Optional[Tuple[str, str]] = None, settle: float = 0.3,
-         direct: bool = False) -> Result:
+         direct: bool = False, smp: int = 1) -> Result:
     """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE.
+
+    smp=N: give the machine N CPUs (QEMU -smp N).
 
     direct=True: boot exo.elf through QEMU's -kernel (PVH) instead, see direct_args(); IMAGE
     and DISK are then unused (IMAGE may be None).
@@ -384,7 +386,8 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
         argv = (direct_args(mem, cmdline, accel, icount) if direct else
                 qemu_args(image, _fresh_vars(tmp), mem, cmdline, accel, icount, disk)) + \
             ["-display", "none", "-serial", "stdio", "-monitor", "none",
-             "-qmp", f"unix:{qmp_path},server=on,wait=off"] + list(extra or [])
+             "-qmp", f"unix:{qmp_path},server=on,wait=off"] + \
+            (["-smp", str(smp)] if smp > 1 else []) + list(extra or [])
         lines: List[Tuple[float, str]] = []
         stderr_chunks: List[str] = []
         kvm_failed = threading.Event()

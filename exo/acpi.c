@@ -68,6 +68,32 @@ int acpi_find_s5(const uint8_t *aml, uint64_t len)
     return -1;
 }
 
+#define MADT_ENTRIES 44 /* header, local APIC address, flags */
+#define MADT_ENABLED 1u
+
+int acpi_madt_cpus(const uint8_t *madt, uint64_t len, uint32_t *ids, int max)
+{
+    int n = 0;
+    for (uint64_t off = MADT_ENTRIES; off + 2 <= len && n < max;) {
+        uint8_t type = madt[off], elen = madt[off + 1];
+        if (elen < 2 || off + elen > len)
+            break;
+        const uint8_t *e = madt + off;
+        uint32_t flags;
+        if (type == 0 && elen >= 8) { /* processor local APIC: uid, id, flags */
+            __builtin_memcpy(&flags, e + 4, 4);
+            if (flags & MADT_ENABLED)
+                ids[n++] = e[3];
+        } else if (type == 9 && elen >= 16) { /* local x2APIC: reserved, id, flags, uid */
+            __builtin_memcpy(&flags, e + 8, 4);
+            if (flags & MADT_ENABLED)
+                __builtin_memcpy(&ids[n++], e + 4, 4);
+        }
+        off += elen;
+    }
+    return n;
+}
+
 static void read_fadt(const struct sdt_header *f)
 {
     const uint8_t *b = (const uint8_t *)f;

@@ -1,9 +1,11 @@
 /*
- * gdt.c: the global descriptor table and task state segment of the boot CPU. In long mode
- * segments are flat; the GDT exists for the code/data selectors SYSCALL needs and for the TSS,
- * whose interrupt stack table gives double faults, NMIs and machine checks a known-good stack.
+ * gdt.c: each CPU's global descriptor table and task state segment. In long mode segments are
+ * flat; the GDT exists for the code/data selectors SYSCALL needs and for the TSS, whose interrupt
+ * stack table gives double faults, NMIs and machine checks a known-good stack. Every CPU has its
+ * own GDT (a TSS descriptor is marked busy once loaded), TSS and IST stacks.
  */
 #include <exo/cpu.h>
+#include <exo/percpu.h>
 
 #include <stddef.h>
 
@@ -19,29 +21,33 @@ struct tss {
 
 #define IST_STACK_SIZE 8192
 
-static struct tss tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint64_t gdt[7] = {
+static struct tss tsses[EXO_MAXCPU];
+static uint8_t ist_stacks[EXO_MAXCPU][3][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint64_t gdts[EXO_MAXCPU][7];
+static const uint64_t gdt_template[5] = {
     0,
     0x00209a0000000000ull, /* kernel code: present, DPL 0, long mode */
     0x0000920000000000ull, /* kernel data */
     0x0000f20000000000ull, /* user data: DPL 3 */
     0x0020fa0000000000ull, /* user code: DPL 3, long mode */
-    0,                     /* TSS, two slots, filled in below */
-    0,
+    /* then the TSS, two slots, filled in below */
 };
 
-void tss_set_kernel_stack(uint64_t top)
+void tss_set_kernel_stack(int cpu, uint64_t top)
 {
-    tss.rsp[0] = top;
+    tsses[cpu].rsp[0] = top;
 }
 
-void gdt_init(void)
+void gdt_init(int cpu)
 {
-    uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
+    struct tss *tss = &tsses[cpu];
+    uint64_t *gdt = gdts[cpu];
+    uint64_t base = (uint64_t)tss, limit = sizeof *tss - 1;
+    for (int i = 0; i < 5; i++)
+        gdt[i] = gdt_template[i];
     for (int i = 0; i < 3; i++)
-        tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
-    tss.iomap_base = sizeof tss; /* no I/O permission bitmap */
+        tss->ist[i] = (uint64_t)ist_stacks[cpu][i] + IST_STACK_SIZE;
+    tss->iomap_base = sizeof *tss; /* no I/O permission bitmap */
     gdt[5] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
              ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
     gdt[6] = base >> 32;
@@ -49,7 +55,7 @@ void gdt_init(void)
     struct {
         uint16_t limit;
         uint64_t base;
-    } __attribute__((packed)) gdtr = {sizeof gdt - 1, (uint64_t)gdt};
+    } __attribute__((packed)) gdtr = {sizeof gdts[0] - 1, (uint64_t)gdt};
     __asm__ volatile("lgdt %0\n"
                      "pushq %1\n"
                      "leaq 1f(%%rip), %%rax\n"

@@ -37,6 +37,12 @@ void idt_init(void)
         idt[v] = (struct gate){(uint16_t)a, SEL_KCODE, ist_for(v), 0x8e,
                                (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
     }
+    idt_load();
+}
+
+/* One IDT for all CPUs: the stubs are the same, and the IST slots index each CPU's own TSS. */
+void idt_load(void)
+{
     struct {
         uint16_t limit;
         uint64_t base;

@@ -12,6 +12,8 @@
 #define REG_EOI 0xb0
 #define REG_SVR 0xf0
 #define REG_ICR_LO 0x300
+#define REG_ICR_HI 0x310
+#define ICR_PENDING (1u << 12)
 #define REG_LVT_TIMER 0x320
 #define REG_TIMER_INIT 0x380
 #define REG_TIMER_CUR 0x390
@@ -70,6 +72,25 @@ void lapic_self_ipi(uint8_t vector)
 {
     /* Fixed delivery, shorthand "self": the destination field is ignored in both modes. */
     lapic_write(REG_ICR_LO, 1u << 18 | vector);
+}
+
+void lapic_ipi(uint32_t dest, uint32_t lo)
+{
+    if (lapic_x2apic) { /* one 64-bit register, destination in the high half */
+        wrmsr(0x830, (uint64_t)dest << 32 | lo);
+        return;
+    }
+    lapic_write(REG_ICR_HI, dest << 24);
+    lapic_write(REG_ICR_LO, lo);
+    while (lapic_read(REG_ICR_LO) & ICR_PENDING) /* sent before the next ICR write */
+        pause();
+}
+
+void tsc_delay_us(uint64_t us)
+{
+    uint64_t end = rdtsc() + exo_tsc_hz / 1000000 * us;
+    while (rdtsc() < end)
+        pause();
 }
 
 #define PIT_HZ 1193182u

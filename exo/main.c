@@ -17,6 +17,7 @@
 #include <exo/power.h>
 #include <exo/sched.h>
 #include <exo/selftest.h>
+#include <exo/smp.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
 
@@ -153,7 +154,8 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     serial_init();
     take_bootinfo(bi_phys);
     cpu_detect();
-    gdt_init(); /* before leaving the loader's tables: its GDT lives in identity-mapped memory */
+    gdt_init(0); /* before leaving the loader's tables: its GDT lives in identity-mapped memory */
+    percpu_attach(0); /* after gdt_init, which clears the GS base */
     idt_init();
     memory_init(&exo_bootinfo);
     if (vm_init(&exo_bootinfo, &exo_pages) < 0)
@@ -179,6 +181,7 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
             tsc_banner);
     selftest_run(exo_bootinfo.cmdline);
     percpu_init();
+    smp_init(); /* after percpu_init: the other CPUs copy this one's control registers */
     start_init();
     sched_run();
 }

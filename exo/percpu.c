@@ -18,16 +18,27 @@
 /* Flags cleared on syscall entry: IF (exo runs with interrupts off), DF, TF, AC, NT. */
 #define FMASK_BITS 0x44700ull
 
-struct percpu cpu0;
+struct percpu cpus[EXO_MAXCPU];
+int exo_ncpu = 1;
 extern char exo_boot_stack_top[];
 void syscall_entry(void);
 
+void percpu_attach(uint32_t id)
+{
+    struct percpu *c = &cpus[id];
+    c->self = c;
+    c->id = id;
+    /* The boot CPU's entries from ring 3 reuse the boot stack: by then exo_main's frames are
+     * dead. Other CPUs got theirs from smp.c before they started. */
+    if (id == 0)
+        c->kstack_top = (uint64_t)exo_boot_stack_top;
+    wrmsr(MSR_GS_BASE, (uint64_t)c);
+}
+
 void percpu_init(void)
 {
-    /* Entries from ring 3 reuse the boot stack: by then exo_main's frames are dead. */
-    cpu0.kstack_top = (uint64_t)exo_boot_stack_top;
-    tss_set_kernel_stack(cpu0.kstack_top);
-    wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+    struct percpu *c = this_cpu();
+    tss_set_kernel_stack((int)c->id, c->kstack_top);
     wrmsr(MSR_KERNEL_GS_BASE, 0); /* what envs see in GS until they set their own */
 
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);

@@ -202,7 +202,26 @@ def case_fuzz(image):
     return c
 
 
+def case_smp(ncpu):
+    """-smp N through the PVH entry: every CPU the MADT lists comes up in exo and says so."""
+    def run(image):
+        r = qemu.boot(None, cmdline="poweroff", timeout=120, direct=True, smp=ncpu)
+        c = Checks(r)
+        c.line(BANNER)
+        for i in range(1, ncpu):
+            c.regex(rf"^exo: cpu {i} up \(lapic id \d+\)$")
+        c.line(f"exo: {ncpu} cpus")
+        c.no_line("panic")
+        c.no_line("EXCEPTION")
+        c.line("exo: no envs left")
+        c.ok(r.exit_code == 0 and r.powered_off, f"clean power-off, exit {r.exit_code}")
+        return c
+    return run
+
+
 CASES = {
+    "smp2": case_smp(2),
+    "smp4": case_smp(4),
     "fuzz": case_fuzz,
     "exotest": case_exotest,
     "boot-256M": case_boot(256),

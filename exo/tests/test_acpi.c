@@ -1,12 +1,51 @@
 /*
  * test_acpi.c: finding SLP_TYPa for S5 in AML (exo/acpi.c), on byte strings shaped like the
- * \_S5 objects QEMU's and real firmware's DSDTs carry.
+ * \_S5 objects QEMU's and real firmware's DSDTs carry; the enabled CPUs of a MADT
+ * (acpi_madt_cpus).
  */
 #include "check.h"
 
 #include <exo/acpi.h>
 
 #include <stdint.h>
+#include <string.h>
+
+/* A MADT: 44 bytes of header (contents unused by the parser), then `entries`. */
+static uint64_t madt(uint8_t *out, const uint8_t *entries, uint64_t n)
+{
+    memset(out, 0, 44);
+    memcpy(out + 44, entries, n);
+    return 44 + n;
+}
+
+static void madt_tests(void)
+{
+    uint8_t t[256];
+    uint32_t ids[8];
+    /* QEMU -smp 2: two local APICs (ids 0, 1, enabled), an I/O APIC, an override */
+    const uint8_t two[] = {0, 8, 0, 0, 1, 0, 0, 0, 0, 8, 1, 1, 1, 0, 0, 0,
+                           1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0,
+                           2, 10, 0, 0, 2, 0, 0, 0, 0, 0};
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, two, sizeof two), ids, 8), 2);
+    CHECK_EQ(ids[0], 0);
+    CHECK_EQ(ids[1], 1);
+    /* a disabled CPU is skipped (flags 0; bit 1 "online capable" alone is not enough) */
+    const uint8_t dis[] = {0, 8, 0, 4, 1, 0, 0, 0, 0, 8, 1, 5, 0, 0, 0, 0, 0, 8, 2, 6, 2, 0, 0, 0};
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, dis, sizeof dis), ids, 8), 1);
+    CHECK_EQ(ids[0], 4);
+    /* an x2APIC entry: id 0x1234 */
+    const uint8_t x2[] = {9, 16, 0, 0, 0x34, 0x12, 0, 0, 1, 0, 0, 0, 7, 0, 0, 0};
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, x2, sizeof x2), ids, 8), 1);
+    CHECK_EQ(ids[0], 0x1234);
+    /* at most max */
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, two, sizeof two), ids, 1), 1);
+    /* a zero-length or overlong entry ends the walk; a bare header has no CPUs */
+    const uint8_t bad[] = {0, 8, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 8, 1, 9, 1, 0, 0, 0};
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, bad, sizeof bad), ids, 8), 1);
+    const uint8_t cut[] = {0, 8, 0, 3, 1, 0, 0, 0, 0, 8, 1, 9, 1};
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, cut, sizeof cut), ids, 8), 1);
+    CHECK_EQ(acpi_madt_cpus(t, madt(t, two, 0), ids, 8), 0);
+}
 
 #define S5(...) ((const uint8_t[]){0x08, '_', 'S', '5', '_', __VA_ARGS__})
 
@@ -22,5 +61,6 @@ int main(void)
     CHECK_EQ(acpi_find_s5(S5(0x0a, 0x05, 0, 0, 0, 0, 0), 12), -1);
     CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x0a), 9), -1);
     CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states here", 20), -1);
+    madt_tests();
     return check_summary();
 }

@@ -29,10 +29,12 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 void cpu_detect(void);
-void gdt_init(void);
+/* Loads CPU `cpu`'s own GDT and TSS (and resets the data segments, GS base included). */
+void gdt_init(int cpu);
 
 /* The stack the CPU switches to on an interrupt or exception from ring 3. */
-void tss_set_kernel_stack(uint64_t top);
+void tss_set_kernel_stack(int cpu, uint64_t top);
 void idt_init(void);
+void idt_load(void); /* an AP loads the IDT the boot CPU built */
 
 #endif

@@ -21,6 +21,16 @@ void lapic_eoi(void);
 /* Sends `vector` to this CPU (pending until interrupts are on). */
 void lapic_self_ipi(uint8_t vector);
 
+/* Writes the interrupt command register: `lo` (vector, delivery mode, level...) to the CPU
+ * with LAPIC id `dest`; returns once the LAPIC has sent it. */
+void lapic_ipi(uint32_t dest, uint32_t lo);
+#define ICR_INIT 0x4500    /* INIT, level assert */
+#define ICR_STARTUP 0x4600 /* start-up IPI; the low byte is the start page */
+#define ICR_FIXED 0x4000   /* fixed delivery, level assert; the low byte is the vector */
+
+/* Busy-waits `us` microseconds on the calibrated TSC. */
+void tsc_delay_us(uint64_t us);
+
 /* Measures the TSC and LAPIC timer rates against PIT channel 2 over `ms` milliseconds. */
 void time_calibrate(unsigned ms);
 

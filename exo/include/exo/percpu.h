@@ -8,26 +8,38 @@
 
 #include <stdint.h>
 
+#define EXO_MAXCPU 8 /* CPUs beyond this many in the MADT stay parked in firmware */
+
 struct env;
 
 struct percpu {
-    uint64_t kstack_top; /* offset 0: stack for entries from ring 3 (also TSS.rsp0) */
-    uint64_t user_rsp;   /* offset 8: scratch for the user rsp during syscall entry */
-    struct env *env;     /* offset 16: the env whose context this CPU runs, or NULL */
-    uint32_t id;
+    uint64_t kstack_top;  /* offset 0: stack for entries from ring 3 (also TSS.rsp0) */
+    uint64_t user_rsp;    /* offset 8: scratch for the user rsp during syscall entry */
+    struct env *env;      /* offset 16: the env whose context this CPU runs, or NULL */
+    struct percpu *self;  /* offset 24: this_cpu() reads it through GS */
+    uint32_t id;          /* index in cpus[]: 0 is the boot CPU */
+    uint32_t lapic_id;
+    volatile uint32_t up; /* set by the CPU itself once it runs exo's tables */
 };
 
 #define PERCPU_KSTACK_TOP 0
 #define PERCPU_USER_RSP 8
+#define PERCPU_SELF 24
 
-extern struct percpu cpu0;
+extern struct percpu cpus[EXO_MAXCPU];
+extern int exo_ncpu; /* CPUs running exo (1 until smp_init has started the others) */
 
 static inline struct percpu *this_cpu(void)
 {
-    return &cpu0; /* one CPU until the SMP issue; then: the GS base */
+    struct percpu *c;
+    __asm__ volatile("mov %%gs:24, %0" : "=r"(c));
+    return c;
 }
 
-/* Sets up GS, the syscall MSRs and TSS.rsp0 for ring-3 entries on this CPU. */
+/* Points this CPU's GS base at cpus[id] (as early as possible: this_cpu() needs it). */
+void percpu_attach(uint32_t id);
+
+/* Sets up the syscall MSRs, SMEP/SMAP and TSS.rsp0 for ring-3 entries on this CPU. */
 void percpu_init(void);
 
 #endif

@@ -1,0 +1,11 @@
+/*
+ * smp.h: more than one CPU. smp_init starts every enabled CPU the ACPI MADT lists (at most
+ * EXO_MAXCPU) and leaves it idle in exo; exo_ncpu counts the CPUs that came up.
+ */
+#ifndef EXO_SMP_H
+#define EXO_SMP_H
+
+/* Starts the application processors one after another; prints "exo: N cpus". */
+void smp_init(void);
+
+#endif
