@@ -7,8 +7,10 @@
 #include <exo/console.h>
 #include <exo/cpu.h>
 #include <exo/lapic.h>
+#include <exo/lock.h>
 #include <exo/page.h>
 #include <exo/percpu.h>
+#include <exo/sched.h>
 #include <exo/smp.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
@@ -40,13 +42,14 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
     gdt_init((int)c->id);
     percpu_attach(c->id);
     idt_load();
-    lapic_init(); /* timer stays off: nothing is scheduled here yet */
+    lapic_init();
     percpu_init();
     c->lapic_id = lapic_id();
     kprintf("exo: cpu %u up (lapic id %u)\n", c->id, c->lapic_id);
     __atomic_store_n(&c->up, 1, __ATOMIC_RELEASE);
-    for (;;) /* interrupts off: only INIT or NMI would end this */
-        hlt();
+    lapic_timer_start(); /* its own time slices; the tick waits while interrupts are off */
+    bkl_lock();          /* the boot CPU holds it until init is loaded */
+    sched_run();
 }
 
 /* The trampoline and its page table in low memory; 0 if those pages are not RAM exo owns. */
