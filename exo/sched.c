@@ -16,7 +16,7 @@
 #include <exo/x86.h>
 
 extern struct exo_bootinfo exo_bootinfo;
-static int last; /* slot of the env that ran last */
+static int last[EXO_MAXCPU]; /* per CPU: slot of the env it ran last */
 
 int sched_may_run(const struct env *e)
 {
@@ -25,14 +25,23 @@ int sched_may_run(const struct env *e)
            e->claim_until <= exo_ticks;
 }
 
+/* Round robin over the envs this CPU ran last (or that never ran); another CPU's only when
+ * there is none of those: an env stays where its TLB and cache are, and a CPU whose envs keep
+ * yielding does not take turns from a busy env on another CPU. */
 static struct env *pick(void)
 {
+    uint32_t me = this_cpu()->id;
+    struct env *other = NULL;
     for (int k = 1; k <= EXO_NENV; k++) {
-        struct env *e = &envs[(last + k) % EXO_NENV];
-        if (sched_may_run(e))
+        struct env *e = &envs[(last[me] + k) % EXO_NENV];
+        if (!sched_may_run(e))
+            continue;
+        if (e->last_cpu == me + 1 || e->last_cpu == 0)
             return e;
+        if (!other)
+            other = e;
     }
-    return NULL;
+    return other;
 }
 
 static int any_alive(void)
@@ -45,7 +54,7 @@ static int any_alive(void)
 
 static void __attribute__((noreturn)) run(struct env *e)
 {
-    last = (int)(e - envs);
+    last[this_cpu()->id] = (int)(e - envs);
     if (e->slice_left == 0)
         e->slice_left = SCHED_SLICE_TICKS;
     env_run(e);

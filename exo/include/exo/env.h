@@ -40,6 +40,7 @@ struct env {
     enum env_state state;
     struct percpu *oncpu; /* the CPU whose env this is (running, or in exo for it), or NULL;
                            * RUNNABLE says it wants a CPU, oncpu says it has one */
+    uint32_t last_cpu;    /* 1 + the CPU it ran on last, 0 if it never ran (sched.c affinity) */
     uint64_t claim_until; /* exo tick: until then no CPU picks it (pct.c wants its context) */
     uint64_t pml4;       /* physical address of its top-level page table */
     struct trapframe tf; /* its saved ring-3 context while it does not run */
