@@ -184,7 +184,8 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     percpu_init();
     cli(); /* from here on exo runs with interrupts off and the lock held (lock.h) */
     bkl_lock();
-    smp_init(); /* after percpu_init: the other CPUs copy this one's control registers */
+    /* after percpu_init: the other CPUs copy this one's control registers */
+    smp_init(exo_cmdline_flag(exo_bootinfo.cmdline, "exo.smpbench"));
     start_init();
     sched_run();
 }

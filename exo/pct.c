@@ -37,6 +37,8 @@ int64_t sys_pct_call(uint64_t env, uint64_t a0, uint64_t a1)
         return EXO_E_NOENT;
     if (t->pct_caller || t->pct_callee || (t->state != ENV_RUNNABLE && t->state != ENV_BLOCKED))
         return EXO_E_BUSY;
+    if (t->oncpu && self->claim_until > exo_ticks)
+        return EXO_E_BUSY; /* t may be calling us right now: two claims would wait each other out */
     if (t->oncpu) {
         /* Running on another CPU: its context is not ours to set aside yet. That CPU is asked
          * to let go (no CPU picks t for a tick or two), and this call is made again from

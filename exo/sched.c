@@ -52,8 +52,20 @@ static int any_alive(void)
     return 0;
 }
 
+/* Is an env other than e runnable with no CPU? Then an idle CPU should take it now rather
+ * than at its next tick. */
+static int others_waiting(const struct env *e)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        if (&envs[i] != e && envs[i].state == ENV_RUNNABLE && !envs[i].oncpu)
+            return 1;
+    return 0;
+}
+
 static void __attribute__((noreturn)) run(struct env *e)
 {
+    if (exo_ncpu > 1 && others_waiting(e))
+        sched_kick();
     last[this_cpu()->id] = (int)(e - envs);
     if (e->slice_left == 0)
         e->slice_left = SCHED_SLICE_TICKS;
