@@ -131,6 +131,8 @@ void smp_init(int bench)
     for (int i = 0; i < n; i++) {
         if (ids[i] == cpus[0].lapic_id)
             continue;
+        if (exo_ncpu == EXO_MAXCPU) /* the boot CPU was not among the first EXO_MAXCPU */
+            break;
         if (start_ap((uint32_t)exo_ncpu, ids[i]))
             exo_ncpu++;
         else
