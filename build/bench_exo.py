@@ -8,6 +8,10 @@ runs apps/bench/exobench.c, which prints one line per microbenchmark:
 This script takes the median over runs of each row's in-guest median, prints a table, and
 writes results/exo.csv and results/exo.png. Nothing is asserted; it only measures.
 
+With --smp N (N > 1) the machine has N CPUs and the command line adds `exo.smpbench`: exo
+itself measures the IPI round trip and TLB shootdowns (exo/smpbench.c) before init starts, in
+the same row format.
+
 Default is QEMU's PVH direct boot of exo.elf (no firmware: quick); --ovmf boots the disk image
 through OVMF instead (same kernel, same numbers, slower start). With --icount QEMU runs with
 `-icount shift=0,sleep=off`: the guest TSC counts instructions, so every figure is an
@@ -44,6 +48,10 @@ ROWS = [
     ("pagefault_upcall", "page fault -> upcall -> page_map -> resume"),
     ("event_roundtrip", "event post/wait round trip, two envs"),
     ("pct_roundtrip", "protected control transfer call + return"),
+    ("ipi_roundtrip", "IPI to a halted CPU and its acknowledgement (--smp 2)"),
+    ("shootdown_1page", "TLB shootdown of 1 page on 2 CPUs, acknowledged (--smp 2)"),
+    ("shootdown_16pages", "TLB shootdown of 16 pages, batched (--smp 2)"),
+    ("shootdown_full", "full TLB flush (CR3 reload) on 2 CPUs (--smp 2)"),
 ]
 
 
@@ -69,6 +77,8 @@ def main() -> int:
     ap.add_argument("--ovmf", action="store_true",
                     help="boot the disk image through OVMF instead of exo.elf through PVH")
     ap.add_argument("--csv", default=os.path.join(qemu.REPO, "results", "exo.csv"))
+    ap.add_argument("--smp", type=int, default=1,
+                    help="CPUs; more than 1 adds exo.smpbench (IPI and shootdown rows)")
     a = bench_common.parse(ap)
     if a is None:
         return 0
@@ -79,8 +89,10 @@ def main() -> int:
         log = os.path.join(qemu.build_dir(), "logs",
                            f"bench-exo{'-ovmf' if a.ovmf else ''}{'-icount' if a.icount else ''}-{i}.log")
         try:
-            r = qemu.boot(a.image if a.ovmf else None, cmdline=CMDLINE, timeout=a.timeout,
-                          accel=a.accel, icount=a.icount, direct=not a.ovmf, log_path=log)
+            cmdline = CMDLINE + (" exo.smpbench" if a.smp > 1 else "")
+            r = qemu.boot(a.image if a.ovmf else None, cmdline=cmdline, timeout=a.timeout,
+                          accel=a.accel, icount=a.icount, direct=not a.ovmf, log_path=log,
+                          smp=a.smp)
         except qemu.QemuError as e:
             print(f"bench: {e}", file=sys.stderr)
             return 1

@@ -8,7 +8,9 @@
 #include <exo/event.h>
 #include <exo/page.h>
 #include <exo/percpu.h>
+#include <exo/lock.h>
 #include <exo/pct.h>
+#include <exo/tlb.h>
 #include <exo/pmap.h>
 #include <exo/sched.h>
 #include <exo/upcall.h>
@@ -114,6 +116,12 @@ void env_free(struct env *e)
     for (int i = 0; i < EXO_NENV; i++) /* children first: they may map our pages */
         if (envs[i].state != ENV_FREE && envs[i].parent == e->id && &envs[i] != e)
             env_free(&envs[i]);
+    /* Running on another CPU: that CPU finds no env on its next entry to exo, and leaves e's
+     * tables now (tlb_leave waits for it), before the pages and tables behind them are freed. */
+    if (e->oncpu && e->oncpu != this_cpu())
+        e->oncpu->env = NULL;
+    e->oncpu = NULL;
+    tlb_leave(e->pml4);
     free_owned_pages(e);
     if (env_current() == e) {
         pmap_activate(vm_kernel_pml4);
@@ -143,13 +151,19 @@ void env_run(struct env *e)
             env_kill(e, "return to a non-canonical rip", &e->tf);
     }
     struct percpu *c = this_cpu();
+    if (c->env && c->env != e)
+        c->env->oncpu = NULL;
     c->env = e;
+    e->oncpu = c;
+    e->last_cpu = c->id + 1;
     pmap_activate(e->pml4);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;
     e->tf.cs = SEL_UCODE;
     e->tf.ss = SEL_UDATA;
-    env_pop_tf(&e->tf);
+    struct trapframe tf = e->tf; /* once the lock is gone, e->tf is others' to change */
+    bkl_unlock();
+    env_pop_tf(&tf);
 }
 
 void env_kill(struct env *e, const char *why, const struct trapframe *tf)

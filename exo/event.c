@@ -50,6 +50,7 @@ static void wake(struct env *w, int64_t result)
     w->wait_event = 0;
     w->tf.rax = (uint64_t)result;
     w->state = ENV_RUNNABLE;
+    sched_kick();
 }
 
 int event_post_ref(uint32_t ref)

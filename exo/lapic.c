@@ -5,6 +5,7 @@
 #include <exo/bootinfo.h>
 #include <exo/cpu.h>
 #include <exo/lapic.h>
+#include <exo/percpu.h>
 #include <exo/trap.h>
 #include <exo/x86.h>
 
@@ -127,5 +128,8 @@ void lapic_timer_start(void)
 
 void timer_tick(void)
 {
-    exo_ticks++;
+    struct percpu *c = this_cpu();
+    c->ticks++;
+    if (c->id == 0) /* every CPU has a timer; exo's clock is the boot CPU's */
+        exo_ticks++;
 }

@@ -11,6 +11,7 @@
 #include <exo/error.h>
 #include <exo/ksym.h>
 #include <exo/lapic.h>
+#include <exo/lock.h>
 #include <exo/env_load.h>
 #include <exo/memmap.h>
 #include <exo/percpu.h>
@@ -181,7 +182,10 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
             tsc_banner);
     selftest_run(exo_bootinfo.cmdline);
     percpu_init();
-    smp_init(); /* after percpu_init: the other CPUs copy this one's control registers */
+    cli(); /* from here on exo runs with interrupts off and the lock held (lock.h) */
+    bkl_lock();
+    /* after percpu_init: the other CPUs copy this one's control registers */
+    smp_init(exo_cmdline_flag(exo_bootinfo.cmdline, "exo.smpbench"));
     start_init();
     sched_run();
 }

@@ -4,6 +4,9 @@
  * context per env (env.pct_saved_*) is always enough and a reply always finds its caller.
  */
 #include <exo/event.h>
+#include <exo/lapic.h>
+#include <exo/percpu.h>
+#include <exo/trap.h>
 #include <exo/pct.h>
 #include <exo/sched.h>
 #include <exo/syscall.h>
@@ -34,6 +37,18 @@ int64_t sys_pct_call(uint64_t env, uint64_t a0, uint64_t a1)
         return EXO_E_NOENT;
     if (t->pct_caller || t->pct_callee || (t->state != ENV_RUNNABLE && t->state != ENV_BLOCKED))
         return EXO_E_BUSY;
+    if (t->oncpu && self->claim_until > exo_ticks)
+        return EXO_E_BUSY; /* t may be calling us right now: two claims would wait each other out */
+    if (t->oncpu) {
+        /* Running on another CPU: its context is not ours to set aside yet. That CPU is asked
+         * to let go (no CPU picks t for a tick or two), and this call is made again from
+         * ring 3: the syscall instruction is 2 bytes, and rax still holds the call number. */
+        t->claim_until = exo_ticks + 2;
+        lapic_ipi(t->oncpu->lapic_id, ICR_FIXED | VEC_RESCHED);
+        self->tf.rip -= 2;
+        return (int64_t)self->tf.rax;
+    }
+    t->claim_until = 0;
 
     /* Set the callee's context aside; its entry runs as if called: rsp + 8 16-byte aligned. */
     t->pct_saved_tf = t->tf;
@@ -70,6 +85,7 @@ int64_t sys_pct_return(uint64_t r0)
         c->tf.rax = r0;
         c->state = ENV_RUNNABLE;
         c->slice_left = self->slice_left;
+        sched_kick(); /* self stays runnable too: another CPU may take it */
         sched_switch_to(c);
     }
     sched_switch_to(self);
@@ -82,5 +98,6 @@ void pct_env_freed(const struct env *e)
         c->pct_callee = 0;
         c->tf.rax = (uint64_t)(int64_t)EXO_E_NOENT;
         c->state = ENV_RUNNABLE;
+        sched_kick();
     }
 }

@@ -38,6 +38,7 @@ void percpu_attach(uint32_t id)
 void percpu_init(void)
 {
     struct percpu *c = this_cpu();
+    c->pml4 = read_cr3() & 0x000ffffffffff000ull;
     tss_set_kernel_stack((int)c->id, c->kstack_top);
     wrmsr(MSR_KERNEL_GS_BASE, 0); /* what envs see in GS until they set their own */
 

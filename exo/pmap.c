@@ -4,7 +4,9 @@
  */
 #include <exo/error.h>
 #include <exo/page.h>
+#include <exo/percpu.h>
 #include <exo/pmap.h>
+#include <exo/tlb.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
 
@@ -63,10 +65,10 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
     return &t[(va >> 12) & 511];
 }
 
+/* A mapping at va was removed or reduced: no CPU may keep using the old one (tlb.h). */
 static void flush(uint64_t pml4, uint64_t va)
 {
-    if ((read_cr3() & PTE_ADDR) == pml4)
-        __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    tlb_shootdown(pml4, &va, 1);
 }
 
 int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
@@ -74,9 +76,10 @@ int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
     uint64_t *pte = walk(pml4, va, 1);
     if (!pte)
         return EXO_E_NOMEM;
-    uint64_t nx = vm_nx_bit && !(prot & EXO_PROT_X) ? PTE_NX : 0;
+    uint64_t nx = vm_nx_bit && !(prot & EXO_PROT_X) ? PTE_NX : 0, old = *pte;
     *pte = ppn << EXO_PAGE_SHIFT | PTE_P | PTE_U | (prot & EXO_PROT_W ? PTE_W : 0) | nx;
-    flush(pml4, va);
+    if ((old & PTE_P) && old != *pte) /* x86 caches no absent entries: only a change needs it */
+        flush(pml4, va);
     return EXO_OK;
 }
 
@@ -127,19 +130,34 @@ static void each_user_entry(uint64_t pml4, void (*fn)(uint64_t pml4, uint64_t *e
     }
 }
 
+struct drop { /* what pmap_remove_everywhere collects for one address space */
+    uint64_t ppn;
+    uint32_t n;
+    uint64_t va[TLB_BATCH];
+};
+
 static void drop_if_ppn(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
 {
-    if ((*e & PTE_ADDR) >> EXO_PAGE_SHIFT == *(uint64_t *)ctx) {
+    struct drop *d = ctx;
+    (void)pml4;
+    if ((*e & PTE_ADDR) >> EXO_PAGE_SHIFT == d->ppn) {
         *e = 0;
-        flush(pml4, va);
+        if (d->n < TLB_BATCH)
+            d->va[d->n] = va;
+        d->n++;
     }
 }
 
 void pmap_remove_everywhere(uint64_t ppn)
 {
-    for (int i = 0; i < EXO_NENV; i++)
-        if (envs[i].state != ENV_FREE)
-            each_user_entry(envs[i].pml4, drop_if_ppn, &ppn);
+    for (int i = 0; i < EXO_NENV; i++) {
+        if (envs[i].state == ENV_FREE)
+            continue;
+        struct drop d = {.ppn = ppn};
+        each_user_entry(envs[i].pml4, drop_if_ppn, &d);
+        if (d.n) /* one batched shootdown per address space, before the page moves on */
+            tlb_shootdown(envs[i].pml4, d.va, d.n > TLB_BATCH ? TLB_FULL : d.n);
+    }
 }
 
 static void drop_if_owner(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
@@ -226,4 +244,5 @@ void pmap_activate(uint64_t pml4)
 {
     if ((read_cr3() & PTE_ADDR) != pml4)
         write_cr3(pml4);
+    this_cpu()->pml4 = pml4; /* shootdowns of pml4 now include this CPU */
 }

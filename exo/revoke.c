@@ -85,7 +85,7 @@ static void try_deliver(struct request *q, struct env *e, const struct env *inte
 {
     if (q->delivered || e->state != ENV_RUNNABLE)
         return;
-    if (e == env_current() && e != interrupted)
+    if (e->oncpu && e != interrupted) /* in a call here, or running elsewhere: tf not saved */
         return;
     if (upcall_deliver(e, EXO_UPCALL_REVOKE, 0, q->deadline, q->ppn) == EXO_OK)
         q->delivered = 1;

@@ -5,6 +5,9 @@
 #include <exo/cmdline.h>
 #include <exo/console.h>
 #include <exo/env.h>
+#include <exo/lapic.h>
+#include <exo/lock.h>
+#include <exo/trap.h>
 #include <exo/percpu.h>
 #include <exo/pmap.h>
 #include <exo/power.h>
@@ -13,16 +16,32 @@
 #include <exo/x86.h>
 
 extern struct exo_bootinfo exo_bootinfo;
-static int last; /* slot of the env that ran last */
+static int last[EXO_MAXCPU]; /* per CPU: slot of the env it ran last */
 
+int sched_may_run(const struct env *e)
+{
+    /* Not running on another CPU, and not claimed by a transfer that waits for it. */
+    return e->state == ENV_RUNNABLE && (!e->oncpu || e->oncpu == this_cpu()) &&
+           e->claim_until <= exo_ticks;
+}
+
+/* Round robin over the envs this CPU ran last (or that never ran); another CPU's only when
+ * there is none of those: an env stays where its TLB and cache are, and a CPU whose envs keep
+ * yielding does not take turns from a busy env on another CPU. */
 static struct env *pick(void)
 {
+    uint32_t me = this_cpu()->id;
+    struct env *other = NULL;
     for (int k = 1; k <= EXO_NENV; k++) {
-        struct env *e = &envs[(last + k) % EXO_NENV];
-        if (e->state == ENV_RUNNABLE)
+        struct env *e = &envs[(last[me] + k) % EXO_NENV];
+        if (!sched_may_run(e))
+            continue;
+        if (e->last_cpu == me + 1 || e->last_cpu == 0)
             return e;
+        if (!other)
+            other = e;
     }
-    return NULL;
+    return other;
 }
 
 static int any_alive(void)
@@ -33,9 +52,21 @@ static int any_alive(void)
     return 0;
 }
 
+/* Is an env other than e runnable with no CPU? Then an idle CPU should take it now rather
+ * than at its next tick. */
+static int others_waiting(const struct env *e)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        if (&envs[i] != e && envs[i].state == ENV_RUNNABLE && !envs[i].oncpu)
+            return 1;
+    return 0;
+}
+
 static void __attribute__((noreturn)) run(struct env *e)
 {
-    last = (int)(e - envs);
+    if (exo_ncpu > 1 && others_waiting(e))
+        sched_kick();
+    last[this_cpu()->id] = (int)(e - envs);
     if (e->slice_left == 0)
         e->slice_left = SCHED_SLICE_TICKS;
     env_run(e);
@@ -44,7 +75,11 @@ static void __attribute__((noreturn)) run(struct env *e)
 void sched_run(void)
 {
     static int announced;
-    this_cpu()->env = NULL;
+    struct percpu *c = this_cpu();
+    if (c->env) { /* it may run elsewhere now, or here again */
+        c->env->oncpu = NULL;
+        c->env = NULL;
+    }
     for (;;) {
         struct env *e = pick();
         if (e)
@@ -55,17 +90,35 @@ void sched_run(void)
             if (exo_cmdline_flag(exo_bootinfo.cmdline, "poweroff"))
                 exo_poweroff();
         }
-        sti(); /* idle: the next interrupt may make someone runnable */
+        /* Idle: no env's tables (they may be freed while we sleep), no lock. The next
+         * interrupt, or a reschedule IPI from sched_kick, may have made someone runnable. */
+        pmap_activate(vm_kernel_pml4);
+        c->idle = 1;
+        bkl_unlock();
+        sti();
         hlt();
         cli();
+        bkl_lock();
+        c->idle = 0;
     }
 }
 
 void sched_switch_to(struct env *e)
 {
-    if (e && e->state == ENV_RUNNABLE)
+    /* An env running on another CPU already has one: the yield goes to anyone instead. */
+    if (e && sched_may_run(e))
         run(e);
     sched_run();
+}
+
+void sched_kick(void)
+{
+    struct percpu *me = this_cpu();
+    for (int i = 0; i < exo_ncpu; i++)
+        if (&cpus[i] != me && cpus[i].idle) {
+            lapic_ipi(cpus[i].lapic_id, ICR_FIXED | VEC_RESCHED);
+            return; /* one is enough: it runs the env or kicks no one else */
+        }
 }
 
 int sched_tick(struct env *e)

@@ -7,8 +7,11 @@
 #include <exo/console.h>
 #include <exo/cpu.h>
 #include <exo/lapic.h>
+#include <exo/lock.h>
 #include <exo/page.h>
 #include <exo/percpu.h>
+#include <exo/sched.h>
+#include <exo/trap.h>
 #include <exo/smp.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
@@ -30,6 +33,7 @@ extern char ap_tramp_start[], ap_tramp_end[], ap_tramp_params[];
 extern struct exo_pages exo_pages;
 static uint8_t ap_stacks[EXO_MAXCPU][AP_STACK_SIZE] __attribute__((aligned(16)));
 static uint64_t bsp_cr0, bsp_cr4, bsp_efer;
+static volatile uint32_t ap_release; /* set once the boot CPU lets the others schedule */
 
 static void __attribute__((noreturn)) ap_main(struct percpu *c)
 {
@@ -40,13 +44,20 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
     gdt_init((int)c->id);
     percpu_attach(c->id);
     idt_load();
-    lapic_init(); /* timer stays off: nothing is scheduled here yet */
+    lapic_init();
     percpu_init();
     c->lapic_id = lapic_id();
     kprintf("exo: cpu %u up (lapic id %u)\n", c->id, c->lapic_id);
     __atomic_store_n(&c->up, 1, __ATOMIC_RELEASE);
-    for (;;) /* interrupts off: only INIT or NMI would end this */
+    /* Wait, halted, until the boot CPU is done with the boot (smp_bench may IPI us now). */
+    while (!__atomic_load_n(&ap_release, __ATOMIC_ACQUIRE)) {
+        sti();
         hlt();
+        cli();
+    }
+    lapic_timer_start(); /* its own time slices */
+    bkl_lock();          /* the boot CPU holds it until init is loaded */
+    sched_run();
 }
 
 /* The trampoline and its page table in low memory; 0 if those pages are not RAM exo owns. */
@@ -100,7 +111,7 @@ static int start_ap(uint32_t idx, uint32_t apic)
     return __atomic_load_n(&c->up, __ATOMIC_ACQUIRE) ? 1 : 0;
 }
 
-void smp_init(void)
+void smp_init(int bench)
 {
     uint32_t ids[EXO_MAXCPU];
     int n = 0;
@@ -120,10 +131,17 @@ void smp_init(void)
     for (int i = 0; i < n; i++) {
         if (ids[i] == cpus[0].lapic_id)
             continue;
+        if (exo_ncpu == EXO_MAXCPU) /* the boot CPU was not among the first EXO_MAXCPU */
+            break;
         if (start_ap((uint32_t)exo_ncpu, ids[i]))
             exo_ncpu++;
         else
             kprintf("exo: smp: cpu with lapic id %u did not start\n", ids[i]);
     }
     kprintf("exo: %d cpus\n", exo_ncpu);
+    if (bench)
+        smp_bench();
+    __atomic_store_n(&ap_release, 1, __ATOMIC_RELEASE);
+    for (int i = 1; i < exo_ncpu; i++) /* out of hlt: to the lock, then the scheduler */
+        lapic_ipi(cpus[i].lapic_id, ICR_FIXED | VEC_RESCHED);
 }

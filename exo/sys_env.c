@@ -52,6 +52,7 @@ int64_t sys_env_start(uint64_t env, uint64_t rip, uint64_t rsp, uint64_t arg)
         return EXO_E_BUSY;
     t->tf = (struct trapframe){.rip = rip, .rsp = rsp, .rdi = arg, .rflags = 0x202};
     t->state = ENV_RUNNABLE;
+    sched_kick();
     return 0;
 }
 

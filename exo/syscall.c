@@ -5,7 +5,9 @@
  */
 #include <exo/console.h>
 #include <exo/lapic.h>
+#include <exo/lock.h>
 #include <exo/pmap.h>
+#include <exo/sched.h>
 #include <exo/syscall.h>
 
 #define EXO_ARG0(a)
@@ -41,7 +43,10 @@ static int64_t dispatch(uint64_t n, const uint64_t *a)
 
 void syscall_trap(struct trapframe *tf)
 {
+    bkl_lock();
     struct env *e = env_current();
+    if (!e) /* another CPU ended our env while it ran here (env_free) */
+        sched_run();
     e->tf = *tf;
     const uint64_t a[5] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8};
     e->tf.rax = (uint64_t)dispatch(tf->rax, a);

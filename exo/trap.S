@@ -2,8 +2,9 @@
  * trap.S: the entry stubs of all 256 interrupt vectors. Each stub is 16 bytes (idt.c computes
  * stub addresses from that): it pushes a zero error code where the CPU pushes none, then the
  * vector number, and joins trap_common, which saves the general registers as a struct
- * trapframe and calls trap_dispatch. Traps from ring 3 never come back here: trap_dispatch
- * leaves through env_pop_tf (syscall.S), which undoes the swapgs.
+ * trapframe and calls trap_dispatch. Traps from ring 3 come back here only for a TLB
+ * shootdown IPI (answered without the lock); all others leave through env_pop_tf (syscall.S).
+ * Either way the swapgs is undone on the way back to ring 3.
  */
     .text
     .balign 16
@@ -62,6 +63,9 @@ trap_common:
     pop     %rbx
     pop     %rax
     add     $16, %rsp               /* vector and error code */
-    iretq
+    testb   $3, 8(%rsp)             /* back to ring 3? then its GS base again */
+    jz      2f
+    swapgs
+2:  iretq
 
     .section .note.GNU-stack, "", @progbits

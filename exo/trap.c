@@ -7,8 +7,10 @@
 #include <exo/irq.h>
 #include <exo/ksym.h>
 #include <exo/lapic.h>
+#include <exo/lock.h>
 #include <exo/power.h>
 #include <exo/revoke.h>
+#include <exo/tlb.h>
 #include <exo/trap.h>
 #include <exo/upcall.h>
 #include <exo/x86.h>
@@ -27,10 +29,8 @@ static const char *const exception_names[32] = {
     "#SX security", "reserved 31",
 };
 
-void trap_dispatch(struct trapframe *tf)
+void trap_interrupt(const struct trapframe *tf)
 {
-    if (tf->cs & 3)
-        trap_from_user(tf); /* the env's business: an upcall, a kill, or a slice end */
     if (tf->vector == VEC_TIMER) {
         timer_tick();
         revoke_tick(NULL); /* deadlines run in idle too */
@@ -39,11 +39,39 @@ void trap_dispatch(struct trapframe *tf)
     }
     if (tf->vector == VEC_SPURIOUS) /* no EOI for spurious interrupts */
         return;
-    if (tf->vector < 32)
-        trap_fatal(tf);
+    if (tf->vector == VEC_RESCHED || tf->vector == VEC_TLB) {
+        lapic_eoi();
+        return;
+    }
     if (!irq_fire(tf->vector)) /* a device vector bound to an event: posted */
         kprintf("exo: unexpected interrupt vector %lu ignored\n", tf->vector);
     lapic_eoi();
+}
+
+void trap_dispatch(struct trapframe *tf)
+{
+    /* A shootdown needs no lock (the lock holder is waiting for it): answered at once, and
+     * the interrupted code resumes, ring 3 included (trap.S swaps GS back then). */
+    if (tf->vector == VEC_TLB) {
+        tlb_poll();
+        lapic_eoi();
+        return;
+    }
+    if (tf->cs & 3) {
+        bkl_lock();
+        trap_from_user(tf); /* the env's business: an upcall, a kill, or a slice end */
+    }
+    if (tf->vector < 32)
+        trap_fatal(tf); /* in exo: a bug; no lock, it may be ours */
+    if (tf->vector == VEC_RESCHED || tf->vector == VEC_SPURIOUS) {
+        if (tf->vector == VEC_RESCHED)
+            lapic_eoi(); /* it woke the idle loop, which looks for work */
+        return;
+    }
+    /* Only the idle loop runs with interrupts on in exo, and it holds no lock. */
+    bkl_lock();
+    trap_interrupt(tf);
+    bkl_unlock();
 }
 
 static int in_kernel(uint64_t a)

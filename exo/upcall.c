@@ -7,9 +7,11 @@
 #include <exo/irq.h>
 #include <exo/lapic.h>
 #include <exo/page.h>
+#include <exo/percpu.h>
 #include <exo/pmap.h>
 #include <exo/revoke.h>
 #include <exo/sched.h>
+#include <exo/trap.h>
 #include <exo/syscall.h>
 #include <exo/upcall.h>
 #include <exo/vm.h>
@@ -81,6 +83,11 @@ static void fault(struct env *e, struct trapframe *tf)
 void trap_from_user(struct trapframe *tf)
 {
     struct env *e = env_current();
+    if (!e) { /* another CPU ended our env while it ran here (env_free) */
+        if (tf->vector >= 32)
+            trap_interrupt(tf);
+        sched_run();
+    }
     e->tf = *tf;
     if (tf->vector == VEC_TIMER) {
         timer_tick();
@@ -89,11 +96,15 @@ void trap_from_user(struct trapframe *tf)
         if (sched_tick(e)) {
             /* Slice used up. An env with a handler learns of it: its context goes to its own
              * state page and it resumes in the handler next time (if it is not in one). */
-            upcall_deliver(e, EXO_UPCALL_SLICE, 0, exo_ticks, 0);
+            upcall_deliver(e, EXO_UPCALL_SLICE, this_cpu()->id, this_cpu()->ticks, 0);
             sched_run(); /* the next runnable env, maybe e again */
         }
     } else if (tf->vector < 32) {
         fault(e, tf);
+    } else if (tf->vector == VEC_RESCHED) {
+        lapic_eoi(); /* a kick for an idle CPU, or a transfer elsewhere wants e's context */
+        if (!sched_may_run(e))
+            sched_run();
     } else if (tf->vector != VEC_SPURIOUS) {
         irq_fire(tf->vector); /* a device vector: a post on its bound event, if any */
         lapic_eoi();

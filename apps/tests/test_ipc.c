@@ -127,17 +127,20 @@ EXOTEST(event_calls_check_their_arguments)
 
 /* The waiter blocks: it is not runnable (a directed yield to it is refused), and a third env
  * that counts its own progress gets every time slice while the waiter and the test wait. The
- * counter measures in exo ticks, not time, so a loaded host cannot fail it: its slice-end
+ * counter measures in ticks of the CPU it runs on (it stays there: it never blocks), not time,
+ * so a loaded host cannot fail it, nor a vCPU thread the host starves: its slice-end
  * upcalls come SLICE_TICKS apart if nobody else takes a slice in between, 2 * SLICE_TICKS
  * apart if a spinning waiter takes every other one. */
 #define SLICE_TICKS 2 /* exo's SCHED_SLICE_TICKS */
 #define COUNT_SLICES 12
-static volatile uint64_t slice_end[COUNT_SLICES + 1], nslices;
+static volatile uint64_t slice_end[COUNT_SLICES + 1], slice_cpu[COUNT_SLICES + 1], nslices;
 
 static int note_slice(struct exo_upcall_state *s)
 {
-    if (nslices <= COUNT_SLICES)
-        slice_end[nslices++] = s->error; /* the exo tick it ended at */
+    if (nslices <= COUNT_SLICES) {
+        slice_cpu[nslices] = s->vector;
+        slice_end[nslices++] = s->error; /* the tick (of its CPU) it ended at */
+    }
     return 0;
 }
 
@@ -152,6 +155,8 @@ static void child_count(uint64_t ppn)
         ;
     int64_t longer = 0, longest = 0;
     for (uint64_t i = 1; i < nslices; i++) {
+        if (slice_cpu[i] != slice_cpu[i - 1])
+            continue; /* moved to another CPU: ticks of two clocks do not subtract */
         int64_t gap = (int64_t)(slice_end[i] - slice_end[i - 1]);
         longer += gap > SLICE_TICKS + 1; /* + 1: a tick may land while the runner yields */
         longest = gap > longest ? gap : longest;

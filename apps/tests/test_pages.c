@@ -539,3 +539,87 @@ EXOTEST(page_calls_exact_errors)
     CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)cp, 10), EXO_E_NOENT); /* c is gone */
     return 0;
 }
+
+/* --- (e) many CPUs: no read through a stale TLB entry --------------------------------------- */
+
+#define READ_VA 0x0000500004000000ull  /* the page the reader reads, in the reader */
+#define WRITE_VA 0x0000500005000000ull /* the same page, in the test, to fill it */
+#define MARK_VA 0x0000500006000000ull  /* the page once it is another env's, in the test */
+#define STALE_MARKER 0x5ca1ab1e0ddba11ull
+#define SHOOT_ROUNDS 60
+/* sh->r[0]: generation mapped; r[1]: reads; r[2]: reads that saw the next owner's data
+ * (the marker, or the zeroes exo fills a new page with); r[3]: stop. */
+
+static int reader_fault(struct exo_upcall_state *s)
+{
+    (void)s;
+    uint64_t g = (uint64_t)sh->r[0]; /* before counting: the test maps the next one after */
+    sh->faults++;
+    while ((uint64_t)sh->r[0] == g)
+        exo_yield(EXO_ANY); /* on its own CPU this keeps its tables (no CR3 reload) */
+    if (sh->r[3])
+        los_exit(0);
+    return 0; /* the load runs again, through the new mapping */
+}
+
+/* Child of shootdown_no_stale_reads: reads the page at READ_VA as fast as it can. */
+static void stale_reader(uint64_t unused)
+{
+    (void)unused;
+    if (los_upcall_init() < 0)
+        los_exit(1);
+    los_upcall_handle(EXO_UPCALL_FAULT, reader_fault);
+    sh->ready = 1;
+    for (;;) {
+        uint64_t v = *(volatile uint64_t *)READ_VA;
+        if (v == STALE_MARKER || v == 0)
+            sh->r[2]++;
+        sh->r[1]++;
+    }
+}
+
+/* One env maps a page into a reader that spins on it (on another CPU when there is one), takes
+ * the mapping away (unmap then free, free alone, or the abort protocol), hands the page to a
+ * third env and writes a marker into it. The reader must fault, never see the marker: every
+ * CPU that may cache the old translation was shot down before the page moved on. */
+EXOTEST(shootdown_no_stale_reads)
+{
+    int64_t s = shared_page();
+    CHECK(s > 0);
+    int64_t r = spawn_fn(stale_reader, 0, (uint64_t)s), w = exo_env_create();
+    CHECK(r > 0 && w > 0);
+    CHECK(WAIT_UNTIL(sh->ready && sh->faults == 1, 5000)); /* nothing mapped yet */
+    for (uint64_t i = 1; i <= SHOOT_ROUNDS; i++) {
+        int how = (int)(i % 3); /* 0: unmap, then free; 1: free alone; 2: reclaim, 0 ticks */
+        int64_t x = how == 2 ? exo_page_alloc((uint64_t)r, EXO_ANY)
+                             : exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+        CHECK(x > 0);
+        CHECK_EQ(exo_page_map(EXO_CAP_SELF, WRITE_VA, (uint64_t)x, EXO_PROT_R | EXO_PROT_W), 0);
+        *(volatile uint64_t *)WRITE_VA = i;
+        CHECK_EQ(exo_page_map((uint64_t)r, READ_VA, (uint64_t)x, EXO_PROT_R), 0);
+        int64_t reads = sh->r[1];
+        uint64_t faults = sh->faults;
+        sh->r[0] = (int64_t)i; /* the reader's fault handler lets it read again */
+        CHECK(WAIT_UNTIL(sh->r[1] > reads + 100, 2000));
+        if (how == 0) {
+            CHECK_EQ(exo_page_unmap((uint64_t)r, READ_VA), 0);
+            CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)x), 0);
+        } else if (how == 1) {
+            CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)x), 0);
+        } else {
+            CHECK(exo_page_reclaim((uint64_t)r, (uint64_t)x, 0) >= 0); /* taken at once */
+        }
+        CHECK_EQ(exo_page_alloc((uint64_t)w, (uint64_t)x), x); /* another env's now */
+        CHECK_EQ(exo_page_map(EXO_CAP_SELF, MARK_VA, (uint64_t)x, EXO_PROT_R | EXO_PROT_W), 0);
+        *(volatile uint64_t *)MARK_VA = STALE_MARKER;
+        CHECK(WAIT_UNTIL(sh->faults > faults, 2000));
+        CHECK_EQ(sh->r[2], 0);
+        CHECK_EQ(exo_page_free((uint64_t)w, (uint64_t)x), 0);
+    }
+    CHECK_EQ(sh->faults, SHOOT_ROUNDS + 1); /* + 1: before the first page was mapped */
+    sh->r[3] = 1;
+    sh->r[0] = 0;
+    CHECK_EQ(exo_env_destroy((uint64_t)r), 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)w), 0);
+    return 0;
+}

@@ -64,8 +64,9 @@ enum exo_call {
 enum exo_upcall_kind {
     EXO_UPCALL_FAULT = 1,  /* a CPU exception in the env: vector, error, addr (CR2) */
     EXO_UPCALL_REVOKE = 2, /* exo asks for page addr back before tick `error` */
-    EXO_UPCALL_SLICE = 3,  /* the env's time slice ended at exo tick `error`; it was preempted
-                              and now resumes in its handler */
+    EXO_UPCALL_SLICE = 3,  /* the env's time slice ended at tick `error` of the CPU it ran on
+                              (each CPU counts its own; `vector` is that CPU's number); it was
+                              preempted and now resumes in its handler */
 };
 
 /* The registers of an env's execution context, as saved at an upcall. */
@@ -83,8 +84,8 @@ struct exo_upcall_state {
     uint64_t in_upcall; /* exo sets 1 on entry; the handler clears it before resuming. A
                            fault while it is 1 ends the env (no nested upcalls). */
     uint64_t kind;      /* enum exo_upcall_kind */
-    uint64_t vector;    /* FAULT: exception vector */
-    uint64_t error;     /* FAULT: error code; REVOKE: deadline (exo tick); SLICE: the tick */
+    uint64_t vector;    /* FAULT: exception vector; SLICE: the CPU's number */
+    uint64_t error;     /* FAULT: error code; REVOKE: deadline (exo tick); SLICE: the CPU's tick */
     uint64_t addr;      /* FAULT: CR2 for page faults; REVOKE: the page number asked for */
     struct exo_regs regs;
     uint64_t nrevoked;                  /* pages the abort protocol took, ever */

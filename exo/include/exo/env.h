@@ -24,6 +24,8 @@ enum cap_type { CAP_NONE = 0, CAP_ENV, CAP_PAGE, CAP_EVENT, CAP_IRQ };
 
 /* One capability slot: the right to use object `obj` (an env id, a page number, an event
  * index...) in the ways `rights` allows. */
+struct percpu;
+
 struct cap {
     uint8_t type; /* enum cap_type */
     uint8_t reserved;
@@ -36,6 +38,10 @@ struct env {
     uint32_t id;     /* nonzero while the slot is used; changes each time the slot is reused */
     uint32_t parent; /* id of the env that created it (0 for init) */
     enum env_state state;
+    struct percpu *oncpu; /* the CPU whose env this is (running, or in exo for it), or NULL;
+                           * RUNNABLE says it wants a CPU, oncpu says it has one */
+    uint32_t last_cpu;    /* 1 + the CPU it ran on last, 0 if it never ran (sched.c affinity) */
+    uint64_t claim_until; /* exo tick: until then no CPU picks it (pct.c wants its context) */
     uint64_t pml4;       /* physical address of its top-level page table */
     struct trapframe tf; /* its saved ring-3 context while it does not run */
     struct cap caps[EXO_NCAPS];

@@ -6,6 +6,8 @@
 #ifndef EXO_PERCPU_H
 #define EXO_PERCPU_H
 
+#include <exo/tlb.h>
+
 #include <stdint.h>
 
 #define EXO_MAXCPU 8 /* CPUs beyond this many in the MADT stay parked in firmware */
@@ -20,6 +22,10 @@ struct percpu {
     uint32_t id;          /* index in cpus[]: 0 is the boot CPU */
     uint32_t lapic_id;
     volatile uint32_t up; /* set by the CPU itself once it runs exo's tables */
+    volatile uint32_t idle; /* in the idle loop, lock released: a reschedule IPI wakes it */
+    uint64_t pml4;          /* the tables in its CR3: whose TLB entries it may hold */
+    uint64_t ticks;         /* its own timer's ticks (slices are counted in these) */
+    struct tlb_req tlb;     /* shootdown mailbox (tlb.c) */
 };
 
 #define PERCPU_KSTACK_TOP 0

@@ -16,6 +16,12 @@ void sched_run(void) __attribute__((noreturn));
 /* Gives the CPU to e now if it is runnable (directed yield), else behaves like sched_run. */
 void sched_switch_to(struct env *e) __attribute__((noreturn));
 
+/* 1 if this CPU may run e now: runnable, not running elsewhere, not claimed (pct.c). */
+int sched_may_run(const struct env *e);
+
+/* An env became runnable: wakes one idle CPU (if any) to look for it. */
+void sched_kick(void);
+
 /* A timer tick taken while e ran: 1 if its slice is used up. */
 int sched_tick(struct env *e);
 

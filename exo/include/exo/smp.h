@@ -5,7 +5,11 @@
 #ifndef EXO_SMP_H
 #define EXO_SMP_H
 
-/* Starts the application processors one after another; prints "exo: N cpus". */
-void smp_init(void);
+/* Starts the application processors one after another; prints "exo: N cpus". With
+ * `bench` (exo.smpbench) it runs smp_bench while they still wait, then lets them schedule. */
+void smp_init(int bench);
+
+/* Cross-CPU costs (smpbench.c): IPI round trip and shootdowns, printed as exobench rows. */
+void smp_bench(void);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #define VEC_TIMER 32     /* LAPIC timer */
+#define VEC_RESCHED 240 /* IPI: an env became runnable, an idle CPU should look */
+#define VEC_TLB 241     /* IPI: this CPU's TLB mailbox has a request (tlb.c) */
 #define VEC_SPURIOUS 255 /* LAPIC spurious interrupt */
 
 /* Pushed by trap.S (general registers) and the CPU (from rip on); vector and error are pushed
@@ -20,6 +22,9 @@ struct trapframe {
 };
 
 void trap_dispatch(struct trapframe *tf);
+
+/* An interrupt (vector >= 32) taken with no env to charge it to; the caller holds the lock. */
+void trap_interrupt(const struct trapframe *tf);
 
 /* Prints the register dump and symbolized backtrace of a fatal exception, then stops the
  * machine with a failure status. */
