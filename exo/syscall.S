@@ -4,6 +4,7 @@
  * syscall) on this CPU's kernel stack and calls syscall_trap, which never returns: every way
  * back to an env goes through env_pop_tf, with iretq.
  */
+#include "frame.inc"
 #define SEL_UCODE 0x23
 #define SEL_UDATA 0x1b
 
@@ -20,21 +21,7 @@ syscall_entry:
     pushq   %rcx                    /* rip, as syscall saved it */
     pushq   $0                      /* error */
     pushq   $0x100                  /* vector: a syscall */
-    push    %rax
-    push    %rbx
-    push    %rcx
-    push    %rdx
-    push    %rsi
-    push    %rdi
-    push    %rbp
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %r11
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
+    PUSH_GPRS
     xor     %ebp, %ebp              /* backtraces stop at the user boundary */
     mov     %rsp, %rdi
     call    syscall_trap
@@ -45,21 +32,7 @@ syscall_entry:
     .global env_pop_tf
 env_pop_tf:
     mov     %rdi, %rsp
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %r11
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rbp
-    pop     %rdi
-    pop     %rsi
-    pop     %rdx
-    pop     %rcx
-    pop     %rbx
-    pop     %rax
+    POP_GPRS
     add     $16, %rsp               /* vector and error */
     swapgs                          /* back to the env's GS base */
     iretq

@@ -6,6 +6,7 @@
  * shootdown IPI (answered without the lock); all others leave through env_pop_tf (syscall.S).
  * Either way the swapgs is undone on the way back to ring 3.
  */
+#include "frame.inc"
     .text
     .balign 16
     .global trap_stubs
@@ -29,39 +30,11 @@ trap_common:
     swapgs                          /* then take this CPU's GS base (undone in env_pop_tf) */
     pushq   $2                      /* and drop the env's AC (unlike syscall's FMASK, a gate */
     popfq                           /* keeps it: SMAP would be off in exo); IF is 0 already */
-1:  push    %rax
-    push    %rbx
-    push    %rcx
-    push    %rdx
-    push    %rsi
-    push    %rdi
-    push    %rbp
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %r11
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
+1:  PUSH_GPRS
     cld
     mov     %rsp, %rdi
     call    trap_dispatch
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %r11
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rbp
-    pop     %rdi
-    pop     %rsi
-    pop     %rdx
-    pop     %rcx
-    pop     %rbx
-    pop     %rax
+    POP_GPRS
     add     $16, %rsp               /* vector and error code */
     testb   $3, 8(%rsp)             /* back to ring 3? then its GS base again */
     jz      2f
