@@ -24,22 +24,9 @@ static uint64_t *table(uint64_t phys)
     return phys_to_virt(phys & PTE_ADDR);
 }
 
-static int new_table(uint64_t *phys)
-{
-    uint64_t ppn;
-    int r = exo_page_alloc(&exo_pages, EXO_OWNER_KERNEL, &ppn);
-    if (r < 0)
-        return r;
-    *phys = ppn << EXO_PAGE_SHIFT;
-    uint64_t *t = table(*phys);
-    for (int i = 0; i < 512; i++)
-        t[i] = 0;
-    return EXO_OK;
-}
-
 int pmap_create(uint64_t *pml4)
 {
-    int r = new_table(pml4);
+    int r = vm_new_table(&exo_pages, pml4);
     if (r < 0)
         return r;
     uint64_t *dst = table(*pml4), *src = table(vm_kernel_pml4);
@@ -56,7 +43,7 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
         uint64_t *e = &t[(va >> shift) & 511];
         if (!(*e & PTE_P)) {
             uint64_t phys;
-            if (!create || new_table(&phys) < 0)
+            if (!create || vm_new_table(&exo_pages, &phys) < 0)
                 return NULL;
             *e = phys | PTE_P | PTE_W | PTE_U; /* the leaf decides the real protection */
         }

@@ -30,7 +30,7 @@ static uint64_t *table_at(uint64_t phys)
     return phys_to_virt(phys);
 }
 
-static int new_table(struct exo_pages *pages, uint64_t *phys)
+int vm_new_table(struct exo_pages *pages, uint64_t *phys)
 {
     uint64_t ppn;
     int r = exo_page_alloc(pages, EXO_OWNER_KERNEL, &ppn);
@@ -52,7 +52,7 @@ static uint64_t *walk(struct exo_pages *pages, uint64_t va, int depth)
         uint64_t *e = &t[(va >> (39 - 9 * level)) & 511];
         if (!(*e & PTE_P)) {
             uint64_t phys;
-            if (new_table(pages, &phys) < 0)
+            if (vm_new_table(pages, &phys) < 0)
                 return NULL;
             *e = phys | PTE_P | PTE_W; /* leaf entries carry the real protection */
         }
@@ -102,7 +102,7 @@ int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages)
         nx = PTE_NX;
         vm_nx_bit = 1;
     }
-    int r = new_table(pages, &vm_kernel_pml4);
+    int r = vm_new_table(pages, &vm_kernel_pml4);
     if (r == EXO_OK)
         r = map_direct(pages, bi->map_top);
     if (r == EXO_OK)

@@ -14,6 +14,10 @@ static inline void *phys_to_virt(uint64_t phys)
     return (void *)(EXO_DIRECT_MAP + phys);
 }
 
+/* Takes a page from `pages` for exo (state KERNEL), zeroes it for use as a page table and
+ * returns its physical address: every page-table page, exo's and envs', comes from here. */
+int vm_new_table(struct exo_pages *pages, uint64_t *phys);
+
 /* Builds the kernel page tables from pages taken out of `pages`, and switches to them. */
 int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages);
 
