@@ -280,10 +280,12 @@ def direct_files() -> Tuple[str, str]:
 
 
 def direct_args(mem: str = "256M", cmdline: Optional[str] = None, accel: str = "tcg",
-                icount: bool = False) -> List[str]:
+                icount: bool = False, files: Optional[Tuple[str, str]] = None) -> List[str]:
     """QEMU's own PVH boot of exo.elf (no OVMF, no disk): SeaBIOS's pvh.bin option ROM hands
-    exo a PVH start info, the initrd is the boot archive, -append is the command line."""
-    kernel, initrd = direct_files()
+    exo a PVH start info, the initrd is the boot archive, -append is the command line.
+    files=(kernel, initrd) boots those instead (bench_blk.py: a Linux bzImage on the same
+    machine)."""
+    kernel, initrd = files or direct_files()
     cpu = os.environ.get("TESSERA_QEMU_CPU", "host" if accel == "kvm" else "max")
     args = [QEMU, "-machine", "q35", "-accel", accel, "-cpu", cpu, "-m", mem,
             "-kernel", kernel, "-initrd", initrd, "-append", cmdline or "",
@@ -365,13 +367,15 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
          accel: str = "auto", icount: bool = False, extra: Optional[List[str]] = None,
          disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False,
          screendump: Optional[Tuple[str, str]] = None, settle: float = 0.3,
-         direct: bool = False, smp: int = 1) -> Result:
+         direct: bool = False, smp: int = 1,
+         direct_files: Optional[Tuple[str, str]] = None) -> Result:
     """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE.
 
     smp=N: give the machine N CPUs (QEMU -smp N).
 
     direct=True: boot exo.elf through QEMU's -kernel (PVH) instead, see direct_args(); IMAGE
-    and DISK are then unused (IMAGE may be None).
+    and DISK are then unused (IMAGE may be None). direct_files=(kernel, initrd): boot those
+    instead of exo.elf and the boot archive.
 
     screendump=(needle, path): once a serial line contains needle, wait SETTLE seconds, save
     the display as a PPM at path (QMP screendump) and quit QEMU (exit 0, reason host-qmp-quit).
@@ -383,7 +387,7 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
     os.makedirs(os.path.dirname(os.path.abspath(log_path)), exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tessera-boot.") as tmp:
         qmp_path = os.path.join(tmp, "qmp.sock")
-        argv = (direct_args(mem, cmdline, accel, icount) if direct else
+        argv = (direct_args(mem, cmdline, accel, icount, direct_files) if direct else
                 qemu_args(image, _fresh_vars(tmp), mem, cmdline, accel, icount, disk)) + \
             ["-display", "none", "-serial", "stdio", "-monitor", "none",
              "-qmp", f"unix:{qmp_path},server=on,wait=off"] + \

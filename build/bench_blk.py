@@ -1,0 +1,390 @@
+#!/usr/bin/env python3
+"""bench_blk.py: `./tessera bench blk`. The same virtio-blk read benchmark in two guests on the
+same QEMU machine, side by side: Linux (Debian's kernel, /init = apps/bench/linux/
+blkbench_linux.c: pread at QD1, native AIO at QD32) and Tessera (cmdline `poweroff
+init.blkbench`). Both follow THE PATTERN of apps/bench/blkpattern.h over a 64 MiB scratch
+image built here (block i starts with i * 0x9E3779B97F4A7C15) and print rows
+
+  blkbench: guest=linux path=pread qd=1 ops=2000 iops=1234 lat_avg_ns=.. lat_p50_ns=..
+            lat_p99_ns=.. sum=<hex>                                          (one line)
+
+This script boots each guest N times, takes the median of each figure over runs, prints a
+table with Tessera/Linux ratios per queue depth, checks every sum against expected_sum(), and
+writes results/blk.csv and results/blk.png. A guest that prints no rows is reported missing.
+
+`python3 build/bench_blk.py --self-check`: the expected sums, and the C header's own (gcc).
+"""
+import csv
+import glob
+import os
+import re
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List, Optional, Tuple
+
+sys.dont_write_bytecode = True  # keep build/ free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
+import qemu  # noqa: E402
+
+# THE PATTERN (apps/bench/blkpattern.h says the same in C).
+SEED, MUL, MAGIC = 0x7e55e7a5eed5, 0x2545F4914F6CDD1D, 0x9E3779B97F4A7C15
+BLOCK, NBLOCKS, WARMUP, OPS = 4096, 16384, 200, {1: 2000, 32: 4000}
+M64 = (1 << 64) - 1
+
+MEM = "256M"
+LINUX_APPEND = "console=ttyS0 quiet panic=-1"  # panic=-1 + -no-reboot: a failure exits QEMU
+TESSERA_CMDLINE = "poweroff init.blkbench"
+LINUX_MODULES = ["virtio_pci", "virtio_blk"]  # Debian builds them as modules (=m)
+SRC = os.path.join(qemu.REPO, "apps", "bench", "linux", "blkbench_linux.c")
+HDR = os.path.join(qemu.REPO, "apps", "bench", "blkpattern.h")
+ROW_RE = re.compile(r"blkbench: guest=(\w+) path=(\w+) qd=(\d+) ops=(\d+) iops=(\d+) "
+                    r"lat_avg_ns=(\d+) lat_p50_ns=(\d+) lat_p99_ns=(\d+) sum=([0-9a-fA-F]+)")
+DONE = "blkbench: done"
+FIELDS = ["iops", "lat_avg_ns", "lat_p50_ns", "lat_p99_ns"]
+
+
+def blocks(n: int, skip: int = 0) -> List[int]:
+    """Block numbers skip .. skip+n-1 of the pattern's single sequence."""
+    x, out = SEED, []
+    for i in range(skip + n):
+        x ^= x >> 12
+        x ^= (x << 25) & M64
+        x ^= x >> 27
+        if i >= skip:
+            out.append(((x * MUL) & M64) % NBLOCKS)
+    return out
+
+
+def expected_sum(qd: int) -> int:
+    """The sum a correct guest prints for its qd=1 or qd=32 row (uint64)."""
+    skip = WARMUP if qd == 1 else WARMUP + OPS[1]
+    return sum(b * MAGIC for b in blocks(OPS[qd], skip)) & M64
+
+
+def work_dir() -> str:
+    d = os.path.join(qemu.build_dir(), "bench-blk")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def make_disk(path: str) -> None:
+    """The 64 MiB scratch image, rewritten every run (deterministic; a guest cannot skew it)."""
+    data = bytearray(NBLOCKS * BLOCK)
+    for i in range(NBLOCKS):
+        struct.pack_into("<Q", data, i * BLOCK, (i * MAGIC) & M64)
+    tmp = f"{path}.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def disk_args(img: str) -> List[str]:
+    """The scratch disk, identical for both guests. cache=writeback: the host page cache serves
+    the reads, so the figures are the guests' and QEMU's path, not the host disk's."""
+    return ["-drive", f"file={img},if=none,id=scratch,format=raw,cache=writeback,aio=threads",
+            "-device", "virtio-blk-pci,drive=scratch,disable-legacy=on,num-queues=1,"
+                       "serial=blkbench"]
+
+
+# --- Linux guest -------------------------------------------------------------------------------
+
+def find_kernel() -> Tuple[str, str]:
+    """(vmlinuz, modules dir): $TESSERA_LINUX_KERNEL or the newest /boot/vmlinuz-*."""
+    k = os.environ.get("TESSERA_LINUX_KERNEL")
+    cands = [k] if k else sorted(glob.glob("/boot/vmlinuz-*"), key=_version_key)
+    for k in reversed(cands):
+        mods = os.path.join("/lib/modules", os.path.basename(k).split("vmlinuz-", 1)[-1])
+        if os.path.isfile(k) and os.access(k, os.R_OK):
+            return k, mods
+    raise qemu.QemuError("no readable /boot/vmlinuz-* (install linux-image-amd64, or set "
+                         "TESSERA_LINUX_KERNEL)")
+
+
+def _version_key(path: str):
+    return [int(p) if p.isdigit() else p for p in re.split(r"[.-]", path)]
+
+
+def module_files(mods: str) -> List[str]:
+    """LINUX_MODULES and their dependencies from modules.dep, dependencies first."""
+    try:
+        with open(os.path.join(mods, "modules.dep")) as f:
+            dep = {k: v.split() for k, v in (l.rstrip("\n").split(":", 1) for l in f if ":" in l)}
+    except OSError:
+        return []  # no modules: assume the drivers are built in
+    by_name = {os.path.basename(k).split(".ko")[0].replace("-", "_"): k for k in dep}
+    order: List[str] = []
+
+    def add(rel: str) -> None:
+        for d in dep.get(rel, []):
+            add(d)
+        if rel not in order:
+            order.append(rel)
+    for m in LINUX_MODULES:
+        if m in by_name:
+            add(by_name[m])
+    return [os.path.join(mods, r) for r in order]
+
+
+def build_init(out: str) -> str:
+    """gcc -static -O2 the Linux guest program (again when its source or the header changed)."""
+    exe = os.path.join(out, "blkbench_linux")
+    if not os.path.isfile(exe) or os.path.getmtime(exe) < max(map(os.path.getmtime, (SRC, HDR))):
+        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-o", exe + ".tmp", SRC], check=True)
+        os.replace(exe + ".tmp", exe)
+    return exe
+
+
+def cpio_newc(entries: List[Tuple[str, int, bytes, int]]) -> bytes:
+    """A newc archive of (name, mode, data, rdev) entries, owner 0:0, mtime 0."""
+    out = bytearray()
+
+    def pad4():
+        out.extend(b"\0" * (-len(out) % 4))
+    for ino, (name, mode, data, rdev) in enumerate(entries + [("TRAILER!!!", 0, b"", 0)], 1):
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev >> 8, rdev & 0xff,
+                  len(name) + 1, 0]
+        out += b"070701" + "".join(f"{v:08x}" for v in fields).encode() + name.encode() + b"\0"
+        pad4()
+        out += data
+        pad4()
+    return bytes(out)
+
+
+def build_initramfs(out: str) -> Tuple[str, str]:
+    """(vmlinuz, initramfs): /init = the static program, /modules = the .ko files to load."""
+    kernel, mods = find_kernel()
+    init = build_init(out)
+    kos = module_files(mods)
+    entries = [("dev", 0o40755, b"", 0), ("dev/console", 0o20600, b"", 5 << 8 | 1),
+               ("init", 0o100755, open(init, "rb").read(), 0), ("lib", 0o40755, b"", 0)]
+    names = []
+    for ko in kos:
+        names.append("/lib/" + os.path.basename(ko))
+        entries.append((names[-1][1:], 0o100644, open(ko, "rb").read(), 0))
+    entries.append(("modules", 0o100644, "".join(n + "\n" for n in names).encode(), 0))
+    path = os.path.join(out, "initramfs-linux.cpio")
+    with open(path + ".tmp", "wb") as f:
+        f.write(cpio_newc(entries))
+    os.replace(path + ".tmp", path)
+    return kernel, path
+
+
+# --- Runs ---------------------------------------------------------------------------------------
+
+def parse(text: str) -> dict:
+    """{'rows': {(guest, path, qd): {...}}, 'done': bool}"""
+    out = {"rows": {}, "done": DONE in text}
+    for m in ROW_RE.finditer(text):
+        out["rows"][(m[1], m[2], int(m[3]))] = {
+            "ops": int(m[4]), "iops": int(m[5]), "lat_avg_ns": int(m[6]),
+            "lat_p50_ns": int(m[7]), "lat_p99_ns": int(m[8]), "sum": int(m[9], 16)}
+    return out
+
+
+def run_linux(a, img: str, files: Tuple[str, str], i: int) -> dict:
+    log = os.path.join(qemu.build_dir(), "logs", f"bench-blk-linux-{i}.log")
+    r = qemu.boot(None, mem=MEM, cmdline=LINUX_APPEND, timeout=a.timeout, accel=a.accel,
+                  icount=a.icount, extra=disk_args(img), log_path=log, direct=True,
+                  direct_files=files)
+    return _report("linux", r, log, i, a.runs)
+
+
+def run_tessera(a, img: str, i: int) -> dict:
+    """The Tessera guest on the same machine and scratch disk (direct PVH unless --ovmf)."""
+    log = os.path.join(qemu.build_dir(), "logs", f"bench-blk-tessera-{i}.log")
+    try:
+        r = qemu.boot(a.image if a.ovmf else None, mem=MEM, cmdline=TESSERA_CMDLINE,
+                      timeout=a.timeout, accel=a.accel, icount=a.icount, extra=disk_args(img),
+                      log_path=log, direct=not a.ovmf)
+    except qemu.QemuError as e:
+        print(f"run {i}/{a.runs} tessera: cannot boot ({e})", flush=True)
+        return {"rows": {}, "done": False}
+    return _report("tessera", r, log, i, a.runs)
+
+
+def _report(guest: str, r: "qemu.Result", log: str, i: int, n: int) -> dict:
+    p = parse(r.serial_text)
+    p["accel"] = r.accel
+    bad = "" if p["done"] else (f"  (no '{DONE}': exit {r.exit_code}, timed_out={r.timed_out}, "
+                                f"log {log})")
+    print(f"run {i}/{n} {guest}: {len(p['rows'])} rows, {r.elapsed:.1f} s{bad}", flush=True)
+    for line in r.serial_text.splitlines():
+        if line.startswith("blkbench: error") or line.startswith("blkbench: failed"):
+            print(f"  {guest}: {line}", flush=True)
+    return p
+
+
+def summarise(runs: Dict[str, List[dict]]) -> Dict[tuple, dict]:
+    """Median over runs of each figure, per (guest, path, qd); 'sums' = the distinct sums."""
+    keys = sorted({k for g in runs.values() for p in g for k in p["rows"]},
+                  key=lambda k: (k[2], k[0] != "linux", k[1]))
+    med = {}
+    for k in keys:
+        rows = [p["rows"][k] for p in runs[k[0]] if k in p["rows"]]
+        med[k] = {f: int(statistics.median(r[f] for r in rows)) for f in FIELDS}
+        med[k].update(ops=rows[0]["ops"], n=len(rows), sums={r["sum"] for r in rows})
+    return med
+
+
+def table(med: Dict[tuple, dict], guests: List[str]) -> List[str]:
+    lines = [f"  {'guest':<8} {'path':<6} {'qd':>3} {'iops':>9} {'avg us':>9} {'p50 us':>9} "
+             f"{'p99 us':>9}  sum"]
+    for (g, p, qd), m in med.items():
+        ok = "ok" if m["sums"] == {expected_sum(qd)} else "WRONG"
+        lines.append(f"  {g:<8} {p:<6} {qd:>3} {m['iops']:>9} {m['lat_avg_ns'] / 1e3:>9.1f} "
+                     f"{m['lat_p50_ns'] / 1e3:>9.1f} {m['lat_p99_ns'] / 1e3:>9.1f}  "
+                     f"{','.join(f'{s:x}' for s in sorted(m['sums']))} ({ok})")
+    for g in guests:
+        if not any(k[0] == g for k in med):
+            lines.append(f"  {g:<8} MISSING: no blkbench rows (guest side not written yet, or "
+                         f"it failed; see out/logs/bench-blk-{g}-*.log)")
+    for qd in (1, 32):
+        lin = [m for k, m in med.items() if k[0] == "linux" and k[2] == qd]
+        tes = [m for k, m in med.items() if k[0] == "tessera" and k[2] == qd]
+        if lin and tes:
+            L, T = lin[0], tes[0]
+            lines.append(f"  QD{qd} Tessera/Linux: iops x{T['iops'] / L['iops']:.2f}, "
+                         f"latency avg x{T['lat_avg_ns'] / L['lat_avg_ns']:.2f} "
+                         f"p50 x{T['lat_p50_ns'] / L['lat_p50_ns']:.2f} "
+                         f"p99 x{T['lat_p99_ns'] / L['lat_p99_ns']:.2f}")
+            same = L["sums"] == T["sums"]
+            lines.append(f"  QD{qd} sums {'equal' if same else 'DIFFER'} between guests")
+    return lines
+
+
+def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[tuple, dict], mode: str) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w", newline="") as f:
+        f.write(f"# blkbench (apps/bench/blkpattern.h), {mode}, -m {MEM}, virtio-blk "
+                f"cache=writeback aio=threads; figures in ns and ops/s\n")
+        w = csv.writer(f)
+        w.writerow(["run", "guest", "path", "qd", "ops"] + FIELDS + ["sum", "sum_ok"])
+        for g, ps in runs.items():
+            for i, p in enumerate(ps, 1):
+                for (gg, path_, qd), r in sorted(p["rows"].items(), key=lambda kv: kv[0][2]):
+                    w.writerow([i, gg, path_, qd, r["ops"]] + [r[x] for x in FIELDS] +
+                               [f"{r['sum']:x}", int(r["sum"] == expected_sum(qd))])
+        for (g, path_, qd), m in med.items():
+            w.writerow(["median", g, path_, qd, m["ops"]] + [m[x] for x in FIELDS] +
+                       ["", int(m["sums"] == {expected_sum(qd)})])
+    print(f"wrote {path}")
+
+
+def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
+    """Grouped bars: IOPS and p50 latency per queue depth, one bar per guest."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    if not med:
+        return
+    guests = sorted({k[0] for k in med}, key=lambda g: g != "linux")
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, field, label in ((axes[0], "iops", "IOPS (higher is better)"),
+                             (axes[1], "lat_p50_ns", "p50 latency, us (lower is better)")):
+        for j, g in enumerate(guests):
+            xs, ys = [], []
+            for x, qd in enumerate((1, 32)):
+                m = next((v for k, v in med.items() if k[0] == g and k[2] == qd), None)
+                if m:
+                    xs.append(x + (j - (len(guests) - 1) / 2) * 0.38)
+                    ys.append(m[field] / (1e3 if field != "iops" else 1))
+            bars = ax.bar(xs, ys, width=0.36, label=g)
+            for b, y in zip(bars, ys):
+                ax.text(b.get_x() + b.get_width() / 2, y, f"{y:,.0f}", ha="center",
+                        va="bottom", fontsize=8)
+        ax.set_xticks([0, 1], ["QD1", "QD32"])
+        ax.set_title(label, fontsize=10)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode})", fontsize=10)
+    fig.tight_layout()
+    png = os.path.splitext(csv_path)[0] + ".png"
+    fig.savefig(png)
+    print(f"wrote {png}")
+
+
+def self_check() -> int:
+    sums = {qd: expected_sum(qd) for qd in (1, 32)}
+    for qd, s in sums.items():
+        print(f"blkbench: expected sum qd={qd} ops={OPS[qd]} sum={s:x}")
+    with tempfile.TemporaryDirectory(prefix="blkpat.") as tmp:
+        c, exe = os.path.join(tmp, "t.c"), os.path.join(tmp, "t")
+        with open(c, "w") as f:
+            f.write('#include <stdio.h>\n#include "blkpattern.h"\nint main(void){printf('
+                    '"%llx %llx\\n",(unsigned long long)blkpat_expected_sum(1),'
+                    '(unsigned long long)blkpat_expected_sum(32));return 0;}\n')
+        try:
+            subprocess.run(["gcc", "-O2", "-I", os.path.dirname(HDR), "-o", exe, c], check=True)
+            got = subprocess.run([exe], capture_output=True, text=True, check=True).stdout.split()
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"blkbench: C header not checked ({e})")
+            return 0
+    ok = got == [f"{sums[1]:x}", f"{sums[32]:x}"]
+    print(f"blkbench: blkpattern.h agrees: {'yes' if ok else 'NO (' + ' '.join(got) + ')'}")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    if "--self-check" in sys.argv[1:]:
+        return self_check()
+    ap = bench_common.parser("tessera bench blk", __doc__, runs=3, timeout=300)
+    ap.add_argument("--self-check", action="store_true",
+                    help="print the expected sums (and check blkpattern.h's), boot nothing")
+    ap.add_argument("--ovmf", action="store_true",
+                    help="boot Tessera's disk image through OVMF instead of exo.elf through PVH")
+    ap.add_argument("--only", choices=["linux", "tessera"], default=None,
+                    help="run one guest only")
+    ap.add_argument("--csv", default=os.path.join(qemu.REPO, "results", "blk.csv"))
+    a = bench_common.parse(ap)
+    if a is None:
+        return 0
+    guests = [a.only] if a.only else ["linux", "tessera"]
+    out = work_dir()
+    img = os.path.join(out, "scratch.img")
+    make_disk(img)
+    files = None
+    if "linux" in guests:
+        try:
+            files = build_initramfs(out)
+        except (qemu.QemuError, subprocess.CalledProcessError, OSError) as e:
+            print(f"bench: Linux guest unavailable: {e}", file=sys.stderr)
+            return 1
+        print(f"linux: {files[0]}, initramfs {files[1]}", flush=True)
+
+    runs: Dict[str, List[dict]] = {g: [] for g in guests}
+    accel = None
+    for i in range(1, a.runs + 1):
+        try:
+            for g in guests:
+                p = run_linux(a, img, files, i) if g == "linux" else run_tessera(a, img, i)
+                accel = accel or p.get("accel")
+                if p["rows"]:
+                    runs[g].append(p)
+        except qemu.QemuError as e:
+            print(f"bench: {e}", file=sys.stderr)
+            return 1
+    med = summarise(runs)
+    mode = f"{accel or a.accel}{', icount' if a.icount else ''}"
+    print(f"\nvirtio-blk 4 KiB random reads over 64 MiB, median of each figure over runs "
+          f"({mode}; latency in us):")
+    for line in table(med, guests):
+        print(line)
+    for (g, _, qd), m in med.items():
+        if m["sums"] != {expected_sum(qd)}:
+            print(f"warning: {g} qd={qd} sum {m['sums']} != expected {expected_sum(qd):x}")
+    if not med:
+        print("bench: no guest printed any rows", file=sys.stderr)
+        return 1
+    write_csv(a.csv, runs, med, mode)
+    plot(med, a.csv, mode)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
