@@ -94,6 +94,22 @@ int acpi_madt_cpus(const uint8_t *madt, uint64_t len, uint32_t *ids, int max)
     return n;
 }
 
+int acpi_mcfg(const uint8_t *mcfg, uint64_t len, struct exo_ecam *out)
+{
+    /* header (36), reserved (8), then 16-byte entries: base, segment, first bus, last bus */
+    for (uint64_t off = 44; off + 16 <= len; off += 16) {
+        uint64_t base;
+        uint16_t segment;
+        __builtin_memcpy(&base, mcfg + off, 8);
+        __builtin_memcpy(&segment, mcfg + off + 8, 2);
+        if (segment != 0 || mcfg[off + 11] < mcfg[off + 10] || base % 4096)
+            continue; /* exo looks at segment 0 only */
+        *out = (struct exo_ecam){base, mcfg[off + 10], mcfg[off + 11]};
+        return 1;
+    }
+    return 0;
+}
+
 static void read_fadt(const struct sdt_header *f)
 {
     const uint8_t *b = (const uint8_t *)f;
@@ -137,6 +153,8 @@ int acpi_init(uint64_t rsdp_phys)
             read_fadt(t);
         else if (sig_is(t->sig, "APIC"))
             exo_acpi.madt = p;
+        else if (sig_is(t->sig, "MCFG"))
+            acpi_mcfg((const uint8_t *)t, t->length, &exo_acpi.ecam);
     }
     return EXO_OK;
 }

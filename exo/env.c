@@ -11,6 +11,7 @@
 #include <exo/lock.h>
 #include <exo/pct.h>
 #include <exo/tlb.h>
+#include <exo/vio.h>
 #include <exo/pmap.h>
 #include <exo/sched.h>
 #include <exo/upcall.h>
@@ -122,6 +123,7 @@ void env_free(struct env *e)
         e->oncpu->env = NULL;
     e->oncpu = NULL;
     tlb_leave(e->pml4);
+    vio_env_freed(e); /* devices stop writing into its pages before they are freed */
     free_owned_pages(e);
     if (env_current() == e) {
         pmap_activate(vm_kernel_pml4);

@@ -9,6 +9,7 @@
 #include <exo/env_load.h>
 #include <exo/error.h>
 #include <exo/irq.h>
+#include <exo/vio.h>
 #include <exo/page.h>
 #include <exo/pmap.h>
 #include <exo/vm.h>
@@ -114,5 +115,6 @@ int env_load_init(const void *archive, uint64_t size, const char *cmdline)
                                .rsi = size, .rdx = cmd, .rflags = 0x202};
     e->state = ENV_RUNNABLE;
     irq_cap_init(e); /* init alone starts with the device vectors (EXO_CAP_IRQS) */
+    vio_cap_init(e); /* and the virtio devices (EXO_CAP_DEVS) */
     return (int)e->id;
 }

@@ -9,6 +9,7 @@
 #include <exo/syscall.h>
 
 static uint32_t binding[256]; /* vector -> event reference (0: none) */
+static uint8_t claimed[256];  /* vectors exo gave a device queue (vio.c): not for irq_bind */
 
 void irq_cap_init(struct env *init)
 {
@@ -38,6 +39,8 @@ int64_t sys_irq_bind(uint64_t vector, uint64_t event)
         return EXO_E_RANGE;
     if (!may_bind_vector(self, vector))
         return EXO_E_PERM;
+    if (claimed[vector])
+        return EXO_E_BUSY; /* a device queue's: its owner binds it with vio_queue_open */
     uint32_t ref = 0; /* EXO_ANY: unbind, later interrupts on it are dropped */
     if (event != EXO_ANY) {
         int r = cap_event(self, event, EXO_RIGHT_POST, &ref);
@@ -71,4 +74,21 @@ int irq_fire(uint64_t vector)
         return 0;
     }
     return 1;
+}
+
+int irq_claim(void)
+{
+    /* From the top of the range down, below the last 16 (left to envs' own bindings). */
+    for (int v = EXO_IRQ_LAST - 16; v >= EXO_IRQ_FIRST; v--)
+        if (!claimed[v] && !(binding[v] && event_alive(binding[v]))) {
+            claimed[v] = 1;
+            binding[v] = 0;
+            return v;
+        }
+    return EXO_E_NOMEM;
+}
+
+void irq_set(int vector, uint32_t ref)
+{
+    binding[vector] = ref;
 }

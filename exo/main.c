@@ -19,6 +19,7 @@
 #include <exo/sched.h>
 #include <exo/selftest.h>
 #include <exo/smp.h>
+#include <exo/vio.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
 
@@ -176,6 +177,7 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     archive_report();
     acpi_report();
     timer_init();
+    vio_init(); /* after acpi (MCFG) and the LAPIC (where interrupts go) */
     kprintf("exo: boot-times tsc_hz=%lu loader_entry=%lu exit_boot=%lu exo_entry=%lu "
             "banner=%lu\n",
             exo_tsc_hz, exo_bootinfo.tsc_loader_entry, exo_bootinfo.tsc_exit_boot, tsc_entry,

@@ -8,6 +8,7 @@
 #include <exo/pmap.h>
 #include <exo/revoke.h>
 #include <exo/syscall.h>
+#include <exo/vio.h>
 #include <exo/vm.h>
 
 extern struct exo_pages exo_pages;
@@ -60,6 +61,7 @@ static void drop_grants(uint64_t ppn)
 
 int page_release(struct env *t, uint64_t ppn)
 {
+    vio_release_page(ppn, 1); /* by force: no device may write it once it moves on */
     pmap_remove_everywhere(ppn);
     drop_grants(ppn);
     if (t->upcall_state_ppn == ppn)
@@ -75,6 +77,8 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
         return r;
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != t->id)
         return EXO_E_PERM;
+    if (vio_release_page(ppn, 0) < 0)
+        return EXO_E_BUSY; /* a device still holds a descriptor naming it */
     revoke_forget(ppn); /* a pending reclaim of it is answered */
     return page_release(t, ppn);
 }

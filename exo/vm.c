@@ -12,6 +12,8 @@
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
 #define PTE_NX (1ull << 63)
@@ -92,6 +94,30 @@ static int map_kernel(const struct exo_bootinfo *bi, struct exo_pages *pages)
             return EXO_E_NOMEM;
         *e = (bi->kernel_phys + (va - bi->kernel_virt)) | kernel_prot(va);
     }
+    return EXO_OK;
+}
+
+/* Device registers get their own uncached window: the direct map is write-back and stops at
+ * map_top, while 64-bit BARs often sit far above RAM. Mappings are made at boot, before any env
+ * copies exo's half of the page tables, and never removed. */
+#define MMIO_BASE 0xffffc00000000000ull
+#define MMIO_SIZE (1ull << 30)
+static uint64_t mmio_next = MMIO_BASE;
+
+int vm_map_mmio(struct exo_pages *pages, uint64_t phys, uint64_t len, volatile void **va)
+{
+    uint64_t first = phys & ~0xfffull, end = (phys + len + 0xfff) & ~0xfffull;
+    if (len == 0 || end < first || end - first > MMIO_BASE + MMIO_SIZE - mmio_next)
+        return EXO_E_RANGE;
+    uint64_t base = mmio_next;
+    for (uint64_t pa = first; pa < end; pa += EXO_PAGE_SIZE) {
+        uint64_t *e = walk(pages, base + (pa - first), 3);
+        if (!e)
+            return EXO_E_NOMEM;
+        *e = pa | PTE_P | PTE_W | PTE_PCD | PTE_PWT | PTE_G | nx;
+    }
+    mmio_next += end - first;
+    *va = (volatile void *)(base + (phys - first));
     return EXO_OK;
 }
 

@@ -9,8 +9,9 @@
 
 extern const char *los_cmdline;
 
-/* Runs an archive program to its end, passing on init's right to bind interrupt vectors (into
- * slot EXO_CAP_IRQS of the fresh table); 0 if it could be started. */
+/* Runs an archive program to its end, passing on init's right to bind interrupt vectors and
+ * to use the virtio devices (into slots EXO_CAP_IRQS and EXO_CAP_DEVS of the fresh table); 0
+ * if it could be started. */
 static int run(const char *name, uint64_t arg)
 {
     const void *elf;
@@ -20,6 +21,7 @@ static int run(const char *name, uint64_t arg)
         c = los_spawn_prepare(elf, size, &entry, &stack);
     if (c >= 0) {
         exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
+        exo_cap_copy(EXO_CAP_DEVS, (uint64_t)c, EXO_RIGHT_BIND);
         int64_t r = exo_env_start((uint64_t)c, entry, stack, arg);
         c = r < 0 ? r : c;
     }

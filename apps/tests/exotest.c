@@ -24,9 +24,11 @@ static int run_one(uint64_t i, int *status)
     int64_t child = r < 0 ? r : los_spawn_prepare(elf, size, &entry, &stack);
     if (child < 0)
         return (int)child;
-    /* Tests may bind interrupt vectors: pass ours on (into slot EXO_CAP_IRQS of the fresh
-     * table, the first free one). A runner without it passes nothing. */
+    /* Tests may bind interrupt vectors and use devices: pass ours on (into slots EXO_CAP_IRQS
+     * and EXO_CAP_DEVS of the fresh table, the first free ones). A runner without them passes
+     * nothing. */
     exo_cap_copy(EXO_CAP_IRQS, (uint64_t)child, EXO_RIGHT_BIND);
+    exo_cap_copy(EXO_CAP_DEVS, (uint64_t)child, EXO_RIGHT_BIND);
     /* The result page is the runner's own, bound into the child: it survives the child. */
     int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
     if (ppn < 0)

@@ -39,6 +39,7 @@ enum exo_call {
 #define EXO_CAP_IRQS 1         /* init only, at start: CAP_IRQ for vectors FIRST..LAST */
 #define EXO_IRQ_FIRST 48       /* device vectors exo leaves to envs (irq_bind); 32..47 and */
 #define EXO_IRQ_LAST 239       /* 240..255 stay exo's (timer, spurious, future IPIs) */
+#define EXO_CAP_DEVS 2         /* init only, at start: CAP_DEV for virtio devices 0..254 */
 #define EXO_IRQ_TEST_IPI (1ull << 16) /* irq_bind flag, for tests only: after binding, exo
                                          raises the vector once itself (LAPIC self-IPI) */
 #define EXO_NCAPS 64           /* capability slots per env */
@@ -57,7 +58,7 @@ enum exo_call {
 #define EXO_RIGHT_CALL 8u     /* env: protected control transfer into it */
 #define EXO_RIGHT_POST 16u    /* event */
 #define EXO_RIGHT_WAIT 32u    /* event */
-#define EXO_RIGHT_BIND 64u    /* irq: bind its vectors to events (irq_bind) */
+#define EXO_RIGHT_BIND 64u    /* irq: bind its vectors to events (irq_bind); dev: vio_* calls */
 #define EXO_RIGHTS_ENV (EXO_RIGHT_MAP | EXO_RIGHT_RUN | EXO_RIGHT_DESTROY | EXO_RIGHT_CALL)
 
 /* Why exo entered the env's upcall handler (struct exo_upcall_state.kind). */
@@ -90,6 +91,56 @@ struct exo_upcall_state {
     struct exo_regs regs;
     uint64_t nrevoked;                  /* pages the abort protocol took, ever */
     uint64_t revoked[EXO_REVOKE_LOG];   /* their numbers, oldest overwritten first */
+};
+
+/* Virtio devices (vio_* calls). exo numbers the virtio 1.x PCI functions it finds 0, 1, ...
+ * in bus order; a device's queues are exo's until an env opens one. */
+#define EXO_VIO_CONFIG 256 /* bytes of device configuration vio_info copies */
+struct exo_vio_info {
+    uint16_t pci_vendor, pci_device;
+    uint16_t type;       /* virtio device id: 1 net, 2 blk, 3 console, 4 rng, ... */
+    uint16_t nqueues;    /* queues exo can hand out (the device's, at most EXO_VQ_MAX) */
+    uint16_t queue_size; /* entries per queue (a power of two, at most EXO_VQ_SIZE) */
+    uint16_t config_len; /* valid bytes in config */
+    uint32_t bdf;        /* PCI bus << 8 | device << 3 | function */
+    uint64_t offered;    /* feature bits the device offers */
+    uint64_t accepted;   /* feature bits in use since vio_setup (0: not set up) */
+    uint8_t config[EXO_VIO_CONFIG]; /* the device-specific configuration, read at the call */
+};
+
+/* A queue as its env sees it, at the va given to vio_queue_open: the env writes descriptors
+ * and available entries into the first two pages; vio_kick checks and copies what is new into
+ * the device's own ring (which the env cannot write: an entry it could change after the check
+ * would escape it). The device's used ring is mapped read-only on the third page: completions
+ * are read from memory, no call needed. Layouts are the virtio 1.x split ring's. */
+#define EXO_VQ_MAX 8     /* queues per device exo hands out */
+#define EXO_VQ_SIZE 256  /* entries per queue, at most */
+#define EXO_VQ_PAGES 3
+#define EXO_VQ_DESC_OFF 0      /* struct exo_vq_desc[queue_size] */
+#define EXO_VQ_AVAIL_OFF 4096  /* struct exo_vq_avail */
+#define EXO_VQ_USED_OFF 8192   /* struct exo_vq_used, read-only */
+#define EXO_VQ_F_NEXT 1u       /* descriptor flags */
+#define EXO_VQ_F_WRITE 2u      /* the device writes this buffer */
+#define EXO_VQ_F_INDIRECT 4u   /* refused by vio_kick */
+struct exo_vq_desc {
+    uint64_t addr; /* physical address: the pages must be the submitter's */
+    uint32_t len;
+    uint16_t flags;
+    uint16_t next;
+};
+struct exo_vq_avail {
+    uint16_t flags; /* 1: no interrupt wanted (copied to the device's ring at each kick) */
+    uint16_t idx;   /* ignored by exo: vio_kick's argument says how far to go */
+    uint16_t ring[EXO_VQ_SIZE];
+};
+struct exo_vq_used_elem {
+    uint32_t id; /* head of the finished chain */
+    uint32_t len; /* bytes the device wrote */
+};
+struct exo_vq_used {
+    uint16_t flags;
+    uint16_t idx;
+    struct exo_vq_used_elem ring[EXO_VQ_SIZE];
 };
 
 /* The raw trap. */

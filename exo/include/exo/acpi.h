@@ -7,6 +7,13 @@
 
 #include <stdint.h>
 
+/* PCI Express memory-mapped configuration space of segment 0 (MCFG): bus b, device d,
+ * function f's 4 KiB sit at base + (b - bus_first) << 20 | d << 15 | f << 12. */
+struct exo_ecam {
+    uint64_t base; /* 0: no MCFG (then exo uses the legacy 0xcf8 ports, bus 0 only) */
+    uint8_t bus_first, bus_last;
+};
+
 struct exo_acpi {
     int ntables;
     char sigs[32][5];     /* table signatures, in XSDT/RSDT order */
@@ -14,6 +21,7 @@ struct exo_acpi {
     uint32_t pm1b_cnt;    /* PM1b control port, 0 if none */
     int s5_slp_typ;       /* SLP_TYPa for S5 from the DSDT, -1 if not found */
     uint64_t madt;        /* physical address of the MADT ("APIC"), 0 if none */
+    struct exo_ecam ecam; /* from the MCFG */
 };
 
 extern struct exo_acpi exo_acpi;
@@ -29,5 +37,10 @@ int acpi_find_s5(const uint8_t *aml, uint64_t len);
  * enabled flag. Stores at most `max` and returns how many it stored; a malformed entry ends the
  * walk. Pure: host tests use it. */
 int acpi_madt_cpus(const uint8_t *madt, uint64_t len, uint32_t *ids, int max);
+
+/* The segment-0 entry of an MCFG (the whole table, `len` bytes) into *out: 1 if found, 0 if
+ * none (entries for other segments, reversed bus ranges, unaligned bases are skipped). Pure:
+ * host tests use it. */
+int acpi_mcfg(const uint8_t *mcfg, uint64_t len, struct exo_ecam *out);
 
 #endif

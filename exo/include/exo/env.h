@@ -20,7 +20,7 @@ enum env_state {
     ENV_BLOCKED,   /* waits on an event or a protected control transfer */
 };
 
-enum cap_type { CAP_NONE = 0, CAP_ENV, CAP_PAGE, CAP_EVENT, CAP_IRQ };
+enum cap_type { CAP_NONE = 0, CAP_ENV, CAP_PAGE, CAP_EVENT, CAP_IRQ, CAP_DEV };
 
 /* One capability slot: the right to use object `obj` (an env id, a page number, an event
  * index...) in the ways `rights` allows. */

@@ -21,4 +21,11 @@ int irq_fire(uint64_t vector);
 /* 1 if some vector's binding (live or stale) names event reference `ref`. */
 int irq_names(uint32_t ref);
 
+/* Takes a free vector for a device queue (vio.c) for good; irq_bind refuses it from then on.
+ * EXO_E_NOMEM if none is left. */
+int irq_claim(void);
+
+/* Points a claimed vector at event `ref` (0: nowhere). */
+void irq_set(int vector, uint32_t ref);
+
 #endif

@@ -21,6 +21,10 @@ int vm_new_table(struct exo_pages *pages, uint64_t *phys);
 /* Builds the kernel page tables from pages taken out of `pages`, and switches to them. */
 int vm_init(const struct exo_bootinfo *bi, struct exo_pages *pages);
 
+/* Maps device registers [phys, phys+len) uncached into exo's MMIO window (boot time only: envs
+ * made later see it) and returns their address; EXO_E_RANGE when the window is full. */
+int vm_map_mmio(struct exo_pages *pages, uint64_t phys, uint64_t len, volatile void **va);
+
 /* Physical address of exo's top-level page table. */
 extern uint64_t vm_kernel_pml4;
 

@@ -1,0 +1,533 @@
+/*
+ * vio.c: virtio devices and their queues as exo resources (see vio.h). Everything here runs
+ * under the kernel lock; one staging area for kicks is enough.
+ */
+#include <exo/console.h>
+#include <exo/event.h>
+#include <exo/irq.h>
+#include <exo/lapic.h>
+#include <exo/page.h>
+#include <exo/pci.h>
+#include <exo/pmap.h>
+#include <exo/syscall.h>
+#include <exo/vio.h>
+#include <exo/vm.h>
+#include <exo/x86.h>
+
+#include "../drivers/virtio/vio_pci.h"
+
+extern struct exo_pages exo_pages;
+
+#define VIO_MAXDEV 16
+#define AVAIL_RING 4 /* offset of ring[] in an available ring; idx at 2 */
+#define USED_RING 4
+/* Features exo never accepts: indirect tables live in env memory (unchecked after the kick),
+ * event indices and notification data change what exo writes, packed rings are another
+ * layout, and ACCESS_PLATFORM waits for an IOMMU. */
+#define REFUSED                                                                                  \
+    (1ull << VIO_F_INDIRECT_DESC | 1ull << VIO_F_EVENT_IDX | 1ull << VIO_F_RING_PACKED |         \
+     1ull << VIO_F_NOTIFICATION_DATA | 1ull << VIO_F_ACCESS_PLATFORM | 1ull << 40)
+
+struct vq {
+    uint16_t size;        /* 0: not set up */
+    int vector;           /* claimed interrupt vector, -1: none */
+    uint32_t doorbell;    /* offset in the notify block */
+    uint64_t sdesc, savail;       /* the owner's submission pages (ppn) */
+    uint64_t desc, avail, used;   /* the device's rings (ppn); used is mapped read-only */
+    uint32_t owner;               /* env id holding the queue, 0: exo */
+    uint16_t next_avail;          /* the device ring's available index */
+    uint16_t last_used;           /* completions exo has collected */
+    uint16_t inflight;            /* chains submitted and not yet collected */
+    uint8_t busy[EXO_VQ_SIZE];    /* descriptor index in flight */
+};
+
+struct vdev {
+    pci_bdf bdf;
+    uint16_t vendor, device, type, nq;
+    struct vio_pci pci;
+    volatile uint32_t *msix; /* MSI-X table, 4 words per entry; NULL: none */
+    uint16_t msix_n;
+    uint64_t offered, accepted;
+    struct vq q[EXO_VQ_MAX];
+};
+
+static struct vdev devs[VIO_MAXDEV];
+static int ndevs;
+static uint32_t bsp_lapic; /* where every queue's interrupt goes */
+
+static struct exo_vq_desc stage[EXO_VQ_SIZE]; /* the kick being checked */
+static uint16_t stage_idx[EXO_VQ_SIZE], stage_head[EXO_VQ_SIZE];
+static uint8_t staged[EXO_VQ_SIZE];
+
+static void *page_va(uint64_t ppn)
+{
+    return phys_to_virt(ppn << EXO_PAGE_SHIFT);
+}
+
+static volatile uint16_t *ring16(uint64_t ppn, uint32_t off)
+{
+    return (volatile uint16_t *)((uint8_t *)page_va(ppn) + off);
+}
+
+/* ---- boot: finding devices ---- */
+
+static uint8_t cfg8(void *ctx, uint16_t off)
+{
+    return pci_read8(*(pci_bdf *)ctx, off);
+}
+
+static int map_region(pci_bdf f, const struct vio_region *r, volatile uint8_t **out)
+{
+    uint64_t bar = r->bar == 0xff ? 0 : pci_bar(f, r->bar);
+    if (!bar || !r->length)
+        return -1;
+    volatile void *va;
+    if (vm_map_mmio(&exo_pages, bar + r->offset, r->length, &va) < 0)
+        return -1;
+    *out = (volatile uint8_t *)va;
+    return 0;
+}
+
+static void msix_init(struct vdev *d)
+{
+    uint16_t cap = pci_find_cap(d->bdf, PCI_CAP_MSIX, 0);
+    if (!cap)
+        return;
+    uint16_t ctrl = pci_read16(d->bdf, (uint16_t)(cap + 2));
+    uint32_t table = pci_read32(d->bdf, (uint16_t)(cap + 4));
+    uint64_t bar = pci_bar(d->bdf, table & 7);
+    uint16_t n = (ctrl & 0x7ff) + 1;
+    volatile void *va;
+    if (!bar || vm_map_mmio(&exo_pages, bar + (table & ~7u), n * 16u, &va) < 0)
+        return;
+    d->msix = (volatile uint32_t *)va;
+    d->msix_n = n;
+    for (uint16_t i = 0; i < n; i++)
+        d->msix[i * 4 + 3] = 1; /* masked until a queue gets the entry */
+    pci_write16(d->bdf, (uint16_t)(cap + 2), (uint16_t)((ctrl | 0x8000) & ~0x4000));
+}
+
+static void probe(pci_bdf f, void *ctx)
+{
+    (void)ctx;
+    uint16_t vendor = pci_read16(f, PCI_VENDOR), device = pci_read16(f, PCI_DEVICE);
+    if (vendor != 0x1af4 || device < 0x1000 || device > 0x107f || ndevs == VIO_MAXDEV)
+        return;
+    struct vio_pci_caps caps;
+    if (!(pci_read16(f, PCI_STATUS) & PCI_STATUS_CAPS) ||
+        vio_pci_find_caps(cfg8, &f, pci_read8(f, PCI_CAP_PTR), &caps) < 0)
+        return; /* legacy only: not ours */
+    struct vdev *d = &devs[ndevs];
+    *d = (struct vdev){.bdf = f, .vendor = vendor, .device = device};
+    /* transitional devices (0x1000..) carry the virtio type in the subsystem id */
+    d->type = device >= 0x1040 ? device - 0x1040 : pci_read16(f, PCI_SUBSYSTEM);
+    if (map_region(f, &caps.common, &d->pci.common) < 0 ||
+        map_region(f, &caps.notify, &d->pci.notify) < 0)
+        return;
+    if (map_region(f, &caps.device, &d->pci.device) == 0)
+        d->pci.device_len = caps.device.length;
+    if (map_region(f, &caps.isr, &d->pci.isr) < 0)
+        d->pci.isr = 0;
+    d->pci.notify_mult = caps.notify_mult;
+    pci_write16(f, PCI_COMMAND, (uint16_t)(pci_read16(f, PCI_COMMAND) | PCI_CMD_MEMORY |
+                                           PCI_CMD_MASTER | PCI_CMD_INTX_OFF));
+    msix_init(d);
+    if (vio_pci_reset(&d->pci) < 0)
+        return;
+    d->offered = vio_pci_offered(&d->pci);
+    uint16_t nq = vio_pci_num_queues(&d->pci);
+    d->nq = nq < EXO_VQ_MAX ? nq : EXO_VQ_MAX;
+    for (uint16_t q = 0; q < d->nq; q++)
+        d->q[q].vector = -1;
+    kprintf("exo: virtio: dev %d type %u at %02x:%02x.%x (%04x:%04x), %u queues of %u, "
+            "%u msi-x\n",
+            ndevs, d->type, f >> 8, f >> 3 & 31, f & 7, vendor, device, d->nq,
+            d->nq ? vio_pci_queue_max(&d->pci, 0) : 0, d->msix_n);
+    ndevs++;
+}
+
+void vio_init(void)
+{
+    bsp_lapic = lapic_id();
+    pci_init();
+    pci_scan(probe, 0);
+    if (!ndevs)
+        kprintf("exo: virtio: no devices\n");
+}
+
+void vio_cap_init(struct env *init)
+{
+    init->caps[EXO_CAP_DEVS] = (struct cap){
+        .type = CAP_DEV, .rights = EXO_RIGHT_BIND, .obj = 0 | (uint64_t)(VIO_MAXDEV - 1) << 8};
+}
+
+/* ---- pins: pages named by descriptors in flight ---- */
+
+static void pin(uint64_t addr, uint32_t len, int delta)
+{
+    for (uint64_t p = addr >> EXO_PAGE_SHIFT; p <= (addr + len - 1) >> EXO_PAGE_SHIFT; p++)
+        exo_pages.page[p].dma = (uint16_t)(exo_pages.page[p].dma + delta);
+}
+
+/* Unpins the chain at head in the device's table (written by exo: trusted) and frees it. */
+static void release_chain(struct vq *q, uint16_t head)
+{
+    struct exo_vq_desc *desc = page_va(q->desc);
+    uint16_t i = head;
+    for (int n = 0; n < q->size && q->busy[i]; n++) {
+        q->busy[i] = 0;
+        pin(desc[i].addr, desc[i].len, -1);
+        if (!(desc[i].flags & EXO_VQ_F_NEXT))
+            break;
+        i = desc[i].next;
+    }
+}
+
+/* Collects what the device has finished. */
+static void reap(struct vq *q)
+{
+    volatile struct exo_vq_used *used = page_va(q->used);
+    uint16_t idx = used->idx;
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    while (q->last_used != idx) {
+        uint32_t head = used->ring[q->last_used % q->size].id;
+        if (head < q->size && q->busy[head]) {
+            release_chain(q, (uint16_t)head);
+            q->inflight--;
+        }
+        q->last_used++;
+    }
+}
+
+/* The device no longer touches memory (it was reset): everything in flight is released. */
+static void forget_inflight(struct vdev *d)
+{
+    for (int k = 0; k < d->nq; k++) {
+        struct vq *q = &d->q[k];
+        for (uint16_t i = 0; i < q->size; i++)
+            if (q->busy[i]) {
+                struct exo_vq_desc *desc = page_va(q->desc);
+                q->busy[i] = 0;
+                pin(desc[i].addr, desc[i].len, -1);
+            }
+        q->inflight = 0;
+    }
+}
+
+/* Waits up to 100 ms for q's chains to finish; resets the device if they do not. */
+static void drain(struct vdev *d, struct vq *q)
+{
+    uint64_t t0 = rdtsc();
+    reap(q);
+    while (q->inflight && rdtsc() - t0 < exo_tsc_hz / 10) {
+        __builtin_ia32_pause();
+        reap(q);
+    }
+    if (q->inflight) {
+        kprintf("exo: virtio: dev %ld reset: %u requests outstanding after 100 ms\n",
+                (long)(d - devs), q->inflight);
+        vio_pci_reset(&d->pci);
+        forget_inflight(d);
+        d->accepted = 0; /* every queue of it is dead until vio_setup */
+    }
+}
+
+static void give_back(struct vq *q)
+{
+    if (q->vector >= 0)
+        irq_set(q->vector, 0);
+    q->owner = 0;
+}
+
+void vio_env_freed(const struct env *e)
+{
+    for (int i = 0; i < ndevs; i++)
+        for (int k = 0; k < devs[i].nq; k++)
+            if (devs[i].q[k].owner == e->id) {
+                drain(&devs[i], &devs[i].q[k]);
+                give_back(&devs[i].q[k]);
+            }
+}
+
+int vio_release_page(uint64_t ppn, int force)
+{
+    if (!exo_pages.page[ppn].dma)
+        return EXO_OK;
+    uint32_t owner = exo_pages.page[ppn].owner; /* only its owner's kicks could pin it */
+    for (int i = 0; i < ndevs; i++)
+        for (int k = 0; k < devs[i].nq; k++)
+            if (devs[i].q[k].owner == owner) {
+                if (force)
+                    drain(&devs[i], &devs[i].q[k]);
+                else
+                    reap(&devs[i].q[k]);
+            }
+    return exo_pages.page[ppn].dma ? EXO_E_BUSY : EXO_OK;
+}
+
+/* ---- the calls ---- */
+
+/* The device `dev` names, if the caller holds BIND on a CAP_DEV covering it. */
+static int dev_of(uint64_t dev, struct vdev **out)
+{
+    const struct env *e = caller();
+    if (dev >= (uint64_t)ndevs)
+        return dev < VIO_MAXDEV ? EXO_E_NOENT : EXO_E_RANGE;
+    for (int i = 0; i < EXO_NCAPS; i++) {
+        const struct cap *c = &e->caps[i];
+        if (c->type == CAP_DEV && (c->rights & EXO_RIGHT_BIND) && dev >= (c->obj & 0xff) &&
+            dev <= (c->obj >> 8 & 0xff)) {
+            *out = &devs[dev];
+            return EXO_OK;
+        }
+    }
+    return EXO_E_PERM;
+}
+
+int64_t sys_vio_info(uint64_t dev, uint64_t buf)
+{
+    struct vdev *d;
+    int r = dev_of(dev, &d);
+    if (r < 0)
+        return r;
+    struct exo_vio_info info = {
+        .pci_vendor = d->vendor, .pci_device = d->device, .type = d->type, .nqueues = d->nq,
+        .bdf = d->bdf, .offered = d->offered, .accepted = d->accepted};
+    uint16_t max = d->nq ? vio_pci_queue_max(&d->pci, 0) : 0;
+    info.queue_size = max < EXO_VQ_SIZE ? max : EXO_VQ_SIZE;
+    info.config_len = (uint16_t)vio_pci_read_config(&d->pci, info.config, EXO_VIO_CONFIG);
+    return user_copy_to(caller(), buf, &info, sizeof info);
+}
+
+static int queue_taken(const struct vq *q)
+{
+    return q->owner && env_by_id(q->owner);
+}
+
+static int take_page(uint64_t *ppn)
+{
+    if (*ppn)
+        return EXO_OK;
+    return exo_page_alloc(&exo_pages, EXO_OWNER_KERNEL, ppn);
+}
+
+static void zero_page(uint64_t ppn)
+{
+    uint64_t *p = page_va(ppn);
+    for (int i = 0; i < 512; i++)
+        p[i] = 0;
+}
+
+static void msix_route(struct vdev *d, uint16_t entry, int vector)
+{
+    volatile uint32_t *e = d->msix + entry * 4;
+    e[0] = 0xfee00000u | bsp_lapic << 12; /* fixed delivery to the boot CPU */
+    e[1] = 0;
+    e[2] = (uint32_t)vector;
+    e[3] = 0;
+}
+
+static int setup_queue(struct vdev *d, uint16_t k)
+{
+    struct vq *q = &d->q[k];
+    uint16_t max = vio_pci_queue_max(&d->pci, k), size = EXO_VQ_SIZE;
+    while (size > max)
+        size >>= 1; /* a power of two no larger than the device's */
+    if (!size)
+        return EXO_OK; /* the device has no such queue: it stays unusable */
+    int r;
+    if ((r = take_page(&q->sdesc)) < 0 || (r = take_page(&q->savail)) < 0 ||
+        (r = take_page(&q->desc)) < 0 || (r = take_page(&q->avail)) < 0 ||
+        (r = take_page(&q->used)) < 0)
+        return r;
+    zero_page(q->desc);
+    zero_page(q->avail);
+    zero_page(q->used);
+    uint16_t entry = VIO_NO_VECTOR;
+    if (d->msix && k + 1 < d->msix_n) { /* entry 0 stays the configuration change's */
+        if (q->vector < 0)
+            q->vector = irq_claim();
+        if (q->vector >= 0) {
+            entry = k + 1;
+            msix_route(d, entry, q->vector);
+        }
+    }
+    int64_t bell = vio_pci_queue_setup(&d->pci, k, size, q->desc << EXO_PAGE_SHIFT,
+                                       q->avail << EXO_PAGE_SHIFT, q->used << EXO_PAGE_SHIFT,
+                                       entry);
+    if (bell < 0)
+        return EXO_E_CORRUPT;
+    q->size = size;
+    q->doorbell = (uint32_t)bell;
+    q->next_avail = q->last_used = 0;
+    return EXO_OK;
+}
+
+int64_t sys_vio_setup(uint64_t dev, uint64_t features)
+{
+    struct vdev *d;
+    int r = dev_of(dev, &d);
+    if (r < 0)
+        return r;
+    for (int k = 0; k < d->nq; k++)
+        if (queue_taken(&d->q[k]))
+            return EXO_E_BUSY;
+    uint64_t version = 1ull << VIO_F_VERSION_1;
+    if (!(d->offered & version) || !(features & version))
+        return EXO_E_INVAL;
+    uint64_t acc = features & d->offered & ~REFUSED;
+    if (vio_pci_reset(&d->pci) < 0)
+        return EXO_E_CORRUPT;
+    forget_inflight(d); /* reset: nothing of before is in flight any more */
+    d->accepted = 0;
+    for (int k = 0; k < d->nq; k++)
+        d->q[k].size = 0;
+    if (vio_pci_negotiate(&d->pci, acc) < 0)
+        return EXO_E_CORRUPT;
+    for (uint16_t k = 0; k < d->nq; k++)
+        if ((r = setup_queue(d, k)) < 0) {
+            vio_pci_reset(&d->pci);
+            return r;
+        }
+    vio_pci_driver_ok(&d->pci);
+    d->accepted = acc;
+    return (int64_t)acc;
+}
+
+/* The set-up queue `queue` of dev, for the calls that need one. */
+static int queue_of(uint64_t dev, uint64_t queue, struct vdev **d, struct vq **q)
+{
+    int r = dev_of(dev, d);
+    if (r < 0)
+        return r;
+    if (!(*d)->accepted)
+        return EXO_E_INVAL;
+    if (queue >= (*d)->nq || !(*d)->q[queue].size)
+        return EXO_E_RANGE;
+    *q = &(*d)->q[queue];
+    return EXO_OK;
+}
+
+int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t event)
+{
+    struct env *self = caller();
+    struct vdev *d;
+    struct vq *q;
+    int r = queue_of(dev, queue, &d, &q);
+    if (r < 0)
+        return r;
+    if (queue_taken(q))
+        return EXO_E_BUSY;
+    if (va % EXO_PAGE || va >= EXO_USER_TOP || EXO_USER_TOP - va < EXO_VQ_PAGES * EXO_PAGE)
+        return EXO_E_INVAL;
+    uint32_t ref = 0, prot;
+    if (event != EXO_ANY && (r = cap_event(self, event, EXO_RIGHT_POST, &ref)) < 0)
+        return r;
+    for (int i = 0; i < EXO_VQ_PAGES; i++)
+        if (pmap_lookup(self->pml4, va + i * EXO_PAGE, &prot))
+            return EXO_E_BUSY; /* never silently replace what the env mapped */
+    zero_page(q->sdesc);
+    zero_page(q->savail);
+    *ring16(q->savail, 2) = q->next_avail; /* where the queue stands: the env goes on from it */
+    if ((r = pmap_enter(self->pml4, va, q->sdesc, EXO_PROT_R | EXO_PROT_W)) < 0 ||
+        (r = pmap_enter(self->pml4, va + EXO_PAGE, q->savail, EXO_PROT_R | EXO_PROT_W)) < 0 ||
+        (r = pmap_enter(self->pml4, va + 2 * EXO_PAGE, q->used, EXO_PROT_R)) < 0) {
+        for (int i = 0; i < EXO_VQ_PAGES; i++)
+            pmap_remove(self->pml4, va + i * EXO_PAGE);
+        return r;
+    }
+    q->owner = self->id;
+    if (q->vector >= 0)
+        irq_set(q->vector, ref);
+    return q->size;
+}
+
+/* Reads and checks one chain of the caller's into the staging area: the chain's descriptors
+ * are copied once (the env may change its pages meanwhile; only the copy counts). */
+static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint16_t *nstaged)
+{
+    const struct exo_vq_desc *sdesc = page_va(q->sdesc);
+    uint16_t i = head;
+    for (int n = 0;; n++) {
+        if (i >= q->size || n >= q->size)
+            return EXO_E_CORRUPT; /* out of the table, or a loop */
+        if (q->busy[i] || staged[i])
+            return EXO_E_BUSY;
+        struct exo_vq_desc d = sdesc[i];
+        if (d.flags & ~(EXO_VQ_F_NEXT | EXO_VQ_F_WRITE) || d.len == 0 || d.len > (1u << 22) ||
+            d.addr + d.len < d.addr)
+            return EXO_E_CORRUPT;
+        for (uint64_t p = d.addr >> EXO_PAGE_SHIFT; p <= (d.addr + d.len - 1) >> EXO_PAGE_SHIFT;
+             p++)
+            if (exo_page_state(&exo_pages, p) != EXO_PAGE_OWNED ||
+                exo_pages.page[p].owner != self->id)
+                return EXO_E_PERM;
+        staged[i] = 1;
+        stage[*nstaged] = d;
+        stage_idx[(*nstaged)++] = i;
+        if (!(d.flags & EXO_VQ_F_NEXT))
+            return EXO_OK;
+        i = d.next;
+    }
+}
+
+int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
+{
+    struct env *self = caller();
+    struct vdev *d;
+    struct vq *q;
+    int r = queue_of(dev, queue, &d, &q);
+    if (r < 0)
+        return r;
+    if (q->owner != self->id)
+        return EXO_E_PERM;
+    reap(q);
+    uint16_t n = (uint16_t)(avail_idx - q->next_avail);
+    if (avail_idx > 0xffff || n > q->size)
+        return EXO_E_RANGE;
+    uint16_t nstaged = 0;
+    for (uint16_t k = 0; k < n && r == EXO_OK; k++) {
+        stage_head[k] = *ring16(q->savail, AVAIL_RING + 2 * ((q->next_avail + k) % q->size));
+        r = stage_chain(self, q, stage_head[k], &nstaged);
+    }
+    for (uint16_t s = 0; s < nstaged; s++)
+        staged[stage_idx[s]] = 0;
+    if (r < 0)
+        return r;
+    struct exo_vq_desc *desc = page_va(q->desc);
+    for (uint16_t s = 0; s < nstaged; s++) {
+        desc[stage_idx[s]] = stage[s];
+        q->busy[stage_idx[s]] = 1;
+        pin(stage[s].addr, stage[s].len, 1);
+    }
+    for (uint16_t k = 0; k < n; k++)
+        *ring16(q->avail, AVAIL_RING + 2 * ((q->next_avail + k) % q->size)) = stage_head[k];
+    *ring16(q->avail, 0) = *ring16(q->savail, 0) & 1; /* the env may turn interrupts off */
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* descriptors and entries before the index */
+    q->next_avail = (uint16_t)(q->next_avail + n);
+    *ring16(q->avail, 2) = q->next_avail;
+    q->inflight = (uint16_t)(q->inflight + n);
+    if (n)
+        vio_pci_notify(&d->pci, (uint16_t)queue, q->doorbell);
+    return n;
+}
+
+int64_t sys_vio_queue_close(uint64_t dev, uint64_t queue)
+{
+    struct vdev *d;
+    struct vq *q;
+    int r = dev_of(dev, &d);
+    if (r < 0)
+        return r;
+    if (queue >= d->nq)
+        return EXO_E_RANGE;
+    q = &d->q[queue];
+    if (q->owner != caller()->id)
+        return EXO_E_PERM;
+    drain(d, q);
+    pmap_remove_everywhere(q->sdesc);
+    pmap_remove_everywhere(q->savail);
+    pmap_remove_everywhere(q->used);
+    give_back(q);
+    return EXO_OK;
+}
