@@ -214,11 +214,29 @@ static void forget_inflight(struct vdev *d)
     }
 }
 
-/* Waits up to 100 ms for q's chains to finish; resets the device if they do not. */
+/* Does an env other than q's owner hold a queue of d? */
+static int shared_device(const struct vdev *d, const struct vq *q)
+{
+    for (int k = 0; k < d->nq; k++)
+        if (d->q[k].owner && d->q[k].owner != q->owner && env_by_id(d->q[k].owner))
+            return 1;
+    return 0;
+}
+
+/* Makes sure the device no longer uses q's chains. Receive buffers never finish by themselves,
+ * and only a reset stops a device from using what it was given: when q's owner is the device's
+ * only user that is the way, at once; otherwise the others' queues die with the reset, so
+ * exo first waits up to 100 ms for the chains to finish. */
 static void drain(struct vdev *d, struct vq *q)
 {
     uint64_t t0 = rdtsc();
     reap(q);
+    if (q->inflight && !shared_device(d, q)) {
+        vio_pci_reset(&d->pci);
+        forget_inflight(d);
+        d->accepted = 0;
+        return;
+    }
     while (q->inflight && rdtsc() - t0 < exo_tsc_hz / 10) {
         __builtin_ia32_pause();
         reap(q);
@@ -423,6 +441,8 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
     uint32_t ref = 0, prot;
     if (event != EXO_ANY && (r = cap_event(self, event, EXO_RIGHT_POST, &ref)) < 0)
         return r;
+    if (event != EXO_ANY && q->vector < 0)
+        return EXO_E_NOENT; /* the device has no MSI-X entry left for this queue: poll it */
     for (int i = 0; i < EXO_VQ_PAGES; i++)
         if (pmap_lookup(self->pml4, va + i * EXO_PAGE, &prot))
             return EXO_E_BUSY; /* never silently replace what the env mapped */

@@ -1,13 +1,16 @@
 /*
  * init.c: the first env, loaded by exo from the boot archive with exo's command line. It greets,
- * runs what the command line asks for (init.test: the in-guest tests,
- * init.bench: the exo microbenchmarks, init.fuzz: the call fuzzer), and ends.
+ * runs what the command line asks for (init.test: the in-guest tests, init.viotest=PORT: the
+ * virtio tests, PORT being the host's UDP echo server, init.bench: the exo microbenchmarks,
+ * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer), and ends.
  */
 #include <exo/cmdline.h>
 #include <los/los.h>
 #include <los/spawn.h>
 
 extern const char *los_cmdline;
+
+#define VIOTEST_ARG (1ull << 40) /* apps/tests/exotest.h EXOTEST_ARG_PARAM */
 
 /* Runs an archive program to its end, passing on init's right to bind interrupt vectors and
  * to use the virtio devices (into slots EXO_CAP_IRQS and EXO_CAP_DEVS of the fresh table); 0
@@ -39,6 +42,15 @@ int main(uint64_t archive, uint64_t size)
                (long)exo_env_self(), size, archive);
     if (exo_cmdline_flag(los_cmdline, "init.test"))
         run("exotest", 0);
+    char port[8];
+    if (exo_cmdline_value(los_cmdline, "init.viotest", port, sizeof port) == 0) {
+        uint64_t p = 0;
+        for (const char *c = port; *c >= '0' && *c <= '9'; c++)
+            p = p * 10 + (uint64_t)(*c - '0');
+        run("viotest", VIOTEST_ARG | p); /* the exotest runner's EXOTEST_ARG_PARAM */
+    }
+    if (exo_cmdline_flag(los_cmdline, "init.blkbench"))
+        run("blkbench", 0); /* virtio-blk reads: ./tessera bench blk */
     if (exo_cmdline_flag(los_cmdline, "init.bench"))
         run("exobench", 0); /* microbenchmarks: ./tessera bench exo */
     if (exo_cmdline_flag(los_cmdline, "init.fuzz"))

@@ -43,5 +43,10 @@ struct exotest {
  * the argument that makes `exotest` end at once (for tests that need a child to exist). */
 #define EXOTEST_RESULT_VA 0x00006ffd00000000ull
 #define EXOTEST_ARG_EXIT 0xe0e0u
+#define EXOTEST_ARG_PARAM (1ull << 40) /* runner arg: | p hands p (< 2^32) to every test */
+#define EXOTEST_PARAM_MASK 0xffffffffull
+
+/* The parameter the runner was started with (0 if none). */
+uint64_t exotest_param(void);
 
 #endif

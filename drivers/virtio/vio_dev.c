@@ -117,6 +117,10 @@ int vio_vq_open(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int
         event = (uint64_t)e; /* lives until this env ends: exo has no call to drop it */
     }
     int64_t size = exo_vio_queue_open(dev, queue, va, event);
+    if (size == EXO_E_NOENT && event != EXO_ANY) { /* no interrupt for this queue: polled */
+        event = EXO_ANY;
+        size = exo_vio_queue_open(dev, queue, va, event);
+    }
     if (size < 0)
         return (int)size;
     int r = vq_init(vq, (void *)va, (uint16_t)size, event, exo_kick, 0);

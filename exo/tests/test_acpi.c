@@ -1,7 +1,7 @@
 /*
  * test_acpi.c: finding SLP_TYPa for S5 in AML (exo/acpi.c), on byte strings shaped like the
  * \_S5 objects QEMU's and real firmware's DSDTs carry; the enabled CPUs of a MADT
- * (acpi_madt_cpus).
+ * (acpi_madt_cpus); the segment-0 ECAM window of an MCFG (acpi_mcfg).
  */
 #include "check.h"
 
@@ -49,6 +49,41 @@ static void madt_tests(void)
 
 #define S5(...) ((const uint8_t[]){0x08, '_', 'S', '5', '_', __VA_ARGS__})
 
+/* An MCFG entry: base, segment, first and last bus. */
+static void mcfg_entry(uint8_t *e, uint64_t base, uint16_t seg, uint8_t first, uint8_t last)
+{
+    memset(e, 0, 16);
+    memcpy(e, &base, 8);
+    memcpy(e + 8, &seg, 2);
+    e[10] = first;
+    e[11] = last;
+}
+
+static void mcfg_tests(void)
+{
+    uint8_t t[44 + 3 * 16] = {0};
+    struct exo_ecam m = {0};
+    /* QEMU q35: one entry, segment 0, buses 0..255 at 0xb0000000 */
+    mcfg_entry(t + 44, 0xb0000000, 0, 0, 255);
+    CHECK_EQ(acpi_mcfg(t, 60, &m), 1);
+    CHECK_EQ(m.base, 0xb0000000);
+    CHECK_EQ(m.bus_first, 0);
+    CHECK_EQ(m.bus_last, 255);
+    /* another segment first, a reversed range, an unaligned base: all skipped */
+    mcfg_entry(t + 44, 0xc0000000, 1, 0, 255);
+    mcfg_entry(t + 60, 0xd0000000, 0, 9, 3);
+    mcfg_entry(t + 76, 0xe0000800, 0, 0, 1);
+    m = (struct exo_ecam){0};
+    CHECK_EQ(acpi_mcfg(t, sizeof t, &m), 0);
+    CHECK_EQ(m.base, 0);
+    mcfg_entry(t + 76, 0xe0000000, 0, 16, 31);
+    CHECK_EQ(acpi_mcfg(t, sizeof t, &m), 1);
+    CHECK_EQ(m.base, 0xe0000000);
+    CHECK_EQ(m.bus_first, 16);
+    /* a table cut short inside its entry: no read past len */
+    CHECK_EQ(acpi_mcfg(t, 44 + 15, &m), 0);
+}
+
 int main(void)
 {
     /* Name(_S5, Package(4){Zero, Zero, Zero, Zero}), as QEMU builds it */
@@ -62,5 +97,6 @@ int main(void)
     CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x0a), 9), -1);
     CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states here", 20), -1);
     madt_tests();
+    mcfg_tests();
     return check_summary();
 }

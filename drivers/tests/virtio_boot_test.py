@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""virtio_boot_test.py: the virtio drivers against QEMU's real devices, in one boot.
+
+The machine gets a scratch virtio-blk disk (two request queues, serial tessera-scratch), a
+virtio-rng, a virtio-net on QEMU user networking and a virtio-console whose other end is a
+socket here. init runs `viotest` (apps/tests/test_virtio.c), whose tests read and write the
+disk, send UDP to a host echo server through QEMU's user network, read entropy and talk to the
+console. Afterwards this script checks the disk image byte for byte:
+
+  - what the guest wrote is there, exactly (one env, and two envs writing through two queues at
+    once into two regions);
+  - the region a refused descriptor named (a page the env does not own) is untouched;
+  - every block the guest only read still holds what was put there before the boot.
+
+Usage: virtio_boot_test.py [--keep DIR]
+"""
+import argparse
+import os
+import re
+import socket
+import struct
+import sys
+import tempfile
+import threading
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "build"))
+import qemu  # noqa: E402
+
+# Shared with apps/tests/test_virtio.c (VT_* there).
+SCRATCH_MIB = 16
+SECTOR = 512
+GOLDEN = 0x9E3779B97F4A7C15
+WRITE_SECTOR, WRITE_BYTES = 4096, 16384          # one env: test_virtio.c VT_WRITE_*
+DUO_SECTOR = (8192, 10240)                        # two envs, one queue each: VT_DUO_*
+DUO_BYTES, DUO_ROUNDS = 65536, 8
+REFUSED_SECTOR = 12288                            # VT_REFUSED_SECTOR
+CONSOLE_GREETING = b"viotest: hello through virtio-console\n"
+
+
+def block_fill(i):
+    """Block i (4 KiB) before the boot: its number times the golden ratio, then i & 0xff."""
+    return struct.pack("<Q", (i * GOLDEN) & (2**64 - 1)) + bytes([i & 0xff]) * 4088
+
+
+def write_pattern(off, n):
+    """What the one-env write test puts at byte off of its region (VT pattern: off*7+3)."""
+    return bytes(((k * 7 + 3) & 0xff) for k in range(off, off + n))
+
+
+def duo_pattern(which, n):
+    """Env `which` (0, 1) writes round r's byte k as (k + r*13 + which*101) & 0xff; the last
+    round (DUO_ROUNDS - 1) is what stays."""
+    r = DUO_ROUNDS - 1
+    return bytes(((k + r * 13 + which * 101) & 0xff) for k in range(n))
+
+
+def make_scratch(path):
+    with open(path, "wb") as f:
+        for i in range(SCRATCH_MIB * 256):
+            f.write(block_fill(i))
+
+
+class UdpEcho(threading.Thread):
+    """Echoes every datagram back to its sender, prefixed with b'echo:'."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.got = []
+
+    def run(self):
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            self.got.append(data)
+            self.sock.sendto(b"echo:" + data, peer)
+
+
+class ConsoleEcho(threading.Thread):
+    """The host end of the virtio-console: echoes what the guest writes."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path = path
+        self.got = b""
+
+    def run(self):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for _ in range(600):  # QEMU creates the socket once it starts
+            try:
+                s.connect(self.path)
+                break
+            except OSError:
+                threading.Event().wait(0.05)
+        else:
+            return
+        while True:
+            try:
+                data = s.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.got += data
+            s.sendall(data)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--keep", help="keep the scratch image in this directory")
+    ap.add_argument("--smp", type=int, default=1)
+    a = ap.parse_args()
+    failed = []
+
+    def check(cond, what):
+        print(("ok: " if cond else "FAIL: ") + what)
+        if not cond:
+            failed.append(what)
+
+    with tempfile.TemporaryDirectory(prefix="tessera-virtio.") as tmp:
+        d = a.keep or tmp
+        os.makedirs(d, exist_ok=True)
+        scratch = os.path.join(d, "scratch.img")
+        make_scratch(scratch)
+        udp = UdpEcho()
+        udp.start()
+        cons_path = os.path.join(tmp, "cons.sock")
+        cons = ConsoleEcho(cons_path)
+        cons.start()
+        extra = [
+            "-drive", f"file={scratch},if=none,id=scratch,format=raw,cache=writeback",
+            "-device", "virtio-blk-pci,drive=scratch,serial=tessera-scratch,num-queues=2,"
+                       "disable-legacy=on",
+            "-device", "virtio-rng-pci,disable-legacy=on",
+            "-netdev", "user,id=n0",
+            "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,disable-legacy=on",
+            "-chardev", f"socket,id=cons0,path={cons_path},server=on,wait=off",
+            "-device", "virtio-serial-pci,disable-legacy=on",
+            "-device", "virtconsole,chardev=cons0",
+        ]
+        r = qemu.boot(None, direct=True, cmdline=f"poweroff init.viotest={udp.port}",
+                      timeout=180, extra=extra, smp=a.smp)
+        text = r.serial_text
+        names = sorted(set(re.findall(r"^EXOTEST\((\w+)\)",
+                                      open(os.path.join(HERE, "..", "..", "apps", "tests",
+                                                        "test_virtio.c")).read(), re.M)))
+        for n in names:
+            check(f"viotest: {n}: ok" in text, f"in-guest test {n}")
+        check(f"viotest: {len(names)} passed, 0 failed" in text,
+              f"viotest summary: {len(names)} passed")
+        check("panic" not in text and "EXCEPTION" not in text, "no panic, no exception in exo")
+        check(r.exit_code == 0 and r.powered_off, f"clean power-off (exit {r.exit_code})")
+        check(any(g.startswith(b"viotest udp ") for g in udp.got),
+              f"the host echo server got the guest's datagrams ({len(udp.got)})")
+        check(CONSOLE_GREETING in cons.got, "the host end of the console got the greeting")
+
+        img = open(scratch, "rb").read()
+        w0 = WRITE_SECTOR * SECTOR
+        check(img[w0:w0 + WRITE_BYTES] == write_pattern(0, WRITE_BYTES),
+              f"{WRITE_BYTES} bytes written at sector {WRITE_SECTOR} are on the disk")
+        for which, sec in enumerate(DUO_SECTOR):
+            o = sec * SECTOR
+            check(img[o:o + DUO_BYTES] == duo_pattern(which, DUO_BYTES),
+                  f"env {which}'s last round at sector {sec} is on the disk, whole")
+        ro = REFUSED_SECTOR * SECTOR
+        check(img[ro:ro + 4096] == block_fill(ro // 4096),
+              f"sector {REFUSED_SECTOR}, named by a refused descriptor, is untouched")
+        touched = set()
+        for sec, n in [(WRITE_SECTOR, WRITE_BYTES)] + [(s, DUO_BYTES) for s in DUO_SECTOR]:
+            touched.update(range(sec * SECTOR // 4096, (sec * SECTOR + n + 4095) // 4096))
+        bad = [i for i in range(SCRATCH_MIB * 256)
+               if i not in touched and img[i * 4096:(i + 1) * 4096] != block_fill(i)]
+        check(not bad, f"every other block is as before the boot ({len(bad)} differ"
+                       f"{', first ' + str(bad[0]) if bad else ''})")
+        print(f"serial log: {r.log_path}")
+    print(f"{len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
