@@ -153,6 +153,8 @@ int acpi_init(uint64_t rsdp_phys)
             read_fadt(t);
         else if (sig_is(t->sig, "APIC"))
             exo_acpi.madt = p;
+        else if (sig_is(t->sig, "DMAR"))
+            exo_acpi.dmar = p;
         else if (sig_is(t->sig, "MCFG"))
             acpi_mcfg((const uint8_t *)t, t->length, &exo_acpi.ecam);
     }

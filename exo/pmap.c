@@ -13,6 +13,8 @@
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)
 #define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 #define USER_PML4_SLOTS 256 /* entries 0-255 are the user half */
@@ -64,7 +66,8 @@ int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
     if (!pte)
         return EXO_E_NOMEM;
     uint64_t nx = vm_nx_bit && !(prot & EXO_PROT_X) ? PTE_NX : 0, old = *pte;
-    *pte = ppn << EXO_PAGE_SHIFT | PTE_P | PTE_U | (prot & EXO_PROT_W ? PTE_W : 0) | nx;
+    *pte = ppn << EXO_PAGE_SHIFT | PTE_P | PTE_U | (prot & EXO_PROT_W ? PTE_W : 0) | nx |
+           (prot & PMAP_UNCACHED ? PTE_PCD | PTE_PWT : 0);
     if ((old & PTE_P) && old != *pte) /* x86 caches no absent entries: only a change needs it */
         flush(pml4, va);
     return EXO_OK;

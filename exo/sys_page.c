@@ -4,6 +4,7 @@
  * when a page is bound into page tables; the MMU enforces the binding on every access after.
  */
 #include <exo/error.h>
+#include <exo/iommu.h>
 #include <exo/page.h>
 #include <exo/pmap.h>
 #include <exo/revoke.h>
@@ -47,6 +48,7 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
     uint8_t *p = phys_to_virt(ppn * EXO_PAGE);
     for (uint64_t i = 0; i < EXO_PAGE; i++)
         p[i] = 0; /* never hand out another env's old data */
+    iommu_page_gained(t->id, ppn); /* devices t holds whole may reach it */
     return (int64_t)ppn;
 }
 
@@ -62,6 +64,7 @@ static void drop_grants(uint64_t ppn)
 int page_release(struct env *t, uint64_t ppn)
 {
     vio_release_page(ppn, 1); /* by force: no device may write it once it moves on */
+    iommu_page_lost(t->id, ppn);
     pmap_remove_everywhere(ppn);
     drop_grants(ppn);
     if (t->upcall_state_ppn == ppn)

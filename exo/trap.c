@@ -4,6 +4,7 @@
  * with a full register dump and a symbolized backtrace, and the machine stops.
  */
 #include <exo/console.h>
+#include <exo/iommu.h>
 #include <exo/irq.h>
 #include <exo/ksym.h>
 #include <exo/lapic.h>
@@ -40,6 +41,11 @@ void trap_interrupt(const struct trapframe *tf)
     if (tf->vector == VEC_SPURIOUS) /* no EOI for spurious interrupts */
         return;
     if (tf->vector == VEC_RESCHED || tf->vector == VEC_TLB) {
+        lapic_eoi();
+        return;
+    }
+    if (tf->vector == VEC_IOMMU) {
+        iommu_fault();
         lapic_eoi();
         return;
     }

@@ -2,8 +2,10 @@
  * vio.c: virtio devices and their queues as exo resources (see vio.h). Everything here runs
  * under the kernel lock; one staging area for kicks is enough.
  */
+#include <exo/acpi.h>
 #include <exo/console.h>
 #include <exo/event.h>
+#include <exo/iommu.h>
 #include <exo/irq.h>
 #include <exo/lapic.h>
 #include <exo/page.h>
@@ -26,7 +28,8 @@ extern struct exo_pages exo_pages;
  * layout, and ACCESS_PLATFORM waits for an IOMMU. */
 #define REFUSED                                                                                  \
     (1ull << VIO_F_INDIRECT_DESC | 1ull << VIO_F_EVENT_IDX | 1ull << VIO_F_RING_PACKED |         \
-     1ull << VIO_F_NOTIFICATION_DATA | 1ull << VIO_F_ACCESS_PLATFORM | 1ull << 40)
+     1ull << VIO_F_NOTIFICATION_DATA | 1ull << 40)
+#define PLATFORM (1ull << VIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
 
 struct vq {
     uint16_t size;        /* 0: not set up */
@@ -48,6 +51,8 @@ struct vdev {
     volatile uint32_t *msix; /* MSI-X table, 4 words per entry; NULL: none */
     uint16_t msix_n;
     uint64_t offered, accepted;
+    uint64_t bell; /* physical page of the doorbells, if it holds nothing else (0: it does) */
+    uint32_t direct; /* env holding the whole device (vio_direct), 0: none */
     struct vq q[EXO_VQ_MAX];
 };
 
@@ -58,6 +63,8 @@ static uint32_t bsp_lapic; /* where every queue's interrupt goes */
 static struct exo_vq_desc stage[EXO_VQ_SIZE]; /* the kick being checked */
 static uint16_t stage_idx[EXO_VQ_SIZE], stage_head[EXO_VQ_SIZE];
 static uint8_t staged[EXO_VQ_SIZE];
+
+static void undirect(struct vdev *d);
 
 static void *page_va(uint64_t ppn)
 {
@@ -129,6 +136,15 @@ static void probe(pci_bdf f, void *ctx)
     if (map_region(f, &caps.isr, &d->pci.isr) < 0)
         d->pci.isr = 0;
     d->pci.notify_mult = caps.notify_mult;
+    /* The doorbell page can go to an env only if no other register block shares it. */
+    const struct vio_region *other[] = {&caps.common, &caps.isr, &caps.device};
+    uint64_t bell = pci_bar(f, caps.notify.bar) + caps.notify.offset;
+    int alone = bell % EXO_PAGE == 0 && caps.notify.length <= EXO_PAGE;
+    for (int i = 0; i < 3; i++)
+        if (other[i]->bar != 0xff && other[i]->length &&
+            (pci_bar(f, other[i]->bar) + other[i]->offset) / EXO_PAGE == bell / EXO_PAGE)
+            alone = 0;
+    d->bell = alone ? bell : 0;
     pci_write16(f, PCI_COMMAND, (uint16_t)(pci_read16(f, PCI_COMMAND) | PCI_CMD_MEMORY |
                                            PCI_CMD_MASTER | PCI_CMD_INTX_OFF));
     msix_init(d);
@@ -146,10 +162,20 @@ static void probe(pci_bdf f, void *ctx)
     ndevs++;
 }
 
+static void identity(pci_bdf f, void *ctx)
+{
+    (void)ctx;
+    iommu_add_device(f);
+}
+
 void vio_init(void)
 {
     bsp_lapic = lapic_id();
     pci_init();
+    if (iommu_init(exo_acpi.dmar) == 1) { /* every device in the identity domain, then on */
+        pci_scan(identity, 0);
+        iommu_enable();
+    }
     pci_scan(probe, 0);
     if (!ndevs)
         kprintf("exo: virtio: no devices\n");
@@ -214,6 +240,14 @@ static void forget_inflight(struct vdev *d)
     }
 }
 
+/* Resets the device: it touches no memory after this, and needs vio_setup again. */
+static void stop(struct vdev *d)
+{
+    vio_pci_reset(&d->pci);
+    forget_inflight(d);
+    d->accepted = 0;
+}
+
 /* Does an env other than q's owner hold a queue of d? */
 static int shared_device(const struct vdev *d, const struct vq *q)
 {
@@ -232,9 +266,7 @@ static void drain(struct vdev *d, struct vq *q)
     uint64_t t0 = rdtsc();
     reap(q);
     if (q->inflight && !shared_device(d, q)) {
-        vio_pci_reset(&d->pci);
-        forget_inflight(d);
-        d->accepted = 0;
+        stop(d);
         return;
     }
     while (q->inflight && rdtsc() - t0 < exo_tsc_hz / 10) {
@@ -244,9 +276,7 @@ static void drain(struct vdev *d, struct vq *q)
     if (q->inflight) {
         kprintf("exo: virtio: dev %ld reset: %u requests outstanding after 100 ms\n",
                 (long)(d - devs), q->inflight);
-        vio_pci_reset(&d->pci);
-        forget_inflight(d);
-        d->accepted = 0; /* every queue of it is dead until vio_setup */
+        stop(d); /* every queue of it is dead until vio_setup */
     }
 }
 
@@ -259,12 +289,16 @@ static void give_back(struct vq *q)
 
 void vio_env_freed(const struct env *e)
 {
-    for (int i = 0; i < ndevs; i++)
+    for (int i = 0; i < ndevs; i++) {
+        if (devs[i].direct == e->id)
+            undirect(&devs[i]); /* reset first: no DMA into its pages once they are freed */
         for (int k = 0; k < devs[i].nq; k++)
             if (devs[i].q[k].owner == e->id) {
                 drain(&devs[i], &devs[i].q[k]);
                 give_back(&devs[i].q[k]);
             }
+    }
+    iommu_env_freed(e->id);
 }
 
 int vio_release_page(uint64_t ppn, int force)
@@ -314,6 +348,9 @@ int64_t sys_vio_info(uint64_t dev, uint64_t buf)
     uint16_t max = d->nq ? vio_pci_queue_max(&d->pci, 0) : 0;
     info.queue_size = max < EXO_VQ_SIZE ? max : EXO_VQ_SIZE;
     info.config_len = (uint16_t)vio_pci_read_config(&d->pci, info.config, EXO_VIO_CONFIG);
+    for (int k = 0; k < d->nq; k++)
+        info.doorbell[k] = d->q[k].doorbell;
+    info.direct_ok = d->bell && iommu_enabled() && (d->accepted & PLATFORM);
     return user_copy_to(caller(), buf, &info, sizeof info);
 }
 
@@ -393,7 +430,9 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
     uint64_t version = 1ull << VIO_F_VERSION_1;
     if (!(d->offered & version) || !(features & version))
         return EXO_E_INVAL;
-    uint64_t acc = features & d->offered & ~REFUSED;
+    uint64_t acc = features & d->offered & ~REFUSED & ~PLATFORM;
+    if (iommu_enabled())
+        acc |= d->offered & PLATFORM; /* its DMA goes through the unit whatever it is told */
     if (vio_pci_reset(&d->pci) < 0)
         return EXO_E_CORRUPT;
     forget_inflight(d); /* reset: nothing of before is in flight any more */
@@ -446,11 +485,23 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
     for (int i = 0; i < EXO_VQ_PAGES; i++)
         if (pmap_lookup(self->pml4, va + i * EXO_PAGE, &prot))
             return EXO_E_BUSY; /* never silently replace what the env mapped */
-    zero_page(q->sdesc);
-    zero_page(q->savail);
-    *ring16(q->savail, 2) = q->next_avail; /* where the queue stands: the env goes on from it */
-    if ((r = pmap_enter(self->pml4, va, q->sdesc, EXO_PROT_R | EXO_PROT_W)) < 0 ||
-        (r = pmap_enter(self->pml4, va + EXO_PAGE, q->savail, EXO_PROT_R | EXO_PROT_W)) < 0 ||
+    uint64_t desc = q->sdesc, avail = q->savail; /* what the env writes */
+    if (d->direct == self->id) { /* the device's own rings, which its domain must reach */
+        desc = q->desc;
+        avail = q->avail;
+        if ((r = iommu_map_extra(self->id, q->desc)) < 0 ||
+            (r = iommu_map_extra(self->id, q->avail)) < 0 ||
+            (r = iommu_map_extra(self->id, q->used)) < 0)
+            return r;
+    } else if (d->direct) {
+        return EXO_E_BUSY; /* the whole device is another env's */
+    } else {
+        zero_page(q->sdesc);
+        zero_page(q->savail);
+        *ring16(q->savail, 2) = q->next_avail; /* where the queue stands: go on from it */
+    }
+    if ((r = pmap_enter(self->pml4, va, desc, EXO_PROT_R | EXO_PROT_W)) < 0 ||
+        (r = pmap_enter(self->pml4, va + EXO_PAGE, avail, EXO_PROT_R | EXO_PROT_W)) < 0 ||
         (r = pmap_enter(self->pml4, va + 2 * EXO_PAGE, q->used, EXO_PROT_R)) < 0) {
         for (int i = 0; i < EXO_VQ_PAGES; i++)
             pmap_remove(self->pml4, va + i * EXO_PAGE);
@@ -501,6 +552,8 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
         return r;
     if (q->owner != self->id)
         return EXO_E_PERM;
+    if (d->direct)
+        return EXO_E_INVAL; /* driven directly: the env writes the device's ring itself */
     reap(q);
     uint16_t n = (uint16_t)(avail_idx - q->next_avail);
     if (avail_idx > 0xffff || n > q->size)
@@ -544,10 +597,72 @@ int64_t sys_vio_queue_close(uint64_t dev, uint64_t queue)
     q = &d->q[queue];
     if (q->owner != caller()->id)
         return EXO_E_PERM;
-    drain(d, q);
+    if (d->direct)
+        stop(d); /* exo never saw what is in flight: only a reset ends it */
+    else
+        drain(d, q);
     pmap_remove_everywhere(q->sdesc);
     pmap_remove_everywhere(q->savail);
+    pmap_remove_everywhere(q->desc);
+    pmap_remove_everywhere(q->avail);
     pmap_remove_everywhere(q->used);
     give_back(q);
+    return EXO_OK;
+}
+
+/* Ends the direct owner's hold: reset, back in the identity domain, doorbell unmapped. */
+static void undirect(struct vdev *d)
+{
+    stop(d);
+    iommu_fault(); /* whatever it tried and was refused is logged by now */
+    for (int k = 0; k < d->nq; k++)
+        if (d->q[k].size) {
+            iommu_page_lost(d->direct, d->q[k].desc);
+            iommu_page_lost(d->direct, d->q[k].avail);
+            iommu_page_lost(d->direct, d->q[k].used);
+        }
+    iommu_attach(d->bdf, 0);
+    pmap_remove_everywhere(d->bell >> EXO_PAGE_SHIFT);
+    d->direct = 0;
+}
+
+int64_t sys_vio_direct(uint64_t dev, uint64_t va)
+{
+    struct env *self = caller();
+    struct vdev *d;
+    int r = dev_of(dev, &d);
+    if (r < 0)
+        return r;
+    if (va == 0) {
+        if (d->direct != self->id)
+            return EXO_E_PERM;
+        for (int k = 0; k < d->nq; k++)
+            if (d->q[k].owner == self->id)
+                return EXO_E_PERM; /* close them first */
+        undirect(d);
+        return EXO_OK;
+    }
+    if (!d->bell || !iommu_enabled())
+        return EXO_E_NOSYS;
+    if (!(d->accepted & PLATFORM))
+        return EXO_E_INVAL;
+    if (d->direct)
+        return EXO_E_BUSY;
+    for (int k = 0; k < d->nq; k++)
+        if (queue_taken(&d->q[k]))
+            return EXO_E_BUSY;
+    uint32_t prot;
+    if (va % EXO_PAGE || va >= EXO_USER_TOP)
+        return EXO_E_INVAL;
+    if (pmap_lookup(self->pml4, va, &prot))
+        return EXO_E_BUSY;
+    if ((r = iommu_attach(d->bdf, self->id)) < 0)
+        return r;
+    if ((r = pmap_enter(self->pml4, va, d->bell >> EXO_PAGE_SHIFT,
+                        EXO_PROT_R | EXO_PROT_W | PMAP_UNCACHED)) < 0) {
+        iommu_attach(d->bdf, 0);
+        return r;
+    }
+    d->direct = self->id;
     return EXO_OK;
 }

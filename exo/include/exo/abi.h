@@ -96,6 +96,7 @@ struct exo_upcall_state {
 /* Virtio devices (vio_* calls). exo numbers the virtio 1.x PCI functions it finds 0, 1, ...
  * in bus order; a device's queues are exo's until an env opens one. */
 #define EXO_VIO_CONFIG 256 /* bytes of device configuration vio_info copies */
+#define EXO_VQ_MAX 8       /* queues per device exo hands out */
 struct exo_vio_info {
     uint16_t pci_vendor, pci_device;
     uint16_t type;       /* virtio device id: 1 net, 2 blk, 3 console, 4 rng, ... */
@@ -106,6 +107,10 @@ struct exo_vio_info {
     uint64_t offered;    /* feature bits the device offers */
     uint64_t accepted;   /* feature bits in use since vio_setup (0: not set up) */
     uint8_t config[EXO_VIO_CONFIG]; /* the device-specific configuration, read at the call */
+    uint32_t doorbell[EXO_VQ_MAX]; /* queue q's doorbell: offset in the page vio_direct maps,
+                                      where a 16-bit store of q notifies (valid once set up) */
+    uint32_t direct_ok; /* 1: vio_direct can give the device to one env (an IOMMU confines it,
+                           and its doorbells have a page to themselves) */
 };
 
 /* A queue as its env sees it, at the va given to vio_queue_open: the env writes descriptors
@@ -113,7 +118,6 @@ struct exo_vio_info {
  * the device's own ring (which the env cannot write: an entry it could change after the check
  * would escape it). The device's used ring is mapped read-only on the third page: completions
  * are read from memory, no call needed. Layouts are the virtio 1.x split ring's. */
-#define EXO_VQ_MAX 8     /* queues per device exo hands out */
 #define EXO_VQ_SIZE 256  /* entries per queue, at most */
 #define EXO_VQ_PAGES 3
 #define EXO_VQ_DESC_OFF 0      /* struct exo_vq_desc[queue_size] */

@@ -22,6 +22,7 @@ struct exo_acpi {
     int s5_slp_typ;       /* SLP_TYPa for S5 from the DSDT, -1 if not found */
     uint64_t madt;        /* physical address of the MADT ("APIC"), 0 if none */
     struct exo_ecam ecam; /* from the MCFG */
+    uint64_t dmar;        /* physical address of the DMAR (VT-d units), 0 if none */
 };
 
 extern struct exo_acpi exo_acpi;

@@ -15,7 +15,10 @@
 /* A new top-level table: empty user half, exo's upper half. */
 int pmap_create(uint64_t *pml4);
 
-/* Installs ppn at va with prot (EXO_PROT_*) in the tables at pml4, replacing what was there. */
+#define PMAP_UNCACHED 0x100u /* pmap_enter prot flag: device registers (PCD | PWT) */
+
+/* Installs ppn at va with prot (EXO_PROT_*, PMAP_UNCACHED) in the tables at pml4, replacing
+ * what was there. */
 int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot);
 
 /* The leaf entry for va (0 if none); *prot gets its EXO_PROT_* bits. */

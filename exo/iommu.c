@@ -1,0 +1,324 @@
+/*
+ * iommu.c: DMA remapping with Intel VT-d (see iommu.h), register-based invalidation only: a
+ * root table of per-bus context tables, each device's context entry naming a domain's
+ * second-level page tables, where IOVA = physical address for every page the domain maps.
+ * Tables are plain memory the unit reads; QEMU's unit is coherent with the CPU's caches.
+ */
+#include <exo/console.h>
+#include <exo/error.h>
+#include <exo/iommu.h>
+#include <exo/lapic.h>
+#include <exo/page.h>
+#include <exo/trap.h>
+#include <exo/vm.h>
+
+extern struct exo_pages exo_pages;
+
+#define REG_CAP 0x08
+#define REG_ECAP 0x10
+#define REG_GCMD 0x18
+#define REG_GSTS 0x1c
+#define REG_RTADDR 0x20
+#define REG_CCMD 0x28
+#define REG_FSTS 0x34
+#define REG_FECTL 0x38
+#define REG_FEDATA 0x3c
+#define REG_FEADDR 0x40
+#define GCMD_TE (1u << 31)
+#define GCMD_SRTP (1u << 30)
+#define GSTS_ONESHOT_MASK 0x96ffffffu /* status bits that persist when GCMD is written back */
+#define CCMD_ICC (1ull << 63)
+#define CCMD_GLOBAL (1ull << 61)
+#define IOTLB_IVT (1ull << 63)
+#define IOTLB_GLOBAL (1ull << 60)
+#define IOTLB_DOMAIN (2ull << 60)
+#define SL_R 1ull
+#define SL_W 2ull
+#define SL_ADDR 0x000ffffffffff000ull
+
+struct domain {
+    uint32_t owner; /* env id; 0: free (domain 0 is always exo's identity domain) */
+    uint64_t root;  /* physical address of its top second-level table */
+};
+
+static volatile uint8_t *regs;
+static int on, levels;
+static uint64_t root_table, ctx_table[256]; /* physical addresses (0: none yet) */
+static uint32_t iotlb_off, fault_off, nfault;
+static struct domain doms[IOMMU_NDOM];
+uint64_t iommu_faults;
+
+static uint32_t r32(uint32_t off)
+{
+    return *(volatile uint32_t *)(regs + off);
+}
+static uint64_t r64(uint32_t off)
+{
+    return *(volatile uint64_t *)(regs + off);
+}
+static void w32(uint32_t off, uint32_t v)
+{
+    *(volatile uint32_t *)(regs + off) = v;
+}
+static void w64(uint32_t off, uint64_t v)
+{
+    *(volatile uint64_t *)(regs + off) = v;
+}
+
+static uint64_t *table(uint64_t phys)
+{
+    return phys_to_virt(phys);
+}
+
+static int new_table(uint64_t *phys)
+{
+    return vm_new_table(&exo_pages, phys);
+}
+
+/* Waits (bounded) for (reg & bit) to become `want`. */
+static int wait32(uint32_t off, uint32_t bit, int want)
+{
+    for (long i = 0; i < 10000000; i++)
+        if (!!(r32(off) & bit) == want)
+            return EXO_OK;
+    return EXO_E_CORRUPT;
+}
+
+static void gcmd(uint32_t bit)
+{
+    w32(REG_GCMD, (r32(REG_GSTS) & GSTS_ONESHOT_MASK) | bit);
+    wait32(REG_GSTS, bit, 1);
+}
+
+static void flush_context(void)
+{
+    w64(REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
+    for (long i = 0; i < 10000000 && (r64(REG_CCMD) & CCMD_ICC); i++)
+        ;
+}
+
+/* The IOTLB forgets domain did's translations (all of them for did < 0). */
+static void flush_iotlb(int did)
+{
+    uint64_t cmd = IOTLB_IVT | (did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | (uint64_t)did << 32);
+    w64(iotlb_off + 8, cmd);
+    for (long i = 0; i < 10000000 && (r64(iotlb_off + 8) & IOTLB_IVT); i++)
+        ;
+}
+
+/* The leaf entry for iova in the domain's tables, creating tables on the way if `create`. */
+static uint64_t *sl_walk(uint64_t root, uint64_t iova, int create)
+{
+    uint64_t *t = table(root);
+    for (int l = levels - 1; l > 0; l--) {
+        uint64_t *e = &t[(iova >> (12 + 9 * l)) & 511];
+        if (!(*e & (SL_R | SL_W))) {
+            uint64_t phys;
+            if (!create || new_table(&phys) < 0)
+                return 0;
+            *e = phys | SL_R | SL_W;
+        }
+        t = table(*e & SL_ADDR);
+    }
+    return &t[(iova >> 12) & 511];
+}
+
+static int sl_map(uint64_t root, uint64_t ppn)
+{
+    uint64_t *e = sl_walk(root, ppn << 12, 1);
+    if (!e)
+        return EXO_E_NOMEM;
+    *e = ppn << 12 | SL_R | SL_W;
+    return EXO_OK;
+}
+
+static void sl_free(uint64_t phys, int l)
+{
+    uint64_t *t = table(phys);
+    for (int i = 0; l > 0 && i < 512; i++)
+        if (t[i] & (SL_R | SL_W))
+            sl_free(t[i] & SL_ADDR, l - 1);
+    exo_page_free(&exo_pages, phys >> 12, EXO_OWNER_KERNEL);
+}
+
+static uint64_t dmar_unit(const uint8_t *dmar)
+{
+    uint32_t len = *(const uint32_t *)(dmar + 4);
+    for (uint32_t off = 48; off + 16 <= len;) { /* header, host address width, flags */
+        uint16_t type = *(const uint16_t *)(dmar + off), elen = *(const uint16_t *)(dmar + off + 2);
+        if (elen < 4 || off + elen > len)
+            break;
+        if (type == 0 && *(const uint16_t *)(dmar + off + 6) == 0) /* DRHD of segment 0 */
+            return *(const uint64_t *)(dmar + off + 8);
+        off += elen;
+    }
+    return 0;
+}
+
+int iommu_init(uint64_t dmar_phys)
+{
+    if (!dmar_phys)
+        return 0;
+    uint64_t base = dmar_unit(phys_to_virt(dmar_phys));
+    volatile void *va;
+    if (!base || vm_map_mmio(&exo_pages, base, 4096, &va) < 0)
+        return 0;
+    regs = va;
+    uint64_t cap = r64(REG_CAP), ecap = r64(REG_ECAP);
+    uint32_t sagaw = cap >> 8 & 0x1f;
+    levels = sagaw & 4 ? 4 : sagaw & 2 ? 3 : 0;
+    if (!levels) {
+        kprintf("exo: iommu: unit at 0x%lx has no 3- or 4-level tables; not used\n", base);
+        return 0;
+    }
+    iotlb_off = (uint32_t)(ecap >> 8 & 0x3ff) * 16;
+    fault_off = (uint32_t)(cap >> 24 & 0x3ff) * 16;
+    nfault = (uint32_t)(cap >> 40 & 0xff) + 1;
+    int r = new_table(&root_table);
+    if (r == EXO_OK)
+        r = new_table(&doms[0].root);
+    /* the identity domain: every page of RAM at its own address */
+    for (uint64_t p = 0; r == EXO_OK && p < exo_pages.count; p++)
+        if (exo_page_state(&exo_pages, p) != EXO_PAGE_ABSENT)
+            r = sl_map(doms[0].root, p);
+    if (r < 0)
+        return r;
+    w32(REG_FEDATA, VEC_IOMMU);
+    w32(REG_FEADDR, 0xfee00000u | lapic_id() << 12);
+    w32(REG_FECTL, 0); /* unmasked: a fault interrupts at once */
+    w64(REG_RTADDR, root_table);
+    gcmd(GCMD_SRTP);
+    kprintf("exo: iommu: VT-d unit at 0x%lx, %d-level tables, %u fault records\n", base, levels,
+            nfault);
+    return 1;
+}
+
+/* The context entry of bdf (its bus's table made on first use). */
+static uint64_t *context(uint32_t bdf)
+{
+    uint32_t bus = bdf >> 8 & 0xff;
+    if (!ctx_table[bus]) {
+        if (new_table(&ctx_table[bus]) < 0)
+            return 0;
+        table(root_table)[bus * 2] = ctx_table[bus] | 1;
+    }
+    return &table(ctx_table[bus])[(bdf & 0xff) * 2];
+}
+
+static int set_context(uint32_t bdf, int did)
+{
+    uint64_t *c = context(bdf);
+    if (!c)
+        return EXO_E_NOMEM;
+    c[0] = 0; /* not present while it changes */
+    c[1] = (uint64_t)(levels - 2) | (uint64_t)did << 8;
+    c[0] = doms[did].root | 1; /* present, translation type 0: untranslated requests */
+    return EXO_OK;
+}
+
+int iommu_add_device(uint32_t bdf)
+{
+    return regs ? set_context(bdf, 0) : EXO_OK;
+}
+
+void iommu_enable(void)
+{
+    if (!regs)
+        return;
+    flush_context();
+    flush_iotlb(-1);
+    gcmd(GCMD_TE);
+    on = 1;
+}
+
+int iommu_enabled(void)
+{
+    return on;
+}
+
+static int domain_of(uint32_t owner)
+{
+    for (int d = 1; d < IOMMU_NDOM; d++)
+        if (doms[d].owner == owner)
+            return d;
+    return -1;
+}
+
+int iommu_attach(uint32_t bdf, uint32_t owner)
+{
+    if (!on)
+        return EXO_E_NOENT;
+    int d = owner ? domain_of(owner) : 0;
+    if (d < 0) { /* a fresh domain with every page the env owns */
+        for (d = 1; d < IOMMU_NDOM && doms[d].owner; d++)
+            ;
+        if (d == IOMMU_NDOM || new_table(&doms[d].root) < 0)
+            return EXO_E_NOMEM;
+        doms[d].owner = owner;
+        for (uint64_t p = 0; p < exo_pages.count; p++)
+            if (exo_page_state(&exo_pages, p) == EXO_PAGE_OWNED &&
+                exo_pages.page[p].owner == owner && sl_map(doms[d].root, p) < 0)
+                return EXO_E_NOMEM;
+    }
+    int r = set_context(bdf, d);
+    flush_context();
+    flush_iotlb(-1); /* the device's old domain's translations go with it */
+    return r;
+}
+
+void iommu_page_gained(uint32_t owner, uint64_t ppn)
+{
+    int d = on ? domain_of(owner) : -1;
+    if (d > 0)
+        sl_map(doms[d].root, ppn); /* no flush: the IOTLB caches no absent entries */
+}
+
+int iommu_map_extra(uint32_t owner, uint64_t ppn)
+{
+    int d = on ? domain_of(owner) : -1;
+    return d > 0 ? sl_map(doms[d].root, ppn) : EXO_E_NOENT;
+}
+
+void iommu_page_lost(uint32_t owner, uint64_t ppn)
+{
+    int d = on ? domain_of(owner) : -1;
+    if (d <= 0)
+        return;
+    uint64_t *e = sl_walk(doms[d].root, ppn << 12, 0);
+    if (e && *e) {
+        *e = 0;
+        flush_iotlb(d); /* before the page can move on */
+    }
+}
+
+void iommu_env_freed(uint32_t owner)
+{
+    int d = on ? domain_of(owner) : -1;
+    if (d <= 0)
+        return;
+    flush_iotlb(d);
+    sl_free(doms[d].root, levels - 1);
+    doms[d] = (struct domain){0};
+}
+
+int iommu_fault(void)
+{
+    int n = 0;
+    for (uint32_t i = 0; regs && i < nfault; i++) {
+        uint32_t off = fault_off + i * 16;
+        uint64_t lo = r64(off), hi = r64(off + 8);
+        if (!(hi >> 63))
+            continue;
+        uint32_t sid = hi & 0xffff;
+        kprintf("exo: iommu: fault: device %02x:%02x.%x %s 0x%lx outside its domain "
+                "(reason %lu)\n",
+                sid >> 8, sid >> 3 & 31, sid & 7, hi >> 62 & 1 ? "read" : "wrote", lo & ~0xfffUL,
+                hi >> 32 & 0xff);
+        w32(off + 12, 1u << 31); /* clear F */
+        n++;
+    }
+    if (regs)
+        w32(REG_FSTS, r32(REG_FSTS) & 3); /* overflow, pending: write 1 to clear */
+    iommu_faults += (uint64_t)n;
+    return n;
+}
