@@ -427,6 +427,8 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
     for (int k = 0; k < d->nq; k++)
         if (queue_taken(&d->q[k]))
             return EXO_E_BUSY;
+    if (d->direct && d->direct != caller()->id)
+        return EXO_E_BUSY; /* held whole by another env */
     uint64_t version = 1ull << VIO_F_VERSION_1;
     if (!(d->offered & version) || !(features & version))
         return EXO_E_INVAL;

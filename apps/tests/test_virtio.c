@@ -78,8 +78,8 @@ static struct shared *child_shared(uint64_t arg)
     return (struct shared *)SHARED_VA;
 }
 
-/* Tries what a second env may do with devices: info and opening rng queue 0 (held by the
- * parent). */
+/* Tries what a second env may do with a device the parent holds a queue of, or holds whole:
+ * info, opening queue 0, kicking it, setting the device up again. */
 static void child_try_devices(uint64_t ppn)
 {
     struct shared *sh = child_shared(ppn);
@@ -87,6 +87,7 @@ static void child_try_devices(uint64_t ppn)
     sh->out[0] = exo_vio_info(sh->which, (uint64_t)&info);
     sh->out[1] = exo_vio_queue_open(sh->which, 0, RAWQ_VA, EXO_ANY);
     sh->out[2] = exo_vio_kick(sh->which, 0, 1);
+    sh->out[3] = exo_vio_setup(sh->which, VERSION_1);
     los_exit(0);
 }
 
@@ -615,6 +616,16 @@ EXOTEST(vio_direct_submission_confined_by_the_iommu)
     struct rawq r;
     CHECK_EQ(rawq_open(&r, (uint64_t)dev, 0, RAWQ_VA), 0);
     CHECK_EQ(exo_vio_kick((uint64_t)dev, 0, 1), EXO_E_INVAL); /* no kicks: the ring is ours */
+    int64_t sppn = los_page_new(SHARED_VA, RW);
+    struct shared *sh = (struct shared *)SHARED_VA;
+    uint64_t cstack;
+    int64_t c = child_new(&cstack, 1);
+    CHECK(sppn > 0 && c > 0);
+    sh->which = (uint64_t)dev;
+    CHECK_EQ(child_start((uint64_t)c, child_try_devices, cstack, sppn, 0), 0);
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->out[1], EXO_E_BUSY); /* another env: no queue of it, no setup */
+    CHECK_EQ(sh->out[3], EXO_E_BUSY);
     CHECK_EQ(exo_vio_direct((uint64_t)dev, 0), EXO_E_PERM);   /* a queue is still open */
     volatile uint16_t *bell = (volatile uint16_t *)(BELL_VA + info.doorbell[0]);
     struct vio_dma hdr, data;
@@ -728,12 +739,13 @@ EXOTEST(vio_calls_check_their_arguments)
         int64_t c = child_new(&stack, with);
         CHECK(c > 0);
         sh->which = (uint64_t)rng;
-        sh->out[0] = sh->out[1] = sh->out[2] = 99;
+        sh->out[0] = sh->out[1] = sh->out[2] = sh->out[3] = 99;
         CHECK_EQ(child_start((uint64_t)c, child_try_devices, stack, ppn, 0), 0);
         los_wait((uint64_t)c);
         CHECK_EQ(sh->out[0], with ? 0 : EXO_E_PERM);
         CHECK_EQ(sh->out[1], with ? EXO_E_BUSY : EXO_E_PERM);
         CHECK_EQ(sh->out[2], EXO_E_PERM);
+        CHECK_EQ(sh->out[3], with ? EXO_E_BUSY : EXO_E_PERM);
     }
     CHECK_EQ(exo_vio_queue_close((uint64_t)rng, 0), 0);
     CHECK_EQ(exo_vio_queue_close((uint64_t)rng, 0), EXO_E_PERM);
