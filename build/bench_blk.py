@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """bench_blk.py: `./tessera bench blk`. The same virtio-blk read benchmark in two guests on the
 same QEMU machine, side by side: Linux (Debian's kernel, /init = apps/bench/linux/
-blkbench_linux.c: pread at QD1, native AIO at QD32) and Tessera (cmdline `poweroff
-init.blkbench`). Both follow THE PATTERN of apps/bench/blkpattern.h over a 64 MiB scratch
+blkbench_linux.c: pread at QD1, native AIO at QD32) and Tessera (exo.elf through PVH, cmdline
+`poweroff init.blkbench`: init runs apps/bench/blkbench.c, the libOS virtio-blk driver with
+completions polled in memory; path=kick: every batch handed to the device by exo_vio_kick).
+Both follow THE PATTERN of apps/bench/blkpattern.h over a 64 MiB scratch
 image built here (block i starts with i * 0x9E3779B97F4A7C15) and print rows
 
   blkbench: guest=linux path=pread qd=1 ops=2000 iops=1234 lat_avg_ns=.. lat_p50_ns=..
             lat_p99_ns=.. sum=<hex>                                          (one line)
 
 This script boots each guest N times, takes the median of each figure over runs, prints a
-table with Tessera/Linux ratios per queue depth, checks every sum against expected_sum(), and
+table with Tessera/Linux ratios per queue depth (one per Tessera path), checks every sum against expected_sum(), and
 writes results/blk.csv and results/blk.png. A guest that prints no rows is reported missing.
 
 `python3 build/bench_blk.py --self-check`: the expected sums, and the C header's own (gcc).
@@ -240,20 +242,27 @@ def table(med: Dict[tuple, dict], guests: List[str]) -> List[str]:
                      f"{','.join(f'{s:x}' for s in sorted(m['sums']))} ({ok})")
     for g in guests:
         if not any(k[0] == g for k in med):
-            lines.append(f"  {g:<8} MISSING: no blkbench rows (guest side not written yet, or "
-                         f"it failed; see out/logs/bench-blk-{g}-*.log)")
+            lines.append(f"  {g:<8} MISSING: no blkbench rows (it failed; see "
+                         f"out/logs/bench-blk-{g}-*.log)")
     for qd in (1, 32):
         lin = [m for k, m in med.items() if k[0] == "linux" and k[2] == qd]
-        tes = [m for k, m in med.items() if k[0] == "tessera" and k[2] == qd]
-        if lin and tes:
-            L, T = lin[0], tes[0]
-            lines.append(f"  QD{qd} Tessera/Linux: iops x{T['iops'] / L['iops']:.2f}, "
-                         f"latency avg x{T['lat_avg_ns'] / L['lat_avg_ns']:.2f} "
-                         f"p50 x{T['lat_p50_ns'] / L['lat_p50_ns']:.2f} "
-                         f"p99 x{T['lat_p99_ns'] / L['lat_p99_ns']:.2f}")
+        tes = [(k[1], m) for k, m in med.items() if k[0] == "tessera" and k[2] == qd]
+        if not lin:
+            continue
+        L = lin[0]
+        for path, T in tes:  # one ratio line per Tessera path (kick; later others)
+            lines.append(f"  QD{qd} Tessera ({path})/Linux: iops x{_ratio(T, L, 'iops')}, "
+                         f"latency avg x{_ratio(T, L, 'lat_avg_ns')} "
+                         f"p50 x{_ratio(T, L, 'lat_p50_ns')} "
+                         f"p99 x{_ratio(T, L, 'lat_p99_ns')}")
             same = L["sums"] == T["sums"]
-            lines.append(f"  QD{qd} sums {'equal' if same else 'DIFFER'} between guests")
+            lines.append(f"  QD{qd} sums {'equal' if same else 'DIFFER'} between linux and "
+                         f"tessera ({path})")
     return lines
+
+
+def _ratio(t: dict, l: dict, field: str) -> str:
+    return f"{t[field] / l[field]:.2f}" if l[field] else "inf"
 
 
 def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[tuple, dict], mode: str) -> None:
@@ -284,18 +293,23 @@ def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
         return
     if not med:
         return
-    guests = sorted({k[0] for k in med}, key=lambda g: g != "linux")
+    # One series per guest and path: Linux's two paths (pread, aio) are one series, one per
+    # queue depth; Tessera's paths (kick, ...) one series each.
+    series = sorted({(k[0], "" if k[0] == "linux" else k[1]) for k in med},
+                    key=lambda s: (s[0] != "linux", s[1]))
+    width = 0.76 / len(series)
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
     for ax, field, label in ((axes[0], "iops", "IOPS (higher is better)"),
                              (axes[1], "lat_p50_ns", "p50 latency, us (lower is better)")):
-        for j, g in enumerate(guests):
+        for j, (g, path) in enumerate(series):
             xs, ys = [], []
             for x, qd in enumerate((1, 32)):
-                m = next((v for k, v in med.items() if k[0] == g and k[2] == qd), None)
+                m = next((v for k, v in med.items()
+                          if k[0] == g and k[2] == qd and (not path or k[1] == path)), None)
                 if m:
-                    xs.append(x + (j - (len(guests) - 1) / 2) * 0.38)
+                    xs.append(x + (j - (len(series) - 1) / 2) * width)
                     ys.append(m[field] / (1e3 if field != "iops" else 1))
-            bars = ax.bar(xs, ys, width=0.36, label=g)
+            bars = ax.bar(xs, ys, width=width * 0.95, label=f"{g} ({path})" if path else g)
             for b, y in zip(bars, ys):
                 ax.text(b.get_x() + b.get_width() / 2, y, f"{y:,.0f}", ha="center",
                         va="bottom", fontsize=8)
@@ -331,8 +345,6 @@ def self_check() -> int:
 
 
 def main() -> int:
-    if "--self-check" in sys.argv[1:]:
-        return self_check()
     ap = bench_common.parser("tessera bench blk", __doc__, runs=3, timeout=300)
     ap.add_argument("--self-check", action="store_true",
                     help="print the expected sums (and check blkpattern.h's), boot nothing")
@@ -344,6 +356,8 @@ def main() -> int:
     a = bench_common.parse(ap)
     if a is None:
         return 0
+    if a.self_check:
+        return self_check()
     guests = [a.only] if a.only else ["linux", "tessera"]
     out = work_dir()
     img = os.path.join(out, "scratch.img")
