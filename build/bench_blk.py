@@ -3,16 +3,28 @@
 same QEMU machine, side by side: Linux (Debian's kernel, /init = apps/bench/linux/
 blkbench_linux.c: pread at QD1, native AIO at QD32) and Tessera (exo.elf through PVH, cmdline
 `poweroff init.blkbench`: init runs apps/bench/blkbench.c, the libOS virtio-blk driver with
-completions polled in memory; path=kick: every batch handed to the device by exo_vio_kick).
-Both follow THE PATTERN of apps/bench/blkpattern.h over a 64 MiB scratch
+completions polled in memory). Tessera boots twice per run:
+
+  tessera        the same machine as Linux (no IOMMU): path=kick, every batch handed to the
+                 device by exo_vio_kick (exo checks the descriptors, rings the doorbell);
+  tessera+iommu  the same machine plus QEMU's VT-d unit (-device intel-iommu, the disk with
+                 iommu_platform=on): path=kick again, shown as "kick+iommu" (the device's DMA
+                 now goes through the unit, in exo's identity domain), then path=direct, shown
+                 as "direct(iommu)": the env holds the device whole (vio_direct), a kick is a
+                 store of the index and one doorbell store, no exo call.
+
+Linux boots without an IOMMU (as the plain tessera run). Every guest follows THE PATTERN of
+apps/bench/blkpattern.h over a 64 MiB scratch
 image built here (block i starts with i * 0x9E3779B97F4A7C15) and print rows
 
   blkbench: guest=linux path=pread qd=1 ops=2000 iops=1234 lat_avg_ns=.. lat_p50_ns=..
             lat_p99_ns=.. sum=<hex>                                          (one line)
 
 This script boots each guest N times, takes the median of each figure over runs, prints a
-table with Tessera/Linux ratios per queue depth (one per Tessera path), checks every sum against expected_sum(), and
-writes results/blk.csv and results/blk.png. A guest that prints no rows is reported missing.
+table with Tessera/Linux ratios per queue depth (one per Tessera row: kick, kick+iommu,
+direct(iommu)), direct(iommu)/kick+iommu (what the kick call costs, on the same machine) and
+kick+iommu/kick (what the IOMMU costs QEMU), checks every sum against expected_sum(), and writes
+results/blk.csv and results/blk.png. A guest that prints no rows is reported missing.
 
 `python3 build/bench_blk.py --self-check`: the expected sums, and the C header's own (gcc).
 """
@@ -47,6 +59,10 @@ ROW_RE = re.compile(r"blkbench: guest=(\w+) path=(\w+) qd=(\d+) ops=(\d+) iops=(
                     r"lat_avg_ns=(\d+) lat_p50_ns=(\d+) lat_p99_ns=(\d+) sum=([0-9a-fA-F]+)")
 DONE = "blkbench: done"
 FIELDS = ["iops", "lat_avg_ns", "lat_p50_ns", "lat_p99_ns"]
+# Boots per run: (config, guest). The IOMMU boot's rows are relabelled (IOMMU_PATHS).
+CONFIGS = [("linux", "linux"), ("tessera", "tessera"), ("tessera+iommu", "tessera")]
+IOMMU_PATHS = {"kick": "kick+iommu", "direct": "direct(iommu)"}
+PATH_ORDER = ["pread", "aio", "kick", "kick+iommu", "direct(iommu)"]
 
 
 def blocks(n: int, skip: int = 0) -> List[int]:
@@ -84,12 +100,15 @@ def make_disk(path: str) -> None:
     os.replace(tmp, path)
 
 
-def disk_args(img: str) -> List[str]:
-    """The scratch disk, identical for both guests. cache=writeback: the host page cache serves
-    the reads, so the figures are the guests' and QEMU's path, not the host disk's."""
-    return ["-drive", f"file={img},if=none,id=scratch,format=raw,cache=writeback,aio=threads",
-            "-device", "virtio-blk-pci,drive=scratch,disable-legacy=on,num-queues=1,"
-                       "serial=blkbench"]
+def disk_args(img: str, iommu: bool = False) -> List[str]:
+    """The scratch disk, identical for every guest. cache=writeback: the host page cache serves
+    the reads, so the figures are the guests' and QEMU's path, not the host disk's. iommu: the
+    machine also gets QEMU's VT-d unit (first, as drivers/tests/virtio_boot_test.py --iommu) and
+    the disk goes through it (iommu_platform=on)."""
+    return ((["-device", "intel-iommu,aw-bits=48"] if iommu else []) +
+            ["-drive", f"file={img},if=none,id=scratch,format=raw,cache=writeback,aio=threads",
+             "-device", "virtio-blk-pci,drive=scratch,disable-legacy=on,num-queues=1,"
+                        "serial=blkbench" + (",iommu_platform=on" if iommu else "")])
 
 
 # --- Linux guest -------------------------------------------------------------------------------
@@ -195,17 +214,30 @@ def run_linux(a, img: str, files: Tuple[str, str], i: int) -> dict:
     return _report("linux", r, log, i, a.runs)
 
 
-def run_tessera(a, img: str, i: int) -> dict:
-    """The Tessera guest on the same machine and scratch disk (direct PVH unless --ovmf)."""
-    log = os.path.join(qemu.build_dir(), "logs", f"bench-blk-tessera-{i}.log")
+def run_tessera(a, img: str, i: int, iommu: bool = False) -> dict:
+    """The Tessera guest on the same machine and scratch disk (direct PVH unless --ovmf); with
+    iommu, on that machine plus the VT-d unit, its rows relabelled kick+iommu, direct(iommu)."""
+    name = "tessera+iommu" if iommu else "tessera"
+    log = os.path.join(qemu.build_dir(), "logs",
+                       f"bench-blk-{'tessera-iommu' if iommu else 'tessera'}-{i}.log")
     try:
         r = qemu.boot(a.image if a.ovmf else None, mem=MEM, cmdline=TESSERA_CMDLINE,
-                      timeout=a.timeout, accel=a.accel, icount=a.icount, extra=disk_args(img),
-                      log_path=log, direct=not a.ovmf)
+                      timeout=a.timeout, accel=a.accel, icount=a.icount,
+                      extra=disk_args(img, iommu), log_path=log, direct=not a.ovmf)
     except qemu.QemuError as e:
-        print(f"run {i}/{a.runs} tessera: cannot boot ({e})", flush=True)
+        print(f"run {i}/{a.runs} {name}: cannot boot ({e})", flush=True)
         return {"rows": {}, "done": False}
-    return _report("tessera", r, log, i, a.runs)
+    p = _report(name, r, log, i, a.runs)
+    if iommu:
+        p["rows"] = {(g, IOMMU_PATHS.get(path, path + "(iommu)"), qd): v
+                     for (g, path, qd), v in p["rows"].items()}
+        if not any(k[1] == IOMMU_PATHS["direct"] for k in p["rows"]):
+            print(f"  {name}: no direct rows (direct_ok=0?)", flush=True)
+    else:
+        for line in r.serial_text.splitlines():
+            if "path=direct skipped" in line:
+                print(f"  {name}: {line.strip()}", flush=True)
+    return p
 
 
 def _report(guest: str, r: "qemu.Result", log: str, i: int, n: int) -> dict:
@@ -220,44 +252,66 @@ def _report(guest: str, r: "qemu.Result", log: str, i: int, n: int) -> dict:
     return p
 
 
+def _path_rank(path: str) -> int:
+    return PATH_ORDER.index(path) if path in PATH_ORDER else len(PATH_ORDER)
+
+
 def summarise(runs: Dict[str, List[dict]]) -> Dict[tuple, dict]:
-    """Median over runs of each figure, per (guest, path, qd); 'sums' = the distinct sums."""
+    """Median over runs of each figure, per (guest, path, qd); 'sums' = the distinct sums.
+    runs is per boot configuration (CONFIGS); the paths tell the configurations' rows apart."""
     keys = sorted({k for g in runs.values() for p in g for k in p["rows"]},
-                  key=lambda k: (k[2], k[0] != "linux", k[1]))
+                  key=lambda k: (k[2], k[0] != "linux", _path_rank(k[1]), k[1]))
     med = {}
     for k in keys:
-        rows = [p["rows"][k] for p in runs[k[0]] if k in p["rows"]]
+        rows = [p["rows"][k] for ps in runs.values() for p in ps if k in p["rows"]]
         med[k] = {f: int(statistics.median(r[f] for r in rows)) for f in FIELDS}
         med[k].update(ops=rows[0]["ops"], n=len(rows), sums={r["sum"] for r in rows})
     return med
 
 
-def table(med: Dict[tuple, dict], guests: List[str]) -> List[str]:
-    lines = [f"  {'guest':<8} {'path':<6} {'qd':>3} {'iops':>9} {'avg us':>9} {'p50 us':>9} "
+def table(med: Dict[tuple, dict], configs: List[str], runs: Dict[str, List[dict]]) -> List[str]:
+    lines = ["  (linux and tessera kick: no IOMMU; kick+iommu and direct(iommu): the same machine "
+             "plus intel-iommu, disk iommu_platform=on)",
+             f"  {'guest':<8} {'path':<13} {'qd':>3} {'iops':>9} {'avg us':>9} {'p50 us':>9} "
              f"{'p99 us':>9}  sum"]
     for (g, p, qd), m in med.items():
         ok = "ok" if m["sums"] == {expected_sum(qd)} else "WRONG"
-        lines.append(f"  {g:<8} {p:<6} {qd:>3} {m['iops']:>9} {m['lat_avg_ns'] / 1e3:>9.1f} "
+        lines.append(f"  {g:<8} {p:<13} {qd:>3} {m['iops']:>9} {m['lat_avg_ns'] / 1e3:>9.1f} "
                      f"{m['lat_p50_ns'] / 1e3:>9.1f} {m['lat_p99_ns'] / 1e3:>9.1f}  "
                      f"{','.join(f'{s:x}' for s in sorted(m['sums']))} ({ok})")
-    for g in guests:
-        if not any(k[0] == g for k in med):
-            lines.append(f"  {g:<8} MISSING: no blkbench rows (it failed; see "
-                         f"out/logs/bench-blk-{g}-*.log)")
+    for c in configs:
+        if not runs.get(c):
+            lines.append(f"  {c:<8} MISSING: no blkbench rows (it failed; see "
+                         f"out/logs/bench-blk-{c.replace('+', '-')}-*.log)")
+    if runs.get("tessera+iommu") and not any(k[1] == IOMMU_PATHS["direct"] for k in med):
+        lines.append("  tessera direct(iommu) MISSING: the device did not report direct_ok")
     for qd in (1, 32):
+        by_path = {k[1]: m for k, m in med.items() if k[0] == "tessera" and k[2] == qd}
         lin = [m for k, m in med.items() if k[0] == "linux" and k[2] == qd]
-        tes = [(k[1], m) for k, m in med.items() if k[0] == "tessera" and k[2] == qd]
-        if not lin:
-            continue
-        L = lin[0]
-        for path, T in tes:  # one ratio line per Tessera path (kick; later others)
-            lines.append(f"  QD{qd} Tessera ({path})/Linux: iops x{_ratio(T, L, 'iops')}, "
-                         f"latency avg x{_ratio(T, L, 'lat_avg_ns')} "
-                         f"p50 x{_ratio(T, L, 'lat_p50_ns')} "
-                         f"p99 x{_ratio(T, L, 'lat_p99_ns')}")
-            same = L["sums"] == T["sums"]
-            lines.append(f"  QD{qd} sums {'equal' if same else 'DIFFER'} between linux and "
-                         f"tessera ({path})")
+        if lin:
+            L = lin[0]
+            for path, T in by_path.items():  # one ratio line per Tessera row
+                lines.append(f"  QD{qd} Tessera {path + ' / Linux:':<22} "
+                             f"iops x{_ratio(T, L, 'iops')}, "
+                             f"latency avg x{_ratio(T, L, 'lat_avg_ns')} "
+                             f"p50 x{_ratio(T, L, 'lat_p50_ns')} "
+                             f"p99 x{_ratio(T, L, 'lat_p99_ns')}"
+                             f"{'' if L['sums'] == T['sums'] else '  (sums DIFFER)'}")
+        for num, den, what in ((IOMMU_PATHS["direct"], IOMMU_PATHS["kick"],
+                                "no kick call, same machine"),
+                               (IOMMU_PATHS["kick"], "kick", "the IOMMU's cost in QEMU")):
+            if num in by_path and den in by_path:
+                N, D = by_path[num], by_path[den]
+                lines.append(f"  QD{qd} Tessera {num + ' / ' + den + ':':<22} "
+                             f"iops x{_ratio(N, D, 'iops')}, "
+                             f"latency avg x{_ratio(N, D, 'lat_avg_ns')} "
+                             f"p50 x{_ratio(N, D, 'lat_p50_ns')} "
+                             f"p99 x{_ratio(N, D, 'lat_p99_ns')}  ({what}; avg latency "
+                             f"{(N['lat_avg_ns'] - D['lat_avg_ns']) / 1e3:+.1f} us)")
+    sums = {(k[2], frozenset(m["sums"])) for k, m in med.items()}
+    same = all(len({s for q, s in sums if q == qd}) <= 1 for qd in (1, 32))
+    lines.append(f"  sums {'equal across every row' if same else 'DIFFER between rows'} at each "
+                 f"queue depth")
     return lines
 
 
@@ -269,7 +323,9 @@ def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[tuple, dict], mo
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", newline="") as f:
         f.write(f"# blkbench (apps/bench/blkpattern.h), {mode}, -m {MEM}, virtio-blk "
-                f"cache=writeback aio=threads; figures in ns and ops/s\n")
+                f"cache=writeback aio=threads; figures in ns and ops/s; linux and tessera kick "
+                f"without an IOMMU, kick+iommu and direct(iommu) with intel-iommu and "
+                f"iommu_platform=on\n")
         w = csv.writer(f)
         w.writerow(["run", "guest", "path", "qd", "ops"] + FIELDS + ["sum", "sum_ok"])
         for g, ps in runs.items():
@@ -294,11 +350,11 @@ def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
     if not med:
         return
     # One series per guest and path: Linux's two paths (pread, aio) are one series, one per
-    # queue depth; Tessera's paths (kick, ...) one series each.
+    # queue depth; Tessera's rows (kick, kick+iommu, direct(iommu)) one series each.
     series = sorted({(k[0], "" if k[0] == "linux" else k[1]) for k in med},
-                    key=lambda s: (s[0] != "linux", s[1]))
+                    key=lambda s: (s[0] != "linux", _path_rank(s[1]), s[1]))
     width = 0.76 / len(series)
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, field, label in ((axes[0], "iops", "IOPS (higher is better)"),
                              (axes[1], "lat_p50_ns", "p50 latency, us (lower is better)")):
         for j, (g, path) in enumerate(series):
@@ -309,14 +365,16 @@ def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
                 if m:
                     xs.append(x + (j - (len(series) - 1) / 2) * width)
                     ys.append(m[field] / (1e3 if field != "iops" else 1))
-            bars = ax.bar(xs, ys, width=width * 0.95, label=f"{g} ({path})" if path else g)
+            bars = ax.bar(xs, ys, width=width * 0.95,
+                          label=f"{g} {path}" if path else f"{g} pread/aio (no IOMMU)")
             for b, y in zip(bars, ys):
                 ax.text(b.get_x() + b.get_width() / 2, y, f"{y:,.0f}", ha="center",
                         va="bottom", fontsize=8)
         ax.set_xticks([0, 1], ["QD1", "QD32"])
         ax.set_title(label, fontsize=10)
         ax.legend(fontsize=8)
-    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode})", fontsize=10)
+    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode}; linux and tessera kick "
+                 f"without IOMMU)", fontsize=10)
     fig.tight_layout()
     png = os.path.splitext(csv_path)[0] + ".png"
     fig.savefig(png)
@@ -351,7 +409,8 @@ def main() -> int:
     ap.add_argument("--ovmf", action="store_true",
                     help="boot Tessera's disk image through OVMF instead of exo.elf through PVH")
     ap.add_argument("--only", choices=["linux", "tessera"], default=None,
-                    help="run one guest only")
+                    help="run one guest only (tessera: both its boots, without and with the "
+                         "IOMMU)")
     ap.add_argument("--csv", default=os.path.join(qemu.REPO, "results", "blk.csv"))
     a = bench_common.parse(ap)
     if a is None:
@@ -371,23 +430,25 @@ def main() -> int:
             return 1
         print(f"linux: {files[0]}, initramfs {files[1]}", flush=True)
 
-    runs: Dict[str, List[dict]] = {g: [] for g in guests}
+    configs = [c for c, g in CONFIGS if g in guests]
+    runs: Dict[str, List[dict]] = {c: [] for c in configs}
     accel = None
     for i in range(1, a.runs + 1):
         try:
-            for g in guests:
-                p = run_linux(a, img, files, i) if g == "linux" else run_tessera(a, img, i)
+            for c in configs:
+                p = (run_linux(a, img, files, i) if c == "linux" else
+                     run_tessera(a, img, i, iommu=c == "tessera+iommu"))
                 accel = accel or p.get("accel")
                 if p["rows"]:
-                    runs[g].append(p)
+                    runs[c].append(p)
         except qemu.QemuError as e:
             print(f"bench: {e}", file=sys.stderr)
             return 1
     med = summarise(runs)
     mode = f"{accel or a.accel}{', icount' if a.icount else ''}"
     print(f"\nvirtio-blk 4 KiB random reads over 64 MiB, median of each figure over runs "
-          f"({mode}; latency in us):")
-    for line in table(med, guests):
+          f"({mode}; latency in us; Linux without IOMMU):")
+    for line in table(med, configs, runs):
         print(line)
     for (g, _, qd), m in med.items():
         if m["sums"] != {expected_sum(qd)}:

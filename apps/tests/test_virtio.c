@@ -23,6 +23,8 @@
 #define VT_MAC 0x52, 0x54, 0x00, 0x12, 0x34, 0x56
 
 #define VT_DIRECT_SECTOR 14336
+#define VT_DRIVER_DIRECT_SECTOR 14400 /* vio_blk_open_direct's write (with an IOMMU) */
+#define VT_DRIVER_DIRECT_BYTES 8192
 #define VT_PARAM_IOMMU (1u << 16) /* exotest_param: the machine has an IOMMU (else a port) */
 
 #define SHARED_VA 0x10000000ull /* struct shared, granted to the children */
@@ -690,6 +692,72 @@ EXOTEST(vio_direct_submission_confined_by_the_iommu)
     CHECK_EQ(((uint8_t *)page.va)[4095], (uint8_t)(4095 * 5 + 1));
     CHECK_EQ(vio_blk_close(&blk), 0);
     exo_env_destroy((uint64_t)other);
+    return 0;
+}
+
+/* The blk driver in direct mode: the same calls as ever after vio_blk_open_direct, the kicks
+ * being doorbell stores on the device's own ring. */
+EXOTEST(vio_blk_direct_through_the_driver)
+{
+    int dev = vio_find(VIRTIO_ID_BLK, 0, 0);
+    CHECK(dev >= 0);
+    if (!(exotest_param() & VT_PARAM_IOMMU)) { /* no IOMMU: no direct mode */
+        struct exo_vio_info info;
+        CHECK(vio_start((unsigned)dev, VIO_BLK_WANT, &info) >= 0);
+        CHECK_EQ(vio_direct((unsigned)dev, 0), EXO_E_NOSYS);
+        CHECK_EQ(vio_direct_bell((unsigned)dev), 0);
+        CHECK_EQ(vio_blk_open_direct(&blk, (unsigned)dev, 0), EXO_E_NOSYS);
+        return 0;
+    }
+    CHECK_EQ(vio_blk_open_direct(&blk, (unsigned)dev, 0), 0);
+    CHECK_EQ(blk.direct, 1);
+    CHECK(blk.features & (1ull << 33)); /* ACCESS_PLATFORM */
+    CHECK(vio_direct_bell((unsigned)dev) != 0);
+    CHECK(blk.vq.bell != 0);
+    CHECK_EQ(blk.capacity, VT_SECTORS);
+    CHECK_EQ(exo_vio_kick((uint64_t)dev, 0, blk.vq.avail_idx), EXO_E_INVAL); /* no exo kicks */
+    enum { N = VT_DRIVER_DIRECT_BYTES / 4096 };
+    struct vio_dma out[N], in[N];
+    for (int i = 0; i < N; i++) {
+        CHECK_EQ(vio_dma_alloc(&out[i]), 0);
+        CHECK_EQ(vio_dma_alloc(&in[i]), 0);
+        for (int k = 0; k < 4096; k++)
+            ((uint8_t *)out[i].va)[k] = (uint8_t)((i * 4096 + k) * 11 + 5);
+    }
+    uint64_t kicks = blk.vq.kicks;
+    CHECK_EQ(vio_blk_write(&blk, VT_DRIVER_DIRECT_SECTOR, VT_DRIVER_DIRECT_BYTES / 512, out), 0);
+    CHECK_EQ(vio_blk_read(&blk, VT_DRIVER_DIRECT_SECTOR, VT_DRIVER_DIRECT_BYTES / 512, in), 0);
+    CHECK_EQ(blk.vq.kicks, kicks + 2);
+    CHECK_EQ(blk.vq.avail->idx, blk.vq.avail_idx); /* the device's ring: we moved its index */
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < 4096; k++)
+            if (((uint8_t *)in[i].va)[k] != ((uint8_t *)out[i].va)[k])
+                CHECK_EQ(((uint8_t *)in[i].va)[k], ((uint8_t *)out[i].va)[k]);
+    /* asynchronous: two reads of block 0 and of our first page, one doorbell */
+    CHECK(vio_blk_submit(&blk, VIRTIO_BLK_T_IN, 0, 8, &in[0], 10) >= 0);
+    CHECK(vio_blk_submit(&blk, VIRTIO_BLK_T_IN, VT_DRIVER_DIRECT_SECTOR, 8, &in[1], 11) >= 0);
+    CHECK_EQ(vio_blk_kick(&blk), 2);
+    unsigned seen = 0;
+    for (int n = 0; n < 2; n++) {
+        uint64_t tag;
+        int result;
+        CHECK_EQ(vio_blk_wait(&blk, &tag, &result), 1);
+        CHECK_EQ(result, 0);
+        CHECK(tag == 10 || tag == 11);
+        seen |= 1u << (tag - 10);
+    }
+    CHECK_EQ(seen, 3);
+    CHECK_EQ(*(uint64_t *)in[0].va, 0); /* block 0: 0 * golden */
+    CHECK_EQ(((uint8_t *)in[1].va)[4095], (uint8_t)(4095 * 11 + 5));
+    CHECK_EQ(vio_direct_end((unsigned)dev), EXO_E_PERM); /* its queue is still open */
+    CHECK_EQ(vio_blk_close(&blk), 0);
+    CHECK_EQ(vio_direct_end((unsigned)dev), 0);
+    CHECK_EQ(vio_direct_bell((unsigned)dev), 0);
+    CHECK_EQ(vio_direct_end((unsigned)dev), EXO_E_PERM); /* not ours any more */
+    for (int i = 0; i < N; i++) {
+        vio_dma_free(&out[i]);
+        vio_dma_free(&in[i]);
+    }
     return 0;
 }
 

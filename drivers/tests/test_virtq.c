@@ -6,6 +6,11 @@
  * them, in any order, by writing used entries and the used index. Exact values throughout:
  * chains, freed and reused descriptors, 16-bit index wrap-around, a full queue, completion
  * order, corrupt used entries.
+ *
+ * Then direct mode: the kick is vq_kick_direct (the index stored into the ring, then the
+ * queue's number at a doorbell, here a plain variable), against a simulated device that reads
+ * the ring itself, as a real one does in that mode: whatever the ring's available index covers,
+ * straight from the descriptor table, no copy, no check, with or without a doorbell.
  */
 #include "../../exo/tests/check.h"
 
@@ -120,6 +125,205 @@ static struct vq_buf buf(uint64_t pa, uint32_t len, uint32_t write)
     return b;
 }
 
+/* --- direct mode -------------------------------------------------------------------------- */
+
+#define NO_RING 0xffffu /* the doorbell's value before a kick: no queue has this number */
+
+static volatile uint16_t doorbell; /* the device's notify register */
+
+/* The device's view of a direct queue: nothing but the ring pages themselves. */
+struct dsim {
+    uint16_t last_avail;       /* entries it has taken */
+    unsigned ntaken;
+    uint16_t heads[64];        /* heads taken, in order */
+    struct exo_vq_desc seen[64][4]; /* each chain's descriptors as it read them (at most 4) */
+    unsigned nseen[64];
+};
+static struct dsim dsim;
+
+/* The device runs (as on a doorbell, or polling the ring): takes every entry the ring's
+ * available index covers, reading each chain from the descriptor table in place. Returns how
+ * many it took. */
+static unsigned dev_run(struct virtq *vq)
+{
+    const volatile struct exo_vq_avail *av = (const volatile struct exo_vq_avail *)vq->avail;
+    const volatile struct exo_vq_desc *table = (const volatile struct exo_vq_desc *)vq->desc;
+    uint16_t idx = __atomic_load_n(&av->idx, __ATOMIC_ACQUIRE);
+    unsigned n = 0;
+    for (; dsim.last_avail != idx; dsim.last_avail++, n++) {
+        unsigned t = dsim.ntaken++ % 64;
+        uint16_t head = av->ring[dsim.last_avail & vq->mask], d = head;
+        dsim.heads[t] = head;
+        dsim.nseen[t] = 0;
+        for (unsigned k = 0; k < 4; k++) {
+            dsim.seen[t][k].addr = table[d].addr;
+            dsim.seen[t][k].len = table[d].len;
+            dsim.seen[t][k].flags = table[d].flags;
+            dsim.seen[t][k].next = table[d].next;
+            dsim.nseen[t]++;
+            if (!(table[d].flags & EXO_VQ_F_NEXT))
+                break;
+            d = table[d].next;
+        }
+    }
+    return n;
+}
+
+static void direct_reset(struct virtq *vq, uint16_t idx, uint16_t queue)
+{
+    sim_reset(idx);
+    for (size_t i = 0; i < sizeof dsim; i++)
+        ((uint8_t *)&dsim)[i] = 0;
+    dsim.last_avail = idx;
+    CHECK_EQ(vq_init(vq, pages, 8, EXO_ANY, vq_kick_direct, 0), 0);
+    CHECK_EQ(vq->bell == 0, 1); /* shadow mode until the driver says where the doorbell is */
+    vq->queue = queue;
+    vq->bell = &doorbell;
+    doorbell = NO_RING;
+}
+
+/* A doorbell that traps into the device, as a VM exit does: vq_kick_direct, then the device
+ * runs at once if its queue's number was stored, and completes what it took (len = head). */
+static int64_t trapping_kick(struct virtq *vq, uint16_t avail_idx)
+{
+    doorbell = NO_RING;
+    int64_t n = vq_kick_direct(vq, avail_idx);
+    if (doorbell == vq->queue) {
+        unsigned first = dsim.ntaken, took = dev_run(vq);
+        for (unsigned i = 0; i < took; i++)
+            complete(vq, dsim.heads[(first + i) % 64], dsim.heads[(first + i) % 64]);
+    }
+    return n;
+}
+
+static void direct_mode(const struct vq_buf *b3, const struct vq_buf *c3, const struct vq_buf *b2)
+{
+    struct virtq vq;
+    uint16_t head;
+    uint32_t len;
+
+    /* Submitted chains stay invisible to the device, which reads the ring whenever it likes,
+     * until the kick: no index moved, no doorbell. */
+    direct_reset(&vq, 0, 5);
+    CHECK_EQ(vq_submit(&vq, b3, 3), 0);
+    CHECK_EQ(vq_submit(&vq, c3, 3), 3);
+    CHECK_EQ(vq.avail->ring[0], 0);
+    CHECK_EQ(vq.avail->ring[1], 3);
+    CHECK_EQ(vq.avail->idx, 0);
+    CHECK_EQ(doorbell, NO_RING);
+    CHECK_EQ(dev_run(&vq), 0);
+
+    /* The kick: index 2 in the ring, queue 5 at the doorbell; the device then reads both chains
+     * from the table in place. */
+    CHECK_EQ(vq_kick(&vq), 2);
+    CHECK_EQ(vq.avail->idx, 2);
+    CHECK_EQ(doorbell, 5);
+    CHECK_EQ(vq.kicks, 1);
+    CHECK_EQ(vq.kicked_idx, 2);
+    CHECK_EQ(sim.calls, 0); /* nothing went through a copying kick */
+    CHECK_EQ(dev_run(&vq), 2);
+    CHECK_EQ(dsim.heads[0], 0);
+    CHECK_EQ(dsim.heads[1], 3);
+    CHECK_EQ(dsim.nseen[0], 3);
+    CHECK_EQ(dsim.nseen[1], 3);
+    CHECK_EQ(dsim.seen[0][0].addr, 0x10000);
+    CHECK_EQ(dsim.seen[0][0].flags, EXO_VQ_F_NEXT);
+    CHECK_EQ(dsim.seen[0][1].addr, 0x11000);
+    CHECK_EQ(dsim.seen[0][1].len, 4096);
+    CHECK_EQ(dsim.seen[0][1].flags, EXO_VQ_F_NEXT | EXO_VQ_F_WRITE);
+    CHECK_EQ(dsim.seen[0][2].addr, 0x12010);
+    CHECK_EQ(dsim.seen[0][2].flags, EXO_VQ_F_WRITE);
+    CHECK_EQ(dsim.seen[1][0].addr, 0x30000);
+    CHECK_EQ(dsim.seen[1][1].len, 512);
+    CHECK_EQ(dsim.seen[1][2].addr, 0x32000);
+    CHECK_EQ(dsim.seen[1][2].flags, EXO_VQ_F_WRITE);
+
+    /* Nothing new: no store at all, neither index nor doorbell. */
+    doorbell = NO_RING;
+    CHECK_EQ(vq_kick(&vq), 0);
+    CHECK_EQ(doorbell, NO_RING);
+    CHECK_EQ(vq.kicks, 1);
+
+    /* Completions as in shadow mode; a freed chain's descriptors are rewritten in the device's
+     * own table, and the device reads the new ones (no copy stands in between). */
+    complete(&vq, 3, 512);
+    CHECK_EQ(vq_poll(&vq, &head, &len), 1);
+    CHECK_EQ(head, 3);
+    CHECK_EQ(len, 512);
+    CHECK_EQ(vq_submit(&vq, b2, 2), 3);
+    CHECK_EQ(vq.desc[3].addr, 0x40000);
+    CHECK_EQ(vq.desc[4].addr, 0x41000);
+    CHECK_EQ(vq_kick(&vq), 1);
+    CHECK_EQ(vq.avail->idx, 3);
+    CHECK_EQ(doorbell, 5);
+    CHECK_EQ(dev_run(&vq), 1);
+    CHECK_EQ(dsim.heads[2], 3);
+    CHECK_EQ(dsim.nseen[2], 2);
+    CHECK_EQ(dsim.seen[2][0].addr, 0x40000);
+    CHECK_EQ(dsim.seen[2][0].len, 100);
+    CHECK_EQ(dsim.seen[2][1].addr, 0x41000);
+    CHECK_EQ(dsim.seen[2][1].flags, EXO_VQ_F_WRITE);
+
+    /* Taking back what was never kicked leaves the ring's index where the device saw it. */
+    doorbell = NO_RING;
+    CHECK_EQ(vq_submit(&vq, b2, 1), 5);
+    CHECK_EQ(vq_drop_pending(&vq), 1);
+    CHECK_EQ(vq.avail->idx, 3);
+    CHECK_EQ(vq.avail_idx, 3);
+    CHECK_EQ(doorbell, NO_RING);
+    CHECK_EQ(dev_run(&vq), 0);
+    complete(&vq, 0, 4097);
+    complete(&vq, 3, 200);
+    CHECK_EQ(vq_poll(&vq, &head, &len), 1);
+    CHECK_EQ(head, 0);
+    CHECK_EQ(vq_poll(&vq, &head, &len), 1);
+    CHECK_EQ(head, 3);
+    CHECK_EQ(vq_free_count(&vq), 8);
+    CHECK_EQ(vq.inflight, 0);
+
+    /* A queue whose device ring stands at 65534: the driver starts there (the index is the
+     * device's own, exo writes nothing), and one kick carries three chains across the wrap. */
+    direct_reset(&vq, 65534, 0);
+    CHECK_EQ(vq.avail_idx, 65534);
+    CHECK_EQ(vq.used_idx, 65534);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(vq_submit(&vq, &b2[1], 1), i);
+    CHECK_EQ(vq.avail->idx, 65534);
+    CHECK_EQ(vq_kick(&vq), 3);
+    CHECK_EQ(vq.avail->idx, 1);
+    CHECK_EQ(doorbell, 0);
+    CHECK_EQ(dev_run(&vq), 3);
+    CHECK_EQ(dsim.last_avail, 1);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(dsim.heads[i], i);
+        CHECK_EQ(dsim.seen[i][0].addr, 0x41000);
+        CHECK_EQ(dsim.seen[i][0].flags, EXO_VQ_F_WRITE);
+        complete(&vq, (uint16_t)i, (uint32_t)i);
+    }
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(vq_poll(&vq, &head, &len), 1);
+        CHECK_EQ(head, i);
+    }
+    CHECK_EQ(vq.used_idx, 1);
+
+    /* vq_wait kicks what is pending through the doorbell (which here traps into the device,
+     * as on a VM exit), then finds the completions. */
+    direct_reset(&vq, 0, 2);
+    vq.kick = trapping_kick;
+    CHECK_EQ(vq_submit(&vq, b3, 3), 0);
+    CHECK_EQ(vq_submit(&vq, c3, 3), 3);
+    CHECK_EQ(vq_wait(&vq, &head, &len), 1);
+    CHECK_EQ(head, 0);
+    CHECK_EQ(len, 0);
+    CHECK_EQ(doorbell, 2);
+    CHECK_EQ(vq.avail->idx, 2);
+    CHECK_EQ(vq.kicks, 1);
+    CHECK_EQ(vq_wait(&vq, &head, &len), 1);
+    CHECK_EQ(head, 3);
+    CHECK_EQ(len, 3);
+    CHECK_EQ(vq_wait(&vq, &head, &len), EXO_E_NOENT);
+}
+
 int main(void)
 {
     struct virtq vq;
@@ -180,7 +384,8 @@ int main(void)
     CHECK_EQ(vq.desc[2].flags, EXO_VQ_F_WRITE);
     CHECK_EQ(vq.desc[2].next, 0);
     CHECK_EQ(vq.avail->ring[0], 0);
-    CHECK_EQ(vq.avail->idx, 1);
+    CHECK_EQ(vq.avail_idx, 1);
+    CHECK_EQ(vq.avail->idx, 0); /* the ring's index moves at the kick */
     CHECK_EQ(vq_free_count(&vq), 5);
     /* Not visible to the device before the kick. */
     CHECK_EQ(sim.calls, 0);
@@ -195,8 +400,9 @@ int main(void)
     CHECK_EQ(vq.desc[4].flags, EXO_VQ_F_NEXT);
     CHECK_EQ(vq.desc[5].flags, EXO_VQ_F_WRITE);
     CHECK_EQ(vq.avail->ring[1], 3);
-    CHECK_EQ(vq.avail->idx, 2);
+    CHECK_EQ(vq.avail->idx, 0);
     CHECK_EQ(vq_kick(&vq), 2);
+    CHECK_EQ(vq.avail->idx, 2);
     CHECK_EQ(vq.kicks, 1);
     CHECK_EQ(sim.calls, 1);
     CHECK_EQ(sim.nfifo, 2);
@@ -322,8 +528,9 @@ int main(void)
     CHECK_EQ(vq.avail->ring[65534 & 3], 1);
     CHECK_EQ(vq.avail->ring[65535 & 3], 2);
     CHECK_EQ(vq.avail->ring[0], 3);
-    CHECK_EQ(vq.avail->idx, 1);
+    CHECK_EQ(vq.avail->idx, 65533);
     CHECK_EQ(vq_kick(&vq), 4);
+    CHECK_EQ(vq.avail->idx, 1);
     for (int i = 3; i >= 0; i--)
         complete(&vq, (uint16_t)i, 10 + i);
     CHECK_EQ(used()->idx, 1);
@@ -349,5 +556,6 @@ int main(void)
     CHECK_EQ(len, 3);
     CHECK_EQ(vq_wait(&vq, &head, &len), EXO_E_NOENT);
 
+    direct_mode(b3, c3, b2);
     return check_summary();
 }

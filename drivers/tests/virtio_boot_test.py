@@ -15,7 +15,8 @@ console. Afterwards this script checks the disk image byte for byte:
 With --iommu the machine also has QEMU's VT-d unit (intel-iommu) and every virtio device goes
 through it (iommu_platform=on): the same tests pass, and one env drives the disk whole with no
 exo call, which also shows a DMA outside its domain blocked (exo logs the fault) and leaving the
-memory it aimed at untouched.
+memory it aimed at untouched; and the blk driver's direct mode (vio_blk_open_direct) writes its
+own region, checked here byte for byte.
 
 Usage: virtio_boot_test.py [--keep DIR] [--smp N] [--iommu]
 """
@@ -42,6 +43,7 @@ DUO_SECTOR = (8192, 10240)                        # two envs, one queue each: VT
 DUO_BYTES, DUO_ROUNDS = 65536, 8
 REFUSED_SECTOR = 12288                            # VT_REFUSED_SECTOR
 DIRECT_SECTOR = 14336                             # VT_DIRECT_SECTOR (with --iommu)
+DRIVER_DIRECT_SECTOR, DRIVER_DIRECT_BYTES = 14400, 8192  # VT_DRIVER_DIRECT_* (with --iommu)
 PARAM_IOMMU = 1 << 16                             # VT_PARAM_IOMMU
 CONSOLE_GREETING = b"viotest: hello through virtio-console\n"
 
@@ -192,6 +194,11 @@ def main():
             check(img[o:o + 4096] == bytes(((k * 5 + 1) & 0xff) for k in range(4096)),
                   f"the direct write at sector {DIRECT_SECTOR} is on the disk")
             writes.append((DIRECT_SECTOR, 4096))
+            o = DRIVER_DIRECT_SECTOR * SECTOR
+            check(img[o:o + DRIVER_DIRECT_BYTES] ==
+                  bytes(((k * 11 + 5) & 0xff) for k in range(DRIVER_DIRECT_BYTES)),
+                  f"the driver's direct write at sector {DRIVER_DIRECT_SECTOR} is on the disk")
+            writes.append((DRIVER_DIRECT_SECTOR, DRIVER_DIRECT_BYTES))
         touched = set()
         for sec, n in writes:
             touched.update(range(sec * SECTOR // 4096, (sec * SECTOR + n + 4095) // 4096))

@@ -17,7 +17,8 @@ static uint64_t slot_pa(struct vio_blk *b, unsigned s, unsigned off)
     return b->slots.pa + s * VIO_BLK_SLOT_BYTES + off;
 }
 
-int vio_blk_open(struct vio_blk *b, unsigned dev, unsigned queue)
+/* Sets dev up if nobody has and reads its configuration into *b (no queue yet). */
+static int blk_start(struct vio_blk *b, unsigned dev, unsigned queue)
 {
     struct exo_vio_info info;
     vio_zero(b, sizeof *b);
@@ -51,16 +52,43 @@ int vio_blk_open(struct vio_blk *b, unsigned dev, unsigned queue)
         b->max_discard_sectors = vio_cfg32(&info, VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS);
         b->max_discard_seg = vio_cfg32(&info, VIRTIO_BLK_CFG_MAX_DISCARD_SEG);
     }
+    return 0;
+}
+
+/* The slot page and the queue, in either mode. */
+static int blk_queue(struct vio_blk *b, int direct)
+{
     int r = vio_dma_alloc(&b->slots);
     if (r < 0)
         return r;
-    r = vio_vq_open(&b->vq, dev, queue, 0, 1);
+    r = direct ? vio_vq_open_direct(&b->vq, b->dev, b->queue, 0, 1)
+               : vio_vq_open(&b->vq, b->dev, b->queue, 0, 1);
     if (r < 0) {
         vio_dma_free(&b->slots);
         return r;
     }
     b->vq.ctx = b;
+    b->direct = (uint16_t)(direct != 0);
     return 0;
+}
+
+int vio_blk_open(struct vio_blk *b, unsigned dev, unsigned queue)
+{
+    int r = blk_start(b, dev, queue);
+    return r < 0 ? r : blk_queue(b, 0);
+}
+
+int vio_blk_open_direct(struct vio_blk *b, unsigned dev, unsigned queue)
+{
+    int r = blk_start(b, dev, queue);
+    if (r < 0)
+        return r;
+    int took = !vio_direct_bell(dev);
+    if (took && (r = vio_direct(dev, 0)) < 0)
+        return r;
+    if ((r = blk_queue(b, 1)) < 0 && took)
+        vio_direct_end(dev);
+    return r;
 }
 
 int vio_blk_close(struct vio_blk *b)

@@ -10,6 +10,11 @@
  *   rng       vio_rng_open; read
  *   console   vio_cons_open; write, read with a timeout
  *
+ * Direct mode (an IOMMU, exo_vio_info's direct_ok): vio_direct takes a device whole, its
+ * queues then map the device's own rings and a kick is two stores (the index, the doorbell),
+ * with no exo call; vio_blk_open_direct does it all for a disk. Everything after the open
+ * (submit, kick, poll, wait, read, write) is the same in both modes.
+ *
  * A device is set up (features negotiated) by the first driver that opens it here; later
  * openers, in this env or another, use the features already accepted. Every call returns a
  * value >= 0 or a negative exo error (enum exo_error), or one of VIO_E_* below for what the
@@ -62,8 +67,24 @@ uint64_t vio_cfg64(const struct exo_vio_info *info, unsigned off);
  * error. Kicks go to exo_vio_kick. */
 int vio_vq_open(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int with_event);
 
-/* Gives the queue back to exo (which waits for the device to finish it). */
+/* Gives the queue back to exo (which waits for the device to finish it; in direct mode exo
+ * never saw what is in flight, so it resets the device: it must be set up again). */
 int vio_vq_close(struct virtq *vq);
+
+/* Direct mode. Takes started device dev whole (exo_vio_direct), its doorbell page mapped at
+ * bell_va (0: the next VIO_VQ_VA slot): 0, or exo's error: EXO_E_NOSYS with no IOMMU (or no
+ * doorbell page of its own), EXO_E_INVAL if not set up with ACCESS_PLATFORM (exo accepts it
+ * itself when there is an IOMMU), EXO_E_BUSY if any env has a queue of it open or holds it. */
+int vio_direct(unsigned dev, uint64_t bell_va);
+/* Where this env has dev's doorbell page mapped: its va, or 0 if it does not hold dev. */
+uint64_t vio_direct_bell(unsigned dev);
+/* Gives dev back (exo_vio_direct(dev, 0)): exo resets it and unmaps the doorbell. Close its
+ * queues first (EXO_E_PERM otherwise, or if this env does not hold it). */
+int vio_direct_end(unsigned dev);
+/* vio_vq_open on a device this env holds whole: the ring pages are the device's own, and the
+ * kick is vq_kick_direct on its doorbell. EXO_E_PERM if dev is not held (vio_direct). */
+int vio_vq_open_direct(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va,
+                       int with_event);
 
 /* vq_poll until a completion or the deadline (a TSC value, VIO_FOREVER: none), yielding the
  * CPU between polls; with no deadline and an event bound this is vq_wait. 1, or VIO_E_TIMEOUT,
@@ -103,6 +124,7 @@ struct vio_blk {
     uint32_t blk_size;      /* the device's block size (512 unless F_BLK_SIZE says more) */
     uint16_t num_queues;    /* request queues the device has (config with F_MQ, else 1) */
     uint16_t read_only;
+    uint16_t direct;        /* opened in direct mode (vio_blk_open_direct) */
     uint32_t seg_max;       /* data segments per request the device takes */
     uint32_t max_discard_sectors, max_discard_seg;
     struct virtq vq;
@@ -116,6 +138,13 @@ struct vio_blk {
 /* Opens request queue `queue` (0 .. num_queues-1) of blk device dev, setting the device up
  * with VIO_BLK_WANT if nobody has, with an event for its interrupt. 0 or an error. */
 int vio_blk_open(struct vio_blk *b, unsigned dev, unsigned queue);
+/* The same in direct mode: sets dev up if needed, takes it whole (vio_direct, unless this env
+ * holds it already) and opens the queue on the device's own ring; kicks are doorbell stores.
+ * vio_direct's errors (EXO_E_NOSYS: no IOMMU), or vio_blk_open's; on an error a device taken
+ * here is given back. */
+int vio_blk_open_direct(struct vio_blk *b, unsigned dev, unsigned queue);
+/* Closes the queue (direct mode: exo resets the device, which then needs setting up again);
+ * a device held whole stays held: vio_direct_end(b->dev) gives it back. */
 int vio_blk_close(struct vio_blk *b);
 
 /* Synchronous requests; data is `nsect` 512-byte sectors spread over pages[] (4096 bytes each,

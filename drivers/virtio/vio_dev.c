@@ -1,7 +1,7 @@
 /*
  * vio_dev.c: finding virtio devices through exo, starting them, reading their configuration,
- * and opening their queues with exo's kick behind struct virtq. Guest only: every call here
- * is an exo call.
+ * and opening their queues with exo's kick behind struct virtq, or in direct mode (a device
+ * held whole) with the doorbell's. Guest only: every call here is an exo call.
  */
 #include "vio.h"
 
@@ -105,7 +105,11 @@ static int64_t exo_kick(struct virtq *vq, uint16_t avail_idx)
     return exo_vio_kick(vq->dev, vq->queue, avail_idx);
 }
 
-int vio_vq_open(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int with_event)
+/* Where this env has each device's doorbell page (vio_direct), 0: not held. */
+static uint64_t bell_va_of[VIO_MAXDEV];
+
+static int vq_open(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int with_event,
+                   volatile uint16_t *bell)
 {
     if (!va)
         va = vio_vq_va_next();
@@ -123,14 +127,69 @@ int vio_vq_open(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int
     }
     if (size < 0)
         return (int)size;
-    int r = vq_init(vq, (void *)va, (uint16_t)size, event, exo_kick, 0);
+    int r = vq_init(vq, (void *)va, (uint16_t)size, event, bell ? vq_kick_direct : exo_kick, 0);
     if (r < 0) {
         exo_vio_queue_close(dev, queue);
         return r;
     }
     vq->dev = (uint16_t)dev;
     vq->queue = (uint16_t)queue;
+    vq->bell = bell;
     return 0;
+}
+
+int vio_vq_open(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int with_event)
+{
+    return vq_open(vq, dev, queue, va, with_event, 0);
+}
+
+int vio_direct(unsigned dev, uint64_t bell_va)
+{
+    if (dev >= VIO_MAXDEV)
+        return EXO_E_RANGE;
+    if (bell_va_of[dev])
+        return EXO_E_BUSY; /* held already (exo would say the same) */
+    if (!bell_va)
+        bell_va = vio_vq_va_next(); /* a page and a guard page: the slot has room for both */
+    int64_t r = exo_vio_direct(dev, bell_va);
+    if (r < 0)
+        return (int)r;
+    bell_va_of[dev] = bell_va;
+    return 0;
+}
+
+uint64_t vio_direct_bell(unsigned dev)
+{
+    return dev < VIO_MAXDEV ? bell_va_of[dev] : 0;
+}
+
+int vio_direct_end(unsigned dev)
+{
+    if (dev >= VIO_MAXDEV)
+        return EXO_E_RANGE;
+    int64_t r = exo_vio_direct(dev, 0);
+    if (r < 0)
+        return (int)r;
+    bell_va_of[dev] = 0;
+    return 0;
+}
+
+int vio_vq_open_direct(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va,
+                       int with_event)
+{
+    uint64_t bell = vio_direct_bell(dev);
+    if (!bell)
+        return EXO_E_PERM;
+    struct exo_vio_info info;
+    int r = vio_info(dev, &info);
+    if (r < 0)
+        return r;
+    if (queue >= info.nqueues || queue >= EXO_VQ_MAX)
+        return EXO_E_RANGE;
+    if (info.doorbell[queue] + 2 > EXO_PAGE)
+        return EXO_E_CORRUPT; /* exo maps one doorbell page */
+    return vq_open(vq, dev, queue, va, with_event,
+                   (volatile uint16_t *)(bell + info.doorbell[queue]));
 }
 
 int vio_vq_close(struct virtq *vq)

@@ -1,11 +1,14 @@
 /*
  * virtq.c: the split ring's driver side over exo's queue pages (see virtq.h).
  *
- * Ordering: a chain's descriptors, then its available-ring entry, then the available index,
- * each published with release so no reader sees an index before what it covers. exo reads
- * the shadow only inside vio_kick (a system call, a full compiler barrier), so on x86 a
- * compiler barrier would do; the fences say so explicitly. The used index is read with
- * acquire before the entry it covers, since the device writes them from another CPU.
+ * Ordering: a chain's descriptors and its available-ring entry at vq_submit, then, at the
+ * kick, the available index, published with release so no reader sees an index before what
+ * it covers. In shadow mode exo reads the shadow only inside vio_kick (a system call, a full
+ * compiler barrier) and takes the index as the call's argument; in direct mode the device
+ * itself reads the ring, possibly from another CPU, the moment the index moves. x86 keeps
+ * stores in order (also a write-back store before an uncached one, the doorbell), so release
+ * (a compiler barrier there) is all either needs; the fences say so explicitly. The used
+ * index is read with acquire before the entry it covers.
  */
 #include "virtq.h"
 
@@ -41,6 +44,7 @@ int vq_init(struct virtq *vq, void *base, uint16_t size, uint64_t event, vq_kick
     vq->inflight = 0;
     vq->kick = kick;
     vq->ctx = ctx;
+    vq->bell = 0;
     /* Without an event nobody listens to the interrupt: ask the device not to send it. */
     vq->avail->flags = event == EXO_ANY ? 1 : 0;
     return 0;
@@ -74,11 +78,10 @@ int vq_submit(struct virtq *vq, const struct vq_buf *bufs, unsigned n)
     vq->chain[head] = (uint16_t)n;
     vq->inflight++;
 
-    /* Entry before index: the descriptors and the slot are complete when the index says so. */
+    /* The slot only: the index in the ring moves at the kick, so that in direct mode the
+     * device (which may read the ring without a notification) never sees an unkicked chain. */
     vq->avail->ring[vq->avail_idx & vq->mask] = head;
-    release_fence();
     vq->avail_idx++;
-    __atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
     return head;
 }
 
@@ -86,10 +89,14 @@ int64_t vq_kick(struct virtq *vq)
 {
     if (vq->kicked_idx == vq->avail_idx)
         return 0;
-    release_fence(); /* everything in the shadow is written before exo copies it */
+    release_fence(); /* everything in the ring is written before exo or the device reads it */
     int64_t r = vq->kick(vq, vq->avail_idx);
     if (r < 0)
         return r;
+    /* Shadow mode: exo took the index as the call's argument and never reads the shadow's, but
+     * the ring should say what was kicked. Direct mode: the kick stored it already. */
+    if (!vq->bell)
+        __atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
     vq->kicked_idx = vq->avail_idx;
     vq->kicks++;
     return r;
@@ -116,7 +123,16 @@ int vq_drop_pending(struct virtq *vq)
         free_chain(vq, vq->avail->ring[vq->avail_idx & vq->mask]);
         n++;
     }
-    __atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
+    return n; /* the ring's index never moved past kicked_idx: nothing to take back there */
+}
+
+int64_t vq_kick_direct(struct virtq *vq, uint16_t avail_idx)
+{
+    uint16_t n = (uint16_t)(avail_idx - vq->kicked_idx);
+    /* Descriptors and entries before the index (release), the index before the doorbell. */
+    __atomic_store_n(&vq->avail->idx, avail_idx, __ATOMIC_RELEASE);
+    release_fence();
+    *vq->bell = vq->queue; /* the device's notify register: one store, no exo call */
     return n;
 }
 

@@ -4,6 +4,14 @@
  * into the device's own ring at each kick, and the device's used ring, read-only, where
  * completions appear without any call.
  *
+ * Direct mode (a device the env holds whole, vio_direct): the first two pages are the
+ * device's OWN descriptor table and available ring, nobody copies anything, and the kick is
+ * vq_kick_direct: the available index stored into the ring, then a 16-bit store of the queue's
+ * number at its doorbell. Nothing here depends on the mode but the kick function: in both,
+ * the available index in shared memory moves only at a kick (vq_submit leaves it alone), so
+ * a device that reads the ring without waiting for a notification never sees a chain before
+ * its kick, and vq_drop_pending takes back only what no device has seen.
+ *
  * The free descriptor list and chain links are kept privately in struct virtq, never read
  * back from shared memory: what the device (or exo) writes can only ever name a head, and a
  * head that is not in flight is reported as EXO_E_CORRUPT, never followed.
@@ -27,8 +35,9 @@ struct vq_buf {
 
 struct virtq;
 
-/* Makes the device see shadow entries up to avail_idx: exo_vio_kick in the guest, a simulated
- * device in host tests. Returns chains submitted or an exo error (none submitted then). */
+/* Makes the device see entries up to avail_idx: exo_vio_kick in the guest (shadow mode), or
+ * vq_kick_direct (direct mode), or a simulated device in host tests. Returns chains submitted
+ * or an exo error (none submitted then). */
 typedef int64_t (*vq_kick_fn)(struct virtq *vq, uint16_t avail_idx);
 
 struct virtq {
@@ -46,32 +55,43 @@ struct virtq {
     uint32_t inflight;          /* chains submitted (shadow) and not yet completed */
     vq_kick_fn kick;
     void *ctx;                  /* the kick function's (or the driver's) own pointer */
+    volatile uint16_t *bell;    /* direct mode: the queue's doorbell (vq_kick_direct); else 0 */
     uint16_t link[EXO_VQ_SIZE]; /* next descriptor: in the free list, or in a chain */
     uint16_t chain[EXO_VQ_SIZE]; /* descriptors in the chain this head starts; 0: not a live head */
 };
 
 /* Starts driving the queue whose EXO_VQ_PAGES pages are at base, with `size` entries (a power
- * of two, at most EXO_VQ_SIZE). Indices go on where the queue stands: the available one from
- * the shadow ring's idx (exo writes it at vio_queue_open), the used one from the used ring. `event`
- * is the capability the queue's interrupt posts (EXO_ANY: none, and interrupts are declined).
- * 0 or EXO_E_INVAL. */
+ * of two, at most EXO_VQ_SIZE), in shadow mode (vq->bell = 0). Indices go on where the queue
+ * stands: the available one from the ring's idx (the shadow's, which exo writes at
+ * vio_queue_open, or in direct mode the device's own), the used one from the used ring.
+ * `event` is the capability the queue's interrupt posts (EXO_ANY: none, and interrupts are
+ * declined). 0 or EXO_E_INVAL. */
 int vq_init(struct virtq *vq, void *base, uint16_t size, uint64_t event, vq_kick_fn kick,
             void *ctx);
 
-/* Builds a chain of n buffers from free descriptors and appends its head to the shadow
- * available ring (not yet visible to the device: see vq_kick). Returns the head (0..size-1),
- * EXO_E_NOMEM if fewer than n descriptors are free (the queue is full; nothing changes), or
- * EXO_E_INVAL (n = 0, n > size, or a zero-length buffer). */
+/* Builds a chain of n buffers from free descriptors and puts its head in the next slot of the
+ * available ring; the ring's index is not moved, so the device does not see it yet (see
+ * vq_kick). Returns the head (0..size-1), EXO_E_NOMEM if fewer than n descriptors are free
+ * (the queue is full; nothing changes), or EXO_E_INVAL (n = 0, n > size, or a zero-length
+ * buffer). */
 int vq_submit(struct virtq *vq, const struct vq_buf *bufs, unsigned n);
 
-/* Hands the device everything submitted since the last kick. Returns chains submitted (0, with
- * no exo call, when there is nothing new) or the kick's error, in which case none of them
- * reached the device: they stay pending (retry vq_kick, or vq_drop_pending). */
+/* Hands the device everything submitted since the last kick (the kick function moves the
+ * index; in shadow mode the shadow's index is then set too, for whoever reads it). Returns
+ * chains submitted (0, with no call and no doorbell, when there is nothing new) or the kick's
+ * error, in which case none of them reached the device: they stay pending (retry vq_kick, or
+ * vq_drop_pending). */
 int64_t vq_kick(struct virtq *vq);
 
 /* Takes back the chains submitted since the last successful kick, freeing their descriptors.
  * Returns how many. */
 int vq_drop_pending(struct virtq *vq);
+
+/* The direct mode's kick (set vq->bell first): stores avail_idx into the device's available
+ * ring with release ordering (descriptors and entries before the index), then the queue's
+ * number vq->queue at *vq->bell, a volatile 16-bit store ordered after the index: no exo
+ * call. Returns the chains the index moved over; never fails. */
+int64_t vq_kick_direct(struct virtq *vq, uint16_t avail_idx);
 
 /* Takes one completion off the used ring, in the device's order: *head is the chain's head,
  * *len the bytes the device wrote; its descriptors are free again. 1 if one was taken, 0 if
