@@ -244,22 +244,31 @@ static int domain_of(uint32_t owner)
     return -1;
 }
 
+/* owner's domain, made on first use with every page the env owns: its index, or an error. */
+static int domain_get(uint32_t owner)
+{
+    int d = domain_of(owner);
+    if (d > 0)
+        return d;
+    for (d = 1; d < IOMMU_NDOM && doms[d].owner; d++)
+        ;
+    if (d == IOMMU_NDOM || new_table(&doms[d].root) < 0)
+        return EXO_E_NOMEM;
+    doms[d].owner = owner;
+    for (uint64_t p = 0; p < exo_pages.count; p++)
+        if (exo_page_state(&exo_pages, p) == EXO_PAGE_OWNED && exo_pages.page[p].owner == owner &&
+            sl_map(doms[d].root, p) < 0)
+            return EXO_E_NOMEM;
+    return d;
+}
+
 int iommu_attach(uint32_t bdf, uint32_t owner)
 {
     if (!on)
         return EXO_E_NOENT;
-    int d = owner ? domain_of(owner) : 0;
-    if (d < 0) { /* a fresh domain with every page the env owns */
-        for (d = 1; d < IOMMU_NDOM && doms[d].owner; d++)
-            ;
-        if (d == IOMMU_NDOM || new_table(&doms[d].root) < 0)
-            return EXO_E_NOMEM;
-        doms[d].owner = owner;
-        for (uint64_t p = 0; p < exo_pages.count; p++)
-            if (exo_page_state(&exo_pages, p) == EXO_PAGE_OWNED &&
-                exo_pages.page[p].owner == owner && sl_map(doms[d].root, p) < 0)
-                return EXO_E_NOMEM;
-    }
+    int d = owner ? domain_get(owner) : 0;
+    if (d < 0)
+        return d;
     int r = set_context(bdf, d);
     flush_context();
     flush_iotlb(-1); /* the device's old domain's translations go with it */
@@ -275,8 +284,10 @@ void iommu_page_gained(uint32_t owner, uint64_t ppn)
 
 int iommu_map_extra(uint32_t owner, uint64_t ppn)
 {
-    int d = on ? domain_of(owner) : -1;
-    return d > 0 ? sl_map(doms[d].root, ppn) : EXO_E_NOENT;
+    if (!on)
+        return EXO_E_NOENT;
+    int d = domain_get(owner);
+    return d < 0 ? d : sl_map(doms[d].root, ppn);
 }
 
 void iommu_page_lost(uint32_t owner, uint64_t ppn)

@@ -488,13 +488,9 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
         if (pmap_lookup(self->pml4, va + i * EXO_PAGE, &prot))
             return EXO_E_BUSY; /* never silently replace what the env mapped */
     uint64_t desc = q->sdesc, avail = q->savail; /* what the env writes */
-    if (d->direct == self->id) { /* the device's own rings, which its domain must reach */
+    if (d->direct == self->id) { /* the device's own rings (in its domain since vio_direct) */
         desc = q->desc;
         avail = q->avail;
-        if ((r = iommu_map_extra(self->id, q->desc)) < 0 ||
-            (r = iommu_map_extra(self->id, q->avail)) < 0 ||
-            (r = iommu_map_extra(self->id, q->used)) < 0)
-            return r;
     } else if (d->direct) {
         return EXO_E_BUSY; /* the whole device is another env's */
     } else {
@@ -658,6 +654,13 @@ int64_t sys_vio_direct(uint64_t dev, uint64_t va)
         return EXO_E_INVAL;
     if (pmap_lookup(self->pml4, va, &prot))
         return EXO_E_BUSY;
+    /* Every ring of the device is in the domain before the device is: it may look at any of
+     * its queues at any time, not only those the env opens. */
+    for (int k = 0; k < d->nq; k++)
+        if (d->q[k].size && ((r = iommu_map_extra(self->id, d->q[k].desc)) < 0 ||
+                             (r = iommu_map_extra(self->id, d->q[k].avail)) < 0 ||
+                             (r = iommu_map_extra(self->id, d->q[k].used)) < 0))
+            return r;
     if ((r = iommu_attach(d->bdf, self->id)) < 0)
         return r;
     if ((r = pmap_enter(self->pml4, va, d->bell >> EXO_PAGE_SHIFT,

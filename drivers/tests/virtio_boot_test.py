@@ -167,10 +167,11 @@ def main():
               f"viotest summary: {len(names)} passed")
         check("panic" not in text and "EXCEPTION" not in text, "no panic, no exception in exo")
         check(r.exit_code == 0 and r.powered_off, f"clean power-off (exit {r.exit_code})")
-        faults = re.findall(r"^exo: iommu: fault: device \S+ wrote 0x[0-9a-f]+", text, re.M)
+        faults = re.findall(r"^exo: iommu: fault: .*$", text, re.M)
         if a.iommu:
             check("exo: iommu: VT-d unit at" in text, "exo found the VT-d unit and turned it on")
-            check(len(faults) >= 1, "the blocked DMA was recorded as a fault and logged")
+            check(len(faults) == 1 and "wrote" in faults[0],
+                  f"the one DMA aimed outside its domain was blocked and logged ({faults})")
         else:
             check(not faults, "no IOMMU, no fault lines")
         check(any(g.startswith(b"viotest udp ") for g in udp.got),

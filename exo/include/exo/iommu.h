@@ -37,7 +37,7 @@ int iommu_attach(uint32_t bdf, uint32_t owner);
 void iommu_page_gained(uint32_t owner, uint64_t ppn);
 void iommu_page_lost(uint32_t owner, uint64_t ppn);
 
-/* Maps an exo page (a queue's ring) into env owner's domain as well. */
+/* Maps an exo page (a queue's ring) into env owner's domain as well (made if need be). */
 int iommu_map_extra(uint32_t owner, uint64_t ppn);
 
 /* The env is gone: its domain is emptied and freed (devices must be detached first). */
