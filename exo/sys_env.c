@@ -68,7 +68,7 @@ int64_t sys_yield(uint64_t env)
     }
     self->tf.rax = 0;
     self->slice_left = 0; /* the rest of the slice is given away */
-    sched_switch_to(t);
+    sched_yield(self, t);
 }
 
 int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)

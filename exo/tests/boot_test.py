@@ -185,7 +185,8 @@ def case_fuzz(image, smp=1):
     """The call fuzzer (apps/tests/fuzz.c): at least 10^6 random and mutated exo calls from child
     envs, then a clean power-off: no exo panic, no exception in exo, no hang. With smp=2 the
     children run on both CPUs at once."""
-    r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=240, direct=True, smp=smp)
+    r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=240, direct=True, smp=smp,
+                  nmi_on="fuzz: child silent before its first call")
     c = Checks(r)
     c.line(BANNER)
     c.line(f"exo: {smp} cpus")
