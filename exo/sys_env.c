@@ -71,6 +71,15 @@ int64_t sys_yield(uint64_t env)
     sched_yield(self, t);
 }
 
+int64_t sys_env_runs(uint64_t env)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_RUN, &t);
+    if (r < 0)
+        return r;
+    return (int64_t)t->runs;
+}
+
 int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)
 {
     struct env *self = caller(), *t;
