@@ -120,8 +120,8 @@ void sched_yield(struct env *self, struct env *t)
     /* A caller that polls for another env's progress by yielding (los_wait, the fuzzer's
      * watchdog) would otherwise come straight back here while the env it waits for runs on
      * another CPU, and loop through exo as fast as the lock allows: two such pollers kept the
-     * lock from the one env doing work (the fuzzer on two CPUs crawled at a few hundred calls
-     * a second on a loaded host). Resting, a poller costs one trip through exo per tick. */
+     * lock from the one env doing work (the fuzzer on two CPUs crawled at tens to hundreds of
+     * calls a second on a loaded host). Resting, a poller costs one trip through exo per tick. */
     self->rest_until = exo_ticks + 1;
     struct env *e = pick();
     if (e) {

@@ -18,7 +18,8 @@ void sched_switch_to(struct env *e) __attribute__((noreturn));
 
 /* The caller self (the current env) gives up the CPU: to t if t (not NULL) may run here, else
  * to anyone else. A caller that named a t which cannot run here (it runs on another CPU), or
- * that finds no one else to run, rests: no CPU picks it before exo's next tick. Never returns. */
+ * that finds no one else to run, rests: no CPU picks it before exo's next tick (unless a
+ * transfer into it or a revocation upcall ends the rest first). Never returns. */
 void sched_yield(struct env *self, struct env *t) __attribute__((noreturn));
 
 /* 1 if this CPU may run e now: runnable, not running elsewhere, not claimed (pct.c), not
