@@ -21,7 +21,7 @@ static int last[EXO_MAXCPU]; /* per CPU: slot of the env it ran last */
 int sched_may_run(const struct env *e)
 {
     /* Not running on another CPU, not claimed by a transfer that waits for it, and not
-     * resting after a yield to an env that was running elsewhere (sys_yield). */
+     * resting after a yield (sched_yield). */
     return e->state == ENV_RUNNABLE && (!e->oncpu || e->oncpu == this_cpu()) &&
            e->claim_until <= exo_ticks && e->rest_until <= exo_ticks;
 }

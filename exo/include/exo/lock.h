@@ -6,7 +6,9 @@
  *   every env's page tables, events, revocation requests, irq bindings, the scheduler's
  *   cursor, the console. It is taken on every entry from ring 3 (syscall_trap,
  *   trap_dispatch) and for every interrupt exo handles in its idle loop, and released only in
- *   env_run (just before env_pop_tf) and in the idle loop (just before hlt). exo never enables interrupts while holding it, so it never nests.
+ *   env_run (just before env_pop_tf) and in the idle loop (just before hlt). exo never
+ *   enables interrupts while holding it, so it never nests. An NMI's state dump (debug.c)
+ *   reads the tables without it.
  *
  *   Outside the lock, and only with plain per-CPU fields: a CPU's TLB mailbox (tlb.c), which
  *   the lock holder writes and the target CPU acknowledges, whether or not it is itself
