@@ -19,7 +19,9 @@
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
  * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
- * The parent destroys a child that stays blocked BLOCKED_MS or makes no call for SILENT_MS.
+ * The parent destroys a child that stays blocked BLOCKED_MS or begins no exo call (its setup's
+ * count) for SILENT_MS; eleven children in a row that never reach their first call end the
+ * run ("no progress"), and each of those asks the boot test for exo's state dump first.
  *
  * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ...
  */
@@ -31,7 +33,7 @@
 #define FUZZ_CALLS 1000000ul
 #define FUZZ_BATCH 50000ul
 #define BLOCKED_MS 20   /* a child blocked this long is stuck: only it could wake itself */
-#define SILENT_MS 500   /* a runnable child making no call this long is stuck too */
+#define SILENT_MS 500   /* a runnable child beginning no call this long is stuck too */
 
 #define SHARED_VA 0x0000650000000000ull  /* struct shared, the parent's page */
 #define SCRATCH_VA 0x0000660000000000ull /* the child's own pages, fodder for the calls */
