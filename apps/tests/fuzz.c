@@ -355,7 +355,7 @@ static int parent(void)
         blocked += how == END_BLOCKED;
         silent += how == END_SILENT;
         early += sh->next < end;
-        /* No call made at all: ten of those in a row mean exo is stuck, not the child. */
+        /* No call made at all: more than ten of those in a row mean exo is stuck, not a child. */
         stalls = sh->next <= next ? stalls + 1 : 0;
         stalled += stalls != 0;
         if (stalls > 10) {
