@@ -357,6 +357,9 @@ class Result:
         return next(((t, l) for t, l in self.lines if needle in l), None)
 
 
+NMI_GRACE = 3.0  # seconds a hung guest gets to print its NMI dump before it is killed
+
+
 def _default_log_path() -> str:
     d = os.environ.get("TESSERA_LOG_DIR", os.path.join(build_dir(), "logs"))
     os.makedirs(d, exist_ok=True)
@@ -368,7 +371,7 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
          disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False,
          screendump: Optional[Tuple[str, str]] = None, settle: float = 0.3,
          direct: bool = False, smp: int = 1,
-         direct_files: Optional[Tuple[str, str]] = None) -> Result:
+         direct_files: Optional[Tuple[str, str]] = None, nmi_on: Optional[str] = None) -> Result:
     """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE.
 
     smp=N: give the machine N CPUs (QEMU -smp N).
@@ -379,7 +382,11 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
 
     screendump=(needle, path): once a serial line contains needle, wait SETTLE seconds, save
     the display as a PPM at path (QMP screendump) and quit QEMU (exit 0, reason host-qmp-quit).
-    The wait is there because the guest may still be drawing what it just wrote to serial."""
+    The wait is there because the guest may still be drawing what it just wrote to serial.
+
+    nmi_on=needle: once a serial line contains needle, send the guest an NMI (QMP inject-nmi),
+    which makes exo print its state ("exo: dump:" lines, exo/debug.c). A boot that times out
+    gets one too, and NMI_GRACE seconds to print it, before QEMU is killed."""
     if not direct and not os.path.isfile(image or ""):
         raise QemuError(f"image not found: {image}")
     accel = choose_accel(accel)
@@ -396,6 +403,8 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
         stderr_chunks: List[str] = []
         kvm_failed = threading.Event()
         shot_wanted = threading.Event()
+        nmi_wanted = threading.Event()
+        nmi_sent = False
         t0 = time.monotonic()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, start_new_session=True)
@@ -407,6 +416,8 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                 lines.append((t, text))
                 if screendump and screendump[0] in text:
                     shot_wanted.set()
+                if nmi_on and nmi_on in text:
+                    nmi_wanted.set()
                 if echo:
                     print(f"[{t:9.3f}] {text}", flush=True)
 
@@ -438,8 +449,14 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
             while proc.poll() is None:
                 if kvm_failed.is_set() or time.monotonic() > deadline:
                     timed_out = not kvm_failed.is_set()
+                    if timed_out and qmp_box:  # a hang: ask exo where everyone is first
+                        qmp_box[0].send("inject-nmi")
+                        time.sleep(NMI_GRACE)
                     _kill(proc)
                     break
+                if nmi_wanted.is_set() and not nmi_sent and qmp_box:
+                    qmp_box[0].send("inject-nmi")
+                    nmi_sent = True
                 if shot_wanted.is_set() and not shot and qmp_box:
                     shot.append(_screendump(qmp_box[0], screendump[1], settle))
                     qmp_box[0].send("quit")

@@ -158,6 +158,7 @@ void env_run(struct env *e)
     c->env = e;
     e->oncpu = c;
     e->last_cpu = c->id + 1;
+    e->runs++;
     pmap_activate(e->pml4);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;

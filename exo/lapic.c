@@ -87,6 +87,22 @@ void lapic_ipi(uint32_t dest, uint32_t lo)
         pause();
 }
 
+void lapic_nmi_ipi(uint32_t dest)
+{
+    if (lapic_x2apic) {
+        wrmsr(0x830, (uint64_t)dest << 32 | ICR_NMI);
+        return;
+    }
+    /* This may run in an NMI that interrupted lapic_ipi between its two writes: put its
+     * destination back. */
+    uint32_t hi = lapic_read(REG_ICR_HI);
+    lapic_write(REG_ICR_HI, dest << 24);
+    lapic_write(REG_ICR_LO, ICR_NMI);
+    while (lapic_read(REG_ICR_LO) & ICR_PENDING)
+        pause();
+    lapic_write(REG_ICR_HI, hi);
+}
+
 void tsc_delay_us(uint64_t us)
 {
     uint64_t end = rdtsc() + exo_tsc_hz / 1000000 * us;

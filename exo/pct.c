@@ -49,6 +49,7 @@ int64_t sys_pct_call(uint64_t env, uint64_t a0, uint64_t a1)
         return (int64_t)self->tf.rax;
     }
     t->claim_until = 0;
+    t->rest_until = 0; /* resting after a yield (sched_yield) or not, the call runs now */
 
     /* Set the callee's context aside; its entry runs as if called: rsp + 8 16-byte aligned. */
     t->pct_saved_tf = t->tf;

@@ -87,8 +87,10 @@ static void try_deliver(struct request *q, struct env *e, const struct env *inte
         return;
     if (e->oncpu && e != interrupted) /* in a call here, or running elsewhere: tf not saved */
         return;
-    if (upcall_deliver(e, EXO_UPCALL_REVOKE, 0, q->deadline, q->ppn) == EXO_OK)
+    if (upcall_deliver(e, EXO_UPCALL_REVOKE, 0, q->deadline, q->ppn) == EXO_OK) {
         q->delivered = 1;
+        e->rest_until = 0; /* a yield's rest (sched_yield) must not eat into its deadline */
+    }
 }
 
 int64_t revoke_request(struct env *e, uint64_t ppn, uint64_t ticks, uint32_t requester)

@@ -20,9 +20,10 @@ static int last[EXO_MAXCPU]; /* per CPU: slot of the env it ran last */
 
 int sched_may_run(const struct env *e)
 {
-    /* Not running on another CPU, and not claimed by a transfer that waits for it. */
+    /* Not running on another CPU, not claimed by a transfer that waits for it, and not
+     * resting after a yield (sched_yield). */
     return e->state == ENV_RUNNABLE && (!e->oncpu || e->oncpu == this_cpu()) &&
-           e->claim_until <= exo_ticks;
+           e->claim_until <= exo_ticks && e->rest_until <= exo_ticks;
 }
 
 /* Round robin over the envs this CPU ran last (or that never ran); another CPU's only when
@@ -52,12 +53,13 @@ static int any_alive(void)
     return 0;
 }
 
-/* Is an env other than e runnable with no CPU? Then an idle CPU should take it now rather
- * than at its next tick. */
+/* Is an env other than e runnable with no CPU (and neither claimed nor resting)? Then an idle
+ * CPU should take it now rather than at its next tick. */
 static int others_waiting(const struct env *e)
 {
     for (int i = 0; i < EXO_NENV; i++)
-        if (&envs[i] != e && envs[i].state == ENV_RUNNABLE && !envs[i].oncpu)
+        if (&envs[i] != e && envs[i].state == ENV_RUNNABLE && !envs[i].oncpu &&
+            envs[i].claim_until <= exo_ticks && envs[i].rest_until <= exo_ticks)
             return 1;
     return 0;
 }
@@ -109,6 +111,25 @@ void sched_switch_to(struct env *e)
     if (e && sched_may_run(e))
         run(e);
     sched_run();
+}
+
+void sched_yield(struct env *self, struct env *t)
+{
+    if (t && sched_may_run(t))
+        run(t);
+    /* A caller that polls for another env's progress by yielding (los_wait, the fuzzer's
+     * watchdog) would otherwise come straight back here while the env it waits for runs on
+     * another CPU, and loop through exo as fast as the lock allows: two such pollers kept the
+     * lock from the one env doing work (the fuzzer on two CPUs crawled at tens to hundreds of
+     * calls a second on a loaded host). Resting, a poller costs one trip through exo per tick. */
+    self->rest_until = exo_ticks + 1;
+    struct env *e = pick();
+    if (e) {
+        if (!t)
+            self->rest_until = 0; /* plain round robin: anyone's turn, then ours again */
+        run(e);
+    }
+    sched_run(); /* idle until the next tick or a kick */
 }
 
 void sched_kick(void)

@@ -66,9 +66,22 @@ __attribute__((noinline)) void selftest_run(const char *cmdline)
     for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (exo_streq(tests[i].name, which))
             tests[i].fn();
+    if (exo_streq(which, "apstack"))
+        return; /* the first other CPU's business: selftest_ap */
     if (exo_streq(which, "stack")) {
         announce("stack");
         kprintf("exo: selftest: stack %lu\n", selftest_stack(0));
     }
     kprintf("exo: selftest: unknown or survived: %s\n", which);
+}
+
+void selftest_ap(const char *cmdline, uint32_t cpu, uint64_t guard)
+{
+    char which[16];
+    if (exo_cmdline_value(cmdline, "exo.selftest", which, sizeof which) < 0 ||
+        !exo_streq(which, "apstack"))
+        return;
+    kprintf("exo: selftest: provoking stack on cpu %u\n", cpu);
+    kprintf("exo: selftest: its guard page 0x%lx\n", guard); /* CR2 must be in it */
+    kprintf("exo: selftest: stack %lu\n", selftest_stack(0));
 }

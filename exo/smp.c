@@ -11,6 +11,7 @@
 #include <exo/page.h>
 #include <exo/percpu.h>
 #include <exo/sched.h>
+#include <exo/selftest.h>
 #include <exo/trap.h>
 #include <exo/smp.h>
 #include <exo/vm.h>
@@ -19,6 +20,7 @@
 #define AP_TRAMP_PHYS 0x8000 /* must match ap_boot.S */
 #define AP_TRAMP_PAGES 4     /* trampoline, then the PML4, PDPT and PD of its page table */
 #define AP_STACK_SIZE 16384
+#define AP_GUARD 4096 /* under each AP's kernel stack: left unmapped (smp_stack_guard) */
 #define PTE_P 1ull
 #define PTE_W 2ull
 #define PTE_PS 0x80ull
@@ -31,8 +33,20 @@ struct ap_params { /* the block at ap_tramp_params */
 
 extern char ap_tramp_start[], ap_tramp_end[], ap_tramp_params[];
 extern struct exo_pages exo_pages;
-static uint8_t ap_stacks[EXO_MAXCPU][AP_STACK_SIZE] __attribute__((aligned(16)));
+/* Each: a guard page, then the stack. An overflow faults into the guard instead of running
+ * over the next CPU's stack; the #PF cannot be pushed there either, so it becomes a #DF on the
+ * CPU's IST stack and a full report, as on the boot CPU. */
+static uint8_t ap_stacks[EXO_MAXCPU][AP_GUARD + AP_STACK_SIZE] __attribute__((aligned(4096)));
 static uint64_t bsp_cr0, bsp_cr4, bsp_efer;
+extern struct exo_bootinfo exo_bootinfo;
+
+int smp_stack_guard(uint64_t va)
+{
+    for (int i = 0; i < EXO_MAXCPU; i++)
+        if (va == (uint64_t)ap_stacks[i])
+            return 1;
+    return 0;
+}
 static volatile uint32_t ap_release; /* set once the boot CPU lets the others schedule */
 
 static void __attribute__((noreturn)) ap_main(struct percpu *c)
@@ -47,6 +61,8 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
     lapic_init();
     percpu_init();
     c->lapic_id = lapic_id();
+    if (c->id == 1)
+        selftest_ap(exo_bootinfo.cmdline, c->id, (uint64_t)ap_stacks[c->id]); /* alone yet */
     kprintf("exo: cpu %u up (lapic id %u)\n", c->id, c->lapic_id);
     __atomic_store_n(&c->up, 1, __ATOMIC_RELEASE);
     /* Wait, halted, until the boot CPU is done with the boot (smp_bench may IPI us now). */
@@ -94,7 +110,7 @@ static int start_ap(uint32_t idx, uint32_t apic)
     struct ap_params *pp = (struct ap_params *)((uint8_t *)phys_to_virt(AP_TRAMP_PHYS) +
                                                 (ap_tramp_params - ap_tramp_start));
     c->id = idx;
-    c->kstack_top = (uint64_t)ap_stacks[idx] + AP_STACK_SIZE;
+    c->kstack_top = (uint64_t)ap_stacks[idx] + AP_GUARD + AP_STACK_SIZE;
     pp->stack = c->kstack_top;
     pp->arg = (uint64_t)c;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

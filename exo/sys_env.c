@@ -68,7 +68,16 @@ int64_t sys_yield(uint64_t env)
     }
     self->tf.rax = 0;
     self->slice_left = 0; /* the rest of the slice is given away */
-    sched_switch_to(t);
+    sched_yield(self, t);
+}
+
+int64_t sys_env_runs(uint64_t env)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_RUN, &t);
+    if (r < 0)
+        return r;
+    return (int64_t)t->runs;
 }
 
 int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)

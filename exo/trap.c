@@ -4,6 +4,7 @@
  * with a full register dump and a symbolized backtrace, and the machine stops.
  */
 #include <exo/console.h>
+#include <exo/debug.h>
 #include <exo/iommu.h>
 #include <exo/irq.h>
 #include <exo/ksym.h>
@@ -61,6 +62,10 @@ void trap_dispatch(struct trapframe *tf)
     if (tf->vector == VEC_TLB) {
         tlb_poll();
         lapic_eoi();
+        return;
+    }
+    if (tf->vector == 2) { /* NMI: a request for a state dump (debug.h), from any context */
+        debug_nmi(tf);
         return;
     }
     if (tf->cs & 3) {

@@ -1,10 +1,12 @@
 /*
  * vm.c: building exo's page tables (see vm.h) and leaving the loader's. Text is read-only and
  * executable, everything else is no-execute (when the CPU has NX), read-only data is read-only,
- * and the page under the boot stack is left unmapped so an overflow faults.
+ * and the pages under the boot stack and under each AP's kernel stack (smp.c) are left unmapped
+ * so an overflow faults.
  */
 #include <exo/cpu.h>
 #include <exo/error.h>
+#include <exo/smp.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
 
@@ -87,7 +89,7 @@ static int map_kernel(const struct exo_bootinfo *bi, struct exo_pages *pages)
 {
     for (uint64_t va = (uint64_t)__kernel_start & ~0xfffull; va < (uint64_t)__kernel_end;
          va += EXO_PAGE_SIZE) {
-        if (va == (uint64_t)exo_stack_guard)
+        if (va == (uint64_t)exo_stack_guard || smp_stack_guard(va))
             continue;
         uint64_t *e = walk(pages, va, 3);
         if (!e)

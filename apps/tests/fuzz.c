@@ -19,7 +19,9 @@
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
  * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
- * The parent destroys a child that stays blocked BLOCKED_MS or makes no call for SILENT_MS.
+ * The parent destroys a child that stays blocked BLOCKED_MS or begins no exo call (its setup's
+ * count) for SILENT_MS; eleven children in a row that never reach their first call end the
+ * run ("no progress"), and each of those asks the boot test for exo's state dump first.
  *
  * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ...
  */
@@ -31,7 +33,7 @@
 #define FUZZ_CALLS 1000000ul
 #define FUZZ_BATCH 50000ul
 #define BLOCKED_MS 20   /* a child blocked this long is stuck: only it could wake itself */
-#define SILENT_MS 500   /* a runnable child making no call this long is stuck too */
+#define SILENT_MS 500   /* a runnable child beginning no call this long is stuck too */
 
 #define SHARED_VA 0x0000650000000000ull  /* struct shared, the parent's page */
 #define SCRATCH_VA 0x0000660000000000ull /* the child's own pages, fodder for the calls */
@@ -41,6 +43,7 @@
 
 struct shared {
     volatile uint64_t next; /* the index of the next call; the child bumps it before a call */
+    volatile uint64_t steps; /* exo calls the child has begun, its setup's too: a sign of life */
     volatile uint64_t ok[EXO_NCALLS + 1]; /* calls that succeeded, by number (last: others) */
 };
 
@@ -237,10 +240,15 @@ static int child(uint64_t first)
 {
     learn_kinds();
     los_upcall_handle(EXO_UPCALL_REVOKE, ignore);
-    for (uint64_t va = UPCALL_STACK_TOP - 4 * EXO_PAGE; va < UPCALL_STACK_TOP; va += EXO_PAGE)
+    /* The setup makes some 40 exo calls: on a loaded host they can take longer than the
+     * parent's SILENT_MS all together, so each one counts as a sign of life. */
+    for (uint64_t va = UPCALL_STACK_TOP - 4 * EXO_PAGE; va < UPCALL_STACK_TOP; va += EXO_PAGE) {
+        sh->steps++;
         if (los_page_new(va, EXO_PROT_R | EXO_PROT_W) < 0)
             return 1;
+    }
     for (int i = 0; i < SCRATCH_PAGES; i++) {
+        sh->steps++;
         int64_t p = los_page_new(SCRATCH_VA + (uint64_t)i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
         if (p < 0)
             return 1;
@@ -251,6 +259,7 @@ static int child(uint64_t first)
     for (uint64_t j = first; j < end; j++) {
         uint64_t a[5], n = make_call(j, a);
         sh->next = j + 1; /* before: if this call ends us, the next child skips it */
+        sh->steps++;
         if (n == EXO_CALL_event_wait)
             exo_event_post(a[0]); /* nobody else could wake us: post first */
         if (exo_syscall(n, a[0], a[1], a[2], a[3], a[4]) >= 0)
@@ -263,10 +272,13 @@ static int child(uint64_t first)
 
 enum end { END_DONE, END_BLOCKED, END_SILENT };
 
-/* Lets child c run until it ends; destroys it if it blocks or stops making calls. */
-static enum end watch(uint64_t c)
+/* Lets child c (whose first call is `first`) run until it ends; destroys it if it blocks or
+ * stops making calls. A child silent before its first call is a stall: exo should always let a
+ * child that set nothing odd up get that far, so the state of every env and CPU is asked for
+ * (the boot test sends an NMI on this line, exo/debug.c) while the child is still there. */
+static enum end watch(uint64_t c, uint64_t first)
 {
-    uint64_t ms = (uint64_t)exo_clock() / 1000, last = sh->next, t = rdtsc(), blocked = 0;
+    uint64_t ms = (uint64_t)exo_clock() / 1000, last = sh->steps, t = rdtsc(), blocked = 0;
     for (;;) {
         int64_t r = exo_yield(c);
         if (r == EXO_E_NOENT)
@@ -283,10 +295,16 @@ static enum end watch(uint64_t c)
             continue;
         }
         blocked = 0;
-        if (sh->next != last) {
-            last = sh->next;
+        if (sh->steps != last) {
+            last = sh->steps;
             t = now;
         } else if (now - t > SILENT_MS * ms) {
+            if (sh->next <= first) {
+                los_printf("fuzz: child silent before its first call (%lu), %lu steps in: "
+                           "exo state follows\n", first, last);
+                while (rdtsc() - now < 1000 * ms)
+                    ;
+            }
             exo_env_destroy(c);
             return END_SILENT;
         }
@@ -321,23 +339,26 @@ static int parent(void)
     }
     los_printf("fuzz: seed 0x%lx, %lu calls in child envs of %lu calls each\n", FUZZ_SEED,
                FUZZ_CALLS, FUZZ_BATCH);
-    uint64_t next = 0, children = 0, early = 0, blocked = 0, silent = 0, stalls = 0;
+    uint64_t next = 0, children = 0, early = 0, blocked = 0, silent = 0, stalls = 0, stalled = 0;
     uint64_t t0 = rdtsc();
     while (next < FUZZ_CALLS) {
         sh->next = next;
+        sh->steps = 0;
         int64_t c = spawn_child(elf, size, (uint64_t)shared, next);
         if (c < 0) {
             los_printf("fuzz: cannot start a child at call %lu: %ld\n", next, (long)c);
             return 1;
         }
         children++;
-        enum end how = watch((uint64_t)c);
+        enum end how = watch((uint64_t)c, next);
         uint64_t end = next + FUZZ_BATCH < FUZZ_CALLS ? next + FUZZ_BATCH : FUZZ_CALLS;
         blocked += how == END_BLOCKED;
-        
         silent += how == END_SILENT;
         early += sh->next < end;
-        if (sh->next <= next && ++stalls > 10) {
+        /* No call made at all: more than ten of those in a row mean exo is stuck, not a child. */
+        stalls = sh->next <= next ? stalls + 1 : 0;
+        stalled += stalls != 0;
+        if (stalls > 10) {
             los_printf("fuzz: children make no progress at call %lu\n", next);
             return 1;
         }
@@ -345,7 +366,7 @@ static int parent(void)
     }
     uint64_t ms = (rdtsc() - t0) / ((uint64_t)exo_clock() / 1000);
     los_printf("fuzz: %lu children ended early (%lu blocked, %lu silent, the rest ended by a "
-               "call)\n", early, blocked, silent);
+               "call); %lu made no call\n", early, blocked, silent, stalled);
     los_printf("fuzz: successful calls by number:");
     for (int k = 0; k <= EXO_NCALLS; k++)
         los_printf(" %lu", sh->ok[k]);

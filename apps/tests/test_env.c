@@ -36,6 +36,11 @@ EXOTEST(child_env_runs_and_ends)
     CHECK(c > 0);
     los_wait((uint64_t)c);
     CHECK_EQ(exo_yield((uint64_t)c), EXO_E_NOENT); /* gone: its cap no longer resolves */
+    CHECK_EQ(exo_env_runs((uint64_t)c), EXO_E_NOENT);
+    CHECK_EQ(exo_env_runs(EXO_NCAPS), EXO_E_RANGE);
+    int64_t runs = exo_env_runs(EXO_CAP_SELF);
+    CHECK(runs > 0);
+    CHECK(exo_env_runs(EXO_CAP_SELF) > runs); /* that call's return entered us again (at least) */
     return 0;
 }
 

@@ -125,22 +125,19 @@ EXOTEST(event_calls_check_their_arguments)
     return 0;
 }
 
-/* The waiter blocks: it is not runnable (a directed yield to it is refused), and a third env
- * that counts its own progress gets every time slice while the waiter and the test wait. The
- * counter measures in ticks of the CPU it runs on (it stays there: it never blocks), not time,
- * so a loaded host cannot fail it, nor a vCPU thread the host starves: its slice-end
- * upcalls come SLICE_TICKS apart if nobody else takes a slice in between, 2 * SLICE_TICKS
- * apart if a spinning waiter takes every other one. */
-#define SLICE_TICKS 2 /* exo's SCHED_SLICE_TICKS */
+/* The waiter blocks: it is not runnable (a directed yield to it is refused), and exo never
+ * enters it while a third env counts its own time slices and the test waits. The evidence is
+ * exo's own count of entries into the waiter's ring-3 context (env_runs), which a waiter that
+ * spins (returns to ring 3 and asks again) raises on any CPU, however the host schedules the
+ * vCPUs; the counter's slices only make sure that time passed while the waiter was blocked. */
 #define COUNT_SLICES 12
-static volatile uint64_t slice_end[COUNT_SLICES + 1], slice_cpu[COUNT_SLICES + 1], nslices;
+static volatile uint64_t nslices;
 
 static int note_slice(struct exo_upcall_state *s)
 {
-    if (nslices <= COUNT_SLICES) {
-        slice_cpu[nslices] = s->vector;
-        slice_end[nslices++] = s->error; /* the tick (of its CPU) it ended at */
-    }
+    (void)s;
+    if (nslices < COUNT_SLICES) /* a slice may end between the loop's test and its report */
+        nslices++;
     return 0;
 }
 
@@ -151,19 +148,9 @@ static void child_count(uint64_t ppn)
         child_exit();
     los_upcall_handle(EXO_UPCALL_SLICE, note_slice);
     uint64_t hz = (uint64_t)exo_clock(), t0 = __builtin_ia32_rdtsc();
-    while (nslices <= COUNT_SLICES && __builtin_ia32_rdtsc() - t0 < 30 * hz)
+    while (nslices < COUNT_SLICES && __builtin_ia32_rdtsc() - t0 < 30 * hz)
         ;
-    int64_t longer = 0, longest = 0;
-    for (uint64_t i = 1; i < nslices; i++) {
-        if (slice_cpu[i] != slice_cpu[i - 1])
-            continue; /* moved to another CPU: ticks of two clocks do not subtract */
-        int64_t gap = (int64_t)(slice_end[i] - slice_end[i - 1]);
-        longer += gap > SLICE_TICKS + 1; /* + 1: a tick may land while the runner yields */
-        longest = gap > longest ? gap : longest;
-    }
-    sh->out[1] = (int64_t)nslices - 1;
-    sh->out[2] = longer;
-    sh->out[3] = longest;
+    sh->out[1] = (int64_t)nslices;
     exo_event_post(sh->ev[1]);
     child_exit();
 }
@@ -181,18 +168,18 @@ EXOTEST(event_wait_blocks_without_spinning)
     sh->ev[0] = (uint64_t)exo_cap_copy((uint64_t)ev, (uint64_t)w, EXO_RIGHT_WAIT);
     sh->ev[1] = (uint64_t)exo_cap_copy((uint64_t)done, (uint64_t)c, EXO_RIGHT_POST);
     CHECK((int64_t)sh->ev[0] > 0 && (int64_t)sh->ev[1] > 0);
+    CHECK_EQ(exo_env_runs((uint64_t)w), 0); /* never entered yet */
     CHECK_EQ(child_start((uint64_t)w, child_wait, ws, ppn), 0);
     CHECK_EQ(until_blocked((uint64_t)w), EXO_E_BUSY);
     CHECK_EQ(sh->stage, 1);
+    int64_t runs = exo_env_runs((uint64_t)w);
+    CHECK(runs > 0);
 
     CHECK_EQ(child_start((uint64_t)c, child_count, cs, ppn), 0);
     CHECK_EQ(exo_event_wait((uint64_t)done), 1); /* we block too: the counter runs alone */
     CHECK_EQ(sh->out[1], COUNT_SLICES);
-    if (sh->out[2] > 1)
-        los_printf("    %ld of %d gaps between the counter's slices over %d ticks, longest %ld\n",
-                   (long)sh->out[2], COUNT_SLICES, SLICE_TICKS + 1, (long)sh->out[3]);
-    CHECK(sh->out[2] <= 1); /* a spinning waiter makes every gap 2 * SLICE_TICKS */
-    CHECK_EQ(exo_yield((uint64_t)w), EXO_E_BUSY); /* still blocked, never ran */
+    CHECK_EQ(exo_env_runs((uint64_t)w), runs); /* not entered once while blocked */
+    CHECK_EQ(exo_yield((uint64_t)w), EXO_E_BUSY); /* still blocked */
     CHECK_EQ(sh->stage, 1);
 
     CHECK_EQ(exo_event_post((uint64_t)ev), 0);

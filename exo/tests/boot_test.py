@@ -90,8 +90,8 @@ def check_clean_boot(c, mem_mib, cmdline, direct=False):
     c.no_line("EXCEPTION")
 
 
-def check_exception(c, name, vector, fn, callers=True):
-    c.line(f"exo: selftest: provoking {fn.split('_')[1]}")
+def check_exception(c, name, vector, fn, callers=True, provoking=None):
+    c.line(f"exo: selftest: provoking {provoking or fn.split('_')[1]}")
     c.line(f"exo: EXCEPTION {name} (vector {vector})")
     c.regex(r"^RIP [0-9a-f]{16} CS 0008 RFLAGS [0-9a-f]{16} RSP [0-9a-f]{16} SS 0010$")
     c.regex(r"^RAX [0-9a-f]{16} RBX [0-9a-f]{16} RCX [0-9a-f]{16} RDX [0-9a-f]{16}$")
@@ -136,6 +136,24 @@ def case_exception(which, name, vector, fn, extra_checks=None):
     return run
 
 
+def case_exception_ap(image):
+    """A kernel stack overflow on an AP (-smp 2, CPU 1) runs into the guard page under that CPU's
+    stack and is reported through #DF on its own IST stack, as on the boot CPU."""
+    r = qemu.boot(image, cmdline="exo.selftest=apstack", timeout=180, smp=2)
+    c = Checks(r)
+    c.line(BANNER)
+    check_exception(c, "#DF double fault", 8, "selftest_stack", callers=False,
+                    provoking="stack on cpu 1")
+    c.no_line("exo: cpu 1 up")  # it faulted before it reported in
+    # The #PF that became the #DF hit that CPU's guard page, not memory further down.
+    guard = c.regex(r"^exo: selftest: its guard page 0x([0-9a-f]+)$")
+    cr2 = c.regex(r"^CR0 [0-9a-f]{16} CR2 ([0-9a-f]{16}) CR3")
+    if guard and cr2:
+        g, a = int(guard.group(1), 16), int(cr2.group(1), 16)
+        c.ok(g <= a < g + 4096, f"CR2 0x{a:x} in the guard page 0x{g:x}")
+    return c
+
+
 def pf_details(c):
     c.line("exo: EXCEPTION #PF page fault (vector 14) error 0x2")  # write, page not present
     c.regex(r"^CR0 [0-9a-f]{16} CR2 000000000dead000 ")
@@ -162,9 +180,8 @@ def case_exotest(image, smp=1):
     names = sorted({m for f in os.listdir(tests_dir) if f.endswith(".c") and f != "test_virtio.c"
                     for m in re.findall(r"^EXOTEST\((\w+)\)", open(os.path.join(tests_dir, f)).read(),
                                         re.M)})
-    # More vCPUs than host cores spin on each other's lock: allow a stress run more time.
-    r = qemu.boot(None, cmdline="poweroff init.test", timeout=240 if smp <= 2 else 420,
-                  direct=True, smp=smp)
+    # Under ctest's 240 s, so that a hung boot still shows exo's NMI dump and the checks.
+    r = qemu.boot(None, cmdline="poweroff init.test", timeout=200, direct=True, smp=smp)
     c = Checks(r)
     c.line(BANNER)
     c.line(f"exo: {smp} cpus")
@@ -186,7 +203,8 @@ def case_fuzz(image, smp=1):
     """The call fuzzer (apps/tests/fuzz.c): at least 10^6 random and mutated exo calls from child
     envs, then a clean power-off: no exo panic, no exception in exo, no hang. With smp=2 the
     children run on both CPUs at once."""
-    r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=240, direct=True, smp=smp)
+    r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=200, direct=True, smp=smp,
+                  nmi_on="fuzz: child silent before its first call")
     c = Checks(r)
     c.line(BANNER)
     c.line(f"exo: {smp} cpus")
@@ -239,6 +257,7 @@ CASES = {
     "exception-ud": case_exception("ud", "#UD invalid opcode", 6, "selftest_ud"),
     "exception-pf": case_exception("pf", "#PF page fault", 14, "selftest_pf", pf_details),
     "exception-stack": case_exception("stack", "#DF double fault", 8, "selftest_stack"),
+    "exception-apstack": case_exception_ap,
     "pvh": case_boot(256, direct=True),
     "pvh-bad-cmdline": case_pvh_bad_cmdline,
 }

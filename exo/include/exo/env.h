@@ -42,10 +42,12 @@ struct env {
                            * RUNNABLE says it wants a CPU, oncpu says it has one */
     uint32_t last_cpu;    /* 1 + the CPU it ran on last, 0 if it never ran (sched.c affinity) */
     uint64_t claim_until; /* exo tick: until then no CPU picks it (pct.c wants its context) */
+    uint64_t rest_until;  /* exo tick: until then no CPU picks it (it yielded: sched_yield) */
     uint64_t pml4;       /* physical address of its top-level page table */
     struct trapframe tf; /* its saved ring-3 context while it does not run */
     struct cap caps[EXO_NCAPS];
     uint32_t slice_left; /* timer ticks left in its slice */
+    uint64_t runs;       /* entries into its ring-3 context (env_run); none while it is blocked */
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;

@@ -24,9 +24,14 @@ void lapic_self_ipi(uint8_t vector);
 /* Writes the interrupt command register: `lo` (vector, delivery mode, level...) to the CPU
  * with LAPIC id `dest`; returns once the LAPIC has sent it. */
 void lapic_ipi(uint32_t dest, uint32_t lo);
+
+/* Sends an NMI to the CPU with this LAPIC id (debug.c: QEMU's inject-nmi reaches only CPU 0). */
+void lapic_nmi_ipi(uint32_t dest);
+
 #define ICR_INIT 0x4500    /* INIT, level assert */
 #define ICR_STARTUP 0x4600 /* start-up IPI; the low byte is the start page */
 #define ICR_FIXED 0x4000   /* fixed delivery, level assert; the low byte is the vector */
+#define ICR_NMI 0x4400     /* NMI delivery, level assert (the vector is ignored) */
 
 /* Busy-waits `us` microseconds on the calibrated TSC. */
 void tsc_delay_us(uint64_t us);

@@ -1,12 +1,14 @@
 /*
  * lock.h: exo's one lock. Lock order and coverage (also in docs/architecture.md, LOCKS):
  *
- *   bkl (the big kernel lock, a ticket spinlock) protects every exo table: envs[] (state, tf,
- *   caps, oncpu), the page table exo_pages, every env's page tables, events, revocation
- *   requests, irq bindings, the scheduler's cursor, the console. It is taken on every entry
- *   from ring 3 (syscall_trap, trap_dispatch) and for every interrupt exo handles in its idle
- *   loop, and released only in env_run (just before env_pop_tf) and in the idle loop (just
- *   before hlt). exo never enables interrupts while holding it, so it never nests.
+ *   bkl (the big kernel lock, a test-and-set spinlock: lock.c says why not a ticket lock)
+ *   protects every exo table: envs[] (state, tf, caps, oncpu), the page table exo_pages,
+ *   every env's page tables, events, revocation requests, irq bindings, the scheduler's
+ *   cursor, the console. It is taken on every entry from ring 3 (syscall_trap,
+ *   trap_dispatch) and for every interrupt exo handles in its idle loop, and released only in
+ *   env_run (just before env_pop_tf) and in the idle loop (just before hlt). exo never
+ *   enables interrupts while holding it, so it never nests. An NMI's state dump (debug.c)
+ *   reads the tables without it.
  *
  *   Outside the lock, and only with plain per-CPU fields: a CPU's TLB mailbox (tlb.c), which
  *   the lock holder writes and the target CPU acknowledges, whether or not it is itself
@@ -18,9 +20,9 @@
 #include <stdint.h>
 
 struct spinlock {
-    volatile uint32_t next;   /* ticket the next arriving CPU takes */
-    volatile uint32_t owner;  /* ticket being served */
-    volatile int32_t holder;  /* CPU id holding it, -1 if none (for assertions) */
+    volatile uint32_t locked; /* 1 while held */
+    volatile int32_t holder;  /* CPU id holding it, -1 if none (for assertions and dumps) */
+    uint64_t taken;           /* times taken (written by the holder; for dumps) */
 };
 
 extern struct spinlock bkl;

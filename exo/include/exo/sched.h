@@ -16,7 +16,14 @@ void sched_run(void) __attribute__((noreturn));
 /* Gives the CPU to e now if it is runnable (directed yield), else behaves like sched_run. */
 void sched_switch_to(struct env *e) __attribute__((noreturn));
 
-/* 1 if this CPU may run e now: runnable, not running elsewhere, not claimed (pct.c). */
+/* The caller self (the current env) gives up the CPU: to t if t (not NULL) may run here, else
+ * to anyone else. A caller that named a t which cannot run here (it runs on another CPU), or
+ * that finds no one else to run, rests: no CPU picks it before exo's next tick (unless a
+ * transfer into it or a revocation upcall ends the rest first). Never returns. */
+void sched_yield(struct env *self, struct env *t) __attribute__((noreturn));
+
+/* 1 if this CPU may run e now: runnable, not running elsewhere, not claimed (pct.c), not
+ * resting (sched_yield). */
 int sched_may_run(const struct env *e);
 
 /* An env became runnable: wakes one idle CPU (if any) to look for it. */

@@ -5,6 +5,12 @@
 #ifndef EXO_SELFTEST_H
 #define EXO_SELFTEST_H
 
+#include <stdint.h>
+
 void selftest_run(const char *cmdline);
+
+/* exo.selftest=apstack: the stack overflow of `stack` on an AP's kernel stack, which has its
+ * own guard page at `guard` (smp.c). Called by the first AP before it reports in. */
+void selftest_ap(const char *cmdline, uint32_t cpu, uint64_t guard);
 
 #endif
