@@ -202,17 +202,20 @@ int vio_blk_poll(struct vio_blk *b, uint64_t *tag, int *result)
     return 1;
 }
 
+/* Waits for the next completion and files it under its slot. */
+static int wait_one(struct vio_blk *b)
+{
+    uint16_t head;
+    uint32_t len;
+    int r = vq_wait(&b->vq, &head, &len);
+    return r < 0 ? r : reap(b, head);
+}
+
 int vio_blk_wait(struct vio_blk *b, uint64_t *tag, int *result)
 {
-    if (!b->done) {
-        uint16_t head;
-        uint32_t len;
-        int r = vq_wait(&b->vq, &head, &len);
-        if (r < 0)
-            return r;
-        if ((r = reap(b, head)) < 0)
-            return r;
-    }
+    int r;
+    if (!b->done && (r = wait_one(b)) < 0)
+        return r;
     report(b, (unsigned)__builtin_ctzll(b->done), tag, result);
     return 1;
 }
@@ -233,15 +236,9 @@ static int finish(struct vio_blk *b, int s)
     int64_t k = vio_blk_kick(b);
     if (k < 0)
         return (int)k;
-    while (!(b->done & (1ull << s))) {
-        uint16_t head;
-        uint32_t len;
-        int r = vq_wait(&b->vq, &head, &len);
-        if (r < 0)
+    for (int r; !(b->done & (1ull << s));)
+        if ((r = wait_one(b)) < 0)
             return r;
-        if ((r = reap(b, head)) < 0)
-            return r;
-    }
     uint64_t tag;
     int result;
     report(b, (unsigned)s, &tag, &result);
