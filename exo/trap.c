@@ -50,7 +50,9 @@ void trap_interrupt(const struct trapframe *tf)
         lapic_eoi();
         return;
     }
-    if (!irq_fire(tf->vector)) /* a device vector bound to an event: posted */
+    /* A device vector bound to an event: posted. One nobody is bound to (any more) is dropped
+     * quietly: unbinding races with interrupts already on their way. */
+    if (!irq_fire(tf->vector) && (tf->vector < EXO_IRQ_FIRST || tf->vector > EXO_IRQ_LAST))
         kprintf("exo: unexpected interrupt vector %lu ignored\n", tf->vector);
     lapic_eoi();
 }

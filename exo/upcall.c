@@ -105,9 +105,8 @@ void trap_from_user(struct trapframe *tf)
         lapic_eoi(); /* a kick for an idle CPU, or a transfer elsewhere wants e's context */
         if (!sched_may_run(e))
             sched_run();
-    } else if (tf->vector != VEC_SPURIOUS) {
-        irq_fire(tf->vector); /* a device vector: a post on its bound event, if any */
-        lapic_eoi();
+    } else {
+        trap_interrupt(tf); /* a device vector (a post on its event), an IOMMU fault: as in idle */
     }
     env_run(e);
 }
