@@ -1,7 +1,8 @@
 /*
  * init.c: the first env, loaded by exo from the boot archive with exo's command line. It greets,
  * runs what the command line asks for (init.test: the in-guest tests, init.viotest=PORT: the
- * virtio tests, PORT being the host's UDP echo server, init.bench: the exo microbenchmarks,
+ * virtio tests, PORT being the host's UDP echo server, init.vionettest=PORT: the virtio-net
+ * tests on a host tap, init.bench: the exo microbenchmarks,
  * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer), and ends.
  */
 #include <exo/cmdline.h>
@@ -48,6 +49,12 @@ int main(uint64_t archive, uint64_t size)
         for (const char *c = port; *c >= '0' && *c <= '9'; c++)
             p = p * 10 + (uint64_t)(*c - '0');
         run("viotest", VIOTEST_ARG | p); /* the exotest runner's EXOTEST_ARG_PARAM */
+    }
+    if (exo_cmdline_value(los_cmdline, "init.vionettest", port, sizeof port) == 0) {
+        uint64_t p = 0;
+        for (const char *c = port; *c >= '0' && *c <= '9'; c++)
+            p = p * 10 + (uint64_t)(*c - '0');
+        run("vionettest", VIOTEST_ARG | p); /* drivers/tests/virtio_tap_test.py */
     }
     if (exo_cmdline_flag(los_cmdline, "init.blkbench"))
         run("blkbench", 0); /* virtio-blk reads: ./tessera bench blk */

@@ -1,7 +1,8 @@
 /*
  * test_net_hdr.c: the virtio-net header (drivers/virtio/virtio.h, net_hdr.c) on the host: the
  * 12-byte VERSION_1 layout, the transmit header with and without checksum offload, completing
- * a partial checksum exactly as the device would, and what a received header reports.
+ * a partial checksum exactly as the device would, what a received header reports, and the
+ * control queue's MQ command, its chain and ack, and how many pairs a driver can use.
  */
 #include "../../exo/tests/check.h"
 
@@ -107,16 +108,87 @@ int main(void)
     struct virtio_net_hdr rx = {0};
     CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), 0);
     rx.flags = VIRTIO_NET_HDR_F_DATA_VALID;
-    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), VIO_NET_RX_CSUM_OK);
+    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), 5); /* CSUM_OK | DATA_VALID */
+    CHECK_EQ(VIO_NET_RX_CSUM_OK | VIO_NET_RX_DATA_VALID, 5);
     frame[40] = (uint8_t)(ph >> 8);
     frame[41] = (uint8_t)ph;
     rx.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
     rx.csum_start = 34;
     rx.csum_offset = 6;
-    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), VIO_NET_RX_CSUM_OK);
+    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), 3); /* CSUM_OK | NEEDS_CSUM */
+    CHECK_EQ(VIO_NET_RX_CSUM_OK | VIO_NET_RX_NEEDS_CSUM, 3);
     CHECK_EQ(frame[40] << 8 | frame[41], 0x88f1);
     rx.csum_start = 200; /* a partial checksum outside the frame cannot be vouched for */
-    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), 0);
+    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), VIO_NET_RX_NEEDS_CSUM);
+    rx.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID; /* both: completed */
+    rx.csum_start = 34;
+    frame[40] = (uint8_t)(ph >> 8);
+    frame[41] = (uint8_t)ph;
+    CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), 7);
+    CHECK_EQ(frame[40] << 8 | frame[41], 0x88f1);
+
+    /* The control queue: queue numbers, the MQ command's bytes, its chain, the ack. */
+    CHECK_EQ(VIRTIO_NET_RXQ_OF(0), 0);
+    CHECK_EQ(VIRTIO_NET_TXQ_OF(0), 1);
+    CHECK_EQ(VIRTIO_NET_RXQ_OF(2), 4);
+    CHECK_EQ(VIRTIO_NET_TXQ_OF(2), 5);
+    CHECK_EQ(VIRTIO_NET_CTRLQ_OF(1), 2);
+    CHECK_EQ(VIRTIO_NET_CTRLQ_OF(2), 4);
+    CHECK_EQ(VIRTIO_NET_CTRLQ_OF(3), 6);
+    CHECK_EQ(sizeof(struct virtio_net_ctrl_hdr), 2);
+    CHECK_EQ(VIRTIO_NET_CTRL_MQ, 4);
+    CHECK_EQ(VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 0);
+    CHECK_EQ(VIRTIO_NET_OK, 0);
+    CHECK_EQ(VIRTIO_NET_ERR, 1);
+    uint8_t cmd[6] = {0xee, 0xee, 0xee, 0xee, 0xee, 0xee};
+    CHECK_EQ(vio_net_ctrl_mq_pairs(cmd, 2), 4);
+    CHECK_EQ(cmd[0], 4);
+    CHECK_EQ(cmd[1], 0);
+    CHECK_EQ(cmd[2], 2);
+    CHECK_EQ(cmd[3], 0);
+    CHECK_EQ(cmd[4], 0xee); /* nothing past the command */
+    CHECK_EQ(vio_net_ctrl_mq_pairs(cmd, 0x8000), 4);
+    CHECK_EQ(cmd[2], 0x00);
+    CHECK_EQ(cmd[3], 0x80); /* little-endian */
+    CHECK_EQ(vio_net_ctrl_mq_pairs(cmd, 0x0103), 4);
+    CHECK_EQ(cmd[2], 0x03);
+    CHECK_EQ(cmd[3], 0x01);
+
+    struct vq_buf ch[4];
+    CHECK_EQ(vio_net_ctrl_chain(ch, 4, 0x5000, 4, 0x5000 + VIO_NET_CTRL_ACK), 3);
+    CHECK_EQ(ch[0].pa, 0x5000);
+    CHECK_EQ(ch[0].len, 2);
+    CHECK_EQ(ch[0].write, 0);
+    CHECK_EQ(ch[1].pa, 0x5002);
+    CHECK_EQ(ch[1].len, 2);
+    CHECK_EQ(ch[1].write, 0);
+    CHECK_EQ(ch[2].pa, 0x5040);
+    CHECK_EQ(ch[2].len, 1);
+    CHECK_EQ(ch[2].write, 1);
+    CHECK_EQ(vio_net_ctrl_chain(ch, 4, 0x7000, 2, 0x7fff), 2); /* a command with no data */
+    CHECK_EQ(ch[0].pa, 0x7000);
+    CHECK_EQ(ch[0].len, 2);
+    CHECK_EQ(ch[1].pa, 0x7fff);
+    CHECK_EQ(ch[1].len, 1);
+    CHECK_EQ(ch[1].write, 1);
+    CHECK_EQ(vio_net_ctrl_chain(ch, 2, 0x5000, 4, 0x5040), EXO_E_RANGE);
+    CHECK_EQ(vio_net_ctrl_chain(ch, 4, 0x5000, 1, 0x5040), EXO_E_INVAL);
+    CHECK_EQ(vio_net_ctrl_result(0), 0);
+    CHECK_EQ(vio_net_ctrl_result(1), VIO_E_IO);
+    CHECK_EQ(vio_net_ctrl_result(0xff), VIO_E_IO); /* never written: not OK */
+
+    /* Usable pairs: MQ and CTRL_VQ both, the control queue within exo's queues, at most 3. */
+    uint64_t mq = VIRTIO_BIT(VIRTIO_NET_F_MQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ);
+    CHECK_EQ(VIO_NET_MAX_PAIRS, 3);
+    CHECK_EQ(vio_net_usable_pairs(mq, 2, 5), 2);    /* QEMU tap, queues=2: 4 + control */
+    CHECK_EQ(vio_net_usable_pairs(mq, 3, 7), 3);
+    CHECK_EQ(vio_net_usable_pairs(mq, 3, 8), 3);
+    CHECK_EQ(vio_net_usable_pairs(mq, 4, 8), 1);    /* control queue 8: exo hands out 0..7 */
+    CHECK_EQ(vio_net_usable_pairs(mq, 2, 4), 1);    /* control queue 4 not handed out */
+    CHECK_EQ(vio_net_usable_pairs(mq, 1, 3), 1);
+    CHECK_EQ(vio_net_usable_pairs(mq, 0, 3), 1);
+    CHECK_EQ(vio_net_usable_pairs(VIRTIO_BIT(VIRTIO_NET_F_MQ), 2, 5), 1);      /* no CTRL_VQ */
+    CHECK_EQ(vio_net_usable_pairs(VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ), 2, 5), 1); /* no MQ */
 
     return check_summary();
 }

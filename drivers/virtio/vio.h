@@ -6,7 +6,7 @@
  *
  *   devices   vio_find, vio_info, vio_setup, vio_cfg*; queues: vio_vq_open/close (virtq.h)
  *   blk       vio_blk_open; read/write/flush/discard/get_id, or submit/kick/poll at depth
- *   net       vio_net_open; send (checksum offload), recv
+ *   net       vio_net_open; send (checksum offload), recv; set_pairs, send_on, recv_any
  *   rng       vio_rng_open; read
  *   console   vio_cons_open; write, read with a timeout
  *
@@ -196,18 +196,29 @@ void vio_blk_id_string(char out[VIRTIO_BLK_ID_BYTES + 1], const uint8_t raw[VIRT
 /* ---- Network (net.c, net_hdr.c) -------------------------------------------------------- */
 
 #define VIO_NET_HDR 12         /* sizeof(struct virtio_net_hdr) */
-#define VIO_NET_RXBUFS 64      /* receive pages kept posted (at most the queue size) */
-#define VIO_NET_TXBUFS 32      /* send pages, one frame each */
+#define VIO_NET_RXBUFS 64      /* receive pages kept posted per pair (at most the queue size) */
+#define VIO_NET_TXBUFS 32      /* send pages per pair, one frame each */
 #define VIO_NET_MAX_FRAME (4096 - VIO_NET_HDR)
-#define VIO_NET_RX_CSUM_OK 1u  /* recv flag: the checksum is known good (DATA_VALID, or
-                                  completed here from a partial one) */
+#define VIO_NET_MAX_PAIRS 3    /* pairs driven at most: 3 pairs and the control queue fill
+                                  exo's EXO_VQ_MAX = 8 queues per device */
+/* recv flags */
+#define VIO_NET_RX_CSUM_OK 1u     /* the checksum is known good (DATA_VALID, or completed here
+                                     from a partial one) */
+#define VIO_NET_RX_NEEDS_CSUM 2u  /* the device's header said NEEDS_CSUM: the frame came with a
+                                     partial checksum, completed here */
+#define VIO_NET_RX_DATA_VALID 4u  /* the device's header said DATA_VALID */
 
-/* MQ needs CTRL_VQ; only pair 0 is used, so no control command is ever sent. */
+/* Features a net driver asks for (those offered). MQ needs CTRL_VQ: pair 0 works without any
+ * command; more pairs take VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (vio_net_set_pairs). */
 #define VIO_NET_WANT                                                                             \
     (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |                             \
      VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |                           \
      VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |                        \
      VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ))
+
+/* The control page: the command at 0 (header, then data), the ack byte here. */
+#define VIO_NET_CTRL_ACK 64
+#define VIO_NET_CTRL_TIMEOUT_US 2000000 /* a command not acked by then: VIO_E_TIMEOUT */
 
 /* A checksum left to the device (or done here when it cannot): the sum goes at
  * csum_start + csum_offset, covering the frame from csum_start, whose field holds the
@@ -216,13 +227,8 @@ struct vio_net_csum {
     uint16_t start, offset;
 };
 
-struct vio_net {
-    unsigned dev;
-    uint64_t features;
-    uint8_t mac[6];
-    uint16_t has_mac;
-    uint16_t npairs;          /* queue pairs offered (max_virtqueue_pairs with MQ, else 1) */
-    uint16_t mtu;             /* config with F_MTU, else 1500 */
+/* One queue pair: receive queue 2p kept full of page buffers, send queue 2p+1 with its pages. */
+struct vio_net_pair {
     struct virtq rx, tx;
     struct vio_dma rxbuf[EXO_VQ_SIZE]; /* by head: every rx chain is one page */
     struct vio_dma txbuf[VIO_NET_TXBUFS];
@@ -231,17 +237,51 @@ struct vio_net {
     uint64_t rx_frames, tx_frames;
 };
 
+struct vio_net {
+    unsigned dev;
+    uint64_t features;
+    uint8_t mac[6];
+    uint16_t has_mac;
+    uint16_t npairs;          /* queue pairs offered (max_virtqueue_pairs with MQ, else 1) */
+    uint16_t maxpairs;        /* pairs vio_net_set_pairs may ask for (vio_net_usable_pairs) */
+    uint16_t active;          /* pairs the device uses now: 1 until vio_net_set_pairs */
+    uint16_t opened;          /* pairs whose queues are open (>= active; never fewer) */
+    uint16_t mtu;             /* config with F_MTU, else 1500 */
+    uint16_t ctrl_open;       /* the control queue is open */
+    uint16_t rx_next;         /* the pair recv looks at first (round robin) */
+    struct vio_net_pair pair[VIO_NET_MAX_PAIRS];
+    struct virtq ctrl;
+    struct vio_dma ctrlpage;
+    uint64_t rx_frames, tx_frames; /* over all pairs */
+};
+
+/* Opens pair 0 of net device dev, setting the device up with VIO_NET_WANT if nobody has. */
 int vio_net_open(struct vio_net *n, unsigned dev);
+/* Closes every open queue (with receive buffers posted exo resets the device). */
 int vio_net_close(struct vio_net *n);
+/* Has the device use pairs 0 .. k-1 (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET on the control queue,
+ * waiting for its ack), opening the queues of pairs not yet open first; pairs beyond k stay
+ * open and are still read by recv (frames in flight) but take no sends. 0; VIO_E_IO if the
+ * device acks ERR; VIO_E_TIMEOUT; EXO_E_INVAL for k = 0; VIO_E_UNSUPP for k > 1 without MQ
+ * (or without a control queue exo hands out); EXO_E_RANGE for k > maxpairs otherwise. k = 1
+ * without MQ is 0 and sends nothing. */
+int vio_net_set_pairs(struct vio_net *n, unsigned k);
 /* Sends one Ethernet frame (without the virtio header, at most VIO_NET_MAX_FRAME bytes); csum
- * NULL: complete as is. Waits for a free send page if all are in flight. 0 or an error. */
+ * NULL: complete as is. Waits for a free send page if all are in flight. 0 or an error.
+ * vio_net_send_on sends on pair `pair` (< active, else EXO_E_RANGE); vio_net_send on pair 0. */
 int vio_net_send(struct vio_net *n, const void *frame, uint32_t len,
                  const struct vio_net_csum *csum);
-/* One received frame copied into buf (cut at cap): its length, 0 if none is waiting (recv), or
- * after timeout_us (recv_wait: VIO_E_TIMEOUT); *flags gets VIO_NET_RX_*. */
+int vio_net_send_on(struct vio_net *n, unsigned pair, const void *frame, uint32_t len,
+                    const struct vio_net_csum *csum);
+/* One received frame, from whichever open pair has one, copied into buf (cut at cap): its
+ * length, 0 if none is waiting (recv), or after timeout_us (recv_wait: VIO_E_TIMEOUT);
+ * *flags gets VIO_NET_RX_*. vio_net_recv_any also says which pair it came in on (*pair, when
+ * not NULL) and waits up to timeout_us (0: not at all, returning 0 if none is there). */
 int vio_net_recv(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags);
 int vio_net_recv_wait(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags,
                       uint64_t timeout_us);
+int vio_net_recv_any(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags,
+                     unsigned *pair, uint64_t timeout_us);
 /* The link state now (config re-read): 1 up, 0 down; 1 without F_STATUS. */
 int vio_net_link_up(struct vio_net *n);
 
@@ -254,6 +294,21 @@ void vio_net_hdr_tx(struct virtio_net_hdr *h, const struct vio_net_csum *csum, i
 int vio_net_csum_fill(uint8_t *frame, uint32_t len, uint16_t start, uint16_t offset);
 /* What recv reports for a received header over frame (completing a partial checksum). */
 uint32_t vio_net_rx_flags(const struct virtio_net_hdr *h, uint8_t *frame, uint32_t len);
+
+/* Pure control-queue logic (net_hdr.c, host-tested). */
+/* Pairs a driver can use: min(max_pairs, VIO_NET_MAX_PAIRS) with MQ and CTRL_VQ accepted and
+ * the control queue (2 * max_pairs) among the nqueues exo hands out; 1 otherwise. */
+unsigned vio_net_usable_pairs(uint64_t features, uint16_t max_pairs, uint16_t nqueues);
+/* VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET for k pairs into cmd: class 4, command 0, le16 k: 4 (its
+ * length). */
+uint32_t vio_net_ctrl_mq_pairs(uint8_t cmd[4], uint16_t k);
+/* A control command's chain: the 2-byte header at cmd_pa, the cmd_len - 2 bytes of data after
+ * it (if any), both device-readable, then the ack byte at ack_pa, device-writable. The count
+ * (3, or 2 with no data), or EXO_E_RANGE (out too small), EXO_E_INVAL (cmd_len < 2). */
+int vio_net_ctrl_chain(struct vq_buf *out, unsigned max, uint64_t cmd_pa, uint32_t cmd_len,
+                       uint64_t ack_pa);
+/* The ack byte as a result: 0 for VIRTIO_NET_OK, VIO_E_IO for anything else. */
+int vio_net_ctrl_result(uint8_t ack);
 
 /* ---- Entropy (rng.c) ------------------------------------------------------------------- */
 

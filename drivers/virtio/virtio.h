@@ -155,9 +155,31 @@ struct virtio_net_hdr {
     uint16_t num_buffers;
 };
 
-/* Queues: receiveq1 0, transmitq1 1, ... receiveqN 2(N-1), transmitqN 2N-1, controlq 2N. */
+/* Queues: receiveq1 0, transmitq1 1, ... receiveqN 2(N-1), transmitqN 2N-1, controlq 2N
+ * (N: max_virtqueue_pairs with F_MQ, else 1). */
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1
+#define VIRTIO_NET_RXQ_OF(pair) (2u * (pair))
+#define VIRTIO_NET_TXQ_OF(pair) (2u * (pair) + 1u)
+#define VIRTIO_NET_CTRLQ_OF(npairs) (2u * (npairs))
+
+/* The control queue (F_CTRL_VQ): a command is one chain: struct virtio_net_ctrl_hdr and the
+ * command's data, device-readable, then one ack byte the device writes. */
+struct virtio_net_ctrl_hdr {
+    uint8_t class;
+    uint8_t cmd;
+};
+#define VIRTIO_NET_OK 0                  /* the ack byte */
+#define VIRTIO_NET_ERR 1
+#define VIRTIO_NET_CTRL_RX 0
+#define VIRTIO_NET_CTRL_MAC 1
+#define VIRTIO_NET_CTRL_VLAN 2
+#define VIRTIO_NET_CTRL_ANNOUNCE 3
+#define VIRTIO_NET_CTRL_MQ 4
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0 /* data: le16 virtqueue_pairs */
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN 1
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX 0x8000
+#define VIRTIO_NET_CTRL_GUEST_OFFLOADS 5
 
 /* struct virtio_net_config, as byte offsets. */
 #define VIRTIO_NET_CFG_MAC 0           /* u8[6], with F_MAC */
