@@ -443,6 +443,13 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
         d->q[k].size = 0;
     if (vio_pci_negotiate(&d->pci, acc) < 0)
         return EXO_E_CORRUPT;
+    /* The queue count may follow the features (virtio-net grows from one pair and the control
+     * queue to max_virtqueue_pairs with MQ): count again, never beyond what exo hands out. */
+    uint16_t nq = vio_pci_num_queues(&d->pci);
+    for (uint16_t k = d->nq; k < nq && k < EXO_VQ_MAX; k++)
+        d->q[k].vector = -1; /* never used before: no vector claimed yet */
+    if (nq > d->nq)
+        d->nq = nq < EXO_VQ_MAX ? nq : EXO_VQ_MAX;
     for (uint16_t k = 0; k < d->nq; k++)
         if ((r = setup_queue(d, k)) < 0) {
             vio_pci_reset(&d->pci);
