@@ -9,6 +9,8 @@
 
 #include <virtio/vio.h>
 
+#include "netframe.h"
+
 #define VT_SERIAL "tessera-scratch"
 #define VT_SECTORS (16 * 2048)       /* the scratch disk: 16 MiB */
 #define VT_WRITE_SECTOR 4096
@@ -417,77 +419,7 @@ EXOTEST(vio_console_echoes)
 
 /* --- net: ARP for QEMU's gateway, then UDP to the host's echo server through it --------------- */
 
-static const uint8_t our_ip[4] = {10, 0, 2, 15}, gw_ip[4] = {10, 0, 2, 2};
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t sum16(const uint8_t *p, uint32_t n, uint32_t s)
-{
-    for (uint32_t i = 0; i + 1 < n; i += 2)
-        s += get16(p + i);
-    if (n & 1)
-        s += (uint32_t)p[n - 1] << 8;
-    return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)s;
-}
-
-/* An Ethernet + IPv4 + UDP frame to the gateway's port; returns its length. With `partial`
- * the UDP checksum field holds the pseudo-header sum and *csum says where to finish it. */
-static uint32_t udp_frame(uint8_t *f, const uint8_t *gw_mac, const uint8_t *mac, uint16_t port,
-                          const char *msg, int partial, struct vio_net_csum *csum)
-{
-    uint32_t n = 0;
-    while (msg[n])
-        n++;
-    for (int i = 0; i < 6; i++) {
-        f[i] = gw_mac[i];
-        f[6 + i] = mac[i];
-    }
-    put16(f + 12, 0x0800);
-    uint8_t *ip = f + 14, *udp = ip + 20;
-    for (int i = 0; i < 20; i++)
-        ip[i] = 0;
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + 8 + n));
-    ip[8] = 64;
-    ip[9] = 17;
-    for (int i = 0; i < 4; i++) {
-        ip[12 + i] = our_ip[i];
-        ip[16 + i] = gw_ip[i];
-    }
-    put16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
-    put16(udp, 40000);
-    put16(udp + 2, port);
-    put16(udp + 4, (uint16_t)(8 + n));
-    put16(udp + 6, 0);
-    for (uint32_t i = 0; i < n; i++)
-        udp[8 + i] = (uint8_t)msg[i];
-    uint32_t pseudo = sum16(ip + 12, 8, 17 + 8 + n);
-    if (partial) {
-        put16(udp + 6, fold(pseudo));
-        *csum = (struct vio_net_csum){34, 6};
-    } else {
-        uint16_t c = (uint16_t)~fold(sum16(udp, 8 + n, pseudo));
-        put16(udp + 6, c ? c : 0xffff);
-    }
-    return 14 + 28 + n;
-}
-
+static const struct nf_host gw_ip_only = {{0}, {10, 0, 2, 2}};
 static struct vio_net net;
 
 /* Waits for a frame `match` accepts: its length, or 0 after about 20 s. */
@@ -506,14 +438,12 @@ static uint32_t recv_match(uint8_t *buf, int (*match)(const uint8_t *, uint32_t,
 static int is_arp_reply(const uint8_t *f, uint32_t n, uint64_t unused)
 {
     (void)unused;
-    return n >= 42 && get16(f + 12) == 0x0806 && get16(f + 20) == 2 && f[28] == 10 &&
-           f[29] == 0 && f[30] == 2 && f[31] == 2;
+    return nf_is_arp(f, n, 2, gw_ip_only.ip);
 }
 
 static int is_echo(const uint8_t *f, uint32_t n, uint64_t port)
 {
-    return n >= 42 && get16(f + 12) == 0x0800 && f[14 + 9] == 17 &&
-           get16(f + 34) == port && get16(f + 36) == 40000;
+    return nf_is_udp(f, n, (uint16_t)port, 40000);
 }
 
 EXOTEST(vio_net_udp_echo_through_the_host)
@@ -523,48 +453,33 @@ EXOTEST(vio_net_udp_echo_through_the_host)
     int dev = vio_find(VIRTIO_ID_NET, 0, 0);
     CHECK(dev >= 0);
     CHECK_EQ(vio_net_open(&net, (unsigned)dev), 0);
-    const uint8_t mac[6] = {VT_MAC};
+    const struct nf_host us = {{VT_MAC}, {10, 0, 2, 15}};
     CHECK(net.has_mac);
     for (int i = 0; i < 6; i++)
-        CHECK_EQ(net.mac[i], mac[i]);
+        CHECK_EQ(net.mac[i], us.mac[i]);
     CHECK_EQ(vio_net_link_up(&net), 1);
     static uint8_t f[2048];
-    /* who has 10.0.2.2? */
-    for (int i = 0; i < 6; i++) {
-        f[i] = 0xff;
-        f[6 + i] = mac[i];
-        f[22 + i] = mac[i];
-        f[32 + i] = 0;
-    }
-    put16(f + 12, 0x0806);
-    put16(f + 14, 1);
-    put16(f + 16, 0x0800);
-    f[18] = 6;
-    f[19] = 4;
-    put16(f + 20, 1);
-    for (int i = 0; i < 4; i++) {
-        f[28 + i] = our_ip[i];
-        f[38 + i] = gw_ip[i];
-    }
-    CHECK_EQ(vio_net_send(&net, f, 42, 0), 0);
+    nf_arp(f, 1, &us, &gw_ip_only); /* who has 10.0.2.2? */
+    CHECK_EQ(vio_net_send(&net, f, NF_ARP_LEN, 0), 0);
     CHECK(recv_match(f, is_arp_reply, 0) > 0);
-    uint8_t gw_mac[6];
+    struct nf_host gw = gw_ip_only;
     for (int i = 0; i < 6; i++)
-        gw_mac[i] = f[22 + i];
+        gw.mac[i] = f[22 + i];
     /* one datagram with its checksum left to the device (or the driver), one complete */
     const char *msgs[2] = {"viotest udp 1 (partial checksum)", "viotest udp 2 (full checksum)"};
     for (int m = 0; m < 2; m++) {
-        struct vio_net_csum cs;
-        uint32_t n = udp_frame(f, gw_mac, mac, (uint16_t)port, msgs[m], m == 0, &cs);
+        const struct vio_net_csum cs = {34, 6};
+        uint32_t n = nf_udp(f, &us, &gw, 40000, (uint16_t)port, msgs[m], m == 0);
         CHECK_EQ(vio_net_send(&net, f, n, m == 0 ? &cs : 0), 0);
         uint32_t got = recv_match(f, is_echo, port);
         CHECK(got > 0);
+        CHECK(nf_checksums_right(f, got));
         const char *e = "echo:";
         for (int i = 0; e[i]; i++)
-            CHECK_EQ(f[42 + i], e[i]);
+            CHECK_EQ(f[NF_UDP_DATA + i], e[i]);
         for (int i = 0; msgs[m][i]; i++)
-            CHECK_EQ(f[47 + i], msgs[m][i]);
-        CHECK_EQ(get16(f + 38), 8 + 5 + (got - 47)); /* UDP length covers the payload */
+            CHECK_EQ(f[NF_UDP_DATA + 5 + i], msgs[m][i]);
+        CHECK_EQ(nf_get16(f + 38), 8 + got - NF_UDP_DATA); /* UDP length covers the payload */
     }
     CHECK(net.tx_frames >= 3 && net.rx_frames >= 3);
     CHECK_EQ(vio_net_close(&net), 0);

@@ -13,6 +13,8 @@
 
 #include <virtio/vio.h>
 
+#include "netframe.h"
+
 /* EXOTEST under this program's name: exo.boot.exotest (exo/tests/boot_test.py) expects every
  * `EXOTEST(` in apps/tests but test_virtio.c in the exotest program, and these belong to
  * vionettest; drivers/tests/virtio_tap_test.py looks for VIONETTEST( instead. */
@@ -26,35 +28,9 @@
 #define VN_MSG_PAIR 16      /* where P and D are in VN_MSG */
 #define VN_MSG_DGRAM 27
 
-static const uint8_t our_ip[4] = {10, 0, 3, 2}, host_ip[4] = {10, 0, 3, 1};
-static const uint8_t our_mac[6] = {VN_MAC};
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t sum16(const uint8_t *p, uint32_t n, uint32_t s)
-{
-    for (uint32_t i = 0; i + 1 < n; i += 2)
-        s += get16(p + i);
-    if (n & 1)
-        s += (uint32_t)p[n - 1] << 8;
-    return s;
-}
-
-static uint16_t fold(uint32_t s)
-{
-    while (s >> 16)
-        s = (s & 0xffff) + (s >> 16);
-    return (uint16_t)s;
-}
+static const struct nf_host us = {{VN_MAC}, {10, 0, 3, 2}};
+static const uint8_t host_ip[4] = {10, 0, 3, 1};
+static const uint8_t *const our_mac = us.mac;
 
 static struct vio_net net;
 static struct exo_vio_info info;
@@ -101,29 +77,17 @@ VIONETTEST(vio_net_tap_offers_mq_and_checksum_offload)
 /* Answers an ARP request for our address (the host asks before it replies, unless it knows). */
 static void arp_answer(const uint8_t *f, uint32_t n)
 {
-    if (n < 42 || get16(f + 12) != 0x0806 || get16(f + 20) != 1)
-        return;
+    if (n < NF_ARP_LEN || nf_get16(f + 12) != 0x0806 || nf_get16(f + 20) != 1 ||
+        f[38] != us.ip[0] || f[39] != us.ip[1] || f[40] != us.ip[2] || f[41] != us.ip[3])
+        return; /* not a request for our address */
+    struct nf_host asker;
+    for (int i = 0; i < 6; i++)
+        asker.mac[i] = f[22 + i];
     for (int i = 0; i < 4; i++)
-        if (f[38 + i] != our_ip[i])
-            return;
-    uint8_t r[42];
-    for (int i = 0; i < 6; i++) {
-        r[i] = f[6 + i];
-        r[6 + i] = our_mac[i];
-        r[22 + i] = our_mac[i];
-        r[32 + i] = f[22 + i];
-    }
-    put16(r + 12, 0x0806);
-    put16(r + 14, 1);
-    put16(r + 16, 0x0800);
-    r[18] = 6;
-    r[19] = 4;
-    put16(r + 20, 2);
-    for (int i = 0; i < 4; i++) {
-        r[28 + i] = our_ip[i];
-        r[38 + i] = f[28 + i];
-    }
-    vio_net_send(&net, r, 42, 0);
+        asker.ip[i] = f[28 + i];
+    uint8_t r[NF_ARP_LEN];
+    nf_arp(r, 2, &us, &asker);
+    vio_net_send(&net, r, NF_ARP_LEN, 0);
 }
 
 /* Waits for a frame `match` accepts, answering ARP meanwhile: its length (with *flags and
@@ -145,70 +109,13 @@ static uint32_t recv_match(uint8_t *buf, int (*match)(const uint8_t *, uint32_t,
 static int is_arp_reply(const uint8_t *f, uint32_t n, uint64_t unused)
 {
     (void)unused;
-    return n >= 42 && get16(f + 12) == 0x0806 && get16(f + 20) == 2 && f[28] == host_ip[0] &&
-           f[29] == host_ip[1] && f[30] == host_ip[2] && f[31] == host_ip[3];
+    return nf_is_arp(f, n, 2, host_ip);
 }
 
 /* A UDP datagram from the echo server's port (arg: port << 16 | our port). */
 static int is_echo(const uint8_t *f, uint32_t n, uint64_t arg)
 {
-    return n >= 42 && get16(f + 12) == 0x0800 && f[14 + 9] == 17 &&
-           get16(f + 34) == (arg >> 16 & 0xffff) && get16(f + 36) == (arg & 0xffff);
-}
-
-/* An Ethernet + IPv4 + UDP frame from sport to the host's dport, the UDP checksum field
- * holding the pseudo-header sum, *csum saying where the device is to finish it: its length. */
-static uint32_t udp_frame(uint8_t *f, const uint8_t *host_mac, uint16_t sport, uint16_t dport,
-                          const char *msg, struct vio_net_csum *csum)
-{
-    uint32_t n = 0;
-    while (msg[n])
-        n++;
-    for (int i = 0; i < 6; i++) {
-        f[i] = host_mac[i];
-        f[6 + i] = our_mac[i];
-    }
-    put16(f + 12, 0x0800);
-    uint8_t *ip = f + 14, *udp = ip + 20;
-    for (int i = 0; i < 20; i++)
-        ip[i] = 0;
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + 8 + n));
-    put16(ip + 4, sport); /* an identification */
-    ip[8] = 64;
-    ip[9] = 17;
-    for (int i = 0; i < 4; i++) {
-        ip[12 + i] = our_ip[i];
-        ip[16 + i] = host_ip[i];
-    }
-    put16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
-    put16(udp, sport);
-    put16(udp + 2, dport);
-    put16(udp + 4, (uint16_t)(8 + n));
-    for (uint32_t i = 0; i < n; i++)
-        udp[8 + i] = (uint8_t)msg[i];
-    put16(udp + 6, fold(sum16(ip + 12, 8, 17 + 8 + n))); /* the pseudo-header, not inverted */
-    *csum = (struct vio_net_csum){34, 6};
-    return 14 + 28 + n;
-}
-
-/* Checks a received IPv4/UDP frame's checksums here: the IP header sums to all ones, and so
- * does the UDP datagram with its pseudo-header (a zero UDP checksum would mean none: refused).
- * 1 if both are right. */
-static int checksums_right(const uint8_t *f, uint32_t n)
-{
-    const uint8_t *ip = f + 14;
-    uint32_t ihl = (uint32_t)(ip[0] & 15) * 4;
-    if (ihl < 20 || n < 14 + ihl + 8)
-        return 0;
-    if (fold(sum16(ip, ihl, 0)) != 0xffff)
-        return 0;
-    const uint8_t *udp = ip + ihl;
-    uint32_t ulen = get16(udp + 4);
-    if (ulen < 8 || 14 + ihl + ulen > n || get16(udp + 6) == 0)
-        return 0;
-    uint32_t pseudo = sum16(ip + 12, 8, 17 + ulen);
-    return fold(sum16(udp, ulen, pseudo)) == 0xffff;
+    return nf_is_udp(f, n, (uint16_t)(arg >> 16), (uint16_t)arg);
 }
 
 VIONETTEST(vio_net_tap_udp_echo_on_two_pairs_device_checksums)
@@ -229,27 +136,13 @@ VIONETTEST(vio_net_tap_udp_echo_on_two_pairs_device_checksums)
     uint32_t flags;
     unsigned pair;
     /* who has 10.0.3.1? (the host kernel answers) */
-    for (int i = 0; i < 6; i++) {
-        f[i] = 0xff;
-        f[6 + i] = our_mac[i];
-        f[22 + i] = our_mac[i];
-        f[32 + i] = 0;
-    }
-    put16(f + 12, 0x0806);
-    put16(f + 14, 1);
-    put16(f + 16, 0x0800);
-    f[18] = 6;
-    f[19] = 4;
-    put16(f + 20, 1);
-    for (int i = 0; i < 4; i++) {
-        f[28 + i] = our_ip[i];
-        f[38 + i] = host_ip[i];
-    }
-    CHECK_EQ(vio_net_send_on(&net, 0, f, 42, 0), 0);
+    struct nf_host host = {{0}, {10, 0, 3, 1}};
+    nf_arp(f, 1, &us, &host);
+    CHECK_EQ(vio_net_send_on(&net, 0, f, NF_ARP_LEN, 0), 0);
     CHECK(recv_match(f, is_arp_reply, 0, &flags, &pair) > 0);
-    uint8_t host_mac[6];
     for (int i = 0; i < 6; i++)
-        host_mac[i] = f[22 + i];
+        host.mac[i] = f[22 + i];
+    const struct vio_net_csum cs = {34, 6}; /* the UDP checksum: the device finishes it */
 
     unsigned on_pair[VN_PAIRS] = {0}, same_pair = 0, partial = 0, valid = 0;
     for (unsigned p = 0; p < VN_PAIRS; p++) {
@@ -258,20 +151,19 @@ VIONETTEST(vio_net_tap_udp_echo_on_two_pairs_device_checksums)
             msg[VN_MSG_PAIR] = (char)('0' + p);
             msg[VN_MSG_DGRAM] = (char)('0' + d);
             uint16_t sport = (uint16_t)(VN_SPORT + p * 16 + d);
-            struct vio_net_csum cs;
-            uint32_t n = udp_frame(f, host_mac, sport, port, msg, &cs);
+            uint32_t n = nf_udp(f, &us, &host, sport, (uint16_t)port, msg, 1);
             CHECK_EQ(vio_net_send_on(&net, p, f, n, &cs), 0); /* NEEDS_CSUM: the device sums */
             uint32_t got = recv_match(f, is_echo, (uint64_t)port << 16 | sport, &flags, &pair);
             CHECK(got > 0);
             CHECK(pair < VN_PAIRS);
             const char *e = "echo:";
             for (int i = 0; e[i]; i++)
-                CHECK_EQ(f[42 + i], e[i]);
+                CHECK_EQ(f[NF_UDP_DATA + i], e[i]);
             for (int i = 0; msg[i]; i++)
-                CHECK_EQ(f[47 + i], msg[i]);
-            CHECK_EQ(get16(f + 38), 8 + 5 + (sizeof msg - 1)); /* UDP length: echo: + msg */
+                CHECK_EQ(f[NF_UDP_DATA + 5 + i], msg[i]);
+            CHECK_EQ(nf_get16(f + 38), 8 + 5 + (sizeof msg - 1)); /* UDP length: echo: + msg */
             CHECK(flags & VIO_NET_RX_CSUM_OK);
-            CHECK(checksums_right(f, got)); /* summed here, whatever the device said */
+            CHECK(nf_checksums_right(f, got)); /* summed here, whatever the device said */
             los_printf("vionettest: pair %u datagram %u: echo on pair %u, device flags%s%s\n", p,
                        d, pair, (flags & VIO_NET_RX_NEEDS_CSUM) ? " NEEDS_CSUM (completed)" : "",
                        (flags & VIO_NET_RX_DATA_VALID) ? " DATA_VALID" : "");
@@ -294,17 +186,16 @@ VIONETTEST(vio_net_tap_udp_echo_on_two_pairs_device_checksums)
     /* back to one pair: pair 1 takes no more sends, pair 0 still works */
     CHECK_EQ(vio_net_set_pairs(&net, 1), 0);
     CHECK_EQ(net.active, 1);
-    CHECK_EQ(vio_net_send_on(&net, 1, f, 42, 0), EXO_E_RANGE);
+    CHECK_EQ(vio_net_send_on(&net, 1, f, NF_ARP_LEN, 0), EXO_E_RANGE);
     {
-        char msg[] = "vionettest back on one pair";
-        struct vio_net_csum cs;
+        const char *msg = "vionettest back on one pair";
         uint16_t sport = VN_SPORT + 100;
-        uint32_t n = udp_frame(f, host_mac, sport, port, msg, &cs);
+        uint32_t n = nf_udp(f, &us, &host, sport, (uint16_t)port, msg, 1);
         CHECK_EQ(vio_net_send(&net, f, n, &cs), 0);
         uint32_t got = recv_match(f, is_echo, (uint64_t)port << 16 | sport, &flags, &pair);
         CHECK(got > 0);
         CHECK_EQ(pair, 0);
-        CHECK(checksums_right(f, got));
+        CHECK(nf_checksums_right(f, got));
     }
     CHECK_EQ(vio_net_close(&net), 0);
     return 0;
