@@ -72,12 +72,13 @@ def make_scratch(path):
 
 
 class UdpEcho(threading.Thread):
-    """Echoes every datagram back to its sender, prefixed with b'echo:'."""
+    """Echoes every datagram back to its sender, prefixed with b'echo:' (virtio_tap_test.py
+    uses it too, bound to the tap's address)."""
 
-    def __init__(self):
+    def __init__(self, addr="127.0.0.1"):
         super().__init__(daemon=True)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((addr, 0))
         self.port = self.sock.getsockname()[1]
         self.got = []
 

@@ -40,6 +40,8 @@ import time
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "build"))
+sys.path.insert(0, HERE)
+from virtio_boot_test import UdpEcho  # noqa: E402
 
 # Shared with apps/tests/test_virtio_net.c (VN_* there).
 HOST_IP, GUEST_IP, PREFIX = "10.0.3.1", "10.0.3.2", 24
@@ -104,26 +106,6 @@ def udp_checksum_right(frame, partial):
     return sum16(pseudo + bytes(udp)) == 0xffff
 
 
-class UdpEcho(threading.Thread):
-    """Echoes every datagram back to its sender, prefixed with b'echo:'."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((HOST_IP, 0))
-        self.port = self.sock.getsockname()[1]
-        self.got = []
-
-    def run(self):
-        while True:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            self.got.append(data)
-            self.sock.sendto(b"echo:" + data, peer)
-
-
 class Capture(threading.Thread):
     """Every frame the guest sends through the tap, with whether its checksum was left partial
     (PACKET_AUXDATA's TP_STATUS_CSUMNOTREADY)."""
@@ -164,7 +146,7 @@ def inside(ns, tap):
         if not cond:
             failed.append(what)
 
-    udp = UdpEcho()
+    udp = UdpEcho(HOST_IP)
     udp.start()
     cap = Capture(tap)
     cap.start()
