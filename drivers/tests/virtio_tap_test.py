@@ -35,7 +35,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
