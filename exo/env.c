@@ -108,8 +108,12 @@ static void free_owned_pages(const struct env *e)
             if (envs[i].caps[c].type == CAP_PAGE && owned_by(envs[i].caps[c].obj, e->id))
                 envs[i].caps[c] = (struct cap){0};
     for (uint64_t p = 0; p < exo_pages.count; p++)
-        if (owned_by(p, e->id))
-            exo_page_free(&exo_pages, p, e->id);
+        if (owned_by(p, e->id)) {
+            if (exo_pages.page[p].dma) /* a device that would not reset may still write it */
+                exo_page_retire(&exo_pages, p, e->id);
+            else
+                exo_page_free(&exo_pages, p, e->id);
+        }
 }
 
 void env_free(struct env *e)

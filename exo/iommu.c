@@ -26,23 +26,29 @@ extern struct exo_pages exo_pages;
 #define REG_FEADDR 0x40
 #define GCMD_TE (1u << 31)
 #define GCMD_SRTP (1u << 30)
+#define GCMD_WBF (1u << 27)
 #define GSTS_ONESHOT_MASK 0x96ffffffu /* status bits that persist when GCMD is written back */
 #define CCMD_ICC (1ull << 63)
 #define CCMD_GLOBAL (1ull << 61)
 #define IOTLB_IVT (1ull << 63)
 #define IOTLB_GLOBAL (1ull << 60)
 #define IOTLB_DOMAIN (2ull << 60)
+#define FAULTS_PRINTED 32
 #define SL_R 1ull
 #define SL_W 2ull
 #define SL_ADDR 0x000ffffffffff000ull
 
 struct domain {
-    uint32_t owner; /* env id; 0: free (domain 0 is always exo's identity domain) */
-    uint64_t root;  /* physical address of its top second-level table */
+    uint32_t owner;   /* env id; 0: free (domain 0 is always exo's identity domain) */
+    uint32_t devices; /* context entries naming it */
+    uint64_t root;    /* physical address of its top second-level table */
 };
 
 static volatile uint8_t *regs;
 static int on, levels;
+static int coherent;            /* ECAP.C: the unit snoops CPU caches when walking tables */
+static uint64_t iotlb_drain;    /* DR | DW where CAP.DRD / DWD say the unit can drain */
+static int rwbf;                /* CAP.RWBF: table writes need a write-buffer flush */
 static uint64_t root_table, ctx_table[256]; /* physical addresses (0: none yet) */
 static uint32_t iotlb_off, fault_off, nfault;
 static struct domain doms[IOMMU_NDOM];
@@ -70,6 +76,13 @@ static uint64_t *table(uint64_t phys)
     return phys_to_virt(phys);
 }
 
+/* A table entry the unit reads must reach memory when the unit does not snoop caches. */
+static void clflush_if_needed(const void *p)
+{
+    if (!coherent)
+        __asm__ volatile("clflush (%0)" ::"r"(p) : "memory");
+}
+
 static int new_table(uint64_t *phys)
 {
     return vm_new_table(&exo_pages, phys);
@@ -87,7 +100,7 @@ static int wait32(uint32_t off, uint32_t bit, int want)
 static void gcmd(uint32_t bit)
 {
     w32(REG_GCMD, (r32(REG_GSTS) & GSTS_ONESHOT_MASK) | bit);
-    wait32(REG_GSTS, bit, 1);
+    wait32(REG_GSTS, bit, bit != GCMD_WBF); /* WBFS reads 1 while the flush is under way */
 }
 
 static void flush_context(void)
@@ -97,10 +110,14 @@ static void flush_context(void)
         ;
 }
 
-/* The IOTLB forgets domain did's translations (all of them for did < 0). */
+/* The IOTLB forgets domain did's translations (all of them for did < 0), with reads and writes
+ * already translated drained first where the unit can. */
 static void flush_iotlb(int did)
 {
-    uint64_t cmd = IOTLB_IVT | (did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | (uint64_t)did << 32);
+    if (rwbf)
+        gcmd(GCMD_WBF);
+    uint64_t cmd = IOTLB_IVT | iotlb_drain |
+                   (did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | (uint64_t)did << 32);
     w64(iotlb_off + 8, cmd);
     for (long i = 0; i < 10000000 && (r64(iotlb_off + 8) & IOTLB_IVT); i++)
         ;
@@ -117,6 +134,7 @@ static uint64_t *sl_walk(uint64_t root, uint64_t iova, int create)
             if (!create || new_table(&phys) < 0)
                 return 0;
             *e = phys | SL_R | SL_W;
+            clflush_if_needed(e);
         }
         t = table(*e & SL_ADDR);
     }
@@ -129,6 +147,7 @@ static int sl_map(uint64_t root, uint64_t ppn)
     if (!e)
         return EXO_E_NOMEM;
     *e = ppn << 12 | SL_R | SL_W;
+    clflush_if_needed(e);
     return EXO_OK;
 }
 
@@ -172,6 +191,9 @@ int iommu_init(uint64_t dmar_phys)
         return 0;
     }
     iotlb_off = (uint32_t)(ecap >> 8 & 0x3ff) * 16;
+    coherent = ecap & 1;
+    rwbf = cap >> 4 & 1;
+    iotlb_drain = (cap >> 55 & 1 ? 1ull << 49 : 0) | (cap >> 54 & 1 ? 1ull << 48 : 0);
     fault_off = (uint32_t)(cap >> 24 & 0x3ff) * 16;
     nfault = (uint32_t)(cap >> 40 & 0xff) + 1;
     int r = new_table(&root_table);
@@ -205,14 +227,23 @@ static uint64_t *context(uint32_t bdf)
     return &table(ctx_table[bus])[(bdf & 0xff) * 2];
 }
 
+/* Points bdf's context entry at domain did, or marks it not present (did < 0: the unit then
+ * blocks every DMA of the device). */
 static int set_context(uint32_t bdf, int did)
 {
     uint64_t *c = context(bdf);
     if (!c)
         return EXO_E_NOMEM;
+    if (c[0] & 1)
+        doms[c[1] >> 8 & 0xffff].devices--;
     c[0] = 0; /* not present while it changes */
+    clflush_if_needed(c);
+    if (did < 0)
+        return EXO_OK;
     c[1] = (uint64_t)(levels - 2) | (uint64_t)did << 8;
     c[0] = doms[did].root | 1; /* present, translation type 0: untranslated requests */
+    clflush_if_needed(c);
+    doms[did].devices++;
     return EXO_OK;
 }
 
@@ -302,14 +333,35 @@ void iommu_page_lost(uint32_t owner, uint64_t ppn)
     }
 }
 
-void iommu_env_freed(uint32_t owner)
+void iommu_block(uint32_t bdf)
 {
-    int d = on ? domain_of(owner) : -1;
-    if (d <= 0)
+    if (!on)
         return;
+    set_context(bdf, -1);
+    flush_context();
+    flush_iotlb(-1);
+}
+
+/* Frees domain d (no device left in it, IOTLB flushed for it). */
+static void domain_free(int d)
+{
     flush_iotlb(d);
     sl_free(doms[d].root, levels - 1);
     doms[d] = (struct domain){0};
+}
+
+void iommu_detached(uint32_t owner)
+{
+    int d = on ? domain_of(owner) : -1;
+    if (d > 0 && !doms[d].devices)
+        domain_free(d);
+}
+
+void iommu_env_freed(uint32_t owner)
+{
+    int d = on ? domain_of(owner) : -1;
+    if (d > 0)
+        domain_free(d); /* its devices were given back (vio_env_freed) before */
 }
 
 int iommu_fault(void)
@@ -321,10 +373,15 @@ int iommu_fault(void)
         if (!(hi >> 63))
             continue;
         uint32_t sid = hi & 0xffff;
-        kprintf("exo: iommu: fault: device %02x:%02x.%x %s 0x%lx outside its domain "
-                "(reason %lu)\n",
-                sid >> 8, sid >> 3 & 31, sid & 7, hi >> 62 & 1 ? "read" : "wrote", lo & ~0xfffUL,
-                hi >> 32 & 0xff);
+        /* Counted always, printed for the first few only: a device held by an env could
+         * otherwise flood the console with the lock held. */
+        if (iommu_faults + (uint64_t)n < FAULTS_PRINTED)
+            kprintf("exo: iommu: fault: device %02x:%02x.%x %s 0x%lx outside its domain "
+                    "(reason %lu)\n",
+                    sid >> 8, sid >> 3 & 31, sid & 7, hi >> 62 & 1 ? "read" : "wrote",
+                    lo & ~0xfffUL, hi >> 32 & 0xff);
+        else if (iommu_faults + (uint64_t)n == FAULTS_PRINTED)
+            kprintf("exo: iommu: more faults, no longer printed\n");
         w32(off + 12, 1u << 31); /* clear F */
         n++;
     }

@@ -102,6 +102,14 @@ int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner)
     return EXO_OK;
 }
 
+int exo_page_retire(struct exo_pages *t, uint64_t ppn, uint32_t owner)
+{
+    if (exo_page_state(t, ppn) != EXO_PAGE_OWNED || t->page[ppn].owner != owner)
+        return EXO_E_PERM;
+    set_state(t, ppn, EXO_PAGE_KERNEL, EXO_OWNER_KERNEL);
+    return EXO_OK;
+}
+
 enum exo_page_state exo_page_state(const struct exo_pages *t, uint64_t ppn)
 {
     return ppn < t->count ? (enum exo_page_state)t->page[ppn].state : EXO_PAGE_ABSENT;

@@ -96,9 +96,14 @@ static void scan_bus(uint8_t bus, void (*fn)(pci_bdf, void *), void *ctx, int de
     }
 }
 
+uint8_t pci_root_bus(void)
+{
+    return use_ecam ? exo_acpi.ecam.bus_first : 0;
+}
+
 void pci_scan(void (*fn)(pci_bdf f, void *ctx), void *ctx)
 {
-    scan_bus(use_ecam ? exo_acpi.ecam.bus_first : 0, fn, ctx, 0);
+    scan_bus(pci_root_bus(), fn, ctx, 0);
 }
 
 uint64_t pci_bar(pci_bdf f, int bar)

@@ -63,13 +63,14 @@ static void drop_grants(uint64_t ppn)
 
 int page_release(struct env *t, uint64_t ppn)
 {
-    vio_release_page(ppn, 1); /* by force: no device may write it once it moves on */
+    /* By force: no device may write it once it moves on. One that would not reset keeps it. */
+    int pinned = vio_release_page(ppn, 1) < 0;
     iommu_page_lost(t->id, ppn);
     pmap_remove_everywhere(ppn);
     drop_grants(ppn);
     if (t->upcall_state_ppn == ppn)
         t->upcall_rip = 0; /* its state page is gone: no more upcalls */
-    return exo_page_free(&exo_pages, ppn, t->id);
+    return pinned ? exo_page_retire(&exo_pages, ppn, t->id) : exo_page_free(&exo_pages, ppn, t->id);
 }
 
 int64_t sys_page_free(uint64_t env, uint64_t ppn)

@@ -41,7 +41,9 @@ struct vq {
     uint16_t next_avail;          /* the device ring's available index */
     uint16_t last_used;           /* completions exo has collected */
     uint16_t inflight;            /* chains submitted and not yet collected */
+    uint8_t in_dom;               /* its rings are in the direct holder's IOMMU domain */
     uint8_t busy[EXO_VQ_SIZE];    /* descriptor index in flight */
+    uint8_t is_head[EXO_VQ_SIZE]; /* ... and the head of a chain exo submitted */
 };
 
 struct vdev {
@@ -50,11 +52,16 @@ struct vdev {
     struct vio_pci pci;
     volatile uint32_t *msix; /* MSI-X table, 4 words per entry; NULL: none */
     uint16_t msix_n;
+    uint64_t msix_phys, pba_phys; /* where the table and the pending bits are */
     uint64_t offered, accepted;
     uint64_t bell; /* physical page of the doorbells, if it holds nothing else (0: it does) */
     uint32_t direct; /* env holding the whole device (vio_direct), 0: none */
+    uint8_t dead;    /* it would not reset: never used again, its pins are kept for good */
     struct vq q[EXO_VQ_MAX];
 };
+
+/* A page's pin count (struct exo_page.dma) must hold every descriptor that could name it. */
+_Static_assert((uint64_t)VIO_MAXDEV * EXO_VQ_MAX * EXO_VQ_SIZE < 65536, "dma pin counter");
 
 static struct vdev devs[VIO_MAXDEV];
 static int ndevs;
@@ -65,6 +72,7 @@ static uint16_t stage_idx[EXO_VQ_SIZE], stage_head[EXO_VQ_SIZE];
 static uint8_t staged[EXO_VQ_SIZE];
 
 static void undirect(struct vdev *d);
+static int rings_in(struct vdev *d, uint32_t owner);
 
 static void *page_va(uint64_t ppn)
 {
@@ -102,16 +110,47 @@ static void msix_init(struct vdev *d)
         return;
     uint16_t ctrl = pci_read16(d->bdf, (uint16_t)(cap + 2));
     uint32_t table = pci_read32(d->bdf, (uint16_t)(cap + 4));
+    uint32_t pba = pci_read32(d->bdf, (uint16_t)(cap + 8));
+    if ((table & 7) > 5 || (pba & 7) > 5)
+        return; /* no such BAR: a broken capability */
     uint64_t bar = pci_bar(d->bdf, table & 7);
     uint16_t n = (ctrl & 0x7ff) + 1;
+    d->msix_phys = bar + (table & ~7u);
+    d->pba_phys = pci_bar(d->bdf, pba & 7) + (pba & ~7u);
     volatile void *va;
-    if (!bar || vm_map_mmio(&exo_pages, bar + (table & ~7u), n * 16u, &va) < 0)
+    if (!bar || vm_map_mmio(&exo_pages, d->msix_phys, n * 16u, &va) < 0)
         return;
     d->msix = (volatile uint32_t *)va;
     d->msix_n = n;
     for (uint16_t i = 0; i < n; i++)
         d->msix[i * 4 + 3] = 1; /* masked until a queue gets the entry */
     pci_write16(d->bdf, (uint16_t)(cap + 2), (uint16_t)((ctrl | 0x8000) & ~0x4000));
+}
+
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+    return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* The doorbell page, if an env may have it: nothing else of the device's registers in it (an
+ * env could reprogram them), and the device on the root bus, where its DMA carries its own
+ * requester id (behind a bridge it could carry the bridge's, which exo's domain switch would
+ * miss). 0 otherwise. */
+static uint64_t bell_alone(const struct vdev *d, const struct vio_pci_caps *caps)
+{
+    uint64_t bell = pci_bar(d->bdf, caps->notify.bar) + caps->notify.offset;
+    if (bell % EXO_PAGE || caps->notify.length > EXO_PAGE || (d->bdf >> 8) != pci_root_bus())
+        return 0;
+    const struct vio_region *other[] = {&caps->common, &caps->isr, &caps->device};
+    for (int i = 0; i < 3; i++)
+        if (other[i]->bar != 0xff &&
+            overlaps(pci_bar(d->bdf, other[i]->bar) + other[i]->offset, other[i]->length, bell,
+                     EXO_PAGE))
+            return 0;
+    if (d->msix && (overlaps(d->msix_phys, d->msix_n * 16u, bell, EXO_PAGE) ||
+                    overlaps(d->pba_phys, (d->msix_n + 63u) / 64 * 8, bell, EXO_PAGE)))
+        return 0;
+    return bell;
 }
 
 static void probe(pci_bdf f, void *ctx)
@@ -136,18 +175,11 @@ static void probe(pci_bdf f, void *ctx)
     if (map_region(f, &caps.isr, &d->pci.isr) < 0)
         d->pci.isr = 0;
     d->pci.notify_mult = caps.notify_mult;
-    /* The doorbell page can go to an env only if no other register block shares it. */
-    const struct vio_region *other[] = {&caps.common, &caps.isr, &caps.device};
-    uint64_t bell = pci_bar(f, caps.notify.bar) + caps.notify.offset;
-    int alone = bell % EXO_PAGE == 0 && caps.notify.length <= EXO_PAGE;
-    for (int i = 0; i < 3; i++)
-        if (other[i]->bar != 0xff && other[i]->length &&
-            (pci_bar(f, other[i]->bar) + other[i]->offset) / EXO_PAGE == bell / EXO_PAGE)
-            alone = 0;
-    d->bell = alone ? bell : 0;
+    d->pci.notify_len = caps.notify.length;
     pci_write16(f, PCI_COMMAND, (uint16_t)(pci_read16(f, PCI_COMMAND) | PCI_CMD_MEMORY |
                                            PCI_CMD_MASTER | PCI_CMD_INTX_OFF));
     msix_init(d);
+    d->bell = bell_alone(d, &caps);
     if (vio_pci_reset(&d->pci) < 0)
         return;
     d->offered = vio_pci_offered(&d->pci);
@@ -217,7 +249,8 @@ static void reap(struct vq *q)
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     while (q->last_used != idx) {
         uint32_t head = used->ring[q->last_used % q->size].id;
-        if (head < q->size && q->busy[head]) {
+        if (head < q->size && q->is_head[head]) { /* else the device lies: ignored */
+            q->is_head[head] = 0;
             release_chain(q, (uint16_t)head);
             q->inflight--;
         }
@@ -233,19 +266,27 @@ static void forget_inflight(struct vdev *d)
         for (uint16_t i = 0; i < q->size; i++)
             if (q->busy[i]) {
                 struct exo_vq_desc *desc = page_va(q->desc);
-                q->busy[i] = 0;
+                q->busy[i] = q->is_head[i] = 0;
                 pin(desc[i].addr, desc[i].len, -1);
             }
         q->inflight = 0;
     }
 }
 
-/* Resets the device: it touches no memory after this, and needs vio_setup again. */
-static void stop(struct vdev *d)
+/* Resets the device: it touches no memory after this, and needs vio_setup again. A device that
+ * will not reset is dead: its pins stay (the pages it may still write never move on), the
+ * IOMMU, if any, blocks it, and no call reaches it again. */
+static int stop(struct vdev *d)
 {
-    vio_pci_reset(&d->pci);
-    forget_inflight(d);
     d->accepted = 0;
+    if (vio_pci_reset(&d->pci) < 0) {
+        kprintf("exo: virtio: dev %ld does not reset: retired\n", (long)(d - devs));
+        d->dead = 1;
+        iommu_block(d->bdf);
+        return EXO_E_CORRUPT;
+    }
+    forget_inflight(d);
+    return EXO_OK;
 }
 
 /* Does an env other than q's owner hold a queue of d? */
@@ -257,19 +298,24 @@ static int shared_device(const struct vdev *d, const struct vq *q)
     return 0;
 }
 
+/* A drain's deadline: 100 ms from now, one for a whole call (never 100 ms per queue). */
+static uint64_t drain_deadline(void)
+{
+    return rdtsc() + exo_tsc_hz / 10;
+}
+
 /* Makes sure the device no longer uses q's chains. Receive buffers never finish by themselves,
  * and only a reset stops a device from using what it was given: when q's owner is the device's
  * only user that is the way, at once; otherwise the others' queues die with the reset, so
- * exo first waits up to 100 ms for the chains to finish. */
-static void drain(struct vdev *d, struct vq *q)
+ * exo first waits, until the deadline, for the chains to finish. */
+static void drain(struct vdev *d, struct vq *q, uint64_t deadline)
 {
-    uint64_t t0 = rdtsc();
     reap(q);
     if (q->inflight && !shared_device(d, q)) {
         stop(d);
         return;
     }
-    while (q->inflight && rdtsc() - t0 < exo_tsc_hz / 10) {
+    while (q->inflight && rdtsc() < deadline) {
         __builtin_ia32_pause();
         reap(q);
     }
@@ -289,16 +335,28 @@ static void give_back(struct vq *q)
 
 void vio_env_freed(const struct env *e)
 {
+    uint64_t deadline = drain_deadline();
     for (int i = 0; i < ndevs; i++) {
         if (devs[i].direct == e->id)
             undirect(&devs[i]); /* reset first: no DMA into its pages once they are freed */
         for (int k = 0; k < devs[i].nq; k++)
             if (devs[i].q[k].owner == e->id) {
-                drain(&devs[i], &devs[i].q[k]);
+                drain(&devs[i], &devs[i].q[k], deadline);
                 give_back(&devs[i].q[k]);
             }
     }
     iommu_env_freed(e->id);
+}
+
+/* Does a descriptor q has in flight name page ppn? */
+static int queue_pins(const struct vq *q, uint64_t ppn)
+{
+    const struct exo_vq_desc *desc = page_va(q->desc);
+    for (uint16_t i = 0; i < q->size; i++)
+        if (q->busy[i] && desc[i].addr >> EXO_PAGE_SHIFT <= ppn &&
+            (desc[i].addr + desc[i].len - 1) >> EXO_PAGE_SHIFT >= ppn)
+            return 1;
+    return 0;
 }
 
 int vio_release_page(uint64_t ppn, int force)
@@ -308,12 +366,14 @@ int vio_release_page(uint64_t ppn, int force)
     uint32_t owner = exo_pages.page[ppn].owner; /* only its owner's kicks could pin it */
     for (int i = 0; i < ndevs; i++)
         for (int k = 0; k < devs[i].nq; k++)
-            if (devs[i].q[k].owner == owner) {
-                if (force)
-                    drain(&devs[i], &devs[i].q[k]);
-                else
-                    reap(&devs[i].q[k]);
-            }
+            if (devs[i].q[k].owner == owner)
+                reap(&devs[i].q[k]);
+    /* Only the queues still holding this page are waited for (and their device reset). */
+    uint64_t deadline = drain_deadline();
+    for (int i = 0; force && exo_pages.page[ppn].dma && i < ndevs; i++)
+        for (int k = 0; k < devs[i].nq; k++)
+            if (devs[i].q[k].owner == owner && queue_pins(&devs[i].q[k], ppn))
+                drain(&devs[i], &devs[i].q[k], deadline);
     return exo_pages.page[ppn].dma ? EXO_E_BUSY : EXO_OK;
 }
 
@@ -325,6 +385,8 @@ static int dev_of(uint64_t dev, struct vdev **out)
     const struct env *e = caller();
     if (dev >= (uint64_t)ndevs)
         return dev < VIO_MAXDEV ? EXO_E_NOENT : EXO_E_RANGE;
+    if (devs[dev].dead)
+        return EXO_E_CORRUPT; /* it would not reset: retired */
     for (int i = 0; i < EXO_NCAPS; i++) {
         const struct cap *c = &e->caps[i];
         if (c->type == CAP_DEV && (c->rights & EXO_RIGHT_BIND) && dev >= (c->obj & 0xff) &&
@@ -455,6 +517,10 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
             vio_pci_reset(&d->pci);
             return r;
         }
+    if (d->direct && (r = rings_in(d, d->direct)) < 0) { /* new queues' rings, in its domain */
+        vio_pci_reset(&d->pci);
+        return r;
+    }
     vio_pci_driver_ok(&d->pci);
     d->accepted = acc;
     return (int64_t)acc;
@@ -522,14 +588,14 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
  * are copied once (the env may change its pages meanwhile; only the copy counts). */
 static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint16_t *nstaged)
 {
-    const struct exo_vq_desc *sdesc = page_va(q->sdesc);
+    const volatile struct exo_vq_desc *sdesc = page_va(q->sdesc); /* the env's: read once */
     uint16_t i = head;
     for (int n = 0;; n++) {
         if (i >= q->size || n >= q->size)
             return EXO_E_CORRUPT; /* out of the table, or a loop */
         if (q->busy[i] || staged[i])
             return EXO_E_BUSY;
-        struct exo_vq_desc d = sdesc[i];
+        const struct exo_vq_desc d = {sdesc[i].addr, sdesc[i].len, sdesc[i].flags, sdesc[i].next};
         if (d.flags & ~(EXO_VQ_F_NEXT | EXO_VQ_F_WRITE) || d.len == 0 || d.len > (1u << 22) ||
             d.addr + d.len < d.addr)
             return EXO_E_CORRUPT;
@@ -578,8 +644,10 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
         q->busy[stage_idx[s]] = 1;
         pin(stage[s].addr, stage[s].len, 1);
     }
-    for (uint16_t k = 0; k < n; k++)
+    for (uint16_t k = 0; k < n; k++) {
         *ring16(q->avail, AVAIL_RING + 2 * ((q->next_avail + k) % q->size)) = stage_head[k];
+        q->is_head[stage_head[k]] = 1;
+    }
     *ring16(q->avail, 0) = *ring16(q->savail, 0) & 1; /* the env may turn interrupts off */
     __atomic_thread_fence(__ATOMIC_RELEASE); /* descriptors and entries before the index */
     q->next_avail = (uint16_t)(q->next_avail + n);
@@ -605,7 +673,7 @@ int64_t sys_vio_queue_close(uint64_t dev, uint64_t queue)
     if (d->direct)
         stop(d); /* exo never saw what is in flight: only a reset ends it */
     else
-        drain(d, q);
+        drain(d, q, drain_deadline());
     pmap_remove_everywhere(q->sdesc);
     pmap_remove_everywhere(q->savail);
     pmap_remove_everywhere(q->desc);
@@ -616,17 +684,43 @@ int64_t sys_vio_queue_close(uint64_t dev, uint64_t queue)
 }
 
 /* Ends the direct owner's hold: reset, back in the identity domain, doorbell unmapped. */
+/* Puts every set-up queue's rings into owner's domain (before the device joins it: the device
+ * may look at any of its queues at any time, not only those the env opens). */
+static int rings_in(struct vdev *d, uint32_t owner)
+{
+    for (int k = 0; k < EXO_VQ_MAX; k++) {
+        struct vq *q = &d->q[k];
+        if (!q->size || q->in_dom)
+            continue;
+        q->in_dom = 1; /* first: a partly mapped queue is taken out again by rings_out */
+        int r;
+        if ((r = iommu_map_extra(owner, q->desc)) < 0 || (r = iommu_map_extra(owner, q->avail)) < 0 ||
+            (r = iommu_map_extra(owner, q->used)) < 0)
+            return r;
+    }
+    return EXO_OK;
+}
+
+/* Takes every ring rings_in put in owner's domain out of it (whatever their size is now). */
+static void rings_out(struct vdev *d, uint32_t owner)
+{
+    for (int k = 0; k < EXO_VQ_MAX; k++)
+        if (d->q[k].in_dom) {
+            iommu_page_lost(owner, d->q[k].desc);
+            iommu_page_lost(owner, d->q[k].avail);
+            iommu_page_lost(owner, d->q[k].used);
+            d->q[k].in_dom = 0;
+        }
+}
+
 static void undirect(struct vdev *d)
 {
-    stop(d);
-    iommu_fault(); /* whatever it tried and was refused is logged by now */
-    for (int k = 0; k < d->nq; k++)
-        if (d->q[k].size) {
-            iommu_page_lost(d->direct, d->q[k].desc);
-            iommu_page_lost(d->direct, d->q[k].avail);
-            iommu_page_lost(d->direct, d->q[k].used);
-        }
-    iommu_attach(d->bdf, 0);
+    int r = stop(d); /* a device that will not reset stays blocked, out of every domain */
+    iommu_fault();   /* whatever it tried and was refused is logged by now */
+    if (r == EXO_OK)
+        iommu_attach(d->bdf, 0);
+    rings_out(d, d->direct);
+    iommu_detached(d->direct); /* the env's domain goes if no device is left in it */
     pmap_remove_everywhere(d->bell >> EXO_PAGE_SHIFT);
     d->direct = 0;
 }
@@ -661,18 +755,12 @@ int64_t sys_vio_direct(uint64_t dev, uint64_t va)
         return EXO_E_INVAL;
     if (pmap_lookup(self->pml4, va, &prot))
         return EXO_E_BUSY;
-    /* Every ring of the device is in the domain before the device is: it may look at any of
-     * its queues at any time, not only those the env opens. */
-    for (int k = 0; k < d->nq; k++)
-        if (d->q[k].size && ((r = iommu_map_extra(self->id, d->q[k].desc)) < 0 ||
-                             (r = iommu_map_extra(self->id, d->q[k].avail)) < 0 ||
-                             (r = iommu_map_extra(self->id, d->q[k].used)) < 0))
-            return r;
-    if ((r = iommu_attach(d->bdf, self->id)) < 0)
-        return r;
-    if ((r = pmap_enter(self->pml4, va, d->bell >> EXO_PAGE_SHIFT,
+    if ((r = rings_in(d, self->id)) < 0 || (r = iommu_attach(d->bdf, self->id)) < 0 ||
+        (r = pmap_enter(self->pml4, va, d->bell >> EXO_PAGE_SHIFT,
                         EXO_PROT_R | EXO_PROT_W | PMAP_UNCACHED)) < 0) {
-        iommu_attach(d->bdf, 0);
+        iommu_attach(d->bdf, 0); /* whatever got done is undone */
+        rings_out(d, self->id);
+        iommu_detached(self->id);
         return r;
     }
     d->direct = self->id;

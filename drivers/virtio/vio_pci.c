@@ -136,9 +136,11 @@ int64_t vio_pci_queue_setup(struct vio_pci *d, uint16_t q, uint16_t size, uint64
     w16(d, VIO_C_Q_MSIX, msix_entry);
     if (r16(d, VIO_C_Q_MSIX) != msix_entry)
         return -1; /* out of vectors on the device side (4.1.5.1.2) */
-    uint16_t noff = r16(d, VIO_C_Q_NOFF);
+    uint64_t bell = (uint64_t)r16(d, VIO_C_Q_NOFF) * d->notify_mult;
+    if (bell + 2 > d->notify_len)
+        return -1; /* the bell would lie outside what is mapped */
     w16(d, VIO_C_Q_ENABLE, 1);
-    return (int64_t)noff * d->notify_mult;
+    return (int64_t)bell;
 }
 
 void vio_pci_driver_ok(struct vio_pci *d)

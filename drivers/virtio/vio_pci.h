@@ -52,7 +52,7 @@ int vio_pci_find_caps(vio_cfg_read8 rd, void *ctx, uint8_t cap_ptr, struct vio_p
 /* A device whose register blocks are mapped (virtual addresses). */
 struct vio_pci {
     volatile uint8_t *common, *notify, *isr, *device;
-    uint32_t notify_mult, device_len;
+    uint32_t notify_mult, notify_len, device_len;
 };
 
 /* common configuration (struct virtio_pci_common_cfg) offsets */
@@ -82,7 +82,8 @@ uint16_t vio_pci_num_queues(struct vio_pci *d);
 /* The largest size queue q takes (0: no such queue). */
 uint16_t vio_pci_queue_max(struct vio_pci *d, uint16_t q);
 /* Gives queue q its size, ring addresses (physical) and MSI-X entry, and enables it; returns
- * the queue's doorbell offset, or -1 if the device would not take the vector. */
+ * the queue's doorbell offset, or -1 if the device would not take the vector or names a
+ * doorbell outside its notify block. */
 int64_t vio_pci_queue_setup(struct vio_pci *d, uint16_t q, uint16_t size, uint64_t desc,
                             uint64_t avail, uint64_t used, uint16_t msix_entry);
 void vio_pci_driver_ok(struct vio_pci *d);

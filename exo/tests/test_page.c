@@ -70,12 +70,22 @@ static void test_free(void)
     setup(&t);
     CHECK_EQ(exo_page_alloc_at(&t, 12, 3), EXO_OK);
     CHECK_EQ(exo_page_free(&t, 12, 4), EXO_E_PERM); /* not the holder */
+    CHECK_EQ(exo_page_retire(&t, 12, 4), EXO_E_PERM);
     CHECK_EQ(exo_page_free(&t, 12, EXO_OWNER_KERNEL), EXO_E_PERM);
     CHECK_EQ(exo_page_free(&t, 50, EXO_OWNER_KERNEL), EXO_E_PERM); /* firmware's stay */
     CHECK_EQ(exo_page_free(&t, 13, 3), EXO_E_INVAL);                /* already free */
     CHECK_EQ(exo_page_free(&t, 3, 3), EXO_E_RANGE);
     CHECK_EQ(exo_page_free(&t, 12, 3), EXO_OK);
     CHECK_EQ(exo_page_state(&t, 12), EXO_PAGE_FREE);
+    CHECK_EQ(exo_page_retire(&t, 12, 3), EXO_E_PERM); /* free: nothing to retire */
+    uint64_t kernel = t.nstate[EXO_PAGE_KERNEL];
+    CHECK_EQ(exo_page_alloc_at(&t, 12, 3), EXO_OK);
+    CHECK_EQ(exo_page_retire(&t, 12, 3), EXO_OK); /* out of circulation for good */
+    CHECK_EQ(exo_page_state(&t, 12), EXO_PAGE_KERNEL);
+    CHECK_EQ(t.page[12].owner, EXO_OWNER_KERNEL);
+    CHECK_EQ(t.nstate[EXO_PAGE_KERNEL], kernel + 1);
+    CHECK_EQ(exo_page_free(&t, 12, 3), EXO_E_PERM);
+    CHECK_EQ(exo_page_free(&t, 12, EXO_OWNER_KERNEL), EXO_OK); /* exo may free it, though */
     CHECK_EQ(exo_page_free(&t, 41, EXO_OWNER_KERNEL), EXO_OK);
     CHECK_EQ(t.nstate[EXO_PAGE_FREE], 41);
 }

@@ -40,6 +40,12 @@ void iommu_page_lost(uint32_t owner, uint64_t ppn);
 /* Maps an exo page (a queue's ring) into env owner's domain as well (made if need be). */
 int iommu_map_extra(uint32_t owner, uint64_t ppn);
 
+/* Blocks every DMA of device bdf (a device that would not reset). */
+void iommu_block(uint32_t bdf);
+
+/* A device left env owner's domain: the domain is freed if none is left in it. */
+void iommu_detached(uint32_t owner);
+
 /* The env is gone: its domain is emptied and freed (devices must be detached first). */
 void iommu_env_freed(uint32_t owner);
 

@@ -64,6 +64,10 @@ int exo_page_alloc_run(struct exo_pages *t, uint64_t n, uint32_t owner, uint64_t
  * EXO_E_RANGE if it is not RAM, EXO_E_INVAL if it is already free. */
 int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner);
 
+/* Takes page ppn from env `owner` for exo for good (state KERNEL), instead of freeing it: a
+ * page a device that would not reset may still write. EXO_E_PERM if owner does not hold it. */
+int exo_page_retire(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
 /* The state of page `ppn` (ABSENT for anything past the end). */
 enum exo_page_state exo_page_state(const struct exo_pages *t, uint64_t ppn);
 

@@ -38,6 +38,9 @@ void pci_write16(pci_bdf f, uint16_t off, uint16_t v);
 /* Sets the configuration access up (ECAM from the ACPI MCFG if exo_acpi found one). */
 int pci_init(void);
 
+/* The root bus: functions on it are the host bridge's own (no bridge stands in for them). */
+uint8_t pci_root_bus(void);
+
 /* Calls fn for every function present, bus 0 first and then behind each bridge, in order. */
 void pci_scan(void (*fn)(pci_bdf f, void *ctx), void *ctx);
 
