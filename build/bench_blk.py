@@ -105,7 +105,7 @@ def disk_args(img: str, iommu: bool = False) -> List[str]:
     the reads, so the figures are the guests' and QEMU's path, not the host disk's. iommu: the
     machine also gets QEMU's VT-d unit (first, as drivers/tests/virtio_boot_test.py --iommu) and
     the disk goes through it (iommu_platform=on)."""
-    return ((["-device", "intel-iommu,aw-bits=48"] if iommu else []) +
+    return ((["-device", "intel-iommu,aw-bits=48,intremap=on"] if iommu else []) +
             ["-drive", f"file={img},if=none,id=scratch,format=raw,cache=writeback,aio=threads",
              "-device", "virtio-blk-pci,drive=scratch,disable-legacy=on,num-queues=1,"
                         "serial=blkbench" + (",iommu_platform=on" if iommu else "")])

@@ -7,6 +7,7 @@
 #include <exo/console.h>
 #include <exo/error.h>
 #include <exo/iommu.h>
+#include <exo/iommu_hw.h>
 #include <exo/lapic.h>
 #include <exo/page.h>
 #include <exo/trap.h>
@@ -14,20 +15,6 @@
 
 extern struct exo_pages exo_pages;
 
-#define REG_CAP 0x08
-#define REG_ECAP 0x10
-#define REG_GCMD 0x18
-#define REG_GSTS 0x1c
-#define REG_RTADDR 0x20
-#define REG_CCMD 0x28
-#define REG_FSTS 0x34
-#define REG_FECTL 0x38
-#define REG_FEDATA 0x3c
-#define REG_FEADDR 0x40
-#define GCMD_TE (1u << 31)
-#define GCMD_SRTP (1u << 30)
-#define GCMD_WBF (1u << 27)
-#define GSTS_ONESHOT_MASK 0x96ffffffu /* status bits that persist when GCMD is written back */
 #define CCMD_ICC (1ull << 63)
 #define CCMD_GLOBAL (1ull << 61)
 #define IOTLB_IVT (1ull << 63)
@@ -44,7 +31,8 @@ struct domain {
     uint64_t root;    /* physical address of its top second-level table */
 };
 
-static volatile uint8_t *regs;
+volatile uint8_t *iommu_regs;
+#define regs iommu_regs
 static int on, levels;
 static int coherent;            /* ECAP.C: the unit snoops CPU caches when walking tables */
 static uint64_t iotlb_drain;    /* DR | DW where CAP.DRD / DWD say the unit can drain */
@@ -54,22 +42,10 @@ static uint32_t iotlb_off, fault_off, nfault;
 static struct domain doms[IOMMU_NDOM];
 uint64_t iommu_faults;
 
-static uint32_t r32(uint32_t off)
-{
-    return *(volatile uint32_t *)(regs + off);
-}
-static uint64_t r64(uint32_t off)
-{
-    return *(volatile uint64_t *)(regs + off);
-}
-static void w32(uint32_t off, uint32_t v)
-{
-    *(volatile uint32_t *)(regs + off) = v;
-}
-static void w64(uint32_t off, uint64_t v)
-{
-    *(volatile uint64_t *)(regs + off) = v;
-}
+#define r32 iommu_r32
+#define r64 iommu_r64
+#define w32 iommu_w32
+#define w64 iommu_w64
 
 static uint64_t *table(uint64_t phys)
 {
@@ -97,14 +73,19 @@ static int wait32(uint32_t off, uint32_t bit, int want)
     return EXO_E_CORRUPT;
 }
 
-static void gcmd(uint32_t bit)
+void iommu_gcmd(uint32_t bit)
 {
     w32(REG_GCMD, (r32(REG_GSTS) & GSTS_ONESHOT_MASK) | bit);
     wait32(REG_GSTS, bit, bit != GCMD_WBF); /* WBFS reads 1 while the flush is under way */
 }
+#define gcmd iommu_gcmd
 
 static void flush_context(void)
 {
+    if (iommu_qi_enabled()) { /* with the queue on, registers may no longer be used */
+        iommu_qi_run(QI_CONTEXT | QI_GLOBAL);
+        return;
+    }
     w64(REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
     for (long i = 0; i < 10000000 && (r64(REG_CCMD) & CCMD_ICC); i++)
         ;
@@ -116,6 +97,11 @@ static void flush_iotlb(int did)
 {
     if (rwbf)
         gcmd(GCMD_WBF);
+    if (iommu_qi_enabled()) {
+        iommu_qi_run(QI_IOTLB | (iotlb_drain >> 42) | /* DR, DW: bits 49, 48 -> 7, 6 */
+                     (did < 0 ? QI_GLOBAL : QI_DOMAIN | (uint64_t)did << 16));
+        return;
+    }
     uint64_t cmd = IOTLB_IVT | iotlb_drain |
                    (did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | (uint64_t)did << 32);
     w64(iotlb_off + 8, cmd);
@@ -210,8 +196,12 @@ int iommu_init(uint64_t dmar_phys)
     w32(REG_FECTL, 0); /* unmasked: a fault interrupts at once */
     w64(REG_RTADDR, root_table);
     gcmd(GCMD_SRTP);
-    kprintf("exo: iommu: VT-d unit at 0x%lx, %d-level tables, %u fault records\n", base, levels,
-            nfault);
+    /* Interrupt remapping (it needs the invalidation queue): without it a device could write
+     * any interrupt message (DMA to 0xfeexxxxx is never translated), so vio_direct needs it. */
+    int ir = (ecap >> 1 & 1) && (ecap >> 3 & 1) && iommu_ir_init() == EXO_OK;
+    kprintf("exo: iommu: VT-d unit at 0x%lx, %d-level tables, %u fault records, interrupt "
+            "remapping %s\n",
+            base, levels, nfault, ir ? "on" : "off");
     return 1;
 }
 

@@ -412,7 +412,7 @@ int64_t sys_vio_info(uint64_t dev, uint64_t buf)
     info.config_len = (uint16_t)vio_pci_read_config(&d->pci, info.config, EXO_VIO_CONFIG);
     for (int k = 0; k < d->nq; k++)
         info.doorbell[k] = d->q[k].doorbell;
-    info.direct_ok = d->bell && iommu_enabled() && (d->accepted & PLATFORM);
+    info.direct_ok = d->bell && iommu_enabled() && iommu_ir_enabled() && (d->accepted & PLATFORM);
     return user_copy_to(caller(), buf, &info, sizeof info);
 }
 
@@ -438,9 +438,14 @@ static void zero_page(uint64_t ppn)
 static void msix_route(struct vdev *d, uint16_t entry, int vector)
 {
     volatile uint32_t *e = d->msix + entry * 4;
-    e[0] = 0xfee00000u | bsp_lapic << 12; /* fixed delivery to the boot CPU */
+    uint32_t addr, data;
+    if (iommu_irq_route(d->bdf, vector, bsp_lapic, &addr, &data) < 0) {
+        addr = 0xfee00000u | bsp_lapic << 12; /* fixed delivery to the boot CPU */
+        data = (uint32_t)vector;
+    }
+    e[0] = addr;
     e[1] = 0;
-    e[2] = (uint32_t)vector;
+    e[2] = data;
     e[3] = 0;
 }
 
@@ -741,8 +746,8 @@ int64_t sys_vio_direct(uint64_t dev, uint64_t va)
         undirect(d);
         return EXO_OK;
     }
-    if (!d->bell || !iommu_enabled())
-        return EXO_E_NOSYS;
+    if (!d->bell || !iommu_enabled() || !iommu_ir_enabled())
+        return EXO_E_NOSYS; /* nothing would stop its DMA, or its forged interrupts */
     if (!(d->accepted & PLATFORM))
         return EXO_E_INVAL;
     if (d->direct)

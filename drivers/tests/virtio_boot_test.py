@@ -145,7 +145,7 @@ def main():
         cons = ConsoleEcho(cons_path)
         cons.start()
         pci = ",disable-legacy=on" + (",iommu_platform=on" if a.iommu else "")
-        extra = (["-device", "intel-iommu,aw-bits=48"] if a.iommu else []) + [
+        extra = (["-device", "intel-iommu,aw-bits=48,intremap=on"] if a.iommu else []) + [
             "-drive", f"file={scratch},if=none,id=scratch,format=raw,cache=writeback",
             "-device", f"virtio-blk-pci,drive=scratch,serial=tessera-scratch,num-queues=2{pci}",
             "-device", f"virtio-rng-pci{pci}",
@@ -170,7 +170,8 @@ def main():
         check(r.exit_code == 0 and r.powered_off, f"clean power-off (exit {r.exit_code})")
         faults = re.findall(r"^exo: iommu: fault: .*$", text, re.M)
         if a.iommu:
-            check("exo: iommu: VT-d unit at" in text, "exo found the VT-d unit and turned it on")
+            check("interrupt remapping on" in text,
+                  "exo found the VT-d unit and turned DMA and interrupt remapping on")
             check(len(faults) == 1 and "wrote" in faults[0],
                   f"the one DMA aimed outside its domain was blocked and logged ({faults})")
         else:

@@ -25,6 +25,14 @@ int iommu_add_device(uint32_t bdf);
 /* Turns translation on. */
 void iommu_enable(void);
 
+/* 1 when interrupt remapping is on (devices' messages go through exo's table). */
+int iommu_ir_enabled(void);
+
+/* The MSI address and data through which device bdf raises `vector` on the CPU with LAPIC id
+ * apic, through exo's remapping table (only bdf may use that entry). EXO_E_NOENT without
+ * interrupt remapping (then the message is the plain compatibility-format one). */
+int iommu_irq_route(uint32_t bdf, int vector, uint32_t apic, uint32_t *addr, uint32_t *data);
+
 /* 1 when DMA remapping is on. */
 int iommu_enabled(void);
 
