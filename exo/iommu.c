@@ -32,20 +32,14 @@ struct domain {
 };
 
 volatile uint8_t *iommu_regs;
-#define regs iommu_regs
 static int on, levels;
-static int coherent;            /* ECAP.C: the unit snoops CPU caches when walking tables */
-static uint64_t iotlb_drain;    /* DR | DW where CAP.DRD / DWD say the unit can drain */
-static int rwbf;                /* CAP.RWBF: table writes need a write-buffer flush */
+static int coherent;         /* ECAP.C: the unit snoops CPU caches when walking tables */
+static uint64_t iotlb_drain; /* DR | DW where CAP.DRD / DWD say the unit can drain */
+static int rwbf;             /* CAP.RWBF: table writes need a write-buffer flush */
 static uint64_t root_table, ctx_table[256]; /* physical addresses (0: none yet) */
 static uint32_t iotlb_off, fault_off, nfault;
 static struct domain doms[IOMMU_NDOM];
 uint64_t iommu_faults;
-
-#define r32 iommu_r32
-#define r64 iommu_r64
-#define w32 iommu_w32
-#define w64 iommu_w64
 
 static uint64_t *table(uint64_t phys)
 {
@@ -68,17 +62,16 @@ static int new_table(uint64_t *phys)
 static int wait32(uint32_t off, uint32_t bit, int want)
 {
     for (long i = 0; i < 10000000; i++)
-        if (!!(r32(off) & bit) == want)
+        if (!!(iommu_r32(off) & bit) == want)
             return EXO_OK;
     return EXO_E_CORRUPT;
 }
 
 void iommu_gcmd(uint32_t bit)
 {
-    w32(REG_GCMD, (r32(REG_GSTS) & GSTS_ONESHOT_MASK) | bit);
+    iommu_w32(REG_GCMD, (iommu_r32(REG_GSTS) & GSTS_ONESHOT_MASK) | bit);
     wait32(REG_GSTS, bit, bit != GCMD_WBF); /* WBFS reads 1 while the flush is under way */
 }
-#define gcmd iommu_gcmd
 
 static void flush_context(void)
 {
@@ -86,8 +79,8 @@ static void flush_context(void)
         iommu_qi_run(QI_CONTEXT | QI_GLOBAL);
         return;
     }
-    w64(REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
-    for (long i = 0; i < 10000000 && (r64(REG_CCMD) & CCMD_ICC); i++)
+    iommu_w64(REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
+    for (long i = 0; i < 10000000 && (iommu_r64(REG_CCMD) & CCMD_ICC); i++)
         ;
 }
 
@@ -96,16 +89,16 @@ static void flush_context(void)
 static void flush_iotlb(int did)
 {
     if (rwbf)
-        gcmd(GCMD_WBF);
+        iommu_gcmd(GCMD_WBF);
     if (iommu_qi_enabled()) {
         iommu_qi_run(QI_IOTLB | (iotlb_drain >> 42) | /* DR, DW: bits 49, 48 -> 7, 6 */
                      (did < 0 ? QI_GLOBAL : QI_DOMAIN | (uint64_t)did << 16));
         return;
     }
-    uint64_t cmd = IOTLB_IVT | iotlb_drain |
-                   (did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | (uint64_t)did << 32);
-    w64(iotlb_off + 8, cmd);
-    for (long i = 0; i < 10000000 && (r64(iotlb_off + 8) & IOTLB_IVT); i++)
+    uint64_t cmd =
+        IOTLB_IVT | iotlb_drain | (did < 0 ? IOTLB_GLOBAL : IOTLB_DOMAIN | (uint64_t)did << 32);
+    iommu_w64(iotlb_off + 8, cmd);
+    for (long i = 0; i < 10000000 && (iommu_r64(iotlb_off + 8) & IOTLB_IVT); i++)
         ;
 }
 
@@ -168,8 +161,8 @@ int iommu_init(uint64_t dmar_phys)
     volatile void *va;
     if (!base || vm_map_mmio(&exo_pages, base, 4096, &va) < 0)
         return 0;
-    regs = va;
-    uint64_t cap = r64(REG_CAP), ecap = r64(REG_ECAP);
+    iommu_regs = va;
+    uint64_t cap = iommu_r64(REG_CAP), ecap = iommu_r64(REG_ECAP);
     uint32_t sagaw = cap >> 8 & 0x1f;
     levels = sagaw & 4 ? 4 : sagaw & 2 ? 3 : 0;
     if (!levels) {
@@ -191,11 +184,11 @@ int iommu_init(uint64_t dmar_phys)
             r = sl_map(doms[0].root, p);
     if (r < 0)
         return r;
-    w32(REG_FEDATA, VEC_IOMMU);
-    w32(REG_FEADDR, 0xfee00000u | lapic_id() << 12);
-    w32(REG_FECTL, 0); /* unmasked: a fault interrupts at once */
-    w64(REG_RTADDR, root_table);
-    gcmd(GCMD_SRTP);
+    iommu_w32(REG_FEDATA, VEC_IOMMU);
+    iommu_w32(REG_FEADDR, 0xfee00000u | lapic_id() << 12);
+    iommu_w32(REG_FECTL, 0); /* unmasked: a fault interrupts at once */
+    iommu_w64(REG_RTADDR, root_table);
+    iommu_gcmd(GCMD_SRTP);
     /* Interrupt remapping (it needs the invalidation queue): without it a device could write
      * any interrupt message (DMA to 0xfeexxxxx is never translated), so vio_direct needs it. */
     int ir = (ecap >> 1 & 1) && (ecap >> 3 & 1) && iommu_ir_init() == EXO_OK;
@@ -239,16 +232,16 @@ static int set_context(uint32_t bdf, int did)
 
 int iommu_add_device(uint32_t bdf)
 {
-    return regs ? set_context(bdf, 0) : EXO_OK;
+    return iommu_regs ? set_context(bdf, 0) : EXO_OK;
 }
 
 void iommu_enable(void)
 {
-    if (!regs)
+    if (!iommu_regs)
         return;
     flush_context();
     flush_iotlb(-1);
-    gcmd(GCMD_TE);
+    iommu_gcmd(GCMD_TE);
     on = 1;
 }
 
@@ -357,9 +350,9 @@ void iommu_env_freed(uint32_t owner)
 int iommu_fault(void)
 {
     int n = 0;
-    for (uint32_t i = 0; regs && i < nfault; i++) {
+    for (uint32_t i = 0; iommu_regs && i < nfault; i++) {
         uint32_t off = fault_off + i * 16;
-        uint64_t lo = r64(off), hi = r64(off + 8);
+        uint64_t lo = iommu_r64(off), hi = iommu_r64(off + 8);
         if (!(hi >> 63))
             continue;
         uint32_t sid = hi & 0xffff;
@@ -372,11 +365,11 @@ int iommu_fault(void)
                     lo & ~0xfffUL, hi >> 32 & 0xff);
         else if (iommu_faults + (uint64_t)n == FAULTS_PRINTED)
             kprintf("exo: iommu: more faults, no longer printed\n");
-        w32(off + 12, 1u << 31); /* clear F */
+        iommu_w32(off + 12, 1u << 31); /* clear F */
         n++;
     }
-    if (regs)
-        w32(REG_FSTS, r32(REG_FSTS) & 3); /* overflow, pending: write 1 to clear */
+    if (iommu_regs)
+        iommu_w32(REG_FSTS, iommu_r32(REG_FSTS) & 3); /* overflow, pending: write 1 to clear */
     iommu_faults += (uint64_t)n;
     return n;
 }

@@ -81,12 +81,13 @@ int iommu_irq_route(uint32_t bdf, int vector, uint32_t apic, uint32_t *addr, uin
     if (!ir_on || vector < 0 || vector >= IRT_ENTRIES)
         return EXO_E_NOENT;
     volatile uint64_t *e = (volatile uint64_t *)phys_to_virt(irt) + 2 * vector;
-    e[0] = 0; /* not present while it changes */
+    e[0] = 0;                                     /* not present while it changes */
     e[1] = (uint64_t)(bdf & 0xffff) | 1ull << 18; /* SVT 01: only this requester id may use it */
     e[0] = 1 | (uint64_t)vector << 16 | (uint64_t)(apic & 0xff) << 40; /* fixed, edge, physical */
     iommu_qi_run(QI_IEC);
     /* remappable format: handle = the entry, in bits 19:5 and 2 */
-    *addr = 0xfee00000u | ((uint32_t)vector & 0x7fff) << 5 | 1u << 4 | ((uint32_t)vector >> 15) << 2;
+    *addr =
+        0xfee00000u | ((uint32_t)vector & 0x7fff) << 5 | 1u << 4 | ((uint32_t)vector >> 15) << 2;
     *data = 0;
     return EXO_OK;
 }

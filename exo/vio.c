@@ -26,15 +26,15 @@ extern struct exo_pages exo_pages;
 /* Features exo never accepts: indirect tables live in env memory (unchecked after the kick),
  * event indices and notification data change what exo writes, packed rings are another
  * layout, and ACCESS_PLATFORM waits for an IOMMU. */
-#define REFUSED                                                                                  \
-    (1ull << VIO_F_INDIRECT_DESC | 1ull << VIO_F_EVENT_IDX | 1ull << VIO_F_RING_PACKED |         \
+#define REFUSED                                                                                    \
+    (1ull << VIO_F_INDIRECT_DESC | 1ull << VIO_F_EVENT_IDX | 1ull << VIO_F_RING_PACKED |           \
      1ull << VIO_F_NOTIFICATION_DATA | 1ull << 40)
 #define PLATFORM (1ull << VIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
 
 struct vq {
-    uint16_t size;        /* 0: not set up */
-    int vector;           /* claimed interrupt vector, -1: none */
-    uint32_t doorbell;    /* offset in the notify block */
+    uint16_t size;                /* 0: not set up */
+    int vector;                   /* claimed interrupt vector, -1: none */
+    uint32_t doorbell;            /* offset in the notify block */
     uint64_t sdesc, savail;       /* the owner's submission pages (ppn) */
     uint64_t desc, avail, used;   /* the device's rings (ppn); used is mapped read-only */
     uint32_t owner;               /* env id holding the queue, 0: exo */
@@ -54,14 +54,14 @@ struct vdev {
     uint16_t msix_n;
     uint64_t msix_phys, pba_phys; /* where the table and the pending bits are */
     uint64_t offered, accepted;
-    uint64_t bell; /* physical page of the doorbells, if it holds nothing else (0: it does) */
+    uint64_t bell;   /* physical page of the doorbells, if it holds nothing else (0: it does) */
     uint32_t direct; /* env holding the whole device (vio_direct), 0: none */
     uint8_t dead;    /* it would not reset: never used again, its pins are kept for good */
     struct vq q[EXO_VQ_MAX];
 };
 
 /* A page's pin count (struct exo_page.dma) must hold every descriptor that could name it. */
-_Static_assert((uint64_t)VIO_MAXDEV * EXO_VQ_MAX * EXO_VQ_SIZE < 65536, "dma pin counter");
+_Static_assert(VIO_MAXDEV * EXO_VQ_MAX * EXO_VQ_SIZE < 65536, "dma pin counter");
 
 static struct vdev devs[VIO_MAXDEV];
 static int ndevs;
@@ -143,9 +143,8 @@ static uint64_t bell_alone(const struct vdev *d, const struct vio_pci_caps *caps
         return 0;
     const struct vio_region *other[] = {&caps->common, &caps->isr, &caps->device};
     for (int i = 0; i < 3; i++)
-        if (other[i]->bar != 0xff &&
-            overlaps(pci_bar(d->bdf, other[i]->bar) + other[i]->offset, other[i]->length, bell,
-                     EXO_PAGE))
+        if (other[i]->bar != 0xff && overlaps(pci_bar(d->bdf, other[i]->bar) + other[i]->offset,
+                                              other[i]->length, bell, EXO_PAGE))
             return 0;
     if (d->msix && (overlaps(d->msix_phys, d->msix_n * 16u, bell, EXO_PAGE) ||
                     overlaps(d->pba_phys, (d->msix_n + 63u) / 64 * 8, bell, EXO_PAGE)))
@@ -176,8 +175,9 @@ static void probe(pci_bdf f, void *ctx)
         d->pci.isr = 0;
     d->pci.notify_mult = caps.notify_mult;
     d->pci.notify_len = caps.notify.length;
-    pci_write16(f, PCI_COMMAND, (uint16_t)(pci_read16(f, PCI_COMMAND) | PCI_CMD_MEMORY |
-                                           PCI_CMD_MASTER | PCI_CMD_INTX_OFF));
+    pci_write16(f, PCI_COMMAND,
+                (uint16_t)(pci_read16(f, PCI_COMMAND) | PCI_CMD_MEMORY | PCI_CMD_MASTER |
+                           PCI_CMD_INTX_OFF));
     msix_init(d);
     d->bell = bell_alone(d, &caps);
     if (vio_pci_reset(&d->pci) < 0)
@@ -404,9 +404,13 @@ int64_t sys_vio_info(uint64_t dev, uint64_t buf)
     int r = dev_of(dev, &d);
     if (r < 0)
         return r;
-    struct exo_vio_info info = {
-        .pci_vendor = d->vendor, .pci_device = d->device, .type = d->type, .nqueues = d->nq,
-        .bdf = d->bdf, .offered = d->offered, .accepted = d->accepted};
+    struct exo_vio_info info = {.pci_vendor = d->vendor,
+                                .pci_device = d->device,
+                                .type = d->type,
+                                .nqueues = d->nq,
+                                .bdf = d->bdf,
+                                .offered = d->offered,
+                                .accepted = d->accepted};
     uint16_t max = d->nq ? vio_pci_queue_max(&d->pci, 0) : 0;
     info.queue_size = max < EXO_VQ_SIZE ? max : EXO_VQ_SIZE;
     info.config_len = (uint16_t)vio_pci_read_config(&d->pci, info.config, EXO_VIO_CONFIG);
@@ -474,9 +478,9 @@ static int setup_queue(struct vdev *d, uint16_t k)
             msix_route(d, entry, q->vector);
         }
     }
-    int64_t bell = vio_pci_queue_setup(&d->pci, k, size, q->desc << EXO_PAGE_SHIFT,
-                                       q->avail << EXO_PAGE_SHIFT, q->used << EXO_PAGE_SHIFT,
-                                       entry);
+    int64_t bell =
+        vio_pci_queue_setup(&d->pci, k, size, q->desc << EXO_PAGE_SHIFT, q->avail << EXO_PAGE_SHIFT,
+                            q->used << EXO_PAGE_SHIFT, entry);
     if (bell < 0)
         return EXO_E_CORRUPT;
     q->size = size;
@@ -564,7 +568,7 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
         return EXO_E_NOENT; /* the device has no MSI-X entry left for this queue: poll it */
     for (int i = 0; i < EXO_VQ_PAGES; i++)
         if (pmap_lookup(self->pml4, va + i * EXO_PAGE, &prot))
-            return EXO_E_BUSY; /* never silently replace what the env mapped */
+            return EXO_E_BUSY;                   /* never silently replace what the env mapped */
     uint64_t desc = q->sdesc, avail = q->savail; /* what the env writes */
     if (d->direct == self->id) { /* the device's own rings (in its domain since vio_direct) */
         desc = q->desc;
@@ -654,7 +658,7 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
         q->is_head[stage_head[k]] = 1;
     }
     *ring16(q->avail, 0) = *ring16(q->savail, 0) & 1; /* the env may turn interrupts off */
-    __atomic_thread_fence(__ATOMIC_RELEASE); /* descriptors and entries before the index */
+    __atomic_thread_fence(__ATOMIC_RELEASE);          /* descriptors and entries before the index */
     q->next_avail = (uint16_t)(q->next_avail + n);
     *ring16(q->avail, 2) = q->next_avail;
     q->inflight = (uint16_t)(q->inflight + n);
@@ -699,8 +703,8 @@ static int rings_in(struct vdev *d, uint32_t owner)
             continue;
         q->in_dom = 1; /* first: a partly mapped queue is taken out again by rings_out */
         int r;
-        if ((r = iommu_map_extra(owner, q->desc)) < 0 || (r = iommu_map_extra(owner, q->avail)) < 0 ||
-            (r = iommu_map_extra(owner, q->used)) < 0)
+        if ((r = iommu_map_extra(owner, q->desc)) < 0 ||
+            (r = iommu_map_extra(owner, q->avail)) < 0 || (r = iommu_map_extra(owner, q->used)) < 0)
             return r;
     }
     return EXO_OK;

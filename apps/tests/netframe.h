@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#define NF_ETH 14               /* Ethernet header */
-#define NF_UDP_DATA (14 + 28)   /* payload offset of a UDP datagram without IP options */
+#define NF_ETH 14             /* Ethernet header */
+#define NF_UDP_DATA (14 + 28) /* payload offset of a UDP datagram without IP options */
 #define NF_ARP_LEN 42
 
 struct nf_host {

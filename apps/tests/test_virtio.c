@@ -12,7 +12,7 @@
 #include "netframe.h"
 
 #define VT_SERIAL "tessera-scratch"
-#define VT_SECTORS (16 * 2048)       /* the scratch disk: 16 MiB */
+#define VT_SECTORS (16 * 2048) /* the scratch disk: 16 MiB */
 #define VT_WRITE_SECTOR 4096
 #define VT_WRITE_BYTES 16384
 #define VT_DUO_SECTOR0 8192
@@ -111,8 +111,13 @@ static int rawq_open(struct rawq *r, uint64_t dev, uint64_t q, uint64_t va)
     int64_t size = exo_vio_queue_open(dev, q, va, EXO_ANY);
     if (size < 0)
         return (int)size;
-    *r = (struct rawq){dev, q, (void *)(va + EXO_VQ_DESC_OFF), (void *)(va + EXO_VQ_AVAIL_OFF),
-                       (const void *)(va + EXO_VQ_USED_OFF), (uint16_t)size, 0};
+    *r = (struct rawq){dev,
+                       q,
+                       (void *)(va + EXO_VQ_DESC_OFF),
+                       (void *)(va + EXO_VQ_AVAIL_OFF),
+                       (const void *)(va + EXO_VQ_USED_OFF),
+                       (uint16_t)size,
+                       0};
     r->next = r->avail->idx;
     return 0;
 }
@@ -207,7 +212,7 @@ EXOTEST(vio_kick_refuses_what_is_not_ours)
     CHECK_EQ(r.used->idx, r.next);
     CHECK_EQ(r.used->ring[(uint16_t)(r.next - 1) % r.size].id, 0);
     CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 0); /* VIRTIO_BLK_S_OK */
-    CHECK_EQ(*(uint64_t *)d, 0);                    /* block 0: 0 * golden */
+    CHECK_EQ(*(uint64_t *)d, 0);                   /* block 0: 0 * golden */
     CHECK_EQ(d[8], 0);
     CHECK_EQ(exo_vio_queue_close((uint64_t)blk, 1), 0);
     exo_env_destroy((uint64_t)other);
@@ -383,8 +388,8 @@ EXOTEST(vio_rng_returns_bytes)
         zero += a[i] == 0;
         same += a[i] == b[i];
     }
-    CHECK(zero < 8);  /* 64 random bytes: ~0.25 zeros expected */
-    CHECK(same < 8);  /* two reads do not repeat */
+    CHECK(zero < 8); /* 64 random bytes: ~0.25 zeros expected */
+    CHECK(same < 8); /* two reads do not repeat */
     CHECK_EQ(vio_rng_close(&rng), 0);
     return 0;
 }
@@ -543,7 +548,7 @@ EXOTEST(vio_direct_submission_confined_by_the_iommu)
     los_wait((uint64_t)c);
     CHECK_EQ(sh->out[1], EXO_E_BUSY); /* another env: no queue of it, no setup */
     CHECK_EQ(sh->out[3], EXO_E_BUSY);
-    CHECK_EQ(exo_vio_direct((uint64_t)dev, 0), EXO_E_PERM);   /* a queue is still open */
+    CHECK_EQ(exo_vio_direct((uint64_t)dev, 0), EXO_E_PERM); /* a queue is still open */
     volatile uint16_t *bell = (volatile uint16_t *)(BELL_VA + info.doorbell[0]);
     struct vio_dma hdr, data;
     CHECK_EQ(vio_dma_alloc(&hdr), 0);
@@ -699,7 +704,7 @@ EXOTEST(vio_calls_check_their_arguments)
     CHECK_EQ(exo_vio_queue_open((uint64_t)rng, 0, RAWQ_VA, EXO_NCAPS), EXO_E_RANGE);
     CHECK(los_page_new(RAWQ_VA + 2 * EXO_PAGE, RW) > 0);
     CHECK_EQ(exo_vio_queue_open((uint64_t)rng, 0, RAWQ_VA, EXO_ANY), EXO_E_BUSY); /* mapped */
-    CHECK_EQ(exo_vio_kick((uint64_t)rng, 0, 0), EXO_E_PERM);       /* not ours (yet) */
+    CHECK_EQ(exo_vio_kick((uint64_t)rng, 0, 0), EXO_E_PERM); /* not ours (yet) */
     CHECK_EQ(exo_vio_queue_open((uint64_t)rng, 0, RAWQ_VA + 0x10000, EXO_ANY), 8);
     CHECK_EQ(exo_vio_queue_open((uint64_t)rng, 0, RAWQ_VA + 0x20000, EXO_ANY), EXO_E_BUSY);
     CHECK_EQ(exo_vio_setup((uint64_t)rng, VERSION_1), EXO_E_BUSY); /* a queue is open */
@@ -707,10 +712,9 @@ EXOTEST(vio_calls_check_their_arguments)
     uint16_t base = av->idx;
     CHECK_EQ(exo_vio_kick((uint64_t)rng, 0, 0x10000), EXO_E_RANGE);
     CHECK_EQ(exo_vio_kick((uint64_t)rng, 0, (uint16_t)(base + 9)), EXO_E_RANGE); /* > size */
-    CHECK_EQ(exo_vio_kick((uint64_t)rng, 0, base), 0); /* nothing new */
+    CHECK_EQ(exo_vio_kick((uint64_t)rng, 0, base), 0);                           /* nothing new */
     /* the used ring is the device's: read-only here */
-    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, RAWQ_VA + 0x10000 + EXO_VQ_USED_OFF) & 7,
-             EXO_PROT_R);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, RAWQ_VA + 0x10000 + EXO_VQ_USED_OFF) & 7, EXO_PROT_R);
 
     /* Another env: without a device capability it sees nothing; with one, the queue we hold
      * is still ours. */
@@ -746,7 +750,7 @@ EXOTEST(vio_devices_found)
     CHECK_EQ(info.nqueues, 2); /* num-queues=2 */
     CHECK_EQ(info.queue_size, 256);
     CHECK(info.offered & VERSION_1);
-    CHECK_EQ(vio_cfg64(&info, 0), VT_SECTORS); /* capacity */
+    CHECK_EQ(vio_cfg64(&info, 0), VT_SECTORS);               /* capacity */
     CHECK(vio_find(VIRTIO_ID_BLK, 1, &info) == EXO_E_NOENT); /* one disk only */
     CHECK((dev = vio_find(VIRTIO_ID_NET, 0, &info)) >= 0);
     const uint8_t mac[6] = {VT_MAC};

@@ -27,8 +27,7 @@ int vio_pci_find_caps(vio_cfg_read8 rd, void *ctx, uint8_t cap_ptr, struct vio_p
         uint8_t id = rd(ctx, off), len = rd(ctx, (uint16_t)(off + 2));
         if (id == CAP_VENDOR && len >= 16) {
             uint8_t type = rd(ctx, (uint16_t)(off + 3));
-            struct vio_region r = {rd(ctx, (uint16_t)(off + 4)),
-                                   rd32(rd, ctx, (uint16_t)(off + 8)),
+            struct vio_region r = {rd(ctx, (uint16_t)(off + 4)), rd32(rd, ctx, (uint16_t)(off + 8)),
                                    rd32(rd, ctx, (uint16_t)(off + 12))};
             struct vio_region *slot = type == CFG_COMMON   ? &out->common
                                       : type == CFG_NOTIFY ? &out->notify
