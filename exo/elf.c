@@ -4,6 +4,7 @@
  * Every check is written so that no arithmetic on file-controlled values can wrap: sizes are
  * compared against what is left, never added blindly.
  */
+#include <exo/abi.h>
 #include <exo/elf.h>
 
 /* Byte copy: the file buffer carries no alignment promise. */
@@ -21,6 +22,30 @@ void exo_elf_phdr(const void *image, uint16_t idx, struct exo_elf64_phdr *out)
     elf_copy(&eh, image, sizeof(eh));
     elf_copy(out, (const uint8_t *)image + eh.e_phoff + (uint64_t)idx * eh.e_phentsize,
              sizeof(*out));
+}
+
+#define PF_X 1
+#define PF_W 2
+
+int64_t exo_elf_each_load(const void *image,
+                          int64_t (*load)(void *ctx, const struct exo_elf_load *s), void *ctx)
+{
+    struct exo_elf64_ehdr eh;
+    elf_copy(&eh, image, sizeof(eh));
+    for (uint16_t i = 0; i < eh.e_phnum; i++) {
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(image, i, &ph);
+        if (ph.p_type != EXO_PT_LOAD)
+            continue;
+        const struct exo_elf_load s = {ph.p_vaddr, ph.p_memsz, (const uint8_t *)image + ph.p_offset,
+                                       ph.p_filesz,
+                                       EXO_PROT_R | (ph.p_flags & PF_W ? EXO_PROT_W : 0) |
+                                           (ph.p_flags & PF_X ? EXO_PROT_X : 0)};
+        int64_t r = load(ctx, &s);
+        if (r < 0)
+            return r;
+    }
+    return 0;
 }
 
 /* [off, off + len) lies inside a file of size bytes, without overflow. */
@@ -57,8 +82,7 @@ static int elf_check_ehdr(const struct exo_elf64_ehdr *eh, uint64_t size)
     return EXO_ELF_OK;
 }
 
-static int elf_check_load(const struct exo_elf64_phdr *ph, uint64_t size, uint64_t lo,
-                          uint64_t hi)
+static int elf_check_load(const struct exo_elf64_phdr *ph, uint64_t size, uint64_t lo, uint64_t hi)
 {
     if (ph->p_filesz > ph->p_memsz)
         return EXO_ELF_ERR_SEG_SIZE;

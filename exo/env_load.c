@@ -14,8 +14,6 @@
 #include <exo/pmap.h>
 #include <exo/vm.h>
 
-#define PF_X 1
-#define PF_W 2
 
 extern struct exo_pages exo_pages;
 
@@ -52,23 +50,10 @@ static int load_range(struct env *e, uint64_t va, uint64_t memsz, const uint8_t 
     return EXO_OK;
 }
 
-/* Loads every PT_LOAD of an ELF that passed exo_elf_check. */
-static int load_segments(struct env *e, const void *elf)
+/* One PT_LOAD segment of init (exo_elf_each_load). */
+static int64_t load_segment(void *e, const struct exo_elf_load *s)
 {
-    const struct exo_elf64_ehdr *eh = elf;
-    for (uint16_t i = 0; i < eh->e_phnum; i++) {
-        struct exo_elf64_phdr ph;
-        exo_elf_phdr(elf, i, &ph);
-        if (ph.p_type != EXO_PT_LOAD)
-            continue;
-        uint32_t prot = EXO_PROT_R | (ph.p_flags & PF_W ? EXO_PROT_W : 0) |
-                        (ph.p_flags & PF_X ? EXO_PROT_X : 0);
-        int r = load_range(e, ph.p_vaddr, ph.p_memsz, (const uint8_t *)elf + ph.p_offset,
-                           ph.p_filesz, prot);
-        if (r < 0)
-            return r;
-    }
-    return EXO_OK;
+    return load_range(e, s->va, s->memsz, s->src, s->filesz, s->prot);
 }
 
 /* Copies the command line to the top of e's stack; returns its address (the new stack top is
@@ -100,7 +85,7 @@ int env_load_init(const void *archive, uint64_t size, const char *cmdline)
     r = env_alloc(0, &e);
     if (r < 0)
         return r;
-    r = load_segments(e, f.data);
+    r = (int)exo_elf_each_load(f.data, load_segment, e);
     if (r == EXO_OK)
         r = load_range(e, EXO_INIT_STACK_TOP - EXO_INIT_STACK_PAGES * EXO_PAGE,
                        EXO_INIT_STACK_PAGES * EXO_PAGE, NULL, 0, EXO_PROT_R | EXO_PROT_W);

@@ -4,6 +4,7 @@
  * Each case starts from one valid in-memory kernel image (two PT_LOADs at the kernel link
  * address, like exo.elf), breaks exactly one thing, and asserts the exact error code.
  */
+#include <exo/abi.h>
 #include <exo/elf.h>
 
 #include <exo/bootinfo.h>
@@ -256,9 +257,47 @@ static void expect_u64(const char *name, const char *what, uint64_t got, uint64_
            (unsigned long long)want);
 }
 
+/* What exo_elf_each_load hands a loader, recorded; a negative `stop_at` result ends the walk. */
+struct seen {
+    int n, stop_at;
+    struct exo_elf_load s[4];
+};
+
+static int64_t record(void *ctx, const struct exo_elf_load *s)
+{
+    struct seen *v = ctx;
+    if (v->n < 4)
+        v->s[v->n] = *s;
+    return ++v->n == v->stop_at ? -42 : 0;
+}
+
+static void each_load_tests(struct image *im)
+{
+    make_valid(im);
+    ph(im, 1)->p_flags = 5; /* R X */
+    ph(im, 2)->p_flags = 6; /* R W */
+    struct seen v = {0, 0, {{0}}};
+    expect_u64("each_load", "result", (uint64_t)exo_elf_each_load(im->bytes, record, &v), 0);
+    expect_u64("each_load", "segments (the note skipped)", (uint64_t)v.n, 2);
+    expect_u64("each_load", "text va", v.s[0].va, TEXT_VA);
+    expect_u64("each_load", "text memsz", v.s[0].memsz, 0x1800);
+    expect_u64("each_load", "text src", (uint64_t)(v.s[0].src - im->bytes), 0x1000);
+    expect_u64("each_load", "text filesz", v.s[0].filesz, 0x1800);
+    expect_u64("each_load", "text prot", v.s[0].prot, EXO_PROT_R | EXO_PROT_X);
+    expect_u64("each_load", "data va", v.s[1].va, DATA_VA + 0x800);
+    expect_u64("each_load", "data memsz", v.s[1].memsz, 0x5000);
+    expect_u64("each_load", "data filesz", v.s[1].filesz, 0x100);
+    expect_u64("each_load", "data prot", v.s[1].prot, EXO_PROT_R | EXO_PROT_W);
+    struct seen stop = {0, 1, {{0}}};
+    expect_u64("each_load", "error passed on",
+               (uint64_t)exo_elf_each_load(im->bytes, record, &stop), (uint64_t)-42);
+    expect_u64("each_load", "stops at the error", (uint64_t)stop.n, 1);
+}
+
 int main(void)
 {
     static struct image im;
+    each_load_tests(&im);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct test_case *c = &cases[i];
         make_valid(&im);

@@ -7,8 +7,6 @@
 #include <los/los.h>
 #include <los/spawn.h>
 
-#define PF_X 1
-#define PF_W 2
 
 int64_t los_page_new(uint64_t va, uint64_t prot)
 {
@@ -71,22 +69,18 @@ static int64_t share_archive(uint64_t child)
     return 0;
 }
 
+/* One PT_LOAD segment into the child whose slot ctx points at (exo_elf_each_load). */
+static int64_t load_segment(void *child, const struct exo_elf_load *s)
+{
+    return load_range(*(uint64_t *)child, s->va, s->memsz, s->src, s->filesz, s->prot);
+}
+
 static int64_t build(uint64_t child, const void *elf)
 {
-    const struct exo_elf64_ehdr *eh = elf;
-    for (uint16_t i = 0; i < eh->e_phnum; i++) {
-        struct exo_elf64_phdr ph;
-        exo_elf_phdr(elf, i, &ph);
-        if (ph.p_type != EXO_PT_LOAD)
-            continue;
-        uint32_t prot = EXO_PROT_R | (ph.p_flags & PF_W ? EXO_PROT_W : 0) |
-                        (ph.p_flags & PF_X ? EXO_PROT_X : 0);
-        int64_t r = load_range(child, ph.p_vaddr, ph.p_memsz, (const uint8_t *)elf + ph.p_offset,
-                               ph.p_filesz, prot);
-        if (r < 0)
-            return r;
-    }
-    int64_t r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE,
+    int64_t r = exo_elf_each_load(elf, load_segment, &child);
+    if (r < 0)
+        return r;
+    r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE,
                            LOS_STACK_PAGES * EXO_PAGE, NULL, 0, EXO_PROT_R | EXO_PROT_W);
     if (r < 0)
         return r;

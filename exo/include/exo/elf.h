@@ -103,4 +103,18 @@ void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const u
 /* Copies program header number idx (< e_phnum of an image that passed exo_elf_check). */
 void exo_elf_phdr(const void *image, uint16_t idx, struct exo_elf64_phdr *out);
 
+/* A PT_LOAD segment as a loader needs it. */
+struct exo_elf_load {
+    uint64_t va, memsz;
+    const uint8_t *src; /* its file bytes, src[0, filesz) */
+    uint64_t filesz;
+    uint32_t prot; /* EXO_PROT_R, plus EXO_PROT_W / EXO_PROT_X as p_flags say */
+};
+
+/* Calls load(ctx, segment) for every PT_LOAD segment of an image that passed exo_elf_check,
+ * in order; stops at the first negative result and returns it, else 0. exo's init loader and
+ * the libOS's spawn share it. */
+int64_t exo_elf_each_load(const void *image,
+                          int64_t (*load)(void *ctx, const struct exo_elf_load *s), void *ctx);
+
 #endif
