@@ -93,6 +93,17 @@ int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out)
     return EXO_OK;
 }
 
+int cap_covers(const struct env *e, enum cap_type type, uint64_t n)
+{
+    for (int i = 0; i < EXO_NCAPS; i++) {
+        const struct cap *c = &e->caps[i];
+        if (c->type == type && (c->rights & EXO_RIGHT_BIND) && n >= (c->obj & 0xff) &&
+            n <= (c->obj >> 8 & 0xff))
+            return 1;
+    }
+    return 0;
+}
+
 static int owned_by(uint64_t ppn, uint32_t id)
 {
     return exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED && exo_pages.page[ppn].owner == id;

@@ -18,18 +18,6 @@ void irq_cap_init(struct env *init)
         .obj = EXO_IRQ_FIRST | (uint64_t)EXO_IRQ_LAST << 8};
 }
 
-/* Does e hold BIND on a CAP_IRQ covering vector? */
-static int may_bind_vector(const struct env *e, uint64_t vector)
-{
-    for (int i = 0; i < EXO_NCAPS; i++) {
-        const struct cap *c = &e->caps[i];
-        if (c->type == CAP_IRQ && (c->rights & EXO_RIGHT_BIND) &&
-            vector >= (c->obj & 0xff) && vector <= (c->obj >> 8 & 0xff))
-            return 1;
-    }
-    return 0;
-}
-
 int64_t sys_irq_bind(uint64_t vector, uint64_t event)
 {
     struct env *self = caller();
@@ -37,7 +25,7 @@ int64_t sys_irq_bind(uint64_t vector, uint64_t event)
     vector &= ~EXO_IRQ_TEST_IPI;
     if (vector < EXO_IRQ_FIRST || vector > EXO_IRQ_LAST)
         return EXO_E_RANGE;
-    if (!may_bind_vector(self, vector))
+    if (!cap_covers(self, CAP_IRQ, vector))
         return EXO_E_PERM;
     if (claimed[vector])
         return EXO_E_BUSY; /* a device queue's: its owner binds it with vio_queue_open */

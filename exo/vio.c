@@ -382,20 +382,14 @@ int vio_release_page(uint64_t ppn, int force)
 /* The device `dev` names, if the caller holds BIND on a CAP_DEV covering it. */
 static int dev_of(uint64_t dev, struct vdev **out)
 {
-    const struct env *e = caller();
     if (dev >= (uint64_t)ndevs)
         return dev < VIO_MAXDEV ? EXO_E_NOENT : EXO_E_RANGE;
     if (devs[dev].dead)
         return EXO_E_CORRUPT; /* it would not reset: retired */
-    for (int i = 0; i < EXO_NCAPS; i++) {
-        const struct cap *c = &e->caps[i];
-        if (c->type == CAP_DEV && (c->rights & EXO_RIGHT_BIND) && dev >= (c->obj & 0xff) &&
-            dev <= (c->obj >> 8 & 0xff)) {
-            *out = &devs[dev];
-            return EXO_OK;
-        }
-    }
-    return EXO_E_PERM;
+    if (!cap_covers(caller(), CAP_DEV, dev))
+        return EXO_E_PERM;
+    *out = &devs[dev];
+    return EXO_OK;
 }
 
 int64_t sys_vio_info(uint64_t dev, uint64_t buf)

@@ -85,6 +85,10 @@ int cap_slot(struct env *e);
  * EXO_E_NOENT (empty slot, or the env is gone) or EXO_E_PERM. */
 int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out);
 
+/* Does e hold BIND on a range capability of `type` (CAP_IRQ: vectors, CAP_DEV: devices; obj =
+ * first | last << 8) that covers n? */
+int cap_covers(const struct env *e, enum cap_type type, uint64_t n);
+
 /* Enters an env's saved context on this CPU; never returns. */
 void env_run(struct env *e) __attribute__((noreturn));
 
