@@ -23,7 +23,7 @@ static int page_at(struct env *e, uint64_t va, uint32_t prot, uint8_t **mem)
     uint32_t old;
     uint64_t pte = pmap_lookup(e->pml4, va, &old), ppn;
     if (pte) {
-        ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
+        ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
         prot |= old; /* two segments sharing a page: the union of their rights */
     } else {
         int r = exo_page_alloc(&exo_pages, e->id, &ppn);

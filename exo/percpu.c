@@ -5,6 +5,7 @@
  */
 #include <exo/cpu.h>
 #include <exo/percpu.h>
+#include <exo/vm.h>
 #include <exo/x86.h>
 
 #define MSR_STAR 0xc0000081u
@@ -38,7 +39,7 @@ void percpu_attach(uint32_t id)
 void percpu_init(void)
 {
     struct percpu *c = this_cpu();
-    c->pml4 = read_cr3() & 0x000ffffffffff000ull;
+    c->pml4 = read_cr3() & PTE_ADDR;
     tss_set_kernel_stack((int)c->id, c->kstack_top);
     wrmsr(MSR_KERNEL_GS_BASE, 0); /* what envs see in GS until they set their own */
 

@@ -21,9 +21,6 @@
 #define AP_TRAMP_PAGES 4     /* trampoline, then the PML4, PDPT and PD of its page table */
 #define AP_STACK_SIZE 16384
 #define AP_GUARD 4096 /* under each AP's kernel stack: left unmapped (smp_stack_guard) */
-#define PTE_P 1ull
-#define PTE_W 2ull
-#define PTE_PS 0x80ull
 #define EFER_LME (1ull << 8)
 
 struct ap_params { /* the block at ap_tramp_params */

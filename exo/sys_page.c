@@ -110,7 +110,7 @@ static int may_bind(struct env *self, struct env *t, uint64_t va, uint64_t ppn, 
     }
     uint32_t held;
     uint64_t pte = pmap_lookup(self->pml4, va, &held);
-    if (pte && (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT == ppn && (prot & ~held) == 0)
+    if (pte && (pte & PTE_ADDR) >> EXO_PAGE_SHIFT == ppn && (prot & ~held) == 0)
         return EXO_OK;
     return EXO_E_PERM;
 }
@@ -147,7 +147,7 @@ int64_t sys_page_protect(uint64_t env, uint64_t va, uint64_t prot)
     uint64_t pte = pmap_lookup(t->pml4, va, NULL);
     if (!pte)
         return EXO_E_NOENT;
-    uint64_t ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
+    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
     r = may_bind(self, t, va, ppn, prot); /* raising protection is a new binding */
     if (r < 0)
         return r;
@@ -181,5 +181,5 @@ int64_t sys_page_lookup(uint64_t env, uint64_t va)
     uint64_t pte = pmap_lookup(t->pml4, va, &prot);
     if (!pte)
         return EXO_E_NOENT;
-    return (int64_t)((pte & 0x000ffffffffff000ull) | prot);
+    return (int64_t)((pte & PTE_ADDR) | prot);
 }

@@ -11,7 +11,6 @@
 #include <exo/vm.h>
 #include <exo/x86.h>
 
-#define PTE_ADDR 0x000ffffffffff000ull
 
 uint64_t tlb_ipis, tlb_wait_cycles;
 

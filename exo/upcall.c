@@ -31,7 +31,7 @@ int64_t sys_upcall_set(uint64_t handler, uint64_t stack_top, uint64_t state_va)
         return EXO_E_INVAL;
     uint32_t prot;
     uint64_t pte = pmap_lookup(self->pml4, state_va, &prot);
-    uint64_t ppn = (pte & 0x000ffffffffff000ull) >> EXO_PAGE_SHIFT;
+    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
     if (!pte || !(prot & EXO_PROT_W))
         return EXO_E_FAULT;
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != self->id)

@@ -9,6 +9,17 @@
 #include <exo/bootinfo.h>
 #include <exo/page.h>
 
+/* x86-64 page-table entry bits, exo's tables and envs' alike. */
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
 static inline void *phys_to_virt(uint64_t phys)
 {
     return (void *)(EXO_DIRECT_MAP + phys);
