@@ -769,8 +769,8 @@ static int rings_in(struct vdev *d, uint32_t owner)
 {
     for (int k = 0; k < EXO_VQ_MAX; k++) {
         struct vq *q = &d->q[k];
-        if (!q->used || q->in_dom)
-            continue; /* no rings yet (used is taken last), or mapped already */
+        if (!q->used || q->in_dom) /* no rings yet (used is taken last), or mapped already */
+            continue;
         q->in_dom = 1; /* first: a partly mapped queue is taken out again by rings_out */
         int r;
         if ((r = iommu_map_extra(owner, q->desc)) < 0 ||

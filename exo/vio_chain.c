@@ -78,8 +78,7 @@ int vio_chain_add(struct vio_chain_tally *t, uint16_t flags, uint32_t len)
 
 int vio_chain_fits(const struct vio_chain_rule *r, const struct vio_chain_tally *t)
 {
-    if ((r->no_out && t->out) || (r->no_in && t->in) || t->out < r->min_out ||
-        t->in < r->min_in)
+    if ((r->no_out && t->out) || (r->no_in && t->in) || t->out < r->min_out || t->in < r->min_in)
         return EXO_E_INVAL;
     return EXO_OK;
 }

@@ -353,8 +353,8 @@ EXOTEST(vio_kick_refuses_blk_chains_against_the_spec)
     CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 0);
     vio_blk_hdr(hdr.va, VIRTIO_BLK_T_IN, 0);
     ((volatile uint8_t *)hdr.va)[64] = 0xff;
-    const struct exo_vq_desc split[] = {{h, 8, 0, 0}, {h + 8, 8, 0, 0}, {dp, 4096, W, 0},
-                                        {st, 1, W, 0}};
+    const struct exo_vq_desc split[] = {
+        {h, 8, 0, 0}, {h + 8, 8, 0, 0}, {dp, 4096, W, 0}, {st, 1, W, 0}};
     CHECK_EQ(kick_chain(&r, split, 4), 1);
     CHECK(used_reaches(r.used, r.next, 5000));
     CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 0);
@@ -425,7 +425,6 @@ EXOTEST(vio_kick_refuses_net_console_rng_chains_against_the_spec)
 }
 
 /* --- the drivers ------------------------------------------------------------------------------ */
-
 
 EXOTEST(vio_blk_reads_what_the_host_wrote)
 {
@@ -880,7 +879,8 @@ EXOTEST(vio_user_buffers_must_be_ram)
     for (int i = 0; i < 8; i++)
         below[i] = mark[i];
     CHECK_EQ(exo_cons_write(BELL_VA - 8, 16), EXO_E_FAULT); /* RAM, then nothing mapped */
-    if (!(exotest_param() & VT_PARAM_IOMMU)) { /* no IOMMU: no doorbell page to map */
+    /* no IOMMU: no doorbell page to map */
+    if (!(exotest_param() & VT_PARAM_IOMMU)) {
         CHECK_EQ(exo_vio_direct((uint64_t)dev, BELL_VA), EXO_E_NOSYS);
         return 0;
     }
