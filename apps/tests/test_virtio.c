@@ -1,9 +1,10 @@
 /*
  * test_virtio.c: the virtio data path against QEMU's real devices (program `viotest`, run by
  * drivers/tests/virtio_boot_test.py, which attaches the devices and checks the disk image
- * afterwards): exo's checks on queue calls and on every submitted descriptor, then the blk,
- * net, rng and console drivers of drivers/virtio, and two envs each driving their own queue
- * of one disk at once. The VT_* numbers are the harness's too.
+ * afterwards): exo's checks on queue calls and on every submitted descriptor and chain shape,
+ * a device type exo keeps (the balloon), user buffers that are not RAM, then the blk, net, rng
+ * and console drivers of drivers/virtio, and two envs each driving their own queue of one disk
+ * at once. The VT_* numbers are the harness's too.
  */
 #include "exotest.h"
 
