@@ -186,22 +186,49 @@ void pmap_destroy(uint64_t pml4)
     free_table(pml4);
 }
 
-/* Copies len bytes between exo memory and env memory, one page at a time, after checking each
- * page is mapped user-accessible (and writable when `write`). */
-static int user_copy(const struct env *e, uint64_t va, uint8_t *buf, size_t len, int write)
+/* Is ppn a page of RAM exo manages (exo's or an env's)? Only those lie in the direct map as
+ * memory: anything else an env may have mapped (a device's doorbell page, vio_direct) is
+ * registers, or lies beyond the direct map altogether. */
+static int ram_page(uint64_t ppn)
 {
+    enum exo_page_state s = exo_page_state(&exo_pages, ppn);
+    return s == EXO_PAGE_KERNEL || s == EXO_PAGE_OWNED;
+}
+
+int pmap_user_page(const struct env *e, uint64_t va, int write, uint64_t *ppn)
+{
+    uint64_t pte = pmap_lookup(e->pml4, va, NULL);
+    uint64_t p = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
+    if (!(pte & PTE_U) || (write && !(pte & PTE_W)) || !ram_page(p))
+        return EXO_E_FAULT;
+    *ppn = p;
+    return EXO_OK;
+}
+
+int user_check(const struct env *e, uint64_t va, size_t len, int write)
+{
+    uint64_t ppn;
     if (va >= EXO_USER_TOP || len > EXO_USER_TOP - va)
         return EXO_E_FAULT;
-    for (uint64_t p = va & ~(EXO_PAGE - 1); p < va + len; p += EXO_PAGE) {
-        uint64_t pte = pmap_lookup(e->pml4, p, NULL);
-        if (!(pte & PTE_U) || (write && !(pte & PTE_W)))
+    for (uint64_t p = va & ~(EXO_PAGE - 1); p < va + len; p += EXO_PAGE)
+        if (pmap_user_page(e, p, write, &ppn) < 0)
             return EXO_E_FAULT;
-    }
+    return EXO_OK;
+}
+
+/* Copies len bytes between exo memory and env memory, one page at a time, after checking every
+ * page (user_check): nothing is copied unless all of it can be. */
+static int user_copy(const struct env *e, uint64_t va, uint8_t *buf, size_t len, int write)
+{
+    int r = user_check(e, va, len, write);
+    if (r < 0)
+        return r;
     while (len) {
-        uint64_t off = va & (EXO_PAGE - 1), n = EXO_PAGE - off;
+        uint64_t off = va & (EXO_PAGE - 1), n = EXO_PAGE - off, ppn;
         if (n > len)
             n = len;
-        uint8_t *mem = (uint8_t *)phys_to_virt((pmap_lookup(e->pml4, va, NULL) & PTE_ADDR) + off);
+        pmap_user_page(e, va, write, &ppn); /* checked above */
+        uint8_t *mem = (uint8_t *)phys_to_virt(ppn * EXO_PAGE + off);
         for (uint64_t i = 0; i < n; i++) {
             if (write)
                 mem[i] = buf[i];

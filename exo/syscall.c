@@ -63,9 +63,12 @@ int64_t sys_cons_write(uint64_t buf, uint64_t len)
     char chunk[256];
     if (len > 4096)
         return EXO_E_RANGE;
+    int r = user_check(caller(), buf, len, 0); /* all of it, before a byte is printed */
+    if (r < 0)
+        return r;
     for (uint64_t done = 0; done < len;) {
         uint64_t n = len - done < sizeof chunk ? len - done : sizeof chunk;
-        int r = user_copy_from(caller(), chunk, buf + done, n);
+        r = user_copy_from(caller(), chunk, buf + done, n);
         if (r < 0)
             return r;
         console_write(chunk, n);

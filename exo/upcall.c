@@ -29,10 +29,8 @@ int64_t sys_upcall_set(uint64_t handler, uint64_t stack_top, uint64_t state_va)
     if (handler >= EXO_USER_TOP || stack_top < 16 || stack_top > EXO_USER_TOP || stack_top % 16 ||
         state_va >= EXO_USER_TOP || state_va % EXO_PAGE)
         return EXO_E_INVAL;
-    uint32_t prot;
-    uint64_t pte = pmap_lookup(self->pml4, state_va, &prot);
-    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
-    if (!pte || !(prot & EXO_PROT_W))
+    uint64_t ppn;
+    if (pmap_user_page(self, state_va, 1, &ppn) < 0)
         return EXO_E_FAULT;
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != self->id)
         return EXO_E_PERM; /* exo writes the state page: it must be the env's own */

@@ -13,10 +13,12 @@
 #include <exo/pmap.h>
 #include <exo/syscall.h>
 #include <exo/vio.h>
+#include <exo/vio_chain.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
 
 #include "../drivers/virtio/vio_pci.h"
+#include "../drivers/virtio/virtio.h"
 
 extern struct exo_pages exo_pages;
 
@@ -42,6 +44,7 @@ struct vq {
     uint16_t last_used;           /* completions exo has collected */
     uint16_t inflight;            /* chains submitted and not yet collected */
     uint8_t in_dom;               /* its rings are in the direct holder's IOMMU domain */
+    struct vio_chain_rule rule;   /* what each chain on it must look like (vio_chain.h) */
     uint8_t busy[EXO_VQ_SIZE];    /* descriptor index in flight */
     uint8_t is_head[EXO_VQ_SIZE]; /* ... and the head of a chain exo submitted */
 };
@@ -188,9 +191,10 @@ static void probe(pci_bdf f, void *ctx)
     for (uint16_t q = 0; q < d->nq; q++)
         d->q[q].vector = -1;
     kprintf("exo: virtio: dev %d type %u at %02x:%02x.%x (%04x:%04x), %u queues of %u, "
-            "%u msi-x\n",
+            "%u msi-x%s\n",
             ndevs, d->type, f >> 8, f >> 3 & 31, f & 7, vendor, device, d->nq,
-            d->nq ? vio_pci_queue_max(&d->pci, 0) : 0, d->msix_n);
+            d->nq ? vio_pci_queue_max(&d->pci, 0) : 0, d->msix_n,
+            vio_type_handed_out(d->type) ? "" : ", exo's own (its requests name memory)");
     ndevs++;
 }
 
@@ -386,8 +390,8 @@ static int dev_of(uint64_t dev, struct vdev **out)
         return dev < VIO_MAXDEV ? EXO_E_NOENT : EXO_E_RANGE;
     if (devs[dev].dead)
         return EXO_E_CORRUPT; /* it would not reset: retired */
-    if (!cap_covers(caller(), CAP_DEV, dev))
-        return EXO_E_PERM;
+    if (!cap_covers(caller(), CAP_DEV, dev) || !vio_type_handed_out(devs[dev].type))
+        return EXO_E_PERM; /* not the caller's, or exo's own whoever asks (vio_chain.h) */
     *out = &devs[dev];
     return EXO_OK;
 }
@@ -483,12 +487,10 @@ static int setup_queue(struct vdev *d, uint16_t k)
     return EXO_OK;
 }
 
-int64_t sys_vio_setup(uint64_t dev, uint64_t features)
+/* Everything about the call itself vio_setup can refuse, checked before the device is
+ * touched. */
+static int setup_allowed(const struct vdev *d, uint64_t features)
 {
-    struct vdev *d;
-    int r = dev_of(dev, &d);
-    if (r < 0)
-        return r;
     for (int k = 0; k < d->nq; k++)
         if (queue_taken(&d->q[k]))
             return EXO_E_BUSY;
@@ -497,9 +499,60 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
     uint64_t version = 1ull << VIO_F_VERSION_1;
     if (!(d->offered & version) || !(features & version))
         return EXO_E_INVAL;
+    return EXO_OK;
+}
+
+/* The features exo asks the device for when an env asks for `features`. */
+static uint64_t setup_features(const struct vdev *d, uint64_t features)
+{
     uint64_t acc = features & d->offered & ~REFUSED & ~PLATFORM;
     if (iommu_enabled())
         acc |= d->offered & PLATFORM; /* its DMA goes through the unit whatever it is told */
+    return acc;
+}
+
+/* virtio-net's N: max_virtqueue_pairs from its configuration with MQ or RSS, else 1. */
+static uint16_t net_pairs(struct vdev *d, uint64_t acc)
+{
+    uint8_t cfg[VIRTIO_NET_CFG_MAX_PAIRS + 2];
+    uint64_t mq = VIRTIO_BIT(VIRTIO_NET_F_MQ) | VIRTIO_BIT(VIRTIO_NET_F_RSS);
+    if (d->type != VIRTIO_ID_NET || !(acc & mq) ||
+        vio_pci_read_config(&d->pci, cfg, sizeof cfg) < sizeof cfg)
+        return 1;
+    uint16_t n = (uint16_t)(cfg[VIRTIO_NET_CFG_MAX_PAIRS] | cfg[VIRTIO_NET_CFG_MAX_PAIRS + 1] << 8);
+    return n ? n : 1;
+}
+
+/* How many queues exo hands out once the device runs with acc: what it has now, or, for
+ * virtio-net, its 2N + 1 if that is more (it grows with MQ). */
+static uint16_t queues_with(struct vdev *d, uint64_t acc)
+{
+    uint32_t n = d->type == VIRTIO_ID_NET ? 2u * net_pairs(d, acc) + 1 : 0;
+    if (n < d->nq)
+        n = d->nq;
+    return n < EXO_VQ_MAX ? (uint16_t)n : EXO_VQ_MAX;
+}
+
+/* Takes, before the device is touched, the pages vio_setup needs for queues 0..n (and, for the
+ * env holding the device whole, their place in its domain): running out refuses the call with
+ * the device as it was. Pages once taken stay the queue's for good. */
+static int setup_reserve(struct vdev *d, uint16_t n)
+{
+    for (uint16_t k = 0; k < n; k++) {
+        struct vq *q = &d->q[k];
+        int r;
+        if ((r = take_page(&q->sdesc)) < 0 || (r = take_page(&q->savail)) < 0 ||
+            (r = take_page(&q->desc)) < 0 || (r = take_page(&q->avail)) < 0 ||
+            (r = take_page(&q->used)) < 0)
+            return r;
+    }
+    return d->direct ? rings_in(d, d->direct) : EXO_OK;
+}
+
+/* Resets the device and starts it again with acc: from here on only the device can refuse (the
+ * features, a queue), and leaves it reset. */
+static int restart(struct vdev *d, uint64_t acc)
+{
     if (vio_pci_reset(&d->pci) < 0)
         return EXO_E_CORRUPT;
     forget_inflight(d); /* reset: nothing of before is in flight any more */
@@ -510,17 +563,30 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
         return EXO_E_CORRUPT;
     /* The queue count may follow the features (virtio-net grows from one pair and the control
      * queue to max_virtqueue_pairs with MQ): count again, never beyond what exo hands out. */
-    uint16_t nq = vio_pci_num_queues(&d->pci);
+    uint16_t nq = vio_pci_num_queues(&d->pci), pairs = net_pairs(d, acc);
     for (uint16_t k = d->nq; k < nq && k < EXO_VQ_MAX; k++)
         d->q[k].vector = -1; /* never used before: no vector claimed yet */
     if (nq > d->nq)
         d->nq = nq < EXO_VQ_MAX ? nq : EXO_VQ_MAX;
-    for (uint16_t k = 0; k < d->nq; k++)
-        if ((r = setup_queue(d, k)) < 0) {
-            vio_pci_reset(&d->pci);
+    for (uint16_t k = 0; k < d->nq; k++) {
+        int r = setup_queue(d, k);
+        if (r < 0)
             return r;
-        }
-    if (d->direct && (r = rings_in(d, d->direct)) < 0) { /* new queues' rings, in its domain */
+        d->q[k].rule = vio_chain_rule(d->type, k, acc, pairs);
+    }
+    return d->direct ? rings_in(d, d->direct) : EXO_OK; /* new queues' rings, in its domain */
+}
+
+int64_t sys_vio_setup(uint64_t dev, uint64_t features)
+{
+    struct vdev *d;
+    int r = dev_of(dev, &d);
+    if (r < 0 || (r = setup_allowed(d, features)) < 0)
+        return r;
+    uint64_t acc = setup_features(d, features);
+    if ((r = setup_reserve(d, queues_with(d, acc))) < 0)
+        return r;
+    if ((r = restart(d, acc)) < 0) {
         vio_pci_reset(&d->pci);
         return r;
     }
@@ -587,11 +653,26 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
     return q->size;
 }
 
+/* One descriptor of the caller's, as read: well-formed, and every byte it names in a page the
+ * caller owns. */
+static int check_desc(const struct env *self, const struct exo_vq_desc *d)
+{
+    if (d->flags & ~(EXO_VQ_F_NEXT | EXO_VQ_F_WRITE) || d->len == 0 || d->len > (1u << 22) ||
+        d->addr + d->len < d->addr)
+        return EXO_E_CORRUPT;
+    for (uint64_t p = d->addr >> EXO_PAGE_SHIFT; p <= (d->addr + d->len - 1) >> EXO_PAGE_SHIFT; p++)
+        if (exo_page_state(&exo_pages, p) != EXO_PAGE_OWNED || exo_pages.page[p].owner != self->id)
+            return EXO_E_PERM;
+    return EXO_OK;
+}
+
 /* Reads and checks one chain of the caller's into the staging area: the chain's descriptors
- * are copied once (the env may change its pages meanwhile; only the copy counts). */
+ * are copied once (the env may change its pages meanwhile; only the copy counts), and the
+ * whole chain must have the shape its queue takes (q->rule: order, minimum request). */
 static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint16_t *nstaged)
 {
     const volatile struct exo_vq_desc *sdesc = page_va(q->sdesc); /* the env's: read once */
+    struct vio_chain_tally tally = {0, 0};
     uint16_t i = head;
     for (int n = 0;; n++) {
         if (i >= q->size || n >= q->size)
@@ -599,19 +680,14 @@ static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint
         if (q->busy[i] || staged[i])
             return EXO_E_BUSY;
         const struct exo_vq_desc d = {sdesc[i].addr, sdesc[i].len, sdesc[i].flags, sdesc[i].next};
-        if (d.flags & ~(EXO_VQ_F_NEXT | EXO_VQ_F_WRITE) || d.len == 0 || d.len > (1u << 22) ||
-            d.addr + d.len < d.addr)
-            return EXO_E_CORRUPT;
-        for (uint64_t p = d.addr >> EXO_PAGE_SHIFT; p <= (d.addr + d.len - 1) >> EXO_PAGE_SHIFT;
-             p++)
-            if (exo_page_state(&exo_pages, p) != EXO_PAGE_OWNED ||
-                exo_pages.page[p].owner != self->id)
-                return EXO_E_PERM;
+        int r = check_desc(self, &d);
+        if (r < 0 || (r = vio_chain_add(&tally, d.flags, d.len)) < 0)
+            return r;
         staged[i] = 1;
         stage[*nstaged] = d;
         stage_idx[(*nstaged)++] = i;
         if (!(d.flags & EXO_VQ_F_NEXT))
-            return EXO_OK;
+            return vio_chain_fits(&q->rule, &tally);
         i = d.next;
     }
 }
@@ -693,7 +769,7 @@ static int rings_in(struct vdev *d, uint32_t owner)
 {
     for (int k = 0; k < EXO_VQ_MAX; k++) {
         struct vq *q = &d->q[k];
-        if (!q->size || q->in_dom)
+        if (!q->used || q->in_dom) /* no rings yet (used is taken last), or mapped already */
             continue;
         q->in_dom = 1; /* first: a partly mapped queue is taken out again by rings_out */
         int r;

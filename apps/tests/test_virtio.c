@@ -1,9 +1,10 @@
 /*
  * test_virtio.c: the virtio data path against QEMU's real devices (program `viotest`, run by
  * drivers/tests/virtio_boot_test.py, which attaches the devices and checks the disk image
- * afterwards): exo's checks on queue calls and on every submitted descriptor, then the blk,
- * net, rng and console drivers of drivers/virtio, and two envs each driving their own queue
- * of one disk at once. The VT_* numbers are the harness's too.
+ * afterwards): exo's checks on queue calls and on every submitted descriptor and chain shape,
+ * a device type exo keeps (the balloon), user buffers that are not RAM, then the blk, net, rng
+ * and console drivers of drivers/virtio, and two envs each driving their own queue of one disk
+ * at once. The VT_* numbers are the harness's too.
  */
 #include "exotest.h"
 
@@ -20,6 +21,8 @@
 #define VT_DUO_BYTES 65536
 #define VT_DUO_ROUNDS 8
 #define VT_REFUSED_SECTOR 12288
+#define VT_NEIGHBOUR_SECTOR 12800 /* the other env's, while chains against the spec are refused */
+#define VT_NEIGHBOUR_BYTES 4096
 #define VT_GOLDEN 0x9E3779B97F4A7C15ull
 #define VT_GREETING "viotest: hello through virtio-console\n"
 #define VT_MAC 0x52, 0x54, 0x00, 0x12, 0x34, 0x56
@@ -95,6 +98,16 @@ static void child_try_devices(uint64_t ppn)
     los_exit(0);
 }
 
+static struct vio_blk blk;
+
+static int open_scratch(unsigned queue)
+{
+    int dev = vio_find(VIRTIO_ID_BLK, 0, 0);
+    if (dev < 0)
+        return dev;
+    return vio_blk_open(&blk, (unsigned)dev, queue);
+}
+
 /* --- exo's checks on descriptors ------------------------------------------------------------- */
 
 /* A queue opened by hand: its shadow pages, and the next available index. */
@@ -120,6 +133,16 @@ static int rawq_open(struct rawq *r, uint64_t dev, uint64_t q, uint64_t va)
                        0};
     r->next = r->avail->idx;
     return 0;
+}
+
+/* Spins until the used ring reaches idx or about `ms` milliseconds pass: 1 if it did. */
+static int used_reaches(const volatile struct exo_vq_used *u, uint16_t idx, uint64_t ms)
+{
+    uint64_t end = vio_deadline_us(ms * 1000);
+    while (u->idx != idx)
+        if (vio_tsc() > end)
+            return 0;
+    return 1;
 }
 
 /* Puts heads[0..n) on the shadow ring after r->next and kicks: exo's answer. */
@@ -219,17 +242,190 @@ EXOTEST(vio_kick_refuses_what_is_not_ours)
     return 0;
 }
 
-/* --- the drivers ------------------------------------------------------------------------------ */
+/* --- chains against the spec: refused before the device (shared with others) sees them -------- */
 
-static struct vio_blk blk;
-
-static int open_scratch(unsigned queue)
+/* One write and read-back of VT_NEIGHBOUR_SECTOR through the blk queue this env holds. */
+static int neighbour_round(void)
 {
-    int dev = vio_find(VIRTIO_ID_BLK, 0, 0);
-    if (dev < 0)
-        return dev;
-    return vio_blk_open(&blk, (unsigned)dev, queue);
+    static struct vio_dma out, in;
+    int r = out.va ? 0 : vio_dma_alloc(&out);
+    if (r == 0 && !in.va)
+        r = vio_dma_alloc(&in);
+    for (int k = 0; k < VT_NEIGHBOUR_BYTES && r == 0; k++) {
+        ((uint8_t *)out.va)[k] = (uint8_t)(k * 3 + 7);
+        ((uint8_t *)in.va)[k] = 0;
+    }
+    if (r == 0)
+        r = vio_blk_write(&blk, VT_NEIGHBOUR_SECTOR, VT_NEIGHBOUR_BYTES / 512, &out);
+    if (r == 0)
+        r = vio_blk_read(&blk, VT_NEIGHBOUR_SECTOR, VT_NEIGHBOUR_BYTES / 512, &in);
+    for (int k = 0; k < VT_NEIGHBOUR_BYTES && r == 0; k++)
+        if (((uint8_t *)in.va)[k] != (uint8_t)(k * 3 + 7))
+            r = -100;
+    return r;
 }
+
+/* The other env on the disk: a round through queue 0 (out[0]), then, once the parent has had
+ * its chains refused (which = 1), another (out[1]). */
+static void child_neighbour(uint64_t arg)
+{
+    struct shared *sh = child_shared(arg);
+    int r = open_scratch(0);
+    sh->out[0] = r == 0 ? neighbour_round() : r;
+    while (sh->which == 0)
+        exo_yield(EXO_ANY);
+    sh->out[1] = neighbour_round();
+    vio_blk_close(&blk);
+    los_exit(0);
+}
+
+/* Kicks chain 0..n-1 of r built from {addr, len, flags} triples: exo's answer. */
+static int64_t kick_chain(struct rawq *r, const struct exo_vq_desc *d, int n)
+{
+    for (int i = 0; i < n; i++) {
+        r->desc[i] = d[i];
+        r->desc[i].flags = (uint16_t)(d[i].flags | (i + 1 < n ? EXO_VQ_F_NEXT : 0));
+        r->desc[i].next = (uint16_t)(i + 1);
+    }
+    const uint16_t head0[] = {0};
+    return rawq_kick(r, head0, 1);
+}
+
+EXOTEST(vio_kick_refuses_blk_chains_against_the_spec)
+{
+    struct exo_vio_info info;
+    int dev = started(VIRTIO_ID_BLK, VIO_BLK_WANT, &info);
+    CHECK(dev >= 0);
+    struct rawq r;
+    CHECK_EQ(rawq_open(&r, (uint64_t)dev, 1, RAWQ_VA), 0);
+    int64_t ppn = los_page_new(SHARED_VA, RW);
+    struct shared *sh = (struct shared *)SHARED_VA;
+    uint64_t stack;
+    int64_t c = child_new(&stack, 1);
+    CHECK(ppn > 0 && c > 0);
+    sh->which = 0;
+    sh->out[0] = sh->out[1] = 99;
+    CHECK_EQ(child_start((uint64_t)c, child_neighbour, stack, ppn, 0), 0);
+    for (long spin = 0; sh->out[0] == 99 && spin < 100000; spin++)
+        exo_yield(EXO_ANY);
+    CHECK_EQ(sh->out[0], 0); /* the neighbour's queue works */
+
+    struct vio_dma hdr, data;
+    CHECK_EQ(vio_dma_alloc(&hdr), 0);
+    CHECK_EQ(vio_dma_alloc(&data), 0);
+    vio_blk_hdr(hdr.va, VIRTIO_BLK_T_OUT, VT_REFUSED_SECTOR);
+    const uint64_t h = hdr.pa, st = hdr.pa + 64, dp = data.pa;
+    const uint16_t W = EXO_VQ_F_WRITE;
+    /* device-writable before device-readable (virtio 1.2, 2.7.4.2) */
+    const struct exo_vq_desc order[] = {{h, 16, 0, 0}, {st, 1, W, 0}, {dp, 4096, 0, 0}};
+    CHECK_EQ(kick_chain(&r, order, 3), EXO_E_INVAL);
+    const struct exo_vq_desc order2[] = {{dp, 4096, W, 0}, {h, 16, 0, 0}, {st, 1, W, 0}};
+    CHECK_EQ(kick_chain(&r, order2, 3), EXO_E_INVAL);
+    /* a header shorter than type, reserved, sector (5.2.6) */
+    const struct exo_vq_desc shorthdr[] = {{h, 15, 0, 0}, {dp, 4096, W, 0}, {st, 1, W, 0}};
+    CHECK_EQ(kick_chain(&r, shorthdr, 3), EXO_E_INVAL);
+    const struct exo_vq_desc shorthdr2[] = {{h, 8, 0, 0}, {st, 1, W, 0}};
+    CHECK_EQ(kick_chain(&r, shorthdr2, 2), EXO_E_INVAL);
+    /* no status byte for the device to write: everything readable */
+    const struct exo_vq_desc nostatus[] = {{h, 16, 0, 0}, {dp, 4096, 0, 0}};
+    CHECK_EQ(kick_chain(&r, nostatus, 2), EXO_E_INVAL);
+    /* nothing readable: no header at all */
+    const struct exo_vq_desc nohdr[] = {{dp, 4096, W, 0}, {st, 1, W, 0}};
+    CHECK_EQ(kick_chain(&r, nohdr, 2), EXO_E_INVAL);
+    /* one good chain and one against the spec in a batch: neither goes */
+    r.desc[4] = (struct exo_vq_desc){h, 16, EXO_VQ_F_NEXT, 5};
+    r.desc[5] = (struct exo_vq_desc){st, 1, W, 0};
+    r.desc[6] = (struct exo_vq_desc){h, 16, 0, 0};
+    const uint16_t good_bad[] = {4, 6};
+    CHECK_EQ(rawq_kick(&r, good_bad, 2), EXO_E_INVAL);
+    CHECK_EQ(r.used->idx, r.next); /* nothing reached the device */
+
+    /* The neighbour's queue still completes. */
+    sh->which = 1;
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->out[1], 0);
+    /* Exactly the spec's minimum goes: a flush (header, status), and a header split in two
+     * (the spec leaves framing to the driver, 2.6.4) reading block 0. */
+    vio_blk_hdr(hdr.va, VIRTIO_BLK_T_FLUSH, 0);
+    ((volatile uint8_t *)hdr.va)[64] = 0xff;
+    const struct exo_vq_desc flush[] = {{h, 16, 0, 0}, {st, 1, W, 0}};
+    CHECK_EQ(kick_chain(&r, flush, 2), 1);
+    CHECK(used_reaches(r.used, r.next, 5000));
+    CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 0);
+    vio_blk_hdr(hdr.va, VIRTIO_BLK_T_IN, 0);
+    ((volatile uint8_t *)hdr.va)[64] = 0xff;
+    const struct exo_vq_desc split[] = {
+        {h, 8, 0, 0}, {h + 8, 8, 0, 0}, {dp, 4096, W, 0}, {st, 1, W, 0}};
+    CHECK_EQ(kick_chain(&r, split, 4), 1);
+    CHECK(used_reaches(r.used, r.next, 5000));
+    CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 0);
+    CHECK_EQ(*(volatile uint64_t *)data.va, 0); /* block 0: 0 * golden */
+    CHECK_EQ(exo_vio_queue_close((uint64_t)dev, 1), 0);
+    return 0;
+}
+
+/* Opens queue q of dev at va, kicks chain d[0..n) on it: exo's answer; the queue is closed again
+ * (nothing may have reached the device). */
+static int64_t refused_on(int dev, uint64_t q, uint64_t va, const struct exo_vq_desc *d, int n)
+{
+    struct rawq r;
+    int o = rawq_open(&r, (uint64_t)dev, q, va);
+    if (o < 0)
+        return o;
+    int64_t k = kick_chain(&r, d, n);
+    if (k > 0 && !used_reaches(r.used, r.next, 5000))
+        k = 1000; /* it went, and never came back */
+    else if (k <= 0 && r.used->idx != r.next)
+        k = 1000; /* refused, yet something reached the device */
+    exo_vio_queue_close((uint64_t)dev, q);
+    return k;
+}
+
+EXOTEST(vio_kick_refuses_net_console_rng_chains_against_the_spec)
+{
+    struct exo_vio_info info;
+    int net = started(VIRTIO_ID_NET, VIO_NET_WANT, &info);
+    CHECK(net >= 0);
+    CHECK(info.accepted & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ));
+    CHECK_EQ(info.accepted & VIRTIO_BIT(VIRTIO_NET_F_HASH_REPORT), 0); /* a 12-byte header */
+    struct vio_dma page;
+    CHECK_EQ(vio_dma_alloc(&page), 0);
+    const uint64_t p = page.pa;
+    const uint16_t W = EXO_VQ_F_WRITE;
+    const uint64_t rx = VIRTIO_NET_RXQ, tx = VIRTIO_NET_TXQ, ctl = VIRTIO_NET_CTRLQ_OF(1);
+    const struct exo_vq_desc rd64[] = {{p, 64, 0, 0}}, wr64[] = {{p, 64, W, 0}};
+    const struct exo_vq_desc rd11[] = {{p, 11, 0, 0}}, wr11[] = {{p, 11, W, 0}};
+    const struct exo_vq_desc rd2[] = {{p, 2, 0, 0}}, wr1[] = {{p, 1, W, 0}};
+    const struct exo_vq_desc txw[] = {{p, 64, 0, 0}, {p + 64, 1, W, 0}};
+    const struct exo_vq_desc ctlbad[] = {{p + 64, 1, W, 0}, {p, 2, 0, 0}};
+    /* receiveq: device-writable only, at least the header (5.1.6.3) */
+    CHECK_EQ(refused_on(net, rx, RAWQ_VA, rd64, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(net, rx, RAWQ_VA, wr11, 1), EXO_E_INVAL);
+    /* transmitq: device-readable only, header first (5.1.6.2) */
+    CHECK_EQ(refused_on(net, tx, RAWQ_VA, rd11, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(net, tx, RAWQ_VA, wr64, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(net, tx, RAWQ_VA, txw, 2), EXO_E_INVAL);
+    /* controlq: class and command readable, then the ack byte writable (5.1.6.5) */
+    CHECK_EQ(refused_on(net, ctl, RAWQ_VA, rd2, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(net, ctl, RAWQ_VA, wr1, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(net, ctl, RAWQ_VA, ctlbad, 2), EXO_E_INVAL);
+    /* the entropy device only fills buffers (5.4.6.1) */
+    int rng = started(VIRTIO_ID_RNG, VERSION_1, &info);
+    CHECK(rng >= 0);
+    CHECK_EQ(refused_on(rng, 0, RAWQ_VA, rd64, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(rng, 0, RAWQ_VA, txw, 2), EXO_E_INVAL);
+    /* console: receiveq is written by the device, transmitq read (5.3.6) */
+    int cons = started(VIRTIO_ID_CONSOLE, VERSION_1 | VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE), &info);
+    CHECK(cons >= 0);
+    CHECK_EQ(refused_on(cons, VIRTIO_CONSOLE_RXQ, RAWQ_VA, rd64, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(cons, VIRTIO_CONSOLE_TXQ, RAWQ_VA, wr64, 1), EXO_E_INVAL);
+    CHECK_EQ(refused_on(cons, VIRTIO_CONSOLE_TXQ, RAWQ_VA, txw, 2), EXO_E_INVAL);
+    /* and the rule's own positive side: an entropy request of one byte goes, and completes */
+    CHECK_EQ(refused_on(rng, 0, RAWQ_VA, wr1, 1), 1);
+    return 0;
+}
+
+/* --- the drivers ------------------------------------------------------------------------------ */
 
 EXOTEST(vio_blk_reads_what_the_host_wrote)
 {
@@ -493,16 +689,6 @@ EXOTEST(vio_net_udp_echo_through_the_host)
 
 /* --- a device held whole: submission with no exo call, DMA confined by the IOMMU -------------- */
 
-/* Spins until the used ring reaches idx or about `ms` milliseconds pass: 1 if it did. */
-static int used_reaches(const volatile struct exo_vq_used *u, uint16_t idx, uint64_t ms)
-{
-    uint64_t end = vio_deadline_us(ms * 1000);
-    while (u->idx != idx)
-        if (vio_tsc() > end)
-            return 0;
-    return 1;
-}
-
 /* One blk request on a directly driven queue: chain 0..2 on the device's own ring, available
  * index bumped, doorbell rung; returns the index the used ring reaches when it is done. */
 static uint16_t direct_submit(struct rawq *r, volatile uint16_t *bell, uint64_t hdr_pa,
@@ -681,8 +867,158 @@ EXOTEST(vio_blk_direct_through_the_driver)
     return 0;
 }
 
+/* A buffer exo reads or writes for a call must be RAM exo manages: the doorbell page a device
+ * held whole is mapped at is a device's registers (under OVMF above exo's direct map). */
+EXOTEST(vio_user_buffers_must_be_ram)
+{
+    struct exo_vio_info info;
+    int dev = vio_find(VIRTIO_ID_BLK, 0, &info);
+    CHECK(dev >= 0);
+    CHECK(los_page_new(BELL_VA - EXO_PAGE, RW) > 0); /* RAM just below where the doorbell goes */
+    volatile char *below = (volatile char *)BELL_VA - 8;
+    const char mark[8] = {'#', 'L', 'E', 'A', 'K', '#', '1', '#'}; /* the harness: never printed */
+    for (int i = 0; i < 8; i++)
+        below[i] = mark[i];
+    CHECK_EQ(exo_cons_write(BELL_VA - 8, 16), EXO_E_FAULT); /* RAM, then nothing mapped */
+    /* no IOMMU: no doorbell page to map */
+    if (!(exotest_param() & VT_PARAM_IOMMU)) {
+        CHECK_EQ(exo_vio_direct((uint64_t)dev, BELL_VA), EXO_E_NOSYS);
+        return 0;
+    }
+    CHECK(vio_setup((unsigned)dev, VIO_BLK_WANT) & (1ull << 33)); /* ACCESS_PLATFORM */
+    CHECK_EQ(exo_vio_direct((uint64_t)dev, BELL_VA), 0);
+    CHECK((exo_page_lookup(EXO_CAP_SELF, BELL_VA) & 3) == RW);
+    CHECK_EQ(exo_cons_write(BELL_VA, 16), EXO_E_FAULT);
+    CHECK_EQ(exo_cons_write(BELL_VA - 8, 16), EXO_E_FAULT); /* RAM, then the doorbell */
+    CHECK_EQ(exo_vio_info((uint64_t)dev, BELL_VA), EXO_E_FAULT);
+    CHECK_EQ(exo_vio_info((uint64_t)dev, BELL_VA - 8), EXO_E_FAULT);
+    for (int i = 0; i < 8; i++)
+        CHECK_EQ(below[i], mark[i]); /* nothing of info was written before the refusal */
+    CHECK_EQ(exo_upcall_set((uint64_t)&used_reaches, BELL_VA, BELL_VA), EXO_E_FAULT);
+    /* the same calls with RAM work; the device is given back */
+    CHECK_EQ(exo_vio_info((uint64_t)dev, (uint64_t)&info), 0);
+    CHECK_EQ(exo_vio_direct((uint64_t)dev, 0), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, BELL_VA), EXO_E_NOENT);
+    return 0;
+}
+
 /* --- exo's checks: last in the file, so they run first (the runner walks the table, which GCC
  * lays out last definition first) and find the devices as exo left them at boot ----------- */
+
+/* A refused vio_setup leaves the device as it was: set up, and working, with no new setup. */
+EXOTEST(vio_setup_refused_leaves_the_device_working)
+{
+    struct exo_vio_info info, cinfo;
+    int dev = started(VIRTIO_ID_BLK, VIO_BLK_WANT, &info);
+    CHECK(dev >= 0);
+    int64_t acc = (int64_t)info.accepted;
+    CHECK(acc > 0);
+    CHECK_EQ(exo_vio_setup((uint64_t)dev, 0), EXO_E_INVAL); /* no VERSION_1 */
+    CHECK_EQ(exo_vio_setup((uint64_t)dev, ~VERSION_1), EXO_E_INVAL);
+    /* Running out of memory refuses before the device is touched: a device never set up (the
+     * console: its test runs later) stays as it was. */
+    int cons = vio_find(VIRTIO_ID_CONSOLE, 0, &cinfo);
+    CHECK(cons >= 0);
+    CHECK_EQ(cinfo.accepted, 0);
+    uint64_t stack;
+    int64_t hog = child_new(&stack, 0);
+    CHECK(hog > 0);
+    while (exo_page_alloc((uint64_t)hog, EXO_ANY) > 0)
+        ;
+    CHECK_EQ(exo_vio_setup((uint64_t)cons, VERSION_1), EXO_E_NOMEM);
+    CHECK_EQ(exo_env_destroy((uint64_t)hog), 0);
+    CHECK_EQ(vio_info((unsigned)cons, &cinfo), 0);
+    CHECK_EQ(cinfo.accepted, 0);
+    /* the disk: still started with the same features, a queue opens with no setup, a read
+     * completes */
+    CHECK_EQ(vio_info((unsigned)dev, &info), 0);
+    CHECK_EQ((int64_t)info.accepted, acc);
+    struct rawq r;
+    CHECK_EQ(rawq_open(&r, (uint64_t)dev, 1, RAWQ_VA), 0);
+    /* with our queue open, another env's setup is refused (BUSY), and the queue goes on */
+    int64_t ppn = los_page_new(SHARED_VA, RW);
+    struct shared *sh = (struct shared *)SHARED_VA;
+    int64_t c = child_new(&stack, 1);
+    CHECK(ppn > 0 && c > 0);
+    sh->which = (uint64_t)dev;
+    CHECK_EQ(child_start((uint64_t)c, child_try_devices, stack, ppn, 0), 0);
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->out[3], EXO_E_BUSY);
+    struct vio_dma hdr, data;
+    CHECK_EQ(vio_dma_alloc(&hdr), 0);
+    CHECK_EQ(vio_dma_alloc(&data), 0);
+    vio_blk_hdr(hdr.va, VIRTIO_BLK_T_IN, 8); /* block 1 */
+    ((volatile uint8_t *)hdr.va)[64] = 0xff;
+    blk_chain(&r, hdr.pa, data.pa, 4096, EXO_VQ_F_WRITE);
+    const uint16_t head0[] = {0};
+    CHECK_EQ(rawq_kick(&r, head0, 1), 1);
+    CHECK(used_reaches(r.used, r.next, 5000));
+    CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 0);
+    CHECK_EQ(*(volatile uint64_t *)data.va, VT_GOLDEN); /* block 1: 1 * golden */
+    CHECK_EQ(exo_vio_queue_close((uint64_t)dev, 1), 0);
+    return 0;
+}
+
+/* The device init holds a capability for and may still not use: exo's own. The harness
+ * attaches exactly one, a virtio-balloon, whose inflate requests carry page frame numbers. */
+static int exos_own_device(void)
+{
+    struct exo_vio_info info;
+    int found = EXO_E_NOENT, n = 0;
+    for (int dev = 0; dev < 16; dev++) {
+        int64_t r = exo_vio_info((uint64_t)dev, (uint64_t)&info);
+        if (r == EXO_E_NOENT)
+            break;
+        if (r == EXO_E_PERM) {
+            found = dev;
+            n++;
+        }
+    }
+    return n == 1 ? found : EXO_E_RANGE;
+}
+
+/* The attack: one 4-byte inflate request naming a page of our boot archive made QEMU discard
+ * it. Every way to the device is refused, for us and for a child, and the page is as it was. */
+EXOTEST(vio_balloon_stays_exos)
+{
+    int b = exos_own_device();
+    CHECK(b >= 0);
+    CHECK_EQ(vio_find(VIRTIO_ID_BALLOON, 0, 0), EXO_E_NOENT);
+    const void *elf;
+    uint64_t size;
+    CHECK_EQ(los_archive_find("viotest", &elf, &size), 0);
+    const volatile uint8_t *arch = (const volatile uint8_t *)((uint64_t)elf & ~0xfffull);
+    int64_t pte = exo_page_lookup(EXO_CAP_SELF, (uint64_t)arch);
+    CHECK(pte > 0);
+    static uint8_t before[4096];
+    for (int i = 0; i < 4096; i++)
+        before[i] = arch[i];
+    struct vio_dma req;
+    CHECK_EQ(vio_dma_alloc(&req), 0);
+    *(volatile uint32_t *)req.va = (uint32_t)((uint64_t)pte >> 12); /* le32 pfn */
+    CHECK_EQ(exo_vio_setup((uint64_t)b, VERSION_1), EXO_E_PERM);
+    CHECK_EQ(exo_vio_queue_open((uint64_t)b, 0, RAWQ_VA, EXO_ANY), EXO_E_PERM); /* inflateq */
+    CHECK_EQ(exo_vio_kick((uint64_t)b, 0, 1), EXO_E_PERM);
+    CHECK_EQ(exo_vio_direct((uint64_t)b, BELL_VA), EXO_E_PERM);
+    CHECK_EQ(exo_vio_direct((uint64_t)b, 0), EXO_E_PERM);
+    CHECK_EQ(exo_vio_queue_close((uint64_t)b, 0), EXO_E_PERM);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, RAWQ_VA), EXO_E_NOENT); /* nothing was mapped */
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, BELL_VA), EXO_E_NOENT);
+    int64_t ppn = los_page_new(SHARED_VA, RW);
+    struct shared *sh = (struct shared *)SHARED_VA;
+    uint64_t stack;
+    int64_t c = child_new(&stack, 1); /* with init's CAP_DEV */
+    CHECK(ppn > 0 && c > 0);
+    sh->which = (uint64_t)b;
+    CHECK_EQ(child_start((uint64_t)c, child_try_devices, stack, ppn, 0), 0);
+    los_wait((uint64_t)c);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(sh->out[i], EXO_E_PERM);
+    for (int i = 0; i < 4096; i++)
+        if (arch[i] != before[i])
+            CHECK_EQ(arch[i], before[i]);
+    return 0;
+}
 
 EXOTEST(vio_calls_check_their_arguments)
 {

@@ -37,8 +37,17 @@ void pmap_remove_owned(uint32_t owner);
 /* Frees the user-half table pages (not the pages they map). */
 void pmap_destroy(uint64_t pml4);
 
-/* Copies between exo and env memory mapped for the access (readable / writable, user):
- * 0 or EXO_E_FAULT, nothing copied then. */
+/* The one check for every user buffer exo reads or writes: the page behind va is mapped
+ * user-accessible in e (writable when `write`) and is a page of RAM exo manages, never a
+ * device's registers (the doorbell page vio_direct maps): its ppn, or EXO_E_FAULT. */
+int pmap_user_page(const struct env *e, uint64_t va, int write, uint64_t *ppn);
+
+/* pmap_user_page for every page of [va, va + len), which must lie below EXO_USER_TOP: 0 or
+ * EXO_E_FAULT. For calls that act in parts and must check the whole buffer first. */
+int user_check(const struct env *e, uint64_t va, size_t len, int write);
+
+/* Copies between exo and env memory that passes user_check: 0 or EXO_E_FAULT, nothing
+ * copied then. */
 int user_copy_from(const struct env *e, void *dst, uint64_t va, size_t len);
 int user_copy_to(const struct env *e, uint64_t va, const void *src, size_t len);
 
