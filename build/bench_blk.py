@@ -325,6 +325,11 @@ def linux_best(med: Dict[tuple, dict], qd: int) -> Optional[Tuple[str, dict]]:
     return max(lin, key=lambda pm: (pm[1]["iops"], -_path_rank(pm[0]))) if lin else None
 
 
+def _label(qd: int, what: str) -> str:
+    """A ratio line's head, padded so that the ratios line up."""
+    return f"  {f'QD{qd} {what}:':<56} "
+
+
 def _ratios(n: dict, d: dict) -> str:
     return (f"iops x{_ratio(n, d, 'iops')}, latency avg x{_ratio(n, d, 'lat_avg_ns')} "
             f"p50 x{_ratio(n, d, 'lat_p50_ns')} p99 x{_ratio(n, d, 'lat_p99_ns')}")
@@ -361,8 +366,8 @@ def table(med: Dict[tuple, dict], configs: List[str], runs: Dict[str, List[dict]
         if best and classic:  # what each Linux mode gains over the classic one
             for k, m in med.items():
                 if k[0] == "linux" and k[2] == qd and k[1] != CLASSIC[qd]:
-                    lines.append(f"  QD{qd} Linux {k[1] + ' / ' + CLASSIC[qd] + ':':<30} "
-                                 f"{_ratios(m, classic)}")
+                    lines.append(_label(qd, f"Linux {k[1]} / {CLASSIC[qd]}") +
+                                 _ratios(m, classic))
         for path, T in by_path.items():  # each Tessera row against Linux's best, then classic
             if best:
                 bp, B = best
@@ -372,11 +377,11 @@ def table(med: Dict[tuple, dict], configs: List[str], runs: Dict[str, List[dict]
                 verdict = ("ahead of Linux's best" if ahead else
                            f"BEHIND Linux's best; ahead of {CLASSIC[qd]} only" if behind_only
                            else "BEHIND Linux's best")
-                lines.append(f"  QD{qd} Tessera {path + ' / Linux best (' + bp + '):':<30} "
+                lines.append(_label(qd, f"Tessera {path} / Linux best ({bp})") +
                              f"{_ratios(T, B)}  [{verdict}]"
                              f"{'' if B['sums'] == T['sums'] else '  (sums DIFFER)'}")
             if classic:
-                lines.append(f"  QD{qd} Tessera {path + ' / Linux ' + CLASSIC[qd] + ':':<30} "
+                lines.append(_label(qd, f"Tessera {path} / Linux {CLASSIC[qd]}") +
                              f"{_ratios(T, classic)}"
                              f"{'' if classic['sums'] == T['sums'] else '  (sums DIFFER)'}")
         for num, den, what in ((IOMMU_PATHS["direct"], IOMMU_PATHS["kick"],
@@ -384,7 +389,7 @@ def table(med: Dict[tuple, dict], configs: List[str], runs: Dict[str, List[dict]
                                (IOMMU_PATHS["kick"], "kick", "the IOMMU's cost in QEMU")):
             if num in by_path and den in by_path:
                 N, D = by_path[num], by_path[den]
-                lines.append(f"  QD{qd} Tessera {num + ' / ' + den + ':':<30} "
+                lines.append(_label(qd, f"Tessera {num} / {den}") +
                              f"{_ratios(N, D)}  ({what}; avg latency "
                              f"{(N['lat_avg_ns'] - D['lat_avg_ns']) / 1e3:+.1f} us)")
     sums = {(k[2], frozenset(m["sums"])) for k, m in med.items()}
@@ -454,8 +459,9 @@ def plot_series(med: Dict[tuple, dict]) -> List[Tuple[str, Dict[int, dict]]]:
 
 
 def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
-    """Grouped bars: IOPS and p50 latency per queue depth, one bar per Linux mode and per
-    Tessera row."""
+    """Bars per queue depth (columns) for IOPS and p50 latency (rows), each panel on its own
+    scale: one bar per Linux mode (blues, hatched; its best row outlined) and per Tessera row
+    (oranges)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -465,35 +471,47 @@ def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
     if not med:
         return
     series = plot_series(med)
-    width = 0.84 / len(series)
-    cmap = plt.get_cmap("tab10")
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.2))
-    for ax, field, label in ((axes[0], "iops", "IOPS (higher is better)"),
-                             (axes[1], "lat_p50_ns", "p50 latency, us (lower is better)")):
-        for j, (name, rows) in enumerate(series):
-            xs, ys = [], []
-            for x, qd in enumerate((1, 32)):
-                if qd in rows:
-                    xs.append(x + (j - (len(series) - 1) / 2) * width)
-                    ys.append(rows[qd][field] / (1e3 if field != "iops" else 1))
-            # Linux in blues/greens with hatching, Tessera in warm colours: told apart in grey too
-            bars = ax.bar(xs, ys, width=width * 0.95, label=name, color=cmap(j % 10),
-                          hatch="//" if name.startswith("linux") else None,
-                          edgecolor="white" if name.startswith("linux") else None)
-            for b, y in zip(bars, ys):
-                ax.text(b.get_x() + b.get_width() / 2, y, f"{y:,.0f}", ha="center",
-                        va="bottom", fontsize=7, rotation=90)
-        ax.set_xticks([0, 1], ["QD1", "QD32"])
-        ax.set_title(label, fontsize=10)
-        ax.margins(y=0.18)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8)
-    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode}; linux and tessera kick "
-                 f"without IOMMU; Linux's best row per depth is its peer)", fontsize=10)
-    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    blues, oranges = ["#9ecae1", "#6baed6", "#3182bd", "#08519c"], ["#fdae6b", "#e6550d",
+                                                                     "#a63603"]
+    colors, nl, nt = [], 0, 0
+    for name, _ in series:
+        if name.startswith("linux"):
+            colors.append(blues[nl % len(blues)])
+            nl += 1
+        else:
+            colors.append(oranges[nt % len(oranges)])
+            nt += 1
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    for r, (field, label) in enumerate((("iops", "IOPS (higher is better)"),
+                                        ("lat_p50_ns", "p50 latency, us (lower is better)"))):
+        for c, qd in enumerate((1, 32)):
+            ax = axes[r][c]
+            best = linux_best(med, qd)
+            best_row = best[1] if best else None
+            for j, (name, rows) in enumerate(series):
+                if qd not in rows:
+                    continue
+                m = rows[qd]
+                y = m[field] / (1e3 if field != "iops" else 1)
+                is_best = m is best_row
+                ax.bar([j], [y], width=0.8, color=colors[j],
+                       hatch="//" if name.startswith("linux") else None,
+                       edgecolor="black" if is_best else "white",
+                       linewidth=2 if is_best else 0.5)
+                ax.text(j, y, f"{y:,.0f}{' best' if is_best else ''}", ha="center",
+                        va="bottom", fontsize=8, fontweight="bold" if is_best else None)
+            ax.set_xticks(range(len(series)), [n.replace(" ", "\n", 1) for n, _ in series],
+                          fontsize=8)
+            ax.set_title(f"QD{qd}: {label}", fontsize=10)
+            ax.margins(y=0.15)
+    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode}); Linux's best row (most IOPS, "
+                 f"outlined) is the peer; linux and tessera kick without IOMMU", fontsize=10)
+    fig.tight_layout()
     png = os.path.splitext(csv_path)[0] + ".png"
-    fig.savefig(png, dpi=110)
+    fig.savefig(png, dpi=100)
     print(f"wrote {png}")
+
+
 def self_check() -> int:
     sums = {qd: expected_sum(qd) for qd in (1, 32)}
     for qd, s in sums.items():
