@@ -325,6 +325,22 @@ def linux_best(med: Dict[tuple, dict], qd: int) -> Optional[Tuple[str, dict]]:
     return max(lin, key=lambda pm: (pm[1]["iops"], -_path_rank(pm[0]))) if lin else None
 
 
+TIE = 0.05  # IOPS within 5% of Linux's best: level, not a win (runs move more than that)
+
+
+def _verdict(t: dict, best: dict, classic: Optional[dict], classic_name: str) -> str:
+    """Where a Tessera row stands against Linux's best row, by IOPS; says when it is ahead only
+    of the weaker classic mode."""
+    r = t["iops"] / best["iops"] if best["iops"] else float("inf")
+    if r > 1 + TIE:
+        return "ahead of Linux's best"
+    over_classic = classic is not None and t["iops"] > classic["iops"] * (1 + TIE)
+    if r >= 1 - TIE:
+        return (f"level with Linux's best (within {TIE:.0%})" +
+                (f"; ahead of {classic_name} only" if over_classic else ""))
+    return "BEHIND Linux's best" + (f"; ahead of {classic_name} only" if over_classic else "")
+
+
 def _label(qd: int, what: str) -> str:
     """A ratio line's head, padded so that the ratios line up."""
     return f"  {f'QD{qd} {what}:':<56} "
@@ -371,12 +387,7 @@ def table(med: Dict[tuple, dict], configs: List[str], runs: Dict[str, List[dict]
         for path, T in by_path.items():  # each Tessera row against Linux's best, then classic
             if best:
                 bp, B = best
-                ahead = T["iops"] > B["iops"]
-                behind_only = (not ahead and classic is not None and
-                               T["iops"] > classic["iops"])
-                verdict = ("ahead of Linux's best" if ahead else
-                           f"BEHIND Linux's best; ahead of {CLASSIC[qd]} only" if behind_only
-                           else "BEHIND Linux's best")
+                verdict = _verdict(T, B, classic, CLASSIC[qd])
                 lines.append(_label(qd, f"Tessera {path} / Linux best ({bp})") +
                              f"{_ratios(T, B)}  [{verdict}]"
                              f"{'' if B['sums'] == T['sums'] else '  (sums DIFFER)'}")
@@ -579,7 +590,8 @@ def main() -> int:
     med = summarise(runs)
     mode = f"{accel or a.accel}{', icount' if a.icount else ''}"
     print(f"\nvirtio-blk 4 KiB random reads over 64 MiB, median of each figure over runs "
-          f"({mode}; latency in us; Linux without IOMMU):")
+          f"({mode}; latency in us; Linux without IOMMU; host load average {env.load:.1f} at the "
+          f"start, {os.getloadavg()[0]:.1f} at the end):")
     for line in table(med, configs, runs):
         print(line)
     for (g, _, qd), m in med.items():

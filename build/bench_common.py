@@ -80,8 +80,11 @@ class Env:
     """The run's environment, asked once (QEMU's version means starting QEMU)."""
 
     def __init__(self, accel: str, icount: bool, qemu_ver: Optional[str] = None,
-                 cpu: Optional[str] = None):
+                 cpu: Optional[str] = None, load: Optional[float] = None):
         self.accel, self.icount = accel, int(icount)
+        # The host's 1-minute load average when the run began: TCG figures on a busy host
+        # move with it (a comment, not a column: it describes the run, not a guest).
+        self.load = load if load is not None else os.getloadavg()[0]
         self.qemu_version = qemu_ver if qemu_ver is not None else qemu_version()
         self.host_cpu = cpu if cpu is not None else host_cpu()
 
@@ -94,7 +97,8 @@ class Env:
         """One '# ...' line for a CSV's head, for people (the columns are for programs)."""
         return (f"# qemu {self.qemu_version}; host cpu {self.host_cpu}; accel {self.accel}"
                 f"{' icount' if self.icount else ''}; guest kernel "
-                f"{' / '.join(dict.fromkeys(kernels)) or '?'}\n")
+                f"{' / '.join(dict.fromkeys(kernels)) or '?'}; host load average "
+                f"{self.load:.2f} at the start\n")
 
 
 def barh_png(labels: List[str], values: List[float], title: str, xlabel: str,
