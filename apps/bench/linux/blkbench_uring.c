@@ -137,8 +137,7 @@ static void submit_and_wait(struct uring *u, unsigned n)
  * ops reads from THE PATTERN at state, at most qd in flight; fills lat[] (unless warm-up) and
  * returns the phase's time and sum.
  */
-static struct phase reads(struct uring *u, unsigned qd, uint32_t ops, uint64_t *state,
-                          int record)
+static struct phase reads(struct uring *u, unsigned qd, uint32_t ops, uint64_t *state, int record)
 {
     uint64_t issued_at[BLKPAT_QD32], t0 = now_ns(), waited_since = 0;
     struct phase ph = {0, 0};
@@ -169,8 +168,8 @@ static struct phase reads(struct uring *u, unsigned qd, uint32_t ops, uint64_t *
                 DIE("io_uring flags %#x: no completion in 20 s (%u of %u done)", u->flags, done,
                     ops);
             }
-            if ((u->flags & IORING_SETUP_SQPOLL) && enter(u->fd, 0, 1, IORING_ENTER_GETEVENTS) < 0 &&
-                errno != EINTR)
+            if ((u->flags & IORING_SETUP_SQPOLL) &&
+                enter(u->fd, 0, 1, IORING_ENTER_GETEVENTS) < 0 && errno != EINTR)
                 DIE("io_uring_enter GETEVENTS (SQPOLL)");
             continue;
         }
