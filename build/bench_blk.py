@@ -255,6 +255,8 @@ def run_linux(a, img: str, files: Tuple[str, str], i: int) -> dict:
                   icount=a.icount, extra=disk_args(img), log_path=log, direct=True,
                   direct_files=files)
     p = _report("linux", r, log, i, a.runs)
+    if not p["kernel"]:  # the guest died before it said: name the file at least
+        p["kernel"] = f"linux {os.path.basename(files[0])} (not reported by the guest)"
     if p["queues"]:
         print(f"  linux: {p['queues'][0]} hw queues, io_poll={p['queues'][1]}", flush=True)
     return p
