@@ -416,6 +416,12 @@ def _ratio(t: dict, l: dict, field: str) -> str:
     return f"{t[field] / l[field]:.2f}" if l[field] else "inf"
 
 
+def missing_linux_rows(med: Dict[tuple, dict]) -> List[str]:
+    """'path qd=N' of every Linux mode's row that no run produced."""
+    return [f"{p} qd={qd}" for _, q1, q32 in LINUX_MODES for qd, p in ((1, q1), (32, q32))
+            if ("linux", p, qd) not in med]
+
+
 def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
     """{guest: the kernel its rows came from} (the first run that said)."""
     out: Dict[str, str] = {}
@@ -605,6 +611,11 @@ def main() -> int:
     env.accel = accel or env.accel
     write_csv(a.csv, runs, med, mode, env)
     plot(med, a.csv, mode)
+    missing = missing_linux_rows(med) if "linux" in guests else []
+    if missing:  # e.g. no poll queue: the guest refused to report interrupts as polling
+        print(f"bench: Linux rows missing: {', '.join(missing)} (see the error above and "
+              f"out/logs/bench-blk-linux-*.log)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -149,6 +149,11 @@ def main() -> int:
         ("linux", "uring-poll", 32), ("linux", "uring-sqpoll", 32), ("tessera", "kick", 32)])
     check(failures, "Linux's best row per depth",
           [bench_blk.linux_best(med, qd)[0] for qd in (1, 32)], ["uring-poll", "uring-poll"])
+    check(failures, "no Linux row missing", bench_blk.missing_linux_rows(med), [])
+    no_poll = {k: v for k, v in med.items() if "poll" not in k[1]}
+    check(failures, "polled rows missing (no poll queue) are named",
+          bench_blk.missing_linux_rows(no_poll),
+          ["uring-poll qd=1", "uring-poll qd=32", "uring-sqpoll qd=1", "uring-sqpoll qd=32"])
     lines = bench_blk.table(med, ["linux", "tessera", "tessera+iommu"], runs)
     check(failures, "table: uring-poll QD1 line",
           lines[4], f"  linux    uring-poll      1     20000      50.0      49.0      80.0      0  "
