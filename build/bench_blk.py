@@ -12,8 +12,8 @@ blocks (LINUX_MODES):
                  queue (virtio_blk.poll_queues=1 possible_cpus=2 on its command line, and the
                  disk has two virtqueues), no interrupt; the guest checks the poll queue exists
                  and that the polled phases took no interrupts, else it fails;
-  uring-sqpoll   IOPOLL + SQPOLL: a kernel thread submits and polls, the program makes no
-                 syscall.
+  uring-sqpoll   IOPOLL + SQPOLL: a kernel thread submits and polls, the program submits
+                 without a syscall (it sleeps in io_uring_enter only to wait).
 
 Tessera boots twice per run:
 
@@ -41,9 +41,10 @@ direct(iommu)/kick+iommu (what the kick call costs, on the same machine) and kic
 results/blk.csv (with bench_common.ENV_FIELDS on every row) and results/blk.png. A guest that
 prints no rows is reported missing.
 
-`python3 build/bench_blk.py --self-check` (ctest build.bench_blk): the expected sums and the C
-header's own (gcc), the Linux guest's sources compile with -Werror, and a canned serial log
-of every mode goes through parse, summarise, table and CSV with exact values.
+`python3 build/bench_blk.py --self-check`: the expected sums, and the C header's own (gcc).
+ctest build.bench_blk (build/test_bench_blk.py) runs that, compiles the Linux guest's sources
+with -Werror, and puts a canned serial log of every mode through parse, summarise, table and
+CSV, with exact values. A run that lacks any Linux mode's rows exits 1.
 """
 import csv
 import glob
