@@ -1,9 +1,21 @@
 #!/usr/bin/env python3
 """bench_blk.py: `./tessera bench blk`. The same virtio-blk read benchmark in two guests on the
 same QEMU machine, side by side: Linux (Debian's kernel, /init = apps/bench/linux/
-blkbench_linux.c: pread at QD1, native AIO at QD32) and Tessera (exo.elf through PVH, cmdline
+blkbench_linux.c + blkbench_uring.c) and Tessera (exo.elf through PVH, cmdline
 `poweroff init.blkbench`: init runs apps/bench/blkbench.c, the libOS virtio-blk driver with
-completions polled in memory). Tessera boots twice per run:
+completions polled in memory). Linux runs every configuration it has, each over the same
+blocks (LINUX_MODES):
+
+  pread, aio     pread at QD1, native AIO at QD32: the process sleeps, an interrupt per batch;
+  uring          io_uring, registered file and buffers, interrupts;
+  uring-poll     the same with IORING_SETUP_IOPOLL: io_uring_enter spins on a virtio-blk poll
+                 queue (virtio_blk.poll_queues=1 possible_cpus=2 on its command line, and the
+                 disk has two virtqueues), no interrupt; the guest checks the poll queue exists
+                 and that the polled phases took no interrupts, else it fails;
+  uring-sqpoll   IOPOLL + SQPOLL: a kernel thread submits and polls, the program submits
+                 without a syscall (it sleeps in io_uring_enter only to wait).
+
+Tessera boots twice per run:
 
   tessera        the same machine as Linux (no IOMMU): path=kick, every batch handed to the
                  device by exo_vio_kick (exo checks the descriptors, rings the doorbell);
@@ -18,15 +30,21 @@ apps/bench/blkpattern.h over a 64 MiB scratch
 image built here (block i starts with i * 0x9E3779B97F4A7C15) and print rows
 
   blkbench: guest=linux path=pread qd=1 ops=2000 iops=1234 lat_avg_ns=.. lat_p50_ns=..
-            lat_p99_ns=.. sum=<hex>                                          (one line)
+            lat_p99_ns=.. sum=<hex> irqs=2000                                (one line)
 
-This script boots each guest N times, takes the median of each figure over runs, prints a
-table with Tessera/Linux ratios per queue depth (one per Tessera row: kick, kick+iommu,
-direct(iommu)), direct(iommu)/kick+iommu (what the kick call costs, on the same machine) and
-kick+iommu/kick (what the IOMMU costs QEMU), checks every sum against expected_sum(), and writes
-results/blk.csv and results/blk.png. A guest that prints no rows is reported missing.
+(irqs: the virtio-blk request interrupts the phase took; Linux only). This script boots each
+guest N times, takes the median of each figure over runs, prints a table with Tessera/Linux
+ratios per queue depth, for each Tessera row (kick, kick+iommu, direct(iommu)) against Linux's
+best row at that depth (the most IOPS; named) and against pread/aio, then
+direct(iommu)/kick+iommu (what the kick call costs, on the same machine) and kick+iommu/kick
+(what the IOMMU costs QEMU), checks every sum against expected_sum(), and writes
+results/blk.csv (with bench_common.ENV_FIELDS on every row) and results/blk.png. A guest that
+prints no rows is reported missing.
 
 `python3 build/bench_blk.py --self-check`: the expected sums, and the C header's own (gcc).
+ctest build.bench_blk (build/test_bench_blk.py) runs that, compiles the Linux guest's sources
+with -Werror, and puts a canned serial log of every mode through parse, summarise, table and
+CSV, with exact values. A run that lacks any Linux mode's rows exits 1.
 """
 import csv
 import glob
@@ -50,19 +68,35 @@ BLOCK, NBLOCKS, WARMUP, OPS = 4096, 16384, 200, {1: 2000, 32: 4000}
 M64 = (1 << 64) - 1
 
 MEM = "256M"
-LINUX_APPEND = "console=ttyS0 quiet panic=-1"  # panic=-1 + -no-reboot: a failure exits QEMU
+# panic=-1 + -no-reboot: a failure exits QEMU. A poll queue needs a second virtqueue (DISK_QUEUES)
+# and nr_cpu_ids >= 2 (virtio_blk caps its queues at the possible CPUs): possible_cpus=2.
+LINUX_APPEND = "console=ttyS0 quiet panic=-1 virtio_blk.poll_queues=1 possible_cpus=2"
+DISK_QUEUES = 2  # every guest gets the same disk; Tessera uses queue 0 only
 TESSERA_CMDLINE = "poweroff init.blkbench"
 LINUX_MODULES = ["virtio_pci", "virtio_blk"]  # Debian builds them as modules (=m)
-SRC = os.path.join(qemu.REPO, "apps", "bench", "linux", "blkbench_linux.c")
+LINUX_DIR = os.path.join(qemu.REPO, "apps", "bench", "linux")
+SRCS = [os.path.join(LINUX_DIR, f) for f in ("blkbench_linux.c", "blkbench_uring.c")]
 HDR = os.path.join(qemu.REPO, "apps", "bench", "blkpattern.h")
-ROW_RE = re.compile(r"blkbench: guest=(\w+) path=(\w+) qd=(\d+) ops=(\d+) iops=(\d+) "
-                    r"lat_avg_ns=(\d+) lat_p50_ns=(\d+) lat_p99_ns=(\d+) sum=([0-9a-fA-F]+)")
+DEPS = SRCS + [HDR, os.path.join(LINUX_DIR, "blkbench_linux.h")]
+ROW_RE = re.compile(r"blkbench: guest=(\w+) path=([\w-]+) qd=(\d+) ops=(\d+) iops=(\d+) "
+                    r"lat_avg_ns=(\d+) lat_p50_ns=(\d+) lat_p99_ns=(\d+) sum=([0-9a-fA-F]+)"
+                    r"(?: irqs=(\d+))?")
+KERNEL_RE = re.compile(r"blkbench: kernel release=(\S+) version=(.*)")
+QUEUES_RE = re.compile(r"blkbench: linux hw_queues=(\d+) io_poll=(\S+)")
 DONE = "blkbench: done"
 FIELDS = ["iops", "lat_avg_ns", "lat_p50_ns", "lat_p99_ns"]
+# The Linux guest's configurations: (name, QD1 path, QD32 path), in the order it runs them.
+LINUX_MODES = [("pread/aio", "pread", "aio"), ("uring", "uring", "uring"),
+               ("uring-poll", "uring-poll", "uring-poll"),
+               ("uring-sqpoll", "uring-sqpoll", "uring-sqpoll")]
+CLASSIC = {1: "pread", 32: "aio"}  # what the ratios were first taken against
 # Boots per run: (config, guest). The IOMMU boot's rows are relabelled (IOMMU_PATHS).
 CONFIGS = [("linux", "linux"), ("tessera", "tessera"), ("tessera+iommu", "tessera")]
 IOMMU_PATHS = {"kick": "kick+iommu", "direct": "direct(iommu)"}
-PATH_ORDER = ["pread", "aio", "kick", "kick+iommu", "direct(iommu)"]
+PATH_ORDER = ["pread", "aio", "uring", "uring-poll", "uring-sqpoll", "kick", "kick+iommu",
+              "direct(iommu)"]
+CSV_COLUMNS = (["run", "guest", "path", "qd", "ops"] + FIELDS + ["irqs", "sum", "sum_ok"] +
+               bench_common.ENV_FIELDS)
 
 
 def blocks(n: int, skip: int = 0) -> List[int]:
@@ -107,7 +141,8 @@ def disk_args(img: str, iommu: bool = False) -> List[str]:
     the disk goes through it (iommu_platform=on)."""
     return ((["-device", "intel-iommu,aw-bits=48,intremap=on"] if iommu else []) +
             ["-drive", f"file={img},if=none,id=scratch,format=raw,cache=writeback,aio=threads",
-             "-device", "virtio-blk-pci,drive=scratch,disable-legacy=on,num-queues=1,"
+             "-device", f"virtio-blk-pci,drive=scratch,disable-legacy=on,"
+                        f"num-queues={DISK_QUEUES},"
                         "serial=blkbench" + (",iommu_platform=on" if iommu else "")])
 
 
@@ -151,10 +186,11 @@ def module_files(mods: str) -> List[str]:
 
 
 def build_init(out: str) -> str:
-    """gcc -static -O2 the Linux guest program (again when its source or the header changed)."""
+    """gcc -static -O2 the Linux guest program (again when a source or header changed)."""
     exe = os.path.join(out, "blkbench_linux")
-    if not os.path.isfile(exe) or os.path.getmtime(exe) < max(map(os.path.getmtime, (SRC, HDR))):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-o", exe + ".tmp", SRC], check=True)
+    if not os.path.isfile(exe) or os.path.getmtime(exe) < max(map(os.path.getmtime, DEPS)):
+        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                        exe + ".tmp"] + SRCS, check=True)
         os.replace(exe + ".tmp", exe)
     return exe
 
@@ -197,12 +233,20 @@ def build_initramfs(out: str) -> Tuple[str, str]:
 # --- Runs ---------------------------------------------------------------------------------------
 
 def parse(text: str) -> dict:
-    """{'rows': {(guest, path, qd): {...}}, 'done': bool}"""
-    out = {"rows": {}, "done": DONE in text}
+    """{'rows': {(guest, path, qd): {...}}, 'done': bool, 'kernel': str or None (Linux's
+    uname), 'queues': (hw queues, io_poll) or None}; irqs is None where a row has none."""
+    out = {"rows": {}, "done": DONE in text, "kernel": None, "queues": None}
     for m in ROW_RE.finditer(text):
         out["rows"][(m[1], m[2], int(m[3]))] = {
             "ops": int(m[4]), "iops": int(m[5]), "lat_avg_ns": int(m[6]),
-            "lat_p50_ns": int(m[7]), "lat_p99_ns": int(m[8]), "sum": int(m[9], 16)}
+            "lat_p50_ns": int(m[7]), "lat_p99_ns": int(m[8]), "sum": int(m[9], 16),
+            "irqs": int(m[10]) if m[10] is not None else None}
+    k = KERNEL_RE.search(text)
+    if k:
+        out["kernel"] = f"linux {k[1]} {k[2].strip()}"
+    q = QUEUES_RE.search(text)
+    if q:
+        out["queues"] = (int(q[1]), q[2])
     return out
 
 
@@ -211,7 +255,12 @@ def run_linux(a, img: str, files: Tuple[str, str], i: int) -> dict:
     r = qemu.boot(None, mem=MEM, cmdline=LINUX_APPEND, timeout=a.timeout, accel=a.accel,
                   icount=a.icount, extra=disk_args(img), log_path=log, direct=True,
                   direct_files=files)
-    return _report("linux", r, log, i, a.runs)
+    p = _report("linux", r, log, i, a.runs)
+    if not p["kernel"]:  # the guest died before it said: name the file at least
+        p["kernel"] = f"linux {os.path.basename(files[0])} (not reported by the guest)"
+    if p["queues"]:
+        print(f"  linux: {p['queues'][0]} hw queues, io_poll={p['queues'][1]}", flush=True)
+    return p
 
 
 def run_tessera(a, img: str, i: int, iommu: bool = False) -> dict:
@@ -228,6 +277,7 @@ def run_tessera(a, img: str, i: int, iommu: bool = False) -> dict:
         print(f"run {i}/{a.runs} {name}: cannot boot ({e})", flush=True)
         return {"rows": {}, "done": False}
     p = _report(name, r, log, i, a.runs)
+    p["kernel"] = bench_common.tessera_kernel(r.serial_text)
     if iommu:
         p["rows"] = {(g, IOMMU_PATHS.get(path, path + "(iommu)"), qd): v
                      for (g, path, qd), v in p["rows"].items()}
@@ -257,7 +307,8 @@ def _path_rank(path: str) -> int:
 
 
 def summarise(runs: Dict[str, List[dict]]) -> Dict[tuple, dict]:
-    """Median over runs of each figure, per (guest, path, qd); 'sums' = the distinct sums.
+    """Median over runs of each figure, per (guest, path, qd); 'sums' = the distinct sums,
+    'irqs' the median interrupt count (None for rows without one).
     runs is per boot configuration (CONFIGS); the paths tell the configurations' rows apart."""
     keys = sorted({k for g in runs.values() for p in g for k in p["rows"]},
                   key=lambda k: (k[2], k[0] != "linux", _path_rank(k[1]), k[1]))
@@ -265,48 +316,95 @@ def summarise(runs: Dict[str, List[dict]]) -> Dict[tuple, dict]:
     for k in keys:
         rows = [p["rows"][k] for ps in runs.values() for p in ps if k in p["rows"]]
         med[k] = {f: int(statistics.median(r[f] for r in rows)) for f in FIELDS}
-        med[k].update(ops=rows[0]["ops"], n=len(rows), sums={r["sum"] for r in rows})
+        irqs = [r["irqs"] for r in rows if r.get("irqs") is not None]
+        med[k].update(ops=rows[0]["ops"], n=len(rows), sums={r["sum"] for r in rows},
+                      irqs=int(statistics.median(irqs)) if irqs else None)
     return med
+
+
+def linux_best(med: Dict[tuple, dict], qd: int) -> Optional[Tuple[str, dict]]:
+    """(path, row) of Linux's row with the most IOPS at qd: the peer at its best."""
+    lin = [(k[1], m) for k, m in med.items() if k[0] == "linux" and k[2] == qd]
+    return max(lin, key=lambda pm: (pm[1]["iops"], -_path_rank(pm[0]))) if lin else None
+
+
+TIE = 0.05  # IOPS within 5% of Linux's best: level, not a win (runs move more than that)
+
+
+def _verdict(t: dict, best: dict, classic: Optional[dict], classic_name: str) -> str:
+    """Where a Tessera row stands against Linux's best row, by IOPS; says when it is ahead only
+    of the weaker classic mode."""
+    r = t["iops"] / best["iops"] if best["iops"] else float("inf")
+    if r > 1 + TIE:
+        return "ahead of Linux's best"
+    over_classic = classic is not None and t["iops"] > classic["iops"] * (1 + TIE)
+    if r >= 1 - TIE:
+        return (f"level with Linux's best (within {TIE:.0%})" +
+                (f"; ahead of {classic_name} only" if over_classic else ""))
+    return "BEHIND Linux's best" + (f"; ahead of {classic_name} only" if over_classic else "")
+
+
+def _label(qd: int, what: str) -> str:
+    """A ratio line's head, padded so that the ratios line up."""
+    return f"  {f'QD{qd} {what}:':<56} "
+
+
+def _ratios(n: dict, d: dict) -> str:
+    return (f"iops x{_ratio(n, d, 'iops')}, latency avg x{_ratio(n, d, 'lat_avg_ns')} "
+            f"p50 x{_ratio(n, d, 'lat_p50_ns')} p99 x{_ratio(n, d, 'lat_p99_ns')}")
 
 
 def table(med: Dict[tuple, dict], configs: List[str], runs: Dict[str, List[dict]]) -> List[str]:
     lines = ["  (linux and tessera kick: no IOMMU; kick+iommu and direct(iommu): the same machine "
-             "plus intel-iommu, disk iommu_platform=on)",
+             "plus intel-iommu, disk iommu_platform=on; irqs: Linux's virtio-blk interrupts in "
+             "the phase)",
              f"  {'guest':<8} {'path':<13} {'qd':>3} {'iops':>9} {'avg us':>9} {'p50 us':>9} "
-             f"{'p99 us':>9}  sum"]
+             f"{'p99 us':>9} {'irqs':>6}  sum"]
     for (g, p, qd), m in med.items():
         ok = "ok" if m["sums"] == {expected_sum(qd)} else "WRONG"
+        irqs = "-" if m["irqs"] is None else str(m["irqs"])
         lines.append(f"  {g:<8} {p:<13} {qd:>3} {m['iops']:>9} {m['lat_avg_ns'] / 1e3:>9.1f} "
-                     f"{m['lat_p50_ns'] / 1e3:>9.1f} {m['lat_p99_ns'] / 1e3:>9.1f}  "
+                     f"{m['lat_p50_ns'] / 1e3:>9.1f} {m['lat_p99_ns'] / 1e3:>9.1f} {irqs:>6}  "
                      f"{','.join(f'{s:x}' for s in sorted(m['sums']))} ({ok})")
     for c in configs:
         if not runs.get(c):
             lines.append(f"  {c:<8} MISSING: no blkbench rows (it failed; see "
                          f"out/logs/bench-blk-{c.replace('+', '-')}-*.log)")
+    if runs.get("linux"):
+        for _, q1, q32 in LINUX_MODES:
+            for qd, path in ((1, q1), (32, q32)):
+                if ("linux", path, qd) not in med:
+                    lines.append(f"  linux    {path} qd={qd} MISSING (the guest failed before it;"
+                                 f" see out/logs/bench-blk-linux-*.log)")
     if runs.get("tessera+iommu") and not any(k[1] == IOMMU_PATHS["direct"] for k in med):
         lines.append("  tessera direct(iommu) MISSING: the device did not report direct_ok")
     for qd in (1, 32):
         by_path = {k[1]: m for k, m in med.items() if k[0] == "tessera" and k[2] == qd}
-        lin = [m for k, m in med.items() if k[0] == "linux" and k[2] == qd]
-        if lin:
-            L = lin[0]
-            for path, T in by_path.items():  # one ratio line per Tessera row
-                lines.append(f"  QD{qd} Tessera {path + ' / Linux:':<22} "
-                             f"iops x{_ratio(T, L, 'iops')}, "
-                             f"latency avg x{_ratio(T, L, 'lat_avg_ns')} "
-                             f"p50 x{_ratio(T, L, 'lat_p50_ns')} "
-                             f"p99 x{_ratio(T, L, 'lat_p99_ns')}"
-                             f"{'' if L['sums'] == T['sums'] else '  (sums DIFFER)'}")
+        best = linux_best(med, qd)
+        classic = med.get(("linux", CLASSIC[qd], qd))
+        if best and classic:  # what each Linux mode gains over the classic one
+            for k, m in med.items():
+                if k[0] == "linux" and k[2] == qd and k[1] != CLASSIC[qd]:
+                    lines.append(_label(qd, f"Linux {k[1]} / {CLASSIC[qd]}") +
+                                 _ratios(m, classic))
+        for path, T in by_path.items():  # each Tessera row against Linux's best, then classic
+            if best:
+                bp, B = best
+                verdict = _verdict(T, B, classic, CLASSIC[qd])
+                lines.append(_label(qd, f"Tessera {path} / Linux best ({bp})") +
+                             f"{_ratios(T, B)}  [{verdict}]"
+                             f"{'' if B['sums'] == T['sums'] else '  (sums DIFFER)'}")
+            if classic:
+                lines.append(_label(qd, f"Tessera {path} / Linux {CLASSIC[qd]}") +
+                             f"{_ratios(T, classic)}"
+                             f"{'' if classic['sums'] == T['sums'] else '  (sums DIFFER)'}")
         for num, den, what in ((IOMMU_PATHS["direct"], IOMMU_PATHS["kick"],
                                 "no kick call, same machine"),
                                (IOMMU_PATHS["kick"], "kick", "the IOMMU's cost in QEMU")):
             if num in by_path and den in by_path:
                 N, D = by_path[num], by_path[den]
-                lines.append(f"  QD{qd} Tessera {num + ' / ' + den + ':':<22} "
-                             f"iops x{_ratio(N, D, 'iops')}, "
-                             f"latency avg x{_ratio(N, D, 'lat_avg_ns')} "
-                             f"p50 x{_ratio(N, D, 'lat_p50_ns')} "
-                             f"p99 x{_ratio(N, D, 'lat_p99_ns')}  ({what}; avg latency "
+                lines.append(_label(qd, f"Tessera {num} / {den}") +
+                             f"{_ratios(N, D)}  ({what}; avg latency "
                              f"{(N['lat_avg_ns'] - D['lat_avg_ns']) / 1e3:+.1f} us)")
     sums = {(k[2], frozenset(m["sums"])) for k, m in med.items()}
     same = all(len({s for q, s in sums if q == qd}) <= 1 for qd in (1, 32))
@@ -319,28 +417,71 @@ def _ratio(t: dict, l: dict, field: str) -> str:
     return f"{t[field] / l[field]:.2f}" if l[field] else "inf"
 
 
-def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[tuple, dict], mode: str) -> None:
+def missing_linux_rows(med: Dict[tuple, dict]) -> List[str]:
+    """'path qd=N' of every Linux mode's row that no run produced."""
+    return [f"{p} qd={qd}" for _, q1, q32 in LINUX_MODES for qd, p in ((1, q1), (32, q32))
+            if ("linux", p, qd) not in med]
+
+
+def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
+    """{guest: the kernel its rows came from} (the first run that said)."""
+    out: Dict[str, str] = {}
+    for c, g in CONFIGS:
+        for p in runs.get(c, []):
+            if p.get("kernel") and g not in out:
+                out[g] = p["kernel"]
+    return out
+
+
+def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[tuple, dict], mode: str,
+              env: "bench_common.Env") -> None:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    kern = kernels(runs)
     with open(path, "w", newline="") as f:
         f.write(f"# blkbench (apps/bench/blkpattern.h), {mode}, -m {MEM}, virtio-blk "
-                f"cache=writeback aio=threads; figures in ns and ops/s; linux and tessera kick "
-                f"without an IOMMU, kick+iommu and direct(iommu) with intel-iommu and "
-                f"iommu_platform=on\n")
+                f"num-queues={DISK_QUEUES} cache=writeback aio=threads; figures in ns and ops/s; "
+                f"linux (append '{LINUX_APPEND}') and tessera kick without an IOMMU, kick+iommu "
+                f"and direct(iommu) with intel-iommu and iommu_platform=on; irqs: Linux's "
+                f"virtio-blk request interrupts in the phase\n")
+        f.write(env.comment(list(kern.values())))
         w = csv.writer(f)
-        w.writerow(["run", "guest", "path", "qd", "ops"] + FIELDS + ["sum", "sum_ok"])
-        for g, ps in runs.items():
+        w.writerow(CSV_COLUMNS)
+
+        def tail(g: str) -> list:
+            return list(env.columns(kern.get(g, "?")).values())
+        for c, ps in runs.items():
             for i, p in enumerate(ps, 1):
-                for (gg, path_, qd), r in sorted(p["rows"].items(), key=lambda kv: kv[0][2]):
+                for (gg, path_, qd), r in sorted(p["rows"].items(),
+                                                 key=lambda kv: (kv[0][2], _path_rank(kv[0][1]))):
                     w.writerow([i, gg, path_, qd, r["ops"]] + [r[x] for x in FIELDS] +
-                               [f"{r['sum']:x}", int(r["sum"] == expected_sum(qd))])
+                               ["" if r["irqs"] is None else r["irqs"], f"{r['sum']:x}",
+                                int(r["sum"] == expected_sum(qd))] + tail(gg))
         for (g, path_, qd), m in med.items():
             w.writerow(["median", g, path_, qd, m["ops"]] + [m[x] for x in FIELDS] +
-                       ["", int(m["sums"] == {expected_sum(qd)})])
+                       ["" if m["irqs"] is None else m["irqs"], "",
+                        int(m["sums"] == {expected_sum(qd)})] + tail(g))
     print(f"wrote {path}")
 
 
+def plot_series(med: Dict[tuple, dict]) -> List[Tuple[str, Dict[int, dict]]]:
+    """(label, {qd: row}) per bar series: one per Linux mode, then one per Tessera row."""
+    out = []
+    for name, q1, q32 in LINUX_MODES:
+        rows = {qd: med[("linux", p, qd)] for qd, p in ((1, q1), (32, q32))
+                if ("linux", p, qd) in med}
+        if rows:
+            out.append((f"linux {name}", rows))
+    for path in sorted({k[1] for k in med if k[0] == "tessera"},
+                       key=lambda p: (_path_rank(p), p)):
+        out.append((f"tessera {path}",
+                    {k[2]: m for k, m in med.items() if k[0] == "tessera" and k[1] == path}))
+    return out
+
+
 def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
-    """Grouped bars: IOPS and p50 latency per queue depth, one bar per guest."""
+    """Bars per queue depth (columns) for IOPS and p50 latency (rows), each panel on its own
+    scale: one bar per Linux mode (blues, hatched; its best row outlined) and per Tessera row
+    (oranges)."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -349,35 +490,45 @@ def plot(med: Dict[tuple, dict], csv_path: str, mode: str) -> None:
         return
     if not med:
         return
-    # One series per guest and path: Linux's two paths (pread, aio) are one series, one per
-    # queue depth; Tessera's rows (kick, kick+iommu, direct(iommu)) one series each.
-    series = sorted({(k[0], "" if k[0] == "linux" else k[1]) for k in med},
-                    key=lambda s: (s[0] != "linux", _path_rank(s[1]), s[1]))
-    width = 0.76 / len(series)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, field, label in ((axes[0], "iops", "IOPS (higher is better)"),
-                             (axes[1], "lat_p50_ns", "p50 latency, us (lower is better)")):
-        for j, (g, path) in enumerate(series):
-            xs, ys = [], []
-            for x, qd in enumerate((1, 32)):
-                m = next((v for k, v in med.items()
-                          if k[0] == g and k[2] == qd and (not path or k[1] == path)), None)
-                if m:
-                    xs.append(x + (j - (len(series) - 1) / 2) * width)
-                    ys.append(m[field] / (1e3 if field != "iops" else 1))
-            bars = ax.bar(xs, ys, width=width * 0.95,
-                          label=f"{g} {path}" if path else f"{g} pread/aio (no IOMMU)")
-            for b, y in zip(bars, ys):
-                ax.text(b.get_x() + b.get_width() / 2, y, f"{y:,.0f}", ha="center",
-                        va="bottom", fontsize=8)
-        ax.set_xticks([0, 1], ["QD1", "QD32"])
-        ax.set_title(label, fontsize=10)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode}; linux and tessera kick "
-                 f"without IOMMU)", fontsize=10)
+    series = plot_series(med)
+    blues, oranges = ["#9ecae1", "#6baed6", "#3182bd", "#08519c"], ["#fdae6b", "#e6550d",
+                                                                     "#a63603"]
+    colors, nl, nt = [], 0, 0
+    for name, _ in series:
+        if name.startswith("linux"):
+            colors.append(blues[nl % len(blues)])
+            nl += 1
+        else:
+            colors.append(oranges[nt % len(oranges)])
+            nt += 1
+    fig, axes = plt.subplots(2, 2, figsize=(13, 8.5))
+    for r, (field, label) in enumerate((("iops", "IOPS (higher is better)"),
+                                        ("lat_p50_ns", "p50 latency, us (lower is better)"))):
+        for c, qd in enumerate((1, 32)):
+            ax = axes[r][c]
+            best = linux_best(med, qd)
+            best_row = best[1] if best else None
+            for j, (name, rows) in enumerate(series):
+                if qd not in rows:
+                    continue
+                m = rows[qd]
+                y = m[field] / (1e3 if field != "iops" else 1)
+                is_best = m is best_row
+                ax.bar([j], [y], width=0.8, color=colors[j],
+                       hatch="//" if name.startswith("linux") else None,
+                       edgecolor="black" if is_best else "white",
+                       linewidth=2 if is_best else 0.5)
+                ax.text(j, y, f"{y:,.0f}{' best' if is_best else ''}", ha="center",
+                        va="bottom", fontsize=8, fontweight="bold" if is_best else None)
+            ax.set_xticks(range(len(series)), [n.replace(" ", "\n", 1) for n, _ in series],
+                          fontsize=8)
+            ax.set_title(f"QD{qd}: {label}", fontsize=10)
+            ax.margins(y=0.15)
+    fig.suptitle(f"virtio-blk 4 KiB random reads, median ({mode}); Linux's best row (most IOPS, "
+                 f"outlined) is the peer; linux and tessera kick without IOMMU", fontsize=10)
     fig.tight_layout()
     png = os.path.splitext(csv_path)[0] + ".png"
-    fig.savefig(png)
+    fig.savefig(png, dpi=100)
     print(f"wrote {png}")
 
 
@@ -433,6 +584,7 @@ def main() -> int:
     configs = [c for c, g in CONFIGS if g in guests]
     runs: Dict[str, List[dict]] = {c: [] for c in configs}
     accel = None
+    env = bench_common.Env(qemu.choose_accel(a.accel), a.icount)
     for i in range(1, a.runs + 1):
         try:
             for c in configs:
@@ -447,7 +599,8 @@ def main() -> int:
     med = summarise(runs)
     mode = f"{accel or a.accel}{', icount' if a.icount else ''}"
     print(f"\nvirtio-blk 4 KiB random reads over 64 MiB, median of each figure over runs "
-          f"({mode}; latency in us; Linux without IOMMU):")
+          f"({mode}; latency in us; Linux without IOMMU; host load average {env.load:.1f} at the "
+          f"start, {os.getloadavg()[0]:.1f} at the end):")
     for line in table(med, configs, runs):
         print(line)
     for (g, _, qd), m in med.items():
@@ -456,8 +609,14 @@ def main() -> int:
     if not med:
         print("bench: no guest printed any rows", file=sys.stderr)
         return 1
-    write_csv(a.csv, runs, med, mode)
+    env.accel = accel or env.accel
+    write_csv(a.csv, runs, med, mode, env)
     plot(med, a.csv, mode)
+    missing = missing_linux_rows(med) if "linux" in guests else []
+    if missing:  # e.g. no poll queue: the guest refused to report interrupts as polling
+        print(f"bench: Linux rows missing: {', '.join(missing)} (see the error above and "
+              f"out/logs/bench-blk-linux-*.log)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -81,6 +81,7 @@ def main() -> int:
     a.csv = a.csv or os.path.join(qemu.REPO, "results", f"boot{mode}.csv")
 
     rows = []
+    env = bench_common.Env(qemu.choose_accel(a.accel), a.icount)
     for i in range(1, a.runs + 1):
         try:
             log = f"bench-boot{mode}{'-icount' if a.icount else ''}-{i}.log"
@@ -90,14 +91,16 @@ def main() -> int:
         except qemu.QemuError as e:
             print(f"bench: {e}", file=sys.stderr)
             return 1
-        row = {"run": i, "accel": r.accel, "icount": int(a.icount), **measure(r, a.icount)}
+        env.accel = r.accel
+        row = {"run": i, **measure(r, a.icount),
+               **env.columns(bench_common.tessera_kernel(r.serial_text))}
         rows.append(row)
         note = "" if r.exit_code == 0 else f"  (exit {r.exit_code}, timed_out={r.timed_out}, log {r.log_path})"
         print(f"run {i}/{a.runs}: total {row['total_ms']} ms{note}", flush=True)
 
     print(f"\nboot phases, median of {a.runs} ({rows[0]['accel']}{', icount' if a.icount else ''}"
           f"{', direct PVH' if a.direct else ', OVMF'}):")
-    med = {"run": "median", "accel": rows[0]["accel"], "icount": int(a.icount), "exit_code": ""}
+    med = {"run": "median", "exit_code": "", **env.columns(rows[0]["guest_kernel"])}
     for key, label, unit in PHASES:
         m = median(rows, key)
         med[key] = m
@@ -111,10 +114,12 @@ def main() -> int:
         print(f"bench: never saw {LOADER_MARK!r}; see out/logs/bench-boot-*.log", file=sys.stderr)
 
     os.makedirs(os.path.dirname(os.path.abspath(a.csv)), exist_ok=True)
-    fields = ["run", "accel", "icount", "exit_code"] + [k for k, _, _ in PHASES]
+    fields = (["run", "accel", "icount", "exit_code"] + [k for k, _, _ in PHASES] +
+              [k for k in bench_common.ENV_FIELDS if k not in ("accel", "icount")])
     with open(a.csv, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         f.write(f"# guest phases (loader_to_exo, loader_to_exit_boot, exo_to_banner) in {guest_unit}\n")
+        f.write(env.comment([r["guest_kernel"] for r in rows]))
         w.writeheader()
         w.writerows(rows + [med])
     print(f"wrote {a.csv}")

@@ -85,6 +85,7 @@ def main() -> int:
     unit = "insns" if a.icount else "cycles"
 
     runs = []
+    env = bench_common.Env(qemu.choose_accel(a.accel), a.icount)
     for i in range(1, a.runs + 1):
         log = os.path.join(qemu.build_dir(), "logs",
                            f"bench-exo{'-ovmf' if a.ovmf else ''}{'-icount' if a.icount else ''}-{i}.log")
@@ -97,7 +98,8 @@ def main() -> int:
             print(f"bench: {e}", file=sys.stderr)
             return 1
         p = parse(r.serial_text)
-        p["accel"] = r.accel
+        p["accel"] = env.accel = r.accel
+        p["kernel"] = bench_common.tessera_kernel(r.serial_text)
         bad = "" if p["done"] else f"  (no '{DONE}': exit {r.exit_code}, timed_out={r.timed_out}, log {log})"
         print(f"run {i}/{a.runs}: {len([x for x in p['rows'].values() if 'median' in x])} rows, "
               f"{r.elapsed:.1f} s{bad}", flush=True)
@@ -149,17 +151,21 @@ def main() -> int:
     with open(a.csv, "w", newline="") as f:
         f.write(f"# exobench, cmdline '{CMDLINE}', {'OVMF' if a.ovmf else 'direct PVH'}, "
                 f"{mode}; unit {unit}\n")
+        f.write(env.comment([p["kernel"] for p in runs]))
+        extra = [k for k in bench_common.ENV_FIELDS if k not in ("accel", "icount")]
         w = csv.writer(f)
-        w.writerow(["run", "accel", "icount", "row", "median", "min", "n", "status"])
+        w.writerow(["run", "accel", "icount", "row", "median", "min", "n", "status"] + extra)
         for i, p in enumerate(runs, 1):
+            tail = [env.columns(p["kernel"])[k] for k in extra]
             for name in names:
                 x = p["rows"].get(name, {"na": "not printed"})
                 w.writerow([i, p["accel"], int(a.icount), name, x.get("median", ""),
                             x.get("min", "") if x.get("min") is not None else "",
-                            x.get("n", ""), x.get("na", "ok")])
+                            x.get("n", ""), x.get("na", "ok")] + tail)
+        tail = [env.columns(runs[0]["kernel"])[k] for k in extra]
         for name in names:
             w.writerow(["median", runs[0]["accel"], int(a.icount), name, med.get(name, ""), "",
-                        "", "ok" if name in med else "n/a"])
+                        "", "ok" if name in med else "n/a"] + tail)
     print(f"wrote {a.csv}")
     plot(med, names, a.csv, unit, mode)
     return 0
