@@ -178,7 +178,8 @@ void env_run(struct env *e)
     e->last_cpu = c->id + 1;
     e->runs++;
     pmap_activate(e->pml4);
-    fpu_enter(c, e); /* its x87/SSE/AVX registers, unless they are in the CPU already */
+    if (e->fpu_cpu != c) /* its x87/SSE/AVX registers, unless the CPU holds them already */
+        fpu_enter(c, e);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;
     e->tf.cs = SEL_UCODE;
