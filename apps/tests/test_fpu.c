@@ -299,3 +299,46 @@ EXOTEST(fpu_state_survives_upcall_handlers)
     CHECK(slice_upcalls >= SWITCHES);
     return same("upcall", &self_hold.in, &self_hold.out, avx);
 }
+
+static volatile uint64_t mf_faults, mf_vector;
+static volatile uint16_t mf_fsw; /* the interrupted context's x87 status, as the entry saved it */
+
+/* An x87 exception: note it, then clear the interrupted context's exception flags and mask
+ * every x87 exception, through the image the upcall entry saved; the fwait runs again. */
+static int clear_x87_exception(struct exo_upcall_state *s)
+{
+    if (s->kind != EXO_UPCALL_FAULT || s->vector != 16)
+        return 1;
+    mf_faults++;
+    mf_vector = s->vector;
+    uint8_t *image = los_upcall_fpu();
+    uint16_t *fcw = (uint16_t *)image, *fsw = (uint16_t *)(image + 2); /* legacy area */
+    mf_fsw = *fsw;
+    *fsw &= 0x3800; /* keep TOP; clear the flags, ES and B */
+    *fcw |= 0x3f;
+    return 0;
+}
+
+EXOTEST(fpu_x87_exception_is_a_fault_upcall)
+{
+    CHECK_EQ(los_upcall_init(), 0);
+    los_upcall_handle(EXO_UPCALL_FAULT, clear_x87_exception);
+    const uint16_t unmasked = 0x037b; /* FNINIT's control word with divide-by-zero unmasked */
+    uint16_t fsw_after;
+    __asm__ volatile("fninit\n\t"
+                     "fldcw %[cw]\n\t"
+                     "fld1\n\t"
+                     "fldz\n\t"
+                     "fdivrp\n\t" /* 1 / 0: ZE pending */
+                     "fwait\n\t"  /* #MF (CR0.NE); runs again once the handler cleared it */
+                     "fnstsw %[sw]\n\t"
+                     "fninit"
+                     : [sw] "=m"(fsw_after)
+                     : [cw] "m"(unmasked)
+                     : "memory");
+    CHECK_EQ(mf_faults, 1);
+    CHECK_EQ(mf_vector, 16);           /* #MF, not the legacy IRQ 13 */
+    CHECK_EQ(mf_fsw & 0x80ff, 0x8084); /* B, ES and ZE: divide-by-zero */
+    CHECK_EQ(fsw_after & 0x80ff, 0);   /* the handler's change took effect at the resume */
+    return 0;
+}

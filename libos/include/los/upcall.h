@@ -29,7 +29,9 @@ struct exo_upcall_state *los_upcall_state(void);
 
 /* Inside a handler: the interrupted context's extended state as the entry saved it, in XSAVE
  * layout (64-byte aligned; FXSAVE's 512-byte layout if the CPU has no XSAVE). Changes to it
- * take effect when the context resumes (a signal frame's copy goes here at sigreturn). */
+ * take effect when the context resumes (a signal frame's copy goes here at sigreturn). With
+ * XSAVE, a component whose XSTATE_BV bit (header, byte 512) is clear was in its initial state:
+ * its bytes are stale and XRSTOR ignores them unless the bit is set. */
 void *los_upcall_fpu(void);
 
 #endif
