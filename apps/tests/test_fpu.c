@@ -2,8 +2,10 @@
  * test_fpu.c: the envs' x87/SSE/AVX state. A new env starts with the clean default, not with
  * what another env left in the CPU; two envs' registers survive directed yields and slice
  * preemption bit for bit; and the libOS's upcall entry keeps the interrupted context's
- * registers from a handler that changes them all. The registers are loaded and stored by
- * fpu_regs.S; between the two only code built without vector registers runs (hold()).
+ * registers from a handler that changes them all (and lets a handler change them: an x87
+ * exception arrives as a #MF upcall and is cleared in the saved image). The registers are
+ * loaded and stored by fpu_regs.S; between the two only code built without vector registers
+ * runs (hold()).
  */
 #include "exotest.h"
 
