@@ -48,6 +48,7 @@ ROWS = [
     ("pagefault_upcall", "page fault -> upcall -> page_map -> resume"),
     ("event_roundtrip", "event post/wait round trip, two envs"),
     ("pct_roundtrip", "protected control transfer call + return"),
+    ("yield_roundtrip", "directed yield to a second env and straight back (two env switches)"),
     ("ipi_roundtrip", "IPI to a halted CPU and its acknowledgement (--smp 2)"),
     ("shootdown_1page", "TLB shootdown of 1 page on 2 CPUs, acknowledged (--smp 2)"),
     ("shootdown_16pages", "TLB shootdown of 16 pages, batched (--smp 2)"),

@@ -17,6 +17,8 @@ void cpu_detect(void)
     cpuid(1, 0, r);
     cpu_features.x2apic = !!(r[2] & (1u << 21));
     cpu_features.pge = !!(r[3] & (1u << 13));
+    cpu_features.xsave = !!(r[2] & (1u << 26)) && max >= 0xd; /* its sizes are leaf 0xD's */
+    cpu_features.avx = !!(r[2] & (1u << 28));
     if (max >= 7) {
         cpuid(7, 0, r);
         cpu_features.smep = !!(r[1] & (1u << 7));

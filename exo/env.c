@@ -6,6 +6,7 @@
 #include <exo/env.h>
 #include <exo/error.h>
 #include <exo/event.h>
+#include <exo/fpu.h>
 #include <exo/page.h>
 #include <exo/percpu.h>
 #include <exo/lock.h>
@@ -62,6 +63,7 @@ int env_alloc(uint32_t parent, struct env **out)
             e->id = (uint32_t)(generation++ * EXO_NENV + i + 1);
         while (id_named(e->id));
         e->caps[EXO_CAP_SELF] = (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
+        fpu_env_init(e);
         *out = e;
         return EXO_OK;
     }
@@ -137,6 +139,7 @@ void env_free(struct env *e)
     if (e->oncpu && e->oncpu != this_cpu())
         e->oncpu->env = NULL;
     e->oncpu = NULL;
+    fpu_env_freed(e);
     tlb_leave(e->pml4);
     vio_env_freed(e); /* devices stop writing into its pages before they are freed */
     free_owned_pages(e);
@@ -175,6 +178,8 @@ void env_run(struct env *e)
     e->last_cpu = c->id + 1;
     e->runs++;
     pmap_activate(e->pml4);
+    if (e->fpu_cpu != c) /* its x87/SSE/AVX registers, unless the CPU holds them already */
+        fpu_enter(c, e);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;
     e->tf.cs = SEL_UCODE;

@@ -1,9 +1,11 @@
 /*
  * percpu.c: a CPU's set-up for running envs: its GS base, the SYSCALL entry MSRs, the stack
  * entries from ring 3 land on, and SMEP/SMAP so exo can neither run nor touch user pages by
- * accident (it reads user memory only through the direct map, after checking the env's tables).
+ * accident (it reads user memory only through the direct map, after checking the env's tables),
+ * and the envs' x87/SSE/AVX state (fpu.c).
  */
 #include <exo/cpu.h>
+#include <exo/fpu.h>
 #include <exo/percpu.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
@@ -56,4 +58,5 @@ void percpu_init(void)
     if (cpu_features.smap)
         cr4 |= CR4_SMAP;
     write_cr4(cr4);
+    fpu_cpu_init();
 }

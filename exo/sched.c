@@ -5,6 +5,7 @@
 #include <exo/cmdline.h>
 #include <exo/console.h>
 #include <exo/env.h>
+#include <exo/fpu.h>
 #include <exo/lapic.h>
 #include <exo/lock.h>
 #include <exo/trap.h>
@@ -95,6 +96,7 @@ void sched_run(void)
         /* Idle: no env's tables (they may be freed while we sleep), no lock. The next
          * interrupt, or a reschedule IPI from sched_kick, may have made someone runnable. */
         pmap_activate(vm_kernel_pml4);
+        fpu_leave(c); /* another CPU may take the env whose registers we hold */
         c->idle = 1;
         bkl_unlock();
         sti();

@@ -14,7 +14,9 @@
  * owns, then unbind it), upcall_ud (a ud2 delivered as a fault upcall; the handler skips it and
  * the libOS resumes the context itself), pagefault_upcall (touch an unmapped page; the handler
  * maps it and the access runs again), event_roundtrip (post to a second env that waits, and
- * wait for its answer), pct_roundtrip (protected control transfer into a second env and back).
+ * wait for its answer), pct_roundtrip (protected control transfer into a second env and back),
+ * yield_roundtrip (a directed yield to a second env that yields straight back: two env
+ * switches).
  * A row whose calls fail prints "n/a" with the error (EXO_E_NOSYS: not implemented yet).
  *
  * Run by init with arg 0. It spawns itself as the partner env for the two-env rows, with
@@ -34,6 +36,7 @@
 #define ROLE_MAGIC 0xbe0c000000000000ull
 #define ROLE_ECHO 1 /* event_wait(a); event_post(b), forever */
 #define ROLE_PCT 2  /* registers a pct entry, then waits forever */
+#define ROLE_YIELD 3 /* yield(a), forever: a names the env that started it */
 
 static uint64_t samples[N];
 
@@ -123,6 +126,10 @@ static int partner(uint64_t arg)
                 return 1;
         }
     }
+    if (role == ROLE_YIELD)
+        for (;;)
+            if (exo_yield(a) < 0)
+                return 1;
     if (role == ROLE_PCT) {
         for (uint64_t i = 1; i <= PCT_STACK_PAGES; i++)
             if (los_page_new(PCT_STACK_TOP - i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W) < 0)
@@ -147,7 +154,8 @@ static int64_t start_partner(uint64_t role, int64_t cap_a, int64_t cap_b)
     if (child < 0)
         return child;
     int64_t sa = 0xff, sb = 0xff;
-    if (cap_a >= 0 && (sa = exo_cap_copy((uint64_t)cap_a, (uint64_t)child, EXO_RIGHT_WAIT)) < 0)
+    uint32_t rights_a = role == ROLE_YIELD ? EXO_RIGHT_RUN : EXO_RIGHT_WAIT;
+    if (cap_a >= 0 && (sa = exo_cap_copy((uint64_t)cap_a, (uint64_t)child, rights_a)) < 0)
         r = sa;
     if (r >= 0 && cap_b >= 0 &&
         (sb = exo_cap_copy((uint64_t)cap_b, (uint64_t)child, EXO_RIGHT_POST)) < 0)
@@ -342,6 +350,24 @@ static void bench_pct(struct row *r)
     report(r);
 }
 
+static void bench_yield(struct row *r)
+{
+    int64_t child = start_partner(ROLE_YIELD, EXO_CAP_SELF, -1);
+    r->err = child < 0 ? child : 0;
+    for (int i = -WARMUP; i < N && r->err == 0; i++) {
+        uint64_t t0 = tsc();
+        int64_t e = exo_yield((uint64_t)child);
+        uint64_t t1 = tsc();
+        if (e < 0)
+            r->err = e;
+        if (i >= 0)
+            samples[i] = t1 - t0;
+    }
+    if (child >= 0)
+        exo_env_destroy((uint64_t)child);
+    report(r);
+}
+
 /* x10 fixed point: a / b, printed as "12.3" */
 static void ratio(const char *what, uint64_t a, uint64_t b)
 {
@@ -369,6 +395,7 @@ static const struct bench {
     {"pagefault_upcall", bench_pagefault, 1},
     {"event_roundtrip", bench_event, 0},
     {"pct_roundtrip", bench_pct, 0},
+    {"yield_roundtrip", bench_yield, 0},
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 

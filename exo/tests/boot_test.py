@@ -74,6 +74,9 @@ def check_clean_boot(c, mem_mib, cmdline, direct=False):
     c.line(f"exo: archive: {staged_archive_files()} files")
     c.regex(r"^exo: acpi: \d+ tables:.* FACP .*; S5 = port 0x604 slp_typ 0$")
     c.line("exo: timer: 10 ticks at 100 Hz")
+    # x87/SSE always; AVX when the CPU offers it (QEMU TCG's -cpu max does: components 0x7).
+    c.regex(r"^exo: fpu: (xsave|fxsave), components 0x[37] \(x87 sse( avx)?\), \d+-byte save "
+            r"area per env$")
     m = c.regex(r"^exo: boot-times tsc_hz=(\d+) loader_entry=(\d+) exit_boot=(\d+) "
                 r"exo_entry=(\d+) banner=(\d+)$")
     if m:

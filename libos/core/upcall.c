@@ -17,6 +17,30 @@ _Static_assert(offsetof(struct exo_regs, rsp) == 17 * 8, "register layout");
 void los_upcall_entry(void);
 static los_upcall_fn handlers[4];
 
+/* How upcall_entry.S saves the interrupted context's extended state: XSAVE of the components
+ * in mask (XCR0), or FXSAVE if mask is 0; size bytes of the upcall stack (at least the legacy
+ * area and the XSAVE header it zeroes). area: where the current upcall saved it. */
+uint64_t los_upcall_fpu_mask, los_upcall_fpu_size = 576;
+void *los_upcall_fpu_area;
+
+void *los_upcall_fpu(void)
+{
+    return los_upcall_fpu_area;
+}
+
+static void fpu_probe(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!(c & 1u << 27)) /* OSXSAVE: exo has not enabled XSAVE */
+        return;
+    __asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+    los_upcall_fpu_mask = (uint64_t)d << 32 | a;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+    if (b > los_upcall_fpu_size) /* ebx: the size XCR0's components need */
+        los_upcall_fpu_size = b;
+}
+
 struct exo_upcall_state *los_upcall_state(void)
 {
     return (struct exo_upcall_state *)LOS_UPCALL_STATE_VA;
@@ -30,6 +54,7 @@ void los_upcall_handle(uint64_t kind, los_upcall_fn fn)
 
 int los_upcall_init(void)
 {
+    fpu_probe();
     int64_t r = los_page_new(LOS_UPCALL_STATE_VA, EXO_PROT_R | EXO_PROT_W);
     for (uint64_t i = 1; r >= 0 && i <= STACK_PAGES; i++)
         r = los_page_new(LOS_UPCALL_STACK_TOP - i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);

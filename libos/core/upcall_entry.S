@@ -3,6 +3,12 @@
  * stack), and how the libOS resumes the interrupted context by itself, without an exo call:
  * it rebuilds rip and rflags on the interrupted stack, restores every register, and returns.
  * (Tessera code is built without a red zone, so the words pushed below the old rsp are free.)
+ *
+ * exo leaves the x87/SSE/AVX registers alone at an upcall: they still hold the interrupted
+ * context's values. Before any C runs, the entry saves them on the upcall stack (XSAVE with
+ * the components in XCR0, or FXSAVE: upcall.c probes which) and gives the handler the ABI's
+ * control state (FNINIT, MXCSR 0x1F80, DF clear); it loads them back just before resuming.
+ * los_upcall_fpu() points at the saved image meanwhile.
  */
 #define R(n) (40 + 8 * (n))         /* offsetof(struct exo_upcall_state, regs) + 8 * n */
 #define R15 R(0)
@@ -24,13 +30,44 @@
 #define RFLAGS R(16)
 #define RSP R(17)
 
+#define XSAVE_HEADER 512          /* XRSTOR refuses a header with stray bits: zero it first */
+#define MXCSR_DEFAULT 0x1f80
+
     .text
     .global los_upcall_entry
 los_upcall_entry:
-    sub     $8, %rsp                /* entered "as if called": realign for the C call */
+    cld
+    mov     %rdi, %rbx              /* the state page; rbx and r12 survive the C call */
+    sub     los_upcall_fpu_size(%rip), %rsp
+    and     $-64, %rsp              /* XSAVE wants 64-byte alignment; the C call 16 */
+    mov     %rsp, %r12
+    mov     %r12, los_upcall_fpu_area(%rip)
+    xor     %eax, %eax
+    .irp off, 0, 8, 16, 24, 32, 40, 48, 56
+    mov     %rax, XSAVE_HEADER + \off(%r12)
+    .endr
+    mov     los_upcall_fpu_mask(%rip), %eax
+    mov     los_upcall_fpu_mask + 4(%rip), %edx
+    test    %eax, %eax              /* 0: no XSAVE, FXSAVE's x87 and SSE state */
+    jz      1f
+    xsave64 (%r12)
+    jmp     2f
+1:  fxsave64 (%r12)
+2:  fninit
+    pushq   $MXCSR_DEFAULT
+    ldmxcsr (%rsp)
+    add     $8, %rsp
+    mov     %rbx, %rdi
     call    los_upcall_dispatch     /* returns only if the context is to be resumed */
-    /* fall through: rdi still points at the state page (los_upcall_dispatch returns it) */
-    mov     %rax, %rdi
+    mov     %rax, %rbx              /* the state page to resume from */
+    mov     los_upcall_fpu_mask(%rip), %eax
+    mov     los_upcall_fpu_mask + 4(%rip), %edx
+    test    %eax, %eax
+    jz      3f
+    xrstor64 (%r12)
+    jmp     4f
+3:  fxrstor64 (%r12)
+4:  mov     %rbx, %rdi
     .global los_upcall_resume
 los_upcall_resume:
     mov     RSP(%rdi), %rsp

@@ -80,7 +80,8 @@ struct exo_regs {
 #define EXO_REVOKE_LOG 16
 
 /* The upcall state page: one page the env owns and registers with upcall_set. exo writes it
- * at each upcall and reads only in_upcall; the handler resumes the saved context itself. */
+ * at each upcall and reads only in_upcall; the handler resumes the saved context itself. The
+ * x87/SSE/AVX registers are not in it: exo leaves them as the interrupted context had them. */
 struct exo_upcall_state {
     uint64_t in_upcall; /* exo sets 1 on entry; the handler clears it before resuming. A
                            fault while it is 1 ends the env (no nested upcalls). */

@@ -26,6 +26,7 @@ struct percpu {
     uint64_t pml4;          /* the tables in its CR3: whose TLB entries it may hold */
     uint64_t ticks;         /* its own timer's ticks (slices are counted in these) */
     struct tlb_req tlb;     /* shootdown mailbox (tlb.c) */
+    struct env *fpu_env;    /* the env whose extended state its registers hold (fpu.c) */
 };
 
 #define PERCPU_KSTACK_TOP 0

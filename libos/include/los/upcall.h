@@ -3,6 +3,9 @@
  * page and enters los_upcall_entry on the upcall stack; the libOS calls the handler registered
  * for the cause and, if it returns 0, resumes the saved context itself (no exo call). A handler
  * that returns nonzero ends the env, as exo would have without a handler.
+ *
+ * The interrupted context's x87/SSE/AVX state is saved by the entry before the handler runs
+ * and loaded back when it resumes, so handlers are ordinary C that may use those registers.
  */
 #ifndef LOS_UPCALL_H
 #define LOS_UPCALL_H
@@ -23,5 +26,12 @@ void los_upcall_handle(uint64_t kind, los_upcall_fn fn);
 
 /* The state page (valid after los_upcall_init). */
 struct exo_upcall_state *los_upcall_state(void);
+
+/* Inside a handler: the interrupted context's extended state as the entry saved it, in XSAVE
+ * layout (64-byte aligned; FXSAVE's 512-byte layout if the CPU has no XSAVE). Changes to it
+ * take effect when the context resumes (a signal frame's copy goes here at sigreturn). With
+ * XSAVE, a component whose XSTATE_BV bit (header, byte 512) is clear was in its initial state:
+ * its bytes are stale and XRSTOR ignores them unless the bit is set. */
+void *los_upcall_fpu(void);
 
 #endif
