@@ -35,16 +35,16 @@ struct request {
     int delivered;      /* the upcall has entered the owner's handler */
 };
 
-/* Row r < EXO_NENV: requests filed by the env in slot r; row EXO_NENV: exo's own. */
-static struct request reqs[EXO_NENV + 1][REVOKE_PER_ENV];
-static int npending; /* used slots: the tick does nothing while this is 0 */
-
-#define REQ_ALL (&reqs[0][0])
+/* Rows of REVOKE_PER_ENV slots: row r < EXO_NENV holds the requests filed by the env in env
+ * slot r, row EXO_NENV exo's own. */
 #define REQ_COUNT ((EXO_NENV + 1) * REVOKE_PER_ENV)
+static struct request reqs[REQ_COUNT];
+static int npending; /* used slots: the tick does nothing while this is 0 */
 
 static struct request *row_of(uint32_t requester)
 {
-    return reqs[requester == EXO_OWNER_KERNEL ? EXO_NENV : (requester - 1) % EXO_NENV];
+    uint32_t row = requester == EXO_OWNER_KERNEL ? EXO_NENV : (requester - 1) % EXO_NENV;
+    return &reqs[row * REVOKE_PER_ENV];
 }
 
 static int owns(const struct env *e, uint64_t ppn)
@@ -141,7 +141,7 @@ int64_t revoke_request(struct env *e, uint64_t ppn, uint64_t ticks, uint32_t req
 void revoke_tick(const struct env *interrupted)
 {
     for (int i = 0; i < REQ_COUNT && npending; i++) {
-        struct request *q = &REQ_ALL[i];
+        struct request *q = &reqs[i];
         struct env *e = live(q);
         if (!e)
             continue;
@@ -155,8 +155,8 @@ void revoke_tick(const struct env *interrupted)
 void revoke_forget(uint64_t ppn)
 {
     for (int i = 0; i < REQ_COUNT; i++)
-        if (REQ_ALL[i].env && REQ_ALL[i].ppn == ppn)
-            drop(&REQ_ALL[i]);
+        if (reqs[i].env && reqs[i].ppn == ppn)
+            drop(&reqs[i]);
 }
 
 int64_t sys_page_reclaim(uint64_t env, uint64_t ppn, uint64_t ticks)
