@@ -12,6 +12,7 @@
 #define REG_ID 0x20
 #define REG_EOI 0xb0
 #define REG_SVR 0xf0
+#define REG_ISR 0x100 /* 8 registers of 32 bits, 0x10 apart */
 #define REG_ICR_LO 0x300
 #define REG_ICR_HI 0x310
 #define ICR_PENDING (1u << 12)
@@ -67,6 +68,13 @@ uint32_t lapic_id(void)
 void lapic_eoi(void)
 {
     lapic_write(REG_EOI, 0);
+}
+
+int lapic_in_service(uint8_t vector)
+{
+    if (!lapic_x2apic && !xapic)
+        return 0;
+    return lapic_read(REG_ISR + 0x10 * (vector / 32u)) >> (vector % 32) & 1;
 }
 
 void lapic_self_ipi(uint8_t vector)

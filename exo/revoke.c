@@ -1,14 +1,21 @@
 /*
  * revoke.c: visible revocation and the abort protocol (see revoke.h).
  *
- * A request lives in one small system-wide table until it is answered (the owner frees the
- * page: revoke_forget), moot (the owner or its ownership is gone), or expired. The upcall is
- * delivered only where the owner's saved context is complete and resumable: when it is
- * runnable and not the env making the current call. If it has no handler yet, is inside one,
- * is blocked, or is the caller itself, the request stays pending and every timer tick retries
- * the delivery; the deadline runs regardless, so an env that cannot be asked in time loses the
- * page just like one that ignores the request. The page taken goes back to exo (free), the same
- * place an answered request puts it: the requester claims it with page_alloc(ppn) if it wants it.
+ * A request lives in its requester's own row of the table (REVOKE_PER_ENV slots per env slot,
+ * one more row for exo) until it is answered (the owner frees the page: revoke_forget), moot
+ * (the owner, its ownership or the requester is gone), or expired. Rows are never shared, so
+ * no env's requests can take the slots another env needs: a child filing reclaims of its own
+ * pages fills only its own row, never its parent's. Requests from different requesters for
+ * one page are independent: each has its own deadline and upcall, and the page goes at the
+ * earliest deadline, which ends them all; so an env's own request for its page neither
+ * refuses nor delays its parent's (only the same requester asking twice is EXO_E_BUSY).
+ * The upcall is delivered only where the owner's saved context is complete and resumable:
+ * when it is runnable and not the env making the current call. If it has no handler yet, is
+ * inside one, is blocked, or is the caller itself, the request stays pending and every timer
+ * tick retries the delivery; the deadline runs regardless, so an env that cannot be asked in
+ * time loses the page just like one that ignores the request. The page taken goes back to exo
+ * (free), the same place an answered request puts it: the requester claims it with
+ * page_alloc(ppn) if it wants it.
  */
 #include <exo/console.h>
 #include <exo/error.h>
@@ -28,8 +35,17 @@ struct request {
     int delivered;      /* the upcall has entered the owner's handler */
 };
 
-static struct request reqs[REVOKE_MAX];
+/* Rows of REVOKE_PER_ENV slots: row r < EXO_NENV holds the requests filed by the env in env
+ * slot r, row EXO_NENV exo's own. */
+#define REQ_COUNT ((EXO_NENV + 1) * REVOKE_PER_ENV)
+static struct request reqs[REQ_COUNT];
 static int npending; /* used slots: the tick does nothing while this is 0 */
+
+static struct request *row_of(uint32_t requester)
+{
+    uint32_t row = requester == EXO_OWNER_KERNEL ? EXO_NENV : (requester - 1) % EXO_NENV;
+    return &reqs[row * REVOKE_PER_ENV];
+}
 
 static int owns(const struct env *e, uint64_t ppn)
 {
@@ -48,9 +64,11 @@ static struct env *live(struct request *q)
     if (!q->env)
         return NULL;
     struct env *e = env_by_id(q->env);
-    if (e && owns(e, q->ppn))
+    if (e && owns(e, q->ppn) && (q->requester == EXO_OWNER_KERNEL || env_by_id(q->requester)))
         return e;
-    drop(q); /* the env ended, or the page changed hands without page_free (env_free) */
+    /* The owner ended, the page changed hands without page_free (env_free), or the requester
+     * ended: a request is its requester's, and its row slot may go to the next env there. */
+    drop(q);
     return NULL;
 }
 
@@ -73,9 +91,10 @@ static void take(struct request *q, struct env *e)
         kprintf(" (reclaimed by env %u)\n", q->requester);
     else
         kprintf(" (reclaimed by exo)\n");
-    log_revoked(e, q->ppn);
-    page_release(e, q->ppn);
-    drop(q);
+    uint64_t ppn = q->ppn;
+    log_revoked(e, ppn);
+    page_release(e, ppn);
+    revoke_forget(ppn); /* q and any other requester's: moot, even if e takes ppn again */
 }
 
 /* Redirects e into its handler with the REVOKE cause if it can take an upcall now. The
@@ -99,15 +118,15 @@ int64_t revoke_request(struct env *e, uint64_t ppn, uint64_t ticks, uint32_t req
         return EXO_E_PERM;
     if (ticks > REVOKE_MAX_TICKS)
         return EXO_E_RANGE;
-    struct request *q = NULL;
-    for (int i = 0; i < REVOKE_MAX; i++) {
-        if (live(&reqs[i]) && reqs[i].ppn == ppn)
-            return EXO_E_BUSY;
-        if (!reqs[i].env && !q)
-            q = &reqs[i];
+    struct request *row = row_of(requester), *q = NULL;
+    for (int i = 0; i < REVOKE_PER_ENV; i++) {
+        if (live(&row[i]) && row[i].ppn == ppn)
+            return EXO_E_BUSY; /* this requester asked already; others' requests do not count */
+        if (!row[i].env && !q)
+            q = &row[i];
     }
     if (!q)
-        return EXO_E_NOMEM;
+        return EXO_E_NOMEM; /* the requester's own quota: nobody else's requests fill it */
     *q = (struct request){.env = e->id, .requester = requester, .ppn = ppn,
                           .deadline = exo_ticks + ticks};
     npending++;
@@ -121,7 +140,7 @@ int64_t revoke_request(struct env *e, uint64_t ppn, uint64_t ticks, uint32_t req
 
 void revoke_tick(const struct env *interrupted)
 {
-    for (int i = 0; i < REVOKE_MAX && npending; i++) {
+    for (int i = 0; i < REQ_COUNT && npending; i++) {
         struct request *q = &reqs[i];
         struct env *e = live(q);
         if (!e)
@@ -135,7 +154,7 @@ void revoke_tick(const struct env *interrupted)
 
 void revoke_forget(uint64_t ppn)
 {
-    for (int i = 0; i < REVOKE_MAX; i++)
+    for (int i = 0; i < REQ_COUNT; i++)
         if (reqs[i].env && reqs[i].ppn == ppn)
             drop(&reqs[i]);
 }

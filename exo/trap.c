@@ -1,7 +1,8 @@
 /*
  * trap.c: what exo does with an interrupt or exception. Traps from ring 3 go to upcall.c (the
  * env decides what its faults mean). In exo itself every CPU exception is a bug: it is reported
- * with a full register dump and a symbolized backtrace, and the machine stops.
+ * with a full register dump and a symbolized backtrace, and the machine stops. An interrupt
+ * that arrives on an exception vector is neither: it is dropped (stray).
  */
 #include <exo/console.h>
 #include <exo/debug.h>
@@ -57,6 +58,30 @@ void trap_interrupt(const struct trapframe *tf)
     lapic_eoi();
 }
 
+uint64_t trap_stray_interrupts;
+
+/* Did an exception vector (0..31) arrive as an interrupt? A device message or IPI can carry
+ * any vector under QEMU (docs/status.md), but it is nobody's fault: not the interrupted env's
+ * (no FAULT upcall), not exo's (no panic in the idle loop). trap.S has marked the vectors that
+ * push an error code (TRAP_STRAY: none was pushed); for the others the LAPIC says: an
+ * interrupt is in service (ISR) until its EOI, an exception never is. exo acknowledges every
+ * interrupt before it runs an env or idles, so ISR is clear whenever an exception can occur;
+ * an NMI sets no ISR bit either. */
+static int stray(struct trapframe *tf)
+{
+    int marked = (tf->vector & TRAP_STRAY) != 0;
+    tf->vector &= 0xff;
+    if (tf->vector >= 32)
+        return 0;
+    int in_service = lapic_in_service((uint8_t)tf->vector);
+    if (!marked && !in_service)
+        return 0;
+    if (in_service)
+        lapic_eoi();
+    __atomic_fetch_add(&trap_stray_interrupts, 1, __ATOMIC_RELAXED);
+    return 1;
+}
+
 void trap_dispatch(struct trapframe *tf)
 {
     /* A shootdown needs no lock (the lock holder is waiting for it): answered at once, and
@@ -66,6 +91,9 @@ void trap_dispatch(struct trapframe *tf)
         lapic_eoi();
         return;
     }
+    /* Likewise a stray interrupt on an exception vector: dropped, whatever ran resumes. */
+    if (stray(tf))
+        return;
     if (tf->vector == 2) { /* NMI: a request for a state dump (debug.h), from any context */
         debug_nmi(tf);
         return;

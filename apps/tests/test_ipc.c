@@ -502,7 +502,7 @@ EXOTEST(irq_binding_delivers)
 
     /* One vector, one live event; unbinding drops its interrupts. */
     CHECK_EQ(exo_irq_bind(v, (uint64_t)other), EXO_E_BUSY);
-    CHECK_EQ(exo_irq_bind(v | EXO_IRQ_TEST_IPI, EXO_ANY), 0); /* raised, nobody bound: dropped */
+    CHECK_EQ(exo_irq_bind(v | EXO_IRQ_UNBIND | EXO_IRQ_TEST_IPI, (uint64_t)ev), 0); /* dropped */
     CHECK_EQ(exo_irq_bind(v, (uint64_t)other), 0);
     int64_t wait_only = exo_cap_copy((uint64_t)ev, EXO_CAP_SELF, EXO_RIGHT_WAIT);
     CHECK(wait_only > 0);
@@ -526,5 +526,60 @@ EXOTEST(irq_binding_delivers)
     los_wait((uint64_t)w);
     CHECK_EQ(sh->stage, 2);
     CHECK_EQ(sh->out[0], 1);
+    return 0;
+}
+
+/* Another CAP_IRQ holder (B) tries to take the vector the test (A) has bound: the shared page
+ * tells it the vector, its WAIT-only copy of A's event (out[0] in, slot) and the slot of its
+ * copy of A's CAP_IRQ. It reports each attempt. */
+static void child_unbind_others(uint64_t ppn)
+{
+    struct shared *sh = child_shared(ppn);
+    uint64_t v = sh->ring_ppn[0];
+    int64_t mine = exo_event_create();
+    sh->out[0] = exo_irq_bind(v, EXO_ANY); /* the old unbind */
+    sh->out[1] = exo_irq_bind(v | EXO_IRQ_UNBIND, EXO_ANY);
+    sh->out[2] = exo_irq_bind(v | EXO_IRQ_UNBIND, (uint64_t)mine); /* not the bound event */
+    sh->out[3] = exo_irq_bind(v | EXO_IRQ_UNBIND, sh->ev[0]);      /* A's, but WAIT only */
+    sh->out[4] = exo_irq_bind(v, (uint64_t)mine);                  /* rebind over it */
+    sh->out[5] = exo_irq_bind(v | EXO_IRQ_TEST_IPI, EXO_ANY);      /* raise while bound */
+    sh->stage = 1;
+    child_exit();
+}
+
+EXOTEST(irq_binding_has_an_owner)
+{
+    const uint64_t v = EXO_IRQ_FIRST + 7;
+    int64_t ev = exo_event_create();
+    CHECK(ev > 0);
+    CHECK_EQ(exo_irq_bind(v, (uint64_t)ev), 0);
+    int64_t ppn;
+    struct shared *sh = shared_new(&ppn);
+    uint64_t stack;
+    int64_t b = child_new(&stack);
+    CHECK(sh && b > 0);
+    sh->ring_ppn[0] = v;
+    CHECK(exo_cap_copy(EXO_CAP_IRQS, (uint64_t)b, EXO_RIGHT_BIND) > 0); /* B may bind too */
+    sh->ev[0] = (uint64_t)exo_cap_copy((uint64_t)ev, (uint64_t)b, EXO_RIGHT_WAIT);
+    CHECK((int64_t)sh->ev[0] > 0);
+    CHECK_EQ(child_start((uint64_t)b, child_unbind_others, stack, ppn), 0);
+    los_wait((uint64_t)b);
+    CHECK_EQ(sh->stage, 1);
+    CHECK_EQ(sh->out[0], EXO_E_PERM);
+    CHECK_EQ(sh->out[1], EXO_E_PERM);
+    CHECK_EQ(sh->out[2], EXO_E_PERM);
+    CHECK_EQ(sh->out[3], EXO_E_PERM); /* unbinding takes POST, as binding does */
+    CHECK_EQ(sh->out[4], EXO_E_BUSY);
+    CHECK_EQ(sh->out[5], EXO_E_PERM); /* raising a bound vector is binding it: refused */
+    /* The binding stayed: an interrupt on v still posts our event, once. */
+    CHECK_EQ(exo_irq_bind(v | EXO_IRQ_TEST_IPI, (uint64_t)ev), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    /* Its holder unbinds it; then nothing is bound, and EXO_ANY says so. */
+    CHECK_EQ(exo_irq_bind(v | EXO_IRQ_UNBIND, (uint64_t)ev), 0);
+    CHECK_EQ(exo_irq_bind(v, EXO_ANY), 0);
+    CHECK_EQ(exo_irq_bind(v | EXO_IRQ_UNBIND, EXO_ANY), 0);
+    CHECK_EQ(exo_event_post((uint64_t)ev), 0);
+    CHECK_EQ(exo_irq_bind(v | EXO_IRQ_TEST_IPI, EXO_ANY), 0); /* raised, nobody bound: dropped */
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);                /* only our post */
     return 0;
 }

@@ -308,9 +308,9 @@ static void reclaimee(uint64_t answer)
     los_exit(0);
 }
 
-/* Spawns reclaimee(answer) with a page of its own at CHILD_VA holding MAGIC, and maps its
- * state page at STATE_VA here. Returns the child's slot; *ppn: its page. */
-static int64_t reclaim_setup(uint64_t answer, int64_t *ppn)
+/* Spawns fn(arg) with a page of its own at CHILD_VA holding MAGIC, and maps its state page
+ * at STATE_VA here once it is ready. Returns the child's slot; *ppn: its page. */
+static int64_t reclaim_setup_fn(void (*fn)(uint64_t), uint64_t arg, int64_t *ppn)
 {
     int64_t s = shared_page();
     if (s < 0)
@@ -332,7 +332,7 @@ static int64_t reclaim_setup(uint64_t answer, int64_t *ppn)
         r = exo_page_map((uint64_t)c, SHARED_VA, (uint64_t)s, EXO_PROT_R | EXO_PROT_W);
     }
     if (r == 0)
-        r = exo_env_start((uint64_t)c, (uint64_t)reclaimee, stack - 8, answer);
+        r = exo_env_start((uint64_t)c, (uint64_t)fn, stack - 8, arg);
     if (r == 0 && !WAIT_UNTIL(sh->ready, 5000))
         r = EXO_E_BUSY;
     int64_t st = r < 0 ? r : exo_page_lookup((uint64_t)c, LOS_UPCALL_STATE_VA);
@@ -340,6 +340,12 @@ static int64_t reclaim_setup(uint64_t answer, int64_t *ppn)
         return st;
     r = exo_page_map(EXO_CAP_SELF, STATE_VA, (uint64_t)st >> 12, EXO_PROT_R);
     return r < 0 ? r : c;
+}
+
+/* reclaim_setup_fn for reclaimee(answer): arg 1 answers REVOKE, 0 ignores it. */
+static int64_t reclaim_setup(uint64_t answer, int64_t *ppn)
+{
+    return reclaim_setup_fn(reclaimee, answer, ppn);
 }
 
 EXOTEST(reclaim_answered_in_time)
@@ -415,6 +421,125 @@ EXOTEST(reclaim_without_handler_still_has_a_deadline)
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), 0);
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)q), 0);
     CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    return 0;
+}
+
+/* The attacks of issue 9 (4) on the abort protocol, played by a child against its parent. */
+
+#define SELF_RECLAIMS 64 /* what used to fill the whole machine's table */
+#define QUOTA 8          /* reclaims one env may have pending (exo/revoke.h REVOKE_PER_ENV) */
+#define LONG_TICKS 6000  /* 60 s: the longest deadline */
+
+/* Child of reclaim_quota_is_per_env: takes SELF_RECLAIMS pages and asks itself for each back
+ * with the longest deadline, ignoring the upcalls. r[0]: how many were accepted; r[1]: the
+ * first refusal; r[2]: how many refusals were exactly that; r[3]: a page it did not reclaim
+ * (the one at CHILD_VA). */
+static void self_reclaimer_many(uint64_t unused)
+{
+    (void)unused;
+    sh->r[0] = los_upcall_init();
+    los_upcall_handle(EXO_UPCALL_REVOKE, revoke_ignore);
+    los_upcall_handle(EXO_UPCALL_FAULT, record_fault_and_exit);
+    int64_t ok = 0, first = 0, same = 0;
+    for (int i = 0; i < SELF_RECLAIMS; i++) {
+        int64_t p = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+        int64_t r = p < 0 ? p : exo_page_reclaim(EXO_CAP_SELF, (uint64_t)p, LONG_TICKS);
+        if (r > 0)
+            ok++;
+        else if (!first)
+            first = r;
+        if (r <= 0 && r == first)
+            same++;
+    }
+    sh->r[0] = ok;
+    sh->r[1] = first;
+    sh->r[2] = same;
+    sh->r[3] = exo_page_lookup(EXO_CAP_SELF, CHILD_VA) >> 12;
+    ready_then_wait();
+    sh->r[4] = *(volatile int64_t *)CHILD_VA; /* faults: the parent took it */
+    los_exit(0);
+}
+
+EXOTEST(reclaim_quota_is_per_env)
+{
+    int64_t ppn, c = reclaim_setup_fn(self_reclaimer_many, 0, &ppn);
+    CHECK(c > 0);
+    const struct exo_upcall_state *st = (const struct exo_upcall_state *)STATE_VA;
+    CHECK_EQ(sh->r[0], QUOTA);       /* its own slots, and no more */
+    CHECK_EQ(sh->r[1], EXO_E_NOMEM); /* then its quota is spent */
+    CHECK_EQ(sh->r[2], SELF_RECLAIMS - QUOTA);
+    CHECK_EQ(sh->r[3], ppn);
+    /* The parent's slots are its own: its reclaim of the child's page goes through. */
+    int64_t deadline = exo_page_reclaim((uint64_t)c, (uint64_t)ppn, 5);
+    CHECK(deadline > 0);
+    CHECK(WAIT_UNTIL(st->nrevoked != 0, 5000)); /* ignored, so taken at the deadline */
+    CHECK_EQ(st->nrevoked, 1);
+    CHECK_EQ(st->revoked[0], ppn);
+    CHECK_EQ(exo_page_alloc(EXO_CAP_SELF, (uint64_t)ppn), ppn); /* free: ours now */
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)ppn), 0);
+    /* The parent has a quota too, with the same exact error past it. */
+    int64_t mine[QUOTA + 1];
+    for (int i = 0; i <= QUOTA; i++) {
+        mine[i] = exo_page_alloc((uint64_t)c, EXO_ANY);
+        CHECK(mine[i] > 0);
+    }
+    for (int i = 0; i < QUOTA; i++)
+        CHECK(exo_page_reclaim((uint64_t)c, (uint64_t)mine[i], LONG_TICKS) > 0);
+    CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)mine[QUOTA], LONG_TICKS), EXO_E_NOMEM);
+    CHECK_EQ(exo_page_free((uint64_t)c, (uint64_t)mine[0]), 0); /* answered: a slot is back */
+    CHECK(exo_page_reclaim((uint64_t)c, (uint64_t)mine[QUOTA], LONG_TICKS) > 0);
+    sh->go = 1;
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->faults, 1);
+    CHECK_EQ(sh->fault_addr, CHILD_VA);
+    return 0;
+}
+
+/* Child of reclaim_by_parent_despite_childs_own: asks itself for its page at CHILD_VA back
+ * (r[1]: the deadline), then ignores every REVOKE upcall. */
+static void self_reclaimer(uint64_t unused)
+{
+    (void)unused;
+    sh->r[0] = los_upcall_init();
+    los_upcall_handle(EXO_UPCALL_REVOKE, revoke_ignore);
+    los_upcall_handle(EXO_UPCALL_FAULT, record_fault_and_exit);
+    sh->r[1] = exo_page_reclaim(
+        EXO_CAP_SELF, (uint64_t)exo_page_lookup(EXO_CAP_SELF, CHILD_VA) >> 12, LONG_TICKS);
+    ready_then_wait();
+    sh->r[2] = *(volatile int64_t *)CHILD_VA; /* faults: the parent took it */
+    los_exit(0);
+}
+
+EXOTEST(reclaim_by_parent_despite_childs_own)
+{
+    int64_t ppn, c = reclaim_setup_fn(self_reclaimer, 0, &ppn);
+    CHECK(c > 0);
+    const struct exo_upcall_state *st = (const struct exo_upcall_state *)STATE_VA;
+    CHECK_EQ(sh->r[0], 0);
+    CHECK(sh->r[1] > LONG_TICKS); /* the child's own request stands, 60 s out */
+    /* Not EXO_E_BUSY: the parent's request stands beside the child's, with its own deadline,
+     * and the earlier one takes the page. */
+    int64_t deadline = exo_page_reclaim((uint64_t)c, (uint64_t)ppn, 5);
+    CHECK(deadline > 0 && deadline < sh->r[1]);
+    CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)ppn, 5), EXO_E_BUSY); /* but only once */
+    CHECK(WAIT_UNTIL(st->nrevoked != 0, 5000)); /* long before the child's 60 s */
+    CHECK_EQ(st->nrevoked, 1);
+    CHECK_EQ(st->revoked[0], ppn);
+    CHECK(sh->asked >= 1); /* asked visibly first (its own and the parent's: one or both) */
+    CHECK_EQ(exo_page_lookup((uint64_t)c, CHILD_VA), EXO_E_NOENT);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), EXO_E_NOENT);
+    /* Free again, then ours: the child's own request ended with the take, it does not follow
+     * the page into its next owner's hands. */
+    CHECK_EQ(exo_page_alloc(EXO_CAP_SELF, (uint64_t)ppn), ppn);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)ppn, EXO_PROT_R), 0);
+    sleep_ms(100);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), ppn << 12 | EXO_PROT_R);
+    CHECK_EQ(st->nrevoked, 1);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)ppn), 0);
+    sh->go = 1;
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->faults, 1);
+    CHECK_EQ(sh->fault_addr, CHILD_VA);
     return 0;
 }
 

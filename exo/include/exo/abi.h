@@ -42,6 +42,7 @@ enum exo_call {
 #define EXO_CAP_DEVS 2         /* init only, at start: CAP_DEV for virtio devices 0..254 */
 #define EXO_IRQ_TEST_IPI (1ull << 16) /* irq_bind flag, for tests only: after binding, exo
                                          raises the vector once itself (LAPIC self-IPI) */
+#define EXO_IRQ_UNBIND (1ull << 17)   /* irq_bind flag: end the vector's binding to event */
 #define EXO_NCAPS 64           /* capability slots per env */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull

@@ -18,6 +18,10 @@ void lapic_init(void);
 uint32_t lapic_id(void);
 void lapic_eoi(void);
 
+/* 1 if this CPU's LAPIC has `vector` in service (its ISR bit: accepted as an interrupt, not
+ * yet acknowledged); 0 before lapic_init. */
+int lapic_in_service(uint8_t vector);
+
 /* Sends `vector` to this CPU (pending until interrupts are on). */
 void lapic_self_ipi(uint8_t vector);
 

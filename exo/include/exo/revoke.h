@@ -12,13 +12,15 @@
 
 #include <stdint.h>
 
-#define REVOKE_MAX 64                 /* requests pending at once, system-wide */
+#define REVOKE_PER_ENV 8               /* requests one env (or exo) may have pending at once */
 #define REVOKE_MAX_TICKS (60 * EXO_HZ) /* the longest grace period: 60 s */
 
 /* Asks e to give back page ppn (which e must own) within `ticks` timer ticks; `requester` is
  * the env id asking, EXO_OWNER_KERNEL when exo itself reclaims (memory pressure). ticks = 0
- * takes the page at once. Returns the deadline tick, or EXO_E_PERM (e does not own ppn),
- * EXO_E_RANGE (ticks too large), EXO_E_BUSY (ppn already pending), EXO_E_NOMEM (table full). */
+ * takes the page at once. Requests by different requesters for one page stand side by side
+ * (the earliest deadline takes it); a request ends with its requester. Returns the deadline
+ * tick, or EXO_E_PERM (e does not own ppn), EXO_E_RANGE (ticks too large), EXO_E_BUSY
+ * (requester has ppn pending already), EXO_E_NOMEM (requester has REVOKE_PER_ENV pending). */
 int64_t revoke_request(struct env *e, uint64_t ppn, uint64_t ticks, uint32_t requester);
 
 /* Called on every timer tick, interrupts off, after exo_ticks advanced: retries upcalls that

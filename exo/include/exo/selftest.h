@@ -1,6 +1,7 @@
 /*
  * selftest.h: faults exo provokes on purpose when the command line asks
- * (exo.selftest=ud|pf|de|bp|stack), so tests can check the exception path end to end.
+ * (exo.selftest=ud|pf|de|bp|stack), so tests can check the exception path end to end; and
+ * exo.selftest=strayvec, exception vectors raised as interrupts, which exo must survive.
  */
 #ifndef EXO_SELFTEST_H
 #define EXO_SELFTEST_H
