@@ -2,9 +2,9 @@
  * env_load.c: loading init from the boot archive (see env_load.h). The ELF is checked with the
  * same code the EFI loader uses, against the user half of the address space.
  */
-#include <exo/archive.h>
+#include <common/archive.h>
 #include <exo/console.h>
-#include <exo/elf.h>
+#include <common/elf.h>
 #include <exo/env.h>
 #include <exo/env_load.h>
 #include <exo/error.h>

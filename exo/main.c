@@ -4,8 +4,8 @@
  * comment says why.
  */
 #include <exo/acpi.h>
-#include <exo/archive.h>
-#include <exo/cmdline.h>
+#include <common/archive.h>
+#include <common/cmdline.h>
 #include <exo/console.h>
 #include <exo/cpu.h>
 #include <exo/error.h>

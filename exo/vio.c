@@ -16,7 +16,7 @@
 #include <exo/vm.h>
 #include <exo/x86.h>
 
-#include "../drivers/virtio/vio_pci.h"
+#include <common/vio_pci.h>
 
 extern struct exo_pages exo_pages;
 
@@ -27,9 +27,10 @@ extern struct exo_pages exo_pages;
  * event indices and notification data change what exo writes, packed rings are another
  * layout, and ACCESS_PLATFORM waits for an IOMMU. */
 #define REFUSED                                                                                    \
-    (1ull << VIO_F_INDIRECT_DESC | 1ull << VIO_F_EVENT_IDX | 1ull << VIO_F_RING_PACKED |           \
-     1ull << VIO_F_NOTIFICATION_DATA | 1ull << 40)
-#define PLATFORM (1ull << VIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
+    (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |                         \
+     VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) |                  \
+     VIRTIO_BIT(VIRTIO_F_RING_RESET))
+#define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
 
 struct vq {
     uint16_t size;                /* 0: not set up */
@@ -494,7 +495,7 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
             return EXO_E_BUSY;
     if (d->direct && d->direct != caller()->id)
         return EXO_E_BUSY; /* held whole by another env */
-    uint64_t version = 1ull << VIO_F_VERSION_1;
+    uint64_t version = VIRTIO_BIT(VIRTIO_F_VERSION_1);
     if (!(d->offered & version) || !(features & version))
         return EXO_E_INVAL;
     uint64_t acc = features & d->offered & ~REFUSED & ~PLATFORM;

@@ -25,7 +25,7 @@
 #define VIRTIO_VIO_H
 
 #include "dma.h"
-#include "virtio.h"
+#include <common/virtio.h>
 #include "virtq.h"
 
 #include <exo/abi.h>

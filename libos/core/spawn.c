@@ -3,7 +3,7 @@
  * child (owned by the child), fills them through a scratch mapping of its own, and binds them
  * into the child's tables: all with ordinary exo calls, each checked by exo at bind time.
  */
-#include <exo/elf.h>
+#include <common/elf.h>
 #include <los/los.h>
 #include <los/spawn.h>
 

@@ -4,8 +4,8 @@
  * Every check is written so that no arithmetic on file-controlled values can wrap: sizes are
  * compared against what is left, never added blindly.
  */
+#include <common/elf.h>
 #include <exo/abi.h>
-#include <exo/elf.h>
 
 /* Byte copy: the file buffer carries no alignment promise. */
 static void elf_copy(void *dst, const void *src, size_t n)

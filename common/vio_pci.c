@@ -2,7 +2,7 @@
  * vio_pci.c: the virtio 1.x PCI transport (see vio_pci.h), following the driver
  * initialization sequence of virtio 1.x section 3.1.1 and the PCI layout of section 4.1.
  */
-#include "vio_pci.h"
+#include <common/vio_pci.h>
 
 #define CAP_VENDOR 0x09
 #define CFG_COMMON 1

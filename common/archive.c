@@ -3,9 +3,9 @@
  * header ("070701" and 13 eight-digit hex fields), the name, padding to 4 bytes, the body,
  * padding to 4 bytes; the last entry is named "TRAILER!!!".
  */
-#include <exo/archive.h>
-#include <exo/error.h>
-#include <exo/kstring.h>
+#include <common/archive.h>
+#include <common/string.h>
+#include <exo/abi.h>
 
 #define HDR_LEN 110
 #define S_IFMT 0170000u

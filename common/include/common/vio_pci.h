@@ -7,18 +7,12 @@
  * libOS's. Finding the capabilities is pure (it reads configuration space through a callback),
  * so host tests run it on a made-up configuration space.
  */
-#ifndef VIO_PCI_H
-#define VIO_PCI_H
+#ifndef COMMON_VIO_PCI_H
+#define COMMON_VIO_PCI_H
+
+#include <common/virtio.h> /* the feature bits (VIRTIO_F_*) */
 
 #include <stdint.h>
-
-/* Feature bits the transport itself cares about (virtio 1.x, section 6). */
-#define VIO_F_INDIRECT_DESC 28
-#define VIO_F_EVENT_IDX 29
-#define VIO_F_VERSION_1 32
-#define VIO_F_ACCESS_PLATFORM 33
-#define VIO_F_RING_PACKED 34
-#define VIO_F_NOTIFICATION_DATA 38
 
 /* device_status bits */
 #define VIO_S_ACKNOWLEDGE 1u

@@ -3,10 +3,10 @@
  * loader, init in exo, and (later) every program the libOS loads. The caller names the address
  * range the segments must fit in: the top of memory for exo, the user half for programs.
  *
- * Pure code: no allocation, no I/O, so host unit tests compile it as is (exo/tests/test_elf.c).
+ * Pure code: no allocation, no I/O, so host unit tests compile it as is (common/tests/test_elf.c).
  */
-#ifndef EXO_ELF_H
-#define EXO_ELF_H
+#ifndef COMMON_ELF_H
+#define COMMON_ELF_H
 
 #include <stddef.h>
 #include <stdint.h>
