@@ -11,7 +11,7 @@
 #define S_IFMT 0170000u
 #define S_IFREG 0100000u
 
-/* Field i (0 = ino ... 12 = check) of a header, or -1 if it is not 8 hex digits. */
+/* Field i (0 = ino ... 12 = check) of a header, or EXO_E_CORRUPT if it is not 8 hex digits. */
 static int64_t field(const char *h, int i)
 {
     uint64_t v = 0;
@@ -20,7 +20,7 @@ static int64_t field(const char *h, int i)
         int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
                 c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
         if (d < 0)
-            return -1;
+            return EXO_E_CORRUPT;
         v = v << 4 | (uint64_t)d;
     }
     return (int64_t)v;

@@ -148,42 +148,10 @@ const char *exo_elf_strerror(int err)
     switch (err) {
     case EXO_ELF_OK:
         return "ok";
-    case EXO_ELF_ERR_TRUNCATED:
-        return "file too short for an ELF64 header";
-    case EXO_ELF_ERR_MAGIC:
-        return "not an ELF64 file (bad magic)";
-    case EXO_ELF_ERR_CLASS:
-        return "not an ELF64 file (32-bit class)";
-    case EXO_ELF_ERR_DATA:
-        return "not a little-endian ELF";
-    case EXO_ELF_ERR_VERSION:
-        return "unknown ELF version";
-    case EXO_ELF_ERR_TYPE:
-        return "not an executable (ET_EXEC) ELF";
-    case EXO_ELF_ERR_MACHINE:
-        return "not an x86-64 ELF";
-    case EXO_ELF_ERR_EHSIZE:
-        return "bad ELF header size";
-    case EXO_ELF_ERR_PHENTSIZE:
-        return "bad program header entry size";
-    case EXO_ELF_ERR_PH_OVERFLOW:
-        return "program header table size overflows";
-    case EXO_ELF_ERR_PH_RANGE:
-        return "program header table outside the file";
-    case EXO_ELF_ERR_SEG_SIZE:
-        return "PT_LOAD segment with filesz > memsz";
-    case EXO_ELF_ERR_SEG_FILE:
-        return "PT_LOAD segment data outside the file";
-    case EXO_ELF_ERR_SEG_WRAP:
-        return "PT_LOAD segment wraps the address space";
-    case EXO_ELF_ERR_SEG_VADDR:
-        return "PT_LOAD segment outside the allowed address range";
-    case EXO_ELF_ERR_NO_LOAD:
-        return "no PT_LOAD segment";
-    case EXO_ELF_ERR_ENTRY:
-        return "entry point outside every PT_LOAD segment";
-    case EXO_ELF_ERR_SPAN:
-        return "load span of 1 GiB or more";
+#define EXO_ELF_ERROR(value, name, doc)                                                          \
+    case name:                                                                                   \
+        return doc;
+#include <exo/errors.def>
     default:
         return "unknown ELF error";
     }

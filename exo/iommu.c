@@ -250,12 +250,13 @@ int iommu_enabled(void)
     return on;
 }
 
+/* owner's domain: its index (> 0), or EXO_E_NOENT if it has none. */
 static int domain_of(uint32_t owner)
 {
     for (int d = 1; d < IOMMU_NDOM; d++)
         if (doms[d].owner == owner)
             return d;
-    return -1;
+    return EXO_E_NOENT;
 }
 
 /* owner's domain, made on first use with every page the env owns: its index, or an error. */
@@ -291,7 +292,7 @@ int iommu_attach(uint32_t bdf, uint32_t owner)
 
 void iommu_page_gained(uint32_t owner, uint64_t ppn)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d > 0)
         sl_map(doms[d].root, ppn); /* no flush: the IOTLB caches no absent entries */
 }
@@ -306,7 +307,7 @@ int iommu_map_extra(uint32_t owner, uint64_t ppn)
 
 void iommu_page_lost(uint32_t owner, uint64_t ppn)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d <= 0)
         return;
     uint64_t *e = sl_walk(doms[d].root, ppn << 12, 0);
@@ -335,14 +336,14 @@ static void domain_free(int d)
 
 void iommu_detached(uint32_t owner)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d > 0 && !doms[d].devices)
         domain_free(d);
 }
 
 void iommu_env_freed(uint32_t owner)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d > 0)
         domain_free(d); /* its devices were given back (vio_env_freed) before */
 }

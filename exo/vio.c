@@ -96,10 +96,10 @@ static int map_region(pci_bdf f, const struct vio_region *r, volatile uint8_t **
 {
     uint64_t bar = r->bar == 0xff ? 0 : pci_bar(f, r->bar);
     if (!bar || !r->length)
-        return -1;
+        return EXO_E_NOENT;
     volatile void *va;
     if (vm_map_mmio(&exo_pages, bar + r->offset, r->length, &va) < 0)
-        return -1;
+        return EXO_E_NOMEM;
     *out = (volatile uint8_t *)va;
     return 0;
 }

@@ -74,7 +74,7 @@ TEST_CASE(short_notify_ignored)
     struct vio_pci_caps c;
     qemu_layout();
     vcap(0x80, 0x98, 2, 4, 0x3000, 0x1000, -1);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), -1);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), EXO_E_NOENT);
     CHECK_EQ(c.notify.bar, 0xff);
 }
 
@@ -84,7 +84,7 @@ TEST_CASE(reserved_bars_ignored)
     struct vio_pci_caps c;
     qemu_layout();
     vcap(0x50, 0x60, 1, 6, 0, 0x1000, -1);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), -1);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), EXO_E_NOENT);
     CHECK_EQ(c.common.bar, 0xff);
 }
 
@@ -103,6 +103,6 @@ TEST_CASE(no_capabilities)
 {
     struct vio_pci_caps c;
     memset(cfg, 0, sizeof cfg);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x00, &c), -1);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x10, &c), -1);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x00, &c), EXO_E_NOENT);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x10, &c), EXO_E_NOENT);
 }

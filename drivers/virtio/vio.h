@@ -32,10 +32,13 @@
 
 #include <stdint.h>
 
-/* Errors beyond exo's (below every enum exo_error). */
-#define VIO_E_IO (-64)      /* the device says the request failed (VIRTIO_BLK_S_IOERR) */
-#define VIO_E_UNSUPP (-65)  /* the device or the accepted features do not support it */
-#define VIO_E_TIMEOUT (-66) /* nothing came before the deadline */
+/* Errors beyond exo's, in their own range (rows in exo/include/exo/errors.def): VIO_E_IO (the
+ * device says the request failed), VIO_E_UNSUPP (the device or the accepted features do not
+ * support it), VIO_E_TIMEOUT (nothing came before the deadline). */
+enum vio_error {
+#define VIO_ERROR(value, name, doc) name = value,
+#include <exo/errors.def>
+};
 
 #define VIO_FOREVER UINT64_MAX /* a timeout that never ends */
 

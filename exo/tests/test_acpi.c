@@ -5,6 +5,7 @@
  */
 #include <check.h>
 
+#include <exo/abi.h>
 #include <exo/acpi.h>
 
 #include <stdint.h>
@@ -93,7 +94,7 @@ TEST_CASE(s5)
     /* two-byte PkgLength */
     CHECK_EQ(acpi_find_s5(S5(0x12, 0x40, 0x01, 0x04, 0x0a, 0x07, 0, 0), 13), 7);
     /* _S5_ not followed by a package, or cut short, or absent */
-    CHECK_EQ(acpi_find_s5(S5(0x0a, 0x05, 0, 0, 0, 0, 0), 12), -1);
-    CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x0a), 9), -1);
-    CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states here", 20), -1);
+    CHECK_EQ(acpi_find_s5(S5(0x0a, 0x05, 0, 0, 0, 0, 0), 12), EXO_E_NOENT);
+    CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x0a), 9), EXO_E_NOENT);
+    CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states here", 20), EXO_E_NOENT);
 }

@@ -12,18 +12,11 @@
 
 #include <stdint.h>
 
-/* Errors: every exo call returns one of these on failure. */
+/* Errors: every exo call returns one of these on failure (the rows, with what each means,
+ * are in errors.def, which also holds the ELF checker's and the drivers' own ranges). */
 enum exo_error {
-    EXO_OK = 0,
-    EXO_E_INVAL = -1,   /* an argument is malformed (bad flags, misaligned, wrong magic) */
-    EXO_E_NOMEM = -2,   /* no free physical page (or table slot) is left */
-    EXO_E_RANGE = -3,   /* a number or address lies outside what exists */
-    EXO_E_BUSY = -4,    /* the resource exists but is already taken */
-    EXO_E_PERM = -5,    /* the caller does not own the resource or lacks the right */
-    EXO_E_NOENT = -6,   /* the named thing does not exist (archive entry, table) */
-    EXO_E_CORRUPT = -7, /* a structure handed to exo is internally inconsistent */
-    EXO_E_NOSYS = -8,   /* no such call */
-    EXO_E_FAULT = -9,   /* a pointer argument is not mapped in the caller as the call needs */
+#define EXO_ERROR(value, name, doc) name = value,
+#include <exo/errors.def>
 };
 
 /* Call numbers. */
