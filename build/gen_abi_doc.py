@@ -233,7 +233,8 @@ def generate() -> str:
     rights = [d for d in parse_defines(abi, "EXO_RIGHT_") if d[0] != "EXO_RIGHTS_ENV"]
     prots = parse_defines(abi, "EXO_PROT_")
     consts = [d for d in parse_defines(abi, "EXO_")
-              if d[0] in ("EXO_ANY", "EXO_CAP_SELF", "EXO_NCAPS", "EXO_USER_TOP", "EXO_PAGE")]
+              if d[0] in ("EXO_ANY", "EXO_CAP_SELF", "EXO_NCAPS", "EXO_USER_TOP", "EXO_PAGE",
+                         "EXO_PAGE_SHIFT")]
     ncaps = next((v for n, v, _ in consts if n == "EXO_NCAPS"), "?")
 
     out = [INTRO.format(ncalls=len(calls), ncaps=ncaps), CONVENTION]

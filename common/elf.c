@@ -89,7 +89,7 @@ static int elf_check_load(const struct exo_elf64_phdr *ph, uint64_t size, uint64
     if (!elf_in_file(ph->p_offset, ph->p_filesz, size))
         return EXO_ELF_ERR_SEG_FILE;
     /* The end must survive rounding up to a page. */
-    if (ph->p_vaddr > UINT64_MAX - (EXO_ELF_PAGE - 1) - ph->p_memsz)
+    if (ph->p_vaddr > UINT64_MAX - (EXO_PAGE - 1) - ph->p_memsz)
         return EXO_ELF_ERR_SEG_WRAP;
     if (ph->p_vaddr < lo || (hi && (ph->p_vaddr >= hi || ph->p_memsz > hi - ph->p_vaddr)))
         return EXO_ELF_ERR_SEG_VADDR;
@@ -130,8 +130,8 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo_limit, uint64_t 
         return EXO_ELF_ERR_NO_LOAD;
     if (!entry_ok)
         return EXO_ELF_ERR_ENTRY;
-    lo &= ~(EXO_ELF_PAGE - 1);
-    hi = (hi + EXO_ELF_PAGE - 1) & ~(EXO_ELF_PAGE - 1); /* cannot wrap: checked per segment */
+    lo &= ~(EXO_PAGE - 1);
+    hi = (hi + EXO_PAGE - 1) & ~(EXO_PAGE - 1); /* cannot wrap: checked per segment */
     if (hi - lo >= EXO_ELF_MAX_SPAN)
         return EXO_ELF_ERR_SPAN;
     if (info) {
@@ -161,6 +161,6 @@ void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const u
                        uint64_t filesz)
 {
     uint64_t from = page_va < seg_va ? seg_va : page_va;
-    for (uint64_t a = from; a < page_va + EXO_ELF_PAGE && a < seg_va + filesz; a++)
+    for (uint64_t a = from; a < page_va + EXO_PAGE && a < seg_va + filesz; a++)
         page[a - page_va] = src[a - seg_va];
 }

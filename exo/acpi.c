@@ -102,7 +102,7 @@ int acpi_mcfg(const uint8_t *mcfg, uint64_t len, struct exo_ecam *out)
         uint16_t segment;
         __builtin_memcpy(&base, mcfg + off, 8);
         __builtin_memcpy(&segment, mcfg + off + 8, 2);
-        if (segment != 0 || mcfg[off + 11] < mcfg[off + 10] || base % 4096)
+        if (segment != 0 || mcfg[off + 11] < mcfg[off + 10] || base % EXO_PAGE)
             continue; /* exo looks at segment 0 only */
         *out = (struct exo_ecam){base, mcfg[off + 10], mcfg[off + 11]};
         return 1;

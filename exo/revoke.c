@@ -33,7 +33,7 @@ static int npending; /* used slots: the tick does nothing while this is 0 */
 
 static int owns(const struct env *e, uint64_t ppn)
 {
-    return exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED && exo_pages.page[ppn].owner == e->id;
+    return exo_page_owned_by(&exo_pages, ppn, e->id);
 }
 
 static void drop(struct request *q)

@@ -427,19 +427,12 @@ static int take_page(uint64_t *ppn)
     return exo_page_alloc(&exo_pages, EXO_OWNER_KERNEL, ppn);
 }
 
-static void zero_page(uint64_t ppn)
-{
-    uint64_t *p = page_va(ppn);
-    for (int i = 0; i < 512; i++)
-        p[i] = 0;
-}
-
 static void msix_route(struct vdev *d, uint16_t entry, int vector)
 {
     volatile uint32_t *e = d->msix + entry * 4;
     uint32_t addr, data;
     if (iommu_irq_route(d->bdf, vector, bsp_lapic, &addr, &data) < 0) {
-        addr = 0xfee00000u | bsp_lapic << 12; /* fixed delivery to the boot CPU */
+        addr = lapic_msi_addr(bsp_lapic); /* fixed delivery to the boot CPU */
         data = (uint32_t)vector;
     }
     e[0] = addr;
@@ -461,9 +454,9 @@ static int setup_queue(struct vdev *d, uint16_t k)
         (r = take_page(&q->desc)) < 0 || (r = take_page(&q->avail)) < 0 ||
         (r = take_page(&q->used)) < 0)
         return r;
-    zero_page(q->desc);
-    zero_page(q->avail);
-    zero_page(q->used);
+    vm_page_zero(q->desc);
+    vm_page_zero(q->avail);
+    vm_page_zero(q->used);
     uint16_t entry = VIO_NO_VECTOR;
     if (d->msix && k + 1 < d->msix_n) { /* entry 0 stays the configuration change's */
         if (q->vector < 0)
@@ -571,8 +564,8 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
     } else if (d->direct) {
         return EXO_E_BUSY; /* the whole device is another env's */
     } else {
-        zero_page(q->sdesc);
-        zero_page(q->savail);
+        vm_page_zero(q->sdesc);
+        vm_page_zero(q->savail);
         *ring16(q->savail, 2) = q->next_avail; /* where the queue stands: go on from it */
     }
     if ((r = pmap_enter(self->pml4, va, desc, EXO_PROT_R | EXO_PROT_W)) < 0 ||
@@ -605,8 +598,7 @@ static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint
             return EXO_E_CORRUPT;
         for (uint64_t p = d.addr >> EXO_PAGE_SHIFT; p <= (d.addr + d.len - 1) >> EXO_PAGE_SHIFT;
              p++)
-            if (exo_page_state(&exo_pages, p) != EXO_PAGE_OWNED ||
-                exo_pages.page[p].owner != self->id)
+            if (!exo_page_owned_by(&exo_pages, p, self->id))
                 return EXO_E_PERM;
         staged[i] = 1;
         stage[*nstaged] = d;

@@ -363,7 +363,7 @@ TEST_CASE(unaligned_buffer)
 /* Page filling: a segment of 0x1800 file bytes at 0x10800 spans three pages. */
 TEST_CASE(fill_page)
 {
-    static uint8_t src[0x1800], page[EXO_ELF_PAGE];
+    static uint8_t src[0x1800], page[EXO_PAGE];
     for (unsigned i = 0; i < sizeof src; i++)
         src[i] = (uint8_t)(i * 7 + 1);
     memset(page, 0, sizeof page);

@@ -201,7 +201,7 @@ void vio_blk_id_string(char out[VIRTIO_BLK_ID_BYTES + 1], const uint8_t raw[VIRT
 #define VIO_NET_HDR 12         /* sizeof(struct virtio_net_hdr) */
 #define VIO_NET_RXBUFS 64      /* receive pages kept posted per pair (at most the queue size) */
 #define VIO_NET_TXBUFS 32      /* send pages per pair, one frame each */
-#define VIO_NET_MAX_FRAME (4096 - VIO_NET_HDR)
+#define VIO_NET_MAX_FRAME (EXO_PAGE - VIO_NET_HDR)
 #define VIO_NET_MAX_PAIRS 3    /* pairs driven at most: 3 pairs and the control queue fill
                                   exo's EXO_VQ_MAX = 8 queues per device */
 /* recv flags */

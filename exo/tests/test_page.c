@@ -90,6 +90,22 @@ TEST_CASE(free_checks_holder)
     CHECK_EQ(t.nstate[EXO_PAGE_FREE], 41);
 }
 
+/* "Does env X own page P": only an OWNED page, only its holder; never exo's or past the end. */
+TEST_CASE(owned_by)
+{
+    struct exo_pages t;
+    setup(&t);
+    CHECK_EQ(exo_page_alloc_at(&t, 20, 3), EXO_OK);
+    CHECK_EQ(exo_page_owned_by(&t, 20, 3), 1);
+    CHECK_EQ(exo_page_owned_by(&t, 20, 4), 0);
+    CHECK_EQ(exo_page_owned_by(&t, 21, 3), 0);                /* free */
+    CHECK_EQ(exo_page_owned_by(&t, 41, EXO_OWNER_KERNEL), 0); /* exo's: KERNEL, not OWNED */
+    CHECK_EQ(exo_page_owned_by(&t, 50, EXO_OWNER_KERNEL), 0); /* firmware's */
+    CHECK_EQ(exo_page_owned_by(&t, 1000, 0), 0);              /* past the end */
+    CHECK_EQ(exo_page_retire(&t, 20, 3), EXO_OK);
+    CHECK_EQ(exo_page_owned_by(&t, 20, 3), 0);
+}
+
 TEST_CASE(alloc_run)
 {
     struct exo_pages t;

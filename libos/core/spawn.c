@@ -27,8 +27,8 @@ static int64_t child_page(uint64_t child, uint64_t va, uint32_t prot)
 {
     int64_t old = exo_page_lookup(child, va), ppn;
     if (old >= 0) {
-        ppn = old >> 12;
-        prot |= (uint32_t)(old & 7);
+        ppn = old >> EXO_PAGE_SHIFT;
+        prot |= (uint32_t)(old & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
     } else {
         ppn = exo_page_alloc(child, EXO_ANY); /* owned by the child, zeroed by exo */
         if (ppn < 0)
@@ -62,7 +62,7 @@ static int64_t share_archive(uint64_t child)
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
         if (pte < 0)
             return pte;
-        int64_t r = exo_page_map(child, va, (uint64_t)pte >> 12, EXO_PROT_R);
+        int64_t r = exo_page_map(child, va, (uint64_t)pte >> EXO_PAGE_SHIFT, EXO_PROT_R);
         if (r < 0)
             return r;
     }

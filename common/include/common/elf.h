@@ -48,7 +48,6 @@ struct exo_elf64_phdr {
     uint64_t p_align;
 };
 
-#define EXO_ELF_PAGE 4096ull
 /* Largest accepted load span (page rounded, exclusive): the kernel lives in the top 2 GiB and
  * the loader maps it with 4 KiB pages, so anything near this is a broken link script. */
 #define EXO_ELF_MAX_SPAN (1ull << 30)
@@ -86,7 +85,7 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo, uint64_t hi,
 /* One-line English description of a exo_elf_check() result ("ok" for 0, never NULL). */
 const char *exo_elf_strerror(int err);
 
-/* Fills the page at page_va (in `page`, EXO_ELF_PAGE bytes, already zeroed) with the part of a
+/* Fills the page at page_va (in `page`, EXO_PAGE bytes, already zeroed) with the part of a
  * segment's file bytes src[0, filesz) at seg_va that falls inside it. Loaders call it once per
  * page of [seg_va, seg_va + p_memsz). */
 void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const uint8_t *src,

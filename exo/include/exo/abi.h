@@ -37,7 +37,8 @@ enum exo_call {
                                          raises the vector once itself (LAPIC self-IPI) */
 #define EXO_NCAPS 64           /* capability slots per env */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
-#define EXO_PAGE 4096ull
+#define EXO_PAGE 4096ull       /* bytes in a page: the unit of every page call */
+#define EXO_PAGE_SHIFT 12      /* log2(EXO_PAGE): page number = address >> EXO_PAGE_SHIFT */
 
 /* Page protections (page_map, page_protect, page_grant). */
 #define EXO_PROT_R 1u
