@@ -7,7 +7,6 @@
 #include <los/los.h>
 #include <los/spawn.h>
 
-
 int64_t los_page_new(uint64_t va, uint64_t prot)
 {
     int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
@@ -90,6 +89,14 @@ static int64_t build(uint64_t child, const void *elf)
     return r < 0 ? r : share_archive(child);
 }
 
+/* Every failure after exo_env_create ends here: the child goes, and with it every page it
+ * owns (exo frees them at env_destroy), so a refused spawn leaves no trace. */
+static int64_t spawn_failed(int64_t child, int64_t err)
+{
+    exo_env_destroy((uint64_t)child);
+    return err;
+}
+
 int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top)
 {
     struct exo_elf_info ei;
@@ -99,10 +106,8 @@ int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint6
     if (child < 0)
         return child;
     int64_t r = build((uint64_t)child, elf);
-    if (r < 0) {
-        exo_env_destroy((uint64_t)child);
-        return r;
-    }
+    if (r < 0)
+        return spawn_failed(child, r);
     *entry = ei.entry;
     *stack_top = LOS_STACK_TOP;
     return child;
@@ -115,7 +120,7 @@ int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg)
     if (child < 0)
         return child;
     int64_t r = exo_env_start((uint64_t)child, entry, stack, arg);
-    return r < 0 ? r : child;
+    return r < 0 ? spawn_failed(child, r) : child;
 }
 
 int64_t los_spawn_file(const char *name, uint64_t arg)
