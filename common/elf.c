@@ -148,8 +148,8 @@ const char *exo_elf_strerror(int err)
     switch (err) {
     case EXO_ELF_OK:
         return "ok";
-#define EXO_ELF_ERROR(value, name, doc)                                                          \
-    case name:                                                                                   \
+#define EXO_ELF_ERROR(value, name, doc)                                                            \
+    case name:                                                                                     \
         return doc;
 #include <exo/errors.def>
     default:

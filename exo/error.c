@@ -7,14 +7,14 @@
 const char *exo_strerror(int err)
 {
     switch (err) {
-#define EXO_ERROR(value, name, doc)                                                              \
-    case name:                                                                                   \
+#define EXO_ERROR(value, name, doc)                                                                \
+    case name:                                                                                     \
         return #name;
-#define EXO_ELF_ERROR(value, name, doc)                                                          \
-    case value:                                                                                  \
+#define EXO_ELF_ERROR(value, name, doc)                                                            \
+    case value:                                                                                    \
         return #name;
-#define VIO_ERROR(value, name, doc)                                                              \
-    case value:                                                                                  \
+#define VIO_ERROR(value, name, doc)                                                                \
+    case value:                                                                                    \
         return #name;
 #include <exo/errors.def>
     }

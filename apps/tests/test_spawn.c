@@ -7,7 +7,7 @@
 
 #include <common/elf.h>
 
-#define KEEP 512  /* free pages left while the test runs: every count stays this cheap */
+#define KEEP 512 /* free pages left while the test runs: every count stays this cheap */
 #define ROUNDS 8
 #define BIG_VA 0x40000000ull
 
@@ -30,7 +30,9 @@ static void make_big(void)
         .e_phentsize = sizeof img.ph,
         .e_phnum = 1,
     };
-    img.ph = (struct exo_elf64_phdr){.p_type = EXO_PT_LOAD, .p_flags = 6, .p_vaddr = BIG_VA,
+    img.ph = (struct exo_elf64_phdr){.p_type = EXO_PT_LOAD,
+                                     .p_flags = 6,
+                                     .p_vaddr = BIG_VA,
                                      .p_memsz = EXO_ELF_MAX_SPAN - 2 * EXO_PAGE};
 }
 
@@ -92,7 +94,7 @@ EXOTEST(spawn_failures_free_the_child)
         CHECK_EQ(los_spawn(&img, sizeof img, 0), EXO_E_INVAL);
         img.eh.e_ident[0] = 0x7f;
         CHECK_EQ(los_spawn(&img, sizeof img - 1, 0), EXO_E_INVAL); /* truncated */
-        CHECK_EQ(los_spawn(&img, sizeof img, 0), EXO_E_NOMEM);      /* half loaded, then gone */
+        CHECK_EQ(los_spawn(&img, sizeof img, 0), EXO_E_NOMEM);     /* half loaded, then gone */
         CHECK_EQ(free_pages(), pages);
     }
     CHECK_EQ(free_envs(), envs);

@@ -22,47 +22,47 @@ struct check_case {
 };
 
 /* Cases land in one section in definition order; the linker gives its bounds. */
-#define TEST_CASE(cname)                                                                         \
-    static void cname(void);                                                                     \
-    __attribute__((used, section("check_cases"), aligned(8))) static const struct check_case    \
-        cname##_case = {#cname, cname};                                                          \
+#define TEST_CASE(cname)                                                                           \
+    static void cname(void);                                                                       \
+    __attribute__((used, section("check_cases"),                                                   \
+                   aligned(8))) static const struct check_case cname##_case = {#cname, cname};     \
     static void cname(void)
 
-#define CHECK_EQ(a, b)                                                                           \
-    do {                                                                                         \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                      \
-        if (a_ == b_) {                                                                          \
-            check_passed++;                                                                      \
-        } else {                                                                                 \
-            check_failed++;                                                                      \
-            fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_,   \
-                    b_);                                                                         \
-        }                                                                                        \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ == b_) {                                                                            \
+            check_passed++;                                                                        \
+        } else {                                                                                   \
+            check_failed++;                                                                        \
+            fprintf(stderr, "%s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_,     \
+                    b_);                                                                           \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_STR(a, b)                                                                          \
-    do {                                                                                         \
-        const char *a_ = (a), *b_ = (b);                                                         \
-        if (a_ && b_ && strcmp(a_, b_) == 0) {                                                   \
-            check_passed++;                                                                      \
-        } else {                                                                                 \
-            check_failed++;                                                                      \
-            fprintf(stderr, "%s:%d: %s == %s: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a, #b,   \
-                    a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                     \
-        }                                                                                        \
+#define CHECK_STR(a, b)                                                                            \
+    do {                                                                                           \
+        const char *a_ = (a), *b_ = (b);                                                           \
+        if (a_ && b_ && strcmp(a_, b_) == 0) {                                                     \
+            check_passed++;                                                                        \
+        } else {                                                                                   \
+            check_failed++;                                                                        \
+            fprintf(stderr, "%s:%d: %s == %s: \"%s\" != \"%s\"\n", __FILE__, __LINE__, #a, #b,     \
+                    a_ ? a_ : "(null)", b_ ? b_ : "(null)");                                       \
+        }                                                                                          \
     } while (0)
 
 /* Fails the case with a message when cond is false (for what CHECK_EQ cannot say). */
-#define CHECK_MSG(cond, ...)                                                                     \
-    do {                                                                                         \
-        if (cond) {                                                                              \
-            check_passed++;                                                                      \
-        } else {                                                                                 \
-            check_failed++;                                                                      \
-            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                      \
-            fprintf(stderr, __VA_ARGS__);                                                        \
-            fputc('\n', stderr);                                                                 \
-        }                                                                                        \
+#define CHECK_MSG(cond, ...)                                                                       \
+    do {                                                                                           \
+        if (cond) {                                                                                \
+            check_passed++;                                                                        \
+        } else {                                                                                   \
+            check_failed++;                                                                        \
+            fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
     } while (0)
 
 extern const struct check_case __start_check_cases[], __stop_check_cases[];

@@ -323,7 +323,8 @@ TEST_CASE(valid_geometry)
 
     make_valid(im);
     m_unaligned_lo(im);
-    expect_u64("unaligned", "result", (uint64_t)exo_elf_check(im->bytes, im->size, KBASE, 0, &info), 0);
+    expect_u64("unaligned", "result", (uint64_t)exo_elf_check(im->bytes, im->size, KBASE, 0, &info),
+               0);
     expect_u64("unaligned", "virt_lo", info.virt_lo, TEXT_VA);
     expect_u64("unaligned", "span", info.span, 0x8000);
 }
@@ -351,8 +352,8 @@ TEST_CASE(unaligned_buffer)
     static uint8_t shifted[IMG_SIZE + 1];
     make_valid(im);
     memcpy(shifted + 1, im->bytes, IMG_SIZE);
-    expect_u64("unaligned buffer", "result", (uint64_t)exo_elf_check(shifted + 1, IMG_SIZE, KBASE, 0, NULL),
-               0);
+    expect_u64("unaligned buffer", "result",
+               (uint64_t)exo_elf_check(shifted + 1, IMG_SIZE, KBASE, 0, NULL), 0);
     struct exo_elf64_phdr p;
     exo_elf_phdr(shifted + 1, 2, &p);
     expect_u64("unaligned buffer", "phdr[2].p_vaddr", p.p_vaddr, DATA_VA + 0x800);

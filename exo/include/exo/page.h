@@ -76,7 +76,7 @@ enum exo_page_state exo_page_state(const struct exo_pages *t, uint64_t ppn);
  * A macro (t and ppn are read twice: pass plain values) so that `who` is read after the state
  * lookup, as the checks it replaced did; an inline function reads it first and keeps it across
  * the call, 3 more instructions on the upcall path (bench exo --icount). */
-#define exo_page_owned_by(t, ppn, who)                                                           \
+#define exo_page_owned_by(t, ppn, who)                                                             \
     (exo_page_state((t), (ppn)) == EXO_PAGE_OWNED && (t)->page[(ppn)].owner == (who))
 
 #endif
