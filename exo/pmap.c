@@ -107,7 +107,7 @@ static void each_user_entry(uint64_t pml4, void (*fn)(uint64_t pml4, uint64_t *e
                 uint64_t *l1 = table(l2[k]);
                 for (uint64_t m = 0; m < 512; m++)
                     if (l1[m] & PTE_P)
-                        fn(pml4, &l1[m], i << 39 | j << 30 | k << 21 | m << 12, ctx);
+                        fn(pml4, &l1[m], i << 39 | j << 30 | k << 21 | m << EXO_PAGE_SHIFT, ctx);
             }
         }
     }

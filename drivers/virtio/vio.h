@@ -150,8 +150,8 @@ int vio_blk_open_direct(struct vio_blk *b, unsigned dev, unsigned queue);
  * a device held whole stays held: vio_direct_end(b->dev) gives it back. */
 int vio_blk_close(struct vio_blk *b);
 
-/* Synchronous requests; data is `nsect` 512-byte sectors spread over pages[] (4096 bytes each,
- * the last one partly). 0, VIO_E_IO, VIO_E_UNSUPP, or an exo error (EXO_E_RANGE: past the
+/* Synchronous requests; data is `nsect` 512-byte sectors spread over pages[] (EXO_PAGE bytes
+ * each, the last one partly). 0, VIO_E_IO, VIO_E_UNSUPP, or an exo error (EXO_E_RANGE: past the
  * capacity or more than VIO_BLK_MAX_PAGES / seg_max pages; EXO_E_PERM: write to a read-only
  * device). */
 int vio_blk_read(struct vio_blk *b, uint64_t sector, uint32_t nsect, const struct vio_dma *pages);

@@ -114,9 +114,9 @@ struct exo_vio_info {
  * are read from memory, no call needed. Layouts are the virtio 1.x split ring's. */
 #define EXO_VQ_SIZE 256  /* entries per queue, at most */
 #define EXO_VQ_PAGES 3
-#define EXO_VQ_DESC_OFF 0      /* struct exo_vq_desc[queue_size] */
-#define EXO_VQ_AVAIL_OFF 4096  /* struct exo_vq_avail */
-#define EXO_VQ_USED_OFF 8192   /* struct exo_vq_used, read-only */
+#define EXO_VQ_DESC_OFF 0              /* struct exo_vq_desc[queue_size] */
+#define EXO_VQ_AVAIL_OFF EXO_PAGE      /* struct exo_vq_avail */
+#define EXO_VQ_USED_OFF (2 * EXO_PAGE) /* struct exo_vq_used, read-only */
 #define EXO_VQ_F_NEXT 1u       /* descriptor flags */
 #define EXO_VQ_F_WRITE 2u      /* the device writes this buffer */
 #define EXO_VQ_F_INDIRECT 4u   /* refused by vio_kick */
