@@ -4,7 +4,8 @@
 Every bad invocation must exit 2 with its reason and a usage message on stderr (nothing on
 stdout), and must not install, configure, build or test: cmake, ctest, apt-get, sudo and
 dpkg-query are stubs on PATH that record being called (that, not a clock, is what "at once"
-means here: a time limit would fail on a loaded host). `help` exits 0.
+means here: a time limit would fail on a loaded host). `help` exits 0 with
+the usage on stdout, its last line ended by a newline.
 """
 import os
 import stat
@@ -82,10 +83,11 @@ def main():
 
         for args in (["help"], ["--help"], ["-h"]):
             p, secs, tools = run(args)
-            ok = (p.returncode == 0 and p.stdout.startswith(USAGE) and p.stderr == ""
-                  and not tools)
+            # The last line ends with a newline, so a shell prompt starts on its own line.
+            ok = (p.returncode == 0 and p.stdout.startswith(USAGE) and p.stdout.endswith("\n")
+                  and p.stderr == "" and not tools)
             print(f"{'ok  ' if ok else 'FAIL'} ./tessera {' '.join(args):<26} {secs:.2f} s "
-                  f"(exit {p.returncode}, usage on stdout, nothing else)")
+                  f"(exit {p.returncode}, usage on stdout ending in a newline, nothing else)")
             if not ok:
                 failures.append("./tessera " + " ".join(args))
     print(f"{len(failures)} failed")

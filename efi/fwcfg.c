@@ -7,6 +7,8 @@
  */
 #include "fwcfg.h"
 
+#include <exo/abi.h>
+
 #define FWCFG_PORT_SEL 0x510
 #define FWCFG_PORT_DATA 0x511
 #define FWCFG_SIGNATURE 0x0000
@@ -60,13 +62,13 @@ static int fw_present(void)
 long ldr_fwcfg_read_file(const char *name, void *buf, size_t cap, uint32_t *full_size)
 {
     if (!fw_present())
-        return -1;
+        return EXO_E_NOENT;
     uint8_t raw[4];
     fw_select(FWCFG_FILE_DIR);
     fw_bytes(raw, sizeof(raw));
     uint32_t count = be32(raw);
     if (count > FWCFG_MAX_FILES)
-        return -1;
+        return EXO_E_CORRUPT;
     for (uint32_t i = 0; i < count; i++) {
         struct {
             uint8_t size[4];
@@ -85,5 +87,5 @@ long ldr_fwcfg_read_file(const char *name, void *buf, size_t cap, uint32_t *full
         fw_bytes(buf, n);
         return (long)n;
     }
-    return -1;
+    return EXO_E_NOENT;
 }

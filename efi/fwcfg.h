@@ -12,8 +12,9 @@
 
 #define LDR_FWCFG_CMDLINE "opt/tessera/cmdline"
 
-/* Reads up to cap bytes of fw_cfg file name into buf. Returns the number of bytes read, or -1
- * if there is no fw_cfg device or no such file. *full_size (if non-NULL) gets the file size. */
+/* Reads up to cap bytes of fw_cfg file name into buf. Returns the number of bytes read,
+ * EXO_E_NOENT if there is no fw_cfg device or no such file, or EXO_E_CORRUPT if its directory
+ * is implausible. *full_size (if non-NULL) gets the file size. */
 long ldr_fwcfg_read_file(const char *name, void *buf, size_t cap, uint32_t *full_size);
 
 #endif

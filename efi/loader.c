@@ -6,7 +6,7 @@
  * Any failure before ExitBootServices prints one line and powers off (console.c).
  */
 #include "cmdline.h"
-#include <exo/elf.h>
+#include <common/elf.h>
 #include "fwcfg.h"
 #include "ldr.h"
 #include "paging.h"

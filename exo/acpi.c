@@ -54,18 +54,18 @@ int acpi_find_s5(const uint8_t *aml, uint64_t len)
         j += (aml[j] >> 6) + 1; /* PkgLength: bits 7-6 count its extra bytes */
         j++;                    /* NumElements */
         if (j >= len)
-            return -1;
+            return EXO_E_NOENT;
         switch (aml[j]) {
         case 0x00: /* ZeroOp */
             return 0;
         case 0x01: /* OneOp */
             return 1;
         case 0x0a: /* BytePrefix */
-            return j + 1 < len ? aml[j + 1] : -1;
+            return j + 1 < len ? aml[j + 1] : EXO_E_NOENT;
         }
-        return -1;
+        return EXO_E_NOENT;
     }
-    return -1;
+    return EXO_E_NOENT;
 }
 
 #define MADT_ENTRIES 44 /* header, local APIC address, flags */
@@ -102,7 +102,7 @@ int acpi_mcfg(const uint8_t *mcfg, uint64_t len, struct exo_ecam *out)
         uint16_t segment;
         __builtin_memcpy(&base, mcfg + off, 8);
         __builtin_memcpy(&segment, mcfg + off + 8, 2);
-        if (segment != 0 || mcfg[off + 11] < mcfg[off + 10] || base % 4096)
+        if (segment != 0 || mcfg[off + 11] < mcfg[off + 10] || base % EXO_PAGE)
             continue; /* exo looks at segment 0 only */
         *out = (struct exo_ecam){base, mcfg[off + 10], mcfg[off + 11]};
         return 1;
@@ -120,12 +120,12 @@ static void read_fadt(const struct sdt_header *f)
         dsdt = *(const uint64_t *)(b + 140); /* X_DSDT */
     const struct sdt_header *d = table(dsdt);
     exo_acpi.s5_slp_typ =
-        d ? acpi_find_s5((const uint8_t *)(d + 1), d->length - sizeof *d) : -1;
+        d ? acpi_find_s5((const uint8_t *)(d + 1), d->length - sizeof *d) : EXO_E_NOENT;
 }
 
 int acpi_init(uint64_t rsdp_phys)
 {
-    exo_acpi = (struct exo_acpi){.s5_slp_typ = -1};
+    exo_acpi = (struct exo_acpi){.s5_slp_typ = EXO_E_NOENT};
     if (!rsdp_phys)
         return EXO_E_NOENT;
     const uint8_t *r = phys(rsdp_phys);

@@ -106,11 +106,6 @@ int cap_covers(const struct env *e, enum cap_type type, uint64_t n)
     return 0;
 }
 
-static int owned_by(uint64_t ppn, uint32_t id)
-{
-    return exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED && exo_pages.page[ppn].owner == id;
-}
-
 /* Frees every page e owns, after removing all mappings of it (e's and others') and every grant
  * of it: a grant outliving its page would let its holder map whoever takes that page next. */
 static void free_owned_pages(const struct env *e)
@@ -118,10 +113,11 @@ static void free_owned_pages(const struct env *e)
     pmap_remove_owned(e->id);
     for (int i = 0; i < EXO_NENV; i++)
         for (int c = 0; c < EXO_NCAPS; c++)
-            if (envs[i].caps[c].type == CAP_PAGE && owned_by(envs[i].caps[c].obj, e->id))
+            if (envs[i].caps[c].type == CAP_PAGE &&
+                exo_page_owned_by(&exo_pages, envs[i].caps[c].obj, e->id))
                 envs[i].caps[c] = (struct cap){0};
     for (uint64_t p = 0; p < exo_pages.count; p++)
-        if (owned_by(p, e->id)) {
+        if (exo_page_owned_by(&exo_pages, p, e->id)) {
             if (exo_pages.page[p].dma) /* a device that would not reset may still write it */
                 exo_page_retire(&exo_pages, p, e->id);
             else

@@ -2,9 +2,9 @@
  * env_load.c: loading init from the boot archive (see env_load.h). The ELF is checked with the
  * same code the EFI loader uses, against the user half of the address space.
  */
-#include <exo/archive.h>
+#include <common/archive.h>
 #include <exo/console.h>
-#include <exo/elf.h>
+#include <common/elf.h>
 #include <exo/env.h>
 #include <exo/env_load.h>
 #include <exo/error.h>
@@ -29,8 +29,7 @@ static int page_at(struct env *e, uint64_t va, uint32_t prot, uint8_t **mem)
         int r = exo_page_alloc(&exo_pages, e->id, &ppn);
         if (r < 0)
             return r;
-        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
-            ((uint64_t *)phys_to_virt(ppn * EXO_PAGE))[i] = 0;
+        vm_page_zero(ppn);
     }
     *mem = phys_to_virt(ppn * EXO_PAGE);
     return pmap_enter(e->pml4, va, ppn, prot);

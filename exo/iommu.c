@@ -107,7 +107,7 @@ static uint64_t *sl_walk(uint64_t root, uint64_t iova, int create)
 {
     uint64_t *t = table(root);
     for (int l = levels - 1; l > 0; l--) {
-        uint64_t *e = &t[(iova >> (12 + 9 * l)) & 511];
+        uint64_t *e = &t[(iova >> (EXO_PAGE_SHIFT + 9 * l)) & 511];
         if (!(*e & (SL_R | SL_W))) {
             uint64_t phys;
             if (!create || new_table(&phys) < 0)
@@ -117,15 +117,15 @@ static uint64_t *sl_walk(uint64_t root, uint64_t iova, int create)
         }
         t = table(*e & SL_ADDR);
     }
-    return &t[(iova >> 12) & 511];
+    return &t[(iova >> EXO_PAGE_SHIFT) & 511];
 }
 
 static int sl_map(uint64_t root, uint64_t ppn)
 {
-    uint64_t *e = sl_walk(root, ppn << 12, 1);
+    uint64_t *e = sl_walk(root, ppn << EXO_PAGE_SHIFT, 1);
     if (!e)
         return EXO_E_NOMEM;
-    *e = ppn << 12 | SL_R | SL_W;
+    *e = ppn << EXO_PAGE_SHIFT | SL_R | SL_W;
     clflush_if_needed(e);
     return EXO_OK;
 }
@@ -136,7 +136,7 @@ static void sl_free(uint64_t phys, int l)
     for (int i = 0; l > 0 && i < 512; i++)
         if (t[i] & (SL_R | SL_W))
             sl_free(t[i] & SL_ADDR, l - 1);
-    exo_page_free(&exo_pages, phys >> 12, EXO_OWNER_KERNEL);
+    exo_page_free(&exo_pages, phys >> EXO_PAGE_SHIFT, EXO_OWNER_KERNEL);
 }
 
 static uint64_t dmar_unit(const uint8_t *dmar)
@@ -159,7 +159,7 @@ int iommu_init(uint64_t dmar_phys)
         return 0;
     uint64_t base = dmar_unit(phys_to_virt(dmar_phys));
     volatile void *va;
-    if (!base || vm_map_mmio(&exo_pages, base, 4096, &va) < 0)
+    if (!base || vm_map_mmio(&exo_pages, base, EXO_PAGE, &va) < 0)
         return 0;
     iommu_regs = va;
     uint64_t cap = iommu_r64(REG_CAP), ecap = iommu_r64(REG_ECAP);
@@ -185,7 +185,7 @@ int iommu_init(uint64_t dmar_phys)
     if (r < 0)
         return r;
     iommu_w32(REG_FEDATA, VEC_IOMMU);
-    iommu_w32(REG_FEADDR, 0xfee00000u | lapic_id() << 12);
+    iommu_w32(REG_FEADDR, lapic_msi_addr(lapic_id()));
     iommu_w32(REG_FECTL, 0); /* unmasked: a fault interrupts at once */
     iommu_w64(REG_RTADDR, root_table);
     iommu_gcmd(GCMD_SRTP);
@@ -250,12 +250,13 @@ int iommu_enabled(void)
     return on;
 }
 
+/* owner's domain: its index (> 0), or EXO_E_NOENT if it has none. */
 static int domain_of(uint32_t owner)
 {
     for (int d = 1; d < IOMMU_NDOM; d++)
         if (doms[d].owner == owner)
             return d;
-    return -1;
+    return EXO_E_NOENT;
 }
 
 /* owner's domain, made on first use with every page the env owns: its index, or an error. */
@@ -270,8 +271,7 @@ static int domain_get(uint32_t owner)
         return EXO_E_NOMEM;
     doms[d].owner = owner;
     for (uint64_t p = 0; p < exo_pages.count; p++)
-        if (exo_page_state(&exo_pages, p) == EXO_PAGE_OWNED && exo_pages.page[p].owner == owner &&
-            sl_map(doms[d].root, p) < 0)
+        if (exo_page_owned_by(&exo_pages, p, owner) && sl_map(doms[d].root, p) < 0)
             return EXO_E_NOMEM;
     return d;
 }
@@ -291,7 +291,7 @@ int iommu_attach(uint32_t bdf, uint32_t owner)
 
 void iommu_page_gained(uint32_t owner, uint64_t ppn)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d > 0)
         sl_map(doms[d].root, ppn); /* no flush: the IOTLB caches no absent entries */
 }
@@ -306,10 +306,10 @@ int iommu_map_extra(uint32_t owner, uint64_t ppn)
 
 void iommu_page_lost(uint32_t owner, uint64_t ppn)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d <= 0)
         return;
-    uint64_t *e = sl_walk(doms[d].root, ppn << 12, 0);
+    uint64_t *e = sl_walk(doms[d].root, ppn << EXO_PAGE_SHIFT, 0);
     if (e && *e) {
         *e = 0;
         flush_iotlb(d); /* before the page can move on */
@@ -335,14 +335,14 @@ static void domain_free(int d)
 
 void iommu_detached(uint32_t owner)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d > 0 && !doms[d].devices)
         domain_free(d);
 }
 
 void iommu_env_freed(uint32_t owner)
 {
-    int d = on ? domain_of(owner) : -1;
+    int d = on ? domain_of(owner) : EXO_E_NOENT;
     if (d > 0)
         domain_free(d); /* its devices were given back (vio_env_freed) before */
 }

@@ -10,6 +10,7 @@
 #include <exo/error.h>
 #include <exo/iommu.h>
 #include <exo/iommu_hw.h>
+#include <exo/lapic.h>
 #include <exo/page.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
@@ -17,7 +18,7 @@
 extern struct exo_pages exo_pages;
 
 #define IRT_ENTRIES 256 /* one per vector: entry v remaps vector v */
-#define QUEUE_BYTES 4096
+#define QUEUE_BYTES EXO_PAGE
 
 static uint64_t queue, irt, status; /* physical: the queue, the remapping table, a wait word */
 static uint32_t tail;
@@ -87,7 +88,7 @@ int iommu_irq_route(uint32_t bdf, int vector, uint32_t apic, uint32_t *addr, uin
     iommu_qi_run(QI_IEC);
     /* remappable format: handle = the entry, in bits 19:5 and 2 */
     *addr =
-        0xfee00000u | ((uint32_t)vector & 0x7fff) << 5 | 1u << 4 | ((uint32_t)vector >> 15) << 2;
+        LAPIC_MSI_BASE | ((uint32_t)vector & 0x7fff) << 5 | 1u << 4 | ((uint32_t)vector >> 15) << 2;
     *data = 0;
     return EXO_OK;
 }

@@ -4,7 +4,7 @@
  */
 #include <exo/error.h>
 #include <exo/ksym.h>
-#include <exo/kstring.h>
+#include <common/string.h>
 
 #include <stddef.h>
 

@@ -4,8 +4,8 @@
  * comment says why.
  */
 #include <exo/acpi.h>
-#include <exo/archive.h>
-#include <exo/cmdline.h>
+#include <common/archive.h>
+#include <common/cmdline.h>
 #include <exo/console.h>
 #include <exo/cpu.h>
 #include <exo/error.h>
@@ -51,19 +51,19 @@ static void memory_init(const struct exo_bootinfo *bi)
     if (exo_memmap_check(&m) < 0)
         exo_fail("the UEFI memory map is malformed");
     exo_memmap_summarize(&m, &s);
-    uint64_t count = s.ram_top / EXO_PAGE_SIZE, storage;
+    uint64_t count = s.ram_top / EXO_PAGE, storage;
     if (exo_memmap_find_free(&m, exo_pages_bytes(count), bi->map_top, &storage) < 0)
         exo_fail("no room for the physical page table");
     exo_pages_init(&exo_pages, phys_to_virt(storage), count);
     exo_memmap_populate(&m, &exo_pages);
-    exo_pages_raise(&exo_pages, storage / EXO_PAGE_SIZE,
-                    (exo_pages_bytes(count) + EXO_PAGE_SIZE - 1) / EXO_PAGE_SIZE,
+    exo_pages_raise(&exo_pages, storage / EXO_PAGE,
+                    (exo_pages_bytes(count) + EXO_PAGE - 1) / EXO_PAGE,
                     EXO_PAGE_KERNEL);
     if (exo_cmdline_flag(bi->cmdline, "exo.memmap"))
         for (uint64_t i = 0; i < s.ndesc; i++) {
             const struct exo_efi_memdesc *d = exo_memmap_desc(&m, i);
             kprintf("exo: memmap: %016lx-%016lx type %2u\n", d->phys,
-                    d->phys + d->pages * EXO_PAGE_SIZE, d->type);
+                    (uint64_t)(d->phys + d->pages * EXO_PAGE), d->type);
         }
     /* The map leaves out the legacy VGA/BIOS hole and what firmware reserved, so a machine
      * given N MiB shows a little less; whole MiB rounded up is what the machine was given. */
@@ -76,7 +76,7 @@ static void memory_report(void)
     const uint64_t *n = exo_pages.nstate;
     kprintf("exo: pages: free=%lu kernel=%lu firmware=%lu (%lu KiB free)\n",
             n[EXO_PAGE_FREE], n[EXO_PAGE_KERNEL], n[EXO_PAGE_FIRMWARE],
-            n[EXO_PAGE_FREE] * EXO_PAGE_SIZE / 1024);
+            (uint64_t)(n[EXO_PAGE_FREE] * EXO_PAGE / 1024));
 }
 
 static const void *archive(void)

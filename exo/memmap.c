@@ -49,8 +49,8 @@ int exo_memmap_check(const struct exo_memmap *m)
         return EXO_E_CORRUPT;
     for (uint64_t i = 0; i < ndesc(m); i++) {
         const struct exo_efi_memdesc *d = exo_memmap_desc(m, i);
-        if (d->phys % EXO_PAGE_SIZE || d->phys >= PHYS_LIMIT ||
-            d->pages > (PHYS_LIMIT - d->phys) / EXO_PAGE_SIZE)
+        if (d->phys % EXO_PAGE || d->phys >= PHYS_LIMIT ||
+            d->pages > (PHYS_LIMIT - d->phys) / EXO_PAGE)
             return EXO_E_CORRUPT;
     }
     return EXO_OK;
@@ -86,7 +86,7 @@ void exo_memmap_summarize(const struct exo_memmap *m, struct exo_memmap_summary 
     *s = (struct exo_memmap_summary){.ndesc = ndesc(m)};
     for (uint64_t i = 0; i < ndesc(m); i++) {
         const struct exo_efi_memdesc *d = exo_memmap_desc(m, i);
-        uint64_t bytes = d->pages * EXO_PAGE_SIZE;
+        uint64_t bytes = d->pages * EXO_PAGE;
         if (!is_ram(d->type))
             continue;
         s->ram_bytes += bytes;
@@ -101,13 +101,13 @@ int exo_memmap_find_free(const struct exo_memmap *m, uint64_t bytes, uint64_t li
                          uint64_t *phys)
 {
     uint64_t best = UINT64_MAX;
-    bytes = (bytes + EXO_PAGE_SIZE - 1) & ~(EXO_PAGE_SIZE - 1);
+    bytes = (bytes + EXO_PAGE - 1) & ~(EXO_PAGE - 1);
     for (uint64_t i = 0; i < ndesc(m); i++) {
         const struct exo_efi_memdesc *d = exo_memmap_desc(m, i);
         if (exo_memmap_state(d->type) != EXO_PAGE_FREE)
             continue;
         uint64_t start = d->phys < EXO_LOW_RESERVED ? EXO_LOW_RESERVED : d->phys;
-        uint64_t end = d->phys + d->pages * EXO_PAGE_SIZE;
+        uint64_t end = d->phys + d->pages * EXO_PAGE;
         if (end > limit)
             end = limit;
         if (start < end && end - start >= bytes && start < best)
@@ -123,10 +123,10 @@ void exo_memmap_populate(const struct exo_memmap *m, struct exo_pages *t)
 {
     for (uint64_t i = 0; i < ndesc(m); i++) {
         const struct exo_efi_memdesc *d = exo_memmap_desc(m, i);
-        exo_pages_raise(t, d->phys / EXO_PAGE_SIZE, d->pages, exo_memmap_state(d->type));
+        exo_pages_raise(t, d->phys / EXO_PAGE, d->pages, exo_memmap_state(d->type));
     }
     /* Only RAM below 1 MiB becomes exo's; holes there stay ABSENT. */
-    for (uint64_t p = 0; p < EXO_LOW_RESERVED / EXO_PAGE_SIZE; p++)
+    for (uint64_t p = 0; p < EXO_LOW_RESERVED / EXO_PAGE; p++)
         if (exo_page_state(t, p) == EXO_PAGE_FREE)
             exo_pages_raise(t, p, 1, EXO_PAGE_KERNEL);
 }

@@ -104,7 +104,7 @@ int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner)
 
 int exo_page_retire(struct exo_pages *t, uint64_t ppn, uint32_t owner)
 {
-    if (exo_page_state(t, ppn) != EXO_PAGE_OWNED || t->page[ppn].owner != owner)
+    if (!exo_page_owned_by(t, ppn, owner))
         return EXO_E_PERM;
     set_state(t, ppn, EXO_PAGE_KERNEL, EXO_OWNER_KERNEL);
     return EXO_OK;

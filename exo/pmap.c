@@ -44,7 +44,7 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
         }
         t = table(*e);
     }
-    return &t[(va >> 12) & 511];
+    return &t[(va >> EXO_PAGE_SHIFT) & 511];
 }
 
 /* A mapping at va was removed or reduced: no CPU may keep using the old one (tlb.h). */
@@ -107,7 +107,7 @@ static void each_user_entry(uint64_t pml4, void (*fn)(uint64_t pml4, uint64_t *e
                 uint64_t *l1 = table(l2[k]);
                 for (uint64_t m = 0; m < 512; m++)
                     if (l1[m] & PTE_P)
-                        fn(pml4, &l1[m], i << 39 | j << 30 | k << 21 | m << 12, ctx);
+                        fn(pml4, &l1[m], i << 39 | j << 30 | k << 21 | m << EXO_PAGE_SHIFT, ctx);
             }
         }
     }
@@ -146,8 +146,7 @@ void pmap_remove_everywhere(uint64_t ppn)
 static void drop_if_owner(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
 {
     uint64_t ppn = (*e & PTE_ADDR) >> EXO_PAGE_SHIFT;
-    if (exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED &&
-        exo_pages.page[ppn].owner == *(uint32_t *)ctx) {
+    if (exo_page_owned_by(&exo_pages, ppn, *(uint32_t *)ctx)) {
         *e = 0;
         flush(pml4, va);
     }

@@ -9,7 +9,6 @@
 
 #include <stddef.h>
 
-#define PAGE 4096ull
 #define PHYS_LIMIT (1ull << 52) /* x86-64 architectural maximum physical address */
 #define GIB (1ull << 30)
 #define BIOS_AREA 0xe0000ull     /* where a BIOS leaves the ACPI RSDP ... */
@@ -79,7 +78,7 @@ static void add_loader(struct conv *c, uint64_t lo, uint64_t len)
 {
     if (len == 0)
         return;
-    struct range r = {lo & ~(PAGE - 1), (lo + len + PAGE - 1) & ~(PAGE - 1)};
+    struct range r = {lo & ~(EXO_PAGE - 1), (lo + len + EXO_PAGE - 1) & ~(EXO_PAGE - 1)};
     int i = c->nloader++;
     for (; i > 0 && c->loader[i - 1].lo > r.lo; i--) /* keep them sorted by start */
         c->loader[i] = c->loader[i - 1];
@@ -93,14 +92,14 @@ static int emit(struct conv *c, uint64_t lo, uint64_t hi, uint32_t type)
     if (c->ndesc == EXO_PVH_MAX_DESC)
         return fail(c, EXO_E_CORRUPT, "memory map too fragmented");
     c->env->map[c->ndesc++] =
-        (struct exo_efi_memdesc){.type = type, .phys = lo, .pages = (hi - lo) / PAGE};
+        (struct exo_efi_memdesc){.type = type, .phys = lo, .pages = (hi - lo) / EXO_PAGE};
     return EXO_OK;
 }
 
 /* A RAM entry, shrunk to whole pages and to the mapped limit, with the loader ranges cut out. */
 static int emit_ram(struct conv *c, const struct exo_pvh_memmap_entry *e, uint64_t *top)
 {
-    uint64_t lo = (e->addr + PAGE - 1) & ~(PAGE - 1), hi = (e->addr + e->size) & ~(PAGE - 1);
+    uint64_t lo = (e->addr + EXO_PAGE - 1) & ~(EXO_PAGE - 1), hi = (e->addr + e->size) & ~(EXO_PAGE - 1);
     uint64_t limit = c->env->map_limit;
     if (hi > limit && hi > lo) {
         c->rep->ram_dropped += hi - (lo > limit ? lo : limit);
@@ -135,7 +134,7 @@ static int build_map(struct conv *c, uint64_t *ram_top)
         if (e->type == EXO_E820_RAM)
             r = emit_ram(c, e, ram_top);
         else /* holes are rounded out: a partial page of firmware data is firmware's */
-            r = emit(c, e->addr & ~(PAGE - 1), (e->addr + e->size + PAGE - 1) & ~(PAGE - 1),
+            r = emit(c, e->addr & ~(EXO_PAGE - 1), (e->addr + e->size + EXO_PAGE - 1) & ~(EXO_PAGE - 1),
                      exo_pvh_efi_type(e->type));
         if (r < 0)
             return r;

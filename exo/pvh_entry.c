@@ -4,7 +4,7 @@
  * file builds the boot info from the start info (pvh.c) and enters exo_main exactly as the EFI
  * path does.
  */
-#include <exo/archive.h>
+#include <common/archive.h>
 #include <exo/console.h>
 #include <exo/error.h>
 #include <exo/power.h>

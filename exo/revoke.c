@@ -49,7 +49,7 @@ static struct request *row_of(uint32_t requester)
 
 static int owns(const struct env *e, uint64_t ppn)
 {
-    return exo_page_state(&exo_pages, ppn) == EXO_PAGE_OWNED && exo_pages.page[ppn].owner == e->id;
+    return exo_page_owned_by(&exo_pages, ppn, e->id);
 }
 
 static void drop(struct request *q)

@@ -2,7 +2,7 @@
  * sched.c: round-robin time slices and directed yield (see sched.h). The policy is a default,
  * not a rule: an env that wants another order yields to whom it chooses.
  */
-#include <exo/cmdline.h>
+#include <common/cmdline.h>
 #include <exo/console.h>
 #include <exo/env.h>
 #include <exo/fpu.h>

@@ -3,9 +3,9 @@
  * non-inlined function that calls out first, so it has a stack frame (gcc gives stack-free leaf
  * functions none) and the backtrace shows it and its callers by name.
  */
-#include <exo/cmdline.h>
+#include <common/cmdline.h>
 #include <exo/console.h>
-#include <exo/kstring.h>
+#include <common/string.h>
 #include <exo/lapic.h>
 #include <exo/selftest.h>
 #include <exo/trap.h>

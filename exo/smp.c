@@ -20,7 +20,7 @@
 #define AP_TRAMP_PHYS 0x8000 /* must match ap_boot.S */
 #define AP_TRAMP_PAGES 4     /* trampoline, then the PML4, PDPT and PD of its page table */
 #define AP_STACK_SIZE 16384
-#define AP_GUARD 4096 /* under each AP's kernel stack: left unmapped (smp_stack_guard) */
+#define AP_GUARD EXO_PAGE /* under each AP's kernel stack: left unmapped (smp_stack_guard) */
 #define EFER_LME (1ull << 8)
 
 struct ap_params { /* the block at ap_tramp_params */
@@ -33,7 +33,7 @@ extern struct exo_pages exo_pages;
 /* Each: a guard page, then the stack. An overflow faults into the guard instead of running
  * over the next CPU's stack; the #PF cannot be pushed there either, so it becomes a #DF on the
  * CPU's IST stack and a full report, as on the boot CPU. */
-static uint8_t ap_stacks[EXO_MAXCPU][AP_GUARD + AP_STACK_SIZE] __attribute__((aligned(4096)));
+static uint8_t ap_stacks[EXO_MAXCPU][AP_GUARD + AP_STACK_SIZE] __attribute__((aligned(EXO_PAGE)));
 static uint64_t bsp_cr0, bsp_cr4, bsp_efer;
 extern struct exo_bootinfo exo_bootinfo;
 
@@ -77,14 +77,14 @@ static void __attribute__((noreturn)) ap_main(struct percpu *c)
 static int place_trampoline(void)
 {
     for (uint64_t p = 0; p < AP_TRAMP_PAGES; p++)
-        if (exo_page_state(&exo_pages, AP_TRAMP_PHYS / EXO_PAGE_SIZE + p) != EXO_PAGE_KERNEL)
+        if (exo_page_state(&exo_pages, AP_TRAMP_PHYS / EXO_PAGE + p) != EXO_PAGE_KERNEL)
             return 0;
     uint8_t *t = phys_to_virt(AP_TRAMP_PHYS);
     uint64_t n = (uint64_t)(ap_tramp_end - ap_tramp_start);
     for (uint64_t i = 0; i < n; i++)
         t[i] = (uint8_t)ap_tramp_start[i];
-    uint64_t pml4 = AP_TRAMP_PHYS + EXO_PAGE_SIZE, pdpt = pml4 + EXO_PAGE_SIZE,
-             pd = pdpt + EXO_PAGE_SIZE;
+    uint64_t pml4 = AP_TRAMP_PHYS + EXO_PAGE, pdpt = pml4 + EXO_PAGE,
+             pd = pdpt + EXO_PAGE;
     uint64_t *l4 = phys_to_virt(pml4), *l3 = phys_to_virt(pdpt), *l2 = phys_to_virt(pd);
     const uint64_t *k4 = phys_to_virt(vm_kernel_pml4);
     for (int i = 0; i < 512; i++) {
@@ -114,7 +114,7 @@ static int start_ap(uint32_t idx, uint32_t apic)
     lapic_ipi(apic, ICR_INIT);
     tsc_delay_us(10000);
     for (int sipi = 0; sipi < 2 && !__atomic_load_n(&c->up, __ATOMIC_ACQUIRE); sipi++) {
-        lapic_ipi(apic, ICR_STARTUP | AP_TRAMP_PHYS >> 12);
+        lapic_ipi(apic, ICR_STARTUP | AP_TRAMP_PHYS >> EXO_PAGE_SHIFT);
         tsc_delay_us(200);
     }
     /* TCG may take a while to bring a new vCPU thread up: allow two seconds. */

@@ -55,7 +55,7 @@ void smp_bench(void)
             kprintf("exobench: %s n/a (one cpu)\n", names[i]);
         return;
     }
-    static uint8_t scratch[TLB_BATCH][4096] __attribute__((aligned(4096)));
+    static uint8_t scratch[TLB_BATCH][EXO_PAGE] __attribute__((aligned(EXO_PAGE)));
     uint64_t va[TLB_BATCH];
     for (int i = 0; i < TLB_BATCH; i++)
         va[i] = (uint64_t)scratch[i];

@@ -45,9 +45,7 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
         r = exo_page_alloc_at(&exo_pages, ppn, t->id);
     if (r < 0)
         return r;
-    uint8_t *p = phys_to_virt(ppn * EXO_PAGE);
-    for (uint64_t i = 0; i < EXO_PAGE; i++)
-        p[i] = 0; /* never hand out another env's old data */
+    vm_page_zero(ppn); /* never hand out another env's old data */
     iommu_page_gained(t->id, ppn); /* devices t holds whole may reach it */
     return (int64_t)ppn;
 }
@@ -79,7 +77,7 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
     int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
     if (r < 0)
         return r;
-    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != t->id)
+    if (!exo_page_owned_by(&exo_pages, ppn, t->id))
         return EXO_E_PERM;
     if (vio_release_page(ppn, 0) < 0)
         return EXO_E_BUSY; /* a device still holds a descriptor naming it */
@@ -162,7 +160,7 @@ int64_t sys_page_grant(uint64_t ppn, uint64_t env, uint64_t prot)
         return r;
     if (!prot_ok(prot))
         return EXO_E_INVAL;
-    if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED || exo_pages.page[ppn].owner != self->id)
+    if (!exo_page_owned_by(&exo_pages, ppn, self->id))
         return EXO_E_PERM;
     int slot = cap_slot(t);
     if (slot < 0)

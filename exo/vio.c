@@ -17,8 +17,7 @@
 #include <exo/vm.h>
 #include <exo/x86.h>
 
-#include "../drivers/virtio/vio_pci.h"
-#include "../drivers/virtio/virtio.h"
+#include <common/vio_pci.h>
 
 extern struct exo_pages exo_pages;
 
@@ -29,9 +28,10 @@ extern struct exo_pages exo_pages;
  * event indices and notification data change what exo writes, packed rings are another
  * layout, and ACCESS_PLATFORM waits for an IOMMU. */
 #define REFUSED                                                                                    \
-    (1ull << VIO_F_INDIRECT_DESC | 1ull << VIO_F_EVENT_IDX | 1ull << VIO_F_RING_PACKED |           \
-     1ull << VIO_F_NOTIFICATION_DATA | 1ull << 40)
-#define PLATFORM (1ull << VIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
+    (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |                         \
+     VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) |                  \
+     VIRTIO_BIT(VIRTIO_F_RING_RESET))
+#define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
 
 struct vq {
     uint16_t size;                /* 0: not set up */
@@ -98,10 +98,10 @@ static int map_region(pci_bdf f, const struct vio_region *r, volatile uint8_t **
 {
     uint64_t bar = r->bar == 0xff ? 0 : pci_bar(f, r->bar);
     if (!bar || !r->length)
-        return -1;
+        return EXO_E_NOENT;
     volatile void *va;
     if (vm_map_mmio(&exo_pages, bar + r->offset, r->length, &va) < 0)
-        return -1;
+        return EXO_E_NOMEM;
     *out = (volatile uint8_t *)va;
     return 0;
 }
@@ -430,19 +430,12 @@ static int take_page(uint64_t *ppn)
     return exo_page_alloc(&exo_pages, EXO_OWNER_KERNEL, ppn);
 }
 
-static void zero_page(uint64_t ppn)
-{
-    uint64_t *p = page_va(ppn);
-    for (int i = 0; i < 512; i++)
-        p[i] = 0;
-}
-
 static void msix_route(struct vdev *d, uint16_t entry, int vector)
 {
     volatile uint32_t *e = d->msix + entry * 4;
     uint32_t addr, data;
     if (iommu_irq_route(d->bdf, vector, bsp_lapic, &addr, &data) < 0) {
-        addr = 0xfee00000u | bsp_lapic << 12; /* fixed delivery to the boot CPU */
+        addr = lapic_msi_addr(bsp_lapic); /* fixed delivery to the boot CPU */
         data = (uint32_t)vector;
     }
     e[0] = addr;
@@ -464,9 +457,9 @@ static int setup_queue(struct vdev *d, uint16_t k)
         (r = take_page(&q->desc)) < 0 || (r = take_page(&q->avail)) < 0 ||
         (r = take_page(&q->used)) < 0)
         return r;
-    zero_page(q->desc);
-    zero_page(q->avail);
-    zero_page(q->used);
+    vm_page_zero(q->desc);
+    vm_page_zero(q->avail);
+    vm_page_zero(q->used);
     uint16_t entry = VIO_NO_VECTOR;
     if (d->msix && k + 1 < d->msix_n) { /* entry 0 stays the configuration change's */
         if (q->vector < 0)
@@ -496,7 +489,7 @@ static int setup_allowed(const struct vdev *d, uint64_t features)
             return EXO_E_BUSY;
     if (d->direct && d->direct != caller()->id)
         return EXO_E_BUSY; /* held whole by another env */
-    uint64_t version = 1ull << VIO_F_VERSION_1;
+    uint64_t version = VIRTIO_BIT(VIRTIO_F_VERSION_1);
     if (!(d->offered & version) || !(features & version))
         return EXO_E_INVAL;
     return EXO_OK;
@@ -636,8 +629,8 @@ int64_t sys_vio_queue_open(uint64_t dev, uint64_t queue, uint64_t va, uint64_t e
     } else if (d->direct) {
         return EXO_E_BUSY; /* the whole device is another env's */
     } else {
-        zero_page(q->sdesc);
-        zero_page(q->savail);
+        vm_page_zero(q->sdesc);
+        vm_page_zero(q->savail);
         *ring16(q->savail, 2) = q->next_avail; /* where the queue stands: go on from it */
     }
     if ((r = pmap_enter(self->pml4, va, desc, EXO_PROT_R | EXO_PROT_W)) < 0 ||
@@ -661,7 +654,7 @@ static int check_desc(const struct env *self, const struct exo_vq_desc *d)
         d->addr + d->len < d->addr)
         return EXO_E_CORRUPT;
     for (uint64_t p = d->addr >> EXO_PAGE_SHIFT; p <= (d->addr + d->len - 1) >> EXO_PAGE_SHIFT; p++)
-        if (exo_page_state(&exo_pages, p) != EXO_PAGE_OWNED || exo_pages.page[p].owner != self->id)
+        if (!exo_page_owned_by(&exo_pages, p, self->id))
             return EXO_E_PERM;
     return EXO_OK;
 }

@@ -7,7 +7,7 @@
 #include <exo/abi.h>
 #include <exo/vio_chain.h>
 
-#include "../drivers/virtio/virtio.h"
+#include <common/virtio.h>
 
 #define NET_HDR 12      /* struct virtio_net_hdr with VERSION_1 (num_buffers included) */
 #define NET_HDR_HASH 20 /* ... with HASH_REPORT: hash_value, hash_report, padding */

@@ -26,6 +26,13 @@ static uint64_t *table_at(uint64_t phys)
     return phys_to_virt(phys);
 }
 
+void vm_page_zero(uint64_t ppn)
+{
+    uint64_t *p = phys_to_virt(ppn << EXO_PAGE_SHIFT);
+    for (uint64_t i = 0; i < EXO_PAGE / sizeof *p; i++)
+        p[i] = 0;
+}
+
 int vm_new_table(struct exo_pages *pages, uint64_t *phys)
 {
     uint64_t ppn;
@@ -33,9 +40,7 @@ int vm_new_table(struct exo_pages *pages, uint64_t *phys)
     if (r < 0)
         return r;
     *phys = ppn << EXO_PAGE_SHIFT;
-    uint64_t *t = table_at(*phys);
-    for (int i = 0; i < 512; i++)
-        t[i] = 0;
+    vm_page_zero(ppn);
     return EXO_OK;
 }
 
@@ -79,8 +84,8 @@ static uint64_t kernel_prot(uint64_t va)
 
 static int map_kernel(const struct exo_bootinfo *bi, struct exo_pages *pages)
 {
-    for (uint64_t va = (uint64_t)__kernel_start & ~0xfffull; va < (uint64_t)__kernel_end;
-         va += EXO_PAGE_SIZE) {
+    for (uint64_t va = (uint64_t)__kernel_start & ~(EXO_PAGE - 1); va < (uint64_t)__kernel_end;
+         va += EXO_PAGE) {
         if (va == (uint64_t)exo_stack_guard || smp_stack_guard(va))
             continue;
         uint64_t *e = walk(pages, va, 3);
@@ -100,11 +105,11 @@ static uint64_t mmio_next = MMIO_BASE;
 
 int vm_map_mmio(struct exo_pages *pages, uint64_t phys, uint64_t len, volatile void **va)
 {
-    uint64_t first = phys & ~0xfffull, end = (phys + len + 0xfff) & ~0xfffull;
+    uint64_t first = phys & ~(EXO_PAGE - 1), end = (phys + len + EXO_PAGE - 1) & ~(EXO_PAGE - 1);
     if (len == 0 || end < first || end - first > MMIO_BASE + MMIO_SIZE - mmio_next)
         return EXO_E_RANGE;
     uint64_t base = mmio_next;
-    for (uint64_t pa = first; pa < end; pa += EXO_PAGE_SIZE) {
+    for (uint64_t pa = first; pa < end; pa += EXO_PAGE) {
         uint64_t *e = walk(pages, base + (pa - first), 3);
         if (!e)
             return EXO_E_NOMEM;

@@ -5,7 +5,7 @@
  * tests on a host tap, init.bench: the exo microbenchmarks,
  * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer), and ends.
  */
-#include <exo/cmdline.h>
+#include <common/cmdline.h>
 #include <los/los.h>
 #include <los/spawn.h>
 

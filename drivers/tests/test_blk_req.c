@@ -1,18 +1,18 @@
 /*
- * test_blk_req.c: virtio-blk's request layout (drivers/virtio/virtio.h, blk_req.c) on the
+ * test_blk_req.c: virtio-blk's request layout (common/virtio.h, blk_req.c) on the
  * host: the header, discard segment and configuration offsets are the spec's; chains are
  * header, data one page per descriptor with the direction the type says, status last; the
  * status byte and GET_ID bytes are read right.
  */
-#include "../../exo/tests/check.h"
+#include <check.h>
 
 #include <virtio/vio.h>
 
 #include <stddef.h>
 
-int main(void)
+/* The spec's numbers and layouts. */
+TEST_CASE(spec_numbers)
 {
-    /* The spec's numbers. */
     CHECK_EQ(VIRTIO_ID_NET, 1);
     CHECK_EQ(VIRTIO_ID_BLK, 2);
     CHECK_EQ(VIRTIO_ID_CONSOLE, 3);
@@ -58,8 +58,11 @@ int main(void)
     CHECK_EQ(VIRTIO_BLK_CFG_MAX_WZ_SECTORS, 48);
     CHECK_EQ(VIRTIO_BLK_CFG_MAX_WZ_SEG, 52);
     CHECK_EQ(VIRTIO_BLK_CFG_WZ_MAY_UNMAP, 56);
+}
 
-    /* The header as bytes: little-endian fields at their offsets. */
+/* The header as bytes: little-endian fields at their offsets. */
+TEST_CASE(header_bytes)
+{
     struct virtio_blk_req h;
     vio_blk_hdr(&h, VIRTIO_BLK_T_OUT, 0x0102030405060708ull);
     const uint8_t *hb = (const uint8_t *)&h;
@@ -67,9 +70,13 @@ int main(void)
     CHECK_EQ(hb[4], 0);
     CHECK_EQ(hb[8], 0x08);
     CHECK_EQ(hb[15], 0x01);
+}
 
-    /* Data over pages: 9 sectors = one full page and 512 bytes of the next. */
-    struct vio_dma pages[3] = {{0, 0x7000}, {0, 0x3000}, {0, 0x9000}};
+static struct vio_dma pages[3] = {{0, 0x7000}, {0, 0x3000}, {0, 0x9000}};
+
+/* Data over pages: 9 sectors = one full page and 512 bytes of the next. */
+TEST_CASE(data_segments)
+{
     struct vq_buf segs[4];
     CHECK_EQ(vio_blk_segs(segs, 4, pages, 9 * 512, 1), 2);
     CHECK_EQ(segs[0].pa, 0x7000);
@@ -83,7 +90,11 @@ int main(void)
     CHECK_EQ(segs[2].write, 0);
     CHECK_EQ(vio_blk_segs(segs, 2, pages, 3 * 4096, 0), EXO_E_RANGE);
     CHECK_EQ(vio_blk_segs(segs, 4, pages, 0, 0), 0);
+}
 
+TEST_CASE(request_chains)
+{
+    struct vq_buf segs[4];
     /* A read: header readable, data writable, status writable, in that order. */
     struct vq_buf chain[8];
     vio_blk_segs(segs, 4, pages, 9 * 512, 0); /* the chain sets the direction, not this */
@@ -128,7 +139,10 @@ int main(void)
     CHECK_EQ(chain[1].write, 0);
     /* Not enough room for header + data + status. */
     CHECK_EQ(vio_blk_chain(chain, 3, VIRTIO_BLK_T_IN, 0x1000, segs, 2, 0x1038), EXO_E_RANGE);
+}
 
+TEST_CASE(slots_status_and_ids)
+{
     /* The slot page: 64 slots of 64 bytes, fields inside their slot. */
     CHECK_EQ(VIO_BLK_SLOTS * VIO_BLK_SLOT_BYTES, 4096);
     CHECK_EQ(VIO_BLK_SLOT_HDR, 0);
@@ -160,5 +174,4 @@ int main(void)
     vio_blk_id_string(s, raw);
     CHECK_STR(s, "ABCDEFGHIJKLMNOPQRST");
 
-    return check_summary();
 }

@@ -1,10 +1,10 @@
 /*
- * test_net_hdr.c: the virtio-net header (drivers/virtio/virtio.h, net_hdr.c) on the host: the
+ * test_net_hdr.c: the virtio-net header (common/virtio.h, net_hdr.c) on the host: the
  * 12-byte VERSION_1 layout, the transmit header with and without checksum offload, completing
  * a partial checksum exactly as the device would, what a received header reports, and the
  * control queue's MQ command, its chain and ack, and how many pairs a driver can use.
  */
-#include "../../exo/tests/check.h"
+#include <check.h>
 
 #include <virtio/vio.h>
 
@@ -34,7 +34,7 @@ static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
     return s;
 }
 
-int main(void)
+TEST_CASE(spec_numbers)
 {
     CHECK_EQ(sizeof(struct virtio_net_hdr), 12);
     CHECK_EQ(offsetof(struct virtio_net_hdr, flags), 0);
@@ -61,7 +61,11 @@ int main(void)
     CHECK_EQ(VIRTIO_CONSOLE_CFG_ROWS, 2);
     CHECK_EQ(VIRTIO_CONSOLE_CFG_MAX_PORTS, 4);
     CHECK_EQ(VIRTIO_CONSOLE_CFG_EMERG_WR, 8);
+}
 
+/* Checksum offload: the transmit header, filling a partial checksum, receive flags. */
+TEST_CASE(checksums)
+{
     /* Transmit header: all zero without a checksum request or without offload. */
     struct virtio_net_hdr h;
     struct vio_net_csum udp = {34, 6}; /* from the UDP header; its checksum field at +6 */
@@ -126,8 +130,11 @@ int main(void)
     frame[41] = (uint8_t)ph;
     CHECK_EQ(vio_net_rx_flags(&rx, frame, sizeof frame), 7);
     CHECK_EQ(frame[40] << 8 | frame[41], 0x88f1);
+}
 
-    /* The control queue: queue numbers, the MQ command's bytes, its chain, the ack. */
+/* The control queue: queue numbers, the MQ command's bytes, its chain, the ack. */
+TEST_CASE(control_queue)
+{
     CHECK_EQ(VIRTIO_NET_RXQ_OF(0), 0);
     CHECK_EQ(VIRTIO_NET_TXQ_OF(0), 1);
     CHECK_EQ(VIRTIO_NET_RXQ_OF(2), 4);
@@ -190,5 +197,4 @@ int main(void)
     CHECK_EQ(vio_net_usable_pairs(VIRTIO_BIT(VIRTIO_NET_F_MQ), 2, 5), 1);      /* no CTRL_VQ */
     CHECK_EQ(vio_net_usable_pairs(VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ), 2, 5), 1); /* no MQ */
 
-    return check_summary();
 }

@@ -12,7 +12,7 @@
  * the ring itself, as a real one does in that mode: whatever the ring's available index covers,
  * straight from the descriptor table, no copy, no check, with or without a doorbell.
  */
-#include "../../exo/tests/check.h"
+#include <check.h>
 
 #include <virtio/virtq.h>
 
@@ -196,7 +196,12 @@ static int64_t trapping_kick(struct virtq *vq, uint16_t avail_idx)
     return n;
 }
 
-static void direct_mode(const struct vq_buf *b3, const struct vq_buf *c3, const struct vq_buf *b2)
+/* The chains the cases submit: three of three, three of three, two of two buffers. */
+static const struct vq_buf b3[3] = {{0x10000, 16, 0}, {0x11000, 4096, 1}, {0x12010, 1, 1}};
+static const struct vq_buf c3[3] = {{0x30000, 16, 0}, {0x31000, 512, 0}, {0x32000, 1, 1}};
+static const struct vq_buf b2[2] = {{0x40000, 100, 0}, {0x41000, 200, 1}};
+
+TEST_CASE(direct_mode)
 {
     struct virtq vq;
     uint16_t head;
@@ -324,13 +329,9 @@ static void direct_mode(const struct vq_buf *b3, const struct vq_buf *c3, const 
     CHECK_EQ(vq_wait(&vq, &head, &len), EXO_E_NOENT);
 }
 
-int main(void)
+/* The ABI's layout is the virtio split ring's. */
+TEST_CASE(ring_layout)
 {
-    struct virtq vq;
-    uint16_t head;
-    uint32_t len;
-
-    /* The ABI's layout is the virtio split ring's. */
     CHECK_EQ(sizeof(struct exo_vq_desc), 16);
     CHECK_EQ(offsetof(struct exo_vq_desc, len), 8);
     CHECK_EQ(offsetof(struct exo_vq_desc, flags), 12);
@@ -340,6 +341,14 @@ int main(void)
     CHECK_EQ(sizeof(struct exo_vq_used_elem), 8);
     CHECK_EQ(EXO_VQ_SIZE * sizeof(struct exo_vq_desc) <= 4096, 1);
     CHECK_EQ(sizeof(struct exo_vq_used) <= 4096, 1);
+}
+
+/* One queue of 8 through its life in shadow mode: init, submit, kick, complete, reuse, refusals. */
+TEST_CASE(shadow_queue)
+{
+    struct virtq vq;
+    uint16_t head;
+    uint32_t len;
 
     /* Sizes: a power of two up to EXO_VQ_SIZE, and a kick function. */
     sim_reset(0);
@@ -358,7 +367,6 @@ int main(void)
     CHECK_EQ((uintptr_t)vq.used - (uintptr_t)pages, EXO_VQ_USED_OFF);
 
     /* Bad submissions change nothing. */
-    struct vq_buf b3[3] = {buf(0x10000, 16, 0), buf(0x11000, 4096, 1), buf(0x12010, 1, 1)};
     struct vq_buf zero = buf(0x10000, 0, 0);
     CHECK_EQ(vq_submit(&vq, b3, 0), EXO_E_INVAL);
     CHECK_EQ(vq_submit(&vq, &zero, 1), EXO_E_INVAL);
@@ -393,7 +401,6 @@ int main(void)
     CHECK_EQ(vq_poll(&vq, &head, &len), 0);
 
     /* A second chain of three: 3 -> 4 -> 5. One kick carries both. */
-    struct vq_buf c3[3] = {buf(0x30000, 16, 0), buf(0x31000, 512, 0), buf(0x32000, 1, 1)};
     CHECK_EQ(vq_submit(&vq, c3, 3), 3);
     CHECK_EQ(vq.desc[3].next, 4);
     CHECK_EQ(vq.desc[4].next, 5);
@@ -419,7 +426,6 @@ int main(void)
     CHECK_EQ(vq_submit(&vq, b3, 3), EXO_E_NOMEM);
     CHECK_EQ(vq_free_count(&vq), 2);
     CHECK_EQ(vq.avail_idx, 2);
-    struct vq_buf b2[2] = {buf(0x40000, 100, 0), buf(0x41000, 200, 1)};
     CHECK_EQ(vq_submit(&vq, b2, 2), 6);
     CHECK_EQ(vq.desc[6].next, 7);
     CHECK_EQ(vq_free_count(&vq), 0);
@@ -490,9 +496,15 @@ int main(void)
 
     /* vq_wait with nothing in flight would wait forever. */
     CHECK_EQ(vq_wait(&vq, &head, &len), EXO_E_NOENT);
+}
 
-    /* Wrap-around: 70000 one-buffer chains on a queue of 4 carry both 16-bit indices past
-     * 65535; each completion names the right head, in a slot that is the index mod 4. */
+/* Wrap-around: 70000 one-buffer chains on a queue of 4 carry both 16-bit indices past 65535;
+ * each completion names the right head, in a slot that is the index mod 4. */
+TEST_CASE(index_wraparound)
+{
+    struct virtq vq;
+    uint16_t head;
+    uint32_t len;
     sim_reset(0);
     CHECK_EQ(vq_init(&vq, pages, 4, EXO_ANY, sim_kick, 0), 0);
     int bad = 0;
@@ -514,8 +526,15 @@ int main(void)
     CHECK_EQ(vq.kicks, 70000);
     CHECK_EQ(vq_free_count(&vq), 4);
 
-    /* A reopened queue whose indices stand at 65533: it starts there, fills all four slots
-     * across the wrap (65533, 65534, 65535, 0), and takes completions in reverse order. */
+}
+
+/* A reopened queue whose indices stand at 65533: it starts there, fills all four slots across
+ * the wrap (65533, 65534, 65535, 0), and takes completions in reverse order. */
+TEST_CASE(reopened_near_wrap)
+{
+    struct virtq vq;
+    uint16_t head;
+    uint32_t len;
     sim_reset(65533);
     CHECK_EQ(vq_init(&vq, pages, 4, 7, sim_kick, 0), 0);
     CHECK_EQ(vq.avail->flags, 0); /* an event: interrupts wanted */
@@ -542,7 +561,14 @@ int main(void)
     CHECK_EQ(vq.used_idx, 1);
     CHECK_EQ(vq_free_count(&vq), 4);
 
-    /* vq_wait kicks what is pending, then polls (no event: spins) until it completes. */
+}
+
+/* vq_wait kicks what is pending, then polls (no event: spins) until it completes. */
+TEST_CASE(wait_kicks_pending)
+{
+    struct virtq vq;
+    uint16_t head;
+    uint32_t len;
     sim_reset(0);
     sim.auto_complete = 1;
     CHECK_EQ(vq_init(&vq, pages, 8, EXO_ANY, sim_kick, 0), 0);
@@ -555,7 +581,4 @@ int main(void)
     CHECK_EQ(head, 3);
     CHECK_EQ(len, 3);
     CHECK_EQ(vq_wait(&vq, &head, &len), EXO_E_NOENT);
-
-    direct_mode(b3, c3, b2);
-    return check_summary();
 }

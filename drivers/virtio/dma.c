@@ -22,7 +22,7 @@ int vio_dma_page(void **va, uint64_t *pa)
     }
     dma_next += EXO_PAGE;
     *va = (void *)at;
-    *pa = (uint64_t)ppn << 12;
+    *pa = (uint64_t)ppn << EXO_PAGE_SHIFT;
     return 0;
 }
 
@@ -36,7 +36,7 @@ void vio_dma_free(struct vio_dma *d)
     if (!d->va)
         return;
     exo_page_unmap(EXO_CAP_SELF, (uint64_t)d->va);
-    exo_page_free(EXO_CAP_SELF, d->pa >> 12);
+    exo_page_free(EXO_CAP_SELF, d->pa >> EXO_PAGE_SHIFT);
     d->va = 0;
     d->pa = 0;
 }

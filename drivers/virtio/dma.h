@@ -24,8 +24,8 @@ struct vio_dma {
     uint64_t pa;
 };
 
-/* A fresh page, mapped read-write: 0 and *va, *pa (its physical address, ppn << 12), or an
- * exo error (EXO_E_NOMEM...). */
+/* A fresh page, mapped read-write: 0 and *va, *pa (its physical address, ppn << EXO_PAGE_SHIFT),
+ * or an exo error (EXO_E_NOMEM...). */
 int vio_dma_page(void **va, uint64_t *pa);
 
 /* vio_dma_page into a struct vio_dma. */

@@ -25,17 +25,20 @@
 #define VIRTIO_VIO_H
 
 #include "dma.h"
-#include "virtio.h"
+#include <common/virtio.h>
 #include "virtq.h"
 
 #include <exo/abi.h>
 
 #include <stdint.h>
 
-/* Errors beyond exo's (below every enum exo_error). */
-#define VIO_E_IO (-64)      /* the device says the request failed (VIRTIO_BLK_S_IOERR) */
-#define VIO_E_UNSUPP (-65)  /* the device or the accepted features do not support it */
-#define VIO_E_TIMEOUT (-66) /* nothing came before the deadline */
+/* Errors beyond exo's, in their own range (rows in exo/include/exo/errors.def): VIO_E_IO (the
+ * device says the request failed), VIO_E_UNSUPP (the device or the accepted features do not
+ * support it), VIO_E_TIMEOUT (nothing came before the deadline). */
+enum vio_error {
+#define VIO_ERROR(value, name, doc) name = value,
+#include <exo/errors.def>
+};
 
 #define VIO_FOREVER UINT64_MAX /* a timeout that never ends */
 
@@ -147,8 +150,8 @@ int vio_blk_open_direct(struct vio_blk *b, unsigned dev, unsigned queue);
  * a device held whole stays held: vio_direct_end(b->dev) gives it back. */
 int vio_blk_close(struct vio_blk *b);
 
-/* Synchronous requests; data is `nsect` 512-byte sectors spread over pages[] (4096 bytes each,
- * the last one partly). 0, VIO_E_IO, VIO_E_UNSUPP, or an exo error (EXO_E_RANGE: past the
+/* Synchronous requests; data is `nsect` 512-byte sectors spread over pages[] (EXO_PAGE bytes
+ * each, the last one partly). 0, VIO_E_IO, VIO_E_UNSUPP, or an exo error (EXO_E_RANGE: past the
  * capacity or more than VIO_BLK_MAX_PAGES / seg_max pages; EXO_E_PERM: write to a read-only
  * device). */
 int vio_blk_read(struct vio_blk *b, uint64_t sector, uint32_t nsect, const struct vio_dma *pages);
@@ -198,7 +201,7 @@ void vio_blk_id_string(char out[VIRTIO_BLK_ID_BYTES + 1], const uint8_t raw[VIRT
 #define VIO_NET_HDR 12         /* sizeof(struct virtio_net_hdr) */
 #define VIO_NET_RXBUFS 64      /* receive pages kept posted per pair (at most the queue size) */
 #define VIO_NET_TXBUFS 32      /* send pages per pair, one frame each */
-#define VIO_NET_MAX_FRAME (4096 - VIO_NET_HDR)
+#define VIO_NET_MAX_FRAME (EXO_PAGE - VIO_NET_HDR)
 #define VIO_NET_MAX_PAIRS 3    /* pairs driven at most: 3 pairs and the control queue fill
                                   exo's EXO_VQ_MAX = 8 queues per device */
 /* recv flags */

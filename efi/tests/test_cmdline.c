@@ -3,20 +3,12 @@
  */
 #include "cmdline.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int passed, failed;
+#include <check.h>
 
 static void check(const char *name, const char *got, size_t got_len, const char *want)
 {
-    if (strcmp(got, want) == 0 && got_len == strlen(want)) {
-        passed++;
-        return;
-    }
-    failed++;
-    printf("FAIL %s: got \"%s\" (len %zu), want \"%s\"\n", name, got, got_len, want);
+    CHECK_MSG(strcmp(got, want) == 0 && got_len == strlen(want),
+              "%s: got \"%s\" (len %zu), want \"%s\"", name, got, got_len, want);
 }
 
 /* ASCII -> UCS-2 with the terminating NUL, as firmware passes LoadOptions. */
@@ -45,7 +37,7 @@ static void bytes_case(const char *name, const char *in, size_t len, size_t cap,
     check(name, out, n, want);
 }
 
-int main(void)
+TEST_CASE(load_options)
 {
     ucs2_case("plain", "console=serial quiet", 256, "console=serial quiet");
     ucs2_case("shell argv0 dropped", "\\EFI\\BOOT\\BOOTX64.EFI init=/bin/sh ", 256, "init=/bin/sh");
@@ -55,8 +47,11 @@ int main(void)
     ucs2_case("empty", "", 256, "");
     ucs2_case("truncated", "abcdefgh", 5, "abcd");
     ucs2_case("tabs to spaces", "a\tb", 256, "a b");
+}
 
-    /* Binary LoadOptions (OVMF puts a 16-byte GUID on auto-created boot options). */
+/* Binary LoadOptions (OVMF puts a 16-byte GUID on auto-created boot options). */
+TEST_CASE(binary_load_options)
+{
     const uint8_t guid[16] = {0x21, 0xaa, 0x2c, 0x46, 0x14, 0x76, 0x03, 0x45,
                               0x83, 0x6e, 0x8a, 0xb6, 0xf4, 0x66, 0x23, 0x31};
     uint16_t gbuf[8];
@@ -70,7 +65,11 @@ int main(void)
     uint16_t unterminated[] = {'h', 'i'};
     check("no NUL needed", out, ldr_cmdline_from_ucs2(unterminated, sizeof(unterminated), out, 256),
           "hi");
+}
 
+/* fw_cfg and \\tessera\\cmdline.txt contents. */
+TEST_CASE(file_and_fw_cfg_bytes)
+{
     bytes_case("file with newline", "hello world\n", 12, 256, "hello world");
     bytes_case("file CRLF", "hello\r\n\r\n", 9, 256, "hello");
     bytes_case("inner newline", "a\nb\n", 4, 256, "a b");
@@ -79,7 +78,4 @@ int main(void)
     bytes_case("truncate then trim", "abc   def", 9, 6, "abc");
     bytes_case("blank file", "\n\n", 2, 256, "");
     bytes_case("fw_cfg string", "hello", 5, 256, "hello");
-
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,12 +7,9 @@
  */
 #include "paging.h"
 
+#include <check.h>
 #include <exo/bootinfo.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-
-static int passed, failed;
 
 #define NOT_MAPPED UINT64_MAX
 
@@ -38,23 +35,16 @@ static uint64_t walk(uint64_t cr3, uint64_t va, uint64_t *page_size)
 
 static void expect(const char *what, uint64_t got, uint64_t want)
 {
-    if (got == want) {
-        passed++;
-        return;
-    }
-    failed++;
-    printf("FAIL %s: got 0x%llx, want 0x%llx\n", what, (unsigned long long)got,
-           (unsigned long long)want);
+    CHECK_MSG(got == want, "%s: got 0x%llx, want 0x%llx", what, (unsigned long long)got,
+              (unsigned long long)want);
 }
 
 static void check_layout(const char *name, const struct ldr_paging_req *r)
 {
     size_t n = ldr_paging_pages(r);
-    if (n == 0) {
-        failed++;
-        printf("FAIL %s: request refused\n", name);
+    CHECK_MSG(n != 0, "%s: request refused", name);
+    if (n == 0)
         return;
-    }
     void *pool = aligned_alloc(4096, n * 4096);
     memset(pool, 0xcc, n * 4096); /* the builder must zero what it uses */
     uint64_t cr3 = ldr_paging_build(r, pool, n);
@@ -85,7 +75,6 @@ static void check_layout(const char *name, const struct ldr_paging_req *r)
             break;
         }
     }
-    passed++;
     snprintf(what, sizeof(what), "%s below kernel unmapped", name);
     expect(what, walk(cr3, r->kernel_virt - 0x1000, &size), NOT_MAPPED);
     if (r->kernel_virt + r->kernel_size != 0) {
@@ -95,14 +84,18 @@ static void check_layout(const char *name, const struct ldr_paging_req *r)
     free(pool);
 }
 
-int main(void)
+TEST_CASE(map_top)
 {
     expect("map_top of 256 MiB", ldr_paging_map_top(256ull << 20), 4ull << 30);
     expect("map_top of 4 GiB", ldr_paging_map_top(4ull << 30), 4ull << 30);
     expect("map_top of 4 GiB + 1", ldr_paging_map_top((4ull << 30) + 1), 5ull << 30);
     expect("map_top of 1 TiB - 1", ldr_paging_map_top((1ull << 40) - 1), 1ull << 40);
+}
 
-    struct ldr_paging_req small = {4ull << 30, 0xffffffff80100000ull, 0x3e00000, 0x25000};
+static const struct ldr_paging_req small = {4ull << 30, 0xffffffff80100000ull, 0x3e00000, 0x25000};
+
+TEST_CASE(layouts)
+{
     check_layout("4 GiB", &small);
     /* Kernel crossing a 2 MiB and a 1 GiB boundary, map_top over 512 GiB (two PDPTs). */
     struct ldr_paging_req big = {513ull << 30, 0xffffffffbfffe000ull, 0x12345000, 0x403000};
@@ -110,8 +103,10 @@ int main(void)
     /* Kernel ending exactly at 2^64. */
     struct ldr_paging_req top = {4ull << 30, 0xfffffffffffff000ull, 0x1000, 0x1000};
     check_layout("top page", &top);
+}
 
-    /* Refused requests. */
+TEST_CASE(refused_requests)
+{
     struct ldr_paging_req bad = small;
     bad.map_top = (4ull << 30) + 4096;
     expect("unaligned map_top refused", ldr_paging_pages(&bad), 0);
@@ -127,7 +122,4 @@ int main(void)
     expect("wrapping kernel refused", ldr_paging_pages(&bad), 0);
     static uint64_t tiny[512] __attribute__((aligned(4096)));
     expect("short pool refused", ldr_paging_build(&small, tiny, 1), 0);
-
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

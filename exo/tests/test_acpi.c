@@ -3,8 +3,9 @@
  * \_S5 objects QEMU's and real firmware's DSDTs carry; the enabled CPUs of a MADT
  * (acpi_madt_cpus); the segment-0 ECAM window of an MCFG (acpi_mcfg).
  */
-#include "check.h"
+#include <check.h>
 
+#include <exo/abi.h>
 #include <exo/acpi.h>
 
 #include <stdint.h>
@@ -18,7 +19,7 @@ static uint64_t madt(uint8_t *out, const uint8_t *entries, uint64_t n)
     return 44 + n;
 }
 
-static void madt_tests(void)
+TEST_CASE(madt_entries)
 {
     uint8_t t[256];
     uint32_t ids[8];
@@ -59,7 +60,7 @@ static void mcfg_entry(uint8_t *e, uint64_t base, uint16_t seg, uint8_t first, u
     e[11] = last;
 }
 
-static void mcfg_tests(void)
+TEST_CASE(mcfg_entries)
 {
     uint8_t t[44 + 3 * 16] = {0};
     struct exo_ecam m = {0};
@@ -84,7 +85,7 @@ static void mcfg_tests(void)
     CHECK_EQ(acpi_mcfg(t, 44 + 15, &m), 0);
 }
 
-int main(void)
+TEST_CASE(s5)
 {
     /* Name(_S5, Package(4){Zero, Zero, Zero, Zero}), as QEMU builds it */
     CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00), 12), 0);
@@ -93,10 +94,7 @@ int main(void)
     /* two-byte PkgLength */
     CHECK_EQ(acpi_find_s5(S5(0x12, 0x40, 0x01, 0x04, 0x0a, 0x07, 0, 0), 13), 7);
     /* _S5_ not followed by a package, or cut short, or absent */
-    CHECK_EQ(acpi_find_s5(S5(0x0a, 0x05, 0, 0, 0, 0, 0), 12), -1);
-    CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x0a), 9), -1);
-    CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states here", 20), -1);
-    madt_tests();
-    mcfg_tests();
-    return check_summary();
+    CHECK_EQ(acpi_find_s5(S5(0x0a, 0x05, 0, 0, 0, 0, 0), 12), EXO_E_NOENT);
+    CHECK_EQ(acpi_find_s5(S5(0x12, 0x06, 0x04, 0x0a), 9), EXO_E_NOENT);
+    CHECK_EQ(acpi_find_s5((const uint8_t *)"no sleep states here", 20), EXO_E_NOENT);
 }

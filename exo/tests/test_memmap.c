@@ -2,7 +2,7 @@
  * test_memmap.c: checking the loader's boot info and turning a UEFI memory map into the page
  * table (exo/memmap.c), on a synthetic map shaped like OVMF's for a 256 MiB q35 guest.
  */
-#include "check.h"
+#include <check.h>
 
 #include <exo/error.h>
 #include <exo/memmap.h>
@@ -33,7 +33,7 @@ static struct exo_memmap ovmf_like(void)
     return (struct exo_memmap){map, nmap * DESC_SIZE, DESC_SIZE};
 }
 
-static void test_summary(void)
+TEST_CASE(summary)
 {
     struct exo_memmap m = ovmf_like();
     struct exo_memmap_summary s;
@@ -45,7 +45,7 @@ static void test_summary(void)
     CHECK_EQ(s.ram_top, 0x10000000);
 }
 
-static void test_find_free(void)
+TEST_CASE(find_free)
 {
     struct exo_memmap m = ovmf_like();
     uint64_t p = 0;
@@ -57,7 +57,7 @@ static void test_find_free(void)
     CHECK_EQ(exo_memmap_find_free(&m, 2 << 20, 0x200000, &p), EXO_E_NOMEM); /* limit */
 }
 
-static void test_populate(void)
+TEST_CASE(populate)
 {
     struct exo_memmap m = ovmf_like();
     static struct exo_page storage[65536];
@@ -75,7 +75,7 @@ static void test_populate(void)
     CHECK_EQ(exo_page_state(&t, 0x908), EXO_PAGE_FREE);
 }
 
-static void test_corrupt_maps(void)
+TEST_CASE(corrupt_maps)
 {
     struct exo_memmap m = ovmf_like();
     struct exo_memmap bad = m;
@@ -116,7 +116,7 @@ static struct exo_bootinfo good_bootinfo(void)
     return bi;
 }
 
-static void test_bootinfo(void)
+TEST_CASE(bootinfo)
 {
     struct exo_bootinfo bi = good_bootinfo();
     CHECK_EQ(exo_bootinfo_check(&bi), EXO_OK);
@@ -144,14 +144,4 @@ static void test_bootinfo(void)
     CHECK_EQ(exo_bootinfo_check(&bi), EXO_E_CORRUPT);
     bi = good_bootinfo(), bi.kernel_size = 0;
     CHECK_EQ(exo_bootinfo_check(&bi), EXO_E_CORRUPT);
-}
-
-int main(void)
-{
-    test_summary();
-    test_find_free();
-    test_populate();
-    test_corrupt_maps();
-    test_bootinfo();
-    return check_summary();
 }

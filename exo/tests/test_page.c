@@ -2,7 +2,7 @@
  * test_page.c: the physical page table (exo/page.c): states, counters, allocation of any,
  * specific and contiguous pages, and who may free what.
  */
-#include "check.h"
+#include <check.h>
 
 #include <exo/error.h>
 #include <exo/page.h>
@@ -19,7 +19,7 @@ static void setup(struct exo_pages *t)
     exo_pages_raise(t, 56, 100, EXO_PAGE_FREE); /* runs past the end: clamped */
 }
 
-static void test_states(void)
+TEST_CASE(states)
 {
     struct exo_pages t;
     setup(&t);
@@ -34,7 +34,7 @@ static void test_states(void)
     CHECK_EQ(exo_pages_bytes(64), 64 * sizeof(struct exo_page));
 }
 
-static void test_alloc_any(void)
+TEST_CASE(alloc_any)
 {
     struct exo_pages t;
     uint64_t ppn, seen = 0;
@@ -50,7 +50,7 @@ static void test_alloc_any(void)
     CHECK_EQ(t.nstate[EXO_PAGE_FREE], 0);
 }
 
-static void test_alloc_at(void)
+TEST_CASE(alloc_at)
 {
     struct exo_pages t;
     setup(&t);
@@ -64,7 +64,7 @@ static void test_alloc_at(void)
     CHECK_EQ(exo_page_state(&t, 10), EXO_PAGE_KERNEL);
 }
 
-static void test_free(void)
+TEST_CASE(free_checks_holder)
 {
     struct exo_pages t;
     setup(&t);
@@ -90,7 +90,23 @@ static void test_free(void)
     CHECK_EQ(t.nstate[EXO_PAGE_FREE], 41);
 }
 
-static void test_alloc_run(void)
+/* "Does env X own page P": only an OWNED page, only its holder; never exo's or past the end. */
+TEST_CASE(owned_by)
+{
+    struct exo_pages t;
+    setup(&t);
+    CHECK_EQ(exo_page_alloc_at(&t, 20, 3), EXO_OK);
+    CHECK_EQ(exo_page_owned_by(&t, 20, 3), 1);
+    CHECK_EQ(exo_page_owned_by(&t, 20, 4), 0);
+    CHECK_EQ(exo_page_owned_by(&t, 21, 3), 0);                /* free */
+    CHECK_EQ(exo_page_owned_by(&t, 41, EXO_OWNER_KERNEL), 0); /* exo's: KERNEL, not OWNED */
+    CHECK_EQ(exo_page_owned_by(&t, 50, EXO_OWNER_KERNEL), 0); /* firmware's */
+    CHECK_EQ(exo_page_owned_by(&t, 1000, 0), 0);              /* past the end */
+    CHECK_EQ(exo_page_retire(&t, 20, 3), EXO_OK);
+    CHECK_EQ(exo_page_owned_by(&t, 20, 3), 0);
+}
+
+TEST_CASE(alloc_run)
 {
     struct exo_pages t;
     uint64_t first;
@@ -103,14 +119,4 @@ static void test_alloc_run(void)
     CHECK_EQ(exo_page_alloc_run(&t, 9, 2, &first), EXO_E_NOMEM); /* 56-63 holds only 8 */
     CHECK_EQ(exo_page_alloc_run(&t, 0, 2, &first), EXO_E_INVAL);
     CHECK_EQ(t.nstate[EXO_PAGE_OWNED], 28);
-}
-
-int main(void)
-{
-    test_states();
-    test_alloc_any();
-    test_alloc_at();
-    test_free();
-    test_alloc_run();
-    return check_summary();
 }

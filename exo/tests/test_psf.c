@@ -2,7 +2,7 @@
  * test_psf.c: PSF font parsing (exo/psf.c): a real Debian console font when the test is given
  * one, and synthetic PSF1/PSF2 headers, well-formed and corrupt.
  */
-#include "check.h"
+#include <check.h>
 
 #include <exo/error.h>
 #include <exo/psf.h>
@@ -12,7 +12,7 @@
 
 static uint8_t font[32 + 512 * 16];
 
-static void test_psf1(void)
+TEST_CASE(psf1)
 {
     struct exo_psf f;
     uint8_t hdr[4] = {0x36, 0x04, 0x00, 16};
@@ -34,7 +34,7 @@ static void put32(uint8_t *p, uint32_t v)
     memcpy(p, &v, 4);
 }
 
-static void test_psf2(void)
+TEST_CASE(psf2)
 {
     struct exo_psf f;
     memset(font, 0, sizeof font);
@@ -54,12 +54,14 @@ static void test_psf2(void)
     CHECK_EQ(exo_psf_parse("hello", 5, &f), EXO_E_INVAL);
 }
 
-/* The font the image ships (argv[1]), if the build handed one over. */
-static void test_real_font(const char *path)
+/* The font the image ships (the program's argument), if the build handed one over. */
+TEST_CASE(real_font)
 {
     static uint8_t buf[1 << 16];
     struct exo_psf f;
-    FILE *fp = fopen(path, "rb");
+    if (check_argc < 2)
+        return;
+    FILE *fp = fopen(check_argv[1], "rb");
     CHECK_EQ(fp != NULL, 1);
     if (!fp)
         return;
@@ -68,13 +70,4 @@ static void test_real_font(const char *path)
     CHECK_EQ(exo_psf_parse(buf, n, &f), EXO_OK);
     CHECK_EQ(f.width, 8);
     CHECK_EQ(f.height, 16);
-}
-
-int main(int argc, char **argv)
-{
-    test_psf1();
-    test_psf2();
-    if (argc > 1)
-        test_real_font(argv[1]);
-    return check_summary();
 }

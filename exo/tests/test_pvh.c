@@ -3,7 +3,7 @@
  * memory shaped like what QEMU 7.2's -kernel hands over for `-m 256M` on q35, and on malformed
  * variants of it that must be refused with exact error codes.
  */
-#include "check.h"
+#include <check.h>
 
 #include <exo/error.h>
 #include <exo/memmap.h>
@@ -107,7 +107,7 @@ static void check_desc(uint64_t i, uint64_t lo, uint64_t hi, uint32_t type)
     CHECK_EQ(map[i].type, type);
 }
 
-static void test_qemu_like(void)
+TEST_CASE(qemu_like_boot)
 {
     qemu_like();
     CHECK_EQ(convert(), EXO_OK);
@@ -172,7 +172,7 @@ static void put_rsdp(uint64_t at, int good)
     low[at + 19] = (uint8_t)-sum + (good ? 0 : 1);
 }
 
-static void test_rsdp_scan(void)
+TEST_CASE(rsdp_scan)
 {
     qemu_like();
     si()->rsdp_paddr = 0;
@@ -187,7 +187,7 @@ static void test_rsdp_scan(void)
     CHECK_EQ(bi.acpi_rsdp, 0xf5a50);
 }
 
-static void test_high_ram(void)
+TEST_CASE(high_ram)
 {
     qemu_like();
     si()->memmap_entries = 5;
@@ -210,7 +210,7 @@ static void test_high_ram(void)
     CHECK_EQ(bi.map_top, 5 * GIB); /* whole GiB */
 }
 
-static void test_archive_and_cmdline(void)
+TEST_CASE(archive_and_cmdline)
 {
     qemu_like();
     si()->nr_modules = 0;
@@ -242,7 +242,7 @@ static void test_archive_and_cmdline(void)
         CHECK_EQ(rep.why != NULL, 1);                                                            \
     } while (0)
 
-static void test_malformed(void)
+TEST_CASE(malformed)
 {
     struct exo_pvh_env e = env();
     CHECK_EQ(exo_pvh_bootinfo(&e, 0, &bi, &rep), EXO_E_RANGE);
@@ -287,7 +287,7 @@ static void test_malformed(void)
     CHECK_STR(rep.why, "no RAM below the mapped limit");
 }
 
-static void test_types(void)
+TEST_CASE(types)
 {
     CHECK_EQ(exo_pvh_efi_type(EXO_E820_RAM), EXO_EFI_CONVENTIONAL);
     CHECK_EQ(exo_pvh_efi_type(EXO_E820_RESERVED), EXO_EFI_RESERVED);
@@ -297,15 +297,4 @@ static void test_types(void)
     CHECK_EQ(exo_pvh_efi_type(EXO_E820_DISABLED), EXO_EFI_RESERVED);
     CHECK_EQ(exo_pvh_efi_type(EXO_E820_PMEM), EXO_EFI_PERSISTENT);
     CHECK_EQ(exo_pvh_efi_type(99), EXO_EFI_RESERVED);
-}
-
-int main(void)
-{
-    test_qemu_like();
-    test_rsdp_scan();
-    test_high_ram();
-    test_archive_and_cmdline();
-    test_malformed();
-    test_types();
-    return check_summary();
 }

@@ -2,7 +2,7 @@
  * test_vio_chain.c: the device types exo hands out and the request shape of their queues
  * (exo/vio_chain.c), against the virtio 1.2 numbers.
  */
-#include "check.h"
+#include <check.h>
 
 #include <exo/abi.h>
 #include <exo/vio_chain.h>
@@ -30,7 +30,7 @@ static int chain(uint16_t type, uint16_t queue, uint64_t acc, uint16_t pairs, co
     return vio_chain_fits(&r, &t);
 }
 
-static void types(void)
+TEST_CASE(types)
 {
     const uint16_t ours[] = {1, 2, 3, 4};              /* net, blk, console, rng */
     const uint16_t kept[] = {0, 5, 9, 16, 23, 24, 26}; /* balloon, 9p, gpu, iommu, mem, fs */
@@ -40,7 +40,7 @@ static void types(void)
         CHECK_EQ(vio_type_handed_out(kept[i]), 0);
 }
 
-static void blk(void)
+TEST_CASE(blk)
 {
     const struct d read[] = {{0, 16}, {W, 4096}, {W, 1}}, split[] = {{0, 8}, {0, 8}, {W, 1}};
     const struct d flush[] = {{0, 16}, {W, 1}}, write[] = {{0, 16}, {0, 4096}, {W, 1}};
@@ -56,7 +56,7 @@ static void blk(void)
     CHECK_EQ(chain(2, 0, 0, 0, nohdr, 2), EXO_E_INVAL);
 }
 
-static void net(void)
+TEST_CASE(net)
 {
     const struct d rx12[] = {{W, 12}}, rx11[] = {{W, 11}}, tx12[] = {{0, 12}}, tx11[] = {{0, 11}};
     const struct d rxr[] = {{0, 12}, {W, 64}}, txw[] = {{0, 64}, {W, 1}};
@@ -80,7 +80,7 @@ static void net(void)
     CHECK_EQ(chain(1, 1, NET_HASH_REPORT, 1, tx19, 1), EXO_E_INVAL);
 }
 
-static void console_rng(void)
+TEST_CASE(console_rng)
 {
     const struct d w1[] = {{W, 1}}, r1[] = {{0, 1}}, w8[] = {{W, 8}}, r8[] = {{0, 8}};
     const struct d w7[] = {{W, 7}}, r7[] = {{0, 7}}, rw[] = {{0, 1}, {W, 1}};
@@ -99,13 +99,4 @@ static void console_rng(void)
     CHECK_EQ(chain(4, 1, 0, 0, w1, 1), EXO_E_INVAL); /* rng has one queue */
     CHECK_EQ(chain(5, 0, 0, 0, r8, 1), EXO_E_INVAL); /* not handed out: nothing fits */
     CHECK_EQ(chain(5, 0, 0, 0, w8, 1), EXO_E_INVAL);
-}
-
-int main(void)
-{
-    types();
-    blk();
-    net();
-    console_rng();
-    return check_summary();
 }

@@ -3,10 +3,9 @@
  * child (owned by the child), fills them through a scratch mapping of its own, and binds them
  * into the child's tables: all with ordinary exo calls, each checked by exo at bind time.
  */
-#include <exo/elf.h>
+#include <common/elf.h>
 #include <los/los.h>
 #include <los/spawn.h>
-
 
 int64_t los_page_new(uint64_t va, uint64_t prot)
 {
@@ -27,8 +26,8 @@ static int64_t child_page(uint64_t child, uint64_t va, uint32_t prot)
 {
     int64_t old = exo_page_lookup(child, va), ppn;
     if (old >= 0) {
-        ppn = old >> 12;
-        prot |= (uint32_t)(old & 7);
+        ppn = old >> EXO_PAGE_SHIFT;
+        prot |= (uint32_t)(old & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
     } else {
         ppn = exo_page_alloc(child, EXO_ANY); /* owned by the child, zeroed by exo */
         if (ppn < 0)
@@ -62,7 +61,7 @@ static int64_t share_archive(uint64_t child)
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
         if (pte < 0)
             return pte;
-        int64_t r = exo_page_map(child, va, (uint64_t)pte >> 12, EXO_PROT_R);
+        int64_t r = exo_page_map(child, va, (uint64_t)pte >> EXO_PAGE_SHIFT, EXO_PROT_R);
         if (r < 0)
             return r;
     }
@@ -90,6 +89,14 @@ static int64_t build(uint64_t child, const void *elf)
     return r < 0 ? r : share_archive(child);
 }
 
+/* Every failure after exo_env_create ends here: the child goes, and with it every page it
+ * owns (exo frees them at env_destroy), so a refused spawn leaves no trace. */
+static int64_t spawn_failed(int64_t child, int64_t err)
+{
+    exo_env_destroy((uint64_t)child);
+    return err;
+}
+
 int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top)
 {
     struct exo_elf_info ei;
@@ -99,10 +106,8 @@ int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint6
     if (child < 0)
         return child;
     int64_t r = build((uint64_t)child, elf);
-    if (r < 0) {
-        exo_env_destroy((uint64_t)child);
-        return r;
-    }
+    if (r < 0)
+        return spawn_failed(child, r);
     *entry = ei.entry;
     *stack_top = LOS_STACK_TOP;
     return child;
@@ -115,7 +120,7 @@ int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg)
     if (child < 0)
         return child;
     int64_t r = exo_env_start((uint64_t)child, entry, stack, arg);
-    return r < 0 ? r : child;
+    return r < 0 ? spawn_failed(child, r) : child;
 }
 
 int64_t los_spawn_file(const char *name, uint64_t arg)

@@ -2,7 +2,7 @@
  * start.c: the libOS's part of program start-up. init learns the archive from exo's registers;
  * every spawned program finds it (and its parent) on the info page its spawner mapped.
  */
-#include <exo/archive.h>
+#include <common/archive.h>
 #include <los/los.h>
 #include <los/spawn.h>
 

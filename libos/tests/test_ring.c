@@ -2,7 +2,7 @@
  * test_ring.c: the shared-page message ring (libos/ipc/ring.c) on the host: empty and full,
  * wrap-around of slots, exact message bytes, the indices overflowing 2^32, corrupt indices.
  */
-#include "../../exo/tests/check.h"
+#include <check.h>
 
 #include <ipc/ring.h>
 
@@ -25,16 +25,20 @@ static int same(const uint8_t *m, uint32_t n)
 
 static _Alignas(4096) uint8_t page[4096];
 
-int main(void)
+/* Layout: indices on their own cache lines, the slots right after, all in the page. */
+TEST_CASE(layout)
 {
-    struct los_ring *r = (struct los_ring *)page;
-    uint8_t m[LOS_RING_MSG], out[LOS_RING_MSG];
-
-    /* Layout: indices on their own cache lines, the slots right after, all in the page. */
     CHECK_EQ(offsetof(struct los_ring, head), 0);
     CHECK_EQ(offsetof(struct los_ring, tail), 64);
     CHECK_EQ(offsetof(struct los_ring, msg), 128);
     CHECK_EQ(sizeof(struct los_ring), 128 + LOS_RING_SLOTS * LOS_RING_MSG);
+}
+
+/* One ring from empty to full and back, then many turns around its slots. */
+TEST_CASE(send_and_receive)
+{
+    struct los_ring *r = (struct los_ring *)page;
+    uint8_t m[LOS_RING_MSG], out[LOS_RING_MSG];
 
     /* Empty: nothing to receive, the buffer untouched. */
     for (int i = 0; i < 4096; i++)
@@ -87,8 +91,14 @@ int main(void)
     CHECK_EQ(bad, 0);
     CHECK_EQ(r->head, LOS_RING_SLOTS + 5 + 10 * LOS_RING_SLOTS);
     CHECK_EQ(r->head - r->tail, 5);
+}
 
-    /* Index overflow: both indices start just below 2^32 and wrap past 0 while full. */
+/* Index overflow: both indices start just below 2^32 and wrap past 0 while full. */
+TEST_CASE(index_overflow)
+{
+    struct los_ring *r = (struct los_ring *)page;
+    uint8_t m[LOS_RING_MSG], out[LOS_RING_MSG];
+    los_ring_init(r);
     r->head = r->tail = 0xfffffff0u;
     for (uint32_t n = 0; n < LOS_RING_SLOTS; n++) {
         fill(m, 100 + n);
@@ -106,8 +116,14 @@ int main(void)
     /* The slot of index 0xfffffff0 is 0xfffffff0 % 32 = 16: message 100 went there. */
     CHECK_EQ(same(r->msg[16], 100), 1);
     CHECK_EQ(same(r->msg[0], 116), 1); /* index 0 after the wrap */
+}
 
-    /* Corrupt indices (a misbehaving peer) are reported, never followed. */
+/* Corrupt indices (a misbehaving peer) are reported, never followed. */
+TEST_CASE(corrupt_indices)
+{
+    struct los_ring *r = (struct los_ring *)page;
+    uint8_t m[LOS_RING_MSG], out[LOS_RING_MSG];
+    fill(m, 1);
     r->head = 40, r->tail = 0; /* more than the ring holds */
     CHECK_EQ(los_ring_count(r), EXO_E_CORRUPT);
     CHECK_EQ(los_ring_send(r, m), EXO_E_CORRUPT);
@@ -118,5 +134,4 @@ int main(void)
     CHECK_EQ(los_ring_count(r), EXO_E_CORRUPT);
     CHECK_EQ(los_ring_recv(r, out), EXO_E_CORRUPT);
     CHECK_EQ(los_ring_send(r, m), EXO_E_CORRUPT);
-    return check_summary();
 }

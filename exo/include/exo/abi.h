@@ -12,18 +12,11 @@
 
 #include <stdint.h>
 
-/* Errors: every exo call returns one of these on failure. */
+/* Errors: every exo call returns one of these on failure (the rows, with what each means,
+ * are in errors.def, which also holds the ELF checker's and the drivers' own ranges). */
 enum exo_error {
-    EXO_OK = 0,
-    EXO_E_INVAL = -1,   /* an argument is malformed (bad flags, misaligned, wrong magic) */
-    EXO_E_NOMEM = -2,   /* no free physical page (or table slot) is left */
-    EXO_E_RANGE = -3,   /* a number or address lies outside what exists */
-    EXO_E_BUSY = -4,    /* the resource exists but is already taken */
-    EXO_E_PERM = -5,    /* the caller does not own the resource or lacks the right */
-    EXO_E_NOENT = -6,   /* the named thing does not exist (archive entry, table) */
-    EXO_E_CORRUPT = -7, /* a structure handed to exo is internally inconsistent */
-    EXO_E_NOSYS = -8,   /* no such call */
-    EXO_E_FAULT = -9,   /* a pointer argument is not mapped in the caller as the call needs */
+#define EXO_ERROR(value, name, doc) name = value,
+#include <exo/errors.def>
 };
 
 /* Call numbers. */
@@ -45,7 +38,8 @@ enum exo_call {
 #define EXO_IRQ_UNBIND (1ull << 17)   /* irq_bind flag: end the vector's binding to event */
 #define EXO_NCAPS 64           /* capability slots per env */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
-#define EXO_PAGE 4096ull
+#define EXO_PAGE 4096ull       /* bytes in a page: the unit of every page call */
+#define EXO_PAGE_SHIFT 12      /* log2(EXO_PAGE): page number = address >> EXO_PAGE_SHIFT */
 
 /* Page protections (page_map, page_protect, page_grant). */
 #define EXO_PROT_R 1u
@@ -122,9 +116,9 @@ struct exo_vio_info {
  * are read from memory, no call needed. Layouts are the virtio 1.x split ring's. */
 #define EXO_VQ_SIZE 256  /* entries per queue, at most */
 #define EXO_VQ_PAGES 3
-#define EXO_VQ_DESC_OFF 0      /* struct exo_vq_desc[queue_size] */
-#define EXO_VQ_AVAIL_OFF 4096  /* struct exo_vq_avail */
-#define EXO_VQ_USED_OFF 8192   /* struct exo_vq_used, read-only */
+#define EXO_VQ_DESC_OFF 0              /* struct exo_vq_desc[queue_size] */
+#define EXO_VQ_AVAIL_OFF EXO_PAGE      /* struct exo_vq_avail */
+#define EXO_VQ_USED_OFF (2 * EXO_PAGE) /* struct exo_vq_used, read-only */
 #define EXO_VQ_F_NEXT 1u       /* descriptor flags */
 #define EXO_VQ_F_WRITE 2u      /* the device writes this buffer */
 #define EXO_VQ_F_INDIRECT 4u   /* refused by vio_kick */

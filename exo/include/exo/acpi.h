@@ -19,7 +19,7 @@ struct exo_acpi {
     char sigs[32][5];     /* table signatures, in XSDT/RSDT order */
     uint32_t pm1a_cnt;    /* PM1a control port (FADT), 0 if unknown */
     uint32_t pm1b_cnt;    /* PM1b control port, 0 if none */
-    int s5_slp_typ;       /* SLP_TYPa for S5 from the DSDT, -1 if not found */
+    int s5_slp_typ;       /* SLP_TYPa for S5 from the DSDT, EXO_E_NOENT if not found */
     uint64_t madt;        /* physical address of the MADT ("APIC"), 0 if none */
     struct exo_ecam ecam; /* from the MCFG */
     uint64_t dmar;        /* physical address of the DMAR (VT-d units), 0 if none */
@@ -30,7 +30,7 @@ extern struct exo_acpi exo_acpi;
 /* Reads the tables behind the RSDP (physical address); EXO_E_NOENT / EXO_E_CORRUPT if none. */
 int acpi_init(uint64_t rsdp_phys);
 
-/* SLP_TYPa of the \_S5 package in an AML byte stream, or -1. Pure: host tests use it. */
+/* SLP_TYPa of the \_S5 package in an AML byte stream, or EXO_E_NOENT. Pure: host tests use it. */
 int acpi_find_s5(const uint8_t *aml, uint64_t len);
 
 /* The LAPIC ids of the enabled CPUs a MADT lists (the whole table, header included, `len`

@@ -5,15 +5,10 @@
 #ifndef EXO_CONSOLE_H
 #define EXO_CONSOLE_H
 
-#include <stdarg.h>
+#include <common/printf.h> /* exo_snprintf, exo_vsnprintf */
+
 #include <stddef.h>
 #include <stdint.h>
-
-/* Format into buf (always NUL-terminated when n > 0); returns the length the full output would
- * have. Supports %d %i %u %x %X %p %s %c %%, the l/ll/z length modifiers, '0' and '-' flags,
- * and a field width. */
-int exo_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
-int exo_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, size_t len);

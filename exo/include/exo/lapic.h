@@ -9,6 +9,16 @@
 
 #define EXO_HZ 100 /* timer ticks per second */
 
+/* An MSI is a write into this window (Intel SDM 11.11.1): the destination LAPIC id sits in
+ * address bits 19:12, or, with interrupt remapping, the remapping table handle does. */
+#define LAPIC_MSI_BASE 0xfee00000u
+
+/* The MSI address of a fixed-delivery interrupt to the CPU with LAPIC id apic_id. */
+static inline uint32_t lapic_msi_addr(uint32_t apic_id)
+{
+    return LAPIC_MSI_BASE | apic_id << 12;
+}
+
 extern int lapic_x2apic;          /* 1 if the LAPIC runs in x2APIC mode */
 extern uint64_t exo_tsc_hz;       /* TSC ticks per second, from calibration */
 extern uint64_t exo_lapic_hz;     /* LAPIC timer ticks per second at divide-by-16 */

@@ -25,6 +25,10 @@ static inline void *phys_to_virt(uint64_t phys)
     return (void *)(EXO_DIRECT_MAP + phys);
 }
 
+/* Zeroes physical page ppn through the direct map: every page exo hands out or builds on
+ * (page tables, envs' new pages, queue rings) is cleared here and nowhere else. */
+void vm_page_zero(uint64_t ppn);
+
 /* Takes a page from `pages` for exo (state KERNEL), zeroes it for use as a page table and
  * returns its physical address: every page-table page, exo's and envs', comes from here. */
 int vm_new_table(struct exo_pages *pages, uint64_t *phys);

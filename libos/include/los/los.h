@@ -18,9 +18,8 @@ int los_vprintf(const char *fmt, va_list ap);
 /* Ends the calling env (exo frees everything it owns); never returns. */
 void los_exit(int status) __attribute__((noreturn));
 
-/* Formatting without output (shared with exo: exo/printf.c). */
-int exo_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
-int exo_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Formatting without output: exo_snprintf, exo_vsnprintf (common/printf.c). */
+#include <common/printf.h>
 
 /* The program's entry, called by crt0 with exo's (or the spawner's) rdi and rsi. */
 int main(uint64_t arg0, uint64_t arg1);

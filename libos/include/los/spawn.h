@@ -25,12 +25,15 @@ const struct los_info *los_info(void);
 /* Finds a file in the boot archive: 0 and its bytes, or EXO_E_NOENT / EXO_E_CORRUPT. */
 int los_archive_find(const char *name, const void **data, uint64_t *size);
 
-/* Creates an env from the ELF image [elf, elf + size) (checked with exo/elf.c against the user
- * half) without starting it: *entry and *stack_top say where to start it with exo_env_start.
- * Returns the child's capability slot in the caller's table, or an exo error. */
+/* Creates an env from the ELF image [elf, elf + size) (checked with common/elf.c against the
+ * user half) without starting it: *entry and *stack_top say where to start it with
+ * exo_env_start. Returns the child's capability slot in the caller's table, or an exo error
+ * (EXO_E_INVAL for an image the checker refuses); on any error the child is gone, with every
+ * page it took. */
 int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top);
 
-/* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot. */
+/* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot, or
+ * an exo error with the child gone. */
 int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg);
 
 /* Spawns the archive's program `name`. */

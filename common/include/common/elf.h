@@ -3,10 +3,10 @@
  * loader, init in exo, and (later) every program the libOS loads. The caller names the address
  * range the segments must fit in: the top of memory for exo, the user half for programs.
  *
- * Pure code: no allocation, no I/O, so host unit tests compile it as is (exo/tests/test_elf.c).
+ * Pure code: no allocation, no I/O, so host unit tests compile it as is (common/tests/test_elf.c).
  */
-#ifndef EXO_ELF_H
-#define EXO_ELF_H
+#ifndef COMMON_ELF_H
+#define COMMON_ELF_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,32 +48,23 @@ struct exo_elf64_phdr {
     uint64_t p_align;
 };
 
-#define EXO_ELF_PAGE 4096ull
 /* Largest accepted load span (page rounded, exclusive): the kernel lives in the top 2 GiB and
  * the loader maps it with 4 KiB pages, so anything near this is a broken link script. */
 #define EXO_ELF_MAX_SPAN (1ull << 30)
 
-/* Result of exo_elf_check(): 0 or one negative code. Checks run in the order listed. */
+/* Result of exo_elf_check(): 0 or one negative code, from the ELF range (-32..-63) of the one
+ * error table, exo/include/exo/errors.def, where each row's message says what failed. Checks
+ * run in the order listed there: TRUNCATED (shorter than an ELF64 header), MAGIC, CLASS (not
+ * ELFCLASS64), DATA (not ELFDATA2LSB), VERSION (e_ident[EI_VERSION] or e_version not 1), TYPE
+ * (not ET_EXEC), MACHINE (not EM_X86_64), EHSIZE, PHENTSIZE (not the ELF64 sizes), PH_OVERFLOW
+ * (e_phoff + e_phnum * e_phentsize wraps), PH_RANGE (table not inside the file), per PT_LOAD
+ * SEG_SIZE (p_filesz > p_memsz), SEG_FILE (file bytes not inside the file), SEG_WRAP (end,
+ * page rounded, wraps), SEG_VADDR (outside the allowed [lo, hi)), then NO_LOAD, ENTRY (e_entry
+ * in no PT_LOAD) and SPAN (page-rounded load span >= EXO_ELF_MAX_SPAN). */
 enum exo_elf_err {
     EXO_ELF_OK = 0,
-    EXO_ELF_ERR_TRUNCATED = -1,    /* file shorter than an ELF64 header */
-    EXO_ELF_ERR_MAGIC = -2,        /* e_ident does not start with 0x7f 'E' 'L' 'F' */
-    EXO_ELF_ERR_CLASS = -3,        /* not ELFCLASS64 (e.g. a 32-bit ELF) */
-    EXO_ELF_ERR_DATA = -4,         /* not little-endian (ELFDATA2LSB) */
-    EXO_ELF_ERR_VERSION = -5,      /* e_ident[EI_VERSION] or e_version is not 1 */
-    EXO_ELF_ERR_TYPE = -6,         /* e_type is not ET_EXEC (ET_DYN, ET_REL, core...) */
-    EXO_ELF_ERR_MACHINE = -7,      /* e_machine is not EM_X86_64 */
-    EXO_ELF_ERR_EHSIZE = -8,       /* e_ehsize is not sizeof(Elf64_Ehdr) */
-    EXO_ELF_ERR_PHENTSIZE = -9,    /* e_phentsize is not sizeof(Elf64_Phdr) */
-    EXO_ELF_ERR_PH_OVERFLOW = -10, /* e_phoff + e_phnum * e_phentsize wraps around 2^64 */
-    EXO_ELF_ERR_PH_RANGE = -11,    /* program header table not inside the file */
-    EXO_ELF_ERR_SEG_SIZE = -12,    /* a PT_LOAD has p_filesz > p_memsz */
-    EXO_ELF_ERR_SEG_FILE = -13,    /* a PT_LOAD's [p_offset, +p_filesz) is not inside the file */
-    EXO_ELF_ERR_SEG_WRAP = -14,    /* a PT_LOAD's p_vaddr + p_memsz (page rounded) wraps */
-    EXO_ELF_ERR_SEG_VADDR = -15,   /* a PT_LOAD lies outside the allowed [lo, hi) */
-    EXO_ELF_ERR_NO_LOAD = -16,     /* no PT_LOAD segment at all */
-    EXO_ELF_ERR_ENTRY = -17,       /* e_entry is not inside any PT_LOAD's [p_vaddr, +p_memsz) */
-    EXO_ELF_ERR_SPAN = -18,        /* page-rounded load span is >= EXO_ELF_MAX_SPAN */
+#define EXO_ELF_ERROR(value, name, doc) name = value,
+#include <exo/errors.def>
 };
 
 /* What the loader needs once the image is known good. */
@@ -94,7 +85,7 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo, uint64_t hi,
 /* One-line English description of a exo_elf_check() result ("ok" for 0, never NULL). */
 const char *exo_elf_strerror(int err);
 
-/* Fills the page at page_va (in `page`, EXO_ELF_PAGE bytes, already zeroed) with the part of a
+/* Fills the page at page_va (in `page`, EXO_PAGE bytes, already zeroed) with the part of a
  * segment's file bytes src[0, filesz) at seg_va that falls inside it. Loaders call it once per
  * page of [seg_va, seg_va + p_memsz). */
 void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const uint8_t *src,

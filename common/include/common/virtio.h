@@ -1,13 +1,13 @@
 /*
- * virtio.h: the virtio 1.x specification's numbers, as drivers/virtio uses them: device types,
- * feature bits, and the layouts the device reads or writes (block request header, discard
- * segment, network header, each device's configuration offsets). Nothing here is Tessera's;
- * every value is the spec's (OASIS virtio 1.1/1.2), and multi-byte fields are little-endian,
- * which on x86 is plain memory order. Split-ring layout and descriptor flags are exo's ABI
- * (EXO_VQ_* in <exo/abi.h>), not repeated here.
+ * virtio.h: the virtio 1.x specification's numbers, as exo (setup, vio.c) and drivers/virtio
+ * (the data path) use them: device types, feature bits, and the layouts the device reads or
+ * writes (block request header, discard segment, network header, each device's configuration
+ * offsets). Nothing here is Tessera's; every value is the spec's (OASIS virtio 1.1/1.2), and
+ * multi-byte fields are little-endian, which on x86 is plain memory order. Split-ring layout
+ * and descriptor flags are exo's ABI (EXO_VQ_* in <exo/abi.h>), not repeated here.
  */
-#ifndef VIRTIO_VIRTIO_H
-#define VIRTIO_VIRTIO_H
+#ifndef COMMON_VIRTIO_H
+#define COMMON_VIRTIO_H
 
 #include <stdint.h>
 

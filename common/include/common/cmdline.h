@@ -2,8 +2,8 @@
  * cmdline.h: the kernel command line, space-separated words, each a flag ("poweroff") or a
  * key=value pair ("exo.selftest=ud").
  */
-#ifndef EXO_CMDLINE_H
-#define EXO_CMDLINE_H
+#ifndef COMMON_CMDLINE_H
+#define COMMON_CMDLINE_H
 
 #include <stddef.h>
 

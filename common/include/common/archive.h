@@ -3,8 +3,8 @@
  * reads it (the first env and the console font come from here); every bound is checked, so a
  * corrupt archive is an error, never a crash.
  */
-#ifndef EXO_ARCHIVE_H
-#define EXO_ARCHIVE_H
+#ifndef COMMON_ARCHIVE_H
+#define COMMON_ARCHIVE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,15 +3,15 @@
  * header ("070701" and 13 eight-digit hex fields), the name, padding to 4 bytes, the body,
  * padding to 4 bytes; the last entry is named "TRAILER!!!".
  */
-#include <exo/archive.h>
-#include <exo/error.h>
-#include <exo/kstring.h>
+#include <common/archive.h>
+#include <common/string.h>
+#include <exo/abi.h>
 
 #define HDR_LEN 110
 #define S_IFMT 0170000u
 #define S_IFREG 0100000u
 
-/* Field i (0 = ino ... 12 = check) of a header, or -1 if it is not 8 hex digits. */
+/* Field i (0 = ino ... 12 = check) of a header, or EXO_E_CORRUPT if it is not 8 hex digits. */
 static int64_t field(const char *h, int i)
 {
     uint64_t v = 0;
@@ -20,7 +20,7 @@ static int64_t field(const char *h, int i)
         int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
                 c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
         if (d < 0)
-            return -1;
+            return EXO_E_CORRUPT;
         v = v << 4 | (uint64_t)d;
     }
     return (int64_t)v;

@@ -1,8 +1,8 @@
 /*
  * cmdline.c: looking words up in the kernel command line (see cmdline.h).
  */
-#include <exo/cmdline.h>
-#include <exo/error.h>
+#include <common/cmdline.h>
+#include <exo/abi.h>
 
 /* Next word of s: sets *start and returns its length (0 at the end). */
 static size_t next_word(const char **s, const char **start)

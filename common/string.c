@@ -1,7 +1,9 @@
 /*
- * string.c: the memory functions gcc may emit calls to even in freestanding code.
+ * string.c: the memory functions gcc may emit calls to even in freestanding code (exo links
+ * them; see string.h).
  */
-#include <stddef.h>
+#include <common/string.h>
+
 #include <stdint.h>
 
 void *memset(void *d, int c, size_t n)

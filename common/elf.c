@@ -4,8 +4,8 @@
  * Every check is written so that no arithmetic on file-controlled values can wrap: sizes are
  * compared against what is left, never added blindly.
  */
+#include <common/elf.h>
 #include <exo/abi.h>
-#include <exo/elf.h>
 
 /* Byte copy: the file buffer carries no alignment promise. */
 static void elf_copy(void *dst, const void *src, size_t n)
@@ -89,7 +89,7 @@ static int elf_check_load(const struct exo_elf64_phdr *ph, uint64_t size, uint64
     if (!elf_in_file(ph->p_offset, ph->p_filesz, size))
         return EXO_ELF_ERR_SEG_FILE;
     /* The end must survive rounding up to a page. */
-    if (ph->p_vaddr > UINT64_MAX - (EXO_ELF_PAGE - 1) - ph->p_memsz)
+    if (ph->p_vaddr > UINT64_MAX - (EXO_PAGE - 1) - ph->p_memsz)
         return EXO_ELF_ERR_SEG_WRAP;
     if (ph->p_vaddr < lo || (hi && (ph->p_vaddr >= hi || ph->p_memsz > hi - ph->p_vaddr)))
         return EXO_ELF_ERR_SEG_VADDR;
@@ -130,8 +130,8 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo_limit, uint64_t 
         return EXO_ELF_ERR_NO_LOAD;
     if (!entry_ok)
         return EXO_ELF_ERR_ENTRY;
-    lo &= ~(EXO_ELF_PAGE - 1);
-    hi = (hi + EXO_ELF_PAGE - 1) & ~(EXO_ELF_PAGE - 1); /* cannot wrap: checked per segment */
+    lo &= ~(EXO_PAGE - 1);
+    hi = (hi + EXO_PAGE - 1) & ~(EXO_PAGE - 1); /* cannot wrap: checked per segment */
     if (hi - lo >= EXO_ELF_MAX_SPAN)
         return EXO_ELF_ERR_SPAN;
     if (info) {
@@ -148,42 +148,10 @@ const char *exo_elf_strerror(int err)
     switch (err) {
     case EXO_ELF_OK:
         return "ok";
-    case EXO_ELF_ERR_TRUNCATED:
-        return "file too short for an ELF64 header";
-    case EXO_ELF_ERR_MAGIC:
-        return "not an ELF64 file (bad magic)";
-    case EXO_ELF_ERR_CLASS:
-        return "not an ELF64 file (32-bit class)";
-    case EXO_ELF_ERR_DATA:
-        return "not a little-endian ELF";
-    case EXO_ELF_ERR_VERSION:
-        return "unknown ELF version";
-    case EXO_ELF_ERR_TYPE:
-        return "not an executable (ET_EXEC) ELF";
-    case EXO_ELF_ERR_MACHINE:
-        return "not an x86-64 ELF";
-    case EXO_ELF_ERR_EHSIZE:
-        return "bad ELF header size";
-    case EXO_ELF_ERR_PHENTSIZE:
-        return "bad program header entry size";
-    case EXO_ELF_ERR_PH_OVERFLOW:
-        return "program header table size overflows";
-    case EXO_ELF_ERR_PH_RANGE:
-        return "program header table outside the file";
-    case EXO_ELF_ERR_SEG_SIZE:
-        return "PT_LOAD segment with filesz > memsz";
-    case EXO_ELF_ERR_SEG_FILE:
-        return "PT_LOAD segment data outside the file";
-    case EXO_ELF_ERR_SEG_WRAP:
-        return "PT_LOAD segment wraps the address space";
-    case EXO_ELF_ERR_SEG_VADDR:
-        return "PT_LOAD segment outside the allowed address range";
-    case EXO_ELF_ERR_NO_LOAD:
-        return "no PT_LOAD segment";
-    case EXO_ELF_ERR_ENTRY:
-        return "entry point outside every PT_LOAD segment";
-    case EXO_ELF_ERR_SPAN:
-        return "load span of 1 GiB or more";
+#define EXO_ELF_ERROR(value, name, doc)                                                            \
+    case name:                                                                                     \
+        return doc;
+#include <exo/errors.def>
     default:
         return "unknown ELF error";
     }
@@ -193,6 +161,6 @@ void exo_elf_fill_page(uint8_t *page, uint64_t page_va, uint64_t seg_va, const u
                        uint64_t filesz)
 {
     uint64_t from = page_va < seg_va ? seg_va : page_va;
-    for (uint64_t a = from; a < page_va + EXO_ELF_PAGE && a < seg_va + filesz; a++)
+    for (uint64_t a = from; a < page_va + EXO_PAGE && a < seg_va + filesz; a++)
         page[a - page_va] = src[a - seg_va];
 }

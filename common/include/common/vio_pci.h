@@ -7,18 +7,12 @@
  * libOS's. Finding the capabilities is pure (it reads configuration space through a callback),
  * so host tests run it on a made-up configuration space.
  */
-#ifndef VIO_PCI_H
-#define VIO_PCI_H
+#ifndef COMMON_VIO_PCI_H
+#define COMMON_VIO_PCI_H
+
+#include <common/virtio.h> /* the feature bits (VIRTIO_F_*) */
 
 #include <stdint.h>
-
-/* Feature bits the transport itself cares about (virtio 1.x, section 6). */
-#define VIO_F_INDIRECT_DESC 28
-#define VIO_F_EVENT_IDX 29
-#define VIO_F_VERSION_1 32
-#define VIO_F_ACCESS_PLATFORM 33
-#define VIO_F_RING_PACKED 34
-#define VIO_F_NOTIFICATION_DATA 38
 
 /* device_status bits */
 #define VIO_S_ACKNOWLEDGE 1u
@@ -46,7 +40,7 @@ typedef uint8_t (*vio_cfg_read8)(void *ctx, uint16_t off);
 /* Walks the capability list (starting at the byte `cap_ptr` points at, as 0x34 does) and
  * records the virtio capabilities; the first of each type wins, as the spec asks. Returns 0 if
  * the common and notify blocks were found (a device without them has no modern interface),
- * else -1. */
+ * else EXO_E_NOENT. */
 int vio_pci_find_caps(vio_cfg_read8 rd, void *ctx, uint8_t cap_ptr, struct vio_pci_caps *out);
 
 /* A device whose register blocks are mapped (virtual addresses). */
@@ -73,17 +67,18 @@ struct vio_pci {
 #define VIO_C_Q_AVAIL 0x28
 #define VIO_C_Q_USED 0x30
 
-/* Resets the device and waits until it reads back as reset (bounded): 0, or -1. */
+/* Resets the device and waits until it reads back as reset (bounded): 0, or EXO_E_BUSY. */
 int vio_pci_reset(struct vio_pci *d);
 uint64_t vio_pci_offered(struct vio_pci *d);
-/* ACKNOWLEDGE, DRIVER, the features, FEATURES_OK; 0 if the device keeps FEATURES_OK set. */
+/* ACKNOWLEDGE, DRIVER, the features, FEATURES_OK; 0 if the device keeps FEATURES_OK set, else
+ * EXO_E_INVAL (it refuses that set; the status is then FAILED). */
 int vio_pci_negotiate(struct vio_pci *d, uint64_t features);
 uint16_t vio_pci_num_queues(struct vio_pci *d);
 /* The largest size queue q takes (0: no such queue). */
 uint16_t vio_pci_queue_max(struct vio_pci *d, uint16_t q);
 /* Gives queue q its size, ring addresses (physical) and MSI-X entry, and enables it; returns
- * the queue's doorbell offset, or -1 if the device would not take the vector or names a
- * doorbell outside its notify block. */
+ * the queue's doorbell offset, or EXO_E_BUSY if the device would not take the vector
+ * (out of vectors), EXO_E_RANGE if it names a doorbell outside its notify block. */
 int64_t vio_pci_queue_setup(struct vio_pci *d, uint16_t q, uint16_t size, uint64_t desc,
                             uint64_t avail, uint64_t used, uint16_t msix_entry);
 void vio_pci_driver_ok(struct vio_pci *d);

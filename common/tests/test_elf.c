@@ -1,16 +1,15 @@
 /*
- * test_elf.c: host unit test of exo/elf.c, the ELF64 checker shared by the loader and exo.
+ * test_elf.c: host unit test of common/elf.c, the ELF64 checker shared by the loader, exo and
+ * the libOS.
  *
  * Each case starts from one valid in-memory kernel image (two PT_LOADs at the kernel link
  * address, like exo.elf), breaks exactly one thing, and asserts the exact error code.
  */
-#include <exo/abi.h>
-#include <exo/elf.h>
+#include <check.h>
 
+#include <common/elf.h>
+#include <exo/abi.h>
 #include <exo/bootinfo.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define KBASE EXO_KERNEL_BASE /* the range the EFI loader allows: the top of memory */
 
@@ -244,17 +243,12 @@ static const struct test_case cases[] = {
     {"unaligned lowest vaddr", m_unaligned_lo, EXO_ELF_OK},
 };
 
-static int passed, failed;
+static struct image im_storage;
 
 static void expect_u64(const char *name, const char *what, uint64_t got, uint64_t want)
 {
-    if (got == want) {
-        passed++;
-        return;
-    }
-    failed++;
-    printf("FAIL %s: %s = 0x%llx, want 0x%llx\n", name, what, (unsigned long long)got,
-           (unsigned long long)want);
+    CHECK_MSG(got == want, "%s: %s = 0x%llx, want 0x%llx", name, what, (unsigned long long)got,
+              (unsigned long long)want);
 }
 
 /* What exo_elf_each_load hands a loader, recorded; a negative `stop_at` result ends the walk. */
@@ -271,8 +265,9 @@ static int64_t record(void *ctx, const struct exo_elf_load *s)
     return ++v->n == v->stop_at ? -42 : 0;
 }
 
-static void each_load_tests(struct image *im)
+TEST_CASE(each_load_walks_pt_loads)
 {
+    struct image *im = &im_storage;
     make_valid(im);
     ph(im, 1)->p_flags = 5; /* R X */
     ph(im, 2)->p_flags = 6; /* R W */
@@ -294,74 +289,82 @@ static void each_load_tests(struct image *im)
     expect_u64("each_load", "stops at the error", (uint64_t)stop.n, 1);
 }
 
-int main(void)
+/* Each mutation of the valid image gives its exact error, and every error has a message. */
+TEST_CASE(error_table)
 {
-    static struct image im;
-    each_load_tests(&im);
+    struct image *im = &im_storage;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct test_case *c = &cases[i];
-        make_valid(&im);
-        c->mutate(&im);
+        make_valid(im);
+        c->mutate(im);
         struct exo_elf_info info;
-        int got = exo_elf_check(im.bytes, im.size, KBASE, 0, &info);
-        if (got == c->expect) {
-            passed++;
-        } else {
-            failed++;
-            printf("FAIL %s: got %d (%s), want %d (%s)\n", c->name, got, exo_elf_strerror(got),
-                   c->expect, exo_elf_strerror(c->expect));
-        }
-        /* Every code has its own message. */
-        if (c->expect != EXO_ELF_OK &&
-            strcmp(exo_elf_strerror(c->expect), "unknown ELF error") == 0) {
-            failed++;
-            printf("FAIL %s: no message for %d\n", c->name, c->expect);
-        }
+        int got = exo_elf_check(im->bytes, im->size, KBASE, 0, &info);
+        CHECK_MSG(got == c->expect, "%s: got %d (%s), want %d (%s)", c->name, got,
+                  exo_elf_strerror(got), c->expect, exo_elf_strerror(c->expect));
+        CHECK_MSG(c->expect == EXO_ELF_OK ||
+                      strcmp(exo_elf_strerror(c->expect), "unknown ELF error") != 0,
+                  "%s: no message for %d", c->name, c->expect);
     }
+}
 
-    /* The exact geometry of the valid image. */
-    make_valid(&im);
+/* The exact geometry of the valid image. */
+TEST_CASE(valid_geometry)
+{
+    struct image *im = &im_storage;
+    make_valid(im);
     struct exo_elf_info info;
     memset(&info, 0xa5, sizeof(info));
-    expect_u64("valid", "result", (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, 0, &info), 0);
+    expect_u64("valid", "result", (uint64_t)exo_elf_check(im->bytes, im->size, KBASE, 0, &info), 0);
     expect_u64("valid", "entry", info.entry, TEXT_VA + 0x10);
     expect_u64("valid", "virt_lo", info.virt_lo, TEXT_VA);
     expect_u64("valid", "span", info.span,
                0x8000); /* DATA_VA + 0x800 + 0x5000 = +0x7800, page up */
     expect_u64("valid", "nload", info.nload, 2);
 
-    make_valid(&im);
-    m_unaligned_lo(&im);
-    expect_u64("unaligned", "result", (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, 0, &info), 0);
+    make_valid(im);
+    m_unaligned_lo(im);
+    expect_u64("unaligned", "result", (uint64_t)exo_elf_check(im->bytes, im->size, KBASE, 0, &info),
+               0);
     expect_u64("unaligned", "virt_lo", info.virt_lo, TEXT_VA);
     expect_u64("unaligned", "span", info.span, 0x8000);
+}
 
-    /* The allowed range is the caller's: the same image is refused for a range it overflows
-     * (its data segment ends at DATA_VA + 0x5800) or starts above. */
-    make_valid(&im);
+/* The allowed range is the caller's: the same image is refused for a range it overflows (its
+ * data segment ends at DATA_VA + 0x5800) or starts above. */
+TEST_CASE(caller_range)
+{
+    struct image *im = &im_storage;
+    make_valid(im);
     expect_u64("range", "hi cuts the data segment",
-               (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, DATA_VA + 0x1000, NULL),
+               (uint64_t)exo_elf_check(im->bytes, im->size, KBASE, DATA_VA + 0x1000, NULL),
                (uint64_t)EXO_ELF_ERR_SEG_VADDR);
     expect_u64("range", "hi just fits",
-               (uint64_t)exo_elf_check(im.bytes, im.size, KBASE, DATA_VA + 0x5800, NULL), 0);
+               (uint64_t)exo_elf_check(im->bytes, im->size, KBASE, DATA_VA + 0x5800, NULL), 0);
     expect_u64("range", "user range refuses a kernel image",
-               (uint64_t)exo_elf_check(im.bytes, im.size, 0x1000, 1ull << 47, NULL),
+               (uint64_t)exo_elf_check(im->bytes, im->size, 0x1000, 1ull << 47, NULL),
                (uint64_t)EXO_ELF_ERR_SEG_VADDR);
+}
 
-    /* Works on an unaligned buffer and with a NULL info. */
+/* Works on an unaligned buffer and with a NULL info. */
+TEST_CASE(unaligned_buffer)
+{
+    struct image *im = &im_storage;
     static uint8_t shifted[IMG_SIZE + 1];
-    make_valid(&im);
-    memcpy(shifted + 1, im.bytes, IMG_SIZE);
-    expect_u64("unaligned buffer", "result", (uint64_t)exo_elf_check(shifted + 1, IMG_SIZE, KBASE, 0, NULL),
-               0);
+    make_valid(im);
+    memcpy(shifted + 1, im->bytes, IMG_SIZE);
+    expect_u64("unaligned buffer", "result",
+               (uint64_t)exo_elf_check(shifted + 1, IMG_SIZE, KBASE, 0, NULL), 0);
     struct exo_elf64_phdr p;
     exo_elf_phdr(shifted + 1, 2, &p);
     expect_u64("unaligned buffer", "phdr[2].p_vaddr", p.p_vaddr, DATA_VA + 0x800);
     expect_u64("NULL image", "result", (uint64_t)exo_elf_check(NULL, 100, KBASE, 0, NULL),
                (uint64_t)(int64_t)EXO_ELF_ERR_TRUNCATED);
+}
 
-    /* Page filling: a segment of 0x1800 file bytes at 0x10800 spans three pages. */
-    static uint8_t src[0x1800], page[EXO_ELF_PAGE];
+/* Page filling: a segment of 0x1800 file bytes at 0x10800 spans three pages. */
+TEST_CASE(fill_page)
+{
+    static uint8_t src[0x1800], page[EXO_PAGE];
     for (unsigned i = 0; i < sizeof src; i++)
         src[i] = (uint8_t)(i * 7 + 1);
     memset(page, 0, sizeof page);
@@ -376,7 +379,4 @@ int main(void)
     memset(page, 0, sizeof page);
     exo_elf_fill_page(page, 0x12000, 0x10800, src, sizeof src); /* past filesz: .bss */
     expect_u64("fill", "bss page stays zero", page[0] | page[0xfff], 0);
-
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,10 +1,11 @@
 /*
- * printf.c: exo's only text formatter, a small vsnprintf. Pure code (no I/O), so the host unit
- * tests run it too.
+ * printf.c: the only text formatter (see printf.h), a small vsnprintf. Pure code (no I/O):
+ * exo, the libOS and the host unit tests all run it.
  */
-#include <exo/console.h>
+#include <common/printf.h>
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct out {
     char *buf;

@@ -3,20 +3,10 @@
  * (vio_pci_find_caps), on configuration spaces laid out like QEMU's virtio-pci devices and
  * on broken ones: duplicates, reserved BARs, short notify capabilities, loops.
  */
-#include "virtio/vio_pci.h"
+#include <check.h>
 
-#include <stdio.h>
-#include <string.h>
-
-static int failures;
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        if (a_ != b_) {                                                                            \
-            printf("%s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_, b_);         \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include <common/vio_pci.h>
+#include <exo/abi.h>
 
 static uint8_t cfg[256];
 
@@ -53,7 +43,7 @@ static void qemu_layout(void)
     vcap(0x98, 0x00, 5, 0, 0, 0, -1);
 }
 
-int main(void)
+TEST_CASE(qemu_layout_found)
 {
     struct vio_pci_caps c;
     qemu_layout();
@@ -65,37 +55,54 @@ int main(void)
     CHECK_EQ(c.device.offset, 0x2000);
     CHECK_EQ(c.notify.offset, 0x3000);
     CHECK_EQ(c.notify_mult, 4);
+}
 
-    /* a second common capability later in the list does not replace the first */
+/* a second common capability later in the list does not replace the first */
+TEST_CASE(first_of_each_type_wins)
+{
+    struct vio_pci_caps c;
     qemu_layout();
     vcap(0x98, 0x00, 1, 2, 0x8000, 0x100, -1);
     CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), 0);
     CHECK_EQ(c.common.bar, 4);
     CHECK_EQ(c.common.offset, 0);
+}
 
-    /* a notify capability too short to carry its multiplier is ignored: no modern interface */
+/* a notify capability too short to carry its multiplier is ignored: no modern interface */
+TEST_CASE(short_notify_ignored)
+{
+    struct vio_pci_caps c;
     qemu_layout();
     vcap(0x80, 0x98, 2, 4, 0x3000, 0x1000, -1);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), -1);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), EXO_E_NOENT);
     CHECK_EQ(c.notify.bar, 0xff);
+}
 
-    /* BAR 6 and up do not exist */
+/* BAR 6 and up do not exist */
+TEST_CASE(reserved_bars_ignored)
+{
+    struct vio_pci_caps c;
     qemu_layout();
     vcap(0x50, 0x60, 1, 6, 0, 0x1000, -1);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), -1);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), EXO_E_NOENT);
     CHECK_EQ(c.common.bar, 0xff);
+}
 
-    /* a list that points back at itself ends; what it saw still counts */
+/* a list that points back at itself ends; what it saw still counts */
+TEST_CASE(looping_list_ends)
+{
+    struct vio_pci_caps c;
     qemu_layout();
     cfg[0x81] = 0x50;
     CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x40, &c), 0);
     CHECK_EQ(c.notify_mult, 4);
+}
 
-    /* no capabilities at all, or a pointer into the header */
+/* no capabilities at all, or a pointer into the header */
+TEST_CASE(no_capabilities)
+{
+    struct vio_pci_caps c;
     memset(cfg, 0, sizeof cfg);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x00, &c), -1);
-    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x10, &c), -1);
-
-    printf("%s\n", failures ? "FAILED" : "all checks passed");
-    return failures != 0;
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x00, &c), EXO_E_NOENT);
+    CHECK_EQ(vio_pci_find_caps(rd, cfg, 0x10, &c), EXO_E_NOENT);
 }

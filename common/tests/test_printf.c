@@ -1,9 +1,9 @@
 /*
- * test_printf.c: exo's formatter (exo/printf.c) against exact expected strings.
+ * test_printf.c: the shared formatter (common/printf.c) against exact expected strings.
  */
-#include "check.h"
+#include <check.h>
 
-#include <exo/console.h>
+#include <common/printf.h>
 
 #include <stdint.h>
 
@@ -16,7 +16,7 @@ static char buf[128];
         CHECK_EQ(n_, strlen(expect));                                                            \
     } while (0)
 
-int main(void)
+TEST_CASE(conversions)
 {
     FMT("42 -7 0", "%d %i %u", 42, -7, 0u);
     FMT("ff FF 0x00000000deadbeef", "%x %X %p", 255u, 255u, (void *)0xdeadbeefull);
@@ -30,10 +30,13 @@ int main(void)
     FMT("a|  bc|(null)|%|%q", "%c|%4s|%s|%%|%q", 'a', "bc", (char *)0);
 #pragma GCC diagnostic pop
     FMT("size 12", "size %zu", (size_t)12);
-    /* Truncation keeps the NUL and reports the full length. */
+}
+
+/* Truncation keeps the NUL and reports the full length. */
+TEST_CASE(truncation)
+{
     int n = exo_snprintf(buf, 5, "%s", "abcdefgh");
     CHECK_STR(buf, "abcd");
     CHECK_EQ(n, 8);
     CHECK_EQ(exo_snprintf(NULL, 0, "%d", 12345), 5);
-    return check_summary();
 }

@@ -2,7 +2,8 @@
  * vio_pci.c: the virtio 1.x PCI transport (see vio_pci.h), following the driver
  * initialization sequence of virtio 1.x section 3.1.1 and the PCI layout of section 4.1.
  */
-#include "vio_pci.h"
+#include <common/vio_pci.h>
+#include <exo/abi.h>
 
 #define CAP_VENDOR 0x09
 #define CFG_COMMON 1
@@ -47,7 +48,7 @@ int vio_pci_find_caps(vio_cfg_read8 rd, void *ctx, uint8_t cap_ptr, struct vio_p
         }
         off = rd(ctx, (uint16_t)(off + 1));
     }
-    return out->common.bar != 0xff && out->notify.bar != 0xff ? 0 : -1;
+    return out->common.bar != 0xff && out->notify.bar != 0xff ? EXO_OK : EXO_E_NOENT;
 }
 
 static inline void w8(struct vio_pci *d, uint32_t off, uint8_t v)
@@ -85,8 +86,8 @@ int vio_pci_reset(struct vio_pci *d)
     w8(d, VIO_C_STATUS, 0);
     for (int i = 0; i < 1000000; i++) /* a reset may take its time (4.1.4.3.2) */
         if (r8(d, VIO_C_STATUS) == 0)
-            return 0;
-    return -1;
+            return EXO_OK;
+    return EXO_E_BUSY;
 }
 
 uint64_t vio_pci_offered(struct vio_pci *d)
@@ -108,9 +109,9 @@ int vio_pci_negotiate(struct vio_pci *d, uint64_t features)
     w8(d, VIO_C_STATUS, VIO_S_ACKNOWLEDGE | VIO_S_DRIVER | VIO_S_FEATURES_OK);
     if (!(r8(d, VIO_C_STATUS) & VIO_S_FEATURES_OK)) {
         w8(d, VIO_C_STATUS, VIO_S_FAILED);
-        return -1;
+        return EXO_E_INVAL;
     }
-    return 0;
+    return EXO_OK;
 }
 
 uint16_t vio_pci_num_queues(struct vio_pci *d)
@@ -134,10 +135,10 @@ int64_t vio_pci_queue_setup(struct vio_pci *d, uint16_t q, uint16_t size, uint64
     w64(d, VIO_C_Q_USED, used);
     w16(d, VIO_C_Q_MSIX, msix_entry);
     if (r16(d, VIO_C_Q_MSIX) != msix_entry)
-        return -1; /* out of vectors on the device side (4.1.5.1.2) */
+        return EXO_E_BUSY; /* out of vectors on the device side (4.1.5.1.2) */
     uint64_t bell = (uint64_t)r16(d, VIO_C_Q_NOFF) * d->notify_mult;
     if (bell + 2 > d->notify_len)
-        return -1; /* the bell would lie outside what is mapped */
+        return EXO_E_RANGE; /* the bell would lie outside what is mapped */
     w16(d, VIO_C_Q_ENABLE, 1);
     return (int64_t)bell;
 }
