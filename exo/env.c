@@ -175,6 +175,8 @@ void env_run(struct env *e)
     e->last_cpu = c->id + 1;
     e->runs++;
     pmap_activate(e->pml4);
+    /* Each env has its own thread pointer; exo itself never uses FS, so nothing to save. */
+    wrmsr(MSR_FS_BASE, e->fs_base);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;
     e->tf.cs = SEL_UCODE;

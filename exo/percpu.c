@@ -14,6 +14,10 @@
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define EFER_SCE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXMMEXCPT (1ull << 10)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 /* Flags cleared on syscall entry: IF (exo runs with interrupts off), DF, TF, AC, NT. */
@@ -50,7 +54,11 @@ void percpu_init(void)
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_FMASK, FMASK_BITS);
 
-    uint64_t cr4 = read_cr4();
+    /* SSE in ring 3 (compilers use it for floats and copies): OSFXSR and OSXMMEXCPT, x87 not
+     * emulated. exo itself is built without SSE and does not yet save the registers across
+     * envs (XSAVE does that), so today one env at a time may use them. */
+    write_cr0((read_cr0() & ~CR0_EM) | CR0_MP);
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
     if (cpu_features.smep)
         cr4 |= CR4_SMEP;
     if (cpu_features.smap)
