@@ -122,3 +122,49 @@ EXOTEST(syscall_in_the_last_user_bytes)
     CHECK_EQ(r, exo_env_self());      /* and the call itself was made */
     return 0;
 }
+
+EXOTEST(env_calls_counts_exactly)
+{
+    int64_t c0 = exo_env_calls(EXO_CAP_SELF);
+    CHECK(c0 > 0);
+    exo_null();
+    exo_null();
+    CHECK_EQ(exo_env_calls(EXO_CAP_SELF) - c0, 3); /* two nulls and this call */
+    CHECK_EQ(exo_env_calls(EXO_NCAPS), EXO_E_RANGE);
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    int64_t c = los_spawn_prepare(elf, size, &entry, &stack);
+    CHECK(c > 0);
+    CHECK_EQ(exo_env_calls((uint64_t)c), 0); /* built, never run */
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_env_calls((uint64_t)c), EXO_E_NOENT);
+    return 0;
+}
+
+static uint64_t fs_word(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(v));
+    return v;
+}
+
+EXOTEST(fs_base_is_per_env)
+{
+    CHECK(los_page_new(0x6000000, EXO_PROT_R | EXO_PROT_W) >= 0);
+    *(volatile uint64_t *)0x6000000 = 0x1122334455667788ull;
+    CHECK_EQ(exo_fs_set(0x6000000), 0);
+    CHECK_EQ(fs_word(), 0x1122334455667788ull);
+    /* Another env runs on this CPU with its own FS base (0), then we run again. */
+    int64_t c = los_spawn_file("exotest", EXOTEST_ARG_EXIT);
+    CHECK(c > 0);
+    los_wait((uint64_t)c);
+    exo_yield(EXO_ANY);
+    CHECK_EQ(fs_word(), 0x1122334455667788ull);
+    /* Refused without a trace: not a user address. */
+    CHECK_EQ(exo_fs_set(EXO_USER_TOP), EXO_E_RANGE);
+    CHECK_EQ(exo_fs_set(0xffff800000000000ull), EXO_E_RANGE);
+    CHECK_EQ(fs_word(), 0x1122334455667788ull);
+    CHECK_EQ(exo_fs_set(0), 0);
+    return 0;
+}

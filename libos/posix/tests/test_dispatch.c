@@ -51,11 +51,11 @@ int main(void)
     const long a[6] = {1, -2, 3, 1L << 40, 5, -6};
 
     CHECK_EQ(posix_dispatch(table, 8, 2, a, seen, &first), 1234);
-    CHECK_EQ(first, 0);
+    CHECK_EQ(first, -1); /* untouched when a handler runs */
     for (int i = 0; i < 6; i++)
         CHECK_EQ(seen_args[i], a[i]);
     CHECK_EQ(posix_dispatch(table, 8, 7, a, seen, &first), -LNX_EBADF);
-    CHECK_EQ(first, 0); /* a handler's own error is not ENOSYS */
+    CHECK_EQ(first, -1); /* a handler's own error is not ENOSYS */
 
     CHECK_EQ(posix_dispatch(table, 8, 3, a, seen, &first), -LNX_ENOSYS);
     CHECK_EQ(first, 1);
