@@ -17,13 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK_EQ(a, b)                                                                           \
-    do {                                                                                         \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                      \
-        if (a_ != b_) {                                                                          \
-            printf("    %s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_, b_);   \
-            return 1;                                                                            \
-        }                                                                                        \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
+        if (a_ != b_) {                                                                            \
+            printf("    %s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_, b_);     \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 #define LOOPS 1000
@@ -98,8 +98,8 @@ static int memory(void)
     for (size_t i = 0; i < n; i += 4096)
         CHECK_EQ(p[i], (unsigned char)((unsigned char)i + 1));
     free(p);
-    unsigned char *m = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                            -1, 0);
+    unsigned char *m =
+        mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK_EQ(m != MAP_FAILED, 1);
     CHECK_EQ(m[0] | m[3 * 4096 - 1], 0); /* fresh pages are zero */
     m[5000] = 7;
@@ -152,8 +152,9 @@ static const struct {
     const char *name;
     int (*fn)(void);
 } tests[] = {
-    {"no_exo_calls", no_exo_calls}, {"realtime", realtime}, {"thread_pointer", thread_pointer},
-    {"memory", memory},             {"console_fds", console_fds}, {"enosys", enosys},
+    {"no_exo_calls", no_exo_calls},     {"realtime", realtime},
+    {"thread_pointer", thread_pointer}, {"memory", memory},
+    {"console_fds", console_fds},       {"enosys", enosys},
 };
 
 int main(void)

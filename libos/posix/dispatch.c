@@ -4,8 +4,8 @@
  */
 #include <posix/calls.h>
 
-long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6],
-                    uint8_t *seen, int *first_enosys)
+long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6], uint8_t *seen,
+                    int *first_enosys)
 {
     if (nr >= 0 && (size_t)nr < n && table[nr])
         return table[nr](a);

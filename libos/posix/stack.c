@@ -17,9 +17,8 @@ static char *push_bytes(char **p, char *lo, const char *s, size_t n)
     return *p;
 }
 
-uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline,
-                            const char *const *envp, const uint64_t *auxv,
-                            const uint8_t random[16])
+uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline, const char *const *envp,
+                            const uint64_t *auxv, const uint8_t random[16])
 {
     char *lo = top - room, *p = top;
     char *argv[POSIX_ARGV_MAX];

@@ -29,12 +29,10 @@ uint64_t *posix_start(char *top, size_t room)
         random[8 + i] = (uint8_t)(y >> (8 * i));
     }
     const uint64_t auxv[] = {
-        LNX_AT_PHDR,   in->phdr,  LNX_AT_PHENT, 56, /* sizeof(Elf64_Phdr) */
-        LNX_AT_PHNUM,  in->phnum, LNX_AT_PAGESZ, EXO_PAGE,
-        LNX_AT_ENTRY,  in->entry, LNX_AT_UID,    0,
-        LNX_AT_EUID,   0,         LNX_AT_GID,    0,
-        LNX_AT_EGID,   0,         LNX_AT_SECURE, 0,
-        LNX_AT_NULL,
+        LNX_AT_PHDR,  in->phdr,  LNX_AT_PHENT,  56, /* sizeof(Elf64_Phdr) */
+        LNX_AT_PHNUM, in->phnum, LNX_AT_PAGESZ, EXO_PAGE, LNX_AT_ENTRY, in->entry,
+        LNX_AT_UID,   0,         LNX_AT_EUID,   0,        LNX_AT_GID,   0,
+        LNX_AT_EGID,  0,         LNX_AT_SECURE, 0,        LNX_AT_NULL,
     };
     uint64_t *sp = posix_stack_build(top, room, in->cmdline, NULL, auxv, random);
     if (!sp) {

@@ -18,11 +18,11 @@ typedef long (*posix_call_fn)(const long a[6]);
 #include <posix/calls.def>
 #undef POSIX_CALL
 
-/* table[nr](a) if nr < n and the entry is set (*first_enosys untouched). Otherwise -ENOSYS, with *first_enosys set to
- * 1 the first time nr comes back ENOSYS, else 0: seen[] (n + 1 bytes, zeroed at first)
- * remembers each number below n, and seen[n] every other number. */
-long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6],
-                    uint8_t *seen, int *first_enosys);
+/* table[nr](a) if nr < n and the entry is set (*first_enosys untouched). Otherwise -ENOSYS, with
+ * *first_enosys set to 1 the first time nr comes back ENOSYS, else 0: seen[] (n + 1 bytes, zeroed
+ * at first) remembers each number below n, and seen[n] every other number. */
+long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6], uint8_t *seen,
+                    int *first_enosys);
 
 /* An exo result as a system call result: non-negative values pass, each enum exo_error
  * becomes its -errno (errno.c has the table). */

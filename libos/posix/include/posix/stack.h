@@ -18,8 +18,7 @@
  * pointing at a copy of random[16] and the closing AT_NULL pair are added. Returns where argc
  * lies (16-byte aligned, as the ABI wants rsp at entry), or NULL if it does not fit or the
  * command line has more than POSIX_ARGV_MAX words. */
-uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline,
-                            const char *const *envp, const uint64_t *auxv,
-                            const uint8_t random[16]);
+uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline, const char *const *envp,
+                            const uint64_t *auxv, const uint8_t random[16]);
 
 #endif
