@@ -66,6 +66,8 @@ fetch=$dir/fetch
 if ! compgen -G "$fetch/musl_*.dsc" >/dev/null; then
   ensure_sources
   rm -rf "$fetch.tmp" && mkdir -p "$fetch.tmp"
+  # apt downloads as its own user when it may write there (else it warns and runs as root)
+  [[ $(id -u) -eq 0 ]] && id _apt >/dev/null 2>&1 && chown _apt "$fetch.tmp"
   (cd "$fetch.tmp" && apt-get source --download-only -q musl >&2)
   rm -rf "$fetch" && mv "$fetch.tmp" "$fetch"
 fi
