@@ -168,3 +168,33 @@ EXOTEST(fs_base_is_per_env)
     CHECK_EQ(exo_fs_set(0), 0);
     return 0;
 }
+
+EXOTEST(spawn_command_line_fits_or_is_refused)
+{
+    static char line[LOS_CMDLINE_MAX + 1];
+    for (int i = 0; i < LOS_CMDLINE_MAX; i++)
+        line[i] = 'x';
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    int64_t before = exo_env_calls(EXO_CAP_SELF);
+    line[LOS_CMDLINE_MAX] = 0; /* no room for the NUL: refused before any env exists */
+    CHECK_EQ(los_spawn_prepare_args(elf, size, line, &entry, &stack), EXO_E_RANGE);
+    CHECK_EQ(exo_env_calls(EXO_CAP_SELF) - before, 1); /* only this count: no env_create */
+    line[LOS_CMDLINE_MAX - 1] = 0; /* the longest that fits */
+    int64_t c = los_spawn_prepare_args(elf, size, line, &entry, &stack);
+    CHECK(c > 0);
+    /* The child's info page holds it whole: read it through the scratch window. */
+    int64_t pte = exo_page_lookup((uint64_t)c, LOS_INFO_VA);
+    CHECK(pte >= 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)pte >> 12, EXO_PROT_R), 0);
+    const struct los_info *ci = (const struct los_info *)LOS_SCRATCH_VA;
+    CHECK_EQ(ci->cmdline[0], 'x');
+    CHECK_EQ(ci->cmdline[LOS_CMDLINE_MAX - 2], 'x');
+    CHECK_EQ(ci->cmdline[LOS_CMDLINE_MAX - 1], 0);
+    CHECK_EQ(ci->entry, entry);
+    CHECK_EQ(ci->parent, (uint64_t)exo_env_self());
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA), 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    return 0;
+}
