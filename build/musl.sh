@@ -17,7 +17,8 @@ as_root() {
 # A deb-src twin of every Debian `Types: deb` stanza (deb822) or `deb` line (one-line format),
 # in a file of our own, unless apt already knows a source package for musl.
 ensure_sources() {
-  apt-cache showsrc musl 2>/dev/null | grep -q '^Package: musl' && return 0
+  # (no pipe into grep -q: with pipefail, apt-cache's SIGPIPE would read as "no source")
+  [[ $'\n'$(apt-cache showsrc musl 2>/dev/null) == *$'\nPackage: musl'* ]] && return 0
   local f=/etc/apt/sources.list.d/tessera-deb-src.sources tmp
   tmp=$(mktemp)
   if ! grep -qs '^Types:.*deb-src' "$f"; then
@@ -71,7 +72,8 @@ if ! compgen -G "$fetch/musl_*.dsc" >/dev/null; then
   (cd "$fetch.tmp" && apt-get source --download-only -q musl >&2)
   rm -rf "$fetch" && mv "$fetch.tmp" "$fetch"
 fi
-dsc=$(compgen -G "$fetch/musl_*.dsc" | head -1)
+dscs=("$fetch"/musl_*.dsc)
+dsc=${dscs[0]}
 
 # 2. Unpacked afresh (Debian's patches applied by dpkg-source), then Tessera's change: every
 #    file under libos/musl/overlay replaces the one at the same path, and the x86_64 assembly

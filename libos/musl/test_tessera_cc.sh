@@ -20,11 +20,13 @@ int main(int argc, char **argv)
 C
 check "compile only" '"$cc" -O2 -Wall -Werror -c prog.c -o prog.o && [[ -f prog.o ]]'
 check "link" '"$cc" -o prog prog.o'
-check "static, no interpreter" '! readelf -lW prog | grep -q INTERP'
-entry=$(readelf -hW prog | awk "/Entry point/ {print \$4}")
-sym=$(nm prog | awk "\$3 == \"los_posix_entry\" {print \$1}")
+readelf -lhW prog >headers
+nm prog >symbols # (files, not pipes into grep -q: pipefail would see the writer's SIGPIPE)
+check "static, no interpreter" '! grep -q INTERP headers'
+entry=$(awk "/Entry point/ {print \$4}" headers)
+sym=$(awk "\$3 == \"los_posix_entry\" {print \$1}" symbols)
 check "entry is los_posix_entry ($entry vs $sym)" '[[ -n $sym && $((entry)) -eq $((16#$sym)) ]]'
-check "musl and the libOS linked in" 'nm prog | grep -qw printf && nm prog | grep -qw los_syscall'
+check "musl and the libOS linked in" 'grep -qw printf symbols && grep -qw los_syscall symbols'
 echo "int main(void) { return undeclared; }" >bad.c
 check "a compile error fails" '! "$cc" -c bad.c -o bad.o 2>/dev/null'
 echo "$pass passed, $fail failed"
