@@ -176,6 +176,8 @@ void env_run(struct env *e)
     pmap_activate(e->pml4);
     if (e->fpu_cpu != c) /* its x87/SSE/AVX registers, unless the CPU holds them already */
         fpu_enter(c, e);
+    /* Each env has its own thread pointer; exo itself never uses FS, so nothing to save. */
+    wrmsr(MSR_FS_BASE, e->fs_base);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;
     e->tf.cs = SEL_UCODE;

@@ -80,6 +80,23 @@ int64_t sys_env_runs(uint64_t env)
     return (int64_t)t->runs;
 }
 
+int64_t sys_env_calls(uint64_t env)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_RUN, &t);
+    if (r < 0)
+        return r;
+    return (int64_t)t->calls;
+}
+
+int64_t sys_fs_set(uint64_t base)
+{
+    if (base >= EXO_USER_TOP) /* a kernel address would let user code read exo through %fs */
+        return EXO_E_RANGE;
+    caller()->fs_base = base; /* env_run loads it on the way back */
+    return 0;
+}
+
 int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)
 {
     struct env *self = caller(), *t;

@@ -48,6 +48,7 @@ void syscall_trap(struct trapframe *tf)
     if (!e) /* another CPU ended our env while it ran here (env_free) */
         sched_run();
     e->tf = *tf;
+    e->calls++;
     const uint64_t a[5] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8};
     e->tf.rax = (uint64_t)dispatch(tf->rax, a);
     env_run(e);

@@ -3,7 +3,8 @@
  * runs what the command line asks for (init.test: the in-guest tests, init.viotest=PORT: the
  * virtio tests, PORT being the host's UDP echo server, init.vionettest=PORT: the virtio-net
  * tests on a host tap, init.bench: the exo microbenchmarks,
- * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer), and ends.
+ * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer, init.run=NAME[,ARG...]:
+ * the archive's program NAME with argv NAME ARG...), and ends.
  */
 #include <common/cmdline.h>
 #include <los/los.h>
@@ -16,13 +17,13 @@ extern const char *los_cmdline;
 /* Runs an archive program to its end, passing on init's right to bind interrupt vectors and
  * to use the virtio devices (into slots EXO_CAP_IRQS and EXO_CAP_DEVS of the fresh table); 0
  * if it could be started. */
-static int run(const char *name, uint64_t arg)
+static int run_args(const char *name, const char *cmdline, uint64_t arg)
 {
     const void *elf;
     uint64_t size, entry, stack;
     int64_t c = los_archive_find(name, &elf, &size);
     if (c == 0)
-        c = los_spawn_prepare(elf, size, &entry, &stack);
+        c = los_spawn_prepare_args(elf, size, cmdline, &entry, &stack);
     if (c >= 0) {
         exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
         exo_cap_copy(EXO_CAP_DEVS, (uint64_t)c, EXO_RIGHT_BIND);
@@ -37,12 +38,35 @@ static int run(const char *name, uint64_t arg)
     return 0;
 }
 
+static int run(const char *name, uint64_t arg)
+{
+    return run_args(name, NULL, arg);
+}
+
+/* init.run=NAME,ARG,...: the program NAME with the command line "NAME ARG ..." (exo's command
+ * line is space-separated, so the words come comma-separated). */
+static void run_cmdline(void)
+{
+    char v[128], name[64];
+    if (exo_cmdline_value(los_cmdline, "init.run", v, sizeof v) != 0)
+        return;
+    size_t n = 0;
+    for (; v[n] && v[n] != ',' && n + 1 < sizeof name; n++)
+        name[n] = v[n];
+    name[n] = 0;
+    for (char *c = v; *c; c++)
+        if (*c == ',')
+            *c = ' ';
+    run_args(name, v, 0);
+}
+
 int main(uint64_t archive, uint64_t size)
 {
     los_printf("init: hello from ring 3 (env %ld, archive %lu bytes at 0x%lx)\n",
                (long)exo_env_self(), size, archive);
     if (exo_cmdline_flag(los_cmdline, "init.test"))
         run("exotest", 0);
+    run_cmdline();
     char port[8];
     if (exo_cmdline_value(los_cmdline, "init.viotest", port, sizeof port) == 0) {
         uint64_t p = 0;

@@ -122,3 +122,79 @@ EXOTEST(syscall_in_the_last_user_bytes)
     CHECK_EQ(r, exo_env_self());      /* and the call itself was made */
     return 0;
 }
+
+EXOTEST(env_calls_counts_exactly)
+{
+    int64_t c0 = exo_env_calls(EXO_CAP_SELF);
+    CHECK(c0 > 0);
+    exo_null();
+    exo_null();
+    CHECK_EQ(exo_env_calls(EXO_CAP_SELF) - c0, 3); /* two nulls and this call */
+    CHECK_EQ(exo_env_calls(EXO_NCAPS), EXO_E_RANGE);
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    int64_t c = los_spawn_prepare(elf, size, &entry, &stack);
+    CHECK(c > 0);
+    CHECK_EQ(exo_env_calls((uint64_t)c), 0); /* built, never run */
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_env_calls((uint64_t)c), EXO_E_NOENT);
+    return 0;
+}
+
+static uint64_t fs_word(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(v));
+    return v;
+}
+
+EXOTEST(fs_base_is_per_env)
+{
+    CHECK(los_page_new(0x6000000, EXO_PROT_R | EXO_PROT_W) >= 0);
+    *(volatile uint64_t *)0x6000000 = 0x1122334455667788ull;
+    CHECK_EQ(exo_fs_set(0x6000000), 0);
+    CHECK_EQ(fs_word(), 0x1122334455667788ull);
+    /* Another env runs on this CPU with its own FS base (0), then we run again. */
+    int64_t c = los_spawn_file("exotest", EXOTEST_ARG_EXIT);
+    CHECK(c > 0);
+    los_wait((uint64_t)c);
+    exo_yield(EXO_ANY);
+    CHECK_EQ(fs_word(), 0x1122334455667788ull);
+    /* Refused without a trace: not a user address. */
+    CHECK_EQ(exo_fs_set(EXO_USER_TOP), EXO_E_RANGE);
+    CHECK_EQ(exo_fs_set(0xffff800000000000ull), EXO_E_RANGE);
+    CHECK_EQ(fs_word(), 0x1122334455667788ull);
+    CHECK_EQ(exo_fs_set(0), 0);
+    return 0;
+}
+
+EXOTEST(spawn_command_line_fits_or_is_refused)
+{
+    static char line[LOS_CMDLINE_MAX + 1];
+    for (int i = 0; i < LOS_CMDLINE_MAX; i++)
+        line[i] = 'x';
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    int64_t before = exo_env_calls(EXO_CAP_SELF);
+    line[LOS_CMDLINE_MAX] = 0; /* no room for the NUL: refused before any env exists */
+    CHECK_EQ(los_spawn_prepare_args(elf, size, line, &entry, &stack), EXO_E_RANGE);
+    CHECK_EQ(exo_env_calls(EXO_CAP_SELF) - before, 1); /* only this count: no env_create */
+    line[LOS_CMDLINE_MAX - 1] = 0; /* the longest that fits */
+    int64_t c = los_spawn_prepare_args(elf, size, line, &entry, &stack);
+    CHECK(c > 0);
+    /* The child's info page holds it whole: read it through the scratch window. */
+    int64_t pte = exo_page_lookup((uint64_t)c, LOS_INFO_VA);
+    CHECK(pte >= 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)pte >> 12, EXO_PROT_R), 0);
+    const struct los_info *ci = (const struct los_info *)LOS_SCRATCH_VA;
+    CHECK_EQ(ci->cmdline[0], 'x');
+    CHECK_EQ(ci->cmdline[LOS_CMDLINE_MAX - 2], 'x');
+    CHECK_EQ(ci->cmdline[LOS_CMDLINE_MAX - 1], 0);
+    CHECK_EQ(ci->entry, entry);
+    CHECK_EQ(ci->parent, (uint64_t)exo_env_self());
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA), 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    return 0;
+}

@@ -74,7 +74,22 @@ static int64_t load_segment(void *child, const struct exo_elf_load *s)
     return load_range(*(uint64_t *)child, s->va, s->memsz, s->src, s->filesz, s->prot);
 }
 
-static int64_t build(uint64_t child, const void *elf)
+/* Where the program headers of elf lie once loaded: inside the PT_LOAD whose file bytes hold
+ * them (a default link puts the headers in the first), or 0. */
+static uint64_t phdr_va(const void *elf)
+{
+    const struct exo_elf64_ehdr *eh = elf;
+    uint64_t lo = eh->e_phoff, hi = lo + (uint64_t)eh->e_phnum * sizeof(struct exo_elf64_phdr);
+    for (uint16_t i = 0; i < eh->e_phnum; i++) {
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(elf, i, &ph);
+        if (ph.p_type == EXO_PT_LOAD && ph.p_offset <= lo && hi <= ph.p_offset + ph.p_filesz)
+            return ph.p_vaddr + (lo - ph.p_offset);
+    }
+    return 0;
+}
+
+static int64_t build(uint64_t child, const void *elf, const char *cmdline)
 {
     int64_t r = exo_elf_each_load(elf, load_segment, &child);
     if (r < 0)
@@ -83,8 +98,19 @@ static int64_t build(uint64_t child, const void *elf)
                            LOS_STACK_PAGES * EXO_PAGE, NULL, 0, EXO_PROT_R | EXO_PROT_W);
     if (r < 0)
         return r;
-    struct los_info ci = *los_info();
+    static struct los_info ci; /* a page's worth: not on the stack; field by field, as the
+                                  libOS has no memcpy for a struct copy to call */
+    ci.archive_va = los_info()->archive_va;
+    ci.archive_size = los_info()->archive_size;
     ci.parent = (uint64_t)exo_env_self();
+    const struct exo_elf64_ehdr *eh = elf;
+    ci.entry = eh->e_entry;
+    ci.phdr = phdr_va(elf);
+    ci.phnum = ci.phdr ? eh->e_phnum : 0;
+    uint64_t n = 0;
+    for (; cmdline && cmdline[n]; n++) /* fits: checked by los_spawn_prepare_args */
+        ci.cmdline[n] = cmdline[n];
+    ci.cmdline[n] = 0;
     r = load_range(child, LOS_INFO_VA, sizeof ci, (const uint8_t *)&ci, sizeof ci, EXO_PROT_R);
     return r < 0 ? r : share_archive(child);
 }
@@ -97,20 +123,29 @@ static int64_t spawn_failed(int64_t child, int64_t err)
     return err;
 }
 
-int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top)
+int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline,
+                               uint64_t *entry, uint64_t *stack_top)
 {
     struct exo_elf_info ei;
     if (exo_elf_check(elf, size, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
         return EXO_E_INVAL;
+    for (uint64_t n = 0; cmdline && cmdline[n]; n++)
+        if (n + 1 >= LOS_CMDLINE_MAX)
+            return EXO_E_RANGE;
     int64_t child = exo_env_create();
     if (child < 0)
         return child;
-    int64_t r = build((uint64_t)child, elf);
+    int64_t r = build((uint64_t)child, elf, cmdline);
     if (r < 0)
         return spawn_failed(child, r);
     *entry = ei.entry;
     *stack_top = LOS_STACK_TOP;
     return child;
+}
+
+int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top)
+{
+    return los_spawn_prepare_args(elf, size, NULL, entry, stack_top);
 }
 
 int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg)

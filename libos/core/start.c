@@ -26,15 +26,21 @@ int los_archive_find(const char *name, const void **data, uint64_t *size)
     return 0;
 }
 
-void los_start(uint64_t rdi, uint64_t rsi, uint64_t rdx) __attribute__((noreturn));
-void los_start(uint64_t rdi, uint64_t rsi, uint64_t rdx)
+void los_init(uint64_t rdi, uint64_t rsi, uint64_t rdx)
 {
     if (rdx) { /* init: exo passes the archive and the command line */
-        init_info = (struct los_info){.archive_va = rdi, .archive_size = rsi};
+        init_info.archive_va = rdi; /* (fields, not a struct copy: no memcpy here) */
+        init_info.archive_size = rsi;
         info = &init_info;
         los_cmdline = (const char *)rdx;
     } else {
         info = (const struct los_info *)LOS_INFO_VA;
     }
+}
+
+void los_start(uint64_t rdi, uint64_t rsi, uint64_t rdx) __attribute__((noreturn));
+void los_start(uint64_t rdi, uint64_t rsi, uint64_t rdx)
+{
+    los_init(rdi, rsi, rdx);
     los_exit(main(rdi, rsi));
 }

@@ -50,6 +50,8 @@ struct env {
     uint64_t runs;       /* entries into its ring-3 context (env_run); none while it is blocked */
     struct percpu *fpu_cpu; /* the CPU whose registers hold its extended state, or NULL: its
                              * save area does (fpu.c) */
+    uint64_t calls;      /* exo calls it made (syscall_trap) */
+    uint64_t fs_base;    /* its FS base (fs_set), loaded by env_run */
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;

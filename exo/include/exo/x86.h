@@ -105,6 +105,7 @@ static inline void pause(void)
 }
 
 #define MSR_EFER 0xc0000080u
+#define MSR_FS_BASE 0xc0000100u
 #define MSR_APIC_BASE 0x1bu
 #define EFER_NXE (1ull << 11)
 #define CR0_WP (1ull << 16)

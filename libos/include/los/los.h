@@ -21,6 +21,10 @@ void los_exit(int status) __attribute__((noreturn));
 /* Formatting without output: exo_snprintf, exo_vsnprintf (common/printf.c). */
 #include <common/printf.h>
 
+/* Sets the libOS core up from exo's (or the spawner's) start registers: crt0 calls it before
+ * main; a native program's start (libos/posix) calls it with zeros. */
+void los_init(uint64_t rdi, uint64_t rsi, uint64_t rdx);
+
 /* The program's entry, called by crt0 with exo's (or the spawner's) rdi and rsi. */
 int main(uint64_t arg0, uint64_t arg1);
 

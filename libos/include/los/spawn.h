@@ -13,10 +13,16 @@
 #define LOS_STACK_TOP 0x00007ffffff00000ull  /* same place exo puts init's stack */
 #define LOS_STACK_PAGES 16
 
+#define LOS_CMDLINE_MAX 1024 /* bytes of a program's command line, its NUL included */
+
 struct los_info {
     uint64_t archive_va;   /* the boot archive (cpio), read-only */
     uint64_t archive_size;
     uint64_t parent;       /* the parent's env id */
+    uint64_t entry;        /* the program's ELF entry point */
+    uint64_t phdr;         /* where its program headers lie in its memory (0: nowhere) */
+    uint64_t phnum;        /* how many */
+    char cmdline[LOS_CMDLINE_MAX]; /* argv, space-separated ("" if none given) */
 };
 
 /* This program's info (NULL in init before los_init_info, which crt0 arranges). */
@@ -31,6 +37,11 @@ int los_archive_find(const char *name, const void **data, uint64_t *size);
  * (EXO_E_INVAL for an image the checker refuses); on any error the child is gone, with every
  * page it took. */
 int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint64_t *stack_top);
+
+/* los_spawn_prepare, with a command line for the child (argv of a native program, space-
+ * separated; NULL: none). EXO_E_RANGE if it is LOS_CMDLINE_MAX bytes or longer. */
+int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline,
+                               uint64_t *entry, uint64_t *stack_top);
 
 /* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot, or
  * an exo error with the child gone. */

@@ -1,0 +1,89 @@
+/*
+ * clock.c: the clocks, from the TSC, with no exo call: exo calibrated the TSC at boot and says
+ * its rate once (the clock call, at start-up); every reading after that is one rdtsc and a
+ * multiply. exo has no wall clock yet, so CLOCK_REALTIME counts from the epoch at boot (1970);
+ * the CPU-time clocks count from this process's start (an upper bound on its CPU time).
+ */
+#include <posix/calls.h>
+
+#include <los/los.h>
+
+#define NS 1000000000ull
+
+static uint64_t mult;      /* 10^9 * 2^32 / TSC hz */
+static uint64_t start_tsc; /* the TSC at this process's start */
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+void posix_clock_init(uint64_t hz)
+{
+    mult = posix_clock_mult(hz);
+    start_tsc = rdtsc();
+}
+
+static long now(long clk, struct lnx_timespec *ts)
+{
+    uint64_t t = rdtsc(), ns;
+    switch (clk) {
+    case LNX_CLOCK_REALTIME:
+    case LNX_CLOCK_MONOTONIC:
+    case LNX_CLOCK_MONOTONIC_RAW:
+    case LNX_CLOCK_REALTIME_COARSE:
+    case LNX_CLOCK_MONOTONIC_COARSE:
+    case LNX_CLOCK_BOOTTIME:
+        ns = posix_tsc_to_ns(t, mult);
+        break;
+    case LNX_CLOCK_PROCESS_CPUTIME_ID:
+    case LNX_CLOCK_THREAD_CPUTIME_ID:
+        ns = posix_tsc_to_ns(t - start_tsc, mult);
+        break;
+    default:
+        return -LNX_EINVAL;
+    }
+    ts->tv_sec = (int64_t)(ns / NS);
+    ts->tv_nsec = (int64_t)(ns % NS);
+    return 0;
+}
+
+long posix_clock_gettime(const long a[6])
+{
+    struct lnx_timespec ts;
+    long r = now(a[0], &ts);
+    if (r == 0)
+        *(struct lnx_timespec *)a[1] = ts;
+    return r;
+}
+
+long posix_clock_getres(const long a[6])
+{
+    struct lnx_timespec ts;
+    long r = now(a[0], &ts); /* checks the clock id */
+    if (r == 0 && a[1])
+        *(struct lnx_timespec *)a[1] = (struct lnx_timespec){0, 1}; /* finer than 1 ns: 1 */
+    return r;
+}
+
+long posix_gettimeofday(const long a[6])
+{
+    struct lnx_timespec ts;
+    now(LNX_CLOCK_REALTIME, &ts);
+    if (a[0])
+        *(struct lnx_timeval *)a[0] = (struct lnx_timeval){ts.tv_sec, ts.tv_nsec / 1000};
+    if (a[1]) /* struct timezone: UTC, no daylight saving */
+        *(uint64_t *)a[1] = 0;
+    return 0;
+}
+
+long posix_time(const long a[6])
+{
+    struct lnx_timespec ts;
+    now(LNX_CLOCK_REALTIME, &ts);
+    if (a[0])
+        *(int64_t *)a[0] = ts.tv_sec;
+    return (long)ts.tv_sec;
+}

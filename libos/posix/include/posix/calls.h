@@ -1,0 +1,42 @@
+/*
+ * calls.h: the POSIX layer's inside: one handler per Linux call (calls.def), the dispatcher
+ * that picks one by number, the errno mapping of exo's errors, and what start-up sets.
+ * Handlers take the six raw arguments and return the result or -errno.
+ */
+#ifndef POSIX_CALLS_H
+#define POSIX_CALLS_H
+
+#include <posix/linux.h>
+#include <posix/posix.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef long (*posix_call_fn)(const long a[6]);
+
+#define POSIX_CALL(num, name) long posix_##name(const long a[6]);
+#include <posix/calls.def>
+#undef POSIX_CALL
+
+/* table[nr](a) if nr < n and the entry is set (*first_enosys untouched). Otherwise -ENOSYS, with
+ * *first_enosys set to 1 the first time nr comes back ENOSYS, else 0: seen[] (n + 1 bytes, zeroed
+ * at first) remembers each number below n, and seen[n] every other number. */
+long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6], uint8_t *seen,
+                    int *first_enosys);
+
+/* An exo result as a system call result: non-negative values pass, each enum exo_error
+ * becomes its -errno (errno.c has the table). */
+long posix_errno(int64_t exo_result);
+
+/* The process's pid (its env id, read once at start) and its parent's. */
+extern long posix_pid, posix_ppid;
+
+/* Clock (clock.c): TSC ticks to nanoseconds, with ns_per_tick_32 = 10^9 * 2^32 / hz. */
+void posix_clock_init(uint64_t hz);
+uint64_t posix_clock_mult(uint64_t hz);
+uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
+
+/* Console file descriptors 0, 1, 2 (console.c). */
+long posix_console_write(const char *buf, uint64_t len);
+
+#endif

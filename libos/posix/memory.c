@@ -1,0 +1,145 @@
+/*
+ * memory.c: a process's memory, built from exo pages: the break (brk) after the program's
+ * last segment, and anonymous mappings (mmap/munmap/mprotect) in a region of their own. Every
+ * page is the process's own, taken from exo (zeroed) when mapped and given back when unmapped.
+ * Layout (user half): program from 4 MiB, break up to POSIX_BRK_MAX above it, mappings from
+ * POSIX_MMAP_BASE up (addresses are not reused yet), libOS pages from 0x6fe0'0000'0000.
+ * File mappings, sharing across fork and demand paging arrive later.
+ */
+#include <posix/calls.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+
+#define PAGE EXO_PAGE
+#define POSIX_BRK_MAX (1ull << 30)
+#define POSIX_MMAP_BASE 0x0000100000000000ull
+#define POSIX_MMAP_TOP 0x0000200000000000ull
+
+extern char _end[]; /* the linker's end of the program's last segment */
+
+static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
+static uint64_t mmap_next = POSIX_MMAP_BASE;
+
+static uint64_t round_up(uint64_t v)
+{
+    return (v + PAGE - 1) & ~(PAGE - 1);
+}
+
+static uint32_t exo_prot(long prot)
+{
+    uint32_t p = EXO_PROT_R; /* x86 pages are always readable */
+    if (prot & LNX_PROT_WRITE)
+        p |= EXO_PROT_W;
+    if (prot & LNX_PROT_EXEC)
+        p |= EXO_PROT_X;
+    return p;
+}
+
+/* Gives the page at va back to exo, if one is mapped there. */
+static void drop(uint64_t va)
+{
+    int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+    if (pte >= 0)
+        exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12); /* unmaps it first */
+}
+
+static void drop_range(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo; va < hi; va += PAGE)
+        drop(va);
+}
+
+/* Fresh zeroed pages over [lo, hi) with prot; all or none (-ENOMEM). */
+static long fill_range(uint64_t lo, uint64_t hi, uint32_t prot)
+{
+    for (uint64_t va = lo; va < hi; va += PAGE) {
+        int64_t r = los_page_new(va, prot);
+        if (r < 0) {
+            drop_range(lo, va);
+            return r == EXO_E_NOMEM ? -LNX_ENOMEM : posix_errno(r);
+        }
+    }
+    return 0;
+}
+
+long posix_brk(const long a[6])
+{
+    if (!brk_base)
+        brk_base = brk_cur = round_up((uint64_t)_end);
+    uint64_t want = (uint64_t)a[0];
+    if (want < brk_base || want > brk_base + POSIX_BRK_MAX)
+        return (long)brk_cur; /* Linux: a failed brk returns the break unchanged */
+    uint64_t have = round_up(brk_cur), need = round_up(want);
+    if (need > have && fill_range(have, need, EXO_PROT_R | EXO_PROT_W) < 0)
+        return (long)brk_cur;
+    if (need < have)
+        drop_range(need, have);
+    brk_cur = want;
+    return (long)brk_cur;
+}
+
+long posix_mmap(const long a[6])
+{
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    long prot = a[2], flags = a[3];
+    if (!a[1] || len < (uint64_t)a[1] || !(flags & (LNX_MAP_PRIVATE | LNX_MAP_SHARED)))
+        return -LNX_EINVAL;
+    if (!(flags & LNX_MAP_ANONYMOUS))
+        return -LNX_ENODEV; /* no files to map yet */
+    if (flags & LNX_MAP_FIXED) {
+        if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP || !addr)
+            return -LNX_EINVAL;
+    } else {
+        if (len > POSIX_MMAP_TOP - mmap_next)
+            return -LNX_ENOMEM;
+        addr = mmap_next; /* the hint is not honoured */
+    }
+    if (flags & LNX_MAP_FIXED)
+        drop_range(addr, addr + len);
+    if (prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC)) {
+        long r = fill_range(addr, addr + len, exo_prot(prot));
+        if (r < 0)
+            return r;
+    } /* PROT_NONE: the range is reserved, no page behind it (mprotect fills it) */
+    if (!(flags & LNX_MAP_FIXED))
+        mmap_next += len;
+    return (long)addr;
+}
+
+long posix_munmap(const long a[6])
+{
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    if (addr & (PAGE - 1) || !a[1] || addr + len < addr || addr + len > EXO_USER_TOP)
+        return -LNX_EINVAL;
+    drop_range(addr, addr + len);
+    return 0;
+}
+
+long posix_mprotect(const long a[6])
+{
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    long prot = a[2];
+    if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
+        return -LNX_EINVAL;
+    int none = !(prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC));
+    for (uint64_t va = addr; none && va < addr + len; va += PAGE)
+        if (exo_page_lookup(EXO_CAP_SELF, va) >= 0)
+            return -LNX_ENOSYS; /* exo maps no page without access: would lose its bytes */
+    if (none)
+        return 0;
+    for (uint64_t va = addr; va < addr + len; va += PAGE) {
+        int64_t r = exo_page_lookup(EXO_CAP_SELF, va);
+        r = r >= 0 ? exo_page_protect(EXO_CAP_SELF, va, exo_prot(prot))
+                   : los_page_new(va, exo_prot(prot)); /* a reserved page gets one now */
+        if (r < 0)
+            return posix_errno(r);
+    }
+    return 0;
+}
+
+long posix_madvise(const long a[6])
+{
+    (void)a; /* advice only: every page stays as it is */
+    return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * start.c: a native program's start, before musl's: the libOS core, then the process's
+ * identity and clock read once from exo (so that getpid and clock_gettime need no exo call
+ * later), then the entry stack block (stack.h) from the spawner's command line and the ELF
+ * facts it left on the info page.
+ */
+#include <posix/calls.h>
+#include <posix/stack.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+
+uint64_t *posix_start(char *top, size_t room);
+
+uint64_t *posix_start(char *top, size_t room)
+{
+    los_init(0, 0, 0);
+    const struct los_info *in = los_info();
+    posix_pid = (long)exo_env_self();
+    posix_ppid = (long)in->parent;
+    posix_clock_init((uint64_t)exo_clock());
+
+    uint32_t lo, hi; /* AT_RANDOM: only musl's stack-protector canary uses it today */
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t x = ((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ull, y = x ^ (x >> 29);
+    uint8_t random[16];
+    for (int i = 0; i < 8; i++) {
+        random[i] = (uint8_t)(x >> (8 * i));
+        random[8 + i] = (uint8_t)(y >> (8 * i));
+    }
+    const uint64_t auxv[] = {
+        LNX_AT_PHDR,  in->phdr,  LNX_AT_PHENT,  56, /* sizeof(Elf64_Phdr) */
+        LNX_AT_PHNUM, in->phnum, LNX_AT_PAGESZ, EXO_PAGE, LNX_AT_ENTRY, in->entry,
+        LNX_AT_UID,   0,         LNX_AT_EUID,   0,        LNX_AT_GID,   0,
+        LNX_AT_EGID,  0,         LNX_AT_SECURE, 0,        LNX_AT_NULL,
+    };
+    uint64_t *sp = posix_stack_build(top, room, in->cmdline, NULL, auxv, random);
+    if (!sp) {
+        los_printf("posix: command line does not fit the start block\n");
+        los_exit(127);
+    }
+    return sp;
+}

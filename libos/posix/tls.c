@@ -1,0 +1,26 @@
+/*
+ * tls.c: arch_prctl, where musl sets its thread pointer (the FS base): exo keeps one per env
+ * (fs_set) and loads it whenever the env runs. The libOS remembers it for ARCH_GET_FS, which
+ * then needs no exo call.
+ */
+#include <posix/calls.h>
+
+#include <los/los.h>
+
+static uint64_t fs_base;
+
+long posix_arch_prctl(const long a[6])
+{
+    switch (a[0]) {
+    case LNX_ARCH_SET_FS: {
+        long r = posix_errno(exo_fs_set((uint64_t)a[1]));
+        if (r == 0)
+            fs_base = (uint64_t)a[1];
+        return r == -LNX_EINVAL ? -LNX_EPERM : r; /* Linux: EPERM for a non-user address */
+    }
+    case LNX_ARCH_GET_FS:
+        *(uint64_t *)a[1] = fs_base;
+        return 0;
+    }
+    return -LNX_EINVAL;
+}
