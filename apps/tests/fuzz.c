@@ -19,11 +19,22 @@
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
  * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
+ * The device, interrupt and transfer calls get plausible arguments from fuzz_dev.c.
+ *
+ * Each child holds what a libOS process would: copies of init's device and vector capabilities
+ * (BIND only), two events, and a capability (CALL only) for a server env the parent starts
+ * with each batch, whose pct entry answers every call (so pct_call and pct_return succeed).
+ * Its 16-page pool is refreshed every FUZZ_REFRESH calls, since random calls free it fast.
+ * The boot test gives the machine virtio blk, net, rng and a balloon exo must keep to itself.
+ * At the end the parent prints, per call, how many were made and how many succeeded, and per
+ * device the vio_* calls naming it: the depth the run reached, which the boot test checks.
+ *
  * The parent destroys a child that stays blocked BLOCKED_MS or begins no exo call (its setup's
  * count) for SILENT_MS; eleven children in a row that never reach their first call end the
  * run ("no progress"), and each of those asks the boot test for exo's state dump first.
  *
- * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ...
+ * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ... With
+ * SERVER_ARG: the server.
  */
 #include <los/los.h>
 #include <los/spawn.h>
@@ -402,8 +413,10 @@ static void find_devices(void)
         sh->type[d] = r == 0 ? info.type : 0;
         sh->nqueues[d] = r == 0 ? info.nqueues : 1;
         sh->offered[d] = r == 0 ? info.offered : 0;
-        los_printf("fuzz: dev %lu: %s %u, %u queues\n", d, r == 0 ? "type" : "exo's own, result",
-                   r == 0 ? info.type : (unsigned)r, sh->nqueues[d]);
+        if (r == 0)
+            los_printf("fuzz: dev %lu: type %u, %u queues\n", d, info.type, info.nqueues);
+        else
+            los_printf("fuzz: dev %lu: vio_info %ld (exo's own)\n", d, (long)r);
     }
     sh->ndevs = d;
 }
@@ -425,6 +438,7 @@ static void report(void)
                    d, sh->type[d] ? "" : " (exo's own)", sh->dev_made[d], sh->dev_ok[d],
                    sh->dev_other[d]);
     los_printf("fuzz: pct: %lu calls served\n", sh->served);
+    los_printf("fuzz: vio_kick: %lu chains submitted\n", sh->chains);
 }
 
 static int parent(void)

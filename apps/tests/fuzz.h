@@ -18,6 +18,7 @@ struct shared {
     /* Per device: vio_* calls naming it, those that succeeded, and those refused otherwise
      * than with EXO_E_PERM (for a device exo keeps, that and ok must stay 0). */
     volatile uint64_t dev_made[FUZZ_DEVS], dev_ok[FUZZ_DEVS], dev_other[FUZZ_DEVS];
+    volatile uint64_t chains;    /* chains successful kicks submitted */
     volatile uint64_t served;    /* pct calls the server's entry began */
     volatile uint64_t ready;     /* the server has registered its entry */
     /* Set by the parent before each child starts. */

@@ -282,6 +282,9 @@ def check_fuzz_depth(c):
                  f"EXO_E_PERM: {ok} ok, {other} other errors")
         else:
             c.ok(ok >= 1, f"vio calls on dev {d} (type {t}) succeeded: {ok}")
+    m = c.regex(r"^fuzz: vio_kick: (\d+) chains submitted$")
+    if m:
+        c.ok(int(m.group(1)) >= 1, f"kicks submitted chains to the devices ({m.group(1)})")
     m = c.regex(r"^fuzz: pct: (\d+) calls served$")
     if m:
         c.ok(int(m.group(1)) >= calls.get("pct_return", (0, 0, 0))[2] >= 1,
