@@ -355,8 +355,7 @@ static enum end watch(uint64_t c, uint64_t first)
 /* Starts a prepared env with the shared page mapped. A batch's child (server >= 0) also gets
  * copies of the device and vector capabilities (BIND only) and of the server env's (CALL
  * only: it cannot end the server), its slot in sh->server. */
-static int64_t spawn(const void *elf, uint64_t size, uint64_t shared, uint64_t arg,
-                     int64_t server)
+static int64_t spawn(const void *elf, uint64_t size, uint64_t shared, uint64_t arg, int64_t server)
 {
     uint64_t entry, stack;
     int64_t c = los_spawn_prepare(elf, size, &entry, &stack);

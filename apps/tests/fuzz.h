@@ -18,24 +18,24 @@ struct shared {
     /* Per device: vio_* calls naming it, those that succeeded, and those refused otherwise
      * than with EXO_E_PERM (for a device exo keeps, that and ok must stay 0). */
     volatile uint64_t dev_made[FUZZ_DEVS], dev_ok[FUZZ_DEVS], dev_other[FUZZ_DEVS];
-    volatile uint64_t chains;    /* chains successful kicks submitted */
-    volatile uint64_t served;    /* pct calls the server's entry began */
-    volatile uint64_t ready;     /* the server has registered its entry */
+    volatile uint64_t chains; /* chains successful kicks submitted */
+    volatile uint64_t served; /* pct calls the server's entry began */
+    volatile uint64_t ready;  /* the server has registered its entry */
     /* Set by the parent before each child starts. */
-    uint64_t ndevs;              /* devices exo numbers (vio_info not EXO_E_NOENT) */
-    uint16_t type[FUZZ_DEVS];    /* virtio type, 0 for a device exo keeps (EXO_E_PERM) */
+    uint64_t ndevs;           /* devices exo numbers (vio_info not EXO_E_NOENT) */
+    uint16_t type[FUZZ_DEVS]; /* virtio type, 0 for a device exo keeps (EXO_E_PERM) */
     uint16_t nqueues[FUZZ_DEVS];
     uint64_t offered[FUZZ_DEVS];
-    uint64_t server;             /* the child's slot for the server env (right CALL only) */
+    uint64_t server; /* the child's slot for the server env (right CALL only) */
 };
 
 #define SHARED_VA 0x0000650000000000ull  /* struct shared, the parent's page */
 #define SCRATCH_VA 0x0000660000000000ull /* the child's own pages, fodder for the calls */
 #define SCRATCH_PAGES 16
 #define GUARD_VA (SCRATCH_VA + SCRATCH_PAGES * EXO_PAGE) /* outside every pool: never mapped */
-#define UPCALL_STACK_TOP 0x0000670000004000ull /* the child's handler stack, in no pool */
-#define PCT_STACK_TOP 0x0000670000010000ull    /* the server's entry stack */
-#define QUEUE_VA 0x0000680000000000ull         /* where the child opens device queues */
+#define UPCALL_STACK_TOP 0x0000670000004000ull           /* the child's handler stack, in no pool */
+#define PCT_STACK_TOP 0x0000670000010000ull              /* the server's entry stack */
+#define QUEUE_VA 0x0000680000000000ull                   /* where the child opens device queues */
 
 static struct shared *const sh = (struct shared *)SHARED_VA;
 

@@ -151,19 +151,31 @@ static uint64_t write_chains(uint64_t d, uint64_t q, uint64_t *s)
             uint64_t fs = rnd(s);
             desc[at].addr = buffer(s, p[i].len, p[i].fill, &fs);
             desc[at].len = p[i].len;
-            desc[at].flags = (uint16_t)((p[i].write ? EXO_VQ_F_WRITE : 0) |
-                                        (i + 1 < n ? EXO_VQ_F_NEXT : 0));
+            desc[at].flags =
+                (uint16_t)((p[i].write ? EXO_VQ_F_WRITE : 0) | (i + 1 < n ? EXO_VQ_F_NEXT : 0));
             desc[at].next = (uint16_t)((k->cursor + i + 1) % k->size);
         }
         if (r >> 61 == 0) { /* one in eight: spoil one descriptor */
             uint16_t at = (uint16_t)((k->cursor + (r >> 20) % (uint64_t)n) % k->size);
             switch ((r >> 24) % 6) {
-            case 0: desc[at].flags ^= (uint16_t)(1u << (r >> 30) % 3); break;
-            case 1: desc[at].len = (r >> 32) % 2 ? 0 : (uint32_t)(r >> 33); break;
-            case 2: desc[at].addr = shared_ppn << 12; break; /* not ours */
-            case 3: desc[at].next = (uint16_t)(r >> 32); break;
-            case 4: desc[at].addr += EXO_PAGE - 1; break;   /* into the next page */
-            default: desc[at].flags |= EXO_VQ_F_NEXT; break; /* runs on */
+            case 0: /* a direction or chaining flag flipped */
+                desc[at].flags ^= (uint16_t)(1u << (r >> 30) % 3);
+                break;
+            case 1: /* empty, or far too long */
+                desc[at].len = (r >> 32) % 2 ? 0 : (uint32_t)(r >> 33);
+                break;
+            case 2: /* a page not ours */
+                desc[at].addr = shared_ppn << 12;
+                break;
+            case 3: /* anywhere in (or beyond) the table */
+                desc[at].next = (uint16_t)(r >> 32);
+                break;
+            case 4: /* running into the next page */
+                desc[at].addr += EXO_PAGE - 1;
+                break;
+            default: /* running on into an older chain */
+                desc[at].flags |= EXO_VQ_F_NEXT;
+                break;
             }
         }
         k->cursor = (uint16_t)(k->cursor + n);
