@@ -9,7 +9,8 @@
  * FUZZ_BATCH each. Call j is a pure function of (FUZZ_SEED, j), and a child publishes in a
  * page it shares with the parent the index of the next call before making each call; when a
  * child ends early, the next one resumes after the call that ended it. So the sequence of
- * calls is the same on every run; only which child makes which call depends on timing.
+ * calls is the same on every run; only which child makes which call depends on timing (and,
+ * through what the child holds and its pool's page numbers, some arguments).
  *
  * Arguments are typed by their names in syscalls.def (env, ppn, va, prot...): three in four
  * come from that kind's pool, so calls get past the first checks. A few mutations keep the
