@@ -9,7 +9,8 @@
  * FUZZ_BATCH each. Call j is a pure function of (FUZZ_SEED, j), and a child publishes in a
  * page it shares with the parent the index of the next call before making each call; when a
  * child ends early, the next one resumes after the call that ended it. So the sequence of
- * calls is the same on every run; only which child makes which call depends on timing.
+ * calls is the same on every run; only which child makes which call depends on timing (and,
+ * through what the child holds and its pool's page numbers, some arguments).
  *
  * Arguments are typed by their names in syscalls.def (env, ppn, va, prot...): three in four
  * come from that kind's pool, so calls get past the first checks. A few mutations keep the
@@ -19,37 +20,38 @@
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
  * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
+ * The device, interrupt and transfer calls get plausible arguments from fuzz_dev.c.
+ *
+ * Each child holds what a libOS process would: copies of init's device and vector capabilities
+ * (BIND only), two events, and a capability (CALL only) for a server env the parent starts
+ * with each batch, whose pct entry answers every call (so pct_call and pct_return succeed).
+ * Its 16-page pool is refreshed every FUZZ_REFRESH calls, since random calls free it fast.
+ * The boot test gives the machine virtio blk, net, rng and a balloon exo must keep to itself.
+ * At the end the parent prints, per call, how many were made and how many succeeded, and per
+ * device the vio_* calls naming it: the depth the run reached, which the boot test checks.
+ *
  * The parent destroys a child that stays blocked BLOCKED_MS or begins no exo call (its setup's
  * count) for SILENT_MS; eleven children in a row that never reach their first call end the
  * run ("no progress"), and each of those asks the boot test for exo's state dump first.
  *
- * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ...
+ * Run with arg 0: the parent. With arg j + 1: a child, making calls j, j + 1, ... With
+ * SERVER_ARG: the server.
  */
 #include <los/los.h>
 #include <los/spawn.h>
 #include <los/upcall.h>
 
+#include "fuzz.h"
+
 #define FUZZ_SEED 0x7e55e7a0f022c0deul
 #define FUZZ_CALLS 1000000ul
 #define FUZZ_BATCH 50000ul
+#define FUZZ_REFRESH 256 /* the child maps its pool's lost pages again every so many calls */
 #define BLOCKED_MS 20   /* a child blocked this long is stuck: only it could wake itself */
 #define SILENT_MS 500   /* a runnable child beginning no call this long is stuck too */
-
-#define SHARED_VA 0x0000650000000000ull  /* struct shared, the parent's page */
-#define SCRATCH_VA 0x0000660000000000ull /* the child's own pages, fodder for the calls */
-#define SCRATCH_PAGES 16
-#define GUARD_VA (SCRATCH_VA + SCRATCH_PAGES * EXO_PAGE) /* outside every pool: never mapped */
-#define UPCALL_STACK_TOP 0x0000670000004000ull /* the child's handler stack, in no pool */
-
-struct shared {
-    volatile uint64_t next; /* the index of the next call; the child bumps it before a call */
-    volatile uint64_t steps; /* exo calls the child has begun, its setup's too: a sign of life */
-    volatile uint64_t ok[EXO_NCALLS + 1]; /* calls that succeeded, by number (last: others) */
-};
+#define SERVER_ARG (1ull << 62) /* main's argument in the server env */
 
 void los_upcall_entry(void); /* libos/core/upcall_entry.S */
-
-static struct shared *const sh = (struct shared *)SHARED_VA;
 
 static uint64_t rdtsc(void)
 {
@@ -58,23 +60,9 @@ static uint64_t rdtsc(void)
     return (uint64_t)hi << 32 | lo;
 }
 
-/* splitmix64: each call's generator is seeded from its index alone. */
-static uint64_t mix(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s += 0x9e3779b97f4a7c15ull;
-    return mix(*s);
-}
-
 /* --- the child: making calls ----------------------------------------------------------------- */
 
-static uint64_t scratch_ppn[SCRATCH_PAGES], shared_ppn;
+uint64_t scratch_ppn[SCRATCH_PAGES], shared_ppn, events[2];
 
 static const uint64_t edges[] = {
     0, 1, 2, 7, 8, 15, 16, 63, 64, 65, 255, 256, 4095, 4096, 4097, 6000, 6001,
@@ -198,8 +186,9 @@ static uint64_t arg(uint64_t *s, enum kind k)
     }
 }
 
-/* Call j: its number and arguments, a pure function of j (and our pools). */
-static uint64_t make_call(uint64_t j, uint64_t a[5])
+/* Call j: its number and arguments, a pure function of j (and our pools); *s is the call's
+ * stream, for fuzz_dev_args to go on drawing from. */
+static uint64_t make_call(uint64_t j, uint64_t a[5], uint64_t *sp)
 {
     uint64_t s = mix(FUZZ_SEED ^ mix(j + 1)), r = rnd(&s), n;
     n = (r & 63) == 0 ? wild_calls[(r >> 6) % N(wild_calls)] : (r >> 6) % (EXO_NCALLS + 2);
@@ -226,6 +215,7 @@ static uint64_t make_call(uint64_t j, uint64_t a[5])
         if (a[1] < 2)
             a[1] = 2;
     }
+    *sp = s;
     return n;
 }
 
@@ -234,6 +224,24 @@ static int ignore(struct exo_upcall_state *s)
 {
     (void)s;
     return 0;
+}
+
+/* The pool's pages as they are now: random calls free, reclaim and unmap them (most are gone
+ * a few hundred calls into a batch), so every FUZZ_REFRESH calls a page missing from its
+ * place is replaced by a new one, and one mapped there (ours, or a queue's) is what we use. */
+static void refresh(void)
+{
+    for (int i = 0; i < SCRATCH_PAGES; i++) {
+        uint64_t va = SCRATCH_VA + (uint64_t)i * EXO_PAGE;
+        sh->steps++;
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+        if (pte == EXO_E_NOENT) {
+            int64_t ppn = los_page_new(va, EXO_PROT_R | EXO_PROT_W);
+            pte = ppn < 0 ? ppn : ppn << 12;
+        }
+        if (pte > 0)
+            scratch_ppn[i] = (uint64_t)pte >> 12;
+    }
 }
 
 static int child(uint64_t first)
@@ -247,25 +255,59 @@ static int child(uint64_t first)
         if (los_page_new(va, EXO_PROT_R | EXO_PROT_W) < 0)
             return 1;
     }
-    for (int i = 0; i < SCRATCH_PAGES; i++) {
+    refresh();
+    for (int i = 0; i < 2; i++) {
         sh->steps++;
-        int64_t p = los_page_new(SCRATCH_VA + (uint64_t)i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
-        if (p < 0)
-            return 1;
-        scratch_ppn[i] = (uint64_t)p;
+        events[i] = (uint64_t)exo_event_create();
     }
     shared_ppn = (uint64_t)exo_page_lookup(EXO_CAP_SELF, SHARED_VA) >> 12;
     uint64_t end = first + FUZZ_BATCH < FUZZ_CALLS ? first + FUZZ_BATCH : FUZZ_CALLS;
     for (uint64_t j = first; j < end; j++) {
-        uint64_t a[5], n = make_call(j, a);
+        if (j % FUZZ_REFRESH == 0)
+            refresh();
+        uint64_t a[5], s, n = make_call(j, a, &s);
         sh->next = j + 1; /* before: if this call ends us, the next child skips it */
         sh->steps++;
+        fuzz_dev_args(n, a, &s); /* (may write a kick's chains: after the bump, too) */
         if (n == EXO_CALL_event_wait)
             exo_event_post(a[0]); /* nobody else could wake us: post first */
-        if (exo_syscall(n, a[0], a[1], a[2], a[3], a[4]) >= 0)
-            sh->ok[n < EXO_NCALLS ? n : EXO_NCALLS]++;
+        uint64_t k = n < EXO_NCALLS ? n : EXO_NCALLS;
+        sh->made[k]++;
+        int64_t r = exo_syscall(n, a[0], a[1], a[2], a[3], a[4]);
+        sh->ok[k] += r >= 0;
+        fuzz_dev_result(n, a, r);
+        if (n == EXO_CALL_pct_call && r == fuzz_reply(a[1], a[2]))
+            sh->ok[EXO_CALL_pct_return]++; /* the server's pct_return reached us */
     }
     return 0;
+}
+
+/* --- the server: a pct entry that answers, for the children to call ----------------------- */
+
+/* The entry: runs on the server's pct stack as if called with (caller, a0, a1), and ends the
+ * transfer with its reply (pct_return does not come back when it succeeds). */
+static void serve(uint64_t caller, uint64_t a0, uint64_t a1)
+{
+    (void)caller;
+    sh->served++;
+    sh->made[EXO_CALL_pct_return]++;
+    exo_pct_return((uint64_t)fuzz_reply(a0, a1));
+    los_exit(2);
+}
+
+/* Registers the entry, then waits for ever on an event nobody posts: blocked, its context set
+ * aside by each call, until the parent ends it with the batch. */
+static int server(void)
+{
+    for (uint64_t va = PCT_STACK_TOP - 2 * EXO_PAGE; va < PCT_STACK_TOP; va += EXO_PAGE)
+        if (los_page_new(va, EXO_PROT_R | EXO_PROT_W) < 0)
+            return 1;
+    int64_t ev = exo_event_create();
+    if (ev < 0 || exo_pct_entry((uint64_t)serve, PCT_STACK_TOP) < 0)
+        return 1;
+    sh->ready = 1;
+    for (;;)
+        exo_event_wait((uint64_t)ev);
 }
 
 /* --- the parent: children, their watch, the summary ------------------------------------------ */
@@ -311,20 +353,92 @@ static enum end watch(uint64_t c, uint64_t first)
     }
 }
 
-static int64_t spawn_child(const void *elf, uint64_t size, uint64_t shared, uint64_t first)
+/* Starts a prepared env with the shared page mapped. A batch's child (server >= 0) also gets
+ * copies of the device and vector capabilities (BIND only) and of the server env's (CALL
+ * only: it cannot end the server), its slot in sh->server. */
+static int64_t spawn(const void *elf, uint64_t size, uint64_t shared, uint64_t arg, int64_t server)
 {
     uint64_t entry, stack;
     int64_t c = los_spawn_prepare(elf, size, &entry, &stack);
     if (c < 0)
         return c;
     int64_t r = exo_page_map((uint64_t)c, SHARED_VA, shared, EXO_PROT_R | EXO_PROT_W);
+    if (r == 0 && server >= 0) {
+        r = exo_cap_copy(EXO_CAP_DEVS, (uint64_t)c, EXO_RIGHT_BIND);
+        if (r >= 0)
+            r = exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
+        if (r >= 0)
+            r = exo_cap_copy((uint64_t)server, (uint64_t)c, EXO_RIGHT_CALL);
+        if (r >= 0) {
+            sh->server = (uint64_t)r;
+            r = 0;
+        }
+    }
     if (r == 0)
-        r = exo_env_start((uint64_t)c, entry, stack, first + 1);
+        r = exo_env_start((uint64_t)c, entry, stack, arg);
     if (r < 0) {
         exo_env_destroy((uint64_t)c);
         return r;
     }
     return c;
+}
+
+/* A server for one batch, once its entry is registered (it is then blocked for good). */
+static int64_t start_server(const void *elf, uint64_t size, uint64_t shared)
+{
+    sh->ready = 0;
+    int64_t s = spawn(elf, size, shared, SERVER_ARG, -1);
+    uint64_t ms = (uint64_t)exo_clock() / 1000, t = rdtsc();
+    while (s >= 0 && !sh->ready) {
+        int64_t r = exo_yield((uint64_t)s);
+        if (r == EXO_E_NOENT || rdtsc() - t > SILENT_MS * ms) {
+            exo_env_destroy((uint64_t)s);
+            return r == EXO_E_NOENT ? r : EXO_E_BUSY;
+        }
+        if (r == EXO_E_BUSY)
+            exo_yield(EXO_ANY);
+    }
+    return s;
+}
+
+/* What vio_info says of devices 0, 1, ... (exo numbers them in bus order) for the children. */
+static void find_devices(void)
+{
+    struct exo_vio_info info;
+    uint64_t d = 0;
+    for (; d < FUZZ_DEVS; d++) {
+        int64_t r = exo_vio_info(d, (uint64_t)&info);
+        if (r == EXO_E_NOENT)
+            break;
+        sh->type[d] = r == 0 ? info.type : 0;
+        sh->nqueues[d] = r == 0 ? info.nqueues : 1;
+        sh->offered[d] = r == 0 ? info.offered : 0;
+        if (r == 0)
+            los_printf("fuzz: dev %lu: type %u, %u queues\n", d, info.type, info.nqueues);
+        else
+            los_printf("fuzz: dev %lu: vio_info %ld (exo's own)\n", d, (long)r);
+    }
+    sh->ndevs = d;
+}
+
+static const char *const names[EXO_NCALLS] = {
+#define EXO_CALL(num, name, nargs, p, doc) [num] = #name,
+#include <exo/syscalls.def>
+#undef EXO_CALL
+};
+
+/* How deep the run went: per call, made and succeeded; per device, vio_* calls naming it. */
+static void report(void)
+{
+    for (int k = 0; k < EXO_NCALLS; k++)
+        los_printf("fuzz: call %d %s made %lu ok %lu\n", k, names[k], sh->made[k], sh->ok[k]);
+    los_printf("fuzz: no such call made %lu ok %lu\n", sh->made[EXO_NCALLS], sh->ok[EXO_NCALLS]);
+    for (uint64_t d = 0; d < sh->ndevs; d++)
+        los_printf("fuzz: dev %lu%s: vio calls made %lu ok %lu refused not with EXO_E_PERM %lu\n",
+                   d, sh->type[d] ? "" : " (exo's own)", sh->dev_made[d], sh->dev_ok[d],
+                   sh->dev_other[d]);
+    los_printf("fuzz: pct: %lu calls served\n", sh->served);
+    los_printf("fuzz: vio_kick: %lu chains submitted\n", sh->chains);
 }
 
 static int parent(void)
@@ -339,18 +453,25 @@ static int parent(void)
     }
     los_printf("fuzz: seed 0x%lx, %lu calls in child envs of %lu calls each\n", FUZZ_SEED,
                FUZZ_CALLS, FUZZ_BATCH);
+    find_devices();
     uint64_t next = 0, children = 0, early = 0, blocked = 0, silent = 0, stalls = 0, stalled = 0;
     uint64_t t0 = rdtsc();
     while (next < FUZZ_CALLS) {
+        int64_t srv = start_server(elf, size, (uint64_t)shared);
+        if (srv < 0) {
+            los_printf("fuzz: cannot start a server at call %lu: %ld\n", next, (long)srv);
+            return 1;
+        }
         sh->next = next;
         sh->steps = 0;
-        int64_t c = spawn_child(elf, size, (uint64_t)shared, next);
+        int64_t c = spawn(elf, size, (uint64_t)shared, next + 1, srv);
         if (c < 0) {
             los_printf("fuzz: cannot start a child at call %lu: %ld\n", next, (long)c);
             return 1;
         }
         children++;
         enum end how = watch((uint64_t)c, next);
+        exo_env_destroy((uint64_t)srv);
         uint64_t end = next + FUZZ_BATCH < FUZZ_CALLS ? next + FUZZ_BATCH : FUZZ_CALLS;
         blocked += how == END_BLOCKED;
         silent += how == END_SILENT;
@@ -367,10 +488,7 @@ static int parent(void)
     uint64_t ms = (rdtsc() - t0) / ((uint64_t)exo_clock() / 1000);
     los_printf("fuzz: %lu children ended early (%lu blocked, %lu silent, the rest ended by a "
                "call); %lu made no call\n", early, blocked, silent, stalled);
-    los_printf("fuzz: successful calls by number:");
-    for (int k = 0; k <= EXO_NCALLS; k++)
-        los_printf(" %lu", sh->ok[k]);
-    los_printf("\n");
+    report();
     if (sh->ok[EXO_NCALLS]) {
         los_printf("fuzz: %lu calls with no such number succeeded\n", sh->ok[EXO_NCALLS]);
         return 1;
@@ -383,5 +501,5 @@ static int parent(void)
 int main(uint64_t arg0, uint64_t unused)
 {
     (void)unused;
-    return arg0 ? child(arg0 - 1) : parent();
+    return arg0 == SERVER_ARG ? server() : arg0 ? child(arg0 - 1) : parent();
 }

@@ -10,6 +10,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build"))
 import qemu  # noqa: E402
@@ -219,14 +220,86 @@ def case_exotest(image, smp=1):
 
 
 FUZZ_SUMMARY = r"^fuzz: (\d+) calls, (\d+) children, 0 kernel panics$"
+FUZZ_DISK_SECTORS = 4096  # fuzz_dev.c's blk headers name sectors below this, mostly
+# Every call must succeed at least once but vio_direct: it needs an IOMMU (the fuzz boots have
+# none), so exo answers it EXO_E_NOSYS, or EXO_E_PERM for va = 0 (the caller holds no device).
+FUZZ_NEVER_OK = {"vio_direct"}
+
+
+def fuzz_devices(tmp):
+    """The fuzz boots' devices: a scratch virtio-blk disk (a file in tmp, two queues), a
+    virtio-net on QEMU's user network with restrict=on (the guest reaches nothing outside
+    QEMU: no host network needed or touched), a virtio-rng, and a virtio-balloon, which exo
+    must never hand out (every vio_* call naming it is EXO_E_PERM)."""
+    disk = os.path.join(tmp, "fuzz-disk.img")
+    with open(disk, "wb") as f:
+        f.truncate(FUZZ_DISK_SECTORS * 512)
+    pci = ",disable-legacy=on"
+    return ["-drive", f"file={disk},if=none,id=fuzzdisk,format=raw,cache=writeback",
+            "-device", f"virtio-blk-pci,drive=fuzzdisk,num-queues=2{pci}",
+            "-netdev", "user,id=n0,restrict=on",
+            "-device", f"virtio-net-pci,netdev=n0{pci}",
+            "-device", f"virtio-rng-pci{pci}",
+            "-device", f"virtio-balloon-pci{pci}"]
+
+
+def check_fuzz_depth(c):
+    """The depth the run reached: every call made, and each but FUZZ_NEVER_OK succeeded at
+    least once; the balloon named by vio_* calls and never anything but EXO_E_PERM."""
+    calls = {m.group(2): (int(m.group(1)), int(m.group(3)), int(m.group(4)))
+             for m in re.finditer(r"^fuzz: call (\d+) (\w+) made (\d+) ok (\d+)$",
+                                  c.r.serial_text, re.M)}
+    abi = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "include", "exo",
+                            "syscalls.def")).read()
+    names = re.findall(r"^EXO_CALL\(\d+, (\w+),", abi, re.M)
+    c.ok(sorted(calls) == sorted(names), f"a depth line for each of the {len(names)} calls")
+    for name in names:
+        num, made, ok = calls.get(name, (-1, 0, 0))
+        c.ok(made >= 1, f"call {name} made at least once ({made})")
+        if name in FUZZ_NEVER_OK:
+            c.ok(ok == 0, f"call {name} never succeeds here ({ok})")
+        else:
+            c.ok(ok >= 1, f"call {name} succeeded at least once ({ok} of {made})")
+    c.line("fuzz: no such call made ")
+    c.regex(r"^fuzz: no such call made [1-9]\d* ok 0$")
+    # exo's own device list (its boot lines) against what the fuzzer reports per device.
+    exo_devs = {int(d): (int(t), "exo's own" in l) for l, d, t in
+                re.findall(r"^(exo: virtio: dev (\d+) type (\d+) .*)$", c.r.serial_text, re.M)}
+    c.ok(sorted(t for t, _ in exo_devs.values()) == [1, 2, 4, 5],
+         f"exo found net, blk, rng and the balloon ({exo_devs})")
+    own = [d for d, (t, kept) in exo_devs.items() if kept]
+    c.ok(own == [d for d, (t, _) in exo_devs.items() if t == 5],
+         f"exo keeps the balloon and only it ({own})")
+    for d, (t, kept) in sorted(exo_devs.items()):
+        m = c.regex(rf"^fuzz: dev {d}{' [(]exo.s own[)]' if kept else ''}: vio calls made (\d+) "
+                    r"ok (\d+) refused not with EXO_E_PERM (\d+)$")
+        if not m:
+            continue
+        made, ok, other = (int(x) for x in m.groups())
+        c.ok(made >= 1, f"vio calls named dev {d} (type {t}): {made}")
+        if kept:
+            c.ok(ok == 0 and other == 0, f"every vio call on the balloon (dev {d}) was "
+                 f"EXO_E_PERM: {ok} ok, {other} other errors")
+        else:
+            c.ok(ok >= 1, f"vio calls on dev {d} (type {t}) succeeded: {ok}")
+    m = c.regex(r"^fuzz: vio_kick: (\d+) chains submitted$")
+    if m:
+        c.ok(int(m.group(1)) >= 1, f"kicks submitted chains to the devices ({m.group(1)})")
+    m = c.regex(r"^fuzz: pct: (\d+) calls served$")
+    if m:
+        c.ok(int(m.group(1)) >= calls.get("pct_return", (0, 0, 0))[2] >= 1,
+             f"the server's entry ran for each reply ({m.group(1)} served)")
 
 
 def case_fuzz(image, smp=1):
     """The call fuzzer (apps/tests/fuzz.c): at least 10^6 random and mutated exo calls from child
-    envs, then a clean power-off: no exo panic, no exception in exo, no hang. With smp=2 the
-    children run on both CPUs at once."""
-    r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=200, direct=True, smp=smp,
-                  nmi_on="fuzz: child silent before its first call")
+    envs on a machine with virtio devices (fuzz_devices), then a clean power-off: no exo panic,
+    no exception in exo, no hang, and the depth check_fuzz_depth asks. With smp=2 the children
+    run on both CPUs at once."""
+    with tempfile.TemporaryDirectory(prefix="tessera-fuzz.") as tmp:
+        r = qemu.boot(None, cmdline="poweroff init.fuzz", timeout=200, direct=True, smp=smp,
+                      nmi_on="fuzz: child silent before its first call",
+                      extra=fuzz_devices(tmp))
     c = Checks(r)
     c.line(BANNER)
     c.line(f"exo: {smp} cpus")
@@ -236,9 +309,15 @@ def case_fuzz(image, smp=1):
         calls, children = int(m.group(1)), int(m.group(2))
         c.ok(calls >= 1000000, f"at least 10^6 calls, got {calls}")
         c.ok(children >= 20, f"at least 20 children (batches of 50000), got {children}")
+    check_fuzz_depth(c)
     m = c.regex(r"^fuzz: (\d+) ms, (\d+) calls/s$")
     if m:
         print(f"fuzz: {m.group(1)} ms in the guest, {m.group(2)} calls/s; boot {r.elapsed:.1f} s")
+    # Chains exo admits that still make QEMU mark a device broken (virtio_error): open, see
+    # docs/status.md (Security, item 6). Shown, not failed on: exo survives them.
+    broken = re.findall(r"^qemu-system-\S+: (virtio-.*)$", r.stderr_text, re.M)
+    for what in sorted(set(broken)):
+        print(f"fuzz: QEMU's device error {what!r} {broken.count(what)} times (open, docs/status.md)")
     # "0 kernel panics" is the only line allowed to mention one.
     c.ok(not [l for _, l in r.lines if "panic" in l and not re.match(FUZZ_SUMMARY, l)],
          "no line mentions a panic but the summary")
