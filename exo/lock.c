@@ -6,11 +6,11 @@
  * TCG on a busy host, any guest without paravirtual locks). A ticket lock hands the lock to the
  * next waiter in line even while that waiter's thread is off the host CPU, so every handoff
  * between two busy CPUs waits for the host to run both threads at once: two 2-CPU fuzzer boots
- * side by side on a 2-core host took over 150 s each with a ticket lock, 13 s with this one. A
- * free-for-all lock goes to whichever CPU is running, the reason Linux falls back to one in
- * guests (virt_spin_lock). Starvation is not a concern here: the holder always leaves exo
- * through env_run or the idle loop, and the waiter, spinning on a plain read, sees the lock
- * free during that window.
+ * side by side on a 2-core host, resting yields in place (sched_yield), took over 150 s each
+ * with a ticket lock, 12-13 s with this one. A free-for-all lock goes to whichever CPU is
+ * running, the reason Linux falls back to one in guests (virt_spin_lock). Starvation is not a
+ * concern here: the holder always leaves exo through env_run or the idle loop, and the waiter,
+ * spinning on a plain read, sees the lock free during that window.
  */
 #include <exo/lock.h>
 #include <exo/percpu.h>
