@@ -3,7 +3,8 @@
  * runs what the command line asks for (init.test: the in-guest tests, init.viotest=PORT: the
  * virtio tests, PORT being the host's UDP echo server, init.vionettest=PORT: the virtio-net
  * tests on a host tap, init.bench: the exo microbenchmarks,
- * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer), and ends.
+ * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer, init.run=NAME: the app
+ * of a per-app image, build/app_image.py), and ends.
  */
 #include <exo/cmdline.h>
 #include <los/los.h>
@@ -62,5 +63,8 @@ int main(uint64_t archive, uint64_t size)
         run("exobench", 0); /* microbenchmarks: ./tessera bench exo */
     if (exo_cmdline_flag(los_cmdline, "init.fuzz"))
         run("fuzz", 0); /* the exo call fuzzer: boot test exo.boot.fuzz */
+    char app[32];
+    if (exo_cmdline_value(los_cmdline, "init.run", app, sizeof app) == 0)
+        run(app, 0); /* a per-app image's app; its argv and env are archive files */
     return 0;
 }
