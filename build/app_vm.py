@@ -19,6 +19,7 @@ otherwise. All of it goes through virsh, so any URI virsh accepts works.
 import argparse
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -127,7 +128,8 @@ def upload(v: Virsh, vol: str, path: str) -> None:
 
 # --- Commands ------------------------------------------------------------------------------------
 
-def launch(app: str, v: Virsh) -> int:
+def launch(app: str, v: Virsh) -> float:
+    """Builds, uploads, defines and starts APP's VM; time.monotonic() at `virsh start`."""
     m = app_manifest.load(app_manifest.find(app, REPO))
     dom = app_domain.domain_name(app)
     if v.state(dom) in ("running", "paused", "in shutdown"):
@@ -147,12 +149,13 @@ def launch(app: str, v: Virsh) -> int:
     except ValueError as e:
         raise VmError(str(e)) from None
     v.run("define", xml_path)
+    t_start = time.monotonic()
     v.run("start", dom)
     say(f"{app}: started domain {dom} on {v.uri} (type {dtype}, {m.memory_mib} MiB, "
         f"{m.cpus} cpu{'s' if m.cpus > 1 else ''}, image {img.size // 1024} KiB)")
-    say(f"{app}: attach: virsh -c {v.uri} console {dom}   log: ./tessera logs {app}"
-        + ("" if v.uri == default_uri() else f" --connect {v.uri}"))
-    return 0
+    say(f"{app}: attach: virsh -c {shlex.quote(v.uri)} console {dom}   log: ./tessera logs {app}"
+        + ("" if v.uri == default_uri() else f" --connect {shlex.quote(v.uri)}"))
+    return t_start
 
 
 def need_domain(v: Virsh, app: str) -> str:
@@ -237,6 +240,16 @@ def rm(app: str, v: Virsh) -> int:
     return 0
 
 
+def positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = 0
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, not {text!r}")
+    return v
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="tessera", description="Per-app VMs on libvirt.")
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -253,15 +266,13 @@ def parser() -> argparse.ArgumentParser:
         if name != "list":
             p.add_argument("app")
         if name == "stop":
-            p.add_argument("--timeout", type=float, default=30.0,
+            p.add_argument("--timeout", type=positive, default=30.0,
                            help="seconds to wait for the guest before forcing it off")
     return ap
 
 
 def main(argv=None) -> int:
     a = parser().parse_args(argv)
-    if getattr(a, "timeout", 1) <= 0:
-        parser().error("--timeout must be > 0")
     try:
         if getattr(a, "app", None) is not None and not app_manifest.NAME_RE.match(a.app):
             raise VmError(f"bad app name {a.app!r}")
@@ -271,7 +282,8 @@ def main(argv=None) -> int:
             return 0  # ./tessera checks the arguments before its (slow) build
         v = Virsh(a.connect or default_uri())
         if a.cmd == "launch":
-            return launch(a.app, v)
+            launch(a.app, v)
+            return 0
         if a.cmd == "list":
             return list_(v)
         if a.cmd == "stop":
