@@ -6,6 +6,7 @@
    4 MiB; a valid GPT with the ESP only (no disk asked for); the ESP's cmdline.txt and the boot
    archive's file list and app/args, app/env exactly what the manifest says.
 3. A kind = "linux" manifest is accepted but its image refused, saying why.
+4. The domain XML of a manifest using every option passes virt-xml-validate (kvm and qemu).
 """
 import hashlib
 import os
@@ -17,6 +18,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import app_domain  # noqa: E402
 import app_image  # noqa: E402
 import app_manifest  # noqa: E402
 
@@ -103,6 +105,35 @@ def manifests(tmp):
           "hello" in got, f"unknown app: {got}")
 
 
+def domain_xml(tmp):
+    """Every device and option a manifest can ask for gives XML libvirt's schema accepts."""
+    d = os.path.join(tmp, "apps", "full")
+    os.makedirs(d)
+    with open(os.path.join(d, "app.toml"), "w") as f:
+        f.write('program = "hello"\nmemory = "1G"\ncpus = 4\nconsole = "serial+vga"\n'
+                'disk = 16\nnetwork = "user"\nforwards = ["tcp:8080:80", "udp:5353:53"]\n')
+    m = app_manifest.load(os.path.join(d, "app.toml"))
+    for dtype in ("qemu", "kvm"):
+        xml = app_domain.domain_xml(m, dtype, "/var/lib/libvirt/images/tessera/x.serial.log")
+        try:
+            app_domain.validate(xml)
+            why = ""
+        except ValueError as e:
+            why = str(e)
+        check(why == "" and f"<domain type='{dtype}'>" in xml and
+              "<range start='8080' to='80'/>" in xml and "<backend type='passt'/>" in xml and
+              "<vcpu>4</vcpu>" in xml and "<memory unit='MiB'>1024</memory>" in xml,
+              f"domain XML ({dtype}, every option) passes virt-xml-validate {why}")
+    img = app_image.build(m, os.path.join(tmp, "full-out"))
+    r = subprocess.run(["sgdisk", "-p", img.path], capture_output=True, text=True)
+    parts = [l.split()[5] for l in r.stdout.splitlines() if l.strip()[:1].isdigit()]
+    check(parts == ["EF00", "8300"] and img.size == (1 + 1 + 16 + 1) << 20,
+          f"disk = 16: an ESP and a 16 MiB ext2 root: {parts}, {img.size} bytes")
+    check(subprocess.run(["cpio", "-t", "--quiet"], stdin=open(img.cpio, "rb"),
+                         capture_output=True, text=True).stdout.split()[-2:] == ["hello", "init"]
+          and b"font.psf" in open(img.cpio, "rb").read(), "serial+vga: font.psf in the archive")
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -142,6 +173,7 @@ def images(tmp):
 def main():
     with tempfile.TemporaryDirectory(prefix="tessera-app-image.") as tmp:
         manifests(tmp)
+        domain_xml(tmp)
         images(tmp)
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
