@@ -281,6 +281,13 @@ def main(argv=None) -> int:
         if os.environ.get("TESSERA_VALIDATE_ONLY"):
             return 0  # ./tessera checks the arguments before its (slow) build
         v = Virsh(a.connect or default_uri())
+        r = v.run("uri", check=False)
+        if r.returncode != 0:
+            hint = ("; without systemd start it: mkdir -p /run/libvirt; virtlogd -d; libvirtd -d"
+                    if v.uri == "qemu:///system" else "")
+            why = r.stderr.strip().splitlines()[-1:] or ["no answer"]
+            raise VmError(f"cannot reach libvirtd at {v.uri} ({why[0].replace('error: ', '')})"
+                          + hint)
         if a.cmd == "launch":
             launch(a.app, v)
             return 0
