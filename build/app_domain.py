@@ -10,7 +10,6 @@ pty (virsh console) logged to a file. Domain type 'kvm' or 'qemu' is the caller'
 """
 import os
 import subprocess
-import tempfile
 from html import escape  # not xml.sax.saxutils: it imports urllib, slowing every command
 
 import app_manifest
@@ -96,6 +95,7 @@ def domain_xml(m: app_manifest.Manifest, dom_type: str, log_path: str) -> str:
 
 def validate(xml: str) -> None:
     """virt-xml-validate against libvirt's domain schema; ValueError with its message."""
+    import tempfile  # here, not at the top: keeps every other command quick to start
     with tempfile.NamedTemporaryFile("w", suffix=".xml", prefix="tessera-domain.") as f:
         f.write(xml)
         f.flush()

@@ -22,14 +22,12 @@ import re
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import app_domain  # noqa: E402
-import app_image  # noqa: E402
 import app_manifest  # noqa: E402
 
 VIRSH = os.environ.get("TESSERA_VIRSH", "virsh")
@@ -130,6 +128,7 @@ def upload(v: Virsh, vol: str, path: str) -> None:
 
 def launch(app: str, v: Virsh) -> float:
     """Builds, uploads, defines and starts APP's VM; time.monotonic() at `virsh start`."""
+    import app_image  # here: the other commands (and argument checks) start faster without it
     m = app_manifest.load(app_manifest.find(app, REPO))
     dom = app_domain.domain_name(app)
     if v.state(dom) in ("running", "paused", "in shutdown"):
@@ -214,6 +213,7 @@ def read_log(app: str, v: Virsh) -> str:
     v.run("pool-refresh", pool)  # the log file appears once the domain has started
     if not v.ok("vol-info", "--pool", pool, log_vol):
         return ""
+    import tempfile
     with tempfile.TemporaryDirectory(prefix="tessera-logs.") as tmp:
         path = os.path.join(tmp, "serial.log")
         v.run("vol-download", "--pool", pool, log_vol, path)
@@ -305,7 +305,7 @@ def main(argv=None) -> int:
             return 0
         if a.cmd == "rm":
             return rm(a.app, v)
-    except (app_manifest.ManifestError, app_image.ImageError, VmError) as e:
+    except (app_manifest.ManifestError, VmError, RuntimeError) as e:  # ImageError too
         print(f"tessera: {e}", file=sys.stderr)
         return 1
     return 2
