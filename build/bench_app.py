@@ -66,8 +66,7 @@ def libvirt_run(m, uri: str) -> float:
             time.sleep(0.01)
         raise RuntimeError(f"no '{m.name}: ' line in {log}")
     finally:
-        if v.state(dom) != "shut off":
-            v.run("destroy", dom)
+        v.run("destroy", dom, check=False)  # it may have powered itself off meanwhile
         app_vm.rm(m.app, v)
 
 
