@@ -24,12 +24,23 @@ def domain_name(app: str) -> str:
 
 
 def volume_names(app: str):
-    """(disk image volume, serial log volume)."""
-    return f"{PREFIX}{app}.img", f"{PREFIX}{app}.serial.log"
+    """(disk image volume, serial log volume, NoCloud seed volume)."""
+    return f"{PREFIX}{app}.img", f"{PREFIX}{app}.serial.log", f"{PREFIX}{app}.seed.img"
 
 
-def domain_xml(m: app_manifest.Manifest, dom_type: str, log_path: str) -> str:
-    disk_vol, _ = volume_names(m.app)
+def domain_xml(m: app_manifest.Manifest, dom_type: str, log_path: str, seed: bool = False) -> str:
+    """seed: attach volume tessera-APP.seed.img read-only, serial "cidata" (app_seed.py)."""
+    disk_vol, _, seed_vol = volume_names(m.app)
+    seed_disk = ""
+    if seed:
+        seed_disk = f"""
+    <disk type='volume' device='disk'>
+      <driver name='qemu' type='raw'/>
+      <source pool='{POOL}' volume='{seed_vol}'/>
+      <target dev='vdb' bus='virtio'/>
+      <serial>cidata</serial>
+      <readonly/>
+    </disk>"""
     # TCG: QEMU's 'max' CPU, as build/qemu.py boots it; KVM: the host's.
     cpu = ("<cpu mode='host-passthrough'/>" if dom_type == "kvm" else "<cpu mode='maximum'/>")
     net = ""
@@ -76,7 +87,7 @@ def domain_xml(m: app_manifest.Manifest, dom_type: str, log_path: str) -> str:
       <driver name='qemu' type='raw'/>
       <source pool='{POOL}' volume='{disk_vol}'/>
       <target dev='vda' bus='virtio'/>
-    </disk>{net}
+    </disk>{seed_disk}{net}
     <rng model='virtio'>
       <backend model='random'>/dev/urandom</backend>
     </rng>

@@ -3,7 +3,8 @@
 
 The image is mkimage.sh's GPT disk, cut to what the app needs: an ESP just big enough for the
 loader, exo (debug info stripped) and a boot archive of init, the app, its argv (app/args, one
-per line, argv[0] first), its environment (app/env, NAME=value lines), the manifest's [files],
+per line, argv[0] first), its environment (app/env, NAME=value lines), the manifest's [files], nocloud (reads a
+NoCloud seed if one is attached: apps/nocloud),
 and the command line init reads (\\tessera\\cmdline.txt: `init.run=PROGRAM`, plus `poweroff`
 for on_exit = "poweroff"); an ext2 root only if the manifest asks for a disk. Everything is
 written under out/apps/APP/: APP.img, boot.cpio (the same archive, for a PVH direct boot),
@@ -74,6 +75,8 @@ def stage(m: app_manifest.Manifest, work: str) -> None:
         raise ImageError(f"{m.app}: program {m.program!r} not built ({program} missing; is it a "
                          "tessera_program in apps/CMakeLists.txt?)")
     _strip(program, os.path.join(archive, m.name))
+    # first-boot configuration from a NoCloud seed, if launch attaches one (apps/nocloud)
+    _strip(os.path.join(target, "apps", "nocloud"), os.path.join(archive, "nocloud"))
     with open(os.path.join(archive, "app", "args"), "w") as f:
         f.write("".join(f"{a}\n" for a in [m.name, *m.args]))
     with open(os.path.join(archive, "app", "env"), "w") as f:

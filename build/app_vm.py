@@ -23,6 +23,7 @@ import shlex
 import subprocess
 import sys
 import time
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -126,8 +127,9 @@ def upload(v: Virsh, vol: str, path: str) -> None:
 
 # --- Commands ------------------------------------------------------------------------------------
 
-def launch(app: str, v: Virsh) -> float:
-    """Builds, uploads, defines and starts APP's VM; time.monotonic() at `virsh start`."""
+def launch(app: str, v: Virsh, seed: Optional[dict] = None) -> float:
+    """Builds, uploads, defines and starts APP's VM; time.monotonic() at `virsh start`.
+    seed: app_seed.make's keyword arguments; a NoCloud seed is attached if given."""
     import app_image  # here: the other commands (and argument checks) start faster without it
     m = app_manifest.load(app_manifest.find(app, REPO))
     dom = app_domain.domain_name(app)
@@ -137,9 +139,15 @@ def launch(app: str, v: Virsh) -> float:
     img = app_image.build(m, app_image.out_dir_of(app))
     dtype = domain_type(v)
     pool_dir = ensure_pool(v)
-    disk_vol, log_vol = app_domain.volume_names(app)
+    disk_vol, log_vol, seed_vol = app_domain.volume_names(app)
     upload(v, disk_vol, img.path)
-    xml = app_domain.domain_xml(m, dtype, os.path.join(pool_dir, log_vol))
+    if seed:
+        import app_seed
+        upload(v, seed_vol, app_seed.make(app, os.path.join(app_image.out_dir_of(app),
+                                                            "seed.img"), **seed))
+    elif v.ok("vol-info", "--pool", app_domain.POOL, seed_vol):
+        v.run("vol-delete", "--pool", app_domain.POOL, seed_vol)  # a previous launch's
+    xml = app_domain.domain_xml(m, dtype, os.path.join(pool_dir, log_vol), seed=bool(seed))
     xml_path = os.path.join(app_image.out_dir_of(app), "domain.xml")
     with open(xml_path, "w") as f:
         f.write(xml)
@@ -209,7 +217,7 @@ def destroy(app: str, v: Virsh) -> int:
 def read_log(app: str, v: Virsh) -> str:
     need_domain(v, app)
     pool = app_domain.POOL
-    _, log_vol = app_domain.volume_names(app)
+    _, log_vol, _ = app_domain.volume_names(app)
     v.run("pool-refresh", pool)  # the log file appears once the domain has started
     if not v.ok("vol-info", "--pool", pool, log_vol):
         return ""
@@ -265,10 +273,45 @@ def parser() -> argparse.ArgumentParser:
                        help="libvirt URI (default: qemu:///system as root, else qemu:///session)")
         if name != "list":
             p.add_argument("app")
+        if name == "launch":
+            p.add_argument("--hostname", help="NoCloud seed: the VM's hostname")
+            p.add_argument("--ssh-key", action="append", default=[], metavar="FILE",
+                           help="NoCloud seed: an authorized SSH public key file (repeatable)")
+            p.add_argument("--run", action="append", default=[], metavar="PROGRAM",
+                           help="NoCloud seed: run this archive program at boot (repeatable)")
+            p.add_argument("--user-data", metavar="FILE",
+                           help="NoCloud seed: this #cloud-config instead of one made from "
+                                "--hostname/--ssh-key/--run")
         if name == "stop":
             p.add_argument("--timeout", type=positive, default=30.0,
                            help="seconds to wait for the guest before forcing it off")
     return ap
+
+
+def seed_args(a) -> Optional[dict]:
+    """app_seed.make's arguments from launch's options; None if none asks for a seed."""
+    if not (a.hostname or a.ssh_key or a.run or a.user_data):
+        return None
+    if a.hostname and not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$", a.hostname):
+        raise VmError(f"--hostname {a.hostname!r}: letters, digits and -, at most 63")
+    for prog in a.run:
+        if not app_manifest.NAME_RE.match(prog):
+            raise VmError(f"--run {prog!r}: not a program name")
+    keys = []
+    for path in a.ssh_key:
+        try:
+            with open(path) as f:
+                keys += [l.strip() for l in f if l.strip() and not l.startswith("#")]
+        except OSError as e:
+            raise VmError(f"--ssh-key {path}: {e.strerror}") from None
+    user_data = None
+    if a.user_data:
+        try:
+            with open(a.user_data) as f:
+                user_data = f.read()
+        except OSError as e:
+            raise VmError(f"--user-data {a.user_data}: {e.strerror}") from None
+    return {"hostname": a.hostname, "ssh_keys": keys, "runcmd": a.run, "user_data": user_data}
 
 
 def main(argv=None) -> int:
@@ -278,6 +321,7 @@ def main(argv=None) -> int:
             raise VmError(f"bad app name {a.app!r}")
         if a.cmd == "launch":
             app_manifest.load(app_manifest.find(a.app, REPO))  # a bad manifest: before the build
+            seed = seed_args(a)
         if os.environ.get("TESSERA_VALIDATE_ONLY"):
             return 0  # ./tessera checks the arguments before its (slow) build
         v = Virsh(a.connect or default_uri())
@@ -289,7 +333,7 @@ def main(argv=None) -> int:
             raise VmError(f"cannot reach libvirtd at {v.uri} ({why[0].replace('error: ', '')})"
                           + hint)
         if a.cmd == "launch":
-            launch(a.app, v)
+            launch(a.app, v, seed)
             return 0
         if a.cmd == "list":
             return list_(v)

@@ -114,7 +114,8 @@ def domain_xml(tmp):
                 'disk = 16\nnetwork = "user"\nforwards = ["tcp:8080:80", "udp:5353:53"]\n')
     m = app_manifest.load(os.path.join(d, "app.toml"))
     for dtype in ("qemu", "kvm"):
-        xml = app_domain.domain_xml(m, dtype, "/var/lib/libvirt/images/tessera/x.serial.log")
+        xml = app_domain.domain_xml(m, dtype, "/var/lib/libvirt/images/tessera/x.serial.log",
+                                    seed=True)
         try:
             app_domain.validate(xml)
             why = ""
@@ -122,7 +123,8 @@ def domain_xml(tmp):
             why = str(e)
         check(why == "" and f"<domain type='{dtype}'>" in xml and
               "<range start='8080' to='80'/>" in xml and "<backend type='passt'/>" in xml and
-              "<vcpu>4</vcpu>" in xml and "<memory unit='MiB'>1024</memory>" in xml,
+              "<vcpu>4</vcpu>" in xml and "<memory unit='MiB'>1024</memory>" in xml and
+              "<serial>cidata</serial>" in xml,
               f"domain XML ({dtype}, every option) passes virt-xml-validate {why}")
     img = app_image.build(m, os.path.join(tmp, "full-out"))
     r = subprocess.run(["sgdisk", "-p", img.path], capture_output=True, text=True)
@@ -130,7 +132,7 @@ def domain_xml(tmp):
     check(parts == ["EF00", "8300"] and img.size == (1 + 1 + 16 + 1) << 20,
           f"disk = 16: an ESP and a 16 MiB ext2 root: {parts}, {img.size} bytes")
     check(subprocess.run(["cpio", "-t", "--quiet"], stdin=open(img.cpio, "rb"),
-                         capture_output=True, text=True).stdout.split()[-2:] == ["hello", "init"]
+                         capture_output=True, text=True).stdout.split()[-3:] == ["hello", "init", "nocloud"]
           and b"font.psf" in open(img.cpio, "rb").read(), "serial+vga: font.psf in the archive")
 
 
@@ -159,7 +161,8 @@ def images(tmp):
     r = subprocess.run(["cpio", "-t", "--quiet"], stdin=open(a.cpio, "rb"), capture_output=True,
                        text=True)
     names = r.stdout.split()
-    check(names == ["app", "app/args", "app/env", "etc", "etc/greeting", "hello", "init"],
+    check(names == ["app", "app/args", "app/env", "etc", "etc/greeting", "hello", "init",
+                     "nocloud"],
           f"boot archive: {names}")
     stage = os.path.join(tmp, "a", "stage", "archive")
     with open(os.path.join(stage, "app", "args")) as f:

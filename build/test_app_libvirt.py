@@ -25,12 +25,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import app_image  # noqa: E402
+import app_seed  # noqa: E402
 import qemu  # noqa: E402
 
 APP_VM = [sys.executable, os.path.join(HERE, "app_vm.py")]
 SYSTEM = "qemu:///system"
 BOOT_TIMEOUT = 240  # seconds for a TCG boot to reach the app's last line, on a loaded host
-HELLO_LINES = [
+HELLO_RUN = [
     "hello: main reached",
     "hello: arg 0: hello",
     "hello: arg 1: world",
@@ -39,6 +40,17 @@ HELLO_LINES = [
     "hello: env 1: LANG=C",
     "hello: file 0: Greetings from a file the manifest put in the image.",
     "hello: done",
+]
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITesseraTestKeyNotSecret0123456789abcd test@tessera"
+# hello is launched with a NoCloud seed: hostname web-1, one key, runcmd hello (so hello runs
+# twice: from the seed's runcmd, then as the image's app)
+SEED_ARGS = ["--hostname", "web-1", "--run", "hello"]
+HELLO_LINES = [
+    "nocloud: instance-id {iid}",
+    "nocloud: hostname web-1",
+    "nocloud: 1 ssh authorized key(s) kept for the SSH server",
+    "nocloud: runcmd hello",
+    *HELLO_RUN, *HELLO_RUN,
     "exo: no envs left",
     "exo: power off",
 ]
@@ -111,7 +123,12 @@ def started_line(app, uri, mib, image_kib, dtype):
 
 
 def system_part(log_dir, dtype):
-    procs = {app: subprocess.Popen([*APP_VM, "launch", app, "--connect", SYSTEM],
+    key_file = os.path.join(log_dir, "app_libvirt_test_key.pub")
+    with open(key_file, "w") as f:
+        f.write(SSH_KEY + "\n")
+    seed = {"hello": [*SEED_ARGS, "--ssh-key", key_file], "exotest": []}
+    iid = app_seed.texts("hello", "web-1", [SSH_KEY], ["hello"])[0].split()[1]
+    procs = {app: subprocess.Popen([*APP_VM, "launch", app, "--connect", SYSTEM, *seed[app]],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for app in ("hello", "exotest")}
     outs = {app: p.communicate(timeout=300) for app, p in procs.items()}
@@ -132,8 +149,9 @@ def system_part(log_dir, dtype):
     lines = wait_for(lambda: (lambda ls: ls if "exo: power off" in ls else None)(
         serial_lines("hello", SYSTEM)), BOOT_TIMEOUT) or serial_lines("hello", SYSTEM)
     got = [l for l in lines if l.startswith("hello: ") or l.startswith("exo: no envs")
-           or l == "exo: power off"]
-    check(got == HELLO_LINES, f"system: hello's serial log has exactly its lines: {got}")
+           or l == "exo: power off" or l.startswith("nocloud: ")]
+    want = [l.format(iid=iid) for l in HELLO_LINES]
+    check(got == want, f"system: hello's serial log has exactly its lines (seed first): {got}")
     check(wait_for(lambda: virsh(SYSTEM, "domstate", "tessera-hello").stdout.strip() == "shut off",
                    30), "system: hello powered its VM off itself")
     check(vm("stop", "hello")[1] == "tessera: hello: not running\n", "system: stop hello: not running")

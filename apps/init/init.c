@@ -4,7 +4,8 @@
  * virtio tests, PORT being the host's UDP echo server, init.vionettest=PORT: the virtio-net
  * tests on a host tap, init.bench: the exo microbenchmarks,
  * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer, init.run=NAME: the app
- * of a per-app image, build/app_image.py), and ends.
+ * of a per-app image, build/app_image.py, after nocloud, the first-boot configuration, when the
+ * image carries it), and ends.
  */
 #include <exo/cmdline.h>
 #include <los/los.h>
@@ -64,7 +65,12 @@ int main(uint64_t archive, uint64_t size)
     if (exo_cmdline_flag(los_cmdline, "init.fuzz"))
         run("fuzz", 0); /* the exo call fuzzer: boot test exo.boot.fuzz */
     char app[32];
-    if (exo_cmdline_value(los_cmdline, "init.run", app, sizeof app) == 0)
-        run(app, 0); /* a per-app image's app; its argv and env are archive files */
+    if (exo_cmdline_value(los_cmdline, "init.run", app, sizeof app) == 0) {
+        const void *nocloud;
+        uint64_t nocloud_size;
+        if (los_archive_find("nocloud", &nocloud, &nocloud_size) == 0)
+            run("nocloud", 0); /* first-boot configuration, if a seed is attached */
+        run(app, 0);           /* a per-app image's app; its argv and env are archive files */
+    }
     return 0;
 }
