@@ -12,7 +12,6 @@ import os
 import subprocess
 from html import escape  # not xml.sax.saxutils: it imports urllib, slowing every command
 
-import app_manifest
 
 PREFIX = "tessera-"  # domain and volume names: tessera-APP, tessera-APP.img, .serial.log
 POOL = "tessera"
@@ -28,7 +27,8 @@ def volume_names(app: str):
     return f"{PREFIX}{app}.img", f"{PREFIX}{app}.serial.log", f"{PREFIX}{app}.seed.img"
 
 
-def domain_xml(m: app_manifest.Manifest, dom_type: str, log_path: str, seed: bool = False) -> str:
+def domain_xml(m: "app_manifest.Manifest", dom_type: str, log_path: str,
+               seed: bool = False) -> str:
     """seed: attach volume tessera-APP.seed.img read-only, serial "cidata" (app_seed.py)."""
     disk_vol, _, seed_vol = volume_names(m.app)
     seed_disk = ""
@@ -118,6 +118,7 @@ def validate(xml: str) -> None:
 
 if __name__ == "__main__":  # print and validate an app's XML: app_domain.py APP [kvm|qemu]
     import sys
+    import app_manifest
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     man = app_manifest.load(app_manifest.find(sys.argv[1], repo))
     x = domain_xml(man, sys.argv[2] if len(sys.argv) > 2 else "qemu", "/tmp/serial.log")

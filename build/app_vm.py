@@ -29,9 +29,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import app_domain  # noqa: E402
-import app_manifest  # noqa: E402
 
 VIRSH = os.environ.get("TESSERA_VIRSH", "virsh")
+APP_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")  # app_manifest.NAME_RE, without importing it:
+# the argument checks of every command must stay quick (build.cli)
 
 
 class VmError(RuntimeError):
@@ -131,6 +132,7 @@ def launch(app: str, v: Virsh, seed: Optional[dict] = None) -> float:
     """Builds, uploads, defines and starts APP's VM; time.monotonic() at `virsh start`.
     seed: app_seed.make's keyword arguments; a NoCloud seed is attached if given."""
     import app_image  # here: the other commands (and argument checks) start faster without it
+    import app_manifest
     m = app_manifest.load(app_manifest.find(app, REPO))
     dom = app_domain.domain_name(app)
     if v.state(dom) in ("running", "paused", "in shutdown"):
@@ -295,7 +297,7 @@ def seed_args(a) -> Optional[dict]:
     if a.hostname and not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,62})$", a.hostname):
         raise VmError(f"--hostname {a.hostname!r}: letters, digits and -, at most 63")
     for prog in a.run:
-        if not app_manifest.NAME_RE.match(prog):
+        if not APP_RE.match(prog):
             raise VmError(f"--run {prog!r}: not a program name")
     keys = []
     for path in a.ssh_key:
@@ -317,9 +319,10 @@ def seed_args(a) -> Optional[dict]:
 def main(argv=None) -> int:
     a = parser().parse_args(argv)
     try:
-        if getattr(a, "app", None) is not None and not app_manifest.NAME_RE.match(a.app):
+        if getattr(a, "app", None) is not None and not APP_RE.match(a.app):
             raise VmError(f"bad app name {a.app!r}")
         if a.cmd == "launch":
+            import app_manifest
             app_manifest.load(app_manifest.find(a.app, REPO))  # a bad manifest: before the build
             seed = seed_args(a)
         if os.environ.get("TESSERA_VALIDATE_ONLY"):
@@ -349,7 +352,7 @@ def main(argv=None) -> int:
             return 0
         if a.cmd == "rm":
             return rm(a.app, v)
-    except (app_manifest.ManifestError, VmError, RuntimeError) as e:  # ImageError too
+    except (ValueError, RuntimeError) as e:  # VmError, ImageError, SeedError, ManifestError
         print(f"tessera: {e}", file=sys.stderr)
         return 1
     return 2
