@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """test_cli.py: ctest `build.cli`. `./tessera` refuses bad usage at once, before any work.
+An unknown app (`image APP`, `launch APP`) is refused the same way, with exit status 1.
 
 Every bad invocation must exit 2 with its reason and a usage message on stderr (nothing on
 stdout), and must not install, configure, build or test: cmake, ctest, apt-get, sudo and
@@ -25,7 +26,13 @@ BAD = [
     (["frobnicate"], ["tessera: unknown command: frobnicate", USAGE]),
     (["--bogus"], ["tessera: unknown command: --bogus", USAGE]),
     (["help", "test"], ["tessera: help takes no arguments", USAGE]),
-    (["image", "extra"], ["tessera: image takes no options", USAGE]),
+    (["image", "hello", "extra"], ["tessera: image takes at most one app", USAGE]),
+    (["image", "--bogus"], ["tessera: image takes no options", USAGE]),
+    (["launch"], ["usage: tessera launch", "the following arguments are required: app"]),
+    (["launch", "hello", "--bogus"], ["usage: tessera ", "unrecognized arguments: --bogus"]),
+    (["list", "extra"], ["usage: tessera ", "unrecognized arguments: extra"]),
+    (["stop", "hello", "--timeout", "0"],
+     ["usage: tessera stop", "argument --timeout: must be a number of seconds > 0, not '0'"]),
     (["deps", "extra"], ["tessera: deps takes no options", USAGE]),
     (["bench"], ["tessera: bench: 'bench boot' or 'bench exo' or 'bench blk'", USAGE]),
     (["bench", "nosuch"], ["tessera: bench: 'bench boot' or 'bench exo' or 'bench blk'", USAGE]),
@@ -80,6 +87,17 @@ def main():
             if problems:
                 print("     stderr: " + p.stderr.strip().replace("\n", "\n             "))
                 failures.append(what)
+
+        # not usage but a refused app: exit 1, one line naming why, still before any work
+        for args in (["image", "nosuch"], ["launch", "nosuch"]):
+            p, secs, tools = run(args)
+            ok = (p.returncode == 1 and p.stderr.startswith(
+                "tessera: no app 'nosuch': apps/nosuch/app.toml missing (apps: ") and
+                p.stderr.count("\n") == 1 and not p.stdout and not tools and secs < MAX_SECONDS)
+            print(f"{'ok  ' if ok else 'FAIL'} ./tessera {' '.join(args):<26} {secs:.2f} s "
+                  f"(exit {p.returncode}: {p.stderr.strip()})")
+            if not ok:
+                failures.append("./tessera " + " ".join(args))
 
         for args in (["help"], ["--help"], ["-h"]):
             p, secs, tools = run(args)

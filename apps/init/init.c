@@ -4,7 +4,8 @@
  * virtio tests, PORT being the host's UDP echo server, init.vionettest=PORT: the virtio-net
  * tests on a host tap, init.bench: the exo microbenchmarks,
  * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer, init.run=NAME[,ARG...]:
- * the archive's program NAME with argv NAME ARG...), and ends.
+ * the archive's program NAME with argv NAME ARG... — a per-app image's app (build/app_image.py),
+ * after nocloud, the first-boot configuration, when the image carries it), and ends.
  */
 #include <common/cmdline.h>
 #include <los/los.h>
@@ -50,6 +51,10 @@ static void run_cmdline(void)
     char v[128], name[64];
     if (exo_cmdline_value(los_cmdline, "init.run", v, sizeof v) != 0)
         return;
+    const void *nocloud;
+    uint64_t nocloud_size;
+    if (los_archive_find("nocloud", &nocloud, &nocloud_size) == 0)
+        run("nocloud", 0); /* first-boot configuration, if the image carries it */
     size_t n = 0;
     for (; v[n] && v[n] != ',' && n + 1 < sizeof name; n++)
         name[n] = v[n];
