@@ -12,7 +12,7 @@
 #include <exo/trap.h>
 
 static uint32_t binding[256]; /* vector -> event reference (0: none) */
-static uint8_t claimed[256];  /* vectors exo gave a device queue (vio.c): not for irq_bind */
+static uint8_t claimed[256];  /* vectors exo gave a device queue (vio_queue.c): not for irq_bind */
 
 void irq_cap_init(struct env *init)
 {

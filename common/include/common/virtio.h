@@ -1,5 +1,5 @@
 /*
- * virtio.h: the virtio 1.x specification's numbers, as exo (setup, vio.c) and drivers/virtio
+ * virtio.h: the virtio 1.x specification's numbers, as exo (setup, vio_queue.c) and drivers/virtio
  * (the data path) use them: device types, feature bits, and the layouts the device reads or
  * writes (block request header, discard segment, network header, each device's configuration
  * offsets). Nothing here is Tessera's; every value is the spec's (OASIS virtio 1.1/1.2), and

@@ -21,7 +21,7 @@ int irq_fire(uint64_t vector);
 /* 1 if some vector's binding (live or stale) names event reference `ref`. */
 int irq_names(uint32_t ref);
 
-/* Takes a free vector for a device queue (vio.c) for good; irq_bind refuses it from then on.
+/* Takes a free vector for a device queue (vio_queue.c) for good; irq_bind refuses it from then on.
  * EXO_E_NOMEM if none is left. */
 int irq_claim(void);
 

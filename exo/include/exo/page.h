@@ -28,7 +28,7 @@ enum exo_page_state {
 struct exo_page {
     uint8_t state; /* enum exo_page_state */
     uint8_t reserved;
-    uint16_t dma;   /* device descriptors in flight that name it (vio.c): not freed meanwhile */
+    uint16_t dma;   /* device descriptors in flight that name it (vio_pin.c): not freed meanwhile */
     uint32_t owner; /* env id when OWNED, EXO_OWNER_KERNEL otherwise */
 };
 
