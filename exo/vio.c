@@ -13,6 +13,7 @@
 #include <exo/pmap.h>
 #include <exo/syscall.h>
 #include <exo/vio.h>
+#include <exo/vio_blkhdr.h>
 #include <exo/vio_chain.h>
 #include <exo/vm.h>
 #include <exo/x86.h>
@@ -24,13 +25,6 @@ extern struct exo_pages exo_pages;
 #define VIO_MAXDEV 16
 #define AVAIL_RING 4 /* offset of ring[] in an available ring; idx at 2 */
 #define USED_RING 4
-/* Features exo never accepts: indirect tables live in env memory (unchecked after the kick),
- * event indices and notification data change what exo writes, packed rings are another
- * layout, and ACCESS_PLATFORM waits for an IOMMU. */
-#define REFUSED                                                                                    \
-    (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |                         \
-     VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) |                  \
-     VIRTIO_BIT(VIRTIO_F_RING_RESET))
 #define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
 
 struct vq {
@@ -39,6 +33,7 @@ struct vq {
     uint32_t doorbell;            /* offset in the notify block */
     uint64_t sdesc, savail;       /* the owner's submission pages (ppn) */
     uint64_t desc, avail, used;   /* the device's rings (ppn); used is mapped read-only */
+    uint64_t hdr;                 /* blk: exo's copies of the request headers (vio_blkhdr.h) */
     uint32_t owner;               /* env id holding the queue, 0: exo */
     uint16_t next_avail;          /* the device ring's available index */
     uint16_t last_used;           /* completions exo has collected */
@@ -498,7 +493,9 @@ static int setup_allowed(const struct vdev *d, uint64_t features)
 /* The features exo asks the device for when an env asks for `features`. */
 static uint64_t setup_features(const struct vdev *d, uint64_t features)
 {
-    uint64_t acc = features & d->offered & ~REFUSED & ~PLATFORM;
+    /* an allow-list per type (vio_chain.h): never indirect tables (env memory, unchecked
+     * after the kick), event indices, packed rings, IN_ORDER, ... or an unknown bit */
+    uint64_t acc = features & d->offered & vio_features_allowed(d->type) & ~PLATFORM;
     if (iommu_enabled())
         acc |= d->offered & PLATFORM; /* its DMA goes through the unit whatever it is told */
     return acc;
@@ -537,6 +534,8 @@ static int setup_reserve(struct vdev *d, uint16_t n)
         if ((r = take_page(&q->sdesc)) < 0 || (r = take_page(&q->savail)) < 0 ||
             (r = take_page(&q->desc)) < 0 || (r = take_page(&q->avail)) < 0 ||
             (r = take_page(&q->used)) < 0)
+            return r;
+        if (d->type == VIRTIO_ID_BLK && (r = take_page(&q->hdr)) < 0)
             return r;
     }
     return d->direct ? rings_in(d, d->direct) : EXO_OK;
@@ -665,8 +664,8 @@ static int check_desc(const struct env *self, const struct exo_vq_desc *d)
 static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint16_t *nstaged)
 {
     const volatile struct exo_vq_desc *sdesc = page_va(q->sdesc); /* the env's: read once */
-    struct vio_chain_tally tally = {0, 0};
-    uint16_t i = head;
+    struct vio_chain_tally tally = {0};
+    uint16_t i = head, first = *nstaged;
     for (int n = 0;; n++) {
         if (i >= q->size || n >= q->size)
             return EXO_E_CORRUPT; /* out of the table, or a loop */
@@ -679,8 +678,12 @@ static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint
         staged[i] = 1;
         stage[*nstaged] = d;
         stage_idx[(*nstaged)++] = i;
-        if (!(d.flags & EXO_VQ_F_NEXT))
-            return vio_chain_fits(&q->rule, &tally);
+        if (!(d.flags & EXO_VQ_F_NEXT)) {
+            r = vio_chain_fits(&q->rule, &tally);
+            if (r == EXO_OK && q->rule.blk) /* the device reads exo's copy of the header */
+                r = vio_blkhdr_stage(&q->rule, &tally, q->hdr, head, &stage[first]);
+            return r;
+        }
         i = d.next;
     }
 }
@@ -719,6 +722,8 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
     for (uint16_t k = 0; k < n; k++) {
         *ring16(q->avail, AVAIL_RING + 2 * ((q->next_avail + k) % q->size)) = stage_head[k];
         q->is_head[stage_head[k]] = 1;
+        if (q->rule.blk)
+            vio_blkhdr_commit(q->hdr, stage_head[k]);
     }
     *ring16(q->avail, 0) = *ring16(q->savail, 0) & 1; /* the env may turn interrupts off */
     __atomic_thread_fence(__ATOMIC_RELEASE);          /* descriptors and entries before the index */
