@@ -13,8 +13,8 @@
 #include <exo/syscall.h>
 #include <exo/trap.h>
 
-static uint32_t binding[256]; /* vector -> event reference (0: none) */
-static uint8_t claimed[256];  /* vectors exo gave a device queue (vio.c): not for irq_bind */
+static uint32_t binding[256];  /* vector -> event reference (0: none) */
+static uint8_t claimed[256];   /* vectors exo gave a device queue (vio.c): not for irq_bind */
 static uint32_t bound_by[256]; /* vector -> id of the env that made its binding */
 
 #define IRQ_PER_ENV 32 /* live bindings an env may make: irq_claim keeps 176 - 32 vectors */

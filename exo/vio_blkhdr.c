@@ -29,6 +29,6 @@ int vio_blkhdr_stage(const struct vio_chain_rule *r, const struct vio_chain_tall
 
 void vio_blkhdr_commit(uint64_t hdr_page, uint16_t head)
 {
-    memcpy((uint8_t *)phys_to_virt(hdr_page << EXO_PAGE_SHIFT) + head * VIO_BLK_HDR,
-           staged[head], VIO_BLK_HDR);
+    memcpy((uint8_t *)phys_to_virt(hdr_page << EXO_PAGE_SHIFT) + head * VIO_BLK_HDR, staged[head],
+           VIO_BLK_HDR);
 }

@@ -118,8 +118,7 @@ int vio_chain_fits(const struct vio_chain_rule *r, const struct vio_chain_tally 
     return EXO_OK;
 }
 
-int vio_blk_hdr_ok(const struct vio_chain_rule *r, const struct vio_chain_tally *t,
-                   uint32_t type)
+int vio_blk_hdr_ok(const struct vio_chain_rule *r, const struct vio_chain_tally *t, uint32_t type)
 {
     uint32_t payload = t->out - VIO_BLK_HDR; /* readable bytes after the header */
     switch (type) {
@@ -131,8 +130,7 @@ int vio_blk_hdr_ok(const struct vio_chain_rule *r, const struct vio_chain_tally 
     case VIRTIO_BLK_T_DISCARD:
     case VIRTIO_BLK_T_WRITE_ZEROES:
         /* QEMU marks the device broken on a segment shorter than 16 bytes */
-        if (!(r->blk_dwz & (type == VIRTIO_BLK_T_DISCARD ? 1 : 2)) || !payload ||
-            payload % BLK_SEG)
+        if (!(r->blk_dwz & (type == VIRTIO_BLK_T_DISCARD ? 1 : 2)) || !payload || payload % BLK_SEG)
             return EXO_E_INVAL;
         return EXO_OK;
     default:

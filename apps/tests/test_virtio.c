@@ -544,9 +544,9 @@ EXOTEST(vio_direct_blk_scsi_cmd_not_confined_known_open)
                theirs[0], theirs[1], theirs[2], theirs[3]);
     CHECK_EQ(exo_vio_queue_close((uint64_t)dev, 0), 0);
     CHECK_EQ(exo_vio_direct((uint64_t)dev, 0), 0);
-    CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 2); /* VIRTIO_BLK_S_UNSUPP */
+    CHECK_EQ(((volatile uint8_t *)hdr.va)[64], 2);                    /* VIRTIO_BLK_S_UNSUPP */
     CHECK_EQ(((const volatile uint8_t *)PEEK_VA + 4096)[4095], 0xff); /* errors = 255, ... */
-    CHECK_EQ(theirs[0], 0);                                            /* ... little-endian */
+    CHECK_EQ(theirs[0], 0);                                           /* ... little-endian */
     CHECK_EQ(theirs[1], 0);
     CHECK_EQ(theirs[2], 0);
     CHECK_EQ(theirs[3], 0x77); /* 4 bytes in all */

@@ -77,10 +77,10 @@ TEST_CASE(blk_header_types)
     const struct d seg[] = {{0, 16}, {0, 16}, {W, 1}}, seg2[] = {{0, 16}, {0, 32}, {W, 1}};
     const struct d seg15[] = {{0, 16}, {0, 15}, {W, 1}}, seg17[] = {{0, 16}, {0, 17}, {W, 1}};
     const struct d scsi[] = {{0, 16}, {0, 1}, {W, 1}, {W, 1}, {W, 1}};
-    CHECK_EQ(blk_type(0, 0, rw, 3), 0); /* IN */
-    CHECK_EQ(blk_type(0, 1, rw, 3), 0); /* OUT */
-    CHECK_EQ(blk_type(0, 4, st, 2), 0); /* FLUSH */
-    CHECK_EQ(blk_type(0, 8, rw, 3), 0); /* GET_ID */
+    CHECK_EQ(blk_type(0, 0, rw, 3), 0);             /* IN */
+    CHECK_EQ(blk_type(0, 1, rw, 3), 0);             /* OUT */
+    CHECK_EQ(blk_type(0, 4, st, 2), 0);             /* FLUSH */
+    CHECK_EQ(blk_type(0, 8, rw, 3), 0);             /* GET_ID */
     CHECK_EQ(blk_type(0, 2, scsi, 5), EXO_E_INVAL); /* SCSI_CMD, */
     CHECK_EQ(blk_type(0, 3, scsi, 5), EXO_E_INVAL); /* ... its OUT form */
     CHECK_EQ(blk_type(0, 5, st, 2), EXO_E_INVAL);   /* FLUSH | OUT: QEMU reads it as a flush */
@@ -111,9 +111,8 @@ TEST_CASE(features_allow_list)
     CHECK_EQ(vio_features_allowed(2), V1 | 1ull << 1 | 1ull << 2 | 1ull << 5 | 1ull << 6 |
                                           1ull << 9 | 1ull << 10 | 1ull << 12 | 1ull << 13 |
                                           1ull << 14);
-    CHECK_EQ(vio_features_allowed(1),
-             V1 | 1ull << 0 | 1ull << 1 | 1ull << 3 | 1ull << 5 | 1ull << 16 | 1ull << 17 |
-                 1ull << 22);
+    CHECK_EQ(vio_features_allowed(1), V1 | 1ull << 0 | 1ull << 1 | 1ull << 3 | 1ull << 5 |
+                                          1ull << 16 | 1ull << 17 | 1ull << 22);
     CHECK_EQ(vio_features_allowed(3), V1 | 1ull << 0 | 1ull << 1);
     CHECK_EQ(vio_features_allowed(4), V1);
     CHECK_EQ(vio_features_allowed(0), 0); /* balloon: not handed out */

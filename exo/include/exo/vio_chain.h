@@ -59,7 +59,6 @@ int vio_chain_fits(const struct vio_chain_rule *r, const struct vio_chain_tally 
  * from exo's copy)? Only IN, OUT, FLUSH, GET_ID, and DISCARD / WRITE_ZEROES if accepted, with
  * a payload of whole 16-byte segments; never SCSI_CMD (QEMU writes its result 4 bytes wide at
  * the start of a descriptor whatever its length), zoned or other commands. 0 or EXO_E_INVAL. */
-int vio_blk_hdr_ok(const struct vio_chain_rule *r, const struct vio_chain_tally *t,
-                   uint32_t type);
+int vio_blk_hdr_ok(const struct vio_chain_rule *r, const struct vio_chain_tally *t, uint32_t type);
 
 #endif
