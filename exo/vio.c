@@ -700,6 +700,8 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
         return EXO_E_PERM;
     if (d->direct)
         return EXO_E_INVAL; /* driven directly: the env writes the device's ring itself */
+    if (q->rule.whole && shared_device(d, q))
+        return EXO_E_PERM; /* its commands act on the others' queues too (vio_chain.h) */
     reap(q);
     uint16_t n = (uint16_t)(avail_idx - q->next_avail);
     if (avail_idx > 0xffff || n > q->size)

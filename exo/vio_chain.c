@@ -53,7 +53,7 @@ static struct vio_chain_rule net_rule(uint16_t queue, uint64_t accepted, uint16_
 {
     uint32_t hdr = accepted & VIRTIO_BIT(VIRTIO_NET_F_HASH_REPORT) ? NET_HDR_HASH : NET_HDR;
     if (queue == 2u * pairs)
-        return (struct vio_chain_rule){.min_out = NET_CTRL_OUT, .min_in = 1};
+        return (struct vio_chain_rule){.min_out = NET_CTRL_OUT, .min_in = 1, .whole = 1};
     if (queue > 2u * pairs)
         return closed;
     if (queue % 2 == 0)

@@ -556,6 +556,68 @@ EXOTEST(vio_direct_blk_scsi_cmd_not_confined_known_open)
     return 0;
 }
 
+/* Holds receive queue 0 of the net device (out[0]: the open's answer; out[1] = 1 once open)
+ * until the parent sets out[2]. */
+static void child_holds_rx(uint64_t arg)
+{
+    struct shared *sh = child_shared(arg);
+    sh->out[0] = exo_vio_queue_open(sh->which, 0, RAWQ_VA, EXO_ANY);
+    sh->out[1] = 1;
+    while (sh->out[2] == 0)
+        exo_yield(EXO_ANY);
+    los_exit(0);
+}
+
+/* Second review L2: a virtio-net control command (pairs, MAC, receive modes) acts on the whole
+ * device, so its queue is kicked only by an env no other shares the device with: while a
+ * child holds receive queue 0, our control queue's kick is EXO_E_PERM and nothing reaches the
+ * device; once the child is gone the same command goes and is acked. */
+EXOTEST(vio_net_control_queue_needs_the_device_alone)
+{
+    struct exo_vio_info info;
+    int dev = started(VIRTIO_ID_NET, VIO_NET_WANT, &info);
+    CHECK(dev >= 0);
+    CHECK_EQ(vio_info((unsigned)dev, &info), 0);
+    CHECK(info.accepted & VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ));
+    const uint64_t ctrl = (uint64_t)info.nqueues - 1; /* 2N, the last */
+    struct rawq r;
+    CHECK_EQ(rawq_open(&r, (uint64_t)dev, ctrl, RAWQ_VA), 0);
+    struct vio_dma cmd;
+    CHECK_EQ(vio_dma_alloc(&cmd), 0);
+    volatile uint8_t *c = cmd.va;
+    c[0] = VIRTIO_NET_CTRL_MQ;
+    c[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+    c[2] = 1; /* one pair: what it has */
+    c[3] = 0;
+    c[64] = 0xff;
+    const struct exo_vq_desc pairs[] = {
+        {cmd.pa, 2, 0, 0}, {cmd.pa + 2, 2, 0, 0}, {cmd.pa + 64, 1, EXO_VQ_F_WRITE, 0}};
+
+    int64_t ppn = los_page_new(SHARED_VA, RW);
+    struct shared *sh = (struct shared *)SHARED_VA;
+    uint64_t stack;
+    int64_t child = child_new(&stack, 1);
+    CHECK(ppn > 0 && child > 0);
+    sh->which = (uint64_t)dev;
+    sh->out[0] = 99;
+    sh->out[1] = sh->out[2] = 0;
+    CHECK_EQ(child_start((uint64_t)child, child_holds_rx, stack, ppn, 0), 0);
+    for (long spin = 0; sh->out[1] == 0 && spin < 100000; spin++)
+        exo_yield(EXO_ANY);
+    CHECK(sh->out[0] > 0); /* the child holds receive queue 0 */
+    CHECK_EQ(kick_chain(&r, pairs, 3), EXO_E_PERM);
+    CHECK_EQ(r.used->idx, r.next); /* nothing reached the device */
+    CHECK_EQ(c[64], 0xff);
+    sh->out[2] = 1;
+    los_wait((uint64_t)child);
+    CHECK_EQ(kick_chain(&r, pairs, 3), 1);
+    CHECK(used_reaches(r.used, r.next, 5000));
+    /* without MQ negotiated QEMU answers VQ_PAIRS_SET with an error; with it, OK */
+    CHECK_EQ(c[64], info.accepted & VIRTIO_BIT(VIRTIO_NET_F_MQ) ? VIRTIO_NET_OK : VIRTIO_NET_ERR);
+    CHECK_EQ(exo_vio_queue_close((uint64_t)dev, ctrl), 0);
+    return 0;
+}
+
 /* Opens queue q of dev at va, kicks chain d[0..n) on it: exo's answer; the queue is closed again
  * (nothing may have reached the device). */
 static int64_t refused_on(int dev, uint64_t q, uint64_t va, const struct exo_vq_desc *d, int n)

@@ -138,6 +138,11 @@ TEST_CASE(net)
     CHECK_EQ(chain(1, 4, NET_CTRL_VQ, 2, ctl, 3), 0);            /* ... and controlq 4 */
     CHECK_EQ(chain(1, 2, NET_CTRL_VQ, 0, ctl, 3), 0);            /* N = 0 read as 1 */
     CHECK_EQ(chain(1, 0, NET_HASH_REPORT, 1, rx20, 1), 0);       /* the 20-byte header */
+    CHECK_EQ(vio_chain_rule(1, 2, NET_CTRL_VQ, 1).whole, 1);     /* the control queue acts on all */
+    CHECK_EQ(vio_chain_rule(1, 4, NET_CTRL_VQ, 2).whole, 1);
+    CHECK_EQ(vio_chain_rule(1, 0, NET_CTRL_VQ, 1).whole, 0);
+    CHECK_EQ(vio_chain_rule(1, 1, NET_CTRL_VQ, 1).whole, 0);
+    CHECK_EQ(vio_chain_rule(2, 0, 0, 0).whole, 0);
     CHECK_EQ(chain(1, 0, NET_HASH_REPORT, 1, rx19, 1), EXO_E_INVAL);
     CHECK_EQ(chain(1, 1, NET_HASH_REPORT, 1, tx19, 1), EXO_E_INVAL);
 }

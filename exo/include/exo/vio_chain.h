@@ -23,11 +23,14 @@ uint64_t vio_features_allowed(uint16_t type);
 /* The bytes a chain on one queue must carry: at least min_out the device reads and min_in it
  * writes; no_out / no_in: the queue carries none of that direction. blk: a virtio-blk request
  * queue, whose header exo copies and checks (vio_blk_hdr_ok); blk_dwz: which of DISCARD (1)
- * and WRITE_ZEROES (2) its features allow. */
+ * and WRITE_ZEROES (2) its features allow. whole: its requests act on the whole device (virtio-
+ * net's control queue: pairs, MAC, receive modes), so only an env no other shares the device
+ * with may kick it (vio.c). */
 struct vio_chain_rule {
     uint32_t min_out, min_in;
     uint8_t no_out, no_in;
     uint8_t blk, blk_dwz;
+    uint8_t whole;
 };
 
 /* The rule for queue `queue` of a device of `type` started with features `accepted`;
