@@ -414,7 +414,8 @@ static void scsi_chain(struct exo_vq_desc d[5], uint64_t h, uint64_t a)
  * DISCARD or WRITE_ZEROES without a whole 16-byte segment makes QEMU mark the shared device
  * broken. exo reads the header once into its own page and refuses both: EXO_E_INVAL, nothing
  * reaches the device, the other env's page is as it was, its queue still completes, and the
- * well-formed DISCARD and WRITE_ZEROES still go. */
+ * well-formed DISCARD and WRITE_ZEROES still go. A header rewritten after the kick changes
+ * nothing the device does. */
 EXOTEST(vio_kick_blk_header_is_exos)
 {
     struct exo_vio_info info;
@@ -466,6 +467,17 @@ EXOTEST(vio_kick_blk_header_is_exos)
         CHECK_EQ(kick_chain(&r, more, 3), EXO_E_INVAL);
     }
     CHECK_EQ(r.used->idx, r.next); /* nothing reached the device */
+
+    /* The header changed after the kick (the env's page is the env's): a FLUSH shaped like the
+     * SCSI chain goes, then its header becomes SCSI_CMD at once, before the device (another
+     * thread of QEMU's) gets to it. The device reads exo's copy: a flush, status OK, page b
+     * untouched. */
+    vio_blk_hdr(hdr.va, VIRTIO_BLK_T_FLUSH, 0);
+    ((volatile uint8_t *)hdr.va)[64] = 0xff;
+    CHECK_EQ(kick_chain(&r, scsi, 5), 1);
+    *(volatile uint32_t *)hdr.va = 2; /* VIRTIO_BLK_T_SCSI_CMD */
+    CHECK(used_reaches(r.used, r.next, 5000));
+    CHECK_EQ(((volatile uint8_t *)hdr.va)[64], VIRTIO_BLK_S_OK);
 
     /* A well-formed DISCARD and WRITE_ZEROES go, where accepted (QEMU offers both). */
     const uint64_t dwz_bit[] = {VIRTIO_BIT(VIRTIO_BLK_F_DISCARD),
