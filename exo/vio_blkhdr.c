@@ -12,8 +12,8 @@ static uint8_t staged[EXO_VQ_SIZE][VIO_BLK_HDR]; /* by head: a kick stages each 
 int vio_blkhdr_stage(const struct vio_chain_rule *r, const struct vio_chain_tally *t,
                      uint64_t hdr_page, uint16_t head, struct exo_vq_desc *first)
 {
-    if (head >= EXO_VQ_SIZE || first->len != VIO_BLK_HDR)
-        return EXO_E_INVAL;
+    if (!hdr_page || head >= EXO_VQ_SIZE || first->len != VIO_BLK_HDR)
+        return EXO_E_INVAL; /* (no header page: never, vio_setup takes it with the rings) */
     /* Read once: the env may rewrite its page meanwhile; only this copy is checked and used. */
     const volatile uint8_t *src = phys_to_virt(first->addr);
     for (int i = 0; i < VIO_BLK_HDR; i++)
