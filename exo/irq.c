@@ -4,6 +4,8 @@
  * it dies with the event (a stale one is ignored and may be bound again). A live binding
  * belongs to its event: only an env holding that event (POST) unbinds or rebinds the vector;
  * another CAP_IRQ holder gets EXO_E_BUSY (bind) or EXO_E_PERM (unbind), and the binding stays.
+ * An env makes at most IRQ_PER_ENV live bindings (EXO_E_NOMEM beyond), so that no one env can
+ * take every vector from irq_claim, which gives device queues theirs (vio_setup).
  */
 #include <exo/event.h>
 #include <exo/irq.h>
@@ -11,8 +13,38 @@
 #include <exo/syscall.h>
 #include <exo/trap.h>
 
-static uint32_t binding[256]; /* vector -> event reference (0: none) */
-static uint8_t claimed[256];  /* vectors exo gave a device queue (vio_queue.c): not for irq_bind */
+static uint32_t binding[256];  /* vector -> event reference (0: none) */
+static uint8_t claimed[256];   /* vectors exo gave a device queue (vio_queue.c): not for irq_bind */
+static uint32_t bound_by[256]; /* vector -> id of the env that made its binding */
+
+#define IRQ_PER_ENV 32 /* live bindings an env may make: irq_claim keeps 176 - 32 vectors */
+_Static_assert(EXO_IRQ_LAST - 16 - EXO_IRQ_FIRST + 1 > IRQ_PER_ENV, "irq_claim's range");
+
+static uint32_t live(int v)
+{
+    return binding[v] && event_alive(binding[v]) ? binding[v] : 0;
+}
+
+/* How many live bindings env `id` has made. */
+static int bindings_of(uint32_t id)
+{
+    int n = 0;
+    for (int v = EXO_IRQ_FIRST; v <= EXO_IRQ_LAST; v++)
+        n += !claimed[v] && bound_by[v] == id && live(v);
+    return n;
+}
+
+/* Does self hold BIND on a CAP_IRQ for every device vector (init's EXO_CAP_IRQS, or a copy)? */
+static int holds_every_vector(const struct env *self)
+{
+    for (int c = 0; c < EXO_NCAPS; c++) {
+        const struct cap *k = &self->caps[c];
+        if (k->type == CAP_IRQ && (k->rights & EXO_RIGHT_BIND) &&
+            (k->obj & 0xff) <= EXO_IRQ_FIRST && (k->obj >> 8 & 0xff) >= EXO_IRQ_LAST)
+            return 1;
+    }
+    return 0;
+}
 
 void irq_cap_init(struct env *init)
 {
@@ -24,13 +56,11 @@ void irq_cap_init(struct env *init)
 /* Test only (EXO_IRQ_TEST_IPI on an exception vector, event = EXO_ANY): raises `vector` < 32
  * as an interrupt, what a device forging a message can do under QEMU (docs/status.md). exo
  * drops it (trap.c); the result is how many it has dropped so far, so the next such call shows
- * this one arrived. Harmless by that design; still only for CAP_IRQ holders. */
+ * this one arrived. Harmless by that design; still only for a holder of every device vector
+ * (a CAP_IRQ narrowed to some vectors does not stand for exo's own). */
 static int64_t raise_exception_vector(struct env *self, uint64_t vector)
 {
-    int holder = 0;
-    for (int c = 0; c < EXO_NCAPS; c++)
-        holder |= self->caps[c].type == CAP_IRQ && (self->caps[c].rights & EXO_RIGHT_BIND);
-    if (!holder)
+    if (!holds_every_vector(self))
         return EXO_E_PERM;
     int64_t dropped = (int64_t)__atomic_load_n(&trap_stray_interrupts, __ATOMIC_RELAXED);
     lapic_self_ipi((uint8_t)vector);
@@ -50,7 +80,7 @@ int64_t sys_irq_bind(uint64_t vector, uint64_t event)
         return EXO_E_PERM;
     if (claimed[vector])
         return EXO_E_BUSY; /* a device queue's: its owner binds it with vio_queue_open */
-    uint32_t ref = 0, bound = binding[vector] && event_alive(binding[vector]) ? binding[vector] : 0;
+    uint32_t ref = 0, bound = live((int)vector);
     if (event != EXO_ANY) {
         int r = cap_event(self, event, EXO_RIGHT_POST, &ref);
         if (r < 0)
@@ -63,8 +93,11 @@ int64_t sys_irq_bind(uint64_t vector, uint64_t event)
         ref = 0;
     } else if (bound && bound != ref) {
         return EXO_E_BUSY; /* another live binding: its holder unbinds it first */
+    } else if (!(bound && bound_by[vector] == self->id) && bindings_of(self->id) >= IRQ_PER_ENV) {
+        return EXO_E_NOMEM; /* a new binding beyond the caller's share */
     }
     binding[vector] = ref;
+    bound_by[vector] = ref ? self->id : 0;
     /* Test only: no device needed to see a vector arrive. Harmless: the caller may bind the
      * vector, so it can only post events it could post itself. It arrives once we leave exo. */
     if (test_ipi)
@@ -95,9 +128,10 @@ int irq_claim(void)
 {
     /* From the top of the range down, below the last 16 (left to envs' own bindings). */
     for (int v = EXO_IRQ_LAST - 16; v >= EXO_IRQ_FIRST; v--)
-        if (!claimed[v] && !(binding[v] && event_alive(binding[v]))) {
+        if (!claimed[v] && !live(v)) {
             claimed[v] = 1;
             binding[v] = 0;
+            bound_by[v] = 0;
             return v;
         }
     return EXO_E_NOMEM;

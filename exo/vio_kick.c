@@ -7,6 +7,7 @@
 #include <exo/env.h>
 #include <exo/page.h>
 #include <exo/syscall.h>
+#include <exo/vio_blkhdr.h>
 #include <exo/vio_chain.h>
 #include <exo/vio_internal.h>
 
@@ -38,8 +39,8 @@ static int check_desc(const struct env *self, const struct exo_vq_desc *d)
 static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint16_t *nstaged)
 {
     const volatile struct exo_vq_desc *sdesc = page_va(q->sdesc); /* the env's: read once */
-    struct vio_chain_tally tally = {0, 0};
-    uint16_t i = head;
+    struct vio_chain_tally tally = {0};
+    uint16_t i = head, first = *nstaged;
     for (int n = 0;; n++) {
         if (i >= q->size || n >= q->size)
             return EXO_E_CORRUPT; /* out of the table, or a loop */
@@ -52,8 +53,12 @@ static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint
         staged[i] = 1;
         stage[*nstaged] = d;
         stage_idx[(*nstaged)++] = i;
-        if (!(d.flags & EXO_VQ_F_NEXT))
-            return vio_chain_fits(&q->rule, &tally);
+        if (!(d.flags & EXO_VQ_F_NEXT)) {
+            r = vio_chain_fits(&q->rule, &tally);
+            if (r == EXO_OK && q->rule.blk) /* the device reads exo's copy of the header */
+                r = vio_blkhdr_stage(&q->rule, &tally, q->hdr, head, &stage[first]);
+            return r;
+        }
         i = d.next;
     }
 }
@@ -70,6 +75,8 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
         return EXO_E_PERM;
     if (d->direct)
         return EXO_E_INVAL; /* driven directly: the env writes the device's ring itself */
+    if (q->rule.whole && vio_shared_device(d, q))
+        return EXO_E_PERM; /* its commands act on the others' queues too (vio_chain.h) */
     vio_reap(q);
     uint16_t n = (uint16_t)(avail_idx - q->next_avail);
     if (avail_idx > 0xffff || n > q->size)
@@ -92,6 +99,8 @@ int64_t sys_vio_kick(uint64_t dev, uint64_t queue, uint64_t avail_idx)
     for (uint16_t k = 0; k < n; k++) {
         *ring16(q->avail, AVAIL_RING + 2 * ((q->next_avail + k) % q->size)) = stage_head[k];
         q->is_head[stage_head[k]] = 1;
+        if (q->rule.blk)
+            vio_blkhdr_commit(q->hdr, stage_head[k]);
     }
     *ring16(q->avail, 0) = *ring16(q->savail, 0) & 1; /* the env may turn interrupts off */
     __atomic_thread_fence(__ATOMIC_RELEASE);          /* descriptors and entries before the index */

@@ -85,7 +85,7 @@ int vio_stop(struct vdev *d)
 }
 
 /* Does an env other than q's owner hold a queue of d? */
-static int shared_device(const struct vdev *d, const struct vq *q)
+int vio_shared_device(const struct vdev *d, const struct vq *q)
 {
     for (int k = 0; k < d->nq; k++)
         if (d->q[k].owner && d->q[k].owner != q->owner && env_by_id(d->q[k].owner))
@@ -106,7 +106,7 @@ uint64_t vio_drain_deadline(void)
 void vio_drain(struct vdev *d, struct vq *q, uint64_t deadline)
 {
     vio_reap(q);
-    if (q->inflight && !shared_device(d, q)) {
+    if (q->inflight && !vio_shared_device(d, q)) {
         vio_stop(d);
         return;
     }

@@ -120,7 +120,9 @@ static int setup_allowed(const struct vdev *d, uint64_t features)
 /* The features exo asks the device for when an env asks for `features`. */
 static uint64_t setup_features(const struct vdev *d, uint64_t features)
 {
-    uint64_t acc = features & d->offered & ~REFUSED & ~PLATFORM;
+    /* an allow-list per type (vio_chain.h): never indirect tables (env memory, unchecked
+     * after the kick), event indices, packed rings, IN_ORDER, ... or an unknown bit */
+    uint64_t acc = features & d->offered & vio_features_allowed(d->type) & ~PLATFORM;
     if (iommu_enabled())
         acc |= d->offered & PLATFORM; /* its DMA goes through the unit whatever it is told */
     return acc;
@@ -159,6 +161,8 @@ static int setup_reserve(struct vdev *d, uint16_t n)
         if ((r = take_page(&q->sdesc)) < 0 || (r = take_page(&q->savail)) < 0 ||
             (r = take_page(&q->desc)) < 0 || (r = take_page(&q->avail)) < 0 ||
             (r = take_page(&q->used)) < 0)
+            return r;
+        if (d->type == VIRTIO_ID_BLK && (r = take_page(&q->hdr)) < 0)
             return r;
     }
     return d->direct ? vio_rings_in(d, d->direct) : EXO_OK;

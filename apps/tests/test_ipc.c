@@ -583,3 +583,59 @@ EXOTEST(irq_binding_has_an_owner)
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1);                /* only our post */
     return 0;
 }
+
+/* A CAP_IRQ holder binds every vector it can (second review, L4b): it gets 32, then
+ * EXO_E_NOMEM, so the vectors irq_claim gives device queues (vio_setup) are never all taken.
+ * Rebinding one of its own is not a new binding; unbinding one makes room for one more. */
+static void child_bind_everything(uint64_t ppn)
+{
+    struct shared *sh = child_shared(ppn);
+    int64_t ev = exo_event_create();
+    int64_t n = 0, r = 0;
+    uint64_t v = EXO_IRQ_FIRST + 20, first = 0, last = 0;
+    for (; v <= EXO_IRQ_LAST; v++) {
+        r = exo_irq_bind(v, (uint64_t)ev);
+        if (r == EXO_E_BUSY)
+            continue; /* a device queue's, or someone else's */
+        if (r < 0)
+            break;
+        first = n++ ? first : v;
+        last = v;
+    }
+    sh->out[0] = n;
+    sh->out[1] = r;
+    sh->out[2] = exo_irq_bind(first, (uint64_t)ev); /* its own again: not a new one */
+    sh->out[3] = exo_irq_bind(last | EXO_IRQ_UNBIND, (uint64_t)ev);
+    sh->out[4] = exo_irq_bind(v, (uint64_t)ev); /* the one refused above: room now */
+    for (v++; v <= EXO_IRQ_LAST && (r = exo_irq_bind(v, (uint64_t)ev)) == EXO_E_BUSY; v++)
+        ;
+    sh->out[5] = r;
+    sh->ring_ppn[0] = first;
+    sh->stage = 1;
+    child_exit();
+}
+
+EXOTEST(irq_bind_has_a_share_per_env)
+{
+    int64_t ppn;
+    struct shared *sh = shared_new(&ppn);
+    uint64_t stack;
+    int64_t c = child_new(&stack);
+    CHECK(sh && c > 0);
+    CHECK(exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND) > 0);
+    CHECK_EQ(child_start((uint64_t)c, child_bind_everything, stack, ppn), 0);
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->stage, 1);
+    CHECK_EQ(sh->out[0], 32);
+    CHECK_EQ(sh->out[1], EXO_E_NOMEM);
+    CHECK_EQ(sh->out[2], 0);
+    CHECK_EQ(sh->out[3], 0);
+    CHECK_EQ(sh->out[4], 0);
+    CHECK_EQ(sh->out[5], EXO_E_NOMEM);
+    /* Its bindings ended with its event: the vectors are free again. */
+    int64_t ev = exo_event_create();
+    CHECK(ev > 0);
+    CHECK_EQ(exo_irq_bind(sh->ring_ppn[0], (uint64_t)ev), 0);
+    CHECK_EQ(exo_irq_bind(sh->ring_ppn[0] | EXO_IRQ_UNBIND, (uint64_t)ev), 0);
+    return 0;
+}

@@ -180,7 +180,9 @@ def main():
         if a.iommu:
             check("interrupt remapping on" in text,
                   "exo found the VT-d unit and turned DMA and interrupt remapping on")
-            check(len(faults) == 1 and "wrote" in faults[0],
+            # QEMU's unit may record the one refused write twice (the device retries it):
+            # one address, one fault, however many records.
+            check(len(set(faults)) == 1 and "wrote" in faults[0],
                   f"the one DMA aimed outside its domain was blocked and logged ({faults})")
         else:
             check(not faults, "no IOMMU, no fault lines")

@@ -17,13 +17,6 @@
 #include <stdint.h>
 
 #define VIO_MAXDEV 16
-/* Features exo never accepts: indirect tables live in env memory (unchecked after the kick),
- * event indices and notification data change what exo writes, packed rings are another
- * layout, and ACCESS_PLATFORM waits for an IOMMU. */
-#define REFUSED                                                                                    \
-    (VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |                         \
-     VIRTIO_BIT(VIRTIO_F_RING_PACKED) | VIRTIO_BIT(VIRTIO_F_NOTIFICATION_DATA) |                  \
-     VIRTIO_BIT(VIRTIO_F_RING_RESET))
 #define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
 
 struct vq {
@@ -32,6 +25,7 @@ struct vq {
     uint32_t doorbell;            /* offset in the notify block */
     uint64_t sdesc, savail;       /* the owner's submission pages (ppn) */
     uint64_t desc, avail, used;   /* the device's rings (ppn); used is mapped read-only */
+    uint64_t hdr;                 /* blk: exo's copies of the request headers (vio_blkhdr.h) */
     uint32_t owner;               /* env id holding the queue, 0: exo */
     uint16_t next_avail;          /* the device ring's available index */
     uint16_t last_used;           /* completions exo has collected */
@@ -80,6 +74,7 @@ int vio_dev_of(uint64_t dev, struct vdev **out);
 void vio_pin(uint64_t addr, uint32_t len, int delta); /* every page it names: dma += delta */
 void vio_reap(struct vq *q);                          /* collects what the device finished */
 void vio_forget_inflight(struct vdev *d);             /* d was reset: unpins all it had */
+int vio_shared_device(const struct vdev *d, const struct vq *q); /* another env holds a queue */
 int vio_stop(struct vdev *d);                         /* resets d (or retires it) */
 uint64_t vio_drain_deadline(void);                    /* 100 ms from now */
 void vio_drain(struct vdev *d, struct vq *q, uint64_t deadline); /* the device is done with q */
