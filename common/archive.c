@@ -17,8 +17,10 @@ static int64_t field(const char *h, int i)
     uint64_t v = 0;
     for (int k = 0; k < 8; k++) {
         char c = h[6 + 8 * i + k];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-                c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             return EXO_E_CORRUPT;
         v = v << 4 | (uint64_t)d;
@@ -58,8 +60,7 @@ int exo_archive_next(const void *base, uint64_t size, uint64_t *off, struct exo_
     return 1;
 }
 
-int exo_archive_find(const void *base, uint64_t size, const char *name,
-                     struct exo_archive_entry *e)
+int exo_archive_find(const void *base, uint64_t size, const char *name, struct exo_archive_entry *e)
 {
     uint64_t off = 0;
     int r;

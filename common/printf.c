@@ -106,8 +106,8 @@ int exo_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
         case 'p':
             put(&o, '0');
             put(&o, 'x');
-            put_number(&o, (unsigned long long)(uintptr_t)va_arg(ap, void *), false, 16, false,
-                       16, false, '0');
+            put_number(&o, (unsigned long long)(uintptr_t)va_arg(ap, void *), false, 16, false, 16,
+                       false, '0');
             break;
         case 's': {
             const char *s = va_arg(ap, const char *);

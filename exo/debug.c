@@ -21,7 +21,9 @@
 extern struct exo_ksyms exo_ksyms;
 
 /* Where the NMI found each CPU, filled by that CPU before it checks in. */
-static struct { uint64_t rip, cs; } seen[EXO_MAXCPU];
+static struct {
+    uint64_t rip, cs;
+} seen[EXO_MAXCPU];
 static volatile uint32_t arrived, released; /* per round: a bit per CPU checked in; round done */
 static volatile uint32_t round;
 
@@ -49,10 +51,13 @@ static void print_cpu(const struct percpu *c)
     uint64_t off = 0, rip = seen[c->id].rip;
     /* No symbols on the PVH path (no kernel file): then addr2line -e exo.elf names the rip. */
     const char *sym = (seen[c->id].cs & 3) ? NULL : exo_ksyms_lookup(&exo_ksyms, rip, &off);
-    kprintf("exo: dump: cpu %u: %s env %u ticks %lu pml4 0x%lx tlb %u%s, NMI at 0x%lx (%s",
-            c->id, c->idle ? "idle" : "busy", c->env ? c->env->id : 0, c->ticks, c->pml4,
-            c->tlb.pending, bkl.holder == (int32_t)c->id ? ", holds bkl" : "", rip,
-            !seen[c->id].cs ? "no NMI seen" : (seen[c->id].cs & 3) ? "ring 3" : sym ? sym : "exo");
+    kprintf("exo: dump: cpu %u: %s env %u ticks %lu pml4 0x%lx tlb %u%s, NMI at 0x%lx (%s", c->id,
+            c->idle ? "idle" : "busy", c->env ? c->env->id : 0, c->ticks, c->pml4, c->tlb.pending,
+            bkl.holder == (int32_t)c->id ? ", holds bkl" : "", rip,
+            !seen[c->id].cs        ? "no NMI seen"
+            : (seen[c->id].cs & 3) ? "ring 3"
+            : sym                  ? sym
+                                   : "exo");
     if (sym)
         kprintf("+0x%lx", off);
     kprintf(")\n");
@@ -96,8 +101,8 @@ void debug_nmi(const struct trapframe *tf)
             lapic_nmi_ipi(cpus[i].lapic_id);
     while ((arrived & up) != up && rdtsc() < give_up)
         pause();
-    kprintf("exo: dump: NMI, tick %lu, bkl taken %lu times, held by cpu %d\n", exo_ticks,
-            bkl.taken, bkl.holder);
+    kprintf("exo: dump: NMI, tick %lu, bkl taken %lu times, held by cpu %d\n", exo_ticks, bkl.taken,
+            bkl.holder);
     for (int i = 0; i < exo_ncpu; i++)
         print_cpu(&cpus[i]);
     print_envs();

@@ -62,7 +62,8 @@ int env_alloc(uint32_t parent, struct env **out)
         do
             e->id = (uint32_t)(generation++ * EXO_NENV + i + 1);
         while (id_named(e->id));
-        e->caps[EXO_CAP_SELF] = (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
+        e->caps[EXO_CAP_SELF] =
+            (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
         fpu_env_init(e);
         *out = e;
         return EXO_OK;

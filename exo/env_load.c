@@ -14,7 +14,6 @@
 #include <exo/pmap.h>
 #include <exo/vm.h>
 
-
 extern struct exo_pages exo_pages;
 
 /* The page of e mapped at va, taking and mapping a zeroed one if there is none yet. */
@@ -95,8 +94,12 @@ int env_load_init(const void *archive, uint64_t size, const char *cmdline)
         return r;
     }
     uint64_t cmd = push_cmdline(e, cmdline);
-    e->tf = (struct trapframe){.rip = info.entry, .rsp = cmd, .rdi = EXO_INIT_ARCHIVE_VA,
-                               .rsi = size, .rdx = cmd, .rflags = 0x202};
+    e->tf = (struct trapframe){.rip = info.entry,
+                               .rsp = cmd,
+                               .rdi = EXO_INIT_ARCHIVE_VA,
+                               .rsi = size,
+                               .rdx = cmd,
+                               .rflags = 0x202};
     e->state = ENV_RUNNABLE;
     irq_cap_init(e); /* init alone starts with the device vectors (EXO_CAP_IRQS) */
     vio_cap_init(e); /* and the virtio devices (EXO_CAP_DEVS) */

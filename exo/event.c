@@ -130,8 +130,8 @@ int64_t sys_event_create(void)
             ref = (generation++ % 0xffffffu) * EXO_NEVENT + n + 1;
         while (ref_named(ref));
         events[n] = (struct event){.ref = ref, .creator = self->id};
-        self->caps[slot] = (struct cap){.type = CAP_EVENT,
-                                        .rights = EXO_RIGHT_POST | EXO_RIGHT_WAIT, .obj = ref};
+        self->caps[slot] =
+            (struct cap){.type = CAP_EVENT, .rights = EXO_RIGHT_POST | EXO_RIGHT_WAIT, .obj = ref};
         return slot;
     }
     return EXO_E_NOMEM;

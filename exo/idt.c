@@ -34,7 +34,7 @@ void idt_init(void)
 {
     for (int v = 0; v < 256; v++) {
         uint64_t a = (uint64_t)(trap_stubs + 16 * v);
-        idt[v] = (struct gate){(uint16_t)a, SEL_KCODE, ist_for(v), 0x8e,
+        idt[v] = (struct gate){(uint16_t)a,         SEL_KCODE,           ist_for(v), 0x8e,
                                (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0};
     }
     idt_load();

@@ -48,9 +48,9 @@ static int holds_every_vector(const struct env *self)
 
 void irq_cap_init(struct env *init)
 {
-    init->caps[EXO_CAP_IRQS] = (struct cap){
-        .type = CAP_IRQ, .rights = EXO_RIGHT_BIND,
-        .obj = EXO_IRQ_FIRST | (uint64_t)EXO_IRQ_LAST << 8};
+    init->caps[EXO_CAP_IRQS] = (struct cap){.type = CAP_IRQ,
+                                            .rights = EXO_RIGHT_BIND,
+                                            .obj = EXO_IRQ_FIRST | (uint64_t)EXO_IRQ_LAST << 8};
 }
 
 /* Test only (EXO_IRQ_TEST_IPI on an exception vector, event = EXO_ANY): raises `vector` < 32

@@ -57,8 +57,7 @@ static void memory_init(const struct exo_bootinfo *bi)
     exo_pages_init(&exo_pages, phys_to_virt(storage), count);
     exo_memmap_populate(&m, &exo_pages);
     exo_pages_raise(&exo_pages, storage / EXO_PAGE,
-                    (exo_pages_bytes(count) + EXO_PAGE - 1) / EXO_PAGE,
-                    EXO_PAGE_KERNEL);
+                    (exo_pages_bytes(count) + EXO_PAGE - 1) / EXO_PAGE, EXO_PAGE_KERNEL);
     if (exo_cmdline_flag(bi->cmdline, "exo.memmap"))
         for (uint64_t i = 0; i < s.ndesc; i++) {
             const struct exo_efi_memdesc *d = exo_memmap_desc(&m, i);
@@ -74,8 +73,8 @@ static void memory_init(const struct exo_bootinfo *bi)
 static void memory_report(void)
 {
     const uint64_t *n = exo_pages.nstate;
-    kprintf("exo: pages: free=%lu kernel=%lu firmware=%lu (%lu KiB free)\n",
-            n[EXO_PAGE_FREE], n[EXO_PAGE_KERNEL], n[EXO_PAGE_FIRMWARE],
+    kprintf("exo: pages: free=%lu kernel=%lu firmware=%lu (%lu KiB free)\n", n[EXO_PAGE_FREE],
+            n[EXO_PAGE_KERNEL], n[EXO_PAGE_FIRMWARE],
             (uint64_t)(n[EXO_PAGE_FREE] * EXO_PAGE / 1024));
 }
 
@@ -87,9 +86,9 @@ static const void *archive(void)
 static void console_init(void)
 {
     struct exo_archive_entry font;
-    int r = exo_bootinfo.archive_size ? exo_archive_find(archive(), exo_bootinfo.archive_size,
-                                                         "font.psf", &font)
-                                      : EXO_E_NOENT;
+    int r = exo_bootinfo.archive_size
+                ? exo_archive_find(archive(), exo_bootinfo.archive_size, "font.psf", &font)
+                : EXO_E_NOENT;
     if (r == EXO_OK)
         r = fbcon_init(&exo_bootinfo, font.data, font.size);
     if (r < 0)
@@ -142,9 +141,9 @@ static void timer_init(void)
 /* init, from the boot archive; without one exo idles (or powers off if asked to). */
 static void start_init(void)
 {
-    int r = exo_bootinfo.archive_size ? env_load_init(archive(), exo_bootinfo.archive_size,
-                                                    exo_bootinfo.cmdline)
-                                      : EXO_E_NOENT;
+    int r = exo_bootinfo.archive_size
+                ? env_load_init(archive(), exo_bootinfo.archive_size, exo_bootinfo.cmdline)
+                : EXO_E_NOENT;
     if (r > 0)
         kprintf("exo: init is env %d\n", r);
     else
@@ -171,8 +170,8 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     if (exo_bootinfo.exit_boot_attempts) /* 0: not booted through the EFI loader */
         kprintf("exo: loader: ExitBootServices succeeded on attempt %u\n",
                 exo_bootinfo.exit_boot_attempts);
-    kprintf("exo: cpu: %s nx=%d x2apic=%d smep=%d smap=%d\n", cpu_features.vendor,
-            cpu_features.nx, cpu_features.x2apic, cpu_features.smep, cpu_features.smap);
+    kprintf("exo: cpu: %s nx=%d x2apic=%d smep=%d smap=%d\n", cpu_features.vendor, cpu_features.nx,
+            cpu_features.x2apic, cpu_features.smep, cpu_features.smap);
     memory_report();
     archive_report();
     acpi_report();

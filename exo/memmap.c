@@ -97,8 +97,7 @@ void exo_memmap_summarize(const struct exo_memmap *m, struct exo_memmap_summary 
     }
 }
 
-int exo_memmap_find_free(const struct exo_memmap *m, uint64_t bytes, uint64_t limit,
-                         uint64_t *phys)
+int exo_memmap_find_free(const struct exo_memmap *m, uint64_t bytes, uint64_t limit, uint64_t *phys)
 {
     uint64_t best = UINT64_MAX;
     bytes = (bytes + EXO_PAGE - 1) & ~(EXO_PAGE - 1);

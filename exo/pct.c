@@ -56,8 +56,12 @@ int64_t sys_pct_call(uint64_t env, uint64_t a0, uint64_t a1)
     t->pct_saved_state = t->state;
     t->pct_saved_wait = t->wait_event;
     t->wait_event = 0;
-    t->tf = (struct trapframe){.rip = t->pct_rip, .rsp = t->pct_rsp - 8, .rdi = self->id,
-                               .rsi = a0, .rdx = a1, .rflags = 0x202};
+    t->tf = (struct trapframe){.rip = t->pct_rip,
+                               .rsp = t->pct_rsp - 8,
+                               .rdi = self->id,
+                               .rsi = a0,
+                               .rdx = a1,
+                               .rflags = 0x202};
     t->pct_caller = self->id;
     t->state = ENV_RUNNABLE;
     t->slice_left = self->slice_left; /* the call runs on the caller's time */

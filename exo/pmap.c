@@ -88,8 +88,8 @@ int pmap_remove(uint64_t pml4, uint64_t va)
 }
 
 /* Calls fn on every present leaf entry of the user half of the tables at pml4. */
-static void each_user_entry(uint64_t pml4, void (*fn)(uint64_t pml4, uint64_t *e, uint64_t va,
-                                                      void *ctx),
+static void each_user_entry(uint64_t pml4,
+                            void (*fn)(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx),
                             void *ctx)
 {
     uint64_t *l4 = table(pml4);

@@ -31,8 +31,7 @@ int exo_psf_parse(const void *data, uint64_t len, struct exo_psf *f)
     }
     if (f->width == 0 || f->width > 32 || f->height == 0 || f->height > 64 ||
         f->bytes_per_glyph != (f->width + 7) / 8 * f->height || f->nglyphs == 0 ||
-        f->nglyphs > 65536 || hdr > len ||
-        (uint64_t)f->nglyphs * f->bytes_per_glyph > len - hdr)
+        f->nglyphs > 65536 || hdr > len || (uint64_t)f->nglyphs * f->bytes_per_glyph > len - hdr)
         return EXO_E_CORRUPT;
     f->glyphs = b + hdr;
     return EXO_OK;

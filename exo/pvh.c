@@ -11,7 +11,7 @@
 
 #define PHYS_LIMIT (1ull << 52) /* x86-64 architectural maximum physical address */
 #define GIB (1ull << 30)
-#define BIOS_AREA 0xe0000ull     /* where a BIOS leaves the ACPI RSDP ... */
+#define BIOS_AREA 0xe0000ull      /* where a BIOS leaves the ACPI RSDP ... */
 #define BIOS_AREA_END 0x100000ull /* ... on a 16-byte boundary */
 
 struct range {
@@ -99,7 +99,8 @@ static int emit(struct conv *c, uint64_t lo, uint64_t hi, uint32_t type)
 /* A RAM entry, shrunk to whole pages and to the mapped limit, with the loader ranges cut out. */
 static int emit_ram(struct conv *c, const struct exo_pvh_memmap_entry *e, uint64_t *top)
 {
-    uint64_t lo = (e->addr + EXO_PAGE - 1) & ~(EXO_PAGE - 1), hi = (e->addr + e->size) & ~(EXO_PAGE - 1);
+    uint64_t lo = (e->addr + EXO_PAGE - 1) & ~(EXO_PAGE - 1),
+             hi = (e->addr + e->size) & ~(EXO_PAGE - 1);
     uint64_t limit = c->env->map_limit;
     if (hi > limit && hi > lo) {
         c->rep->ram_dropped += hi - (lo > limit ? lo : limit);
@@ -134,7 +135,8 @@ static int build_map(struct conv *c, uint64_t *ram_top)
         if (e->type == EXO_E820_RAM)
             r = emit_ram(c, e, ram_top);
         else /* holes are rounded out: a partial page of firmware data is firmware's */
-            r = emit(c, e->addr & ~(EXO_PAGE - 1), (e->addr + e->size + EXO_PAGE - 1) & ~(EXO_PAGE - 1),
+            r = emit(c, e->addr & ~(EXO_PAGE - 1),
+                     (e->addr + e->size + EXO_PAGE - 1) & ~(EXO_PAGE - 1),
                      exo_pvh_efi_type(e->type));
         if (r < 0)
             return r;
@@ -239,9 +241,9 @@ int exo_pvh_bootinfo(const struct exo_pvh_env *env, uint64_t start_info_phys,
 
     /* The version-0 part first: a version-0 start info may end right after it. */
     const struct exo_pvh_start_info *si =
-        start_info_phys ? readp(&c, start_info_phys, offsetof(struct exo_pvh_start_info,
-                                                              memmap_paddr))
-                        : NULL;
+        start_info_phys
+            ? readp(&c, start_info_phys, offsetof(struct exo_pvh_start_info, memmap_paddr))
+            : NULL;
     if (!si)
         return fail(&c, EXO_E_RANGE, "start info unreadable");
     if (si->magic != EXO_PVH_MAGIC)

@@ -37,8 +37,8 @@ static void find_kernel_file(struct exo_bootinfo *bi)
     struct exo_archive_entry e;
     if (bi->archive_size && exo_archive_find(phys_to_virt(bi->archive_phys), bi->archive_size,
                                              "exo.elf", &e) == EXO_OK) {
-        bi->kernel_file_phys = bi->archive_phys +
-                               ((const char *)e.data - (const char *)phys_to_virt(bi->archive_phys));
+        bi->kernel_file_phys = bi->archive_phys + ((const char *)e.data -
+                                                   (const char *)phys_to_virt(bi->archive_phys));
         bi->kernel_file_size = e.size;
     }
 }

@@ -31,8 +31,8 @@ struct request {
     uint32_t env;       /* the owner asked; 0: slot unused */
     uint32_t requester; /* env id, or EXO_OWNER_KERNEL */
     uint64_t ppn;
-    uint64_t deadline;  /* exo tick at which the abort protocol runs */
-    int delivered;      /* the upcall has entered the owner's handler */
+    uint64_t deadline; /* exo tick at which the abort protocol runs */
+    int delivered;     /* the upcall has entered the owner's handler */
 };
 
 /* Rows of REVOKE_PER_ENV slots: row r < EXO_NENV holds the requests filed by the env in env
@@ -127,8 +127,8 @@ int64_t revoke_request(struct env *e, uint64_t ppn, uint64_t ticks, uint32_t req
     }
     if (!q)
         return EXO_E_NOMEM; /* the requester's own quota: nobody else's requests fill it */
-    *q = (struct request){.env = e->id, .requester = requester, .ppn = ppn,
-                          .deadline = exo_ticks + ticks};
+    *q = (struct request){
+        .env = e->id, .requester = requester, .ppn = ppn, .deadline = exo_ticks + ticks};
     npending++;
     int64_t deadline = (int64_t)q->deadline;
     if (ticks == 0)

@@ -94,8 +94,8 @@ __attribute__((noinline)) void selftest_run(const char *cmdline)
     static const struct {
         const char *name;
         void (*fn)(void);
-    } tests[] = {{"ud", selftest_ud}, {"pf", selftest_pf}, {"de", selftest_de},
-                 {"bp", selftest_bp}};
+    } tests[] = {
+        {"ud", selftest_ud}, {"pf", selftest_pf}, {"de", selftest_de}, {"bp", selftest_bp}};
     for (unsigned i = 0; i < sizeof tests / sizeof tests[0]; i++)
         if (exo_streq(tests[i].name, which))
             tests[i].fn();

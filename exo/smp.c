@@ -83,8 +83,7 @@ static int place_trampoline(void)
     uint64_t n = (uint64_t)(ap_tramp_end - ap_tramp_start);
     for (uint64_t i = 0; i < n; i++)
         t[i] = (uint8_t)ap_tramp_start[i];
-    uint64_t pml4 = AP_TRAMP_PHYS + EXO_PAGE, pdpt = pml4 + EXO_PAGE,
-             pd = pdpt + EXO_PAGE;
+    uint64_t pml4 = AP_TRAMP_PHYS + EXO_PAGE, pdpt = pml4 + EXO_PAGE, pd = pdpt + EXO_PAGE;
     uint64_t *l4 = phys_to_virt(pml4), *l3 = phys_to_virt(pdpt), *l2 = phys_to_virt(pd);
     const uint64_t *k4 = phys_to_virt(vm_kernel_pml4);
     for (int i = 0; i < 512; i++) {

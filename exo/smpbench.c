@@ -64,6 +64,5 @@ void smp_bench(void)
     row(names[1], va, 1);
     row(names[2], va, TLB_BATCH);
     row(names[3], va, TLB_FULL);
-    kprintf("exo: smpbench: %lu shootdown IPIs to %d other cpus\n", tlb_ipis - ipis,
-            exo_ncpu - 1);
+    kprintf("exo: smpbench: %lu shootdown IPIs to %d other cpus\n", tlb_ipis - ipis, exo_ncpu - 1);
 }

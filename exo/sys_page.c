@@ -45,7 +45,7 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
         r = exo_page_alloc_at(&exo_pages, ppn, t->id);
     if (r < 0)
         return r;
-    vm_page_zero(ppn); /* never hand out another env's old data */
+    vm_page_zero(ppn);             /* never hand out another env's old data */
     iommu_page_gained(t->id, ppn); /* devices t holds whole may reach it */
     return (int64_t)ppn;
 }
@@ -81,7 +81,7 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
         return EXO_E_PERM;
     if (vio_release_page(ppn, 0) < 0)
         return EXO_E_BUSY; /* a device still holds a descriptor naming it */
-    revoke_forget(ppn); /* a pending reclaim of it is answered */
+    revoke_forget(ppn);    /* a pending reclaim of it is answered */
     return page_release(t, ppn);
 }
 

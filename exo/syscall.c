@@ -32,8 +32,8 @@ static int64_t dispatch(uint64_t n, const uint64_t *a)
 {
     (void)a;
     switch (n) {
-#define EXO_CALL(num, name, nargs, params, doc)                                                  \
-    case num:                                                                                    \
+#define EXO_CALL(num, name, nargs, params, doc)                                                    \
+    case num:                                                                                      \
         return sys_##name(EXO_ARG##nargs(a));
 #include <exo/syscalls.def>
 #undef EXO_CALL

@@ -11,7 +11,6 @@
 #include <exo/vm.h>
 #include <exo/x86.h>
 
-
 uint64_t tlb_ipis, tlb_wait_cycles;
 
 static void flush_local(uint64_t pml4, const uint64_t *va, uint32_t n)

@@ -22,14 +22,38 @@ extern struct exo_ksyms exo_ksyms;
 extern char __kernel_start[], __kernel_end[];
 
 static const char *const exception_names[32] = {
-    "#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-    "#BR bound range", "#UD invalid opcode", "#NM device not available", "#DF double fault",
-    "coprocessor overrun", "#TS invalid TSS", "#NP segment not present", "#SS stack fault",
-    "#GP general protection", "#PF page fault", "reserved 15", "#MF x87 error",
-    "#AC alignment check", "#MC machine check", "#XM SIMD error", "#VE virtualization",
-    "#CP control protection", "reserved 22", "reserved 23", "reserved 24", "reserved 25",
-    "reserved 26", "reserved 27", "#HV hypervisor injection", "#VC VMM communication",
-    "#SX security", "reserved 31",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved 15",
+    "#MF x87 error",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD error",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved 22",
+    "reserved 23",
+    "reserved 24",
+    "reserved 25",
+    "reserved 26",
+    "reserved 27",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved 31",
 };
 
 void trap_interrupt(const struct trapframe *tf)
@@ -149,16 +173,14 @@ void trap_fatal(const struct trapframe *tf)
 {
     kprintf("\nexo: EXCEPTION %s (vector %lu) error 0x%lx\n", exception_names[tf->vector & 31],
             tf->vector, tf->error);
-    kprintf("RIP %016lx CS %04lx RFLAGS %016lx RSP %016lx SS %04lx\n", tf->rip, tf->cs,
-            tf->rflags, tf->rsp, tf->ss);
-    kprintf("RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", tf->rax, tf->rbx, tf->rcx,
-            tf->rdx);
+    kprintf("RIP %016lx CS %04lx RFLAGS %016lx RSP %016lx SS %04lx\n", tf->rip, tf->cs, tf->rflags,
+            tf->rsp, tf->ss);
+    kprintf("RAX %016lx RBX %016lx RCX %016lx RDX %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
     kprintf("RSI %016lx RDI %016lx RBP %016lx R8  %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->r8);
-    kprintf("R9  %016lx R10 %016lx R11 %016lx R12 %016lx\n", tf->r9, tf->r10, tf->r11,
-            tf->r12);
+    kprintf("R9  %016lx R10 %016lx R11 %016lx R12 %016lx\n", tf->r9, tf->r10, tf->r11, tf->r12);
     kprintf("R13 %016lx R14 %016lx R15 %016lx\n", tf->r13, tf->r14, tf->r15);
-    kprintf("CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx\n", read_cr0(), read_cr2(),
-            read_cr3(), read_cr4());
+    kprintf("CR0 %016lx CR2 %016lx CR3 %016lx CR4 %016lx\n", read_cr0(), read_cr2(), read_cr3(),
+            read_cr4());
     backtrace_print(tf->rip, tf->rbp);
     exo_fail("unhandled exception in exo");
 }

@@ -57,9 +57,9 @@ int upcall_deliver(struct env *e, uint64_t kind, uint64_t vector, uint64_t error
     s->vector = vector;
     s->error = error;
     s->addr = addr;
-    s->regs = (struct exo_regs){t->r15, t->r14, t->r13, t->r12, t->r11, t->r10, t->r9, t->r8,
-                                t->rbp, t->rdi, t->rsi, t->rdx, t->rcx, t->rbx, t->rax,
-                                t->rip, t->rflags, t->rsp};
+    s->regs = (struct exo_regs){t->r15, t->r14, t->r13, t->r12, t->r11,    t->r10,
+                                t->r9,  t->r8,  t->rbp, t->rdi, t->rsi,    t->rdx,
+                                t->rcx, t->rbx, t->rax, t->rip, t->rflags, t->rsp};
     e->tf.rip = e->upcall_rip;
     e->tf.rsp = e->upcall_rsp - 8; /* as if called: rsp + 8 is 16-byte aligned */
     e->tf.rdi = e->upcall_state_va;

@@ -42,7 +42,7 @@ static void rings_out(struct vdev *d, uint32_t owner)
 void vio_undirect(struct vdev *d)
 {
     int r = vio_stop(d); /* a device that will not reset stays blocked, out of every domain */
-    iommu_fault();   /* whatever it tried and was refused is logged by now */
+    iommu_fault();       /* whatever it tried and was refused is logged by now */
     if (r == EXO_OK)
         iommu_attach(d->bdf, 0);
     rings_out(d, d->direct);

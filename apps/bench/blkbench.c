@@ -38,7 +38,7 @@
 #define SECTORS_PER_BLOCK (BLKPAT_BLOCK / VIRTIO_BLK_SECTOR)
 #define POLL_LIMIT_S 10 /* a request not done after this long: the device is stuck */
 
-static uint64_t hz;  /* TSC ticks per second (exo_clock) */
+static uint64_t hz; /* TSC ticks per second (exo_clock) */
 static uint64_t lat[BLKPAT_QD32_OPS];
 static struct vio_blk blk;
 static struct vio_dma bufs[BLKPAT_QD32]; /* one 4 KiB page per request in flight */

@@ -34,8 +34,8 @@
 #define PCT_STACK_PAGES 4
 
 #define ROLE_MAGIC 0xbe0c000000000000ull
-#define ROLE_ECHO 1 /* event_wait(a); event_post(b), forever */
-#define ROLE_PCT 2  /* registers a pct entry, then waits forever */
+#define ROLE_ECHO 1  /* event_wait(a); event_post(b), forever */
+#define ROLE_PCT 2   /* registers a pct entry, then waits forever */
 #define ROLE_YIELD 3 /* yield(a), forever: a names the env that started it */
 
 static uint64_t samples[N];

@@ -51,8 +51,7 @@ static int run_one(uint64_t i, int *status)
         return (int)ppn;
     r = exo_page_map((uint64_t)child, EXOTEST_RESULT_VA, (uint64_t)ppn, EXO_PROT_R | EXO_PROT_W);
     if (r == 0)
-        r = exo_page_map(EXO_CAP_SELF, EXOTEST_RESULT_VA, (uint64_t)ppn,
-                         EXO_PROT_R | EXO_PROT_W);
+        r = exo_page_map(EXO_CAP_SELF, EXOTEST_RESULT_VA, (uint64_t)ppn, EXO_PROT_R | EXO_PROT_W);
     if (r == 0) {
         ((struct result *)EXOTEST_RESULT_VA)->param = param;
         r = exo_env_start((uint64_t)child, entry, stack, i + 1);

@@ -16,27 +16,27 @@ struct exotest {
     int (*fn)(void); /* 0: passed; anything else: failed (a CHECK printed why) */
 };
 
-#define EXOTEST(fname)                                                                           \
-    static int fname(void);                                                                      \
-    __attribute__((used, section("exotests"), aligned(8))) static const struct exotest          \
-        fname##_entry = {#fname, fname};                                                         \
+#define EXOTEST(fname)                                                                             \
+    static int fname(void);                                                                        \
+    __attribute__((used, section("exotests"),                                                      \
+                   aligned(8))) static const struct exotest fname##_entry = {#fname, fname};       \
     static int fname(void)
 
-#define CHECK(cond)                                                                              \
-    do {                                                                                         \
-        if (!(cond)) {                                                                           \
-            los_printf("    %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);              \
-            return 1;                                                                            \
-        }                                                                                        \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            los_printf("    %s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);                \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ(a, b)                                                                           \
-    do {                                                                                         \
-        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                            \
-        if (a_ != b_) {                                                                          \
-            los_printf("    %s:%d: %s == %s: %ld != %ld\n", __FILE__, __LINE__, #a, #b, a_, b_); \
-            return 1;                                                                            \
-        }                                                                                        \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        int64_t a_ = (int64_t)(a), b_ = (int64_t)(b);                                              \
+        if (a_ != b_) {                                                                            \
+            los_printf("    %s:%d: %s == %s: %ld != %ld\n", __FILE__, __LINE__, #a, #b, a_, b_);   \
+            return 1;                                                                              \
+        }                                                                                          \
     } while (0)
 
 /* Test-visible details of the runner: where the shared result page sits in the test's env, and

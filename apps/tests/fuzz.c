@@ -46,9 +46,9 @@
 #define FUZZ_SEED 0x7e55e7a0f022c0deul
 #define FUZZ_CALLS 1000000ul
 #define FUZZ_BATCH 50000ul
-#define FUZZ_REFRESH 256 /* the child maps its pool's lost pages again every so many calls */
-#define BLOCKED_MS 20   /* a child blocked this long is stuck: only it could wake itself */
-#define SILENT_MS 500   /* a runnable child beginning no call this long is stuck too */
+#define FUZZ_REFRESH 256        /* the child maps its pool's lost pages again every so many calls */
+#define BLOCKED_MS 20           /* a child blocked this long is stuck: only it could wake itself */
+#define SILENT_MS 500           /* a runnable child beginning no call this long is stuck too */
 #define SERVER_ARG (1ull << 62) /* main's argument in the server env */
 
 void los_upcall_entry(void); /* libos/core/upcall_entry.S */
@@ -65,19 +65,50 @@ static uint64_t rdtsc(void)
 uint64_t scratch_ppn[SCRATCH_PAGES], shared_ppn, events[2];
 
 static const uint64_t edges[] = {
-    0, 1, 2, 7, 8, 15, 16, 63, 64, 65, 255, 256, 4095, 4096, 4097, 6000, 6001,
-    0x7fffffff, 0x80000000, 0xffffffff, 1ull << 32, 1ull << 36, 1ull << 40, 1ull << 47,
-    EXO_USER_TOP - EXO_PAGE, EXO_USER_TOP - 1, EXO_USER_TOP, EXO_USER_TOP + EXO_PAGE,
-    0xffff800000000000ull, 0xffff800000001000ull, 0xffffffff80000000ull, 0xffffffff80100000ull,
-    0xfffffffffffff000ull, 1ull << 63, (uint64_t)-2, EXO_ANY,
+    0,
+    1,
+    2,
+    7,
+    8,
+    15,
+    16,
+    63,
+    64,
+    65,
+    255,
+    256,
+    4095,
+    4096,
+    4097,
+    6000,
+    6001,
+    0x7fffffff,
+    0x80000000,
+    0xffffffff,
+    1ull << 32,
+    1ull << 36,
+    1ull << 40,
+    1ull << 47,
+    EXO_USER_TOP - EXO_PAGE,
+    EXO_USER_TOP - 1,
+    EXO_USER_TOP,
+    EXO_USER_TOP + EXO_PAGE,
+    0xffff800000000000ull,
+    0xffff800000001000ull,
+    0xffffffff80000000ull,
+    0xffffffff80100000ull,
+    0xfffffffffffff000ull,
+    1ull << 63,
+    (uint64_t)-2,
+    EXO_ANY,
     0x100,   /* the first page of exo's image */
     0xfee00, /* the LAPIC's page: MMIO, not RAM */
     0xfee00000,
 };
 
 static const uint64_t wild_calls[] = {
-    EXO_NCALLS, EXO_NCALLS + 1, 255, 256, 0x80000000, 1ull << 32, (1ull << 32) | 1,
-    1ull << 63, EXO_ANY,
+    EXO_NCALLS, EXO_NCALLS + 1,   255,        256,     0x80000000,
+    1ull << 32, (1ull << 32) | 1, 1ull << 63, EXO_ANY,
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -88,7 +119,9 @@ static uint64_t any_arg(uint64_t r)
 {
     uint64_t v = r >> 8;
     switch (r & 15) {
-    case 0: case 1: case 2:
+    case 0:
+    case 1:
+    case 2:
         return edges[v % N(edges)];
     case 3:
         return v % 4; /* slot 0 is ourselves; the next ones are what we created first */
@@ -96,11 +129,13 @@ static uint64_t any_arg(uint64_t r)
         return v % 16;
     case 5:
         return v % (EXO_NCAPS + 4);
-    case 6: case 7:
+    case 6:
+    case 7:
         return scratch_ppn[v % SCRATCH_PAGES];
     case 8:
         return v & 1 ? shared_ppn : 0x100 + (v >> 1) % 0x400; /* not ours; exo's, low RAM */
-    case 9: case 10:
+    case 9:
+    case 10:
         return SCRATCH_VA + v % SCRATCH_PAGES * EXO_PAGE;
     case 11:
         return SCRATCH_VA + v % (SCRATCH_PAGES * EXO_PAGE); /* mostly unaligned */
@@ -137,11 +172,14 @@ static int name_is(const char *p, size_t n, const char *name)
 
 static enum kind kind_of(const char *p, size_t n)
 {
-    static const struct { const char *name; enum kind k; } names[] = {
-        {"env", K_CAP}, {"cap", K_CAP}, {"event", K_CAP}, {"ppn", K_PPN}, {"va", K_VA},
-        {"buf", K_VA}, {"state_va", K_VA}, {"rip", K_VA}, {"rsp", K_VA}, {"handler", K_VA},
-        {"stack_top", K_VA}, {"prot", K_PROT}, {"rights", K_PROT}, {"len", K_NUM},
-        {"ticks", K_NUM}, {"vector", K_NUM},
+    static const struct {
+        const char *name;
+        enum kind k;
+    } names[] = {
+        {"env", K_CAP},     {"cap", K_CAP},    {"event", K_CAP},    {"ppn", K_PPN},
+        {"va", K_VA},       {"buf", K_VA},     {"state_va", K_VA},  {"rip", K_VA},
+        {"rsp", K_VA},      {"handler", K_VA}, {"stack_top", K_VA}, {"prot", K_PROT},
+        {"rights", K_PROT}, {"len", K_NUM},    {"ticks", K_NUM},    {"vector", K_NUM},
     };
     for (size_t i = 0; i < N(names); i++)
         if (name_is(p, n, names[i].name))
@@ -343,7 +381,8 @@ static enum end watch(uint64_t c, uint64_t first)
         } else if (now - t > SILENT_MS * ms) {
             if (sh->next <= first) {
                 los_printf("fuzz: child silent before its first call (%lu), %lu steps in: "
-                           "exo state follows\n", first, last);
+                           "exo state follows\n",
+                           first, last);
                 while (rdtsc() - now < 1000 * ms)
                     ;
             }
@@ -487,7 +526,8 @@ static int parent(void)
     }
     uint64_t ms = (rdtsc() - t0) / ((uint64_t)exo_clock() / 1000);
     los_printf("fuzz: %lu children ended early (%lu blocked, %lu silent, the rest ended by a "
-               "call); %lu made no call\n", early, blocked, silent, stalled);
+               "call); %lu made no call\n",
+               early, blocked, silent, stalled);
     report();
     if (sh->ok[EXO_NCALLS]) {
         los_printf("fuzz: %lu calls with no such number succeeded\n", sh->ok[EXO_NCALLS]);

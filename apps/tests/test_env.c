@@ -24,8 +24,8 @@ EXOTEST(cons_write_checks_the_buffer)
 EXOTEST(caps_resolve_exactly)
 {
     CHECK(exo_env_self() > 0);
-    CHECK_EQ(exo_page_alloc(EXO_NCAPS, EXO_ANY), EXO_E_RANGE); /* no such slot */
-    CHECK_EQ(exo_page_alloc(EXO_NCAPS - 1, EXO_ANY), EXO_E_NOENT); /* empty slot */
+    CHECK_EQ(exo_page_alloc(EXO_NCAPS, EXO_ANY), EXO_E_RANGE);         /* no such slot */
+    CHECK_EQ(exo_page_alloc(EXO_NCAPS - 1, EXO_ANY), EXO_E_NOENT);     /* empty slot */
     CHECK_EQ(exo_env_start(EXO_CAP_SELF, 0x400000, 0, 0), EXO_E_BUSY); /* already running */
     return 0;
 }
@@ -117,9 +117,9 @@ EXOTEST(syscall_in_the_last_user_bytes)
                      : "=a"(r)
                      : "r"(EXO_USER_TOP - 2), "a"((uint64_t)EXO_CALL_env_self)
                      : "rcx", "r11", "memory");
-    CHECK_EQ(top_vector, 13);         /* the env's own #GP, at the first fetch past the top */
+    CHECK_EQ(top_vector, 13); /* the env's own #GP, at the first fetch past the top */
     CHECK_EQ(top_rip, EXO_USER_TOP);
-    CHECK_EQ(r, exo_env_self());      /* and the call itself was made */
+    CHECK_EQ(r, exo_env_self()); /* and the call itself was made */
     return 0;
 }
 
@@ -181,7 +181,7 @@ EXOTEST(spawn_command_line_fits_or_is_refused)
     line[LOS_CMDLINE_MAX] = 0; /* no room for the NUL: refused before any env exists */
     CHECK_EQ(los_spawn_prepare_args(elf, size, line, &entry, &stack), EXO_E_RANGE);
     CHECK_EQ(exo_env_calls(EXO_CAP_SELF) - before, 1); /* only this count: no env_create */
-    line[LOS_CMDLINE_MAX - 1] = 0; /* the longest that fits */
+    line[LOS_CMDLINE_MAX - 1] = 0;                     /* the longest that fits */
     int64_t c = los_spawn_prepare_args(elf, size, line, &entry, &stack);
     CHECK(c > 0);
     /* The child's info page holds it whole: read it through the scratch window. */

@@ -178,7 +178,7 @@ EXOTEST(event_wait_blocks_without_spinning)
     CHECK_EQ(child_start((uint64_t)c, child_count, cs, ppn), 0);
     CHECK_EQ(exo_event_wait((uint64_t)done), 1); /* we block too: the counter runs alone */
     CHECK_EQ(sh->out[1], COUNT_SLICES);
-    CHECK_EQ(exo_env_runs((uint64_t)w), runs); /* not entered once while blocked */
+    CHECK_EQ(exo_env_runs((uint64_t)w), runs);    /* not entered once while blocked */
     CHECK_EQ(exo_yield((uint64_t)w), EXO_E_BUSY); /* still blocked */
     CHECK_EQ(sh->stage, 1);
 
@@ -355,7 +355,7 @@ static void child_callee(uint64_t ppn)
     if (los_page_new(PCT_STACK_VA, RW) < 0 ||
         exo_pct_entry((uint64_t)echo_entry, PCT_STACK_VA + EXO_PAGE) < 0)
         child_exit();
-    exo_event_post(sh->ev[0]); /* ready */
+    exo_event_post(sh->ev[0]);              /* ready */
     sh->out[0] = exo_event_wait(sh->ev[1]); /* calls come in while we block here */
     sh->out[1] = (int64_t)sh->served;
     sh->stage = 2;
@@ -378,8 +378,8 @@ EXOTEST(pct_echo_between_envs)
     int64_t c = child_new(&stack);
     CHECK(ready > 0 && quit > 0 && c > 0);
     sh->ev[0] = (uint64_t)exo_cap_copy((uint64_t)ready, (uint64_t)c, EXO_RIGHT_POST);
-    sh->ev[1] = (uint64_t)exo_cap_copy((uint64_t)quit, (uint64_t)c,
-                                       EXO_RIGHT_POST | EXO_RIGHT_WAIT);
+    sh->ev[1] =
+        (uint64_t)exo_cap_copy((uint64_t)quit, (uint64_t)c, EXO_RIGHT_POST | EXO_RIGHT_WAIT);
     sh->parent = (uint64_t)exo_cap_copy(EXO_CAP_SELF, (uint64_t)c, EXO_RIGHT_CALL);
     sh->parent_id = (uint64_t)exo_env_self();
     /* We have an entry too, so the callee's call to us fails for being busy, not for none. */
@@ -430,8 +430,8 @@ EXOTEST(pct_calls_check_their_arguments)
     CHECK_EQ(exo_pct_call(EXO_CAP_SELF, 0, 0), EXO_E_INVAL);
     int64_t ev = exo_event_create();
     CHECK(ev > 0);
-    CHECK_EQ(exo_pct_call((uint64_t)ev, 0, 0), EXO_E_NOENT); /* an event, not an env */
-    CHECK_EQ(exo_pct_return(5), EXO_E_INVAL);                /* serving no call */
+    CHECK_EQ(exo_pct_call((uint64_t)ev, 0, 0), EXO_E_NOENT);          /* an event, not an env */
+    CHECK_EQ(exo_pct_return(5), EXO_E_INVAL);                         /* serving no call */
     CHECK_EQ(exo_pct_entry(0x400000, PCT_STACK_VA + 8), EXO_E_INVAL); /* misaligned stack */
     CHECK_EQ(exo_pct_entry(0x400000, 0), EXO_E_INVAL);
     CHECK_EQ(exo_pct_entry(0x400000, EXO_USER_TOP + 16), EXO_E_INVAL);

@@ -5,20 +5,20 @@
  */
 #include "exotest.h"
 
-#define VA_A 0x0000500000000000ull       /* test mappings in the test env */
+#define VA_A 0x0000500000000000ull /* test mappings in the test env */
 #define VA_B 0x0000500000100000ull
-#define SHARED_VA 0x0000500001000000ull  /* parent <-> child page, same address in both */
-#define CHILD_VA 0x0000500002000000ull   /* the page a child is asked to give back */
-#define STATE_VA 0x0000500003000000ull   /* a child's upcall state page, read-only in the parent */
-#define KERNEL_PPN 0x100ull              /* exo's image is loaded at 1 MiB (exo/kernel.ld) */
+#define SHARED_VA 0x0000500001000000ull /* parent <-> child page, same address in both */
+#define CHILD_VA 0x0000500002000000ull  /* the page a child is asked to give back */
+#define STATE_VA 0x0000500003000000ull  /* a child's upcall state page, read-only in the parent */
+#define KERNEL_PPN 0x100ull             /* exo's image is loaded at 1 MiB (exo/kernel.ld) */
 #define MAGIC 0x7e55e7a0bull
 
 /* What a child and its parent (the test) tell each other. */
 struct shared {
-    volatile uint64_t ready, go;        /* child: set up; parent: carry on */
-    volatile int64_t r[8];              /* child's call results */
+    volatile uint64_t ready, go;                        /* child: set up; parent: carry on */
+    volatile int64_t r[8];                              /* child's call results */
     volatile uint64_t asked, asked_ppn, asked_deadline; /* REVOKE upcalls seen */
-    volatile int64_t freed;             /* the REVOKE handler's page_free result */
+    volatile int64_t freed;                             /* the REVOKE handler's page_free result */
     volatile uint64_t faults, fault_vector, fault_error, fault_addr;
 };
 
@@ -33,13 +33,13 @@ static uint64_t rdtsc(void)
 
 /* Yields until cond holds or ms milliseconds passed; 1 if cond held (evaluated once a round:
  * it may have side effects). */
-#define WAIT_UNTIL(cond, ms)                                                                     \
-    ({                                                                                           \
-        uint64_t end_ = rdtsc() + (uint64_t)exo_clock() / 1000 * (ms);                           \
-        int ok_;                                                                                 \
-        while (!(ok_ = !!(cond)) && rdtsc() < end_)                                              \
-            exo_yield(EXO_ANY);                                                                  \
-        ok_;                                                                                     \
+#define WAIT_UNTIL(cond, ms)                                                                       \
+    ({                                                                                             \
+        uint64_t end_ = rdtsc() + (uint64_t)exo_clock() / 1000 * (ms);                             \
+        int ok_;                                                                                   \
+        while (!(ok_ = !!(cond)) && rdtsc() < end_)                                                \
+            exo_yield(EXO_ANY);                                                                    \
+        ok_;                                                                                       \
     })
 
 static void sleep_ms(uint64_t ms)
@@ -137,11 +137,11 @@ static int record_fault_and_exit(struct exo_upcall_state *s)
 static void grantee(uint64_t ppn)
 {
     sh->r[0] = exo_page_map(EXO_CAP_SELF, VA_A, ppn, EXO_PROT_R); /* no grant yet */
-    ready_then_wait();                                             /* parent grants R */
+    ready_then_wait();                                            /* parent grants R */
     sh->r[1] = exo_page_map(EXO_CAP_SELF, VA_A, ppn, EXO_PROT_R | EXO_PROT_W);
     sh->r[2] = exo_page_map(EXO_CAP_SELF, VA_A, ppn, EXO_PROT_R | EXO_PROT_X);
     sh->r[3] = exo_page_map(EXO_CAP_SELF, VA_A, ppn, EXO_PROT_R);
-    sh->r[4] = (int64_t)*(volatile uint64_t *)VA_A;
+    sh->r[4] = (int64_t) * (volatile uint64_t *)VA_A;
     sh->r[5] = exo_page_protect(EXO_CAP_SELF, VA_A, EXO_PROT_R | EXO_PROT_W);
     sh->r[6] = exo_page_lookup(EXO_CAP_SELF, VA_A);
     sh->r[7] = los_upcall_init();
@@ -165,17 +165,17 @@ EXOTEST(grant_is_read_only)
     CHECK(slot > 0 && slot < EXO_NCAPS);
     sh->go = 1;
     los_wait((uint64_t)c);
-    CHECK_EQ(sh->r[1], EXO_E_PERM);                /* W beyond the grant */
-    CHECK_EQ(sh->r[2], EXO_E_PERM);                /* so is X */
-    CHECK_EQ(sh->r[3], 0);                         /* R within it */
-    CHECK_EQ(sh->r[4], MAGIC);                     /* and it is our page */
-    CHECK_EQ(sh->r[5], EXO_E_PERM);                /* protect cannot raise it either */
-    CHECK_EQ(sh->r[6], p << 12 | EXO_PROT_R);      /* read-only, no-execute */
+    CHECK_EQ(sh->r[1], EXO_E_PERM);           /* W beyond the grant */
+    CHECK_EQ(sh->r[2], EXO_E_PERM);           /* so is X */
+    CHECK_EQ(sh->r[3], 0);                    /* R within it */
+    CHECK_EQ(sh->r[4], MAGIC);                /* and it is our page */
+    CHECK_EQ(sh->r[5], EXO_E_PERM);           /* protect cannot raise it either */
+    CHECK_EQ(sh->r[6], p << 12 | EXO_PROT_R); /* read-only, no-execute */
     CHECK_EQ(sh->r[7], 0);
-    CHECK_EQ(sh->faults, 1);                       /* the write faulted ... */
-    CHECK_EQ(sh->fault_vector, 14);                /* ... as a #PF */
-    CHECK_EQ(sh->fault_addr, VA_A + 0x18);         /* at the exact address */
-    CHECK_EQ(sh->fault_error, 7);                  /* present | write | user */
+    CHECK_EQ(sh->faults, 1);                          /* the write faulted ... */
+    CHECK_EQ(sh->fault_vector, 14);                   /* ... as a #PF */
+    CHECK_EQ(sh->fault_addr, VA_A + 0x18);            /* at the exact address */
+    CHECK_EQ(sh->fault_error, 7);                     /* present | write | user */
     CHECK_EQ(*(volatile uint64_t *)(VA_A + 0x18), 0); /* and changed nothing */
     return 0;
 }
@@ -196,7 +196,7 @@ static void stale_grant_holder(uint64_t unused)
     (void)unused;
     ready_then_wait();
     sh->r[3] = exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)sh->r[1], EXO_PROT_R | EXO_PROT_W);
-    sh->r[4] = sh->r[3] == 0 ? (int64_t)*(volatile uint64_t *)VA_A : 0;
+    sh->r[4] = sh->r[3] == 0 ? (int64_t) * (volatile uint64_t *)VA_A : 0;
     los_exit(0);
 }
 
@@ -302,9 +302,9 @@ static void reclaimee(uint64_t answer)
     sh->r[0] = los_upcall_init();
     los_upcall_handle(EXO_UPCALL_REVOKE, answer ? revoke_answer : revoke_ignore);
     los_upcall_handle(EXO_UPCALL_FAULT, record_fault_and_exit);
-    sh->r[1] = (int64_t)*(volatile uint64_t *)CHILD_VA;
+    sh->r[1] = (int64_t) * (volatile uint64_t *)CHILD_VA;
     ready_then_wait();
-    sh->r[2] = (int64_t)*(volatile uint64_t *)CHILD_VA;
+    sh->r[2] = (int64_t) * (volatile uint64_t *)CHILD_VA;
     los_exit(0);
 }
 
@@ -359,9 +359,9 @@ EXOTEST(reclaim_answered_in_time)
     CHECK(deadline > 0);
     CHECK(WAIT_UNTIL(sh->asked, 5000));
     CHECK_EQ(sh->asked, 1);
-    CHECK_EQ(sh->asked_ppn, ppn);            /* REVOKE: addr = the page number */
-    CHECK_EQ(sh->asked_deadline, deadline);  /* error = the deadline tick */
-    CHECK_EQ(sh->freed, 0);                  /* page_free inside the handler worked */
+    CHECK_EQ(sh->asked_ppn, ppn);           /* REVOKE: addr = the page number */
+    CHECK_EQ(sh->asked_deadline, deadline); /* error = the deadline tick */
+    CHECK_EQ(sh->freed, 0);                 /* page_free inside the handler worked */
     CHECK_EQ(exo_page_lookup((uint64_t)c, CHILD_VA), EXO_E_NOENT); /* unmapped everywhere */
     CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), EXO_E_NOENT);
     sleep_ms(300); /* past the deadline (20 ticks = 200 ms): nothing more happens */
@@ -615,7 +615,7 @@ EXOTEST(page_calls_exact_errors)
     CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, VA_B + 4), EXO_E_INVAL);
     CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, 0xffff800000000000ull), EXO_E_INVAL);
     CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, VA_B), 0);
-    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, VA_B), EXO_E_NOENT); /* twice */
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, VA_B), EXO_E_NOENT);                  /* twice */
     CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, 0x0000400000000000ull), EXO_E_NOENT); /* no tables */
 
     /* page_lookup(env, va) */
@@ -633,9 +633,9 @@ EXOTEST(page_calls_exact_errors)
     CHECK_EQ(exo_page_grant((uint64_t)mine, EXO_CAP_SELF, 0), EXO_E_INVAL);
     CHECK_EQ(exo_page_grant((uint64_t)mine, EXO_CAP_SELF, EXO_PROT_W), EXO_E_INVAL);
     CHECK_EQ(exo_page_grant((uint64_t)mine, EXO_CAP_SELF, 0x100 | R), EXO_E_INVAL);
-    CHECK_EQ(exo_page_grant((uint64_t)res, EXO_CAP_SELF, R), EXO_E_PERM);   /* not ours */
+    CHECK_EQ(exo_page_grant((uint64_t)res, EXO_CAP_SELF, R), EXO_E_PERM); /* not ours */
     CHECK_EQ(exo_page_grant(KERNEL_PPN, EXO_CAP_SELF, R), EXO_E_PERM);
-    CHECK_EQ(exo_page_grant((uint64_t)f, EXO_CAP_SELF, R), EXO_E_PERM);     /* free */
+    CHECK_EQ(exo_page_grant((uint64_t)f, EXO_CAP_SELF, R), EXO_E_PERM); /* free */
     CHECK_EQ(exo_page_grant(1ull << 40, EXO_CAP_SELF, R), EXO_E_PERM);
     int64_t g = exo_page_grant((uint64_t)mine, (uint64_t)run_only, R);
     CHECK(g > 0 && g < EXO_NCAPS);
@@ -652,7 +652,7 @@ EXOTEST(page_calls_exact_errors)
     CHECK_EQ(exo_page_reclaim((uint64_t)map_only, (uint64_t)mine, 10), EXO_E_PERM); /* no DESTROY */
     CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)mine, 10), EXO_E_PERM); /* not c's page */
     CHECK_EQ(exo_page_reclaim((uint64_t)c, KERNEL_PPN, 10), EXO_E_PERM);
-    CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)f, 10), EXO_E_PERM);     /* free */
+    CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)f, 10), EXO_E_PERM); /* free */
     CHECK_EQ(exo_page_reclaim((uint64_t)c, 1ull << 40, 10), EXO_E_PERM);
     CHECK_EQ(exo_page_reclaim((uint64_t)c, EXO_ANY, 10), EXO_E_PERM);
     CHECK_EQ(exo_page_reclaim((uint64_t)c, (uint64_t)cp, 60 * 100 + 1), EXO_E_RANGE);
@@ -718,8 +718,8 @@ EXOTEST(shootdown_no_stale_reads)
     CHECK(WAIT_UNTIL(sh->ready && sh->faults == 1, 5000)); /* nothing mapped yet */
     for (uint64_t i = 1; i <= SHOOT_ROUNDS; i++) {
         int how = (int)(i % 3); /* 0: unmap, then free; 1: free alone; 2: reclaim, 0 ticks */
-        int64_t x = how == 2 ? exo_page_alloc((uint64_t)r, EXO_ANY)
-                             : exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+        int64_t x =
+            how == 2 ? exo_page_alloc((uint64_t)r, EXO_ANY) : exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
         CHECK(x > 0);
         CHECK_EQ(exo_page_map(EXO_CAP_SELF, WRITE_VA, (uint64_t)x, EXO_PROT_R | EXO_PROT_W), 0);
         *(volatile uint64_t *)WRITE_VA = i;

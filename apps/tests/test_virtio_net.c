@@ -21,11 +21,11 @@
 #define VIONETTEST(fname) EXOTEST(fname)
 
 #define VN_MAC 0x52, 0x54, 0x00, 0x12, 0x34, 0x57
-#define VN_PAIRS 2          /* QEMU's queues=2 */
-#define VN_DATAGRAMS 4      /* per pair, each its own flow (source port) */
-#define VN_SPORT 41000      /* + pair * 16 + datagram */
+#define VN_PAIRS 2     /* QEMU's queues=2 */
+#define VN_DATAGRAMS 4 /* per pair, each its own flow (source port) */
+#define VN_SPORT 41000 /* + pair * 16 + datagram */
 #define VN_MSG "vionettest pair P datagram D: checksum left to the device"
-#define VN_MSG_PAIR 16      /* where P and D are in VN_MSG */
+#define VN_MSG_PAIR 16 /* where P and D are in VN_MSG */
 #define VN_MSG_DGRAM 27
 
 static const struct nf_host us = {{VN_MAC}, {10, 0, 3, 2}};
@@ -48,8 +48,8 @@ VIONETTEST(vio_net_tap_offers_mq_and_checksum_offload)
     CHECK_EQ(open_net(), 0);
     CHECK_EQ(vio_info(net.dev, &info), 0);
     los_printf("vionettest: offered 0x%lx accepted 0x%lx, %u pairs (%u usable), mtu %u\n",
-               (unsigned long)info.offered, (unsigned long)net.features, net.npairs,
-               net.maxpairs, net.mtu);
+               (unsigned long)info.offered, (unsigned long)net.features, net.npairs, net.maxpairs,
+               net.mtu);
     uint64_t need = VIRTIO_BIT(VIRTIO_NET_F_MQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) |
                     VIRTIO_BIT(VIRTIO_NET_F_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
                     VIRTIO_BIT(VIRTIO_NET_F_MAC) | VIRTIO_BIT(VIRTIO_F_VERSION_1);
@@ -164,8 +164,8 @@ VIONETTEST(vio_net_tap_udp_echo_on_two_pairs_device_checksums)
             CHECK_EQ(nf_get16(f + 38), 8 + 5 + (sizeof msg - 1)); /* UDP length: echo: + msg */
             CHECK(flags & VIO_NET_RX_CSUM_OK);
             CHECK(nf_checksums_right(f, got)); /* summed here, whatever the device said */
-            los_printf("vionettest: pair %u datagram %u: echo on pair %u, device flags%s%s\n", p,
-                       d, pair, (flags & VIO_NET_RX_NEEDS_CSUM) ? " NEEDS_CSUM (completed)" : "",
+            los_printf("vionettest: pair %u datagram %u: echo on pair %u, device flags%s%s\n", p, d,
+                       pair, (flags & VIO_NET_RX_NEEDS_CSUM) ? " NEEDS_CSUM (completed)" : "",
                        (flags & VIO_NET_RX_DATA_VALID) ? " DATA_VALID" : "");
             on_pair[pair]++;
             same_pair += pair == p;

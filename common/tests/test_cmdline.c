@@ -11,8 +11,8 @@ static const char *c = "  poweroff exo.selftest=pf\tquiet=1 poweroffx x=";
 TEST_CASE(flags_are_whole_words)
 {
     CHECK_EQ(exo_cmdline_flag(c, "poweroff"), 1);
-    CHECK_EQ(exo_cmdline_flag(c, "power"), 0);   /* whole words only */
-    CHECK_EQ(exo_cmdline_flag(c, "quiet"), 0);   /* quiet=1 is not the flag quiet */
+    CHECK_EQ(exo_cmdline_flag(c, "power"), 0); /* whole words only */
+    CHECK_EQ(exo_cmdline_flag(c, "quiet"), 0); /* quiet=1 is not the flag quiet */
     CHECK_EQ(exo_cmdline_flag("", "poweroff"), 0);
 }
 

@@ -9,11 +9,11 @@
 
 static char buf[128];
 
-#define FMT(expect, ...)                                                                         \
-    do {                                                                                         \
-        int n_ = exo_snprintf(buf, sizeof buf, __VA_ARGS__);                                     \
-        CHECK_STR(buf, expect);                                                                  \
-        CHECK_EQ(n_, strlen(expect));                                                            \
+#define FMT(expect, ...)                                                                           \
+    do {                                                                                           \
+        int n_ = exo_snprintf(buf, sizeof buf, __VA_ARGS__);                                       \
+        CHECK_STR(buf, expect);                                                                    \
+        CHECK_EQ(n_, strlen(expect));                                                              \
     } while (0)
 
 TEST_CASE(conversions)

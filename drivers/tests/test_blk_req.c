@@ -125,8 +125,9 @@ TEST_CASE(request_chains)
     CHECK_EQ(chain[1].write, 1);
     /* GET_ID: 20 device-writable bytes (slot layout: id at 32, status at 56). */
     struct vq_buf id = {0x1000 + VIO_BLK_SLOT_ID, VIRTIO_BLK_ID_BYTES, 0};
-    CHECK_EQ(vio_blk_chain(chain, 8, VIRTIO_BLK_T_GET_ID, 0x1000, &id, 1,
-                           0x1000 + VIO_BLK_SLOT_STATUS), 3);
+    CHECK_EQ(
+        vio_blk_chain(chain, 8, VIRTIO_BLK_T_GET_ID, 0x1000, &id, 1, 0x1000 + VIO_BLK_SLOT_STATUS),
+        3);
     CHECK_EQ(chain[1].pa, 0x1020);
     CHECK_EQ(chain[1].len, 20);
     CHECK_EQ(chain[1].write, 1);
@@ -173,5 +174,4 @@ TEST_CASE(slots_status_and_ids)
         raw[i] = (uint8_t)('A' + i);
     vio_blk_id_string(s, raw);
     CHECK_STR(s, "ABCDEFGHIJKLMNOPQRST");
-
 }

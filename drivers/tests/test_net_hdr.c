@@ -15,8 +15,8 @@ static uint8_t frame[] = {
     /* Ethernet */
     0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef, 0x08, 0x00,
     /* IPv4: 10.0.2.15 -> 10.0.2.2, UDP, total 33 */
-    0x45, 0x00, 0x00, 0x21, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 10, 0, 2, 15, 10, 0,
-    2, 2,
+    0x45, 0x00, 0x00, 0x21, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 10, 0, 2, 15, 10, 0, 2,
+    2,
     /* UDP: 1234 -> 5678, length 13, checksum (to fill) */
     0x04, 0xd2, 0x16, 0x2e, 0x00, 0x0d, 0x00, 0x00,
     /* data */
@@ -187,14 +187,13 @@ TEST_CASE(control_queue)
     /* Usable pairs: MQ and CTRL_VQ both, the control queue within exo's queues, at most 3. */
     uint64_t mq = VIRTIO_BIT(VIRTIO_NET_F_MQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ);
     CHECK_EQ(VIO_NET_MAX_PAIRS, 3);
-    CHECK_EQ(vio_net_usable_pairs(mq, 2, 5), 2);    /* QEMU tap, queues=2: 4 + control */
+    CHECK_EQ(vio_net_usable_pairs(mq, 2, 5), 2); /* QEMU tap, queues=2: 4 + control */
     CHECK_EQ(vio_net_usable_pairs(mq, 3, 7), 3);
     CHECK_EQ(vio_net_usable_pairs(mq, 3, 8), 3);
-    CHECK_EQ(vio_net_usable_pairs(mq, 4, 8), 1);    /* control queue 8: exo hands out 0..7 */
-    CHECK_EQ(vio_net_usable_pairs(mq, 2, 4), 1);    /* control queue 4 not handed out */
+    CHECK_EQ(vio_net_usable_pairs(mq, 4, 8), 1); /* control queue 8: exo hands out 0..7 */
+    CHECK_EQ(vio_net_usable_pairs(mq, 2, 4), 1); /* control queue 4 not handed out */
     CHECK_EQ(vio_net_usable_pairs(mq, 1, 3), 1);
     CHECK_EQ(vio_net_usable_pairs(mq, 0, 3), 1);
     CHECK_EQ(vio_net_usable_pairs(VIRTIO_BIT(VIRTIO_NET_F_MQ), 2, 5), 1);      /* no CTRL_VQ */
     CHECK_EQ(vio_net_usable_pairs(VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ), 2, 5), 1); /* no MQ */
-
 }

@@ -22,12 +22,12 @@
 
 /* The device's side: its own copy of each submitted chain, and the order they came in. */
 struct sim {
-    uint16_t last_avail;                 /* exo's own count of entries it took */
+    uint16_t last_avail;                  /* exo's own count of entries it took */
     struct exo_vq_desc ring[EXO_VQ_SIZE]; /* the device's descriptor table (copies) */
     int inflight[EXO_VQ_SIZE];
-    uint16_t fifo[1 << 16];               /* heads in submission order */
+    uint16_t fifo[1 << 16]; /* heads in submission order */
     unsigned nfifo;
-    int auto_complete;                    /* complete each chain at once, len = its head */
+    int auto_complete; /* complete each chain at once, len = its head */
     unsigned calls;
 };
 
@@ -133,9 +133,9 @@ static volatile uint16_t doorbell; /* the device's notify register */
 
 /* The device's view of a direct queue: nothing but the ring pages themselves. */
 struct dsim {
-    uint16_t last_avail;       /* entries it has taken */
+    uint16_t last_avail; /* entries it has taken */
     unsigned ntaken;
-    uint16_t heads[64];        /* heads taken, in order */
+    uint16_t heads[64];             /* heads taken, in order */
     struct exo_vq_desc seen[64][4]; /* each chain's descriptors as it read them (at most 4) */
     unsigned nseen[64];
 };
@@ -525,7 +525,6 @@ TEST_CASE(index_wraparound)
     CHECK_EQ(used()->idx, 4464);
     CHECK_EQ(vq.kicks, 70000);
     CHECK_EQ(vq_free_count(&vq), 4);
-
 }
 
 /* A reopened queue whose indices stand at 65533: it starts there, fills all four slots across
@@ -560,7 +559,6 @@ TEST_CASE(reopened_near_wrap)
     }
     CHECK_EQ(vq.used_idx, 1);
     CHECK_EQ(vq_free_count(&vq), 4);
-
 }
 
 /* vq_wait kicks what is pending, then polls (no event: spins) until it completes. */

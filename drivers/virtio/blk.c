@@ -32,9 +32,10 @@ static int blk_start(struct vio_blk *b, unsigned dev, unsigned queue)
     b->features = (uint64_t)acc;
     b->capacity = vio_cfg64(&info, VIRTIO_BLK_CFG_CAPACITY);
     b->blk_size = (acc & VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE))
-                      ? vio_cfg32(&info, VIRTIO_BLK_CFG_BLK_SIZE) : VIRTIO_BLK_SECTOR;
-    b->num_queues = (acc & VIRTIO_BIT(VIRTIO_BLK_F_MQ))
-                        ? vio_cfg16(&info, VIRTIO_BLK_CFG_NUM_QUEUES) : 1;
+                      ? vio_cfg32(&info, VIRTIO_BLK_CFG_BLK_SIZE)
+                      : VIRTIO_BLK_SECTOR;
+    b->num_queues =
+        (acc & VIRTIO_BIT(VIRTIO_BLK_F_MQ)) ? vio_cfg16(&info, VIRTIO_BLK_CFG_NUM_QUEUES) : 1;
     if (b->num_queues == 0)
         b->num_queues = 1;
     b->read_only = (acc & VIRTIO_BIT(VIRTIO_BLK_F_RO)) ? 1 : 0;
@@ -110,8 +111,8 @@ static int submit(struct vio_blk *b, uint32_t type, uint64_t sector, const struc
     p[VIO_BLK_SLOT_STATUS] = 0xff; /* no valid status until the device writes one */
 
     struct vq_buf chain[VIO_BLK_MAX_PAGES + 2];
-    int n = vio_blk_chain(chain, VIO_BLK_MAX_PAGES + 2, type, slot_pa(b, s, VIO_BLK_SLOT_HDR),
-                          data, ndata, slot_pa(b, s, VIO_BLK_SLOT_STATUS));
+    int n = vio_blk_chain(chain, VIO_BLK_MAX_PAGES + 2, type, slot_pa(b, s, VIO_BLK_SLOT_HDR), data,
+                          ndata, slot_pa(b, s, VIO_BLK_SLOT_STATUS));
     if (n < 0)
         return n;
     int head = vq_submit(&b->vq, chain, (unsigned)n);
@@ -250,8 +251,7 @@ int vio_blk_read(struct vio_blk *b, uint64_t sector, uint32_t nsect, const struc
     return finish(b, vio_blk_submit(b, VIRTIO_BLK_T_IN, sector, nsect, pages, 0));
 }
 
-int vio_blk_write(struct vio_blk *b, uint64_t sector, uint32_t nsect,
-                  const struct vio_dma *pages)
+int vio_blk_write(struct vio_blk *b, uint64_t sector, uint32_t nsect, const struct vio_dma *pages)
 {
     return finish(b, vio_blk_submit(b, VIRTIO_BLK_T_OUT, sector, nsect, pages, 0));
 }

@@ -8,7 +8,7 @@
 
 _Static_assert(sizeof(struct virtio_blk_req) == 16, "spec: 16-byte request header");
 _Static_assert(sizeof(struct virtio_blk_discard_write_zeroes) == 16, "spec: 16-byte segment");
-_Static_assert(VIO_BLK_SLOTS * VIO_BLK_SLOT_BYTES == EXO_PAGE, "the slots fill one page");
+_Static_assert(VIO_BLK_SLOTS *VIO_BLK_SLOT_BYTES == EXO_PAGE, "the slots fill one page");
 _Static_assert(VIO_BLK_SLOT_ID + VIRTIO_BLK_ID_BYTES <= VIO_BLK_SLOT_STATUS, "id before status");
 
 int vio_blk_segs(struct vq_buf *out, unsigned max, const struct vio_dma *pages, uint32_t bytes,

@@ -21,8 +21,8 @@ int vio_cons_open(struct vio_cons *c, unsigned dev)
     struct exo_vio_info info;
     vio_zero(c, sizeof *c);
     c->cur = -1;
-    int64_t acc = vio_start(dev, VIRTIO_BIT(VIRTIO_F_VERSION_1) |
-                                     VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE), &info);
+    int64_t acc =
+        vio_start(dev, VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE), &info);
     if (acc < 0)
         return (int)acc;
     if (info.type != VIRTIO_ID_CONSOLE)

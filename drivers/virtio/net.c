@@ -75,8 +75,8 @@ int vio_net_open(struct vio_net *n, unsigned dev)
             n->mac[i] = vio_cfg8(&info, VIRTIO_NET_CFG_MAC + i);
         n->has_mac = 1;
     }
-    n->npairs = (acc & VIRTIO_BIT(VIRTIO_NET_F_MQ)) ? vio_cfg16(&info, VIRTIO_NET_CFG_MAX_PAIRS)
-                                                    : 1;
+    n->npairs =
+        (acc & VIRTIO_BIT(VIRTIO_NET_F_MQ)) ? vio_cfg16(&info, VIRTIO_NET_CFG_MAX_PAIRS) : 1;
     if (n->npairs == 0)
         n->npairs = 1;
     n->maxpairs = (uint16_t)vio_net_usable_pairs(n->features, n->npairs, info.nqueues);
@@ -120,8 +120,8 @@ static int ctrl_command(struct vio_net *n, uint32_t cmd_len)
     uint8_t *page = n->ctrlpage.va;
     page[VIO_NET_CTRL_ACK] = 0xff; /* not VIRTIO_NET_OK until the device writes it */
     struct vq_buf bufs[3];
-    int nb = vio_net_ctrl_chain(bufs, 3, n->ctrlpage.pa, cmd_len,
-                                n->ctrlpage.pa + VIO_NET_CTRL_ACK);
+    int nb =
+        vio_net_ctrl_chain(bufs, 3, n->ctrlpage.pa, cmd_len, n->ctrlpage.pa + VIO_NET_CTRL_ACK);
     if (nb < 0)
         return nb;
     int head = vq_submit(&n->ctrl, bufs, (unsigned)nb);
@@ -134,8 +134,7 @@ static int ctrl_command(struct vio_net *n, uint32_t cmd_len)
     }
     uint16_t done;
     uint32_t len;
-    int r = vio_vq_wait_until(&n->ctrl, &done, &len,
-                              vio_deadline_us(VIO_NET_CTRL_TIMEOUT_US));
+    int r = vio_vq_wait_until(&n->ctrl, &done, &len, vio_deadline_us(VIO_NET_CTRL_TIMEOUT_US));
     if (r < 0)
         return r; /* a command still in flight: the control queue stays busy with it */
     if (done != head || len < 1)
@@ -211,8 +210,8 @@ int vio_net_send_on(struct vio_net *n, unsigned pair, const void *frame, uint32_
     int offload = (n->features & VIRTIO_BIT(VIRTIO_NET_F_CSUM)) != 0;
     vio_net_hdr_tx((struct virtio_net_hdr *)b, csum, offload);
     vio_copy(b + VIO_NET_HDR, frame, len);
-    if (csum && !offload && (r = vio_net_csum_fill(b + VIO_NET_HDR, len, csum->start,
-                                                   csum->offset)) < 0)
+    if (csum && !offload &&
+        (r = vio_net_csum_fill(b + VIO_NET_HDR, len, csum->start, csum->offset)) < 0)
         return r; /* the device cannot: do it here */
 
     struct vq_buf vb = {p->txbuf[s].pa, VIO_NET_HDR + len, 0};
@@ -282,8 +281,8 @@ static int rx_poll(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags, 
     return 0;
 }
 
-int vio_net_recv_any(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags,
-                     unsigned *pair, uint64_t timeout_us)
+int vio_net_recv_any(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags, unsigned *pair,
+                     uint64_t timeout_us)
 {
     if (n->opened == 0)
         return EXO_E_INVAL;

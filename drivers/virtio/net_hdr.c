@@ -52,15 +52,15 @@ uint32_t vio_net_rx_flags(const struct virtio_net_hdr *h, uint8_t *frame, uint32
                    ((h->flags & VIRTIO_NET_HDR_F_DATA_VALID) ? VIO_NET_RX_DATA_VALID : 0);
     if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
         return dev | (vio_net_csum_fill(frame, len, h->csum_start, h->csum_offset) == 0
-                          ? VIO_NET_RX_CSUM_OK : 0);
+                          ? VIO_NET_RX_CSUM_OK
+                          : 0);
     return dev | ((h->flags & VIRTIO_NET_HDR_F_DATA_VALID) ? VIO_NET_RX_CSUM_OK : 0);
 }
 
 unsigned vio_net_usable_pairs(uint64_t features, uint16_t max_pairs, uint16_t nqueues)
 {
     uint64_t need = VIRTIO_BIT(VIRTIO_NET_F_MQ) | VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ);
-    if ((features & need) != need || max_pairs < 2 ||
-        VIRTIO_NET_CTRLQ_OF(max_pairs) >= nqueues)
+    if ((features & need) != need || max_pairs < 2 || VIRTIO_NET_CTRLQ_OF(max_pairs) >= nqueues)
         return 1; /* no command can be sent: the device stays on pair 0 */
     return max_pairs < VIO_NET_MAX_PAIRS ? max_pairs : VIO_NET_MAX_PAIRS;
 }

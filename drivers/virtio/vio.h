@@ -86,8 +86,7 @@ uint64_t vio_direct_bell(unsigned dev);
 int vio_direct_end(unsigned dev);
 /* vio_vq_open on a device this env holds whole: the ring pages are the device's own, and the
  * kick is vq_kick_direct on its doorbell. EXO_E_PERM if dev is not held (vio_direct). */
-int vio_vq_open_direct(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va,
-                       int with_event);
+int vio_vq_open_direct(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int with_event);
 
 /* vq_poll until a completion or the deadline (a TSC value, VIO_FOREVER: none), yielding the
  * CPU between polls; with no deadline and an event bound this is vq_wait. 1, or VIO_E_TIMEOUT,
@@ -113,26 +112,26 @@ void vio_zero(void *dst, uint64_t n);
 #define VIO_BLK_SLOT_STATUS 56
 
 /* Features a blk driver asks for (those offered). */
-#define VIO_BLK_WANT                                                                             \
-    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) |                        \
-     VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |                            \
-     VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |                        \
-     VIRTIO_BIT(VIRTIO_BLK_F_TOPOLOGY) | VIRTIO_BIT(VIRTIO_BLK_F_MQ) |                           \
+#define VIO_BLK_WANT                                                                               \
+    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) |                          \
+     VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_RO) |                              \
+     VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) |                          \
+     VIRTIO_BIT(VIRTIO_BLK_F_TOPOLOGY) | VIRTIO_BIT(VIRTIO_BLK_F_MQ) |                             \
      VIRTIO_BIT(VIRTIO_BLK_F_DISCARD) | VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES))
 
 struct vio_blk {
     unsigned dev, queue;
-    uint64_t features;      /* accepted */
-    uint64_t capacity;      /* 512-byte sectors */
-    uint32_t blk_size;      /* the device's block size (512 unless F_BLK_SIZE says more) */
-    uint16_t num_queues;    /* request queues the device has (config with F_MQ, else 1) */
+    uint64_t features;   /* accepted */
+    uint64_t capacity;   /* 512-byte sectors */
+    uint32_t blk_size;   /* the device's block size (512 unless F_BLK_SIZE says more) */
+    uint16_t num_queues; /* request queues the device has (config with F_MQ, else 1) */
     uint16_t read_only;
-    uint16_t direct;        /* opened in direct mode (vio_blk_open_direct) */
-    uint32_t seg_max;       /* data segments per request the device takes */
+    uint16_t direct;  /* opened in direct mode (vio_blk_open_direct) */
+    uint32_t seg_max; /* data segments per request the device takes */
     uint32_t max_discard_sectors, max_discard_seg;
     struct virtq vq;
-    struct vio_dma slots;   /* VIO_BLK_SLOTS x VIO_BLK_SLOT_BYTES */
-    uint64_t busy, done;    /* slot bitmaps: in flight; finished but not yet reported */
+    struct vio_dma slots; /* VIO_BLK_SLOTS x VIO_BLK_SLOT_BYTES */
+    uint64_t busy, done;  /* slot bitmaps: in flight; finished but not yet reported */
     uint64_t tag[VIO_BLK_SLOTS];
     int8_t result[VIO_BLK_SLOTS];
     uint8_t slot_of_head[EXO_VQ_SIZE];
@@ -155,9 +154,8 @@ int vio_blk_close(struct vio_blk *b);
  * capacity or more than VIO_BLK_MAX_PAGES / seg_max pages; EXO_E_PERM: write to a read-only
  * device). */
 int vio_blk_read(struct vio_blk *b, uint64_t sector, uint32_t nsect, const struct vio_dma *pages);
-int vio_blk_write(struct vio_blk *b, uint64_t sector, uint32_t nsect,
-                  const struct vio_dma *pages);
-int vio_blk_flush(struct vio_blk *b);                        /* VIO_E_UNSUPP without F_FLUSH */
+int vio_blk_write(struct vio_blk *b, uint64_t sector, uint32_t nsect, const struct vio_dma *pages);
+int vio_blk_flush(struct vio_blk *b); /* VIO_E_UNSUPP without F_FLUSH */
 int vio_blk_discard(struct vio_blk *b, uint64_t sector, uint32_t nsect); /* needs F_DISCARD */
 /* The serial, NUL-terminated (at most VIRTIO_BLK_ID_BYTES characters). */
 int vio_blk_get_id(struct vio_blk *b, char id[VIRTIO_BLK_ID_BYTES + 1]);
@@ -198,25 +196,28 @@ void vio_blk_id_string(char out[VIRTIO_BLK_ID_BYTES + 1], const uint8_t raw[VIRT
 
 /* ---- Network (net.c, net_hdr.c) -------------------------------------------------------- */
 
-#define VIO_NET_HDR 12         /* sizeof(struct virtio_net_hdr) */
-#define VIO_NET_RXBUFS 64      /* receive pages kept posted per pair (at most the queue size) */
-#define VIO_NET_TXBUFS 32      /* send pages per pair, one frame each */
+#define VIO_NET_HDR 12    /* sizeof(struct virtio_net_hdr) */
+#define VIO_NET_RXBUFS 64 /* receive pages kept posted per pair (at most the queue size) */
+#define VIO_NET_TXBUFS 32 /* send pages per pair, one frame each */
 #define VIO_NET_MAX_FRAME (EXO_PAGE - VIO_NET_HDR)
-#define VIO_NET_MAX_PAIRS 3    /* pairs driven at most: 3 pairs and the control queue fill
-                                  exo's EXO_VQ_MAX = 8 queues per device */
+#define VIO_NET_MAX_PAIRS                                                                          \
+    3 /* pairs driven at most: 3 pairs and the control queue fill                                  \
+         exo's EXO_VQ_MAX = 8 queues per device */
 /* recv flags */
-#define VIO_NET_RX_CSUM_OK 1u     /* the checksum is known good (DATA_VALID, or completed here
-                                     from a partial one) */
-#define VIO_NET_RX_NEEDS_CSUM 2u  /* the device's header said NEEDS_CSUM: the frame came with a
-                                     partial checksum, completed here */
-#define VIO_NET_RX_DATA_VALID 4u  /* the device's header said DATA_VALID */
+#define VIO_NET_RX_CSUM_OK                                                                         \
+    1u /* the checksum is known good (DATA_VALID, or completed here                                \
+          from a partial one) */
+#define VIO_NET_RX_NEEDS_CSUM                                                                      \
+    2u                           /* the device's header said NEEDS_CSUM: the frame came with a     \
+                                    partial checksum, completed here */
+#define VIO_NET_RX_DATA_VALID 4u /* the device's header said DATA_VALID */
 
 /* Features a net driver asks for (those offered). MQ needs CTRL_VQ: pair 0 works without any
  * command; more pairs take VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (vio_net_set_pairs). */
-#define VIO_NET_WANT                                                                             \
-    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |                             \
-     VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |                           \
-     VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |                        \
+#define VIO_NET_WANT                                                                               \
+    (VIRTIO_BIT(VIRTIO_F_VERSION_1) | VIRTIO_BIT(VIRTIO_NET_F_MAC) |                               \
+     VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_NET_F_CSUM) |                             \
+     VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) | VIRTIO_BIT(VIRTIO_NET_F_MTU) |                          \
      VIRTIO_BIT(VIRTIO_NET_F_CTRL_VQ) | VIRTIO_BIT(VIRTIO_NET_F_MQ))
 
 /* The control page: the command at 0 (header, then data), the ack byte here. */
@@ -235,7 +236,7 @@ struct vio_net_pair {
     struct virtq rx, tx;
     struct vio_dma rxbuf[EXO_VQ_SIZE]; /* by head: every rx chain is one page */
     struct vio_dma txbuf[VIO_NET_TXBUFS];
-    uint32_t tx_free;                   /* bitmap of txbuf */
+    uint32_t tx_free; /* bitmap of txbuf */
     uint8_t tx_slot_of_head[EXO_VQ_SIZE];
     uint64_t rx_frames, tx_frames;
 };
@@ -245,13 +246,13 @@ struct vio_net {
     uint64_t features;
     uint8_t mac[6];
     uint16_t has_mac;
-    uint16_t npairs;          /* queue pairs offered (max_virtqueue_pairs with MQ, else 1) */
-    uint16_t maxpairs;        /* pairs vio_net_set_pairs may ask for (vio_net_usable_pairs) */
-    uint16_t active;          /* pairs the device uses now: 1 until vio_net_set_pairs */
-    uint16_t opened;          /* pairs whose queues are open (>= active; never fewer) */
-    uint16_t mtu;             /* config with F_MTU, else 1500 */
-    uint16_t ctrl_open;       /* the control queue is open */
-    uint16_t rx_next;         /* the pair recv looks at first (round robin) */
+    uint16_t npairs;    /* queue pairs offered (max_virtqueue_pairs with MQ, else 1) */
+    uint16_t maxpairs;  /* pairs vio_net_set_pairs may ask for (vio_net_usable_pairs) */
+    uint16_t active;    /* pairs the device uses now: 1 until vio_net_set_pairs */
+    uint16_t opened;    /* pairs whose queues are open (>= active; never fewer) */
+    uint16_t mtu;       /* config with F_MTU, else 1500 */
+    uint16_t ctrl_open; /* the control queue is open */
+    uint16_t rx_next;   /* the pair recv looks at first (round robin) */
     struct vio_net_pair pair[VIO_NET_MAX_PAIRS];
     struct virtq ctrl;
     struct vio_dma ctrlpage;
@@ -283,8 +284,8 @@ int vio_net_send_on(struct vio_net *n, unsigned pair, const void *frame, uint32_
 int vio_net_recv(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags);
 int vio_net_recv_wait(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags,
                       uint64_t timeout_us);
-int vio_net_recv_any(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags,
-                     unsigned *pair, uint64_t timeout_us);
+int vio_net_recv_any(struct vio_net *n, void *buf, uint32_t cap, uint32_t *flags, unsigned *pair,
+                     uint64_t timeout_us);
 /* The link state now (config re-read): 1 up, 0 down; 1 without F_STATUS. */
 int vio_net_link_up(struct vio_net *n);
 
@@ -332,11 +333,11 @@ int vio_rng_read(struct vio_rng *r, void *buf, uint32_t len);
 
 struct vio_cons {
     unsigned dev;
-    uint16_t cols, rows;      /* with F_SIZE, else 0 */
+    uint16_t cols, rows; /* with F_SIZE, else 0 */
     struct virtq rx, tx;
     struct vio_dma rxbuf[EXO_VQ_SIZE]; /* by head */
     struct vio_dma txpage;
-    int32_t cur;              /* head of the rx buffer being read, -1: none */
+    int32_t cur; /* head of the rx buffer being read, -1: none */
     uint32_t cur_len, cur_off;
 };
 

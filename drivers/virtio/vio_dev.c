@@ -174,8 +174,7 @@ int vio_direct_end(unsigned dev)
     return 0;
 }
 
-int vio_vq_open_direct(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va,
-                       int with_event)
+int vio_vq_open_direct(struct virtq *vq, unsigned dev, unsigned queue, uint64_t va, int with_event)
 {
     uint64_t bell = vio_direct_bell(dev);
     if (!bell)

@@ -17,8 +17,7 @@ static void release_fence(void)
     __atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-int vq_init(struct virtq *vq, void *base, uint16_t size, uint64_t event, vq_kick_fn kick,
-            void *ctx)
+int vq_init(struct virtq *vq, void *base, uint16_t size, uint64_t event, vq_kick_fn kick, void *ctx)
 {
     if (size == 0 || size > EXO_VQ_SIZE || (size & (size - 1)) || !kick)
         return EXO_E_INVAL;
@@ -66,8 +65,8 @@ int vq_submit(struct virtq *vq, const struct vq_buf *bufs, unsigned n)
         uint16_t next = vq->link[d];
         e->addr = bufs[i].pa;
         e->len = bufs[i].len;
-        e->flags = (uint16_t)((bufs[i].write ? EXO_VQ_F_WRITE : 0) |
-                              (i + 1 < n ? EXO_VQ_F_NEXT : 0));
+        e->flags =
+            (uint16_t)((bufs[i].write ? EXO_VQ_F_WRITE : 0) | (i + 1 < n ? EXO_VQ_F_NEXT : 0));
         e->next = i + 1 < n ? next : 0;
         if (i + 1 < n)
             d = next;

@@ -41,22 +41,22 @@ struct virtq;
 typedef int64_t (*vq_kick_fn)(struct virtq *vq, uint16_t avail_idx);
 
 struct virtq {
-    struct exo_vq_desc *desc;            /* shadow descriptor table (ours) */
-    struct exo_vq_avail *avail;          /* shadow available ring (ours) */
+    struct exo_vq_desc *desc;                /* shadow descriptor table (ours) */
+    struct exo_vq_avail *avail;              /* shadow available ring (ours) */
     const volatile struct exo_vq_used *used; /* the device's used ring, read-only */
     uint16_t size, mask;
-    uint16_t nfree, free_head;  /* free descriptors, linked through link[] */
-    uint16_t avail_idx;         /* next available index to fill */
-    uint16_t kicked_idx;        /* available index exo has been given */
-    uint16_t used_idx;          /* next used index to read */
-    uint16_t dev, queue;        /* exo's names for it */
-    uint64_t event;             /* event capability its interrupt posts, EXO_ANY: none */
-    uint64_t kicks;             /* kicks that reached the device */
-    uint32_t inflight;          /* chains submitted (shadow) and not yet completed */
+    uint16_t nfree, free_head; /* free descriptors, linked through link[] */
+    uint16_t avail_idx;        /* next available index to fill */
+    uint16_t kicked_idx;       /* available index exo has been given */
+    uint16_t used_idx;         /* next used index to read */
+    uint16_t dev, queue;       /* exo's names for it */
+    uint64_t event;            /* event capability its interrupt posts, EXO_ANY: none */
+    uint64_t kicks;            /* kicks that reached the device */
+    uint32_t inflight;         /* chains submitted (shadow) and not yet completed */
     vq_kick_fn kick;
-    void *ctx;                  /* the kick function's (or the driver's) own pointer */
-    volatile uint16_t *bell;    /* direct mode: the queue's doorbell (vq_kick_direct); else 0 */
-    uint16_t link[EXO_VQ_SIZE]; /* next descriptor: in the free list, or in a chain */
+    void *ctx;                   /* the kick function's (or the driver's) own pointer */
+    volatile uint16_t *bell;     /* direct mode: the queue's doorbell (vq_kick_direct); else 0 */
+    uint16_t link[EXO_VQ_SIZE];  /* next descriptor: in the free list, or in a chain */
     uint16_t chain[EXO_VQ_SIZE]; /* descriptors in the chain this head starts; 0: not a live head */
 };
 

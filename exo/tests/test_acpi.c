@@ -24,9 +24,8 @@ TEST_CASE(madt_entries)
     uint8_t t[256];
     uint32_t ids[8];
     /* QEMU -smp 2: two local APICs (ids 0, 1, enabled), an I/O APIC, an override */
-    const uint8_t two[] = {0, 8, 0, 0, 1, 0, 0, 0, 0, 8, 1, 1, 1, 0, 0, 0,
-                           1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0,
-                           2, 10, 0, 0, 2, 0, 0, 0, 0, 0};
+    const uint8_t two[] = {0, 8, 0, 0,    1,    0, 0, 0, 0, 8, 1,  1, 1, 0, 0, 0, 1, 12, 0,
+                           0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0, 2, 10, 0, 0, 2, 0, 0, 0, 0,  0};
     CHECK_EQ(acpi_madt_cpus(t, madt(t, two, sizeof two), ids, 8), 2);
     CHECK_EQ(ids[0], 0);
     CHECK_EQ(ids[1], 1);

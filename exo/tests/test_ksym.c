@@ -33,7 +33,7 @@ TEST_CASE(own_executable)
     CHECK_EQ(off, 0);
     CHECK_EQ(exo_ksyms_value(&k, "no_such_symbol_here"), 0);
 
-    CHECK_EQ(exo_ksyms_init(&k, file, 40), EXO_E_CORRUPT);  /* cut inside the ELF header */
+    CHECK_EQ(exo_ksyms_init(&k, file, 40), EXO_E_CORRUPT);   /* cut inside the ELF header */
     CHECK_EQ(exo_ksyms_init(&k, file, 4096), EXO_E_CORRUPT); /* section headers past the end */
     file[0] = 0;
     CHECK_EQ(exo_ksyms_init(&k, file, n), EXO_E_CORRUPT); /* not ELF */

@@ -23,13 +23,13 @@ static void add(uint64_t phys, uint64_t pages, uint32_t type)
 static struct exo_memmap ovmf_like(void)
 {
     nmap = 0;
-    add(0x0, 160, EXO_EFI_CONVENTIONAL);          /* 640 KiB */
-    add(0x100000, 1792, EXO_EFI_CONVENTIONAL);    /* 1-8 MiB */
+    add(0x0, 160, EXO_EFI_CONVENTIONAL);       /* 640 KiB */
+    add(0x100000, 1792, EXO_EFI_CONVENTIONAL); /* 1-8 MiB */
     add(0x800000, 8, EXO_EFI_ACPI_NVS);
-    add(0x808000, 256, EXO_EFI_LOADER_DATA);      /* kernel, boot info */
-    add(0x908000, 63224, EXO_EFI_BOOT_DATA);      /* up to 256 MiB */
-    add(0xe0000000, 65536, EXO_EFI_MMIO);         /* PCIe ECAM */
-    add(0xffc00000, 1024, EXO_EFI_RESERVED);      /* flash */
+    add(0x808000, 256, EXO_EFI_LOADER_DATA); /* kernel, boot info */
+    add(0x908000, 63224, EXO_EFI_BOOT_DATA); /* up to 256 MiB */
+    add(0xe0000000, 65536, EXO_EFI_MMIO);    /* PCIe ECAM */
+    add(0xffc00000, 1024, EXO_EFI_RESERVED); /* flash */
     return (struct exo_memmap){map, nmap * DESC_SIZE, DESC_SIZE};
 }
 

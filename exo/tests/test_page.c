@@ -73,7 +73,7 @@ TEST_CASE(free_checks_holder)
     CHECK_EQ(exo_page_retire(&t, 12, 4), EXO_E_PERM);
     CHECK_EQ(exo_page_free(&t, 12, EXO_OWNER_KERNEL), EXO_E_PERM);
     CHECK_EQ(exo_page_free(&t, 50, EXO_OWNER_KERNEL), EXO_E_PERM); /* firmware's stay */
-    CHECK_EQ(exo_page_free(&t, 13, 3), EXO_E_INVAL);                /* already free */
+    CHECK_EQ(exo_page_free(&t, 13, 3), EXO_E_INVAL);               /* already free */
     CHECK_EQ(exo_page_free(&t, 3, 3), EXO_E_RANGE);
     CHECK_EQ(exo_page_free(&t, 12, 3), EXO_OK);
     CHECK_EQ(exo_page_state(&t, 12), EXO_PAGE_FREE);

@@ -23,7 +23,7 @@ TEST_CASE(psf1)
     CHECK_EQ(f.width, 8);
     CHECK_EQ(f.height, 16);
     CHECK_EQ(exo_psf_glyph(&f, 'A')[0], 0x18);
-    CHECK_EQ(exo_psf_glyph(&f, 300) - f.glyphs, '?' * 16); /* past the end: '?' */
+    CHECK_EQ(exo_psf_glyph(&f, 300) - f.glyphs, '?' * 16);          /* past the end: '?' */
     CHECK_EQ(exo_psf_parse(font, 4 + 255 * 16, &f), EXO_E_CORRUPT); /* truncated */
     font[2] = 0x01; /* 512 glyphs claimed, 256 present */
     CHECK_EQ(exo_psf_parse(font, 4 + 256 * 16, &f), EXO_E_CORRUPT);

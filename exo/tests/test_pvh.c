@@ -11,8 +11,8 @@
 
 #define LOW_SIZE 0x100000ull /* the fake guest: only its first MiB is readable */
 #define GIB (1ull << 30)
-#define SI 0x21e0            /* start info, memory map, module list, cmdline: where QEMU puts */
-#define E820 0x1000          /* them (below 16 KiB), roughly */
+#define SI 0x21e0   /* start info, memory map, module list, cmdline: where QEMU puts */
+#define E820 0x1000 /* them (below 16 KiB), roughly */
 #define MODLIST 0x2300
 #define CMDLINE 0x0800
 #define RSDP 0xf58d0
@@ -139,9 +139,9 @@ TEST_CASE(qemu_like_boot)
 
     /* RAM is conventional except the cmdline, memory map, start info (+ module list) pages,
      * the kernel and the archive; RAM shrinks to whole pages, holes grow to them. */
-    check_desc(0, 0x0, 0x1000, EXO_EFI_LOADER_DATA);     /* cmdline */
-    check_desc(1, 0x1000, 0x2000, EXO_EFI_LOADER_DATA);  /* memory map */
-    check_desc(2, 0x2000, 0x3000, EXO_EFI_LOADER_DATA);  /* start info, module list */
+    check_desc(0, 0x0, 0x1000, EXO_EFI_LOADER_DATA);    /* cmdline */
+    check_desc(1, 0x1000, 0x2000, EXO_EFI_LOADER_DATA); /* memory map */
+    check_desc(2, 0x2000, 0x3000, EXO_EFI_LOADER_DATA); /* start info, module list */
     check_desc(3, 0x3000, 0x9f000, EXO_EFI_CONVENTIONAL);
     check_desc(4, 0x9f000, 0xa0000, EXO_EFI_RESERVED);
     check_desc(5, 0xf0000, 0x100000, EXO_EFI_RESERVED);
@@ -180,8 +180,8 @@ TEST_CASE(rsdp_scan)
     CHECK_EQ(bi.acpi_rsdp, 0); /* none: exo runs without ACPI */
     CHECK_EQ(rep.rsdp_scanned, 1);
 
-    put_rsdp(0xe1000, 0);      /* bad checksum: skipped */
-    put_rsdp(0xf5a08, 1);      /* not on a 16-byte boundary: never looked at */
+    put_rsdp(0xe1000, 0); /* bad checksum: skipped */
+    put_rsdp(0xf5a08, 1); /* not on a 16-byte boundary: never looked at */
     put_rsdp(0xf5a50, 1);
     CHECK_EQ(convert(), EXO_OK);
     CHECK_EQ(bi.acpi_rsdp, 0xf5a50);
@@ -234,12 +234,12 @@ TEST_CASE(archive_and_cmdline)
     CHECK_EQ(strlen(bi.cmdline), EXO_CMDLINE_MAX - 1);
 }
 
-#define REFUSED(setup, err)                                                                      \
-    do {                                                                                         \
-        qemu_like();                                                                             \
-        setup;                                                                                   \
-        CHECK_EQ(convert(), err);                                                                \
-        CHECK_EQ(rep.why != NULL, 1);                                                            \
+#define REFUSED(setup, err)                                                                        \
+    do {                                                                                           \
+        qemu_like();                                                                               \
+        setup;                                                                                     \
+        CHECK_EQ(convert(), err);                                                                  \
+        CHECK_EQ(rep.why != NULL, 1);                                                              \
     } while (0)
 
 TEST_CASE(malformed)

@@ -94,8 +94,8 @@ static int64_t build(uint64_t child, const void *elf, const char *cmdline)
     int64_t r = exo_elf_each_load(elf, load_segment, &child);
     if (r < 0)
         return r;
-    r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE,
-                           LOS_STACK_PAGES * EXO_PAGE, NULL, 0, EXO_PROT_R | EXO_PROT_W);
+    r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE, LOS_STACK_PAGES * EXO_PAGE,
+                   NULL, 0, EXO_PROT_R | EXO_PROT_W);
     if (r < 0)
         return r;
     static struct los_info ci; /* a page's worth: not on the stack; field by field, as the
@@ -123,8 +123,8 @@ static int64_t spawn_failed(int64_t child, int64_t err)
     return err;
 }
 
-int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline,
-                               uint64_t *entry, uint64_t *stack_top)
+int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline, uint64_t *entry,
+                               uint64_t *stack_top)
 {
     struct exo_elf_info ei;
     if (exo_elf_check(elf, size, EXO_PAGE, EXO_USER_TOP, &ei) < 0)

@@ -28,7 +28,7 @@ int los_archive_find(const char *name, const void **data, uint64_t *size)
 
 void los_init(uint64_t rdi, uint64_t rsi, uint64_t rdx)
 {
-    if (rdx) { /* init: exo passes the archive and the command line */
+    if (rdx) {                      /* init: exo passes the archive and the command line */
         init_info.archive_va = rdi; /* (fields, not a struct copy: no memcpy here) */
         init_info.archive_size = rsi;
         info = &init_info;

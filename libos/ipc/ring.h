@@ -19,9 +19,9 @@
 #define LOS_RING_SLOTS 32 /* messages it holds; a power of two */
 
 struct los_ring {
-    uint32_t head; /* messages ever sent, mod 2^32 (producer writes) */
+    uint32_t head;    /* messages ever sent, mod 2^32 (producer writes) */
     uint8_t pad0[60]; /* head and tail on cache lines of their own */
-    uint32_t tail; /* messages ever received, mod 2^32 (consumer writes) */
+    uint32_t tail;    /* messages ever received, mod 2^32 (consumer writes) */
     uint8_t pad1[60];
     uint8_t msg[LOS_RING_SLOTS][LOS_RING_MSG];
 };

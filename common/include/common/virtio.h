@@ -42,28 +42,29 @@
 
 /* ---- Block device ---------------------------------------------------------------------- */
 
-#define VIRTIO_BLK_F_SIZE_MAX 1     /* size_max: largest segment */
-#define VIRTIO_BLK_F_SEG_MAX 2      /* seg_max: most data segments per request */
+#define VIRTIO_BLK_F_SIZE_MAX 1 /* size_max: largest segment */
+#define VIRTIO_BLK_F_SEG_MAX 2  /* seg_max: most data segments per request */
 #define VIRTIO_BLK_F_GEOMETRY 4
-#define VIRTIO_BLK_F_RO 5           /* read-only device */
-#define VIRTIO_BLK_F_BLK_SIZE 6     /* blk_size: the optimal block size */
-#define VIRTIO_BLK_F_FLUSH 9        /* VIRTIO_BLK_T_FLUSH */
+#define VIRTIO_BLK_F_RO 5       /* read-only device */
+#define VIRTIO_BLK_F_BLK_SIZE 6 /* blk_size: the optimal block size */
+#define VIRTIO_BLK_F_FLUSH 9    /* VIRTIO_BLK_T_FLUSH */
 #define VIRTIO_BLK_F_TOPOLOGY 10
-#define VIRTIO_BLK_F_CONFIG_WCE 11  /* writeback is writable */
-#define VIRTIO_BLK_F_MQ 12          /* num_queues */
-#define VIRTIO_BLK_F_DISCARD 13     /* VIRTIO_BLK_T_DISCARD */
+#define VIRTIO_BLK_F_CONFIG_WCE 11 /* writeback is writable */
+#define VIRTIO_BLK_F_MQ 12         /* num_queues */
+#define VIRTIO_BLK_F_DISCARD 13    /* VIRTIO_BLK_T_DISCARD */
 #define VIRTIO_BLK_F_WRITE_ZEROES 14
 #define VIRTIO_BLK_F_LIFETIME 15
 #define VIRTIO_BLK_F_SECURE_ERASE 16
 #define VIRTIO_BLK_F_ZONED 17
 
 /* Request types (struct virtio_blk_req.type). */
-#define VIRTIO_BLK_T_IN 0            /* read: data buffers are device-writable */
-#define VIRTIO_BLK_T_OUT 1           /* write */
+#define VIRTIO_BLK_T_IN 0  /* read: data buffers are device-writable */
+#define VIRTIO_BLK_T_OUT 1 /* write */
 #define VIRTIO_BLK_T_FLUSH 4
-#define VIRTIO_BLK_T_GET_ID 8        /* the serial: VIRTIO_BLK_ID_BYTES, NUL-padded, maybe unterminated */
+/* GET_ID: the serial, VIRTIO_BLK_ID_BYTES, NUL-padded, maybe unterminated */
+#define VIRTIO_BLK_T_GET_ID 8
 #define VIRTIO_BLK_T_GET_LIFETIME 10
-#define VIRTIO_BLK_T_DISCARD 11      /* data: struct virtio_blk_discard_write_zeroes[] */
+#define VIRTIO_BLK_T_DISCARD 11 /* data: struct virtio_blk_discard_write_zeroes[] */
 #define VIRTIO_BLK_T_WRITE_ZEROES 13
 #define VIRTIO_BLK_T_SECURE_ERASE 14
 
@@ -72,7 +73,7 @@
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
 
-#define VIRTIO_BLK_SECTOR 512  /* `sector` always counts 512-byte units, whatever blk_size says */
+#define VIRTIO_BLK_SECTOR 512 /* `sector` always counts 512-byte units, whatever blk_size says */
 #define VIRTIO_BLK_ID_BYTES 20
 
 /* A request: this header (device-readable), data, then one status byte (device-writable). */
@@ -91,26 +92,27 @@ struct virtio_blk_discard_write_zeroes {
 };
 
 /* struct virtio_blk_config, as byte offsets into exo_vio_info.config. */
-#define VIRTIO_BLK_CFG_CAPACITY 0         /* le64, in 512-byte sectors */
-#define VIRTIO_BLK_CFG_SIZE_MAX 8         /* le32 */
-#define VIRTIO_BLK_CFG_SEG_MAX 12         /* le32 */
-#define VIRTIO_BLK_CFG_GEOMETRY 16        /* le16 cylinders, u8 heads, u8 sectors */
-#define VIRTIO_BLK_CFG_BLK_SIZE 20        /* le32 */
-#define VIRTIO_BLK_CFG_TOPOLOGY 24        /* u8 physical_block_exp, u8 alignment_offset, le16
-                                             min_io_size, le32 opt_io_size */
-#define VIRTIO_BLK_CFG_WRITEBACK 32       /* u8 */
-#define VIRTIO_BLK_CFG_NUM_QUEUES 34      /* le16 */
+#define VIRTIO_BLK_CFG_CAPACITY 0  /* le64, in 512-byte sectors */
+#define VIRTIO_BLK_CFG_SIZE_MAX 8  /* le32 */
+#define VIRTIO_BLK_CFG_SEG_MAX 12  /* le32 */
+#define VIRTIO_BLK_CFG_GEOMETRY 16 /* le16 cylinders, u8 heads, u8 sectors */
+#define VIRTIO_BLK_CFG_BLK_SIZE 20 /* le32 */
+#define VIRTIO_BLK_CFG_TOPOLOGY                                                                    \
+    24                                        /* u8 physical_block_exp, u8 alignment_offset, le16  \
+                                                 min_io_size, le32 opt_io_size */
+#define VIRTIO_BLK_CFG_WRITEBACK 32           /* u8 */
+#define VIRTIO_BLK_CFG_NUM_QUEUES 34          /* le16 */
 #define VIRTIO_BLK_CFG_MAX_DISCARD_SECTORS 36 /* le32 */
-#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG 40 /* le32 */
-#define VIRTIO_BLK_CFG_DISCARD_ALIGN 44   /* le32, discard_sector_alignment */
-#define VIRTIO_BLK_CFG_MAX_WZ_SECTORS 48  /* le32, max_write_zeroes_sectors */
-#define VIRTIO_BLK_CFG_MAX_WZ_SEG 52      /* le32 */
-#define VIRTIO_BLK_CFG_WZ_MAY_UNMAP 56    /* u8 */
+#define VIRTIO_BLK_CFG_MAX_DISCARD_SEG 40     /* le32 */
+#define VIRTIO_BLK_CFG_DISCARD_ALIGN 44       /* le32, discard_sector_alignment */
+#define VIRTIO_BLK_CFG_MAX_WZ_SECTORS 48      /* le32, max_write_zeroes_sectors */
+#define VIRTIO_BLK_CFG_MAX_WZ_SEG 52          /* le32 */
+#define VIRTIO_BLK_CFG_WZ_MAY_UNMAP 56        /* u8 */
 
 /* ---- Network device -------------------------------------------------------------------- */
 
-#define VIRTIO_NET_F_CSUM 0            /* device completes checksums we leave partial (tx) */
-#define VIRTIO_NET_F_GUEST_CSUM 1      /* device may hand us partial checksums (rx) */
+#define VIRTIO_NET_F_CSUM 0       /* device completes checksums we leave partial (tx) */
+#define VIRTIO_NET_F_GUEST_CSUM 1 /* device may hand us partial checksums (rx) */
 #define VIRTIO_NET_F_CTRL_GUEST_OFFLOADS 2
 #define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MAC 5
@@ -128,7 +130,7 @@ struct virtio_blk_discard_write_zeroes {
 #define VIRTIO_NET_F_CTRL_RX 18
 #define VIRTIO_NET_F_CTRL_VLAN 19
 #define VIRTIO_NET_F_GUEST_ANNOUNCE 21
-#define VIRTIO_NET_F_MQ 22             /* needs CTRL_VQ */
+#define VIRTIO_NET_F_MQ 22 /* needs CTRL_VQ */
 #define VIRTIO_NET_F_CTRL_MAC_ADDR 23
 #define VIRTIO_NET_F_HASH_REPORT 57
 #define VIRTIO_NET_F_RSS 60
@@ -136,8 +138,8 @@ struct virtio_blk_discard_write_zeroes {
 
 /* Every frame on either queue starts with this header. With VERSION_1 it is always these 12
  * bytes (num_buffers included) whether or not MRG_RXBUF was negotiated. */
-#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1  /* csum_start/csum_offset name a partial checksum */
-#define VIRTIO_NET_HDR_F_DATA_VALID 2  /* rx: the device checked the checksum */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1 /* csum_start/csum_offset name a partial checksum */
+#define VIRTIO_NET_HDR_F_DATA_VALID 2 /* rx: the device checked the checksum */
 #define VIRTIO_NET_HDR_F_RSC_INFO 4
 #define VIRTIO_NET_HDR_GSO_NONE 0
 #define VIRTIO_NET_HDR_GSO_TCPV4 1
@@ -169,7 +171,7 @@ struct virtio_net_ctrl_hdr {
     uint8_t class;
     uint8_t cmd;
 };
-#define VIRTIO_NET_OK 0                  /* the ack byte */
+#define VIRTIO_NET_OK 0 /* the ack byte */
 #define VIRTIO_NET_ERR 1
 #define VIRTIO_NET_CTRL_RX 0
 #define VIRTIO_NET_CTRL_MAC 1
@@ -182,12 +184,12 @@ struct virtio_net_ctrl_hdr {
 #define VIRTIO_NET_CTRL_GUEST_OFFLOADS 5
 
 /* struct virtio_net_config, as byte offsets. */
-#define VIRTIO_NET_CFG_MAC 0           /* u8[6], with F_MAC */
-#define VIRTIO_NET_CFG_STATUS 6        /* le16, with F_STATUS */
-#define VIRTIO_NET_CFG_MAX_PAIRS 8     /* le16 max_virtqueue_pairs, with F_MQ */
-#define VIRTIO_NET_CFG_MTU 10          /* le16, with F_MTU */
-#define VIRTIO_NET_CFG_SPEED 12        /* le32 */
-#define VIRTIO_NET_CFG_DUPLEX 16       /* u8 */
+#define VIRTIO_NET_CFG_MAC 0       /* u8[6], with F_MAC */
+#define VIRTIO_NET_CFG_STATUS 6    /* le16, with F_STATUS */
+#define VIRTIO_NET_CFG_MAX_PAIRS 8 /* le16 max_virtqueue_pairs, with F_MQ */
+#define VIRTIO_NET_CFG_MTU 10      /* le16, with F_MTU */
+#define VIRTIO_NET_CFG_SPEED 12    /* le32 */
+#define VIRTIO_NET_CFG_DUPLEX 16   /* u8 */
 #define VIRTIO_NET_S_LINK_UP 1
 #define VIRTIO_NET_S_ANNOUNCE 2
 

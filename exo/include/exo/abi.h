@@ -33,13 +33,14 @@ enum exo_call {
 #define EXO_IRQ_FIRST 48       /* device vectors exo leaves to envs (irq_bind); 32..47 and */
 #define EXO_IRQ_LAST 239       /* 240..255 stay exo's (timer, spurious, future IPIs) */
 #define EXO_CAP_DEVS 2         /* init only, at start: CAP_DEV for virtio devices 0..254 */
-#define EXO_IRQ_TEST_IPI (1ull << 16) /* irq_bind flag, for tests only: after binding, exo
-                                         raises the vector once itself (LAPIC self-IPI) */
-#define EXO_IRQ_UNBIND (1ull << 17)   /* irq_bind flag: end the vector's binding to event */
-#define EXO_NCAPS 64           /* capability slots per env */
+#define EXO_IRQ_TEST_IPI                                                                           \
+    (1ull << 16)                           /* irq_bind flag, for tests only: after binding, exo    \
+                                              raises the vector once itself (LAPIC self-IPI) */
+#define EXO_IRQ_UNBIND (1ull << 17)        /* irq_bind flag: end the vector's binding to event */
+#define EXO_NCAPS 64                       /* capability slots per env */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
-#define EXO_PAGE 4096ull       /* bytes in a page: the unit of every page call */
-#define EXO_PAGE_SHIFT 12      /* log2(EXO_PAGE): page number = address >> EXO_PAGE_SHIFT */
+#define EXO_PAGE 4096ull                   /* bytes in a page: the unit of every page call */
+#define EXO_PAGE_SHIFT 12 /* log2(EXO_PAGE): page number = address >> EXO_PAGE_SHIFT */
 
 /* Page protections (page_map, page_protect, page_grant). */
 #define EXO_PROT_R 1u
@@ -47,13 +48,13 @@ enum exo_call {
 #define EXO_PROT_X 4u
 
 /* Capability rights. */
-#define EXO_RIGHT_MAP 1u      /* env: allocate, free, map, unmap pages in it; copy caps to it */
-#define EXO_RIGHT_RUN 2u      /* env: start it, yield to it */
-#define EXO_RIGHT_DESTROY 4u  /* env: destroy it, reclaim its pages */
-#define EXO_RIGHT_CALL 8u     /* env: protected control transfer into it */
-#define EXO_RIGHT_POST 16u    /* event */
-#define EXO_RIGHT_WAIT 32u    /* event */
-#define EXO_RIGHT_BIND 64u    /* irq: bind its vectors to events (irq_bind); dev: vio_* calls */
+#define EXO_RIGHT_MAP 1u     /* env: allocate, free, map, unmap pages in it; copy caps to it */
+#define EXO_RIGHT_RUN 2u     /* env: start it, yield to it */
+#define EXO_RIGHT_DESTROY 4u /* env: destroy it, reclaim its pages */
+#define EXO_RIGHT_CALL 8u    /* env: protected control transfer into it */
+#define EXO_RIGHT_POST 16u   /* event */
+#define EXO_RIGHT_WAIT 32u   /* event */
+#define EXO_RIGHT_BIND 64u   /* irq: bind its vectors to events (irq_bind); dev: vio_* calls */
 #define EXO_RIGHTS_ENV (EXO_RIGHT_MAP | EXO_RIGHT_RUN | EXO_RIGHT_DESTROY | EXO_RIGHT_CALL)
 
 /* Why exo entered the env's upcall handler (struct exo_upcall_state.kind). */
@@ -85,8 +86,8 @@ struct exo_upcall_state {
     uint64_t error;     /* FAULT: error code; REVOKE: deadline (exo tick); SLICE: the CPU's tick */
     uint64_t addr;      /* FAULT: CR2 for page faults; REVOKE: the page number asked for */
     struct exo_regs regs;
-    uint64_t nrevoked;                  /* pages the abort protocol took, ever */
-    uint64_t revoked[EXO_REVOKE_LOG];   /* their numbers, oldest overwritten first */
+    uint64_t nrevoked;                /* pages the abort protocol took, ever */
+    uint64_t revoked[EXO_REVOKE_LOG]; /* their numbers, oldest overwritten first */
 };
 
 /* Virtio devices (vio_* calls). exo numbers the virtio 1.x PCI functions it finds 0, 1, ...
@@ -95,16 +96,16 @@ struct exo_upcall_state {
 #define EXO_VQ_MAX 8       /* queues per device exo hands out */
 struct exo_vio_info {
     uint16_t pci_vendor, pci_device;
-    uint16_t type;       /* virtio device id: 1 net, 2 blk, 3 console, 4 rng, ... */
-    uint16_t nqueues;    /* queues exo can hand out (the device's, at most EXO_VQ_MAX) */
-    uint16_t queue_size; /* entries per queue (a power of two, at most EXO_VQ_SIZE) */
-    uint16_t config_len; /* valid bytes in config */
-    uint32_t bdf;        /* PCI bus << 8 | device << 3 | function */
-    uint64_t offered;    /* feature bits the device offers */
-    uint64_t accepted;   /* feature bits in use since vio_setup (0: not set up) */
+    uint16_t type;                  /* virtio device id: 1 net, 2 blk, 3 console, 4 rng, ... */
+    uint16_t nqueues;               /* queues exo can hand out (the device's, at most EXO_VQ_MAX) */
+    uint16_t queue_size;            /* entries per queue (a power of two, at most EXO_VQ_SIZE) */
+    uint16_t config_len;            /* valid bytes in config */
+    uint32_t bdf;                   /* PCI bus << 8 | device << 3 | function */
+    uint64_t offered;               /* feature bits the device offers */
+    uint64_t accepted;              /* feature bits in use since vio_setup (0: not set up) */
     uint8_t config[EXO_VIO_CONFIG]; /* the device-specific configuration, read at the call */
-    uint32_t doorbell[EXO_VQ_MAX]; /* queue q's doorbell: offset in the page vio_direct maps,
-                                      where a 16-bit store of q notifies (valid once set up) */
+    uint32_t doorbell[EXO_VQ_MAX];  /* queue q's doorbell: offset in the page vio_direct maps,
+                                       where a 16-bit store of q notifies (valid once set up) */
     uint32_t direct_ok; /* 1: vio_direct can give the device to one env (an IOMMU confines it,
                            and its doorbells have a page to themselves) */
 };
@@ -114,14 +115,14 @@ struct exo_vio_info {
  * the device's own ring (which the env cannot write: an entry it could change after the check
  * would escape it). The device's used ring is mapped read-only on the third page: completions
  * are read from memory, no call needed. Layouts are the virtio 1.x split ring's. */
-#define EXO_VQ_SIZE 256  /* entries per queue, at most */
+#define EXO_VQ_SIZE 256 /* entries per queue, at most */
 #define EXO_VQ_PAGES 3
 #define EXO_VQ_DESC_OFF 0              /* struct exo_vq_desc[queue_size] */
 #define EXO_VQ_AVAIL_OFF EXO_PAGE      /* struct exo_vq_avail */
 #define EXO_VQ_USED_OFF (2 * EXO_PAGE) /* struct exo_vq_used, read-only */
-#define EXO_VQ_F_NEXT 1u       /* descriptor flags */
-#define EXO_VQ_F_WRITE 2u      /* the device writes this buffer */
-#define EXO_VQ_F_INDIRECT 4u   /* refused by vio_kick */
+#define EXO_VQ_F_NEXT 1u               /* descriptor flags */
+#define EXO_VQ_F_WRITE 2u              /* the device writes this buffer */
+#define EXO_VQ_F_INDIRECT 4u           /* refused by vio_kick */
 struct exo_vq_desc {
     uint64_t addr; /* physical address: the pages must be the submitter's */
     uint32_t len;
@@ -134,7 +135,7 @@ struct exo_vq_avail {
     uint16_t ring[EXO_VQ_SIZE];
 };
 struct exo_vq_used_elem {
-    uint32_t id; /* head of the finished chain */
+    uint32_t id;  /* head of the finished chain */
     uint32_t len; /* bytes the device wrote */
 };
 struct exo_vq_used {
@@ -171,10 +172,10 @@ static inline int64_t exo_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t
 #define EXO_PASS4(a, b, c, d) a, b, c, d, 0
 #define EXO_PASS5(a, b, c, d, e) a, b, c, d, e
 #ifndef EXO_KERNEL
-#define EXO_CALL(num, name, nargs, params, doc)                                                  \
-    static inline int64_t exo_##name(EXO_DECL##nargs params)                                     \
-    {                                                                                            \
-        return exo_syscall(num, EXO_PASS##nargs params);                                         \
+#define EXO_CALL(num, name, nargs, params, doc)                                                    \
+    static inline int64_t exo_##name(EXO_DECL##nargs params)                                       \
+    {                                                                                              \
+        return exo_syscall(num, EXO_PASS##nargs params);                                           \
     }
 #include <exo/syscalls.def>
 #undef EXO_CALL

@@ -16,7 +16,7 @@
 
 #define EXO_BOOTINFO_MAGIC 0x4f464e4953534554ull /* "TESSINFO" little-endian */
 #define EXO_BOOTINFO_VERSION 1
-#define EXO_DIRECT_MAP 0xffff800000000000ull /* phys 0 in the direct map */
+#define EXO_DIRECT_MAP 0xffff800000000000ull  /* phys 0 in the direct map */
 #define EXO_KERNEL_BASE 0xffffffff80000000ull /* lowest kernel link address */
 #define EXO_CMDLINE_MAX 256
 
@@ -45,8 +45,8 @@ struct exo_bootinfo {
 
     /* GOP linear framebuffer, 32 bits per pixel. */
     uint64_t fb_phys;
-    uint64_t fb_size;   /* bytes */
-    uint32_t fb_width;  /* visible pixels */
+    uint64_t fb_size;  /* bytes */
+    uint32_t fb_width; /* visible pixels */
     uint32_t fb_height;
     uint32_t fb_stride; /* pixels per scan line */
     uint32_t fb_format; /* enum exo_fb_format */

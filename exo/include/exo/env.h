@@ -14,10 +14,10 @@
 #define EXO_NENV 64
 
 enum env_state {
-    ENV_FREE = 0,  /* slot unused */
-    ENV_READY,     /* created, no context started yet */
-    ENV_RUNNABLE,  /* wants the CPU */
-    ENV_BLOCKED,   /* waits on an event or a protected control transfer */
+    ENV_FREE = 0, /* slot unused */
+    ENV_READY,    /* created, no context started yet */
+    ENV_RUNNABLE, /* wants the CPU */
+    ENV_BLOCKED,  /* waits on an event or a protected control transfer */
 };
 
 enum cap_type { CAP_NONE = 0, CAP_ENV, CAP_PAGE, CAP_EVENT, CAP_IRQ, CAP_DEV };
@@ -43,23 +43,23 @@ struct env {
     uint32_t last_cpu;    /* 1 + the CPU it ran on last, 0 if it never ran (sched.c affinity) */
     uint64_t claim_until; /* exo tick: until then no CPU picks it (pct.c wants its context) */
     uint64_t rest_until;  /* exo tick: until then no CPU picks it (it yielded: sched_yield) */
-    uint64_t pml4;       /* physical address of its top-level page table */
-    struct trapframe tf; /* its saved ring-3 context while it does not run */
+    uint64_t pml4;        /* physical address of its top-level page table */
+    struct trapframe tf;  /* its saved ring-3 context while it does not run */
     struct cap caps[EXO_NCAPS];
     uint32_t slice_left; /* timer ticks left in its slice */
     uint64_t runs;       /* entries into its ring-3 context (env_run); none while it is blocked */
     struct percpu *fpu_cpu; /* the CPU whose registers hold its extended state, or NULL: its
                              * save area does (fpu.c) */
-    uint64_t calls;      /* exo calls it made (syscall_trap) */
-    uint64_t fs_base;    /* its FS base (fs_set), loaded by env_run */
+    uint64_t calls;         /* exo calls it made (syscall_trap) */
+    uint64_t fs_base;       /* its FS base (fs_set), loaded by env_run */
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;
 
-    uint64_t pct_rip, pct_rsp; /* protected control transfer entry (0: none) */
-    uint32_t pct_caller;       /* while serving a transfer: who waits for the reply */
-    uint32_t pct_callee;       /* while BLOCKED in pct_call: whom it waits for */
-    uint32_t wait_event;       /* while BLOCKED on an event: its reference (event.h) */
+    uint64_t pct_rip, pct_rsp;      /* protected control transfer entry (0: none) */
+    uint32_t pct_caller;            /* while serving a transfer: who waits for the reply */
+    uint32_t pct_callee;            /* while BLOCKED in pct_call: whom it waits for */
+    uint32_t wait_event;            /* while BLOCKED on an event: its reference (event.h) */
     enum env_state pct_saved_state; /* while serving: the context the transfer interrupted */
     uint32_t pct_saved_wait;        /* (pct.c restores state, wait_event and tf at return) */
     struct trapframe pct_saved_tf;
@@ -97,7 +97,6 @@ int cap_covers(const struct env *e, enum cap_type type, uint64_t n);
 void env_run(struct env *e) __attribute__((noreturn));
 
 /* Ends e with a one-line diagnostic ("env 3 killed: ..."), then schedules. */
-void env_kill(struct env *e, const char *why, const struct trapframe *tf)
-    __attribute__((noreturn));
+void env_kill(struct env *e, const char *why, const struct trapframe *tf) __attribute__((noreturn));
 
 #endif

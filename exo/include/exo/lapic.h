@@ -19,9 +19,9 @@ static inline uint32_t lapic_msi_addr(uint32_t apic_id)
     return LAPIC_MSI_BASE | apic_id << 12;
 }
 
-extern int lapic_x2apic;          /* 1 if the LAPIC runs in x2APIC mode */
-extern uint64_t exo_tsc_hz;       /* TSC ticks per second, from calibration */
-extern uint64_t exo_lapic_hz;     /* LAPIC timer ticks per second at divide-by-16 */
+extern int lapic_x2apic;            /* 1 if the LAPIC runs in x2APIC mode */
+extern uint64_t exo_tsc_hz;         /* TSC ticks per second, from calibration */
+extern uint64_t exo_lapic_hz;       /* LAPIC timer ticks per second at divide-by-16 */
 extern volatile uint64_t exo_ticks; /* timer interrupts taken since the timer started */
 
 void lapic_init(void);

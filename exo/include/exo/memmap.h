@@ -9,7 +9,7 @@
 #include <exo/bootinfo.h>
 #include <exo/page.h>
 
-#define EXO_MEMMAP_MAX_DESC 4096 /* more descriptors than any sane firmware produces */
+#define EXO_MEMMAP_MAX_DESC 4096      /* more descriptors than any sane firmware produces */
 #define EXO_LOW_RESERVED (1ull << 20) /* below 1 MiB stays exo's: real-mode area, AP trampoline */
 
 struct exo_memmap {

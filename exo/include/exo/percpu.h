@@ -15,13 +15,13 @@
 struct env;
 
 struct percpu {
-    uint64_t kstack_top;  /* offset 0: stack for entries from ring 3 (also TSS.rsp0) */
-    uint64_t user_rsp;    /* offset 8: scratch for the user rsp during syscall entry */
-    struct env *env;      /* offset 16: the env whose context this CPU runs, or NULL */
-    struct percpu *self;  /* offset 24: this_cpu() reads it through GS */
-    uint32_t id;          /* index in cpus[]: 0 is the boot CPU */
+    uint64_t kstack_top; /* offset 0: stack for entries from ring 3 (also TSS.rsp0) */
+    uint64_t user_rsp;   /* offset 8: scratch for the user rsp during syscall entry */
+    struct env *env;     /* offset 16: the env whose context this CPU runs, or NULL */
+    struct percpu *self; /* offset 24: this_cpu() reads it through GS */
+    uint32_t id;         /* index in cpus[]: 0 is the boot CPU */
     uint32_t lapic_id;
-    volatile uint32_t up; /* set by the CPU itself once it runs exo's tables */
+    volatile uint32_t up;   /* set by the CPU itself once it runs exo's tables */
     volatile uint32_t idle; /* in the idle loop, lock released: a reschedule IPI wakes it */
     uint64_t pml4;          /* the tables in its CR3: whose TLB entries it may hold */
     uint64_t ticks;         /* its own timer's ticks (slices are counted in these) */

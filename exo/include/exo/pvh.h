@@ -68,9 +68,9 @@ struct exo_pvh_env {
     uint64_t kernel_phys; /* the loaded image, boot page tables and stack included */
     uint64_t kernel_virt;
     uint64_t kernel_size;
-    uint64_t tsc;                 /* entry time stamp */
-    struct exo_efi_memdesc *map;  /* where the synthesized memory map goes ... */
-    uint64_t map_phys;            /* ... and its physical address, for the boot info */
+    uint64_t tsc;                /* entry time stamp */
+    struct exo_efi_memdesc *map; /* where the synthesized memory map goes ... */
+    uint64_t map_phys;           /* ... and its physical address, for the boot info */
 };
 
 /* What the conversion noticed, for the console. */

@@ -6,9 +6,9 @@
 #define EXO_TRAP_H
 
 #define VEC_TIMER 32     /* LAPIC timer */
-#define VEC_RESCHED 240 /* IPI: an env became runnable, an idle CPU should look */
-#define VEC_TLB 241     /* IPI: this CPU's TLB mailbox has a request (tlb.c) */
-#define VEC_IOMMU 242   /* the VT-d unit recorded a DMA fault (iommu.c) */
+#define VEC_RESCHED 240  /* IPI: an env became runnable, an idle CPU should look */
+#define VEC_TLB 241      /* IPI: this CPU's TLB mailbox has a request (tlb.c) */
+#define VEC_IOMMU 242    /* the VT-d unit recorded a DMA fault (iommu.c) */
 #define VEC_SPURIOUS 255 /* LAPIC spurious interrupt */
 
 /* Set in trapframe.vector by trap.S: an exception vector that pushes an error code arrived

@@ -17,7 +17,8 @@
 #include <stdint.h>
 
 #define VIO_MAXDEV 16
-#define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM) /* DMA through the IOMMU: with one, always */
+/* DMA through the IOMMU: with one, always */
+#define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)
 
 struct vq {
     uint16_t size;                /* 0: not set up */
@@ -51,7 +52,7 @@ struct vdev {
 };
 
 /* A page's pin count (struct exo_page.dma) must hold every descriptor that could name it. */
-_Static_assert(VIO_MAXDEV * EXO_VQ_MAX * EXO_VQ_SIZE < 65536, "dma pin counter");
+_Static_assert(VIO_MAXDEV *EXO_VQ_MAX *EXO_VQ_SIZE < 65536, "dma pin counter");
 
 extern struct vdev vio_devs[VIO_MAXDEV]; /* the first vio_ndevs found (vio_probe.c) */
 extern int vio_ndevs;
@@ -75,8 +76,8 @@ void vio_pin(uint64_t addr, uint32_t len, int delta); /* every page it names: dm
 void vio_reap(struct vq *q);                          /* collects what the device finished */
 void vio_forget_inflight(struct vdev *d);             /* d was reset: unpins all it had */
 int vio_shared_device(const struct vdev *d, const struct vq *q); /* another env holds a queue */
-int vio_stop(struct vdev *d);                         /* resets d (or retires it) */
-uint64_t vio_drain_deadline(void);                    /* 100 ms from now */
+int vio_stop(struct vdev *d);                                    /* resets d (or retires it) */
+uint64_t vio_drain_deadline(void);                               /* 100 ms from now */
 void vio_drain(struct vdev *d, struct vq *q, uint64_t deadline); /* the device is done with q */
 void vio_give_back(struct vq *q); /* q is exo's again, its interrupt unbound */
 

@@ -16,12 +16,12 @@
 #define LOS_CMDLINE_MAX 1024 /* bytes of a program's command line, its NUL included */
 
 struct los_info {
-    uint64_t archive_va;   /* the boot archive (cpio), read-only */
+    uint64_t archive_va; /* the boot archive (cpio), read-only */
     uint64_t archive_size;
-    uint64_t parent;       /* the parent's env id */
-    uint64_t entry;        /* the program's ELF entry point */
-    uint64_t phdr;         /* where its program headers lie in its memory (0: nowhere) */
-    uint64_t phnum;        /* how many */
+    uint64_t parent;               /* the parent's env id */
+    uint64_t entry;                /* the program's ELF entry point */
+    uint64_t phdr;                 /* where its program headers lie in its memory (0: nowhere) */
+    uint64_t phnum;                /* how many */
     char cmdline[LOS_CMDLINE_MAX]; /* argv, space-separated ("" if none given) */
 };
 
@@ -40,8 +40,8 @@ int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint6
 
 /* los_spawn_prepare, with a command line for the child (argv of a native program, space-
  * separated; NULL: none). EXO_E_RANGE if it is LOS_CMDLINE_MAX bytes or longer. */
-int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline,
-                               uint64_t *entry, uint64_t *stack_top);
+int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline, uint64_t *entry,
+                               uint64_t *stack_top);
 
 /* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot, or
  * an exo error with the child gone. */

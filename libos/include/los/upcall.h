@@ -12,7 +12,7 @@
 
 #include <exo/abi.h>
 
-#define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull /* the state page */
+#define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull  /* the state page */
 #define LOS_UPCALL_STACK_TOP 0x00006ffe00010000ull /* 8 pages below, the handler's stack */
 
 typedef int (*los_upcall_fn)(struct exo_upcall_state *s);

@@ -12,37 +12,37 @@ long los_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6);
 
 static __inline long __syscall0(long n)
 {
-	return los_syscall(n, 0, 0, 0, 0, 0, 0);
+    return los_syscall(n, 0, 0, 0, 0, 0, 0);
 }
 
 static __inline long __syscall1(long n, long a1)
 {
-	return los_syscall(n, a1, 0, 0, 0, 0, 0);
+    return los_syscall(n, a1, 0, 0, 0, 0, 0);
 }
 
 static __inline long __syscall2(long n, long a1, long a2)
 {
-	return los_syscall(n, a1, a2, 0, 0, 0, 0);
+    return los_syscall(n, a1, a2, 0, 0, 0, 0);
 }
 
 static __inline long __syscall3(long n, long a1, long a2, long a3)
 {
-	return los_syscall(n, a1, a2, a3, 0, 0, 0);
+    return los_syscall(n, a1, a2, a3, 0, 0, 0);
 }
 
 static __inline long __syscall4(long n, long a1, long a2, long a3, long a4)
 {
-	return los_syscall(n, a1, a2, a3, a4, 0, 0);
+    return los_syscall(n, a1, a2, a3, a4, 0, 0);
 }
 
 static __inline long __syscall5(long n, long a1, long a2, long a3, long a4, long a5)
 {
-	return los_syscall(n, a1, a2, a3, a4, a5, 0);
+    return los_syscall(n, a1, a2, a3, a4, a5, 0);
 }
 
 static __inline long __syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-	return los_syscall(n, a1, a2, a3, a4, a5, a6);
+    return los_syscall(n, a1, a2, a3, a4, a5, a6);
 }
 
 #define IPC_64 0
