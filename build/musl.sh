@@ -11,7 +11,14 @@ set -euo pipefail
 say() { echo "musl.sh: $*" >&2; }
 
 as_root() {
-  if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi
+  if [[ $(id -u) -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null; then
+    sudo "$@"
+  else
+    say "not root and no sudo: run as root once (it adds a deb-src entry and runs apt-get)"
+    exit 1
+  fi
 }
 
 # A deb-src twin of every Debian `Types: deb` stanza (deb822) or `deb` line (one-line format),
@@ -44,12 +51,17 @@ ensure_sources() {
   rm -f "$tmp" "$tmp.list"
   # Others' apt runs hold the lists lock for a while: wait for it rather than fail.
   local i
-  for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 update -q >&2 &&
+  # Only a held lock is worth waiting for; any other failure (a broken repository) is said once.
+  local i out
+  for i in 1 2 3 4 5 6; do
+    if out=$(as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=60 update -q 2>&1); then
       return 0
+    fi
+    [[ $out == *"Could not get lock"* || $out == *"is held by process"* ]] || break
     sleep 10
   done
-  say "apt-get update kept failing"
+  echo "$out" >&2
+  say "apt-get update failed"
   exit 1
 }
 
@@ -61,6 +73,10 @@ fi
 src=$(cd "$1" && pwd)
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
 overlay=$src/libos/musl/overlay
+# One build at a time per tree: two at once (an image build beside a launch) would remove each
+# other's unpacked sources. The lock goes with this process, however it ends.
+exec 9>"$dir/.lock"
+flock 9
 
 # 1. The source package, fetched once (the .dsc and its tarballs, verified by apt).
 fetch=$dir/fetch

@@ -27,6 +27,18 @@ entry=$(awk "/Entry point/ {print \$4}" headers)
 sym=$(awk "\$3 == \"los_posix_entry\" {print \$1}" symbols)
 check "entry is los_posix_entry ($entry vs $sym)" '[[ -n $sym && $((entry)) -eq $((16#$sym)) ]]'
 check "musl and the libOS linked in" 'grep -qw printf symbols && grep -qw los_syscall symbols'
+# -lm and -lpthread are musl's (empty archives), never the host's glibc ones.
+cat >m.c <<'C'
+#include <math.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    printf("%f\n", sqrt((double)argc + 3.0));
+    return argv[0] == 0;
+}
+C
+check "-lm -lpthread link with musl's" '"$cc" -O2 -o m m.c -lm -lpthread -Wl,-t >linked 2>&1'
+check "no host library linked" '! grep -q "x86_64-linux-gnu/lib" linked'
 echo "int main(void) { return undeclared; }" >bad.c
 check "a compile error fails" '! "$cc" -c bad.c -o bad.o 2>/dev/null'
 echo "$pass passed, $fail failed"
