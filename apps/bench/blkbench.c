@@ -238,22 +238,7 @@ static int run(const struct blk_path *p)
 /* Opens queue 0 of the blk device whose serial is SERIAL: its number, or an error. */
 static int open_disk(void)
 {
-    struct exo_vio_info info;
-    for (unsigned nth = 0;; nth++) {
-        int dev = vio_find(VIRTIO_ID_BLK, nth, &info);
-        if (dev < 0)
-            return dev;
-        if (vio_blk_open(&blk, (unsigned)dev, 0) < 0)
-            continue;
-        char id[VIRTIO_BLK_ID_BYTES + 1];
-        int r = vio_blk_get_id(&blk, id);
-        int same = r == 0;
-        for (int i = 0; same && (i == 0 || SERIAL[i - 1]); i++)
-            same = id[i] == SERIAL[i];
-        if (same)
-            return dev;
-        vio_blk_close(&blk);
-    }
+    return vio_blk_open_serial(&blk, SERIAL, 0);
 }
 
 int main(uint64_t arg, uint64_t unused)

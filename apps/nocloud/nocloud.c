@@ -23,21 +23,8 @@ static struct seed_config cfg;
 /* Opens the blk device whose serial is SERIAL: 0, or an error (none: EXO_E_NOENT...). */
 static int open_seed(void)
 {
-    struct exo_vio_info info;
-    for (unsigned nth = 0;; nth++) {
-        int dev = vio_find(VIRTIO_ID_BLK, nth, &info);
-        if (dev < 0)
-            return dev;
-        if (vio_blk_open(&blk, (unsigned)dev, 0) < 0)
-            continue;
-        char id[VIRTIO_BLK_ID_BYTES + 1];
-        int same = vio_blk_get_id(&blk, id) == 0;
-        for (int i = 0; same && (i == 0 || SERIAL[i - 1]); i++)
-            same = id[i] == SERIAL[i];
-        if (same)
-            return 0;
-        vio_blk_close(&blk);
-    }
+    int dev = vio_blk_open_serial(&blk, SERIAL, 0);
+    return dev < 0 ? dev : 0;
 }
 
 /* Runs archive program name to its end, passing on the device and interrupt rights. */

@@ -283,6 +283,25 @@ int vio_blk_discard(struct vio_blk *b, uint64_t sector, uint32_t nsect)
     return finish(b, submit(b, VIRTIO_BLK_T_DISCARD, 0, &d, 1, 0));
 }
 
+int vio_blk_open_serial(struct vio_blk *b, const char *serial, unsigned queue)
+{
+    struct exo_vio_info info;
+    for (unsigned nth = 0;; nth++) {
+        int dev = vio_find(VIRTIO_ID_BLK, nth, &info);
+        if (dev < 0)
+            return dev;
+        if (vio_blk_open(b, (unsigned)dev, queue) < 0)
+            continue;
+        char id[VIRTIO_BLK_ID_BYTES + 1];
+        int same = vio_blk_get_id(b, id) == 0;
+        for (int i = 0; same && (i == 0 || serial[i - 1]); i++)
+            same = id[i] == serial[i];
+        if (same)
+            return dev;
+        vio_blk_close(b);
+    }
+}
+
 int vio_blk_get_id(struct vio_blk *b, char id[VIRTIO_BLK_ID_BYTES + 1])
 {
     if (b->busy == ~0ull)

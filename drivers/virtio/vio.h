@@ -140,6 +140,9 @@ struct vio_blk {
 /* Opens request queue `queue` (0 .. num_queues-1) of blk device dev, setting the device up
  * with VIO_BLK_WANT if nobody has, with an event for its interrupt. 0 or an error. */
 int vio_blk_open(struct vio_blk *b, unsigned dev, unsigned queue);
+/* Opens queue `queue` of the first blk device whose serial (GET_ID) is `serial`, trying each
+ * in turn: the device's number, or vio_find's error when none has it (EXO_E_NOENT...). */
+int vio_blk_open_serial(struct vio_blk *b, const char *serial, unsigned queue);
 /* The same in direct mode: sets dev up if needed, takes it whole (vio_direct, unless this env
  * holds it already) and opens the queue on the device's own ring; kicks are doorbell stores.
  * vio_direct's errors (EXO_E_NOSYS: no IOMMU), or vio_blk_open's; on an error a device taken
