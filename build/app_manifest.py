@@ -8,7 +8,7 @@ A manifest is a small TOML file (python3's tomllib) describing one app and the V
     kind     = "tessera"     # tessera | linux
     args     = ["world"]     # argv[1..]; argv[0] is the program's name
     env      = { GREETING = "hi" }
-    memory   = "64M"         # K, M or G suffix; 16M .. 64G
+    memory   = "64M"         # K, M or G suffix; 64M .. 64G (OVMF needs about 48M)
     cpus     = 1             # 1 .. 64
     console  = "serial"      # serial | serial+vga (a framebuffer console on a VNC display too)
     disk     = 0             # MiB of ext2 root partition after the ESP; 0: none
@@ -155,8 +155,9 @@ def load(path: str) -> Manifest:
     if not m:
         fail("memory", f'expected a size like "64M", got {json.dumps(mem)}')
     mib = int(m.group(1)) * {"K": 1 / 1024, "M": 1, "G": 1024}[m.group(2)]
-    if mib != int(mib) or not 16 <= mib <= 65536:
-        fail("memory", f"expected whole MiB from 16M to 64G, got {json.dumps(mem)}")
+    # OVMF needs about 48 MiB (16M hangs silently, 32M faults): 64M leaves the app some room
+    if mib != int(mib) or not 64 <= mib <= 65536:
+        fail("memory", f"expected whole MiB from 64M to 64G, got {json.dumps(mem)}")
     cpus = get("cpus", int, 1, "a number")
     if not 1 <= cpus <= 64:
         fail("cpus", f"expected 1 to 64, got {cpus}")

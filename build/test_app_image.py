@@ -38,7 +38,10 @@ BAD = [
      '2: memroy: unknown field (known: args, console, cpus, disk, env, files, forwards, kind, '
      'memory, network, on_exit, program)'),
     ('program = "greet"\n\nmemory = "lots"\n', '3: memory: expected a size like "64M", got "lots"'),
-    ('program = "greet"\nmemory = "8M"\n', '2: memory: expected whole MiB from 16M to 64G, got "8M"'),
+    ('program = "greet"\nmemory = "8M"\n', '2: memory: expected whole MiB from 64M to 64G, got "8M"'),
+    ('program = "greet"\nmemory = "63M"\n', '2: memory: expected whole MiB from 64M to 64G, got "63M"'),
+    ('program = "greet"\nmemory = "65537M"\n',
+     '2: memory: expected whole MiB from 64M to 64G, got "65537M"'),
     ('program = "greet"\ncpus = "2"\n', '2: cpus: expected a number, got "2"'),
     ('program = "greet"\ncpus = 0\n', '2: cpus: expected 1 to 64, got 0'),
     ('program = "greet"\ncpus = true\n', '2: cpus: expected a number, got true'),
