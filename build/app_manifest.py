@@ -182,6 +182,10 @@ def load(path: str) -> Manifest:
         if not isinstance(src, str) or os.path.isabs(src) or \
                 not os.path.isfile(os.path.join(app_dir, src)):
             fail(guest, f"no such file in {os.path.relpath(app_dir)}: {json.dumps(src)}", "files")
+        # .. or a symlink must not reach out of apps/APP/ (the host's /etc/passwd into an image)
+        real_dir = os.path.realpath(app_dir)
+        if os.path.commonpath([real_dir, os.path.realpath(os.path.join(app_dir, src))]) != real_dir:
+            fail(guest, f"file outside {os.path.relpath(app_dir)}: {json.dumps(src)}", "files")
         if guest.split("/")[0] == "app" or guest in ("init", program):
             fail(guest, "reserved name in the boot archive", "files")
         files[guest] = os.path.join(app_dir, src)

@@ -67,6 +67,12 @@ BAD = [
      '3: files.../x: guest path must be relative, of letters, digits, . _ - and /'),
     ('program = "greet"\n[files]\n"app/args" = "app.toml"\n',
      '3: files.app/args: reserved name in the boot archive'),
+    ('program = "greet"\n[files]\n"etc/greeting" = "../../../../../../../../etc/passwd"\n',
+     '3: files.etc/greeting: file outside {dir}: "../../../../../../../../etc/passwd"'),
+    ('program = "greet"\n[files]\n"etc/x" = "../outside.txt"\n',
+     '3: files.etc/x: file outside {dir}: "../outside.txt"'),
+    ('program = "greet"\n[files]\n"etc/x" = "link.txt"\n',
+     '3: files.etc/x: file outside {dir}: "link.txt"'),
     ('program = "greet"\nmemory = \n', '2: syntax: Invalid value'),
     ('program = "greet"\nprogram = "again"\n', '2: syntax: Cannot overwrite a value'),
     ('kind = "linux"\nprogram = "bin/app"\n', '2: program: no such file in {dir}: "bin/app"'),
@@ -78,6 +84,9 @@ def manifests(tmp):
     os.makedirs(d)
     path = os.path.join(d, "app.toml")
     rel = os.path.relpath(d)
+    with open(os.path.join(tmp, "apps", "outside.txt"), "w") as f:  # beside apps/bad, not in it
+        f.write("secret\n")
+    os.symlink(os.path.join(tmp, "apps", "outside.txt"), os.path.join(d, "link.txt"))
     for text, want in BAD:
         with open(path, "w") as f:
             f.write(text)
