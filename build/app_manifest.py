@@ -37,6 +37,8 @@ ON_EXIT = ("poweroff", "halt")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")  # a program/app name: a domain name part too
 ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FORWARD_RE = re.compile(r"^(tcp|udp):(\d{1,5}):(\d{1,5})$")
+# what the image itself writes in the boot archive (app_image.stage), besides the program
+RESERVED = ("app", "init", "nocloud", "font.psf")
 PATH_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")  # guest path, relative, no ..
 
 
@@ -177,8 +179,10 @@ def load(path: str) -> Manifest:
     files_in = get("files", dict, {}, 'a table of "guest/path" = "file"')
     files = {}
     for guest, src in files_in.items():
-        if not PATH_RE.match(guest) or ".." in guest.split("/"):
-            fail(guest, "guest path must be relative, of letters, digits, . _ - and /", "files")
+        parts = guest.split("/")
+        if not PATH_RE.match(guest) or "." in parts or ".." in parts:
+            fail(guest, "guest path must be relative, of letters, digits, . _ - and /, "
+                 "without . or .. parts", "files")
         if not isinstance(src, str) or os.path.isabs(src) or \
                 not os.path.isfile(os.path.join(app_dir, src)):
             fail(guest, f"no such file in {os.path.relpath(app_dir)}: {json.dumps(src)}", "files")
@@ -186,8 +190,12 @@ def load(path: str) -> Manifest:
         real_dir = os.path.realpath(app_dir)
         if os.path.commonpath([real_dir, os.path.realpath(os.path.join(app_dir, src))]) != real_dir:
             fail(guest, f"file outside {os.path.relpath(app_dir)}: {json.dumps(src)}", "files")
-        if guest.split("/")[0] == "app" or guest in ("init", program):
+        if parts[0] in (*RESERVED, os.path.basename(program)):
             fail(guest, "reserved name in the boot archive", "files")
+        for other in files:  # the archive is a tree: no path both a file and a directory
+            if other.startswith(guest + "/") or guest.startswith(other + "/"):
+                fail(guest, f"clashes with {json.dumps(other)}: a path cannot be both a file "
+                     "and a directory", "files")
         files[guest] = os.path.join(app_dir, src)
     return Manifest(app=os.path.basename(app_dir), dir=app_dir, program=program, kind=kind,
                     args=list(args), env=dict(env), memory_mib=int(mib), cpus=cpus,
