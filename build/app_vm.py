@@ -299,6 +299,8 @@ def seed_args(a) -> Optional[dict]:
     for prog in a.run:
         if not APP_RE.match(prog):
             raise VmError(f"--run {prog!r}: not a program name")
+        if prog in ("init", "nocloud"):  # nocloud runs the seed's commands: itself forever
+            raise VmError(f"--run {prog!r}: init and nocloud run the seed, not from it")
     keys = []
     for path in a.ssh_key:
         try:

@@ -99,6 +99,19 @@ def main():
             if not ok:
                 failures.append("./tessera " + " ".join(args))
 
+        # refused launch options: exit 1 with exactly this one line, before any build
+        for args, want in (
+                (["launch", "greet", "--run", "nocloud"],
+                 "tessera: --run 'nocloud': init and nocloud run the seed, not from it\n"),
+                (["launch", "greet", "--run", "init"],
+                 "tessera: --run 'init': init and nocloud run the seed, not from it\n")):
+            p, secs, tools = run(args)
+            ok = p.returncode == 1 and p.stderr == want and not p.stdout and not tools
+            print(f"{'ok  ' if ok else 'FAIL'} ./tessera {' '.join(args):<26} {secs:.2f} s "
+                  f"(exit {p.returncode}: {p.stderr.strip()})")
+            if not ok:
+                failures.append("./tessera " + " ".join(args))
+
         for args in (["help"], ["--help"], ["-h"]):
             p, secs, tools = run(args)
             # The last line ends with a newline, so a shell prompt starts on its own line.
