@@ -10,6 +10,7 @@
 """
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,20 @@ def manifests(tmp):
         got = str(e)
     check(got == 'bad: kind = "linux" needs the Linux system-call personality, which Tessera '
           'does not have yet', f"kind linux: {got}")
+    # an archive over half of memory: refused at build, not by the loader at boot
+    with open(path, "w") as f:
+        f.write('program = "greet"\nmemory = "64M"\n[files]\n"big" = "big.bin"\n')
+    with open(os.path.join(d, "big.bin"), "wb") as f:
+        f.truncate(32 << 20)  # with init, greet and nocloud: just over 32 MiB
+    try:
+        app_image.build(app_manifest.load(path), os.path.join(tmp, "big-out"))
+        got = "(built)"
+    except app_image.ImageError as e:
+        got = str(e)
+    check(got == 'bad: boot archive of 33 MiB does not fit memory = "64M" (at most half of '
+          'memory): raise memory or shrink [files]', f"archive > memory/2: {got}")
+    shutil.rmtree(os.path.join(tmp, "big-out"))
+    os.remove(os.path.join(d, "big.bin"))
     try:
         app_manifest.find("nosuch", REPO)
         got = "(found)"
