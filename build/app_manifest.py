@@ -11,7 +11,7 @@ A manifest is a small TOML file (python3's tomllib) describing one app and the V
     memory   = "64M"         # K, M or G suffix; 64M .. 64G (OVMF needs about 48M)
     cpus     = 1             # 1 .. 64
     console  = "serial"      # serial | serial+vga (a framebuffer console on a VNC display too)
-    disk     = 0             # MiB of ext2 root partition after the ESP; 0: none
+    disk     = 0             # MiB of ext2 root partition after the ESP (<= 4096); 0: none
     network  = "none"        # none | user (a virtio-net NIC on user-mode networking)
     forwards = ["tcp:8080:80"]   # host port -> guest port (network = "user" only)
     on_exit  = "poweroff"    # poweroff | halt: what the VM does once the app has ended
@@ -165,8 +165,8 @@ def load(path: str) -> Manifest:
         fail("cpus", f"expected 1 to 64, got {cpus}")
     console = choice("console", CONSOLES, "serial")
     disk = get("disk", int, 0, "a number of MiB")
-    if not 0 <= disk <= 65536:
-        fail("disk", f"expected 0 (none) to 65536 MiB, got {disk}")
+    if not 0 <= disk <= 4096:  # a per-app root, not a data disk: 4 GiB is plenty
+        fail("disk", f"expected 0 (none) to 4096 MiB, got {disk}")
     network = choice("network", NETWORKS, "none")
     forwards = get("forwards", list, [], 'a list like ["tcp:8080:80"]')
     for fw in forwards:

@@ -60,7 +60,8 @@ BAD = [
     ('program = "greet"\nforwards = ["tcp:8080:80"]\n', '2: forwards: port forwards need network = "user"'),
     ('program = "greet"\nnetwork = "user"\nforwards = ["tcp:8080"]\n',
      '3: forwards: expected "tcp|udp:HOSTPORT:GUESTPORT", got "tcp:8080"'),
-    ('program = "greet"\ndisk = -1\n', '2: disk: expected 0 (none) to 65536 MiB, got -1'),
+    ('program = "greet"\ndisk = -1\n', '2: disk: expected 0 (none) to 4096 MiB, got -1'),
+    ('program = "greet"\ndisk = 4097\n', '2: disk: expected 0 (none) to 4096 MiB, got 4097'),
     ('program = "greet"\non_exit = "reboot"\n', '2: on_exit: expected one of poweroff, halt, got "reboot"'),
     ('program = "greet"\n[files]\n"etc/x" = "missing.txt"\n',
      '3: files.etc/x: no such file in {dir}: "missing.txt"'),
@@ -183,6 +184,9 @@ def domain_xml(tmp):
     parts = [l.split()[5] for l in r.stdout.splitlines() if l.strip()[:1].isdigit()]
     check(parts == ["EF00", "8300"] and img.size == (1 + 1 + 16 + 1) << 20,
           f"disk = 16: an ESP and a 16 MiB ext2 root: {parts}, {img.size} bytes")
+    used = os.stat(img.path).st_blocks * 512
+    check(used < 4 << 20, f"disk = 16: the image is sparse ({used} of {img.size} bytes stored)")
+    check(img.sha256 == sha256(img.path), "disk = 16: the image's sha256 (read in chunks)")
     check(subprocess.run(["cpio", "-t", "--quiet"], stdin=open(img.cpio, "rb"),
                          capture_output=True, text=True).stdout.split()[-3:] == ["greet", "init", "nocloud"]
           and b"font.psf" in open(img.cpio, "rb").read(), "serial+vga: font.psf in the archive")
