@@ -5,8 +5,10 @@
 2. greet's image built twice, a second apart, into two directories: same sha256; at most
    4 MiB; a valid GPT with the ESP only (no disk asked for); the ESP's cmdline.txt and the boot
    archive's file list and app/args, app/env exactly what the manifest says.
-3. A kind = "linux" manifest is accepted but its image refused, saying why.
-4. The domain XML of a manifest using every option passes virt-xml-validate (kvm and qemu).
+3. A kind = "linux" manifest is accepted but its image refused, saying why; a boot archive
+   over half of memory is refused at build, word for word.
+4. The domain XML of a manifest using every option passes virt-xml-validate (kvm and qemu);
+   its image (disk = 16) is sparse and its sha256 right.
 """
 import hashlib
 import os
