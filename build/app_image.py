@@ -93,12 +93,29 @@ def stage(m: app_manifest.Manifest, work: str) -> None:
         f.write(m.app + "\n")
 
 
+def _archive_bytes(work: str) -> int:
+    """The boot archive's size as the loader meets it: files plus a cpio header each."""
+    total = 0
+    for d, _, files in os.walk(os.path.join(work, "archive")):
+        total += sum(os.path.getsize(os.path.join(d, f)) + 512 for f in files)
+    return total
+
+
+def check_fits(m: app_manifest.Manifest, work: str) -> None:
+    """Refuses an archive the loader could not place in the VM's memory beside exo and the
+    firmware (it would fail at boot with "out of memory"): at most half of memory."""
+    size = _archive_bytes(work)
+    if size > m.memory_mib * MIB // 2:
+        raise ImageError(f"{m.app}: boot archive of {-(-size // MIB)} MiB does not fit memory = "
+                         f"\"{m.memory_mib}M\" (at most half of memory): raise memory or shrink "
+                         "[files]")
+
+
 def _esp_mib(work: str, kernel: str) -> int:
     """Enough MiB of FAT for loader, kernel and archive, with room for FAT's own tables."""
     total = os.path.getsize(kernel) + os.path.getsize(os.path.join(build_dir(), "target", "efi",
                                                                    "BOOTX64.EFI"))
-    for d, _, files in os.walk(os.path.join(work, "archive")):
-        total += sum(os.path.getsize(os.path.join(d, f)) + 512 for f in files)  # + cpio headers
+    total += _archive_bytes(work)
     return max(1, -(-(total + 128 * 1024) // MIB))
 
 
@@ -106,6 +123,7 @@ def build(m: app_manifest.Manifest, out_dir: str) -> AppImage:
     os.makedirs(out_dir, exist_ok=True)
     work = os.path.join(out_dir, "stage")
     stage(m, work)
+    check_fits(m, work)
     kernel = os.path.join(out_dir, "exo.elf")
     _strip(os.path.join(build_dir(), "target", "exo", "exo.elf"), kernel)
     image = os.path.join(out_dir, f"{m.app}.img")
@@ -122,8 +140,10 @@ def build(m: app_manifest.Manifest, out_dir: str) -> AppImage:
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
         raise ImageError(f"mkimage.sh failed:\n{r.stderr}")
-    with open(image, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()
+    # sparse: mkimage.sh copies the ext2 root in whole, zeros and all (the content is the same)
+    subprocess.run(["fallocate", "--dig-holes", image], check=False, stderr=subprocess.DEVNULL)
+    with open(image, "rb") as f:  # in chunks: a disk of GiBs is not read into memory
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
     return AppImage(m, image, cpio, kernel, cmdline, os.path.getsize(image), digest)
 
 

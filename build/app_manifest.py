@@ -8,10 +8,10 @@ A manifest is a small TOML file (python3's tomllib) describing one app and the V
     kind     = "tessera"     # tessera | linux
     args     = ["world"]     # argv[1..]; argv[0] is the program's name
     env      = { GREETING = "hi" }
-    memory   = "64M"         # K, M or G suffix; 16M .. 64G
+    memory   = "64M"         # K, M or G suffix; 64M .. 64G (OVMF needs about 48M)
     cpus     = 1             # 1 .. 64
     console  = "serial"      # serial | serial+vga (a framebuffer console on a VNC display too)
-    disk     = 0             # MiB of ext2 root partition after the ESP; 0: none
+    disk     = 0             # MiB of ext2 root partition after the ESP (<= 4096); 0: none
     network  = "none"        # none | user (a virtio-net NIC on user-mode networking)
     forwards = ["tcp:8080:80"]   # host port -> guest port (network = "user" only)
     on_exit  = "poweroff"    # poweroff | halt: what the VM does once the app has ended
@@ -37,6 +37,8 @@ ON_EXIT = ("poweroff", "halt")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")  # a program/app name: a domain name part too
 ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FORWARD_RE = re.compile(r"^(tcp|udp):(\d{1,5}):(\d{1,5})$")
+# what the image itself writes in the boot archive (app_image.stage), besides the program
+RESERVED = ("app", "init", "nocloud", "font.psf")
 PATH_RE = re.compile(r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")  # guest path, relative, no ..
 
 
@@ -155,15 +157,16 @@ def load(path: str) -> Manifest:
     if not m:
         fail("memory", f'expected a size like "64M", got {json.dumps(mem)}')
     mib = int(m.group(1)) * {"K": 1 / 1024, "M": 1, "G": 1024}[m.group(2)]
-    if mib != int(mib) or not 16 <= mib <= 65536:
-        fail("memory", f"expected whole MiB from 16M to 64G, got {json.dumps(mem)}")
+    # OVMF needs about 48 MiB (16M hangs silently, 32M faults): 64M leaves the app some room
+    if mib != int(mib) or not 64 <= mib <= 65536:
+        fail("memory", f"expected whole MiB from 64M to 64G, got {json.dumps(mem)}")
     cpus = get("cpus", int, 1, "a number")
     if not 1 <= cpus <= 64:
         fail("cpus", f"expected 1 to 64, got {cpus}")
     console = choice("console", CONSOLES, "serial")
     disk = get("disk", int, 0, "a number of MiB")
-    if not 0 <= disk <= 65536:
-        fail("disk", f"expected 0 (none) to 65536 MiB, got {disk}")
+    if not 0 <= disk <= 4096:  # a per-app root, not a data disk: 4 GiB is plenty
+        fail("disk", f"expected 0 (none) to 4096 MiB, got {disk}")
     network = choice("network", NETWORKS, "none")
     forwards = get("forwards", list, [], 'a list like ["tcp:8080:80"]')
     for fw in forwards:
@@ -176,13 +179,23 @@ def load(path: str) -> Manifest:
     files_in = get("files", dict, {}, 'a table of "guest/path" = "file"')
     files = {}
     for guest, src in files_in.items():
-        if not PATH_RE.match(guest) or ".." in guest.split("/"):
-            fail(guest, "guest path must be relative, of letters, digits, . _ - and /", "files")
+        parts = guest.split("/")
+        if not PATH_RE.match(guest) or "." in parts or ".." in parts:
+            fail(guest, "guest path must be relative, of letters, digits, . _ - and /, "
+                 "without . or .. parts", "files")
         if not isinstance(src, str) or os.path.isabs(src) or \
                 not os.path.isfile(os.path.join(app_dir, src)):
             fail(guest, f"no such file in {os.path.relpath(app_dir)}: {json.dumps(src)}", "files")
-        if guest.split("/")[0] == "app" or guest in ("init", program):
+        # .. or a symlink must not reach out of apps/APP/ (the host's /etc/passwd into an image)
+        real_dir = os.path.realpath(app_dir)
+        if os.path.commonpath([real_dir, os.path.realpath(os.path.join(app_dir, src))]) != real_dir:
+            fail(guest, f"file outside {os.path.relpath(app_dir)}: {json.dumps(src)}", "files")
+        if parts[0] in (*RESERVED, os.path.basename(program)):
             fail(guest, "reserved name in the boot archive", "files")
+        for other in files:  # the archive is a tree: no path both a file and a directory
+            if other.startswith(guest + "/") or guest.startswith(other + "/"):
+                fail(guest, f"clashes with {json.dumps(other)}: a path cannot be both a file "
+                     "and a directory", "files")
         files[guest] = os.path.join(app_dir, src)
     return Manifest(app=os.path.basename(app_dir), dir=app_dir, program=program, kind=kind,
                     args=list(args), env=dict(env), memory_mib=int(mib), cpus=cpus,

@@ -299,6 +299,8 @@ def seed_args(a) -> Optional[dict]:
     for prog in a.run:
         if not APP_RE.match(prog):
             raise VmError(f"--run {prog!r}: not a program name")
+        if prog in ("init", "nocloud"):  # nocloud runs the seed's commands: itself forever
+            raise VmError(f"--run {prog!r}: init and nocloud run the seed, not from it")
     keys = []
     for path in a.ssh_key:
         try:
@@ -321,6 +323,8 @@ def main(argv=None) -> int:
     try:
         if getattr(a, "app", None) is not None and not APP_RE.match(a.app):
             raise VmError(f"bad app name {a.app!r}")
+        if a.connect == "":  # not the default: a script's empty variable, most likely
+            raise VmError("--connect: empty URI (leave --connect out for the default)")
         if a.cmd == "launch":
             import app_manifest
             app_manifest.load(app_manifest.find(a.app, REPO))  # a bad manifest: before the build
@@ -332,9 +336,10 @@ def main(argv=None) -> int:
         if r.returncode != 0:
             hint = ("; without systemd start it: mkdir -p /run/libvirt; virtlogd -d; libvirtd -d"
                     if v.uri == "qemu:///system" else "")
-            why = r.stderr.strip().splitlines()[-1:] or ["no answer"]
-            raise VmError(f"cannot reach libvirtd at {v.uri} ({why[0].replace('error: ', '')})"
-                          + hint)
+            # virsh's whole error: its last line alone can be a fragment of the reason
+            why = "; ".join(l.strip().removeprefix("error: ") for l in r.stderr.splitlines()
+                            if l.strip()) or "no answer"
+            raise VmError(f"cannot reach libvirtd at {v.uri} ({why})" + hint)
         if a.cmd == "launch":
             launch(a.app, v, seed)
             return 0

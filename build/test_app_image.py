@@ -5,11 +5,14 @@
 2. greet's image built twice, a second apart, into two directories: same sha256; at most
    4 MiB; a valid GPT with the ESP only (no disk asked for); the ESP's cmdline.txt and the boot
    archive's file list and app/args, app/env exactly what the manifest says.
-3. A kind = "linux" manifest is accepted but its image refused, saying why.
-4. The domain XML of a manifest using every option passes virt-xml-validate (kvm and qemu).
+3. A kind = "linux" manifest is accepted but its image refused, saying why; a boot archive
+   over half of memory is refused at build, word for word.
+4. The domain XML of a manifest using every option passes virt-xml-validate (kvm and qemu);
+   its image (disk = 16) is sparse and its sha256 right.
 """
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +41,10 @@ BAD = [
      '2: memroy: unknown field (known: args, console, cpus, disk, env, files, forwards, kind, '
      'memory, network, on_exit, program)'),
     ('program = "greet"\n\nmemory = "lots"\n', '3: memory: expected a size like "64M", got "lots"'),
-    ('program = "greet"\nmemory = "8M"\n', '2: memory: expected whole MiB from 16M to 64G, got "8M"'),
+    ('program = "greet"\nmemory = "8M"\n', '2: memory: expected whole MiB from 64M to 64G, got "8M"'),
+    ('program = "greet"\nmemory = "63M"\n', '2: memory: expected whole MiB from 64M to 64G, got "63M"'),
+    ('program = "greet"\nmemory = "65537M"\n',
+     '2: memory: expected whole MiB from 64M to 64G, got "65537M"'),
     ('program = "greet"\ncpus = "2"\n', '2: cpus: expected a number, got "2"'),
     ('program = "greet"\ncpus = 0\n', '2: cpus: expected 1 to 64, got 0'),
     ('program = "greet"\ncpus = true\n', '2: cpus: expected a number, got true'),
@@ -56,14 +62,46 @@ BAD = [
     ('program = "greet"\nforwards = ["tcp:8080:80"]\n', '2: forwards: port forwards need network = "user"'),
     ('program = "greet"\nnetwork = "user"\nforwards = ["tcp:8080"]\n',
      '3: forwards: expected "tcp|udp:HOSTPORT:GUESTPORT", got "tcp:8080"'),
-    ('program = "greet"\ndisk = -1\n', '2: disk: expected 0 (none) to 65536 MiB, got -1'),
+    ('program = "greet"\ndisk = -1\n', '2: disk: expected 0 (none) to 4096 MiB, got -1'),
+    ('program = "greet"\ndisk = 4097\n', '2: disk: expected 0 (none) to 4096 MiB, got 4097'),
     ('program = "greet"\non_exit = "reboot"\n', '2: on_exit: expected one of poweroff, halt, got "reboot"'),
     ('program = "greet"\n[files]\n"etc/x" = "missing.txt"\n',
      '3: files.etc/x: no such file in {dir}: "missing.txt"'),
     ('program = "greet"\n[files]\n"../x" = "app.toml"\n',
-     '3: files.../x: guest path must be relative, of letters, digits, . _ - and /'),
+     '3: files.../x: guest path must be relative, of letters, digits, . _ - and /, without . or .. '
+     'parts'),
+    ('program = "greet"\n[files]\n"." = "app.toml"\n',
+     '3: files..: guest path must be relative, of letters, digits, . _ - and /, without . or .. '
+     'parts'),
+    ('program = "greet"\n[files]\n"etc/./x" = "app.toml"\n',
+     '3: files.etc/./x: guest path must be relative, of letters, digits, . _ - and /, without . or '
+     '.. parts'),
+    ('program = "greet"\n[files]\n"etc//x" = "app.toml"\n',
+     '3: files.etc//x: guest path must be relative, of letters, digits, . _ - and /, without . or '
+     '.. parts'),
+    ('program = "greet"\n[files]\n"" = "app.toml"\n',
+     '3: files.: guest path must be relative, of letters, digits, . _ - and /, without . or .. '
+     'parts'),
     ('program = "greet"\n[files]\n"app/args" = "app.toml"\n',
      '3: files.app/args: reserved name in the boot archive'),
+    ('program = "greet"\n[files]\n"nocloud" = "app.toml"\n',
+     '3: files.nocloud: reserved name in the boot archive'),
+    ('program = "greet"\n[files]\n"init" = "app.toml"\n',
+     '3: files.init: reserved name in the boot archive'),
+    ('program = "greet"\n[files]\n"font.psf" = "app.toml"\n',
+     '3: files.font.psf: reserved name in the boot archive'),
+    ('program = "greet"\n[files]\n"greet/x" = "app.toml"\n',
+     '3: files.greet/x: reserved name in the boot archive'),
+    ('program = "greet"\n[files]\n"etc" = "app.toml"\n"etc/greeting" = "app.toml"\n',
+     '4: files.etc/greeting: clashes with "etc": a path cannot be both a file and a directory'),
+    ('program = "greet"\n[files]\n"etc/a/b" = "app.toml"\n"etc/a" = "app.toml"\n',
+     '4: files.etc/a: clashes with "etc/a/b": a path cannot be both a file and a directory'),
+    ('program = "greet"\n[files]\n"etc/greeting" = "../../../../../../../../etc/passwd"\n',
+     '3: files.etc/greeting: file outside {dir}: "../../../../../../../../etc/passwd"'),
+    ('program = "greet"\n[files]\n"etc/x" = "../outside.txt"\n',
+     '3: files.etc/x: file outside {dir}: "../outside.txt"'),
+    ('program = "greet"\n[files]\n"etc/x" = "link.txt"\n',
+     '3: files.etc/x: file outside {dir}: "link.txt"'),
     ('program = "greet"\nmemory = \n', '2: syntax: Invalid value'),
     ('program = "greet"\nprogram = "again"\n', '2: syntax: Cannot overwrite a value'),
     ('kind = "linux"\nprogram = "bin/app"\n', '2: program: no such file in {dir}: "bin/app"'),
@@ -75,6 +113,9 @@ def manifests(tmp):
     os.makedirs(d)
     path = os.path.join(d, "app.toml")
     rel = os.path.relpath(d)
+    with open(os.path.join(tmp, "apps", "outside.txt"), "w") as f:  # beside apps/bad, not in it
+        f.write("secret\n")
+    os.symlink(os.path.join(tmp, "apps", "outside.txt"), os.path.join(d, "link.txt"))
     for text, want in BAD:
         with open(path, "w") as f:
             f.write(text)
@@ -96,6 +137,20 @@ def manifests(tmp):
         got = str(e)
     check(got == 'bad: kind = "linux" needs the Linux system-call personality, which Tessera '
           'does not have yet', f"kind linux: {got}")
+    # an archive over half of memory: refused at build, not by the loader at boot
+    with open(path, "w") as f:
+        f.write('program = "greet"\nmemory = "64M"\n[files]\n"big" = "big.bin"\n')
+    with open(os.path.join(d, "big.bin"), "wb") as f:
+        f.truncate(32 << 20)  # with init, greet and nocloud: just over 32 MiB
+    try:
+        app_image.build(app_manifest.load(path), os.path.join(tmp, "big-out"))
+        got = "(built)"
+    except app_image.ImageError as e:
+        got = str(e)
+    check(got == 'bad: boot archive of 33 MiB does not fit memory = "64M" (at most half of '
+          'memory): raise memory or shrink [files]', f"archive > memory/2: {got}")
+    shutil.rmtree(os.path.join(tmp, "big-out"))
+    os.remove(os.path.join(d, "big.bin"))
     try:
         app_manifest.find("nosuch", REPO)
         got = "(found)"
@@ -131,6 +186,9 @@ def domain_xml(tmp):
     parts = [l.split()[5] for l in r.stdout.splitlines() if l.strip()[:1].isdigit()]
     check(parts == ["EF00", "8300"] and img.size == (1 + 1 + 16 + 1) << 20,
           f"disk = 16: an ESP and a 16 MiB ext2 root: {parts}, {img.size} bytes")
+    used = os.stat(img.path).st_blocks * 512
+    check(used < 4 << 20, f"disk = 16: the image is sparse ({used} of {img.size} bytes stored)")
+    check(img.sha256 == sha256(img.path), "disk = 16: the image's sha256 (read in chunks)")
     check(subprocess.run(["cpio", "-t", "--quiet"], stdin=open(img.cpio, "rb"),
                          capture_output=True, text=True).stdout.split()[-3:] == ["greet", "init", "nocloud"]
           and b"font.psf" in open(img.cpio, "rb").read(), "serial+vga: font.psf in the archive")

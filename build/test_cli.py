@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """test_cli.py: ctest `build.cli`. `./tessera` refuses bad usage at once, before any work.
-An unknown app (`image APP`, `launch APP`) is refused the same way, with exit status 1.
+An unknown app (`image APP`, `launch APP`), `--run init|nocloud` and an empty `--connect` are
+refused the same way, with exit status 1; an unusable URI gets virsh's whole error.
 
 Every bad invocation must exit 2 with its reason and a usage message on stderr (nothing on
 stdout), and must not install, configure, build or test: cmake, ctest, apt-get, sudo and
@@ -98,6 +99,36 @@ def main():
                   f"(exit {p.returncode}: {p.stderr.strip()})")
             if not ok:
                 failures.append("./tessera " + " ".join(args))
+
+        # refused launch options: exit 1 with exactly this one line, before any build
+        for args, want in (
+                (["launch", "greet", "--run", "nocloud"],
+                 "tessera: --run 'nocloud': init and nocloud run the seed, not from it\n"),
+                (["launch", "greet", "--run", "init"],
+                 "tessera: --run 'init': init and nocloud run the seed, not from it\n"),
+                (["launch", "greet", "--connect", ""],
+                 "tessera: --connect: empty URI (leave --connect out for the default)\n"),
+                (["list", "--connect", ""],
+                 "tessera: --connect: empty URI (leave --connect out for the default)\n")):
+            p, secs, tools = run(args)
+            ok = p.returncode == 1 and p.stderr == want and not p.stdout and not tools
+            print(f"{'ok  ' if ok else 'FAIL'} ./tessera {' '.join(args):<26} {secs:.2f} s "
+                  f"(exit {p.returncode}: {p.stderr.strip()})")
+            if not ok:
+                failures.append("./tessera " + " ".join(args))
+
+        # a URI virsh cannot use: its whole error, every line (app_vm.py itself: ./tessera
+        # list would first check the Debian packages)
+        p = subprocess.run([sys.executable, os.path.join(REPO, "build", "app_vm.py"), "list",
+                            "--connect", "garbage"], capture_output=True, text=True, timeout=60)
+        want = ("tessera: cannot reach libvirtd at garbage (failed to connect to the hypervisor; "
+                "no connection driver available for URI 'garbage' does not include a driver "
+                "name)\n")
+        ok = p.returncode == 1 and p.stderr == want and not p.stdout
+        print(f"{'ok  ' if ok else 'FAIL'} app_vm.py list --connect garbage "
+              f"(exit {p.returncode}: {p.stderr.strip()})")
+        if not ok:
+            failures.append("app_vm.py list --connect garbage")
 
         for args in (["help"], ["--help"], ["-h"]):
             p, secs, tools = run(args)
