@@ -49,7 +49,7 @@ int exo_cmdline_value(const char *cmdline, const char *key, char *val, size_t n)
             val[i] = w[klen + 1 + i];
         if (n)
             val[i] = '\0';
-        return EXO_OK;
+        return klen + 1 + i < len ? EXO_E_RANGE : EXO_OK; /* a cut value is no value */
     }
     return EXO_E_NOENT;
 }

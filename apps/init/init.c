@@ -48,8 +48,13 @@ static int run(const char *name, uint64_t arg)
  * line is space-separated, so the words come comma-separated). */
 static void run_cmdline(void)
 {
-    char v[128], name[64];
-    if (exo_cmdline_value(los_cmdline, "init.run", v, sizeof v) != 0)
+    char v[LOS_CMDLINE_MAX], name[64];
+    int r = exo_cmdline_value(los_cmdline, "init.run", v, sizeof v);
+    if (r == EXO_E_RANGE) { /* a cut argument list would run the program with other words */
+        los_printf("init: init.run is longer than %d bytes: not run\n", (int)sizeof v - 1);
+        return;
+    }
+    if (r != 0)
         return;
     const void *nocloud;
     uint64_t nocloud_size;
@@ -59,6 +64,11 @@ static void run_cmdline(void)
     for (; v[n] && v[n] != ',' && n + 1 < sizeof name; n++)
         name[n] = v[n];
     name[n] = 0;
+    if (v[n] && v[n] != ',') {
+        los_printf("init: init.run: program name longer than %d bytes: not run\n",
+                   (int)sizeof name - 1);
+        return;
+    }
     for (char *c = v; *c; c++)
         if (*c == ',')
             *c = ' ';

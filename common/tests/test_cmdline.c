@@ -26,6 +26,8 @@ TEST_CASE(values_are_copied_and_truncated)
     CHECK_EQ(exo_cmdline_value(c, "x", v, sizeof v), EXO_OK);
     CHECK_STR(v, "");
     CHECK_EQ(exo_cmdline_value(c, "exo", v, sizeof v), EXO_E_NOENT);
-    CHECK_EQ(exo_cmdline_value("k=0123456789", "k", v, sizeof v), EXO_OK);
-    CHECK_STR(v, "0123456"); /* truncated to the buffer */
+    CHECK_EQ(exo_cmdline_value("k=0123456789", "k", v, sizeof v), EXO_E_RANGE);
+    CHECK_STR(v, "0123456"); /* truncated to the buffer, and said so */
+    CHECK_EQ(exo_cmdline_value("k=0123456", "k", v, sizeof v), EXO_OK); /* exactly fits */
+    CHECK_STR(v, "0123456");
 }

@@ -2,7 +2,7 @@
 """native_boot_test.py: native programs (musl + the libOS) booted for real, one case per boot;
 each checks every byte the program printed: the serial lines between init's greeting and
 exo's "no envs left" must be exactly the expected ones.
-    native_boot_test.py --image out/tessera.img hello|posixtest
+    native_boot_test.py --image out/tessera.img hello|posixtest|longname
 """
 import argparse
 import os
@@ -42,6 +42,9 @@ CASES = {
     # (command line, expected lines, boot through OVMF and the disk image rather than PVH)
     "hello": ("poweroff init.run=hello,a,bc", HELLO, True),
     "posixtest": ("poweroff init.run=posixtest", POSIXTEST, False),
+    # A name longer than init takes is refused, never cut into another program's name.
+    "longname": ("poweroff init.run=" + "n" * 70 + ",a",
+                 ["init: init.run: program name longer than 63 bytes: not run"], False),
 }
 
 
