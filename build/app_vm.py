@@ -128,9 +128,10 @@ def upload(v: Virsh, vol: str, path: str) -> None:
 
 # --- Commands ------------------------------------------------------------------------------------
 
-def launch(app: str, v: Virsh, seed: Optional[dict] = None) -> float:
+def launch(app: str, v: Virsh, seed: Optional[dict] = None, img=None) -> float:
     """Builds, uploads, defines and starts APP's VM; time.monotonic() at `virsh start`.
-    seed: app_seed.make's keyword arguments; a NoCloud seed is attached if given."""
+    seed: app_seed.make's keyword arguments; a NoCloud seed is attached if given. img: the
+    image app_image.build already made for APP (bench_app's runs), else it is built here."""
     import app_image  # here: the other commands (and argument checks) start faster without it
     import app_manifest
     m = app_manifest.load(app_manifest.find(app, REPO))
@@ -138,7 +139,7 @@ def launch(app: str, v: Virsh, seed: Optional[dict] = None) -> float:
     if v.state(dom) in ("running", "paused", "in shutdown"):
         raise VmError(f"{app} is already running as {dom} on {v.uri} "
                       f"(./tessera stop {app} or ./tessera destroy {app} first)")
-    img = app_image.build(m, app_image.out_dir_of(app))
+    img = img or app_image.build(m, app_image.out_dir_of(app))
     dtype = domain_type(v)
     pool_dir = ensure_pool(v)
     disk_vol, log_vol, seed_vol = app_domain.volume_names(app)

@@ -44,13 +44,14 @@ def qemu_run(img, m, direct: bool) -> float:
     return t
 
 
-def libvirt_run(m, uri: str) -> float:
+def libvirt_run(m, img, uri: str) -> float:
     v = app_vm.Virsh(uri)
     dom = app_domain.domain_name(m.app)
     if v.state(dom):
         raise RuntimeError(f"{dom} exists on {uri}: ./tessera rm {m.app} first")
-    t0 = app_vm.launch(m.app, v)
+    # The log's path before the clock starts (virsh calls), and the image built once in main.
     log = os.path.join(app_vm.ensure_pool(v), app_domain.volume_names(m.app)[1])
+    t0 = app_vm.launch(m.app, v, img=img)
     try:
         deadline = t0 + 120
         while time.monotonic() < deadline:
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
             elif way == "ovmf":
                 runs.append(qemu_run(img, m, False))
             elif way == "libvirt":
-                runs.append(libvirt_run(m, uri))
+                runs.append(libvirt_run(m, img, uri))
             else:
                 ap.error(f"--only: unknown {way!r}")
         print(f"{way:<8} to '{m.name}: ' median {statistics.median(runs) * 1000:8.1f} ms  "
