@@ -96,15 +96,20 @@ int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out)
     return EXO_OK;
 }
 
-int cap_covers(const struct env *e, enum cap_type type, uint64_t n)
+int cap_covers_range(const struct env *e, enum cap_type type, uint64_t first, uint64_t last)
 {
     for (int i = 0; i < EXO_NCAPS; i++) {
         const struct cap *c = &e->caps[i];
-        if (c->type == type && (c->rights & EXO_RIGHT_BIND) && n >= (c->obj & 0xff) &&
-            n <= (c->obj >> 8 & 0xff))
+        if (c->type == type && (c->rights & EXO_RIGHT_BIND) && first >= (c->obj & 0xff) &&
+            last <= (c->obj >> 8 & 0xff))
             return 1;
     }
     return 0;
+}
+
+int cap_covers(const struct env *e, enum cap_type type, uint64_t n)
+{
+    return cap_covers_range(e, type, n, n);
 }
 
 /* Frees every page e owns, after removing all mappings of it (e's and others') and every grant

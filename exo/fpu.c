@@ -12,6 +12,8 @@
 #include <exo/power.h>
 #include <exo/x86.h>
 
+#include <common/string.h>
+
 #define CR0_MP (1ull << 1) /* WAIT/FWAIT honour TS (which exo never sets) */
 #define CR0_EM (1ull << 2) /* set: x87 and SSE instructions #UD */
 #define CR0_TS (1ull << 3)
@@ -107,9 +109,7 @@ void fpu_cpu_init(void)
 
 void fpu_env_init(struct env *e)
 {
-    uint8_t *a = area_of(e);
-    for (uint32_t i = 0; i < FPU_AREA_MAX; i++)
-        a[i] = clean[i];
+    memcpy(area_of(e), clean, FPU_AREA_MAX);
     e->fpu_cpu = NULL;
 }
 
@@ -125,10 +125,9 @@ void fpu_leave(struct percpu *c)
 
 void fpu_enter(struct percpu *c, struct env *e)
 {
-    if (e->fpu_cpu == c)
-        return;
-    /* Another CPU cannot hold e's state: every CPU saves it before it lets e go (fpu_leave
-     * here, before idling), under the lock that any CPU taking e next must hold. */
+    /* env_run calls this only when c does not hold e's state already. Another CPU cannot hold e's
+     * state: every CPU saves it before it lets e go (fpu_leave here, before idling), under the lock
+     * that any CPU taking e next must hold. */
     fpu_leave(c);
     load(area_of(e));
     e->fpu_cpu = c;

@@ -34,18 +34,6 @@ static int bindings_of(uint32_t id)
     return n;
 }
 
-/* Does self hold BIND on a CAP_IRQ for every device vector (init's EXO_CAP_IRQS, or a copy)? */
-static int holds_every_vector(const struct env *self)
-{
-    for (int c = 0; c < EXO_NCAPS; c++) {
-        const struct cap *k = &self->caps[c];
-        if (k->type == CAP_IRQ && (k->rights & EXO_RIGHT_BIND) &&
-            (k->obj & 0xff) <= EXO_IRQ_FIRST && (k->obj >> 8 & 0xff) >= EXO_IRQ_LAST)
-            return 1;
-    }
-    return 0;
-}
-
 void irq_cap_init(struct env *init)
 {
     init->caps[EXO_CAP_IRQS] = (struct cap){.type = CAP_IRQ,
@@ -60,7 +48,7 @@ void irq_cap_init(struct env *init)
  * (a CAP_IRQ narrowed to some vectors does not stand for exo's own). */
 static int64_t raise_exception_vector(struct env *self, uint64_t vector)
 {
-    if (!holds_every_vector(self))
+    if (!cap_covers_range(self, CAP_IRQ, EXO_IRQ_FIRST, EXO_IRQ_LAST)) /* init's, or a copy */
         return EXO_E_PERM;
     int64_t dropped = (int64_t)__atomic_load_n(&trap_stray_interrupts, __ATOMIC_RELAXED);
     lapic_self_ipi((uint8_t)vector);

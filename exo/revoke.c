@@ -154,7 +154,7 @@ void revoke_tick(const struct env *interrupted)
 
 void revoke_forget(uint64_t ppn)
 {
-    for (int i = 0; i < REQ_COUNT; i++)
+    for (int i = 0; i < REQ_COUNT && npending; i++) /* every page free calls this */
         if (reqs[i].env && reqs[i].ppn == ppn)
             drop(&reqs[i]);
 }

@@ -92,6 +92,8 @@ int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out);
 /* Does e hold BIND on a range capability of `type` (CAP_IRQ: vectors, CAP_DEV: devices; obj =
  * first | last << 8) that covers n? */
 int cap_covers(const struct env *e, enum cap_type type, uint64_t n);
+/* The same for every number in first..last (one capability covering them all). */
+int cap_covers_range(const struct env *e, enum cap_type type, uint64_t first, uint64_t last);
 
 /* Enters an env's saved context on this CPU; never returns. */
 void env_run(struct env *e) __attribute__((noreturn));

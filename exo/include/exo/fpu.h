@@ -31,7 +31,7 @@ void fpu_cpu_init(void);
 void fpu_env_init(struct env *e);
 
 /* Before entering e on CPU c: saves the state c's registers hold for another env, then loads
- * e's; nothing if they hold e's already. */
+ * e's. Only when c does not hold e's state already (env_run checks that inline). */
 void fpu_enter(struct percpu *c, struct env *e);
 
 /* CPU c lets go of the env whose state its registers hold (saving it), so any CPU may run it
