@@ -16,27 +16,13 @@ extern const char *los_cmdline;
 #define VIOTEST_ARG (1ull << 40) /* apps/tests/exotest.h EXOTEST_ARG_PARAM */
 
 /* Runs an archive program to its end, passing on init's right to bind interrupt vectors and
- * to use the virtio devices (into slots EXO_CAP_IRQS and EXO_CAP_DEVS of the fresh table); 0
- * if it could be started. */
+ * to use the virtio devices (los_run); 0 if it could be started. */
 static int run_args(const char *name, const char *cmdline, uint64_t arg)
 {
-    const void *elf;
-    uint64_t size, entry, stack;
-    int64_t c = los_archive_find(name, &elf, &size);
-    if (c == 0)
-        c = los_spawn_prepare_args(elf, size, cmdline, &entry, &stack);
-    if (c >= 0) {
-        exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
-        exo_cap_copy(EXO_CAP_DEVS, (uint64_t)c, EXO_RIGHT_BIND);
-        int64_t r = exo_env_start((uint64_t)c, entry, stack, arg);
-        c = r < 0 ? r : c;
-    }
-    if (c < 0) {
-        los_printf("init: cannot start %s: %ld\n", name, (long)c);
-        return (int)c;
-    }
-    los_wait((uint64_t)c);
-    return 0;
+    int64_t r = los_run(name, cmdline, arg);
+    if (r < 0)
+        los_printf("init: cannot start %s: %ld\n", name, (long)r);
+    return (int)r;
 }
 
 static int run(const char *name, uint64_t arg)

@@ -30,22 +30,9 @@ static int open_seed(void)
 /* Runs archive program name to its end, passing on the device and interrupt rights. */
 static void run(const char *name)
 {
-    const void *elf;
-    uint64_t size, entry, stack;
-    int64_t c = los_archive_find(name, &elf, &size);
-    if (c == 0)
-        c = los_spawn_prepare(elf, size, &entry, &stack);
-    if (c >= 0) {
-        exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
-        exo_cap_copy(EXO_CAP_DEVS, (uint64_t)c, EXO_RIGHT_BIND);
-        int64_t r = exo_env_start((uint64_t)c, entry, stack, 0);
-        c = r < 0 ? r : c;
-    }
-    if (c < 0) {
-        los_printf("nocloud: runcmd %s: cannot start: %ld\n", name, (long)c);
-        return;
-    }
-    los_wait((uint64_t)c);
+    int64_t r = los_run(name, NULL, 0);
+    if (r < 0)
+        los_printf("nocloud: runcmd %s: cannot start: %ld\n", name, (long)r);
 }
 
 static void parse_file(const char *name)

@@ -174,3 +174,21 @@ void los_wait(uint64_t child)
         if (r == EXO_E_BUSY)
             exo_yield(EXO_ANY);
 }
+
+int64_t los_run(const char *name, const char *cmdline, uint64_t arg)
+{
+    const void *elf;
+    uint64_t size, entry, stack;
+    int64_t c = los_archive_find(name, &elf, &size);
+    if (c == 0)
+        c = los_spawn_prepare_args(elf, size, cmdline, &entry, &stack);
+    if (c < 0)
+        return c;
+    exo_cap_copy(EXO_CAP_IRQS, (uint64_t)c, EXO_RIGHT_BIND);
+    exo_cap_copy(EXO_CAP_DEVS, (uint64_t)c, EXO_RIGHT_BIND);
+    int64_t r = exo_env_start((uint64_t)c, entry, stack, arg);
+    if (r < 0)
+        return spawn_failed(c, r);
+    los_wait((uint64_t)c);
+    return 0;
+}

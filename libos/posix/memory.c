@@ -57,7 +57,7 @@ static long fill_range(uint64_t lo, uint64_t hi, uint32_t prot)
         int64_t r = los_page_new(va, prot);
         if (r < 0) {
             drop_range(lo, va);
-            return r == EXO_E_NOMEM ? -LNX_ENOMEM : posix_errno(r);
+            return posix_errno(r);
         }
     }
     return 0;

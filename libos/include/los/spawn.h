@@ -50,6 +50,12 @@ int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg);
 /* Spawns the archive's program `name`. */
 int64_t los_spawn_file(const char *name, uint64_t arg);
 
+/* Runs the archive's program `name` to its end with command line `cmdline` (NULL: none) and
+ * main(arg, 0), passing on the caller's rights to bind interrupt vectors and to use the virtio
+ * devices (slots EXO_CAP_IRQS and EXO_CAP_DEVS, where it holds them). 0 once it has ended, or
+ * an exo error with no child left behind. */
+int64_t los_run(const char *name, const char *cmdline, uint64_t arg);
+
 /* Waits (yielding the CPU to it) until the env in capability slot `child` has ended. */
 void los_wait(uint64_t child);
 
