@@ -1,8 +1,6 @@
 /*
- * posixtest.c: in-guest tests of the POSIX layer, as a native program (musl + libOS). Each
- * test prints "posixtest: NAME: ok" or the failing check; the last line is "posixtest: N
- * passed, M failed" (exo.boot.posixtest reads them). The first test is the point of the
- * layer: a loop of getpid and clock_gettime makes no exo call at all, counted by exo itself.
+ * ut_basic.c: the first POSIX layer's tests (usertests.h): a loop of getpid and clock_gettime
+ * makes no exo call at all, counted by exo itself; clocks, TLS, memory, console fds, ENOSYS.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,14 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK_EQ(a, b)                                                                             \
-    do {                                                                                           \
-        long long a_ = (long long)(a), b_ = (long long)(b);                                        \
-        if (a_ != b_) {                                                                            \
-            printf("    %s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_, b_);     \
-            return 1;                                                                              \
-        }                                                                                          \
-    } while (0)
+#include "usertests.h"
 
 #define LOOPS 1000
 
@@ -35,7 +26,7 @@ static long long ns(const struct timespec *t)
 
 /* N x (getpid + clock_gettime) between two readings of exo's count of our calls: the second
  * reading is the only call in between. */
-static int no_exo_calls(void)
+USERTEST(no_exo_calls)
 {
     pid_t pid = getpid();
     struct timespec t0, t;
@@ -58,7 +49,7 @@ static int no_exo_calls(void)
 }
 
 /* gettimeofday and time agree with CLOCK_REALTIME. */
-static int realtime(void)
+USERTEST(realtime)
 {
     struct timespec ts;
     struct timeval tv;
@@ -75,7 +66,7 @@ static int realtime(void)
 static __thread int tls_var = 42;
 
 /* musl's thread pointer came through arch_prctl(ARCH_SET_FS) and exo's fs_set. */
-static int thread_pointer(void)
+USERTEST(thread_pointer)
 {
     CHECK_EQ(tls_var, 42);
     tls_var = 43;
@@ -88,7 +79,7 @@ static int thread_pointer(void)
     return 0;
 }
 
-static int memory(void)
+USERTEST(memory)
 {
     size_t n = 1 << 20;
     unsigned char *p = malloc(n);
@@ -120,7 +111,7 @@ static int memory(void)
     return 0;
 }
 
-static int console_fds(void)
+USERTEST(console_fds)
 {
     CHECK_EQ(write(1, "    write\n", 10), 10);
     CHECK_EQ(isatty(1), 1);
@@ -137,7 +128,7 @@ static int console_fds(void)
 }
 
 /* An unimplemented call fails with ENOSYS (said once on the console, however often). */
-static int enosys(void)
+USERTEST(enosys)
 {
     CHECK_EQ(syscall(400), -1);
     CHECK_EQ(errno, ENOSYS);
@@ -146,25 +137,4 @@ static int enosys(void)
     CHECK_EQ(syscall(-5), -1);
     CHECK_EQ(errno, ENOSYS);
     return 0;
-}
-
-static const struct {
-    const char *name;
-    int (*fn)(void);
-} tests[] = {
-    {"no_exo_calls", no_exo_calls},     {"realtime", realtime},
-    {"thread_pointer", thread_pointer}, {"memory", memory},
-    {"console_fds", console_fds},       {"enosys", enosys},
-};
-
-int main(void)
-{
-    int passed = 0, failed = 0;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-        int r = tests[i].fn();
-        printf("posixtest: %s: %s\n", tests[i].name, r ? "FAIL" : "ok");
-        r ? failed++ : passed++;
-    }
-    printf("posixtest: %d passed, %d failed\n", passed, failed);
-    return failed != 0;
 }
