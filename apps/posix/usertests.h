@@ -19,7 +19,7 @@ struct usertest {
 #define USERTEST(fn_)                                                                              \
     static int fn_(void);                                                                          \
     static const struct usertest usertest_##fn_                                                    \
-        __attribute__((used, section("usertests"), aligned(sizeof(void *)))) = {#fn_, fn_};       \
+        __attribute__((used, section("usertests"), aligned(sizeof(void *)))) = {#fn_, fn_};        \
     static int fn_(void)
 
 /* The table, as the linker gathered it (one section per program). */
