@@ -1,6 +1,7 @@
 /*
- * sys_env.c: the env calls: create, start, destroy, yield, watching an end, and copying capabilities. Each call
- * first decodes and checks every argument, then acts in steps that cannot fail halfway.
+ * sys_env.c: the env calls: create, start, destroy, yield, watching an end, and copying
+ * capabilities. Each call first decodes and checks every argument, then acts in steps that
+ * cannot fail halfway.
  */
 #include <exo/cpu.h>
 #include <exo/error.h>
