@@ -125,5 +125,5 @@ int64_t sys_env_watch(uint64_t env, uint64_t event)
     if (event != EXO_ANY && (r = cap_event(self, event, EXO_RIGHT_POST, &ref)) < 0)
         return r;
     t->watch = ref; /* a dead event's ref no longer resolves: the post at the end is dropped */
-    return 0;
+    return t->id;
 }

@@ -6,6 +6,7 @@
  */
 #include <posix/calls.h>
 #include <posix/stack.h>
+#include <proc/client.h>
 
 #include <los/los.h>
 #include <los/spawn.h>
@@ -18,6 +19,7 @@ uint64_t *posix_start(char *top, size_t room)
     const struct los_info *in = los_info();
     posix_pid = (long)exo_env_self();
     posix_ppid = (long)in->parent;
+    proc_init(); /* made by pm: identity from the process table (libos/proc) */
     posix_clock_init((uint64_t)exo_clock());
 
     uint32_t lo, hi; /* AT_RANDOM: only musl's stack-protector canary uses it today */
