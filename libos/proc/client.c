@@ -39,6 +39,11 @@ const struct proc_entry *proc_self(void)
     return &table->e[mbox->slot];
 }
 
+void proc_yield(void)
+{
+    exo_yield(EXO_ANY);
+}
+
 long proc_call(unsigned op)
 {
     if (!proc_present)

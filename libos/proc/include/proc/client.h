@@ -25,6 +25,9 @@ struct pm_msg *proc_msg(void);
 long proc_call(unsigned op);
 extern int (*proc_interrupt)(void); /* NULL: nothing interrupts (no signals part) */
 
+/* Gives the rest of the time slice to anyone (exo's yield): for tests that wait on others. */
+void proc_yield(void);
+
 /* This process's entry in the table (plain loads, no exo call). */
 const struct proc_entry *proc_self(void);
 
