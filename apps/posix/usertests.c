@@ -2,9 +2,11 @@
  * usertests.c: runs the usertests table (usertests.h) in the order the linker laid it out,
  * each test in a child process of its own (fork): the child's exit status is the verdict, so
  * a test that crashes or is killed is a FAIL (with how it ended), never a hung or broken run,
- * and no test sees another's leftovers.
+ * and no test sees another's leftovers. `usertests --exec-check ...` is the image a test execs
+ * (ut_proc.c).
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +38,12 @@ static int run(const struct usertest *t)
     return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-int main(void)
+int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
+
+int main(int argc, char **argv, char **envp)
 {
+    if (argc > 1 && strcmp(argv[1], "--exec-check") == 0)
+        return ut_proc_exec_check(argc, argv, envp);
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
         int r = run(t);

@@ -87,7 +87,7 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
         return env == EXO_E_NOMEM ? -LNX_EAGAIN : -LNX_ENOMEM;
     }
     pm_claim_cap((uint64_t)env);
-    int64_t r = pm_proc_bind(c, (uint64_t)env);
+    int64_t r = pm_proc_bind(c, (uint64_t)env, 1);
     c->e->ppid = p->e->pid;
     c->e->pgid = p->e->pgid;
     c->e->sid = p->e->sid;
@@ -268,11 +268,4 @@ long pm_op_rlimit(struct pm_proc *p, struct pm_msg *m)
     p->nproc_cur = cur;
     p->nproc_max = max;
     return 0;
-}
-
-long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
-{
-    (void)p;
-    (void)m;
-    return -LNX_ENOSYS; /* pm_exec.c, next */
 }

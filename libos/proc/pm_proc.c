@@ -69,7 +69,7 @@ static int64_t mbox_pages(int s)
     return 0;
 }
 
-int pm_proc_bind(struct pm_proc *p, uint64_t env_cap)
+int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh)
 {
     int s = p->slot;
     int64_t r = mbox_pages(s);
@@ -77,7 +77,7 @@ int pm_proc_bind(struct pm_proc *p, uint64_t env_cap)
         return (int)r;
     struct proc_mbox *mb = (struct proc_mbox *)(PM_VIEW_VA + (uint64_t)s * PM_VIEW_STEP);
     volatile uint64_t *z = (uint64_t *)mb; /* a fresh mailbox: nothing of the last process's */
-    for (uint64_t i = 0; i < PROC_MBOX_PAGES * EXO_PAGE / 8; i++) /* (volatile: no memset) */
+    for (uint64_t i = 0; fresh && i < PROC_MBOX_PAGES * EXO_PAGE / 8; i++) /* (no memset) */
         z[i] = 0;
     if (!wake_caps[s]) {
         r = exo_event_create();
@@ -114,7 +114,7 @@ int pm_proc_bind(struct pm_proc *p, uint64_t env_cap)
 
 /* Copies init's right over interrupt vectors and virtio devices to a new env (as los_run
  * does): they land in slots 1 and 2, where a program started by init finds them. */
-static int64_t pass_rights(uint64_t env)
+int64_t pm_pass_rights(uint64_t env)
 {
     int64_t r = exo_cap_copy(EXO_CAP_IRQS, env, EXO_RIGHT_BIND);
     if (r >= 0 || r == EXO_E_NOENT)
@@ -139,9 +139,10 @@ int64_t pm_spawn(const char *name, const char *cmdline)
         return c;
     }
     pm_claim_cap((uint64_t)c);
-    r = pass_rights((uint64_t)c);
+    p->rights = 1;
+    r = pm_pass_rights((uint64_t)c);
     if (r >= 0)
-        r = pm_proc_bind(p, (uint64_t)c);
+        r = pm_proc_bind(p, (uint64_t)c, 1);
     if (r >= 0)
         r = exo_env_start((uint64_t)c, entry, stack, 0);
     if (r < 0) {

@@ -259,3 +259,68 @@ long posix_setrlimit(const long a[6])
         return -LNX_EFAULT;
     return rlimit(a[0], (const struct lnx_rlimit *)a[1], NULL);
 }
+
+/* Copies the NUL-terminated string at user address s to dst[0, room): its length with the
+ * NUL, -EFAULT if it runs into a page not mapped, -E2BIG if it does not fit. */
+static long copy_str(char *dst, uint64_t room, uint64_t s)
+{
+    for (uint64_t i = 0;; i++) {
+        if (i == 0 || (s + i) % EXO_PAGE == 0)
+            if (!user_ok(s + i, 1, 0))
+                return -LNX_EFAULT;
+        if (i == room)
+            return -LNX_E2BIG;
+        char c = *(const char *)(s + i);
+        dst[i] = c;
+        if (!c)
+            return (long)i + 1;
+    }
+}
+
+/* Appends the strings of the NULL-terminated vector at user address vec (NULL: none). */
+static long copy_vec(char *data, uint64_t *used, uint64_t vec, int64_t *count)
+{
+    *count = 0;
+    for (uint64_t k = 0; vec; k++) {
+        if (!user_ok(vec + 8 * k, 8, 0))
+            return -LNX_EFAULT;
+        uint64_t s = *(const uint64_t *)(vec + 8 * k);
+        if (!s)
+            return 0;
+        long n = copy_str(data + *used, PM_DATA_MAX - *used, s);
+        if (n < 0)
+            return n;
+        *used += (uint64_t)n;
+        (*count)++;
+    }
+    return 0;
+}
+
+#define EXEC_STACK_ROOM 8192 /* entry.S's POSIX_START_ROOM: what the new image lays out */
+
+long posix_execve(const long a[6])
+{
+    if (!proc_present)
+        return -LNX_ENOSYS;
+    struct pm_msg *m = proc_msg();
+    char *data = (char *)m->data;
+    uint64_t used = 0;
+    long r = copy_str(data, PM_DATA_MAX, (uint64_t)a[0]);
+    if (r < 0)
+        return r == -LNX_E2BIG ? -LNX_ENAMETOOLONG : r;
+    used = (uint64_t)r;
+    int64_t argc, envc;
+    r = copy_vec(data, &used, (uint64_t)a[1], &argc);
+    if (r == 0)
+        r = copy_vec(data, &used, (uint64_t)a[2], &envc);
+    if (r < 0)
+        return r;
+    /* What the new image lays out on its start: the strings, their pointers, auxv. */
+    uint64_t path_len = strlen(data) + 1;
+    if (used - path_len + 8 * (uint64_t)(argc + envc + 3) + 512 > EXEC_STACK_ROOM)
+        return -LNX_E2BIG;
+    m->a[0] = (int64_t)used;
+    m->a[1] = argc;
+    m->a[2] = envc;
+    return proc_call(PM_OP_exec); /* returns only if the exec failed */
+}

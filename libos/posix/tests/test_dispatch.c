@@ -90,6 +90,7 @@ TEST_CASE(dispatch)
     CHECK_EQ(row("exit_group"), 231);
     CHECK_EQ(row("fork"), 57);
     CHECK_EQ(row("vfork"), 58);
+    CHECK_EQ(row("execve"), 59);
     CHECK_EQ(row("wait4"), 61);
     CHECK_EQ(row("kill"), 62);
     CHECK_EQ(row("getrlimit"), 97);

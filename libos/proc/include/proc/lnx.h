@@ -63,6 +63,9 @@
 #ifndef LNX_ENOEXEC
 #define LNX_ENOEXEC 8
 #endif
+#ifndef LNX_ENAMETOOLONG
+#define LNX_ENAMETOOLONG 36
+#endif
 #ifndef LNX_ECHILD
 #define LNX_ECHILD 10
 #endif

@@ -49,7 +49,9 @@ struct proc_mbox {
     uint32_t slot;     /* its entry in the process table (table.h) */
     uint32_t pm_cap;   /* its capability slot for pm: CALL | RUN */
     uint32_t wake_cap; /* its capability slot for its wake event: WAIT */
-    uint64_t reserved[14];
+    uint32_t exec_len; /* nonzero after exec: msg.data holds path, argv and envp strings */
+    uint32_t exec_argc, exec_envc, pad;
+    uint64_t reserved[12];
     struct pm_msg msg;
 };
 

@@ -32,6 +32,7 @@ struct pm_proc {
     const void *waits_on;          /* what it blocks on (pm_wait_on), or NULL */
     uint64_t nproc_cur, nproc_max; /* RLIMIT_NPROC */
     uint64_t sig_caught, sig_ignored; /* what it told pm (sig_disp): bit sig - 1 */
+    int rights;                       /* holds init's interrupt and device rights (pm_spawn) */
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
 };
 
@@ -80,8 +81,14 @@ extern struct proc_table *pm_table;
 
 /* Internals shared by pm's files. */
 struct pm_proc *pm_proc_new(void); /* a slot and pid, entry ALIVE, not yet an env */
-int pm_proc_bind(struct pm_proc *p, uint64_t env_cap); /* mailbox, table, caps, watch */
-void pm_proc_release(struct pm_proc *p);               /* the slot is free again */
+/* Binds env_cap's env as p's image: mailbox (zeroed if `fresh`), table, caps, the death watch;
+ * p changes only once all of it is done. */
+int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh);
+int64_t pm_pass_rights(uint64_t env); /* init's interrupt and device rights, as los_run */
+/* Where exec finds an image's bytes: the boot archive by default (a leading '/' dropped); the
+ * fs part replaces it to read files. 0 and the bytes (valid until the next call), or -errno. */
+extern long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
+void pm_proc_release(struct pm_proc *p);         /* the slot is free again */
 void pm_reap(void);                              /* finds ended envs: zombies, orphans, wakes */
 void pm_post_signal(struct pm_proc *p, int sig); /* pending bit, wake; SIGKILL destroys */
 void pm_claim_cap(uint64_t slot); /* pm got cap slot `slot` from exo: its old env has ended */
