@@ -352,3 +352,209 @@ USERTEST(proc_exec_argv_envp_same_pid)
     CHECK_EQ(st, 0x33 << 8);
     return 0;
 }
+
+/* Process groups and sessions with Linux's checks; killpg reaches a whole group. */
+USERTEST(proc_groups_and_sessions)
+{
+    pid_t me = getpid(), runner = getppid();
+    CHECK_EQ(getpgrp(), runner); /* inherited from the runner, a session and group leader */
+    CHECK_EQ(getpgid(0), runner);
+    CHECK_EQ(getsid(0), runner);
+    CHECK_EQ(getpgid(me), runner);
+    CHECK_EQ(getpgid(99999), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(getsid(99999), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(setsid(), me); /* not a group leader: a new session */
+    CHECK_EQ(getsid(0), me);
+    CHECK_EQ(getpgrp(), me);
+    CHECK_EQ(setsid(), -1); /* now it leads a group */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(setpgid(0, 0), -1); /* a session leader keeps its group */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(setpgid(0, -1), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(setpgid(99999, 0), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(setpgid(runner, 0), -1); /* not ours */
+    CHECK_EQ(errno, ESRCH);
+    pid_t a = child(spin), b = child(spin);
+    CHECK_EQ(getsid(a), me);
+    CHECK_EQ(getpgid(a), me);
+    CHECK_EQ(setpgid(a, a), 0); /* a leads a new group */
+    CHECK_EQ(getpgid(a), a);
+    CHECK_EQ(setpgid(b, a), 0); /* b joins it */
+    CHECK_EQ(getpgid(b), a);
+    CHECK_EQ(setpgid(b, 77777), -1); /* no such group in the session */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(killpg(a, SIGTERM), 0);
+    int st = 0;
+    CHECK_EQ(waitpid(-a, &st, 0) > 0, 1); /* by group */
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    CHECK_EQ(waitpid(-a, &st, 0) > 0, 1);
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    CHECK_EQ(waitpid(-a, &st, 0), -1);
+    CHECK_EQ(errno, ECHILD);
+    CHECK_EQ(killpg(a, SIGTERM), -1); /* the group is gone */
+    CHECK_EQ(errno, ESRCH);
+    return 0;
+}
+
+static int forker(void)
+{
+    while (fork() > 0)
+        ; /* every process forks until the limit says no, then waits to be killed */
+    spin();
+    return 0;
+}
+
+/* Processes in the table pm counts against RLIMIT_NPROC (all but init, zombies included). */
+static int procs_now(void)
+{
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    int n = 0;
+    for (int s = 1; s < PROC_MAX; s++)
+        n += t->e[s].state != PROC_FREE;
+    return n;
+}
+
+/* A bounded fork bomb: with RLIMIT_NPROC = now + 5, exactly 5 more processes come to be
+ * (children forking too), every further fork is EAGAIN, and once they are killed and reaped
+ * the system forks as before. */
+USERTEST(proc_fork_bomb_is_bounded)
+{
+    struct rlimit rl;
+    CHECK_EQ(getrlimit(RLIMIT_NPROC, &rl), 0);
+    CHECK_EQ(rl.rlim_cur, PROC_MAX);
+    CHECK_EQ(rl.rlim_max, PROC_MAX);
+    CHECK_EQ(setpgid(0, 0), 0); /* a group of our own for the bomb */
+    rlim_t lim = (rlim_t)procs_now() + 5;
+    rl = (struct rlimit){lim + 1, lim};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), -1); /* cur above max */
+    CHECK_EQ(errno, EINVAL);
+    rl = (struct rlimit){lim, lim};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), 0);
+    rl = (struct rlimit){lim, lim + 1};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), -1); /* the hard limit only goes down */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(getrlimit(RLIMIT_NPROC, &rl), 0);
+    CHECK_EQ(rl.rlim_cur, lim);
+    CHECK_EQ(syscall(SYS_getrlimit, RLIMIT_NPROC, NULL), -1);
+    CHECK_EQ(errno, EFAULT);
+    pid_t first = child(forker);
+    CHECK_EQ(first > 0, 1);
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    pid_t me = getpid();
+    int bombs = 0;
+    for (int i = 0; i < 3000 && (rlim_t)procs_now() < lim; i++)
+        proc_yield(); /* until the bomb has reached the limit */
+    CHECK_EQ((rlim_t)procs_now(), lim);
+    fflush(stdout);
+    CHECK_EQ(fork(), -1);
+    CHECK_EQ(errno, EAGAIN);
+    for (int s = 1; s < PROC_MAX; s++)
+        if (t->e[s].state == PROC_ALIVE && t->e[s].pgid == me && t->e[s].pid != me) {
+            bombs++;
+            kill(t->e[s].pid, SIGKILL);
+        }
+    CHECK_EQ(bombs, 5);
+    int st = 0;
+    CHECK_EQ(waitpid(first, &st, 0), first);
+    CHECK_EQ(WTERMSIG(st), SIGKILL);
+    for (int i = 0; i < 3000 && (rlim_t)procs_now() >= lim; i++)
+        proc_yield(); /* init reaps the orphans */
+    pid_t again = child(exit_42);
+    CHECK_EQ(again > 0, 1);
+    CHECK_EQ(waitpid(again, &st, 0), again);
+    CHECK_EQ(st, 42 << 8);
+    return 0;
+}
+
+/* Grows the break from end in steps of `step` bytes while it can: the new end. */
+static long grow_brk(long end, long step)
+{
+    while (syscall(SYS_brk, end + step) == end + step)
+        end += step;
+    return end;
+}
+
+/* In a process of its own (its pages go back in one piece when it ends): fill memory, give
+ * 64 pages back, fork. The copy runs out: ENOMEM, and every page the half-made child took is
+ * back: the break grows by exactly those 64 pages again. */
+static int enomem_fork(void)
+{
+    fflush(stdout);
+    pid_t warm = fork(); /* pm keeps a slot's mailbox pages: have the slot's made already */
+    if (warm == 0)
+        _exit(0);
+    if (warm < 0 || waitpid(warm, NULL, 0) != warm)
+        return 5;
+    long base = syscall(SYS_brk, 0);
+    long end = grow_brk(grow_brk(base, 64 * 4096), 4096); /* small steps: a failed step
+                                                              frees what it took, page by page */
+    if (end - base < 1000 * 4096)
+        return 1;
+    long room = end - 64 * 4096;
+    if (syscall(SYS_brk, room) != room)
+        return 2;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid != -1 || errno != ENOMEM)
+        return 3;
+    long again = grow_brk(room, 4096);
+    if (again != end)
+        printf("    after the failed fork: %ld pages, not 64\n", (again - room) / 4096);
+    return again == end ? 0x55 : 4;
+}
+
+USERTEST(proc_fork_enomem_leaves_no_trace)
+{
+    pid_t pid = child(enomem_fork);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x55 << 8);
+    pid = child(exit_42); /* and the system forks as before */
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 42 << 8);
+    return 0;
+}
+
+/* The signals part's hooks: exit by a signal's default action gives the parent that exact
+ * status (core flag too); a signal the process says it catches stays pending for it, and
+ * los_sig_fetch takes it (once). */
+static int die_by_segv(void)
+{
+    proc_sig_die(SIGSEGV, 1);
+}
+
+static int catch_usr1(void)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = 1ll << (SIGUSR1 - 1);
+    m->a[1] = 0;
+    if (proc_call(PM_OP_sig_disp) != 0 || setpgid(0, 0) != 0) /* (the group says: ready) */
+        return 1;
+    uint64_t got;
+    while (!(got = proc_sig_fetch()))
+        proc_yield();
+    return got == 1ull << (SIGUSR1 - 1) && proc_sig_fetch() == 0 ? 0x44 : 2;
+}
+
+USERTEST(proc_signal_hooks)
+{
+    pid_t pid = child(die_by_segv);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFSIGNALED(st), 1);
+    CHECK_EQ(WTERMSIG(st), SIGSEGV);
+    CHECK_EQ(WCOREDUMP(st) != 0, 1);
+    pid = child(catch_usr1);
+    for (int i = 0; i < 3000 && getpgid(pid) != pid; i++)
+        proc_yield(); /* until it has told pm it catches USR1 */
+    CHECK_EQ(kill(pid, SIGUSR1), 0);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x44 << 8);
+    return 0;
+}
