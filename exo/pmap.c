@@ -144,6 +144,31 @@ static void each_user_entry(uint64_t pml4,
     }
 }
 
+/* The first present leaf at or after va in the subtree of table t at level `shift` (39: PML4),
+ * or 0 with *va past the subtree. Absent entries are stepped over whole. */
+static int find_leaf(uint64_t *t, int shift, uint64_t *va)
+{
+    uint64_t span = 1ull << shift;
+    for (uint64_t i = (*va >> shift) & 511; i < 512; i++) {
+        if (t[i] & PTE_P) {
+            if (shift == EXO_PAGE_SHIFT || find_leaf(table(t[i]), shift - 9, va))
+                return 1;
+        } else {
+            *va = (*va & ~(span - 1)) + span; /* the next entry's first address */
+        }
+        if (shift == 39 && *va >= EXO_USER_TOP)
+            return 0;
+        if (((*va >> shift) & 511) == 0)
+            return 0; /* wrapped into the next entry of the level above */
+    }
+    return 0;
+}
+
+int64_t pmap_next(uint64_t pml4, uint64_t va)
+{
+    return find_leaf(table(pml4), 39, &va) ? (int64_t)va : EXO_E_NOENT;
+}
+
 struct drop { /* what pmap_remove_everywhere collects for one address space */
     uint64_t ppn;
     uint32_t n;

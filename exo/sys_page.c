@@ -184,3 +184,14 @@ int64_t sys_page_lookup(uint64_t env, uint64_t va)
         return EXO_E_NOENT;
     return (int64_t)((pte & PTE_ADDR) | prot);
 }
+
+int64_t sys_page_next(uint64_t env, uint64_t va)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (va % EXO_PAGE)
+        return EXO_E_INVAL;
+    return va >= EXO_USER_TOP ? EXO_E_NOENT : pmap_next(t->pml4, va);
+}

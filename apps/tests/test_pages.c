@@ -795,3 +795,40 @@ EXOTEST(shootdown_no_stale_reads)
     CHECK_EQ(exo_env_destroy((uint64_t)w), 0);
     return 0;
 }
+
+/* page_next walks an address space: exact addresses across holes of every page-table level,
+ * and the top of user space. */
+EXOTEST(page_next_walks_holes_and_the_top)
+{
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0), EXO_E_NOENT); /* nothing mapped at all */
+    static const uint64_t vas[] = {0x10000000, 0x10001000, 0x10200000, 0x8000000000,
+                                   EXO_USER_TOP - EXO_PAGE};
+    for (unsigned i = 0; i < sizeof vas / sizeof vas[0]; i++) {
+        int64_t ppn = exo_page_alloc((uint64_t)c, EXO_ANY);
+        CHECK(ppn > 0);
+        CHECK_EQ(exo_page_map((uint64_t)c, vas[i], (uint64_t)ppn, EXO_PROT_R), 0);
+    }
+    uint64_t va = 0;
+    for (unsigned i = 0; i < sizeof vas / sizeof vas[0]; i++) {
+        int64_t n = exo_page_next((uint64_t)c, va);
+        CHECK_EQ(n, vas[i]);
+        va = (uint64_t)n + EXO_PAGE;
+    }
+    CHECK_EQ(va, EXO_USER_TOP);
+    CHECK_EQ(exo_page_next((uint64_t)c, va), EXO_E_NOENT); /* the top: nothing above */
+    CHECK_EQ(exo_page_next((uint64_t)c, ~0xfffull), EXO_E_NOENT);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10000000), 0x10000000); /* va itself counts */
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10002000), 0x10200000);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10000001), EXO_E_INVAL);
+    CHECK_EQ(exo_page_unmap((uint64_t)c, 0x10200000), 0); /* an emptied table is a hole too */
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10002000), 0x8000000000);
+    int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN);
+    CHECK(run_only > 0);
+    CHECK_EQ(exo_page_next((uint64_t)run_only, 0), EXO_E_PERM);
+    CHECK_EQ(exo_page_next(EXO_NCAPS, 0), EXO_E_RANGE);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0), EXO_E_NOENT); /* gone */
+    return 0;
+}
