@@ -112,7 +112,8 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
         r = -FS_ENXIO;
         goto out;
     }
-    struct fs_file *f = fs_file_new(ft, (uint32_t)flags & KEPT_FLAGS, vn);
+    /* O_LARGEFILE always, as Linux on 64-bit machines (F_GETFL shows it). */
+    struct fs_file *f = fs_file_new(ft, ((uint32_t)flags & KEPT_FLAGS) | FS_O_LARGEFILE, vn);
     if (!f) {
         if (pp && acc != FS_O_WRONLY)
             fs_pipe_close_end(pp, 0);

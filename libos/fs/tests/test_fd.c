@@ -72,9 +72,9 @@ TEST_CASE(fcntl_flags)
     long fd = fs_open(p, "f", FS_O_RDWR | FS_O_CLOEXEC | FS_O_APPEND, 0);
     CHECK_EQ(fd, 0);
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_GETFD, 0), FS_FD_CLOEXEC);
-    CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_GETFL, 0), FS_O_RDWR | FS_O_APPEND);
+    CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_GETFL, 0), FS_O_RDWR | FS_O_APPEND | FS_O_LARGEFILE);
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_SETFL, FS_O_NONBLOCK | FS_O_WRONLY | FS_O_TRUNC), 0);
-    CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_GETFL, 0), FS_O_RDWR | FS_O_NONBLOCK); /* mode kept */
+    CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_GETFL, 0), FS_O_RDWR | FS_O_NONBLOCK | FS_O_LARGEFILE);
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_SETFD, 0), 0);
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_GETFD, 0), 0);
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_DUPFD, 5), 5);
@@ -82,7 +82,7 @@ TEST_CASE(fcntl_flags)
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_DUPFD_CLOEXEC, 0), 1);
     CHECK_EQ(fs_fcntl(p, 1, FS_F_GETFD, 0), FS_FD_CLOEXEC);
     CHECK_EQ(fs_fcntl(p, 5, FS_F_GETFD, 0), 0);
-    CHECK_EQ(fs_fcntl(p, 5, FS_F_GETFL, 0), FS_O_RDWR | FS_O_NONBLOCK); /* shared status */
+    CHECK_EQ(fs_fcntl(p, 5, FS_F_GETFL, 0), FS_O_RDWR | FS_O_NONBLOCK | FS_O_LARGEFILE);
     CHECK_EQ(fs_fcntl(p, (int)fd, FS_F_DUPFD, FS_NFD), -FS_EINVAL);
     CHECK_EQ(fs_fcntl(p, 40, FS_F_GETFD, 0), -FS_EBADF);
     CHECK_EQ(fs_fcntl(p, (int)fd, 9999, 0), -FS_EINVAL);

@@ -9,6 +9,8 @@
 #ifndef FS_DEV_H
 #define FS_DEV_H
 
+#include <fs/abi.h>
+
 struct fs_proc;
 
 struct fs_dev_ops {

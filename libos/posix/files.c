@@ -1,0 +1,406 @@
+/*
+ * files.c: the file calls (open, read, write, stat, pipes, locks, directories, ...) served by
+ * the file layer (libos/fs). Until pm serves them for every process, the layer runs inside the
+ * process itself: its own RAM file system filled from the boot archive at the first file call,
+ * exo's console registered as /dev/console and opened on descriptors 0, 1 and 2, pages for
+ * the layer from exo in a range of their own. Files are therefore private to a process and
+ * nothing can unblock a wait: a call that would block returns EAGAIN (EDEADLK for F_SETLKW).
+ * Pointers handed in are trusted, as in the rest of the layer.
+ */
+#include <posix/calls.h>
+
+#include <fs/dev.h>
+#include <fs/fs.h>
+#include <los/los.h>
+#include <los/spawn.h>
+
+#define FILES_HEAP_VA 0x00006fa000000000ull /* pages of the in-process file layer */
+#define FILES_HEAP_TOP 0x00006fb000000000ull
+
+extern const struct fs_dev_ops posix_console_ops;
+
+static struct fs_proc *me;
+static uint64_t heap_next = FILES_HEAP_VA;
+static void *free_pages; /* freed pages, kept for reuse (linked through their first word) */
+
+void *fs_page_alloc(void)
+{
+    if (free_pages) {
+        uint64_t *pg = free_pages;
+        free_pages = *(void **)pg;
+        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
+            pg[i] = 0;
+        return pg;
+    }
+    if (heap_next >= FILES_HEAP_TOP || los_page_new(heap_next, EXO_PROT_R | EXO_PROT_W) < 0)
+        return NULL;
+    void *pg = (void *)heap_next; /* exo's pages come zeroed */
+    heap_next += EXO_PAGE;
+    return pg;
+}
+
+void fs_page_free(void *page)
+{
+    *(void **)page = free_pages;
+    free_pages = page;
+}
+
+void fs_wake(const void *object)
+{
+    (void)object; /* one process: nobody else waits */
+}
+
+void fs_now(struct fs_timespec *t)
+{
+    struct lnx_timespec ts;
+    const long a[6] = {LNX_CLOCK_REALTIME, (long)&ts};
+    posix_clock_gettime(a);
+    t->tv_sec = ts.tv_sec;
+    t->tv_nsec = ts.tv_nsec;
+}
+
+/* The process's file state, made at the first file call. */
+static struct fs_proc *P(void)
+{
+    if (me)
+        return me;
+    const struct los_info *in = los_info();
+    long r = fs_init();
+    if (r == 0 && in->archive_size)
+        r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    if (r == 0)
+        r = fs_dev_register("console", &posix_console_ops, NULL);
+    if (r < 0 || !(me = fs_proc_new())) {
+        los_printf("posix: the file layer did not start (%ld)\n", r);
+        los_exit(127);
+    }
+    me->pid = (int)posix_pid;
+    for (int fd = 0; fd < 3; fd++)
+        fs_open(me, "/dev/console", FS_O_RDWR, 0);
+    return me;
+}
+
+/* A would-block result: in one process nothing can end the wait. */
+static long done(long r)
+{
+    if (r == -FS_EAGAIN && me->wait) {
+        fs_proc_cancel(me);
+        return -FS_EAGAIN;
+    }
+    if (r == -FS_EPIPE)
+        me->sigpipe = 0; /* SIGPIPE arrives with signals */
+    return r;
+}
+
+long posix_read(const long a[6])
+{
+    return done(fs_read(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]));
+}
+
+long posix_write(const long a[6])
+{
+    return done(fs_write(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2]));
+}
+
+long posix_pread64(const long a[6])
+{
+    return done(fs_pread(P(), (int)a[0], (void *)a[1], (uint64_t)a[2], a[3]));
+}
+
+long posix_pwrite64(const long a[6])
+{
+    return done(fs_pwrite(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]));
+}
+
+static long vec(const long a[6], int write)
+{
+    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
+        return -LNX_EINVAL;
+    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
+    long total = 0;
+    for (long i = 0; i < a[2]; i++) {
+        if (!iov[i].iov_len)
+            continue;
+        long r = write ? fs_write(P(), (int)a[0], (const void *)iov[i].iov_base, iov[i].iov_len)
+                       : fs_read(P(), (int)a[0], (void *)iov[i].iov_base, iov[i].iov_len);
+        if (r < 0)
+            return total ? total : done(r);
+        total += r;
+        if ((uint64_t)r < iov[i].iov_len)
+            break;
+    }
+    return total;
+}
+
+long posix_readv(const long a[6])
+{
+    return vec(a, 0);
+}
+
+long posix_writev(const long a[6])
+{
+    return vec(a, 1);
+}
+
+long posix_open(const long a[6])
+{
+    return done(fs_open(P(), (const char *)a[0], (int)a[1], (uint32_t)a[2]));
+}
+
+long posix_openat(const long a[6])
+{
+    return done(fs_openat(P(), (int)a[0], (const char *)a[1], (int)a[2], (uint32_t)a[3]));
+}
+
+long posix_creat(const long a[6])
+{
+    return fs_open(P(), (const char *)a[0], FS_O_CREAT | FS_O_WRONLY | FS_O_TRUNC, (uint32_t)a[1]);
+}
+
+long posix_close(const long a[6])
+{
+    return fs_close(P(), (int)a[0]);
+}
+
+long posix_lseek(const long a[6])
+{
+    return fs_lseek(P(), (int)a[0], a[1], (int)a[2]);
+}
+
+long posix_ioctl(const long a[6])
+{
+    return fs_ioctl(P(), (int)a[0], (unsigned long)a[1], (void *)a[2]);
+}
+
+long posix_dup(const long a[6])
+{
+    return fs_dup(P(), (int)a[0]);
+}
+
+long posix_dup2(const long a[6])
+{
+    return fs_dup2(P(), (int)a[0], (int)a[1]);
+}
+
+long posix_dup3(const long a[6])
+{
+    return fs_dup3(P(), (int)a[0], (int)a[1], (int)a[2]);
+}
+
+long posix_fcntl(const long a[6])
+{
+    long r = fs_fcntl(P(), (int)a[0], (int)a[1], (uint64_t)a[2]);
+    if (r == -FS_EAGAIN && me->wait) { /* F_SETLKW against ourselves only: never granted */
+        fs_proc_cancel(me);
+        return -FS_EDEADLK;
+    }
+    return r;
+}
+
+long posix_flock(const long a[6])
+{
+    return done(fs_flock(P(), (int)a[0], (int)a[1]));
+}
+
+long posix_pipe(const long a[6])
+{
+    return fs_pipe2(P(), (int *)a[0], 0);
+}
+
+long posix_pipe2(const long a[6])
+{
+    return fs_pipe2(P(), (int *)a[0], (int)a[1]);
+}
+
+long posix_stat(const long a[6])
+{
+    return fs_stat(P(), (const char *)a[0], (struct fs_stat *)a[1]);
+}
+
+long posix_lstat(const long a[6])
+{
+    return fs_lstat(P(), (const char *)a[0], (struct fs_stat *)a[1]);
+}
+
+long posix_fstat(const long a[6])
+{
+    return fs_fstat(P(), (int)a[0], (struct fs_stat *)a[1]);
+}
+
+long posix_newfstatat(const long a[6])
+{
+    return fs_fstatat(P(), (int)a[0], (const char *)a[1], (struct fs_stat *)a[2], (int)a[3]);
+}
+
+long posix_truncate(const long a[6])
+{
+    return fs_truncate(P(), (const char *)a[0], a[1]);
+}
+
+long posix_ftruncate(const long a[6])
+{
+    return fs_ftruncate(P(), (int)a[0], a[1]);
+}
+
+long posix_getdents64(const long a[6])
+{
+    return fs_getdents64(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]);
+}
+
+long posix_getcwd(const long a[6])
+{
+    return fs_getcwd(P(), (char *)a[0], (uint64_t)a[1]);
+}
+
+long posix_chdir(const long a[6])
+{
+    return fs_chdir(P(), (const char *)a[0]);
+}
+
+long posix_fchdir(const long a[6])
+{
+    return fs_fchdir(P(), (int)a[0]);
+}
+
+long posix_rename(const long a[6])
+{
+    return fs_rename(P(), (const char *)a[0], (const char *)a[1]);
+}
+
+long posix_renameat(const long a[6])
+{
+    return fs_renameat2(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], 0);
+}
+
+long posix_renameat2(const long a[6])
+{
+    return fs_renameat2(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3],
+                        (unsigned)a[4]);
+}
+
+long posix_mkdir(const long a[6])
+{
+    return fs_mkdir(P(), (const char *)a[0], (uint32_t)a[1]);
+}
+
+long posix_mkdirat(const long a[6])
+{
+    return fs_mkdirat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2]);
+}
+
+long posix_rmdir(const long a[6])
+{
+    return fs_rmdir(P(), (const char *)a[0]);
+}
+
+long posix_unlink(const long a[6])
+{
+    return fs_unlink(P(), (const char *)a[0]);
+}
+
+long posix_unlinkat(const long a[6])
+{
+    return fs_unlinkat(P(), (int)a[0], (const char *)a[1], (int)a[2]);
+}
+
+long posix_link(const long a[6])
+{
+    return fs_link(P(), (const char *)a[0], (const char *)a[1]);
+}
+
+long posix_linkat(const long a[6])
+{
+    return fs_linkat(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], (int)a[4]);
+}
+
+long posix_symlink(const long a[6])
+{
+    return fs_symlink(P(), (const char *)a[0], (const char *)a[1]);
+}
+
+long posix_symlinkat(const long a[6])
+{
+    return fs_symlinkat(P(), (const char *)a[0], (int)a[1], (const char *)a[2]);
+}
+
+long posix_readlink(const long a[6])
+{
+    return fs_readlink(P(), (const char *)a[0], (char *)a[1], a[2]);
+}
+
+long posix_readlinkat(const long a[6])
+{
+    return fs_readlinkat(P(), (int)a[0], (const char *)a[1], (char *)a[2], a[3]);
+}
+
+long posix_mknod(const long a[6])
+{
+    return fs_mknodat(P(), FS_AT_FDCWD, (const char *)a[0], (uint32_t)a[1], (uint64_t)a[2]);
+}
+
+long posix_mknodat(const long a[6])
+{
+    return fs_mknodat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2], (uint64_t)a[3]);
+}
+
+long posix_chmod(const long a[6])
+{
+    return fs_chmod(P(), (const char *)a[0], (uint32_t)a[1]);
+}
+
+long posix_fchmod(const long a[6])
+{
+    return fs_fchmod(P(), (int)a[0], (uint32_t)a[1]);
+}
+
+long posix_fchmodat(const long a[6])
+{
+    return fs_fchmodat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2]);
+}
+
+long posix_chown(const long a[6])
+{
+    return fs_chown(P(), (const char *)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+}
+
+long posix_fchown(const long a[6])
+{
+    return fs_fchown(P(), (int)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+}
+
+long posix_lchown(const long a[6])
+{
+    return fs_lchown(P(), (const char *)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+}
+
+long posix_fchownat(const long a[6])
+{
+    return fs_fchownat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2], (uint32_t)a[3],
+                       (int)a[4]);
+}
+
+long posix_utimensat(const long a[6])
+{
+    return fs_utimensat(P(), (int)a[0], (const char *)a[1], (const struct fs_timespec *)a[2],
+                        (int)a[3]);
+}
+
+long posix_access(const long a[6])
+{
+    return fs_access(P(), (const char *)a[0], (int)a[1]);
+}
+
+long posix_faccessat(const long a[6])
+{
+    return fs_faccessat(P(), (int)a[0], (const char *)a[1], (int)a[2], 0);
+}
+
+long posix_faccessat2(const long a[6])
+{
+    return fs_faccessat(P(), (int)a[0], (const char *)a[1], (int)a[2], (int)a[3]);
+}
+
+long posix_umask(const long a[6])
+{
+    return (long)fs_umask(P(), (uint32_t)a[0]);
+}
