@@ -98,12 +98,12 @@ long fs_pipe_read(struct fs_proc *p, struct fs_file *f, void *buf, uint64_t len)
 long fs_pipe_write(struct fs_proc *p, struct fs_file *f, const void *buf, uint64_t len)
 {
     struct fs_pipe *pp = f->pipe;
+    if (len == 0)
+        return 0; /* before the reader check, as Linux */
     if (pp->readers == 0) {
         p->sigpipe = 1;
         return -FS_EPIPE;
     }
-    if (len == 0)
-        return 0;
     uint64_t space = CAP - (pp->head - pp->tail);
     if (space == 0 || (len <= FS_PIPE_BUF && space < len)) {
         if (!(f->flags & FS_O_NONBLOCK))

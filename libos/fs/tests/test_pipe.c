@@ -62,6 +62,8 @@ TEST_CASE(eof_and_epipe)
     CHECK_EQ(fs_pipe2(p, fds, 0), 0);
     CHECK_EQ(fs_close(p, fds[0]), 0);
     p->sigpipe = 0;
+    CHECK_EQ(fs_write(p, fds[1], "x", 0), 0); /* nothing to write: no EPIPE, no signal */
+    CHECK_EQ(p->sigpipe, 0);
     CHECK_EQ(fs_write(p, fds[1], "x", 1), -FS_EPIPE);
     CHECK_EQ(p->sigpipe, 1);
     CHECK_EQ(fs_poll(p, fds[1]), FS_POLLOUT | FS_POLLWRNORM | FS_POLLERR);
