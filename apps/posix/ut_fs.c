@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -352,7 +353,17 @@ USERTEST(fs_pipes)
     CHECK_ERR(write(p[0], "x", 1), EBADF);
     CHECK_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
     CHECK_ERR(read(p[0], buf, 1), EAGAIN);
+    struct pollfd pf[2] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}};
+    CHECK_EQ(poll(pf, 2, 0), 1);
+    CHECK_EQ(pf[0].revents, 0);
+    CHECK_EQ(pf[1].revents, POLLOUT);
+    CHECK_EQ(write(p[1], "x", 1), 1);
+    CHECK_EQ(poll(pf, 1, 0), 1);
+    CHECK_EQ(pf[0].revents, POLLIN);
+    CHECK_EQ(read(p[0], buf, 1), 1);
     CHECK_EQ(close(p[1]), 0);
+    CHECK_EQ(poll(pf, 1, 0), 1);
+    CHECK_EQ(pf[0].revents, POLLHUP);
     CHECK_EQ(read(p[0], buf, 1), 0); /* no writer left: end of file */
     CHECK_EQ(close(p[0]), 0);
     CHECK_EQ(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);

@@ -230,3 +230,16 @@ unsigned fs_poll(struct fs_proc *p, int fd)
     }
     return FS_POLLIN | FS_POLLOUT | FS_POLLRDNORM | FS_POLLWRNORM; /* files: always, as Linux */
 }
+
+long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n)
+{
+    long ready = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = fds[i].fd;
+        unsigned want = (uint16_t)fds[i].events | FS_POLLERR | FS_POLLHUP | FS_POLLNVAL;
+        unsigned got = fd < 0 ? 0 : fs_poll(p, fd) & want;
+        fds[i].revents = (int16_t)got;
+        ready += got != 0;
+    }
+    return ready;
+}

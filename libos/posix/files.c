@@ -404,3 +404,22 @@ long posix_umask(const long a[6])
 {
     return (long)fs_umask(P(), (uint32_t)a[0]);
 }
+
+/* poll and ppoll: readiness now. In one process nothing can change while it waits, so a wait
+ * ends at once (0 ready), whatever the timeout. */
+static long poll_now(const long a[6])
+{
+    if ((uint64_t)a[1] > FS_NFD * 16ull)
+        return -LNX_EINVAL;
+    return fs_poll_many(P(), (struct fs_pollfd *)a[0], (uint64_t)a[1]);
+}
+
+long posix_poll(const long a[6])
+{
+    return poll_now(a);
+}
+
+long posix_ppoll(const long a[6])
+{
+    return poll_now(a); /* the signal mask arrives with signals */
+}

@@ -169,3 +169,24 @@ TEST_CASE(fifo_opens)
     fs_proc_exit(a);
     fs_proc_exit(b);
 }
+
+TEST_CASE(poll_many)
+{
+    struct fs_proc *p = host_proc("pollmany");
+    int fds[2];
+    CHECK_EQ(fs_pipe2(p, fds, 0), 0);
+    struct fs_pollfd pf[4] = {
+        {fds[0], FS_POLLIN, 7}, {fds[1], FS_POLLOUT, 0}, {-1, FS_POLLIN, 5}, {99, FS_POLLIN, 0}};
+    CHECK_EQ(fs_poll_many(p, pf, 4), 2);
+    CHECK_EQ(pf[0].revents, 0);
+    CHECK_EQ(pf[1].revents, FS_POLLOUT);
+    CHECK_EQ(pf[2].revents, 0); /* a negative fd is skipped */
+    CHECK_EQ(pf[3].revents, FS_POLLNVAL);
+    CHECK_EQ(fs_write(p, fds[1], "x", 1), 1);
+    pf[1].events = 0; /* errors and hang-ups are reported even when not asked for */
+    CHECK_EQ(fs_close(p, fds[0]), 0);
+    CHECK_EQ(fs_poll_many(p, pf, 2), 2);
+    CHECK_EQ(pf[0].revents, FS_POLLNVAL);
+    CHECK_EQ(pf[1].revents, FS_POLLERR);
+    fs_proc_exit(p);
+}

@@ -187,6 +187,12 @@ struct fs_dirent64 {
     char d_name[];
 };
 
+/* struct pollfd (8 bytes). */
+struct fs_pollfd {
+    int32_t fd;
+    int16_t events, revents;
+};
+
 /* struct flock of x86-64 Linux (32 bytes). */
 struct fs_flock {
     int16_t l_type;

@@ -98,6 +98,9 @@ long fs_ioctl(struct fs_proc *p, int fd, unsigned long req, void *arg);
 long fs_getdents64(struct fs_proc *p, int fd, void *buf, uint64_t len);
 long fs_pipe2(struct fs_proc *p, int fds[2], int flags);
 unsigned fs_poll(struct fs_proc *p, int fd); /* FS_POLL* now; FS_POLLNVAL for a bad fd */
+/* poll()'s readiness of n descriptors now (revents set, negative fds skipped): how many have
+ * any. Never waits: the embedder waits for any fs_wake and asks again. */
+long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n);
 long fs_flock(struct fs_proc *p, int fd, int op);
 
 /* Names. */
