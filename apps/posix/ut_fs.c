@@ -3,21 +3,27 @@
  * file layer (libos/fs): open flags, read/write/pread/pwrite/lseek, O_APPEND, dup/dup2/dup3,
  * fcntl, the stat family, truncate, unlink, rename, mkdir/rmdir, getdents64, symlinks, links,
  * chmod/chown/utimensat, access, cwd, umask, pipes (EOF, EPIPE, O_NONBLOCK), FIFOs, locks,
- * the boot archive's files; exact values and errno each. Every test works under /tmp/ut_fs.
+ * the boot archive's files; and between processes (pm holds the layer): one offset shared
+ * after fork, a killed writer's pipe at EOF, a reader waiting for a writer, F_SETLKW deadlock
+ * between two processes, O_CLOEXEC across exec, exec from a file written at run time; exact
+ * values and errno each. Every test works under /tmp/ut_fs.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "usertests.h"
@@ -418,7 +424,7 @@ USERTEST(fs_locks)
     CHECK_EQ(fcntl(g, F_OFD_SETLK, &ofd), 0);
     struct flock want = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 22, .l_len = 1};
     CHECK_ERR(fcntl(fd, F_SETLK, &want), EAGAIN); /* our own OFD lock conflicts */
-    CHECK_EQ(close(g), 0);                          /* the OFD lock goes with its description */
+    CHECK_EQ(close(g), 0);                        /* the OFD lock goes with its description */
     CHECK_EQ(fcntl(fd, F_SETLK, &want), 0);
     CHECK_EQ(flock(fd, LOCK_EX | LOCK_NB), 0);
     int h = open("f", O_RDONLY);
@@ -447,5 +453,226 @@ USERTEST(fs_boot_archive)
     CHECK_EQ(S_ISCHR(st.st_mode), 1);
     CHECK_EQ(stat("/tmp", &st), 0);
     CHECK_EQ(st.st_mode, S_IFDIR | 01777);
+    return 0;
+}
+
+/* Between processes (pm holds the file layer): one open file description shared by fork. */
+
+#define RECS 200
+#define RECLEN 32
+
+/* A parent and its child writing through one inherited descriptor (one offset) never
+ * overwrite each other: every record of both is in the file, whole. */
+USERTEST(fs_fork_shared_offset)
+{
+    CHECK_EQ(dir("forkappend"), 0);
+    int fd = open("log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK_EQ(fd >= 0, 1);
+    pid_t pid = fork();
+    CHECK_EQ(pid >= 0, 1);
+    char rec[RECLEN + 1];
+    for (int i = 0; i < RECS; i++) {
+        snprintf(rec, sizeof rec, "%c%04d------------------------\n", pid ? 'P' : 'C', i);
+        if (write(fd, rec, RECLEN) != RECLEN)
+            _exit(3);
+    }
+    if (pid == 0)
+        _exit(0);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(status, 0);
+    CHECK_EQ(close(fd), 0);
+    static char all[2 * RECS * RECLEN + 1];
+    int r = open("log", O_RDONLY);
+    CHECK_EQ(read(r, all, sizeof all), 2 * RECS * RECLEN);
+    close(r);
+    int next[2] = {0, 0}, bad = 0;
+    for (int k = 0; k < 2 * RECS; k++) {
+        const char *x = all + k * RECLEN;
+        int who = x[0] == 'C';
+        char want[RECLEN + 1];
+        snprintf(want, sizeof want, "%c%04d------------------------\n", who ? 'C' : 'P',
+                 next[who]++);
+        bad += memcmp(x, want, RECLEN) != 0;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(next[0], RECS);
+    CHECK_EQ(next[1], RECS);
+    return 0;
+}
+
+/* A child killed while it writes leaves its pipe at end of file, its parent's wait right. */
+USERTEST(fs_fork_killed_writer_eof)
+{
+    int data[2], sync[2];
+    CHECK_EQ(pipe(data), 0);
+    CHECK_EQ(pipe(sync), 0);
+    pid_t pid = fork();
+    CHECK_EQ(pid >= 0, 1);
+    if (pid == 0) {
+        static char chunk[4096];
+        close(data[0]);
+        for (int i = 0; i < 4; i++) /* 16 KiB: the pipe is full */
+            if (write(data[1], chunk, sizeof chunk) != sizeof chunk)
+                _exit(3);
+        write(sync[1], "s", 1);
+        write(data[1], chunk, sizeof chunk); /* waits for ever: killed here */
+        _exit(4);
+    }
+    CHECK_EQ(close(data[1]), 0);
+    char c;
+    CHECK_EQ(read(sync[0], &c, 1), 1);
+    CHECK_EQ(kill(pid, SIGKILL), 0);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFSIGNALED(status), 1);
+    CHECK_EQ(WTERMSIG(status), SIGKILL);
+    static char buf[8192];
+    long total = 0, r;
+    while ((r = read(data[0], buf, sizeof buf)) > 0)
+        total += r;
+    CHECK_EQ(r, 0); /* end of file: its write end went with it */
+    CHECK_EQ(total, 16384);
+    close(data[0]), close(sync[0]), close(sync[1]);
+    return 0;
+}
+
+/* A pipe between two processes: the reader waits (no spinning) until the writer writes. */
+USERTEST(fs_fork_pipe_wait)
+{
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        for (int i = 0; i < 3; i++)
+            write(p[1], "abc", 3);
+        _exit(0);
+    }
+    close(p[1]);
+    char buf[16];
+    long total = 0, r;
+    while ((r = read(p[0], buf, sizeof buf)) > 0)
+        total += r;
+    CHECK_EQ(r, 0);
+    CHECK_EQ(total, 9);
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(status, 0);
+    close(p[0]);
+    return 0;
+}
+
+/* O_CLOEXEC across exec: the new image (this program again, told by its environment) finds
+ * the close-on-exec descriptor gone and the other one open. */
+__attribute__((constructor)) static void cloexec_check(void)
+{
+    const char *e = getenv("UT_FS_CLOEXEC");
+    int a, b;
+    if (!e || sscanf(e, "%d,%d", &a, &b) != 2)
+        return;
+    errno = 0;
+    int gone = fcntl(a, F_GETFD) == -1 && errno == EBADF;
+    int kept = fcntl(b, F_GETFD) == 0;
+    char c = 0;
+    int same = kept && pread(b, &c, 1, 0) == 1 && c == 'k';
+    _exit(gone && kept && same ? 0 : 1 + gone + 2 * kept);
+}
+
+USERTEST(fs_cloexec_across_exec)
+{
+    CHECK_EQ(dir("cloexec"), 0);
+    int a = open("a", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int b = open("b", O_RDWR | O_CREAT, 0644);
+    CHECK_EQ(write(b, "k", 1), 1);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char env[64];
+        snprintf(env, sizeof env, "UT_FS_CLOEXEC=%d,%d", a, b);
+        char *argv[] = {"usertests", NULL}, *envp[] = {env, NULL};
+        execve("/usertests", argv, envp);
+        _exit(9);
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status), 1);
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    close(a), close(b);
+    return 0;
+}
+
+/* Two processes each holding a byte the other asks for with F_SETLKW: exactly one of them is
+ * told EDEADLK (whichever asks second), the other gets its lock once the first lets go. */
+USERTEST(fs_fork_setlkw_deadlock)
+{
+    CHECK_EQ(dir("deadlock"), 0);
+    int fd = open("f", O_RDWR | O_CREAT, 0644);
+    struct flock b0 = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+    struct flock b1 = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+    CHECK_EQ(fcntl(fd, F_SETLK, &b0), 0);
+    int sync[2];
+    CHECK_EQ(pipe(sync), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fcntl(fd, F_SETLK, &b1) != 0)
+            _exit(4);
+        write(sync[1], "s", 1);
+        int r = fcntl(fd, F_SETLKW, &b0);
+        _exit(r == -1 && errno == EDEADLK ? 1 : r == 0 ? 2 : 3);
+    }
+    char c;
+    CHECK_EQ(read(sync[0], &c, 1), 1);
+    errno = 0;
+    int r = fcntl(fd, F_SETLKW, &b1);
+    int parent_deadlock = r == -1 && errno == EDEADLK;
+    CHECK_EQ(r == 0 || parent_deadlock, 1);
+    struct flock un = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    CHECK_EQ(fcntl(fd, F_SETLK, &un), 0); /* lets the child through if it waits */
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status), 1);
+    CHECK_EQ(WEXITSTATUS(status), parent_deadlock ? 2 : 1);
+    close(fd), close(sync[0]), close(sync[1]);
+    return 0;
+}
+
+/* exec takes its image from the file system: a copy of this program written at run time runs
+ * (told by its environment to exit 7 at once); one without the execute bit is EACCES. */
+__attribute__((constructor)) static void exit_code_check(void)
+{
+    const char *e = getenv("UT_FS_EXIT");
+    if (e)
+        _exit(atoi(e));
+}
+
+USERTEST(fs_exec_from_a_written_file)
+{
+    CHECK_EQ(dir("exec"), 0);
+    int in = open("/usertests", O_RDONLY), out = open("copy", O_WRONLY | O_CREAT, 0755);
+    static char buf[16384];
+    long n, total = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0) {
+        CHECK_EQ(write(out, buf, n), n);
+        total += n;
+    }
+    struct stat st;
+    CHECK_EQ(fstat(in, &st), 0);
+    CHECK_EQ(total, st.st_size);
+    close(in), close(out);
+    CHECK_EQ(symlink("copy", "link"), 0);
+    close(open("noexec", O_WRONLY | O_CREAT, 0644));
+    char *argv[] = {"copy", NULL}, *envp[] = {"UT_FS_EXIT=7", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execve("link", argv, envp); /* relative, through a symlink */
+        _exit(9);
+    }
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status), 1);
+    CHECK_EQ(WEXITSTATUS(status), 7);
+    CHECK_ERR(execve("noexec", argv, envp), EACCES);
+    CHECK_ERR(execve(".", argv, envp), EACCES);
+    CHECK_ERR(execve("nothere", argv, envp), ENOENT);
     return 0;
 }

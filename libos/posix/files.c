@@ -1,13 +1,16 @@
 /*
  * files.c: the file calls (open, read, write, stat, pipes, locks, directories, ...) served by
- * the file layer (libos/fs). Until pm serves them for every process, the layer runs inside the
- * process itself: its own RAM file system filled from the boot archive at the first file call,
- * exo's console registered as /dev/console and opened on descriptors 0, 1 and 2, pages for
- * the layer from exo in a range of their own. Files are therefore private to a process and
- * nothing can unblock a wait: a call that would block returns EAGAIN (EDEADLK for F_SETLKW).
- * Pointers handed in are trusted, as in the rest of the layer.
+ * the file layer (libos/fs). In a process pm made, pm holds the layer for every process and
+ * each call goes there (files_pm.c). A program pm did not make (proc_present 0) runs the layer
+ * itself: its own RAM file system filled from the boot archive at the first file call, exo's
+ * console registered as /dev/console and opened on descriptors 0, 1 and 2, pages from exo in
+ * a range of their own; its files are its own and nothing can end a wait: a call that would
+ * block returns EAGAIN (EDEADLK for F_SETLKW), poll answers at once. Pointers are trusted.
  */
 #include <posix/calls.h>
+#include <proc/client.h>
+
+#include "files.h"
 
 #include <fs/dev.h>
 #include <fs/fs.h>
@@ -94,21 +97,29 @@ static long done(long r)
 
 long posix_read(const long a[6])
 {
+    if (proc_present)
+        return pmc_read((int)a[0], (void *)a[1], (uint64_t)a[2]);
     return done(fs_read(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]));
 }
 
 long posix_write(const long a[6])
 {
+    if (proc_present)
+        return pmc_write((int)a[0], (const void *)a[1], (uint64_t)a[2]);
     return done(fs_write(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2]));
 }
 
 long posix_pread64(const long a[6])
 {
+    if (proc_present)
+        return pmc_pread((int)a[0], (void *)a[1], (uint64_t)a[2], a[3]);
     return done(fs_pread(P(), (int)a[0], (void *)a[1], (uint64_t)a[2], a[3]));
 }
 
 long posix_pwrite64(const long a[6])
 {
+    if (proc_present)
+        return pmc_pwrite((int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]);
     return done(fs_pwrite(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]));
 }
 
@@ -121,10 +132,10 @@ static long vec(const long a[6], int write)
     for (long i = 0; i < a[2]; i++) {
         if (!iov[i].iov_len)
             continue;
-        long r = write ? fs_write(P(), (int)a[0], (const void *)iov[i].iov_base, iov[i].iov_len)
-                       : fs_read(P(), (int)a[0], (void *)iov[i].iov_base, iov[i].iov_len);
+        const long b[6] = {a[0], (long)iov[i].iov_base, (long)iov[i].iov_len};
+        long r = write ? posix_write(b) : posix_read(b);
         if (r < 0)
-            return total ? total : done(r);
+            return total ? total : r;
         total += r;
         if ((uint64_t)r < iov[i].iov_len)
             break;
@@ -144,51 +155,72 @@ long posix_writev(const long a[6])
 
 long posix_open(const long a[6])
 {
+    if (proc_present)
+        return pmc_openat(FS_AT_FDCWD, (const char *)a[0], (int)a[1], (uint32_t)a[2]);
     return done(fs_open(P(), (const char *)a[0], (int)a[1], (uint32_t)a[2]));
 }
 
 long posix_openat(const long a[6])
 {
+    if (proc_present)
+        return pmc_openat((int)a[0], (const char *)a[1], (int)a[2], (uint32_t)a[3]);
     return done(fs_openat(P(), (int)a[0], (const char *)a[1], (int)a[2], (uint32_t)a[3]));
 }
 
 long posix_creat(const long a[6])
 {
+    if (proc_present)
+        return pmc_openat(FS_AT_FDCWD, (const char *)a[0], FS_O_CREAT | FS_O_WRONLY | FS_O_TRUNC,
+                          (uint32_t)a[1]);
     return fs_open(P(), (const char *)a[0], FS_O_CREAT | FS_O_WRONLY | FS_O_TRUNC, (uint32_t)a[1]);
 }
 
 long posix_close(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_close, a[0], 0, 0, 0);
     return fs_close(P(), (int)a[0]);
 }
 
 long posix_lseek(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_lseek, a[0], a[1], a[2], 0);
     return fs_lseek(P(), (int)a[0], a[1], (int)a[2]);
 }
 
 long posix_ioctl(const long a[6])
 {
+    if (proc_present)
+        return pmc_ioctl((int)a[0], (unsigned long)a[1], (void *)a[2]);
     return fs_ioctl(P(), (int)a[0], (unsigned long)a[1], (void *)a[2]);
 }
 
 long posix_dup(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_dup, a[0], 0, 0, 0);
     return fs_dup(P(), (int)a[0]);
 }
 
 long posix_dup2(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_dup3, a[0], a[1], 0, 1);
     return fs_dup2(P(), (int)a[0], (int)a[1]);
 }
 
 long posix_dup3(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_dup3, a[0], a[1], a[2], 0);
     return fs_dup3(P(), (int)a[0], (int)a[1], (int)a[2]);
 }
 
 long posix_fcntl(const long a[6])
 {
+    if (proc_present)
+        return pmc_fcntl((int)a[0], (int)a[1], a[2]);
     long r = fs_fcntl(P(), (int)a[0], (int)a[1], (uint64_t)a[2]);
     if (r == -FS_EAGAIN && me->wait) { /* F_SETLKW against ourselves only: never granted */
         fs_proc_cancel(me);
@@ -199,209 +231,297 @@ long posix_fcntl(const long a[6])
 
 long posix_flock(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_flock, a[0], a[1], 0, 0);
     return done(fs_flock(P(), (int)a[0], (int)a[1]));
 }
 
 long posix_pipe(const long a[6])
 {
+    if (proc_present)
+        return pmc_pipe2((int *)a[0], 0);
     return fs_pipe2(P(), (int *)a[0], 0);
 }
 
 long posix_pipe2(const long a[6])
 {
+    if (proc_present)
+        return pmc_pipe2((int *)a[0], (int)a[1]);
     return fs_pipe2(P(), (int *)a[0], (int)a[1]);
 }
 
 long posix_stat(const long a[6])
 {
+    if (proc_present)
+        return pmc_stat(FS_AT_FDCWD, (const char *)a[0], (void *)a[1], 0, 0);
     return fs_stat(P(), (const char *)a[0], (struct fs_stat *)a[1]);
 }
 
 long posix_lstat(const long a[6])
 {
+    if (proc_present)
+        return pmc_stat(FS_AT_FDCWD, (const char *)a[0], (void *)a[1], FS_AT_SYMLINK_NOFOLLOW, 0);
     return fs_lstat(P(), (const char *)a[0], (struct fs_stat *)a[1]);
 }
 
 long posix_fstat(const long a[6])
 {
+    if (proc_present)
+        return pmc_stat(0, NULL, (void *)a[1], 0, (int)a[0]);
     return fs_fstat(P(), (int)a[0], (struct fs_stat *)a[1]);
 }
 
 long posix_newfstatat(const long a[6])
 {
+    if (proc_present)
+        return pmc_stat((int)a[0], (const char *)a[1], (void *)a[2], (int)a[3], 0);
     return fs_fstatat(P(), (int)a[0], (const char *)a[1], (struct fs_stat *)a[2], (int)a[3]);
 }
 
 long posix_truncate(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_truncate, (const char *)a[0], a[1], 0, 0, 0);
     return fs_truncate(P(), (const char *)a[0], a[1]);
 }
 
 long posix_ftruncate(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_ftruncate, a[0], a[1], 0, 0);
     return fs_ftruncate(P(), (int)a[0], a[1]);
 }
 
 long posix_getdents64(const long a[6])
 {
+    if (proc_present)
+        return pmc_out(PM_OP_fs_getdents64, NULL, a[0], a[2], (void *)a[1], a[2]);
     return fs_getdents64(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]);
 }
 
 long posix_getcwd(const long a[6])
 {
+    if (proc_present)
+        return pmc_out(PM_OP_fs_getcwd, NULL, a[1], 0, (void *)a[0], a[1]);
     return fs_getcwd(P(), (char *)a[0], (uint64_t)a[1]);
 }
 
 long posix_chdir(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_chdir, (const char *)a[0], 0, 0, 0, 0);
     return fs_chdir(P(), (const char *)a[0]);
 }
 
 long posix_fchdir(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_fchdir, a[0], 0, 0, 0);
     return fs_fchdir(P(), (int)a[0]);
 }
 
 long posix_rename(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_renameat2, (const char *)a[0], (const char *)a[1], FS_AT_FDCWD,
+                         FS_AT_FDCWD, 0);
     return fs_rename(P(), (const char *)a[0], (const char *)a[1]);
 }
 
 long posix_renameat(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_renameat2, (const char *)a[1], (const char *)a[3], a[0], a[2], 0);
     return fs_renameat2(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], 0);
 }
 
 long posix_renameat2(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_renameat2, (const char *)a[1], (const char *)a[3], a[0], a[2],
+                         a[4]);
     return fs_renameat2(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3],
                         (unsigned)a[4]);
 }
 
 long posix_mkdir(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mkdirat, (const char *)a[0], FS_AT_FDCWD, a[1], 0, 0);
     return fs_mkdir(P(), (const char *)a[0], (uint32_t)a[1]);
 }
 
 long posix_mkdirat(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mkdirat, (const char *)a[1], a[0], a[2], 0, 0);
     return fs_mkdirat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2]);
 }
 
 long posix_rmdir(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_unlinkat, (const char *)a[0], FS_AT_FDCWD, FS_AT_REMOVEDIR, 0, 0);
     return fs_rmdir(P(), (const char *)a[0]);
 }
 
 long posix_unlink(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_unlinkat, (const char *)a[0], FS_AT_FDCWD, 0, 0, 0);
     return fs_unlink(P(), (const char *)a[0]);
 }
 
 long posix_unlinkat(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_unlinkat, (const char *)a[1], a[0], a[2], 0, 0);
     return fs_unlinkat(P(), (int)a[0], (const char *)a[1], (int)a[2]);
 }
 
 long posix_link(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_linkat, (const char *)a[0], (const char *)a[1], FS_AT_FDCWD,
+                         FS_AT_FDCWD, 0);
     return fs_link(P(), (const char *)a[0], (const char *)a[1]);
 }
 
 long posix_linkat(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_linkat, (const char *)a[1], (const char *)a[3], a[0], a[2], a[4]);
     return fs_linkat(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], (int)a[4]);
 }
 
 long posix_symlink(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_symlinkat, (const char *)a[0], (const char *)a[1], FS_AT_FDCWD, 0,
+                         0);
     return fs_symlink(P(), (const char *)a[0], (const char *)a[1]);
 }
 
 long posix_symlinkat(const long a[6])
 {
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_symlinkat, (const char *)a[0], (const char *)a[2], a[1], 0, 0);
     return fs_symlinkat(P(), (const char *)a[0], (int)a[1], (const char *)a[2]);
 }
 
 long posix_readlink(const long a[6])
 {
+    if (proc_present)
+        return pmc_out(PM_OP_fs_readlinkat, (const char *)a[0], FS_AT_FDCWD, a[2], (void *)a[1],
+                       a[2]);
     return fs_readlink(P(), (const char *)a[0], (char *)a[1], a[2]);
 }
 
 long posix_readlinkat(const long a[6])
 {
+    if (proc_present)
+        return pmc_out(PM_OP_fs_readlinkat, (const char *)a[1], a[0], a[3], (void *)a[2], a[3]);
     return fs_readlinkat(P(), (int)a[0], (const char *)a[1], (char *)a[2], a[3]);
 }
 
 long posix_mknod(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mknodat, (const char *)a[0], FS_AT_FDCWD, a[1], a[2], 0);
     return fs_mknodat(P(), FS_AT_FDCWD, (const char *)a[0], (uint32_t)a[1], (uint64_t)a[2]);
 }
 
 long posix_mknodat(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mknodat, (const char *)a[1], a[0], a[2], a[3], 0);
     return fs_mknodat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2], (uint64_t)a[3]);
 }
 
 long posix_chmod(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchmodat, (const char *)a[0], FS_AT_FDCWD, a[1], 0, 0);
     return fs_chmod(P(), (const char *)a[0], (uint32_t)a[1]);
 }
 
 long posix_fchmod(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_fchmod, a[0], a[1], 0, 0);
     return fs_fchmod(P(), (int)a[0], (uint32_t)a[1]);
 }
 
 long posix_fchmodat(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchmodat, (const char *)a[1], a[0], a[2], 0, 0);
     return fs_fchmodat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2]);
 }
 
 long posix_chown(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchownat, (const char *)a[0], FS_AT_FDCWD, a[1], a[2], 0);
     return fs_chown(P(), (const char *)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 
 long posix_fchown(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_fchown, a[0], a[1], a[2], 0);
     return fs_fchown(P(), (int)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 
 long posix_lchown(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchownat, (const char *)a[0], FS_AT_FDCWD, a[1], a[2],
+                        FS_AT_SYMLINK_NOFOLLOW);
     return fs_lchown(P(), (const char *)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 
 long posix_fchownat(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchownat, (const char *)a[1], a[0], a[2], a[3], a[4]);
     return fs_fchownat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2], (uint32_t)a[3],
                        (int)a[4]);
 }
 
 long posix_utimensat(const long a[6])
 {
+    if (proc_present)
+        return pmc_utimensat((int)a[0], (const char *)a[1], (const void *)a[2], (int)a[3]);
     return fs_utimensat(P(), (int)a[0], (const char *)a[1], (const struct fs_timespec *)a[2],
                         (int)a[3]);
 }
 
 long posix_access(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_faccessat, (const char *)a[0], FS_AT_FDCWD, a[1], 0, 0);
     return fs_access(P(), (const char *)a[0], (int)a[1]);
 }
 
 long posix_faccessat(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_faccessat, (const char *)a[1], a[0], a[2], 0, 0);
     return fs_faccessat(P(), (int)a[0], (const char *)a[1], (int)a[2], 0);
 }
 
 long posix_faccessat2(const long a[6])
 {
+    if (proc_present)
+        return pmc_path(PM_OP_fs_faccessat, (const char *)a[1], a[0], a[2], a[3], 0);
     return fs_faccessat(P(), (int)a[0], (const char *)a[1], (int)a[2], (int)a[3]);
 }
 
 long posix_umask(const long a[6])
 {
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_umask, a[0], 0, 0, 0);
     return (long)fs_umask(P(), (uint32_t)a[0]);
 }
 
@@ -416,10 +536,14 @@ static long poll_now(const long a[6])
 
 long posix_poll(const long a[6])
 {
+    if (proc_present)
+        return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] < 0);
     return poll_now(a);
 }
 
 long posix_ppoll(const long a[6])
 {
+    if (proc_present)
+        return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] == 0);
     return poll_now(a); /* the signal mask arrives with signals */
 }
