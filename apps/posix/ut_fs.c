@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -371,10 +372,28 @@ USERTEST(fs_pipes)
     CHECK_EQ(poll(pf, 1, 0), 1);
     CHECK_EQ(pf[0].revents, POLLHUP);
     CHECK_EQ(read(p[0], buf, 1), 0); /* no writer left: end of file */
+    fd_set rs, wset;
+    FD_ZERO(&rs);
+    FD_ZERO(&wset);
+    FD_SET(p[0], &rs);
+    struct timeval zero = {0, 0};
+    CHECK_EQ(select(p[0] + 1, &rs, &wset, NULL, &zero), 1); /* end of file reads at once */
+    CHECK_EQ(FD_ISSET(p[0], &rs), 1);
+    FD_ZERO(&rs);
+    FD_SET(p[0] + 40, &rs);
+    CHECK_ERR(select(p[0] + 41, &rs, NULL, NULL, &zero), EBADF);
     CHECK_EQ(close(p[0]), 0);
     CHECK_EQ(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
     CHECK_EQ(fcntl(p[0], F_GETFD), FD_CLOEXEC);
     CHECK_EQ(fcntl(p[1], F_GETFL), O_WRONLY | O_NONBLOCK);
+    fd_set ws;
+    FD_ZERO(&ws);
+    FD_SET(p[1], &ws);
+    FD_SET(p[0], &ws);
+    struct timeval none = {0, 0};
+    CHECK_EQ(select(p[1] + 1, NULL, &ws, NULL, &none), 1); /* the write end only */
+    CHECK_EQ(FD_ISSET(p[1], &ws), 1);
+    CHECK_EQ(FD_ISSET(p[0], &ws), 0);
     /* Fill it: PIPE_BUF-sized writes go whole or not at all. */
     static char chunk[PIPE_BUF];
     long total = 0, r;

@@ -1,7 +1,8 @@
 /*
  * dev.c: the table of registered character devices and their /dev nodes. A node's st_rdev is
  * (FS_DEV_MAJOR, slot); opening it finds the slot's operations. An unregistered slot keeps its
- * number until reused, its open files reading and writing -EIO.
+ * number until reused, its open files reading and writing -EIO. A device registered before
+ * fs_init gets its node when the file system starts.
  */
 #include "internal.h"
 
@@ -42,21 +43,11 @@ static struct fs_proc *dev_proc(void)
     return p;
 }
 
-int fs_dev_register(const char *name, const struct fs_dev_ops *ops, void *dev)
+/* Makes /dev/<name> for slot (and the directories on the way). */
+static long make_node(const char *name, int slot)
 {
     char path[80];
-    long n = dev_path(path, name);
-    if (n < 0)
-        return (int)n;
-    int slot = -1;
-    for (int i = 0; i < FS_DEV_MAX; i++) {
-        if (devs[i].ops && fs_memeq(devs[i].name, name, (size_t)n + 1))
-            return -FS_EEXIST;
-        if (!devs[i].ops && slot < 0)
-            slot = i;
-    }
-    if (slot < 0)
-        return -FS_ENOSPC;
+    dev_path(path, name);
     struct fs_proc *p = dev_proc();
     if (!p)
         return -FS_ENOMEM;
@@ -72,8 +63,36 @@ int fs_dev_register(const char *name, const struct fs_dev_ops *ops, void *dev)
     if (r == 0)
         r = fs_mknodat(p, FS_AT_FDCWD, path, FS_S_IFCHR | 0666, rdev_of(slot));
     fs_proc_exit(p);
-    if (r < 0)
-        return (int)r;
+    return r;
+}
+
+void fs_dev_make_nodes(void)
+{
+    for (int i = 0; i < FS_DEV_MAX; i++)
+        if (devs[i].ops)
+            make_node(devs[i].name, i);
+}
+
+int fs_dev_register(const char *name, const struct fs_dev_ops *ops, void *dev)
+{
+    char path[80];
+    long n = dev_path(path, name);
+    if (n < 0)
+        return (int)n;
+    int slot = -1;
+    for (int i = 0; i < FS_DEV_MAX; i++) {
+        if (devs[i].ops && fs_memeq(devs[i].name, name, (size_t)n + 1))
+            return -FS_EEXIST;
+        if (!devs[i].ops && slot < 0)
+            slot = i;
+    }
+    if (slot < 0)
+        return -FS_ENOSPC;
+    if (fs_root_mount()) { /* else fs_init makes the node */
+        long r = make_node(name, slot);
+        if (r < 0)
+            return (int)r;
+    }
     fs_memcpy(devs[slot].name, name, (size_t)n + 1);
     devs[slot].ops = ops;
     devs[slot].dev = dev;

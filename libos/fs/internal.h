@@ -90,6 +90,7 @@ struct fs_devent {
     uint64_t rdev;
 };
 struct fs_devent *fs_dev_find(uint64_t rdev);
+void fs_dev_make_nodes(void); /* /dev nodes of devices registered before fs_init */
 
 /* perm.c: may p (its effective ids, or its real ones) access vn for mask (FS_R/W/X_OK)? */
 long fs_perm(const struct fs_proc *p, const struct fs_vnode *vn, int mask, int real);

@@ -92,6 +92,8 @@ long fs_init(void)
     if (r == 0)
         r = fs_chmod(p, "/tmp", 01777);
     fs_proc_exit(p);
+    if (r == 0)
+        fs_dev_make_nodes();
     return r;
 }
 

@@ -547,3 +547,63 @@ long posix_ppoll(const long a[6])
         return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] == 0);
     return poll_now(a); /* the signal mask arrives with signals */
 }
+
+/* select and pselect6, as poll over the descriptors in the sets: readable is POLLIN, POLLHUP or
+ * POLLERR; writable POLLOUT or POLLERR; exceptional POLLPRI (as Linux counts them). A timeout
+ * of zero answers now; none waits; a longer one does not wait yet (timers come with signals). */
+#define SELECT_MAX 1024 /* FD_SETSIZE */
+
+static int bit(const uint64_t *set, long fd)
+{
+    return set && (set[fd / 64] >> (fd % 64) & 1);
+}
+
+static long select_as_poll(long nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, int block)
+{
+    static struct fs_pollfd pf[SELECT_MAX];
+    if (nfds < 0 || nfds > SELECT_MAX)
+        return -LNX_EINVAL;
+    long n = 0;
+    for (long fd = 0; fd < nfds; fd++) {
+        int ev = (bit(rd, fd) ? FS_POLLIN : 0) | (bit(wr, fd) ? FS_POLLOUT : 0) |
+                 (bit(ex, fd) ? FS_POLLPRI : 0);
+        if (ev)
+            pf[n++] = (struct fs_pollfd){.fd = (int32_t)fd, .events = (int16_t)ev};
+    }
+    long r = proc_present ? pmc_poll(pf, (uint64_t)n, block) : fs_poll_many(P(), pf, (uint64_t)n);
+    if (r < 0)
+        return r;
+    for (long i = 0; i < n; i++)
+        if (pf[i].revents & FS_POLLNVAL)
+            return -LNX_EBADF;
+    uint64_t *sets[3] = {rd, wr, ex};
+    for (int s = 0; s < 3; s++)
+        for (long w = 0; sets[s] && w < (nfds + 63) / 64; w++)
+            sets[s][w] = 0;
+    long count = 0;
+    for (long i = 0; i < n; i++) {
+        long fd = pf[i].fd;
+        int got = pf[i].revents, ev = pf[i].events;
+        int r_ = (ev & FS_POLLIN) && (got & (FS_POLLIN | FS_POLLHUP | FS_POLLERR));
+        int w_ = (ev & FS_POLLOUT) && (got & (FS_POLLOUT | FS_POLLERR));
+        int x_ = (ev & FS_POLLPRI) && (got & FS_POLLPRI);
+        if (r_)
+            rd[fd / 64] |= 1ull << (fd % 64);
+        if (w_)
+            wr[fd / 64] |= 1ull << (fd % 64);
+        if (x_)
+            ex[fd / 64] |= 1ull << (fd % 64);
+        count += r_ + w_ + x_;
+    }
+    return count;
+}
+
+long posix_select(const long a[6])
+{
+    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
+}
+
+long posix_pselect6(const long a[6])
+{
+    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
+}

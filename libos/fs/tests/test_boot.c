@@ -29,6 +29,30 @@ static void entry(const char *name, unsigned mode, const char *body)
     len = (len + blen + 3) & ~3ul;
 }
 
+static long early_rw(void *dev, struct fs_proc *p, void *buf, unsigned long n, int nb)
+{
+    (void)dev, (void)p, (void)buf, (void)nb;
+    return (long)n;
+}
+
+static const struct fs_dev_ops early_ops = {.read = early_rw};
+
+/* A device registered before the file system starts (pm's parts set up first) gets its node
+ * when it does. (The first case: nothing has started fs_init yet.) */
+TEST_CASE(device_before_start)
+{
+    CHECK_EQ(fs_dev_register("early", &early_ops, NULL), 0);
+    struct fs_proc *p = host_proc("early");
+    struct fs_stat st;
+    CHECK_EQ(fs_stat(p, "/dev/early", &st), 0);
+    CHECK_EQ(st.st_mode, FS_S_IFCHR | 0666);
+    char buf[4];
+    long fd = fs_open(p, "/dev/early", FS_O_RDONLY, 0);
+    CHECK_EQ(fd, 0);
+    CHECK_EQ(fs_read(p, (int)fd, buf, 4), 4);
+    fs_proc_exit(p);
+}
+
 TEST_CASE(fill_from_archive)
 {
     struct fs_proc *p = host_proc("boot");

@@ -26,7 +26,8 @@ struct fs_dev_ops {
 #define FS_DEV_MAJOR 240 /* Linux's "local use" block: the devices' st_rdev major */
 
 /* Makes /dev/<name> (directories in name are made too) for the device: 0 or -errno (EEXIST,
- * ENOSPC when FS_DEV_MAX are registered, ENAMETOOLONG). */
+ * ENOSPC when FS_DEV_MAX are registered, ENAMETOOLONG). May be called before fs_init (pm's
+ * start): the node is made when the file system starts. */
 int fs_dev_register(const char *name, const struct fs_dev_ops *ops, void *dev);
 /* Removes /dev/<name>; open files of it then read and write -EIO. */
 int fs_dev_unregister(const char *name);
