@@ -558,3 +558,29 @@ USERTEST(proc_signal_hooks)
     CHECK_EQ(st, 0x44 << 8);
     return 0;
 }
+
+/* Bad pointers to the process calls: EFAULT, and nothing happens (the child is not reaped by
+ * a wait that could not store its status). */
+USERTEST(proc_bad_pointers_efault)
+{
+    pid_t pid = child(exit_42);
+    CHECK_EQ(syscall(SYS_wait4, pid, 8L, 0L, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_wait4, pid, 0xffff800000000000L, 0L, 0L), -1); /* exo's half */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_wait4, pid, 0L, 0L, 16L), -1); /* rusage */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_waitid, P_PID, pid, 24L, WEXITED, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    const char *text = "read-only"; /* .rodata: mapped, not writable */
+    CHECK_EQ(syscall(SYS_wait4, pid, (long)text, 0L, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_prlimit64, 0L, RLIMIT_NPROC, 8L, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_prlimit64, 0L, RLIMIT_NPROC, 0L, (long)text), -1);
+    CHECK_EQ(errno, EFAULT);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid); /* still there */
+    CHECK_EQ(st, 42 << 8);
+    return 0;
+}
