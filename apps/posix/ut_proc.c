@@ -584,3 +584,19 @@ USERTEST(proc_bad_pointers_efault)
     CHECK_EQ(st, 42 << 8);
     return 0;
 }
+
+/* exec of a static-PIE image (ET_DYN): loaded at its bias, it runs and ends with its status. */
+USERTEST(proc_exec_static_pie)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"piehello", NULL};
+        execve("/piehello", argv, NULL);
+        _exit(100 + errno);
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x5e << 8);
+    return 0;
+}

@@ -89,9 +89,9 @@ static uint64_t phdr_va(const void *elf)
     return 0;
 }
 
-static int64_t build(uint64_t child, const void *elf, const char *cmdline)
+static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char *cmdline)
 {
-    int64_t r = exo_elf_each_load(elf, load_segment, &child);
+    int64_t r = exo_elf_each_load_at(elf, bias, load_segment, &child);
     if (r < 0)
         return r;
     r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE, LOS_STACK_PAGES * EXO_PAGE,
@@ -104,8 +104,9 @@ static int64_t build(uint64_t child, const void *elf, const char *cmdline)
     ci.archive_size = los_info()->archive_size;
     ci.parent = (uint64_t)exo_env_self();
     const struct exo_elf64_ehdr *eh = elf;
-    ci.entry = eh->e_entry;
+    ci.entry = eh->e_entry + bias;
     ci.phdr = phdr_va(elf);
+    ci.phdr = ci.phdr ? ci.phdr + bias : 0;
     ci.phnum = ci.phdr ? eh->e_phnum : 0;
     uint64_t n = 0;
     for (; cmdline && cmdline[n]; n++) /* fits: checked by los_spawn_prepare_args */
@@ -127,7 +128,12 @@ int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdli
                                uint64_t *stack_top)
 {
     struct exo_elf_info ei;
-    if (exo_elf_check(elf, size, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
+    /* static-PIE (ET_DYN) goes at LOS_PIE_BASE; musl's rcrt1 relocates it from AT_PHDR */
+    uint64_t bias = size >= sizeof(struct exo_elf64_ehdr) &&
+                            ((const struct exo_elf64_ehdr *)elf)->e_type == EXO_ET_DYN
+                        ? LOS_PIE_BASE
+                        : 0;
+    if (exo_elf_check_at(elf, size, bias, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
         return EXO_E_INVAL;
     for (uint64_t n = 0; cmdline && cmdline[n]; n++)
         if (n + 1 >= LOS_CMDLINE_MAX)
@@ -135,7 +141,7 @@ int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdli
     int64_t child = exo_env_create();
     if (child < 0)
         return child;
-    int64_t r = build((uint64_t)child, elf, cmdline);
+    int64_t r = build((uint64_t)child, elf, bias, cmdline);
     if (r < 0)
         return spawn_failed(child, r);
     *entry = ei.entry;
