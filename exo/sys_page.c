@@ -53,10 +53,13 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
 /* Drops every grant of ppn from every capability table. */
 static void drop_grants(uint64_t ppn)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < EXO_NENV; i++) {
+        if (envs[i].state == ENV_FREE)
+            continue; /* a new env's table starts empty */
         for (int c = 0; c < EXO_NCAPS; c++)
             if (envs[i].caps[c].type == CAP_PAGE && envs[i].caps[c].obj == ppn)
                 envs[i].caps[c] = (struct cap){0};
+    }
 }
 
 int page_release(struct env *t, uint64_t ppn)
