@@ -25,7 +25,8 @@ void pie_main(void)
         exo_cons_write((uint64_t)msg, sizeof msg - 1);
     struct proc_mbox *mb = (struct proc_mbox *)PROC_MBOX_VA;
     mb->msg.a[0] = PROC_W_EXITED(ok ? 0x5e : 1);
-    exo_pct_call(mb->pm_cap, PM_OP_exit, 0);
-    for (;;)
-        exo_env_destroy(EXO_CAP_SELF); /* not reached: pm ends us */
+    for (;;) { /* pm ends us in the call; it comes back only while pm is busy: again */
+        exo_pct_call(mb->pm_cap, PM_OP_exit, 0);
+        exo_yield(EXO_ANY);
+    }
 }
