@@ -542,6 +542,23 @@ static int catch_usr1(void)
     return got == 1ull << (SIGUSR1 - 1) && proc_sig_fetch() == 0 ? 0x44 : 2;
 }
 
+/* A child's end leaves SIGCHLD pending only in a parent that catches it. */
+static int sigchld_when_caught(void)
+{
+    pid_t c = child(exit_42);
+    if (waitpid(c, NULL, 0) != c || proc_sig_fetch() != 0)
+        return 1; /* ignored by default: discarded */
+    struct pm_msg *m = proc_msg();
+    m->a[0] = 1ll << (SIGCHLD - 1);
+    m->a[1] = 0;
+    if (proc_call(PM_OP_sig_disp) != 0)
+        return 2;
+    c = child(exit_42);
+    if (waitpid(c, NULL, 0) != c)
+        return 3;
+    return proc_sig_fetch() == 1ull << (SIGCHLD - 1) ? 0x45 : 4;
+}
+
 USERTEST(proc_signal_hooks)
 {
     pid_t pid = child(die_by_segv);
@@ -556,6 +573,9 @@ USERTEST(proc_signal_hooks)
     CHECK_EQ(kill(pid, SIGUSR1), 0);
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(st, 0x44 << 8);
+    pid = child(sigchld_when_caught);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x45 << 8);
     return 0;
 }
 

@@ -5,7 +5,8 @@
  *   2. every part releases what it held (fds: pipes see EOF; locks go);
  *   3. its children go to init (pid 1), which reaps them; children its fork left unfinished
  *      are destroyed;
- *   4. it becomes a zombie, its parent gets SIGCHLD pending and its wake event posted.
+ *   4. it becomes a zombie, its parent gets SIGCHLD pending (if it catches it: the default is
+ *      to ignore) and its wake event posted.
  * exo's env_watch posts pm's death event at every end, so no death goes unseen, and a waiting
  * parent is never left hung.
  */
@@ -56,7 +57,8 @@ static void died(struct pm_proc *p)
         return;
     }
     if (parent) {
-        pm_post_signal(parent, LNX_SIGCHLD);
+        if (parent->sig_caught & 1ull << (LNX_SIGCHLD - 1)) /* else ignored: discarded */
+            pm_post_signal(parent, LNX_SIGCHLD);
         pm_wake(parent); /* a wait in it waits on itself (pm_op_wait) */
     }
 }
