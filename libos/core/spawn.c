@@ -89,7 +89,8 @@ static uint64_t phdr_va(const void *elf)
     return 0;
 }
 
-static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char *cmdline)
+static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char *cmdline,
+                     uint64_t flags)
 {
     int64_t r = exo_elf_each_load_at(elf, bias, load_segment, &child);
     if (r < 0)
@@ -100,8 +101,9 @@ static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char 
         return r;
     static struct los_info ci; /* a page's worth: not on the stack; field by field, as the
                                   libOS has no memcpy for a struct copy to call */
-    ci.archive_va = los_info()->archive_va;
-    ci.archive_size = los_info()->archive_size;
+    int archive = !(flags & LOS_SPAWN_NO_ARCHIVE);
+    ci.archive_va = archive ? los_info()->archive_va : 0; /* none: los_archive_find says so */
+    ci.archive_size = archive ? los_info()->archive_size : 0;
     ci.parent = (uint64_t)exo_env_self();
     const struct exo_elf64_ehdr *eh = elf;
     ci.entry = eh->e_entry + bias;
@@ -113,7 +115,7 @@ static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char 
         ci.cmdline[n] = cmdline[n];
     ci.cmdline[n] = 0;
     r = load_range(child, LOS_INFO_VA, sizeof ci, (const uint8_t *)&ci, sizeof ci, EXO_PROT_R);
-    return r < 0 ? r : share_archive(child);
+    return r < 0 || !archive ? r : share_archive(child);
 }
 
 /* Every failure after exo_env_create ends here: the child goes, and with it every page it
@@ -126,6 +128,12 @@ static int64_t spawn_failed(int64_t child, int64_t err)
 
 int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline, uint64_t *entry,
                                uint64_t *stack_top)
+{
+    return los_spawn_prepare_flags(elf, size, cmdline, 0, entry, stack_top);
+}
+
+int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdline, uint64_t flags,
+                                uint64_t *entry, uint64_t *stack_top)
 {
     struct exo_elf_info ei;
     /* static-PIE (ET_DYN) goes at LOS_PIE_BASE; musl's rcrt1 relocates it from AT_PHDR */
@@ -141,7 +149,7 @@ int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdli
     int64_t child = exo_env_create();
     if (child < 0)
         return child;
-    int64_t r = build((uint64_t)child, elf, bias, cmdline);
+    int64_t r = build((uint64_t)child, elf, bias, cmdline, flags);
     if (r < 0)
         return spawn_failed(child, r);
     *entry = ei.entry;

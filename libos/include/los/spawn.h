@@ -45,6 +45,13 @@ int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint6
 int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline, uint64_t *entry,
                                uint64_t *stack_top);
 
+/* los_spawn_prepare_args with flags: LOS_SPAWN_NO_ARCHIVE leaves the boot archive out of the
+ * child (its info page says there is none): a process whose files come from elsewhere (pm's
+ * exec) is cheaper to make and to fork without ~600 archive pages bound in it. */
+#define LOS_SPAWN_NO_ARCHIVE 1ull
+int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdline, uint64_t flags,
+                                uint64_t *entry, uint64_t *stack_top);
+
 /* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot, or
  * an exo error with the child gone. */
 int64_t los_spawn(const void *elf, uint64_t size, uint64_t arg);
