@@ -235,7 +235,11 @@ USERTEST(proc_kill_default_actions_and_waitid)
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(waitid(7, 0, &si, WEXITED), -1);
     CHECK_EQ(errno, EINVAL);
-    CHECK_EQ(kill(d, SIGKILL), 0);
+    CHECK_EQ(syscall(SYS_tgkill, d, d + 1, SIGKILL), -1); /* its one thread's id is its pid */
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(syscall(SYS_tgkill, 0, d, SIGKILL), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(syscall(SYS_tgkill, d, d, SIGKILL), 0);
     CHECK_EQ(waitpid(d, &st, 0), d);
     CHECK_EQ(WTERMSIG(st), SIGKILL);
     return 0;
