@@ -30,15 +30,23 @@ void exo_elf_phdr(const void *image, uint16_t idx, struct exo_elf64_phdr *out)
 int64_t exo_elf_each_load(const void *image,
                           int64_t (*load)(void *ctx, const struct exo_elf_load *s), void *ctx)
 {
+    return exo_elf_each_load_at(image, 0, load, ctx);
+}
+
+int64_t exo_elf_each_load_at(const void *image, uint64_t bias,
+                             int64_t (*load)(void *ctx, const struct exo_elf_load *s), void *ctx)
+{
     struct exo_elf64_ehdr eh;
     elf_copy(&eh, image, sizeof(eh));
+    if (eh.e_type != EXO_ET_DYN)
+        bias = 0; /* an ET_EXEC image lies where it says */
     for (uint16_t i = 0; i < eh.e_phnum; i++) {
         struct exo_elf64_phdr ph;
         exo_elf_phdr(image, i, &ph);
         if (ph.p_type != EXO_PT_LOAD)
             continue;
-        const struct exo_elf_load s = {ph.p_vaddr, ph.p_memsz, (const uint8_t *)image + ph.p_offset,
-                                       ph.p_filesz,
+        const struct exo_elf_load s = {ph.p_vaddr + bias, ph.p_memsz,
+                                       (const uint8_t *)image + ph.p_offset, ph.p_filesz,
                                        EXO_PROT_R | (ph.p_flags & PF_W ? EXO_PROT_W : 0) |
                                            (ph.p_flags & PF_X ? EXO_PROT_X : 0)};
         int64_t r = load(ctx, &s);
@@ -54,7 +62,7 @@ static int elf_in_file(uint64_t off, uint64_t len, uint64_t size)
     return off <= size && len <= size - off;
 }
 
-static int elf_check_ehdr(const struct exo_elf64_ehdr *eh, uint64_t size)
+static int elf_check_ehdr(const struct exo_elf64_ehdr *eh, uint64_t size, int dyn_ok)
 {
     const uint8_t *id = eh->e_ident;
     if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F')
@@ -65,7 +73,7 @@ static int elf_check_ehdr(const struct exo_elf64_ehdr *eh, uint64_t size)
         return EXO_ELF_ERR_DATA;
     if (id[6] != EXO_EV_CURRENT || eh->e_version != EXO_EV_CURRENT)
         return EXO_ELF_ERR_VERSION;
-    if (eh->e_type != EXO_ET_EXEC)
+    if (eh->e_type != EXO_ET_EXEC && !(dyn_ok && eh->e_type == EXO_ET_DYN))
         return EXO_ELF_ERR_TYPE;
     if (eh->e_machine != EXO_EM_X86_64)
         return EXO_ELF_ERR_MACHINE;
@@ -96,16 +104,23 @@ static int elf_check_load(const struct exo_elf64_phdr *ph, uint64_t size, uint64
     return EXO_ELF_OK;
 }
 
-int exo_elf_check(const void *image, uint64_t size, uint64_t lo_limit, uint64_t hi_limit,
-                  struct exo_elf_info *info)
+/* exo_elf_check and exo_elf_check_at: dyn_ok says whether an ET_DYN image (at bias) is
+ * accepted. */
+static int elf_check(const void *image, uint64_t size, uint64_t bias, int dyn_ok, uint64_t lo_limit,
+                     uint64_t hi_limit, struct exo_elf_info *info)
 {
     struct exo_elf64_ehdr eh;
     if (image == NULL || size < sizeof(eh))
         return EXO_ELF_ERR_TRUNCATED;
     elf_copy(&eh, image, sizeof(eh));
-    int err = elf_check_ehdr(&eh, size);
+    int err = elf_check_ehdr(&eh, size, dyn_ok);
     if (err)
         return err;
+    if (eh.e_type != EXO_ET_DYN)
+        bias = 0;
+    else if (bias % EXO_PAGE || eh.e_entry > UINT64_MAX - bias)
+        return EXO_ELF_ERR_SEG_WRAP;
+    eh.e_entry += bias;
 
     uint64_t lo = UINT64_MAX, hi = 0;
     uint16_t nload = 0;
@@ -113,8 +128,13 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo_limit, uint64_t 
     for (uint16_t i = 0; i < eh.e_phnum; i++) {
         struct exo_elf64_phdr ph;
         exo_elf_phdr(image, i, &ph);
+        if (ph.p_type == EXO_PT_INTERP && eh.e_type == EXO_ET_DYN)
+            return EXO_ELF_ERR_TYPE; /* a dynamic executable: it needs its interpreter */
         if (ph.p_type != EXO_PT_LOAD)
             continue;
+        if (ph.p_vaddr > UINT64_MAX - bias)
+            return EXO_ELF_ERR_SEG_WRAP;
+        ph.p_vaddr += bias;
         err = elf_check_load(&ph, size, lo_limit, hi_limit);
         if (err)
             return err;
@@ -141,6 +161,18 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo_limit, uint64_t 
         info->nload = nload;
     }
     return EXO_ELF_OK;
+}
+
+int exo_elf_check(const void *image, uint64_t size, uint64_t lo_limit, uint64_t hi_limit,
+                  struct exo_elf_info *info)
+{
+    return elf_check(image, size, 0, 0, lo_limit, hi_limit, info);
+}
+
+int exo_elf_check_at(const void *image, uint64_t size, uint64_t bias, uint64_t lo_limit,
+                     uint64_t hi_limit, struct exo_elf_info *info)
+{
+    return elf_check(image, size, bias, 1, lo_limit, hi_limit, info);
 }
 
 const char *exo_elf_strerror(int err)

@@ -235,7 +235,11 @@ USERTEST(proc_kill_default_actions_and_waitid)
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(waitid(7, 0, &si, WEXITED), -1);
     CHECK_EQ(errno, EINVAL);
-    CHECK_EQ(kill(d, SIGKILL), 0);
+    CHECK_EQ(syscall(SYS_tgkill, d, d + 1, SIGKILL), -1); /* its one thread's id is its pid */
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(syscall(SYS_tgkill, 0, d, SIGKILL), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(syscall(SYS_tgkill, d, d, SIGKILL), 0);
     CHECK_EQ(waitpid(d, &st, 0), d);
     CHECK_EQ(WTERMSIG(st), SIGKILL);
     return 0;
@@ -542,6 +546,23 @@ static int catch_usr1(void)
     return got == 1ull << (SIGUSR1 - 1) && proc_sig_fetch() == 0 ? 0x44 : 2;
 }
 
+/* A child's end leaves SIGCHLD pending only in a parent that catches it. */
+static int sigchld_when_caught(void)
+{
+    pid_t c = child(exit_42);
+    if (waitpid(c, NULL, 0) != c || proc_sig_fetch() != 0)
+        return 1; /* ignored by default: discarded */
+    struct pm_msg *m = proc_msg();
+    m->a[0] = 1ll << (SIGCHLD - 1);
+    m->a[1] = 0;
+    if (proc_call(PM_OP_sig_disp) != 0)
+        return 2;
+    c = child(exit_42);
+    if (waitpid(c, NULL, 0) != c)
+        return 3;
+    return proc_sig_fetch() == 1ull << (SIGCHLD - 1) ? 0x45 : 4;
+}
+
 USERTEST(proc_signal_hooks)
 {
     pid_t pid = child(die_by_segv);
@@ -556,5 +577,50 @@ USERTEST(proc_signal_hooks)
     CHECK_EQ(kill(pid, SIGUSR1), 0);
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(st, 0x44 << 8);
+    pid = child(sigchld_when_caught);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x45 << 8);
+    return 0;
+}
+
+/* Bad pointers to the process calls: EFAULT, and nothing happens (the child is not reaped by
+ * a wait that could not store its status). */
+USERTEST(proc_bad_pointers_efault)
+{
+    pid_t pid = child(exit_42);
+    CHECK_EQ(syscall(SYS_wait4, pid, 8L, 0L, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_wait4, pid, 0xffff800000000000L, 0L, 0L), -1); /* exo's half */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_wait4, pid, 0L, 0L, 16L), -1); /* rusage */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_waitid, P_PID, pid, 24L, WEXITED, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    const char *text = "read-only"; /* .rodata: mapped, not writable */
+    CHECK_EQ(syscall(SYS_wait4, pid, (long)text, 0L, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_prlimit64, 0L, RLIMIT_NPROC, 8L, 0L), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_prlimit64, 0L, RLIMIT_NPROC, 0L, (long)text), -1);
+    CHECK_EQ(errno, EFAULT);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid); /* still there */
+    CHECK_EQ(st, 42 << 8);
+    return 0;
+}
+
+/* exec of a static-PIE image (ET_DYN): loaded at its bias, it runs and ends with its status. */
+USERTEST(proc_exec_static_pie)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"piehello", NULL};
+        execve("/piehello", argv, NULL);
+        _exit(100 + errno);
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x5e << 8);
     return 0;
 }

@@ -203,10 +203,14 @@ EXOTEST(env_watch_posts_at_every_end)
 {
     int64_t ev = exo_event_create(), c;
     CHECK(ev > 0);
-    /* An exit of its own. */
-    c = los_spawn_file("exotest", EXOTEST_ARG_EXIT);
+    /* An exit of its own (watched before it starts: on another CPU it could end first). */
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    c = los_spawn_prepare(elf, size, &entry, &stack);
     CHECK(c > 0);
     CHECK(exo_env_watch((uint64_t)c, (uint64_t)ev) > 0);
+    CHECK_EQ(exo_env_start((uint64_t)c, entry, stack, EXOTEST_ARG_EXIT), 0);
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
     CHECK_EQ(exo_yield((uint64_t)c), EXO_E_NOENT);
     /* Killed by exo for a fault without a handler (nothing is mapped at its rip). */

@@ -380,3 +380,52 @@ TEST_CASE(fill_page)
     exo_elf_fill_page(page, 0x12000, 0x10800, src, sizeof src); /* past filesz: .bss */
     expect_u64("fill", "bss page stays zero", page[0] | page[0xfff], 0);
 }
+
+/* A static-PIE image (ET_DYN, segments from 0): exo_elf_check refuses it, exo_elf_check_at
+ * takes it at a page-aligned bias (entry, range and segments moved by it), refuses a bias
+ * that is not a page or a PT_INTERP (a dynamic executable), and leaves ET_EXEC unmoved. */
+TEST_CASE(static_pie_at_a_bias)
+{
+    const uint64_t bias = 0x555555554000ull;
+    struct image *im = &im_storage;
+    make_valid(im);
+    eh(im)->e_type = EXO_ET_DYN;
+    eh(im)->e_entry = 0x10;
+    ph(im, 1)->p_vaddr = 0;
+    ph(im, 2)->p_vaddr = 0x2800;
+    struct exo_elf_info info;
+    expect_u64("pie", "exo_elf_check",
+               (uint64_t)exo_elf_check(im->bytes, im->size, 0x1000, 1ull << 47, &info),
+               (uint64_t)EXO_ELF_ERR_TYPE);
+    expect_u64("pie", "at bias",
+               (uint64_t)exo_elf_check_at(im->bytes, im->size, bias, 0x1000, 1ull << 47, &info), 0);
+    expect_u64("pie", "entry", info.entry, bias + 0x10);
+    expect_u64("pie", "virt_lo", info.virt_lo, bias);
+    expect_u64("pie", "span", info.span, 0x8000);
+    expect_u64("pie", "at 0: below the allowed range",
+               (uint64_t)exo_elf_check_at(im->bytes, im->size, 0, 0x1000, 1ull << 47, &info),
+               (uint64_t)EXO_ELF_ERR_SEG_VADDR);
+    expect_u64("pie", "unaligned bias",
+               (uint64_t)exo_elf_check_at(im->bytes, im->size, bias + 8, 0x1000, 1ull << 47, &info),
+               (uint64_t)EXO_ELF_ERR_SEG_WRAP);
+    expect_u64(
+        "pie", "bias past the top",
+        (uint64_t)exo_elf_check_at(im->bytes, im->size, 1ull << 47, 0x1000, 1ull << 47, &info),
+        (uint64_t)EXO_ELF_ERR_SEG_VADDR);
+    struct seen v = {0, 0, {{0}}};
+    expect_u64("pie", "each_load_at", (uint64_t)exo_elf_each_load_at(im->bytes, bias, record, &v),
+               0);
+    expect_u64("pie", "text va", v.s[0].va, bias);
+    expect_u64("pie", "data va", v.s[1].va, bias + 0x2800);
+    ph(im, 0)->p_type = EXO_PT_INTERP;
+    expect_u64("pie", "PT_INTERP",
+               (uint64_t)exo_elf_check_at(im->bytes, im->size, bias, 0x1000, 1ull << 47, &info),
+               (uint64_t)EXO_ELF_ERR_TYPE);
+    make_valid(im); /* ET_EXEC: where it says, whatever the bias */
+    expect_u64("exec", "at bias",
+               (uint64_t)exo_elf_check_at(im->bytes, im->size, bias, KBASE, 0, &info), 0);
+    expect_u64("exec", "entry", info.entry, TEXT_VA + 0x10);
+    struct seen w = {0, 0, {{0}}};
+    exo_elf_each_load_at(im->bytes, bias, record, &w);
+    expect_u64("exec", "text va", w.s[0].va, TEXT_VA);
+}

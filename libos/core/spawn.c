@@ -89,9 +89,10 @@ static uint64_t phdr_va(const void *elf)
     return 0;
 }
 
-static int64_t build(uint64_t child, const void *elf, const char *cmdline)
+static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char *cmdline,
+                     uint64_t flags)
 {
-    int64_t r = exo_elf_each_load(elf, load_segment, &child);
+    int64_t r = exo_elf_each_load_at(elf, bias, load_segment, &child);
     if (r < 0)
         return r;
     r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE, LOS_STACK_PAGES * EXO_PAGE,
@@ -100,19 +101,21 @@ static int64_t build(uint64_t child, const void *elf, const char *cmdline)
         return r;
     static struct los_info ci; /* a page's worth: not on the stack; field by field, as the
                                   libOS has no memcpy for a struct copy to call */
-    ci.archive_va = los_info()->archive_va;
-    ci.archive_size = los_info()->archive_size;
+    int archive = !(flags & LOS_SPAWN_NO_ARCHIVE);
+    ci.archive_va = archive ? los_info()->archive_va : 0; /* none: los_archive_find says so */
+    ci.archive_size = archive ? los_info()->archive_size : 0;
     ci.parent = (uint64_t)exo_env_self();
     const struct exo_elf64_ehdr *eh = elf;
-    ci.entry = eh->e_entry;
+    ci.entry = eh->e_entry + bias;
     ci.phdr = phdr_va(elf);
+    ci.phdr = ci.phdr ? ci.phdr + bias : 0;
     ci.phnum = ci.phdr ? eh->e_phnum : 0;
     uint64_t n = 0;
     for (; cmdline && cmdline[n]; n++) /* fits: checked by los_spawn_prepare_args */
         ci.cmdline[n] = cmdline[n];
     ci.cmdline[n] = 0;
     r = load_range(child, LOS_INFO_VA, sizeof ci, (const uint8_t *)&ci, sizeof ci, EXO_PROT_R);
-    return r < 0 ? r : share_archive(child);
+    return r < 0 || !archive ? r : share_archive(child);
 }
 
 /* Every failure after exo_env_create ends here: the child goes, and with it every page it
@@ -126,8 +129,19 @@ static int64_t spawn_failed(int64_t child, int64_t err)
 int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline, uint64_t *entry,
                                uint64_t *stack_top)
 {
+    return los_spawn_prepare_flags(elf, size, cmdline, 0, entry, stack_top);
+}
+
+int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdline, uint64_t flags,
+                                uint64_t *entry, uint64_t *stack_top)
+{
     struct exo_elf_info ei;
-    if (exo_elf_check(elf, size, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
+    /* static-PIE (ET_DYN) goes at LOS_PIE_BASE; musl's rcrt1 relocates it from AT_PHDR */
+    uint64_t bias = size >= sizeof(struct exo_elf64_ehdr) &&
+                            ((const struct exo_elf64_ehdr *)elf)->e_type == EXO_ET_DYN
+                        ? LOS_PIE_BASE
+                        : 0;
+    if (exo_elf_check_at(elf, size, bias, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
         return EXO_E_INVAL;
     for (uint64_t n = 0; cmdline && cmdline[n]; n++)
         if (n + 1 >= LOS_CMDLINE_MAX)
@@ -135,7 +149,7 @@ int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdli
     int64_t child = exo_env_create();
     if (child < 0)
         return child;
-    int64_t r = build((uint64_t)child, elf, cmdline);
+    int64_t r = build((uint64_t)child, elf, bias, cmdline, flags);
     if (r < 0)
         return spawn_failed(child, r);
     *entry = ei.entry;

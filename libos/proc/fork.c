@@ -7,8 +7,8 @@
  * Eager copy, not copy-on-write: exo frees an env's pages when it ends, so a page shared
  * copy-on-write would vanish from the child if the parent ended first (docs/concepts/
  * processes.md). Not copied: pm's range (the child has its own mailbox, and the same table,
- * mapped by pm) and the scratch page; the boot archive's read-only pages are bound again, not
- * copied (exo lets us pass on a binding we hold).
+ * mapped by pm), the scratch page, and the boot archive (only init.run's program, spawned from
+ * it, has it mapped; a native program reads no archive: its files are pm's).
  */
 #include <proc/client.h>
 #include <proc/lnx.h>
@@ -43,16 +43,13 @@ void proc_fork_child_setup(const struct fork_regs *r)
         exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
 }
 
-/* One page of ours at va into the child: a copy in a page it owns, or (the archive) the same
- * read-only binding. */
-static int64_t copy_page(uint64_t child, uint64_t va, uint64_t arch_lo, uint64_t arch_hi)
+/* One page of ours at va into the child: a copy in a page it owns. */
+static int64_t copy_page(uint64_t child, uint64_t va)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
     if (pte < 0)
         return pte;
-    uint64_t ppn = (uint64_t)pte >> EXO_PAGE_SHIFT, prot = (uint64_t)pte & 7;
-    if (va >= arch_lo && va < arch_hi)
-        return exo_page_map(child, va, ppn, prot);
+    uint64_t prot = (uint64_t)pte & 7;
     int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
     if (np < 0)
         return np;
@@ -73,8 +70,10 @@ static int64_t copy_space(uint64_t child)
         uint64_t v = (uint64_t)va, next = v + EXO_PAGE;
         if (v >= PROC_AREA_VA && v < PROC_AREA_END)
             next = PROC_AREA_END; /* pm's: the child has its own */
+        else if (v >= arch_lo && v < arch_hi)
+            next = arch_hi; /* the boot archive: not passed on (init's program only has it) */
         else if (v != LOS_SCRATCH_VA)
-            r = copy_page(child, v, arch_lo, arch_hi);
+            r = copy_page(child, v);
         va = next < EXO_USER_TOP ? exo_page_next(EXO_CAP_SELF, next) : EXO_E_NOENT;
     }
     exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);

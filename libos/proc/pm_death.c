@@ -5,7 +5,8 @@
  *   2. every part releases what it held (fds: pipes see EOF; locks go);
  *   3. its children go to init (pid 1), which reaps them; children its fork left unfinished
  *      are destroyed;
- *   4. it becomes a zombie, its parent gets SIGCHLD pending and its wake event posted.
+ *   4. it becomes a zombie, its parent gets SIGCHLD pending (if it catches it: the default is
+ *      to ignore) and its wake event posted.
  * exo's env_watch posts pm's death event at every end, so no death goes unseen, and a waiting
  * parent is never left hung.
  */
@@ -26,8 +27,11 @@ static void died(struct pm_proc *p)
         struct proc_entry *c = &pm_table->e[s];
         if (c->state == PROC_FREE || c->ppid != e->pid || &pm_procs[s] == p)
             continue;
-        if (pm_procs[s].embryo && c->state == PROC_ALIVE) {
-            exo_env_destroy(pm_procs[s].env_cap); /* its copy will never be finished */
+        if (pm_procs[s].embryo) { /* its fork will never be reported: it goes unseen */
+            if (c->state == PROC_ALIVE)
+                exo_env_destroy(pm_procs[s].env_cap); /* (its end is released below) */
+            else
+                pm_proc_release(&pm_procs[s]);
             continue;
         }
         c->ppid = PROC_PID_INIT;
@@ -35,9 +39,12 @@ static void died(struct pm_proc *p)
         if (c->state == PROC_ZOMBIE && c->pid != pm_init_waits)
             pm_proc_release(&pm_procs[s]); /* init reaps its orphans at once */
     }
-    if (p->embryo) { /* a fork that never finished: no one to tell */
-        pm_proc_release(p);
-        return;
+    if (p->embryo) { /* started (on another CPU) and ended before its fork was reported */
+        struct pm_proc *parent = pm_proc_by_pid(e->ppid);
+        if (!parent || parent->e->state != PROC_ALIVE) {
+            pm_proc_release(p); /* a fork that never finished: no one to tell */
+            return;
+        } /* else a zombie that fork_done makes visible to its parent's wait */
     }
     e->state = PROC_ZOMBIE;
     e->status = status;
@@ -50,7 +57,8 @@ static void died(struct pm_proc *p)
         return;
     }
     if (parent) {
-        pm_post_signal(parent, LNX_SIGCHLD);
+        if (parent->sig_caught & 1ull << (LNX_SIGCHLD - 1)) /* else ignored: discarded */
+            pm_post_signal(parent, LNX_SIGCHLD);
         pm_wake(parent); /* a wait in it waits on itself (pm_op_wait) */
     }
 }

@@ -57,7 +57,7 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     if (r < 0)
         return r;
     pm_reap(); /* the new env's slot in pm's table must name no unreaped process */
-    int64_t c = los_spawn_prepare_args(elf, size, NULL, &entry, &stack);
+    int64_t c = los_spawn_prepare_flags(elf, size, NULL, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
     if (c < 0)
         return c == EXO_E_INVAL ? -LNX_ENOEXEC : -LNX_ENOMEM;
     pm_claim_cap((uint64_t)c);

@@ -115,11 +115,13 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
     struct pm_proc *c = pm_proc_by_pid((int32_t)pid);
     if (!c || c->e->ppid != p->e->pid || !c->embryo || pid != (int32_t)pid)
         return -LNX_ESRCH;
-    if (err == 0 && c->e->state == PROC_ALIVE) {
+    if (err == 0) { /* it runs, or (on another CPU) has run and ended: a zombie to wait for */
         c->embryo = 0;
+        if (c->e->state == PROC_ZOMBIE)
+            pm_wake(p);
         return 0;
     }
-    /* The copy failed (or the child is gone already): it leaves no trace, no SIGCHLD. */
+    /* The copy failed: the child leaves no trace, no SIGCHLD. */
     if (c->e->state == PROC_ALIVE) {
         pm_parts_exit(c);
         exo_env_destroy(c->env_cap);

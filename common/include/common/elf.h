@@ -17,8 +17,10 @@
 #define EXO_ELFDATA2LSB 1
 #define EXO_EV_CURRENT 1
 #define EXO_ET_EXEC 2
+#define EXO_ET_DYN 3 /* position-independent: static-PIE (exo_elf_check_at) */
 #define EXO_EM_X86_64 62
 #define EXO_PT_LOAD 1
+#define EXO_PT_INTERP 3
 
 struct exo_elf64_ehdr {
     uint8_t e_ident[EXO_EI_NIDENT]; /* "\x7f" "ELF", class, data, version, ... */
@@ -82,6 +84,13 @@ struct exo_elf_info {
 int exo_elf_check(const void *image, uint64_t size, uint64_t lo, uint64_t hi,
                   struct exo_elf_info *info);
 
+/* exo_elf_check for a loader that also takes static-PIE: an ET_DYN image (with no PT_INTERP:
+ * a dynamic executable is TYPE) is checked as if loaded at bias (page-aligned, else SEG_WRAP),
+ * info's entry and virt_lo include it; an ET_EXEC image is checked as exo_elf_check does
+ * (bias ignored). */
+int exo_elf_check_at(const void *image, uint64_t size, uint64_t bias, uint64_t lo, uint64_t hi,
+                     struct exo_elf_info *info);
+
 /* One-line English description of a exo_elf_check() result ("ok" for 0, never NULL). */
 const char *exo_elf_strerror(int err);
 
@@ -107,5 +116,8 @@ struct exo_elf_load {
  * the libOS's spawn share it. */
 int64_t exo_elf_each_load(const void *image,
                           int64_t (*load)(void *ctx, const struct exo_elf_load *s), void *ctx);
+/* The same for an image that passed exo_elf_check_at: an ET_DYN image's segments at bias. */
+int64_t exo_elf_each_load_at(const void *image, uint64_t bias,
+                             int64_t (*load)(void *ctx, const struct exo_elf_load *s), void *ctx);
 
 #endif

@@ -12,6 +12,7 @@
 #define LOS_SCRATCH_VA 0x00006fe000000000ull /* where a parent maps a child's page to fill it */
 #define LOS_STACK_TOP 0x00007ffffff00000ull  /* same place exo puts init's stack */
 #define LOS_STACK_PAGES 16
+#define LOS_PIE_BASE 0x0000555555554000ull /* where a static-PIE image is loaded (as Linux) */
 
 #define LOS_CMDLINE_MAX 1024 /* bytes of a program's command line, its NUL included */
 
@@ -32,7 +33,8 @@ const struct los_info *los_info(void);
 int los_archive_find(const char *name, const void **data, uint64_t *size);
 
 /* Creates an env from the ELF image [elf, elf + size) (checked with common/elf.c against the
- * user half) without starting it: *entry and *stack_top say where to start it with
+ * user half; a static-PIE image, ET_DYN without PT_INTERP, is loaded at LOS_PIE_BASE) without
+ * starting it: *entry and *stack_top say where to start it with
  * exo_env_start. Returns the child's capability slot in the caller's table, or an exo error
  * (EXO_E_INVAL for an image the checker refuses); on any error the child is gone, with every
  * page it took. */
@@ -42,6 +44,13 @@ int64_t los_spawn_prepare(const void *elf, uint64_t size, uint64_t *entry, uint6
  * separated; NULL: none). EXO_E_RANGE if it is LOS_CMDLINE_MAX bytes or longer. */
 int64_t los_spawn_prepare_args(const void *elf, uint64_t size, const char *cmdline, uint64_t *entry,
                                uint64_t *stack_top);
+
+/* los_spawn_prepare_args with flags: LOS_SPAWN_NO_ARCHIVE leaves the boot archive out of the
+ * child (its info page says there is none): a process whose files come from elsewhere (pm's
+ * exec) is cheaper to make and to fork without ~600 archive pages bound in it. */
+#define LOS_SPAWN_NO_ARCHIVE 1ull
+int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdline, uint64_t flags,
+                                uint64_t *entry, uint64_t *stack_top);
 
 /* los_spawn_prepare, then starts it with main(arg, 0). Returns the child's capability slot, or
  * an exo error with the child gone. */

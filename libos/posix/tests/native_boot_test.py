@@ -2,8 +2,8 @@
 """native_boot_test.py: native programs (musl + the libOS) booted for real, one case per boot.
 hello and longname check every byte printed between init's greeting and exo's "no envs left";
 usertests checks that every USERTEST in apps/posix/ut_*.c printed "ok" and the summary counts
-them all.
-    native_boot_test.py --image out/tessera.img hello|usertests|longname
+them all (usertests-smp2: the same on 2 CPUs).
+    native_boot_test.py --image out/tessera.img hello|usertests|usertests-smp2|longname
 """
 import argparse
 import os
@@ -67,6 +67,8 @@ CASES = {
     "hello": ("poweroff init.run=hello,a,bc", HELLO, True),
     "usertests": ("poweroff init.run=usertests", check_usertests, False),
     # A name longer than init takes is refused, never cut into another program's name.
+    # The same on 2 CPUs: processes forking, exiting and calling pm at once.
+    "usertests-smp2": ("poweroff init.run=usertests", check_usertests, False),
     "longname": ("poweroff init.run=" + "n" * 70 + ",a",
                  ["init: init.run: program name longer than 63 bytes: not run"], False),
 }
@@ -88,7 +90,9 @@ def main():
     p.add_argument("case", choices=sorted(CASES))
     a = p.parse_args()
     cmdline, want, ovmf = CASES[a.case]
-    r = qemu.boot(a.image if ovmf else None, cmdline=cmdline, timeout=150, direct=not ovmf)
+    smp = 2 if a.case.endswith("-smp2") else 1
+    r = qemu.boot(a.image if ovmf else None, cmdline=cmdline, timeout=150, direct=not ovmf,
+                  smp=smp)
     got = program_lines(r.serial_text)
     failed = 0
     if callable(want):

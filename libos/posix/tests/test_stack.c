@@ -64,3 +64,33 @@ TEST_CASE(stack)
     v = posix_stack_build(top, sizeof area, many, NULL, aux, rnd);
     CHECK_EQ(v != NULL && v[0] == POSIX_ARGV_MAX, 1);
 }
+
+/* exec's packed strings: argv and envp copied into the block (words with spaces and empty
+ * ones kept whole), refused when they do not fit. */
+TEST_CASE(stack_packed)
+{
+    char *top = area + sizeof area;
+    const uint8_t rnd[16] = {0};
+    const uint64_t aux[] = {LNX_AT_PAGESZ, 4096, LNX_AT_NULL};
+    static const char args[] = "prog\0two words\0\0A=1\0";
+    uint64_t *v = posix_stack_build_packed(top, sizeof area, args, 3, 1, aux, rnd);
+    CHECK_EQ(v != NULL, 1);
+    CHECK_EQ((uintptr_t)v % 16, 0);
+    CHECK_EQ(v[0], 3);
+    CHECK_STR((char *)v[1], "prog");
+    CHECK_STR((char *)v[2], "two words");
+    CHECK_STR((char *)v[3], "");
+    CHECK_EQ(v[4], 0);
+    CHECK_STR((char *)v[5], "A=1");
+    CHECK_EQ(v[6], 0);
+    CHECK_EQ(v[7], LNX_AT_PAGESZ);
+    CHECK_EQ(v[8], 4096);
+    CHECK_EQ(v[9], LNX_AT_RANDOM);
+    CHECK_EQ(v[11], LNX_AT_NULL);
+    CHECK_EQ((char *)v[1] >= area && (char *)v[5] < top, 1); /* copies, in the block */
+    CHECK_EQ((const char *)v[1] != args, 1);
+    v = posix_stack_build_packed(top, sizeof area, args, 0, 0, aux, rnd);
+    CHECK_EQ(v != NULL && v[0] == 0 && v[1] == 0 && v[2] == 0, 1);
+    CHECK_EQ(posix_stack_build_packed(top, 40, args, 3, 1, aux, rnd) == NULL, 1);
+    CHECK_EQ(posix_stack_build_packed(top, 100, args, 3, 1, aux, rnd) == NULL, 1);
+}
