@@ -41,8 +41,8 @@ int64_t sys_env_thread(uint64_t env)
     r = env_alloc_thread(env_owner(t), &th);
     if (r < 0)
         return r;
-    *env_cap(self, (uint64_t)slot) = (struct cap){
-        .type = CAP_ENV, .rights = EXO_RIGHT_RUN | EXO_RIGHT_DESTROY, .obj = th->id};
+    *env_cap(self, (uint64_t)slot) =
+        (struct cap){.type = CAP_ENV, .rights = EXO_RIGHT_RUN | EXO_RIGHT_DESTROY, .obj = th->id};
     return slot;
 }
 

@@ -6,6 +6,7 @@
 #include <posix/calls.h>
 
 #include <los/los.h>
+#include <thread/thread.h>
 
 long posix_pid, posix_ppid;
 
@@ -18,7 +19,7 @@ long posix_getpid(const long a[6])
 long posix_gettid(const long a[6])
 {
     (void)a;
-    return posix_pid; /* one thread per process */
+    return los_thread_tid(); /* the pid in the first thread (libos/thread) */
 }
 
 long posix_getppid(const long a[6])
@@ -29,8 +30,7 @@ long posix_getppid(const long a[6])
 
 long posix_set_tid_address(const long a[6])
 {
-    (void)a; /* no threads to wake at exit yet */
-    return posix_pid;
+    return los_thread_set_tid_address((int *)a[0]);
 }
 
 long posix_getuid(const long a[6])
@@ -59,7 +59,7 @@ long posix_getegid(const long a[6])
 
 long posix_exit(const long a[6])
 {
-    los_exit((int)a[0]);
+    los_thread_exit((int)a[0]); /* the calling thread; the last one ends the process */
 }
 
 long posix_exit_group(const long a[6])
