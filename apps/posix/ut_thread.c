@@ -2,7 +2,9 @@
  * ut_thread.c: threads through musl's pthreads (usertests.h): create/join with results,
  * pthread_exit, a mutex-protected counter over 4 threads, a producer/consumer pair over
  * condition variables, TLS per thread, tids, detached threads, timed waits, rows reused, and
- * two threads on two CPUs (the boot test libos.boot.threads-smp2 checks the CPU count).
+ * two threads on two CPUs (the boot test libos.boot.threads-smp2 checks the CPU count), and
+ * threads meeting processes: exit_group from a thread, the first thread's pthread_exit, fork
+ * from a thread.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,7 +12,9 @@
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -343,5 +347,79 @@ USERTEST(thread_two_cpus)
             if (cpu_seen[me][s] != first)
                 other = cpu_seen[me][s];
     printf("    thread_two_cpus: ran on %d cpus\n", other == first ? 1 : 2);
+    return 0;
+}
+
+/* --- threads and processes (fork and wait through pm) ------------------------------------------
+ */
+
+static void spin_ms(long long ms)
+{
+    long long end = now_ns() + ms * 1000000;
+    while (now_ns() < end)
+        ;
+}
+
+static void *exits_process(void *p)
+{
+    spin_ms(20);
+    _exit((int)(uintptr_t)p); /* exit_group: every thread of the process ends */
+}
+
+static void *outlives_first(void *p)
+{
+    (void)p;
+    spin_ms(50); /* the first thread has called pthread_exit by now */
+    _exit(9);
+}
+
+static void *forks(void *p)
+{
+    (void)p;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The child's only thread is this one: its tid is the pid, and it makes threads. */
+        pthread_t t;
+        void *r = NULL;
+        if (syscall(SYS_gettid) != getpid() || los_thread_count() != 0)
+            _exit(20);
+        if (pthread_create(&t, NULL, returns_arg, (void *)4) || pthread_join(t, &r))
+            _exit(21);
+        _exit((uintptr_t)r == 41 ? 7 : 22);
+    }
+    return (void *)(intptr_t)pid;
+}
+
+USERTEST(thread_exit_group_and_fork)
+{
+    int st = 0;
+    /* A thread's _exit ends the process with its status, the blocked first thread too. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, exits_process, (void *)5);
+        pthread_join(t, NULL); /* never returns: the process ends first */
+        _exit(30);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 5, 1);
+    /* pthread_exit in the first thread while another runs: the process lives on. */
+    pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, outlives_first, NULL);
+        pthread_exit(NULL);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 9, 1);
+    /* fork from a thread: the child has that thread alone, and threads of its own. */
+    pthread_t f;
+    void *r = NULL;
+    CHECK_EQ(pthread_create(&f, NULL, forks, NULL), 0);
+    CHECK_EQ(pthread_join(f, &r), 0);
+    pid = (pid_t)(intptr_t)r;
+    CHECK_EQ(pid > 0, 1);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st) && WEXITSTATUS(st) == 7, 1);
     return 0;
 }

@@ -1,9 +1,13 @@
 /*
- * process.c: who the process is and how it ends. The pid is the env's id, read once at start,
- * so getpid makes no exo call; there are no users yet, so every id is 0 (root). exit and
- * exit_group end the env: exo keeps no exit status yet (wait arrives with processes).
+ * process.c: who the process is and how it ends. In a process pm made (libos/proc), the pid
+ * and parent come from the process table, mapped read-only (a load, no exo call), and exit
+ * and exit_group hand pm the status its parent's wait reads. Otherwise (a program init ran
+ * without pm) the pid is the env's id, read once at start. There are no users yet, so every
+ * id is 0 (root).
  */
 #include <posix/calls.h>
+#include <proc/client.h>
+#include <proc/status.h>
 
 #include <los/los.h>
 #include <thread/thread.h>
@@ -13,24 +17,25 @@ long posix_pid, posix_ppid;
 long posix_getpid(const long a[6])
 {
     (void)a;
-    return posix_pid;
+    return proc_present ? proc_self()->pid : posix_pid;
 }
 
 long posix_gettid(const long a[6])
 {
-    (void)a;
-    return los_thread_tid(); /* the pid in the first thread (libos/thread) */
+    long tid = los_thread_tid(); /* libos/thread: 0 in the first thread, whose tid is the pid */
+    return tid ? tid : posix_getpid(a);
 }
 
 long posix_getppid(const long a[6])
 {
     (void)a;
-    return posix_ppid;
+    return proc_present ? proc_self()->ppid : posix_ppid;
 }
 
 long posix_set_tid_address(const long a[6])
 {
-    return los_thread_set_tid_address((int *)a[0]);
+    los_thread_set_tid_address((int *)a[0]); /* zeroed and woken at the thread's exit */
+    return posix_gettid(a);
 }
 
 long posix_getuid(const long a[6])
@@ -59,10 +64,11 @@ long posix_getegid(const long a[6])
 
 long posix_exit(const long a[6])
 {
-    los_thread_exit((int)a[0]); /* the calling thread; the last one ends the process */
+    /* The calling thread; the last one to end ends the process (posix_exit_group). */
+    los_thread_exit((int)a[0]);
 }
 
 long posix_exit_group(const long a[6])
 {
-    los_exit((int)a[0]);
+    proc_exit(PROC_W_EXITED((int)a[0]));
 }

@@ -247,6 +247,14 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
     return t->tid;
 }
 
+/* The whole process ends with this status: exit_group's way (pm hears the status). */
+__attribute__((noreturn)) static void end_process(int status)
+{
+    const long a[6] = {status};
+    posix_exit_group(a);
+    los_exit(status); /* not reached */
+}
+
 /* --- exit ------------------------------------------------------------------------------------- */
 
 /* Zeroes a thread's clear-tid word and wakes one waiter on it (pthread_join, musl's thread
@@ -271,8 +279,8 @@ __attribute__((noreturn)) static void exit_on_row(void *p)
     int last = --running == 0 && first_exited;
     t->state = ROW_EXITING; /* reused once exo says its env is gone (row_take) */
     table_unlock();
-    if (last)
-        los_exit(t->status); /* the first thread ended before: the process ends with us */
+    if (last) /* the first thread ended before: the process ends with us */
+        end_process(t->status);
     exo_env_destroy(EXO_CAP_SELF);
     for (;;)
         ;
@@ -290,7 +298,7 @@ void los_thread_exit(int status)
     table_lock();
     if (running == 0) {
         table_unlock();
-        los_exit(status);
+        end_process(status);
     }
     first_exited = 1;
     table_unlock();
@@ -313,16 +321,15 @@ void los_thread_unmapself(void *base, size_t size)
 
 long los_thread_tid(void)
 {
-    return self ? self->tid : posix_pid;
+    return self ? self->tid : 0;
 }
 
-long los_thread_set_tid_address(int *ctid)
+void los_thread_set_tid_address(int *ctid)
 {
     if (self)
         self->ctid = ctid;
     else
         first_ctid = ctid;
-    return los_thread_tid();
 }
 
 int los_thread_count(void)

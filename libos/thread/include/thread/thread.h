@@ -37,11 +37,12 @@ __attribute__((noreturn)) void los_thread_exit(int status);
 /* musl's __unmapself: munmap(base, size) (the caller's own stack) and exit the thread. */
 __attribute__((noreturn)) void los_thread_unmapself(void *base, size_t size);
 
-/* gettid: the process's pid in its first thread, LOS_THREAD_TID_BASE + n in the others. */
+/* The calling thread's tid: LOS_THREAD_TID_BASE + n, or 0 in the first thread (whose tid is
+ * the pid: gettid answers getpid's). */
 long los_thread_tid(void);
 
-/* set_tid_address: the word the calling thread's exit zeroes and wakes. Returns the tid. */
-long los_thread_set_tid_address(int *ctid);
+/* set_tid_address: the word the calling thread's exit zeroes and wakes. */
+void los_thread_set_tid_address(int *ctid);
 
 /* futex(2): FUTEX_WAIT (relative timeout), FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE,
  * private or not (both process-local); else -ENOSYS. */
