@@ -1,10 +1,10 @@
 /*
  * ut_thread.c: threads through musl's pthreads (usertests.h): create/join with results,
- * pthread_exit, a mutex-protected counter over 4 threads, a producer/consumer pair over
- * condition variables, TLS per thread, tids, detached threads, timed waits, rows reused, and
- * two threads on two CPUs (the boot test libos.boot.threads-smp2 checks the CPU count), and
- * threads meeting processes: exit_group from a thread, the first thread's pthread_exit, fork
- * from a thread.
+ * pthread_exit, a mutex-protected counter over 4 threads, mmap from 4 threads at once, a
+ * producer/consumer pair over condition variables, TLS per thread, tids, detached threads, timed
+ * waits, rows reused, and two threads on two CPUs (the boot test libos.boot.threads-smp2 checks the
+ * CPU count), and threads meeting processes: exit_group from a thread, the first thread's
+ * pthread_exit, fork from a thread.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,8 +39,7 @@ static int all_ended(void)
     return los_thread_count() == 0;
 }
 
-/* --- create, join, pthread_exit ----------------------------------------------------------------
- */
+/* --- create, join, pthread_exit --- */
 
 static void *returns_arg(void *p)
 {
@@ -82,8 +82,7 @@ USERTEST(thread_create_join_values)
     return 0;
 }
 
-/* --- a mutex-protected counter ------------------------------------------------------------------
- */
+/* --- a mutex-protected counter --- */
 
 #define ADDS 20000
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -115,8 +114,7 @@ USERTEST(thread_mutex_counter_4_threads)
     return 0;
 }
 
-/* --- producer / consumer over condition variables ----------------------------------------------
- */
+/* --- producer / consumer over condition variables --- */
 
 #define ITEMS 500
 #define SLOTS 4
@@ -192,8 +190,7 @@ USERTEST(thread_cond_timedwait_times_out)
     return 0;
 }
 
-/* --- TLS, tids
- * ------------------------------------------------------------------------------------ */
+/* --- TLS, tids --- */
 
 static __thread long tls_value = 7;
 static __thread char tls_zeroed[64];
@@ -248,8 +245,7 @@ USERTEST(thread_tls_and_tids_distinct)
     return 0;
 }
 
-/* --- detached threads; rows reused ---------------------------------------------------------------
- */
+/* --- detached threads; rows reused --- */
 
 static sem_t detached_done;
 static volatile int detached_ran;
@@ -298,8 +294,46 @@ USERTEST(thread_rows_reused)
     return 0;
 }
 
-/* --- two CPUs
- * ------------------------------------------------------------------------------------- */
+/* --- the memory layout shared by threads --- */
+
+#define MAPS 40
+static volatile int maps_ok;
+
+/* mmap, fill with our own pattern, let the others run, check every byte, munmap: two threads
+ * handed overlapping ranges would see each other's bytes. */
+static void *mapper(void *p)
+{
+    unsigned char id = (unsigned char)(uintptr_t)p;
+    for (int i = 0; i < MAPS; i++) {
+        unsigned char *m =
+            mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return NULL;
+        for (int k = 0; k < 2 * 4096; k += 64)
+            m[k] = (unsigned char)(id * 64 + i);
+        sched_yield();
+        int good = 1;
+        for (int k = 0; k < 2 * 4096; k += 64)
+            good &= m[k] == (unsigned char)(id * 64 + i);
+        munmap(m, 2 * 4096);
+        __atomic_fetch_add(&maps_ok, good, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+USERTEST(thread_mmap_from_4_threads)
+{
+    pthread_t t[4];
+    maps_ok = 0;
+    for (uintptr_t i = 0; i < 4; i++)
+        CHECK_EQ(pthread_create(&t[i], NULL, mapper, (void *)i), 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(pthread_join(t[i], NULL), 0);
+    CHECK_EQ(maps_ok, 4 * MAPS);
+    return 0;
+}
+
+/* --- two CPUs --- */
 
 #define SPIN_ADDS 200000
 #define SAMPLES 64
@@ -350,8 +384,7 @@ USERTEST(thread_two_cpus)
     return 0;
 }
 
-/* --- threads and processes (fork and wait through pm) ------------------------------------------
- */
+/* --- threads and processes (fork and wait through pm) --- */
 
 static void spin_ms(long long ms)
 {
