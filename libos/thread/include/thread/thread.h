@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define LOS_THREAD_MAX 32                       /* threads besides the first, at once */
-#define LOS_THREAD_VA 0x00006fa000000000ull     /* rows of per-thread libOS pages */
+#define LOS_THREAD_VA 0x00006f9000000000ull     /* rows of per-thread libOS pages (0x6f9...) */
 #define LOS_THREAD_STRIDE 0x0000000000100000ull /* per row: */
 #define LOS_THREAD_STATE_OFF 0x0000ull          /*   its upcall state page */
 #define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
