@@ -46,22 +46,26 @@ static int id_named(uint32_t id)
     return 0;
 }
 
-int env_alloc(uint32_t parent, struct env **out)
+/* A free slot made a READY env with tables pml4 (a new address space if 0) and owner `owner`
+ * (itself if 0). */
+static int alloc(uint32_t parent, uint64_t pml4, uint32_t owner, struct env **out)
 {
     for (int i = 0; i < EXO_NENV; i++) {
         struct env *e = &envs[i];
         if (e->state != ENV_FREE)
             continue;
-        uint64_t pml4;
-        int r = pmap_create(&pml4);
-        if (r < 0)
-            return r;
+        if (!pml4) {
+            int r = pmap_create(&pml4);
+            if (r < 0)
+                return r;
+        }
         *e = (struct env){.parent = parent, .state = ENV_READY, .pml4 = pml4};
         /* (id - 1) % NENV == i. Ids wrap after 2^26 uses of a slot: skip any a stale
          * capability still names, or it would resolve, with its rights, to the new env. */
         do
             e->id = (uint32_t)(generation++ * EXO_NENV + i + 1);
         while (id_named(e->id));
+        e->owner = owner ? owner : e->id;
         e->caps[EXO_CAP_SELF] =
             (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
         fpu_env_init(e);
@@ -71,10 +75,32 @@ int env_alloc(uint32_t parent, struct env **out)
     return EXO_E_NOMEM;
 }
 
+int env_alloc(uint32_t parent, struct env **out)
+{
+    return alloc(parent, 0, 0, out);
+}
+
+int env_alloc_thread(struct env *owner, struct env **out)
+{
+    return alloc(owner->id, owner->pml4, owner->id, out);
+}
+
+struct env *env_owner(const struct env *e)
+{
+    /* A thread's owner outlives it: the owner's end ends its children, threads first. */
+    return e->owner == e->id ? (struct env *)e : env_by_id(e->owner);
+}
+
+struct cap *env_cap(const struct env *e, uint64_t slot)
+{
+    const struct env *t = slot == EXO_CAP_SELF ? e : env_owner(e);
+    return (struct cap *)&t->caps[slot];
+}
+
 int cap_slot(struct env *e)
 {
     for (int i = 1; i < EXO_NCAPS; i++) {
-        const struct cap *c = &e->caps[i];
+        const struct cap *c = env_cap(e, (uint64_t)i);
         /* A slot naming an env that has ended resolves to nothing: reuse it. */
         if (c->type == CAP_NONE || (c->type == CAP_ENV && !env_by_id((uint32_t)c->obj)))
             return i;
@@ -86,7 +112,7 @@ int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out)
 {
     if (slot >= EXO_NCAPS)
         return EXO_E_RANGE;
-    const struct cap *c = &e->caps[slot];
+    const struct cap *c = env_cap(e, slot);
     struct env *t = c->type == CAP_ENV ? env_by_id((uint32_t)c->obj) : NULL;
     if (!t)
         return EXO_E_NOENT;
@@ -99,7 +125,7 @@ int cap_env(struct env *e, uint64_t slot, uint32_t rights, struct env **out)
 int cap_covers_range(const struct env *e, enum cap_type type, uint64_t first, uint64_t last)
 {
     for (int i = 0; i < EXO_NCAPS; i++) {
-        const struct cap *c = &e->caps[i];
+        const struct cap *c = env_cap(e, (uint64_t)i);
         if (c->type == type && (c->rights & EXO_RIGHT_BIND) && first >= (c->obj & 0xff) &&
             last <= (c->obj >> 8 & 0xff))
             return 1;
@@ -143,23 +169,34 @@ static void free_owned_pages(const struct env *e)
 
 void env_free(struct env *e)
 {
-    for (int i = 0; i < EXO_NENV; i++) /* children first: they may map our pages */
+    for (int i = 0; i < EXO_NENV; i++) /* children first (threads too): they may map our pages */
         if (envs[i].state != ENV_FREE && envs[i].parent == e->id && &envs[i] != e)
             env_free(&envs[i]);
+    /* A thread owns no pages and shares its tables: ending it frees only its context. */
+    int thread = e->owner != e->id;
     /* Running on another CPU: that CPU finds no env on its next entry to exo, and leaves e's
-     * tables now (tlb_leave waits for it), before the pages and tables behind them are freed. */
-    if (e->oncpu && e->oncpu != this_cpu())
+     * tables now (tlb_leave waits for it), before the pages and tables behind them are freed.
+     * A thread's tables stay (its owner's, its siblings may run in them elsewhere): only its
+     * CPU leaves them, at once, so the thread has run its last instruction when this returns
+     * (its next fetch faults into exo, which finds no env there). */
+    if (e->oncpu && e->oncpu != this_cpu()) {
         e->oncpu->env = NULL;
+        if (thread)
+            tlb_leave_cpu(e->oncpu, e->pml4);
+    }
     e->oncpu = NULL;
     fpu_env_freed(e);
-    tlb_leave(e->pml4);
+    if (!thread)
+        tlb_leave(e->pml4);
     vio_env_freed(e); /* devices stop writing into its pages before they are freed */
-    free_owned_pages(e);
+    if (!thread)
+        free_owned_pages(e);
     if (env_current() == e) {
         pmap_activate(vm_kernel_pml4);
         this_cpu()->env = 0;
     }
-    pmap_destroy(e->pml4);
+    if (!thread)
+        pmap_destroy(e->pml4);
     e->state = ENV_FREE;
     if (e->watch) /* its watcher (a process server) learns it ended, however it ended */
         event_post_ref(e->watch);

@@ -30,7 +30,7 @@ int cap_event(struct env *e, uint64_t slot, uint32_t rights, uint32_t *ref)
 {
     if (slot >= EXO_NCAPS)
         return EXO_E_RANGE;
-    const struct cap *c = &e->caps[slot];
+    const struct cap *c = env_cap(e, slot);
     if (c->type != CAP_EVENT || !event_by_ref((uint32_t)c->obj))
         return EXO_E_NOENT;
     if ((c->rights & rights) != rights)
@@ -129,8 +129,9 @@ int64_t sys_event_create(void)
         do
             ref = (generation++ % 0xffffffu) * EXO_NEVENT + n + 1;
         while (ref_named(ref));
-        events[n] = (struct event){.ref = ref, .creator = self->id};
-        self->caps[slot] =
+        /* A thread's event is its process's: it lives on when the thread ends. */
+        events[n] = (struct event){.ref = ref, .creator = self->owner};
+        *env_cap(self, (uint64_t)slot) =
             (struct cap){.type = CAP_EVENT, .rights = EXO_RIGHT_POST | EXO_RIGHT_WAIT, .obj = ref};
         return slot;
     }

@@ -58,7 +58,7 @@ int64_t sys_pct_call(uint64_t env, uint64_t a0, uint64_t a1)
     t->wait_event = 0;
     t->tf = (struct trapframe){.rip = t->pct_rip,
                                .rsp = t->pct_rsp - 8,
-                               .rdi = self->id,
+                               .rdi = self->owner, /* a thread calls for its process */
                                .rsi = a0,
                                .rdx = a1,
                                .rflags = 0x202};

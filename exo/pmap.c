@@ -212,7 +212,7 @@ void pmap_remove_everywhere(uint64_t ppn)
     for (int i = 0; i < EXO_NENV; i++) {
         if (p && !p->maps)
             return; /* no entry maps it (any more): nothing to walk */
-        if (envs[i].state == ENV_FREE)
+        if (envs[i].state == ENV_FREE || envs[i].owner != envs[i].id) /* a thread: its owner's */
             continue;
         struct drop d = {.ppn = ppn};
         each_user_entry(envs[i].pml4, drop_if_ppn, &d);
@@ -234,7 +234,7 @@ static void drop_if_owner(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
 void pmap_remove_owned(uint32_t owner)
 {
     for (int i = 0; i < EXO_NENV; i++)
-        if (envs[i].state != ENV_FREE)
+        if (envs[i].state != ENV_FREE && envs[i].owner == envs[i].id) /* threads share these */
             each_user_entry(envs[i].pml4, drop_if_owner, &owner);
 }
 

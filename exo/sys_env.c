@@ -22,10 +22,29 @@ int64_t sys_env_create(void)
     int slot = cap_slot(self);
     if (slot < 0)
         return slot;
-    int r = env_alloc(self->id, &child);
+    /* A thread's children are its process's: they outlive the thread, as after fork. */
+    int r = env_alloc(self->owner, &child);
     if (r < 0)
         return r;
-    self->caps[slot] = (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = child->id};
+    *env_cap(self, (uint64_t)slot) =
+        (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = child->id};
+    return slot;
+}
+
+int64_t sys_env_thread(uint64_t env)
+{
+    struct env *self = caller(), *t, *th;
+    int r = cap_env(self, env, EXO_RIGHT_MAP, &t); /* the thread may touch all of env's memory */
+    if (r < 0)
+        return r;
+    int slot = cap_slot(self);
+    if (slot < 0)
+        return slot;
+    r = env_alloc_thread(env_owner(t), &th);
+    if (r < 0)
+        return r;
+    *env_cap(self, (uint64_t)slot) =
+        (struct cap){.type = CAP_ENV, .rights = EXO_RIGHT_RUN | EXO_RIGHT_DESTROY, .obj = th->id};
     return slot;
 }
 
@@ -102,7 +121,7 @@ int64_t sys_fs_set(uint64_t base)
 int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)
 {
     struct env *self = caller(), *t;
-    if (cap >= EXO_NCAPS || self->caps[cap].type == CAP_NONE)
+    if (cap >= EXO_NCAPS || env_cap(self, cap)->type == CAP_NONE)
         return EXO_E_NOENT;
     int r = cap_env(self, env, EXO_RIGHT_MAP, &t);
     if (r < 0)
@@ -110,8 +129,9 @@ int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)
     int slot = cap_slot(t);
     if (slot < 0)
         return slot;
-    t->caps[slot] = self->caps[cap];
-    t->caps[slot].rights &= (uint16_t)rights; /* a copy never has more rights than its source */
+    struct cap *c = env_cap(t, (uint64_t)slot); /* a thread's table is its owner's */
+    *c = *env_cap(self, cap);
+    c->rights &= (uint16_t)rights; /* a copy never has more rights than its source */
     return slot;
 }
 

@@ -39,14 +39,15 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
     int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
     if (r < 0)
         return r;
+    /* A thread's pages are its owner's: they outlive the thread, as its siblings expect. */
     if (ppn == EXO_ANY)
-        r = exo_page_alloc(&exo_pages, t->id, &ppn);
+        r = exo_page_alloc(&exo_pages, t->owner, &ppn);
     else
-        r = exo_page_alloc_at(&exo_pages, ppn, t->id);
+        r = exo_page_alloc_at(&exo_pages, ppn, t->owner);
     if (r < 0)
         return r;
-    vm_page_zero(ppn);             /* never hand out another env's old data */
-    iommu_page_gained(t->id, ppn); /* devices t holds whole may reach it */
+    vm_page_zero(ppn);                /* never hand out another env's old data */
+    iommu_page_gained(t->owner, ppn); /* devices t holds whole may reach it */
     return (int64_t)ppn;
 }
 
@@ -66,12 +67,14 @@ int page_release(struct env *t, uint64_t ppn)
 {
     /* By force: no device may write it once it moves on. One that would not reset keeps it. */
     int pinned = vio_release_page(ppn, 1) < 0;
-    iommu_page_lost(t->id, ppn);
+    uint32_t owner = t->owner;
+    iommu_page_lost(owner, ppn);
     pmap_remove_everywhere(ppn);
     drop_grants(ppn);
-    if (t->upcall_state_ppn == ppn)
-        t->upcall_rip = 0; /* its state page is gone: no more upcalls */
-    return pinned ? exo_page_retire(&exo_pages, ppn, t->id) : exo_page_free(&exo_pages, ppn, t->id);
+    for (int i = 0; i < EXO_NENV; i++) /* the owner's and each of its threads' */
+        if (envs[i].state != ENV_FREE && envs[i].owner == owner && envs[i].upcall_state_ppn == ppn)
+            envs[i].upcall_rip = 0; /* its state page is gone: no more upcalls */
+    return pinned ? exo_page_retire(&exo_pages, ppn, owner) : exo_page_free(&exo_pages, ppn, owner);
 }
 
 int64_t sys_page_free(uint64_t env, uint64_t ppn)
@@ -80,7 +83,7 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
     int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
     if (r < 0)
         return r;
-    if (!exo_page_owned_by(&exo_pages, ppn, t->id))
+    if (!exo_page_owned_by(&exo_pages, ppn, t->owner))
         return EXO_E_PERM;
     if (vio_release_page(ppn, 0) < 0)
         return EXO_E_BUSY; /* a device still holds a descriptor naming it */
@@ -97,15 +100,15 @@ static int may_bind(struct env *self, struct env *t, uint64_t va, uint64_t ppn, 
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED)
         return EXO_E_PERM; /* free, exo's, firmware's, MMIO or no RAM at all */
     uint32_t owner = exo_pages.page[ppn].owner;
-    if (owner == self->id || owner == t->id)
+    if (owner == self->owner || owner == t->owner)
         return EXO_OK;
     for (int c = 0; c < EXO_NCAPS; c++) {
-        const struct cap *k = &self->caps[c];
+        const struct cap *k = env_cap(self, (uint64_t)c);
         if (k->type == CAP_ENV && k->obj == owner && (k->rights & EXO_RIGHT_MAP))
             return EXO_OK;
     }
     for (int c = 0; c < EXO_NCAPS; c++) {
-        const struct cap *k = &t->caps[c];
+        const struct cap *k = env_cap(t, (uint64_t)c);
         if (k->type == CAP_PAGE && k->obj == ppn && (prot & ~(uint64_t)k->rights) == 0)
             return EXO_OK;
     }
@@ -163,12 +166,13 @@ int64_t sys_page_grant(uint64_t ppn, uint64_t env, uint64_t prot)
         return r;
     if (!prot_ok(prot))
         return EXO_E_INVAL;
-    if (!exo_page_owned_by(&exo_pages, ppn, self->id))
+    if (!exo_page_owned_by(&exo_pages, ppn, self->owner))
         return EXO_E_PERM;
     int slot = cap_slot(t);
     if (slot < 0)
         return slot;
-    t->caps[slot] = (struct cap){.type = CAP_PAGE, .rights = (uint16_t)prot, .obj = ppn};
+    *env_cap(t, (uint64_t)slot) =
+        (struct cap){.type = CAP_PAGE, .rights = (uint16_t)prot, .obj = ppn};
     return slot;
 }
 

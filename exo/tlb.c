@@ -11,6 +11,8 @@
 #include <exo/vm.h>
 #include <exo/x86.h>
 
+#include <stddef.h>
+
 uint64_t tlb_ipis, tlb_wait_cycles;
 
 static void flush_local(uint64_t pml4, const uint64_t *va, uint32_t n)
@@ -42,14 +44,16 @@ void tlb_poll(void)
     __atomic_store_n(&q->pending, 0, __ATOMIC_RELEASE);
 }
 
-static void request(uint64_t pml4, const uint64_t *va, uint32_t n, uint32_t leave)
+/* Sends the request to every other CPU whose CR3 is pml4 (only `only`, if not NULL). */
+static void request(uint64_t pml4, const uint64_t *va, uint32_t n, uint32_t leave,
+                    const struct percpu *only)
 {
     struct percpu *me = this_cpu();
     uint32_t sent = 0;
     uint64_t t0 = rdtsc();
     for (int i = 0; i < exo_ncpu; i++) {
         struct percpu *c = &cpus[i];
-        if (c == me || !c->up || c->pml4 != pml4)
+        if (c == me || !c->up || c->pml4 != pml4 || (only && c != only))
             continue;
         struct tlb_req *q = &c->tlb;
         q->pml4 = pml4;
@@ -75,10 +79,15 @@ void tlb_shootdown(uint64_t pml4, const uint64_t *va, uint32_t n)
     if (n != TLB_FULL && n > TLB_BATCH)
         n = TLB_FULL;
     flush_local(pml4, va, n);
-    request(pml4, va, n, 0);
+    request(pml4, va, n, 0, NULL);
 }
 
 void tlb_leave(uint64_t pml4)
 {
-    request(pml4, 0, 0, 1);
+    request(pml4, 0, 0, 1, NULL);
+}
+
+void tlb_leave_cpu(struct percpu *c, uint64_t pml4)
+{
+    request(pml4, 0, 0, 1, c);
 }

@@ -32,8 +32,8 @@ int64_t sys_upcall_set(uint64_t handler, uint64_t stack_top, uint64_t state_va)
     uint64_t ppn;
     if (pmap_user_page(self, state_va, 1, &ppn) < 0)
         return EXO_E_FAULT;
-    if (!exo_page_owned_by(&exo_pages, ppn, self->id))
-        return EXO_E_PERM; /* exo writes the state page: it must be the env's own */
+    if (!exo_page_owned_by(&exo_pages, ppn, self->owner))
+        return EXO_E_PERM; /* exo writes the state page: it must be the env's own (its owner's) */
     self->upcall_rip = handler;
     self->upcall_rsp = stack_top;
     self->upcall_state_va = state_va;
@@ -46,7 +46,7 @@ int upcall_deliver(struct env *e, uint64_t kind, uint64_t vector, uint64_t error
     if (!e->upcall_rip)
         return EXO_E_NOENT;
     uint64_t ppn = e->upcall_state_ppn;
-    if (!exo_page_owned_by(&exo_pages, ppn, e->id))
+    if (!exo_page_owned_by(&exo_pages, ppn, e->owner))
         return EXO_E_FAULT;
     struct exo_upcall_state *s = phys_to_virt(ppn * EXO_PAGE);
     if (s->in_upcall)

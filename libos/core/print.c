@@ -22,10 +22,12 @@ int los_printf(const char *fmt, ...)
     return n;
 }
 
+uint64_t los_process_slot = EXO_CAP_SELF;
+
 void los_exit(int status)
 {
     (void)status; /* exo keeps no exit status; a parent learns of the end through its caps */
-    exo_env_destroy(EXO_CAP_SELF);
+    exo_env_destroy(los_process_slot); /* the process env: every thread ends with it */
     for (;;)
         exo_yield(EXO_ANY); /* not reached: destroying ourselves does not return */
 }

@@ -52,15 +52,20 @@ void los_upcall_handle(uint64_t kind, los_upcall_fn fn)
         handlers[kind] = fn;
 }
 
-int los_upcall_init(void)
+int los_upcall_init_at(uint64_t state_va, uint64_t stack_top)
 {
     fpu_probe();
-    int64_t r = los_page_new(LOS_UPCALL_STATE_VA, EXO_PROT_R | EXO_PROT_W);
+    int64_t r = los_page_new(state_va, EXO_PROT_R | EXO_PROT_W);
     for (uint64_t i = 1; r >= 0 && i <= STACK_PAGES; i++)
-        r = los_page_new(LOS_UPCALL_STACK_TOP - i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
+        r = los_page_new(stack_top - i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
     if (r >= 0)
-        r = exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
+        r = exo_upcall_set((uint64_t)los_upcall_entry, stack_top, state_va);
     return r < 0 ? (int)r : 0;
+}
+
+int los_upcall_init(void)
+{
+    return los_upcall_init_at(LOS_UPCALL_STATE_VA, LOS_UPCALL_STACK_TOP);
 }
 
 /* Called by los_upcall_entry; returns the state page to resume from, or ends the env. */

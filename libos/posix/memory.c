@@ -4,7 +4,8 @@
  * page is the process's own, taken from exo (zeroed) when mapped and given back when unmapped.
  * Layout (user half): program from 4 MiB, break up to POSIX_BRK_MAX above it, mappings from
  * POSIX_MMAP_BASE up (addresses are not reused yet), libOS pages from 0x6fe0'0000'0000.
- * File mappings, sharing across fork and demand paging arrive later.
+ * File mappings, sharing across fork and demand paging arrive later. Threads share the layout:
+ * one at a time changes it (layout_lock).
  */
 #include <posix/calls.h>
 
@@ -20,6 +21,24 @@ extern char _end[]; /* the linker's end of the program's last segment */
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
 static uint64_t mmap_next = POSIX_MMAP_BASE;
+
+/* One thread at a time changes the layout (threads share it: libos/thread): a spin lock that
+ * gives the CPU away when its holder seems to have lost its own. */
+static volatile uint32_t layout_lock;
+
+static void layout_take(void)
+{
+    for (uint32_t spins = 0; __atomic_exchange_n(&layout_lock, 1, __ATOMIC_ACQUIRE); spins++)
+        if (spins > 1000) {
+            exo_yield(EXO_ANY);
+            spins = 0;
+        }
+}
+
+static void layout_give(void)
+{
+    __atomic_store_n(&layout_lock, 0, __ATOMIC_RELEASE);
+}
 
 static uint64_t round_up(uint64_t v)
 {
@@ -63,7 +82,7 @@ static long fill_range(uint64_t lo, uint64_t hi, uint32_t prot)
     return 0;
 }
 
-long posix_brk(const long a[6])
+static long brk_locked(const long a[6])
 {
     if (!brk_base)
         brk_base = brk_cur = round_up((uint64_t)_end);
@@ -79,7 +98,7 @@ long posix_brk(const long a[6])
     return (long)brk_cur;
 }
 
-long posix_mmap(const long a[6])
+static long mmap_locked(const long a[6])
 {
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     long prot = a[2], flags = a[3];
@@ -107,7 +126,7 @@ long posix_mmap(const long a[6])
     return (long)addr;
 }
 
-long posix_munmap(const long a[6])
+static long munmap_locked(const long a[6])
 {
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || !a[1] || addr + len < addr || addr + len > EXO_USER_TOP)
@@ -116,7 +135,7 @@ long posix_munmap(const long a[6])
     return 0;
 }
 
-long posix_mprotect(const long a[6])
+static long mprotect_locked(const long a[6])
 {
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     long prot = a[2];
@@ -137,6 +156,19 @@ long posix_mprotect(const long a[6])
     }
     return 0;
 }
+
+#define LOCKED(name)                                                                               \
+    long posix_##name(const long a[6])                                                             \
+    {                                                                                              \
+        layout_take();                                                                             \
+        long r = name##_locked(a);                                                                 \
+        layout_give();                                                                             \
+        return r;                                                                                  \
+    }
+LOCKED(brk)
+LOCKED(mmap)
+LOCKED(munmap)
+LOCKED(mprotect)
 
 long posix_madvise(const long a[6])
 {

@@ -10,6 +10,7 @@
 #include <proc/status.h>
 
 #include <los/los.h>
+#include <thread/thread.h>
 
 long posix_pid, posix_ppid;
 
@@ -21,7 +22,8 @@ long posix_getpid(const long a[6])
 
 long posix_gettid(const long a[6])
 {
-    return posix_getpid(a); /* one thread per process */
+    long tid = los_thread_tid(); /* libos/thread: 0 in the first thread, whose tid is the pid */
+    return tid ? tid : posix_getpid(a);
 }
 
 long posix_getppid(const long a[6])
@@ -32,7 +34,8 @@ long posix_getppid(const long a[6])
 
 long posix_set_tid_address(const long a[6])
 {
-    return posix_getpid(a); /* no threads to wake at exit yet */
+    los_thread_set_tid_address((int *)a[0]); /* zeroed and woken at the thread's exit */
+    return posix_gettid(a);
 }
 
 long posix_getuid(const long a[6])
@@ -61,7 +64,8 @@ long posix_getegid(const long a[6])
 
 long posix_exit(const long a[6])
 {
-    proc_exit(PROC_W_EXITED((int)a[0]));
+    /* The calling thread; the last one to end ends the process (posix_exit_group). */
+    los_thread_exit((int)a[0]);
 }
 
 long posix_exit_group(const long a[6])

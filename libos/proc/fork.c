@@ -12,6 +12,7 @@
  */
 #include <proc/client.h>
 #include <proc/lnx.h>
+#include <thread/thread.h>
 
 #include <los/los.h>
 #include <los/spawn.h>
@@ -39,6 +40,7 @@ void proc_fork_child_setup(const struct fork_regs *r)
 {
     if (r->fs_base)
         exo_fs_set(r->fs_base);
+    los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
     if (r->upcalls)
         exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
 }

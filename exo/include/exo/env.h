@@ -36,7 +36,9 @@ struct cap {
 
 struct env {
     uint32_t id;     /* nonzero while the slot is used; changes each time the slot is reused */
-    uint32_t parent; /* id of the env that created it (0 for init) */
+    uint32_t parent; /* id of the env that created it (0 for init); a thread's is its owner */
+    uint32_t owner;  /* id of the env whose address space, pages and capabilities it uses: its
+                      * own, or for a thread (env_thread) the env it was made in (env_owner) */
     enum env_state state;
     struct percpu *oncpu; /* the CPU whose env this is (running, or in exo for it), or NULL;
                            * RUNNABLE says it wants a CPU, oncpu says it has one */
@@ -78,12 +80,26 @@ struct env *env_by_id(uint32_t id);
  * naming itself. */
 int env_alloc(uint32_t parent, struct env **out);
 
+/* Allocates a thread of `owner` (itself no thread): a READY env with its own registers, FS
+ * base, extended state and upcall registration, in owner's address space. Its pages and
+ * capabilities are owner's (env_cap), its parent is owner: owner ending ends it; it ending
+ * frees nothing of owner's. */
+int env_alloc_thread(struct env *owner, struct env **out);
+
+/* The env whose address space, pages and capability table e uses: e, or a thread's owner. */
+struct env *env_owner(const struct env *e);
+
+/* e's capability slot `slot` (< EXO_NCAPS): slot 0 (EXO_CAP_SELF) is e's own, every other
+ * slot is its owner's table, which the owner's threads share. Every capability lookup or
+ * store goes through here (never e->caps[slot] directly). */
+struct cap *env_cap(const struct env *e, uint64_t slot);
+
 /* Ends an env and all its descendants: their pages go back to exo, their mappings of others'
  * pages disappear, capabilities naming them stop resolving. */
 void env_free(struct env *e);
 
-/* A free slot in e's capability table, or one naming an env that has ended (EXO_E_NOMEM if
- * none). */
+/* A free slot in e's capability table (its owner's: env_cap), or one naming an env that has
+ * ended (EXO_E_NOMEM if none). */
 int cap_slot(struct env *e);
 
 /* Resolves e's slot `slot` as an env with at least `rights`: 0 and *out, EXO_E_RANGE,

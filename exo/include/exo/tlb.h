@@ -29,6 +29,10 @@ void tlb_shootdown(uint64_t pml4, const uint64_t *va, uint32_t n);
 /* Makes every other CPU whose CR3 is pml4 switch to exo's kernel tables; returns once done. */
 void tlb_leave(uint64_t pml4);
 
+/* tlb_leave for CPU c alone (not this one): a thread ended there, its siblings run on. */
+struct percpu;
+void tlb_leave_cpu(struct percpu *c, uint64_t pml4);
+
 /* Services this CPU's mailbox if a request is pending (the IPI handler, and lock waiters). */
 void tlb_poll(void);
 

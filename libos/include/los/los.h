@@ -15,8 +15,13 @@
 int los_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int los_vprintf(const char *fmt, va_list ap);
 
-/* Ends the calling env (exo frees everything it owns); never returns. */
+/* Ends the calling process: its env (exo frees everything it owns), and with it every
+ * thread of it; never returns. */
 void los_exit(int status) __attribute__((noreturn));
+
+/* The capability slot naming the process's env (every thread's table is the process's, but
+ * slot EXO_CAP_SELF names the calling thread): EXO_CAP_SELF until a second thread exists. */
+extern uint64_t los_process_slot;
 
 /* Formatting without output: exo_snprintf, exo_vsnprintf (common/printf.c). */
 #include <common/printf.h>

@@ -20,6 +20,11 @@ typedef int (*los_upcall_fn)(struct exo_upcall_state *s);
 /* Maps the state page and the upcall stack and registers them with exo. 0 or an exo error. */
 int los_upcall_init(void);
 
+/* The same for a thread (env_thread) of this env: maps a state page of its own at state_va
+ * and 8 stack pages below stack_top, and registers them for the calling thread, which then
+ * takes its upcalls there, with the handlers los_upcall_handle chose for the whole env. */
+int los_upcall_init_at(uint64_t state_va, uint64_t stack_top);
+
 /* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE. With none, a fault or
  * revocation request ends the env and a slice end simply resumes. */
 void los_upcall_handle(uint64_t kind, los_upcall_fn fn);

@@ -115,4 +115,29 @@ struct lnx_winsize {
     uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
 };
 
+/* Threads (libos/thread): calls, errno values and flags. */
+#define LNX_sched_yield 24
+#define LNX_clone 56
+#define LNX_futex 202
+#define LNX_set_robust_list 273
+#define LNX_get_robust_list 274
+#define LNX_ETIMEDOUT 110
+#define LNX_FUTEX_WAIT 0
+#define LNX_FUTEX_WAKE 1
+#define LNX_FUTEX_REQUEUE 3
+#define LNX_FUTEX_CMP_REQUEUE 4
+#define LNX_FUTEX_PRIVATE_FLAG 128
+#define LNX_FUTEX_CLOCK_REALTIME 256
+#define LNX_CLONE_VM 0x100
+#define LNX_CLONE_FS 0x200
+#define LNX_CLONE_FILES 0x400
+#define LNX_CLONE_SIGHAND 0x800
+#define LNX_CLONE_THREAD 0x10000
+#define LNX_CLONE_SYSVSEM 0x40000
+#define LNX_CLONE_SETTLS 0x80000
+#define LNX_CLONE_PARENT_SETTID 0x100000
+#define LNX_CLONE_CHILD_CLEARTID 0x200000
+#define LNX_CLONE_DETACHED 0x400000
+#define LNX_CLONE_CHILD_SETTID 0x1000000
+
 #endif

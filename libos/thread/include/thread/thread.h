@@ -1,0 +1,59 @@
+/*
+ * thread.h: threads of a Tessera process. Each thread is an exo env made with env_thread: it
+ * runs in the process's address space with its own registers, FS base (its TLS), extended
+ * state and upcall state page, and shares the process's pages and capability table. The libOS
+ * keeps a table of them in the process's memory (LOS_THREAD_MAX rows, each with its pages at
+ * LOS_THREAD_VA + row * LOS_THREAD_STRIDE, reused by the next thread of that row) and
+ * implements clone (as musl's pthread_create makes it), exit of one thread, gettid,
+ * set_tid_address and futex on top (docs/concepts/threads.md).
+ */
+#ifndef THREAD_THREAD_H
+#define THREAD_THREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOS_THREAD_MAX 32                       /* threads besides the first, at once */
+#define LOS_THREAD_VA 0x00006f9000000000ull     /* rows of per-thread libOS pages (0x6f9...) */
+#define LOS_THREAD_STRIDE 0x0000000000100000ull /* per row: */
+#define LOS_THREAD_STATE_OFF 0x0000ull          /*   its upcall state page */
+#define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
+#define LOS_THREAD_EXIT_TOP 0xb000ull           /*   2 pages of stack its exit runs on */
+#define LOS_THREAD_TID_BASE 0x40000000l         /* tids of threads after the first */
+
+/* clone(2) for a new thread (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, and whatever of
+ * CLONE_FS/FILES/SYSVSEM/SETTLS/PARENT_SETTID/CHILD_CLEARTID/CHILD_SETTID/DETACHED): the
+ * thread runs fn(arg) on stack with FS base tls (CLONE_SETTLS) and ends with fn's result.
+ * Returns its tid, or -errno: -EINVAL for flags Linux refuses, -ENOSYS for a clone that is
+ * not a thread (fork is the process server's), -EAGAIN when there is no room (row, env). */
+long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+               int (*fn)(void *), void *arg);
+
+/* SYS_exit: ends the calling thread (its CLONE_CHILD_CLEARTID word is zeroed and woken, on a
+ * stack of the libOS, after which its own stack may be freed). The first thread ending while
+ * others run waits for them; the last thread to end ends the process with its status. */
+__attribute__((noreturn)) void los_thread_exit(int status);
+
+/* musl's __unmapself: munmap(base, size) (the caller's own stack) and exit the thread. */
+__attribute__((noreturn)) void los_thread_unmapself(void *base, size_t size);
+
+/* The calling thread's tid: LOS_THREAD_TID_BASE + n, or 0 in the first thread (whose tid is
+ * the pid: gettid answers getpid's). */
+long los_thread_tid(void);
+
+/* set_tid_address: the word the calling thread's exit zeroes and wakes. */
+void los_thread_set_tid_address(int *ctid);
+
+/* futex(2): FUTEX_WAIT (relative timeout), FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE,
+ * private or not (both process-local); else -ENOSYS. */
+long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint32_t *addr2,
+               uint32_t val3);
+
+/* In a forked child, first thing: the thread that forked is its only (first) thread; the
+ * parent's rows, events and process slot name nothing in the child's capability table. */
+void los_thread_forked(void);
+
+/* Threads running besides the first (tests). */
+int los_thread_count(void);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * thread.c: threads as exo envs sharing the process's address space (see thread.h): the row
+ * table, clone, a thread's start and exit, tids, and futex over the wait queues of futex.c
+ * with one exo event per thread to block on.
+ */
+#include <posix/calls.h>
+#include <thread/futex.h>
+#include <thread/thread.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+#include <los/upcall.h>
+
+enum { ROW_FREE, ROW_RUNNING, ROW_EXITING };
+
+struct row {
+    volatile uint32_t state;
+    uint32_t ready; /* its pages are mapped and its event made (kept for the row's next thread) */
+    int64_t env;    /* its env's capability slot (shared table: valid in every thread) */
+    int64_t event;  /* its futex wake event */
+    long tid;
+    int *ctid; /* CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken at its exit */
+    uint64_t tls;
+    int (*fn)(void *);
+    void *arg;
+    int status;
+    void *unmap_base; /* __unmapself: its stack, unmapped at its exit */
+    size_t unmap_size;
+};
+
+static struct row rows[LOS_THREAD_MAX];
+static volatile uint32_t rows_lock;
+static __thread struct row *self; /* the calling thread's row; NULL in the first thread */
+static int *first_ctid;
+static int64_t first_event; /* the first thread's futex wake event, made when it first waits */
+static int running;         /* threads besides the first that have not ended (rows_lock) */
+static int first_exited;    /* the first thread called exit while others ran (rows_lock) */
+static long next_tid = LOS_THREAD_TID_BASE;
+static uint64_t tsc_hz;
+
+void los_upcall_entry(void);
+__attribute__((noreturn)) void los_thread_call_on(void *arg, void (*fn)(void *), uint64_t top);
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+static void relax(void)
+{
+    exo_yield(EXO_ANY);
+}
+
+static void table_lock(void)
+{
+    for (uint32_t spins = 0; __atomic_exchange_n(&rows_lock, 1, __ATOMIC_ACQUIRE); spins++)
+        if (spins > 1000) {
+            relax();
+            spins = 0;
+        }
+}
+
+static void table_unlock(void)
+{
+    __atomic_store_n(&rows_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* --- futex: the table's hooks are exo events ------------------------------------------------- */
+
+static int block(uint64_t token, uint64_t deadline)
+{
+    if (!deadline) {
+        exo_event_wait(token);
+        return 0;
+    }
+    /* No exo wait with a deadline yet (event_wait_until): look again each tick until it
+     * passes. A post meanwhile stays counted on the event, a harmless early return later. */
+    if (rdtsc() >= deadline)
+        return -LNX_ETIMEDOUT;
+    exo_yield(EXO_ANY);
+    return 0;
+}
+
+static void post(uint64_t token)
+{
+    exo_event_post(token);
+}
+
+static struct futex_table futexes = {.block = block, .post = post, .relax = relax, .now = rdtsc};
+
+/* The calling thread's wake event, or an exo error. */
+static int64_t my_event(void)
+{
+    if (self)
+        return self->event;
+    if (!first_event)
+        first_event = exo_event_create(); /* only the first thread ever gets here */
+    return first_event;
+}
+
+long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint32_t *addr2,
+               uint32_t val3)
+{
+    int cmd = op & ~(LNX_FUTEX_PRIVATE_FLAG | LNX_FUTEX_CLOCK_REALTIME);
+    switch (cmd) {
+    case LNX_FUTEX_WAIT: {
+        uint64_t deadline = 0;
+        if (timeout_or_n) {
+            const struct lnx_timespec *ts = (const struct lnx_timespec *)timeout_or_n;
+            if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+                return -LNX_EINVAL;
+            if (!tsc_hz)
+                tsc_hz = (uint64_t)exo_clock();
+            uint64_t sec = ts->tv_sec > 1000000000 ? 1000000000 : (uint64_t)ts->tv_sec;
+            deadline = rdtsc() + sec * tsc_hz + (uint64_t)ts->tv_nsec * (tsc_hz / 1000) / 1000000;
+            deadline += !deadline; /* 0 means none */
+        }
+        int64_t ev = my_event();
+        if (ev < 0)
+            return -LNX_EAGAIN;
+        return futex_wait(&futexes, addr, val, (uint64_t)ev, deadline);
+    }
+    case LNX_FUTEX_WAKE:
+        return (int)val > 0 ? futex_wake(&futexes, addr, (int)val) : 0;
+    case LNX_FUTEX_REQUEUE:
+    case LNX_FUTEX_CMP_REQUEUE:
+        if ((int)val < 0 || (int)timeout_or_n < 0)
+            return -LNX_EINVAL;
+        return futex_requeue(&futexes, addr, (int)val, addr2, (int)timeout_or_n,
+                             cmd == LNX_FUTEX_CMP_REQUEUE, val3);
+    }
+    return -LNX_ENOSYS;
+}
+
+/* --- rows, clone, start ----------------------------------------------------------------------- */
+
+static uint64_t row_va(const struct row *t)
+{
+    return LOS_THREAD_VA + (uint64_t)(t - rows) * LOS_THREAD_STRIDE;
+}
+
+/* A row for a new thread, marked RUNNING: a free one, or one whose thread has ended (exo says
+ * its env is gone, so nothing runs on its stacks any more). NULL if none. */
+static struct row *row_take(void)
+{
+    table_lock();
+    for (int i = 0; i < LOS_THREAD_MAX; i++) {
+        struct row *t = &rows[i];
+        if (t->state == ROW_FREE ||
+            (t->state == ROW_EXITING && exo_env_runs((uint64_t)t->env) == EXO_E_NOENT)) {
+            t->state = ROW_RUNNING;
+            t->tid = next_tid++;
+            table_unlock();
+            return t;
+        }
+    }
+    table_unlock();
+    return NULL;
+}
+
+/* Maps the row's pages (upcall state, upcall stack, exit stack) and makes its event, once. */
+static int row_ready(struct row *t)
+{
+    if (t->ready)
+        return 0;
+    uint64_t base = row_va(t);
+    for (uint64_t off = 0; off < LOS_THREAD_EXIT_TOP; off += EXO_PAGE)
+        if (exo_page_lookup(EXO_CAP_SELF, base + off) < 0 &&
+            los_page_new(base + off, EXO_PROT_R | EXO_PROT_W) < 0)
+            return -1;
+    t->event = exo_event_create();
+    if (t->event < 0)
+        return -1;
+    t->ready = 1;
+    return 0;
+}
+
+__attribute__((noreturn)) static void thread_start(struct row *t)
+{
+    exo_fs_set(t->tls); /* first: TLS, `self` included, lives there */
+    self = t;
+    /* Its own upcall state and stack, with the process's handlers: a fault in a thread is
+     * the process's to handle (or to die of), not a silent end of one env. */
+    uint64_t base = row_va(t);
+    exo_upcall_set((uint64_t)los_upcall_entry, base + LOS_THREAD_UPCALL_TOP,
+                   base + LOS_THREAD_STATE_OFF);
+    los_thread_exit(t->fn(t->arg));
+}
+
+long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+               int (*fn)(void *), void *arg)
+{
+    const unsigned long thread = LNX_CLONE_VM | LNX_CLONE_SIGHAND | LNX_CLONE_THREAD;
+    const unsigned long known = thread | LNX_CLONE_FS | LNX_CLONE_FILES | LNX_CLONE_SYSVSEM |
+                                LNX_CLONE_SETTLS | LNX_CLONE_PARENT_SETTID |
+                                LNX_CLONE_CHILD_CLEARTID | LNX_CLONE_DETACHED |
+                                LNX_CLONE_CHILD_SETTID | 0xff /* exit signal */;
+    if (((flags & LNX_CLONE_THREAD) && !(flags & LNX_CLONE_SIGHAND)) ||
+        ((flags & LNX_CLONE_SIGHAND) && !(flags & LNX_CLONE_VM)))
+        return -LNX_EINVAL; /* as Linux */
+    if ((flags & thread) != thread)
+        return -LNX_ENOSYS; /* a new process: fork is the process server's */
+    if ((flags & ~known) || !(flags & LNX_CLONE_SETTLS) || !fn || !stack)
+        return -LNX_EINVAL; /* a thread gets its own TLS: it names `self` */
+    if (los_process_slot == EXO_CAP_SELF) {
+        /* The first clone (from the first thread, the only one): a slot naming the process
+         * env, which every thread's exit_group destroys (slot 0 names each thread itself). */
+        int64_t s = exo_cap_copy(EXO_CAP_SELF, EXO_CAP_SELF, EXO_RIGHTS_ENV);
+        if (s < 0)
+            return -LNX_EAGAIN;
+        los_process_slot = (uint64_t)s;
+    }
+    struct row *t = row_take();
+    if (!t)
+        return -LNX_EAGAIN;
+    int64_t env = row_ready(t) < 0 ? EXO_E_NOMEM : exo_env_thread(EXO_CAP_SELF);
+    if (env < 0) {
+        t->state = ROW_FREE;
+        return -LNX_EAGAIN;
+    }
+    t->env = env;
+    t->ctid = flags & LNX_CLONE_CHILD_CLEARTID ? ctid : NULL;
+    t->tls = tls;
+    t->fn = fn;
+    t->arg = arg;
+    t->unmap_base = NULL;
+    if (flags & LNX_CLONE_PARENT_SETTID)
+        *ptid = (int)t->tid; /* before it runs: it may read its tid at once */
+    if (flags & LNX_CLONE_CHILD_SETTID)
+        *ctid = (int)t->tid;
+    table_lock();
+    running++;
+    table_unlock();
+    /* rsp as if fn had been called: 8 below a 16-byte boundary */
+    int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, ((uint64_t)stack & ~15ull) - 8,
+                              (uint64_t)t);
+    if (r < 0) {
+        exo_env_destroy((uint64_t)env);
+        table_lock();
+        running--;
+        t->state = ROW_FREE;
+        table_unlock();
+        return -LNX_EAGAIN;
+    }
+    return t->tid;
+}
+
+/* The whole process ends with this status: exit_group's way (pm hears the status). */
+__attribute__((noreturn)) static void end_process(int status)
+{
+    const long a[6] = {status};
+    posix_exit_group(a);
+    los_exit(status); /* not reached */
+}
+
+/* --- exit ------------------------------------------------------------------------------------- */
+
+/* Zeroes a thread's clear-tid word and wakes one waiter on it (pthread_join, musl's thread
+ * list lock). */
+static void clear_tid(int *ctid)
+{
+    if (!ctid)
+        return;
+    __atomic_store_n(ctid, 0, __ATOMIC_RELEASE);
+    futex_wake(&futexes, (uint32_t *)ctid, 1);
+}
+
+/* A thread's last steps, on its row's exit stack: its own stack may be freed from the moment
+ * its clear-tid word is zero. */
+__attribute__((noreturn)) static void exit_on_row(void *p)
+{
+    struct row *t = p;
+    if (t->unmap_base)
+        los_syscall(LNX_munmap, (long)t->unmap_base, (long)t->unmap_size, 0, 0, 0, 0);
+    clear_tid(t->ctid);
+    table_lock();
+    int last = --running == 0 && first_exited;
+    t->state = ROW_EXITING; /* reused once exo says its env is gone (row_take) */
+    table_unlock();
+    if (last) /* the first thread ended before: the process ends with us */
+        end_process(t->status);
+    exo_env_destroy(EXO_CAP_SELF);
+    for (;;)
+        ;
+}
+
+void los_thread_exit(int status)
+{
+    struct row *t = self;
+    if (t) {
+        t->status = status;
+        los_thread_call_on(t, exit_on_row, row_va(t) + LOS_THREAD_EXIT_TOP);
+    }
+    /* The first thread. Its env is the process's: it cannot end alone (exo would end every
+     * thread with it). Alone, it ends the process; else it waits for the last to do so. */
+    table_lock();
+    if (running == 0) {
+        table_unlock();
+        end_process(status);
+    }
+    first_exited = 1;
+    table_unlock();
+    clear_tid(first_ctid);
+    int64_t ev = my_event();
+    for (;;)
+        ev >= 0 ? exo_event_wait((uint64_t)ev) : exo_yield(EXO_ANY);
+}
+
+void los_thread_unmapself(void *base, size_t size)
+{
+    if (!self) { /* never a detached thread's stack: musl's first thread has none to free */
+        los_syscall(LNX_munmap, (long)base, (long)size, 0, 0, 0, 0);
+        los_thread_exit(0);
+    }
+    self->unmap_base = base;
+    self->unmap_size = size;
+    los_thread_exit(0);
+}
+
+long los_thread_tid(void)
+{
+    return self ? self->tid : 0;
+}
+
+void los_thread_set_tid_address(int *ctid)
+{
+    if (self)
+        self->ctid = ctid;
+    else
+        first_ctid = ctid;
+}
+
+int los_thread_count(void)
+{
+    table_lock();
+    int n = running;
+    table_unlock();
+    return n;
+}
+
+void los_thread_forked(void)
+{
+    for (int i = 0; i < LOS_THREAD_MAX; i++)
+        rows[i] = (struct row){0}; /* its pages were copied: row_ready finds them mapped */
+    rows_lock = 0;
+    self = NULL;
+    first_ctid = NULL;
+    first_event = 0;
+    running = 0;
+    first_exited = 0;
+    los_process_slot = EXO_CAP_SELF;
+}
