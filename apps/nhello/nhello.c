@@ -16,6 +16,12 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#ifdef _NEWLIB_VERSION
+#define LIBC "newlib " _NEWLIB_VERSION
+#else /* the same source through tessera-cc, for comparison (docs/per-app-images.md) */
+#define LIBC "musl"
+#endif
+
 #define FILE_PATH "/tmp/nhello.txt"
 #define FILE_TEXT "written by newlib's stdio, read back by read(2)\n"
 
@@ -140,8 +146,8 @@ static void bench(void)
 
 int main(int argc, char **argv)
 {
-    printf("nhello: hello from newlib %s on the Tessera libOS: argc %d, argv[0] \"%s\"\n",
-           _NEWLIB_VERSION, argc, argv[0]);
+    printf("nhello: hello from " LIBC " on the Tessera libOS: argc %d, argv[0] \"%s\"\n", argc,
+           argv[0]);
     enum { N = 300000 };
     unsigned char *p = malloc(N);
     unsigned long sum = 0;
