@@ -4,11 +4,12 @@
 # (one inside the source tree like out/target, one outside it), images both with the same
 # staged trees, and requires identical sha256 for the kernel, the loader and the image.
 # A build path leaking into an output (e.g. DW_AT_comp_dir in the debug info) fails it. Native
-# programs (apps/hello) are compared too; both trees use the one musl build (MUSL_DIR).
-#   test_reproducible_source.sh SOURCE_DIR STAGE_DIR WORK_DIR MUSL_DIR
+# programs (apps/hello on musl, apps/nhello on newlib) are compared too; both trees use the one
+# musl build (MUSL_DIR) and the one newlib build (NEWLIB_DIR).
+#   test_reproducible_source.sh SOURCE_DIR STAGE_DIR WORK_DIR MUSL_DIR NEWLIB_DIR
 set -euo pipefail
-[[ $# -eq 4 ]] || { echo "usage: test_reproducible_source.sh SOURCE_DIR STAGE_DIR WORK_DIR MUSL_DIR" >&2; exit 2; }
-src=$1 stage=$2 work=$3 musl=$4
+[[ $# -eq 5 ]] || { echo "usage: test_reproducible_source.sh SOURCE_DIR STAGE_DIR WORK_DIR MUSL_DIR NEWLIB_DIR" >&2; exit 2; }
+src=$1 stage=$2 work=$3 musl=$4 newlib=$5
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$work" && mkdir -p "$work"
 outside=$(mktemp -d "${TMPDIR:-/tmp}/tessera-repro-src.XXXXXX")
@@ -16,7 +17,7 @@ trap 'rm -rf "$outside"' EXIT
 dirs=("$work/a" "$outside/second-build-tree")  # different lengths, inside/outside the source
 
 for d in "${dirs[@]}"; do
-  cmake -S "$src" -B "$d" -DTESSERA_FREESTANDING=ON -DTESSERA_MUSL_DIR="$musl" \
+  cmake -S "$src" -B "$d" -DTESSERA_FREESTANDING=ON -DTESSERA_MUSL_DIR="$musl" -DTESSERA_NEWLIB_DIR="$newlib" \
     -DCMAKE_TOOLCHAIN_FILE="$src/cmake/x86_64-freestanding.cmake" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$d.configure.log" 2>&1 ||
     { cat "$d.configure.log"; echo "FAIL: configure of $d"; exit 1; }
@@ -27,7 +28,7 @@ for d in "${dirs[@]}"; do
 done
 
 fail=0
-for f in exo/exo.elf efi/BOOTX64.EFI apps/hello tessera.img; do
+for f in exo/exo.elf efi/BOOTX64.EFI apps/hello apps/nhello tessera.img; do
   a=$(sha256sum < "${dirs[0]}/$f" | cut -d' ' -f1)
   b=$(sha256sum < "${dirs[1]}/$f" | cut -d' ' -f1)
   printf '%-16s %s  %s\n' "$f" "$a" "${dirs[0]}"
@@ -42,4 +43,4 @@ for f in exo/exo.elf efi/BOOTX64.EFI apps/hello tessera.img; do
 done
 [[ $fail == 0 ]] || exit 1
 rm -rf "$work"
-echo "PASS: exo.elf, BOOTX64.EFI, hello and the image are identical from two build trees"
+echo "PASS: exo.elf, BOOTX64.EFI, hello, nhello and the image are identical from two build trees"
