@@ -144,6 +144,9 @@ int64_t sys_env_watch(uint64_t env, uint64_t event)
     uint32_t ref = 0;
     if (event != EXO_ANY && (r = cap_event(self, event, EXO_RIGHT_POST, &ref)) < 0)
         return r;
+    if (t->watch && t->watcher != self->id && env_by_id(t->watcher))
+        return EXO_E_PERM; /* another's watch (a process server's on its process) stays */
+    t->watcher = ref ? self->id : 0;
     t->watch = ref; /* a dead event's ref no longer resolves: the post at the end is dropped */
     return t->id;
 }

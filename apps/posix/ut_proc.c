@@ -624,3 +624,82 @@ USERTEST(proc_exec_static_pie)
     CHECK_EQ(st, 0x5e << 8);
     return 0;
 }
+
+/* exo call n with two arguments, raw (native programs see no exo header). */
+static long raw_exo(long n, long a0, long a1)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a0), "S"(a1) : "rcx", "r11", "memory");
+    return r;
+}
+
+/* A process cannot take pm's death watch off itself (env_watch, call 34: EXO_E_PERM = -5),
+ * nor hide its end that way from a waiting parent. */
+USERTEST(proc_death_watch_stays)
+{
+    CHECK_EQ(raw_exo(34, 0 /* EXO_CAP_SELF */, -1 /* EXO_ANY */), -5);
+    return 0;
+}
+
+static int kill_self_term(void)
+{
+    kill(getpid(), SIGTERM); /* catches nothing: the default action ends it here */
+    return 7;
+}
+
+static int ignore_sigchld(void)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = 0;
+    m->a[1] = 1ll << (SIGCHLD - 1);
+    if (proc_call(PM_OP_sig_disp) != 0)
+        return 1;
+    pid_t c = child(exit_42);
+    if (c < 0)
+        return 2;
+    /* no zombie is left: the wait blocks until the child is gone, then there is none */
+    return waitpid(-1, NULL, 0) == -1 && errno == ECHILD ? 0x46 : 3;
+}
+
+static int catch_64(void)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = (int64_t)(1ull << 63);
+    m->a[1] = 0;
+    if (proc_call(PM_OP_sig_disp) != 0 || setpgid(0, 0) != 0)
+        return 1;
+    uint64_t got;
+    while (!(got = proc_sig_fetch()))
+        proc_yield();
+    return got == 1ull << 63 ? 0x47 : 2;
+}
+
+static int forge_status(void)
+{
+    proc_exit(0x137f); /* "stopped by signal 19": not a status exit can give */
+}
+
+/* Signals and statuses at their edges: a default action on itself, SIGCHLD ignored (no
+ * zombies), signal 64 fetched, a forged stopped status read as an exit. */
+USERTEST(proc_signal_edges)
+{
+    int st = 0;
+    pid_t pid = child(kill_self_term);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFSIGNALED(st), 1);
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    pid = child(ignore_sigchld);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x46 << 8);
+    pid = child(catch_64);
+    for (int i = 0; i < 3000 && getpgid(pid) != pid; i++)
+        proc_yield();
+    CHECK_EQ(kill(pid, 64), 0);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x47 << 8);
+    pid = child(forge_status);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 0x13);
+    return 0;
+}

@@ -82,7 +82,7 @@ uint64_t proc_sig_fetch(void)
     if (!proc_present || !proc_self()->pending)
         return 0; /* the common case: one load, no call */
     long r = proc_call(PM_OP_sig_fetch);
-    return r < 0 ? 0 : (uint64_t)r;
+    return r < 0 ? 0 : (uint64_t)proc_msg()->r[0];
 }
 
 void proc_sig_die(int sig, int core)

@@ -102,7 +102,9 @@ long proc_fork(void)
     struct pm_msg *m = proc_msg();
     m->a[0] = pid;
     m->a[1] = r < 0 ? r : 0;
-    proc_call(PM_OP_fork_done); /* a failed copy: pm destroys the child, every page with it */
+    long done = proc_call(PM_OP_fork_done); /* a failed copy: pm destroys the child */
+    if (r >= 0 && done < 0)
+        return done; /* pm no longer knows the child: it was ended (our group killed?) */
     if (r < 0)
         return r == EXO_E_NOMEM ? -LNX_ENOMEM : -LNX_EAGAIN;
     return pid;

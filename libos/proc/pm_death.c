@@ -27,7 +27,9 @@ static void died(struct pm_proc *p)
         struct proc_entry *c = &pm_table->e[s];
         if (c->state == PROC_FREE || c->ppid != e->pid || &pm_procs[s] == p)
             continue;
-        if (pm_procs[s].embryo) { /* its fork will never be reported: it goes unseen */
+        if (pm_procs[s].embryo && c->state == PROC_ALIVE && exo_env_runs(pm_procs[s].env_cap) > 0)
+            pm_procs[s].embryo = 0; /* started already: a process like any other, init's now */
+        if (pm_procs[s].embryo) {   /* never started: its copy will never be finished */
             if (c->state == PROC_ALIVE)
                 exo_env_destroy(pm_procs[s].env_cap); /* (its end is released below) */
             else
@@ -45,6 +47,12 @@ static void died(struct pm_proc *p)
             pm_proc_release(p); /* a fork that never finished: no one to tell */
             return;
         } /* else a zombie that fork_done makes visible to its parent's wait */
+    }
+    struct pm_proc *pp = pm_proc_by_pid(e->ppid);
+    if (pp && !p->embryo && (pp->sig_ignored & 1ull << (LNX_SIGCHLD - 1))) {
+        pm_proc_release(p); /* SIGCHLD ignored (SIG_IGN, SA_NOCLDWAIT): no zombie, as Linux */
+        pm_wake(pp);        /* a blocked wait looks again: ECHILD once none is left */
+        return;
     }
     e->state = PROC_ZOMBIE;
     e->status = status;

@@ -14,8 +14,11 @@ long pm_op_exit(struct pm_proc *p, struct pm_msg *m)
     int64_t status = m->a[0];
     if (p->slot == 0)
         return -LNX_EPERM; /* init does not end through its own server */
-    p->said_exit = 1;
-    p->exit_status = (int32_t)(status & 0xffff);
+    int code = (int)(status >> 8 & 0xff), sig = (int)(status & 0x7f);
+    p->said_exit = 1; /* only what exit or a signal gives: no stopped or continued forgery */
+    p->exit_status = (status & 0xff) == 0 || sig == 0 || sig == 0x7f
+                         ? PROC_W_EXITED(code)
+                         : PROC_W_SIGNALED(sig, status & 0x80);
     exo_env_destroy(p->env_cap); /* the reply finds no caller; pm_reap does the rest */
     return 0;
 }
@@ -117,8 +120,13 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
         return -LNX_ESRCH;
     if (err == 0) { /* it runs, or (on another CPU) has run and ended: a zombie to wait for */
         c->embryo = 0;
-        if (c->e->state == PROC_ZOMBIE)
+        if (c->e->state == PROC_ZOMBIE && (p->sig_ignored & 1ull << (LNX_SIGCHLD - 1))) {
+            pm_proc_release(c); /* SIGCHLD ignored: no zombie (pm_death.c) */
+        } else if (c->e->state == PROC_ZOMBIE) {
+            if (p->sig_caught & 1ull << (LNX_SIGCHLD - 1))
+                pm_post_signal(p, LNX_SIGCHLD);
             pm_wake(p);
+        }
         return 0;
     }
     /* The copy failed: the child leaves no trace, no SIGCHLD. */
@@ -169,10 +177,7 @@ long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
         if (!hit)
             continue;
         found = 1;
-        if (&pm_procs[s] == p && sig) /* to itself: its own libOS acts (raise) */
-            pm_post_signal(p, (int)sig);
-        else
-            deliver(&pm_procs[s], (int)sig);
+        deliver(&pm_procs[s], (int)sig); /* itself too: a default action ends it here */
     }
     return found ? 0 : -LNX_ESRCH;
 }
@@ -186,11 +191,10 @@ long pm_op_sig_disp(struct pm_proc *p, struct pm_msg *m)
 
 long pm_op_sig_fetch(struct pm_proc *p, struct pm_msg *m)
 {
-    (void)m;
-    uint64_t set = p->e->pending;
+    m->r[0] = (int64_t)p->e->pending; /* in r[0]: bit 63 (signal 64) would read as an error */
     p->e->pending = 0;
     p->e->seq++;
-    return (long)(set & 0x7fffffffffffffffull); /* bit 63 (signal 64) would read as an error */
+    return 0;
 }
 
 static int32_t target_pid(const struct pm_proc *p, int64_t pid)

@@ -26,7 +26,8 @@ struct proc_entry {
     int32_t pid, ppid, pgid, sid;
     uint32_t env;     /* exo env id of its current image (exec changes it, the pid stays) */
     int32_t status;   /* a zombie's wait status (status.h) */
-    uint32_t seq;     /* bumped at every change of the entry, for readers that want a snapshot */
+    uint32_t seq;     /* bumped after every change of the entry (no seqlock: a reader may see a
+                         change half made; each field alone is whole) */
     uint64_t pending; /* signals other processes sent, not fetched yet: bit (sig - 1) */
     uint64_t reserved[3];
 };
