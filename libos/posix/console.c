@@ -6,6 +6,7 @@
 #include <posix/calls.h>
 
 #include <los/los.h>
+#include <los/uaccess.h>
 
 #define CONSOLE_FDS 3
 #define CONS_CHUNK 4096 /* the most one cons_write takes */
@@ -46,7 +47,10 @@ long posix_writev(const long a[6])
     const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
     long total = 0;
     for (long i = 0; i < a[2]; i++) {
-        long r = posix_console_write((const char *)iov[i].iov_base, iov[i].iov_len);
+        struct lnx_iovec v;
+        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0)
+            return total ? total : -LNX_EFAULT;
+        long r = posix_console_write((const char *)v.iov_base, v.iov_len);
         if (r < 0)
             return total ? total : r;
         total += r;
@@ -56,12 +60,27 @@ long posix_writev(const long a[6])
 
 long posix_read(const long a[6])
 {
-    return console_fd(a[0]) ? 0 : -LNX_EBADF; /* no console input: end of file */
+    if (!console_fd(a[0]))
+        return -LNX_EBADF;
+    /* No console input: end of file, once the buffer is known to be writable (Linux's
+     * terminal checks it before it waits). */
+    return los_user_check_write((void *)a[1], (size_t)a[2]) < 0 ? -LNX_EFAULT : 0;
 }
 
 long posix_readv(const long a[6])
 {
-    return console_fd(a[0]) ? 0 : -LNX_EBADF;
+    if (!console_fd(a[0]))
+        return -LNX_EBADF;
+    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
+        return -LNX_EINVAL;
+    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
+    for (long i = 0; i < a[2]; i++) {
+        struct lnx_iovec v;
+        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0 ||
+            los_user_check_write((void *)v.iov_base, v.iov_len) < 0)
+            return -LNX_EFAULT;
+    }
+    return 0;
 }
 
 long posix_close(const long a[6])
@@ -77,8 +96,8 @@ long posix_ioctl(const long a[6])
     if (!console_fd(a[0]))
         return -LNX_EBADF;
     if ((unsigned long)a[1] == LNX_TIOCGWINSZ) { /* a terminal: stdout is line-buffered */
-        *(struct lnx_winsize *)a[2] = (struct lnx_winsize){.ws_row = 25, .ws_col = 80};
-        return 0;
+        struct lnx_winsize w = {.ws_row = 25, .ws_col = 80};
+        return los_copy_to_user((void *)a[2], &w, sizeof w) < 0 ? -LNX_EFAULT : 0;
     }
     return -LNX_ENOTTY; /* termios and the rest arrive with the TTY layer */
 }

@@ -1,0 +1,60 @@
+/*
+ * sig.h: signals inside one process, the face the other libOS parts use (design11.md): the
+ * process's dispositions, masks and pending set, delivery at safe points (the return of every
+ * libOS call, a blocking wait's wake-up, a time-slice upcall while the program computes),
+ * handler frames in Linux's layout and sigreturn, faults as SIGSEGV/SIGBUS/SIGILL/SIGFPE/
+ * SIGTRAP, default actions, the real-time timer. Signals from other processes reach it
+ * through the process server (libos/proc), which fills the hooks below.
+ */
+#ifndef SIGNAL_SIG_H
+#define SIGNAL_SIG_H
+
+#include <stdint.h>
+
+/* Linux's ERESTARTSYS, never seen by a program: a blocking call interrupted by a signal whose
+ * handler has SA_RESTART returns -LOS_ERESTARTSYS; los_syscall runs the handler, then makes
+ * the call again. Without SA_RESTART the program sees -EINTR. */
+#define LOS_ERESTARTSYS 512
+
+/* Hooks for the process server (libos/proc). NULL (the default) means one process alone.
+ * los_sig_fetch: the set of signals other processes sent (bit n-1: signal n), cleared by the
+ * call; called at every safe point. los_sig_die: ends the process as killed by sig (core: the
+ * core flag of its wait status); never returns; without it the libOS prints why and exits
+ * with status 128 + sig. los_sig_kill: kill/tgkill for a pid (or group, pid <= 0) other than
+ * this process: 0 or -errno (without it, -ESRCH). los_sig_wake_event: the capability slot of
+ * an event the server posts when it sends this process a signal, so a sleeping process
+ * wakes (-1: none; the libOS then sleeps on an event of its own). */
+extern uint64_t (*los_sig_fetch)(void);
+extern void (*los_sig_die)(int sig, int core);
+extern long (*los_sig_kill)(long pid, int sig);
+extern int64_t los_sig_wake_event;
+
+/* For blocking loops: 0 if no signal is deliverable now; else -EINTR (-4), or
+ * -LOS_ERESTARTSYS if the signal to be delivered first restarts calls (SA_RESTART, or no
+ * handler runs for it). Return it from the libOS call as is: los_syscall delivers. */
+long los_sig_interrupt(void);
+
+/* Makes sig (1..64) pending in this process as sent by pid with si_code code (SI_USER 0,
+ * SI_KERNEL 0x80, SI_TKILL -6...). Delivered at the next safe point unless blocked. */
+void los_sig_post(int sig, int code, long pid);
+
+/* Blocks until a signal is deliverable (returns los_sig_interrupt()'s value) or until the TSC
+ * reaches deadline (returns 0; deadline 0: no deadline). One exo call per wake-up, no
+ * spinning; the real-time timer's expiry wakes it too. */
+long los_sig_wait_until(uint64_t deadline);
+
+/* At start (libos/posix's start): the upcall handlers for faults, slice ends and delivery,
+ * the stack's growth. 0 or an exo error. */
+int los_sig_init(void);
+
+/* At the return of every libOS call (los_syscall), with its result: delivers what is
+ * deliverable (handlers run before this returns) and returns the call's result, -EINTR in
+ * place of -LOS_ERESTARTSYS if the handler does not restart, or -LOS_ERESTARTSYS if the call
+ * is to be made again. */
+long los_sig_return(long r);
+
+/* Nonzero while the libOS serves a call (los_syscall): a slice-end upcall then leaves
+ * delivery to the call's return. */
+extern volatile long los_sig_in_call;
+
+#endif
