@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -236,6 +237,49 @@ USERTEST(fault_siginfo)
     sigset_t m;
     CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &m), 0);
     CHECK_EQ(sigisemptyset(&m), 1);
+    return 0;
+}
+
+static volatile char *target;
+
+static void read_target(void)
+{
+    (void)*target;
+}
+
+static void write_target(void)
+{
+    *target = 1;
+}
+
+/* PROT_NONE keeps a page's bytes (a fault there is SEGV_ACCERR, as on Linux), mprotect gives
+ * them back, MADV_DONTNEED zeroes private anonymous memory, munmap frees even a PROT_NONE page. */
+USERTEST(mprotect_none_and_madvise)
+{
+    char *m = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(m != MAP_FAILED, 1);
+    m[0] = 'a';
+    m[4096] = 'b';
+    CHECK_EQ(mprotect(m, 4096, PROT_NONE), 0);
+    target = m;
+    CHECK_EQ(faults(SIGSEGV, read_target), 1);
+    CHECK_EQ(fault_info.si_code, SEGV_ACCERR);
+    CHECK_EQ((uintptr_t)fault_info.si_addr, (uintptr_t)m);
+    CHECK_EQ(write(1, m, 1), -1); /* a call handed it: EFAULT */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(m[4096], 'b'); /* the other page is untouched */
+    CHECK_EQ(mprotect(m, 4096, PROT_READ), 0);
+    CHECK_EQ(m[0], 'a');
+    CHECK_EQ(faults(SIGSEGV, write_target), 1);
+    CHECK_EQ(fault_info.si_code, SEGV_ACCERR);
+    CHECK_EQ(mprotect(m, 4096, PROT_READ | PROT_WRITE), 0);
+    m[1] = 'c';
+    CHECK_EQ(madvise(m, 2 * 4096, MADV_DONTNEED), 0);
+    CHECK_EQ(m[0] | m[1] | m[4096], 0);
+    CHECK_EQ(mprotect(m, 4096, PROT_NONE), 0);
+    CHECK_EQ(munmap(m, 2 * 4096), 0);
+    CHECK_EQ(faults(SIGSEGV, read_target), 1);
+    CHECK_EQ(fault_info.si_code, SEGV_MAPERR);
     return 0;
 }
 

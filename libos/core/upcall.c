@@ -60,6 +60,13 @@ void los_upcall_pager(int (*fn)(struct exo_upcall_state *s))
     pager = fn;
 }
 
+int los_upcall_register(void)
+{
+    int64_t r =
+        exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
+    return r < 0 ? (int)r : 0;
+}
+
 void los_upcall_room(void (*fn)(uint64_t rsp))
 {
     room = fn;

@@ -21,6 +21,11 @@ struct lnx_itimerval {
 
 static uint64_t deadline, interval; /* TSC; deadline 0: disarmed */
 
+void sig_timer_disarm(void)
+{
+    deadline = interval = 0;
+}
+
 uint64_t sig_timer_deadline(void)
 {
     return deadline;

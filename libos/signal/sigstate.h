@@ -41,6 +41,7 @@ int sig_ready(void);
  * disarmed). */
 void sig_timer_poll(void);
 uint64_t sig_timer_deadline(void);
+void sig_timer_disarm(void);
 
 /* The stack's growth (guard.c): maps the page at addr if it lies in the stack's reserve
  * below its mapped part, above the guard. 1 if it did. */

@@ -25,6 +25,10 @@ typedef int (*los_upcall_fn)(struct exo_upcall_state *s);
 /* Maps the state page and the upcall stack and registers them with exo. 0 or an exo error. */
 int los_upcall_init(void);
 
+/* Registers the upcall entry with exo again, on the state page and stack already mapped: for
+ * a forked child, whose copied memory has them but whose env exo has never heard of. */
+int los_upcall_register(void);
+
 /* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE / LOS_UPCALL_SELF. With none,
  * a fault or revocation request ends the env and a slice end simply resumes. */
 void los_upcall_handle(uint64_t kind, los_upcall_fn fn);

@@ -39,6 +39,9 @@ long posix_clock_ns(long clk, uint64_t *ns);
 uint64_t posix_clock_mult(uint64_t hz);
 uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
 
+/* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
+int posix_memory_prot_none(uint64_t va);
+
 /* Console file descriptors 0, 1, 2 (console.c). */
 long posix_console_write(const char *buf, uint64_t len);
 

@@ -53,6 +53,22 @@ int los_sig_init(void);
  * is to be made again. */
 long los_sig_return(long r);
 
+/* fork: in the child, before it returns from fork (libos/proc). Registers the upcall handler
+ * (the child's memory has its pages, exo does not know the child yet), empties the pending
+ * set and disarms the timer (POSIX: a child starts with none), forgets the parent's wake
+ * event. Dispositions, mask and alternate stack are the parent's, as POSIX wants. 0 or an
+ * exo error. */
+int los_sig_fork_child(void);
+
+/* exec: what the new image keeps (POSIX): the mask, the pending set, and which signals are
+ * ignored; handled ones become default. save in the old image, restore in the new one before
+ * main (the process server carries the struct). */
+struct los_sig_exec {
+    uint64_t blocked, pending, ignored;
+};
+void los_sig_exec_save(struct los_sig_exec *e);
+void los_sig_exec_restore(const struct los_sig_exec *e);
+
 /* Nonzero while the libOS serves a call (los_syscall): a slice-end upcall then leaves
  * delivery to the call's return. */
 extern volatile long los_sig_in_call;
