@@ -621,6 +621,13 @@ USERTEST(kill_self)
     CHECK_EQ(last_info.si_code, SI_TKILL);
     CHECK_EQ(kill(getpid(), 0), 0);
     CHECK_EQ(count1, 2);
+    CHECK_EQ(kill(0, SIGUSR1), 0); /* its group: alone, itself */
+    CHECK_EQ(count1, 3);
+    CHECK_EQ(kill(-1, SIGUSR1), -1); /* everyone but init and itself: no one here */
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(count1, 3);
+    CHECK_EQ(kill(99999, SIGUSR1), -1); /* no such process */
+    CHECK_EQ(errno, ESRCH);
     CHECK_EQ(kill(getpid(), 65), -1);
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(syscall(SYS_tgkill, getpid(), 0, SIGUSR1), -1);

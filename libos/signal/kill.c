@@ -29,8 +29,10 @@ long posix_kill(const long a[6])
     long pid = a[0], n = a[1];
     if (!valid(n))
         return -LNX_EINVAL;
-    if (pid == posix_pid || (!los_sig_kill && (pid == 0 || pid == -1)))
-        return self(n, LNX_SI_USER); /* alone, this process is its group and everyone */
+    if (pid == posix_pid || (!los_sig_kill && pid == 0))
+        return self(n, LNX_SI_USER); /* alone, this process is its whole group */
+    if (!los_sig_kill && pid == -1)
+        return -LNX_ESRCH; /* -1: everyone but init and the caller: no one */
     return other(pid, n);
 }
 

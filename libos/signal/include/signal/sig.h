@@ -59,6 +59,8 @@ long los_sig_return(long r);
  * event. Dispositions, mask and alternate stack are the parent's, as POSIX wants. 0 or an
  * exo error. */
 int los_sig_fork_child(void);
+/* (The child's los_sig_in_call is the parent's copy: 1 inside fork's call. A fork-return
+ * trampoline that returns past los_syscall's own decrement sets it to 0.) */
 
 /* exec: what the new image keeps (POSIX): the mask, the pending set, and which signals are
  * ignored; handled ones become default. save in the old image, restore in the new one before
