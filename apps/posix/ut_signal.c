@@ -608,29 +608,31 @@ USERTEST(raw_sigaction_no_restorer)
 
 /* --- kill to itself ----------------------------------------------------------------------- */
 
+/* kill and tgkill to ourselves go through the process server and come back as pending
+ * signals it sends (si_code SI_USER); tkill (raise) stays in the process (SI_TKILL, our pid). */
 USERTEST(kill_self)
 {
     reset_notes();
     CHECK_EQ(handle(SIGUSR1, count_usr1, 0, NULL), 0);
     CHECK_EQ(kill(getpid(), SIGUSR1), 0);
     CHECK_EQ(count1, 1);
+    CHECK_EQ(last_info.si_signo, SIGUSR1);
     CHECK_EQ(last_info.si_code, SI_USER);
-    CHECK_EQ(last_info.si_pid, getpid());
     CHECK_EQ(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1), 0);
     CHECK_EQ(count1, 2);
-    CHECK_EQ(last_info.si_code, SI_TKILL);
-    CHECK_EQ(kill(getpid(), 0), 0);
-    CHECK_EQ(count1, 2);
-    CHECK_EQ(kill(0, SIGUSR1), 0); /* its group: alone, itself */
+    CHECK_EQ(syscall(SYS_tkill, gettid(), SIGUSR1), 0);
     CHECK_EQ(count1, 3);
-    CHECK_EQ(kill(-1, SIGUSR1), -1); /* everyone but init and itself: no one here */
-    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(last_info.si_code, SI_TKILL);
+    CHECK_EQ(last_info.si_pid, getpid());
+    CHECK_EQ(kill(getpid(), 0), 0);
     CHECK_EQ(count1, 3);
     CHECK_EQ(kill(99999, SIGUSR1), -1); /* no such process */
     CHECK_EQ(errno, ESRCH);
     CHECK_EQ(kill(getpid(), 65), -1);
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(syscall(SYS_tgkill, getpid(), 0, SIGUSR1), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(syscall(SYS_tkill, 0, SIGUSR1), -1);
     CHECK_EQ(errno, EINVAL);
     dfl(SIGUSR1);
     return 0;

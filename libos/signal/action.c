@@ -8,6 +8,7 @@
 #include <los/uaccess.h>
 
 #include <posix/calls.h>
+#include <proc/client.h>
 
 #define SIGSET_SIZE 8 /* the kernel's sigset_t */
 
@@ -26,6 +27,29 @@ static void discard_if_ignored(int n)
         __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
 }
 
+/* pm acts on signals other processes send us by itself when we do not catch them (default
+ * actions, ignoring): it is told which we catch and which we ignore whenever that changes. */
+static void tell_pm(void)
+{
+    static uint64_t told_caught, told_ignored;
+    uint64_t caught = 0, ignored = 0;
+    for (int n = 1; n <= LOS_NSIG; n++) {
+        if (sig.act[n].handler == LNX_SIG_IGN)
+            ignored |= sig_bit(n);
+        else if (sig.act[n].handler != LNX_SIG_DFL)
+            caught |= sig_bit(n);
+    }
+    if (!proc_present || (caught == told_caught && ignored == told_ignored))
+        return;
+    struct pm_msg *m = proc_msg();
+    m->a[0] = (int64_t)caught;
+    m->a[1] = (int64_t)ignored;
+    if (proc_call(PM_OP_sig_disp) == 0) {
+        told_caught = caught;
+        told_ignored = ignored;
+    }
+}
+
 long posix_rt_sigaction(const long a[6])
 {
     long n = a[0];
@@ -41,6 +65,7 @@ long posix_rt_sigaction(const long a[6])
         act.mask &= ~SIG_UNBLOCKABLE;
         sig.act[n] = act;
         discard_if_ignored((int)n);
+        tell_pm();
     }
     if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
         return -LNX_EFAULT;

@@ -14,12 +14,11 @@
 #include <los/upcall.h>
 
 #include <posix/calls.h>
+#include <proc/client.h>
+#include <proc/layout.h>
 
 struct sig_state sig = {.altstack = {.ss_flags = LNX_SS_DISABLE}};
 volatile long los_sig_in_call;
-uint64_t (*los_sig_fetch)(void);
-void (*los_sig_die)(int sig, int core);
-long (*los_sig_kill)(long pid, int sig);
 
 extern uint64_t los_upcall_fpu_mask, los_upcall_fpu_size; /* core/upcall.c */
 
@@ -34,7 +33,7 @@ static void __attribute__((noreturn)) die(int n, int core)
 {
     if (los_sig_die)
         los_sig_die(n, core);
-    los_printf("los: process %ld killed by signal %d%s\n", posix_pid, n,
+    los_printf("los: process %ld killed by signal %d%s\n", sig_pid(), n,
                core ? " (core dumped)" : "");
     los_exit(128 + n);
 }
@@ -357,7 +356,7 @@ static int on_fault(struct exo_upcall_state *s)
     /* A fault's signal cannot wait: blocked or ignored, it takes its default action (Linux's
      * force_sig). */
     if ((sig.blocked & sig_bit(n)) || a->handler == LNX_SIG_IGN || a->handler == LNX_SIG_DFL) {
-        los_printf("los: process %ld: signal %d (code %d) at rip 0x%lx addr 0x%lx\n", posix_pid, n,
+        los_printf("los: process %ld: signal %d (code %d) at rip 0x%lx addr 0x%lx\n", sig_pid(), n,
                    info.si_code, s->regs.rip, info.u.addr);
         die(n, sig_default_action(n) == SIG_DEF_CORE);
     }
@@ -381,11 +380,19 @@ long posix_rt_sigreturn(const long a[6])
     die(LNX_SIGSEGV, 1); /* not reached: the upcall resumes the frame's context */
 }
 
+static int interrupt(void)
+{
+    return (int)los_sig_interrupt();
+}
+
 int los_sig_init(void)
 {
     int r = los_upcall_init();
     if (r < 0)
         return r;
+    proc_interrupt = interrupt; /* pm's would-block waits end for a signal (EINTR, restart) */
+    if (proc_present)           /* pm posts it when another process sends us a signal */
+        los_sig_wake_event = ((const struct proc_mbox *)PROC_MBOX_VA)->wake_cap;
     los_upcall_handle(EXO_UPCALL_FAULT, on_fault);
     los_upcall_handle(EXO_UPCALL_SLICE, on_slice);
     los_upcall_handle(LOS_UPCALL_SELF, on_self);

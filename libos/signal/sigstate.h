@@ -49,6 +49,9 @@ int sig_stack_grow_at(uint64_t addr);
 int sig_stack_pager(struct exo_upcall_state *s);
 void sig_stack_room(uint64_t rsp);
 
+/* This process's pid (the process table's when the process server made it). */
+long sig_pid(void);
+
 /* TSC conversions (the clock's rate, libos/posix/clock.c). */
 uint64_t sig_ns_to_tsc(uint64_t ns);
 uint64_t sig_tsc_to_ns(uint64_t ticks);

@@ -23,6 +23,7 @@ HELLO = [
     "malloc: 300000 bytes summed to 38249584; heap ok",
     "floats: 0.333333 7.500 2.5e+09 -1.250000e-04",
     "stderr: unbuffered",
+    "init: hello: exit 0",  # init is pm: it reaps process 2 and says how it ended
 ]
 
 # apps/posix: every USERTEST in its ut_*.c files must print "usertests: NAME: ok", the summary
@@ -56,6 +57,8 @@ def check_usertests(lines):
         errs.append(f"no line {summary!r}")
     if NO_EXO_CALLS not in lines:
         errs.append(f"no line {NO_EXO_CALLS!r}")
+    if "init: usertests: exit 0" not in lines:  # pm reaped process 2 with its status
+        errs.append("no line 'init: usertests: exit 0'")
     return errs
 
 

@@ -16,17 +16,16 @@
  * the call again. Without SA_RESTART the program sees -EINTR. */
 #define LOS_ERESTARTSYS 512
 
-/* Hooks for the process server (libos/proc). NULL (the default) means one process alone.
- * los_sig_fetch: the set of signals other processes sent (bit n-1: signal n), cleared by the
- * call; called at every safe point. los_sig_die: ends the process as killed by sig (core: the
- * core flag of its wait status); never returns; without it the libOS prints why and exits
- * with status 128 + sig. los_sig_kill: kill/tgkill for a pid (or group, pid <= 0) other than
- * this process: 0 or -errno (without it, -ESRCH). los_sig_wake_event: the capability slot of
- * an event the server posts when it sends this process a signal, so a sleeping process
- * wakes (-1: none; the libOS then sleeps on an event of its own). */
+/* Hooks the process server (libos/proc/client.c) defines and fills: los_sig_fetch, the set
+ * of signals other processes sent (bit n-1: signal n), cleared by the call; called at every
+ * safe point. los_sig_die: ends the process as killed by sig (core: the core flag of its wait
+ * status); never returns; NULL: the libOS prints why and exits with status 128 + sig.
+ * los_sig_wake_event: the capability slot of an event the server posts when it sends this
+ * process a signal, so a sleeping process wakes (-1: none; the libOS then sleeps on an event
+ * of its own). kill and tgkill are the server's (libos/proc/posix_proc.c); tkill to this
+ * process (musl's raise) is here. */
 extern uint64_t (*los_sig_fetch)(void);
 extern void (*los_sig_die)(int sig, int core);
-extern long (*los_sig_kill)(long pid, int sig);
 extern int64_t los_sig_wake_event;
 
 /* For blocking loops: 0 if no signal is deliverable now; else -EINTR (-4), or
