@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -634,6 +635,46 @@ USERTEST(kill_self)
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(syscall(SYS_tkill, 0, SIGUSR1), -1);
     CHECK_EQ(errno, EINVAL);
+    dfl(SIGUSR1);
+    return 0;
+}
+
+/* A forked child starts with no pending signal and no timer (POSIX), with the parent's
+ * dispositions and mask; the parent keeps both. */
+USERTEST(fork_child_signal_state)
+{
+    reset_notes();
+    CHECK_EQ(handle(SIGUSR1, count_usr1, 0, NULL), 0);
+    sigset_t m, pend;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR1);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &m, NULL), 0);
+    CHECK_EQ(raise(SIGUSR1), 0);
+    struct itimerval it = {{0, 0}, {10, 0}}, v;
+    CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    pid_t c = fork();
+    if (c == 0) {
+        int bad = sigpending(&pend) != 0 || sigismember(&pend, SIGUSR1);
+        bad |= (getitimer(ITIMER_REAL, &v) != 0 || v.it_value.tv_sec || v.it_value.tv_usec) << 1;
+        bad |= (sigprocmask(SIG_BLOCK, NULL, &pend) != 0 || !sigismember(&pend, SIGUSR1)) << 2;
+        struct sigaction sa;
+        bad |= (sigaction(SIGUSR1, NULL, &sa) != 0 || sa.sa_sigaction != count_usr1) << 3;
+        _exit(bad);
+    }
+    CHECK_EQ(c > 0, 1);
+    int status = -1;
+    CHECK_EQ(waitpid(c, &status, 0), c);
+    CHECK_EQ(WIFEXITED(status), 1);
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    CHECK_EQ(sigpending(&pend), 0);
+    CHECK_EQ(sigismember(&pend, SIGUSR1), 1); /* the parent's is still there */
+    CHECK_EQ(getitimer(ITIMER_REAL, &v), 0);
+    CHECK_EQ(v.it_value.tv_sec > 0, 1);
+    it = (struct itimerval){{0, 0}, {0, 0}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    CHECK_EQ(signal(SIGUSR1, SIG_IGN) != SIG_ERR, 1); /* discards it */
+    CHECK_EQ(sigprocmask(SIG_UNBLOCK, &m, NULL), 0);
+    CHECK_EQ(count1, 0);
     dfl(SIGUSR1);
     return 0;
 }

@@ -9,12 +9,16 @@
 
 #include <los/upcall.h>
 
+#include <proc/client.h>
+#include <proc/layout.h>
+
 int los_sig_fork_child(void)
 {
     __atomic_store_n(&sig.pending, 0, __ATOMIC_SEQ_CST);
     sig.suspended = 0;
     sig_timer_disarm();
-    los_sig_wake_event = -1;
+    los_sig_wake_event =
+        proc_present ? (int64_t)((const struct proc_mbox *)PROC_MBOX_VA)->wake_cap : -1;
     return los_upcall_register();
 }
 

@@ -54,8 +54,8 @@ long los_sig_return(long r);
 
 /* fork: in the child, before it returns from fork (libos/proc). Registers the upcall handler
  * (the child's memory has its pages, exo does not know the child yet), empties the pending
- * set and disarms the timer (POSIX: a child starts with none), forgets the parent's wake
- * event. Dispositions, mask and alternate stack are the parent's, as POSIX wants. 0 or an
+ * set and disarms the timer (POSIX: a child starts with none), sleeps on its own wake event
+ * (its mailbox's). Dispositions, mask and alternate stack are the parent's, as POSIX wants. 0 or an
  * exo error. */
 int los_sig_fork_child(void);
 /* (The child's los_sig_in_call is the parent's copy: 1 inside fork's call. A fork-return
