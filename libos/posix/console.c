@@ -1,22 +1,14 @@
 /*
- * console.c: file descriptors 0, 1 and 2, all exo's console (a terminal: isatty is true).
- * Output goes through cons_write; exo's console offers no input yet, so reads see end of file
- * (0) at once. Closing one makes it EBADF; nothing reopens it until files arrive.
+ * console.c: exo's console as a character device of the file layer (/dev/console, opened on
+ * descriptors 0, 1 and 2 by files.c; a terminal: isatty is true). Output goes through
+ * cons_write; exo's console offers no input yet, so reads see end of file (0) at once.
  */
 #include <posix/calls.h>
 
+#include <fs/dev.h>
 #include <los/los.h>
-#include <los/uaccess.h>
 
-#define CONSOLE_FDS 3
 #define CONS_CHUNK 4096 /* the most one cons_write takes */
-
-static uint8_t closed[CONSOLE_FDS];
-
-static int console_fd(long fd)
-{
-    return fd >= 0 && fd < CONSOLE_FDS && !closed[fd];
-}
 
 long posix_console_write(const char *buf, uint64_t len)
 {
@@ -31,73 +23,38 @@ long posix_console_write(const char *buf, uint64_t len)
     return (long)done;
 }
 
-long posix_write(const long a[6])
+static long cons_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, int nonblock)
 {
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    return posix_console_write((const char *)a[1], (uint64_t)a[2]);
+    (void)dev, (void)p, (void)buf, (void)len, (void)nonblock;
+    return 0; /* no console input: end of file */
 }
 
-long posix_writev(const long a[6])
+static long cons_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len,
+                       int nonblock)
 {
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
-        return -LNX_EINVAL;
-    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
-    long total = 0;
-    for (long i = 0; i < a[2]; i++) {
-        struct lnx_iovec v;
-        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0)
-            return total ? total : -LNX_EFAULT;
-        long r = posix_console_write((const char *)v.iov_base, v.iov_len);
-        if (r < 0)
-            return total ? total : r;
-        total += r;
-    }
-    return total;
+    (void)dev, (void)p, (void)nonblock;
+    return posix_console_write(buf, len);
 }
 
-long posix_read(const long a[6])
+static long cons_ioctl(void *dev, struct fs_proc *p, unsigned long req, void *arg)
 {
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    /* No console input: end of file, once the buffer is known to be writable (Linux's
-     * terminal checks it before it waits). */
-    return los_user_check_write((void *)a[1], (size_t)a[2]) < 0 ? -LNX_EFAULT : 0;
-}
-
-long posix_readv(const long a[6])
-{
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
-        return -LNX_EINVAL;
-    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
-    for (long i = 0; i < a[2]; i++) {
-        struct lnx_iovec v;
-        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0 ||
-            los_user_check_write((void *)v.iov_base, v.iov_len) < 0)
-            return -LNX_EFAULT;
-    }
-    return 0;
-}
-
-long posix_close(const long a[6])
-{
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    closed[a[0]] = 1;
-    return 0;
-}
-
-long posix_ioctl(const long a[6])
-{
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    if ((unsigned long)a[1] == LNX_TIOCGWINSZ) { /* a terminal: stdout is line-buffered */
-        struct lnx_winsize w = {.ws_row = 25, .ws_col = 80};
-        return los_copy_to_user((void *)a[2], &w, sizeof w) < 0 ? -LNX_EFAULT : 0;
+    (void)dev, (void)p;
+    if (req == LNX_TIOCGWINSZ) { /* a terminal: stdout is line-buffered */
+        *(struct lnx_winsize *)arg = (struct lnx_winsize){.ws_row = 25, .ws_col = 80};
+        return 0;
     }
     return -LNX_ENOTTY; /* termios and the rest arrive with the TTY layer */
 }
+
+static unsigned cons_poll(void *dev)
+{
+    (void)dev;
+    return FS_POLLIN | FS_POLLOUT; /* reads end at once, writes never wait */
+}
+
+const struct fs_dev_ops posix_console_ops = {
+    .read = cons_read,
+    .write = cons_write,
+    .ioctl = cons_ioctl,
+    .poll = cons_poll,
+};

@@ -1,8 +1,8 @@
 /*
  * string.h: the string and memory functions shared code needs. exo_streq is inline so every
  * build (kernel, libOS, host tests) has it; the mem* functions (common/string.c) are the ones
- * gcc may emit calls to in freestanding code, and only exo links them (the libOS builds with
- * -fno-tree-loop-distribute-patterns instead, and the host has its libc's).
+ * gcc may emit calls to in freestanding code (8 bytes per step), and only exo links them (the libOS
+ * builds with -fno-tree-loop-distribute-patterns instead, and the host has its libc's).
  */
 #ifndef COMMON_STRING_H
 #define COMMON_STRING_H
