@@ -94,7 +94,7 @@ dsc=${dscs[0]}
 # 2. Unpacked afresh (Debian's patches applied by dpkg-source), then Tessera's change: every
 #    file under libos/musl/overlay replaces the one at the same path, and the x86_64 assembly
 #    files that hold a raw `syscall` instruction and have no place in a libOS process yet
-#    (clone, vfork, unmapself, the signal restorer) are removed so musl's generic C versions,
+#    (clone, vfork, unmapself) are removed so musl's generic C versions,
 #    which go through __syscall, are built instead.
 tree=$dir/src
 rm -rf "$tree"

@@ -7,6 +7,7 @@
 #include <exo/irq.h>
 #include <exo/sched.h>
 #include <exo/syscall.h>
+#include <exo/x86.h>
 
 #include <stddef.h>
 
@@ -48,6 +49,7 @@ int event_alive(uint32_t ref)
 static void wake(struct env *w, int64_t result)
 {
     w->wait_event = 0;
+    w->wait_deadline = 0;
     w->tf.rax = (uint64_t)result;
     w->state = ENV_RUNNABLE;
     sched_kick();
@@ -147,7 +149,8 @@ int64_t sys_event_post(uint64_t event)
     return event_post_ref(ref);
 }
 
-int64_t sys_event_wait(uint64_t event)
+/* Both waits: deadline 0 waits for as long as it takes. */
+static int64_t wait(uint64_t event, uint64_t deadline)
 {
     struct env *self = caller();
     uint32_t ref;
@@ -157,5 +160,30 @@ int64_t sys_event_wait(uint64_t event)
     event_rewait(self, ref);
     if (self->state == ENV_RUNNABLE)
         return (int64_t)self->tf.rax; /* it was posted already: no block */
-    sched_run(); /* a post (or the event's end) sets our rax and makes us runnable */
+    if (deadline && rdtsc() >= deadline) {
+        self->wait_event = 0; /* nothing posted, and the time is up already */
+        self->state = ENV_RUNNABLE;
+        return 0;
+    }
+    self->wait_deadline = deadline;
+    sched_run(); /* a post, the event's end or the deadline sets our rax, makes us runnable */
+}
+
+int64_t sys_event_wait(uint64_t event)
+{
+    return wait(event, 0);
+}
+
+int64_t sys_event_wait_until(uint64_t event, uint64_t deadline)
+{
+    return wait(event, deadline ? deadline : 1); /* 0: a poll, like any past deadline */
+}
+
+void event_timeouts(void)
+{
+    uint64_t now = rdtsc();
+    for (int i = 0; i < EXO_NENV; i++)
+        if (envs[i].state == ENV_BLOCKED && envs[i].wait_event && envs[i].wait_deadline &&
+            envs[i].wait_deadline <= now)
+            wake(&envs[i], 0);
 }

@@ -4,6 +4,7 @@
  */
 #include <exo/bootinfo.h>
 #include <exo/cpu.h>
+#include <exo/event.h>
 #include <exo/lapic.h>
 #include <exo/percpu.h>
 #include <exo/trap.h>
@@ -154,6 +155,8 @@ void timer_tick(void)
 {
     struct percpu *c = this_cpu();
     c->ticks++;
-    if (c->id == 0) /* every CPU has a timer; exo's clock is the boot CPU's */
+    if (c->id == 0) { /* every CPU has a timer; exo's clock is the boot CPU's */
         exo_ticks++;
+        event_timeouts(); /* its ticks end the waits whose deadline has passed */
+    }
 }

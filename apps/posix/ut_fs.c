@@ -345,6 +345,14 @@ USERTEST(fs_attributes)
     return 0;
 }
 
+static volatile int sigpipes;
+
+static void on_sigpipe(int sig)
+{
+    (void)sig;
+    sigpipes++;
+}
+
 USERTEST(fs_pipes)
 {
     int p[2];
@@ -404,7 +412,11 @@ USERTEST(fs_pipes)
     CHECK_EQ(total % PIPE_BUF, 0);
     CHECK_EQ(total, 16384);
     CHECK_EQ(close(p[0]), 0);
+    sigpipes = 0; /* no reader: EPIPE, and SIGPIPE (caught here; by default it kills) */
+    CHECK_EQ(signal(SIGPIPE, on_sigpipe) != SIG_ERR, 1);
     CHECK_ERR(write(p[1], "x", 1), EPIPE);
+    CHECK_EQ(sigpipes, 1);
+    signal(SIGPIPE, SIG_DFL);
     CHECK_EQ(close(p[1]), 0);
     CHECK_ERR(pipe2(p, 0x1), EINVAL);
     /* A FIFO opened for reading and writing by one process. */

@@ -307,7 +307,7 @@ static int child(uint64_t first)
         sh->next = j + 1; /* before: if this call ends us, the next child skips it */
         sh->steps++;
         fuzz_dev_args(n, a, &s); /* (may write a kick's chains: after the bump, too) */
-        if (n == EXO_CALL_event_wait)
+        if (n == EXO_CALL_event_wait || n == EXO_CALL_event_wait_until)
             exo_event_post(a[0]); /* nobody else could wake us: post first */
         uint64_t k = n < EXO_NCALLS ? n : EXO_NCALLS;
         sh->made[k]++;

@@ -247,6 +247,7 @@ void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
         break;
     case EXO_CALL_event_post:
     case EXO_CALL_event_wait:
+    case EXO_CALL_event_wait_until:
         if (v % 2)
             a[0] = events[(v >> 1) % 2];
         break;

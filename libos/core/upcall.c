@@ -4,6 +4,7 @@
  */
 #include <los/los.h>
 #include <los/spawn.h>
+#include <los/uaccess.h>
 #include <los/upcall.h>
 
 #include <stddef.h>
@@ -15,7 +16,9 @@ _Static_assert(offsetof(struct exo_upcall_state, regs) == 40, "state page layout
 _Static_assert(offsetof(struct exo_regs, rsp) == 17 * 8, "register layout");
 
 void los_upcall_entry(void);
-static los_upcall_fn handlers[4];
+static los_upcall_fn handlers[LOS_UPCALL_KINDS];
+static int (*pager)(struct exo_upcall_state *s);
+static void (*room)(uint64_t rsp);
 
 /* How upcall_entry.S saves the interrupted context's extended state: XSAVE of the components
  * in mask (XCR0), or FXSAVE if mask is 0; size bytes of the upcall stack (at least the legacy
@@ -52,6 +55,23 @@ void los_upcall_handle(uint64_t kind, los_upcall_fn fn)
         handlers[kind] = fn;
 }
 
+void los_upcall_pager(int (*fn)(struct exo_upcall_state *s))
+{
+    pager = fn;
+}
+
+int los_upcall_register(void)
+{
+    int64_t r =
+        exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
+    return r < 0 ? (int)r : 0;
+}
+
+void los_upcall_room(void (*fn)(uint64_t rsp))
+{
+    room = fn;
+}
+
 int los_upcall_init_at(uint64_t state_va, uint64_t stack_top)
 {
     fpu_probe();
@@ -73,8 +93,14 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s);
 struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
 {
     los_upcall_fn fn = s->kind < sizeof handlers / sizeof handlers[0] ? handlers[s->kind] : NULL;
-    if (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE) /* a slice end needs no handler */
+    int resume = (s->kind == EXO_UPCALL_FAULT && pager && pager(s)) || /* paged in: retry */
+                 los_uaccess_fixup(s) || /* a caller's bad pointer: the copy returns -EFAULT */
+                 (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE); /* a slice needs no handler */
+    if (resume) {
+        if (room)
+            room(s->regs.rsp);
         return s;
+    }
     los_printf("los: env %ld: unhandled upcall kind %lu vector %lu addr 0x%lx at rip 0x%lx\n",
                (long)exo_env_self(), s->kind, s->vector, s->addr, s->regs.rip);
     los_exit(1);

@@ -1,7 +1,7 @@
 /*
  * upcall_entry.S: where exo enters the libOS for an upcall (rdi = the state page, on the upcall
  * stack), and how the libOS resumes the interrupted context by itself, without an exo call:
- * it rebuilds rip and rflags on the interrupted stack, restores every register, and returns.
+ * it rebuilds rip, rflags and rdi on the interrupted stack, restores every register, and returns.
  * (Tessera code is built without a red zone, so the words pushed below the old rsp are free.)
  *
  * exo leaves the x87/SSE/AVX registers alone at an upcall: they still hold the interrupted
@@ -73,6 +73,7 @@ los_upcall_resume:
     mov     RSP(%rdi), %rsp
     pushq   RIP(%rdi)
     pushq   RFLAGS(%rdi)
+    pushq   RDI(%rdi)               /* read before in_upcall = 0: a new upcall may rewrite it */
     mov     R15(%rdi), %r15
     mov     R14(%rdi), %r14
     mov     R13(%rdi), %r13
@@ -88,7 +89,7 @@ los_upcall_resume:
     mov     RBX(%rdi), %rbx
     mov     RAX(%rdi), %rax
     movq    $0, (%rdi)              /* in_upcall = 0: the next fault may upcall again */
-    mov     RDI(%rdi), %rdi
+    pop     %rdi
     popfq
     ret
 

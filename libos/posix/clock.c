@@ -3,13 +3,16 @@
  * its rate once (the clock call, at start-up); every reading after that is one rdtsc and a
  * multiply. exo has no wall clock yet, so CLOCK_REALTIME counts from the epoch at boot (1970);
  * the CPU-time clocks count from this process's start (an upper bound on its CPU time).
+ * Results go out through los/uaccess.h: a bad pointer is EFAULT.
  */
 #include <posix/calls.h>
 
 #include <los/los.h>
+#include <los/uaccess.h>
 
 #define NS 1000000000ull
 
+uint64_t posix_tsc_hz;
 static uint64_t mult;      /* 10^9 * 2^32 / TSC hz */
 static uint64_t start_tsc; /* the TSC at this process's start */
 
@@ -22,13 +25,14 @@ static uint64_t rdtsc(void)
 
 void posix_clock_init(uint64_t hz)
 {
+    posix_tsc_hz = hz;
     mult = posix_clock_mult(hz);
     start_tsc = rdtsc();
 }
 
-static long now(long clk, struct lnx_timespec *ts)
+long posix_clock_ns(long clk, uint64_t *ns)
 {
-    uint64_t t = rdtsc(), ns;
+    uint64_t t = rdtsc();
     switch (clk) {
     case LNX_CLOCK_REALTIME:
     case LNX_CLOCK_MONOTONIC:
@@ -36,15 +40,22 @@ static long now(long clk, struct lnx_timespec *ts)
     case LNX_CLOCK_REALTIME_COARSE:
     case LNX_CLOCK_MONOTONIC_COARSE:
     case LNX_CLOCK_BOOTTIME:
-        ns = posix_tsc_to_ns(t, mult);
-        break;
+        *ns = posix_tsc_to_ns(t, mult);
+        return 0;
     case LNX_CLOCK_PROCESS_CPUTIME_ID:
     case LNX_CLOCK_THREAD_CPUTIME_ID:
-        ns = posix_tsc_to_ns(t - start_tsc, mult);
-        break;
-    default:
-        return -LNX_EINVAL;
+        *ns = posix_tsc_to_ns(t - start_tsc, mult);
+        return 0;
     }
+    return -LNX_EINVAL;
+}
+
+static long now(long clk, struct lnx_timespec *ts)
+{
+    uint64_t ns;
+    long r = posix_clock_ns(clk, &ns);
+    if (r < 0)
+        return r;
     ts->tv_sec = (int64_t)(ns / NS);
     ts->tv_nsec = (int64_t)(ns % NS);
     return 0;
@@ -54,17 +65,18 @@ long posix_clock_gettime(const long a[6])
 {
     struct lnx_timespec ts;
     long r = now(a[0], &ts);
-    if (r == 0)
-        *(struct lnx_timespec *)a[1] = ts;
+    if (r == 0 && los_copy_to_user((void *)a[1], &ts, sizeof ts) < 0)
+        return -LNX_EFAULT;
     return r;
 }
 
 long posix_clock_getres(const long a[6])
 {
-    struct lnx_timespec ts;
-    long r = now(a[0], &ts); /* checks the clock id */
-    if (r == 0 && a[1])
-        *(struct lnx_timespec *)a[1] = (struct lnx_timespec){0, 1}; /* finer than 1 ns: 1 */
+    struct lnx_timespec ts = {0, 1}; /* finer than 1 ns: 1 */
+    long r = now(a[0], &ts);         /* checks the clock id */
+    ts = (struct lnx_timespec){0, 1};
+    if (r == 0 && a[1] && los_copy_to_user((void *)a[1], &ts, sizeof ts) < 0)
+        return -LNX_EFAULT;
     return r;
 }
 
@@ -72,10 +84,12 @@ long posix_gettimeofday(const long a[6])
 {
     struct lnx_timespec ts;
     now(LNX_CLOCK_REALTIME, &ts);
-    if (a[0])
-        *(struct lnx_timeval *)a[0] = (struct lnx_timeval){ts.tv_sec, ts.tv_nsec / 1000};
-    if (a[1]) /* struct timezone: UTC, no daylight saving */
-        *(uint64_t *)a[1] = 0;
+    struct lnx_timeval tv = {ts.tv_sec, ts.tv_nsec / 1000};
+    uint64_t tz = 0; /* struct timezone: UTC, no daylight saving */
+    if (a[0] && los_copy_to_user((void *)a[0], &tv, sizeof tv) < 0)
+        return -LNX_EFAULT;
+    if (a[1] && los_copy_to_user((void *)a[1], &tz, sizeof tz) < 0)
+        return -LNX_EFAULT;
     return 0;
 }
 
@@ -83,7 +97,7 @@ long posix_time(const long a[6])
 {
     struct lnx_timespec ts;
     now(LNX_CLOCK_REALTIME, &ts);
-    if (a[0])
-        *(int64_t *)a[0] = ts.tv_sec;
+    if (a[0] && los_copy_to_user((void *)a[0], &ts.tv_sec, sizeof ts.tv_sec) < 0)
+        return -LNX_EFAULT;
     return (long)ts.tv_sec;
 }

@@ -8,6 +8,8 @@
  * block returns EAGAIN (EDEADLK for F_SETLKW), poll answers at once. Pointers are trusted.
  */
 #include <posix/calls.h>
+
+#include <los/uaccess.h>
 #include <proc/client.h>
 
 #include "files.h"
@@ -95,8 +97,22 @@ static long done(long r)
     return r;
 }
 
+/* The caller's buffer, checked before anything is read or written (los/uaccess.h): a bad one
+ * is EFAULT with nothing done, never a fault in the libOS. */
+static int bad_out(long p, long n)
+{
+    return n > 0 && los_user_check_write((void *)p, (size_t)n) < 0;
+}
+
+static int bad_in(long p, long n)
+{
+    return n > 0 && los_user_check_read((const void *)p, (size_t)n) < 0;
+}
+
 long posix_read(const long a[6])
 {
+    if (bad_out(a[1], a[2]))
+        return -LNX_EFAULT;
     if (proc_present)
         return pmc_read((int)a[0], (void *)a[1], (uint64_t)a[2]);
     return done(fs_read(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]));
@@ -104,6 +120,8 @@ long posix_read(const long a[6])
 
 long posix_write(const long a[6])
 {
+    if (bad_in(a[1], a[2]))
+        return -LNX_EFAULT;
     if (proc_present)
         return pmc_write((int)a[0], (const void *)a[1], (uint64_t)a[2]);
     return done(fs_write(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2]));
@@ -111,6 +129,8 @@ long posix_write(const long a[6])
 
 long posix_pread64(const long a[6])
 {
+    if (bad_out(a[1], a[2]))
+        return -LNX_EFAULT;
     if (proc_present)
         return pmc_pread((int)a[0], (void *)a[1], (uint64_t)a[2], a[3]);
     return done(fs_pread(P(), (int)a[0], (void *)a[1], (uint64_t)a[2], a[3]));
@@ -118,6 +138,8 @@ long posix_pread64(const long a[6])
 
 long posix_pwrite64(const long a[6])
 {
+    if (bad_in(a[1], a[2]))
+        return -LNX_EFAULT;
     if (proc_present)
         return pmc_pwrite((int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]);
     return done(fs_pwrite(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]));
@@ -130,14 +152,17 @@ static long vec(const long a[6], int write)
     const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
     long total = 0;
     for (long i = 0; i < a[2]; i++) {
-        if (!iov[i].iov_len)
+        struct lnx_iovec v;
+        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0)
+            return total ? total : -LNX_EFAULT;
+        if (!v.iov_len)
             continue;
-        const long b[6] = {a[0], (long)iov[i].iov_base, (long)iov[i].iov_len};
+        const long b[6] = {a[0], (long)v.iov_base, (long)v.iov_len};
         long r = write ? posix_write(b) : posix_read(b);
         if (r < 0)
             return total ? total : r;
         total += r;
-        if ((uint64_t)r < iov[i].iov_len)
+        if ((uint64_t)r < v.iov_len)
             break;
     }
     return total;
@@ -191,6 +216,8 @@ long posix_lseek(const long a[6])
 
 long posix_ioctl(const long a[6])
 {
+    if ((unsigned long)a[1] == LNX_TIOCGWINSZ && bad_out(a[2], sizeof(struct lnx_winsize)))
+        return -LNX_EFAULT;
     if (proc_present)
         return pmc_ioctl((int)a[0], (unsigned long)a[1], (void *)a[2]);
     return fs_ioctl(P(), (int)a[0], (unsigned long)a[1], (void *)a[2]);

@@ -4,8 +4,11 @@
  * page is the process's own, taken from exo (zeroed) when mapped and given back when unmapped.
  * Layout (user half): program from 4 MiB, break up to POSIX_BRK_MAX above it, mappings from
  * POSIX_MMAP_BASE up (addresses are not reused yet), libOS pages from 0x6fe0'0000'0000.
- * File mappings, sharing across fork and demand paging arrive later. Threads share the layout:
- * one at a time changes it (layout_lock).
+ * A page made PROT_NONE is unmapped but stays ours (exo keeps a page its owner unmaps), listed
+ * in none[] so mprotect maps it back with its bytes and munmap frees it; a fault there is
+ * SEGV_ACCERR (libos/signal). madvise(MADV_DONTNEED) zeroes (private anonymous memory reads
+ * as zero after it, as on Linux). File mappings, sharing across fork and demand paging arrive
+ * later. Threads share the layout: one at a time changes it (layout_lock).
  */
 #include <posix/calls.h>
 
@@ -18,6 +21,14 @@
 #define POSIX_MMAP_TOP 0x0000200000000000ull
 
 extern char _end[]; /* the linker's end of the program's last segment */
+
+#define NONE_MAX 1024 /* PROT_NONE pages that still hold bytes */
+#define LNX_MADV_DONTNEED 4
+
+static struct {
+    uint64_t va, ppn;
+} none[NONE_MAX];
+static int nnone;
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
 static uint64_t mmap_next = POSIX_MMAP_BASE;
@@ -55,12 +66,36 @@ static uint32_t exo_prot(long prot)
     return p;
 }
 
-/* Gives the page at va back to exo, if one is mapped there. */
+/* The none[] slot of the PROT_NONE page at va, or -1. */
+static int none_find(uint64_t va)
+{
+    for (int i = 0; i < nnone; i++)
+        if (none[i].va == va)
+            return i;
+    return -1;
+}
+
+int posix_memory_prot_none(uint64_t va)
+{
+    return none_find(va & ~(PAGE - 1)) >= 0;
+}
+
+static void none_remove(int i)
+{
+    none[i] = none[--nnone];
+}
+
+/* Gives the page at va back to exo, if one is mapped there (or kept there as PROT_NONE). */
 static void drop(uint64_t va)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
     if (pte >= 0)
         exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12); /* unmaps it first */
+    int i = none_find(va);
+    if (i >= 0) {
+        exo_page_free(EXO_CAP_SELF, none[i].ppn);
+        none_remove(i);
+    }
 }
 
 static void drop_range(uint64_t lo, uint64_t hi)
@@ -141,18 +176,37 @@ static long mprotect_locked(const long a[6])
     long prot = a[2];
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
-    int none = !(prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC));
-    for (uint64_t va = addr; none && va < addr + len; va += PAGE)
-        if (exo_page_lookup(EXO_CAP_SELF, va) >= 0)
-            return -LNX_ENOSYS; /* exo maps no page without access: would lose its bytes */
-    if (none)
+    if (!(prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC))) {
+        int need = 0; /* room for every mapped page first: all or nothing */
+        for (uint64_t va = addr; va < addr + len; va += PAGE)
+            need += exo_page_lookup(EXO_CAP_SELF, va) >= 0;
+        if (nnone + need > NONE_MAX)
+            return -LNX_ENOMEM;
+        for (uint64_t va = addr; va < addr + len; va += PAGE) {
+            int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+            if (pte < 0)
+                continue; /* reserved, or PROT_NONE already */
+            int64_t r = exo_page_unmap(EXO_CAP_SELF, va);
+            if (r < 0)
+                return posix_errno(r);
+            none[nnone].va = va;
+            none[nnone++].ppn = (uint64_t)pte >> 12;
+        }
         return 0;
+    }
     for (uint64_t va = addr; va < addr + len; va += PAGE) {
         int64_t r = exo_page_lookup(EXO_CAP_SELF, va);
-        r = r >= 0 ? exo_page_protect(EXO_CAP_SELF, va, exo_prot(prot))
-                   : los_page_new(va, exo_prot(prot)); /* a reserved page gets one now */
+        int i = r < 0 ? none_find(va) : -1;
+        if (r >= 0)
+            r = exo_page_protect(EXO_CAP_SELF, va, exo_prot(prot));
+        else if (i >= 0) /* PROT_NONE: the same page back, bytes and all */
+            r = exo_page_map(EXO_CAP_SELF, va, none[i].ppn, exo_prot(prot));
+        else
+            r = los_page_new(va, exo_prot(prot)); /* a reserved page gets one now */
         if (r < 0)
             return posix_errno(r);
+        if (i >= 0)
+            none_remove(i);
     }
     return 0;
 }
@@ -172,6 +226,24 @@ LOCKED(mprotect)
 
 long posix_madvise(const long a[6])
 {
-    (void)a; /* advice only: every page stays as it is */
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
+        return -LNX_EINVAL;
+    if (a[2] != LNX_MADV_DONTNEED)
+        return 0;                             /* other advice: every page stays as it is */
+    uint64_t anon = round_up((uint64_t)_end); /* above the program's file-backed segments */
+    for (uint64_t va = addr < anon ? anon : addr; va < addr + len; va += PAGE) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, va); /* private anonymous: zero after */
+        if (pte < 0)
+            continue;
+        if (pte & EXO_PROT_W) {
+            __builtin_memset((void *)va, 0, PAGE);
+        } else { /* read-only: a fresh zeroed page with the same protection */
+            drop(va);
+            int64_t r = los_page_new(va, (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
+            if (r < 0)
+                return posix_errno(r);
+        }
+    }
     return 0;
 }

@@ -11,6 +11,8 @@
 #include <los/los.h>
 #include <los/spawn.h>
 
+#include <signal/sig.h>
+
 uint64_t *posix_start(char *top, size_t room);
 
 uint64_t *posix_start(char *top, size_t room)
@@ -21,6 +23,10 @@ uint64_t *posix_start(char *top, size_t room)
     posix_ppid = (long)in->parent;
     proc_init(); /* made by pm: identity from the process table (libos/proc) */
     posix_clock_init((uint64_t)exo_clock());
+    if (los_sig_init() < 0) { /* faults, EFAULT, signals and the stack's growth need upcalls */
+        los_printf("posix: no upcall handler\n");
+        los_exit(127);
+    }
 
     uint32_t lo, hi; /* AT_RANDOM: only musl's stack-protector canary uses it today */
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));

@@ -6,6 +6,7 @@
 #include <posix/calls.h>
 
 #include <los/los.h>
+#include <los/uaccess.h>
 
 static uint64_t fs_base;
 
@@ -19,8 +20,7 @@ long posix_arch_prctl(const long a[6])
         return r == -LNX_EINVAL ? -LNX_EPERM : r; /* Linux: EPERM for a non-user address */
     }
     case LNX_ARCH_GET_FS:
-        *(uint64_t *)a[1] = fs_base;
-        return 0;
+        return los_copy_to_user((void *)a[1], &fs_base, sizeof fs_base) < 0 ? -LNX_EFAULT : 0;
     }
     return -LNX_EINVAL;
 }

@@ -18,6 +18,8 @@
 #include <los/spawn.h>
 #include <los/upcall.h>
 
+#include <signal/sig.h>
+
 #include <string.h>
 
 struct fork_regs {
@@ -41,8 +43,8 @@ void proc_fork_child_setup(const struct fork_regs *r)
     if (r->fs_base)
         exo_fs_set(r->fs_base);
     los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
-    if (r->upcalls)
-        exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
+    if (r->upcalls)      /* the upcall entry registered; POSIX: no pending signal, no timer */
+        los_sig_fork_child();
 }
 
 /* One page of ours at va into the child: a copy in a page it owns. */

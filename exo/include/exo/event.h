@@ -28,6 +28,10 @@ int event_post_ref(uint32_t ref);
  * the count, or EXO_E_NOENT if the event has ended) if it need not block, else BLOCKED. */
 void event_rewait(struct env *e, uint32_t ref);
 
+/* A timer tick on the boot CPU: every wait whose deadline (event_wait_until) has passed ends
+ * with result 0. */
+void event_timeouts(void);
+
 /* e is ending: the events it created end too, and their waiters wake with EXO_E_NOENT. */
 void event_env_freed(const struct env *e);
 

@@ -15,6 +15,11 @@
 #define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull  /* the state page */
 #define LOS_UPCALL_STACK_TOP 0x00006ffe00010000ull /* 8 pages below, the handler's stack */
 
+/* Not exo's: the libOS enters its own upcall path for this kind (signal delivery and
+ * sigreturn, libos/signal), so that work runs as an upcall does, with exo's upcalls held off. */
+#define LOS_UPCALL_SELF 4
+#define LOS_UPCALL_KINDS 5
+
 typedef int (*los_upcall_fn)(struct exo_upcall_state *s);
 
 /* Maps the state page and the upcall stack and registers them with exo. 0 or an exo error. */
@@ -25,9 +30,24 @@ int los_upcall_init(void);
  * takes its upcalls there, with the handlers los_upcall_handle chose for the whole env. */
 int los_upcall_init_at(uint64_t state_va, uint64_t stack_top);
 
-/* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE. With none, a fault or
- * revocation request ends the env and a slice end simply resumes. */
+/* Registers the upcall entry with exo again, on the state page and stack already mapped: for
+ * a forked child, whose copied memory has them but whose env exo has never heard of. */
+int los_upcall_register(void);
+
+/* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE / LOS_UPCALL_SELF. With none,
+ * a fault or revocation request ends the env and a slice end simply resumes. */
 void los_upcall_handle(uint64_t kind, los_upcall_fn fn);
+
+/* The demand pager: consulted first for every fault, before the uaccess fixup and the FAULT
+ * handler; returns 1 if it made the faulting access valid (the context resumes and retries
+ * it), else 0. The stack's growth lives here (libos/signal), so a copy to a stack page not
+ * mapped yet grows the stack instead of failing with EFAULT. */
+void los_upcall_pager(int (*fn)(struct exo_upcall_state *s));
+
+/* Called before every resume with the rsp the context resumes with: the resume writes rip,
+ * rflags and rdi in the 24 bytes below it while exo's upcalls are still held off, so a page
+ * fault there would end the env; fn maps that page if it is the stack's to grow into. */
+void los_upcall_room(void (*fn)(uint64_t rsp));
 
 /* The state page (valid after los_upcall_init). */
 struct exo_upcall_state *los_upcall_state(void);

@@ -33,8 +33,14 @@ extern long posix_pid, posix_ppid;
 
 /* Clock (clock.c): TSC ticks to nanoseconds, with ns_per_tick_32 = 10^9 * 2^32 / hz. */
 void posix_clock_init(uint64_t hz);
+extern uint64_t posix_tsc_hz; /* TSC ticks per second */
+/* Clock clk's reading in nanoseconds: 0, or -EINVAL for an unknown clock. */
+long posix_clock_ns(long clk, uint64_t *ns);
 uint64_t posix_clock_mult(uint64_t hz);
 uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
+
+/* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
+int posix_memory_prot_none(uint64_t va);
 
 /* Console file descriptors 0, 1, 2 (console.c). */
 long posix_console_write(const char *buf, uint64_t len);

@@ -18,30 +18,45 @@
 #define LNX_brk 12
 #define LNX_rt_sigaction 13
 #define LNX_rt_sigprocmask 14
+#define LNX_rt_sigreturn 15
 #define LNX_ioctl 16
 #define LNX_readv 19
 #define LNX_writev 20
+#define LNX_sched_yield 24
 #define LNX_madvise 28
+#define LNX_pause 34
+#define LNX_nanosleep 35
+#define LNX_getitimer 36
+#define LNX_alarm 37
+#define LNX_setitimer 38
 #define LNX_getpid 39
 #define LNX_exit 60
+#define LNX_kill 62
 #define LNX_gettimeofday 96
 #define LNX_getuid 102
 #define LNX_getgid 104
 #define LNX_geteuid 107
 #define LNX_getegid 108
 #define LNX_getppid 110
+#define LNX_rt_sigpending 127
+#define LNX_rt_sigsuspend 130
+#define LNX_sigaltstack 131
 #define LNX_arch_prctl 158
 #define LNX_gettid 186
+#define LNX_tkill 200
 #define LNX_time 201
 #define LNX_set_tid_address 218
 #define LNX_clock_gettime 228
 #define LNX_clock_getres 229
+#define LNX_clock_nanosleep 230
 #define LNX_exit_group 231
+#define LNX_tgkill 234
 #define LNX_NCALLS 512 /* numbers below this are tracked (dispatch table, ENOSYS log) */
 
 /* errno values. */
 #define LNX_EPERM 1
 #define LNX_ENOENT 2
+#define LNX_ESRCH 3
 #define LNX_EINTR 4
 #define LNX_EIO 5
 #define LNX_EBADF 9

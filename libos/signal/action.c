@@ -1,0 +1,134 @@
+/*
+ * action.c: the calls that set what signals do and which wait: rt_sigaction, rt_sigprocmask,
+ * rt_sigpending, sigaltstack. Every pointer is read and written through los/uaccess.h (a bad
+ * one is EFAULT); the order of checks is Linux's (kernel/signal.c).
+ */
+#include "sigstate.h"
+
+#include <los/uaccess.h>
+
+#include <posix/calls.h>
+#include <proc/client.h>
+
+#define SIGSET_SIZE 8 /* the kernel's sigset_t */
+
+static int valid(long n)
+{
+    return n >= 1 && n <= LOS_NSIG;
+}
+
+/* The pending signal n goes away if nothing will ever run for it (POSIX: setting SIG_IGN, or
+ * SIG_DFL for a signal whose default is to ignore, discards it). */
+static void discard_if_ignored(int n)
+{
+    const struct lnx_sigaction *a = &sig.act[n];
+    if (a->handler == LNX_SIG_IGN ||
+        (a->handler == LNX_SIG_DFL && sig_default_action(n) == SIG_DEF_IGNORE))
+        __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
+}
+
+/* pm acts on signals other processes send us by itself when we do not catch them (default
+ * actions, ignoring): it is told which we catch and which we ignore whenever that changes. */
+static void tell_pm(void)
+{
+    static uint64_t told_caught, told_ignored;
+    uint64_t caught = 0, ignored = 0;
+    for (int n = 1; n <= LOS_NSIG; n++) {
+        if (sig.act[n].handler == LNX_SIG_IGN)
+            ignored |= sig_bit(n);
+        else if (sig.act[n].handler != LNX_SIG_DFL)
+            caught |= sig_bit(n);
+    }
+    if (!proc_present || (caught == told_caught && ignored == told_ignored))
+        return;
+    struct pm_msg *m = proc_msg();
+    m->a[0] = (int64_t)caught;
+    m->a[1] = (int64_t)ignored;
+    if (proc_call(PM_OP_sig_disp) == 0) {
+        told_caught = caught;
+        told_ignored = ignored;
+    }
+}
+
+long posix_rt_sigaction(const long a[6])
+{
+    long n = a[0];
+    struct lnx_sigaction act, old;
+    if (a[3] != SIGSET_SIZE || !valid(n))
+        return -LNX_EINVAL;
+    if (a[1] && (n == LNX_SIGKILL || n == LNX_SIGSTOP))
+        return -LNX_EINVAL;
+    if (a[1] && los_copy_from_user(&act, (const void *)a[1], sizeof act) < 0)
+        return -LNX_EFAULT;
+    old = sig.act[n];
+    if (a[1]) {
+        act.mask &= ~SIG_UNBLOCKABLE;
+        sig.act[n] = act;
+        discard_if_ignored((int)n);
+        tell_pm();
+    }
+    if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
+        return -LNX_EFAULT;
+    return 0;
+}
+
+long posix_rt_sigprocmask(const long a[6])
+{
+    uint64_t set = 0, old = sig.blocked;
+    if (a[3] != SIGSET_SIZE)
+        return -LNX_EINVAL;
+    if (a[1]) {
+        if (los_copy_from_user(&set, (const void *)a[1], sizeof set) < 0)
+            return -LNX_EFAULT;
+        uint64_t m;
+        if (sig_mask_apply(sig.blocked, (int)a[0], set, &m) < 0)
+            return -LNX_EINVAL;
+        sig.blocked = m; /* newly unblocked ones are delivered at the return */
+    }
+    if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
+        return -LNX_EFAULT;
+    return 0;
+}
+
+long posix_rt_sigpending(const long a[6])
+{
+    if ((unsigned long)a[1] > SIGSET_SIZE)
+        return -LNX_EINVAL;
+    sig_ready(); /* others' signals and the timer's count too */
+    uint64_t set = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & sig.blocked;
+    return los_copy_to_user((void *)a[0], &set, (size_t)a[1]) < 0 ? -LNX_EFAULT : 0;
+}
+
+long posix_sigaltstack(const long a[6])
+{
+    uint64_t sp = (uint64_t)__builtin_frame_address(0); /* on the caller's stack */
+    const struct lnx_stack *cur = &sig.altstack;
+    int on =
+        !(cur->ss_flags & LNX_SS_DISABLE) && sp > cur->ss_sp && sp - cur->ss_sp <= cur->ss_size;
+    struct lnx_stack old = {.ss_sp = cur->ss_sp, .ss_size = cur->ss_size};
+    old.ss_flags = cur->ss_flags & LNX_SS_DISABLE ? LNX_SS_DISABLE : on ? LNX_SS_ONSTACK : 0;
+    old.ss_flags |= cur->ss_flags & (int32_t)LNX_SS_AUTODISARM;
+    if (a[0]) {
+        struct lnx_stack ss;
+        if (los_copy_from_user(&ss, (const void *)a[0], sizeof ss) < 0)
+            return -LNX_EFAULT;
+        if (on)
+            return -LNX_EPERM;
+        uint32_t mode = (uint32_t)ss.ss_flags & ~LNX_SS_AUTODISARM;
+        if (mode != LNX_SS_DISABLE && mode != LNX_SS_ONSTACK && mode != 0)
+            return -LNX_EINVAL;
+        if (mode == LNX_SS_DISABLE) {
+            sig.altstack = (struct lnx_stack){.ss_flags = LNX_SS_DISABLE};
+        } else {
+            if (ss.ss_size < LNX_MINSIGSTKSZ)
+                return -LNX_ENOMEM;
+            sig.altstack = (struct lnx_stack){
+                .ss_sp = ss.ss_sp,
+                .ss_size = ss.ss_size,
+                .ss_flags = (int32_t)((uint32_t)ss.ss_flags & LNX_SS_AUTODISARM)};
+        }
+    }
+    if (a[1] && los_copy_to_user((void *)a[1], &old, sizeof old) < 0)
+        return -LNX_EFAULT;
+    return 0;
+}

@@ -1,0 +1,402 @@
+/*
+ * deliver.c: delivering signals. Everything here runs as an upcall (exo's fault and slice
+ * upcalls, or the libOS's own through los_sig_enter), with the interrupted context in the
+ * state page: a handler is started by writing a Linux frame (frame.h) on the chosen stack and
+ * pointing the saved context at the handler, so the upcall's resume enters it; sigreturn
+ * loads the saved context back from the frame. A fault inside an upcall would end the env
+ * (exo allows no nested upcall), so every page a frame goes to is checked with exo first,
+ * and sigreturn reads the frame before entering (sigreturn's call, below).
+ */
+#include "sigstate.h"
+
+#include <los/los.h>
+#include <los/uaccess.h>
+#include <los/upcall.h>
+
+#include <posix/calls.h>
+#include <proc/client.h>
+#include <proc/layout.h>
+
+struct sig_state sig = {.altstack = {.ss_flags = LNX_SS_DISABLE}};
+volatile long los_sig_in_call;
+
+extern uint64_t los_upcall_fpu_mask, los_upcall_fpu_size; /* core/upcall.c */
+
+#define RED_ZONE 128        /* skipped below the interrupted rsp, as Linux does */
+#define USER_FLAGS 0xcd5ull /* CF PF AF ZF SF DF OF: the flags a frame may set */
+#define XSAVE_HEADER 512    /* XSTATE_BV, XCOMP_BV, then reserved bytes to 576 */
+#define MXCSR_OFF 24
+#define MXCSR_MASK_OFF 28
+#define FPU_MAX 4096 /* the largest image sigreturn takes */
+
+static void __attribute__((noreturn)) die(int n, int core)
+{
+    if (los_sig_die)
+        los_sig_die(n, core);
+    los_printf("los: process %ld killed by signal %d%s\n", sig_pid(), n,
+               core ? " (core dumped)" : "");
+    los_exit(128 + n);
+}
+
+void los_sig_post(int n, int code, long pid)
+{
+    if (n < 1 || n > LOS_NSIG)
+        return;
+    uint64_t b = sig_bit(n);
+    const struct lnx_sigaction *a = &sig.act[n];
+    int ignored = a->handler == LNX_SIG_IGN ||
+                  (a->handler == LNX_SIG_DFL && sig_default_action(n) == SIG_DEF_IGNORE);
+    if (ignored && !(sig.blocked & b)) /* a blocked one waits: its disposition may change */
+        return;
+    if (!(__atomic_load_n(&sig.pending, __ATOMIC_RELAXED) & b)) {
+        sig.info[n] = (struct lnx_siginfo){.si_signo = n, .si_code = code};
+        sig.info[n].u.proc.pid = (int32_t)pid;
+    }
+    __atomic_fetch_or(&sig.pending, b, __ATOMIC_SEQ_CST);
+}
+
+/* Signals others sent (the process server), and the timer's. */
+static void fetch(void)
+{
+    if (los_sig_fetch) {
+        uint64_t set = los_sig_fetch();
+        while (set) {
+            int n = __builtin_ctzll(set) + 1;
+            set &= set - 1;
+            los_sig_post(n, LNX_SI_USER, 0);
+        }
+    }
+    sig_timer_poll();
+}
+
+int sig_ready(void)
+{
+    fetch();
+    return (__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked) != 0;
+}
+
+/* Does taking signal n restart an interrupted call? (SA_RESTART, or no handler runs.) */
+static int restarts(int n)
+{
+    const struct lnx_sigaction *a = &sig.act[n];
+    if (a->handler == LNX_SIG_IGN)
+        return 1;
+    if (a->handler == LNX_SIG_DFL)
+        return sig_default_action(n) == SIG_DEF_IGNORE || sig_default_action(n) == SIG_DEF_STOP;
+    return (a->flags & LNX_SA_RESTART) != 0;
+}
+
+long los_sig_interrupt(void)
+{
+    if (!sig_ready())
+        return 0;
+    int n = sig_next(__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked);
+    return restarts(n) ? -LOS_ERESTARTSYS : -LNX_EINTR;
+}
+
+long los_sig_return(long r)
+{
+    if (!sig_ready())
+        return r;
+    if (r == -LOS_ERESTARTSYS) {
+        int n = sig_next(__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked);
+        if (!restarts(n))
+            r = -LNX_EINTR;
+    }
+    return los_sig_enter(SIG_OP_DELIVER, r, 0);
+}
+
+/* 1 if every page of [lo, hi) is mapped writable (growing the stack where it may grow). */
+static int writable(uint64_t lo, uint64_t hi)
+{
+    if (lo >= hi || hi > EXO_USER_TOP)
+        return 0;
+    for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+        if (pte >= 0 ? !(pte & EXO_PROT_W) : !sig_stack_grow_at(va))
+            return 0;
+    }
+    return 1;
+}
+
+static int on_altstack(uint64_t sp)
+{
+    const struct lnx_stack *a = &sig.altstack;
+    return !(a->ss_flags & LNX_SS_DISABLE) && sp > a->ss_sp && sp - a->ss_sp <= a->ss_size;
+}
+
+/* The handler starts with the x87/SSE/AVX registers in their initial state (as on Linux):
+ * with XSAVE, XSTATE_BV 0 makes XRSTOR load every component's initial value; MXCSR is
+ * loaded from the image either way. */
+static void fpu_clean(uint8_t *fpu)
+{
+    if (!los_upcall_fpu_mask) {
+        for (uint64_t i = 0; i < 512; i++)
+            fpu[i] = 0;
+        *(uint16_t *)fpu = 0x37f; /* FCW after FNINIT */
+    } else {
+        *(uint64_t *)(fpu + XSAVE_HEADER) = 0;
+    }
+    *(uint32_t *)(fpu + MXCSR_OFF) = 0x1f80;
+}
+
+/* Writes signal n's frame for the context in s, and points s at handler a. 0 if the frame's
+ * stack cannot take it. */
+static int frame_build(struct exo_upcall_state *s, int n, const struct lnx_sigaction *a,
+                       const struct lnx_siginfo *info, uint64_t oldmask)
+{
+    uint64_t rsp = s->regs.rsp, sp = rsp - RED_ZONE;
+    int onstack = on_altstack(rsp);
+    int to_alt = (a->flags & LNX_SA_ONSTACK) && !(sig.altstack.ss_flags & LNX_SS_DISABLE);
+    if (to_alt && !onstack)
+        sp = sig.altstack.ss_sp + sig.altstack.ss_size;
+    uint64_t fpsz = los_upcall_fpu_size;
+    uint64_t fp = (sp - fpsz - 4) & ~63ull;
+    uint64_t fr = ((fp - sizeof(struct lnx_rt_sigframe)) & ~15ull) - 8;
+    if (fr > sp || ((to_alt || onstack) && fr < sig.altstack.ss_sp))
+        return 0; /* the alternate stack is too small, or overflowed */
+    if (!writable(fr, fp + fpsz + 4))
+        return 0;
+
+    uint8_t *fpu = los_upcall_fpu();
+    uint8_t *img = (uint8_t *)fp;
+    for (uint64_t i = 0; i < fpsz; i++)
+        img[i] = fpu[i];
+    *(uint32_t *)(img + fpsz) = LNX_FP_XSTATE_MAGIC2;
+    if (los_upcall_fpu_mask) { /* the software words that say an XSAVE image follows */
+        uint32_t *sw = (uint32_t *)(img + LNX_FPX_SW_BYTES);
+        sw[0] = LNX_FP_XSTATE_MAGIC1;
+        sw[1] = (uint32_t)fpsz + 4;                /* extended_size */
+        *(uint64_t *)&sw[2] = los_upcall_fpu_mask; /* xfeatures */
+        sw[4] = (uint32_t)fpsz;                    /* xstate_size */
+    }
+
+    struct lnx_rt_sigframe *f = (struct lnx_rt_sigframe *)fr;
+    const struct exo_regs *g = &s->regs;
+    f->pretcode = a->flags & LNX_SA_RESTORER ? a->restorer : (uint64_t)los_sig_restorer;
+    f->uc.uc_flags = LNX_UC_SIGCONTEXT_SS | LNX_UC_STRICT_RESTORE_SS |
+                     (los_upcall_fpu_mask ? LNX_UC_FP_XSTATE : 0);
+    f->uc.uc_link = 0;
+    f->uc.uc_stack = sig.altstack;
+    f->uc.uc_stack.pad = 0;
+    if (onstack)
+        f->uc.uc_stack.ss_flags = LNX_SS_ONSTACK;
+    f->uc.uc_mcontext = (struct lnx_sigcontext){.r8 = g->r8,
+                                                .r9 = g->r9,
+                                                .r10 = g->r10,
+                                                .r11 = g->r11,
+                                                .r12 = g->r12,
+                                                .r13 = g->r13,
+                                                .r14 = g->r14,
+                                                .r15 = g->r15,
+                                                .rdi = g->rdi,
+                                                .rsi = g->rsi,
+                                                .rbp = g->rbp,
+                                                .rbx = g->rbx,
+                                                .rdx = g->rdx,
+                                                .rax = g->rax,
+                                                .rcx = g->rcx,
+                                                .rsp = g->rsp,
+                                                .rip = g->rip,
+                                                .eflags = g->rflags,
+                                                .cs = 0x33,
+                                                .ss = 0x2b,
+                                                .oldmask = oldmask,
+                                                .fpstate = fp};
+    if (s->kind == EXO_UPCALL_FAULT) {
+        f->uc.uc_mcontext.err = s->error;
+        f->uc.uc_mcontext.trapno = s->vector;
+        f->uc.uc_mcontext.cr2 = s->addr;
+    }
+    f->uc.uc_mcontext.reserved1[0] = (uint64_t)los_sig_in_call; /* the libOS's, restored too */
+    f->uc.uc_sigmask = oldmask;
+    f->info = *info;
+
+    fpu_clean(fpu);
+    s->regs.rip = a->handler;
+    s->regs.rsp = fr;
+    s->regs.rdi = (uint64_t)n;
+    s->regs.rsi = (uint64_t)&f->info;
+    s->regs.rdx = (uint64_t)&f->uc;
+    s->regs.rax = 0;
+    s->regs.rflags &= ~0x400ull; /* DF clear, as the ABI wants at a call */
+    los_sig_in_call = 0;
+    return 1;
+}
+
+/* Takes signal n (no longer pending) for the context in s: its handler's frame, nothing
+ * (ignored), or the process's end. 1 if a frame was built. */
+static int take(struct exo_upcall_state *s, int n)
+{
+    struct lnx_sigaction *a = &sig.act[n];
+    struct lnx_siginfo info = sig.info[n];
+    if (a->handler == LNX_SIG_IGN)
+        return 0;
+    if (a->handler == LNX_SIG_DFL) {
+        switch (sig_default_action(n)) {
+        case SIG_DEF_IGNORE:
+        case SIG_DEF_STOP: /* stopping is the process server's (job control) */
+            return 0;
+        case SIG_DEF_TERM:
+            die(n, 0);
+        case SIG_DEF_CORE:
+            die(n, 1);
+        }
+    }
+    uint64_t oldmask = sig.suspended ? sig.suspend_mask : sig.blocked;
+    if (!frame_build(s, n, a, &info, oldmask))
+        die(LNX_SIGSEGV, 1); /* no room for the frame: Linux forces SIGSEGV */
+    sig.suspended = 0;
+    sig.blocked |= a->mask | (a->flags & LNX_SA_NODEFER ? 0 : sig_bit(n));
+    sig.blocked &= ~SIG_UNBLOCKABLE;
+    if (a->flags & LNX_SA_RESETHAND) {
+        a->handler = LNX_SIG_DFL;
+        a->flags &= ~(uint64_t)LNX_SA_SIGINFO;
+    }
+    return 1;
+}
+
+/* Every deliverable signal, each handler's frame on top of the previous one (the last one
+ * taken runs first, as on Linux). */
+static void deliver_all(struct exo_upcall_state *s)
+{
+    for (int k = 0; k < LOS_NSIG; k++) { /* each pass takes one signal out */
+        fetch();
+        uint64_t set = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked;
+        if (!set)
+            break;
+        int n = sig_next(set);
+        __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
+        take(s, n);
+    }
+    if (sig.suspended) { /* sigsuspend woke, but no handler ran: its mask ends here */
+        sig.blocked = sig.suspend_mask;
+        sig.suspended = 0;
+    }
+}
+
+/* What rt_sigreturn hands its upcall: the frame's context, read while faults were safe. */
+struct sig_restore {
+    struct lnx_ucontext uc;
+    uint8_t fpu[FPU_MAX] __attribute__((aligned(64)));
+    int has_fpu;
+};
+static struct sig_restore restore_buf;
+
+static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
+{
+    const struct lnx_sigcontext *m = &r->uc.uc_mcontext;
+    s->regs = (struct exo_regs){.r15 = m->r15,
+                                .r14 = m->r14,
+                                .r13 = m->r13,
+                                .r12 = m->r12,
+                                .r11 = m->r11,
+                                .r10 = m->r10,
+                                .r9 = m->r9,
+                                .r8 = m->r8,
+                                .rbp = m->rbp,
+                                .rdi = m->rdi,
+                                .rsi = m->rsi,
+                                .rdx = m->rdx,
+                                .rcx = m->rcx,
+                                .rbx = m->rbx,
+                                .rax = m->rax,
+                                .rip = m->rip,
+                                .rflags = (s->regs.rflags & ~USER_FLAGS) | (m->eflags & USER_FLAGS),
+                                .rsp = m->rsp};
+    if (r->has_fpu) {
+        uint8_t *fpu = los_upcall_fpu();
+        uint32_t mask = *(uint32_t *)(fpu + MXCSR_MASK_OFF);
+        for (uint64_t i = 0; i < los_upcall_fpu_size; i++)
+            fpu[i] = r->fpu[i];
+        /* Only what XRSTOR takes without a fault: MXCSR within its mask, a standard-form
+         * header naming only the components enabled. */
+        *(uint32_t *)(fpu + MXCSR_OFF) &= mask ? mask : 0xffbf;
+        if (los_upcall_fpu_mask) {
+            *(uint64_t *)(fpu + XSAVE_HEADER) &= los_upcall_fpu_mask;
+            for (int i = 8; i < 64; i++)
+                fpu[XSAVE_HEADER + i] = 0;
+        }
+    }
+    sig.blocked = r->uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+    los_sig_in_call = (long)m->reserved1[0];
+}
+
+/* LOS_UPCALL_SELF: delivery at a call's return, and sigreturn. */
+static int on_self(struct exo_upcall_state *s)
+{
+    if (s->error == SIG_OP_RETURN)
+        restore(s, (const struct sig_restore *)s->addr);
+    deliver_all(s);
+    return 0;
+}
+
+/* A time slice ended while the program computed: deliver now (a timer's SIGALRM, others'
+ * signals); in the libOS's own code, its call's return will. */
+static int on_slice(struct exo_upcall_state *s)
+{
+    if (!los_sig_in_call)
+        deliver_all(s);
+    return 0;
+}
+
+static int on_fault(struct exo_upcall_state *s)
+{
+    struct lnx_siginfo info;
+    uint32_t mxcsr = *(uint32_t *)((uint8_t *)los_upcall_fpu() + MXCSR_OFF);
+    int n = sig_from_fault(s->vector, s->error, s->addr, s->regs.rip, mxcsr, &info);
+    if (n == LNX_SIGSEGV && info.si_code == LNX_SEGV_MAPERR && s->vector == 14 &&
+        posix_memory_prot_none(s->addr))
+        info.si_code = LNX_SEGV_ACCERR;        /* mapped PROT_NONE, as Linux sees it */
+    if (n == LNX_SIGTRAP && s->vector == 13) { /* int3 refused by the IDT: a fault at it, but */
+        uint8_t op = *(const uint8_t *)s->regs.rip; /* #BP is a trap: resume after it */
+        s->regs.rip += op == 0xcc ? 1 : 2;          /* int3, or int $3 */
+    }
+    const struct lnx_sigaction *a = &sig.act[n];
+    /* A fault's signal cannot wait: blocked or ignored, it takes its default action (Linux's
+     * force_sig). */
+    if ((sig.blocked & sig_bit(n)) || a->handler == LNX_SIG_IGN || a->handler == LNX_SIG_DFL) {
+        los_printf("los: process %ld: signal %d (code %d) at rip 0x%lx addr 0x%lx\n", sig_pid(), n,
+                   info.si_code, s->regs.rip, info.u.addr);
+        die(n, sig_default_action(n) == SIG_DEF_CORE);
+    }
+    sig.info[n] = info;
+    __atomic_fetch_or(&sig.pending, sig_bit(n), __ATOMIC_SEQ_CST);
+    deliver_all(s); /* synchronous signals are taken first */
+    return 0;
+}
+
+long posix_rt_sigreturn(const long a[6])
+{
+    struct sig_restore *r = &restore_buf;
+    if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0)
+        die(LNX_SIGSEGV, 1);
+    uint64_t fp = r->uc.uc_mcontext.fpstate;
+    r->has_fpu = fp != 0;
+    if (fp && (los_upcall_fpu_size > FPU_MAX || (fp & 63) ||
+               los_copy_from_user(r->fpu, (const void *)fp, los_upcall_fpu_size) < 0))
+        die(LNX_SIGSEGV, 1);
+    los_sig_enter(SIG_OP_RETURN, 0, (uint64_t)r);
+    die(LNX_SIGSEGV, 1); /* not reached: the upcall resumes the frame's context */
+}
+
+static int interrupt(void)
+{
+    return (int)los_sig_interrupt();
+}
+
+int los_sig_init(void)
+{
+    int r = los_upcall_init();
+    if (r < 0)
+        return r;
+    proc_interrupt = interrupt; /* pm's would-block waits end for a signal (EINTR, restart) */
+    if (proc_present)           /* pm posts it when another process sends us a signal */
+        los_sig_wake_event = ((const struct proc_mbox *)PROC_MBOX_VA)->wake_cap;
+    los_upcall_handle(EXO_UPCALL_FAULT, on_fault);
+    los_upcall_handle(EXO_UPCALL_SLICE, on_slice);
+    los_upcall_handle(LOS_UPCALL_SELF, on_self);
+    los_upcall_pager(sig_stack_pager);
+    los_upcall_room(sig_stack_room);
+    return 0;
+}
