@@ -1,8 +1,8 @@
 /*
  * sleep.c: waiting for time or a signal, without spinning: nanosleep, clock_nanosleep
- * (relative and TIMER_ABSTIME), pause, rt_sigsuspend, sched_yield, and los_sig_wait_until
- * under them, one exo event_wait_until per wake-up (exo call 36: the deadline is a TSC
- * reading). A sleep is never shorter than asked: it ends at the first exo tick at or after
+ * (relative and TIMER_ABSTIME), pause, rt_sigsuspend, and los_sig_wait_until under them
+ * (sched_yield is libos/thread's), one exo event_wait_until per wake-up (exo call 36: the deadline
+ * is a TSC reading). A sleep is never shorter than asked: it ends at the first exo tick at or after
  * its deadline. Interrupted by a handled signal, a sleep returns EINTR (with the time left
  * for a relative one), never restarts (signal(7): sleeps ignore SA_RESTART).
  */
@@ -146,11 +146,4 @@ long posix_rt_sigsuspend(const long a[6])
         return r;
     }
     return -LNX_EINTR;
-}
-
-long posix_sched_yield(const long a[6])
-{
-    (void)a;
-    exo_yield(EXO_ANY);
-    return 0;
 }
