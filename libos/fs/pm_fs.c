@@ -68,7 +68,8 @@ void fs_now(struct fs_timespec *t)
     t->tv_nsec = (int64_t)((tsc % hz) * 1000000000ull / hz);
 }
 
-/* The console, for descriptors 0-2 of every process: pm writes it from the mailbox. */
+/* The console, for descriptors 0-2 of every process: pm writes it from the mailbox. A
+ * terminal part that registers "console" before pm's first file call replaces it. */
 static long cons_read(void *d, struct fs_proc *p, void *buf, unsigned long len, int nb)
 {
     (void)d, (void)p, (void)buf, (void)len, (void)nb;
@@ -149,6 +150,8 @@ static void start(void)
         r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
     if (r == 0)
         r = fs_dev_register("console", &console_ops, NULL);
+    if (r == -FS_EEXIST)
+        r = 0; /* a terminal part registered its console first: it wins */
     if (r == 0)
         r = pm_parts_add(&fs_part);
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
