@@ -692,6 +692,8 @@ USERTEST(fs_exec_from_a_written_file)
     CHECK_EQ(WEXITSTATUS(status), 7);
     CHECK_ERR(execve("noexec", argv, envp), EACCES);
     CHECK_ERR(execve(".", argv, envp), EACCES);
+    CHECK_EQ(mkfifo("fifo", 0755), 0);
+    CHECK_ERR(execve("fifo", argv, envp), EACCES); /* never opened: no wait for a writer */
     CHECK_ERR(execve("nothere", argv, envp), ENOENT);
     return 0;
 }

@@ -190,17 +190,19 @@ static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uin
     struct fs_proc *fp = F(p);
     if (!fp)
         return -FS_ENOMEM;
-    long fd = fs_open(fp, path, FS_O_RDONLY | FS_O_CLOEXEC, 0);
-    if (fd < 0)
-        return fd;
-    struct fs_stat st;
-    long r = fs_fstat(fp, (int)fd, &st);
+    struct fs_stat st; /* the type first: opening a FIFO or a device has effects */
+    long r = fs_stat(fp, path, &st);
     if (r == 0 && !FS_S_ISTYPE(st.st_mode, FS_S_IFREG))
         r = -FS_EACCES;
     if (r == 0)
         r = fs_faccessat(fp, FS_AT_FDCWD, path, FS_X_OK, FS_AT_EACCESS);
     if (r == 0 && (uint64_t)st.st_size > EXEC_MAX)
         r = -FS_ENOMEM;
+    if (r < 0)
+        return r;
+    long fd = fs_open(fp, path, FS_O_RDONLY | FS_O_CLOEXEC, 0);
+    if (fd < 0)
+        return fd;
     while (r == 0 && exec_mapped < (uint64_t)st.st_size) {
         if (los_page_new(EXEC_VA + exec_mapped, EXO_PROT_R | EXO_PROT_W) < 0)
             r = -FS_ENOMEM;
