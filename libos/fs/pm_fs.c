@@ -624,3 +624,49 @@ long pm_op_fs_poll(struct pm_proc *p, struct pm_msg *m)
         return pm_wait_on(p, &pollers);
     return r;
 }
+
+/* Credentials: the ids and groups pm keeps for the caller, as its file layer checks them. */
+long pm_op_fs_getcred(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    const struct fs_cred *c = &fp->cred;
+    m->r[0] = c->uid, m->r[1] = c->euid, m->r[2] = c->suid;
+    m->r[3] = c->gid, m->r[4] = c->egid, m->r[5] = c->sgid;
+    uint32_t n = c->ngroups < FS_NGROUPS ? c->ngroups : FS_NGROUPS;
+    const uint8_t *g = (const uint8_t *)c->groups;
+    for (uint64_t i = 0; i < n * sizeof(uint32_t); i++)
+        m->data[i] = g[i];
+    return n;
+}
+
+long pm_op_fs_setcred(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t which = m->a[0];
+    uint32_t a = (uint32_t)m->a[1], b = (uint32_t)m->a[2], c = (uint32_t)m->a[3];
+    FP();
+    switch (which) {
+    case 0:
+        return fs_setuid(fp, a);
+    case 1:
+        return fs_setgid(fp, a);
+    case 2:
+        return fs_setreuid(fp, a, b);
+    case 3:
+        return fs_setregid(fp, a, b);
+    case 4:
+        return fs_setresuid(fp, a, b, c);
+    case 5:
+        return fs_setresgid(fp, a, b, c);
+    case 6: {
+        uint64_t n = (uint64_t)m->a[1];
+        if (n > FS_NGROUPS)
+            return -FS_EINVAL;
+        uint32_t groups[FS_NGROUPS];
+        uint8_t *g = (uint8_t *)groups;
+        for (uint64_t i = 0; i < n * sizeof(uint32_t); i++)
+            g[i] = ((volatile uint8_t *)m->data)[i];
+        return fs_setgroups(fp, n, groups);
+    }
+    }
+    return -FS_EINVAL;
+}

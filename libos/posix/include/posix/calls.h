@@ -36,6 +36,9 @@ void posix_clock_init(uint64_t hz);
 uint64_t posix_clock_mult(uint64_t hz);
 uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
 
+/* The caller's ids (files.c): 0 uid, 1 euid, 2 suid, 3 gid, 4 egid, 5 sgid. */
+long posix_cred(int which);
+
 /* Console file descriptors 0, 1, 2 (console.c). */
 long posix_console_write(const char *buf, uint64_t len);
 
