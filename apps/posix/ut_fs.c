@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -704,6 +705,61 @@ USERTEST(fs_exec_from_a_written_file)
     CHECK_EQ(WEXITSTATUS(status), 7);
     CHECK_ERR(execve("noexec", argv, envp), EACCES);
     CHECK_ERR(execve(".", argv, envp), EACCES);
+    CHECK_EQ(mkfifo("fifo", 0755), 0);
+    CHECK_ERR(execve("fifo", argv, envp), EACCES); /* never opened: no wait for a writer */
     CHECK_ERR(execve("nothere", argv, envp), ENOENT);
+    return 0;
+}
+
+/* Credentials: pm keeps them with the file state and checks every access against them. */
+static int as_user(void)
+{
+    gid_t g[4] = {0};
+    CHECK_EQ(setgroups(1, (gid_t[]){50}), 0);
+    CHECK_EQ(getgroups(4, g), 1);
+    CHECK_EQ(g[0], 50);
+    CHECK_EQ(setresgid(100, 100, 100), 0);
+    CHECK_EQ(setresuid(1000, 1000, 1000), 0);
+    CHECK_EQ(getuid(), 1000);
+    CHECK_EQ(geteuid(), 1000);
+    CHECK_EQ(getgid(), 100);
+    CHECK_EQ(getegid(), 100);
+    uid_t r, e, s;
+    CHECK_EQ(getresuid(&r, &e, &s), 0);
+    CHECK_EQ(r + e + s, 3000);
+    CHECK_ERR(setuid(0), EPERM);
+    CHECK_ERR(setgroups(0, NULL), EPERM);
+    CHECK_ERR(open("secret", O_RDONLY), EACCES);
+    CHECK_ERR(access("secret", R_OK), EACCES);
+    CHECK_EQ(access("group50", R_OK), 0); /* through the supplementary group */
+    int fd = open("/tmp/ut_fs/cred/mine", O_WRONLY | O_CREAT, 0600);
+    CHECK_EQ(fd >= 0, 1);
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_uid, 1000);
+    CHECK_EQ(st.st_gid, 100);
+    CHECK_ERR(chown("/tmp/ut_fs/cred/mine", 0, 0), EPERM);
+    CHECK_ERR(unlink("secret"), EPERM); /* sticky directory: root's file */
+    return 0;
+}
+
+USERTEST(fs_credentials)
+{
+    CHECK_EQ(dir("cred"), 0);
+    CHECK_EQ(getuid(), 0);
+    CHECK_EQ(geteuid(), 0);
+    close(open("secret", O_WRONLY | O_CREAT, 0600));
+    close(open("group50", O_WRONLY | O_CREAT, 0640));
+    CHECK_EQ(chown("group50", 0, 50), 0);
+    CHECK_EQ(chmod(".", 0777), 0); /* others may create here (mine), not remove root's */
+    CHECK_EQ(chmod(".", 01777), 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(as_user());
+    int status;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK_EQ(WIFEXITED(status), 1);
+    CHECK_EQ(WEXITSTATUS(status), 0);
+    CHECK_EQ(getuid(), 0); /* the child's ids were its own */
     return 0;
 }

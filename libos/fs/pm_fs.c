@@ -68,7 +68,8 @@ void fs_now(struct fs_timespec *t)
     t->tv_nsec = (int64_t)((tsc % hz) * 1000000000ull / hz);
 }
 
-/* The console, for descriptors 0-2 of every process: pm writes it from the mailbox. */
+/* The console, for descriptors 0-2 of every process: pm writes it from the mailbox. A
+ * terminal part that registers "console" before pm's first file call replaces it. */
 static long cons_read(void *d, struct fs_proc *p, void *buf, unsigned long len, int nb)
 {
     (void)d, (void)p, (void)buf, (void)len, (void)nb;
@@ -149,6 +150,8 @@ static void start(void)
         r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
     if (r == 0)
         r = fs_dev_register("console", &console_ops, NULL);
+    if (r == -FS_EEXIST)
+        r = 0; /* a terminal part registered its console first: it wins */
     if (r == 0)
         r = pm_parts_add(&fs_part);
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
@@ -187,17 +190,19 @@ static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uin
     struct fs_proc *fp = F(p);
     if (!fp)
         return -FS_ENOMEM;
-    long fd = fs_open(fp, path, FS_O_RDONLY | FS_O_CLOEXEC, 0);
-    if (fd < 0)
-        return fd;
-    struct fs_stat st;
-    long r = fs_fstat(fp, (int)fd, &st);
+    struct fs_stat st; /* the type first: opening a FIFO or a device has effects */
+    long r = fs_stat(fp, path, &st);
     if (r == 0 && !FS_S_ISTYPE(st.st_mode, FS_S_IFREG))
         r = -FS_EACCES;
     if (r == 0)
         r = fs_faccessat(fp, FS_AT_FDCWD, path, FS_X_OK, FS_AT_EACCESS);
     if (r == 0 && (uint64_t)st.st_size > EXEC_MAX)
         r = -FS_ENOMEM;
+    if (r < 0)
+        return r;
+    long fd = fs_open(fp, path, FS_O_RDONLY | FS_O_CLOEXEC, 0);
+    if (fd < 0)
+        return fd;
     while (r == 0 && exec_mapped < (uint64_t)st.st_size) {
         if (los_page_new(EXEC_VA + exec_mapped, EXO_PROT_R | EXO_PROT_W) < 0)
             r = -FS_ENOMEM;
@@ -618,4 +623,50 @@ long pm_op_fs_poll(struct pm_proc *p, struct pm_msg *m)
     if (r == 0 && block)
         return pm_wait_on(p, &pollers);
     return r;
+}
+
+/* Credentials: the ids and groups pm keeps for the caller, as its file layer checks them. */
+long pm_op_fs_getcred(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    const struct fs_cred *c = &fp->cred;
+    m->r[0] = c->uid, m->r[1] = c->euid, m->r[2] = c->suid;
+    m->r[3] = c->gid, m->r[4] = c->egid, m->r[5] = c->sgid;
+    uint32_t n = c->ngroups < FS_NGROUPS ? c->ngroups : FS_NGROUPS;
+    const uint8_t *g = (const uint8_t *)c->groups;
+    for (uint64_t i = 0; i < n * sizeof(uint32_t); i++)
+        m->data[i] = g[i];
+    return n;
+}
+
+long pm_op_fs_setcred(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t which = m->a[0];
+    uint32_t a = (uint32_t)m->a[1], b = (uint32_t)m->a[2], c = (uint32_t)m->a[3];
+    FP();
+    switch (which) {
+    case 0:
+        return fs_setuid(fp, a);
+    case 1:
+        return fs_setgid(fp, a);
+    case 2:
+        return fs_setreuid(fp, a, b);
+    case 3:
+        return fs_setregid(fp, a, b);
+    case 4:
+        return fs_setresuid(fp, a, b, c);
+    case 5:
+        return fs_setresgid(fp, a, b, c);
+    case 6: {
+        uint64_t n = (uint64_t)m->a[1];
+        if (n > FS_NGROUPS)
+            return -FS_EINVAL;
+        uint32_t groups[FS_NGROUPS];
+        uint8_t *g = (uint8_t *)groups;
+        for (uint64_t i = 0; i < n * sizeof(uint32_t); i++)
+            g[i] = ((volatile uint8_t *)m->data)[i];
+        return fs_setgroups(fp, n, groups);
+    }
+    }
+    return -FS_EINVAL;
 }

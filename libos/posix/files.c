@@ -634,3 +634,134 @@ long posix_pselect6(const long a[6])
 {
     return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
 }
+
+/* Credentials: pm keeps them with the caller's file state (its permission checks read them);
+ * a program pm did not make keeps its own. Linux's rules (libos/fs/cred.c). */
+static long cred_get(int64_t r[6], uint32_t *groups)
+{
+    if (proc_present) {
+        long n = pmc_fd1(PM_OP_fs_getcred, 0, 0, 0, 0);
+        if (n < 0)
+            return n;
+        struct pm_msg *m = proc_msg();
+        for (int i = 0; i < 6; i++)
+            r[i] = m->r[i];
+        if (groups)
+            for (long i = 0; i < n; i++)
+                groups[i] = ((const uint32_t *)m->data)[i];
+        return n;
+    }
+    const struct fs_cred *c = &P()->cred;
+    r[0] = c->uid, r[1] = c->euid, r[2] = c->suid, r[3] = c->gid, r[4] = c->egid, r[5] = c->sgid;
+    if (groups)
+        for (uint32_t i = 0; i < c->ngroups; i++)
+            groups[i] = c->groups[i];
+    return c->ngroups;
+}
+
+long posix_cred(int which)
+{
+    int64_t r[6];
+    long n = cred_get(r, NULL);
+    return n < 0 ? n : (long)r[which];
+}
+
+static long cred_set(int which, long a0, long a1, long a2)
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_setcred, which, a0, a1, a2);
+    struct fs_proc *p = P();
+    uint32_t x = (uint32_t)a0, y = (uint32_t)a1, z = (uint32_t)a2;
+    switch (which) {
+    case 0:
+        return fs_setuid(p, x);
+    case 1:
+        return fs_setgid(p, x);
+    case 2:
+        return fs_setreuid(p, x, y);
+    case 3:
+        return fs_setregid(p, x, y);
+    case 4:
+        return fs_setresuid(p, x, y, z);
+    case 5:
+        return fs_setresgid(p, x, y, z);
+    }
+    return -LNX_EINVAL;
+}
+
+long posix_setuid(const long a[6])
+{
+    return cred_set(0, a[0], 0, 0);
+}
+
+long posix_setgid(const long a[6])
+{
+    return cred_set(1, a[0], 0, 0);
+}
+
+long posix_setreuid(const long a[6])
+{
+    return cred_set(2, a[0], a[1], 0);
+}
+
+long posix_setregid(const long a[6])
+{
+    return cred_set(3, a[0], a[1], 0);
+}
+
+long posix_setresuid(const long a[6])
+{
+    return cred_set(4, a[0], a[1], a[2]);
+}
+
+long posix_setresgid(const long a[6])
+{
+    return cred_set(5, a[0], a[1], a[2]);
+}
+
+static long getres(const long a[6], int base)
+{
+    int64_t r[6];
+    long n = cred_get(r, NULL);
+    if (n < 0)
+        return n;
+    for (int i = 0; i < 3; i++)
+        *(uint32_t *)a[i] = (uint32_t)r[base + i];
+    return 0;
+}
+
+long posix_getresuid(const long a[6])
+{
+    return getres(a, 0);
+}
+
+long posix_getresgid(const long a[6])
+{
+    return getres(a, 3);
+}
+
+long posix_getgroups(const long a[6])
+{
+    uint32_t groups[FS_NGROUPS];
+    int64_t r[6];
+    long n = cred_get(r, groups);
+    if (n < 0 || a[0] == 0)
+        return n;
+    if (a[0] < n)
+        return -LNX_EINVAL;
+    for (long i = 0; i < n; i++)
+        ((uint32_t *)a[1])[i] = groups[i];
+    return n;
+}
+
+long posix_setgroups(const long a[6])
+{
+    if (a[0] < 0 || a[0] > FS_NGROUPS)
+        return -LNX_EINVAL;
+    if (!proc_present)
+        return fs_setgroups(P(), (uint64_t)a[0], (const uint32_t *)a[1]);
+    struct pm_msg *m = proc_msg();
+    for (long i = 0; i < a[0]; i++)
+        ((uint32_t *)m->data)[i] = ((const uint32_t *)a[1])[i];
+    return pmc_fd1(PM_OP_fs_setcred, 6, a[0], 0, 0);
+}

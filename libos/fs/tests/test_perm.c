@@ -203,3 +203,53 @@ TEST_CASE(umask_and_setgid_dirs)
     CHECK_EQ(st.st_mode, FS_S_IFDIR | 02750);
     fs_proc_exit(root);
 }
+
+TEST_CASE(set_ids)
+{
+    struct fs_proc *root = host_proc("ids");
+    struct fs_proc *p = fs_proc_fork(root);
+    const uint32_t K = (uint32_t)-1;
+    CHECK_EQ(fs_setresuid(p, 1000, 1001, 1002), 0); /* root: anything */
+    CHECK_EQ(p->cred.uid, 1000);
+    CHECK_EQ(p->cred.euid, 1001);
+    CHECK_EQ(p->cred.suid, 1002);
+    CHECK_EQ(fs_setresuid(p, 0, K, K), -FS_EPERM); /* not root any more */
+    CHECK_EQ(fs_setresuid(p, 1002, 1000, K), 0);   /* among its own three */
+    CHECK_EQ(p->cred.uid, 1002);
+    CHECK_EQ(p->cred.euid, 1000);
+    CHECK_EQ(fs_setuid(p, 1001), -FS_EPERM); /* 1001 is none of real 1002, saved 1002 */
+    CHECK_EQ(fs_setuid(p, 1002), 0);         /* not root: only the effective id */
+    CHECK_EQ(p->cred.euid, 1002);
+    CHECK_EQ(p->cred.uid, 1002);
+    CHECK_EQ(fs_setgroups(p, 1, (const uint32_t[]){5}), -FS_EPERM);
+    CHECK_EQ(fs_setresgid(p, 7, K, K), -FS_EPERM);
+    /* setreuid as root: the saved id follows the new effective one */
+    struct fs_proc *q = fs_proc_fork(root);
+    CHECK_EQ(fs_setreuid(q, 500, 600), 0);
+    CHECK_EQ(q->cred.uid, 500);
+    CHECK_EQ(q->cred.euid, 600);
+    CHECK_EQ(q->cred.suid, 600);
+    CHECK_EQ(fs_setreuid(q, K, 500), 0); /* back to the real id: saved stays */
+    CHECK_EQ(q->cred.euid, 500);
+    CHECK_EQ(q->cred.suid, 600);
+    CHECK_EQ(fs_setreuid(q, 700, K), -FS_EPERM);
+    struct fs_proc *g = fs_proc_fork(root);
+    CHECK_EQ(fs_setgroups(g, 2, (const uint32_t[]){10, 20}), 0);
+    CHECK_EQ(g->cred.ngroups, 2);
+    CHECK_EQ(fs_setgroups(g, FS_NGROUPS + 1, (const uint32_t[FS_NGROUPS + 1]){0}), -FS_EINVAL);
+    CHECK_EQ(fs_setgid(g, 30), 0); /* root: all three */
+    CHECK_EQ(g->cred.gid, 30);
+    CHECK_EQ(g->cred.egid, 30);
+    CHECK_EQ(g->cred.sgid, 30);
+    CHECK_EQ(fs_setregid(g, 40, K), 0);
+    CHECK_EQ(g->cred.sgid, 30); /* the real one set: saved = the effective one (30) */
+    CHECK_EQ(fs_setuid(g, (uint32_t)-1), -FS_EINVAL);
+    /* What the ids are changes what the file layer lets through. */
+    CHECK_EQ(host_put(root, "f", "x"), 0);
+    CHECK_EQ(fs_chmod(root, "f", 0600), 0);
+    CHECK_EQ(fs_open(p, "f", FS_O_RDONLY, 0), -FS_EACCES);
+    fs_proc_exit(p);
+    fs_proc_exit(q);
+    fs_proc_exit(g);
+    fs_proc_exit(root);
+}

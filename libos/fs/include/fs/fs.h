@@ -131,6 +131,15 @@ long fs_fchdir(struct fs_proc *p, int fd);
 long fs_getcwd(struct fs_proc *p, char *buf, uint64_t size); /* length with the NUL */
 uint32_t fs_umask(struct fs_proc *p, uint32_t mask);
 
+/* Credentials (cred.c): Linux's rules; an id of (uint32_t)-1 stays as it is. */
+long fs_setuid(struct fs_proc *p, uint32_t uid);
+long fs_setgid(struct fs_proc *p, uint32_t gid);
+long fs_setreuid(struct fs_proc *p, uint32_t ruid, uint32_t euid);
+long fs_setregid(struct fs_proc *p, uint32_t rgid, uint32_t egid);
+long fs_setresuid(struct fs_proc *p, uint32_t ruid, uint32_t euid, uint32_t suid);
+long fs_setresgid(struct fs_proc *p, uint32_t rgid, uint32_t egid, uint32_t sgid);
+long fs_setgroups(struct fs_proc *p, uint64_t n, const uint32_t *groups); /* root only */
+
 /* The classic spellings, as the *at calls with AT_FDCWD. */
 static inline long fs_open(struct fs_proc *p, const char *path, int flags, uint32_t mode)
 {

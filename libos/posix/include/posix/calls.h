@@ -42,6 +42,9 @@ uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
 /* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
 int posix_memory_prot_none(uint64_t va);
 
+/* The caller's ids (files.c): 0 uid, 1 euid, 2 suid, 3 gid, 4 egid, 5 sgid. */
+long posix_cred(int which);
+
 /* Console file descriptors 0, 1, 2 (console.c). */
 long posix_console_write(const char *buf, uint64_t len);
 
