@@ -3,6 +3,7 @@
  * offset; in x2APIC mode the same register is MSR 0x800 + offset/16.
  */
 #include <exo/bootinfo.h>
+#include <exo/cons_in.h>
 #include <exo/cpu.h>
 #include <exo/lapic.h>
 #include <exo/percpu.h>
@@ -154,6 +155,9 @@ void timer_tick(void)
 {
     struct percpu *c = this_cpu();
     c->ticks++;
-    if (c->id == 0) /* every CPU has a timer; exo's clock is the boot CPU's */
+    if (c->id == 0) { /* every CPU has a timer; exo's clock is the boot CPU's */
         exo_ticks++;
+        if (cons_in_polling)
+            cons_in_interrupt();
+    }
 }
