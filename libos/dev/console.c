@@ -1,0 +1,106 @@
+/*
+ * console.c: exo's console as a terminal device (tty_dev.h). Output leaves through cons_write;
+ * exo's serial console turns "\n" into "\r\n" itself, so the "\r" of the discipline's ONLCR
+ * is left out here (a program sees ONLCR set, as on Linux, and the wire carries one "\r").
+ * Input is exo's console input (cons_read), which one env at a time holds: the holder's
+ * cons_bind event says when bytes came.
+ */
+#include <dev/tty_dev.h>
+#include <los/los.h>
+#include <posix/linux.h>
+
+struct dev_console dev_console;
+
+static unsigned long out(void *ctx, const char *buf, unsigned long len)
+{
+    (void)ctx;
+    unsigned long skip = len == 2 && buf[0] == '\r' && buf[1] == '\n'; /* ONLCR: exo's \r */
+    for (unsigned long done = skip; done < len;) {
+        unsigned long n = len - done < 4096 ? len - done : 4096;
+        if (exo_cons_write((uint64_t)(buf + done), n) < 0)
+            break;
+        done += n;
+    }
+    return len;
+}
+
+static void con_signal(void *ctx, int pgrp, int sig)
+{
+    (void)ctx;
+    if (dev_host.signal)
+        dev_host.signal(pgrp, sig);
+}
+
+static void con_wake(void *ctx)
+{
+    if (dev_host.wake)
+        dev_host.wake(ctx);
+}
+
+static int con_pgrp_check(void *ctx, int pgrp, int sid)
+{
+    (void)ctx;
+    return dev_host.pgrp_check ? dev_host.pgrp_check(pgrp, sid) : pgrp > 0 ? 0 : -TTY_ESRCH;
+}
+
+static const struct tty_ops con_ops = {
+    .out = out, .signal = con_signal, .wake = con_wake, .pgrp_check = con_pgrp_check};
+
+long dev_console_init(void)
+{
+    tty_init(&dev_console.tty, &con_ops, &dev_console);
+    int64_t ev = exo_event_create();
+    if (ev < 0)
+        return ev;
+    int64_t r = exo_cons_bind((uint64_t)ev);
+    if (r < 0)
+        return r;
+    dev_console.event = (uint64_t)ev;
+    return 0;
+}
+
+long dev_console_input(void)
+{
+    static char buf[256];
+    long total = 0;
+    int64_t n;
+    while ((n = exo_cons_read((uint64_t)buf, sizeof buf)) > 0) {
+        uint64_t t = dev_host.now_ms ? dev_host.now_ms() : 0;
+        tty_input(&dev_console.tty, buf, (unsigned long)n, t); /* full: the rest is dropped */
+        total += n;
+    }
+    return n < 0 ? n : total;
+}
+
+static long c_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, int nonblock)
+{
+    struct dev_console *c = dev;
+    (void)p;
+    dev_console_input(); /* whatever came since the last post */
+    uint64_t t = dev_host.now_ms ? dev_host.now_ms() : 0;
+    return tty_read(&c->tty, buf, len, nonblock, t, &c->wake_at);
+}
+
+static long c_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len, int nonblock)
+{
+    struct dev_console *c = dev;
+    (void)p, (void)nonblock;
+    return tty_write(&c->tty, buf, len);
+}
+
+static long c_ioctl(void *dev, struct fs_proc *p, unsigned long req, void *arg)
+{
+    struct dev_console *c = dev;
+    struct tty_who who;
+    dev_who(p, &who);
+    return tty_ioctl(&c->tty, &who, req, arg);
+}
+
+static unsigned c_poll(void *dev)
+{
+    struct dev_console *c = dev;
+    return tty_poll(&c->tty) | TTY_POLLOUT;
+}
+
+const struct fs_dev_ops dev_console_ops = {
+    .read = c_read, .write = c_write, .ioctl = c_ioctl, .poll = c_poll};
