@@ -46,9 +46,13 @@ static int con_pgrp_check(void *ctx, int pgrp, int sid)
 static const struct tty_ops con_ops = {
     .out = out, .signal = con_signal, .wake = con_wake, .pgrp_check = con_pgrp_check};
 
-long dev_console_init(void)
+void dev_console_setup(void)
 {
     tty_init(&dev_console.tty, &con_ops, &dev_console);
+}
+
+long dev_console_init(void)
+{
     int64_t ev = exo_event_create();
     if (ev < 0)
         return ev;

@@ -1,7 +1,8 @@
 /*
  * console.c: file descriptors 0, 1 and 2, all exo's console (a terminal: isatty is true).
- * Output goes through cons_write; exo's console offers no input yet, so reads see end of file
- * (0) at once. Closing one makes it EBADF; nothing reopens it until files arrive.
+ * Output goes through cons_write; reads and the terminal ioctls go through the console's line
+ * discipline in this process (tty.c). Closing one makes it EBADF; nothing reopens it until
+ * files arrive.
  */
 #include <posix/calls.h>
 
@@ -56,12 +57,20 @@ long posix_writev(const long a[6])
 
 long posix_read(const long a[6])
 {
-    return console_fd(a[0]) ? 0 : -LNX_EBADF; /* no console input: end of file */
+    return console_fd(a[0]) ? posix_tty_read((void *)a[1], (uint64_t)a[2]) : -LNX_EBADF;
 }
 
 long posix_readv(const long a[6])
 {
-    return console_fd(a[0]) ? 0 : -LNX_EBADF;
+    if (!console_fd(a[0]))
+        return -LNX_EBADF;
+    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
+        return -LNX_EINVAL;
+    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
+    for (long i = 0; i < a[2]; i++) /* one read: a terminal read returns what one line has */
+        if (iov[i].iov_len)
+            return posix_tty_read((void *)iov[i].iov_base, iov[i].iov_len);
+    return 0;
 }
 
 long posix_close(const long a[6])
@@ -76,9 +85,5 @@ long posix_ioctl(const long a[6])
 {
     if (!console_fd(a[0]))
         return -LNX_EBADF;
-    if ((unsigned long)a[1] == LNX_TIOCGWINSZ) { /* a terminal: stdout is line-buffered */
-        *(struct lnx_winsize *)a[2] = (struct lnx_winsize){.ws_row = 25, .ws_col = 80};
-        return 0;
-    }
-    return -LNX_ENOTTY; /* termios and the rest arrive with the TTY layer */
+    return posix_tty_ioctl((unsigned long)a[1], a[2]); /* a terminal: stdout is line-buffered */
 }

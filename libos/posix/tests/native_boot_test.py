@@ -2,8 +2,8 @@
 """native_boot_test.py: native programs (musl + the libOS) booted for real, one case per boot.
 hello and longname check every byte printed between init's greeting and exo's "no envs left";
 usertests checks that every USERTEST in apps/posix/ut_*.c printed "ok" and the summary counts
-them all.
-    native_boot_test.py --image out/tessera.img hello|usertests|longname
+them all; tty types at the console and checks the echo and what the program read.
+    native_boot_test.py --image out/tessera.img hello|usertests|longname|tty
 """
 import argparse
 import os
@@ -59,6 +59,27 @@ def check_usertests(lines):
     return errs
 
 
+# apps/posix/ttytest.c: what the host types after each prompt, and every line between init's
+# greeting and exo's last words: the echo (with its erasing "\b \b"s) and what read() returned.
+TTY_SEND = [("ttytest: type a line", b"helo\x7flo wrold\x17world\r"),
+            ("ttytest: type a line", b"junk\x15ok\r"),
+            ("ttytest: type raw", b"ab\x03"),
+            ("ttytest: type eof", b"xyz\x04\x04")]
+TTY = [
+    "ttytest: type a line",
+    "helo\b \blo wrold\b \b\b \b\b \b\b \b\b \bworld",
+    'ttytest: read 12 bytes "hello world\\n"',
+    "ttytest: type a line",
+    "junk\b \b\b \b\b \b\b \bok",
+    'ttytest: read 3 bytes "ok\\n"',
+    "ttytest: type raw",
+    'ttytest: read 3 bytes "ab\\x03"',  # no echo, no SIGINT: ISIG is off
+    "ttytest: type eof",
+    'xyzttytest: read 3 bytes "xyz"',  # ^D pushes the line (no newline, no echo)...
+    'ttytest: read 0 bytes ""',  # ...and at a line start is the end of file
+    "ttytest: done",
+]
+
 CASES = {
     # (command line, expected lines, boot through OVMF and the disk image rather than PVH)
     "hello": ("poweroff init.run=hello,a,bc", HELLO, True),
@@ -66,7 +87,10 @@ CASES = {
     # A name longer than init takes is refused, never cut into another program's name.
     "longname": ("poweroff init.run=" + "n" * 70 + ",a",
                  ["init: init.run: program name longer than 63 bytes: not run"], False),
+    # The console as a terminal: the host types at each prompt (TTY_SEND).
+    "tty": ("poweroff init.run=ttytest", TTY, False),
 }
+SEND = {"tty": TTY_SEND}
 
 
 def program_lines(text):
@@ -85,7 +109,8 @@ def main():
     p.add_argument("case", choices=sorted(CASES))
     a = p.parse_args()
     cmdline, want, ovmf = CASES[a.case]
-    r = qemu.boot(a.image if ovmf else None, cmdline=cmdline, timeout=150, direct=not ovmf)
+    r = qemu.boot(a.image if ovmf else None, cmdline=cmdline, timeout=150, direct=not ovmf,
+                  send=SEND.get(a.case))
     got = program_lines(r.serial_text)
     failed = 0
     if callable(want):

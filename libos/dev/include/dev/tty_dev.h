@@ -39,6 +39,9 @@ struct dev_console {
 extern struct dev_console dev_console;
 extern const struct fs_dev_ops dev_console_ops; /* dev: &dev_console */
 
+/* The console's discipline in its default state (before any other call). */
+void dev_console_setup(void);
+
 /* Takes exo's console input for this env (cons_bind with a new event): 0 or a negative exo
  * error (EXO_E_BUSY: another env holds it). */
 long dev_console_init(void);

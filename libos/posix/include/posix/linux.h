@@ -37,6 +37,7 @@
 #define LNX_clock_gettime 228
 #define LNX_clock_getres 229
 #define LNX_exit_group 231
+#define LNX_getrandom 318
 #define LNX_NCALLS 512 /* numbers below this are tracked (dispatch table, ENOSYS log) */
 
 /* errno values. */
