@@ -11,15 +11,20 @@
 
 struct dev_console dev_console;
 
+/* One cons_write per chunk, each "\r\n" written as "\n": exo writes it as "\r\n" again, so the
+ * wire carries exactly what the discipline produced. */
 static unsigned long out(void *ctx, const char *buf, unsigned long len)
 {
+    char chunk[256];
+    unsigned long n = 0;
     (void)ctx;
-    unsigned long skip = len == 2 && buf[0] == '\r' && buf[1] == '\n'; /* ONLCR: exo's \r */
-    for (unsigned long done = skip; done < len;) {
-        unsigned long n = len - done < 4096 ? len - done : 4096;
-        if (exo_cons_write((uint64_t)(buf + done), n) < 0)
-            break;
-        done += n;
+    for (unsigned long i = 0; i < len; i++) {
+        if (!(buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n'))
+            chunk[n++] = buf[i];
+        if (n == sizeof chunk || i + 1 == len) {
+            exo_cons_write((uint64_t)chunk, n);
+            n = 0;
+        }
     }
     return len;
 }

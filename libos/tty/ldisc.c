@@ -80,14 +80,25 @@ static void echo_char(struct tty *t, uint8_t c)
 long tty_write(struct tty *t, const void *buf, unsigned long len)
 {
     const uint8_t *p = buf;
-    unsigned long done = 0;
+    unsigned long done = 0, space = room(t);
+    char chunk[256]; /* the device gets whole chunks, not a call per byte */
     while (done < len) {
-        char out[2];
-        int n = opost(t, p[done], out);
-        if (room(t) < (unsigned long)n)
-            break;
-        t->ops->out(t->ctx, out, (unsigned long)n);
-        done++;
+        unsigned long n = 0, took = done;
+        while (took < len && n + 2 <= sizeof chunk) {
+            char out[2];
+            int k = opost(t, p[took], out);
+            if (space < n + (unsigned long)k)
+                break;
+            chunk[n++] = out[0];
+            if (k == 2)
+                chunk[n++] = out[1];
+            took++;
+        }
+        if (took == done)
+            break; /* the device has no room for the next byte */
+        t->ops->out(t->ctx, chunk, n);
+        space -= n;
+        done = took;
     }
     return done || !len ? (long)done : -LNX_EAGAIN;
 }

@@ -15,9 +15,12 @@ static char echoed[8192];
 static unsigned long nechoed, room_left = (unsigned long)-1;
 static int sigs[16], sig_pgrp[16], nsigs, wakes;
 
+static int nouts; /* calls of out */
+
 static unsigned long out(void *ctx, const char *buf, unsigned long len)
 {
     (void)ctx;
+    nouts++;
     memcpy(echoed + nechoed, buf, len);
     nechoed += len;
     room_left -= room_left == (unsigned long)-1 ? 0 : len;
@@ -244,6 +247,16 @@ TEST_CASE(output_processing)
     CHECK_EQ(tty_write(&t, "x\ny", 3), 2);
     CHECK_EQ(tty_write(&t, "y", 1), -LNX_EAGAIN);
     CHECK_STR(echo(), "x\r\n");
+    /* the device gets chunks: 600 bytes ("ab\n" x 200, 800 after ONLCR) in 4 calls */
+    room_left = (unsigned long)-1;
+    char many[600];
+    for (int i = 0; i < 600; i++)
+        many[i] = "ab\n"[i % 3];
+    nouts = 0;
+    CHECK_EQ(tty_write(&t, many, sizeof many), 600);
+    CHECK_EQ(nouts, 4);
+    CHECK_EQ(nechoed, 800);
+    CHECK_EQ(memcmp(echoed, "ab\r\nab\r\n", 8), 0);
 }
 
 TEST_CASE(line_limit)
