@@ -1,8 +1,8 @@
 /*
  * ttytest.c: typing at the console (libos.boot.tty, libos/posix/tests/native_boot_test.py):
  * prints a prompt line, reads what the host types, prints exactly what read() returned
- * (escaped). Lines with erase, word-erase and kill; raw mode with VMIN; ^D. The host checks
- * the echo and the results byte for byte.
+ * (escaped). Lines with erase, word-erase and kill; raw mode with VMIN; ^D; ^C, which ends it.
+ * The host checks the echo and the results byte for byte.
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +50,8 @@ int main(void)
     printf("ttytest: type eof\n");
     read_once();
     read_once();
-    printf("ttytest: done\n");
-    return 0;
+    printf("ttytest: type ^C\n");
+    read_once(); /* SIGINT ends us here */
+    printf("ttytest: still here after ^C\n");
+    return 1;
 }

@@ -64,7 +64,8 @@ def check_usertests(lines):
 TTY_SEND = [("ttytest: type a line", b"helo\x7flo wrold\x17world\r"),
             ("ttytest: type a line", b"junk\x15ok\r"),
             ("ttytest: type raw", b"ab\x03"),
-            ("ttytest: type eof", b"xyz\x04\x04")]
+            ("ttytest: type eof", b"xyz\x04\x04"),
+            ("ttytest: type ^C", b"abc\x03")]
 TTY = [
     "ttytest: type a line",
     "helo\b \blo wrold\b \b\b \b\b \b\b \b\b \bworld",
@@ -77,7 +78,8 @@ TTY = [
     "ttytest: type eof",
     'xyzttytest: read 3 bytes "xyz"',  # ^D pushes the line (no newline, no echo)...
     'ttytest: read 0 bytes ""',  # ...and at a line start is the end of file
-    "ttytest: done",
+    "ttytest: type ^C",
+    "abc^C",  # the echo; SIGINT's default action ends ttytest inside read (no "read" line)
 ]
 
 CASES = {
@@ -94,13 +96,15 @@ SEND = {"tty": TTY_SEND}
 
 
 def program_lines(text):
-    """The lines after init's greeting up to exo's last words."""
+    """The lines after init's greeting up to exo's last words; a program's unfinished last line
+    (exo's words then follow on the same line) is the last one."""
     lines = text.split("\n")
     start = next((i for i, l in enumerate(lines) if l.startswith("init: hello from ring 3")), None)
-    end = next((i for i, l in enumerate(lines) if l == "exo: no envs left"), None)
+    end = next((i for i, l in enumerate(lines) if l.endswith("exo: no envs left")), None)
     if start is None or end is None or end < start:
         return None
-    return lines[start + 1:end]
+    rest = lines[end][:-len("exo: no envs left")]
+    return lines[start + 1:end] + ([rest] if rest else [])
 
 
 def main():
