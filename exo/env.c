@@ -151,6 +151,8 @@ void env_free(struct env *e)
     }
     pmap_destroy(e->pml4);
     e->state = ENV_FREE;
+    if (e->watch) /* its watcher (a process server) learns it ended, however it ended */
+        event_post_ref(e->watch);
     event_env_freed(e); /* its events end; no one stays blocked on them or on it */
     pct_env_freed(e);
     e->id = 0;

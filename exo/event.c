@@ -105,7 +105,7 @@ static int ref_named(uint32_t ref)
         const struct env *e = &envs[i];
         if (e->state == ENV_FREE)
             continue;
-        if (e->wait_event == ref || (e->pct_caller && e->pct_saved_wait == ref))
+        if (e->wait_event == ref || e->watch == ref || (e->pct_caller && e->pct_saved_wait == ref))
             return 1;
         for (int c = 0; c < EXO_NCAPS; c++)
             if (e->caps[c].type == CAP_EVENT && e->caps[c].obj == ref)

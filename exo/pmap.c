@@ -47,6 +47,29 @@ static uint64_t *walk(uint64_t pml4, uint64_t va, int create)
     return &t[(va >> EXO_PAGE_SHIFT) & 511];
 }
 
+/* The page a present entry maps, counted in its maps field if it is RAM in exo's table (a
+ * device's registers are not: those are found by walking, as before). */
+static struct exo_page *counted(uint64_t pte)
+{
+    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
+    if (!(pte & PTE_P) || ppn >= exo_pages.count)
+        return 0;
+    struct exo_page *p = &exo_pages.page[ppn];
+    return p->state == EXO_PAGE_OWNED || p->state == EXO_PAGE_KERNEL ? p : 0;
+}
+
+/* The entry at (pml4, va) that mapped pte is gone. */
+static void unmapped(uint64_t pte, uint64_t pml4, uint64_t va)
+{
+    struct exo_page *p = counted(pte);
+    if (!p)
+        return;
+    if (p->maps)
+        p->maps--;
+    if (p->hint_pml4 == pml4 >> EXO_PAGE_SHIFT && p->hint_va == va)
+        p->hint_pml4 = 0; /* a hint never names a mapping that is gone */
+}
+
 /* A mapping at va was removed or reduced: no CPU may keep using the old one (tlb.h). */
 static void flush(uint64_t pml4, uint64_t va)
 {
@@ -61,6 +84,13 @@ int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
     uint64_t nx = vm_nx_bit && !(prot & EXO_PROT_X) ? PTE_NX : 0, old = *pte;
     *pte = ppn << EXO_PAGE_SHIFT | PTE_P | PTE_U | (prot & EXO_PROT_W ? PTE_W : 0) | nx |
            (prot & PMAP_UNCACHED ? PTE_PCD | PTE_PWT : 0);
+    unmapped(old, pml4, va);
+    struct exo_page *now = counted(*pte);
+    if (now) {
+        now->maps++;
+        now->hint_pml4 = (uint32_t)(pml4 >> EXO_PAGE_SHIFT);
+        now->hint_va = va;
+    }
     if ((old & PTE_P) && old != *pte) /* x86 caches no absent entries: only a change needs it */
         flush(pml4, va);
     return EXO_OK;
@@ -82,6 +112,7 @@ int pmap_remove(uint64_t pml4, uint64_t va)
     uint64_t *pte = walk(pml4, va, 0);
     if (!pte || !(*pte & PTE_P))
         return EXO_E_NOENT;
+    unmapped(*pte, pml4, va);
     *pte = 0;
     flush(pml4, va);
     return EXO_OK;
@@ -113,6 +144,31 @@ static void each_user_entry(uint64_t pml4,
     }
 }
 
+/* The first present leaf at or after va in the subtree of table t at level `shift` (39: PML4),
+ * or 0 with *va past the subtree. Absent entries are stepped over whole. */
+static int find_leaf(uint64_t *t, int shift, uint64_t *va)
+{
+    uint64_t span = 1ull << shift;
+    for (uint64_t i = (*va >> shift) & 511; i < 512; i++) {
+        if (t[i] & PTE_P) {
+            if (shift == EXO_PAGE_SHIFT || find_leaf(table(t[i]), shift - 9, va))
+                return 1;
+        } else {
+            *va = (*va & ~(span - 1)) + span; /* the next entry's first address */
+        }
+        if (shift == 39 && *va >= EXO_USER_TOP)
+            return 0;
+        if (((*va >> shift) & 511) == 0)
+            return 0; /* wrapped into the next entry of the level above */
+    }
+    return 0;
+}
+
+int64_t pmap_next(uint64_t pml4, uint64_t va)
+{
+    return find_leaf(table(pml4), 39, &va) ? (int64_t)va : EXO_E_NOENT;
+}
+
 struct drop { /* what pmap_remove_everywhere collects for one address space */
     uint64_t ppn;
     uint32_t n;
@@ -124,6 +180,7 @@ static void drop_if_ppn(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
     struct drop *d = ctx;
     (void)pml4;
     if ((*e & PTE_ADDR) >> EXO_PAGE_SHIFT == d->ppn) {
+        unmapped(*e, pml4, va);
         *e = 0;
         if (d->n < TLB_BATCH)
             d->va[d->n] = va;
@@ -131,9 +188,30 @@ static void drop_if_ppn(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
     }
 }
 
+/* Is pml4 a live env's address space? (A hint is only ever followed into one.) */
+static int live_pml4(uint64_t pml4)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        if (envs[i].state != ENV_FREE && envs[i].pml4 == pml4)
+            return 1;
+    return 0;
+}
+
 void pmap_remove_everywhere(uint64_t ppn)
 {
+    struct exo_page *p = counted(ppn << EXO_PAGE_SHIFT | PTE_P);
+    if (p && p->maps && p->hint_pml4) { /* the one entry the hint names, without a walk */
+        uint64_t pml4 = (uint64_t)p->hint_pml4 << EXO_PAGE_SHIFT, va = p->hint_va;
+        uint64_t *e = live_pml4(pml4) ? walk(pml4, va, 0) : 0;
+        if (e && (*e & PTE_P) && (*e & PTE_ADDR) >> EXO_PAGE_SHIFT == ppn) {
+            unmapped(*e, pml4, va);
+            *e = 0;
+            flush(pml4, va);
+        }
+    }
     for (int i = 0; i < EXO_NENV; i++) {
+        if (p && !p->maps)
+            return; /* no entry maps it (any more): nothing to walk */
         if (envs[i].state == ENV_FREE)
             continue;
         struct drop d = {.ppn = ppn};
@@ -147,6 +225,7 @@ static void drop_if_owner(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
 {
     uint64_t ppn = (*e & PTE_ADDR) >> EXO_PAGE_SHIFT;
     if (exo_page_owned_by(&exo_pages, ppn, *(uint32_t *)ctx)) {
+        unmapped(*e, pml4, va);
         *e = 0;
         flush(pml4, va);
     }
@@ -165,7 +244,7 @@ static void free_table(uint64_t phys)
 }
 
 void pmap_destroy(uint64_t pml4)
-{
+{ /* every leaf entry is counted out before its table goes (no hint may name a freed table) */
     uint64_t *l4 = table(pml4);
     for (int i = 0; i < USER_PML4_SLOTS; i++) {
         if (!(l4[i] & PTE_P))
@@ -175,9 +254,16 @@ void pmap_destroy(uint64_t pml4)
             if (!(l3[j] & PTE_P))
                 continue;
             uint64_t *l2 = table(l3[j]);
-            for (int k = 0; k < 512; k++)
-                if (l2[k] & PTE_P)
-                    free_table(l2[k] & PTE_ADDR);
+            for (int k = 0; k < 512; k++) {
+                if (!(l2[k] & PTE_P))
+                    continue;
+                uint64_t *l1 = table(l2[k]);
+                for (int m = 0; m < 512; m++) /* its entries go with the table */
+                    unmapped(l1[m], pml4,
+                             (uint64_t)i << 39 | (uint64_t)j << 30 | (uint64_t)k << 21 |
+                                 (uint64_t)m << EXO_PAGE_SHIFT);
+                free_table(l2[k] & PTE_ADDR);
+            }
             free_table(l3[j] & PTE_ADDR);
         }
         free_table(l4[i] & PTE_ADDR);

@@ -1,9 +1,11 @@
 /*
- * sys_env.c: the env calls: create, start, destroy, yield, and copying capabilities. Each call
- * first decodes and checks every argument, then acts in steps that cannot fail halfway.
+ * sys_env.c: the env calls: create, start, destroy, yield, watching an end, and copying
+ * capabilities. Each call first decodes and checks every argument, then acts in steps that
+ * cannot fail halfway.
  */
 #include <exo/cpu.h>
 #include <exo/error.h>
+#include <exo/event.h>
 #include <exo/sched.h>
 #include <exo/syscall.h>
 
@@ -111,4 +113,17 @@ int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)
     t->caps[slot] = self->caps[cap];
     t->caps[slot].rights &= (uint16_t)rights; /* a copy never has more rights than its source */
     return slot;
+}
+
+int64_t sys_env_watch(uint64_t env, uint64_t event)
+{
+    struct env *self = caller(), *t;
+    int r = cap_env(self, env, EXO_RIGHT_DESTROY, &t);
+    if (r < 0)
+        return r;
+    uint32_t ref = 0;
+    if (event != EXO_ANY && (r = cap_event(self, event, EXO_RIGHT_POST, &ref)) < 0)
+        return r;
+    t->watch = ref; /* a dead event's ref no longer resolves: the post at the end is dropped */
+    return t->id;
 }

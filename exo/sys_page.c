@@ -53,10 +53,13 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
 /* Drops every grant of ppn from every capability table. */
 static void drop_grants(uint64_t ppn)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < EXO_NENV; i++) {
+        if (envs[i].state == ENV_FREE)
+            continue; /* a new env's table starts empty */
         for (int c = 0; c < EXO_NCAPS; c++)
             if (envs[i].caps[c].type == CAP_PAGE && envs[i].caps[c].obj == ppn)
                 envs[i].caps[c] = (struct cap){0};
+    }
 }
 
 int page_release(struct env *t, uint64_t ppn)
@@ -180,4 +183,15 @@ int64_t sys_page_lookup(uint64_t env, uint64_t va)
     if (!pte)
         return EXO_E_NOENT;
     return (int64_t)((pte & PTE_ADDR) | prot);
+}
+
+int64_t sys_page_next(uint64_t env, uint64_t va)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    if (va % EXO_PAGE)
+        return EXO_E_INVAL;
+    return va >= EXO_USER_TOP ? EXO_E_NOENT : pmap_next(t->pml4, va);
 }

@@ -6,10 +6,16 @@
  * init.blkbench: the virtio-blk benchmark, init.fuzz: the call fuzzer, init.run=NAME[,ARG...]:
  * the archive's program NAME with argv NAME ARG... — a per-app image's app (build/app_image.py),
  * after nocloud, the first-boot configuration, when the image carries it), and ends.
+ * init is also pm, the process server (libos/proc): init.run's program is process 2, made
+ * through pm, and init serves the processes it and its descendants make until it ends, then
+ * prints how it ended.
  */
 #include <common/cmdline.h>
 #include <los/los.h>
 #include <los/spawn.h>
+#include <proc/lnx.h>
+#include <proc/pm.h>
+#include <proc/status.h>
 
 extern const char *los_cmdline;
 
@@ -58,13 +64,26 @@ static void run_cmdline(void)
     for (char *c = v; *c; c++)
         if (*c == ',')
             *c = ' ';
-    run_args(name, v, 0);
+    int status = 0;
+    int64_t pid = pm_run(name, v, &status); /* process 2, through pm */
+    if (pid < 0)
+        los_printf("init: cannot start %s: %ld\n", name, (long)pid);
+    else if (status < 0)
+        los_printf("init: %s: lost\n", name);
+    else if (PROC_W_IFEXITED(status))
+        los_printf("init: %s: exit %d\n", name, PROC_W_EXITSTATUS(status));
+    else
+        los_printf("init: %s: killed by signal %d%s\n", name, PROC_W_TERMSIG(status),
+                   PROC_W_COREDUMP(status) ? " (core dumped)" : "");
 }
 
 int main(uint64_t archive, uint64_t size)
 {
     los_printf("init: hello from ring 3 (env %ld, archive %lu bytes at 0x%lx)\n",
                (long)exo_env_self(), size, archive);
+    int r = pm_init();
+    if (r < 0)
+        los_printf("init: the process server did not start: %d\n", r);
     if (exo_cmdline_flag(los_cmdline, "init.test"))
         run("exotest", 0);
     run_cmdline();

@@ -1,16 +1,52 @@
 /*
- * usertests.c: runs the usertests table (usertests.h) in the order the linker laid it out.
- * Today every test runs in this one process; with fork each gets a process of its own.
+ * usertests.c: runs the usertests table (usertests.h) in the order the linker laid it out,
+ * each test in a child process of its own (fork): the child's exit status is the verdict, so
+ * a test that crashes or is killed is a FAIL (with how it ended), never a hung or broken run,
+ * and no test sees another's leftovers. `usertests --exec-check ...` is the image a test execs
+ * (ut_proc.c).
  */
 #include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "usertests.h"
 
-int main(void)
+/* 0 if the test passed in its own process; how it ended is said otherwise. */
+static int run(const struct usertest *t)
 {
+    fflush(stdout); /* or the child would print our buffered bytes again */
+    pid_t pid = fork();
+    if (pid < 0) {
+        printf("    fork: %d\n", (int)pid);
+        return 1;
+    }
+    if (pid == 0) {
+        int r = t->fn();
+        fflush(stdout);
+        _exit(r ? 1 : 0);
+    }
+    int status = 0;
+    pid_t w = waitpid(pid, &status, 0);
+    if (w != pid) {
+        printf("    waitpid: %d\n", (int)w);
+        return 1;
+    }
+    if (WIFSIGNALED(status))
+        printf("    killed by signal %d%s\n", WTERMSIG(status),
+               WCOREDUMP(status) ? " (core dumped)" : "");
+    return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
+
+int main(int argc, char **argv, char **envp)
+{
+    if (argc > 1 && strcmp(argv[1], "--exec-check") == 0)
+        return ut_proc_exec_check(argc, argv, envp);
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
-        int r = t->fn();
+        int r = run(t);
         printf("usertests: %s: %s\n", t->name, r ? "FAIL" : "ok");
         fflush(stdout);
         r ? failed++ : passed++;

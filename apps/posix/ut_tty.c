@@ -98,9 +98,9 @@ USERTEST(tty_window_size)
 
 USERTEST(tty_process_group)
 {
-    CHECK_EQ(tcgetpgrp(TTY), getpid()); /* our console: we lead its session */
-    CHECK_EQ(tcgetsid(TTY), getpid());
-    CHECK_EQ(tcsetpgrp(TTY, getpid()), 0);
+    CHECK_EQ(tcgetpgrp(TTY), getpgrp()); /* our console: our group in the foreground */
+    CHECK_EQ(tcgetsid(TTY), getsid(0));
+    CHECK_EQ(tcsetpgrp(TTY, getpgrp()), 0);
     CHECK_EQ(tcsetpgrp(TTY, -1), -1);
     CHECK_EQ(errno, EINVAL);
     int n = -1;

@@ -198,3 +198,66 @@ EXOTEST(spawn_command_line_fits_or_is_refused)
     CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
     return 0;
 }
+
+EXOTEST(env_watch_posts_at_every_end)
+{
+    int64_t ev = exo_event_create(), c;
+    CHECK(ev > 0);
+    /* An exit of its own. */
+    c = los_spawn_file("exotest", EXOTEST_ARG_EXIT);
+    CHECK(c > 0);
+    CHECK(exo_env_watch((uint64_t)c, (uint64_t)ev) > 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    CHECK_EQ(exo_yield((uint64_t)c), EXO_E_NOENT);
+    /* Killed by exo for a fault without a handler (nothing is mapped at its rip). */
+    c = exo_env_create();
+    CHECK(c > 0);
+    CHECK(exo_env_watch((uint64_t)c, (uint64_t)ev) > 0);
+    CHECK_EQ(exo_env_start((uint64_t)c, 0x400000, 0x800000, 0), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    /* Destroyed: exactly one post (counted, as no one waits yet). */
+    int64_t g = exo_env_create();
+    CHECK(g > 0);
+    CHECK(exo_env_watch((uint64_t)g, (uint64_t)ev) > 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)g), 0);
+    CHECK_EQ(exo_event_post((uint64_t)ev), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 2); /* the end's post and ours, nothing more */
+    return 0;
+}
+
+EXOTEST(env_watch_checks_and_replaces)
+{
+    int64_t ev = exo_event_create(), c = exo_env_create();
+    CHECK(ev > 0 && c > 0);
+    CHECK_EQ(exo_env_watch((uint64_t)c, EXO_CAP_SELF), EXO_E_NOENT); /* an env, not an event */
+    CHECK_EQ(exo_env_watch((uint64_t)c, EXO_NCAPS), EXO_E_RANGE);
+    CHECK_EQ(exo_env_watch(EXO_NCAPS, (uint64_t)ev), EXO_E_RANGE);
+    CHECK_EQ(exo_env_watch((uint64_t)ev, (uint64_t)ev), EXO_E_NOENT); /* an event, not an env */
+    int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN);
+    int64_t wait_only = exo_cap_copy((uint64_t)ev, EXO_CAP_SELF, EXO_RIGHT_WAIT);
+    CHECK(run_only > 0 && wait_only > 0);
+    CHECK_EQ(exo_env_watch((uint64_t)run_only, (uint64_t)ev), EXO_E_PERM); /* no DESTROY */
+    CHECK_EQ(exo_env_watch((uint64_t)c, (uint64_t)wait_only), EXO_E_PERM); /* no POST */
+    /* Returns the env's id, as the env itself knows it (a spawned exotest prints it). */
+    CHECK_EQ(exo_env_watch(EXO_CAP_SELF, (uint64_t)ev), exo_env_self());
+    CHECK_EQ(exo_env_watch(EXO_CAP_SELF, EXO_ANY), exo_env_self());
+    /* Removed with EXO_ANY: the end posts nothing. */
+    int64_t id = exo_env_watch((uint64_t)c, (uint64_t)ev);
+    CHECK(id > 0);
+    CHECK_EQ(exo_env_watch((uint64_t)c, EXO_ANY), id);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_event_post((uint64_t)ev), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    CHECK_EQ(exo_env_watch((uint64_t)c, (uint64_t)ev), EXO_E_NOENT); /* it has ended */
+    /* Replaced: only the second event hears of the end. */
+    int64_t ev2 = exo_event_create();
+    c = exo_env_create();
+    CHECK(ev2 > 0 && c > 0);
+    CHECK(exo_env_watch((uint64_t)c, (uint64_t)ev) > 0);
+    CHECK(exo_env_watch((uint64_t)c, (uint64_t)ev2) > 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev2), 1);
+    CHECK_EQ(exo_event_post((uint64_t)ev), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    return 0;
+}

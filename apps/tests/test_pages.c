@@ -547,6 +547,51 @@ EXOTEST(reclaim_by_parent_despite_childs_own)
 
 /* --- (f) exact errors ---------------------------------------------------------------------- */
 
+/* A page_free removes every mapping of the page, however its mappings came and went: exo finds
+ * a page mapped once through the one mapping it remembers, and walks every address space when
+ * that mapping has gone or there are more (exo/pmap.c). */
+EXOTEST(page_free_unmaps_every_mapping)
+{
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    /* Mapped three times (the last mapping remembered), then one of the others removed. */
+    int64_t p = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    CHECK(p > 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)p, EXO_PROT_R | EXO_PROT_W), 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_B, (uint64_t)p, EXO_PROT_R), 0);
+    CHECK_EQ(exo_page_map((uint64_t)c, CHILD_VA, (uint64_t)p, EXO_PROT_R), 0);
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, VA_B), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), EXO_E_NOENT);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_B), EXO_E_NOENT);
+    CHECK_EQ(exo_page_lookup((uint64_t)c, CHILD_VA), EXO_E_NOENT);
+    /* The remembered mapping removed, one left: found by the walk. */
+    int64_t q = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    CHECK(q > 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)q, EXO_PROT_R), 0);
+    CHECK_EQ(exo_page_map((uint64_t)c, CHILD_VA, (uint64_t)q, EXO_PROT_R), 0);
+    CHECK_EQ(exo_page_unmap((uint64_t)c, CHILD_VA), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)q), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), EXO_E_NOENT);
+    /* Replaced in place (a new protection), then in another address space that ends. */
+    int64_t r = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    CHECK(r > 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)r, EXO_PROT_R), 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_A, (uint64_t)r, EXO_PROT_R | EXO_PROT_W), 0);
+    CHECK_EQ(exo_page_map((uint64_t)c, CHILD_VA, (uint64_t)r, EXO_PROT_R), 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A) >> EXO_PAGE_SHIFT, r);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)r), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), EXO_E_NOENT);
+    /* Taken again: a fresh page with no mapping from its past life. */
+    CHECK_EQ(exo_page_alloc(EXO_CAP_SELF, (uint64_t)r), r);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, VA_B, (uint64_t)r, EXO_PROT_R), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)r), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_B), EXO_E_NOENT);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, VA_A), EXO_E_NOENT);
+    return 0;
+}
+
 EXOTEST(page_calls_exact_errors)
 {
     int64_t mine = los_page_new(VA_A, EXO_PROT_R | EXO_PROT_W);
@@ -748,5 +793,42 @@ EXOTEST(shootdown_no_stale_reads)
     sh->r[0] = 0;
     CHECK_EQ(exo_env_destroy((uint64_t)r), 0);
     CHECK_EQ(exo_env_destroy((uint64_t)w), 0);
+    return 0;
+}
+
+/* page_next walks an address space: exact addresses across holes of every page-table level,
+ * and the top of user space. */
+EXOTEST(page_next_walks_holes_and_the_top)
+{
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0), EXO_E_NOENT); /* nothing mapped at all */
+    static const uint64_t vas[] = {0x10000000, 0x10001000, 0x10200000, 0x8000000000,
+                                   EXO_USER_TOP - EXO_PAGE};
+    for (unsigned i = 0; i < sizeof vas / sizeof vas[0]; i++) {
+        int64_t ppn = exo_page_alloc((uint64_t)c, EXO_ANY);
+        CHECK(ppn > 0);
+        CHECK_EQ(exo_page_map((uint64_t)c, vas[i], (uint64_t)ppn, EXO_PROT_R), 0);
+    }
+    uint64_t va = 0;
+    for (unsigned i = 0; i < sizeof vas / sizeof vas[0]; i++) {
+        int64_t n = exo_page_next((uint64_t)c, va);
+        CHECK_EQ(n, vas[i]);
+        va = (uint64_t)n + EXO_PAGE;
+    }
+    CHECK_EQ(va, EXO_USER_TOP);
+    CHECK_EQ(exo_page_next((uint64_t)c, va), EXO_E_NOENT); /* the top: nothing above */
+    CHECK_EQ(exo_page_next((uint64_t)c, ~0xfffull), EXO_E_NOENT);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10000000), 0x10000000); /* va itself counts */
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10002000), 0x10200000);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10000001), EXO_E_INVAL);
+    CHECK_EQ(exo_page_unmap((uint64_t)c, 0x10200000), 0); /* an emptied table is a hole too */
+    CHECK_EQ(exo_page_next((uint64_t)c, 0x10002000), 0x8000000000);
+    int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN);
+    CHECK(run_only > 0);
+    CHECK_EQ(exo_page_next((uint64_t)run_only, 0), EXO_E_PERM);
+    CHECK_EQ(exo_page_next(EXO_NCAPS, 0), EXO_E_RANGE);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_page_next((uint64_t)c, 0), EXO_E_NOENT); /* gone */
     return 0;
 }

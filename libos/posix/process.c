@@ -1,9 +1,13 @@
 /*
- * process.c: who the process is and how it ends. The pid is the env's id, read once at start,
- * so getpid makes no exo call; there are no users yet, so every id is 0 (root). exit and
- * exit_group end the env: exo keeps no exit status yet (wait arrives with processes).
+ * process.c: who the process is and how it ends. In a process pm made (libos/proc), the pid
+ * and parent come from the process table, mapped read-only (a load, no exo call), and exit
+ * and exit_group hand pm the status its parent's wait reads. Otherwise (a program init ran
+ * without pm) the pid is the env's id, read once at start. There are no users yet, so every
+ * id is 0 (root).
  */
 #include <posix/calls.h>
+#include <proc/client.h>
+#include <proc/status.h>
 
 #include <los/los.h>
 
@@ -12,25 +16,23 @@ long posix_pid, posix_ppid;
 long posix_getpid(const long a[6])
 {
     (void)a;
-    return posix_pid;
+    return proc_present ? proc_self()->pid : posix_pid;
 }
 
 long posix_gettid(const long a[6])
 {
-    (void)a;
-    return posix_pid; /* one thread per process */
+    return posix_getpid(a); /* one thread per process */
 }
 
 long posix_getppid(const long a[6])
 {
     (void)a;
-    return posix_ppid;
+    return proc_present ? proc_self()->ppid : posix_ppid;
 }
 
 long posix_set_tid_address(const long a[6])
 {
-    (void)a; /* no threads to wake at exit yet */
-    return posix_pid;
+    return posix_getpid(a); /* no threads to wake at exit yet */
 }
 
 long posix_getuid(const long a[6])
@@ -59,10 +61,10 @@ long posix_getegid(const long a[6])
 
 long posix_exit(const long a[6])
 {
-    los_exit((int)a[0]);
+    proc_exit(PROC_W_EXITED((int)a[0]));
 }
 
 long posix_exit_group(const long a[6])
 {
-    los_exit((int)a[0]);
+    proc_exit(PROC_W_EXITED((int)a[0]));
 }

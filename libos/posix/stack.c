@@ -63,3 +63,58 @@ uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline, const c
     v[i++] = 0;
     return v;
 }
+
+/* Strings packed at s: the address of the one after the first. */
+static const char *next_string(const char *s)
+{
+    while (*s)
+        s++;
+    return s + 1;
+}
+
+uint64_t *posix_stack_build_packed(char *top, size_t room, const char *args, size_t argc,
+                                   size_t envc, const uint64_t *auxv, const uint8_t random[16])
+{
+    char *lo = top - room, *p = top;
+    size_t nauxv = 0;
+    while (auxv && auxv[2 * nauxv] != LNX_AT_NULL)
+        nauxv++;
+    /* The strings first (their copies' addresses are found again by walking the copies). */
+    const char *s = args;
+    size_t total = 0;
+    for (size_t k = 0; k < argc + envc; k++) {
+        const char *n = next_string(s);
+        total += (size_t)(n - s);
+        s = n;
+    }
+    if ((size_t)(p - lo) < total)
+        return NULL;
+    p -= total;
+    char *strings = p;
+    for (size_t i = 0; i < total; i++)
+        strings[i] = args[i];
+    char *rnd = push_bytes(&p, lo, (const char *)random, 16);
+    if (!rnd)
+        return NULL;
+    size_t words = 1 + argc + 1 + envc + 1 + 2 * (nauxv + 2);
+    if ((size_t)(p - lo) < words * 8 + 32)
+        return NULL;
+    uint64_t *v = (uint64_t *)((uintptr_t)p & ~(uintptr_t)15) - words;
+    v = (uint64_t *)((uintptr_t)v & ~(uintptr_t)15);
+    size_t i = 0;
+    const char *c = strings;
+    v[i++] = argc;
+    for (size_t k = 0; k < argc; k++, c = next_string(c))
+        v[i++] = (uint64_t)(uintptr_t)c;
+    v[i++] = 0;
+    for (size_t k = 0; k < envc; k++, c = next_string(c))
+        v[i++] = (uint64_t)(uintptr_t)c;
+    v[i++] = 0;
+    for (size_t k = 0; k < 2 * nauxv; k++)
+        v[i++] = auxv[k];
+    v[i++] = LNX_AT_RANDOM;
+    v[i++] = (uint64_t)(uintptr_t)rnd;
+    v[i++] = LNX_AT_NULL;
+    v[i++] = 0;
+    return v;
+}

@@ -6,6 +6,7 @@
  */
 #include <posix/calls.h>
 #include <posix/stack.h>
+#include <proc/client.h>
 
 #include <los/los.h>
 #include <los/spawn.h>
@@ -18,6 +19,7 @@ uint64_t *posix_start(char *top, size_t room)
     const struct los_info *in = los_info();
     posix_pid = (long)exo_env_self();
     posix_ppid = (long)in->parent;
+    proc_init(); /* made by pm: identity from the process table (libos/proc) */
     posix_clock_init((uint64_t)exo_clock());
 
     uint32_t lo, hi; /* AT_RANDOM: only musl's stack-protector canary uses it today */
@@ -34,7 +36,18 @@ uint64_t *posix_start(char *top, size_t room)
         LNX_AT_UID,   0,         LNX_AT_EUID,   0,        LNX_AT_GID,   0,
         LNX_AT_EGID,  0,         LNX_AT_SECURE, 0,        LNX_AT_NULL,
     };
-    uint64_t *sp = posix_stack_build(top, room, in->cmdline, NULL, auxv, random);
+    uint64_t *sp;
+    const struct proc_mbox *mb = (const struct proc_mbox *)PROC_MBOX_VA;
+    if (proc_present && mb->exec_len) { /* exec left argv and envp in the mailbox: pm checked
+                                            they are path, argc and envc strings */
+        const char *args = (const char *)mb->msg.data;
+        while (*args)
+            args++; /* past the path */
+        sp = posix_stack_build_packed(top, room, args + 1, mb->exec_argc, mb->exec_envc, auxv,
+                                      random);
+    } else {
+        sp = posix_stack_build(top, room, in->cmdline, NULL, auxv, random);
+    }
     if (!sp) {
         los_printf("posix: command line does not fit the start block\n");
         los_exit(127);

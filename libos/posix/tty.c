@@ -7,8 +7,10 @@
  * TTY ioctls act on it; getrandom is the ChaCha20 generator of libos/dev, seeded from the CPU.
  *
  * The console's input belongs to one env at a time (exo's rule, exo/cons_in.c): this process
- * takes it at its first read. If another env holds it, reads see end of file, as before input
- * existed. Output still goes straight to cons_write (console.c): OPOST's only effect on this
+ * takes it at its first read. If another env holds it (a parent that read before forking us
+ * included), reads see end of file, as before input existed. With pm, the process facts (pid,
+ * group, session) are pm's table's, and ^C goes to the others of the foreground group through
+ * pm's kill. Output still goes straight to cons_write (console.c): OPOST's only effect on this
  * console, ONLCR, is what exo's serial console does anyway.
  */
 #include <dev/dev.h>
@@ -16,14 +18,22 @@
 #include <dev/tty_dev.h>
 #include <los/los.h>
 #include <posix/calls.h>
+#include <proc/client.h>
 
 static uint64_t ms_ticks; /* TSC ticks per millisecond */
 static int set_up, bound;
+static int64_t bound_env; /* the env that bound the console: a forked child is another */
 
+/* Who we are: pm's table says (a plain read), else one process leading its own session. */
 static void who(struct fs_proc *p, struct tty_who *w)
 {
     (void)p;
-    *w = (struct tty_who){.pid = (int)posix_pid, .pgrp = (int)posix_pid, .sid = (int)posix_pid};
+    if (proc_present) {
+        const struct proc_entry *e = proc_self();
+        *w = (struct tty_who){.pid = e->pid, .pgrp = e->pgid, .sid = e->sid};
+    } else {
+        *w = (struct tty_who){.pid = (int)posix_pid, .pgrp = (int)posix_pid, .sid = (int)posix_pid};
+    }
 }
 
 static int ctty(struct fs_proc *p, const struct fs_dev_ops **ops, void **dev)
@@ -39,17 +49,27 @@ static uint64_t now_ms(void)
     return __builtin_ia32_rdtsc() / ms_ticks;
 }
 
-/* What ^C, ^\ and ^Z do until the signals part delivers them (a strong definition replaces
- * this one): the default actions of a process with no handlers and no job control. */
+/* What ^C, ^\ and ^Z do to this process until the signals part delivers them (a strong
+ * definition replaces this one): the default actions with no handlers and no job control. */
 __attribute__((weak)) void posix_tty_signal(int sig)
 {
-    if (sig == TTY_SIGINT || sig == TTY_SIGQUIT || sig == TTY_SIGHUP)
-        los_exit(128 + sig); /* terminate (exo keeps no status: the number is for the log) */
+    if (sig != TTY_SIGINT && sig != TTY_SIGQUIT && sig != TTY_SIGHUP)
+        return; /* SIGTSTP, SIGWINCH, SIGCONT: nothing without job control */
+    if (proc_present)
+        proc_sig_die(sig, sig == TTY_SIGQUIT); /* pm records "killed by sig" (core for ^\) */
+    los_exit(128 + sig);
 }
 
+/* To the foreground group: pm signals the others in it (its default actions), we act here. */
 static void on_signal(int pgrp, int sig)
 {
-    if (pgrp == posix_pid)
+    struct tty_who me;
+    who(0, &me);
+    if (proc_present && pgrp > 0) {
+        const long a[6] = {-pgrp, sig};
+        posix_kill(a);
+    }
+    if (pgrp == me.pgrp)
         posix_tty_signal(sig);
 }
 
@@ -65,7 +85,10 @@ static void setup(void)
         ms_ticks = 1;
     dev_set_host(&host);
     dev_console_setup();
-    dev_console.tty.sid = dev_console.tty.pgrp = (int)posix_pid; /* our controlling terminal */
+    struct tty_who me; /* our controlling terminal, our group in the foreground */
+    who(0, &me);
+    dev_console.tty.sid = me.sid;
+    dev_console.tty.pgrp = me.pgrp;
 }
 
 /* Until a VTIME timer ends or input comes: yields (exo has no timed wait yet: call 36). */
@@ -81,8 +104,12 @@ long posix_tty_read(void *buf, uint64_t len)
     if (!len)
         return 0; /* as Linux: a read of nothing returns at once */
     setup();
-    if (!bound)
+    if (bound && bound_env != exo_env_self())
+        bound = 0; /* a forked child: the binding and its event are the parent's */
+    if (!bound) {
         bound = dev_console_init() == 0 ? 1 : -1;
+        bound_env = exo_env_self();
+    }
     if (bound < 0)
         return 0; /* another env reads the console */
     for (;;) {

@@ -52,6 +52,7 @@ struct env {
                              * save area does (fpu.c) */
     uint64_t calls;         /* exo calls it made (syscall_trap) */
     uint64_t fs_base;       /* its FS base (fs_set), loaded by env_run */
+    uint32_t watch;         /* event reference env_watch posts when it ends (0: none) */
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;

@@ -30,6 +30,10 @@ struct exo_page {
     uint8_t reserved;
     uint16_t dma;   /* device descriptors in flight that name it (vio_pin.c): not freed meanwhile */
     uint32_t owner; /* env id when OWNED, EXO_OWNER_KERNEL otherwise */
+    uint32_t maps;  /* user page-table entries that map it (pmap.c): 0 lets a free skip the
+                     * walk of every address space */
+    uint32_t hint_pml4; /* one live mapping of it (pml4's ppn, 0: none) at hint_va, so that */
+    uint64_t hint_va;   /* freeing a page mapped once finds its one entry without a walk */
 };
 
 struct exo_pages {

@@ -34,6 +34,9 @@ void pmap_remove_everywhere(uint64_t ppn);
  * ending: one walk per page would be quadratic, with interrupts off). */
 void pmap_remove_owned(uint32_t owner);
 
+/* The lowest user va >= va (page-aligned, below EXO_USER_TOP) with a present leaf in the tables
+ * at pml4, skipping absent upper-level entries whole; EXO_E_NOENT if none. */
+int64_t pmap_next(uint64_t pml4, uint64_t va);
 /* Frees the user-half table pages (not the pages they map). */
 void pmap_destroy(uint64_t pml4);
 

@@ -23,6 +23,7 @@ HELLO = [
     "malloc: 300000 bytes summed to 38249584; heap ok",
     "floats: 0.333333 7.500 2.5e+09 -1.250000e-04",
     "stderr: unbuffered",
+    "init: hello: exit 0",  # init is pm: it reaps process 2 and says how it ended
 ]
 
 # apps/posix: every USERTEST in its ut_*.c files must print "usertests: NAME: ok", the summary
@@ -56,6 +57,8 @@ def check_usertests(lines):
         errs.append(f"no line {summary!r}")
     if NO_EXO_CALLS not in lines:
         errs.append(f"no line {NO_EXO_CALLS!r}")
+    if "init: usertests: exit 0" not in lines:  # pm reaped process 2 with its status
+        errs.append("no line 'init: usertests: exit 0'")
     return errs
 
 
@@ -79,7 +82,8 @@ TTY = [
     'xyzttytest: read 3 bytes "xyz"',  # ^D pushes the line (no newline, no echo)...
     'ttytest: read 0 bytes ""',  # ...and at a line start is the end of file
     "ttytest: type ^C",
-    "abc^C",  # the echo; SIGINT's default action ends ttytest inside read (no "read" line)
+    # the echo; SIGINT's default action ends ttytest inside read (no "read" line), pm says so
+    "abc^Cinit: ttytest: killed by signal 2",
 ]
 
 CASES = {

@@ -21,4 +21,10 @@
 uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline, const char *const *envp,
                             const uint64_t *auxv, const uint8_t random[16]);
 
+/* The same from argc strings packed one after another at args (each NUL-terminated), then
+ * envc more for the environment, as exec leaves them: all strings are copied into the block
+ * (no POSIX_ARGV_MAX: only room bounds them). */
+uint64_t *posix_stack_build_packed(char *top, size_t room, const char *args, size_t argc,
+                                   size_t envc, const uint64_t *auxv, const uint8_t random[16]);
+
 #endif

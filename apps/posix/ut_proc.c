@@ -1,0 +1,560 @@
+/*
+ * ut_proc.c: processes (usertests.h): identity from the process table pm maps read-only into
+ * every process, fork, wait with exact statuses, signals between processes, groups and
+ * sessions, limits, exec.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <posix/posix.h>
+#include <proc/client.h>
+#include <proc/layout.h>
+#include <proc/table.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "usertests.h"
+
+/* getpid and getppid are loads from the table: exact values, no exo call, and the table is
+ * read-only (a store to it would end us: checked in a child once fork exists). */
+USERTEST(proc_identity_from_the_table)
+{
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    CHECK_EQ(proc_present, 1);
+    CHECK_EQ(t->magic, PROC_TABLE_MAGIC);
+    CHECK_EQ(t->version, PROC_TABLE_VERSION);
+    CHECK_EQ(t->e[0].pid, 1); /* init */
+    const struct proc_entry *me = proc_self();
+    CHECK_EQ(me->state, PROC_ALIVE);
+    long before = los_exo_calls();
+    pid_t pid = getpid(), ppid = getppid();
+    long calls = los_exo_calls() - before;
+    CHECK_EQ(calls, 1); /* the second count itself */
+    CHECK_EQ(pid, me->pid);
+    CHECK_EQ(ppid, me->ppid);
+    CHECK_EQ(syscall(SYS_gettid), pid);
+    CHECK_EQ(pid >= 2, 1);
+    return 0;
+}
+
+/* Forks a child that runs fn and exits with its result (0..255). */
+static pid_t child(int (*fn)(void))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(fn());
+    return pid;
+}
+
+static int spin(void)
+{
+    for (volatile int forever = 1; forever;)
+        proc_yield();
+    return 0;
+}
+
+static int exit_42(void)
+{
+    return 42;
+}
+
+/* Exact statuses: exit codes (masked to 8 bits), the pid waited for, nothing left after. */
+USERTEST(proc_fork_wait_exact_status)
+{
+    static const int codes[] = {0, 1, 42, 255, 256, 257};
+    for (unsigned i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(codes[i]);
+        CHECK_EQ(pid > getpid(), 1);
+        int st = -1;
+        CHECK_EQ(waitpid(pid, &st, 0), pid);
+        CHECK_EQ(WIFEXITED(st), 1);
+        CHECK_EQ(WIFSIGNALED(st), 0);
+        CHECK_EQ(WEXITSTATUS(st), codes[i] & 0xff);
+        CHECK_EQ(st, (codes[i] & 0xff) << 8);
+    }
+    CHECK_EQ(waitpid(-1, NULL, 0), -1); /* all reaped */
+    CHECK_EQ(errno, ECHILD);
+    /* exit() (atexit, stdio) rather than _exit, and wait(NULL) */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        exit(3);
+    int st = 0;
+    CHECK_EQ(wait(&st), pid);
+    CHECK_EQ(WEXITSTATUS(st), 3);
+    return 0;
+}
+
+static int global = 1;
+
+/* The child has a copy of everything: data, heap, stack; its writes stay its own; it knows
+ * who it and its parent are. */
+USERTEST(proc_fork_copies_memory)
+{
+    int local = 10;
+    char *heap = malloc(100000);
+    CHECK_EQ(heap != NULL, 1);
+    memset(heap, 0x5a, 100000);
+    pid_t parent = getpid();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int bad = global != 1 || local != 10 || heap[0] != 0x5a || heap[99999] != 0x5a;
+        bad |= getppid() != parent || getpid() == parent;
+        global = 2;
+        local = 20;
+        heap[5] = 0;
+        _exit(bad ? 1 : 77);
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 77 << 8);
+    CHECK_EQ(global, 1);
+    CHECK_EQ(local, 10);
+    CHECK_EQ(heap[5], 0x5a);
+    free(heap);
+    return 0;
+}
+
+/* fork returns in the child with every callee-saved register as the parent had it. */
+uint64_t ut_fork_probe(uint64_t out[6]);
+__asm__(".text\n"
+        "ut_fork_probe:\n"
+        "  push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+        "  push %rdi\n"
+        "  movabs $0x1111111111111111, %rbx\n movabs $0x2222222222222222, %rbp\n"
+        "  movabs $0x1212121212121212, %r12\n movabs $0x1313131313131313, %r13\n"
+        "  movabs $0x1414141414141414, %r14\n movabs $0x1515151515151515, %r15\n"
+        "  call fork\n"
+        "  mov (%rsp), %rdi\n"
+        "  mov %rbx, 0(%rdi)\n mov %rbp, 8(%rdi)\n mov %r12, 16(%rdi)\n"
+        "  mov %r13, 24(%rdi)\n mov %r14, 32(%rdi)\n mov %r15, 40(%rdi)\n"
+        "  pop %rdi\n pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+        "  ret\n");
+
+USERTEST(proc_fork_keeps_callee_saved_registers)
+{
+    static const uint64_t want[6] = {0x1111111111111111, 0x2222222222222222, 0x1212121212121212,
+                                     0x1313131313131313, 0x1414141414141414, 0x1515151515151515};
+    uint64_t got[6] = {0};
+    fflush(stdout);
+    long pid = (long)ut_fork_probe(got);
+    if (pid == 0)
+        _exit(memcmp(got, want, sizeof want) == 0 ? 9 : 1);
+    CHECK_EQ(pid > 0, 1);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(got[i], want[i]);
+    int st = 0;
+    CHECK_EQ(waitpid((pid_t)pid, &st, 0), pid);
+    CHECK_EQ(st, 9 << 8);
+    return 0;
+}
+
+/* ECHILD for no child at all and for a pid that is not ours; WNOHANG answers 0 while the
+ * child lives; a child killed (by a third process) while we wait in waitpid wakes us with the
+ * exact signal. */
+USERTEST(proc_wait_echild_wnohang_and_killed_while_waiting)
+{
+    CHECK_EQ(waitpid(-1, NULL, 0), -1);
+    CHECK_EQ(errno, ECHILD);
+    CHECK_EQ(waitpid(1, NULL, WNOHANG), -1); /* init is not our child */
+    CHECK_EQ(errno, ECHILD);
+    CHECK_EQ(waitpid(-1, NULL, 0x100), -1); /* no such option */
+    CHECK_EQ(errno, EINVAL);
+    pid_t spinner = child(spin);
+    CHECK_EQ(spinner > 0, 1);
+    int st = -1;
+    CHECK_EQ(waitpid(spinner, &st, WNOHANG), 0);
+    CHECK_EQ(st, -1); /* untouched */
+    fflush(stdout);
+    pid_t killer = fork();
+    if (killer == 0) {
+        for (int i = 0; i < 20; i++)
+            proc_yield(); /* let the parent block in waitpid first (not needed to pass) */
+        _exit(kill(spinner, SIGKILL) == 0 ? 0 : 1);
+    }
+    CHECK_EQ(waitpid(spinner, &st, 0), spinner);
+    CHECK_EQ(WIFSIGNALED(st), 1);
+    CHECK_EQ(WTERMSIG(st), SIGKILL);
+    CHECK_EQ(WCOREDUMP(st), 0);
+    CHECK_EQ(waitpid(killer, &st, 0), killer);
+    CHECK_EQ(st, 0);
+    return 0;
+}
+
+/* Default actions pm takes for a process that catches nothing: terminate (SIGTERM), core
+ * (SIGQUIT: the core flag), ignore (SIGCHLD: it lives on); signal 0 only checks; ESRCH and
+ * EINVAL exactly. waitid reports the same ends with its own codes. */
+USERTEST(proc_kill_default_actions_and_waitid)
+{
+    pid_t a = child(spin), b = child(spin);
+    CHECK_EQ(kill(a, 0), 0);
+    CHECK_EQ(kill(a, SIGCHLD), 0); /* ignored by default */
+    CHECK_EQ(kill(a, SIGTERM), 0);
+    CHECK_EQ(kill(b, SIGQUIT), 0);
+    int st = 0;
+    CHECK_EQ(waitpid(a, &st, 0), a);
+    CHECK_EQ(WIFSIGNALED(st), 1);
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    CHECK_EQ(WCOREDUMP(st), 0);
+    siginfo_t si;
+    memset(&si, 0xff, sizeof si);
+    CHECK_EQ(waitid(P_PID, (id_t)b, &si, WEXITED), 0);
+    CHECK_EQ(si.si_signo, SIGCHLD);
+    CHECK_EQ(si.si_code, CLD_DUMPED);
+    CHECK_EQ(si.si_pid, b);
+    CHECK_EQ(si.si_status, SIGQUIT);
+    CHECK_EQ(kill(a, 0), -1); /* reaped: gone */
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(kill(getpid(), 65), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(kill(99999, SIGTERM), -1);
+    CHECK_EQ(errno, ESRCH);
+    /* waitid: WNOHANG with a live child zeroes the info; WNOWAIT leaves the zombie */
+    pid_t c = child(exit_42), d = child(spin);
+    memset(&si, 0xff, sizeof si);
+    CHECK_EQ(waitid(P_PID, (id_t)d, &si, WEXITED | WNOHANG), 0);
+    CHECK_EQ(si.si_pid, 0);
+    CHECK_EQ(si.si_signo, 0);
+    CHECK_EQ(waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT), 0);
+    CHECK_EQ(si.si_code, CLD_EXITED);
+    CHECK_EQ(si.si_status, 42);
+    CHECK_EQ(waitpid(c, &st, 0), c); /* still there to reap */
+    CHECK_EQ(st, 42 << 8);
+    CHECK_EQ(waitid(P_PID, (id_t)d, &si, WNOHANG), -1); /* no WEXITED */
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(waitid(7, 0, &si, WEXITED), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(kill(d, SIGKILL), 0);
+    CHECK_EQ(waitpid(d, &st, 0), d);
+    CHECK_EQ(WTERMSIG(st), SIGKILL);
+    return 0;
+}
+
+/* An orphan goes to init, which reaps it: the grandchild sees getppid() == 1, and once it has
+ * ended nothing of it stays in the table. */
+static int orphan_maker(void)
+{
+    fflush(stdout);
+    pid_t g = fork();
+    if (g == 0) {
+        while (getppid() != 1)
+            proc_yield();
+        _exit(5);
+    }
+    return g > 0 ? 0 : 1; /* the middle process ends at once */
+}
+
+USERTEST(proc_orphans_go_to_init_and_are_reaped)
+{
+    pid_t c = child(orphan_maker);
+    int st = 0;
+    CHECK_EQ(waitpid(c, &st, 0), c);
+    CHECK_EQ(st, 0);
+    CHECK_EQ(waitpid(-1, NULL, WNOHANG), -1); /* the grandchild is init's, not ours */
+    CHECK_EQ(errno, ECHILD);
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    pid_t group = getpgrp(), runner = getppid(); /* (the runner is init's child too) */
+    int left = 1;
+    for (long i = 0; i < 3000 && left; i++) {
+        left = 0;
+        for (int s = 1; s < PROC_MAX; s++)
+            left += t->e[s].state != PROC_FREE && t->e[s].pgid == group && t->e[s].ppid == 1 &&
+                    t->e[s].pid != runner;
+        if (left)
+            proc_yield();
+    }
+    CHECK_EQ(left, 0);
+    return 0;
+}
+
+/* The process table is read-only: a store to it ends the child (killed, not corrupting). */
+static int scribble(void)
+{
+    ((volatile struct proc_table *)PROC_TABLE_VA)->e[0].pid = 99;
+    return 0;
+}
+
+USERTEST(proc_table_is_read_only)
+{
+    pid_t c = child(scribble);
+    int st = 0;
+    CHECK_EQ(waitpid(c, &st, 0), c);
+    CHECK_EQ(WIFSIGNALED(st), 1); /* SIGSEGV once signals map faults, SIGKILL before */
+    CHECK_EQ(((const struct proc_table *)PROC_TABLE_VA)->e[0].pid, 1);
+    return 0;
+}
+
+/* exec's far side (usertests --exec-check PID PPID "two words" ""): the same pid and parent,
+ * every argv and envp string exact. Exit 0x33 if all holds. */
+int ut_proc_exec_check(int argc, char **argv, char **envp);
+int ut_proc_exec_check(int argc, char **argv, char **envp)
+{
+    char pid[16], ppid[16];
+    snprintf(pid, sizeof pid, "%d", (int)getpid());
+    snprintf(ppid, sizeof ppid, "%d", (int)getppid());
+    int ok = argc == 6 && strcmp(argv[0], "usertests") == 0 && strcmp(argv[2], pid) == 0 &&
+             strcmp(argv[3], ppid) == 0 && strcmp(argv[4], "two words") == 0 &&
+             strcmp(argv[5], "") == 0 && argv[6] == NULL && envp[0] &&
+             strcmp(envp[0], "FOO=bar") == 0 && envp[1] && strcmp(envp[1], "EMPTY=") == 0 &&
+             envp[2] == NULL && getenv("FOO") && strcmp(getenv("FOO"), "bar") == 0;
+    if (!ok)
+        printf("    exec-check: argc %d pid %s (argv %s) ppid %s (argv %s)\n", argc, pid,
+               argc > 2 ? argv[2] : "-", ppid, argc > 3 ? argv[3] : "-");
+    return ok ? 0x33 : 1;
+}
+
+/* exec replaces the image in place: same pid, same parent, argv and envp exact (checked on
+ * the far side); a failed exec returns to the old image with the exact errno. */
+USERTEST(proc_exec_argv_envp_same_pid)
+{
+    static char big[9000];
+    memset(big, 'x', sizeof big - 1);
+    char *none[] = {"usertests", NULL};
+    CHECK_EQ(execve("/no/such/program", none, NULL), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(execve("", none, NULL), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(execve(NULL, none, NULL), -1);
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(syscall(SYS_execve, "/usertests", 8L, 0L), -1); /* (the wrapper would warn) */
+    CHECK_EQ(errno, EFAULT);
+    char *bad[] = {"usertests", (char *)16, NULL};
+    CHECK_EQ(execve("/usertests", bad, NULL), -1);
+    CHECK_EQ(errno, EFAULT);
+    char *huge[] = {"usertests", big, NULL};
+    CHECK_EQ(execve("/usertests", huge, NULL), -1);
+    CHECK_EQ(errno, E2BIG);
+    pid_t parent = getpid();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char me[16], dad[16];
+        snprintf(me, sizeof me, "%d", (int)getpid());
+        snprintf(dad, sizeof dad, "%d", (int)parent);
+        char *argv[] = {"usertests", "--exec-check", me, dad, "two words", "", NULL};
+        char *envp[] = {"FOO=bar", "EMPTY=", NULL};
+        execve("/usertests", argv, envp);
+        _exit(100 + errno);
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x33 << 8);
+    return 0;
+}
+
+/* Process groups and sessions with Linux's checks; killpg reaches a whole group. */
+USERTEST(proc_groups_and_sessions)
+{
+    pid_t me = getpid(), runner = getppid();
+    CHECK_EQ(getpgrp(), runner); /* inherited from the runner, a session and group leader */
+    CHECK_EQ(getpgid(0), runner);
+    CHECK_EQ(getsid(0), runner);
+    CHECK_EQ(getpgid(me), runner);
+    CHECK_EQ(getpgid(99999), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(getsid(99999), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(setsid(), me); /* not a group leader: a new session */
+    CHECK_EQ(getsid(0), me);
+    CHECK_EQ(getpgrp(), me);
+    CHECK_EQ(setsid(), -1); /* now it leads a group */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(setpgid(0, 0), -1); /* a session leader keeps its group */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(setpgid(0, -1), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(setpgid(99999, 0), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(setpgid(runner, 0), -1); /* not ours */
+    CHECK_EQ(errno, ESRCH);
+    pid_t a = child(spin), b = child(spin);
+    CHECK_EQ(getsid(a), me);
+    CHECK_EQ(getpgid(a), me);
+    CHECK_EQ(setpgid(a, a), 0); /* a leads a new group */
+    CHECK_EQ(getpgid(a), a);
+    CHECK_EQ(setpgid(b, a), 0); /* b joins it */
+    CHECK_EQ(getpgid(b), a);
+    CHECK_EQ(setpgid(b, 77777), -1); /* no such group in the session */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(killpg(a, SIGTERM), 0);
+    int st = 0;
+    CHECK_EQ(waitpid(-a, &st, 0) > 0, 1); /* by group */
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    CHECK_EQ(waitpid(-a, &st, 0) > 0, 1);
+    CHECK_EQ(WTERMSIG(st), SIGTERM);
+    CHECK_EQ(waitpid(-a, &st, 0), -1);
+    CHECK_EQ(errno, ECHILD);
+    CHECK_EQ(killpg(a, SIGTERM), -1); /* the group is gone */
+    CHECK_EQ(errno, ESRCH);
+    return 0;
+}
+
+static int forker(void)
+{
+    while (fork() > 0)
+        ; /* every process forks until the limit says no, then waits to be killed */
+    spin();
+    return 0;
+}
+
+/* Processes in the table pm counts against RLIMIT_NPROC (all but init, zombies included). */
+static int procs_now(void)
+{
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    int n = 0;
+    for (int s = 1; s < PROC_MAX; s++)
+        n += t->e[s].state != PROC_FREE;
+    return n;
+}
+
+/* A bounded fork bomb: with RLIMIT_NPROC = now + 5, exactly 5 more processes come to be
+ * (children forking too), every further fork is EAGAIN, and once they are killed and reaped
+ * the system forks as before. */
+USERTEST(proc_fork_bomb_is_bounded)
+{
+    struct rlimit rl;
+    CHECK_EQ(getrlimit(RLIMIT_NPROC, &rl), 0);
+    CHECK_EQ(rl.rlim_cur, PROC_MAX);
+    CHECK_EQ(rl.rlim_max, PROC_MAX);
+    CHECK_EQ(setpgid(0, 0), 0); /* a group of our own for the bomb */
+    rlim_t lim = (rlim_t)procs_now() + 5;
+    rl = (struct rlimit){lim + 1, lim};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), -1); /* cur above max */
+    CHECK_EQ(errno, EINVAL);
+    rl = (struct rlimit){lim, lim};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), 0);
+    rl = (struct rlimit){lim, lim + 1};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), -1); /* the hard limit only goes down */
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(getrlimit(RLIMIT_NPROC, &rl), 0);
+    CHECK_EQ(rl.rlim_cur, lim);
+    CHECK_EQ(syscall(SYS_getrlimit, RLIMIT_NPROC, NULL), -1);
+    CHECK_EQ(errno, EFAULT);
+    pid_t first = child(forker);
+    CHECK_EQ(first > 0, 1);
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    pid_t me = getpid();
+    int bombs = 0;
+    for (int i = 0; i < 3000 && (rlim_t)procs_now() < lim; i++)
+        proc_yield(); /* until the bomb has reached the limit */
+    CHECK_EQ((rlim_t)procs_now(), lim);
+    fflush(stdout);
+    CHECK_EQ(fork(), -1);
+    CHECK_EQ(errno, EAGAIN);
+    for (int s = 1; s < PROC_MAX; s++)
+        if (t->e[s].state == PROC_ALIVE && t->e[s].pgid == me && t->e[s].pid != me) {
+            bombs++;
+            kill(t->e[s].pid, SIGKILL);
+        }
+    CHECK_EQ(bombs, 5);
+    int st = 0;
+    CHECK_EQ(waitpid(first, &st, 0), first);
+    CHECK_EQ(WTERMSIG(st), SIGKILL);
+    for (int i = 0; i < 3000 && (rlim_t)procs_now() >= lim; i++)
+        proc_yield(); /* init reaps the orphans */
+    pid_t again = child(exit_42);
+    CHECK_EQ(again > 0, 1);
+    CHECK_EQ(waitpid(again, &st, 0), again);
+    CHECK_EQ(st, 42 << 8);
+    return 0;
+}
+
+/* Grows the break from end in steps of `step` bytes while it can: the new end. */
+static long grow_brk(long end, long step)
+{
+    while (syscall(SYS_brk, end + step) == end + step)
+        end += step;
+    return end;
+}
+
+/* In a process of its own (its pages go back in one piece when it ends): fill memory, give
+ * 64 pages back, fork. The copy runs out: ENOMEM, and every page the half-made child took is
+ * back: the break grows by exactly those 64 pages again. */
+static int enomem_fork(void)
+{
+    fflush(stdout);
+    pid_t warm = fork(); /* pm keeps a slot's mailbox pages: have the slot's made already */
+    if (warm == 0)
+        _exit(0);
+    if (warm < 0 || waitpid(warm, NULL, 0) != warm)
+        return 5;
+    long base = syscall(SYS_brk, 0);
+    long end = grow_brk(grow_brk(base, 64 * 4096), 4096); /* small steps: a failed step
+                                                              frees what it took, page by page */
+    if (end - base < 1000 * 4096)
+        return 1;
+    long room = end - 64 * 4096;
+    if (syscall(SYS_brk, room) != room)
+        return 2;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid != -1 || errno != ENOMEM)
+        return 3;
+    long again = grow_brk(room, 4096);
+    if (again != end)
+        printf("    after the failed fork: %ld pages, not 64\n", (again - room) / 4096);
+    return again == end ? 0x55 : 4;
+}
+
+USERTEST(proc_fork_enomem_leaves_no_trace)
+{
+    pid_t pid = child(enomem_fork);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x55 << 8);
+    pid = child(exit_42); /* and the system forks as before */
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 42 << 8);
+    return 0;
+}
+
+/* The signals part's hooks: exit by a signal's default action gives the parent that exact
+ * status (core flag too); a signal the process says it catches stays pending for it, and
+ * los_sig_fetch takes it (once). */
+static int die_by_segv(void)
+{
+    proc_sig_die(SIGSEGV, 1);
+}
+
+static int catch_usr1(void)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = 1ll << (SIGUSR1 - 1);
+    m->a[1] = 0;
+    if (proc_call(PM_OP_sig_disp) != 0 || setpgid(0, 0) != 0) /* (the group says: ready) */
+        return 1;
+    uint64_t got;
+    while (!(got = proc_sig_fetch()))
+        proc_yield();
+    return got == 1ull << (SIGUSR1 - 1) && proc_sig_fetch() == 0 ? 0x44 : 2;
+}
+
+USERTEST(proc_signal_hooks)
+{
+    pid_t pid = child(die_by_segv);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFSIGNALED(st), 1);
+    CHECK_EQ(WTERMSIG(st), SIGSEGV);
+    CHECK_EQ(WCOREDUMP(st) != 0, 1);
+    pid = child(catch_usr1);
+    for (int i = 0; i < 3000 && getpgid(pid) != pid; i++)
+        proc_yield(); /* until it has told pm it catches USR1 */
+    CHECK_EQ(kill(pid, SIGUSR1), 0);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0x44 << 8);
+    return 0;
+}

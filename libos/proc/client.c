@@ -1,0 +1,91 @@
+/*
+ * client.c: the pm call stub and the process's identity. A call is exo_pct_call(pm, op, 0)
+ * with everything else in the mailbox; pm's reply code says whether the result is there, or
+ * whether to wait (on the wake event pm posts when what we wait for changes) or yield (pm is
+ * busy) and call again.
+ */
+#include <proc/client.h>
+#include <proc/lnx.h>
+#include <proc/status.h>
+
+#include <los/los.h>
+
+static struct proc_mbox *const mbox = (struct proc_mbox *)PROC_MBOX_VA;
+static const struct proc_table *const table = (const struct proc_table *)PROC_TABLE_VA;
+
+int proc_present;
+int (*proc_interrupt)(void);
+
+/* The signals part's hooks (design11.md), filled here. */
+uint64_t (*los_sig_fetch)(void) = proc_sig_fetch;
+void (*los_sig_die)(int sig, int core) = proc_sig_die;
+
+int proc_init(void)
+{
+    proc_present = exo_page_lookup(EXO_CAP_SELF, PROC_MBOX_VA) >= 0 &&
+                   exo_page_lookup(EXO_CAP_SELF, PROC_TABLE_VA) >= 0 &&
+                   mbox->magic == PROC_MBOX_MAGIC && table->magic == PROC_TABLE_MAGIC &&
+                   table->version == PROC_TABLE_VERSION && mbox->slot < PROC_MAX;
+    return proc_present;
+}
+
+struct pm_msg *proc_msg(void)
+{
+    return &mbox->msg;
+}
+
+const struct proc_entry *proc_self(void)
+{
+    return &table->e[mbox->slot];
+}
+
+void proc_yield(void)
+{
+    exo_yield(EXO_ANY);
+}
+
+long proc_call(unsigned op)
+{
+    if (!proc_present)
+        return -LNX_ENOSYS;
+    for (;;) {
+        int64_t r = exo_pct_call(mbox->pm_cap, op, 0);
+        if (r == PM_R_DONE)
+            return mbox->msg.ret;
+        if (r == PM_R_BLOCK) {
+            int i = proc_interrupt ? proc_interrupt() : 0;
+            if (i)
+                return i;
+            exo_event_wait(mbox->wake_cap); /* pm posts it when the thing changes */
+            continue;
+        }
+        if (r == PM_R_BUSY || r == EXO_E_BUSY) {
+            if (exo_yield(mbox->pm_cap) < 0) /* pm (or whom it serves) finishes first */
+                exo_yield(EXO_ANY);
+            continue;
+        }
+        return -LNX_ESRCH; /* PM_R_STRANGER, or pm is gone: no process machinery left */
+    }
+}
+
+void proc_exit(int status)
+{
+    if (proc_present) {
+        mbox->msg.a[0] = status;
+        proc_call(PM_OP_exit); /* does not come back: pm destroys us */
+    }
+    los_exit(PROC_W_EXITSTATUS(status));
+}
+
+uint64_t proc_sig_fetch(void)
+{
+    if (!proc_present || !proc_self()->pending)
+        return 0; /* the common case: one load, no call */
+    long r = proc_call(PM_OP_sig_fetch);
+    return r < 0 ? 0 : (uint64_t)r;
+}
+
+void proc_sig_die(int sig, int core)
+{
+    proc_exit(PROC_W_SIGNALED(sig, core));
+}

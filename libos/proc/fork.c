@@ -1,0 +1,108 @@
+/*
+ * fork.c: fork in user space. pm makes the child env (empty, with its own mailbox and the
+ * table) and gives us a capability to fill it; we copy every page of ours into pages the
+ * child owns, walking our address space with exo's page_next, and start the child at
+ * proc_fork_child, which resumes it where we called proc_fork_save, returning 0.
+ *
+ * Eager copy, not copy-on-write: exo frees an env's pages when it ends, so a page shared
+ * copy-on-write would vanish from the child if the parent ended first (docs/concepts/
+ * processes.md). Not copied: pm's range (the child has its own mailbox, and the same table,
+ * mapped by pm) and the scratch page; the boot archive's read-only pages are bound again, not
+ * copied (exo lets us pass on a binding we hold).
+ */
+#include <proc/client.h>
+#include <proc/lnx.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+#include <los/upcall.h>
+
+#include <string.h>
+
+struct fork_regs {
+    uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+    uint32_t mxcsr;
+    uint16_t fcw, pad;
+    uint64_t fs_base; /* the thread pointer (musl's TCB: %fs:0 holds it) */
+    uint64_t upcalls; /* 1: the parent had registered its upcall entry */
+};
+_Static_assert(__builtin_offsetof(struct fork_regs, mxcsr) == 64, "fork_entry.S offsets");
+
+int proc_fork_save(struct fork_regs *r) __attribute__((returns_twice));
+void proc_fork_child(void);
+void los_upcall_entry(void);
+void proc_fork_child_setup(const struct fork_regs *r);
+
+static struct fork_regs regs; /* in our memory, so in the child's copy too */
+
+void proc_fork_child_setup(const struct fork_regs *r)
+{
+    if (r->fs_base)
+        exo_fs_set(r->fs_base);
+    if (r->upcalls)
+        exo_upcall_set((uint64_t)los_upcall_entry, LOS_UPCALL_STACK_TOP, LOS_UPCALL_STATE_VA);
+}
+
+/* One page of ours at va into the child: a copy in a page it owns, or (the archive) the same
+ * read-only binding. */
+static int64_t copy_page(uint64_t child, uint64_t va, uint64_t arch_lo, uint64_t arch_hi)
+{
+    int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+    if (pte < 0)
+        return pte;
+    uint64_t ppn = (uint64_t)pte >> EXO_PAGE_SHIFT, prot = (uint64_t)pte & 7;
+    if (va >= arch_lo && va < arch_hi)
+        return exo_page_map(child, va, ppn, prot);
+    int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
+    if (np < 0)
+        return np;
+    int64_t r = exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
+    if (r < 0)
+        return r;
+    memcpy((void *)LOS_SCRATCH_VA, (const void *)va, EXO_PAGE);
+    return exo_page_map(child, va, (uint64_t)np, prot);
+}
+
+static int64_t copy_space(uint64_t child)
+{
+    const struct los_info *in = los_info();
+    uint64_t arch_lo = in->archive_va,
+             arch_hi = (in->archive_va + in->archive_size + EXO_PAGE - 1) & ~(EXO_PAGE - 1);
+    int64_t r = 0;
+    for (int64_t va = exo_page_next(EXO_CAP_SELF, 0); va >= 0 && r >= 0;) {
+        uint64_t v = (uint64_t)va, next = v + EXO_PAGE;
+        if (v >= PROC_AREA_VA && v < PROC_AREA_END)
+            next = PROC_AREA_END; /* pm's: the child has its own */
+        else if (v != LOS_SCRATCH_VA)
+            r = copy_page(child, v, arch_lo, arch_hi);
+        va = next < EXO_USER_TOP ? exo_page_next(EXO_CAP_SELF, next) : EXO_E_NOENT;
+    }
+    exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
+    return r;
+}
+
+long proc_fork(void)
+{
+    if (!proc_present)
+        return -LNX_ENOSYS;
+    long pid = proc_call(PM_OP_fork);
+    if (pid < 0)
+        return pid;
+    uint64_t child = (uint64_t)proc_msg()->r[0];
+    uint64_t tp = 0;
+    if (proc_fork_save(&regs))
+        return 0;                                  /* the child, resumed by proc_fork_child */
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(tp)); /* native programs always have a TCB */
+    regs.fs_base = tp;
+    regs.upcalls = exo_page_lookup(EXO_CAP_SELF, LOS_UPCALL_STATE_VA) >= 0;
+    int64_t r = copy_space(child);
+    if (r >= 0)
+        r = exo_env_start(child, (uint64_t)proc_fork_child, regs.rsp, (uint64_t)&regs);
+    struct pm_msg *m = proc_msg();
+    m->a[0] = pid;
+    m->a[1] = r < 0 ? r : 0;
+    proc_call(PM_OP_fork_done); /* a failed copy: pm destroys the child, every page with it */
+    if (r < 0)
+        return r == EXO_E_NOMEM ? -LNX_ENOMEM : -LNX_EAGAIN;
+    return pid;
+}

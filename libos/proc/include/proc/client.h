@@ -1,0 +1,45 @@
+/*
+ * client.h: a process's side of pm (the process server in init): the call stub, its identity
+ * read from the process table, fork, exit, and the hooks the signals part uses. Linked into
+ * native programs (with the POSIX layer). A program pm did not make (one init starts with
+ * los_run) has no mailbox: proc_present is 0 and the POSIX layer falls back to one process.
+ */
+#ifndef PROC_CLIENT_H
+#define PROC_CLIENT_H
+
+#include <proc/msg.h>
+#include <proc/table.h>
+
+#include <stdint.h>
+
+/* Finds the mailbox and the table (checking magic and version): 1 if pm made this process. */
+int proc_init(void);
+extern int proc_present;
+
+/* The mailbox's message area: fill a[] (and data), call, read r[]. */
+struct pm_msg *proc_msg(void);
+
+/* Calls pm's op: its result (>= 0 or -errno). EXO_E_BUSY from exo and PM_R_BUSY: yield to pm
+ * and call again; PM_R_BLOCK: wait on the wake event and call again, unless the signals part
+ * says a signal interrupts the wait (proc_interrupt: its -EINTR or restart code is returned). */
+long proc_call(unsigned op);
+extern int (*proc_interrupt)(void); /* NULL: nothing interrupts (no signals part) */
+
+/* Gives the rest of the time slice to anyone (exo's yield): for tests that wait on others. */
+void proc_yield(void);
+
+/* This process's entry in the table (plain loads, no exo call). */
+const struct proc_entry *proc_self(void);
+
+/* fork: the child's pid in the parent, 0 in the child, or -errno. */
+long proc_fork(void);
+
+/* Ends the process with wait status `status` (status.h); never returns. */
+void proc_exit(int status) __attribute__((noreturn));
+
+/* The signals part's hooks (design11.md): the signals others sent, cleared at pm (no exo call
+ * when none is pending); and exit by a signal's default action. */
+uint64_t proc_sig_fetch(void);
+void proc_sig_die(int sig, int core) __attribute__((noreturn));
+
+#endif

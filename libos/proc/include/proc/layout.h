@@ -1,0 +1,20 @@
+/*
+ * layout.h: where the process machinery lives in every address space (design11.md gives proc
+ * 0x6fd0_0000_0000 .. 0x6fdf_ffff_ffff): a process's mailbox and the process table at fixed
+ * addresses in every process, and in pm (init) one mailbox view per table slot.
+ */
+#ifndef PROC_LAYOUT_H
+#define PROC_LAYOUT_H
+
+#define PROC_AREA_VA 0x00006fd000000000ull  /* first byte of the range */
+#define PROC_AREA_END 0x00006fe000000000ull /* first byte past it (fork copies none of it) */
+
+#define PROC_MBOX_VA 0x00006fd000000000ull /* a process's mailbox, read-write, owned by pm */
+#define PROC_MBOX_PAGES 4
+#define PROC_TABLE_VA 0x00006fd000100000ull /* the process table, read-only, owned by pm */
+#define PROC_TABLE_PAGES 2
+#define PM_VIEW_VA                                                                                 \
+    0x00006fd100000000ull /* pm only: slot s's mailbox at PM_VIEW_VA + s * PM_VIEW_STEP */
+#define PM_VIEW_STEP 0x10000ull
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * msg.h: the pm RPC: a process calls pm with exo_pct_call(its pm capability, op, 0); the
+ * arguments, results and bytes travel in its mailbox, pages pm owns that are mapped
+ * read-write in the process at PROC_MBOX_VA and in pm at its slot's view. pm trusts nothing
+ * it reads there: every value is read once into a local and checked (lengths within data,
+ * strings NUL-terminated within bounds).
+ */
+#ifndef PROC_MSG_H
+#define PROC_MSG_H
+
+#include <proc/layout.h>
+
+#include <stdint.h>
+
+/* A handler's result that is not an errno value (Linux's lie below 4096): would block. */
+#define PM_BLOCK (-4096L)
+
+/* What pm's pct_return says (exo's own errors for the call are negative, so the op's result
+ * travels in the mailbox, msg.ret, where no exo error can be mistaken for an errno). */
+enum pm_reply {
+    PM_R_DONE = 0,     /* msg.ret holds the op's result: >= 0 or -errno */
+    PM_R_BLOCK = 1,    /* would block: wait on the wake event, then call again */
+    PM_R_BUSY = 2,     /* pm's main loop is busy with a death: yield to pm, call again */
+    PM_R_STRANGER = 3, /* the caller is no process of pm's */
+};
+
+/* wait's which and flags. */
+#define PM_WAIT_ANY 0
+#define PM_WAIT_PID 1
+#define PM_WAIT_PGID 2
+#define PM_WNOHANG 1u
+#define PM_WNOWAIT 2u
+#define PM_WEXITED 4u
+
+#define PM_ARGS 6
+#define PM_DATA_MAX (PROC_MBOX_PAGES * 4096 - 256)
+
+struct pm_msg {
+    int64_t ret;               /* the op's result (PM_R_DONE) */
+    int64_t a[PM_ARGS];        /* arguments */
+    int64_t r[PM_ARGS];        /* results beyond the return value */
+    uint8_t data[PM_DATA_MAX]; /* bytes: paths, argv, buffers */
+};
+
+/* The mailbox at PROC_MBOX_VA. pm writes the header when it makes the process; the process
+ * may scribble on its own copy, but pm never reads the header back. */
+struct proc_mbox {
+    uint32_t magic;    /* PROC_MBOX_MAGIC */
+    uint32_t slot;     /* its entry in the process table (table.h) */
+    uint32_t pm_cap;   /* its capability slot for pm: CALL | RUN */
+    uint32_t wake_cap; /* its capability slot for its wake event: WAIT */
+    uint32_t exec_len; /* nonzero after exec: msg.data holds path, argv and envp strings */
+    uint32_t exec_argc, exec_envc, pad;
+    uint64_t reserved[12];
+    struct pm_msg msg;
+};
+
+#define PROC_MBOX_MAGIC 0x786f626du /* "mbox" */
+
+_Static_assert(sizeof(struct proc_mbox) <= PROC_MBOX_PAGES * 4096, "mailbox fits its pages");
+
+enum pm_op {
+#define PM_OP(num, name, doc) PM_OP_##name = num,
+#include <proc/ops.def>
+#undef PM_OP
+};
+
+#define PM_NOPS 192 /* op numbers below this are dispatched (ops.def's ranges) */
+
+#endif

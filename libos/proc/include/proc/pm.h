@@ -1,0 +1,98 @@
+/*
+ * pm.h: the process server, pm, which runs inside init (pid 1). Every process is an env pm
+ * creates, so pm is exo's parent of them all: one ending never takes another with it, and pm
+ * can always destroy one. pm is single-threaded: it serves one call at a time (exo answers
+ * EXO_E_BUSY to the others), never blocks while serving, and learns of every death through
+ * one event (exo's env_watch) its main loop waits on.
+ *
+ * Adding an op (libos/proc/README.md): one row in ops.def and a handler
+ *     long pm_op_<name>(struct pm_proc *p, struct pm_msg *m);
+ * p is the caller (never NULL), m its mailbox as pm sees it (untrusted bytes).
+ */
+#ifndef PROC_PM_H
+#define PROC_PM_H
+
+#include <proc/msg.h>
+#include <proc/table.h>
+
+#include <stdint.h>
+
+#define PM_NPARTS 4 /* per-process state slots for other parts (fs, signals, tty...) */
+
+/* pm's own view of a process (the shared entry is table.h's, at the same slot). */
+struct pm_proc {
+    int slot;                      /* index in the table (and in pm_procs) */
+    struct proc_entry *e;          /* its shared entry */
+    uint64_t env_cap;              /* pm's capability slot for its env */
+    uint64_t wake_cap;             /* pm's capability slot for its wake event (POST | WAIT) */
+    struct pm_msg *msg;            /* its mailbox, as pm maps it */
+    int said_exit;                 /* it reported its status (exit, or a signal's default action) */
+    int32_t exit_status;           /* that status */
+    int embryo;                    /* forked, not yet reported started by the parent (fork_done) */
+    const void *waits_on;          /* what it blocks on (pm_wait_on), or NULL */
+    uint64_t nproc_cur, nproc_max; /* RLIMIT_NPROC */
+    uint64_t sig_caught, sig_ignored; /* what it told pm (sig_disp): bit sig - 1 */
+    int rights;                       /* holds init's interrupt and device rights (pm_spawn) */
+    void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
+};
+
+/* Lifecycle hooks another part (fs: fd tables; signals: dispositions) registers with
+ * pm_parts_add: each may be NULL. fork returns 0 or -errno (the fork fails with it). */
+struct pm_part {
+    int (*fork)(struct pm_proc *parent, struct pm_proc *child);
+    void (*exec)(struct pm_proc *p); /* the image changes (O_CLOEXEC, handled signals) */
+    void (*exit)(struct pm_proc *p); /* it ended: release what it held (fds, locks) */
+};
+int pm_parts_add(const struct pm_part *part);
+int pm_parts_fork(struct pm_proc *parent, struct pm_proc *child); /* 0 or the first -errno */
+void pm_parts_exec(struct pm_proc *p);
+void pm_parts_exit(struct pm_proc *p);
+
+/* The handlers, from ops.def. */
+#define PM_OP(num, name, doc) long pm_op_##name(struct pm_proc *p, struct pm_msg *m);
+#include <proc/ops.def>
+#undef PM_OP
+
+/* Sets pm up in the calling env (init): the table, its own entry (pid 1), the death event,
+ * the call entry. 0 or an exo error. */
+int pm_init(void);
+
+/* init's main loop: a new process (parent: init) running archive program `name` with the
+ * command line `cmdline` (argv, space-separated; NULL: none), also given init's rights over
+ * interrupt vectors and virtio devices; then pm serves until it has ended, reaps it and
+ * stores its wait status. Its pid, or an exo error (nothing left behind). */
+int64_t pm_run(const char *name, const char *cmdline, int *status);
+
+/* The parts of pm_run: the spawn (called with pm busy), and serving until process `pid` (a
+ * child of init) has ended, then reaping it: its wait status (-1: no such child). */
+int64_t pm_spawn(const char *name, const char *cmdline);
+int pm_wait_child(int32_t pid);
+
+/* Blocking: p waits on `object` (any address naming a thing whose state may change: a child
+ * list, a pipe); the op returns PM_BLOCK. pm_wake(object) posts the wake event of every
+ * process waiting on it (fs_wake lands here). */
+long pm_wait_on(struct pm_proc *p, const void *object);
+void pm_wake(const void *object);
+
+/* The process with this pid (live or zombie), or NULL; init's table. */
+struct pm_proc *pm_proc_by_pid(int32_t pid);
+extern struct pm_proc pm_procs[PROC_MAX];
+extern struct proc_table *pm_table;
+
+/* Internals shared by pm's files. */
+struct pm_proc *pm_proc_new(void); /* a slot and pid, entry ALIVE, not yet an env */
+/* Binds env_cap's env as p's image: mailbox (zeroed if `fresh`), table, caps, the death watch;
+ * p changes only once all of it is done. */
+int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh);
+int64_t pm_pass_rights(uint64_t env); /* init's interrupt and device rights, as los_run */
+/* Where exec finds an image's bytes: the boot archive by default (a leading '/' dropped); the
+ * fs part replaces it to read files. 0 and the bytes (valid until the next call), or -errno. */
+extern long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
+void pm_proc_release(struct pm_proc *p);         /* the slot is free again */
+void pm_reap(void);                              /* finds ended envs: zombies, orphans, wakes */
+void pm_post_signal(struct pm_proc *p, int sig); /* pending bit, wake; SIGKILL destroys */
+void pm_claim_cap(uint64_t slot); /* pm got cap slot `slot` from exo: its old env has ended */
+extern uint64_t pm_death_cap;     /* the event every process env's end posts */
+extern int32_t pm_init_waits;     /* the pid init's main loop waits for (not auto-reaped) */
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * pm.c: the process server's frame: setting pm up in init, the dispatch of calls by op number
+ * (ops.def), and the main loop that waits for deaths. Calls arrive by protected control
+ * transfer on pm's call stack, setting the main loop's context aside wherever it is: while
+ * the main loop works on pm's state it raises `busy`, and a call arriving then answers
+ * PM_R_BUSY (the client yields to pm and calls again), so the state has one writer at a time.
+ */
+#include <proc/lnx.h>
+#include <proc/pm.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+
+struct proc_table *pm_table = (struct proc_table *)PROC_TABLE_VA;
+struct pm_proc pm_procs[PROC_MAX];
+uint64_t pm_death_cap;
+
+static volatile int busy = 1; /* until pm_init is done: calls answer PM_R_BUSY */
+
+typedef long (*pm_op_fn)(struct pm_proc *p, struct pm_msg *m);
+static const pm_op_fn ops[PM_NOPS] = {
+#define PM_OP(num, name, doc) [num] = pm_op_##name,
+#include <proc/ops.def>
+#undef PM_OP
+};
+
+#define PM_STACK_SIZE (64 * 1024)
+static uint8_t call_stack[PM_STACK_SIZE] __attribute__((aligned(16)));
+
+void pm_pct_entry(void); /* pm_entry.S: saves the FPU state, calls pm_serve, pct_return */
+long pm_serve(uint64_t caller, uint64_t op);
+
+static void set_busy(int b)
+{
+    __atomic_store_n(&busy, b, __ATOMIC_SEQ_CST); /* no store of pm state crosses it */
+}
+
+long pm_serve(uint64_t caller, uint64_t op)
+{
+    if (__atomic_load_n(&busy, __ATOMIC_SEQ_CST))
+        return PM_R_BUSY;
+    struct pm_proc *p = NULL;
+    for (int s = 0; s < PROC_MAX && !p; s++) /* who calls: by env id, never by what it says */
+        if (pm_table->e[s].state == PROC_ALIVE && pm_table->e[s].env == (uint32_t)caller &&
+            pm_procs[s].msg)
+            p = &pm_procs[s];
+    if (!p)
+        return PM_R_STRANGER;
+    long r = op < PM_NOPS && ops[op] ? ops[op](p, p->msg) : -LNX_ENOSYS;
+    if (r == PM_BLOCK)
+        return PM_R_BLOCK;
+    if (p->msg) /* (an exit ends the caller: no one reads it) */
+        p->msg->ret = r;
+    return PM_R_DONE;
+}
+
+int pm_init(void)
+{
+    for (uint64_t i = 0; i < PROC_TABLE_PAGES; i++) {
+        int64_t r = los_page_new(PROC_TABLE_VA + i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
+        if (r < 0)
+            return (int)r;
+    }
+    pm_table->magic = PROC_TABLE_MAGIC;
+    pm_table->version = PROC_TABLE_VERSION;
+    pm_table->nslots = PROC_MAX;
+    int64_t ev = exo_event_create();
+    if (ev < 0)
+        return (int)ev;
+    pm_death_cap = (uint64_t)ev;
+    /* init itself: pid 1, its own group and session, slot 0 */
+    struct pm_proc *p = pm_proc_new();
+    p->env_cap = EXO_CAP_SELF;
+    p->e->env = (uint32_t)exo_env_self();
+    p->e->ppid = 0;
+    int64_t r = exo_pct_entry((uint64_t)pm_pct_entry, (uint64_t)(call_stack + PM_STACK_SIZE));
+    if (r < 0)
+        return (int)r;
+    set_busy(0);
+    return 0;
+}
+
+int64_t pm_run(const char *name, const char *cmdline, int *status)
+{
+    set_busy(1); /* a call arriving meanwhile must not reap the child before we watch it */
+    int64_t pid = pm_spawn(name, cmdline);
+    if (pid > 0)
+        pm_init_waits = (int32_t)pid;
+    set_busy(0);
+    if (pid < 0)
+        return pid;
+    *status = pm_wait_child((int32_t)pid);
+    return pid;
+}
+
+int pm_wait_child(int32_t pid)
+{
+    for (;;) {
+        set_busy(1);
+        pm_reap();
+        struct pm_proc *c = pm_proc_by_pid(pid);
+        int status = -1;
+        if (!c || c->e->ppid != PROC_PID_INIT) {
+            set_busy(0);
+            return -1;
+        }
+        if (c->e->state == PROC_ZOMBIE) {
+            status = c->e->status;
+            pm_proc_release(c);
+        }
+        set_busy(0);
+        if (status >= 0)
+            return status;
+        exo_event_wait(pm_death_cap); /* a death (or a post made while we were busy) */
+    }
+}

@@ -1,0 +1,72 @@
+/*
+ * pm_death.c: what pm does when a process's env has ended, however it ended (exit, a signal's
+ * default action, exo killing it for a fault it had no handler for, SIGKILL): the death rule.
+ *   1. its status is what it said at exit (or its signal's), else "killed by SIGKILL";
+ *   2. every part releases what it held (fds: pipes see EOF; locks go);
+ *   3. its children go to init (pid 1), which reaps them; children its fork left unfinished
+ *      are destroyed;
+ *   4. it becomes a zombie, its parent gets SIGCHLD pending and its wake event posted.
+ * exo's env_watch posts pm's death event at every end, so no death goes unseen, and a waiting
+ * parent is never left hung.
+ */
+#include <proc/lnx.h>
+#include <proc/pm.h>
+#include <proc/status.h>
+
+#include <los/los.h>
+
+int32_t pm_init_waits; /* the child init's main loop waits for: not reaped behind its back */
+
+static void died(struct pm_proc *p)
+{
+    struct proc_entry *e = p->e;
+    int32_t status = p->said_exit ? p->exit_status : PROC_W_SIGNALED(LNX_SIGKILL, 0);
+    pm_parts_exit(p);
+    for (int s = 1; s < PROC_MAX; s++) {
+        struct proc_entry *c = &pm_table->e[s];
+        if (c->state == PROC_FREE || c->ppid != e->pid || &pm_procs[s] == p)
+            continue;
+        if (pm_procs[s].embryo && c->state == PROC_ALIVE) {
+            exo_env_destroy(pm_procs[s].env_cap); /* its copy will never be finished */
+            continue;
+        }
+        c->ppid = PROC_PID_INIT;
+        c->seq++;
+        if (c->state == PROC_ZOMBIE && c->pid != pm_init_waits)
+            pm_proc_release(&pm_procs[s]); /* init reaps its orphans at once */
+    }
+    if (p->embryo) { /* a fork that never finished: no one to tell */
+        pm_proc_release(p);
+        return;
+    }
+    e->state = PROC_ZOMBIE;
+    e->status = status;
+    e->pending = 0;
+    e->seq++;
+    p->waits_on = NULL;
+    struct pm_proc *parent = pm_proc_by_pid(e->ppid);
+    if (e->ppid == PROC_PID_INIT && e->pid != pm_init_waits) {
+        pm_proc_release(p);
+        return;
+    }
+    if (parent) {
+        pm_post_signal(parent, LNX_SIGCHLD);
+        pm_wake(parent); /* a wait in it waits on itself (pm_op_wait) */
+    }
+}
+
+void pm_reap(void)
+{
+    for (int again = 1; again;) {
+        again = 0;
+        for (int s = 1; s < PROC_MAX; s++) {
+            struct pm_proc *p = &pm_procs[s];
+            if (pm_table->e[s].state != PROC_ALIVE || !p->msg)
+                continue;
+            if (p->env_cap != (uint64_t)-1 && exo_env_runs(p->env_cap) >= 0)
+                continue; /* still there */
+            died(p);
+            again = 1; /* it may have destroyed embryos */
+        }
+    }
+}

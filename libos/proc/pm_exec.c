@@ -1,0 +1,85 @@
+/*
+ * pm_exec.c: exec as a new env. pm builds a fresh env for the image (the ELF loader of
+ * los_spawn: segments in pages the new env owns, a stack, the info page), binds it to the
+ * caller's table slot (same pid, same mailbox pages, in which the path, argv and envp stay
+ * for the new image's start to lay out on its stack), lets the other parts do their part
+ * (fds with O_CLOEXEC closed, handled signals back to default), and destroys the old env.
+ * The pid stays; the env id changes. Everything that can fail happens before the old image
+ * is touched: a failed exec returns to it with nothing changed.
+ */
+#include <proc/lnx.h>
+#include <proc/pm.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+
+#define PATH_MAX_BYTES 4096
+
+static long archive_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
+{
+    (void)p;
+    while (*path == '/')
+        path++; /* the archive's names are relative: "/hello" is "hello" */
+    return los_archive_find(path, elf, size) < 0 ? -LNX_ENOENT : 0;
+}
+
+long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **elf,
+                      uint64_t *size) = archive_image;
+
+/* Do data[0, len) hold exactly n NUL-terminated strings? */
+static int strings_ok(const uint8_t *data, uint64_t len, uint64_t n)
+{
+    uint64_t seen = 0;
+    for (uint64_t i = 0; i < len; i++)
+        seen += data[i] == 0;
+    return seen == n && (len == 0 || data[len - 1] == 0);
+}
+
+long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t len = m->a[0], argc = m->a[1], envc = m->a[2];
+    if (len <= 0 || len > PM_DATA_MAX || argc < 0 || envc < 0 || argc > len || envc > len)
+        return -LNX_EINVAL;
+    if (!strings_ok(m->data, (uint64_t)len, 1 + (uint64_t)argc + (uint64_t)envc))
+        return -LNX_EINVAL;
+    char path[PATH_MAX_BYTES]; /* our copy: the mailbox may change under us */
+    uint64_t n = 0;
+    for (; n < sizeof path - 1 && m->data[n]; n++)
+        path[n] = (char)m->data[n];
+    if (m->data[n])
+        return -LNX_ENAMETOOLONG;
+    path[n] = 0;
+    if (n == 0)
+        return -LNX_ENOENT;
+    const void *elf;
+    uint64_t size, entry, stack;
+    long r = pm_exec_image(p, path, &elf, &size);
+    if (r < 0)
+        return r;
+    pm_reap(); /* the new env's slot in pm's table must name no unreaped process */
+    int64_t c = los_spawn_prepare_args(elf, size, NULL, &entry, &stack);
+    if (c < 0)
+        return c == EXO_E_INVAL ? -LNX_ENOEXEC : -LNX_ENOMEM;
+    pm_claim_cap((uint64_t)c);
+    int64_t e = p->rights ? pm_pass_rights((uint64_t)c) : 0;
+    uint64_t old = p->env_cap;
+    if (e >= 0)
+        e = pm_proc_bind(p, (uint64_t)c, 0); /* p names the new env from here on */
+    if (e < 0) {
+        exo_env_destroy((uint64_t)c);
+        return e == EXO_E_NOMEM ? -LNX_ENOMEM : -LNX_EAGAIN;
+    }
+    struct proc_mbox *mb =
+        (struct proc_mbox *)((uint8_t *)m - __builtin_offsetof(struct proc_mbox, msg));
+    mb->exec_len = (uint32_t)len;
+    mb->exec_argc = (uint32_t)argc;
+    mb->exec_envc = (uint32_t)envc;
+    p->sig_caught = 0; /* handlers do not survive exec; ignored signals stay ignored */
+    pm_parts_exec(p);
+    exo_env_watch(old, EXO_ANY); /* its end is no death of the process */
+    exo_env_destroy(old);
+    r = exo_env_start((uint64_t)c, entry, stack, 0);
+    if (r < 0) /* cannot happen for a READY env; if it did, the process ends here */
+        exo_env_destroy((uint64_t)c);
+    return 0;
+}
