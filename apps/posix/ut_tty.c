@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -126,5 +127,34 @@ USERTEST(tty_getrandom)
     CHECK_EQ(getentropy(a, 32), 0); /* musl: getrandom */
     CHECK_EQ(getentropy(a, 257), -1);
     CHECK_EQ(errno, EIO);
+    return 0;
+}
+
+/* A forked child's generator is reseeded: its next byte is not its parent's next byte (4
+ * children agreeing by chance: 2^-32). The child says its byte as its exit status. */
+USERTEST(tty_getrandom_after_fork)
+{
+    unsigned char warm;
+    CHECK_EQ(getrandom(&warm, 1, 0), 1); /* seeded in the parent before the forks */
+    int same = 0;
+    for (int i = 0; i < 4; i++) {
+        pid_t c = fork();
+        CHECK_EQ(c >= 0, 1);
+        if (c == 0) {
+            unsigned char b = 0;
+            getrandom(&b, 1, 0);
+            _exit(b);
+        }
+        unsigned char mine;
+        CHECK_EQ(getrandom(&mine, 1, 0), 1);
+        int status = -1;
+        pid_t w = waitpid(c, &status, 0);
+        if (w != c)
+            printf("    waitpid: %d errno %d\n", (int)w, errno);
+        CHECK_EQ(w, c);
+        CHECK_EQ(WIFEXITED(status), 1);
+        same += WEXITSTATUS(status) == mine;
+    }
+    CHECK_EQ(same < 4, 1);
     return 0;
 }

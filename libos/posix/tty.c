@@ -134,10 +134,11 @@ long posix_tty_ioctl(unsigned long req, long arg)
 
 long posix_getrandom(const long a[6])
 {
-    static int seeded;
-    if (!seeded) {
-        dev_seed_from_cpu();
-        seeded = 1;
+    static long seeded_by; /* the pid that seeded it: a forked child has the parent's copy */
+    long me = proc_present ? proc_self()->pid : posix_pid;
+    if (seeded_by != me) {
+        dev_seed_from_cpu(); /* a child mixes in its own seed: its stream is not its parent's */
+        seeded_by = me;
     }
     return dev_getrandom(&dev_rng, (void *)a[0], (unsigned long)a[1], (unsigned)a[2]);
 }
