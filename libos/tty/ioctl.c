@@ -104,6 +104,8 @@ static long notty(struct tty *t, const struct tty_who *who)
 long tty_ioctl(struct tty *t, const struct tty_who *who, unsigned long req, void *arg)
 {
     long v = (long)(uintptr_t)arg; /* the requests whose argument is a value */
+    if (!arg && tty_ioctl_arg_size(req) > 0)
+        return -LNX_EFAULT; /* a stub that copied nothing in: never a NULL dereference */
     switch (req) {
     case TTY_TCGETS:
         *(struct tty_termios *)arg = t->tio;

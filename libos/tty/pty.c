@@ -147,6 +147,8 @@ long pty_master_write(struct pty *p, const void *buf, unsigned long len, uint64_
 
 long pty_master_ioctl(struct pty *p, const struct tty_who *who, unsigned long req, void *arg)
 {
+    if (!arg && (req == TTY_TIOCGPTN || req == TTY_TIOCSPTLCK))
+        return -LNX_EFAULT;
     switch (req) {
     case TTY_TIOCGPTN:
         *(uint32_t *)arg = (uint32_t)p->index;

@@ -49,6 +49,7 @@ TEST_CASE(open_lock_and_number)
     uint32_t n = 99;
     struct tty_who who = {0};
     CHECK_EQ(pty_master_ioctl(p, &who, TTY_TIOCGPTN, &n), 0); /* ptsname: /dev/pts/0 */
+    CHECK_EQ(pty_master_ioctl(p, &who, TTY_TIOCGPTN, NULL), -LNX_EFAULT);
     CHECK_EQ(n, 0);
     CHECK_EQ(pty_open_slave(0), -LNX_EIO); /* locked until unlockpt */
     CHECK_EQ(pty_open_slave(1), -TTY_ENXIO);

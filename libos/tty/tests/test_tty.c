@@ -382,6 +382,10 @@ TEST_CASE(termios_and_winsize)
     CHECK_EQ(tty_ioctl_arg_size(TTY_TIOCGPTN), 4);
     CHECK_EQ(tty_ioctl_arg_size(TTY_TIOCSCTTY), 0);
     CHECK_EQ(tty_ioctl_arg_size(0x1234), -LNX_ENOTTY);
+    /* a pointer request with no argument: EFAULT, nothing touched */
+    CHECK_EQ(tty_ioctl(&t, &me, TTY_TCGETS, NULL), -LNX_EFAULT);
+    CHECK_EQ(tty_ioctl(&t, &me, TTY_TIOCSPGRP, NULL), -LNX_EFAULT);
+    CHECK_EQ(tty_ioctl(&t, &me, TTY_TCFLSH, NULL), 0); /* a value: 0 is TCIFLUSH */
 }
 
 static int check_calls;
