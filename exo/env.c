@@ -116,19 +116,29 @@ int cap_covers(const struct env *e, enum cap_type type, uint64_t n)
  * of it: a grant outliving its page would let its holder map whoever takes that page next. */
 static void free_owned_pages(const struct env *e)
 {
-    pmap_remove_owned(e->id);
+    /* Pages mapped once are unmapped through the mapping exo remembers (pmap.c); if any is
+     * mapped more often, one walk of every address space drops them all first. */
+    int walk = 0;
+    for (uint64_t p = exo_page_first_owned(&exo_pages, e->id); p != EXO_PAGE_NONE && !walk;
+         p = exo_page_next_owned(&exo_pages, p, e->id))
+        walk =
+            exo_pages.page[p].maps > 1 || (exo_pages.page[p].maps && !exo_pages.page[p].hint_pml4);
+    if (walk)
+        pmap_remove_owned(e->id);
     for (int i = 0; i < EXO_NENV; i++)
-        for (int c = 0; c < EXO_NCAPS; c++)
+        for (int c = 0; c < EXO_NCAPS && envs[i].state != ENV_FREE; c++)
             if (envs[i].caps[c].type == CAP_PAGE &&
                 exo_page_owned_by(&exo_pages, envs[i].caps[c].obj, e->id))
                 envs[i].caps[c] = (struct cap){0};
-    for (uint64_t p = 0; p < exo_pages.count; p++)
-        if (exo_page_owned_by(&exo_pages, p, e->id)) {
-            if (exo_pages.page[p].dma) /* a device that would not reset may still write it */
-                exo_page_retire(&exo_pages, p, e->id);
-            else
-                exo_page_free(&exo_pages, p, e->id);
-        }
+    uint64_t next;
+    for (uint64_t p = exo_page_first_owned(&exo_pages, e->id); p != EXO_PAGE_NONE; p = next) {
+        next = exo_page_next_owned(&exo_pages, p, e->id);
+        pmap_remove_everywhere(p); /* nothing left to do after the walk; else the one mapping */
+        if (exo_pages.page[p].dma) /* a device that would not reset may still write it */
+            exo_page_retire(&exo_pages, p, e->id);
+        else
+            exo_page_free(&exo_pages, p, e->id);
+    }
 }
 
 void env_free(struct env *e)

@@ -18,16 +18,62 @@ void exo_pages_init(struct exo_pages *t, struct exo_page *storage, uint64_t coun
     for (int s = 0; s < EXO_PAGE_NSTATES; s++)
         t->nstate[s] = 0;
     t->nstate[EXO_PAGE_ABSENT] = count;
+    for (int b = 0; b < EXO_PAGE_BUCKETS; b++)
+        t->bucket[b] = EXO_PAGE_NONE;
     for (uint64_t i = 0; i < count; i++)
-        t->page[i] = (struct exo_page){.state = EXO_PAGE_ABSENT, .owner = EXO_OWNER_KERNEL};
+        t->page[i] = (struct exo_page){.state = EXO_PAGE_ABSENT,
+                                       .owner = EXO_OWNER_KERNEL,
+                                       .next = EXO_PAGE_NONE,
+                                       .prev = EXO_PAGE_NONE};
+}
+
+static void unlist(struct exo_pages *t, uint64_t ppn)
+{
+    struct exo_page *pg = &t->page[ppn];
+    if (pg->prev != EXO_PAGE_NONE)
+        t->page[pg->prev].next = pg->next;
+    else
+        t->bucket[pg->owner % EXO_PAGE_BUCKETS] = pg->next;
+    if (pg->next != EXO_PAGE_NONE)
+        t->page[pg->next].prev = pg->prev;
+    pg->next = pg->prev = EXO_PAGE_NONE;
+}
+
+static void list(struct exo_pages *t, uint64_t ppn)
+{
+    struct exo_page *pg = &t->page[ppn];
+    uint32_t *head = &t->bucket[pg->owner % EXO_PAGE_BUCKETS];
+    pg->prev = EXO_PAGE_NONE;
+    pg->next = *head;
+    if (*head != EXO_PAGE_NONE)
+        t->page[*head].prev = (uint32_t)ppn;
+    *head = (uint32_t)ppn;
 }
 
 static void set_state(struct exo_pages *t, uint64_t ppn, enum exo_page_state s, uint32_t owner)
 {
+    if (t->page[ppn].state == EXO_PAGE_OWNED)
+        unlist(t, ppn);
     t->nstate[t->page[ppn].state]--;
     t->nstate[s]++;
     t->page[ppn].state = (uint8_t)s;
     t->page[ppn].owner = owner;
+    if (s == EXO_PAGE_OWNED)
+        list(t, ppn);
+}
+
+uint64_t exo_page_next_owned(const struct exo_pages *t, uint64_t ppn, uint32_t owner)
+{
+    uint32_t p = ppn < t->count ? t->page[ppn].next : EXO_PAGE_NONE;
+    while (p != EXO_PAGE_NONE && t->page[p].owner != owner) /* another owner in the bucket */
+        p = t->page[p].next;
+    return p;
+}
+
+uint64_t exo_page_first_owned(const struct exo_pages *t, uint32_t owner)
+{
+    uint32_t p = t->bucket[owner % EXO_PAGE_BUCKETS];
+    return p != EXO_PAGE_NONE && t->page[p].owner != owner ? exo_page_next_owned(t, p, owner) : p;
 }
 
 void exo_pages_raise(struct exo_pages *t, uint64_t first, uint64_t n, enum exo_page_state state)

@@ -120,3 +120,53 @@ TEST_CASE(alloc_run)
     CHECK_EQ(exo_page_alloc_run(&t, 0, 2, &first), EXO_E_INVAL);
     CHECK_EQ(t.nstate[EXO_PAGE_OWNED], 28);
 }
+
+/* Every page an owner holds, and only those, however its bucket is shared and pages come and
+ * go (an env's end frees exactly its own pages through this). */
+static int owned(struct exo_pages *t, uint32_t owner, uint64_t *out)
+{
+    int n = 0;
+    for (uint64_t p = exo_page_first_owned(t, owner); p != EXO_PAGE_NONE;
+         p = exo_page_next_owned(t, p, owner))
+        out[n++] = p;
+    return n;
+}
+
+TEST_CASE(owned_lists)
+{
+    struct exo_pages t;
+    uint64_t got[64];
+    setup(&t);
+    CHECK_EQ(exo_page_first_owned(&t, 3), EXO_PAGE_NONE);
+    /* 3 and 3 + EXO_PAGE_BUCKETS share a bucket; 4 does not. */
+    CHECK_EQ(exo_page_alloc_at(&t, 10, 3), EXO_OK);
+    CHECK_EQ(exo_page_alloc_at(&t, 11, 3 + EXO_PAGE_BUCKETS), EXO_OK);
+    CHECK_EQ(exo_page_alloc_at(&t, 12, 3), EXO_OK);
+    CHECK_EQ(exo_page_alloc_at(&t, 13, 4), EXO_OK);
+    CHECK_EQ(exo_page_alloc_at(&t, 14, 3), EXO_OK);
+    CHECK_EQ(owned(&t, 3, got), 3);
+    CHECK_EQ(got[0], 14); /* newest first */
+    CHECK_EQ(got[1], 12);
+    CHECK_EQ(got[2], 10);
+    CHECK_EQ(owned(&t, 3 + EXO_PAGE_BUCKETS, got), 1);
+    CHECK_EQ(got[0], 11);
+    /* Freed from the middle, the head and by retiring: the rest stays listed. */
+    CHECK_EQ(exo_page_free(&t, 12, 3), EXO_OK);
+    CHECK_EQ(owned(&t, 3, got), 2);
+    CHECK_EQ(got[0], 14);
+    CHECK_EQ(got[1], 10);
+    CHECK_EQ(exo_page_free(&t, 14, 3), EXO_OK);
+    CHECK_EQ(exo_page_retire(&t, 10, 3), EXO_OK);
+    CHECK_EQ(owned(&t, 3, got), 0);
+    CHECK_EQ(owned(&t, 4, got), 1);
+    CHECK_EQ(got[0], 13);
+    CHECK_EQ(owned(&t, 3 + EXO_PAGE_BUCKETS, got), 1);
+    /* A freed page taken again by another owner moves to its list. */
+    CHECK_EQ(exo_page_alloc_at(&t, 12, 4), EXO_OK);
+    CHECK_EQ(owned(&t, 4, got), 2);
+    CHECK_EQ(got[0], 12);
+    CHECK_EQ(exo_page_next_owned(&t, 1000, 4), EXO_PAGE_NONE); /* past the end */
+    uint64_t first;
+    CHECK_EQ(exo_page_alloc_run(&t, 3, 5, &first), EXO_OK);
+    CHECK_EQ(owned(&t, 5, got), 3);
+}

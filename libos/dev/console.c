@@ -56,16 +56,19 @@ void dev_console_setup(void)
     tty_init(&dev_console.tty, &con_ops, &dev_console);
 }
 
+long dev_console_bind(uint64_t event)
+{
+    int64_t r = exo_cons_bind(event);
+    if (r < 0)
+        return r;
+    dev_console.event = event;
+    return 0;
+}
+
 long dev_console_init(void)
 {
     int64_t ev = exo_event_create();
-    if (ev < 0)
-        return ev;
-    int64_t r = exo_cons_bind((uint64_t)ev);
-    if (r < 0)
-        return r;
-    dev_console.event = (uint64_t)ev;
-    return 0;
+    return ev < 0 ? ev : dev_console_bind((uint64_t)ev);
 }
 
 long dev_console_input(void)
@@ -85,9 +88,13 @@ static long c_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, i
 {
     struct dev_console *c = dev;
     (void)p;
-    dev_console_input(); /* whatever came since the last post */
+    if (!c->in_server)
+        dev_console_input(); /* whatever came since the last post (pm drains in its loop) */
     uint64_t t = dev_host.now_ms ? dev_host.now_ms() : 0;
-    return tty_read(&c->tty, buf, len, nonblock, t, &c->wake_at);
+    long r = tty_read(&c->tty, buf, len, nonblock, t, &c->wake_at);
+    if (r == -LNX_EAGAIN && c->wake_at && c->in_server)
+        return 0; /* pm has no timer to end a VTIME wait: it ends at once (docs) */
+    return r;
 }
 
 static long c_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len, int nonblock)

@@ -7,18 +7,20 @@
 
 int dev_register_all(void)
 {
-    static const struct {
+    return dev_register(&dev_console_ops);
+}
+
+int dev_register(const struct fs_dev_ops *console)
+{
+    const struct {
         const char *name;
         const struct fs_dev_ops *ops;
         void *dev;
     } devs[] = {
-        {"null", &dev_null_ops, 0},
-        {"zero", &dev_zero_ops, 0},
-        {"full", &dev_full_ops, 0},
-        {"random", &dev_random_ops, 0},
-        {"urandom", &dev_random_ops, 0},
-        {"tty", &dev_tty_ops, 0},
-        {"console", &dev_console_ops, &dev_console},
+        {"null", &dev_null_ops, 0},         {"zero", &dev_zero_ops, 0},
+        {"full", &dev_full_ops, 0},         {"random", &dev_random_ops, 0},
+        {"urandom", &dev_random_ops, 0},    {"tty", &dev_tty_ops, 0},
+        {"console", console, &dev_console},
     };
     for (unsigned i = 0; i < sizeof devs / sizeof devs[0]; i++) {
         int r = fs_dev_register(devs[i].name, devs[i].ops, devs[i].dev);

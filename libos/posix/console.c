@@ -1,22 +1,16 @@
 /*
- * console.c: file descriptors 0, 1 and 2, all exo's console (a terminal: isatty is true).
- * Output goes through cons_write; reads and the terminal ioctls go through the console's line
- * discipline in this process (tty.c). Closing one makes it EBADF; nothing reopens it until
- * files arrive.
+ * console.c: exo's console as a character device of the in-process file layer (/dev/console,
+ * opened on descriptors 0, 1 and 2 by files.c, for a program pm did not make; a terminal:
+ * isatty is true). Output goes through cons_write; reads and ioctls go through the console's
+ * line discipline held in this process (tty.c). Under pm, pm holds the one console device
+ * (libos/dev/console.c, libos/dev/pm_tty.c) for every process.
  */
 #include <posix/calls.h>
 
+#include <fs/dev.h>
 #include <los/los.h>
 
-#define CONSOLE_FDS 3
 #define CONS_CHUNK 4096 /* the most one cons_write takes */
-
-static uint8_t closed[CONSOLE_FDS];
-
-static int console_fd(long fd)
-{
-    return fd >= 0 && fd < CONSOLE_FDS && !closed[fd];
-}
 
 long posix_console_write(const char *buf, uint64_t len)
 {
@@ -31,59 +25,34 @@ long posix_console_write(const char *buf, uint64_t len)
     return (long)done;
 }
 
-long posix_write(const long a[6])
+static long cons_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, int nonblock)
 {
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    return posix_console_write((const char *)a[1], (uint64_t)a[2]);
+    (void)dev, (void)p, (void)nonblock;
+    return posix_tty_read(buf, len); /* blocks in this process: nobody else would wake it */
 }
 
-long posix_writev(const long a[6])
+static long cons_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len,
+                       int nonblock)
 {
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
-        return -LNX_EINVAL;
-    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
-    long total = 0;
-    for (long i = 0; i < a[2]; i++) {
-        long r = posix_console_write((const char *)iov[i].iov_base, iov[i].iov_len);
-        if (r < 0)
-            return total ? total : r;
-        total += r;
-    }
-    return total;
+    (void)dev, (void)p, (void)nonblock;
+    return posix_console_write(buf, len);
 }
 
-long posix_read(const long a[6])
+static long cons_ioctl(void *dev, struct fs_proc *p, unsigned long req, void *arg)
 {
-    return console_fd(a[0]) ? posix_tty_read((void *)a[1], (uint64_t)a[2]) : -LNX_EBADF;
+    (void)dev, (void)p;
+    return posix_tty_ioctl(req, (long)arg); /* a terminal: stdout is line-buffered */
 }
 
-long posix_readv(const long a[6])
+static unsigned cons_poll(void *dev)
 {
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
-        return -LNX_EINVAL;
-    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
-    for (long i = 0; i < a[2]; i++) /* one read: a terminal read returns what one line has */
-        if (iov[i].iov_len)
-            return posix_tty_read((void *)iov[i].iov_base, iov[i].iov_len);
-    return 0;
+    (void)dev;
+    return posix_tty_poll();
 }
 
-long posix_close(const long a[6])
-{
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    closed[a[0]] = 1;
-    return 0;
-}
-
-long posix_ioctl(const long a[6])
-{
-    if (!console_fd(a[0]))
-        return -LNX_EBADF;
-    return posix_tty_ioctl((unsigned long)a[1], a[2]); /* a terminal: stdout is line-buffered */
-}
+const struct fs_dev_ops posix_console_ops = {
+    .read = cons_read,
+    .write = cons_write,
+    .ioctl = cons_ioctl,
+    .poll = cons_poll,
+};

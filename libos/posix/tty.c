@@ -1,10 +1,11 @@
 /*
- * tty.c: exo's console as this process's terminal (fds 0, 1, 2), until pm holds the terminals
- * and serves them to every process: the console device (libos/dev/console.c) and its line
- * discipline (libos/tty) live in this process, which is its session leader and foreground
- * group. Reads block on the console's cons_bind event (no spinning) and go through the
- * discipline: canonical editing and echo, ^D, raw mode with VMIN/VTIME; termios and the other
- * TTY ioctls act on it; getrandom is the ChaCha20 generator of libos/dev, seeded from the CPU.
+ * tty.c: exo's console as this process's terminal (fds 0, 1, 2) in a program pm did not make
+ * (under pm, pm holds the console for every process: libos/dev/pm_tty.c): the console device
+ * (libos/dev/console.c) and its line discipline (libos/tty) live in this process, which is its
+ * session leader and foreground group. Reads block on the console's cons_bind event (no spinning)
+ * and go through the discipline: canonical editing and echo, ^D, raw mode with VMIN/VTIME; termios
+ * and the other TTY ioctls act on it; getrandom is the ChaCha20 generator of libos/dev, seeded from
+ * the CPU.
  *
  * The console's input belongs to one env at a time (exo's rule, exo/cons_in.c): this process
  * takes it at its first read. If another env holds it (a parent that read before forking us
@@ -130,6 +131,14 @@ long posix_tty_ioctl(unsigned long req, long arg)
     if (size < 0)
         return size;
     return dev_console_ops.ioctl(&dev_console, 0, req, (void *)arg);
+}
+
+unsigned posix_tty_poll(void)
+{
+    setup();
+    if (bound > 0)
+        dev_console_input();
+    return dev_console_ops.poll(&dev_console);
 }
 
 long posix_getrandom(const long a[6])

@@ -338,6 +338,8 @@ long tty_read(struct tty *t, void *buf, unsigned long len, int nonblock, uint64_
               uint64_t *wake_at)
 {
     *wake_at = 0;
+    if (!len)
+        return 0; /* as Linux: a read of nothing returns at once, and takes nothing */
     if (L(t, ICANON)) {
         if (t->ends_head == t->ends_tail)
             return -LNX_EAGAIN;
@@ -346,7 +348,7 @@ long tty_read(struct tty *t, void *buf, unsigned long len, int nonblock, uint64_
             t->ends_tail++;
             return 0;
         }
-        return !len ? 0 : (long)take(t, buf, len, end - t->tail);
+        return (long)take(t, buf, len, end - t->tail);
     }
     unsigned long have = t->commit - t->tail;
     unsigned vmin = CC(t, VMIN), vtime = CC(t, VTIME);

@@ -32,15 +32,23 @@ struct exo_page {
     uint32_t owner; /* env id when OWNED, EXO_OWNER_KERNEL otherwise */
     uint32_t maps;  /* user page-table entries that map it (pmap.c): 0 lets a free skip the
                      * walk of every address space */
-    uint32_t hint_pml4; /* one live mapping of it (pml4's ppn, 0: none) at hint_va, so that */
-    uint64_t hint_va;   /* freeing a page mapped once finds its one entry without a walk */
+    uint32_t hint_pml4;  /* one live mapping of it (pml4's ppn, 0: none) at hint_va, so that */
+    uint64_t hint_va;    /* freeing a page mapped once finds its one entry without a walk */
+    uint32_t next, prev; /* OWNED: the owner's bucket list (EXO_PAGE_NONE ends it) */
 };
+
+/* Pages held by envs are listed per owner bucket (owner % EXO_PAGE_BUCKETS): an env's end
+ * visits its own pages, not all of RAM. exo's env ids are slot + 1 + 64 * generation, so
+ * with 64 buckets a bucket holds one live env's pages. */
+#define EXO_PAGE_BUCKETS 64
+#define EXO_PAGE_NONE 0xffffffffu
 
 struct exo_pages {
     struct exo_page *page; /* one entry per ppn in [0, count) */
     uint64_t count;
     uint64_t hint;                     /* where the next "any page" search starts */
     uint64_t nstate[EXO_PAGE_NSTATES]; /* pages in each state */
+    uint32_t bucket[EXO_PAGE_BUCKETS]; /* first OWNED page of each owner bucket */
 };
 
 /* Bytes of storage a table covering ppns [0, count) needs. */
@@ -71,6 +79,11 @@ int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner);
 /* Takes page ppn from env `owner` for exo for good (state KERNEL), instead of freeing it: a
  * page a device that would not reset may still write. EXO_E_PERM if owner does not hold it. */
 int exo_page_retire(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
+/* The first page `owner` holds (state OWNED), or EXO_PAGE_NONE; then the next one after ppn
+ * (which owner holds). Fetch the next before freeing the current one. */
+uint64_t exo_page_first_owned(const struct exo_pages *t, uint32_t owner);
+uint64_t exo_page_next_owned(const struct exo_pages *t, uint64_t ppn, uint32_t owner);
 
 /* The state of page `ppn` (ABSENT for anything past the end). */
 enum exo_page_state exo_page_state(const struct exo_pages *t, uint64_t ppn);

@@ -93,6 +93,7 @@ TEST_CASE(canonical_line_and_echo)
     fresh();
     type("ls -l");
     CHECK_STR(rd(100, 0), "<EAGAIN>"); /* no line yet */
+    CHECK_STR(rd(0, 0), "<EOF>");      /* a read of nothing: 0 at once */
     CHECK_EQ(tty_poll(&t), 0);
     CHECK_EQ(wakes, 0);
     type("\r"); /* ICRNL */

@@ -35,6 +35,7 @@ struct dev_console {
     struct tty tty;
     uint64_t event;   /* the event cons_bind posts (our slot), 0 before dev_console_init */
     uint64_t wake_at; /* after a read that would block: when a VTIME timer ends (0: input only) */
+    int in_server;    /* held by pm for every process: input is drained in pm's loop only */
 };
 extern struct dev_console dev_console;
 extern const struct fs_dev_ops dev_console_ops; /* dev: &dev_console */
@@ -42,9 +43,10 @@ extern const struct fs_dev_ops dev_console_ops; /* dev: &dev_console */
 /* The console's discipline in its default state (before any other call). */
 void dev_console_setup(void);
 
-/* Takes exo's console input for this env (cons_bind with a new event): 0 or a negative exo
- * error (EXO_E_BUSY: another env holds it). */
+/* Takes exo's console input for this env (cons_bind with a new event, or with `event`, one of
+ * ours we may post): 0 or a negative exo error (EXO_E_BUSY: another env holds it). */
 long dev_console_init(void);
+long dev_console_bind(uint64_t event);
 
 /* Moves whatever exo's console has received into the discipline (echo, signals, lines): how
  * many bytes, or a negative exo error. Call when dev_console.event was posted. */

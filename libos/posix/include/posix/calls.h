@@ -43,5 +43,6 @@ long posix_console_write(const char *buf, uint64_t len);
  * a TTY ioctl (arg: a pointer, or the value for requests that take one). */
 long posix_tty_read(void *buf, uint64_t len);
 long posix_tty_ioctl(unsigned long req, long arg);
+unsigned posix_tty_poll(void);
 
 #endif

@@ -1,0 +1,196 @@
+/*
+ * fs.h: the file layer's interface to its one owner (pm, the process server). The library holds
+ * the VFS with its RAM file system, every process's descriptor table, the open file
+ * descriptions (offsets shared after fork), pipes and FIFOs, and locks. It is freestanding:
+ * no libc, no exo call; what it needs from its embedder are the four hooks below.
+ *
+ * Every operation is `long fs_<op>(struct fs_proc *p, ...)`, with buffers in the caller's (pm's)
+ * memory, returning >= 0 or a negative Linux errno. Calls are served one at a time (pm is
+ * single-threaded), which is what makes O_APPEND, PIPE_BUF writes and rename atomic.
+ *
+ * Blocking: an operation that would have to wait (a pipe with no data, a FIFO open with no
+ * peer, F_SETLKW on a held lock, a device) returns -FS_EAGAIN with p->wait set to the object it
+ * waits on; a real EAGAIN (O_NONBLOCK, F_SETLK) leaves p->wait NULL. The embedder then waits
+ * until fs_wake(that object) and calls the same operation again, or calls fs_proc_cancel if it
+ * gives up (a signal). A pipe write longer than FS_PIPE_BUF may return a short count when it
+ * filled the pipe: the caller writes the rest (POSIX: a blocking write returns all of it).
+ */
+#ifndef FS_FS_H
+#define FS_FS_H
+
+#include <fs/abi.h>
+#include <fs/vfs.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FS_NFD 256    /* descriptors per process (EMFILE past it) */
+#define FS_NGROUPS 32 /* supplementary groups */
+
+struct fs_file;
+
+/* Who a process is, for permission checks: real, effective and saved ids; the file system ids
+ * are the effective ones (as on Linux unless setfsuid is used). */
+struct fs_cred {
+    uint32_t uid, euid, suid;
+    uint32_t gid, egid, sgid;
+    uint32_t ngroups;
+    uint32_t groups[FS_NGROUPS];
+};
+
+/* A process blocked in F_SETLKW: what it asks for (deadlock detection follows these). */
+struct fs_lock_wait {
+    struct fs_vnode *vn; /* NULL: not waiting */
+    int type;
+    uint64_t start, end;
+};
+
+/* One process's file state. pm sets pid and cred; the rest is the library's. */
+struct fs_proc {
+    int pid;
+    struct fs_cred cred;
+    uint32_t umask;
+    struct fs_vnode *cwd, *root;
+    struct fs_file *fd[FS_NFD];
+    uint8_t fdflags[FS_NFD]; /* FS_FD_CLOEXEC */
+    const void *wait;        /* set with a would-block -EAGAIN: the object to wait on */
+    int sigpipe;             /* the last write met a pipe with no reader: raise SIGPIPE */
+    struct fs_lock_wait lkwait;
+    struct fs_vnode *fifo_wait; /* a FIFO open waiting for its peer (counted as one) */
+    int fifo_wait_write;
+    uint32_t fifo_wait_gen;
+};
+
+/* Hooks the embedder provides. */
+void *fs_page_alloc(void);          /* a zeroed 4 KiB page, or NULL */
+void fs_page_free(void *page);      /* a page fs_page_alloc gave */
+void fs_wake(const void *object);   /* object's readiness changed: wake its waiters */
+void fs_now(struct fs_timespec *t); /* the time now (CLOCK_REALTIME) */
+
+/* Start: ramfs on "/" and on "/tmp" (1777). 0 or -errno. */
+long fs_init(void);
+/* Fills the file system from a cpio "newc" boot archive (regular files read in place). */
+long fs_boot_fill(const void *archive, uint64_t size);
+/* Bytes the library holds (allocator pages in use, times 4096): leaks show in tests. */
+uint64_t fs_mem_pages(void);
+
+/* Processes. */
+struct fs_proc *fs_proc_new(void); /* root credentials, cwd "/", umask 022, no fds */
+struct fs_proc *fs_proc_fork(struct fs_proc *parent); /* shares the open files; NULL: ENOMEM */
+void fs_proc_exec(struct fs_proc *p);                 /* closes the O_CLOEXEC descriptors */
+void fs_proc_exit(struct fs_proc *p);                 /* closes everything, frees p */
+void fs_proc_cancel(struct fs_proc *p);               /* abandons a would-block operation */
+const void *fs_wait_object(const struct fs_proc *p);  /* p->wait */
+
+/* Files. */
+long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32_t mode);
+long fs_close(struct fs_proc *p, int fd);
+long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len);
+long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len);
+long fs_pread(struct fs_proc *p, int fd, void *buf, uint64_t len, int64_t off);
+long fs_pwrite(struct fs_proc *p, int fd, const void *buf, uint64_t len, int64_t off);
+long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence);
+long fs_dup(struct fs_proc *p, int fd);
+long fs_dup3(struct fs_proc *p, int oldfd, int newfd, int flags); /* flags: O_CLOEXEC */
+long fs_dup2(struct fs_proc *p, int oldfd, int newfd);
+long fs_fcntl(struct fs_proc *p, int fd, int cmd, uint64_t arg); /* lock cmds: arg is a pointer */
+long fs_ioctl(struct fs_proc *p, int fd, unsigned long req, void *arg);
+long fs_getdents64(struct fs_proc *p, int fd, void *buf, uint64_t len);
+long fs_pipe2(struct fs_proc *p, int fds[2], int flags);
+unsigned fs_poll(struct fs_proc *p, int fd); /* FS_POLL* now; FS_POLLNVAL for a bad fd */
+/* poll()'s readiness of n descriptors now (revents set, negative fds skipped): how many have
+ * any. Never waits: the embedder waits for any fs_wake and asks again. */
+long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n);
+long fs_flock(struct fs_proc *p, int fd, int op);
+
+/* Names. */
+long fs_fstatat(struct fs_proc *p, int dirfd, const char *path, struct fs_stat *st, int flags);
+long fs_fstat(struct fs_proc *p, int fd, struct fs_stat *st);
+long fs_truncate(struct fs_proc *p, const char *path, int64_t len);
+long fs_ftruncate(struct fs_proc *p, int fd, int64_t len);
+long fs_unlinkat(struct fs_proc *p, int dirfd, const char *path, int flags);
+long fs_renameat2(struct fs_proc *p, int olddirfd, const char *oldpath, int newdirfd,
+                  const char *newpath, unsigned flags);
+long fs_mkdirat(struct fs_proc *p, int dirfd, const char *path, uint32_t mode);
+long fs_mknodat(struct fs_proc *p, int dirfd, const char *path, uint32_t mode, uint64_t dev);
+long fs_symlinkat(struct fs_proc *p, const char *target, int dirfd, const char *path);
+long fs_readlinkat(struct fs_proc *p, int dirfd, const char *path, char *buf, int64_t len);
+long fs_linkat(struct fs_proc *p, int olddirfd, const char *oldpath, int newdirfd,
+               const char *newpath, int flags);
+long fs_fchmodat(struct fs_proc *p, int dirfd, const char *path, uint32_t mode);
+long fs_fchmod(struct fs_proc *p, int fd, uint32_t mode);
+long fs_fchownat(struct fs_proc *p, int dirfd, const char *path, uint32_t uid, uint32_t gid,
+                 int flags);
+long fs_fchown(struct fs_proc *p, int fd, uint32_t uid, uint32_t gid);
+/* times NULL: now; path NULL: the file dirfd (futimens). */
+long fs_utimensat(struct fs_proc *p, int dirfd, const char *path, const struct fs_timespec *times,
+                  int flags);
+long fs_faccessat(struct fs_proc *p, int dirfd, const char *path, int mode, int flags);
+long fs_chdir(struct fs_proc *p, const char *path);
+long fs_fchdir(struct fs_proc *p, int fd);
+long fs_getcwd(struct fs_proc *p, char *buf, uint64_t size); /* length with the NUL */
+uint32_t fs_umask(struct fs_proc *p, uint32_t mask);
+
+/* The classic spellings, as the *at calls with AT_FDCWD. */
+static inline long fs_open(struct fs_proc *p, const char *path, int flags, uint32_t mode)
+{
+    return fs_openat(p, FS_AT_FDCWD, path, flags, mode);
+}
+static inline long fs_stat(struct fs_proc *p, const char *path, struct fs_stat *st)
+{
+    return fs_fstatat(p, FS_AT_FDCWD, path, st, 0);
+}
+static inline long fs_lstat(struct fs_proc *p, const char *path, struct fs_stat *st)
+{
+    return fs_fstatat(p, FS_AT_FDCWD, path, st, FS_AT_SYMLINK_NOFOLLOW);
+}
+static inline long fs_unlink(struct fs_proc *p, const char *path)
+{
+    return fs_unlinkat(p, FS_AT_FDCWD, path, 0);
+}
+static inline long fs_rmdir(struct fs_proc *p, const char *path)
+{
+    return fs_unlinkat(p, FS_AT_FDCWD, path, FS_AT_REMOVEDIR);
+}
+static inline long fs_rename(struct fs_proc *p, const char *oldpath, const char *newpath)
+{
+    return fs_renameat2(p, FS_AT_FDCWD, oldpath, FS_AT_FDCWD, newpath, 0);
+}
+static inline long fs_mkdir(struct fs_proc *p, const char *path, uint32_t mode)
+{
+    return fs_mkdirat(p, FS_AT_FDCWD, path, mode);
+}
+static inline long fs_symlink(struct fs_proc *p, const char *target, const char *path)
+{
+    return fs_symlinkat(p, target, FS_AT_FDCWD, path);
+}
+static inline long fs_readlink(struct fs_proc *p, const char *path, char *buf, int64_t len)
+{
+    return fs_readlinkat(p, FS_AT_FDCWD, path, buf, len);
+}
+static inline long fs_link(struct fs_proc *p, const char *oldpath, const char *newpath)
+{
+    return fs_linkat(p, FS_AT_FDCWD, oldpath, FS_AT_FDCWD, newpath, 0);
+}
+static inline long fs_chmod(struct fs_proc *p, const char *path, uint32_t mode)
+{
+    return fs_fchmodat(p, FS_AT_FDCWD, path, mode);
+}
+static inline long fs_chown(struct fs_proc *p, const char *path, uint32_t uid, uint32_t gid)
+{
+    return fs_fchownat(p, FS_AT_FDCWD, path, uid, gid, 0);
+}
+static inline long fs_lchown(struct fs_proc *p, const char *path, uint32_t uid, uint32_t gid)
+{
+    return fs_fchownat(p, FS_AT_FDCWD, path, uid, gid, FS_AT_SYMLINK_NOFOLLOW);
+}
+static inline long fs_access(struct fs_proc *p, const char *path, int mode)
+{
+    return fs_faccessat(p, FS_AT_FDCWD, path, mode, 0);
+}
+static inline long fs_mkfifo(struct fs_proc *p, const char *path, uint32_t mode)
+{
+    return fs_mknodat(p, FS_AT_FDCWD, path, FS_S_IFIFO | (mode & 07777), 0);
+}
+
+#endif

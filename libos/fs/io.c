@@ -1,0 +1,245 @@
+/*
+ * io.c: moving bytes through a descriptor (read, write, pread, pwrite), lseek, getdents64 and
+ * poll readiness. The offset lives in the open file description, so descriptors shared by dup
+ * or fork move one offset; O_APPEND writes land at the end of the file in one step (calls are
+ * served one at a time), so appenders never overwrite each other.
+ */
+#include "internal.h"
+
+static struct fs_file *readable(struct fs_proc *p, int fd, long *err)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    *err = !f || !fs_file_readable(f) ? -FS_EBADF : 0;
+    return *err ? NULL : f;
+}
+
+static struct fs_file *writable(struct fs_proc *p, int fd, long *err)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    *err = !f || !fs_file_writable(f) ? -FS_EBADF : 0;
+    return *err ? NULL : f;
+}
+
+static long dev_rw(struct fs_proc *p, struct fs_file *f, void *buf, uint64_t len, int write)
+{
+    const struct fs_dev_ops *ops = f->dev->ops;
+    if (!ops)
+        return -FS_EIO;
+    int nonblock = (f->flags & FS_O_NONBLOCK) != 0;
+    long r = write ? ops->write(f->dev->dev, p, buf, len, nonblock)
+                   : ops->read(f->dev->dev, p, buf, len, nonblock);
+    if (r == -FS_EAGAIN && !nonblock)
+        p->wait = f->dev->dev;
+    return r;
+}
+
+static long file_read(struct fs_file *f, void *buf, uint64_t len, uint64_t off)
+{
+    struct fs_vnode *vn = f->vn;
+    if (fs_is_dir(vn))
+        return -FS_EISDIR;
+    return vn->ops->read(vn, buf, len, off);
+}
+
+static long file_write(struct fs_proc *p, struct fs_file *f, const void *buf, uint64_t len,
+                       uint64_t off)
+{
+    struct fs_vnode *vn = f->vn;
+    (void)p;
+    if (len == 0)
+        return 0;
+    if (off > (uint64_t)FS_MAXBIG - len)
+        return -FS_EFBIG;
+    long r = vn->ops->write(vn, buf, len, off);
+    if (r > 0) {
+        fs_vnode_touch(vn, 0, 1, 1);
+        if (vn->ops->setattr)
+            vn->ops->setattr(vn);
+    }
+    return r;
+}
+
+long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len)
+{
+    long r;
+    struct fs_file *f = readable(p, fd, &r);
+    if (!f)
+        return r;
+    if (len > FS_RW_MAX)
+        len = FS_RW_MAX;
+    switch (f->type) {
+    case FS_FILE_PIPE:
+        return fs_pipe_read(p, f, buf, len);
+    case FS_FILE_DEV:
+        return dev_rw(p, f, buf, len, 0);
+    case FS_FILE_VNODE:
+        break;
+    }
+    r = file_read(f, buf, len, f->off);
+    if (r > 0)
+        f->off += (uint64_t)r;
+    return r;
+}
+
+long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len)
+{
+    long r;
+    struct fs_file *f = writable(p, fd, &r);
+    if (!f)
+        return r;
+    if (len > FS_RW_MAX)
+        len = FS_RW_MAX;
+    switch (f->type) {
+    case FS_FILE_PIPE:
+        return fs_pipe_write(p, f, buf, len);
+    case FS_FILE_DEV:
+        return dev_rw(p, f, (void *)buf, len, 1);
+    case FS_FILE_VNODE:
+        break;
+    }
+    if (f->flags & FS_O_APPEND)
+        f->off = f->vn->size; /* with the write, in one step */
+    r = file_write(p, f, buf, len, f->off);
+    if (r > 0)
+        f->off += (uint64_t)r;
+    return r;
+}
+
+long fs_pread(struct fs_proc *p, int fd, void *buf, uint64_t len, int64_t off)
+{
+    long r;
+    struct fs_file *f = readable(p, fd, &r);
+    if (!f)
+        return r;
+    if (f->type != FS_FILE_VNODE)
+        return -FS_ESPIPE;
+    if (off < 0)
+        return -FS_EINVAL;
+    if (len > FS_RW_MAX)
+        len = FS_RW_MAX;
+    return file_read(f, buf, len, (uint64_t)off);
+}
+
+long fs_pwrite(struct fs_proc *p, int fd, const void *buf, uint64_t len, int64_t off)
+{
+    long r;
+    struct fs_file *f = writable(p, fd, &r);
+    if (!f)
+        return r;
+    if (f->type != FS_FILE_VNODE)
+        return -FS_ESPIPE;
+    if (off < 0)
+        return -FS_EINVAL;
+    if (len > FS_RW_MAX)
+        len = FS_RW_MAX;
+    if (f->flags & FS_O_APPEND) /* Linux appends anyway, and so do we */
+        off = (int64_t)f->vn->size;
+    return file_write(p, f, buf, len, (uint64_t)off);
+}
+
+long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    if (!f)
+        return -FS_EBADF;
+    if (f->type == FS_FILE_PIPE)
+        return -FS_ESPIPE;
+    if (f->type == FS_FILE_DEV)
+        return 0; /* devices have no position (a terminal's lseek is Linux's ESPIPE, /dev/null's 0)
+                   */
+    int64_t base, size = (int64_t)f->vn->size, pos;
+    switch (whence) {
+    case FS_SEEK_SET:
+        base = 0;
+        break;
+    case FS_SEEK_CUR:
+        base = (int64_t)f->off;
+        break;
+    case FS_SEEK_END:
+        base = size;
+        break;
+    case FS_SEEK_DATA:
+    case FS_SEEK_HOLE:
+        if (fs_is_dir(f->vn))
+            return -FS_EINVAL;
+        if (off < 0 || off >= size)
+            return -FS_ENXIO;
+        /* No holes are reported: data runs to the end of the file. */
+        f->off = (uint64_t)(whence == FS_SEEK_DATA ? off : size);
+        return (long)f->off;
+    default:
+        return -FS_EINVAL;
+    }
+    if (__builtin_add_overflow(base, off, &pos))
+        return -FS_EOVERFLOW;
+    if (pos < 0)
+        return -FS_EINVAL;
+    f->off = (uint64_t)pos;
+    return (long)pos;
+}
+
+long fs_getdents64(struct fs_proc *p, int fd, void *buf, uint64_t len)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    if (!f || (f->flags & FS_O_PATH))
+        return -FS_EBADF;
+    if (f->type != FS_FILE_VNODE || !fs_is_dir(f->vn))
+        return -FS_ENOTDIR;
+    struct fs_vnode *dir = f->vn;
+    uint64_t done = 0;
+    struct fs_dirent e;
+    long r;
+    while ((r = dir->ops->readdir(dir, f->off, &e)) == 1) {
+        uint64_t head = __builtin_offsetof(struct fs_dirent64, d_name);
+        uint64_t reclen = (head + e.len + 1 + 7) & ~7ull;
+        if (done + reclen > len) {
+            if (done == 0)
+                return -FS_EINVAL; /* not even one record fits */
+            break;
+        }
+        struct fs_dirent64 *d = (struct fs_dirent64 *)((uint8_t *)buf + done);
+        d->d_ino = e.ino;
+        d->d_off = (int64_t)e.next;
+        d->d_reclen = (uint16_t)reclen;
+        d->d_type = e.type;
+        fs_memcpy(d->d_name, e.name, e.len);
+        fs_memset(d->d_name + e.len, 0, reclen - head - e.len);
+        done += reclen;
+        f->off = e.next;
+    }
+    if (r < 0 && done == 0)
+        return r;
+    fs_vnode_touch(dir, 1, 0, 0);
+    return (long)done;
+}
+
+unsigned fs_poll(struct fs_proc *p, int fd)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    if (!f)
+        return FS_POLLNVAL;
+    switch (f->type) {
+    case FS_FILE_PIPE:
+        return fs_pipe_poll(f);
+    case FS_FILE_DEV:
+        if (!f->dev->ops)
+            return FS_POLLERR | FS_POLLHUP;
+        return f->dev->ops->poll ? f->dev->ops->poll(f->dev->dev) : (FS_POLLIN | FS_POLLOUT);
+    case FS_FILE_VNODE:
+        break;
+    }
+    return FS_POLLIN | FS_POLLOUT | FS_POLLRDNORM | FS_POLLWRNORM; /* files: always, as Linux */
+}
+
+long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n)
+{
+    long ready = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        int fd = fds[i].fd;
+        unsigned want = (uint16_t)fds[i].events | FS_POLLERR | FS_POLLHUP | FS_POLLNVAL;
+        unsigned got = fd < 0 ? 0 : fs_poll(p, fd) & want;
+        fds[i].revents = (int16_t)got;
+        ready += got != 0;
+    }
+    return ready;
+}

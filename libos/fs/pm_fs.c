@@ -1,0 +1,584 @@
+/*
+ * pm_fs.c: the file layer served by pm (built into los_pm, not into the freestanding los_fs):
+ * one pm op per file call (ops.def rows 32..67), each reading its arguments from the caller's
+ * mailbox once, copying paths into pm's own buffers (NUL-terminated within bounds, so a
+ * client changing its mailbox meanwhile changes nothing), calling the library against the
+ * caller's struct fs_proc, and putting results back in the mailbox. Would block: pm_wait_on
+ * the object the library names, fs_wake is pm_wake. Each process's fs state is made at its
+ * first file call (the console on descriptors 0, 1, 2) and follows it through fork, exec and
+ * exit (pm_parts_add); the file layer itself starts at pm's first file call (ramfs on / and
+ * /tmp, the boot archive, /dev/console), and from then on exec takes its images from it.
+ */
+#include <dev/dev.h>
+#include <fs/dev.h>
+#include <fs/fs.h>
+#include <proc/lnx.h>
+#include <proc/pm.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+
+#define FS_PART 0                     /* pm_proc.part[] slot of the file layer */
+#define HEAP_VA 0x00006fa000000000ull /* pm's pages for the file layer */
+#define HEAP_TOP 0x00006fb000000000ull
+#define CONT 1 /* a[] flag: a continuation chunk, never blocks (returns 0) */
+
+static int started;
+static uint64_t heap_next = HEAP_VA;
+static void *free_pages;
+static char path1[FS_PATH_MAX], path2[FS_PATH_MAX];
+
+void *fs_page_alloc(void)
+{
+    if (free_pages) {
+        uint64_t *pg = free_pages;
+        free_pages = *(void **)pg;
+        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
+            pg[i] = 0;
+        return pg;
+    }
+    if (heap_next >= HEAP_TOP || los_page_new(heap_next, EXO_PROT_R | EXO_PROT_W) < 0)
+        return NULL;
+    void *pg = (void *)heap_next;
+    heap_next += EXO_PAGE;
+    return pg;
+}
+
+void fs_page_free(void *page)
+{
+    *(void **)page = free_pages;
+    free_pages = page;
+}
+
+static const char pollers; /* what poll waits on: every change wakes it */
+
+void fs_wake(const void *object)
+{
+    pm_wake(object);
+    pm_wake(&pollers);
+}
+
+static uint64_t tsc_hz; /* exo's TSC rate, asked once */
+
+void fs_now(struct fs_timespec *t)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t tsc = (uint64_t)hi << 32 | lo, hz = tsc_hz ? tsc_hz : 1;
+    t->tv_sec = (int64_t)(tsc / hz); /* since boot, as the POSIX layer's CLOCK_REALTIME */
+    t->tv_nsec = (int64_t)((tsc % hz) * 1000000000ull / hz);
+}
+
+/* The console on descriptors 0-2 of every process, and the other /dev devices, are the
+ * terminal part's (libos/dev/pm_tty.c: pm_tty_start registers them). */
+
+static int part_fork(struct pm_proc *parent, struct pm_proc *child)
+{
+    struct fs_proc *pp = parent->part[FS_PART];
+    child->part[FS_PART] = NULL;
+    if (!pp)
+        return 0; /* made at its first call, as the parent's would be */
+    struct fs_proc *c = fs_proc_fork(pp);
+    if (!c)
+        return -LNX_ENOMEM;
+    c->pid = child->e->pid;
+    child->part[FS_PART] = c;
+    return 0;
+}
+
+static void part_exec(struct pm_proc *p)
+{
+    if (p->part[FS_PART])
+        fs_proc_exec(p->part[FS_PART]);
+}
+
+static void part_exit(struct pm_proc *p)
+{
+    if (p->part[FS_PART])
+        fs_proc_exit(p->part[FS_PART]);
+    p->part[FS_PART] = NULL;
+}
+
+static const struct pm_part fs_part = {part_fork, part_exec, part_exit};
+
+static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
+
+static void start(void)
+{
+    const struct los_info *in = los_info();
+    tsc_hz = (uint64_t)exo_clock();
+    long r = fs_init();
+    if (r == 0 && in->archive_size)
+        r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    if (r == 0)
+        r = pm_tty_start();
+    if (r == 0)
+        r = pm_parts_add(&fs_part);
+    pm_exec_image = vfs_image; /* exec reads images from the file system now */
+    if (r < 0)
+        los_printf("pm: the file layer did not start (%ld)\n", r);
+    started = 1;
+}
+
+/* The caller's file state (made at its first call), or NULL with no memory. */
+static struct fs_proc *F(struct pm_proc *p)
+{
+    if (!started)
+        start();
+    struct fs_proc *fp = p->part[FS_PART];
+    if (!fp) {
+        if (!(fp = fs_proc_new()))
+            return NULL;
+        fp->pid = p->e->pid;
+        for (int fd = 0; fd < 3; fd++)
+            fs_open(fp, "/dev/console", FS_O_RDWR, 0);
+        p->part[FS_PART] = fp;
+    }
+    fs_proc_cancel(fp); /* a wait given up (a signal) registers nothing any more */
+    return fp;
+}
+
+/* exec's image from the file layer (pm_exec_image): the file the caller's path names, a
+ * regular file it may execute (EACCES otherwise, as Linux), read whole into pm's exec buffer
+ * (contiguous pages, kept for the next exec). */
+#define EXEC_VA 0x00006fa800000000ull
+#define EXEC_MAX (64ull << 20)
+static uint64_t exec_mapped; /* bytes of the buffer with pages behind them */
+
+static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
+{
+    struct fs_proc *fp = F(p);
+    if (!fp)
+        return -FS_ENOMEM;
+    long fd = fs_open(fp, path, FS_O_RDONLY | FS_O_CLOEXEC, 0);
+    if (fd < 0)
+        return fd;
+    struct fs_stat st;
+    long r = fs_fstat(fp, (int)fd, &st);
+    if (r == 0 && !FS_S_ISTYPE(st.st_mode, FS_S_IFREG))
+        r = -FS_EACCES;
+    if (r == 0)
+        r = fs_faccessat(fp, FS_AT_FDCWD, path, FS_X_OK, FS_AT_EACCESS);
+    if (r == 0 && (uint64_t)st.st_size > EXEC_MAX)
+        r = -FS_ENOMEM;
+    while (r == 0 && exec_mapped < (uint64_t)st.st_size) {
+        if (los_page_new(EXEC_VA + exec_mapped, EXO_PROT_R | EXO_PROT_W) < 0)
+            r = -FS_ENOMEM;
+        else
+            exec_mapped += EXO_PAGE;
+    }
+    if (r == 0) {
+        long n = fs_pread(fp, (int)fd, (void *)EXEC_VA, (uint64_t)st.st_size, 0);
+        r = n == st.st_size ? 0 : n < 0 ? n : -FS_EIO;
+    }
+    fs_close(fp, (int)fd);
+    if (r < 0)
+        return r;
+    *elf = (const void *)EXEC_VA;
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* The library's result as pm's: would block, SIGPIPE. */
+static long done(struct pm_proc *p, struct fs_proc *fp, long r, int64_t flags)
+{
+    if (fp->sigpipe) {
+        fp->sigpipe = 0;
+        pm_post_signal(p, 13); /* SIGPIPE */
+    }
+    if (r == -FS_EAGAIN && fp->wait) {
+        const void *o = fp->wait;
+        if (flags & CONT) {
+            fs_proc_cancel(fp);
+            return 0;
+        }
+        return pm_wait_on(p, o);
+    }
+    return r;
+}
+
+/* The NUL-terminated string at data[*off] into dst; *off moves past it. 0 or -errno. */
+static long str(struct pm_msg *m, uint64_t *off, char *dst)
+{
+    uint64_t o = *off;
+    for (uint64_t i = 0; o + i < PM_DATA_MAX; i++) {
+        if (i == FS_PATH_MAX)
+            return -FS_ENAMETOOLONG;
+        char c = ((volatile char *)m->data)[o + i]; /* read once */
+        dst[i] = c;
+        if (!c) {
+            *off = o + i + 1;
+            return 0;
+        }
+    }
+    return -FS_EFAULT;
+}
+
+/* A length within the mailbox's data. */
+static int len_ok(int64_t len)
+{
+    return len >= 0 && len <= PM_DATA_MAX;
+}
+
+#define FP()                                                                                       \
+    struct fs_proc *fp = F(p);                                                                     \
+    if (!fp)                                                                                       \
+    return -FS_ENOMEM
+
+#define PATH1()                                                                                    \
+    uint64_t off_ = 0;                                                                             \
+    long e_ = str(m, &off_, path1);                                                                \
+    if (e_ < 0)                                                                                    \
+    return e_
+
+long pm_op_fs_openat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], flags = m->a[1], mode = m->a[2];
+    FP();
+    PATH1();
+    return done(p, fp, fs_openat(fp, (int)dirfd, path1, (int)flags, (uint32_t)mode), 0);
+}
+
+long pm_op_fs_close(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0];
+    FP();
+    return fs_close(fp, (int)fd);
+}
+
+long pm_op_fs_read(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], len = m->a[1], flags = m->a[2];
+    if (!len_ok(len))
+        return -FS_EINVAL;
+    FP();
+    return done(p, fp, fs_read(fp, (int)fd, m->data, (uint64_t)len), flags);
+}
+
+long pm_op_fs_write(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], len = m->a[1], flags = m->a[2];
+    if (!len_ok(len))
+        return -FS_EINVAL;
+    FP();
+    return done(p, fp, fs_write(fp, (int)fd, m->data, (uint64_t)len), flags);
+}
+
+long pm_op_fs_pread(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], len = m->a[1], off = m->a[2];
+    if (!len_ok(len))
+        return -FS_EINVAL;
+    FP();
+    return fs_pread(fp, (int)fd, m->data, (uint64_t)len, off);
+}
+
+long pm_op_fs_pwrite(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], len = m->a[1], off = m->a[2];
+    if (!len_ok(len))
+        return -FS_EINVAL;
+    FP();
+    return fs_pwrite(fp, (int)fd, m->data, (uint64_t)len, off);
+}
+
+long pm_op_fs_lseek(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], off = m->a[1], whence = m->a[2];
+    FP();
+    return fs_lseek(fp, (int)fd, off, (int)whence);
+}
+
+long pm_op_fs_dup(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0];
+    FP();
+    return fs_dup(fp, (int)fd);
+}
+
+long pm_op_fs_dup3(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t oldfd = m->a[0], newfd = m->a[1], flags = m->a[2], dup2 = m->a[3];
+    FP();
+    return dup2 ? fs_dup2(fp, (int)oldfd, (int)newfd)
+                : fs_dup3(fp, (int)oldfd, (int)newfd, (int)flags);
+}
+
+long pm_op_fs_fcntl(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], cmd = m->a[1], arg = m->a[2];
+    FP();
+    int lock = cmd == FS_F_GETLK || cmd == FS_F_SETLK || cmd == FS_F_SETLKW ||
+               cmd == FS_F_OFD_GETLK || cmd == FS_F_OFD_SETLK || cmd == FS_F_OFD_SETLKW;
+    if (!lock)
+        return fs_fcntl(fp, (int)fd, (int)cmd, (uint64_t)arg);
+    struct fs_flock fl;
+    const volatile uint8_t *src = m->data;
+    uint8_t *dst = (uint8_t *)&fl;
+    for (uint64_t i = 0; i < sizeof fl; i++)
+        dst[i] = src[i];
+    long r = done(p, fp, fs_fcntl(fp, (int)fd, (int)cmd, (uint64_t)(uintptr_t)&fl), 0);
+    for (uint64_t i = 0; i < sizeof fl; i++)
+        m->data[i] = dst[i];
+    return r;
+}
+
+long pm_op_fs_ioctl(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], req = m->a[1], size = m->a[2];
+    if (size < 0 || size > 256)
+        return -FS_EINVAL;
+    FP();
+    static uint8_t arg[256];
+    for (int64_t i = 0; i < size; i++)
+        arg[i] = ((volatile uint8_t *)m->data)[i];
+    long r = fs_ioctl(fp, (int)fd, (unsigned long)req, size ? arg : (void *)m->a[3]);
+    for (int64_t i = 0; i < size; i++)
+        m->data[i] = arg[i];
+    return done(p, fp, r, 0);
+}
+
+static void put_stat(struct pm_msg *m, const struct fs_stat *st)
+{
+    const uint8_t *s = (const uint8_t *)st;
+    for (uint64_t i = 0; i < sizeof *st; i++)
+        m->data[i] = s[i];
+}
+
+long pm_op_fs_fstatat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], flags = m->a[1];
+    FP();
+    PATH1();
+    struct fs_stat st;
+    long r = fs_fstatat(fp, (int)dirfd, path1, &st, (int)flags);
+    if (r == 0)
+        put_stat(m, &st);
+    return r;
+}
+
+long pm_op_fs_fstat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0];
+    FP();
+    struct fs_stat st;
+    long r = fs_fstat(fp, (int)fd, &st);
+    if (r == 0)
+        put_stat(m, &st);
+    return r;
+}
+
+long pm_op_fs_truncate(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t len = m->a[0];
+    FP();
+    PATH1();
+    return fs_truncate(fp, path1, len);
+}
+
+long pm_op_fs_ftruncate(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], len = m->a[1];
+    FP();
+    return fs_ftruncate(fp, (int)fd, len);
+}
+
+long pm_op_fs_unlinkat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], flags = m->a[1];
+    FP();
+    PATH1();
+    return fs_unlinkat(fp, (int)dirfd, path1, (int)flags);
+}
+
+long pm_op_fs_renameat2(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t olddirfd = m->a[0], newdirfd = m->a[1], flags = m->a[2];
+    FP();
+    PATH1();
+    if ((e_ = str(m, &off_, path2)) < 0)
+        return e_;
+    return fs_renameat2(fp, (int)olddirfd, path1, (int)newdirfd, path2, (unsigned)flags);
+}
+
+long pm_op_fs_mkdirat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], mode = m->a[1];
+    FP();
+    PATH1();
+    return fs_mkdirat(fp, (int)dirfd, path1, (uint32_t)mode);
+}
+
+long pm_op_fs_mknodat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], mode = m->a[1], dev = m->a[2];
+    FP();
+    PATH1();
+    return fs_mknodat(fp, (int)dirfd, path1, (uint32_t)mode, (uint64_t)dev);
+}
+
+long pm_op_fs_symlinkat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0];
+    FP();
+    PATH1(); /* the target */
+    if ((e_ = str(m, &off_, path2)) < 0)
+        return e_;
+    return fs_symlinkat(fp, path1, (int)dirfd, path2);
+}
+
+long pm_op_fs_readlinkat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], len = m->a[1];
+    FP();
+    PATH1();
+    if (len > PM_DATA_MAX)
+        len = PM_DATA_MAX;
+    return fs_readlinkat(fp, (int)dirfd, path1, (char *)m->data, len);
+}
+
+long pm_op_fs_linkat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t olddirfd = m->a[0], newdirfd = m->a[1], flags = m->a[2];
+    FP();
+    PATH1();
+    if ((e_ = str(m, &off_, path2)) < 0)
+        return e_;
+    return fs_linkat(fp, (int)olddirfd, path1, (int)newdirfd, path2, (int)flags);
+}
+
+long pm_op_fs_fchmodat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], mode = m->a[1];
+    FP();
+    PATH1();
+    return fs_fchmodat(fp, (int)dirfd, path1, (uint32_t)mode);
+}
+
+long pm_op_fs_fchmod(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], mode = m->a[1];
+    FP();
+    return fs_fchmod(fp, (int)fd, (uint32_t)mode);
+}
+
+long pm_op_fs_fchownat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], uid = m->a[1], gid = m->a[2], flags = m->a[3];
+    FP();
+    PATH1();
+    return fs_fchownat(fp, (int)dirfd, path1, (uint32_t)uid, (uint32_t)gid, (int)flags);
+}
+
+long pm_op_fs_fchown(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], uid = m->a[1], gid = m->a[2];
+    FP();
+    return fs_fchown(fp, (int)fd, (uint32_t)uid, (uint32_t)gid);
+}
+
+long pm_op_fs_utimensat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], flags = m->a[1], has_times = m->a[2], has_path = m->a[3];
+    FP();
+    struct fs_timespec t[2];
+    uint8_t *d = (uint8_t *)t;
+    for (uint64_t i = 0; i < sizeof t; i++)
+        d[i] = ((volatile uint8_t *)m->data)[i];
+    uint64_t off = sizeof t;
+    if (has_path) {
+        long e = str(m, &off, path1);
+        if (e < 0)
+            return e;
+    }
+    return fs_utimensat(fp, (int)dirfd, has_path ? path1 : NULL, has_times ? t : NULL, (int)flags);
+}
+
+long pm_op_fs_faccessat(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t dirfd = m->a[0], mode = m->a[1], flags = m->a[2];
+    FP();
+    PATH1();
+    return fs_faccessat(fp, (int)dirfd, path1, (int)mode, (int)flags);
+}
+
+long pm_op_fs_chdir(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    PATH1();
+    return fs_chdir(fp, path1);
+}
+
+long pm_op_fs_fchdir(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0];
+    FP();
+    return fs_fchdir(fp, (int)fd);
+}
+
+long pm_op_fs_getcwd(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t size = m->a[0];
+    if (size < 0)
+        return -FS_EINVAL;
+    if (size > PM_DATA_MAX)
+        size = PM_DATA_MAX;
+    FP();
+    return fs_getcwd(fp, (char *)m->data, (uint64_t)size);
+}
+
+long pm_op_fs_umask(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t mask = m->a[0];
+    FP();
+    return (long)fs_umask(fp, (uint32_t)mask);
+}
+
+long pm_op_fs_getdents64(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], len = m->a[1];
+    if (len < 0)
+        return -FS_EINVAL;
+    if (len > PM_DATA_MAX)
+        len = PM_DATA_MAX;
+    FP();
+    return fs_getdents64(fp, (int)fd, m->data, (uint64_t)len);
+}
+
+long pm_op_fs_pipe2(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t flags = m->a[0];
+    FP();
+    int fds[2];
+    long r = fs_pipe2(fp, fds, (int)flags);
+    if (r == 0) {
+        m->r[0] = fds[0];
+        m->r[1] = fds[1];
+    }
+    return r;
+}
+
+long pm_op_fs_flock(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t fd = m->a[0], op = m->a[1];
+    FP();
+    return done(p, fp, fs_flock(fp, (int)fd, (int)op), 0);
+}
+
+long pm_op_fs_poll(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t n = m->a[0], block = m->a[1];
+    static struct fs_pollfd fds[PM_DATA_MAX / sizeof(struct fs_pollfd)];
+    if (n < 0 || (uint64_t)n > PM_DATA_MAX / sizeof(struct fs_pollfd))
+        return -FS_EINVAL;
+    FP();
+    uint8_t *d = (uint8_t *)fds;
+    for (uint64_t i = 0; i < (uint64_t)n * sizeof *fds; i++)
+        d[i] = ((volatile uint8_t *)m->data)[i];
+    long r = fs_poll_many(fp, fds, (uint64_t)n);
+    for (uint64_t i = 0; i < (uint64_t)n * sizeof *fds; i++)
+        m->data[i] = d[i];
+    if (r == 0 && block)
+        return pm_wait_on(p, &pollers);
+    return r;
+}

@@ -1,0 +1,201 @@
+/*
+ * test_io.c: bytes through descriptors (libos/fs/io.c, open.c, ramfs.c): open flags (O_CREAT,
+ * O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY, access modes), read/write/pread/pwrite/lseek with
+ * their errors, holes reading as zeros, files over many pages, truncate, getdents64 records.
+ */
+#include <check.h>
+
+#include "host_hooks.h"
+
+#include <string.h>
+
+TEST_CASE(open_flags)
+{
+    struct fs_proc *p = host_proc("open");
+    struct fs_stat st;
+    CHECK_EQ(fs_open(p, "f", FS_O_RDONLY, 0), -FS_ENOENT);
+    long fd = fs_open(p, "f", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0666);
+    CHECK_EQ(fd, 0);
+    CHECK_EQ(fs_fstat(p, (int)fd, &st), 0);
+    CHECK_EQ(st.st_mode, FS_S_IFREG | 0644); /* umask 022 */
+    CHECK_EQ(st.st_nlink, 1);
+    CHECK_EQ(st.st_size, 0);
+    CHECK_EQ(fs_open(p, "f", FS_O_WRONLY | FS_O_CREAT | FS_O_EXCL, 0666), -FS_EEXIST);
+    CHECK_EQ(fs_write(p, (int)fd, "hello", 5), 5);
+    char buf[16];
+    CHECK_EQ(fs_read(p, (int)fd, buf, 5), -FS_EBADF); /* write-only */
+    long r = fs_open(p, "f", FS_O_RDONLY, 0);
+    CHECK_EQ(fs_write(p, (int)r, "x", 1), -FS_EBADF);
+    CHECK_EQ(fs_read(p, (int)r, buf, sizeof buf), 5);
+    CHECK_EQ(fs_read(p, (int)r, buf, sizeof buf), 0);
+    CHECK_EQ(fs_open(p, "f", FS_O_RDWR | FS_O_TRUNC, 0), 2);
+    CHECK_EQ(fs_stat(p, "f", &st), 0);
+    CHECK_EQ(st.st_size, 0);
+    CHECK_EQ(fs_open(p, "f", 3, 0), -FS_EINVAL);
+    CHECK_EQ(fs_mkdir(p, "d", 0755), 0);
+    CHECK_EQ(fs_open(p, "d", FS_O_WRONLY, 0), -FS_EISDIR);
+    CHECK_EQ(fs_open(p, "d", FS_O_RDWR, 0), -FS_EISDIR);
+    CHECK_EQ(fs_open(p, "d", FS_O_RDONLY | FS_O_CREAT, 0644), -FS_EISDIR);
+    CHECK_EQ(fs_open(p, "d", FS_O_RDONLY | FS_O_TRUNC, 0), -FS_EISDIR);
+    CHECK_EQ(fs_open(p, "new/", FS_O_RDWR | FS_O_CREAT, 0644), -FS_EISDIR);
+    CHECK_EQ(fs_open(p, "/", FS_O_RDONLY | FS_O_CREAT, 0644), -FS_EISDIR);
+    long dfd = fs_open(p, "d", FS_O_RDONLY, 0);
+    CHECK_EQ(fs_read(p, (int)dfd, buf, 1), -FS_EISDIR);
+    CHECK_EQ(fs_open(p, "nodir/f", FS_O_RDWR | FS_O_CREAT, 0644), -FS_ENOENT);
+    long pf = fs_open(p, "f", FS_O_PATH, 0);
+    CHECK_EQ(fs_read(p, (int)pf, buf, 1), -FS_EBADF);
+    CHECK_EQ(fs_fstat(p, (int)pf, &st), 0);
+    fs_proc_exit(p);
+}
+
+TEST_CASE(append_and_offsets)
+{
+    struct fs_proc *p = host_proc("append");
+    long a = fs_open(p, "log", FS_O_WRONLY | FS_O_CREAT | FS_O_APPEND, 0644);
+    long b = fs_open(p, "log", FS_O_WRONLY | FS_O_APPEND, 0);
+    CHECK_EQ(fs_write(p, (int)a, "one ", 4), 4);
+    CHECK_EQ(fs_write(p, (int)b, "two ", 4), 4);
+    CHECK_EQ(fs_write(p, (int)a, "three", 5), 5);
+    CHECK_EQ(fs_lseek(p, (int)a, 0, FS_SEEK_SET), 0);
+    CHECK_EQ(fs_write(p, (int)a, "!", 1), 1);     /* O_APPEND: at the end still */
+    CHECK_EQ(fs_pwrite(p, (int)a, "?", 1, 0), 1); /* Linux appends pwrite too */
+    char buf[32];
+    CHECK_EQ(host_get(p, "log", buf, sizeof buf), 15);
+    CHECK_STR(buf, "one two three!?");
+    fs_proc_exit(p);
+}
+
+TEST_CASE(seek_and_holes)
+{
+    struct fs_proc *p = host_proc("seek");
+    long fd = fs_open(p, "f", FS_O_RDWR | FS_O_CREAT, 0644);
+    CHECK_EQ(fs_lseek(p, (int)fd, 10000, FS_SEEK_SET), 10000);
+    CHECK_EQ(fs_write(p, (int)fd, "end", 3), 3);
+    CHECK_EQ(fs_lseek(p, (int)fd, 0, FS_SEEK_END), 10003);
+    CHECK_EQ(fs_lseek(p, (int)fd, -3, FS_SEEK_CUR), 10000);
+    CHECK_EQ(fs_lseek(p, (int)fd, -20000, FS_SEEK_CUR), -FS_EINVAL);
+    CHECK_EQ(fs_lseek(p, (int)fd, 0, 7), -FS_EINVAL);
+    CHECK_EQ(fs_lseek(p, (int)fd, 0x7fffffffffffffffll, FS_SEEK_END), -FS_EOVERFLOW);
+    CHECK_EQ(fs_lseek(p, (int)fd, 5, FS_SEEK_DATA), 5);
+    CHECK_EQ(fs_lseek(p, (int)fd, 5, FS_SEEK_HOLE), 10003);
+    CHECK_EQ(fs_lseek(p, (int)fd, 10003, FS_SEEK_DATA), -FS_ENXIO);
+    static char buf[10003];
+    memset(buf, 0x55, sizeof buf);
+    CHECK_EQ(fs_pread(p, (int)fd, buf, sizeof buf, 0), 10003);
+    int zeros = 1;
+    for (int i = 0; i < 10000; i++)
+        zeros &= buf[i] == 0;
+    CHECK_EQ(zeros, 1);
+    CHECK_EQ(memcmp(buf + 10000, "end", 3), 0);
+    CHECK_EQ(fs_pread(p, (int)fd, buf, 10, 20000), 0);
+    CHECK_EQ(fs_pread(p, (int)fd, buf, 10, -1), -FS_EINVAL);
+    CHECK_EQ(fs_pwrite(p, (int)fd, "x", 1, -1), -FS_EINVAL);
+    int fds[2];
+    CHECK_EQ(fs_pipe2(p, fds, 0), 0);
+    CHECK_EQ(fs_lseek(p, fds[0], 0, FS_SEEK_SET), -FS_ESPIPE);
+    CHECK_EQ(fs_pread(p, fds[0], buf, 1, 0), -FS_ESPIPE);
+    CHECK_EQ(fs_pwrite(p, fds[1], buf, 1, 0), -FS_ESPIPE);
+    fs_proc_exit(p);
+}
+
+TEST_CASE(big_file_and_truncate)
+{
+    struct fs_proc *p = host_proc("big");
+    long fd = fs_open(p, "f", FS_O_RDWR | FS_O_CREAT, 0644);
+    static unsigned char data[3 * 1024 * 1024 + 123], back[sizeof data];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (unsigned char)(i * 131 + (i >> 12));
+    CHECK_EQ(fs_write(p, (int)fd, data, sizeof data), (long)sizeof data);
+    CHECK_EQ(fs_pread(p, (int)fd, back, sizeof back, 0), (long)sizeof back);
+    CHECK_EQ(memcmp(data, back, sizeof data), 0);
+    struct fs_stat st;
+    CHECK_EQ(fs_fstat(p, (int)fd, &st), 0);
+    CHECK_EQ(st.st_size, (long)sizeof data);
+    CHECK_EQ(st.st_blocks, (long)((sizeof data + 4095) / 4096 * 8));
+    CHECK_EQ(fs_ftruncate(p, (int)fd, 5000), 0);
+    CHECK_EQ(fs_ftruncate(p, (int)fd, 9000), 0); /* growing: zeros, not the old bytes */
+    CHECK_EQ(fs_pread(p, (int)fd, back, 9000, 0), 9000);
+    CHECK_EQ(memcmp(back, data, 5000), 0);
+    int zeros = 1;
+    for (int i = 5000; i < 9000; i++)
+        zeros &= back[i] == 0;
+    CHECK_EQ(zeros, 1);
+    CHECK_EQ(fs_ftruncate(p, (int)fd, -1), -FS_EINVAL);
+    CHECK_EQ(fs_truncate(p, "f", 3), 0);
+    CHECK_EQ(fs_fstat(p, (int)fd, &st), 0);
+    CHECK_EQ(st.st_size, 3);
+    CHECK_EQ(fs_truncate(p, ".", 0), -FS_EISDIR);
+    CHECK_EQ(fs_truncate(p, "nothere", 0), -FS_ENOENT);
+    long ro = fs_open(p, "f", FS_O_RDONLY, 0);
+    CHECK_EQ(fs_ftruncate(p, (int)ro, 0), -FS_EINVAL);
+    CHECK_EQ(fs_ftruncate(p, 99, 0), -FS_EBADF);
+    CHECK_EQ(fs_pwrite(p, (int)fd, "x", 1, (1ll << 30)), -FS_EFBIG); /* ramfs: 1 GiB */
+    fs_proc_exit(p);
+}
+
+TEST_CASE(out_of_pages)
+{
+    struct fs_proc *p = host_proc("nospace");
+    long fd = fs_open(p, "f", FS_O_RDWR | FS_O_CREAT, 0644);
+    static char data[5 * 4096];
+    CHECK_EQ(fs_write(p, (int)fd, data, 10), 10); /* the tables exist now */
+    host_fail_pages = 2;
+    CHECK_EQ(fs_write(p, (int)fd, data, sizeof data), 3 * 4096 - 10); /* page 0 and 2 more */
+    CHECK_EQ(fs_write(p, (int)fd, data, 10), -FS_ENOSPC);
+    host_fail_pages = -1;
+    CHECK_EQ(fs_write(p, (int)fd, data, 10), 10);
+    fs_proc_exit(p);
+}
+
+static int has(const char *buf, long n, const char *name, uint8_t type)
+{
+    for (long off = 0; off < n;) {
+        const struct fs_dirent64 *d = (const void *)(buf + off);
+        if (strcmp(d->d_name, name) == 0)
+            return d->d_type == type;
+        off += d->d_reclen;
+    }
+    return 0;
+}
+
+TEST_CASE(getdents)
+{
+    struct fs_proc *p = host_proc("dents");
+    CHECK_EQ(fs_mkdir(p, "d", 0755), 0);
+    CHECK_EQ(host_put(p, "d/file", "x"), 0);
+    CHECK_EQ(fs_mkdir(p, "d/sub", 0755), 0);
+    CHECK_EQ(fs_symlink(p, "file", "d/link"), 0);
+    CHECK_EQ(fs_mkfifo(p, "d/fifo", 0644), 0);
+    long fd = fs_open(p, "d", FS_O_RDONLY | FS_O_DIRECTORY, 0);
+    static _Alignas(8) char buf[4096];
+    long n = fs_getdents64(p, (int)fd, buf, sizeof buf);
+    /* ".", "..", file, sub, link, fifo: 24 bytes each (19-byte head + name + NUL, rounded) */
+    CHECK_EQ(n, 6 * 24);
+    CHECK_EQ(has(buf, n, ".", FS_DT_DIR), 1);
+    CHECK_EQ(has(buf, n, "..", FS_DT_DIR), 1);
+    CHECK_EQ(has(buf, n, "file", FS_DT_REG), 1);
+    CHECK_EQ(has(buf, n, "sub", FS_DT_DIR), 1);
+    CHECK_EQ(has(buf, n, "link", FS_DT_LNK), 1);
+    CHECK_EQ(has(buf, n, "fifo", FS_DT_FIFO), 1);
+    CHECK_EQ(fs_getdents64(p, (int)fd, buf, sizeof buf), 0);
+    /* Small buffers: one record at a time; too small for one: EINVAL. */
+    CHECK_EQ(fs_lseek(p, (int)fd, 0, FS_SEEK_SET), 0);
+    CHECK_EQ(fs_getdents64(p, (int)fd, buf, 10), -FS_EINVAL);
+    CHECK_EQ(fs_getdents64(p, (int)fd, buf, 30), 24);
+    CHECK_STR(((struct fs_dirent64 *)buf)->d_name, ".");
+    CHECK_EQ(fs_getdents64(p, (int)fd, buf, 30), 24);
+    CHECK_STR(((struct fs_dirent64 *)buf)->d_name, "..");
+    /* Removing an entry already read does not make the next one skip or repeat. */
+    CHECK_EQ(fs_getdents64(p, (int)fd, buf, 30), 24);
+    CHECK_STR(((struct fs_dirent64 *)buf)->d_name, "file");
+    CHECK_EQ(fs_unlink(p, "d/file"), 0);
+    CHECK_EQ(fs_getdents64(p, (int)fd, buf, 30), 24);
+    CHECK_STR(((struct fs_dirent64 *)buf)->d_name, "sub");
+    long f = fs_open(p, "d/link", FS_O_RDONLY, 0);
+    CHECK_EQ(f, -FS_ENOENT); /* dangling now */
+    CHECK_EQ(fs_getdents64(p, 1, buf, sizeof buf), -FS_EBADF);
+    CHECK_EQ(host_put(p, "plain", "x"), 0);
+    long pf = fs_open(p, "plain", FS_O_RDONLY, 0);
+    CHECK_EQ(fs_getdents64(p, (int)pf, buf, sizeof buf), -FS_ENOTDIR);
+    fs_proc_exit(p);
+}

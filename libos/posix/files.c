@@ -1,0 +1,609 @@
+/*
+ * files.c: the file calls (open, read, write, stat, pipes, locks, directories, ...) served by
+ * the file layer (libos/fs). In a process pm made, pm holds the layer for every process and
+ * each call goes there (files_pm.c). A program pm did not make (proc_present 0) runs the layer
+ * itself: its own RAM file system filled from the boot archive at the first file call, exo's
+ * console registered as /dev/console and opened on descriptors 0, 1 and 2, pages from exo in
+ * a range of their own; its files are its own and nothing can end a wait: a call that would
+ * block returns EAGAIN (EDEADLK for F_SETLKW), poll answers at once. Pointers are trusted.
+ */
+#include <posix/calls.h>
+#include <proc/client.h>
+
+#include "files.h"
+
+#include <fs/dev.h>
+#include <fs/fs.h>
+#include <los/los.h>
+#include <los/spawn.h>
+
+#define FILES_HEAP_VA 0x00006fa000000000ull /* pages of the in-process file layer */
+#define FILES_HEAP_TOP 0x00006fb000000000ull
+
+extern const struct fs_dev_ops posix_console_ops;
+
+static struct fs_proc *me;
+static uint64_t heap_next = FILES_HEAP_VA;
+static void *free_pages; /* freed pages, kept for reuse (linked through their first word) */
+
+void *fs_page_alloc(void)
+{
+    if (free_pages) {
+        uint64_t *pg = free_pages;
+        free_pages = *(void **)pg;
+        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
+            pg[i] = 0;
+        return pg;
+    }
+    if (heap_next >= FILES_HEAP_TOP || los_page_new(heap_next, EXO_PROT_R | EXO_PROT_W) < 0)
+        return NULL;
+    void *pg = (void *)heap_next; /* exo's pages come zeroed */
+    heap_next += EXO_PAGE;
+    return pg;
+}
+
+void fs_page_free(void *page)
+{
+    *(void **)page = free_pages;
+    free_pages = page;
+}
+
+void fs_wake(const void *object)
+{
+    (void)object; /* one process: nobody else waits */
+}
+
+void fs_now(struct fs_timespec *t)
+{
+    struct lnx_timespec ts;
+    const long a[6] = {LNX_CLOCK_REALTIME, (long)&ts};
+    posix_clock_gettime(a);
+    t->tv_sec = ts.tv_sec;
+    t->tv_nsec = ts.tv_nsec;
+}
+
+/* The process's file state, made at the first file call. */
+static struct fs_proc *P(void)
+{
+    if (me)
+        return me;
+    const struct los_info *in = los_info();
+    long r = fs_init();
+    if (r == 0 && in->archive_size)
+        r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    if (r == 0)
+        r = fs_dev_register("console", &posix_console_ops, NULL);
+    if (r < 0 || !(me = fs_proc_new())) {
+        los_printf("posix: the file layer did not start (%ld)\n", r);
+        los_exit(127);
+    }
+    me->pid = (int)posix_pid;
+    for (int fd = 0; fd < 3; fd++)
+        fs_open(me, "/dev/console", FS_O_RDWR, 0);
+    return me;
+}
+
+/* A would-block result: in one process nothing can end the wait. */
+static long done(long r)
+{
+    if (r == -FS_EAGAIN && me->wait) {
+        fs_proc_cancel(me);
+        return -FS_EAGAIN;
+    }
+    if (r == -FS_EPIPE)
+        me->sigpipe = 0; /* SIGPIPE arrives with signals */
+    return r;
+}
+
+long posix_read(const long a[6])
+{
+    if (proc_present)
+        return pmc_read((int)a[0], (void *)a[1], (uint64_t)a[2]);
+    return done(fs_read(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]));
+}
+
+long posix_write(const long a[6])
+{
+    if (proc_present)
+        return pmc_write((int)a[0], (const void *)a[1], (uint64_t)a[2]);
+    return done(fs_write(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2]));
+}
+
+long posix_pread64(const long a[6])
+{
+    if (proc_present)
+        return pmc_pread((int)a[0], (void *)a[1], (uint64_t)a[2], a[3]);
+    return done(fs_pread(P(), (int)a[0], (void *)a[1], (uint64_t)a[2], a[3]));
+}
+
+long posix_pwrite64(const long a[6])
+{
+    if (proc_present)
+        return pmc_pwrite((int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]);
+    return done(fs_pwrite(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]));
+}
+
+static long vec(const long a[6], int write)
+{
+    if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
+        return -LNX_EINVAL;
+    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
+    long total = 0;
+    for (long i = 0; i < a[2]; i++) {
+        if (!iov[i].iov_len)
+            continue;
+        const long b[6] = {a[0], (long)iov[i].iov_base, (long)iov[i].iov_len};
+        long r = write ? posix_write(b) : posix_read(b);
+        if (r < 0)
+            return total ? total : r;
+        total += r;
+        if ((uint64_t)r < iov[i].iov_len)
+            break;
+    }
+    return total;
+}
+
+long posix_readv(const long a[6])
+{
+    return vec(a, 0);
+}
+
+long posix_writev(const long a[6])
+{
+    return vec(a, 1);
+}
+
+long posix_open(const long a[6])
+{
+    if (proc_present)
+        return pmc_openat(FS_AT_FDCWD, (const char *)a[0], (int)a[1], (uint32_t)a[2]);
+    return done(fs_open(P(), (const char *)a[0], (int)a[1], (uint32_t)a[2]));
+}
+
+long posix_openat(const long a[6])
+{
+    if (proc_present)
+        return pmc_openat((int)a[0], (const char *)a[1], (int)a[2], (uint32_t)a[3]);
+    return done(fs_openat(P(), (int)a[0], (const char *)a[1], (int)a[2], (uint32_t)a[3]));
+}
+
+long posix_creat(const long a[6])
+{
+    if (proc_present)
+        return pmc_openat(FS_AT_FDCWD, (const char *)a[0], FS_O_CREAT | FS_O_WRONLY | FS_O_TRUNC,
+                          (uint32_t)a[1]);
+    return fs_open(P(), (const char *)a[0], FS_O_CREAT | FS_O_WRONLY | FS_O_TRUNC, (uint32_t)a[1]);
+}
+
+long posix_close(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_close, a[0], 0, 0, 0);
+    return fs_close(P(), (int)a[0]);
+}
+
+long posix_lseek(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_lseek, a[0], a[1], a[2], 0);
+    return fs_lseek(P(), (int)a[0], a[1], (int)a[2]);
+}
+
+long posix_ioctl(const long a[6])
+{
+    if (proc_present)
+        return pmc_ioctl((int)a[0], (unsigned long)a[1], (void *)a[2]);
+    return fs_ioctl(P(), (int)a[0], (unsigned long)a[1], (void *)a[2]);
+}
+
+long posix_dup(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_dup, a[0], 0, 0, 0);
+    return fs_dup(P(), (int)a[0]);
+}
+
+long posix_dup2(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_dup3, a[0], a[1], 0, 1);
+    return fs_dup2(P(), (int)a[0], (int)a[1]);
+}
+
+long posix_dup3(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_dup3, a[0], a[1], a[2], 0);
+    return fs_dup3(P(), (int)a[0], (int)a[1], (int)a[2]);
+}
+
+long posix_fcntl(const long a[6])
+{
+    if (proc_present)
+        return pmc_fcntl((int)a[0], (int)a[1], a[2]);
+    long r = fs_fcntl(P(), (int)a[0], (int)a[1], (uint64_t)a[2]);
+    if (r == -FS_EAGAIN && me->wait) { /* F_SETLKW against ourselves only: never granted */
+        fs_proc_cancel(me);
+        return -FS_EDEADLK;
+    }
+    return r;
+}
+
+long posix_flock(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_flock, a[0], a[1], 0, 0);
+    return done(fs_flock(P(), (int)a[0], (int)a[1]));
+}
+
+long posix_pipe(const long a[6])
+{
+    if (proc_present)
+        return pmc_pipe2((int *)a[0], 0);
+    return fs_pipe2(P(), (int *)a[0], 0);
+}
+
+long posix_pipe2(const long a[6])
+{
+    if (proc_present)
+        return pmc_pipe2((int *)a[0], (int)a[1]);
+    return fs_pipe2(P(), (int *)a[0], (int)a[1]);
+}
+
+long posix_stat(const long a[6])
+{
+    if (proc_present)
+        return pmc_stat(FS_AT_FDCWD, (const char *)a[0], (void *)a[1], 0, 0);
+    return fs_stat(P(), (const char *)a[0], (struct fs_stat *)a[1]);
+}
+
+long posix_lstat(const long a[6])
+{
+    if (proc_present)
+        return pmc_stat(FS_AT_FDCWD, (const char *)a[0], (void *)a[1], FS_AT_SYMLINK_NOFOLLOW, 0);
+    return fs_lstat(P(), (const char *)a[0], (struct fs_stat *)a[1]);
+}
+
+long posix_fstat(const long a[6])
+{
+    if (proc_present)
+        return pmc_stat(0, NULL, (void *)a[1], 0, (int)a[0]);
+    return fs_fstat(P(), (int)a[0], (struct fs_stat *)a[1]);
+}
+
+long posix_newfstatat(const long a[6])
+{
+    if (proc_present)
+        return pmc_stat((int)a[0], (const char *)a[1], (void *)a[2], (int)a[3], 0);
+    return fs_fstatat(P(), (int)a[0], (const char *)a[1], (struct fs_stat *)a[2], (int)a[3]);
+}
+
+long posix_truncate(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_truncate, (const char *)a[0], a[1], 0, 0, 0);
+    return fs_truncate(P(), (const char *)a[0], a[1]);
+}
+
+long posix_ftruncate(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_ftruncate, a[0], a[1], 0, 0);
+    return fs_ftruncate(P(), (int)a[0], a[1]);
+}
+
+long posix_getdents64(const long a[6])
+{
+    if (proc_present)
+        return pmc_out(PM_OP_fs_getdents64, NULL, a[0], a[2], (void *)a[1], a[2]);
+    return fs_getdents64(P(), (int)a[0], (void *)a[1], (uint64_t)a[2]);
+}
+
+long posix_getcwd(const long a[6])
+{
+    if (proc_present)
+        return pmc_out(PM_OP_fs_getcwd, NULL, a[1], 0, (void *)a[0], a[1]);
+    return fs_getcwd(P(), (char *)a[0], (uint64_t)a[1]);
+}
+
+long posix_chdir(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_chdir, (const char *)a[0], 0, 0, 0, 0);
+    return fs_chdir(P(), (const char *)a[0]);
+}
+
+long posix_fchdir(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_fchdir, a[0], 0, 0, 0);
+    return fs_fchdir(P(), (int)a[0]);
+}
+
+long posix_rename(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_renameat2, (const char *)a[0], (const char *)a[1], FS_AT_FDCWD,
+                         FS_AT_FDCWD, 0);
+    return fs_rename(P(), (const char *)a[0], (const char *)a[1]);
+}
+
+long posix_renameat(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_renameat2, (const char *)a[1], (const char *)a[3], a[0], a[2], 0);
+    return fs_renameat2(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], 0);
+}
+
+long posix_renameat2(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_renameat2, (const char *)a[1], (const char *)a[3], a[0], a[2],
+                         a[4]);
+    return fs_renameat2(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3],
+                        (unsigned)a[4]);
+}
+
+long posix_mkdir(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mkdirat, (const char *)a[0], FS_AT_FDCWD, a[1], 0, 0);
+    return fs_mkdir(P(), (const char *)a[0], (uint32_t)a[1]);
+}
+
+long posix_mkdirat(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mkdirat, (const char *)a[1], a[0], a[2], 0, 0);
+    return fs_mkdirat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2]);
+}
+
+long posix_rmdir(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_unlinkat, (const char *)a[0], FS_AT_FDCWD, FS_AT_REMOVEDIR, 0, 0);
+    return fs_rmdir(P(), (const char *)a[0]);
+}
+
+long posix_unlink(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_unlinkat, (const char *)a[0], FS_AT_FDCWD, 0, 0, 0);
+    return fs_unlink(P(), (const char *)a[0]);
+}
+
+long posix_unlinkat(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_unlinkat, (const char *)a[1], a[0], a[2], 0, 0);
+    return fs_unlinkat(P(), (int)a[0], (const char *)a[1], (int)a[2]);
+}
+
+long posix_link(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_linkat, (const char *)a[0], (const char *)a[1], FS_AT_FDCWD,
+                         FS_AT_FDCWD, 0);
+    return fs_link(P(), (const char *)a[0], (const char *)a[1]);
+}
+
+long posix_linkat(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_linkat, (const char *)a[1], (const char *)a[3], a[0], a[2], a[4]);
+    return fs_linkat(P(), (int)a[0], (const char *)a[1], (int)a[2], (const char *)a[3], (int)a[4]);
+}
+
+long posix_symlink(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_symlinkat, (const char *)a[0], (const char *)a[1], FS_AT_FDCWD, 0,
+                         0);
+    return fs_symlink(P(), (const char *)a[0], (const char *)a[1]);
+}
+
+long posix_symlinkat(const long a[6])
+{
+    if (proc_present)
+        return pmc_paths(PM_OP_fs_symlinkat, (const char *)a[0], (const char *)a[2], a[1], 0, 0);
+    return fs_symlinkat(P(), (const char *)a[0], (int)a[1], (const char *)a[2]);
+}
+
+long posix_readlink(const long a[6])
+{
+    if (proc_present)
+        return pmc_out(PM_OP_fs_readlinkat, (const char *)a[0], FS_AT_FDCWD, a[2], (void *)a[1],
+                       a[2]);
+    return fs_readlink(P(), (const char *)a[0], (char *)a[1], a[2]);
+}
+
+long posix_readlinkat(const long a[6])
+{
+    if (proc_present)
+        return pmc_out(PM_OP_fs_readlinkat, (const char *)a[1], a[0], a[3], (void *)a[2], a[3]);
+    return fs_readlinkat(P(), (int)a[0], (const char *)a[1], (char *)a[2], a[3]);
+}
+
+long posix_mknod(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mknodat, (const char *)a[0], FS_AT_FDCWD, a[1], a[2], 0);
+    return fs_mknodat(P(), FS_AT_FDCWD, (const char *)a[0], (uint32_t)a[1], (uint64_t)a[2]);
+}
+
+long posix_mknodat(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_mknodat, (const char *)a[1], a[0], a[2], a[3], 0);
+    return fs_mknodat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2], (uint64_t)a[3]);
+}
+
+long posix_chmod(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchmodat, (const char *)a[0], FS_AT_FDCWD, a[1], 0, 0);
+    return fs_chmod(P(), (const char *)a[0], (uint32_t)a[1]);
+}
+
+long posix_fchmod(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_fchmod, a[0], a[1], 0, 0);
+    return fs_fchmod(P(), (int)a[0], (uint32_t)a[1]);
+}
+
+long posix_fchmodat(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchmodat, (const char *)a[1], a[0], a[2], 0, 0);
+    return fs_fchmodat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2]);
+}
+
+long posix_chown(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchownat, (const char *)a[0], FS_AT_FDCWD, a[1], a[2], 0);
+    return fs_chown(P(), (const char *)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+}
+
+long posix_fchown(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_fchown, a[0], a[1], a[2], 0);
+    return fs_fchown(P(), (int)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+}
+
+long posix_lchown(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchownat, (const char *)a[0], FS_AT_FDCWD, a[1], a[2],
+                        FS_AT_SYMLINK_NOFOLLOW);
+    return fs_lchown(P(), (const char *)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+}
+
+long posix_fchownat(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_fchownat, (const char *)a[1], a[0], a[2], a[3], a[4]);
+    return fs_fchownat(P(), (int)a[0], (const char *)a[1], (uint32_t)a[2], (uint32_t)a[3],
+                       (int)a[4]);
+}
+
+long posix_utimensat(const long a[6])
+{
+    if (proc_present)
+        return pmc_utimensat((int)a[0], (const char *)a[1], (const void *)a[2], (int)a[3]);
+    return fs_utimensat(P(), (int)a[0], (const char *)a[1], (const struct fs_timespec *)a[2],
+                        (int)a[3]);
+}
+
+long posix_access(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_faccessat, (const char *)a[0], FS_AT_FDCWD, a[1], 0, 0);
+    return fs_access(P(), (const char *)a[0], (int)a[1]);
+}
+
+long posix_faccessat(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_faccessat, (const char *)a[1], a[0], a[2], 0, 0);
+    return fs_faccessat(P(), (int)a[0], (const char *)a[1], (int)a[2], 0);
+}
+
+long posix_faccessat2(const long a[6])
+{
+    if (proc_present)
+        return pmc_path(PM_OP_fs_faccessat, (const char *)a[1], a[0], a[2], a[3], 0);
+    return fs_faccessat(P(), (int)a[0], (const char *)a[1], (int)a[2], (int)a[3]);
+}
+
+long posix_umask(const long a[6])
+{
+    if (proc_present)
+        return pmc_fd1(PM_OP_fs_umask, a[0], 0, 0, 0);
+    return (long)fs_umask(P(), (uint32_t)a[0]);
+}
+
+/* poll and ppoll: readiness now. In one process nothing can change while it waits, so a wait
+ * ends at once (0 ready), whatever the timeout. */
+static long poll_now(const long a[6])
+{
+    if ((uint64_t)a[1] > FS_NFD * 16ull)
+        return -LNX_EINVAL;
+    return fs_poll_many(P(), (struct fs_pollfd *)a[0], (uint64_t)a[1]);
+}
+
+long posix_poll(const long a[6])
+{
+    if (proc_present)
+        return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] < 0);
+    return poll_now(a);
+}
+
+long posix_ppoll(const long a[6])
+{
+    if (proc_present)
+        return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] == 0);
+    return poll_now(a); /* the signal mask arrives with signals */
+}
+
+/* select and pselect6, as poll over the descriptors in the sets: readable is POLLIN, POLLHUP or
+ * POLLERR; writable POLLOUT or POLLERR; exceptional POLLPRI (as Linux counts them). A timeout
+ * of zero answers now; none waits; a longer one does not wait yet (timers come with signals). */
+#define SELECT_MAX 1024 /* FD_SETSIZE */
+
+static int bit(const uint64_t *set, long fd)
+{
+    return set && (set[fd / 64] >> (fd % 64) & 1);
+}
+
+static long select_as_poll(long nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, int block)
+{
+    static struct fs_pollfd pf[SELECT_MAX];
+    if (nfds < 0 || nfds > SELECT_MAX)
+        return -LNX_EINVAL;
+    long n = 0;
+    for (long fd = 0; fd < nfds; fd++) {
+        int ev = (bit(rd, fd) ? FS_POLLIN : 0) | (bit(wr, fd) ? FS_POLLOUT : 0) |
+                 (bit(ex, fd) ? FS_POLLPRI : 0);
+        if (ev)
+            pf[n++] = (struct fs_pollfd){.fd = (int32_t)fd, .events = (int16_t)ev};
+    }
+    long r = proc_present ? pmc_poll(pf, (uint64_t)n, block) : fs_poll_many(P(), pf, (uint64_t)n);
+    if (r < 0)
+        return r;
+    for (long i = 0; i < n; i++)
+        if (pf[i].revents & FS_POLLNVAL)
+            return -LNX_EBADF;
+    uint64_t *sets[3] = {rd, wr, ex};
+    for (int s = 0; s < 3; s++)
+        for (long w = 0; sets[s] && w < (nfds + 63) / 64; w++)
+            sets[s][w] = 0;
+    long count = 0;
+    for (long i = 0; i < n; i++) {
+        long fd = pf[i].fd;
+        int got = pf[i].revents, ev = pf[i].events;
+        int r_ = (ev & FS_POLLIN) && (got & (FS_POLLIN | FS_POLLHUP | FS_POLLERR));
+        int w_ = (ev & FS_POLLOUT) && (got & (FS_POLLOUT | FS_POLLERR));
+        int x_ = (ev & FS_POLLPRI) && (got & FS_POLLPRI);
+        if (r_)
+            rd[fd / 64] |= 1ull << (fd % 64);
+        if (w_)
+            wr[fd / 64] |= 1ull << (fd % 64);
+        if (x_)
+            ex[fd / 64] |= 1ull << (fd % 64);
+        count += r_ + w_ + x_;
+    }
+    return count;
+}
+
+long posix_select(const long a[6])
+{
+    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
+}
+
+long posix_pselect6(const long a[6])
+{
+    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
+}

@@ -1,0 +1,262 @@
+/*
+ * files_pm.c: the file calls as pm operations (ops.def's fs rows, served by libos/fs/pm_fs.c),
+ * for a process pm made: arguments into the mailbox, one call, results out of it. Paths and
+ * bytes travel in the mailbox's data area (PM_DATA_MAX): a longer read or write is a loop of
+ * calls, each chunk after the first never waiting (a short count ends it), so a blocking read
+ * returns what has arrived, as on Linux. Pointers handed in are trusted, as in the rest of the
+ * layer.
+ */
+#include <tty/tty.h>
+#include <posix/calls.h>
+#include <proc/client.h>
+
+#include <fs/abi.h>
+
+#include "files.h"
+
+#define CONT 1 /* pm_fs.c: a continuation chunk never waits */
+
+static struct pm_msg *M(void)
+{
+    return proc_msg();
+}
+
+static void copy(void *d, const void *s, uint64_t n)
+{
+    uint8_t *dp = d;
+    const uint8_t *sp = s;
+    while (n--)
+        *dp++ = *sp++;
+}
+
+/* Puts string s at data[*off] (with its NUL); 0 or -ENAMETOOLONG. */
+static long put(uint64_t *off, const char *s)
+{
+    uint64_t o = *off;
+    for (uint64_t i = 0;; i++) {
+        if (o + i >= PM_DATA_MAX || i >= FS_PATH_MAX)
+            return -FS_ENAMETOOLONG;
+        M()->data[o + i] = (uint8_t)s[i];
+        if (!s[i]) {
+            *off = o + i + 1;
+            return 0;
+        }
+    }
+}
+
+/* op with one path first in data. */
+static long path_call(unsigned op, const char *path)
+{
+    uint64_t off = 0;
+    long r = put(&off, path);
+    return r < 0 ? r : proc_call(op);
+}
+
+static long two_paths(unsigned op, const char *a, const char *b)
+{
+    uint64_t off = 0;
+    long r = put(&off, a);
+    if (r == 0)
+        r = put(&off, b);
+    return r < 0 ? r : proc_call(op);
+}
+
+long pmc_read(int fd, void *buf, uint64_t len)
+{
+    uint64_t done = 0;
+    do {
+        uint64_t n = len - done < PM_DATA_MAX ? len - done : PM_DATA_MAX;
+        struct pm_msg *m = M();
+        m->a[0] = fd, m->a[1] = (int64_t)n, m->a[2] = done ? CONT : 0;
+        long r = proc_call(PM_OP_fs_read);
+        if (r < 0)
+            return done ? (long)done : r;
+        copy((uint8_t *)buf + done, m->data, (uint64_t)r);
+        done += (uint64_t)r;
+        if ((uint64_t)r < n)
+            break;
+    } while (done < len);
+    return (long)done;
+}
+
+long pmc_write(int fd, const void *buf, uint64_t len)
+{
+    uint64_t done = 0;
+    do {
+        uint64_t n = len - done < PM_DATA_MAX ? len - done : PM_DATA_MAX;
+        struct pm_msg *m = M();
+        m->a[0] = fd, m->a[1] = (int64_t)n, m->a[2] = 0; /* a blocking write waits for all */
+        copy(m->data, (const uint8_t *)buf + done, n);
+        long r = proc_call(PM_OP_fs_write);
+        if (r < 0)
+            return done ? (long)done : r;
+        done += (uint64_t)r;
+        if (r == 0)
+            break;
+    } while (done < len);
+    return (long)done;
+}
+
+static long prw(int fd, void *buf, uint64_t len, int64_t off, int write)
+{
+    uint64_t done = 0;
+    do {
+        uint64_t n = len - done < PM_DATA_MAX ? len - done : PM_DATA_MAX;
+        struct pm_msg *m = M();
+        m->a[0] = fd, m->a[1] = (int64_t)n, m->a[2] = off + (int64_t)done;
+        if (write)
+            copy(m->data, (const uint8_t *)buf + done, n);
+        long r = proc_call(write ? PM_OP_fs_pwrite : PM_OP_fs_pread);
+        if (r < 0)
+            return done ? (long)done : r;
+        if (!write)
+            copy((uint8_t *)buf + done, m->data, (uint64_t)r);
+        done += (uint64_t)r;
+        if ((uint64_t)r < n)
+            break;
+    } while (done < len);
+    return (long)done;
+}
+
+long pmc_pread(int fd, void *buf, uint64_t len, int64_t off)
+{
+    return prw(fd, buf, len, off, 0);
+}
+
+long pmc_pwrite(int fd, const void *buf, uint64_t len, int64_t off)
+{
+    return prw(fd, (void *)buf, len, off, 1);
+}
+
+long pmc_openat(int dirfd, const char *path, int flags, uint32_t mode)
+{
+    struct pm_msg *m = M();
+    m->a[0] = dirfd, m->a[1] = flags, m->a[2] = mode;
+    return path_call(PM_OP_fs_openat, path);
+}
+
+long pmc_fd1(unsigned op, long a0, long a1, long a2, long a3)
+{
+    struct pm_msg *m = M();
+    m->a[0] = a0, m->a[1] = a1, m->a[2] = a2, m->a[3] = a3;
+    return proc_call(op);
+}
+
+long pmc_path(unsigned op, const char *path, long a0, long a1, long a2, long a3)
+{
+    struct pm_msg *m = M();
+    m->a[0] = a0, m->a[1] = a1, m->a[2] = a2, m->a[3] = a3;
+    return path_call(op, path);
+}
+
+long pmc_paths(unsigned op, const char *p1, const char *p2, long a0, long a1, long a2)
+{
+    struct pm_msg *m = M();
+    m->a[0] = a0, m->a[1] = a1, m->a[2] = a2;
+    return two_paths(op, p1, p2);
+}
+
+long pmc_fcntl(int fd, int cmd, long arg)
+{
+    int lock = cmd == FS_F_GETLK || cmd == FS_F_SETLK || cmd == FS_F_SETLKW ||
+               cmd == FS_F_OFD_GETLK || cmd == FS_F_OFD_SETLK || cmd == FS_F_OFD_SETLKW;
+    struct pm_msg *m = M();
+    m->a[0] = fd, m->a[1] = cmd, m->a[2] = arg;
+    if (!lock)
+        return proc_call(PM_OP_fs_fcntl);
+    copy(m->data, (const void *)arg, sizeof(struct fs_flock));
+    long r = proc_call(PM_OP_fs_fcntl);
+    if (r == 0 && (cmd == FS_F_GETLK || cmd == FS_F_OFD_GETLK))
+        copy((void *)arg, m->data, sizeof(struct fs_flock));
+    return r;
+}
+
+/* The bytes an ioctl's argument points at, for the requests the layer knows. */
+static int64_t ioctl_size(unsigned long req)
+{
+    long t = tty_ioctl_arg_size(req); /* the terminal's (libos/tty) */
+    if (t >= 0 && t != (long)sizeof(struct tty_termios))
+        return t;
+    switch (req) {
+    case 0x5413: /* TIOCGWINSZ */
+    case 0x5414: /* TIOCSWINSZ */
+        return 8;
+    case 0x541b: /* FIONREAD */
+    case 0x5421: /* FIONBIO */
+        return 4;
+    case 0x5401: /* TCGETS */
+    case 0x5402: /* TCSETS */
+    case 0x5403:
+    case 0x5404:
+        return 60;
+    }
+    return 0;
+}
+
+long pmc_ioctl(int fd, unsigned long req, void *arg)
+{
+    int64_t size = arg ? ioctl_size(req) : 0;
+    struct pm_msg *m = M();
+    m->a[0] = fd, m->a[1] = (int64_t)req, m->a[2] = size;
+    m->a[3] = (int64_t)arg; /* the value itself, for requests that take one (size 0) */
+    copy(m->data, arg, (uint64_t)size);
+    long r = proc_call(PM_OP_fs_ioctl);
+    if (r >= 0)
+        copy(arg, m->data, (uint64_t)size);
+    return r;
+}
+
+long pmc_stat(int dirfd, const char *path, void *st, int flags, int fd)
+{
+    long r = path ? pmc_path(PM_OP_fs_fstatat, path, dirfd, flags, 0, 0)
+                  : pmc_fd1(PM_OP_fs_fstat, fd, 0, 0, 0);
+    if (r == 0)
+        copy(st, M()->data, sizeof(struct fs_stat));
+    return r;
+}
+
+long pmc_out(unsigned op, const char *path, long a0, long a1, void *buf, long size)
+{
+    long r = path ? pmc_path(op, path, a0, a1, 0, 0) : pmc_fd1(op, a0, a1, 0, 0);
+    if (r > 0)
+        copy(buf, M()->data, (uint64_t)(r < size ? r : size));
+    return r;
+}
+
+long pmc_utimensat(int dirfd, const char *path, const void *times, int flags)
+{
+    struct pm_msg *m = M();
+    m->a[0] = dirfd, m->a[1] = flags, m->a[2] = times != 0, m->a[3] = path != 0;
+    if (times)
+        copy(m->data, times, 2 * sizeof(struct fs_timespec));
+    uint64_t off = 2 * sizeof(struct fs_timespec);
+    if (path) {
+        long r = put(&off, path);
+        if (r < 0)
+            return r;
+    }
+    return proc_call(PM_OP_fs_utimensat);
+}
+
+long pmc_pipe2(int *fds, int flags)
+{
+    long r = pmc_fd1(PM_OP_fs_pipe2, flags, 0, 0, 0);
+    if (r == 0) {
+        fds[0] = (int)M()->r[0];
+        fds[1] = (int)M()->r[1];
+    }
+    return r;
+}
+
+long pmc_poll(void *fds, uint64_t n, int block)
+{
+    if (n > PM_DATA_MAX / sizeof(struct fs_pollfd))
+        return -FS_EINVAL;
+    struct pm_msg *m = M();
+    m->a[0] = (int64_t)n, m->a[1] = block;
+    copy(m->data, fds, n * sizeof(struct fs_pollfd));
+    long r = proc_call(PM_OP_fs_poll);
+    if (r >= 0)
+        copy(fds, m->data, n * sizeof(struct fs_pollfd));
+    return r;
+}
