@@ -371,7 +371,8 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
          disk: str = "virtio", log_path: Optional[str] = None, echo: bool = False,
          screendump: Optional[Tuple[str, str]] = None, settle: float = 0.3,
          direct: bool = False, smp: int = 1,
-         direct_files: Optional[Tuple[str, str]] = None, nmi_on: Optional[str] = None) -> Result:
+         direct_files: Optional[Tuple[str, str]] = None, nmi_on: Optional[str] = None,
+         send: Optional[List[Tuple[str, bytes]]] = None) -> Result:
     """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE.
 
     smp=N: give the machine N CPUs (QEMU -smp N).
@@ -386,7 +387,11 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
 
     nmi_on=needle: once a serial line contains needle, send the guest an NMI (QMP inject-nmi),
     which makes exo print its state ("exo: dump:" lines, exo/debug.c). A boot that times out
-    gets one too, and NMI_GRACE seconds to print it, before QEMU is killed."""
+    gets one too, and NMI_GRACE seconds to print it, before QEMU is killed.
+
+    send=[(needle, bytes), ...]: typing at the console. Once a serial line contains a needle,
+    its bytes (once) go to QEMU's stdin, which -serial stdio feeds to COM1's
+    receiver (exo's console input, exo/cons_in.c). Without send, stdin is /dev/null."""
     if not direct and not os.path.isfile(image or ""):
         raise QemuError(f"image not found: {image}")
     accel = choose_accel(accel)
@@ -406,14 +411,25 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
         nmi_wanted = threading.Event()
         nmi_sent = False
         t0 = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if send else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        to_send = list(send or [])
 
         def read_serial():
             for raw in iter(proc.stdout.readline, b""):
                 t = time.monotonic() - t0
                 text = raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n")
                 lines.append((t, text))
+                for i, (needle, data) in enumerate(to_send):
+                    if needle in text:
+                        del to_send[i]
+                        try:
+                            proc.stdin.write(data)
+                            proc.stdin.flush()
+                        except OSError:
+                            pass  # QEMU has gone: the checks will say what is missing
+                        break
                 if screendump and screendump[0] in text:
                     shot_wanted.set()
                 if nmi_on and nmi_on in text:

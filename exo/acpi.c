@@ -94,6 +94,42 @@ int acpi_madt_cpus(const uint8_t *madt, uint64_t len, uint32_t *ids, int max)
     return n;
 }
 
+int acpi_madt_isa_route(const uint8_t *madt, uint64_t len, int irq, struct exo_isa_route *out)
+{
+    uint32_t gsi = (uint32_t)irq;
+    uint16_t flags = 0;
+    for (int pass = 0; pass < 2; pass++) { /* overrides first: they move the gsi */
+        int found = 0;
+        for (uint64_t off = MADT_ENTRIES; off + 2 <= len;) {
+            uint8_t type = madt[off], elen = madt[off + 1];
+            if (elen < 2 || off + elen > len)
+                break;
+            const uint8_t *e = madt + off;
+            if (pass == 0 && type == 2 && elen >= 10 && e[2] == 0 && e[3] == irq) {
+                __builtin_memcpy(&gsi, e + 4, 4); /* bus 0 (ISA), source irq: gsi, flags */
+                __builtin_memcpy(&flags, e + 8, 2);
+            } else if (pass == 1 && type == 1 && elen >= 12) { /* id, reserved, address, base */
+                uint32_t addr, base;
+                __builtin_memcpy(&addr, e + 4, 4);
+                __builtin_memcpy(&base, e + 8, 4);
+                if (base <= gsi && (!found || base > out->gsi_base)) {
+                    *out = (struct exo_isa_route){.ioapic = addr, .gsi = gsi, .gsi_base = base};
+                    found = 1;
+                }
+            }
+            off += elen;
+        }
+        if (pass == 1 && found) {
+            /* MPS INTI flags: polarity bits 1:0 and trigger bits 3:2, 3 = low / level, 0 =
+             * the bus's default (ISA: high, edge) */
+            out->active_low = (flags & 3) == 3;
+            out->level = (flags >> 2 & 3) == 3;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int acpi_mcfg(const uint8_t *mcfg, uint64_t len, struct exo_ecam *out)
 {
     /* header (36), reserved (8), then 16-byte entries: base, segment, first bus, last bus */

@@ -3,6 +3,7 @@
  * offset; in x2APIC mode the same register is MSR 0x800 + offset/16.
  */
 #include <exo/bootinfo.h>
+#include <exo/cons_in.h>
 #include <exo/cpu.h>
 #include <exo/event.h>
 #include <exo/lapic.h>
@@ -158,5 +159,7 @@ void timer_tick(void)
     if (c->id == 0) { /* every CPU has a timer; exo's clock is the boot CPU's */
         exo_ticks++;
         event_timeouts(); /* its ticks end the waits whose deadline has passed */
+        if (cons_in_polling)
+            cons_in_interrupt();
     }
 }

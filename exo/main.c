@@ -6,6 +6,7 @@
 #include <exo/acpi.h>
 #include <common/archive.h>
 #include <common/cmdline.h>
+#include <exo/cons_in.h>
 #include <exo/console.h>
 #include <exo/cpu.h>
 #include <exo/error.h>
@@ -176,7 +177,8 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     archive_report();
     acpi_report();
     timer_init();
-    vio_init(); /* after acpi (MCFG) and the LAPIC (where interrupts go) */
+    vio_init();     /* after acpi (MCFG) and the LAPIC (where interrupts go) */
+    cons_in_init(); /* after the IOMMU (vio_init): remapping decides the route */
     kprintf("exo: boot-times tsc_hz=%lu loader_entry=%lu exit_boot=%lu exo_entry=%lu "
             "banner=%lu\n",
             exo_tsc_hz, exo_bootinfo.tsc_loader_entry, exo_bootinfo.tsc_exit_boot, tsc_entry,

@@ -1,6 +1,6 @@
 /*
  * serial.c: the COM1 UART (16550 at I/O port 0x3f8), exo's first and always-on console. Polled
- * output only; nothing in exo reads the serial port.
+ * output; the receive side is console input's (cons_in.c).
  */
 #include <exo/console.h>
 #include <exo/x86.h>

@@ -5,6 +5,7 @@
  * that arrives on an exception vector is neither: it is dropped (stray).
  */
 #include <exo/console.h>
+#include <exo/cons_in.h>
 #include <exo/debug.h>
 #include <exo/iommu.h>
 #include <exo/irq.h>
@@ -61,6 +62,11 @@ void trap_interrupt(const struct trapframe *tf)
     if (tf->vector == VEC_TIMER) {
         timer_tick();
         revoke_tick(NULL); /* deadlines run in idle too */
+        lapic_eoi();
+        return;
+    }
+    if (tf->vector == VEC_SERIAL) {
+        cons_in_interrupt();
         lapic_eoi();
         return;
     }

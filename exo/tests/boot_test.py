@@ -199,8 +199,9 @@ def case_exotest(image, smp=1):
     CPUs, all of which must come up)."""
     tests_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps",
                              "tests")
-    # test_virtio.c is another program's table (viotest, drivers/tests/virtio_boot_test.py)
-    names = sorted({m for f in os.listdir(tests_dir) if f.endswith(".c") and f != "test_virtio.c"
+    # test_virtio.c and test_consin.c are other programs' tables (viotest, constest)
+    names = sorted({m for f in os.listdir(tests_dir)
+                    if f.endswith(".c") and f not in ("test_virtio.c", "test_consin.c")
                     for m in re.findall(r"^EXOTEST\((\w+)\)", open(os.path.join(tests_dir, f)).read(),
                                         re.M)})
     # Under ctest's 240 s, so that a hung boot still shows exo's NMI dump and the checks.
@@ -216,6 +217,37 @@ def case_exotest(image, smp=1):
     c.no_line(": FAIL")
     c.no_line("panic")
     c.no_line("EXCEPTION")
+    c.line("exo: no envs left")
+    c.ok(r.exit_code == 0 and r.powered_off, f"clean power-off, exit {r.exit_code}")
+    return c
+
+
+CONSIN_BURST1 = b"hi\x7f\r\x03\x00\xff\x1b[A\n"  # apps/tests/test_consin.c's `typed`
+CONSIN_BURST2 = bytes(i % 251 for i in range(1100))  # more than exo's 1 KiB ring
+
+
+def case_consin(image, iommu=False):
+    """Console input (exo/cons_in.c): `constest` (apps/tests/test_consin.c) asks for each burst
+    with a line, the host types it into COM1 (qemu.boot(send=...)), the tests check the exact
+    bytes and who may read them. iommu: with VT-d interrupt remapping, which blocks the I/O
+    APIC's messages, so exo polls the UART at each tick instead."""
+    tests_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "apps",
+                             "tests")
+    names = re.findall(r"^EXOTEST\((\w+)\)", open(os.path.join(tests_dir, "test_consin.c")).read(),
+                       re.M)
+    r = qemu.boot(None, cmdline="poweroff init.run=constest", timeout=200, direct=True,
+                  extra=["-device", "intel-iommu,aw-bits=48,intremap=on"] if iommu else None,
+                  send=[("constest: type burst 1", CONSIN_BURST1),
+                        ("constest: type burst 2", CONSIN_BURST2)])
+    c = Checks(r)
+    c.line(BANNER)
+    c.line("exo: console input: polled at each tick (EXO_E_NOSYS)" if iommu else
+           "exo: console input: irq 4 -> vector 33")
+    for n in names:
+        c.line(f"constest: {n}: ok")
+    c.line(f"constest: {len(names)} passed, 0 failed")
+    c.no_line(": FAIL")
+    c.no_line("panic")
     c.line("exo: no envs left")
     c.ok(r.exit_code == 0 and r.powered_off, f"clean power-off, exit {r.exit_code}")
     return c
@@ -357,6 +389,8 @@ CASES = {
     "smp4": case_smp(4),
     "fuzz": case_fuzz,
     "exotest": case_exotest,
+    "consin": case_consin,
+    "consin-iommu": lambda image: case_consin(image, iommu=True),
     "boot-256M": case_boot(256),
     "boot-1G": case_boot(1024),
     "exception-ud": case_exception("ud", "#UD invalid opcode", 6, "selftest_ud"),

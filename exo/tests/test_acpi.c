@@ -1,7 +1,8 @@
 /*
  * test_acpi.c: finding SLP_TYPa for S5 in AML (exo/acpi.c), on byte strings shaped like the
  * \_S5 objects QEMU's and real firmware's DSDTs carry; the enabled CPUs of a MADT
- * (acpi_madt_cpus); the segment-0 ECAM window of an MCFG (acpi_mcfg).
+ * (acpi_madt_cpus); where an ISA interrupt arrives (acpi_madt_isa_route); the segment-0 ECAM window
+ * of an MCFG (acpi_mcfg).
  */
 #include <check.h>
 
@@ -45,6 +46,51 @@ TEST_CASE(madt_entries)
     const uint8_t cut[] = {0, 8, 0, 3, 1, 0, 0, 0, 0, 8, 1, 9, 1};
     CHECK_EQ(acpi_madt_cpus(t, madt(t, cut, sizeof cut), ids, 8), 1);
     CHECK_EQ(acpi_madt_cpus(t, madt(t, two, 0), ids, 8), 0);
+}
+
+TEST_CASE(madt_isa_route)
+{
+    uint8_t t[256];
+    struct exo_isa_route r;
+    /* QEMU q35: an I/O APIC (id 0 at 0xfec00000, gsi base 0), irq 0 -> gsi 2, irq 9 -> gsi 9
+     * active high, level (flags 0xd) */
+    const uint8_t q35[] = {0, 8,  0, 0, 1, 0, 0,    0,                  /* local APIC */
+                           1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0,   0, 0, 0, /* I/O APIC */
+                           2, 10, 0, 0, 2, 0, 0,    0,    0,   0,       /* irq 0 -> gsi 2 */
+                           2, 10, 0, 9, 9, 0, 0,    0,    0xd, 0};      /* irq 9, level */
+    uint64_t n = madt(t, q35, sizeof q35);
+    CHECK_EQ(acpi_madt_isa_route(t, n, 4, &r), 1); /* COM1: no override, ISA defaults */
+    CHECK_EQ(r.ioapic, 0xfec00000);
+    CHECK_EQ(r.gsi, 4);
+    CHECK_EQ(r.gsi_base, 0);
+    CHECK_EQ(r.active_low, 0);
+    CHECK_EQ(r.level, 0);
+    CHECK_EQ(acpi_madt_isa_route(t, n, 0, &r), 1);
+    CHECK_EQ(r.gsi, 2);
+    CHECK_EQ(acpi_madt_isa_route(t, n, 9, &r), 1);
+    CHECK_EQ(r.gsi, 9);
+    CHECK_EQ(r.active_low, 0);
+    CHECK_EQ(r.level, 1);
+    /* an override to active low (flags 3), and two I/O APICs: the one whose base covers it */
+    const uint8_t two[] = {1,    12,   0,    0,  0, 0, 0xc0, 0xfe, 0,  0, 0, 0,  1, 12, 1, 0, 0,
+                           0x10, 0xc0, 0xfe, 24, 0, 0, 0,    2,    10, 0, 4, 30, 0, 0,  0, 3, 0};
+    CHECK_EQ(acpi_madt_isa_route(t, madt(t, two, sizeof two), 4, &r), 1);
+    CHECK_EQ(r.ioapic, 0xfec01000);
+    CHECK_EQ(r.gsi, 30);
+    CHECK_EQ(r.gsi_base, 24);
+    CHECK_EQ(r.active_low, 1);
+    CHECK_EQ(r.level, 0);
+    /* no I/O APIC, or an override on another bus: not routed / default gsi */
+    const uint8_t none[] = {0, 8, 0, 0, 1, 0, 0, 0};
+    CHECK_EQ(acpi_madt_isa_route(t, madt(t, none, sizeof none), 4, &r), 0);
+    const uint8_t bus1[] = {1, 12, 0,  0, 0, 0, 0xc0, 0xfe, 0, 0, 0,
+                            0, 2,  10, 1, 4, 7, 0,    0,    0, 3, 0};
+    CHECK_EQ(acpi_madt_isa_route(t, madt(t, bus1, sizeof bus1), 4, &r), 1);
+    CHECK_EQ(r.gsi, 4);
+    CHECK_EQ(r.active_low, 0);
+    /* a zero-length entry ends the walk before the I/O APIC */
+    const uint8_t cut[] = {0, 0, 1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0};
+    CHECK_EQ(acpi_madt_isa_route(t, madt(t, cut, sizeof cut), 4, &r), 0);
 }
 
 #define S5(...) ((const uint8_t[]){0x08, '_', 'S', '5', '_', __VA_ARGS__})

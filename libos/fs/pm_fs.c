@@ -9,6 +9,7 @@
  * exit (pm_parts_add); the file layer itself starts at pm's first file call (ramfs on / and
  * /tmp, the boot archive, /dev/console), and from then on exec takes its images from it.
  */
+#include <dev/dev.h>
 #include <fs/dev.h>
 #include <fs/fs.h>
 #include <proc/lnx.h>
@@ -68,47 +69,8 @@ void fs_now(struct fs_timespec *t)
     t->tv_nsec = (int64_t)((tsc % hz) * 1000000000ull / hz);
 }
 
-/* The console, for descriptors 0-2 of every process: pm writes it from the mailbox. A
- * terminal part that registers "console" before pm's first file call replaces it. */
-static long cons_read(void *d, struct fs_proc *p, void *buf, unsigned long len, int nb)
-{
-    (void)d, (void)p, (void)buf, (void)len, (void)nb;
-    return 0; /* no console input yet: end of file */
-}
-
-static long cons_write(void *d, struct fs_proc *p, const void *buf, unsigned long len, int nb)
-{
-    (void)d, (void)p, (void)nb;
-    unsigned long done = 0;
-    while (done < len) {
-        unsigned long n = len - done < 4096 ? len - done : 4096;
-        int64_t r = exo_cons_write((uint64_t)buf + done, n);
-        if (r < 0)
-            return done ? (long)done : -FS_EFAULT;
-        done += (unsigned long)r;
-    }
-    return (long)done;
-}
-
-static long cons_ioctl(void *d, struct fs_proc *p, unsigned long req, void *arg)
-{
-    (void)d, (void)p;
-    if (req == 0x5413) { /* TIOCGWINSZ: 80x25, a terminal */
-        uint16_t *ws = arg;
-        ws[0] = 25, ws[1] = 80, ws[2] = 0, ws[3] = 0;
-        return 0;
-    }
-    return -FS_ENOTTY;
-}
-
-static unsigned cons_poll(void *d)
-{
-    (void)d;
-    return FS_POLLIN | FS_POLLOUT;
-}
-
-static const struct fs_dev_ops console_ops = {
-    .read = cons_read, .write = cons_write, .ioctl = cons_ioctl, .poll = cons_poll};
+/* The console on descriptors 0-2 of every process, and the other /dev devices, are the
+ * terminal part's (libos/dev/pm_tty.c: pm_tty_start registers them). */
 
 static int part_fork(struct pm_proc *parent, struct pm_proc *child)
 {
@@ -149,9 +111,7 @@ static void start(void)
     if (r == 0 && in->archive_size)
         r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
     if (r == 0)
-        r = fs_dev_register("console", &console_ops, NULL);
-    if (r == -FS_EEXIST)
-        r = 0; /* a terminal part registered its console first: it wins */
+        r = pm_tty_start();
     if (r == 0)
         r = pm_parts_add(&fs_part);
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
@@ -374,7 +334,7 @@ long pm_op_fs_ioctl(struct pm_proc *p, struct pm_msg *m)
     static uint8_t arg[256];
     for (int64_t i = 0; i < size; i++)
         arg[i] = ((volatile uint8_t *)m->data)[i];
-    long r = fs_ioctl(fp, (int)fd, (unsigned long)req, size ? arg : NULL);
+    long r = fs_ioctl(fp, (int)fd, (unsigned long)req, size ? arg : (void *)m->a[3]);
     for (int64_t i = 0; i < size; i++)
         m->data[i] = arg[i];
     return done(p, fp, r, 0);

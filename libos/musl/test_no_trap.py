@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """test_no_trap.py: ctest libos.musl.no_trap. The built musl (libc.a) holds no `syscall`
 instruction at all, and in a linked native program every `syscall` instruction lies in a
-function of the libOS (liblos.a, liblos_posix.a): libc reaches exo only through the libOS.
+function of the libOS (liblos.a, liblos_posix.a, liblos_dev.a, liblos_tty.a): libc reaches exo only through the libOS.
     test_no_trap.py LIBC_A PROGRAM LIBOS_A...
 """
 import re

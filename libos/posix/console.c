@@ -1,7 +1,9 @@
 /*
- * console.c: exo's console as a character device of the file layer (/dev/console, opened on
- * descriptors 0, 1 and 2 by files.c; a terminal: isatty is true). Output goes through
- * cons_write; exo's console offers no input yet, so reads see end of file (0) at once.
+ * console.c: exo's console as a character device of the in-process file layer (/dev/console,
+ * opened on descriptors 0, 1 and 2 by files.c, for a program pm did not make; a terminal:
+ * isatty is true). Output goes through cons_write; reads and ioctls go through the console's
+ * line discipline held in this process (tty.c). Under pm, pm holds the one console device
+ * (libos/dev/console.c, libos/dev/pm_tty.c) for every process.
  */
 #include <posix/calls.h>
 
@@ -25,8 +27,8 @@ long posix_console_write(const char *buf, uint64_t len)
 
 static long cons_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, int nonblock)
 {
-    (void)dev, (void)p, (void)buf, (void)len, (void)nonblock;
-    return 0; /* no console input: end of file */
+    (void)dev, (void)p, (void)nonblock;
+    return posix_tty_read(buf, len); /* blocks in this process: nobody else would wake it */
 }
 
 static long cons_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len,
@@ -39,17 +41,13 @@ static long cons_write(void *dev, struct fs_proc *p, const void *buf, unsigned l
 static long cons_ioctl(void *dev, struct fs_proc *p, unsigned long req, void *arg)
 {
     (void)dev, (void)p;
-    if (req == LNX_TIOCGWINSZ) { /* a terminal: stdout is line-buffered */
-        *(struct lnx_winsize *)arg = (struct lnx_winsize){.ws_row = 25, .ws_col = 80};
-        return 0;
-    }
-    return -LNX_ENOTTY; /* termios and the rest arrive with the TTY layer */
+    return posix_tty_ioctl(req, (long)arg); /* a terminal: stdout is line-buffered */
 }
 
 static unsigned cons_poll(void *dev)
 {
     (void)dev;
-    return FS_POLLIN | FS_POLLOUT; /* reads end at once, writes never wait */
+    return posix_tty_poll();
 }
 
 const struct fs_dev_ops posix_console_ops = {

@@ -6,6 +6,7 @@
  * returns what has arrived, as on Linux. Pointers handed in are trusted, as in the rest of the
  * layer.
  */
+#include <tty/tty.h>
 #include <posix/calls.h>
 #include <proc/client.h>
 
@@ -173,6 +174,9 @@ long pmc_fcntl(int fd, int cmd, long arg)
 /* The bytes an ioctl's argument points at, for the requests the layer knows. */
 static int64_t ioctl_size(unsigned long req)
 {
+    long t = tty_ioctl_arg_size(req); /* the terminal's (libos/tty) */
+    if (t >= 0 && t != (long)sizeof(struct tty_termios))
+        return t;
     switch (req) {
     case 0x5413: /* TIOCGWINSZ */
     case 0x5414: /* TIOCSWINSZ */
@@ -194,6 +198,7 @@ long pmc_ioctl(int fd, unsigned long req, void *arg)
     int64_t size = arg ? ioctl_size(req) : 0;
     struct pm_msg *m = M();
     m->a[0] = fd, m->a[1] = (int64_t)req, m->a[2] = size;
+    m->a[3] = (int64_t)arg; /* the value itself, for requests that take one (size 0) */
     copy(m->data, arg, (uint64_t)size);
     long r = proc_call(PM_OP_fs_ioctl);
     if (r >= 0)

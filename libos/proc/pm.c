@@ -14,6 +14,7 @@
 struct proc_table *pm_table = (struct proc_table *)PROC_TABLE_VA;
 struct pm_proc pm_procs[PROC_MAX];
 uint64_t pm_death_cap;
+void (*pm_loop_hook)(void);
 
 static volatile int busy = 1; /* until pm_init is done: calls answer PM_R_BUSY */
 
@@ -112,5 +113,7 @@ int pm_wait_child(int32_t pid)
         if (status >= 0)
             return status;
         exo_event_wait(pm_death_cap); /* a death (or a post made while we were busy) */
+        if (pm_loop_hook)
+            pm_loop_hook(); /* console input (the terminal part binds it to this event) */
     }
 }

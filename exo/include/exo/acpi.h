@@ -39,6 +39,21 @@ int acpi_find_s5(const uint8_t *aml, uint64_t len);
  * walk. Pure: host tests use it. */
 int acpi_madt_cpus(const uint8_t *madt, uint64_t len, uint32_t *ids, int max);
 
+/* Where ISA interrupt `irq` arrives: the I/O APIC (MADT type 1) whose inputs cover its global
+ * system interrupt, after any interrupt source override (type 2, bus 0) for it. */
+struct exo_isa_route {
+    uint64_t ioapic;   /* physical address of that I/O APIC's registers */
+    uint32_t gsi;      /* global system interrupt number */
+    uint32_t gsi_base; /* the I/O APIC's first one: its input pin is gsi - gsi_base */
+    int active_low;    /* polarity: ISA's default is active high */
+    int level;         /* trigger mode: ISA's default is edge */
+};
+
+/* The route of ISA irq into *out from a MADT (the whole table, `len` bytes): 1 if an I/O APIC
+ * covers it, 0 if none does (a malformed entry ends the walk). The I/O APIC whose gsi_base is
+ * the highest at or below the gsi is taken. Pure: host tests use it. */
+int acpi_madt_isa_route(const uint8_t *madt, uint64_t len, int irq, struct exo_isa_route *out);
+
 /* The segment-0 entry of an MCFG (the whole table, `len` bytes) into *out: 1 if found, 0 if
  * none (entries for other segments, reversed bus ranges, unaligned bases are skipped). Pure:
  * host tests use it. */

@@ -6,6 +6,7 @@
 #define EXO_TRAP_H
 
 #define VEC_TIMER 32     /* LAPIC timer */
+#define VEC_SERIAL 33    /* COM1 received a byte (I/O APIC, cons_in.c) */
 #define VEC_RESCHED 240  /* IPI: an env became runnable, an idle CPU should look */
 #define VEC_TLB 241      /* IPI: this CPU's TLB mailbox has a request (tlb.c) */
 #define VEC_IOMMU 242    /* the VT-d unit recorded a DMA fault (iommu.c) */

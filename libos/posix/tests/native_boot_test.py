@@ -2,8 +2,9 @@
 """native_boot_test.py: native programs (musl + the libOS) booted for real, one case per boot.
 hello and longname check every byte printed between init's greeting and exo's "no envs left";
 usertests checks that every USERTEST in apps/posix/ut_*.c printed "ok" and the summary counts
-them all (usertests-smp2: the same on 2 CPUs).
-    native_boot_test.py --image out/tessera.img hello|usertests|usertests-smp2|longname
+them all (usertests-smp2: the same on 2 CPUs); tty types at the console and checks the echo
+and what the program read.
+    native_boot_test.py --image out/tessera.img hello|usertests|usertests-smp2|longname|tty
 """
 import argparse
 import os
@@ -74,6 +75,29 @@ def check_threads_smp2(lines):
         errs.append("no line '    thread_two_cpus: ran on 2 cpus'")
     return errs
 
+# apps/posix/ttytest.c: what the host types after each prompt, and every line between init's
+# greeting and exo's last words: the echo (with its erasing "\b \b"s) and what read() returned.
+TTY_SEND = [("ttytest: type a line", b"helo\x7flo wrold\x17world\r"),
+            ("ttytest: type a line", b"junk\x15ok\r"),
+            ("ttytest: type raw", b"ab\x03"),
+            ("ttytest: type eof", b"xyz\x04\x04"),
+            ("ttytest: type ^C", b"abc\x03")]
+TTY = [
+    "ttytest: type a line",
+    "helo\b \blo wrold\b \b\b \b\b \b\b \b\b \bworld",
+    'ttytest: read 12 bytes "hello world\\n"',
+    "ttytest: type a line",
+    "junk\b \b\b \b\b \b\b \bok",
+    'ttytest: read 3 bytes "ok\\n"',
+    "ttytest: type raw",
+    'ttytest: read 3 bytes "ab\\x03"',  # no echo, no SIGINT: ISIG is off
+    "ttytest: type eof",
+    'xyzttytest: read 3 bytes "xyz"',  # ^D pushes the line (no newline, no echo)...
+    'ttytest: read 0 bytes ""',  # ...and at a line start is the end of file
+    "ttytest: type ^C",
+    # the echo; SIGINT's default action ends ttytest inside read (no "read" line), pm says so
+    "abc^Cinit: ttytest: killed by signal 2",
+]
 
 CASES = {
     # (command line, expected lines, boot through OVMF and the disk image rather than PVH)
@@ -85,17 +109,22 @@ CASES = {
     # A name longer than init takes is refused, never cut into another program's name.
     "longname": ("poweroff init.run=" + "n" * 70 + ",a",
                  ["init: init.run: program name longer than 63 bytes: not run"], False),
+    # The console as a terminal: the host types at each prompt (TTY_SEND).
+    "tty": ("poweroff init.run=ttytest", TTY, False),
 }
+SEND = {"tty": TTY_SEND}
 
 
 def program_lines(text):
-    """The lines after init's greeting up to exo's last words."""
+    """The lines after init's greeting up to exo's last words; a program's unfinished last line
+    (exo's words then follow on the same line) is the last one."""
     lines = text.split("\n")
     start = next((i for i, l in enumerate(lines) if l.startswith("init: hello from ring 3")), None)
-    end = next((i for i, l in enumerate(lines) if l == "exo: no envs left"), None)
+    end = next((i for i, l in enumerate(lines) if l.endswith("exo: no envs left")), None)
     if start is None or end is None or end < start:
         return None
-    return lines[start + 1:end]
+    rest = lines[end][:-len("exo: no envs left")]
+    return lines[start + 1:end] + ([rest] if rest else [])
 
 
 def main():
@@ -106,7 +135,7 @@ def main():
     cmdline, want, ovmf = CASES[a.case]
     smp = 2 if a.case.endswith("-smp2") else 1
     r = qemu.boot(a.image if ovmf else None, cmdline=cmdline, timeout=150, direct=not ovmf,
-                  smp=smp)
+                  smp=smp, send=SEND.get(a.case))
     got = program_lines(r.serial_text)
     failed = 0
     if callable(want):

@@ -48,4 +48,10 @@ long posix_cred(int which);
 /* Console file descriptors 0, 1, 2 (console.c). */
 long posix_console_write(const char *buf, uint64_t len);
 
+/* The console as this process's terminal (tty.c): a blocking read through the discipline, and
+ * a TTY ioctl (arg: a pointer, or the value for requests that take one). */
+long posix_tty_read(void *buf, uint64_t len);
+long posix_tty_ioctl(unsigned long req, long arg);
+unsigned posix_tty_poll(void);
+
 #endif

@@ -51,6 +51,7 @@
 #define LNX_clock_nanosleep 230
 #define LNX_exit_group 231
 #define LNX_tgkill 234
+#define LNX_getrandom 318
 #define LNX_NCALLS 512 /* numbers below this are tracked (dispatch table, ENOSYS log) */
 
 /* errno values. */

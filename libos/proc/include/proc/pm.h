@@ -93,6 +93,9 @@ void pm_reap(void);                              /* finds ended envs: zombies, o
 void pm_post_signal(struct pm_proc *p, int sig); /* pending bit, wake; SIGKILL destroys */
 void pm_claim_cap(uint64_t slot); /* pm got cap slot `slot` from exo: its old env has ended */
 extern uint64_t pm_death_cap;     /* the event every process env's end posts */
-extern int32_t pm_init_waits;     /* the pid init's main loop waits for (not auto-reaped) */
+/* Run in pm's main loop after each wake of pm_death_cap, outside any call: the terminal part
+ * binds console input to that event and moves the bytes into its line discipline here. */
+extern void (*pm_loop_hook)(void);
+extern int32_t pm_init_waits; /* the pid init's main loop waits for (not auto-reaped) */
 
 #endif
