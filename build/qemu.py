@@ -131,8 +131,10 @@ def _kvm_usable() -> bool:
     return os.path.exists(KVM_DEVICE) and os.access(KVM_DEVICE, os.R_OK | os.W_OK)
 
 
-def probe_kvm(seconds: float = 4.0) -> Tuple[bool, str]:
-    """Start OVMF under KVM for a few seconds; (ok, reason). Never hangs."""
+def probe_kvm(seconds: float = 0.0) -> Tuple[bool, str]:
+    """Start OVMF under KVM for a few seconds (4, or $TESSERA_KVM_PROBE_SECONDS); (ok, reason).
+    Never hangs."""
+    seconds = seconds or float(os.environ.get("TESSERA_KVM_PROBE_SECONDS", "4"))
     if not _kvm_usable():
         return False, f"{KVM_DEVICE} missing or not accessible"
     code, vars_ = find_ovmf()
