@@ -108,3 +108,22 @@ long fs_setgroups(struct fs_proc *p, uint64_t n, const uint32_t *groups)
     p->cred.ngroups = (uint32_t)n;
     return 0;
 }
+
+long fs_setcred(struct fs_proc *p, int64_t which, uint32_t a, uint32_t b, uint32_t c)
+{
+    switch (which) {
+    case 0:
+        return fs_setuid(p, a);
+    case 1:
+        return fs_setgid(p, a);
+    case 2:
+        return fs_setreuid(p, a, b);
+    case 3:
+        return fs_setregid(p, a, b);
+    case 4:
+        return fs_setresuid(p, a, b, c);
+    case 5:
+        return fs_setresgid(p, a, b, c);
+    }
+    return -FS_EINVAL;
+}

@@ -604,20 +604,7 @@ long pm_op_fs_setcred(struct pm_proc *p, struct pm_msg *m)
     int64_t which = m->a[0];
     uint32_t a = (uint32_t)m->a[1], b = (uint32_t)m->a[2], c = (uint32_t)m->a[3];
     FP();
-    switch (which) {
-    case 0:
-        return fs_setuid(fp, a);
-    case 1:
-        return fs_setgid(fp, a);
-    case 2:
-        return fs_setreuid(fp, a, b);
-    case 3:
-        return fs_setregid(fp, a, b);
-    case 4:
-        return fs_setresuid(fp, a, b, c);
-    case 5:
-        return fs_setresgid(fp, a, b, c);
-    case 6: {
+    if (which == 6) { /* setgroups: the list in the mailbox */
         uint64_t n = (uint64_t)m->a[1];
         if (n > FS_NGROUPS)
             return -FS_EINVAL;
@@ -627,6 +614,5 @@ long pm_op_fs_setcred(struct pm_proc *p, struct pm_msg *m)
             g[i] = ((volatile uint8_t *)m->data)[i];
         return fs_setgroups(fp, n, groups);
     }
-    }
-    return -FS_EINVAL;
+    return fs_setcred(fp, which, a, b, c);
 }

@@ -670,23 +670,7 @@ static long cred_set(int which, long a0, long a1, long a2)
 {
     if (proc_present)
         return pmc_fd1(PM_OP_fs_setcred, which, a0, a1, a2);
-    struct fs_proc *p = P();
-    uint32_t x = (uint32_t)a0, y = (uint32_t)a1, z = (uint32_t)a2;
-    switch (which) {
-    case 0:
-        return fs_setuid(p, x);
-    case 1:
-        return fs_setgid(p, x);
-    case 2:
-        return fs_setreuid(p, x, y);
-    case 3:
-        return fs_setregid(p, x, y);
-    case 4:
-        return fs_setresuid(p, x, y, z);
-    case 5:
-        return fs_setresgid(p, x, y, z);
-    }
-    return -LNX_EINVAL;
+    return fs_setcred(P(), which, (uint32_t)a0, (uint32_t)a1, (uint32_t)a2);
 }
 
 long posix_setuid(const long a[6])

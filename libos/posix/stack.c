@@ -17,6 +17,19 @@ static char *push_bytes(char **p, char *lo, const char *s, size_t n)
     return *p;
 }
 
+/* The auxiliary vector from word i of v on: the caller's pairs, AT_RANDOM, AT_NULL. */
+static uint64_t *auxv_end(uint64_t *v, size_t i, const uint64_t *auxv, size_t nauxv,
+                          const char *rnd)
+{
+    for (size_t k = 0; k < 2 * nauxv; k++)
+        v[i++] = auxv[k];
+    v[i++] = LNX_AT_RANDOM;
+    v[i++] = (uint64_t)(uintptr_t)rnd;
+    v[i++] = LNX_AT_NULL;
+    v[i++] = 0;
+    return v;
+}
+
 uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline, const char *const *envp,
                             const uint64_t *auxv, const uint8_t random[16])
 {
@@ -55,13 +68,7 @@ uint64_t *posix_stack_build(char *top, size_t room, const char *cmdline, const c
     for (size_t k = 0; k < envc; k++)
         v[i++] = (uint64_t)(uintptr_t)envp[k];
     v[i++] = 0;
-    for (size_t k = 0; k < 2 * nauxv; k++)
-        v[i++] = auxv[k];
-    v[i++] = LNX_AT_RANDOM;
-    v[i++] = (uint64_t)(uintptr_t)rnd;
-    v[i++] = LNX_AT_NULL;
-    v[i++] = 0;
-    return v;
+    return auxv_end(v, i, auxv, nauxv, rnd);
 }
 
 /* Strings packed at s: the address of the one after the first. */
@@ -110,11 +117,5 @@ uint64_t *posix_stack_build_packed(char *top, size_t room, const char *args, siz
     for (size_t k = 0; k < envc; k++, c = next_string(c))
         v[i++] = (uint64_t)(uintptr_t)c;
     v[i++] = 0;
-    for (size_t k = 0; k < 2 * nauxv; k++)
-        v[i++] = auxv[k];
-    v[i++] = LNX_AT_RANDOM;
-    v[i++] = (uint64_t)(uintptr_t)rnd;
-    v[i++] = LNX_AT_NULL;
-    v[i++] = 0;
-    return v;
+    return auxv_end(v, i, auxv, nauxv, rnd);
 }

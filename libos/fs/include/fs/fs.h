@@ -138,6 +138,9 @@ long fs_setreuid(struct fs_proc *p, uint32_t ruid, uint32_t euid);
 long fs_setregid(struct fs_proc *p, uint32_t rgid, uint32_t egid);
 long fs_setresuid(struct fs_proc *p, uint32_t ruid, uint32_t euid, uint32_t suid);
 long fs_setresgid(struct fs_proc *p, uint32_t rgid, uint32_t egid, uint32_t sgid);
+/* One of the six above by number, as both bindings pass it: 0 setuid(a), 1 setgid(a),
+ * 2 setreuid(a, b), 3 setregid(a, b), 4 setresuid(a, b, c), 5 setresgid(a, b, c); else EINVAL. */
+long fs_setcred(struct fs_proc *p, int64_t which, uint32_t a, uint32_t b, uint32_t c);
 long fs_setgroups(struct fs_proc *p, uint64_t n, const uint32_t *groups); /* root only */
 
 /* The classic spellings, as the *at calls with AT_FDCWD. */
