@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <proc/client.h>
+
 #include "usertests.h"
 
 #define TTY 2
@@ -153,5 +155,25 @@ USERTEST(tty_getrandom_after_fork)
         same += WEXITSTATUS(status) == mine;
     }
     CHECK_EQ(same < 4, 1);
+    return 0;
+}
+
+/* A hostile mailbox: a pointer request (TCGETS) with no bytes in the mailbox and an address in
+ * its value slot. pm must refuse it (EFAULT), never write termios through that address. */
+USERTEST(tty_ioctl_pointer_through_value_slot_refused)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = 1;      /* stdout: the console */
+    m->a[1] = TCGETS; /* its argument is a struct termios */
+    m->a[2] = 0;      /* no bytes in the mailbox */
+    m->a[3] = 0x1000; /* an address in pm's space, if pm followed it */
+    CHECK_EQ(proc_call(PM_OP_fs_ioctl), -EFAULT);
+    m->a[0] = 1;
+    m->a[1] = TCGETS;
+    m->a[2] = 8; /* fewer bytes than a termios */
+    m->a[3] = 0;
+    CHECK_EQ(proc_call(PM_OP_fs_ioctl), -EFAULT);
+    struct termios t;
+    CHECK_EQ(tcgetattr(1, &t), 0); /* pm is still there */
     return 0;
 }

@@ -14,6 +14,7 @@
 #include <fs/fs.h>
 #include <proc/lnx.h>
 #include <proc/pm.h>
+#include <tty/tty.h>
 
 #include <los/los.h>
 #include <los/spawn.h>
@@ -330,6 +331,11 @@ long pm_op_fs_ioctl(struct pm_proc *p, struct pm_msg *m)
     int64_t fd = m->a[0], req = m->a[1], size = m->a[2];
     if (size < 0 || size > 256)
         return -FS_EINVAL;
+    /* A request whose argument is a pointer has it in the mailbox, at least its size in the
+     * terminal's table; only a value request passes a[3] on, and no device follows that. */
+    long want = tty_ioctl_arg_size((unsigned long)req);
+    if (want > 0 && size < want)
+        return -FS_EFAULT;
     FP();
     static uint8_t arg[256];
     for (int64_t i = 0; i < size; i++)
