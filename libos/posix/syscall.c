@@ -6,6 +6,7 @@
 #include <posix/calls.h>
 
 #include <los/los.h>
+#include <thread/thread.h>
 
 static const posix_call_fn table[LNX_NCALLS] = {
 #define POSIX_CALL(num, name) [num] = posix_##name,
@@ -19,7 +20,12 @@ long los_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     const long a[6] = {a1, a2, a3, a4, a5, a6};
     int first = 0;
-    long r = posix_dispatch(table, LNX_NCALLS, n, a, enosys_seen, &first);
+    long r;
+    do { /* threads share the pm mailbox: one call at a time uses it (libos/thread) */
+        int taken = los_thread_pm_enter(n);
+        r = posix_dispatch(table, LNX_NCALLS, n, a, enosys_seen, &first);
+        los_thread_pm_leave(taken);
+    } while (r == LOS_THREAD_RECALL); /* it waited without the mailbox: make it again */
     if (first)
         los_printf("posix: system call %ld is not implemented (ENOSYS)\n", n);
     return r;
