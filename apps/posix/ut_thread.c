@@ -1,6 +1,6 @@
 /*
  * ut_thread.c: threads through musl's pthreads (usertests.h): create/join with results,
- * pthread_exit, a mutex-protected counter over 4 threads, mmap from 4 threads at once, a
+ * pthread_exit, a mutex-protected counter over 4 threads, mmap and files from 4 threads at once, a
  * producer/consumer pair over condition variables, TLS per thread, tids, detached threads, timed
  * waits, rows reused, and two threads on two CPUs (the boot test libos.boot.threads-smp2 checks the
  * CPU count), and threads meeting processes: exit_group from a thread, the first thread's
@@ -8,11 +8,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -330,6 +332,53 @@ USERTEST(thread_mmap_from_4_threads)
     for (int i = 0; i < 4; i++)
         CHECK_EQ(pthread_join(t[i], NULL), 0);
     CHECK_EQ(maps_ok, 4 * MAPS);
+    return 0;
+}
+
+/* --- files from 4 threads at once: one pm mailbox, one call at a time --- */
+
+#define LINES 30
+#define LINE_LEN 17 /* "thread N line NN\n" */
+
+static void *file_writer(void *p)
+{
+    int id = (int)(uintptr_t)p;
+    char path[32], line[64];
+    snprintf(path, sizeof path, "/tmp/thread%d", id);
+    int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+    if (fd < 0)
+        return (void *)1;
+    for (int i = 0; i < LINES; i++) {
+        int n = snprintf(line, sizeof line, "thread %d line %02d\n", id, i);
+        if (write(fd, line, (size_t)n) != n)
+            return (void *)2;
+    }
+    return close(fd) == 0 ? NULL : (void *)3;
+}
+
+USERTEST(thread_files_from_4_threads)
+{
+    pthread_t t[4];
+    for (uintptr_t i = 0; i < 4; i++)
+        CHECK_EQ(pthread_create(&t[i], NULL, file_writer, (void *)i), 0);
+    for (int i = 0; i < 4; i++) {
+        void *r = (void *)9;
+        CHECK_EQ(pthread_join(t[i], &r), 0);
+        CHECK_EQ((uintptr_t)r, 0);
+    }
+    for (int id = 0; id < 4; id++) {
+        char path[32], want[64], got[LINES * LINE_LEN + 1];
+        snprintf(path, sizeof path, "/tmp/thread%d", id);
+        int fd = open(path, O_RDONLY);
+        CHECK_EQ(fd >= 0, 1);
+        CHECK_EQ(read(fd, got, sizeof got), LINES * LINE_LEN);
+        close(fd);
+        unlink(path);
+        for (int i = 0; i < LINES; i++) {
+            snprintf(want, sizeof want, "thread %d line %02d\n", id, i);
+            CHECK_EQ(memcmp(got + i * LINE_LEN, want, LINE_LEN), 0); /* every byte, in order */
+        }
+    }
     return 0;
 }
 

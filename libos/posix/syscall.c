@@ -7,6 +7,7 @@
 #include <posix/calls.h>
 
 #include <los/los.h>
+#include <thread/thread.h>
 
 #include <signal/sig.h>
 
@@ -23,8 +24,13 @@ long los_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
     const long a[6] = {a1, a2, a3, a4, a5, a6};
     for (;;) {
         int first = 0;
+        long r;
         los_sig_in_call++;
-        long r = posix_dispatch(table, LNX_NCALLS, n, a, enosys_seen, &first);
+        do { /* threads share the pm mailbox: one call at a time uses it (libos/thread) */
+            int taken = los_thread_pm_enter(n);
+            r = posix_dispatch(table, LNX_NCALLS, n, a, enosys_seen, &first);
+            los_thread_pm_leave(taken);
+        } while (r == LOS_THREAD_RECALL); /* it waited without the mailbox: make it again */
         if (first)
             los_printf("posix: system call %ld is not implemented (ENOSYS)\n", n);
         los_sig_in_call--;

@@ -9,6 +9,7 @@
 #include <proc/status.h>
 
 #include <los/los.h>
+#include <thread/thread.h>
 
 static struct proc_mbox *const mbox = (struct proc_mbox *)PROC_MBOX_VA;
 static const struct proc_table *const table = (const struct proc_table *)PROC_TABLE_VA;
@@ -56,7 +57,14 @@ long proc_call(unsigned op)
             int i = proc_interrupt ? proc_interrupt() : 0;
             if (i)
                 return i;
+            /* Other threads may use the mailbox while we wait: the call is then made again
+             * from the start, its arguments written anew (libos/thread). */
+            int held = los_thread_pm_release();
             exo_event_wait(mbox->wake_cap); /* pm posts it when the thing changes */
+            if (held) {
+                los_thread_pm_reacquire(held);
+                return LOS_THREAD_RECALL;
+            }
             continue;
         }
         if (r == PM_R_BUSY || r == EXO_E_BUSY) {

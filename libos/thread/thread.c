@@ -134,6 +134,72 @@ long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint
     return -LNX_ENOSYS;
 }
 
+/* --- the pm mailbox, one per process ---------------------------------------------------------- */
+
+static volatile long pm_holder; /* key of the thread using the mailbox (0: none) */
+static int pm_depth;
+
+static long my_key(void)
+{
+    return self ? self->tid : 1; /* tids of the others are LOS_THREAD_TID_BASE and up */
+}
+
+static void pm_take(long me)
+{
+    long none = 0;
+    for (uint32_t spins = 0;
+         !__atomic_compare_exchange_n(&pm_holder, &none, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+         spins++, none = 0)
+        if (spins > 100) { /* its holder makes a pm call: give it our CPU */
+            relax();
+            spins = 0;
+        }
+}
+
+int los_thread_pm_enter(long n)
+{
+    if (los_process_slot == EXO_CAP_SELF)
+        return 0; /* one thread ever: no one to share the mailbox with */
+    switch (n) {
+    case LNX_futex: /* these wait for other threads, which may need the mailbox meanwhile */
+    case LNX_exit:
+    case LNX_sched_yield:
+    case 34:  /* pause */
+    case 35:  /* nanosleep */
+    case 130: /* rt_sigsuspend */
+    case 230: /* clock_nanosleep */
+        return 0;
+    }
+    long me = my_key();
+    if (__atomic_load_n(&pm_holder, __ATOMIC_ACQUIRE) != me)
+        pm_take(me);
+    pm_depth++;
+    return 1;
+}
+
+void los_thread_pm_leave(int taken)
+{
+    if (taken && --pm_depth == 0)
+        __atomic_store_n(&pm_holder, 0, __ATOMIC_RELEASE);
+}
+
+int los_thread_pm_release(void)
+{
+    if (los_process_slot == EXO_CAP_SELF ||
+        __atomic_load_n(&pm_holder, __ATOMIC_ACQUIRE) != my_key())
+        return 0;
+    int depth = pm_depth;
+    pm_depth = 0;
+    __atomic_store_n(&pm_holder, 0, __ATOMIC_RELEASE);
+    return depth;
+}
+
+void los_thread_pm_reacquire(int depth)
+{
+    pm_take(my_key());
+    pm_depth = depth;
+}
+
 /* --- rows, clone, start ----------------------------------------------------------------------- */
 
 static uint64_t row_va(const struct row *t)
@@ -251,6 +317,7 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
 __attribute__((noreturn)) static void end_process(int status)
 {
     const long a[6] = {status};
+    los_thread_pm_enter(LNX_exit_group); /* the exit goes through the mailbox */
     posix_exit_group(a);
     los_exit(status); /* not reached */
 }
@@ -350,5 +417,8 @@ void los_thread_forked(void)
     first_event = 0;
     running = 0;
     first_exited = 0;
+    /* The fork call holds the mailbox lock if threads existed (its los_syscall leaves it when
+     * fork returns): the forking thread goes on as the first thread, key 1. */
+    pm_holder = pm_holder ? 1 : 0;
     los_process_slot = EXO_CAP_SELF;
 }

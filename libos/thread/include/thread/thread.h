@@ -53,6 +53,20 @@ long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint
  * parent's rows, events and process slot name nothing in the child's capability table. */
 void los_thread_forked(void);
 
+/* The process's pm mailbox is one for all its threads: once a second thread has existed,
+ * los_syscall holds the mailbox lock across each call that may use it (recursively in one
+ * thread; not across futex, exit, sched_yield and the sleeps, which wait for other threads).
+ * pm_enter(n): 1 if it took the lock for call n (pass it to pm_leave), else 0. */
+int los_thread_pm_enter(long n);
+void los_thread_pm_leave(int taken);
+
+/* For proc_call when pm says "would block": lets the mailbox go while the caller waits, and
+ * says (nonzero) whether the call must then be made again from the start (other threads may
+ * have used the mailbox meanwhile: los_syscall repeats the whole call, which refills it). */
+int los_thread_pm_release(void);
+void los_thread_pm_reacquire(int depth);
+#define LOS_THREAD_RECALL (-4096 - 77) /* proc_call's answer then: los_syscall calls again */
+
 /* Threads running besides the first (tests). */
 int los_thread_count(void);
 
