@@ -168,7 +168,9 @@ long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
     int found = 0;
     for (int s = 0; s < PROC_MAX; s++) {
         struct proc_entry *e = &pm_table->e[s];
-        if (e->state != PROC_ALIVE || pm_procs[s].embryo)
+        /* An embryo is skipped (its parent is still copying it), unless it is the caller: a
+         * child started on another CPU may signal itself before its fork is reported. */
+        if (e->state != PROC_ALIVE || (pm_procs[s].embryo && &pm_procs[s] != p))
             continue;
         int hit = pid > 0     ? e->pid == pid
                   : pid == 0  ? e->pgid == p->e->pgid
