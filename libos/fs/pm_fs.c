@@ -17,6 +17,7 @@
 #include <tty/tty.h>
 
 #include <los/los.h>
+#include <los/page_heap.h>
 #include <los/spawn.h>
 
 #define FS_PART 0                     /* pm_proc.part[] slot of the file layer */
@@ -25,30 +26,17 @@
 #define CONT 1 /* a[] flag: a continuation chunk, never blocks (returns 0) */
 
 static int started;
-static uint64_t heap_next = HEAP_VA;
-static void *free_pages;
+static struct los_page_heap heap = {.next = HEAP_VA, .top = HEAP_TOP};
 static char path1[FS_PATH_MAX], path2[FS_PATH_MAX];
 
 void *fs_page_alloc(void)
 {
-    if (free_pages) {
-        uint64_t *pg = free_pages;
-        free_pages = *(void **)pg;
-        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
-            pg[i] = 0;
-        return pg;
-    }
-    if (heap_next >= HEAP_TOP || los_page_new(heap_next, EXO_PROT_R | EXO_PROT_W) < 0)
-        return NULL;
-    void *pg = (void *)heap_next;
-    heap_next += EXO_PAGE;
-    return pg;
+    return los_heap_page(&heap);
 }
 
 void fs_page_free(void *page)
 {
-    *(void **)page = free_pages;
-    free_pages = page;
+    los_heap_give(&heap, page);
 }
 
 static const char pollers; /* what poll waits on: every change wakes it */

@@ -17,6 +17,7 @@
 #include <fs/dev.h>
 #include <fs/fs.h>
 #include <los/los.h>
+#include <los/page_heap.h>
 #include <los/spawn.h>
 
 #define FILES_HEAP_VA 0x00006fa000000000ull /* pages of the in-process file layer */
@@ -25,29 +26,16 @@
 extern const struct fs_dev_ops posix_console_ops;
 
 static struct fs_proc *me;
-static uint64_t heap_next = FILES_HEAP_VA;
-static void *free_pages; /* freed pages, kept for reuse (linked through their first word) */
+static struct los_page_heap heap = {.next = FILES_HEAP_VA, .top = FILES_HEAP_TOP};
 
 void *fs_page_alloc(void)
 {
-    if (free_pages) {
-        uint64_t *pg = free_pages;
-        free_pages = *(void **)pg;
-        for (uint64_t i = 0; i < EXO_PAGE / 8; i++)
-            pg[i] = 0;
-        return pg;
-    }
-    if (heap_next >= FILES_HEAP_TOP || los_page_new(heap_next, EXO_PROT_R | EXO_PROT_W) < 0)
-        return NULL;
-    void *pg = (void *)heap_next; /* exo's pages come zeroed */
-    heap_next += EXO_PAGE;
-    return pg;
+    return los_heap_page(&heap);
 }
 
 void fs_page_free(void *page)
 {
-    *(void **)page = free_pages;
-    free_pages = page;
+    los_heap_give(&heap, page);
 }
 
 void fs_wake(const void *object)
