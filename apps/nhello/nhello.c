@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,11 @@ int main(int argc, char **argv)
     printf("nhello: libm: sqrt(2) %.6f exp(1) %.6f sin(pi/6) %.3f\n", sqrt(two), exp(one),
            sin(sixth));
     file_roundtrip();
+    /* newlib numbers signals as BSD does: its SIGURG (16) is Linux's SIGSTKFLT, whose default
+     * ends the process; sent as Linux's SIGURG (23) it is ignored. SIGEMT has no Linux twin. */
+    fflush(stdout);
+    int urg = kill(getpid(), SIGURG), emt = kill(getpid(), SIGEMT);
+    printf("nhello: kill: SIGURG %d, SIGEMT %d (%s)\n", urg, emt, strerror(errno));
     bench();
     printf("nhello: done\n");
     return 0;

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -199,9 +200,22 @@ void _exit(int status)
         ;
 }
 
+/* newlib's x86_64-elf signal numbers are BSD's (SIGBUS 10, SIGCHLD 20, SIGUSR1 30, ...): each
+ * as Linux numbers it; 0 where Linux has none (SIGEMT, SIGLOST: EINVAL). */
+static const unsigned char linux_sig[32] = {
+    [SIGHUP] = 1,   [SIGINT] = 2,    [SIGQUIT] = 3,  [SIGILL] = 4,   [SIGTRAP] = 5,
+    [SIGABRT] = 6,  [SIGFPE] = 8,    [SIGKILL] = 9,  [SIGBUS] = 7,   [SIGSEGV] = 11,
+    [SIGSYS] = 31,  [SIGPIPE] = 13,  [SIGALRM] = 14, [SIGTERM] = 15, [SIGURG] = 23,
+    [SIGSTOP] = 19, [SIGTSTP] = 20,  [SIGCONT] = 18, [SIGCHLD] = 17, [SIGTTIN] = 21,
+    [SIGTTOU] = 22, [SIGIO] = 29,    [SIGXCPU] = 24, [SIGXFSZ] = 25, [SIGVTALRM] = 26,
+    [SIGPROF] = 27, [SIGWINCH] = 28, [SIGUSR1] = 10, [SIGUSR2] = 12,
+};
+
 int _kill(pid_t pid, int sig)
 {
-    return (int)ret(sys(LNX_kill, pid, sig, 0)); /* signal numbers agree (1..31) */
+    if (sig < 0 || sig >= 32 || (sig && !linux_sig[sig]))
+        return (int)ret(-LNX_EINVAL);
+    return (int)ret(sys(LNX_kill, pid, sig ? linux_sig[sig] : 0, 0));
 }
 ALSO_AS(_kill, kill);
 

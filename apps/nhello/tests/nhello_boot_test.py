@@ -68,6 +68,7 @@ def expected(version):
                  "nhello: file: fopen /tmp/nhello.txt for writing: Function not implemented "
                  "(ENOSYS: the libOS has no file calls yet)"]
     want += [
+        "nhello: kill: SIGURG 0, SIGEMT -1 (Invalid argument)",
         re.compile(rf"nhello: bench adler32: 64 x 65536 bytes, adler32 0x{adler:08x}, "
                    r"\d+ TSC ticks, \d+ us"),
         re.compile(rf"nhello: bench qsort: 20000 ints, sorted, min {lo} max {hi}, "
