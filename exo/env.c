@@ -64,8 +64,9 @@ static int alloc(uint32_t parent, uint64_t pml4, uint32_t owner, struct env **ou
          * capability still names, or it would resolve, with its rights, to the new env. */
         do
             e->id = (uint32_t)(generation++ * EXO_NENV + i + 1);
-        while (id_named(e->id));
+        while (!e->id || id_named(e->id));
         e->owner = owner ? owner : e->id;
+        e->max_creates = e->max_threads = EXO_LIMIT_NONE; /* until its creator sets one */
         e->caps[EXO_CAP_SELF] =
             (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
         fpu_env_init(e);

@@ -125,11 +125,12 @@ int64_t sys_event_create(void)
     for (uint32_t n = 0; n < EXO_NEVENT; n++) {
         if (events[n].ref)
             continue;
-        /* (ref - 1) % NEVENT == n, and ref never wraps to 0. Refs repeat after 2^24 events:
-         * skip one still named, or a stale capability or binding would reach the new event. */
+        /* (ref - 1) % NEVENT == n, and ref never wraps to 0. Refs repeat after 2^22 events in
+         * a slot: skip one still named, or a stale capability or binding would reach the new
+         * event. */
         uint32_t ref;
         do
-            ref = (generation++ % 0xffffffu) * EXO_NEVENT + n + 1;
+            ref = (generation++ % (0xffffffffu / EXO_NEVENT)) * EXO_NEVENT + n + 1;
         while (ref_named(ref));
         /* A thread's event is its process's: it lives on when the thread ends. */
         events[n] = (struct event){.ref = ref, .creator = self->owner};

@@ -1,0 +1,170 @@
+/*
+ * ut_lim.c: limits and protection (usertests.h): a process makes envs only through pm (exo's
+ * env_limit), the parent holds no capability on its child once fork is done (cap_drop), many
+ * processes at once, set-user-ID exec, pm's call entry keeping AVX state.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <posix/posix.h>
+#include <proc/client.h>
+#include <proc/layout.h>
+#include <proc/table.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <exo/abi.h>
+
+#include "usertests.h"
+
+#define LIM_VA 0x00006f7000000000ull /* lim's range (design12.md) */
+
+/* exo refuses a process's own env_create (pm bounded it at 0: every process is pm's to count),
+ * and its own bounds cannot be raised; fork, through pm, still works. */
+USERTEST(lim_env_create_only_through_pm)
+{
+    CHECK_EQ(exo_env_create(), EXO_E_PERM);
+    CHECK_EQ(exo_env_limit(EXO_CAP_SELF, EXO_ANY, EXO_ANY), EXO_E_PERM);
+    CHECK_EQ(exo_env_limit(EXO_CAP_SELF, 1, 64), EXO_E_PERM);
+    CHECK_EQ(exo_env_create(), EXO_E_PERM);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(exo_env_create() == EXO_E_PERM ? 7 : 1); /* the child is bounded too */
+    CHECK_EQ(pid > 0, 1);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 7 << 8);
+    return 0;
+}
+
+/* Once fork returns, the capability pm lent us to fill and start the child is gone, every
+ * copy of it: the old slot refuses page_map and env_start exactly. */
+USERTEST(lim_parent_holds_no_capability_on_its_child)
+{
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        _exit(read(p[0], &c, 1) == 1 ? c : 1);
+    }
+    CHECK_EQ(pid > 0, 1);
+    uint64_t slot = proc_fork_cap;
+    CHECK_EQ(slot > 0 && slot < EXO_NCAPS, 1);
+    int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    CHECK_EQ(ppn > 0, 1);
+    CHECK_EQ(exo_page_map(slot, LIM_VA, (uint64_t)ppn, EXO_PROT_R), EXO_E_NOENT);
+    CHECK_EQ(exo_env_start(slot, LIM_VA, LIM_VA, 0), EXO_E_NOENT);
+    CHECK_EQ(exo_page_alloc(slot, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_env_runs(slot), EXO_E_NOENT);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)ppn), 0);
+    CHECK_EQ(kill(pid, 0), 0); /* the child lives on, untouched */
+    CHECK_EQ(write(p[1], "\x2a", 1), 1);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 42 << 8);
+    close(p[0]);
+    close(p[1]);
+    return 0;
+}
+
+/* exec's far side (usertests --lim-ids UID EUID SUID GID EGID SGID SECURE): the ids the image
+ * runs with and the auxv's, each against the expected one. */
+int ut_lim_ids(int argc, char **argv);
+int ut_lim_ids(int argc, char **argv)
+{
+    if (argc != 9)
+        return 2;
+    uid_t r, e, s;
+    gid_t gr, ge, gs;
+    if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
+        return 3;
+    const unsigned long got[] = {r,  e,  s,
+                                 gr, ge, gs,
+                                 getauxval(AT_SECURE)},
+                        aux[] = {getauxval(AT_UID), getauxval(AT_EUID), getauxval(AT_EUID),
+                                 getauxval(AT_GID), getauxval(AT_EGID), getauxval(AT_EGID),
+                                 getauxval(AT_SECURE)};
+    int bad = 0;
+    for (int i = 0; i < 7; i++) {
+        unsigned long want = strtoul(argv[2 + i], NULL, 10);
+        if (got[i] != want || aux[i] != want) {
+            printf("    lim-ids: #%d: want %lu, ids %lu, auxv %lu\n", i, want, got[i], aux[i]);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+/* Runs `path` as `usertests --lim-ids ...` in a child (after setresuid(0, 0, 7) when
+ * `saved7`): its exit status. */
+static int exec_ids(const char *path, const char *ids, int saved7)
+{
+    char buf[64];
+    char *argv[10] = {"usertests", "--lim-ids"};
+    strncpy(buf, ids, sizeof buf - 1);
+    buf[sizeof buf - 1] = 0;
+    int n = 2;
+    for (char *t = strtok(buf, " "); t && n < 9; t = strtok(NULL, " "))
+        argv[n++] = t;
+    argv[n] = NULL;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (saved7 && setresuid(0, 0, 7) != 0)
+            _exit(98);
+        execve(path, argv, NULL);
+        _exit(99);
+    }
+    int st = -1;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return st;
+}
+
+/* A copy of /usertests at path with mode, owner and group. */
+static int copy_usertests(const char *path, uid_t uid, gid_t gid, mode_t mode)
+{
+    int in = open("/usertests", O_RDONLY), out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    static char buf[16384];
+    long n;
+    if (in < 0 || out < 0)
+        return -1;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write(out, buf, (size_t)n) != n)
+            return -1;
+    close(in);
+    close(out);
+    return n < 0 || chown(path, uid, gid) || chmod(path, mode) ? -1 : 0;
+}
+
+/* exec of a set-user-ID / set-group-ID file: the effective (and saved) ids become the file's
+ * owner and group, the real ones stay; AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE say so.
+ * Set-group-ID without group execute is no set-group-ID (Linux: mandatory locking); a plain
+ * exec makes the saved ids the effective ones. */
+USERTEST(lim_setuid_exec_changes_euid)
+{
+    const char *f = "/tmp/lim_suid";
+    CHECK_EQ(copy_usertests(f, 1000, 2000, 06755), 0);
+    struct stat st;
+    CHECK_EQ(stat(f, &st), 0);
+    CHECK_EQ(st.st_mode & 07777, 06755);
+    CHECK_EQ(exec_ids(f, "0 1000 1000 0 2000 2000 1", 0), 0);
+    CHECK_EQ(chmod(f, 06745), 0); /* set-group-ID without group execute */
+    CHECK_EQ(exec_ids(f, "0 1000 1000 0 0 0 1", 0), 0);
+    CHECK_EQ(chmod(f, 0755), 0); /* no set-ID bits: the ids stay, saved = effective */
+    CHECK_EQ(exec_ids(f, "0 0 0 0 0 0 0", 1), 0);
+    CHECK_EQ(exec_ids("/usertests", "0 0 0 0 0 0 0", 0), 0);
+    CHECK_EQ(unlink(f), 0);
+    return 0;
+}
