@@ -168,3 +168,61 @@ USERTEST(lim_setuid_exec_changes_euid)
     CHECK_EQ(unlink(f), 0);
     return 0;
 }
+
+/* Processes pm counts against RLIMIT_NPROC (all but init, zombies included). */
+static int procs_now(void)
+{
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    int n = 0;
+    for (int s = 1; s < PROC_MAX; s++)
+        n += t->e[s].state != PROC_FREE;
+    return n;
+}
+
+#define MANY 120
+
+/* 120 children alive at once, each asleep in a read of one pipe; RLIMIT_NPROC still bounds
+ * fork exactly; at EOF each exits with its own status, and every one is reaped with it. */
+USERTEST(lim_120_processes_at_once)
+{
+    static pid_t pids[MANY];
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    for (int i = 0; i < MANY; i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char c;
+            close(p[1]);
+            _exit(read(p[0], &c, 1) == 0 ? i % 100 + 1 : 255);
+        }
+        if (pid < 0)
+            printf("    fork %d: errno %d\n", i, errno);
+        CHECK_EQ(pid > 0, 1);
+        pids[i] = pid;
+    }
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    int alive = 0;
+    for (int s = 1; s < PROC_MAX; s++)
+        alive += t->e[s].state == PROC_ALIVE && t->e[s].ppid == getpid();
+    CHECK_EQ(alive, MANY);
+    struct rlimit rl, old;
+    CHECK_EQ(getrlimit(RLIMIT_NPROC, &old), 0);
+    CHECK_EQ(old.rlim_cur, PROC_MAX);
+    rl = (struct rlimit){(rlim_t)procs_now(), old.rlim_max};
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &rl), 0);
+    fflush(stdout);
+    CHECK_EQ(fork(), -1); /* at the bound */
+    CHECK_EQ(errno, EAGAIN);
+    CHECK_EQ(setrlimit(RLIMIT_NPROC, &old), 0);
+    close(p[1]);
+    close(p[0]);
+    for (int i = 0; i < MANY; i++) {
+        int st = -1;
+        CHECK_EQ(waitpid(pids[i], &st, 0), pids[i]);
+        CHECK_EQ(st, (i % 100 + 1) << 8);
+    }
+    CHECK_EQ(waitpid(-1, NULL, WNOHANG), -1);
+    CHECK_EQ(errno, ECHILD);
+    return 0;
+}
