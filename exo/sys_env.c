@@ -20,7 +20,7 @@ int64_t sys_env_self(void)
 static uint32_t made_by(const struct env *o, int threads)
 {
     uint32_t n = 0;
-    for (int i = 0; i < EXO_NENV; i++) {
+    for (int i = 0; i < (int)env_top; i++) {
         const struct env *e = &envs[i];
         if (e->state == ENV_FREE || e == o)
             continue;
@@ -199,7 +199,11 @@ int64_t sys_cap_drop(uint64_t env, uint64_t cap)
     int n = 0;
     for (uint64_t i = 1; i < EXO_NCAPS; i++) { /* slot 0 (EXO_CAP_SELF) always stays */
         struct cap *c = env_cap(t, i);     /* a thread's table is its owner's */
-        if (c->type == what.type && c->obj == what.obj) {
+        /* An env's threads run in its address space: taking back an env takes them too. */
+        const struct env *th = what.type == CAP_ENV && c->type == CAP_ENV
+                                   ? env_by_id((uint32_t)c->obj)
+                                   : NULL;
+        if ((c->type == what.type && c->obj == what.obj) || (th && th->owner == what.obj)) {
             *c = (struct cap){0};
             n++;
         }

@@ -63,8 +63,12 @@ EXOTEST(cap_drop_takes_back_every_copy)
     CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, EXO_NCAPS - 1), EXO_E_NOENT); /* empty */
     CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, EXO_CAP_SELF), 0); /* slot 0 always stays */
     CHECK(exo_env_runs(EXO_CAP_SELF) > 0);
-    /* From our own table: c, s1 and s2 all go; the env itself lives on (ours: ends with us). */
-    CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, (uint64_t)s2), 3);
+    /* A thread of c runs in c's address space: taking back c takes it too. */
+    int64_t t = exo_env_thread((uint64_t)c);
+    CHECK(t > 0);
+    /* From our own table: c, s1, s2 and t all go; the env lives on (ours: ends with us). */
+    CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, (uint64_t)s2), 4);
+    CHECK_EQ(exo_env_start((uint64_t)t, TEST_VA, TEST_VA, 0), EXO_E_NOENT);
     int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
     CHECK(ppn > 0);
     CHECK_EQ(exo_page_map((uint64_t)s1, TEST_VA, (uint64_t)ppn, EXO_PROT_R), EXO_E_NOENT);

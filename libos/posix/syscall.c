@@ -34,21 +34,10 @@ static long look(long r)
     return r;
 }
 
-long los_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
+/* Every call but the fast paths: the table, the mailbox's owner among threads, the look. */
+static long __attribute__((noinline))
+slow(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
-    /* Fast paths: calls that change nothing, need no mailbox and cannot block. With nothing
-     * to look at, the return's look may as well come first. */
-    if (__builtin_expect(proc_present && !*PROC_ATTENTION, 1)) {
-        if (n == LNX_getpid) /* the process table, our slot's entry (getpid's own answer) */
-            return ((const struct proc_table *)PROC_TABLE_VA)
-                ->e[((const struct proc_mbox *)PROC_MBOX_VA)->slot]
-                .pid;
-        if (n == LNX_clock_gettime) {
-            long r = posix_clock_gettime_fast(a1, (void *)a2);
-            if (r != POSIX_SLOW)
-                return r;
-        }
-    }
     const long a[6] = {a1, a2, a3, a4, a5, a6};
     for (;;) {
         int first = 0;
@@ -67,6 +56,25 @@ long los_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6)
         if (r != -LOS_ERESTARTSYS)
             return r;
     } /* a handler with SA_RESTART interrupted the call: it is made again */
+}
+
+/* Fast paths: calls that change nothing, need no mailbox and cannot block. With nothing to
+ * look at, the return's look may as well come first. Every path is a leaf or a tail call, so
+ * no frame (a backtrace through here skips this function, not its caller). */
+__attribute__((optimize("omit-frame-pointer"))) long los_syscall(long n, long a1, long a2,
+                                                                  long a3, long a4, long a5,
+                                                                  long a6)
+{
+    if (__builtin_expect(proc_present && !*PROC_ATTENTION, 1)) {
+        if (n == LNX_getpid) /* the process table, our slot's entry (getpid's own answer) */
+            return ((const struct proc_table *)PROC_TABLE_VA)
+                ->e[((const struct proc_mbox *)PROC_MBOX_VA)->slot]
+                .pid;
+        if (n == LNX_clock_gettime && (unsigned long)a1 <= LNX_CLOCK_MONOTONIC &&
+            (uint64_t)a2 <= EXO_USER_TOP - 16)
+            return posix_clock_gettime_fast((void *)a2);
+    }
+    return slow(n, a1, a2, a3, a4, a5, a6);
 }
 
 long los_exo_calls(void)

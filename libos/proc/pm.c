@@ -54,10 +54,18 @@ long pm_serve(uint64_t caller, uint64_t op)
     if (__atomic_load_n(&busy, __ATOMIC_SEQ_CST))
         return PM_R_BUSY;
     struct pm_proc *p = NULL;
-    for (int s = 0; s < PROC_MAX && !p; s++) /* who calls: by env id, never by what it says */
+    static uint8_t hint[256]; /* caller id's hash -> the slot it had last: no scan mostly */
+    _Static_assert(PROC_MAX <= 256, "a slot in a byte");
+    int h = hint[caller & 255];
+    if (pm_table->e[h].state == PROC_ALIVE && pm_table->e[h].env == (uint32_t)caller &&
+        pm_procs[h].msg)
+        p = &pm_procs[h];
+    for (int s = 0; s < pm_top && !p; s++) /* who calls: by env id, never by what it says */
         if (pm_table->e[s].state == PROC_ALIVE && pm_table->e[s].env == (uint32_t)caller &&
-            pm_procs[s].msg)
+            pm_procs[s].msg) {
             p = &pm_procs[s];
+            hint[caller & 255] = (uint8_t)s;
+        }
     if (!p)
         return PM_R_STRANGER;
     long r = op < PM_NOPS && ops[op] ? ops[op](p, p->msg) : -LNX_ENOSYS;

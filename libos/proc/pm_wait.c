@@ -23,7 +23,7 @@ long pm_wait_on(struct pm_proc *p, const void *object)
 
 void pm_wake(const void *object)
 {
-    for (int s = 1; s < PROC_MAX; s++) {
+    for (int s = 1; s < pm_top; s++) {
         struct pm_proc *p = &pm_procs[s];
         if (pm_table->e[s].state == PROC_ALIVE && p->msg && p->waits_on == object) {
             p->waits_on = NULL;

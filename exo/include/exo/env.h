@@ -75,6 +75,9 @@ struct env {
 };
 
 extern struct env envs[EXO_NENV];
+/* 1 + the highest slot in use (every slot at or above it is FREE): loops over live envs stop
+ * there, so their cost follows how many envs there are, not EXO_NENV. */
+extern uint32_t env_top;
 
 /* The env whose context this CPU runs (NULL in exo's idle loop). */
 struct env *env_current(void);

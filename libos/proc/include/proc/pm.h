@@ -78,6 +78,8 @@ void pm_wake(const void *object);
 /* The process with this pid (live or zombie), or NULL; init's table. */
 struct pm_proc *pm_proc_by_pid(int32_t pid);
 extern struct pm_proc pm_procs[PROC_MAX];
+/* 1 + the highest table slot not FREE: pm's own loops over processes stop there. */
+extern int pm_top;
 extern struct proc_table *pm_table;
 
 /* Internals shared by pm's files. */
