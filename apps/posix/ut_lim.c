@@ -18,6 +18,8 @@
 #include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -274,5 +276,72 @@ USERTEST(lim_pm_call_keeps_ymm)
     }
     CHECK_EQ(done, 1);
     CHECK_EQ(proc_msg()->ret, getpgid(0));
+    return 0;
+}
+
+static volatile int usr1s, alrms;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    usr1s++;
+}
+
+static void on_alrm(int sig)
+{
+    (void)sig;
+    alrms++;
+}
+
+/* getpid and clock_gettime answer before any look at signals when the mailbox's attention
+ * word is down, and make no exo call; delivery stays exact: a blocked signal from pm keeps
+ * the word up, so the very call that unblocks it delivers it; a signal another process sends
+ * while we only call getpid arrives; an armed timer's SIGALRM arrives while we only call
+ * clock_gettime. */
+USERTEST(lim_fast_paths_keep_delivery_exact)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_usr1;
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    sa.sa_handler = on_alrm;
+    CHECK_EQ(sigaction(SIGALRM, &sa, NULL), 0);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &set, NULL), 0);
+    pid_t me = getpid();
+    CHECK_EQ(kill(me, SIGUSR1), 0); /* through pm: the table's pending bit */
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ(getpid(), me);
+    CHECK_EQ(usr1s, 0); /* blocked */
+    CHECK_EQ(sigprocmask(SIG_UNBLOCK, &set, NULL), 0);
+    CHECK_EQ(usr1s, 1); /* delivered at that call's return */
+    struct timespec ts;
+    long before = los_exo_calls();
+    for (int i = 0; i < 1000; i++) {
+        CHECK_EQ(getpid(), me);
+        CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+    }
+    CHECK_EQ(los_exo_calls() - before, 1); /* the count itself */
+    CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, (struct timespec *)8), -1); /* fast path: EFAULT */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(usr1s, 1);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(kill(me, SIGUSR1) == 0 ? 0 : 1);
+    CHECK_EQ(pid > 0, 1);
+    for (long i = 0; i < 100000000 && usr1s == 1; i++)
+        CHECK_EQ(getpid(), me);
+    CHECK_EQ(usr1s, 2);
+    int st = -1;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0);
+    struct itimerval it = {{0, 0}, {0, 20000}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    for (long i = 0; i < 100000000 && alrms == 0; i++)
+        CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
+    CHECK_EQ(alrms, 1);
+    CHECK_EQ(usr1s, 2);
     return 0;
 }
