@@ -20,7 +20,9 @@
 #include <exo/x86.h>
 
 struct env envs[EXO_NENV];
+uint32_t env_top;
 static uint32_t generation = 1;
+static int ids_wrapped; /* env ids have started to repeat */
 extern struct exo_pages exo_pages;
 
 void env_pop_tf(struct trapframe *tf) __attribute__((noreturn));
@@ -39,7 +41,7 @@ struct env *env_by_id(uint32_t id)
 /* Does a live env's table still name env id `id` (the env itself has ended)? */
 static int id_named(uint32_t id)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top; i++)
         for (int c = 0; envs[i].state != ENV_FREE && c < EXO_NCAPS; c++)
             if (envs[i].caps[c].type == CAP_ENV && envs[i].caps[c].obj == id)
                 return 1;
@@ -60,12 +62,20 @@ static int alloc(uint32_t parent, uint64_t pml4, uint32_t owner, struct env **ou
                 return r;
         }
         *e = (struct env){.parent = parent, .state = ENV_READY, .pml4 = pml4};
-        /* (id - 1) % NENV == i. Ids wrap after 2^26 uses of a slot: skip any a stale
-         * capability still names, or it would resolve, with its rights, to the new env. */
-        do
+        if ((uint32_t)i >= env_top)
+            env_top = (uint32_t)i + 1;
+        /* (id - 1) % NENV == i. Ids wrap after 2^24 uses of a slot: from then on skip any a
+         * stale capability still names, or it would resolve, with its rights, to the new env
+         * (before, no id repeats: no table needs a look). */
+        do {
+            if (generation >= 0xffffffffu / EXO_NENV) {
+                generation = 1;
+                ids_wrapped = 1;
+            }
             e->id = (uint32_t)(generation++ * EXO_NENV + i + 1);
-        while (id_named(e->id));
+        } while (ids_wrapped && id_named(e->id));
         e->owner = owner ? owner : e->id;
+        e->max_creates = e->max_threads = EXO_LIMIT_NONE; /* until its creator sets one */
         e->caps[EXO_CAP_SELF] =
             (struct cap){.type = CAP_ENV, .rights = EXO_RIGHTS_ENV, .obj = e->id};
         fpu_env_init(e);
@@ -144,14 +154,17 @@ static void free_owned_pages(const struct env *e)
 {
     /* Pages mapped once are unmapped through the mapping exo remembers (pmap.c); if any is
      * mapped more often, one walk of every address space drops them all first. */
-    int walk = 0;
-    for (uint64_t p = exo_page_first_owned(&exo_pages, e->id); p != EXO_PAGE_NONE && !walk;
-         p = exo_page_next_owned(&exo_pages, p, e->id))
-        walk =
+    int walk = 0, granted = 0;
+    for (uint64_t p = exo_page_first_owned(&exo_pages, e->id); p != EXO_PAGE_NONE;
+         p = exo_page_next_owned(&exo_pages, p, e->id)) {
+        walk |=
             exo_pages.page[p].maps > 1 || (exo_pages.page[p].maps && !exo_pages.page[p].hint_pml4);
+        granted |= exo_pages.page[p].granted;
+        exo_pages.page[p].granted = 0; /* every grant of it goes below */
+    }
     if (walk)
         pmap_remove_owned(e->id);
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top && granted; i++)
         for (int c = 0; c < EXO_NCAPS && envs[i].state != ENV_FREE; c++)
             if (envs[i].caps[c].type == CAP_PAGE &&
                 exo_page_owned_by(&exo_pages, envs[i].caps[c].obj, e->id))
@@ -169,7 +182,7 @@ static void free_owned_pages(const struct env *e)
 
 void env_free(struct env *e)
 {
-    for (int i = 0; i < EXO_NENV; i++) /* children first (threads too): they may map our pages */
+    for (int i = 0; i < (int)env_top; i++) /* children first (threads too): they may map our pages */
         if (envs[i].state != ENV_FREE && envs[i].parent == e->id && &envs[i] != e)
             env_free(&envs[i]);
     /* A thread owns no pages and shares its tables: ending it frees only its context. */
@@ -198,6 +211,8 @@ void env_free(struct env *e)
     if (!thread)
         pmap_destroy(e->pml4);
     e->state = ENV_FREE;
+    while (env_top && envs[env_top - 1].state == ENV_FREE)
+        env_top--;
     if (e->watch) /* its watcher (a process server) learns it ended, however it ended */
         event_post_ref(e->watch);
     event_env_freed(e); /* its events end; no one stays blocked on them or on it */

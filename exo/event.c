@@ -60,8 +60,8 @@ int event_post_ref(uint32_t ref)
     struct event *v = event_by_ref(ref);
     if (!v)
         return EXO_E_NOENT;
-    for (uint32_t k = 0; k < EXO_NENV; k++) {
-        uint32_t i = (v->cursor + k) % EXO_NENV;
+    for (uint32_t k = 0; k < env_top; k++) {
+        uint32_t i = (v->cursor + k) % env_top;
         if (envs[i].state == ENV_BLOCKED && envs[i].wait_event == ref) {
             wake(&envs[i], 1);
             v->cursor = i + 1;
@@ -93,7 +93,7 @@ void event_env_freed(const struct env *e)
         if (!ref || events[n].creator != e->id)
             continue;
         events[n] = (struct event){0};
-        for (int i = 0; i < EXO_NENV; i++) /* nobody stays blocked on a dead event */
+        for (int i = 0; i < (int)env_top; i++) /* nobody stays blocked on a dead event */
             if (envs[i].state == ENV_BLOCKED && envs[i].wait_event == ref)
                 wake(&envs[i], EXO_E_NOENT);
     }
@@ -103,7 +103,7 @@ void event_env_freed(const struct env *e)
  * waiter's saved context)? */
 static int ref_named(uint32_t ref)
 {
-    for (int i = 0; i < EXO_NENV; i++) {
+    for (int i = 0; i < (int)env_top; i++) {
         const struct env *e = &envs[i];
         if (e->state == ENV_FREE)
             continue;
@@ -125,11 +125,12 @@ int64_t sys_event_create(void)
     for (uint32_t n = 0; n < EXO_NEVENT; n++) {
         if (events[n].ref)
             continue;
-        /* (ref - 1) % NEVENT == n, and ref never wraps to 0. Refs repeat after 2^24 events:
-         * skip one still named, or a stale capability or binding would reach the new event. */
+        /* (ref - 1) % NEVENT == n, and ref never wraps to 0. Refs repeat after 2^22 events in
+         * a slot: skip one still named, or a stale capability or binding would reach the new
+         * event. */
         uint32_t ref;
         do
-            ref = (generation++ % 0xffffffu) * EXO_NEVENT + n + 1;
+            ref = (generation++ % (0xffffffffu / EXO_NEVENT)) * EXO_NEVENT + n + 1;
         while (ref_named(ref));
         /* A thread's event is its process's: it lives on when the thread ends. */
         events[n] = (struct event){.ref = ref, .creator = self->owner};
@@ -182,7 +183,7 @@ int64_t sys_event_wait_until(uint64_t event, uint64_t deadline)
 void event_timeouts(void)
 {
     uint64_t now = rdtsc();
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top; i++)
         if (envs[i].state == ENV_BLOCKED && envs[i].wait_event && envs[i].wait_deadline &&
             envs[i].wait_deadline <= now)
             wake(&envs[i], 0);

@@ -191,7 +191,7 @@ static void drop_if_ppn(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
 /* Is pml4 a live env's address space? (A hint is only ever followed into one.) */
 static int live_pml4(uint64_t pml4)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top; i++)
         if (envs[i].state != ENV_FREE && envs[i].pml4 == pml4)
             return 1;
     return 0;
@@ -209,7 +209,7 @@ void pmap_remove_everywhere(uint64_t ppn)
             flush(pml4, va);
         }
     }
-    for (int i = 0; i < EXO_NENV; i++) {
+    for (int i = 0; i < (int)env_top; i++) {
         if (p && !p->maps)
             return; /* no entry maps it (any more): nothing to walk */
         if (envs[i].state == ENV_FREE || envs[i].owner != envs[i].id) /* a thread: its owner's */
@@ -233,7 +233,7 @@ static void drop_if_owner(uint64_t pml4, uint64_t *e, uint64_t va, void *ctx)
 
 void pmap_remove_owned(uint32_t owner)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top; i++)
         if (envs[i].state != ENV_FREE && envs[i].owner == envs[i].id) /* threads share these */
             each_user_entry(envs[i].pml4, drop_if_owner, &owner);
 }

@@ -34,8 +34,9 @@ static struct env *pick(void)
 {
     uint32_t me = this_cpu()->id;
     struct env *other = NULL;
-    for (int k = 1; k <= EXO_NENV; k++) {
-        struct env *e = &envs[(last[me] + k) % EXO_NENV];
+    int top = (int)env_top;
+    for (int k = 1; k <= top; k++) {
+        struct env *e = &envs[(last[me] + k) % top];
         if (!sched_may_run(e))
             continue;
         if (e->last_cpu == me + 1 || e->last_cpu == 0)
@@ -48,7 +49,7 @@ static struct env *pick(void)
 
 static int any_alive(void)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top; i++)
         if (envs[i].state != ENV_FREE)
             return 1;
     return 0;
@@ -58,7 +59,7 @@ static int any_alive(void)
  * CPU should take it now rather than at its next tick. */
 static int others_waiting(const struct env *e)
 {
-    for (int i = 0; i < EXO_NENV; i++)
+    for (int i = 0; i < (int)env_top; i++)
         if (&envs[i] != e && envs[i].state == ENV_RUNNABLE && !envs[i].oncpu &&
             envs[i].claim_until <= exo_ticks && envs[i].rest_until <= exo_ticks)
             return 1;

@@ -16,9 +16,25 @@ int64_t sys_env_self(void)
     return caller()->id;
 }
 
+/* Live envs o has made by env_create (threads = 0) or its live threads (threads = 1). */
+static uint32_t made_by(const struct env *o, int threads)
+{
+    uint32_t n = 0;
+    for (int i = 0; i < (int)env_top; i++) {
+        const struct env *e = &envs[i];
+        if (e->state == ENV_FREE || e == o)
+            continue;
+        n += threads ? e->owner == o->id : e->parent == o->id && e->owner == e->id;
+    }
+    return n;
+}
+
 int64_t sys_env_create(void)
 {
     struct env *self = caller(), *child;
+    /* A process server's bound (env_limit): a process cannot make envs behind its back. */
+    if (made_by(env_owner(self), 0) >= env_owner(self)->max_creates)
+        return EXO_E_PERM;
     int slot = cap_slot(self);
     if (slot < 0)
         return slot;
@@ -37,6 +53,8 @@ int64_t sys_env_thread(uint64_t env)
     int r = cap_env(self, env, EXO_RIGHT_MAP, &t); /* the thread may touch all of env's memory */
     if (r < 0)
         return r;
+    if (made_by(env_owner(t), 1) >= env_owner(t)->max_threads)
+        return EXO_E_PERM;
     int slot = cap_slot(self);
     if (slot < 0)
         return slot;
@@ -149,4 +167,46 @@ int64_t sys_env_watch(uint64_t env, uint64_t event)
     t->watcher = ref ? self->id : 0;
     t->watch = ref; /* a dead event's ref no longer resolves: the post at the end is dropped */
     return t->id;
+}
+
+int64_t sys_env_limit(uint64_t env, uint64_t creates, uint64_t threads)
+{
+    struct env *self = caller(), *t;
+    int r = cap_env(self, env, EXO_RIGHT_DESTROY, &t);
+    if (r < 0)
+        return r;
+    t = env_owner(t); /* a thread's bounds are its process's */
+    uint32_t c = creates >= EXO_LIMIT_NONE ? EXO_LIMIT_NONE : (uint32_t)creates;
+    uint32_t th = threads >= EXO_LIMIT_NONE ? EXO_LIMIT_NONE : (uint32_t)threads;
+    /* Its own bounds (through EXO_CAP_SELF, which has DESTROY) an env may only lower: only
+     * whoever made it raises them. */
+    if (t == env_owner(self) && (c > t->max_creates || th > t->max_threads))
+        return EXO_E_PERM;
+    t->max_creates = c;
+    t->max_threads = th;
+    return 0;
+}
+
+int64_t sys_cap_drop(uint64_t env, uint64_t cap)
+{
+    struct env *self = caller(), *t;
+    if (cap >= EXO_NCAPS || env_cap(self, cap)->type == CAP_NONE)
+        return EXO_E_NOENT;
+    int r = cap_env(self, env, EXO_RIGHT_MAP, &t);
+    if (r < 0)
+        return r;
+    const struct cap what = *env_cap(self, cap);
+    int n = 0;
+    for (uint64_t i = 1; i < EXO_NCAPS; i++) { /* slot 0 (EXO_CAP_SELF) always stays */
+        struct cap *c = env_cap(t, i);     /* a thread's table is its owner's */
+        /* An env's threads run in its address space: taking back an env takes them too. */
+        const struct env *th = what.type == CAP_ENV && c->type == CAP_ENV
+                                   ? env_by_id((uint32_t)c->obj)
+                                   : NULL;
+        if ((c->type == what.type && c->obj == what.obj) || (th && th->owner == what.obj)) {
+            *c = (struct cap){0};
+            n++;
+        }
+    }
+    return n;
 }

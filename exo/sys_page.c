@@ -54,7 +54,10 @@ int64_t sys_page_alloc(uint64_t env, uint64_t ppn)
 /* Drops every grant of ppn from every capability table. */
 static void drop_grants(uint64_t ppn)
 {
-    for (int i = 0; i < EXO_NENV; i++) {
+    if (!exo_pages.page[ppn].granted)
+        return; /* never granted since its last drop: no table names it */
+    exo_pages.page[ppn].granted = 0;
+    for (int i = 0; i < (int)env_top; i++) {
         if (envs[i].state == ENV_FREE)
             continue; /* a new env's table starts empty */
         for (int c = 0; c < EXO_NCAPS; c++)
@@ -71,7 +74,7 @@ int page_release(struct env *t, uint64_t ppn)
     iommu_page_lost(owner, ppn);
     pmap_remove_everywhere(ppn);
     drop_grants(ppn);
-    for (int i = 0; i < EXO_NENV; i++) /* the owner's and each of its threads' */
+    for (int i = 0; i < (int)env_top; i++) /* the owner's and each of its threads' */
         if (envs[i].state != ENV_FREE && envs[i].owner == owner && envs[i].upcall_state_ppn == ppn)
             envs[i].upcall_rip = 0; /* its state page is gone: no more upcalls */
     return pinned ? exo_page_retire(&exo_pages, ppn, owner) : exo_page_free(&exo_pages, ppn, owner);
@@ -173,6 +176,7 @@ int64_t sys_page_grant(uint64_t ppn, uint64_t env, uint64_t prot)
         return slot;
     *env_cap(t, (uint64_t)slot) =
         (struct cap){.type = CAP_PAGE, .rights = (uint16_t)prot, .obj = ppn};
+    exo_pages.page[ppn].granted = 1; /* (copies of it, cap_copy, need one first) */
     return slot;
 }
 

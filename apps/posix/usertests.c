@@ -39,11 +39,14 @@ static int run(const struct usertest *t)
 }
 
 int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
+int ut_lim_ids(int argc, char **argv); /* ut_lim.c: set-ID exec's far side */
 
 int main(int argc, char **argv, char **envp)
 {
     if (argc > 1 && strcmp(argv[1], "--exec-check") == 0)
         return ut_proc_exec_check(argc, argv, envp);
+    if (argc > 1 && strcmp(argv[1], "--lim-ids") == 0)
+        return ut_lim_ids(argc, argv);
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
         int r = run(t);

@@ -241,6 +241,10 @@ static uint64_t make_call(uint64_t j, uint64_t a[5], uint64_t *sp)
     }
     if (n == EXO_CALL_cap_copy && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
         a[2] &= ~(uint64_t)EXO_RIGHT_DESTROY; /* nor through a copy of our own cap */
+    if (n == EXO_CALL_cap_drop && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
+        a[1] = EXO_CAP_SELF; /* keep our own table (devices, the server) mostly whole */
+    if (n == EXO_CALL_env_limit && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
+        a[1] = a[2] = EXO_ANY; /* and our env_create and env_thread mostly unbounded */
     if (n == EXO_CALL_page_reclaim && (r >> 40) % 4 == 0)
         a[2] = (r >> 42) % 8; /* deadlines that expire while we run */
     if (n == EXO_CALL_cons_write && a[0] < EXO_USER_TOP && a[1] - 1 < 4096) {

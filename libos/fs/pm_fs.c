@@ -75,10 +75,41 @@ static int part_fork(struct pm_proc *parent, struct pm_proc *child)
     return 0;
 }
 
+/* The file the exec under way read its image from (vfs_image): its set-ID bits and owner. */
+static struct {
+    int slot; /* the exec's process, -1: none */
+    uint32_t mode, uid, gid;
+} exec_file = {-1, 0, 0, 0};
+
+/* exec's credentials, as Linux's: a set-user-ID image makes its owner the effective user id, a
+ * set-group-ID one (with group execute: without it the bit means locking) its group the
+ * effective group id; the saved ids become the effective ones either way. The new image reads
+ * them (and AT_SECURE) for its auxv from the mailbox. */
+static void exec_ids(struct pm_proc *p, struct fs_proc *fp)
+{
+    struct fs_cred *c = &fp->cred;
+    if (exec_file.slot == p->slot && (exec_file.mode & FS_S_ISUID))
+        c->euid = exec_file.uid;
+    if (exec_file.slot == p->slot && (exec_file.mode & (FS_S_ISGID | 010)) == (FS_S_ISGID | 010))
+        c->egid = exec_file.gid;
+    c->suid = c->euid;
+    c->sgid = c->egid;
+    exec_file.slot = -1;
+    struct proc_mbox *mb =
+        (struct proc_mbox *)((uint8_t *)p->msg - __builtin_offsetof(struct proc_mbox, msg));
+    mb->exec_ids[0] = c->uid;
+    mb->exec_ids[1] = c->euid;
+    mb->exec_ids[2] = c->gid;
+    mb->exec_ids[3] = c->egid;
+    mb->exec_secure = c->uid != c->euid || c->gid != c->egid;
+}
+
 static void part_exec(struct pm_proc *p)
 {
-    if (p->part[FS_PART])
+    if (p->part[FS_PART]) {
+        exec_ids(p, p->part[FS_PART]);
         fs_proc_exec(p->part[FS_PART]);
+    }
 }
 
 static void part_exit(struct pm_proc *p)
@@ -167,6 +198,10 @@ static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uin
         return r;
     *elf = (const void *)EXEC_VA;
     *size = (uint64_t)st.st_size;
+    exec_file.slot = p->slot; /* its set-ID bits apply if the exec goes through (exec_ids) */
+    exec_file.mode = st.st_mode;
+    exec_file.uid = st.st_uid;
+    exec_file.gid = st.st_gid;
     return 0;
 }
 

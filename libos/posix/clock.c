@@ -61,6 +61,13 @@ static long now(long clk, struct lnx_timespec *ts)
     return 0;
 }
 
+/* (A tail call and no frame: los_uaccess_put2's 0 or -EFAULT is the answer.) */
+__attribute__((optimize("omit-frame-pointer"))) long posix_clock_gettime_fast(void *ts)
+{
+    uint64_t ns = (uint64_t)(((unsigned __int128)rdtsc() * mult) >> 32); /* posix_tsc_to_ns */
+    return los_uaccess_put2(ts, ns / NS, ns % NS);
+}
+
 long posix_clock_gettime(const long a[6])
 {
     struct lnx_timespec ts;

@@ -36,15 +36,24 @@ uint64_t *posix_start(char *top, size_t room)
         random[i] = (uint8_t)(x >> (8 * i));
         random[8 + i] = (uint8_t)(y >> (8 * i));
     }
+    const struct proc_mbox *mb = (const struct proc_mbox *)PROC_MBOX_VA;
+    /* The ids pm gave this image at exec (set-user-ID files change them); else root's. */
+    int exec = proc_present && mb->exec_len;
     const uint64_t auxv[] = {
-        LNX_AT_PHDR,  in->phdr,  LNX_AT_PHENT,  56, /* sizeof(Elf64_Phdr) */
-        LNX_AT_PHNUM, in->phnum, LNX_AT_PAGESZ, EXO_PAGE, LNX_AT_ENTRY, in->entry,
-        LNX_AT_UID,   0,         LNX_AT_EUID,   0,        LNX_AT_GID,   0,
-        LNX_AT_EGID,  0,         LNX_AT_SECURE, 0,        LNX_AT_NULL,
+        LNX_AT_PHDR,   in->phdr,
+        LNX_AT_PHENT,  56, /* sizeof(Elf64_Phdr) */
+        LNX_AT_PHNUM,  in->phnum,
+        LNX_AT_PAGESZ, EXO_PAGE,
+        LNX_AT_ENTRY,  in->entry,
+        LNX_AT_UID,    exec ? mb->exec_ids[0] : 0,
+        LNX_AT_EUID,   exec ? mb->exec_ids[1] : 0,
+        LNX_AT_GID,    exec ? mb->exec_ids[2] : 0,
+        LNX_AT_EGID,   exec ? mb->exec_ids[3] : 0,
+        LNX_AT_SECURE, exec ? mb->exec_secure : 0,
+        LNX_AT_NULL,
     };
     uint64_t *sp;
-    const struct proc_mbox *mb = (const struct proc_mbox *)PROC_MBOX_VA;
-    if (proc_present && mb->exec_len) { /* exec left argv and envp in the mailbox: pm checked
+    if (exec) { /* exec left argv and envp in the mailbox: pm checked
                                             they are path, argc and envc strings */
         const char *args = (const char *)mb->msg.data;
         while (*args)

@@ -27,7 +27,14 @@ int proc_init(void)
                    exo_page_lookup(EXO_CAP_SELF, PROC_TABLE_VA) >= 0 &&
                    mbox->magic == PROC_MBOX_MAGIC && table->magic == PROC_TABLE_MAGIC &&
                    table->version == PROC_TABLE_VERSION && mbox->slot < PROC_MAX;
+    proc_attention_set(); /* the first call's return looks at everything (exec keeps signals) */
     return proc_present;
+}
+
+void proc_attention_set(void)
+{
+    if (proc_present)
+        __atomic_store_n(PROC_ATTENTION, 1, __ATOMIC_SEQ_CST);
 }
 
 struct pm_msg *proc_msg(void)

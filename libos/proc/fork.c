@@ -37,12 +37,14 @@ void los_upcall_entry(void);
 void proc_fork_child_setup(const struct fork_regs *r);
 
 static struct fork_regs regs; /* in our memory, so in the child's copy too */
+uint64_t proc_fork_cap;
 
 void proc_fork_child_setup(const struct fork_regs *r)
 {
     if (r->fs_base)
         exo_fs_set(r->fs_base);
     los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
+    proc_attention_set(); /* a fresh mailbox: the first call's return looks */
     if (r->upcalls)      /* the upcall entry registered; POSIX: no pending signal, no timer */
         los_sig_fork_child();
 }
@@ -92,6 +94,7 @@ long proc_fork(void)
     if (pid < 0)
         return pid;
     uint64_t child = (uint64_t)proc_msg()->r[0];
+    proc_fork_cap = child;
     uint64_t tp = 0;
     if (proc_fork_save(&regs))
         return 0;                                  /* the child, resumed by proc_fork_child */

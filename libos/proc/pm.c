@@ -29,6 +29,19 @@ static const pm_op_fn ops[PM_NOPS] = {
 static uint8_t call_stack[PM_STACK_SIZE] __attribute__((aligned(16)));
 
 void pm_pct_entry(void); /* pm_entry.S: saves the FPU state, calls pm_serve, pct_return */
+/* The XSAVE components pm_entry.S saves (x87, SSE, AVX, as exo enabled them in XCR0), 0: use
+ * FXSAVE (exo without XSAVE). */
+uint32_t pm_xsave_mask;
+
+static uint32_t xsave_mask(void)
+{
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!(c & 1u << 27)) /* OSXSAVE: exo turned XSAVE on */
+        return 0;
+    __asm__ volatile("xgetbv" : "=a"(a), "=d"(d) : "c"(0));
+    return a & 7; /* x87 | SSE | AVX: what the 1 KiB area holds */
+}
 long pm_serve(uint64_t caller, uint64_t op);
 
 static void set_busy(int b)
@@ -41,10 +54,18 @@ long pm_serve(uint64_t caller, uint64_t op)
     if (__atomic_load_n(&busy, __ATOMIC_SEQ_CST))
         return PM_R_BUSY;
     struct pm_proc *p = NULL;
-    for (int s = 0; s < PROC_MAX && !p; s++) /* who calls: by env id, never by what it says */
+    static uint8_t hint[256]; /* caller id's hash -> the slot it had last: no scan mostly */
+    _Static_assert(PROC_MAX <= 256, "a slot in a byte");
+    int h = hint[caller & 255];
+    if (pm_table->e[h].state == PROC_ALIVE && pm_table->e[h].env == (uint32_t)caller &&
+        pm_procs[h].msg)
+        p = &pm_procs[h];
+    for (int s = 0; s < pm_top && !p; s++) /* who calls: by env id, never by what it says */
         if (pm_table->e[s].state == PROC_ALIVE && pm_table->e[s].env == (uint32_t)caller &&
-            pm_procs[s].msg)
+            pm_procs[s].msg) {
             p = &pm_procs[s];
+            hint[caller & 255] = (uint8_t)s;
+        }
     if (!p)
         return PM_R_STRANGER;
     long r = op < PM_NOPS && ops[op] ? ops[op](p, p->msg) : -LNX_ENOSYS;
@@ -69,6 +90,7 @@ int pm_init(void)
     if (ev < 0)
         return (int)ev;
     pm_death_cap = (uint64_t)ev;
+    pm_xsave_mask = xsave_mask();
     /* init itself: pid 1, its own group and session, slot 0 */
     struct pm_proc *p = pm_proc_new();
     p->env_cap = EXO_CAP_SELF;

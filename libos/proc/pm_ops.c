@@ -90,7 +90,11 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
         return env == EXO_E_NOMEM ? -LNX_EAGAIN : -LNX_ENOMEM;
     }
     pm_claim_cap((uint64_t)env);
-    int64_t r = pm_proc_bind(c, (uint64_t)env, 1);
+    /* A process makes no env but through pm (RLIMIT_NPROC holds), and a bounded number of
+     * threads. */
+    int64_t r = exo_env_limit((uint64_t)env, 0, PROC_THREADS_MAX);
+    if (r >= 0)
+        r = pm_proc_bind(c, (uint64_t)env, 1);
     c->e->ppid = p->e->pid;
     c->e->pgid = p->e->pgid;
     c->e->sid = p->e->sid;
@@ -118,6 +122,9 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
     struct pm_proc *c = pm_proc_by_pid((int32_t)pid);
     if (!c || c->e->ppid != p->e->pid || !c->embryo || pid != (int32_t)pid)
         return -LNX_ESRCH;
+    /* The parent needed MAP and RUN on the child only to fill and start it: take back every
+     * copy of that capability from its table (it may have copied the one fork lent it). */
+    exo_cap_drop(p->env_cap, c->env_cap);
     if (err == 0) { /* it runs, or (on another CPU) has run and ended: a zombie to wait for */
         c->embryo = 0;
         if (c->e->state == PROC_ZOMBIE && (p->sig_ignored & 1ull << (LNX_SIGCHLD - 1))) {

@@ -10,6 +10,7 @@
 #include <los/spawn.h>
 
 static int32_t next_pid = PROC_PID_INIT;
+int pm_top;
 static uint64_t wake_caps[PROC_MAX]; /* slot s's wake event, made once and kept (events live
                                         as long as pm: one per process would run them out) */
 static uint64_t mbox_ppn[PROC_MAX][PROC_MBOX_PAGES]; /* slot s's mailbox pages, kept too */
@@ -26,6 +27,8 @@ struct pm_proc *pm_proc_new(void)
     if (s < 0)
         return NULL;
     struct pm_proc *p = &pm_procs[s];
+    if (s >= pm_top)
+        pm_top = s + 1;
     *p = (struct pm_proc){
         .slot = s, .e = &pm_table->e[s], .nproc_cur = PROC_MAX, .nproc_max = PROC_MAX};
     int32_t pid = proc_table_next_pid(pm_table, &next_pid);
@@ -43,6 +46,8 @@ void pm_proc_release(struct pm_proc *p)
     p->e->state = PROC_FREE;
     p->e->seq++;
     p->msg = NULL;
+    while (pm_top > 0 && pm_table->e[pm_top - 1].state == PROC_FREE)
+        pm_top--;
 }
 
 /* pm just got capability slot `slot` from exo (a new env, an event): exo reuses a slot only

@@ -23,7 +23,7 @@ long pm_wait_on(struct pm_proc *p, const void *object)
 
 void pm_wake(const void *object)
 {
-    for (int s = 1; s < PROC_MAX; s++) {
+    for (int s = 1; s < pm_top; s++) {
         struct pm_proc *p = &pm_procs[s];
         if (pm_table->e[s].state == PROC_ALIVE && p->msg && p->waits_on == object) {
             p->waits_on = NULL;
@@ -43,6 +43,11 @@ void pm_post_signal(struct pm_proc *p, int sig)
     }
     p->e->pending |= 1ull << (sig - 1);
     p->e->seq++;
+    if (p->msg) /* after the bit: the process's next call return looks (libos/posix/syscall.c) */
+        __atomic_store_n(&((struct proc_mbox *)((uint8_t *)p->msg -
+                                                __builtin_offsetof(struct proc_mbox, msg)))
+                              ->attention,
+                         1, __ATOMIC_SEQ_CST);
     if (p->slot != 0)
         exo_event_post(p->wake_cap); /* a blocked wait notices (EINTR or restart) */
 }

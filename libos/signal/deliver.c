@@ -53,6 +53,7 @@ void los_sig_post(int n, int code, long pid)
         sig.info[n].u.proc.pid = (int32_t)pid;
     }
     __atomic_fetch_or(&sig.pending, b, __ATOMIC_SEQ_CST);
+    proc_attention_set(); /* after the bit: the next call's return looks */
 }
 
 /* Signals others sent (the process server), and the timer's. */
@@ -67,6 +68,11 @@ static void fetch(void)
         }
     }
     sig_timer_poll();
+}
+
+int los_sig_unsettled(void)
+{
+    return __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) != 0 || sig_timer_armed();
 }
 
 int sig_ready(void)

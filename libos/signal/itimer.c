@@ -11,6 +11,7 @@
 #include <los/uaccess.h>
 
 #include <posix/calls.h>
+#include <proc/client.h>
 
 #define LNX_ITIMER_REAL 0
 #define US 1000000ull
@@ -29,6 +30,18 @@ void sig_timer_disarm(void)
 uint64_t sig_timer_deadline(void)
 {
     return deadline;
+}
+
+int sig_timer_armed(void)
+{
+    return deadline != 0;
+}
+
+/* An armed timer keeps the "look at signals" word raised: each call's return polls it. */
+static void armed(void)
+{
+    if (deadline)
+        proc_attention_set();
 }
 
 void sig_timer_poll(void)
@@ -88,6 +101,7 @@ long posix_setitimer(const long a[6])
     uint64_t t = ticks_of(&v.it_value);
     interval = ticks_of(&v.it_interval);
     deadline = t ? sig_rdtsc() + t : 0;
+    armed();
     if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
         return -LNX_EFAULT;
     return 0;
@@ -100,6 +114,7 @@ long posix_alarm(const long a[6])
     uint64_t secs = (uint64_t)(unsigned int)a[0];
     interval = 0;
     deadline = secs ? sig_rdtsc() + sig_ns_to_tsc(secs * 1000000000ull) : 0;
+    armed();
     /* Seconds left, rounded to nearest; a timer still armed never says 0. */
     long left = (long)old.it_value.tv_sec + (old.it_value.tv_usec >= 500000);
     return !left && (old.it_value.tv_usec || old.it_value.tv_sec) ? 1 : left;

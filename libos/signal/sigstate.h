@@ -41,6 +41,7 @@ int sig_ready(void);
  * disarmed). */
 void sig_timer_poll(void);
 uint64_t sig_timer_deadline(void);
+int sig_timer_armed(void); /* 1 while ITIMER_REAL (or alarm) is armed */
 void sig_timer_disarm(void);
 
 /* The stack's growth (guard.c): maps the page at addr if it lies in the stack's reserve

@@ -11,7 +11,8 @@
 
 #include <stdint.h>
 
-#define EXO_NENV 64
+#define EXO_NENV 256 /* envs at once: 120+ processes, their threads, servers (lim) */
+#define EXO_LIMIT_NONE 0xffffffffu /* env_limit: no bound */
 
 enum env_state {
     ENV_FREE = 0, /* slot unused */
@@ -56,6 +57,9 @@ struct env {
     uint64_t fs_base;       /* its FS base (fs_set), loaded by env_run */
     uint32_t watch;         /* event reference env_watch posts when it ends (0: none) */
     uint32_t watcher;       /* the env that set the watch: only it may change it */
+    uint32_t max_creates;   /* live envs it (with its threads) may have made by env_create at
+                             * once, and live threads it may have (env_limit; EXO_LIMIT_NONE) */
+    uint32_t max_threads;
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;
@@ -71,6 +75,9 @@ struct env {
 };
 
 extern struct env envs[EXO_NENV];
+/* 1 + the highest slot in use (every slot at or above it is FREE): loops over live envs stop
+ * there, so their cost follows how many envs there are, not EXO_NENV. */
+extern uint32_t env_top;
 
 /* The env whose context this CPU runs (NULL in exo's idle loop). */
 struct env *env_current(void);

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define EXO_NEVENT 256
+#define EXO_NEVENT 1024
 
 /* Resolves e's slot `slot` as an event with at least `rights`: 0 and its reference in *ref,
  * EXO_E_RANGE (no such slot), EXO_E_NOENT (not an event, or it has ended) or EXO_E_PERM. */

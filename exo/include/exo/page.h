@@ -26,8 +26,9 @@ enum exo_page_state {
 };
 
 struct exo_page {
-    uint8_t state; /* enum exo_page_state */
-    uint8_t reserved;
+    uint8_t state;   /* enum exo_page_state */
+    uint8_t granted; /* a page_grant capability for it may exist (sys_page.c): 0 lets a free
+                      * skip the scan of every capability table */
     uint16_t dma;   /* device descriptors in flight that name it (vio_pin.c): not freed meanwhile */
     uint32_t owner; /* env id when OWNED, EXO_OWNER_KERNEL otherwise */
     uint32_t maps;  /* user page-table entries that map it (pmap.c): 0 lets a free skip the
@@ -38,9 +39,9 @@ struct exo_page {
 };
 
 /* Pages held by envs are listed per owner bucket (owner % EXO_PAGE_BUCKETS): an env's end
- * visits its own pages, not all of RAM. exo's env ids are slot + 1 + 64 * generation, so
- * with 64 buckets a bucket holds one live env's pages. */
-#define EXO_PAGE_BUCKETS 64
+ * visits its own pages, not all of RAM. exo's env ids are slot + 1 + 256 * generation,
+ * so with 256 buckets (EXO_NENV) a bucket holds one live env's pages. */
+#define EXO_PAGE_BUCKETS 256
 #define EXO_PAGE_NONE 0xffffffffu
 
 struct exo_pages {

@@ -33,6 +33,10 @@ long los_strnlen_user(const char *s, size_t max);
 long los_user_check_read(const void *p, size_t n);
 long los_user_check_write(void *p, size_t n);
 
+/* dst[0] = a, dst[1] = b (dst in the user half: los_user_range): 0 or -EFAULT. Two stores, no
+ * copy loop: for a fast path's timespec. */
+long los_uaccess_put2(uint64_t *dst, uint64_t a, uint64_t b);
+
 /* 1 if [p, p + n) lies in the user half (no wrap-around), else 0. No access is made. */
 int los_user_range(const void *p, size_t n);
 

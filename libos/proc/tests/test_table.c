@@ -5,6 +5,7 @@
  */
 #include <check.h>
 
+#include <proc/layout.h>
 #include <proc/table.h>
 
 #include <stddef.h>
@@ -23,8 +24,9 @@ TEST_CASE(layout)
     CHECK_EQ(sizeof(struct proc_entry), 64);
     CHECK_EQ(offsetof(struct proc_table, e), 64);
     CHECK_EQ(offsetof(struct proc_entry, pending), 32);
-    CHECK_EQ(PROC_TABLE_VERSION, 1);
-    CHECK_EQ(sizeof(struct proc_table) <= 2 * 4096, 1);
+    CHECK_EQ(PROC_TABLE_VERSION, 2);
+    CHECK_EQ(PROC_MAX, 128);
+    CHECK_EQ(sizeof(struct proc_table) <= PROC_TABLE_PAGES * 4096, 1);
 }
 
 TEST_CASE(find_and_free_slots)

@@ -39,6 +39,11 @@ long posix_clock_ns(long clk, uint64_t *ns);
 uint64_t posix_clock_mult(uint64_t hz);
 uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
 
+/* clock_gettime of CLOCK_REALTIME or CLOCK_MONOTONIC (the same clock here) into ts, which
+ * los_syscall's fast path checked lies in the user half: no table, no copy loop. 0 or
+ * -EFAULT. */
+long posix_clock_gettime_fast(void *ts);
+
 /* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
 int posix_memory_prot_none(uint64_t va);
 

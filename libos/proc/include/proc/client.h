@@ -7,6 +7,7 @@
 #ifndef PROC_CLIENT_H
 #define PROC_CLIENT_H
 
+#include <proc/layout.h>
 #include <proc/msg.h>
 #include <proc/table.h>
 
@@ -33,6 +34,16 @@ const struct proc_entry *proc_self(void);
 
 /* fork: the child's pid in the parent, 0 in the child, or -errno. */
 long proc_fork(void);
+
+/* The "look at signals" word in the mailbox (msg.h's attention): what a call's return loads
+ * instead of checking every source of signals. proc_attention_set raises it (after a signal
+ * became pending, or a timer was armed); no-op without pm. */
+#define PROC_ATTENTION                                                                             \
+    ((volatile uint32_t *)(PROC_MBOX_VA + __builtin_offsetof(struct proc_mbox, attention)))
+void proc_attention_set(void);
+/* The capability slot on the child that pm lent the last fork (pm takes it back, every copy,
+ * once the fork is reported done: a test checks it no longer works). */
+extern uint64_t proc_fork_cap;
 
 /* Ends the process with wait status `status` (status.h); never returns. */
 void proc_exit(int status) __attribute__((noreturn));

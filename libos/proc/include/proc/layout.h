@@ -12,7 +12,7 @@
 #define PROC_MBOX_VA 0x00006fd000000000ull /* a process's mailbox, read-write, owned by pm */
 #define PROC_MBOX_PAGES 4
 #define PROC_TABLE_VA 0x00006fd000100000ull /* the process table, read-only, owned by pm */
-#define PROC_TABLE_PAGES 2
+#define PROC_TABLE_PAGES 3
 #define PM_VIEW_VA                                                                                 \
     0x00006fd100000000ull /* pm only: slot s's mailbox at PM_VIEW_VA + s * PM_VIEW_STEP */
 #define PM_VIEW_STEP 0x10000ull

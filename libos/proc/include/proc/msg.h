@@ -51,7 +51,12 @@ struct proc_mbox {
     uint32_t wake_cap; /* its capability slot for its wake event: WAIT */
     uint32_t exec_len; /* nonzero after exec: msg.data holds path, argv and envp strings */
     uint32_t exec_argc, exec_envc, pad;
-    uint64_t reserved[12];
+    uint32_t exec_ids[4]; /* after exec: uid, euid, gid, egid for the auxv (AT_UID...) */
+    uint32_t exec_secure; /* after exec: AT_SECURE (a set-user/group-ID image changed them) */
+    uint32_t attention;   /* nonzero: a signal may be pending (pm's, the libOS's own) or a timer
+                           * armed: a call's return must look (libos/posix/syscall.c); zero: it
+                           * need not. Set after whatever it announces, cleared before a look */
+    uint64_t reserved[9];
     struct pm_msg msg;
 };
 

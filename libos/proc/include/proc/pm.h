@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#define PROC_THREADS_MAX 64 /* live threads a process may have (exo's env_limit) */
 #define PM_NPARTS 4 /* per-process state slots for other parts (fs, signals, tty...) */
 
 /* pm's own view of a process (the shared entry is table.h's, at the same slot). */
@@ -77,6 +78,8 @@ void pm_wake(const void *object);
 /* The process with this pid (live or zombie), or NULL; init's table. */
 struct pm_proc *pm_proc_by_pid(int32_t pid);
 extern struct pm_proc pm_procs[PROC_MAX];
+/* 1 + the highest table slot not FREE: pm's own loops over processes stop there. */
+extern int pm_top;
 extern struct proc_table *pm_table;
 
 /* Internals shared by pm's files. */

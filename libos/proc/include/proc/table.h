@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #define PROC_TABLE_MAGIC 0x636f7270u /* "proc" */
-#define PROC_TABLE_VERSION 1u        /* bumped on any layout change below */
-#define PROC_MAX 64                  /* slots: exo has 64 envs in all */
+#define PROC_TABLE_VERSION 2u        /* bumped on any layout change below */
+#define PROC_MAX 128                 /* slots (exo has 256 envs, pm 320 capability slots) */
 #define PROC_PID_INIT 1
 
 enum proc_state {
@@ -41,7 +41,7 @@ struct proc_table {
 };
 
 _Static_assert(sizeof(struct proc_entry) == 64, "process table entry layout");
-_Static_assert(sizeof(struct proc_table) <= 2 * 4096, "process table fits PROC_TABLE_PAGES");
+_Static_assert(sizeof(struct proc_table) <= 3 * 4096, "process table fits PROC_TABLE_PAGES");
 
 /* Pure helpers (table.c, host-tested): the slot holding a live or zombie pid, or -1; a free
  * slot, or -1; the next pid to give (pids count up from *next, skipping ones in use, wrapping

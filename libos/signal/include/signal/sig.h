@@ -52,6 +52,11 @@ int los_sig_init(void);
  * is to be made again. */
 long los_sig_return(long r);
 
+/* 1 while something may still need a call's return to look: a signal pending (blocked ones
+ * too: an unblocking call's return delivers them) or a timer armed. los_syscall raises the
+ * "look" word (proc/client.h PROC_ATTENTION) again after its look when this says so. */
+int los_sig_unsettled(void);
+
 /* fork: in the child, before it returns from fork (libos/proc). Registers the upcall handler
  * (the child's memory has its pages, exo does not know the child yet), empties the pending
  * set and disarms the timer (POSIX: a child starts with none), sleeps on its own wake event
