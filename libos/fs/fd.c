@@ -38,6 +38,7 @@ void fs_file_put(struct fs_file *f)
 {
     if (--f->refs)
         return;
+    fs_epoll_file_gone(f); /* first: nothing below may find its interests */
     if (f->vn)
         fs_lock_release(f->vn, f); /* OFD and flock locks belong to the description */
     if (f->pipe && (f->flags & FS_O_ACCMODE) != FS_O_WRONLY)

@@ -72,6 +72,8 @@ long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len)
         return fs_pipe_read(p, f, buf, len);
     case FS_FILE_DEV:
         return dev_rw(p, f, buf, len, 0);
+    case FS_FILE_EPOLL:
+        return -FS_EINVAL;
     case FS_FILE_VNODE:
         break;
     }
@@ -94,6 +96,8 @@ long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len)
         return fs_pipe_write(p, f, buf, len);
     case FS_FILE_DEV:
         return dev_rw(p, f, (void *)buf, len, 1);
+    case FS_FILE_EPOLL:
+        return -FS_EINVAL;
     case FS_FILE_VNODE:
         break;
     }
@@ -144,7 +148,7 @@ long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence)
         return -FS_EBADF;
     if (f->type == FS_FILE_PIPE)
         return -FS_ESPIPE;
-    if (f->type == FS_FILE_DEV)
+    if (f->type == FS_FILE_DEV || f->type == FS_FILE_EPOLL)
         return 0; /* devices have no position (a terminal's lseek is Linux's ESPIPE, /dev/null's 0)
                    */
     int64_t base, size = (int64_t)f->vn->size, pos;
@@ -216,8 +220,11 @@ long fs_getdents64(struct fs_proc *p, int fd, void *buf, uint64_t len)
 unsigned fs_poll(struct fs_proc *p, int fd)
 {
     struct fs_file *f = fs_fd_file(p, fd);
-    if (!f)
-        return FS_POLLNVAL;
+    return f ? fs_file_poll(f) : FS_POLLNVAL;
+}
+
+unsigned fs_file_poll(struct fs_file *f)
+{
     switch (f->type) {
     case FS_FILE_PIPE:
         return fs_pipe_poll(f);
@@ -225,6 +232,8 @@ unsigned fs_poll(struct fs_proc *p, int fd)
         if (!f->dev->ops)
             return FS_POLLERR | FS_POLLHUP;
         return f->dev->ops->poll ? f->dev->ops->poll(f->dev->dev) : (FS_POLLIN | FS_POLLOUT);
+    case FS_FILE_EPOLL:
+        return fs_epoll_poll(f->ep);
     case FS_FILE_VNODE:
         break;
     }

@@ -610,3 +610,35 @@ long pm_op_fs_setcred(struct pm_proc *p, struct pm_msg *m)
     }
     return fs_setcred(fp, which, a, b, c);
 }
+
+/* epoll: the instance is a description in the caller's table; a wait never blocks pm. */
+long pm_op_fs_epoll_create(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t flags = m->a[0];
+    FP();
+    return fs_epoll_create(fp, (int)flags);
+}
+
+long pm_op_fs_epoll_ctl(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t epfd = m->a[0], op = m->a[1], fd = m->a[2], events = m->a[3], data = m->a[4];
+    FP();
+    struct fs_epoll_event ev = {(uint32_t)events, (uint64_t)data};
+    return fs_epoll_ctl(fp, (int)epfd, (int)op, (int)fd, &ev);
+}
+
+long pm_op_fs_epoll_wait(struct pm_proc *p, struct pm_msg *m)
+{
+    static struct fs_epoll_event evs[PM_DATA_MAX / sizeof(struct fs_epoll_event)];
+    int64_t epfd = m->a[0], max = m->a[1], arm = m->a[2];
+    if (max > (int64_t)(PM_DATA_MAX / sizeof *evs))
+        max = PM_DATA_MAX / sizeof *evs;
+    FP();
+    long n = fs_epoll_wait(fp, (int)epfd, evs, (int)max);
+    const uint8_t *s = (const uint8_t *)evs;
+    for (uint64_t i = 0; n > 0 && i < (uint64_t)n * sizeof *evs; i++)
+        m->data[i] = s[i];
+    if (n == 0 && arm)
+        pm_wait_on(p, &pollers); /* any change posts the wake event; the caller waits */
+    return n;
+}

@@ -20,6 +20,9 @@ long pmc_utimensat(int dirfd, const char *path, const void *times, int flags);
 long pmc_pipe2(int *fds, int flags);
 /* poll: block 1 waits (a negative timeout); 0 answers now */
 long pmc_poll(void *fds, uint64_t n, int block);
+/* The process's own file state, for a program pm did not make (files.c; made at first use). */
+struct fs_proc;
+struct fs_proc *posix_files_proc(void);
 /* op with arguments only; with a path first in data; with two paths */
 long pmc_fd1(unsigned op, long a0, long a1, long a2, long a3);
 long pmc_path(unsigned op, const char *path, long a0, long a1, long a2, long a3);

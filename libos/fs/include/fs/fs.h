@@ -103,6 +103,16 @@ unsigned fs_poll(struct fs_proc *p, int fd); /* FS_POLL* now; FS_POLLNVAL for a 
 long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n);
 long fs_flock(struct fs_proc *p, int fd, int op);
 
+/* epoll (epoll.c). Whoever owns an object a descriptor names (a pipe here, a device, later a
+ * socket) calls fs_ready(object, events) when its readiness changes: events are the poll bits
+ * that may have changed (0: any); epoll's interests learn of it, then fs_wake(object) runs. */
+void fs_ready(const void *object, unsigned events);
+long fs_epoll_create(struct fs_proc *p, int flags); /* flags: EPOLL_CLOEXEC */
+long fs_epoll_ctl(struct fs_proc *p, int epfd, int op, int fd, const struct fs_epoll_event *ev);
+/* The events ready now (at most max), as epoll_wait reports them; never waits: with none the
+ * embedder waits for any fs_wake (or its timeout) and asks again. */
+long fs_epoll_wait(struct fs_proc *p, int epfd, struct fs_epoll_event *out, int max);
+
 /* Names. */
 long fs_fstatat(struct fs_proc *p, int dirfd, const char *path, struct fs_stat *st, int flags);
 long fs_fstat(struct fs_proc *p, int fd, struct fs_stat *st);

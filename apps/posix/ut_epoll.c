@@ -1,0 +1,324 @@
+/*
+ * ut_epoll.c: epoll in the guest (usertests.h), through musl and the POSIX layer into pm's
+ * file layer (libos/fs/epoll.c): epoll_create/epoll_create1 and EPOLL_CLOEXEC, every
+ * epoll_ctl error (EBADF, EPERM for a regular file, EINVAL, EEXIST, ENOENT, ELOOP, EFAULT),
+ * epoll_wait's timeouts (0, a few ms, -1 woken by another process) and EINTR, level and edge
+ * triggering, EPOLLONESHOT, hang-up and error bits, data.u64 given back exactly, pipes, FIFOs,
+ * the console and /dev/null, an instance inside poll and inside another instance, interests
+ * dropped at the last close of their file, the instance shared after fork, and epoll_pwait's
+ * signal mask. Exact values and errno each; work under /tmp/ut_epoll.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usertests.h"
+
+#define CHECK_ERR(call, e)                                                                         \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long r_ = (long)(call);                                                                    \
+        CHECK_EQ(r_, -1);                                                                          \
+        CHECK_EQ(errno, e);                                                                        \
+    } while (0)
+
+static int ctl(int ep, int op, int fd, uint32_t events, uint64_t data)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = data};
+    return epoll_ctl(ep, op, fd, &ev);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A child that sleeps ms, then writes one byte to fd, and exits 0. */
+static pid_t late_writer(int fd, int ms)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec ts = {0, ms * 1000000L};
+        nanosleep(&ts, NULL);
+        _exit(write(fd, "w", 1) == 1 ? 0 : 1);
+    }
+    return pid;
+}
+
+static int reaped(pid_t pid)
+{
+    int st = -1;
+    return waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+USERTEST(epoll_create_and_ctl_errors)
+{
+    CHECK_ERR(syscall(SYS_epoll_create, 0), EINVAL); /* musl's epoll_create never asks */
+    CHECK_ERR(epoll_create1(1), EINVAL);
+    int ep = epoll_create1(EPOLL_CLOEXEC), ep2 = epoll_create(1);
+    CHECK_EQ(ep >= 0 && ep2 >= 0, 1);
+    CHECK_EQ(fcntl(ep, F_GETFD), FD_CLOEXEC);
+    CHECK_EQ(fcntl(ep2, F_GETFD), 0);
+    CHECK_EQ(fcntl(ep, F_GETFL), O_RDWR);
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    mkdir("/tmp/ut_epoll", 0777);
+    int reg = open("/tmp/ut_epoll/reg", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK_EQ(reg >= 0, 1);
+    CHECK_ERR(ctl(99, EPOLL_CTL_ADD, fds[0], EPOLLIN, 0), EBADF);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_ADD, 99, EPOLLIN, 0), EBADF);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_ADD, reg, EPOLLIN, 0), EPERM);
+    CHECK_ERR(ctl(fds[0], EPOLL_CTL_ADD, fds[1], EPOLLOUT, 0), EINVAL);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_ADD, ep, EPOLLIN, 0), EINVAL);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_MOD, fds[0], EPOLLIN, 0), ENOENT);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_DEL, fds[0], EPOLLIN, 0), ENOENT);
+    CHECK_ERR(ctl(ep, 42, fds[0], EPOLLIN, 0), EINVAL);
+    CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], (struct epoll_event *)16), EFAULT);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 1), 0);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 1), EEXIST);
+    CHECK_EQ(ctl(ep2, EPOLL_CTL_ADD, ep, EPOLLIN, 2), 0);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_ADD, ep2, EPOLLIN, 3), ELOOP);
+    CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_DEL, fds[0], NULL), 0);
+    struct epoll_event ev[4];
+    CHECK_ERR(epoll_wait(ep, ev, 0, 0), EINVAL);
+    CHECK_ERR(epoll_wait(99, ev, 4, 0), EBADF);
+    CHECK_ERR(epoll_wait(fds[0], ev, 4, 0), EINVAL);
+    char c;
+    CHECK_ERR(read(ep, &c, 1), EINVAL);
+    close(reg);
+    close(fds[0]);
+    close(fds[1]);
+    close(ep2);
+    close(ep);
+    return 0;
+}
+
+USERTEST(epoll_timeouts_and_wakeup)
+{
+    int ep = epoll_create1(0), fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 0xfedcba9876543210ull), 0);
+    struct epoll_event ev[4];
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 30), 0);
+    CHECK_EQ(ms_since(&t0) >= 30, 1);    /* never shorter than asked */
+    pid_t pid = late_writer(fds[1], 20); /* -1 waits until another process writes */
+    memset(ev, 0, sizeof ev);
+    CHECK_EQ(epoll_wait(ep, ev, 4, -1), 1);
+    CHECK_EQ(ev[0].events, EPOLLIN);
+    CHECK_EQ(ev[0].data.u64, 0xfedcba9876543210ull);
+    CHECK_EQ(reaped(pid), 1);
+    char c;
+    CHECK_EQ(read(fds[0], &c, 1), 1);
+    pid = late_writer(fds[1], 20); /* and a timeout longer than the wait ends early */
+    CHECK_EQ(epoll_wait(ep, ev, 4, 10000), 1);
+    CHECK_EQ(reaped(pid), 1);
+    close(fds[0]);
+    close(fds[1]);
+    close(ep);
+    return 0;
+}
+
+static volatile sig_atomic_t got_usr1;
+static void on_usr1(int sig)
+{
+    got_usr1 = sig;
+}
+
+USERTEST(epoll_wait_eintr_and_pwait_mask)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sa.sa_flags = SA_RESTART; /* epoll_wait is never restarted */
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    int ep = epoll_create1(0), fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 0), 0);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        struct timespec ts = {0, 30000000};
+        nanosleep(&ts, NULL);
+        _exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
+    }
+    struct epoll_event ev[2];
+    CHECK_ERR(epoll_wait(ep, ev, 2, -1), EINTR);
+    CHECK_EQ(got_usr1, SIGUSR1);
+    CHECK_EQ(reaped(pid), 1);
+    /* SIGUSR1 blocked, epoll_pwait lets it through: EINTR, the handler runs, and the mask
+     * is the blocking one again afterwards. */
+    sigset_t block, none, now;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigemptyset(&none);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &block, NULL), 0);
+    got_usr1 = 0;
+    pid = fork();
+    if (pid == 0) {
+        struct timespec ts = {0, 30000000};
+        nanosleep(&ts, NULL);
+        _exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
+    }
+    CHECK_ERR(epoll_pwait(ep, ev, 2, -1, &none), EINTR);
+    CHECK_EQ(got_usr1, SIGUSR1);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+    CHECK_EQ(sigismember(&now, SIGUSR1), 1);
+    CHECK_EQ(reaped(pid), 1);
+    /* Ready at once: the mask comes back too. */
+    CHECK_EQ(write(fds[1], "x", 1), 1);
+    CHECK_EQ(epoll_pwait(ep, ev, 2, 0, &none), 1);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+    CHECK_EQ(sigismember(&now, SIGUSR1), 1);
+    return 0;
+}
+
+USERTEST(epoll_level_edge_oneshot)
+{
+    int ep = epoll_create1(0), lt[2], et[2], os[2];
+    CHECK_EQ(pipe(lt) | pipe(et) | pipe(os), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, lt[0], EPOLLIN, 1), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, et[0], EPOLLIN | EPOLLET, 2), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, os[0], EPOLLIN | EPOLLONESHOT, 3), 0);
+    CHECK_EQ(write(lt[1], "ab", 2) + write(et[1], "ab", 2) + write(os[1], "ab", 2), 6);
+    struct epoll_event ev[4];
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 3);
+    uint64_t seen = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(ev[i].events, EPOLLIN);
+        seen |= 1ull << ev[i].data.u64;
+    }
+    CHECK_EQ(seen, 0xe);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1); /* only the level-triggered one again */
+    CHECK_EQ(ev[0].data.u64, 1);
+    char c;
+    CHECK_EQ(read(et[0], &c, 1), 1); /* a partial read is no edge */
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+    CHECK_EQ(ev[0].data.u64, 1);
+    CHECK_EQ(write(et[1], "c", 1), 1); /* a write is */
+    CHECK_EQ(write(os[1], "c", 1), 1); /* but not for a fired one-shot */
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 2);
+    CHECK_EQ(ev[0].data.u64 + ev[1].data.u64, 3);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_MOD, os[0], EPOLLIN | EPOLLONESHOT, 4), 0); /* re-armed */
+    CHECK_EQ(ctl(ep, EPOLL_CTL_DEL, lt[0], 0, 0), 0);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+    CHECK_EQ(ev[0].data.u64, 4);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+    return 0;
+}
+
+USERTEST(epoll_hangup_error_and_close)
+{
+    int ep = epoll_create1(0), a[2], b[2];
+    CHECK_EQ(pipe(a) | pipe(b), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, a[0], EPOLLIN | EPOLLRDHUP, 1), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, b[1], EPOLLOUT, 2), 0);
+    struct epoll_event ev[4];
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+    CHECK_EQ(ev[0].events, EPOLLOUT);
+    pid_t pid = fork(); /* the writer of a dies holding it: hang-up */
+    if (pid == 0)
+        _exit(write(a[1], "z", 1) == 1 ? 0 : 1);
+    close(a[1]);
+    CHECK_EQ(reaped(pid), 1);
+    close(b[0]);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 2);
+    for (int i = 0; i < 2; i++) /* pipes have no RDHUP, as on Linux */
+        CHECK_EQ(ev[i].events, ev[i].data.u64 == 1 ? (EPOLLIN | EPOLLHUP) : (EPOLLOUT | EPOLLERR));
+    /* Interest lives with the description: a dup keeps it, the last close drops it. */
+    int d = dup(a[0]);
+    close(a[0]);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 2);
+    close(d);
+    close(b[1]);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+    CHECK_EQ(pipe(a), 0); /* a new file at the old number is not the old interest */
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, a[0], EPOLLIN, 5), 0);
+    return 0;
+}
+
+USERTEST(epoll_fifo_console_devices)
+{
+    mkdir("/tmp/ut_epoll", 0777);
+    unlink("/tmp/ut_epoll/fifo");
+    CHECK_EQ(mkfifo("/tmp/ut_epoll/fifo", 0600), 0);
+    int r = open("/tmp/ut_epoll/fifo", O_RDONLY | O_NONBLOCK);
+    int w = open("/tmp/ut_epoll/fifo", O_WRONLY | O_NONBLOCK);
+    CHECK_EQ(r >= 0 && w >= 0, 1);
+    int ep = epoll_create1(0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, r, EPOLLIN | EPOLLET, 1), 0);
+    struct epoll_event ev[4];
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+    CHECK_EQ(write(w, "f", 1), 1);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+    CHECK_EQ(ev[0].events, EPOLLIN);
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+    close(w);
+    close(r);
+    int null = open("/dev/null", O_RDWR);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, null, EPOLLIN | EPOLLOUT, 2), 0);
+    CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, 1, EPOLLOUT, 3), 0); /* the console: writable */
+    CHECK_EQ(epoll_wait(ep, ev, 4, 0), 2);
+    CHECK_EQ(ev[0].events, EPOLLIN | EPOLLOUT);
+    CHECK_EQ(ev[0].data.u64, 2);
+    CHECK_EQ(ev[1].events, EPOLLOUT);
+    CHECK_EQ(ev[1].data.u64, 3);
+    return 0;
+}
+
+USERTEST(epoll_in_poll_and_nested)
+{
+    int inner = epoll_create1(0), outer = epoll_create1(0), fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    CHECK_EQ(ctl(inner, EPOLL_CTL_ADD, fds[0], EPOLLIN, 7), 0);
+    CHECK_EQ(ctl(outer, EPOLL_CTL_ADD, inner, EPOLLIN, 8), 0);
+    struct pollfd pf = {inner, POLLIN, 0};
+    CHECK_EQ(poll(&pf, 1, 0), 0);
+    pid_t pid = late_writer(fds[1], 20);
+    struct epoll_event ev[2];
+    CHECK_EQ(epoll_wait(outer, ev, 2, -1), 1); /* woken through the inner instance */
+    CHECK_EQ(ev[0].events, EPOLLIN);
+    CHECK_EQ(ev[0].data.u64, 8);
+    CHECK_EQ(poll(&pf, 1, 0), 1);
+    CHECK_EQ(pf.revents, POLLIN);
+    CHECK_EQ(epoll_wait(inner, ev, 2, 0), 1);
+    CHECK_EQ(ev[0].data.u64, 7);
+    CHECK_EQ(reaped(pid), 1);
+    return 0;
+}
+
+USERTEST(epoll_shared_after_fork)
+{
+    int ep = epoll_create1(0), fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    pid_t pid = fork();
+    if (pid == 0) /* the child's interest is in the parent's instance too */
+        _exit(ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 0x5eed) == 0 ? 0 : 1);
+    CHECK_EQ(reaped(pid), 1);
+    CHECK_ERR(ctl(ep, EPOLL_CTL_ADD, fds[0], EPOLLIN, 1), EEXIST);
+    CHECK_EQ(write(fds[1], "s", 1), 1);
+    struct epoll_event ev[2];
+    CHECK_EQ(epoll_wait(ep, ev, 2, 0), 1);
+    CHECK_EQ(ev[0].data.u64, 0x5eed);
+    pid = fork(); /* and its wait sees the parent's interests */
+    if (pid == 0) {
+        struct epoll_event e[2];
+        _exit(epoll_wait(ep, e, 2, 0) == 1 && e[0].data.u64 == 0x5eed ? 0 : 1);
+    }
+    CHECK_EQ(reaped(pid), 1);
+    return 0;
+}
