@@ -6,7 +6,8 @@
  * triggering, EPOLLONESHOT, hang-up and error bits, data.u64 given back exactly, pipes, FIFOs,
  * the console and /dev/null, an instance inside poll and inside another instance, interests
  * dropped at the last close of their file, the instance shared after fork, and epoll_pwait's
- * signal mask. Exact values and errno each; work under /tmp/ut_epoll.
+ * signal mask; O_APPEND writes and writevs larger than the mailbox staying whole. Exact values
+ * and errno each; work under /tmp/ut_epoll.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -320,5 +322,60 @@ USERTEST(epoll_shared_after_fork)
         _exit(epoll_wait(ep, e, 2, 0) == 1 && e[0].data.u64 == 0x5eed ? 0 : 1);
     }
     CHECK_EQ(reaped(pid), 1);
+    return 0;
+}
+
+/* O_APPEND writes larger than pm's mailbox stay one append each (pm reserves the whole range
+ * at the first piece): a parent and a child appending 64 KiB records through one inherited
+ * descriptor, with write and with writev, never interleave within a record. */
+#define REC (64 * 1024)
+#define NREC 24
+
+static int append_records(int fd, char base)
+{
+    static char rec[REC];
+    for (int i = 0; i < NREC; i++) {
+        memset(rec, base + i, REC);
+        if (i % 2 == 0) {
+            if (write(fd, rec, REC) != REC)
+                return 1;
+        } else { /* writev with three pieces is one append too */
+            struct iovec v[3] = {{rec, 100}, {rec + 100, REC - 200}, {rec + REC - 100, 100}};
+            if (writev(fd, v, 3) != REC)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+USERTEST(append_64k_records_stay_whole)
+{
+    mkdir("/tmp/ut_epoll", 0777);
+    int fd = open("/tmp/ut_epoll/log", O_RDWR | O_CREAT | O_TRUNC | O_APPEND, 0644);
+    CHECK_EQ(fd >= 0, 1);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(append_records(fd, 'a'));
+    CHECK_EQ(append_records(fd, 'A'), 0);
+    CHECK_EQ(reaped(pid), 1);
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    CHECK_EQ(st.st_size, 2 * NREC * REC);
+    static char rec[REC];
+    int seen[2 * NREC] = {0}, whole = 1;
+    for (int r = 0; r < 2 * NREC; r++) {
+        CHECK_EQ(pread(fd, rec, REC, (off_t)r * REC), REC);
+        for (int i = 1; i < REC; i++)
+            if (rec[i] != rec[0])
+                whole = 0;
+        int k = rec[0] >= 'a' ? rec[0] - 'a' + NREC : rec[0] - 'A';
+        if (k >= 0 && k < 2 * NREC)
+            seen[k]++;
+    }
+    CHECK_EQ(whole, 1);
+    for (int k = 0; k < 2 * NREC; k++)
+        CHECK_EQ(seen[k], 1);
+    close(fd);
+    unlink("/tmp/ut_epoll/log");
     return 0;
 }

@@ -24,6 +24,7 @@
 #define HEAP_VA 0x00006fa000000000ull /* pm's pages for the file layer */
 #define HEAP_TOP 0x00006fb000000000ull
 #define CONT 1 /* a[] flag: a continuation chunk, never blocks (returns 0) */
+#define MORE 2 /* a write's a[2] flag: a piece of a reserved append, at a[4] */
 
 static int started;
 static struct los_page_heap heap = {.next = HEAP_VA, .top = HEAP_TOP};
@@ -248,10 +249,18 @@ long pm_op_fs_read(struct pm_proc *p, struct pm_msg *m)
 
 long pm_op_fs_write(struct pm_proc *p, struct pm_msg *m)
 {
-    int64_t fd = m->a[0], len = m->a[1], flags = m->a[2];
+    int64_t fd = m->a[0], len = m->a[1], flags = m->a[2], total = m->a[3], at = m->a[4];
     if (!len_ok(len))
         return -FS_EINVAL;
     FP();
+    if (flags & MORE) /* the next piece of an append reserved whole (fs_append_begin) */
+        return fs_append_more(fp, (int)fd, m->data, (uint64_t)len, (uint64_t)at);
+    if (total > len) { /* the first piece of a write longer than the mailbox */
+        uint64_t next;
+        long r = fs_append_begin(fp, (int)fd, m->data, (uint64_t)len, (uint64_t)total, &next);
+        m->r[0] = (int64_t)next; /* -1: nothing reserved, the rest are plain writes */
+        return done(p, fp, r, flags);
+    }
     return done(p, fp, fs_write(fp, (int)fd, m->data, (uint64_t)len), flags);
 }
 

@@ -55,6 +55,7 @@ const void *fs_wait_object(const struct fs_proc *p)
 void fs_proc_exec(struct fs_proc *p)
 {
     fs_proc_cancel(p);
+    fs_append_end(p);
     for (int fd = 0; fd < FS_NFD; fd++)
         if (p->fd[fd] && (p->fdflags[fd] & FS_FD_CLOEXEC))
             fs_close(p, fd);
@@ -63,6 +64,7 @@ void fs_proc_exec(struct fs_proc *p)
 void fs_proc_exit(struct fs_proc *p)
 {
     fs_proc_cancel(p);
+    fs_append_end(p);
     for (int fd = 0; fd < FS_NFD; fd++)
         if (p->fd[fd])
             fs_close(p, fd);

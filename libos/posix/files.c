@@ -138,10 +138,34 @@ long posix_pwrite64(const long a[6])
     return done(fs_pwrite(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]));
 }
 
+/* writev to pm: the pieces checked, then sent as one write (files_pm.c), so an O_APPEND
+ * writev is one append and one of up to PIPE_BUF bytes to a pipe one atomic write. */
+static long writev_pm(const long a[6])
+{
+    static struct pmc_seg seg[1024]; /* the mailbox's lock is held: one caller at a time */
+    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
+    uint64_t total = 0;
+    long n = 0;
+    for (long i = 0; i < a[2]; i++) {
+        struct lnx_iovec v;
+        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0 ||
+            bad_in((long)v.iov_base, (long)v.iov_len))
+            return -LNX_EFAULT;
+        if ((int64_t)v.iov_len < 0 || (int64_t)(total + v.iov_len) < 0)
+            return -LNX_EINVAL; /* the sum past ssize_t */
+        if (v.iov_len)
+            seg[n++] = (struct pmc_seg){(const void *)v.iov_base, v.iov_len};
+        total += v.iov_len;
+    }
+    return total ? pmc_writev((int)a[0], seg, total) : pmc_write((int)a[0], NULL, 0);
+}
+
 static long vec(const long a[6], int write)
 {
     if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
         return -LNX_EINVAL;
+    if (write && proc_present)
+        return writev_pm(a);
     const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
     long total = 0;
     for (long i = 0; i < a[2]; i++) {

@@ -9,6 +9,12 @@
 
 long pmc_read(int fd, void *buf, uint64_t len);
 long pmc_write(int fd, const void *buf, uint64_t len);
+/* writev: len bytes from the segments in order, as one write (an O_APPEND file's one append) */
+struct pmc_seg {
+    const void *base;
+    uint64_t len;
+};
+long pmc_writev(int fd, const struct pmc_seg *seg, uint64_t len);
 long pmc_pread(int fd, void *buf, uint64_t len, int64_t off);
 long pmc_pwrite(int fd, const void *buf, uint64_t len, int64_t off);
 long pmc_openat(int dirfd, const char *path, int flags, uint32_t mode);

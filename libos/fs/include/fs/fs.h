@@ -59,6 +59,8 @@ struct fs_proc {
     struct fs_vnode *fifo_wait; /* a FIFO open waiting for its peer (counted as one) */
     int fifo_wait_write;
     uint32_t fifo_wait_gen;
+    struct fs_file *resv;         /* an O_APPEND write in pieces (fs_append_begin), referenced */
+    uint64_t resv_next, resv_end; /* where its next piece goes, and where it ends */
 };
 
 /* Hooks the embedder provides. */
@@ -87,6 +89,19 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
 long fs_close(struct fs_proc *p, int fd);
 long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len);
 long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len);
+/* A write of `total` bytes that arrives in pieces (an embedder whose buffers are smaller than
+ * one write: pm's mailbox). On an O_APPEND regular file the whole range is reserved at the end
+ * of the file at once and the first piece written at its start; the rest goes with
+ * fs_append_more, in order, and other appends land after the reservation meanwhile, so the
+ * write stays one atomic append however it travels. Returns what fs_write would for the first
+ * piece; *at is where the next piece goes, or UINT64_MAX when there is nothing to reserve
+ * (not O_APPEND, not a regular file, all in one piece): the rest are then plain writes. */
+long fs_append_begin(struct fs_proc *p, int fd, const void *buf, uint64_t len, uint64_t total,
+                     uint64_t *at);
+/* The next piece of p's reservation at `at` (where the last piece ended): bytes written, or
+ * -EINVAL if fd or at is not that reservation's. The last piece ends it. */
+long fs_append_more(struct fs_proc *p, int fd, const void *buf, uint64_t len, uint64_t at);
+void fs_append_end(struct fs_proc *p); /* gives up p's reservation (exit, a new write) */
 long fs_pread(struct fs_proc *p, int fd, void *buf, uint64_t len, int64_t off);
 long fs_pwrite(struct fs_proc *p, int fd, const void *buf, uint64_t len, int64_t off);
 long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence);

@@ -74,6 +74,8 @@ struct fs_vnode {
     void *priv;            /* the file system's */
     struct fs_pipe *fifo;  /* FIFO: the pipe its openers share, while any is open */
     struct fs_lock *locks; /* record, OFD and flock locks of every owner */
+    uint64_t append_end;   /* O_APPEND writes in flight reserve up to here (io.c); 0: none */
+    uint32_t appenders;    /* how many such reservations are open */
 };
 
 /* A mounted file system. */
