@@ -18,11 +18,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <posix/posix.h>
 #include <unistd.h>
 
 #include "usertests.h"
@@ -377,5 +379,151 @@ USERTEST(append_64k_records_stay_whole)
         CHECK_EQ(seen[k], 1);
     close(fd);
     unlink("/tmp/ut_epoll/log");
+    return 0;
+}
+
+/* Pages the file layer frees go back to exo: a 4 MiB file created and deleted 50 times leaves
+ * exo's free page count where it was, to within the few pages pm keeps for reuse. */
+static long free_pages(void)
+{
+    return los_free_pages();
+}
+
+static int file_4m(const char *path)
+{
+    static char mb[1 << 20];
+    memset(mb, 'p', sizeof mb);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return 1;
+    for (int i = 0; i < 4; i++)
+        if (write(fd, mb, sizeof mb) != (long)sizeof mb)
+            return 1;
+    return close(fd) != 0 || unlink(path) != 0;
+}
+
+USERTEST(fs_pages_go_back)
+{
+    mkdir("/tmp/ut_epoll", 0777);
+    CHECK_EQ(file_4m("/tmp/ut_epoll/big"), 0); /* the first: pm's own tables settle */
+    long before = free_pages();
+    for (int i = 0; i < 50; i++)
+        CHECK_EQ(file_4m("/tmp/ut_epoll/big"), 0);
+    long after = free_pages();
+    CHECK_EQ(before - after <= 8 && after - before <= 8, 1);
+    return 0;
+}
+
+/* Fills /tmp until ENOSPC through an unlinked file (its pages go at the last close, even if a
+ * check fails and the test's process ends): how many bytes it took, or -1. */
+static long fill(void)
+{
+    static char mb[1 << 20];
+    memset(mb, 'q', sizeof mb);
+    int fd = open("/tmp/ut_epoll/fill", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || unlink("/tmp/ut_epoll/fill") != 0)
+        return -1;
+    long total = 0, r;
+    while ((r = write(fd, mb, sizeof mb)) == (long)sizeof mb)
+        total += r;
+    if (r < 0) /* the last one short... */
+        return -1;
+    total += r;
+    struct stat st;
+    errno = 0;
+    if (write(fd, mb, sizeof mb) != -1 || errno != ENOSPC) /* ...then none */
+        return -1;
+    if (fstat(fd, &st) != 0 || st.st_size != total || free_pages() < 4096 - 64)
+        return -1;
+    pid_t pid = fork(); /* the file system is full, memory is not */
+    if (pid == 0)
+        _exit(7);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 7)
+        return -1;
+    return close(fd) == 0 ? total : -1;
+}
+
+/* The file layer stops short of exo's last pages: filling /tmp is ENOSPC, and a fork still
+ * finds memory. Closing the file gives every page back but the page tables pm keeps for the
+ * range (one per 512 pages), which the next fill reuses: after it, not a page more is gone. */
+USERTEST(fs_full_is_enospc)
+{
+    mkdir("/tmp/ut_epoll", 0777);
+    long before = free_pages();
+    long total = fill();
+    CHECK_EQ(total > (64l << 20), 1); /* most of memory went, as on a tmpfs without size= */
+    long mid = free_pages(), tables = total / 4096 / 512 + 1;
+    CHECK_EQ(before - mid >= 0 && before - mid <= tables + 16, 1);
+    long again = fill(); /* the same, to within what pm's own pages moved meanwhile */
+    CHECK_EQ(again - total <= (tables + 16) * 4096 && total - again <= 16 * 4096, 1);
+    long after = free_pages();
+    CHECK_EQ(mid - after <= 8 && after - mid <= 8, 1);
+    return 0;
+}
+
+/* RLIMIT_NOFILE through getrlimit/setrlimit: EMFILE from open, dup, pipe and epoll_create at
+ * the soft limit, EBADF from dup2 past it, EINVAL from F_DUPFD; inherited by a child. */
+USERTEST(rlimit_nofile_emfile)
+{
+    struct rlimit rl;
+    CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    CHECK_EQ(rl.rlim_cur, 256);
+    CHECK_EQ(rl.rlim_max, 256);
+    rl.rlim_cur = 300;
+    CHECK_ERR(setrlimit(RLIMIT_NOFILE, &rl), EINVAL); /* soft above hard */
+    rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+    CHECK_ERR(setrlimit(RLIMIT_NOFILE, &rl), EPERM); /* past the table (Linux: nr_open) */
+    int top = open("/dev/null", O_RDONLY);
+    CHECK_EQ(top >= 3, 1);
+    rl.rlim_cur = (rlim_t)top + 1;
+    rl.rlim_max = 256;
+    CHECK_EQ(setrlimit(RLIMIT_NOFILE, &rl), 0); /* 0..top used: nothing more */
+    CHECK_ERR(open("/dev/null", O_RDONLY), EMFILE);
+    CHECK_ERR(dup(0), EMFILE);
+    int fds[2];
+    CHECK_ERR(pipe(fds), EMFILE);
+    CHECK_ERR(epoll_create1(0), EMFILE);
+    CHECK_ERR(dup2(0, top + 1), EBADF);
+    CHECK_ERR(fcntl(0, F_DUPFD, top + 1), EINVAL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit c;
+        _exit(getrlimit(RLIMIT_NOFILE, &c) == 0 && c.rlim_cur == (rlim_t)top + 1 &&
+                      open("/dev/null", O_RDONLY) < 0 && errno == EMFILE
+                  ? 0
+                  : 1);
+    }
+    CHECK_EQ(reaped(pid), 1);
+    CHECK_EQ(close(top), 0);
+    CHECK_EQ(open("/dev/null", O_RDONLY), top); /* room again */
+    return 0;
+}
+
+/* renameat2's RENAME_EXCHANGE swaps two names in one step; RENAME_NOREPLACE keeps the target. */
+USERTEST(renameat2_exchange_noreplace)
+{
+    mkdir("/tmp/ut_epoll", 0777);
+    int a = open("/tmp/ut_epoll/xa", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int b = open("/tmp/ut_epoll/xb", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK_EQ(write(a, "a", 1) + write(b, "bb", 2), 3);
+    CHECK_EQ(syscall(SYS_renameat2, AT_FDCWD, "/tmp/ut_epoll/xa", AT_FDCWD, "/tmp/ut_epoll/xb",
+                     2 /* RENAME_EXCHANGE */),
+             0);
+    struct stat st;
+    CHECK_EQ(stat("/tmp/ut_epoll/xa", &st), 0);
+    CHECK_EQ(st.st_size, 2);
+    CHECK_EQ(stat("/tmp/ut_epoll/xb", &st), 0);
+    CHECK_EQ(st.st_size, 1);
+    CHECK_ERR(syscall(SYS_renameat2, AT_FDCWD, "/tmp/ut_epoll/xa", AT_FDCWD, "/tmp/ut_epoll/xb",
+                      1 /* RENAME_NOREPLACE */),
+              EEXIST);
+    CHECK_ERR(syscall(SYS_renameat2, AT_FDCWD, "/tmp/ut_epoll/xa", AT_FDCWD, "/tmp/ut_epoll/no", 2),
+              ENOENT);
+    CHECK_ERR(syscall(SYS_renameat2, AT_FDCWD, "/tmp/ut_epoll/xa", AT_FDCWD, "/tmp/ut_epoll/xb", 3),
+              EINVAL);
+    close(a);
+    close(b);
     return 0;
 }

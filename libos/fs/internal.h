@@ -15,6 +15,8 @@
 /* mem.c: small objects (up to a page) from pages the embedder gives; zeroed. */
 void *fs_alloc(size_t n);
 void fs_free(void *obj, size_t n);
+/* A zeroed page of file data (freed with fs_free(page, FS_PAGE)), within fs_data_room. */
+void *fs_alloc_data(void);
 
 /* util.c: the string and memory helpers (freestanding: no libc). */
 void fs_memcpy(void *d, const void *s, size_t n);

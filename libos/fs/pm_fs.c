@@ -35,6 +35,15 @@ void *fs_page_alloc(void)
     return los_heap_page(&heap);
 }
 
+/* The file systems' quota (fs_data_room): file data never takes exo's last free pages, so a
+ * full RAM file system is ENOSPC for writers while forks, execs and pipes still find memory. */
+#define FS_RESERVE 4096 /* pages (16 MiB) left free for everything else */
+
+static int data_room(void)
+{
+    return heap.free || exo_page_count() >= FS_RESERVE;
+}
+
 void fs_page_free(void *page)
 {
     los_heap_give(&heap, page);
@@ -97,6 +106,7 @@ static void start(void)
 {
     const struct los_info *in = los_info();
     tsc_hz = (uint64_t)exo_clock();
+    fs_data_room = data_room;
     long r = fs_init();
     if (r == 0 && in->archive_size)
         r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
@@ -650,4 +660,15 @@ long pm_op_fs_epoll_wait(struct pm_proc *p, struct pm_msg *m)
     if (n == 0 && arm)
         pm_wait_on(p, &pollers); /* any change posts the wake event; the caller waits */
     return n;
+}
+
+long pm_op_fs_nofile(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t set = m->a[0];
+    uint64_t nw[2] = {(uint64_t)m->a[1], (uint64_t)m->a[2]}, old[2] = {0, 0};
+    FP();
+    long r = fs_rlimit_nofile(fp, set ? nw : NULL, old);
+    m->r[0] = (int64_t)old[0];
+    m->r[1] = (int64_t)old[1];
+    return r;
 }

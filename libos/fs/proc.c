@@ -13,6 +13,7 @@ struct fs_proc *fs_proc_new(void)
     if (!p)
         return NULL;
     p->umask = 022;
+    p->nofile_cur = p->nofile_max = FS_NFD;
     p->cwd = p->root = m->root;
     fs_vnode_ref(p->cwd);
     fs_vnode_ref(p->root);
@@ -27,6 +28,8 @@ struct fs_proc *fs_proc_fork(struct fs_proc *parent)
     p->pid = parent->pid; /* pm gives the child its own */
     fs_memcpy(&p->cred, &parent->cred, sizeof p->cred);
     p->umask = parent->umask;
+    p->nofile_cur = parent->nofile_cur; /* limits are inherited, and kept across exec */
+    p->nofile_max = parent->nofile_max;
     p->cwd = parent->cwd;
     p->root = parent->root;
     fs_vnode_ref(p->cwd);

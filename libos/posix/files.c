@@ -766,3 +766,17 @@ long posix_setgroups(const long a[6])
         ((uint32_t *)m->data)[i] = ((const uint32_t *)a[1])[i];
     return pmc_fd1(PM_OP_fs_setcred, 6, a[0], 0, 0);
 }
+
+long posix_rlimit_nofile(const uint64_t *nw, uint64_t *old)
+{
+    if (!proc_present)
+        return fs_rlimit_nofile(P(), nw, old);
+    struct pm_msg *m = proc_msg();
+    m->a[0] = nw != NULL, m->a[1] = nw ? (int64_t)nw[0] : 0, m->a[2] = nw ? (int64_t)nw[1] : 0;
+    long r = proc_call(PM_OP_fs_nofile);
+    if (r == 0 && old) {
+        old[0] = (uint64_t)m->r[0];
+        old[1] = (uint64_t)m->r[1];
+    }
+    return r;
+}

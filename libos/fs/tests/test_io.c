@@ -247,3 +247,31 @@ TEST_CASE(append_in_pieces)
     CHECK_EQ(at, UINT64_MAX);
     fs_proc_exit(p);
 }
+
+static int no_room(void)
+{
+    return 0;
+}
+
+/* The embedder's quota on file data (fs_data_room): writes past it are ENOSPC, while opens,
+ * pipes, forks and writes into pages already there go on. */
+TEST_CASE(data_quota)
+{
+    struct fs_proc *p = host_proc("quota");
+    long fd = fs_open(p, "f", FS_O_RDWR | FS_O_CREAT, 0644);
+    CHECK_EQ(fs_write(p, (int)fd, "abc", 3), 3);
+    fs_data_room = no_room;
+    CHECK_EQ(fs_pwrite(p, (int)fd, "xy", 2, 1), 2); /* inside its page: no new data page */
+    CHECK_EQ(fs_pwrite(p, (int)fd, "z", 1, 8192), -FS_ENOSPC);
+    long fd2 = fs_open(p, "g", FS_O_RDWR | FS_O_CREAT, 0644);
+    CHECK_EQ(fd2 >= 0, 1);
+    CHECK_EQ(fs_write(p, (int)fd2, "a", 1), -FS_ENOSPC);
+    int fds[2];
+    CHECK_EQ(fs_pipe2(p, fds, 0), 0);
+    struct fs_proc *c = fs_proc_fork(p);
+    CHECK_EQ(c != NULL, 1);
+    fs_proc_exit(c);
+    fs_data_room = NULL;
+    CHECK_EQ(fs_write(p, (int)fd2, "a", 1), 1);
+    fs_proc_exit(p);
+}

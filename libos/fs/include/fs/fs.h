@@ -59,6 +59,7 @@ struct fs_proc {
     struct fs_vnode *fifo_wait; /* a FIFO open waiting for its peer (counted as one) */
     int fifo_wait_write;
     uint32_t fifo_wait_gen;
+    uint32_t nofile_cur, nofile_max; /* RLIMIT_NOFILE (at most FS_NFD): EMFILE at cur */
     struct fs_file *resv;         /* an O_APPEND write in pieces (fs_append_begin), referenced */
     uint64_t resv_next, resv_end; /* where its next piece goes, and where it ends */
 };
@@ -68,6 +69,10 @@ void *fs_page_alloc(void);          /* a zeroed 4 KiB page, or NULL */
 void fs_page_free(void *page);      /* a page fs_page_alloc gave */
 void fs_wake(const void *object);   /* object's readiness changed: wake its waiters */
 void fs_now(struct fs_timespec *t); /* the time now (CLOCK_REALTIME) */
+/* The file systems' quota, if the embedder sets it: 0 when no page more may hold file data
+ * (writes and extensions are then ENOSPC); descriptors, pipes and processes' state are not
+ * counted, so opening, forking and piping go on while the file system is full. */
+extern int (*fs_data_room)(void);
 
 /* Start: ramfs on "/" and on "/tmp" (1777). 0 or -errno. */
 long fs_init(void);
@@ -117,6 +122,10 @@ unsigned fs_poll(struct fs_proc *p, int fd); /* FS_POLL* now; FS_POLLNVAL for a 
  * any. Never waits: the embedder waits for any fs_wake and asks again. */
 long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n);
 long fs_flock(struct fs_proc *p, int fd, int op);
+/* RLIMIT_NOFILE: the old limits into old[0] (soft), old[1] (hard) if old; new ones from nw if
+ * nw: EINVAL if soft > hard, EPERM past FS_NFD (Linux's nr_open) or raising the hard limit
+ * without root. Descriptors at or past the soft limit stay open; new ones are EMFILE there. */
+long fs_rlimit_nofile(struct fs_proc *p, const uint64_t *nw, uint64_t *old);
 
 /* epoll (epoll.c). Whoever owns an object a descriptor names (a pipe here, a device, later a
  * socket) calls fs_ready(object, events) when its readiness changes: events are the poll bits

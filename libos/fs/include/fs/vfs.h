@@ -54,6 +54,10 @@ struct fs_vnode_ops {
     long (*truncate)(struct fs_vnode *vn, uint64_t size);
     long (*readlink)(struct fs_vnode *vn, char *buf, uint64_t len);
     long (*setattr)(struct fs_vnode *vn); /* may be NULL */
+    /* RENAME_EXCHANGE: the two entries (both present, checked) swap files in one step; may
+     * be NULL (the VFS then answers EINVAL, as Linux for a file system without it). */
+    long (*exchange)(struct fs_vnode *odir, const char *oname, unsigned olen, struct fs_vnode *ndir,
+                     const char *nname, unsigned nlen);
     /* The last reference went: the file system frees the vnode if it has no links left (and
      * may keep or free a linked one; it finds it again through lookup). */
     void (*drop)(struct fs_vnode *vn);
