@@ -31,10 +31,10 @@ struct fs_file {
     uint32_t flags; /* access mode and status flags (O_APPEND, O_NONBLOCK, O_PATH, ...) */
     enum fs_file_type type;
     uint64_t off;
-    struct fs_vnode *vn;   /* referenced; NULL for an anonymous pipe */
-    struct fs_pipe *pipe;  /* pipes and FIFOs */
-    struct fs_devent *dev; /* devices */
-    struct fs_epoll *ep;   /* an epoll instance (epoll.c) */
+    struct fs_vnode *vn;     /* referenced; NULL for an anonymous pipe */
+    struct fs_pipe *pipe;    /* pipes and FIFOs */
+    struct fs_devent *dev;   /* devices */
+    struct fs_epoll *ep;     /* an epoll instance (epoll.c) */
     struct fs_epitem *watch; /* the epoll interests naming this description (epoll.c) */
 };
 

@@ -60,8 +60,8 @@ struct fs_proc {
     int fifo_wait_write;
     uint32_t fifo_wait_gen;
     uint32_t nofile_cur, nofile_max; /* RLIMIT_NOFILE (at most FS_NFD): EMFILE at cur */
-    struct fs_file *resv;         /* an O_APPEND write in pieces (fs_append_begin), referenced */
-    uint64_t resv_next, resv_end; /* where its next piece goes, and where it ends */
+    struct fs_file *resv;            /* an O_APPEND write in pieces (fs_append_begin), referenced */
+    uint64_t resv_next, resv_end;    /* where its next piece goes, and where it ends */
 };
 
 /* Hooks the embedder provides. */
