@@ -6,8 +6,9 @@
  * triggering, EPOLLONESHOT, hang-up and error bits, data.u64 given back exactly, pipes, FIFOs,
  * the console and /dev/null, an instance inside poll and inside another instance, interests
  * dropped at the last close of their file, the instance shared after fork, and epoll_pwait's
- * signal mask; O_APPEND writes and writevs larger than the mailbox staying whole. Exact values
- * and errno each; work under /tmp/ut_epoll.
+ * signal mask; O_APPEND writes and writevs larger than the mailbox staying whole; freed pages
+ * back to exo, ENOSPC with memory to spare, RLIMIT_NOFILE, renameat2's EXCHANGE; poll and
+ * select timeouts. Exact values and errno each; work under /tmp/ut_epoll.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -525,5 +527,74 @@ USERTEST(renameat2_exchange_noreplace)
               EINVAL);
     close(a);
     close(b);
+    return 0;
+}
+
+/* poll, ppoll, select and pselect with a timeout: never shorter than asked with nothing ready,
+ * over as soon as another process makes a descriptor ready; ppoll's mask as epoll_pwait's;
+ * a negative or bad timeout is EINVAL / EFAULT. */
+USERTEST(poll_select_timeouts)
+{
+    int fds[2];
+    CHECK_EQ(pipe(fds), 0);
+    struct pollfd pf = {fds[0], POLLIN, 0};
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(poll(&pf, 1, 30), 0);
+    CHECK_EQ(ms_since(&t0) >= 30, 1);
+    fd_set rd;
+    FD_ZERO(&rd);
+    FD_SET(fds[0], &rd);
+    struct timeval tv = {0, 30000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(select(fds[0] + 1, &rd, NULL, NULL, &tv), 0);
+    CHECK_EQ(ms_since(&t0) >= 30, 1);
+    CHECK_EQ(FD_ISSET(fds[0], &rd), 0);
+    tv.tv_usec = -1;
+    CHECK_ERR(select(fds[0] + 1, &rd, NULL, NULL, &tv), EINVAL);
+    struct timespec ts = {0, 30000000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(ppoll(&pf, 1, &ts, NULL), 0);
+    CHECK_EQ(ms_since(&t0) >= 30, 1);
+    CHECK_ERR(syscall(SYS_ppoll, &pf, 1, 16, NULL, 8), EFAULT); /* musl's ppoll reads it */
+    pid_t pid = late_writer(fds[1], 20);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ(poll(&pf, 1, 10000), 1); /* woken by the write, long before the timeout */
+    CHECK_EQ(pf.revents, POLLIN);
+    CHECK_EQ(ms_since(&t0) < 5000, 1);
+    CHECK_EQ(reaped(pid), 1);
+    char c;
+    CHECK_EQ(read(fds[0], &c, 1), 1);
+    pid = late_writer(fds[1], 20);
+    FD_ZERO(&rd);
+    FD_SET(fds[0], &rd);
+    ts = (struct timespec){10, 0};
+    CHECK_EQ(pselect(fds[0] + 1, &rd, NULL, NULL, &ts, NULL), 1);
+    CHECK_EQ(FD_ISSET(fds[0], &rd) != 0, 1);
+    CHECK_EQ(reaped(pid), 1);
+    /* ppoll's mask: SIGUSR1 blocked, let through for the wait: EINTR, handler, mask back. */
+    CHECK_EQ(read(fds[0], &c, 1), 1);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    sigset_t block, none, now;
+    sigemptyset(&block);
+    sigaddset(&block, SIGUSR1);
+    sigemptyset(&none);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, &block, NULL), 0);
+    got_usr1 = 0;
+    pid_t parent = getpid();
+    pid = fork();
+    if (pid == 0) {
+        struct timespec d = {0, 30000000};
+        nanosleep(&d, NULL);
+        _exit(kill(parent, SIGUSR1) == 0 ? 0 : 1);
+    }
+    CHECK_ERR(ppoll(&pf, 1, NULL, &none), EINTR);
+    CHECK_EQ(got_usr1, SIGUSR1);
+    CHECK_EQ(sigprocmask(SIG_BLOCK, NULL, &now), 0);
+    CHECK_EQ(sigismember(&now, SIGUSR1), 1);
+    CHECK_EQ(reaped(pid), 1);
     return 0;
 }

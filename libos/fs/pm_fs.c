@@ -593,6 +593,10 @@ long pm_op_fs_poll(struct pm_proc *p, struct pm_msg *m)
     long r = fs_poll_many(fp, fds, (uint64_t)n);
     for (uint64_t i = 0; i < (uint64_t)n * sizeof *fds; i++)
         m->data[i] = d[i];
+    if (r == 0 && block == 2) { /* the caller waits itself, with its timeout */
+        pm_wait_on(p, &pollers);
+        return 0;
+    }
     if (r == 0 && block)
         return pm_wait_on(p, &pollers);
     return r;

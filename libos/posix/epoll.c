@@ -7,7 +7,7 @@
  * spinning, the deadline a TSC reading for exo's event_wait_until. A signal ends the wait with
  * EINTR (epoll never restarts, SA_RESTART or not, as on Linux). In a program pm did not make
  * the layer is the process's own: nothing else can change it, so a wait only sleeps out its
- * timeout (or a signal).
+ * timeout (or a signal). posix_wait_change and posix_deadline_ms serve poll and select too.
  */
 #include <posix/calls.h>
 
@@ -54,8 +54,13 @@ long posix_epoll_ctl(const long a[6])
     return fs_epoll_ctl(posix_files_proc(), (int)a[0], op, (int)a[2], &ev);
 }
 
-/* Waits for pm's next post of the wake event, or the deadline (0: none); -EINTR on a signal. */
-static long wait_change(uint64_t deadline)
+uint64_t posix_deadline_ms(long ms)
+{
+    unsigned __int128 t = (unsigned __int128)(uint64_t)ms * posix_tsc_hz / 1000;
+    return __builtin_ia32_rdtsc() + (t > ~0ull >> 2 ? ~0ull >> 2 : (uint64_t)t) + 1;
+}
+
+long posix_wait_change(uint64_t deadline)
 {
     if (los_sig_interrupt())
         return -LNX_EINTR;
@@ -90,11 +95,7 @@ static long epoll_wait_(int epfd, void *events, long max, long timeout_ms)
     static struct fs_epoll_event got[PM_MAX_EVENTS];
     if (max <= 0 || (uint64_t)max > MAX_EVENTS)
         return -LNX_EINVAL;
-    uint64_t deadline = 0;
-    if (timeout_ms > 0) {
-        unsigned __int128 t = (unsigned __int128)(uint64_t)timeout_ms * posix_tsc_hz / 1000;
-        deadline = __builtin_ia32_rdtsc() + (t > ~0ull >> 2 ? ~0ull >> 2 : (uint64_t)t) + 1;
-    }
+    uint64_t deadline = timeout_ms > 0 ? posix_deadline_ms(timeout_ms) : 0;
     int n1 = max < (long)PM_MAX_EVENTS ? (int)max : (int)PM_MAX_EVENTS;
     for (;;) {
         long n = ready_now(epfd, got, n1, timeout_ms != 0);
@@ -105,7 +106,7 @@ static long epoll_wait_(int epfd, void *events, long max, long timeout_ms)
         long w;
         if (!proc_present) /* nothing but a signal can change this process's own files */
             return (w = los_sig_wait_until(deadline)) ? -LNX_EINTR : 0;
-        if ((w = wait_change(deadline)) < 0)
+        if ((w = posix_wait_change(deadline)) < 0)
             return w;
     }
 }

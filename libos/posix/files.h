@@ -24,8 +24,13 @@ long pmc_ioctl(int fd, unsigned long req, void *arg);
 long pmc_stat(int dirfd, const char *path, void *st, int flags, int fd);
 long pmc_utimensat(int dirfd, const char *path, const void *times, int flags);
 long pmc_pipe2(int *fds, int flags);
-/* poll: block 1 waits (a negative timeout); 0 answers now */
+/* poll: block 1 waits (a negative timeout); 0 answers now; 2 answers now and, with nothing
+ * ready, has pm post the wake event at the next change (the caller waits: posix_wait_change) */
 long pmc_poll(void *fds, uint64_t n, int block);
+/* Waiting for readiness with a timeout (epoll.c): the TSC reading ms from now; one wait for
+ * pm's next post of the wake event or the deadline (0: none), -EINTR on a signal. */
+uint64_t posix_deadline_ms(long ms);
+long posix_wait_change(uint64_t deadline);
 /* The process's own file state, for a program pm did not make (files.c; made at first use). */
 struct fs_proc;
 struct fs_proc *posix_files_proc(void);
