@@ -102,6 +102,7 @@ USERTEST(epoll_create_and_ctl_errors)
     CHECK_ERR(epoll_wait(ep, ev, 0, 0), EINVAL);
     CHECK_ERR(epoll_wait(99, ev, 4, 0), EBADF);
     CHECK_ERR(epoll_wait(fds[0], ev, 4, 0), EINVAL);
+    CHECK_ERR(epoll_wait(ep, (struct epoll_event *)16, 4, 0), EFAULT);
     char c;
     CHECK_ERR(read(ep, &c, 1), EINVAL);
     close(reg);

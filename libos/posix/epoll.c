@@ -8,6 +8,7 @@
  * EINTR (epoll never restarts, SA_RESTART or not, as on Linux). In a program pm did not make
  * the layer is the process's own: nothing else can change it, so a wait only sleeps out its
  * timeout (or a signal). posix_wait_change and posix_deadline_ms serve poll and select too.
+ * The events array is checked before the call (EFAULT takes nothing off the ready list).
  */
 #include <posix/calls.h>
 
@@ -97,6 +98,8 @@ static long epoll_wait_(int epfd, void *events, long max, long timeout_ms)
         return -LNX_EINVAL;
     uint64_t deadline = timeout_ms > 0 ? posix_deadline_ms(timeout_ms) : 0;
     int n1 = max < (long)PM_MAX_EVENTS ? (int)max : (int)PM_MAX_EVENTS;
+    if (los_user_check_write(events, (uint64_t)n1 * EV_SIZE) < 0)
+        return -LNX_EFAULT; /* before anything is taken off the ready list */
     for (;;) {
         long n = ready_now(epfd, got, n1, timeout_ms != 0);
         if (n > 0 && los_copy_to_user(events, got, (uint64_t)n * EV_SIZE) < 0)
