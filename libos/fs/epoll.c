@@ -118,24 +118,27 @@ void fs_ready(const void *object, unsigned events)
     fs_wake(object);
 }
 
-/* Level-triggered interests that are ready but not listed (an object that changed without
- * fs_ready: the terminal behind /dev/tty) join the list, so level-triggered never misses. */
+/* A level-triggered interest in a device may be ready without being listed: a device's owner
+ * reports changes of its own object, and /dev/tty's file names none (it forwards to the
+ * caller's terminal). Pipes and instances always report theirs, so only devices are asked. */
+static int unreported(const struct fs_epitem *it)
+{
+    return !it->linked && it->file->type == FS_FILE_DEV && enabled(it) &&
+           !(it->events & FS_EPOLLET);
+}
+
 static void sweep(struct fs_epoll *ep)
 {
     for (struct fs_epitem *it = ep->items; it; it = it->ep_next)
-        if (!it->linked && enabled(it) && !(it->events & FS_EPOLLET) &&
-            (fs_file_poll(it->file) & it->events))
+        if (unreported(it) && (fs_file_poll(it->file) & it->events))
             rd_append(ep, it);
 }
 
 unsigned fs_epoll_poll(struct fs_epoll *ep)
 {
-    for (struct fs_epitem *it = ep->items; it; it = it->ep_next) {
-        if (!it->linked && !(enabled(it) && !(it->events & FS_EPOLLET)))
-            continue;
-        if (fs_file_poll(it->file) & it->events)
+    for (struct fs_epitem *it = ep->items; it; it = it->ep_next)
+        if ((it->linked || unreported(it)) && (fs_file_poll(it->file) & it->events))
             return FS_POLLIN | FS_POLLRDNORM;
-    }
     return 0;
 }
 
