@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -336,7 +337,7 @@ USERTEST(epoll_shared_after_fork)
  * then 512 KiB ones. Without the reservation usertests-smp2 sees records interleaved (the two
  * writers on two CPUs); on one CPU a writer is seldom preempted inside a record. */
 #define REC_MAX (512 * 1024)
-static char rec_buf[REC_MAX];
+static char *rec_buf; /* mapped by the test: big buffers in .bss would be copied by every fork */
 
 static int append_records(int fd, char base, long size, int n)
 {
@@ -390,6 +391,8 @@ static int records_whole(long size, int n)
 USERTEST(append_big_records_stay_whole)
 {
     mkdir("/tmp/ut_epoll", 0777);
+    rec_buf = mmap(NULL, REC_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(rec_buf != MAP_FAILED, 1);
     CHECK_EQ(records_whole(64 * 1024, 24), 0);
     CHECK_EQ(records_whole(REC_MAX, 8), 0);
     return 0;
@@ -402,15 +405,24 @@ static long free_pages(void)
     return los_free_pages();
 }
 
+static char *mb_buf(char c) /* 1 MiB, mapped (not in .bss: every fork would copy it) */
+{
+    static char *mb;
+    if (!mb)
+        mb = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mb != MAP_FAILED)
+        memset(mb, c, 1 << 20);
+    return mb;
+}
+
 static int file_4m(const char *path)
 {
-    static char mb[1 << 20];
-    memset(mb, 'p', sizeof mb);
+    char *mb = mb_buf('p');
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return 1;
     for (int i = 0; i < 4; i++)
-        if (write(fd, mb, sizeof mb) != (long)sizeof mb)
+        if (write(fd, mb, 1 << 20) != 1 << 20)
             return 1;
     return close(fd) != 0 || unlink(path) != 0;
 }
@@ -431,20 +443,19 @@ USERTEST(fs_pages_go_back)
  * check fails and the test's process ends): how many bytes it took, or -1. */
 static long fill(void)
 {
-    static char mb[1 << 20];
-    memset(mb, 'q', sizeof mb);
+    char *mb = mb_buf('q');
     int fd = open("/tmp/ut_epoll/fill", O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0 || unlink("/tmp/ut_epoll/fill") != 0)
         return -1;
     long total = 0, r;
-    while ((r = write(fd, mb, sizeof mb)) == (long)sizeof mb)
+    while ((r = write(fd, mb, 1 << 20)) == 1 << 20)
         total += r;
     if (r < 0) /* the last one short... */
         return -1;
     total += r;
     struct stat st;
     errno = 0;
-    if (write(fd, mb, sizeof mb) != -1 || errno != ENOSPC) /* ...then none */
+    if (write(fd, mb, 1 << 20) != -1 || errno != ENOSPC) /* ...then none */
         return -1;
     if (fstat(fd, &st) != 0 || st.st_size != total || free_pages() < 4096 - 64)
         return -1;
@@ -464,6 +475,7 @@ static long fill(void)
 USERTEST(fs_full_is_enospc)
 {
     mkdir("/tmp/ut_epoll", 0777);
+    CHECK_EQ(mb_buf('q') != MAP_FAILED, 1); /* its pages taken before counting */
     long before = free_pages();
     long total = fill();
     CHECK_EQ(total > (64l << 20), 1); /* most of memory went, as on a tmpfs without size= */

@@ -78,22 +78,21 @@ long posix_wait_change(uint64_t deadline)
     return los_sig_interrupt() ? -LNX_EINTR : 0;
 }
 
-static long ready_now(int epfd, struct fs_epoll_event *out, int max, int arm)
+/* The events ready now into out (the caller's array, checked writable): how many, or -errno. */
+static long ready_now(int epfd, void *out, int max, int arm)
 {
     if (!proc_present)
         return fs_epoll_wait(posix_files_proc(), epfd, out, max);
     struct pm_msg *m = proc_msg();
     m->a[0] = epfd, m->a[1] = max, m->a[2] = arm;
     long n = proc_call(PM_OP_fs_epoll_wait);
-    if (n > 0)
-        for (uint64_t i = 0; i < (uint64_t)n * EV_SIZE; i++)
-            ((uint8_t *)out)[i] = m->data[i];
+    if (n > 0 && los_copy_to_user(out, m->data, (uint64_t)n * EV_SIZE) < 0)
+        return -LNX_EFAULT;
     return n;
 }
 
 static long epoll_wait_(int epfd, void *events, long max, long timeout_ms)
 {
-    static struct fs_epoll_event got[PM_MAX_EVENTS];
     if (max <= 0 || (uint64_t)max > MAX_EVENTS)
         return -LNX_EINVAL;
     uint64_t deadline = timeout_ms > 0 ? posix_deadline_ms(timeout_ms) : 0;
@@ -101,9 +100,7 @@ static long epoll_wait_(int epfd, void *events, long max, long timeout_ms)
     if (los_user_check_write(events, (uint64_t)n1 * EV_SIZE) < 0)
         return -LNX_EFAULT; /* before anything is taken off the ready list */
     for (;;) {
-        long n = ready_now(epfd, got, n1, timeout_ms != 0);
-        if (n > 0 && los_copy_to_user(events, got, (uint64_t)n * EV_SIZE) < 0)
-            return -LNX_EFAULT;
+        long n = ready_now(epfd, events, n1, timeout_ms != 0);
         if (n != 0 || timeout_ms == 0 || (deadline && __builtin_ia32_rdtsc() >= deadline))
             return n;
         long w;
