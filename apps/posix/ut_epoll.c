@@ -104,6 +104,13 @@ USERTEST(epoll_create_and_ctl_errors)
     CHECK_ERR(epoll_wait(99, ev, 4, 0), EBADF);
     CHECK_ERR(epoll_wait(fds[0], ev, 4, 0), EINVAL);
     CHECK_ERR(epoll_wait(ep, (struct epoll_event *)16, 4, 0), EFAULT);
+    CHECK_ERR(syscall(SYS_epoll_pwait, ep, ev, 4, 0, 16, 8), EFAULT);     /* the mask */
+    CHECK_ERR(syscall(SYS_epoll_pwait, ep, ev, 4, 0, &ev[0], 4), EINVAL); /* its size */
+    CHECK_ERR(syscall(SYS_epoll_pwait2, ep, ev, 4, 16, NULL, 8), EFAULT); /* the timeout */
+    struct timespec bad = {0, 1000000000};
+    CHECK_ERR(syscall(SYS_epoll_pwait2, ep, ev, 4, &bad, NULL, 8), EINVAL);
+    struct timespec zero = {0, 0};
+    CHECK_EQ(syscall(SYS_epoll_pwait2, ep, ev, 4, &zero, NULL, 8), 0);
     char c;
     CHECK_ERR(read(ep, &c, 1), EINVAL);
     close(reg);
