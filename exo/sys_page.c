@@ -203,3 +203,8 @@ int64_t sys_page_next(uint64_t env, uint64_t va)
         return EXO_E_INVAL;
     return va >= EXO_USER_TOP ? EXO_E_NOENT : pmap_next(t->pml4, va);
 }
+
+int64_t sys_page_count(void)
+{
+    return (int64_t)exo_pages.nstate[EXO_PAGE_FREE];
+}

@@ -832,3 +832,20 @@ EXOTEST(page_next_walks_holes_and_the_top)
     CHECK_EQ(exo_page_next((uint64_t)c, 0), EXO_E_NOENT); /* gone */
     return 0;
 }
+
+/* page_count: exo's free pages, one fewer for each page taken, one more for each freed. */
+EXOTEST(page_count_follows_alloc_and_free)
+{
+    int64_t before = exo_page_count();
+    CHECK(before > 0);
+    int64_t a = exo_page_alloc(EXO_CAP_SELF, EXO_ANY), b = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    CHECK(a > 0 && b > 0);
+    CHECK_EQ(exo_page_count(), before - 2);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)a), 0);
+    CHECK_EQ(exo_page_count(), before - 1);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)a), EXO_E_PERM); /* refused: no change */
+    CHECK_EQ(exo_page_count(), before - 1);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)b), 0);
+    CHECK_EQ(exo_page_count(), before);
+    return 0;
+}

@@ -67,7 +67,7 @@ static int pgrp_check(int pgrp, int sid)
 
 static void wake(const void *dev)
 {
-    fs_wake(dev);
+    fs_ready(dev, 0); /* epoll's interests in it learn of it too, then fs_wake */
 }
 
 static void console_open(void *dev, struct fs_proc *p)

@@ -38,6 +38,7 @@ void fs_file_put(struct fs_file *f)
 {
     if (--f->refs)
         return;
+    fs_epoll_file_gone(f); /* first: nothing below may find its interests */
     if (f->vn)
         fs_lock_release(f->vn, f); /* OFD and flock locks belong to the description */
     if (f->pipe && (f->flags & FS_O_ACCMODE) != FS_O_WRONLY)
@@ -50,9 +51,15 @@ void fs_file_put(struct fs_file *f)
     fs_free(f, sizeof *f);
 }
 
+/* How many descriptors p may have: its RLIMIT_NOFILE soft limit. */
+static int nofile(const struct fs_proc *p)
+{
+    return p->nofile_cur < FS_NFD ? (int)p->nofile_cur : FS_NFD;
+}
+
 long fs_fd_free_slot(struct fs_proc *p, int min)
 {
-    for (int fd = min < 0 ? 0 : min; fd < FS_NFD; fd++)
+    for (int fd = min < 0 ? 0 : min; fd < nofile(p); fd++)
         if (!p->fd[fd])
             return fd;
     return -FS_EMFILE;
@@ -103,7 +110,7 @@ static long dup_to(struct fs_proc *p, int oldfd, int newfd, int cloexec)
     struct fs_file *f = fs_fd_file(p, oldfd);
     if (!f)
         return -FS_EBADF;
-    if (newfd < 0 || newfd >= FS_NFD)
+    if (newfd < 0 || newfd >= nofile(p))
         return -FS_EBADF;
     f->refs++; /* before the close: newfd may hold the last other reference */
     if (p->fd[newfd])
@@ -138,7 +145,7 @@ long fs_fcntl(struct fs_proc *p, int fd, int cmd, uint64_t arg)
     switch (cmd) {
     case FS_F_DUPFD:
     case FS_F_DUPFD_CLOEXEC:
-        if (arg >= FS_NFD)
+        if (arg >= (uint64_t)nofile(p))
             return -FS_EINVAL;
         r = fs_fd_install(p, f, (int)arg, cmd == FS_F_DUPFD_CLOEXEC);
         if (r >= 0)
@@ -202,4 +209,22 @@ long fs_ioctl(struct fs_proc *p, int fd, unsigned long req, void *arg)
         return 0;
     }
     return -FS_ENOTTY;
+}
+
+long fs_rlimit_nofile(struct fs_proc *p, const uint64_t *nw, uint64_t *old)
+{
+    uint64_t cur = p->nofile_cur, max = p->nofile_max;
+    if (nw) {
+        if (nw[0] > nw[1])
+            return -FS_EINVAL;
+        if (nw[1] > FS_NFD || (nw[1] > max && p->cred.euid != 0))
+            return -FS_EPERM;
+        p->nofile_cur = (uint32_t)nw[0];
+        p->nofile_max = (uint32_t)nw[1];
+    }
+    if (old) {
+        old[0] = cur;
+        old[1] = max;
+    }
+    return 0;
 }

@@ -15,6 +15,8 @@
 /* mem.c: small objects (up to a page) from pages the embedder gives; zeroed. */
 void *fs_alloc(size_t n);
 void fs_free(void *obj, size_t n);
+/* A zeroed page of file data (freed with fs_free(page, FS_PAGE)), within fs_data_room. */
+void *fs_alloc_data(void);
 
 /* util.c: the string and memory helpers (freestanding: no libc). */
 void fs_memcpy(void *d, const void *s, size_t n);
@@ -23,15 +25,17 @@ int fs_memeq(const void *a, const void *b, size_t n);
 size_t fs_strnlen(const char *s, size_t max);
 
 /* An open file description: what open() makes and dup/fork share. */
-enum fs_file_type { FS_FILE_VNODE, FS_FILE_PIPE, FS_FILE_DEV };
+enum fs_file_type { FS_FILE_VNODE, FS_FILE_PIPE, FS_FILE_DEV, FS_FILE_EPOLL };
 struct fs_file {
     uint32_t refs;  /* descriptors (of any process) naming it */
     uint32_t flags; /* access mode and status flags (O_APPEND, O_NONBLOCK, O_PATH, ...) */
     enum fs_file_type type;
     uint64_t off;
-    struct fs_vnode *vn;   /* referenced; NULL for an anonymous pipe */
-    struct fs_pipe *pipe;  /* pipes and FIFOs */
-    struct fs_devent *dev; /* devices */
+    struct fs_vnode *vn;     /* referenced; NULL for an anonymous pipe */
+    struct fs_pipe *pipe;    /* pipes and FIFOs */
+    struct fs_devent *dev;   /* devices */
+    struct fs_epoll *ep;     /* an epoll instance (epoll.c) */
+    struct fs_epitem *watch; /* the epoll interests naming this description (epoll.c) */
 };
 
 static inline int fs_file_readable(const struct fs_file *f)
@@ -49,6 +53,14 @@ struct fs_file *fs_file_new(enum fs_file_type type, uint32_t flags, struct fs_vn
 void fs_file_put(struct fs_file *f);
 long fs_fd_free_slot(struct fs_proc *p, int min);
 long fs_fd_install(struct fs_proc *p, struct fs_file *f, int min, int cloexec);
+
+/* io.c: what poll would say of the description now (FS_POLL* bits). */
+unsigned fs_file_poll(struct fs_file *f);
+
+/* epoll.c: the description's last descriptor went (every interest in it goes; an epoll
+ * instance's own interests and state go too). */
+void fs_epoll_file_gone(struct fs_file *f);
+unsigned fs_epoll_poll(struct fs_epoll *ep);
 
 /* pipe.c */
 #define FS_PIPE_PAGES 4 /* capacity 16 KiB */

@@ -59,6 +59,12 @@ static long file_write(struct fs_proc *p, struct fs_file *f, const void *buf, ui
     return r;
 }
 
+/* Where an append goes: the end of the file, or past the appends in flight (reserved). */
+static uint64_t append_point(const struct fs_vnode *vn)
+{
+    return vn->appenders && vn->append_end > vn->size ? vn->append_end : vn->size;
+}
+
 long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len)
 {
     long r;
@@ -72,6 +78,8 @@ long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len)
         return fs_pipe_read(p, f, buf, len);
     case FS_FILE_DEV:
         return dev_rw(p, f, buf, len, 0);
+    case FS_FILE_EPOLL:
+        return -FS_EINVAL;
     case FS_FILE_VNODE:
         break;
     }
@@ -94,14 +102,78 @@ long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len)
         return fs_pipe_write(p, f, buf, len);
     case FS_FILE_DEV:
         return dev_rw(p, f, (void *)buf, len, 1);
+    case FS_FILE_EPOLL:
+        return -FS_EINVAL;
     case FS_FILE_VNODE:
         break;
     }
     if (f->flags & FS_O_APPEND)
-        f->off = f->vn->size; /* with the write, in one step */
+        f->off = append_point(f->vn); /* with the write, in one step */
     r = file_write(p, f, buf, len, f->off);
     if (r > 0)
         f->off += (uint64_t)r;
+    return r;
+}
+
+/* Appends that travel in pieces: the range is the writer's from its first piece, so other
+ * appends go after it, and a reader may see the range's unwritten rest as zeros until it
+ * arrives. The reservation ends with its last piece, a short piece, the writer's next write,
+ * exec or end: a writer that dies mid-record leaves it short (as a short write on Linux), and
+ * zeros only if others appended past it meanwhile. */
+void fs_append_end(struct fs_proc *p)
+{
+    struct fs_file *f = p->resv;
+    if (!f)
+        return;
+    p->resv = NULL;
+    if (--f->vn->appenders == 0)
+        f->vn->append_end = 0;
+    fs_file_put(f);
+}
+
+long fs_append_begin(struct fs_proc *p, int fd, const void *buf, uint64_t len, uint64_t total,
+                     uint64_t *at)
+{
+    fs_append_end(p);
+    *at = UINT64_MAX;
+    struct fs_file *f = fs_fd_file(p, fd);
+    if (!f || f->type != FS_FILE_VNODE || !(f->flags & FS_O_APPEND) || !fs_file_writable(f) ||
+        !FS_S_ISTYPE(f->vn->mode, FS_S_IFREG) || total <= len || len == 0)
+        return fs_write(p, fd, buf, len);
+    if (total > FS_RW_MAX)
+        total = FS_RW_MAX;
+    uint64_t start = append_point(f->vn);
+    if (start > (uint64_t)FS_MAXBIG - total)
+        return -FS_EFBIG;
+    long r = file_write(p, f, buf, len, start);
+    if (r <= 0)
+        return r;
+    f->off = start + (uint64_t)r;
+    if ((uint64_t)r < len)
+        return r; /* short (no space): the write ends here, nothing reserved */
+    f->refs++;
+    p->resv = f;
+    p->resv_next = start + (uint64_t)r;
+    p->resv_end = start + total;
+    if (p->resv_end > f->vn->append_end)
+        f->vn->append_end = p->resv_end;
+    f->vn->appenders++;
+    *at = p->resv_next;
+    return r;
+}
+
+long fs_append_more(struct fs_proc *p, int fd, const void *buf, uint64_t len, uint64_t at)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    if (!f || f != p->resv || at != p->resv_next || len > p->resv_end - at)
+        return -FS_EINVAL;
+    long r = file_write(p, f, buf, len, at);
+    if (r > 0) {
+        p->resv_next += (uint64_t)r;
+        f->off = p->resv_next;
+    }
+    if (r <= 0 || (uint64_t)r < len || p->resv_next == p->resv_end)
+        fs_append_end(p); /* done, or it stops short */
     return r;
 }
 
@@ -133,7 +205,7 @@ long fs_pwrite(struct fs_proc *p, int fd, const void *buf, uint64_t len, int64_t
     if (len > FS_RW_MAX)
         len = FS_RW_MAX;
     if (f->flags & FS_O_APPEND) /* Linux appends anyway, and so do we */
-        off = (int64_t)f->vn->size;
+        off = (int64_t)append_point(f->vn);
     return file_write(p, f, buf, len, (uint64_t)off);
 }
 
@@ -144,7 +216,7 @@ long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence)
         return -FS_EBADF;
     if (f->type == FS_FILE_PIPE)
         return -FS_ESPIPE;
-    if (f->type == FS_FILE_DEV)
+    if (f->type == FS_FILE_DEV || f->type == FS_FILE_EPOLL)
         return 0; /* devices have no position (a terminal's lseek is Linux's ESPIPE, /dev/null's 0)
                    */
     int64_t base, size = (int64_t)f->vn->size, pos;
@@ -216,8 +288,11 @@ long fs_getdents64(struct fs_proc *p, int fd, void *buf, uint64_t len)
 unsigned fs_poll(struct fs_proc *p, int fd)
 {
     struct fs_file *f = fs_fd_file(p, fd);
-    if (!f)
-        return FS_POLLNVAL;
+    return f ? fs_file_poll(f) : FS_POLLNVAL;
+}
+
+unsigned fs_file_poll(struct fs_file *f)
+{
     switch (f->type) {
     case FS_FILE_PIPE:
         return fs_pipe_poll(f);
@@ -225,6 +300,8 @@ unsigned fs_poll(struct fs_proc *p, int fd)
         if (!f->dev->ops)
             return FS_POLLERR | FS_POLLHUP;
         return f->dev->ops->poll ? f->dev->ops->poll(f->dev->dev) : (FS_POLLIN | FS_POLLOUT);
+    case FS_FILE_EPOLL:
+        return fs_epoll_poll(f->ep);
     case FS_FILE_VNODE:
         break;
     }

@@ -64,6 +64,15 @@ void fs_free(void *obj, size_t n)
     free_list[c] = obj;
 }
 
+int (*fs_data_room)(void);
+
+void *fs_alloc_data(void)
+{
+    if (fs_data_room && !fs_data_room())
+        return NULL; /* the file system is full: ENOSPC, while the rest still has memory */
+    return fs_alloc(FS_PAGE);
+}
+
 /* File data pages go through here too, so the count covers all the library holds. */
 uint64_t fs_mem_pages(void)
 {

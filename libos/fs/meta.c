@@ -37,8 +37,14 @@ long fs_fstat(struct fs_proc *p, int fd, struct fs_stat *st)
         return -FS_EBADF;
     if (f->vn)
         fs_stat_fill(f->vn, st);
-    else
+    else if (f->pipe)
         pipe_stat(f->pipe, st);
+    else { /* an epoll instance: Linux's anonymous inode, mode 0600 and no type */
+        fs_memset(st, 0, sizeof *st);
+        st->st_nlink = 1;
+        st->st_mode = 0600;
+        st->st_blksize = FS_PAGE;
+    }
     return 0;
 }
 

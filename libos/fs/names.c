@@ -214,16 +214,56 @@ static long inside(struct fs_proc *p, struct fs_vnode *dir, struct fs_vnode *vn)
     return r;
 }
 
+/* RENAME_EXCHANGE's checks, Linux's: both exist, neither inside the other, both parents
+ * writable, sticky rules for both, a directory that changes parent writable (its ".."). */
+static long exchange(struct fs_proc *p, struct fs_walk *ow, struct fs_walk *nw)
+{
+    struct fs_vnode *ovn = ow->vn, *nvn = nw->vn, *odir = ow->dir, *ndir = nw->dir;
+    long r;
+    if (ow->last != FS_LAST_NORM || nw->last != FS_LAST_NORM)
+        return -FS_EBUSY;
+    if (!ovn || !nvn)
+        return -FS_ENOENT;
+    if (odir->mnt != ndir->mnt)
+        return -FS_EXDEV;
+    if ((ow->slash && !fs_is_dir(ovn)) || (nw->slash && !fs_is_dir(nvn)))
+        return -FS_ENOTDIR;
+    if (ovn == nvn)
+        return 0;
+    if ((fs_is_dir(ovn) && (r = inside(p, ndir, ovn)) != 0) ||
+        (fs_is_dir(nvn) && (r = inside(p, odir, nvn)) != 0))
+        return -FS_EINVAL;
+    if ((r = fs_perm(p, odir, FS_W_OK | FS_X_OK, 0)) < 0 ||
+        (r = fs_perm(p, ndir, FS_W_OK | FS_X_OK, 0)) < 0 || (r = fs_sticky_ok(p, odir, ovn)) < 0 ||
+        (r = fs_sticky_ok(p, ndir, nvn)) < 0)
+        return r;
+    if (odir != ndir && ((fs_is_dir(ovn) && (r = fs_perm(p, ovn, FS_W_OK, 0)) < 0) ||
+                         (fs_is_dir(nvn) && (r = fs_perm(p, nvn, FS_W_OK, 0)) < 0)))
+        return r;
+    if (is_mount_point(ovn) || is_mount_point(nvn) || ovn == p->root || nvn == p->root)
+        return -FS_EBUSY;
+    if (!odir->ops->exchange)
+        return -FS_EINVAL;
+    return odir->ops->exchange(odir, ow->name, ow->len, ndir, nw->name, nw->len);
+}
+
 long fs_renameat2(struct fs_proc *p, int olddirfd, const char *oldpath, int newdirfd,
                   const char *newpath, unsigned flags)
 {
-    if (flags & ~FS_RENAME_NOREPLACE)
-        return -FS_EINVAL; /* RENAME_EXCHANGE and RENAME_WHITEOUT: not yet */
+    if ((flags & ~(FS_RENAME_NOREPLACE | FS_RENAME_EXCHANGE)) ||
+        (flags == (FS_RENAME_NOREPLACE | FS_RENAME_EXCHANGE)))
+        return -FS_EINVAL; /* RENAME_WHITEOUT: not here; both at once: Linux's EINVAL */
     struct fs_walk ow, nw;
     long r = fs_walk(p, olddirfd, oldpath, FS_WALK_PARENT, &ow);
     if (r < 0)
         return r;
     if ((r = fs_walk(p, newdirfd, newpath, FS_WALK_PARENT, &nw)) < 0) {
+        fs_walk_done(&ow);
+        return r;
+    }
+    if (flags & FS_RENAME_EXCHANGE) {
+        r = exchange(p, &ow, &nw);
+        fs_walk_done(&nw);
         fs_walk_done(&ow);
         return r;
     }

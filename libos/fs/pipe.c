@@ -44,7 +44,7 @@ void fs_pipe_open_end(struct fs_pipe *pp, int write)
         pp->readers++;
         pp->rgen++;
     }
-    fs_wake(pp);
+    fs_ready(pp, 0);
 }
 
 void fs_pipe_close_end(struct fs_pipe *pp, int write)
@@ -53,7 +53,7 @@ void fs_pipe_close_end(struct fs_pipe *pp, int write)
         pp->writers--;
     else
         pp->readers--;
-    fs_wake(pp);
+    fs_ready(pp, 0); /* EOF, or EPIPE: hang-up and error are for every interest */
     if (pp->readers == 0 && pp->writers == 0) {
         if (pp->vn)
             pp->vn->fifo = NULL; /* a FIFO's bytes go when its last opener does */
@@ -91,7 +91,7 @@ long fs_pipe_read(struct fs_proc *p, struct fs_file *f, void *buf, uint64_t len)
     uint64_t n = len < avail ? len : avail;
     ring_copy(pp, pp->tail, buf, n, 0);
     pp->tail += n;
-    fs_wake(pp);
+    fs_ready(pp, FS_POLLOUT | FS_POLLWRNORM); /* space: the writers' news */
     return (long)n;
 }
 
@@ -113,7 +113,7 @@ long fs_pipe_write(struct fs_proc *p, struct fs_file *f, const void *buf, uint64
     uint64_t n = len < space ? len : space;
     ring_copy(pp, pp->head, (void *)buf, n, 1);
     pp->head += n;
-    fs_wake(pp);
+    fs_ready(pp, FS_POLLIN | FS_POLLRDNORM); /* every write, as Linux's when epoll watches */
     return (long)n;
 }
 

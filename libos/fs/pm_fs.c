@@ -24,6 +24,7 @@
 #define HEAP_VA 0x00006fa000000000ull /* pm's pages for the file layer */
 #define HEAP_TOP 0x00006fb000000000ull
 #define CONT 1 /* a[] flag: a continuation chunk, never blocks (returns 0) */
+#define MORE 2 /* a write's a[2] flag: a piece of a reserved append, at a[4] */
 
 static int started;
 static struct los_page_heap heap = {.next = HEAP_VA, .top = HEAP_TOP};
@@ -32,6 +33,15 @@ static char path1[FS_PATH_MAX], path2[FS_PATH_MAX];
 void *fs_page_alloc(void)
 {
     return los_heap_page(&heap);
+}
+
+/* The file systems' quota (fs_data_room): file data never takes exo's last free pages, so a
+ * full RAM file system is ENOSPC for writers while forks, execs and pipes still find memory. */
+#define FS_RESERVE 4096 /* pages (16 MiB) left free for everything else */
+
+static int data_room(void)
+{
+    return heap.free || exo_page_count() >= FS_RESERVE;
 }
 
 void fs_page_free(void *page)
@@ -127,6 +137,7 @@ static void start(void)
 {
     const struct los_info *in = los_info();
     tsc_hz = (uint64_t)exo_clock();
+    fs_data_room = data_room;
     long r = fs_init();
     if (r == 0 && in->archive_size)
         r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
@@ -283,10 +294,18 @@ long pm_op_fs_read(struct pm_proc *p, struct pm_msg *m)
 
 long pm_op_fs_write(struct pm_proc *p, struct pm_msg *m)
 {
-    int64_t fd = m->a[0], len = m->a[1], flags = m->a[2];
+    int64_t fd = m->a[0], len = m->a[1], flags = m->a[2], total = m->a[3], at = m->a[4];
     if (!len_ok(len))
         return -FS_EINVAL;
     FP();
+    if (flags & MORE) /* the next piece of an append reserved whole (fs_append_begin) */
+        return fs_append_more(fp, (int)fd, m->data, (uint64_t)len, (uint64_t)at);
+    if (total > len) { /* the first piece of a write longer than the mailbox */
+        uint64_t next;
+        long r = fs_append_begin(fp, (int)fd, m->data, (uint64_t)len, (uint64_t)total, &next);
+        m->r[0] = (int64_t)next; /* -1: nothing reserved, the rest are plain writes */
+        return done(p, fp, r, flags);
+    }
     return done(p, fp, fs_write(fp, (int)fd, m->data, (uint64_t)len), flags);
 }
 
@@ -609,6 +628,10 @@ long pm_op_fs_poll(struct pm_proc *p, struct pm_msg *m)
     long r = fs_poll_many(fp, fds, (uint64_t)n);
     for (uint64_t i = 0; i < (uint64_t)n * sizeof *fds; i++)
         m->data[i] = d[i];
+    if (r == 0 && block == 2) { /* the caller waits itself, with its timeout */
+        pm_wait_on(p, &pollers);
+        return 0;
+    }
     if (r == 0 && block)
         return pm_wait_on(p, &pollers);
     return r;
@@ -644,4 +667,47 @@ long pm_op_fs_setcred(struct pm_proc *p, struct pm_msg *m)
         return fs_setgroups(fp, n, groups);
     }
     return fs_setcred(fp, which, a, b, c);
+}
+
+/* epoll: the instance is a description in the caller's table; a wait never blocks pm. */
+long pm_op_fs_epoll_create(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t flags = m->a[0];
+    FP();
+    return fs_epoll_create(fp, (int)flags);
+}
+
+long pm_op_fs_epoll_ctl(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t epfd = m->a[0], op = m->a[1], fd = m->a[2], events = m->a[3], data = m->a[4];
+    FP();
+    struct fs_epoll_event ev = {(uint32_t)events, (uint64_t)data};
+    return fs_epoll_ctl(fp, (int)epfd, (int)op, (int)fd, &ev);
+}
+
+long pm_op_fs_epoll_wait(struct pm_proc *p, struct pm_msg *m)
+{
+    static struct fs_epoll_event evs[PM_DATA_MAX / sizeof(struct fs_epoll_event)];
+    int64_t epfd = m->a[0], max = m->a[1], arm = m->a[2];
+    if (max > (int64_t)(PM_DATA_MAX / sizeof *evs))
+        max = PM_DATA_MAX / sizeof *evs;
+    FP();
+    long n = fs_epoll_wait(fp, (int)epfd, evs, (int)max);
+    const uint8_t *s = (const uint8_t *)evs;
+    for (uint64_t i = 0; n > 0 && i < (uint64_t)n * sizeof *evs; i++)
+        m->data[i] = s[i];
+    if (n == 0 && arm)
+        pm_wait_on(p, &pollers); /* any change posts the wake event; the caller waits */
+    return n;
+}
+
+long pm_op_fs_nofile(struct pm_proc *p, struct pm_msg *m)
+{
+    int64_t set = m->a[0];
+    uint64_t nw[2] = {(uint64_t)m->a[1], (uint64_t)m->a[2]}, old[2] = {0, 0};
+    FP();
+    long r = fs_rlimit_nofile(fp, set ? nw : NULL, old);
+    m->r[0] = (int64_t)old[0];
+    m->r[1] = (int64_t)old[1];
+    return r;
 }

@@ -13,6 +13,7 @@ struct fs_proc *fs_proc_new(void)
     if (!p)
         return NULL;
     p->umask = 022;
+    p->nofile_cur = p->nofile_max = FS_NFD;
     p->cwd = p->root = m->root;
     fs_vnode_ref(p->cwd);
     fs_vnode_ref(p->root);
@@ -27,6 +28,8 @@ struct fs_proc *fs_proc_fork(struct fs_proc *parent)
     p->pid = parent->pid; /* pm gives the child its own */
     fs_memcpy(&p->cred, &parent->cred, sizeof p->cred);
     p->umask = parent->umask;
+    p->nofile_cur = parent->nofile_cur; /* limits are inherited, and kept across exec */
+    p->nofile_max = parent->nofile_max;
     p->cwd = parent->cwd;
     p->root = parent->root;
     fs_vnode_ref(p->cwd);
@@ -55,6 +58,7 @@ const void *fs_wait_object(const struct fs_proc *p)
 void fs_proc_exec(struct fs_proc *p)
 {
     fs_proc_cancel(p);
+    fs_append_end(p);
     for (int fd = 0; fd < FS_NFD; fd++)
         if (p->fd[fd] && (p->fdflags[fd] & FS_FD_CLOEXEC))
             fs_close(p, fd);
@@ -63,6 +67,7 @@ void fs_proc_exec(struct fs_proc *p)
 void fs_proc_exit(struct fs_proc *p)
 {
     fs_proc_cancel(p);
+    fs_append_end(p);
     for (int fd = 0; fd < FS_NFD; fd++)
         if (p->fd[fd])
             fs_close(p, fd);

@@ -84,16 +84,16 @@ static uint8_t *data_page(struct ram_node *n, uint64_t off, int make)
     uint64_t pg = off / FS_PAGE;
     uint64_t hi = pg / PTRS, lo = pg % PTRS;
     if (!n->top) {
-        if (!make || !(n->top = fs_alloc(FS_PAGE)))
+        if (!make || !(n->top = fs_alloc_data()))
             return NULL;
     }
     void **idx = n->top[hi];
     if (!idx) {
-        if (!make || !(idx = n->top[hi] = fs_alloc(FS_PAGE)))
+        if (!make || !(idx = n->top[hi] = fs_alloc_data()))
             return NULL;
     }
     if (!idx[lo] && make)
-        idx[lo] = fs_alloc(FS_PAGE);
+        idx[lo] = fs_alloc_data();
     return idx[lo];
 }
 
@@ -322,6 +322,32 @@ static long ram_rename(struct fs_vnode *odir, const char *oname, unsigned olen,
     return 0;
 }
 
+static long ram_exchange(struct fs_vnode *odir, const char *oname, unsigned olen,
+                         struct fs_vnode *ndir, const char *nname, unsigned nlen)
+{
+    struct ram_dent *oe = find(R(odir), oname, olen, NULL);
+    struct ram_dent *ne = find(R(ndir), nname, nlen, NULL);
+    if (!oe || !ne)
+        return -FS_ENOENT;
+    struct fs_vnode *a = oe->vn, *b = ne->vn;
+    oe->vn = b;
+    ne->vn = a;
+    if (odir != ndir) { /* a directory moving changes its ".." and the parents' link counts */
+        int ad = fs_is_dir(a), bd = fs_is_dir(b);
+        if (ad)
+            R(a)->parent = ndir;
+        if (bd)
+            R(b)->parent = odir;
+        odir->nlink += (uint32_t)bd - (uint32_t)ad;
+        ndir->nlink += (uint32_t)ad - (uint32_t)bd;
+    }
+    fs_vnode_touch(a, 0, 0, 1);
+    fs_vnode_touch(b, 0, 0, 1);
+    fs_vnode_touch(odir, 0, 1, 1);
+    fs_vnode_touch(ndir, 0, 1, 1);
+    return 0;
+}
+
 static long ram_readdir(struct fs_vnode *dir, uint64_t cookie, struct fs_dirent *e)
 {
     struct ram_node *d = R(dir);
@@ -437,6 +463,7 @@ static const struct fs_vnode_ops ram_ops = {
     .link = ram_link,
     .unlink = ram_unlink,
     .rename = ram_rename,
+    .exchange = ram_exchange,
     .readdir = ram_readdir,
     .read = ram_read,
     .write = ram_write,

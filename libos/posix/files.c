@@ -11,6 +11,7 @@
 
 #include <los/uaccess.h>
 #include <proc/client.h>
+#include <signal/sig.h>
 
 #include "files.h"
 
@@ -73,6 +74,11 @@ static struct fs_proc *P(void)
     return me;
 }
 
+struct fs_proc *posix_files_proc(void)
+{
+    return P();
+}
+
 /* A would-block result: in one process nothing can end the wait. */
 static long done(long r)
 {
@@ -133,10 +139,34 @@ long posix_pwrite64(const long a[6])
     return done(fs_pwrite(P(), (int)a[0], (const void *)a[1], (uint64_t)a[2], a[3]));
 }
 
+/* writev to pm: the pieces checked, then sent as one write (files_pm.c), so an O_APPEND
+ * writev is one append and one of up to PIPE_BUF bytes to a pipe one atomic write. */
+static long writev_pm(const long a[6])
+{
+    const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
+    uint64_t total = 0;
+    for (long i = 0; i < a[2]; i++) {
+        struct lnx_iovec v;
+        if (los_copy_from_user(&v, &iov[i], sizeof v) < 0 ||
+            bad_in((long)v.iov_base, (long)v.iov_len))
+            return -LNX_EFAULT;
+        if ((int64_t)v.iov_len < 0 || (int64_t)(total + v.iov_len) < 0)
+            return -LNX_EINVAL; /* the sum past ssize_t */
+        total += v.iov_len;
+    }
+    /* The iovecs are the segments (the same two words each), checked above and trusted since,
+     * as every pointer after its check here. */
+    _Static_assert(sizeof(struct pmc_seg) == sizeof(struct lnx_iovec), "iovec as segments");
+    return total ? pmc_writev((int)a[0], (const struct pmc_seg *)iov, total)
+                 : pmc_write((int)a[0], NULL, 0);
+}
+
 static long vec(const long a[6], int write)
 {
     if (a[2] < 0 || a[2] > 1024) /* IOV_MAX */
         return -LNX_EINVAL;
+    if (write && proc_present)
+        return writev_pm(a);
     const struct lnx_iovec *iov = (const struct lnx_iovec *)a[1];
     long total = 0;
     for (long i = 0; i < a[2]; i++) {
@@ -540,8 +570,8 @@ long posix_umask(const long a[6])
     return (long)fs_umask(P(), (uint32_t)a[0]);
 }
 
-/* poll and ppoll: readiness now. In one process nothing can change while it waits, so a wait
- * ends at once (0 ready), whatever the timeout. */
+/* poll and ppoll in a program pm did not make: readiness now. In one process nothing can change
+ * while it waits, so a wait ends at once (0 ready), whatever the timeout. */
 static long poll_now(const long a[6])
 {
     if ((uint64_t)a[1] > FS_NFD * 16ull)
@@ -549,23 +579,87 @@ static long poll_now(const long a[6])
     return fs_poll_many(P(), (struct fs_pollfd *)a[0], (uint64_t)a[1]);
 }
 
+/* poll at pm for up to ms (-1: until something is ready; 0: now): a timed wait asks again at
+ * each readiness change pm reports until the deadline (posix_wait_change). */
+static long poll_pm(void *fds, uint64_t n, long ms)
+{
+    if (ms < 0)
+        return pmc_poll(fds, n, 1);
+    uint64_t deadline = ms ? posix_deadline_ms(ms) : 0;
+    for (;;) {
+        long r = pmc_poll(fds, n, ms ? 2 : 0);
+        if (r != 0 || !ms || __builtin_ia32_rdtsc() >= deadline)
+            return r;
+        if ((r = posix_wait_change(deadline)) < 0)
+            return r;
+    }
+}
+
+/* A timeout given as a struct timespec (per = 10^9) or timeval (10^6): its milliseconds
+ * rounded up into *ms, -1 for none (NULL); -EFAULT, or -EINVAL for a negative one. */
+static long timeout_ms(const void *p, int64_t per, long *ms)
+{
+    struct lnx_timespec t; /* a timeval has the same shape */
+    *ms = -1;
+    if (!p)
+        return 0;
+    if (los_copy_from_user(&t, p, sizeof t) < 0)
+        return -LNX_EFAULT;
+    if (t.tv_sec < 0 || t.tv_nsec < 0 || t.tv_nsec >= per)
+        return -LNX_EINVAL;
+    int64_t frac = (t.tv_nsec * 1000 + per - 1) / per;
+    *ms = t.tv_sec > 100000000 ? 100000000000l : (long)(t.tv_sec * 1000 + frac);
+    return 0;
+}
+
+/* The mask for the wait (ppoll, pselect6): in place during it, the caller's after (sig.h). */
+static long with_mask(const void *set, long size, int *masked)
+{
+    uint64_t mask;
+    *masked = 0;
+    if (!set)
+        return 0;
+    if (size != 8)
+        return -LNX_EINVAL;
+    if (los_copy_from_user(&mask, set, sizeof mask) < 0)
+        return -LNX_EFAULT;
+    los_sig_call_mask(mask);
+    *masked = 1;
+    return 0;
+}
+
+static long unmask(long r, int masked)
+{
+    if (masked && r != -LNX_EINTR)
+        los_sig_call_mask_end(); /* else the handler's frame has it, or delivery restores it */
+    return r;
+}
+
 long posix_poll(const long a[6])
 {
     if (proc_present)
-        return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] < 0);
+        return poll_pm((void *)a[0], (uint64_t)a[1], (int)a[2] < 0 ? -1 : (int)a[2]);
     return poll_now(a);
 }
 
 long posix_ppoll(const long a[6])
 {
-    if (proc_present)
-        return pmc_poll((void *)a[0], (uint64_t)a[1], a[2] == 0);
-    return poll_now(a); /* the signal mask arrives with signals */
+    if (!proc_present)
+        return poll_now(a); /* one process: nothing changes while it would wait */
+    long ms;
+    int masked;
+    long r = timeout_ms((const void *)a[2], 1000000000, &ms);
+    if (r == 0)
+        r = with_mask((const void *)a[3], a[4], &masked);
+    if (r < 0)
+        return r;
+    return unmask(poll_pm((void *)a[0], (uint64_t)a[1], ms), masked);
 }
 
 /* select and pselect6, as poll over the descriptors in the sets: readable is POLLIN, POLLHUP or
  * POLLERR; writable POLLOUT or POLLERR; exceptional POLLPRI (as Linux counts them). A timeout
- * of zero answers now; none waits; a longer one does not wait yet (timers come with signals). */
+ * of zero answers now; none waits; a longer one waits at most that long (the timeval is not
+ * updated with the time left). */
 #define SELECT_MAX 1024 /* FD_SETSIZE */
 
 static int bit(const uint64_t *set, long fd)
@@ -573,7 +667,7 @@ static int bit(const uint64_t *set, long fd)
     return set && (set[fd / 64] >> (fd % 64) & 1);
 }
 
-static long select_as_poll(long nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, int block)
+static long select_as_poll(long nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, long ms)
 {
     static struct fs_pollfd pf[SELECT_MAX];
     if (nfds < 0 || nfds > SELECT_MAX)
@@ -585,7 +679,7 @@ static long select_as_poll(long nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, 
         if (ev)
             pf[n++] = (struct fs_pollfd){.fd = (int32_t)fd, .events = (int16_t)ev};
     }
-    long r = proc_present ? pmc_poll(pf, (uint64_t)n, block) : fs_poll_many(P(), pf, (uint64_t)n);
+    long r = proc_present ? poll_pm(pf, (uint64_t)n, ms) : fs_poll_many(P(), pf, (uint64_t)n);
     if (r < 0)
         return r;
     for (long i = 0; i < n; i++)
@@ -615,12 +709,26 @@ static long select_as_poll(long nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex, 
 
 long posix_select(const long a[6])
 {
-    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
+    long ms, r = timeout_ms((const void *)a[4], 1000000, &ms);
+    if (r < 0)
+        return r;
+    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], ms);
 }
 
 long posix_pselect6(const long a[6])
 {
-    return select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], !a[4]);
+    long ms, r = timeout_ms((const void *)a[4], 1000000000, &ms);
+    int masked = 0;
+    if (r == 0 && a[5]) { /* a[5]: {const sigset_t *set; size_t size} */
+        uint64_t d[2];
+        if (los_copy_from_user(d, (const void *)a[5], sizeof d) < 0)
+            return -LNX_EFAULT;
+        r = with_mask((const void *)d[0], (long)d[1], &masked);
+    }
+    if (r < 0)
+        return r;
+    return unmask(select_as_poll(a[0], (uint64_t *)a[1], (uint64_t *)a[2], (uint64_t *)a[3], ms),
+                  masked);
 }
 
 /* Credentials: pm keeps them with the caller's file state (its permission checks read them);
@@ -736,4 +844,18 @@ long posix_setgroups(const long a[6])
     for (long i = 0; i < a[0]; i++)
         ((uint32_t *)m->data)[i] = ((const uint32_t *)a[1])[i];
     return pmc_fd1(PM_OP_fs_setcred, 6, a[0], 0, 0);
+}
+
+long posix_rlimit_nofile(const uint64_t *nw, uint64_t *old)
+{
+    if (!proc_present)
+        return fs_rlimit_nofile(P(), nw, old);
+    struct pm_msg *m = proc_msg();
+    m->a[0] = nw != NULL, m->a[1] = nw ? (int64_t)nw[0] : 0, m->a[2] = nw ? (int64_t)nw[1] : 0;
+    long r = proc_call(PM_OP_fs_nofile);
+    if (r == 0 && old) {
+        old[0] = (uint64_t)m->r[0];
+        old[1] = (uint64_t)m->r[1];
+    }
+    return r;
 }

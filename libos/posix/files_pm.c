@@ -15,6 +15,7 @@
 #include "files.h"
 
 #define CONT 1 /* pm_fs.c: a continuation chunk never waits */
+#define MORE 2 /* pm_fs.c: a write's next piece of a reserved append */
 
 static struct pm_msg *M(void)
 {
@@ -79,19 +80,49 @@ long pmc_read(int fd, void *buf, uint64_t len)
     return (long)done;
 }
 
+/* A write longer than the mailbox tells pm its whole length with the first piece: on an
+ * O_APPEND file pm reserves the whole range at the end then (pm_fs.c, fs_append_begin) and
+ * the other pieces fill it in order, so the write is one atomic append; anything else (a pipe
+ * past PIPE_BUF may interleave, as POSIX allows) is a loop of plain writes. writev gathers its
+ * pieces into the same stream (one call up to the mailbox's size: a pipe's PIPE_BUF too). */
+static void gather(uint8_t *dst, const struct pmc_seg *seg, uint64_t off, uint64_t n)
+{
+    for (; n; seg++) {
+        if (off >= seg->len) {
+            off -= seg->len;
+            continue;
+        }
+        uint64_t k = seg->len - off < n ? seg->len - off : n;
+        copy(dst, (const uint8_t *)seg->base + off, k);
+        dst += k, n -= k, off = 0;
+    }
+}
+
 long pmc_write(int fd, const void *buf, uint64_t len)
 {
-    uint64_t done = 0;
+    const struct pmc_seg seg = {buf, len};
+    return pmc_writev(fd, &seg, len);
+}
+
+long pmc_writev(int fd, const struct pmc_seg *seg, uint64_t len)
+{
+    uint64_t done = 0, at = ~0ull;
     do {
         uint64_t n = len - done < PM_DATA_MAX ? len - done : PM_DATA_MAX;
         struct pm_msg *m = M();
-        m->a[0] = fd, m->a[1] = (int64_t)n, m->a[2] = 0; /* a blocking write waits for all */
-        copy(m->data, (const uint8_t *)buf + done, n);
+        m->a[0] = fd, m->a[1] = (int64_t)n;
+        m->a[2] = at != ~0ull ? MORE : 0; /* a blocking write waits for all */
+        m->a[3] = done == 0 ? (int64_t)len : 0, m->a[4] = (int64_t)at;
+        gather(m->data, seg, done, n);
         long r = proc_call(PM_OP_fs_write);
         if (r < 0)
             return done ? (long)done : r;
+        if (done == 0 && len > n)
+            at = (uint64_t)m->r[0]; /* where the reserved rest goes, or ~0: nothing reserved */
+        else if (at != ~0ull)
+            at += (uint64_t)r;
         done += (uint64_t)r;
-        if (r == 0)
+        if (r == 0 || (at != ~0ull && (uint64_t)r < n))
             break;
     } while (done < len);
     return (long)done;

@@ -81,3 +81,8 @@ long los_exo_calls(void)
 {
     return (long)exo_env_calls(EXO_CAP_SELF);
 }
+
+long los_free_pages(void)
+{
+    return (long)exo_page_count();
+}

@@ -217,6 +217,8 @@ static long rlimit(long res, const struct lnx_rlimit *new, struct lnx_rlimit *ol
         return -LNX_EFAULT;
     if (new &&new->cur > new->max)
         return -LNX_EINVAL;
+    if (res == 7) /* RLIMIT_NOFILE: the file layer's */
+        return posix_rlimit_nofile(new ? &new->cur : NULL, old ? &old->cur : NULL);
     if (res == LNX_RLIMIT_NPROC && proc_present) {
         struct pm_msg *m = proc_msg();
         m->a[0] = res;

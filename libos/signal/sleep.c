@@ -147,3 +147,18 @@ long posix_rt_sigsuspend(const long a[6])
     }
     return -LNX_EINTR;
 }
+
+void los_sig_call_mask(uint64_t mask)
+{
+    sig.suspend_mask = sig.blocked;
+    sig.suspended = 1; /* the first handler's frame restores suspend_mask */
+    sig.blocked = mask & ~SIG_UNBLOCKABLE;
+}
+
+void los_sig_call_mask_end(void)
+{
+    if (sig.suspended) {
+        sig.blocked = sig.suspend_mask;
+        sig.suspended = 0;
+    }
+}

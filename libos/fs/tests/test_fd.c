@@ -158,3 +158,46 @@ TEST_CASE(exit_frees_everything)
     fs_proc_exit(child);
     CHECK_EQ(host_pages_out - before <= 1, 1); /* allocator slabs may stay; data pages went */
 }
+
+/* RLIMIT_NOFILE: EMFILE at the soft limit for every call that makes a descriptor, EBADF for
+ * dup2/dup3 and EINVAL for F_DUPFD at or past it, descriptors above it kept; Linux's checks on
+ * a new limit; inherited by fork. */
+TEST_CASE(rlimit_nofile)
+{
+    struct fs_proc *p = host_proc("nofile");
+    uint64_t old[2], nw[2] = {4, 8};
+    CHECK_EQ(fs_rlimit_nofile(p, NULL, old), 0);
+    CHECK_EQ(old[0], FS_NFD);
+    CHECK_EQ(old[1], FS_NFD);
+    CHECK_EQ(host_put(p, "f", "x"), 0);
+    for (int i = 0; i < 6; i++)
+        CHECK_EQ(fs_open(p, "f", FS_O_RDONLY, 0), i);
+    CHECK_EQ(fs_rlimit_nofile(p, nw, old), 0);
+    CHECK_EQ(old[0], FS_NFD);
+    CHECK_EQ(fs_close(p, 1), 0);
+    CHECK_EQ(fs_dup(p, 0), 1);          /* below the limit: fine */
+    CHECK_EQ(fs_dup(p, 0), -FS_EMFILE); /* 0..3 taken; 4 and 5 stay open above it */
+    CHECK_EQ(fs_open(p, "f", FS_O_RDONLY, 0), -FS_EMFILE);
+    int fds[2];
+    CHECK_EQ(fs_pipe2(p, fds, 0), -FS_EMFILE);
+    CHECK_EQ(fs_epoll_create(p, 0), -FS_EMFILE);
+    CHECK_EQ(fs_dup2(p, 0, 4), -FS_EBADF);
+    CHECK_EQ(fs_dup3(p, 0, 3, 0), 3);
+    CHECK_EQ(fs_fcntl(p, 0, FS_F_DUPFD, 4), -FS_EINVAL);
+    CHECK_EQ(fs_read(p, 5, nw, 1), 1); /* still open */
+    struct fs_proc *c = fs_proc_fork(p);
+    CHECK_EQ(fs_rlimit_nofile(c, NULL, old), 0);
+    CHECK_EQ(old[0], 4);
+    CHECK_EQ(old[1], 8);
+    fs_proc_exit(c);
+    uint64_t bad[2] = {9, 8};
+    CHECK_EQ(fs_rlimit_nofile(p, bad, NULL), -FS_EINVAL);
+    bad[0] = 8, bad[1] = FS_NFD + 1;
+    CHECK_EQ(fs_rlimit_nofile(p, bad, NULL), -FS_EPERM);
+    struct fs_proc *u = host_user(p, 1000, 1000); /* not root: the hard limit only goes down */
+    CHECK_EQ(fs_rlimit_nofile(u, (uint64_t[]){8, 16}, NULL), -FS_EPERM);
+    CHECK_EQ(fs_rlimit_nofile(u, (uint64_t[]){2, 6}, NULL), 0);
+    CHECK_EQ(fs_rlimit_nofile(u, (uint64_t[]){2, 8}, NULL), -FS_EPERM);
+    fs_proc_exit(u);
+    fs_proc_exit(p);
+}

@@ -199,3 +199,79 @@ TEST_CASE(getdents)
     CHECK_EQ(fs_getdents64(p, (int)pf, buf, sizeof buf), -FS_ENOTDIR);
     fs_proc_exit(p);
 }
+
+/* An O_APPEND write that travels in pieces (pm's mailbox is smaller than a write): its range
+ * is reserved at its first piece, appends meanwhile go after it, the pieces fill it in order,
+ * and anything out of order is EINVAL; not O_APPEND, nothing is reserved. */
+TEST_CASE(append_in_pieces)
+{
+    struct fs_proc *p = host_proc("pieces");
+    long fd = fs_open(p, "log", FS_O_RDWR | FS_O_CREAT | FS_O_APPEND, 0644);
+    CHECK_EQ(fs_write(p, (int)fd, "0123", 4), 4);
+    struct fs_proc *q = fs_proc_fork(p); /* the same description, another process */
+    uint64_t at;
+    CHECK_EQ(fs_append_begin(p, (int)fd, "AAA", 3, 9, &at), 3);
+    CHECK_EQ(at, 7);
+    CHECK_EQ(fs_write(q, (int)fd, "bb", 2), 2); /* lands past the reservation */
+    uint64_t qat;
+    CHECK_EQ(fs_append_begin(q, (int)fd, "cc", 2, 4, &qat), 2); /* and another after that */
+    CHECK_EQ(qat, 17);
+    CHECK_EQ(fs_append_more(p, (int)fd, "AAA", 3, 8), -FS_EINVAL);     /* not where it ended */
+    CHECK_EQ(fs_append_more(q, (int)fd, "AAA", 3, 7), -FS_EINVAL);     /* not q's */
+    CHECK_EQ(fs_append_more(p, (int)fd, "AAAAAAA", 7, 7), -FS_EINVAL); /* past its end */
+    CHECK_EQ(fs_append_more(p, (int)fd, "AAA", 3, 7), 3);
+    CHECK_EQ(fs_append_more(p, (int)fd, "AAA", 3, 10), 3); /* the last piece ends it */
+    CHECK_EQ(p->resv == NULL, 1);
+    CHECK_EQ(fs_lseek(p, (int)fd, 0, FS_SEEK_CUR), 13); /* the offset follows the pieces */
+    CHECK_EQ(fs_append_more(q, (int)fd, "cc", 2, 17), 2);
+    CHECK_EQ(fs_write(p, (int)fd, "z", 1), 1);
+    char buf[32] = {0};
+    CHECK_EQ(fs_pread(p, (int)fd, buf, sizeof buf, 0), 20);
+    CHECK_EQ(memcmp(buf, "0123AAAAAAAAAbbcccc", 19), 0);
+    CHECK_EQ(buf[19], 'z');
+    /* A process that ends mid-write gives its reservation up: its record stays short and the
+     * next append goes at the end of what is there, as after a short write on Linux. */
+    CHECK_EQ(fs_append_begin(q, (int)fd, "dd", 2, 6, &qat), 2);
+    CHECK_EQ(qat, 22);
+    struct fs_stat st;
+    CHECK_EQ(fs_write(p, (int)fd, "e", 1), 1); /* while q lives: after its range */
+    CHECK_EQ(fs_fstat(p, (int)fd, &st), 0);
+    CHECK_EQ(st.st_size, 27);
+    fs_proc_exit(q);
+    CHECK_EQ(fs_write(p, (int)fd, "f", 1), 1); /* nothing reserved now: at the end */
+    CHECK_EQ(fs_fstat(p, (int)fd, &st), 0);
+    CHECK_EQ(st.st_size, 28);
+    /* Without O_APPEND there is nothing to reserve: plain writes at the offset. */
+    long fd2 = fs_open(p, "plain", FS_O_RDWR | FS_O_CREAT, 0644);
+    CHECK_EQ(fs_append_begin(p, (int)fd2, "xy", 2, 10, &at), 2);
+    CHECK_EQ(at, UINT64_MAX);
+    fs_proc_exit(p);
+}
+
+static int no_room(void)
+{
+    return 0;
+}
+
+/* The embedder's quota on file data (fs_data_room): writes past it are ENOSPC, while opens,
+ * pipes, forks and writes into pages already there go on. */
+TEST_CASE(data_quota)
+{
+    struct fs_proc *p = host_proc("quota");
+    long fd = fs_open(p, "f", FS_O_RDWR | FS_O_CREAT, 0644);
+    CHECK_EQ(fs_write(p, (int)fd, "abc", 3), 3);
+    fs_data_room = no_room;
+    CHECK_EQ(fs_pwrite(p, (int)fd, "xy", 2, 1), 2); /* inside its page: no new data page */
+    CHECK_EQ(fs_pwrite(p, (int)fd, "z", 1, 8192), -FS_ENOSPC);
+    long fd2 = fs_open(p, "g", FS_O_RDWR | FS_O_CREAT, 0644);
+    CHECK_EQ(fd2 >= 0, 1);
+    CHECK_EQ(fs_write(p, (int)fd2, "a", 1), -FS_ENOSPC);
+    int fds[2];
+    CHECK_EQ(fs_pipe2(p, fds, 0), 0);
+    struct fs_proc *c = fs_proc_fork(p);
+    CHECK_EQ(c != NULL, 1);
+    fs_proc_exit(c);
+    fs_data_room = NULL;
+    CHECK_EQ(fs_write(p, (int)fd2, "a", 1), 1);
+    fs_proc_exit(p);
+}

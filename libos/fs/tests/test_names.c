@@ -208,3 +208,44 @@ TEST_CASE(rename_dirs)
     CHECK_STR(buf, "/t/rend/e/sub");
     fs_proc_exit(p);
 }
+
+/* RENAME_EXCHANGE: two names swap their files in one step (a file and a directory across
+ * directories too: the directory's ".." and both parents' link counts follow); both must
+ * exist, neither may hold the other, with NOREPLACE it is EINVAL. */
+TEST_CASE(rename_exchange)
+{
+    struct fs_proc *p = host_proc("exchange");
+    char buf[16];
+    const unsigned X = FS_RENAME_EXCHANGE;
+    CHECK_EQ(host_put(p, "a", "A"), 0);
+    CHECK_EQ(host_put(p, "b", "BB"), 0);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "a", FS_AT_FDCWD, "b", X), 0);
+    CHECK_EQ(host_get(p, "a", buf, sizeof buf), 2);
+    CHECK_EQ(host_get(p, "b", buf, sizeof buf), 1);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "a", FS_AT_FDCWD, "none", X), -FS_ENOENT);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "none", FS_AT_FDCWD, "a", X), -FS_ENOENT);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "a", FS_AT_FDCWD, "b", X | FS_RENAME_NOREPLACE),
+             -FS_EINVAL);
+    CHECK_EQ(fs_mkdir(p, "d", 0755), 0);
+    CHECK_EQ(fs_mkdir(p, "d/sub", 0755), 0);
+    CHECK_EQ(fs_mkdir(p, "e", 0755), 0);
+    struct fs_stat st;
+    CHECK_EQ(fs_stat(p, "d", &st), 0);
+    CHECK_EQ(st.st_nlink, 3);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "d", FS_AT_FDCWD, "d/sub", X), -FS_EINVAL);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "d/sub", FS_AT_FDCWD, "d", X), -FS_EINVAL);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "d/sub", FS_AT_FDCWD, "a", X), 0);
+    CHECK_EQ(fs_stat(p, "a", &st), 0); /* the directory is here now, the file in d */
+    CHECK_EQ(st.st_mode & FS_S_IFMT, FS_S_IFDIR);
+    CHECK_EQ(host_get(p, "d/sub", buf, sizeof buf), 2);
+    CHECK_EQ(fs_stat(p, "d", &st), 0);
+    CHECK_EQ(st.st_nlink, 2); /* lost its subdirectory */
+    CHECK_EQ(fs_chdir(p, "a"), 0);
+    CHECK_EQ(fs_stat(p, "..", &st), 0); /* the moved directory's parent is the new one */
+    struct fs_stat here;
+    CHECK_EQ(fs_stat(p, "../e", &here), 0);
+    CHECK_EQ(fs_chdir(p, ".."), 0);
+    CHECK_EQ(fs_renameat2(p, FS_AT_FDCWD, "d", FS_AT_FDCWD, "e", X), 0); /* two directories */
+    CHECK_EQ(fs_stat(p, "e/sub", &st), 0);
+    fs_proc_exit(p);
+}

@@ -202,4 +202,24 @@ struct fs_flock {
     int32_t l_pid;
 };
 
+/* epoll (x86-64 Linux): the event bits are poll's, plus these; struct epoll_event is packed
+ * (12 bytes). */
+#define FS_POLLRDBAND 0x080
+#define FS_POLLWRBAND 0x200
+#define FS_POLLMSG 0x400
+#define FS_EPOLLRDHUP 0x2000
+#define FS_EPOLLEXCLUSIVE (1u << 28)
+#define FS_EPOLLWAKEUP (1u << 29)
+#define FS_EPOLLONESHOT (1u << 30)
+#define FS_EPOLLET (1u << 31)
+#define FS_EPOLL_CLOEXEC FS_O_CLOEXEC
+#define FS_EPOLL_CTL_ADD 1
+#define FS_EPOLL_CTL_DEL 2
+#define FS_EPOLL_CTL_MOD 3
+struct fs_epoll_event {
+    uint32_t events;
+    uint64_t data;
+} __attribute__((packed));
+_Static_assert(sizeof(struct fs_epoll_event) == 12, "Linux's x86-64 layout");
+
 #endif

@@ -59,6 +59,9 @@ struct fs_proc {
     struct fs_vnode *fifo_wait; /* a FIFO open waiting for its peer (counted as one) */
     int fifo_wait_write;
     uint32_t fifo_wait_gen;
+    uint32_t nofile_cur, nofile_max; /* RLIMIT_NOFILE (at most FS_NFD): EMFILE at cur */
+    struct fs_file *resv;            /* an O_APPEND write in pieces (fs_append_begin), referenced */
+    uint64_t resv_next, resv_end;    /* where its next piece goes, and where it ends */
 };
 
 /* Hooks the embedder provides. */
@@ -66,6 +69,10 @@ void *fs_page_alloc(void);          /* a zeroed 4 KiB page, or NULL */
 void fs_page_free(void *page);      /* a page fs_page_alloc gave */
 void fs_wake(const void *object);   /* object's readiness changed: wake its waiters */
 void fs_now(struct fs_timespec *t); /* the time now (CLOCK_REALTIME) */
+/* The file systems' quota, if the embedder sets it: 0 when no page more may hold file data
+ * (writes and extensions are then ENOSPC); descriptors, pipes and processes' state are not
+ * counted, so opening, forking and piping go on while the file system is full. */
+extern int (*fs_data_room)(void);
 
 /* Start: ramfs on "/" and on "/tmp" (1777). 0 or -errno. */
 long fs_init(void);
@@ -87,6 +94,19 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
 long fs_close(struct fs_proc *p, int fd);
 long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len);
 long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len);
+/* A write of `total` bytes that arrives in pieces (an embedder whose buffers are smaller than
+ * one write: pm's mailbox). On an O_APPEND regular file the whole range is reserved at the end
+ * of the file at once and the first piece written at its start; the rest goes with
+ * fs_append_more, in order, and other appends land after the reservation meanwhile, so the
+ * write stays one atomic append however it travels. Returns what fs_write would for the first
+ * piece; *at is where the next piece goes, or UINT64_MAX when there is nothing to reserve
+ * (not O_APPEND, not a regular file, all in one piece): the rest are then plain writes. */
+long fs_append_begin(struct fs_proc *p, int fd, const void *buf, uint64_t len, uint64_t total,
+                     uint64_t *at);
+/* The next piece of p's reservation at `at` (where the last piece ended): bytes written, or
+ * -EINVAL if fd or at is not that reservation's. The last piece ends it. */
+long fs_append_more(struct fs_proc *p, int fd, const void *buf, uint64_t len, uint64_t at);
+void fs_append_end(struct fs_proc *p); /* gives up p's reservation (exit, a new write) */
 long fs_pread(struct fs_proc *p, int fd, void *buf, uint64_t len, int64_t off);
 long fs_pwrite(struct fs_proc *p, int fd, const void *buf, uint64_t len, int64_t off);
 long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence);
@@ -102,6 +122,20 @@ unsigned fs_poll(struct fs_proc *p, int fd); /* FS_POLL* now; FS_POLLNVAL for a 
  * any. Never waits: the embedder waits for any fs_wake and asks again. */
 long fs_poll_many(struct fs_proc *p, struct fs_pollfd *fds, uint64_t n);
 long fs_flock(struct fs_proc *p, int fd, int op);
+/* RLIMIT_NOFILE: the old limits into old[0] (soft), old[1] (hard) if old; new ones from nw if
+ * nw: EINVAL if soft > hard, EPERM past FS_NFD (Linux's nr_open) or raising the hard limit
+ * without root. Descriptors at or past the soft limit stay open; new ones are EMFILE there. */
+long fs_rlimit_nofile(struct fs_proc *p, const uint64_t *nw, uint64_t *old);
+
+/* epoll (epoll.c). Whoever owns an object a descriptor names (a pipe here, a device, later a
+ * socket) calls fs_ready(object, events) when its readiness changes: events are the poll bits
+ * that may have changed (0: any); epoll's interests learn of it, then fs_wake(object) runs. */
+void fs_ready(const void *object, unsigned events);
+long fs_epoll_create(struct fs_proc *p, int flags); /* flags: EPOLL_CLOEXEC */
+long fs_epoll_ctl(struct fs_proc *p, int epfd, int op, int fd, const struct fs_epoll_event *ev);
+/* The events ready now (at most max), as epoll_wait reports them; never waits: with none the
+ * embedder waits for any fs_wake (or its timeout) and asks again. */
+long fs_epoll_wait(struct fs_proc *p, int epfd, struct fs_epoll_event *out, int max);
 
 /* Names. */
 long fs_fstatat(struct fs_proc *p, int dirfd, const char *path, struct fs_stat *st, int flags);

@@ -54,6 +54,10 @@ struct fs_vnode_ops {
     long (*truncate)(struct fs_vnode *vn, uint64_t size);
     long (*readlink)(struct fs_vnode *vn, char *buf, uint64_t len);
     long (*setattr)(struct fs_vnode *vn); /* may be NULL */
+    /* RENAME_EXCHANGE: the two entries (both present, checked) swap files in one step; may
+     * be NULL (the VFS then answers EINVAL, as Linux for a file system without it). */
+    long (*exchange)(struct fs_vnode *odir, const char *oname, unsigned olen, struct fs_vnode *ndir,
+                     const char *nname, unsigned nlen);
     /* The last reference went: the file system frees the vnode if it has no links left (and
      * may keep or free a linked one; it finds it again through lookup). */
     void (*drop)(struct fs_vnode *vn);
@@ -74,6 +78,8 @@ struct fs_vnode {
     void *priv;            /* the file system's */
     struct fs_pipe *fifo;  /* FIFO: the pipe its openers share, while any is open */
     struct fs_lock *locks; /* record, OFD and flock locks of every owner */
+    uint64_t append_end;   /* O_APPEND writes in flight reserve up to here (io.c); 0: none */
+    uint32_t appenders;    /* how many such reservations are open */
 };
 
 /* A mounted file system. */

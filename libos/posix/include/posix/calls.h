@@ -49,6 +49,8 @@ int posix_memory_prot_none(uint64_t va);
 
 /* The caller's ids (files.c): 0 uid, 1 euid, 2 suid, 3 gid, 4 egid, 5 sgid. */
 long posix_cred(int which);
+/* RLIMIT_NOFILE, the file layer's (files.c): new (soft, hard) if nw, the old into old if old. */
+long posix_rlimit_nofile(const uint64_t *nw, uint64_t *old);
 
 /* Console file descriptors 0, 1, 2 (console.c). */
 long posix_console_write(const char *buf, uint64_t len);

@@ -15,4 +15,7 @@ long los_syscall(long n, long a1, long a2, long a3, long a4, long a5, long a6);
  * included): what a test reads around a loop to prove the loop made none. */
 long los_exo_calls(void);
 
+/* How many pages exo has free now (page_count): what a test reads to see pages come back. */
+long los_free_pages(void);
+
 #endif

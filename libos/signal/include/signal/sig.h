@@ -42,6 +42,13 @@ void los_sig_post(int sig, int code, long pid);
  * spinning; the real-time timer's expiry wakes it too. */
 long los_sig_wait_until(uint64_t deadline);
 
+/* A wait with a signal mask of its own (epoll_pwait; ppoll and pselect may use it too), as
+ * rt_sigsuspend's: call_mask puts `mask` in place for the rest of the call; a handler the wait
+ * lets through runs with the caller's mask saved in its frame (restored at its sigreturn); a
+ * call that ends without a signal (its result is not -EINTR) puts it back with call_mask_end. */
+void los_sig_call_mask(uint64_t mask);
+void los_sig_call_mask_end(void);
+
 /* At start (libos/posix's start): the upcall handlers for faults, slice ends and delivery,
  * the stack's growth. 0 or an exo error. */
 int los_sig_init(void);
