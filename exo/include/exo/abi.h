@@ -46,6 +46,8 @@ enum exo_call {
 #define EXO_PROT_R 1u
 #define EXO_PROT_W 2u
 #define EXO_PROT_X 4u
+/* In page_lookup's result only: the page is shared (page_share), held by its mappings. */
+#define EXO_LOOKUP_SHARED 8u
 
 /* Capability rights. */
 #define EXO_RIGHT_MAP 1u     /* env: allocate, free, map, unmap pages in it; copy caps to it */
