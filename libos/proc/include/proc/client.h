@@ -34,6 +34,9 @@ const struct proc_entry *proc_self(void);
 /* fork: the child's pid in the parent, 0 in the child, or -errno. */
 long proc_fork(void);
 
+/* vfork's wait, in the parent after proc_fork: returns once child pid has exec'd or ended. */
+void proc_vfork_wait(long pid);
+
 /* Ends the process with wait status `status` (status.h); never returns. */
 void proc_exit(int status) __attribute__((noreturn));
 
