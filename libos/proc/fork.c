@@ -74,6 +74,16 @@ void proc_fork_child_setup(const struct fork_regs *r)
     los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
 }
 
+/* Is the page at va all zero? (Most of a program's bss, untouched.) */
+static int zero_page(uint64_t va)
+{
+    const uint64_t *w = (const uint64_t *)va;
+    for (unsigned i = 0; i < EXO_PAGE / 8; i += 4)
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+            return 0;
+    return 1;
+}
+
 /* One page of ours at va (its page_lookup: pte) into the child: a copy in a page it owns. */
 static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
 {
@@ -83,11 +93,14 @@ static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
     int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
     if (np < 0)
         return np;
-    int64_t r = exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
-    if (r < 0)
-        return r;
-    memcpy((void *)LOS_SCRATCH_VA, (const void *)va, EXO_PAGE);
     los_cow_stats.eager++;
+    if (!zero_page(va)) { /* exo zeroes what it hands out: a zero page needs no copy */
+        int64_t r =
+            exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
+        if (r < 0)
+            return r;
+        memcpy((void *)LOS_SCRATCH_VA, (const void *)va, EXO_PAGE);
+    }
     return exo_page_map(child, va, (uint64_t)np, prot);
 }
 
