@@ -58,6 +58,8 @@ static void set_state(struct exo_pages *t, uint64_t ppn, enum exo_page_state s, 
     t->nstate[s]++;
     t->page[ppn].state = (uint8_t)s;
     t->page[ppn].owner = owner;
+    if (s == EXO_PAGE_FREE)
+        t->page[ppn].granted = 0; /* every grant of it went before it was freed */
     if (s == EXO_PAGE_OWNED)
         list(t, ppn);
 }
@@ -143,6 +145,30 @@ int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner)
     if (s == EXO_PAGE_FREE)
         return EXO_E_INVAL;
     if (s == EXO_PAGE_FIRMWARE || s != held_state(owner) || t->page[ppn].owner != owner)
+        return EXO_E_PERM;
+    set_state(t, ppn, EXO_PAGE_FREE, EXO_OWNER_KERNEL);
+    return EXO_OK;
+}
+
+int exo_page_share(struct exo_pages *t, uint64_t ppn, uint32_t owner)
+{
+    if (!exo_page_owned_by(t, ppn, owner))
+        return EXO_E_PERM;
+    set_state(t, ppn, EXO_PAGE_SHARED, EXO_OWNER_KERNEL);
+    return EXO_OK;
+}
+
+int exo_page_take(struct exo_pages *t, uint64_t ppn, uint32_t owner)
+{
+    if (exo_page_state(t, ppn) != EXO_PAGE_SHARED || owner == EXO_OWNER_KERNEL)
+        return EXO_E_PERM;
+    set_state(t, ppn, EXO_PAGE_OWNED, owner);
+    return EXO_OK;
+}
+
+int exo_page_free_shared(struct exo_pages *t, uint64_t ppn)
+{
+    if (exo_page_state(t, ppn) != EXO_PAGE_SHARED)
         return EXO_E_PERM;
     set_state(t, ppn, EXO_PAGE_FREE, EXO_OWNER_KERNEL);
     return EXO_OK;

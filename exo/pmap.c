@@ -55,7 +55,19 @@ static struct exo_page *counted(uint64_t pte)
     if (!(pte & PTE_P) || ppn >= exo_pages.count)
         return 0;
     struct exo_page *p = &exo_pages.page[ppn];
-    return p->state == EXO_PAGE_OWNED || p->state == EXO_PAGE_KERNEL ? p : 0;
+    return p->state == EXO_PAGE_OWNED || p->state == EXO_PAGE_KERNEL || p->state == EXO_PAGE_SHARED
+               ? p
+               : 0;
+}
+
+/* A shared page belongs to its mappings: once the last is gone (and every CPU has stopped
+ * using it: called after the shootdown, or when no CPU runs in the tables), exo frees it. */
+static void shared_gone(uint64_t pte)
+{
+    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
+    struct exo_page *p = counted(pte);
+    if (p && p->state == EXO_PAGE_SHARED && !p->maps)
+        exo_page_free_shared(&exo_pages, ppn);
 }
 
 /* The entry at (pml4, va) that mapped pte is gone. */
@@ -93,6 +105,7 @@ int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
     }
     if ((old & PTE_P) && old != *pte) /* x86 caches no absent entries: only a change needs it */
         flush(pml4, va);
+    shared_gone(old);
     return EXO_OK;
 }
 
@@ -112,9 +125,11 @@ int pmap_remove(uint64_t pml4, uint64_t va)
     uint64_t *pte = walk(pml4, va, 0);
     if (!pte || !(*pte & PTE_P))
         return EXO_E_NOENT;
-    unmapped(*pte, pml4, va);
+    uint64_t old = *pte;
+    unmapped(old, pml4, va);
     *pte = 0;
     flush(pml4, va);
+    shared_gone(old);
     return EXO_OK;
 }
 
@@ -258,10 +273,12 @@ void pmap_destroy(uint64_t pml4)
                 if (!(l2[k] & PTE_P))
                     continue;
                 uint64_t *l1 = table(l2[k]);
-                for (int m = 0; m < 512; m++) /* its entries go with the table */
+                for (int m = 0; m < 512; m++) { /* its entries go with the table */
                     unmapped(l1[m], pml4,
                              (uint64_t)i << 39 | (uint64_t)j << 30 | (uint64_t)k << 21 |
                                  (uint64_t)m << EXO_PAGE_SHIFT);
+                    shared_gone(l1[m]); /* no CPU runs in these tables any more */
+                }
                 free_table(l2[k] & PTE_ADDR);
             }
             free_table(l3[j] & PTE_ADDR);
@@ -277,7 +294,7 @@ void pmap_destroy(uint64_t pml4)
 static int ram_page(uint64_t ppn)
 {
     enum exo_page_state s = exo_page_state(&exo_pages, ppn);
-    return s == EXO_PAGE_KERNEL || s == EXO_PAGE_OWNED;
+    return s == EXO_PAGE_KERNEL || s == EXO_PAGE_OWNED || s == EXO_PAGE_SHARED;
 }
 
 int pmap_user_page(const struct env *e, uint64_t va, int write, uint64_t *ppn)

@@ -94,12 +94,32 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
     return page_release(t, ppn);
 }
 
+/* A shared page has no owner and no grant counts: it is bound read-only by passing on a
+ * binding (the caller maps it at va with at least prot), or writable only by the one env that
+ * maps it, at that mapping (the caller holds MAP on t): t's owner takes it (TAKE). */
+#define TAKE 1
+static int may_bind_shared(struct env *self, struct env *t, uint64_t va, uint64_t ppn,
+                           uint64_t prot)
+{
+    uint32_t held;
+    if (prot & EXO_PROT_W) {
+        uint64_t pte = pmap_lookup(t->pml4, va, NULL);
+        int only = exo_pages.page[ppn].maps == 1 && (pte & PTE_ADDR) >> EXO_PAGE_SHIFT == ppn;
+        return only ? TAKE : EXO_E_PERM;
+    }
+    uint64_t pte = pmap_lookup(self->pml4, va, &held);
+    return pte && (pte & PTE_ADDR) >> EXO_PAGE_SHIFT == ppn && (prot & ~held) == 0 ? EXO_OK
+                                                                                   : EXO_E_PERM;
+}
+
 /* May the caller bind ppn at va into t with prot? Its owner must be the caller, t, or an env
  * the caller holds MAP on; or t must hold a grant for ppn covering prot; or the caller passes
  * on a binding it holds: it has ppn mapped at the same va with at least prot (how a libOS
  * shares its read-only boot archive with the envs it spawns). */
 static int may_bind(struct env *self, struct env *t, uint64_t va, uint64_t ppn, uint64_t prot)
 {
+    if (exo_page_state(&exo_pages, ppn) == EXO_PAGE_SHARED)
+        return may_bind_shared(self, t, va, ppn, prot);
     if (exo_page_state(&exo_pages, ppn) != EXO_PAGE_OWNED)
         return EXO_E_PERM; /* free, exo's, firmware's, MMIO or no RAM at all */
     uint32_t owner = exo_pages.page[ppn].owner;
@@ -122,6 +142,13 @@ static int may_bind(struct env *self, struct env *t, uint64_t va, uint64_t ppn, 
     return EXO_E_PERM;
 }
 
+/* t's owner takes the shared page ppn, which only t maps (may_bind said TAKE). */
+static void take(struct env *t, uint64_t ppn)
+{
+    exo_page_take(&exo_pages, ppn, t->owner);
+    iommu_page_gained(t->owner, ppn); /* devices t holds whole may reach it */
+}
+
 int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
 {
     struct env *self = caller(), *t;
@@ -133,6 +160,8 @@ int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
     r = may_bind(self, t, va, ppn, prot);
     if (r < 0)
         return r;
+    if (r == TAKE)
+        take(t, ppn);
     return pmap_enter(t->pml4, va, ppn, (uint32_t)prot);
 }
 
@@ -158,6 +187,8 @@ int64_t sys_page_protect(uint64_t env, uint64_t va, uint64_t prot)
     r = may_bind(self, t, va, ppn, prot); /* raising protection is a new binding */
     if (r < 0)
         return r;
+    if (r == TAKE)
+        take(t, ppn);
     return pmap_enter(t->pml4, va, ppn, (uint32_t)prot);
 }
 
@@ -190,6 +221,9 @@ int64_t sys_page_lookup(uint64_t env, uint64_t va)
     uint64_t pte = pmap_lookup(t->pml4, va, &prot);
     if (!pte)
         return EXO_E_NOENT;
+    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
+    if (exo_page_state(&exo_pages, ppn) == EXO_PAGE_SHARED)
+        prot |= EXO_LOOKUP_SHARED;
     return (int64_t)((pte & PTE_ADDR) | prot);
 }
 
@@ -207,4 +241,46 @@ int64_t sys_page_next(uint64_t env, uint64_t va)
 int64_t sys_page_count(void)
 {
     return (int64_t)exo_pages.nstate[EXO_PAGE_FREE];
+}
+
+/* Is ppn the upcall state page of a live env? exo writes it: it must stay its owner's own. */
+static int upcall_state(uint64_t ppn)
+{
+    for (int i = 0; i < EXO_NENV; i++)
+        if (envs[i].state != ENV_FREE && envs[i].upcall_rip && envs[i].upcall_state_ppn == ppn)
+            return 1;
+    return 0;
+}
+
+int64_t sys_page_share(uint64_t env, uint64_t va)
+{
+    struct env *self = caller(), *t;
+    int r = map_target(env, va, &t);
+    if (r < 0)
+        return r;
+    if (t->pml4 == self->pml4)
+        return EXO_E_INVAL; /* the caller's own address space: nothing to share with */
+    uint32_t held;
+    uint64_t pte = pmap_lookup(self->pml4, va, &held);
+    if (!pte)
+        return EXO_E_NOENT;
+    uint64_t ppn = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
+    int own = exo_page_owned_by(&exo_pages, ppn, self->owner);
+    if (!own && exo_page_state(&exo_pages, ppn) != EXO_PAGE_SHARED)
+        return EXO_E_PERM; /* not the caller's to share: another's, exo's, a device's */
+    /* Shared, a page has no writable mapping anywhere: this must be its only one. And it
+     * leaves its owner for good, so no device, reclaim or upcall may still count on that. */
+    if (own && (exo_pages.page[ppn].maps != 1 || exo_pages.page[ppn].dma || upcall_state(ppn)))
+        return EXO_E_BUSY;
+    uint32_t prot = held & ~EXO_PROT_W;
+    r = pmap_enter(t->pml4, va, ppn, prot); /* the one step that can fail (a table page) */
+    if (r < 0)
+        return r;
+    if (own) {
+        drop_grants(ppn); /* a grant would let its holder map it writable */
+        revoke_forget(ppn); /* a pending reclaim of it is answered: it is no longer env's */
+        iommu_page_lost(self->owner, ppn);
+        exo_page_share(&exo_pages, ppn, self->owner);
+    }
+    return pmap_enter(self->pml4, va, ppn, prot); /* read-only now: the entry exists */
 }

@@ -170,3 +170,40 @@ TEST_CASE(owned_lists)
     CHECK_EQ(exo_page_alloc_run(&t, 3, 5, &first), EXO_OK);
     CHECK_EQ(owned(&t, 5, got), 3);
 }
+
+/* A shared page (page_share) leaves its owner's list and counts: no one owns it, no one may
+ * free it as an owner, its owner's end does not see it; taken, it is its taker's; freed, free. */
+TEST_CASE(shared_pages)
+{
+    struct exo_pages t;
+    uint64_t got[64];
+    setup(&t);
+    CHECK_EQ(exo_page_alloc_at(&t, 10, 3), EXO_OK);
+    CHECK_EQ(exo_page_alloc_at(&t, 11, 3), EXO_OK);
+    t.page[10].granted = 1;
+    CHECK_EQ(exo_page_share(&t, 10, 4), EXO_E_PERM); /* not 4's */
+    CHECK_EQ(exo_page_share(&t, 12, 3), EXO_E_PERM); /* free */
+    CHECK_EQ(exo_page_take(&t, 10, 4), EXO_E_PERM);  /* owned, not shared */
+    CHECK_EQ(exo_page_free_shared(&t, 10), EXO_E_PERM);
+    CHECK_EQ(exo_page_share(&t, 10, 3), EXO_OK);
+    CHECK_EQ(exo_page_state(&t, 10), EXO_PAGE_SHARED);
+    CHECK_EQ(t.nstate[EXO_PAGE_SHARED], 1);
+    CHECK_EQ(t.nstate[EXO_PAGE_OWNED], 1);
+    CHECK_EQ(owned(&t, 3, got), 1);
+    CHECK_EQ(got[0], 11);
+    CHECK_EQ(exo_page_owned_by(&t, 10, 3), 0);
+    CHECK_EQ(exo_page_free(&t, 10, 3), EXO_E_PERM);
+    CHECK_EQ(exo_page_free(&t, 10, EXO_OWNER_KERNEL), EXO_E_PERM);
+    CHECK_EQ(exo_page_share(&t, 10, 3), EXO_E_PERM); /* shared already: not 3's */
+    CHECK_EQ(exo_page_take(&t, 10, EXO_OWNER_KERNEL), EXO_E_PERM);
+    CHECK_EQ(exo_page_take(&t, 10, 4), EXO_OK);
+    CHECK_EQ(exo_page_owned_by(&t, 10, 4), 1);
+    CHECK_EQ(owned(&t, 4, got), 1);
+    CHECK_EQ(t.nstate[EXO_PAGE_SHARED], 0);
+    CHECK_EQ(exo_page_share(&t, 10, 4), EXO_OK);
+    CHECK_EQ(exo_page_free_shared(&t, 10), EXO_OK);
+    CHECK_EQ(exo_page_state(&t, 10), EXO_PAGE_FREE);
+    CHECK_EQ(t.page[10].granted, 0); /* a free page carries no history */
+    CHECK_EQ(owned(&t, 4, got), 0);
+    CHECK_EQ(t.nstate[EXO_PAGE_FREE], 39);
+}

@@ -2,6 +2,7 @@
  * upcall.c: the libOS side of upcalls (see upcall.h): one handler per cause, chosen by the
  * program. exo only delivers; what a fault means is decided here.
  */
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
 #include <los/uaccess.h>
@@ -93,12 +94,14 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s);
 struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
 {
     los_upcall_fn fn = s->kind < sizeof handlers / sizeof handlers[0] ? handlers[s->kind] : NULL;
-    int resume = (s->kind == EXO_UPCALL_FAULT && pager && pager(s)) || /* paged in: retry */
+    int resume = (s->kind == EXO_UPCALL_FAULT && los_cow_fault(s)) ||  /* copied: retry */
+                 (s->kind == EXO_UPCALL_FAULT && pager && pager(s)) || /* paged in: retry */
                  los_uaccess_fixup(s) || /* a caller's bad pointer: the copy returns -EFAULT */
                  (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE); /* a slice needs no handler */
     if (resume) {
         if (room)
             room(s->regs.rsp);
+        los_cow_resume_room(s->regs.rsp);
         return s;
     }
     los_printf("los: env %ld: unhandled upcall kind %lu vector %lu addr 0x%lx at rip 0x%lx\n",

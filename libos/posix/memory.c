@@ -12,6 +12,7 @@
  */
 #include <posix/calls.h>
 
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
 
@@ -29,6 +30,7 @@ static struct {
     uint64_t va, ppn;
 } none[NONE_MAX];
 static int nnone;
+static uint64_t none_child[NONE_MAX]; /* fork: the child's copies of none[], made by us */
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
 static uint64_t mmap_next = POSIX_MMAP_BASE;
@@ -89,7 +91,9 @@ static void none_remove(int i)
 static void drop(uint64_t va)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
-    if (pte >= 0)
+    if (pte >= 0 && (pte & EXO_LOOKUP_SHARED))
+        exo_page_unmap(EXO_CAP_SELF, va); /* copy-on-write: exo frees it with its last mapping */
+    else if (pte >= 0)
         exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12); /* unmaps it first */
     int i = none_find(va);
     if (i >= 0) {
@@ -176,6 +180,10 @@ static long mprotect_locked(const long a[6])
     long prot = a[2];
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
+    /* Copy-on-write pages become ours first: "shared" must keep meaning "copy on write", and
+     * a PROT_NONE page kept in none[] must be one we own. */
+    if (los_cow_break_range(addr, addr + len) < 0)
+        return -LNX_ENOMEM;
     if (!(prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC))) {
         int need = 0; /* room for every mapped page first: all or nothing */
         for (uint64_t va = addr; va < addr + len; va += PAGE)
@@ -238,12 +246,51 @@ long posix_madvise(const long a[6])
             continue;
         if (pte & EXO_PROT_W) {
             __builtin_memset((void *)va, 0, PAGE);
-        } else { /* read-only: a fresh zeroed page with the same protection */
+        } else { /* read-only (or copy-on-write): a fresh zeroed page, same protection */
+            uint64_t prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
+            if (pte & EXO_LOOKUP_SHARED)
+                prot |= EXO_PROT_W; /* copy-on-write: the program may write it */
             drop(va);
-            int64_t r = los_page_new(va, (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
+            int64_t r = los_page_new(va, prot);
             if (r < 0)
                 return posix_errno(r);
         }
     }
     return 0;
+}
+
+/* fork, in the parent (libos/proc/fork.c), before its walk copies this file's data: a copy of
+ * every PROT_NONE page, unmapped so the walk does not see it, in a page the child owns. The
+ * child puts them in its none[] (posix_memory_forked). 0, or an exo error (the fork fails; pm
+ * destroys the child and the copies with it). */
+long posix_memory_fork(uint64_t child);
+long posix_memory_fork(uint64_t child)
+{
+    const uint64_t mine = LOS_COW_SCRATCH_VA + PAGE, theirs = LOS_SCRATCH_VA;
+    int64_t r = 0;
+    layout_take();
+    for (int i = 0; i < nnone && r >= 0; i++) {
+        int64_t np = exo_page_alloc(child, EXO_ANY);
+        r = np;
+        if (r >= 0)
+            r = exo_page_map(EXO_CAP_SELF, theirs, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
+        if (r >= 0)
+            r = exo_page_map(EXO_CAP_SELF, mine, none[i].ppn, EXO_PROT_R);
+        if (r >= 0) {
+            __builtin_memcpy((void *)theirs, (const void *)mine, PAGE);
+            none_child[i] = (uint64_t)np;
+        }
+    }
+    exo_page_unmap(EXO_CAP_SELF, mine);
+    layout_give();
+    return r < 0 ? r : 0;
+}
+
+/* fork, in the child: the PROT_NONE pages are the copies the parent made for us. */
+void posix_memory_forked(void);
+void posix_memory_forked(void)
+{
+    for (int i = 0; i < nnone; i++)
+        none[i].ppn = none_child[i];
+    layout_lock = 0; /* the parent may have held it while our copy was made */
 }

@@ -1,19 +1,31 @@
 /*
  * fork.c: fork in user space. pm makes the child env (empty, with its own mailbox and the
- * table) and gives us a capability to fill it; we copy every page of ours into pages the
- * child owns, walking our address space with exo's page_next, and start the child at
- * proc_fork_child, which resumes it where we called proc_fork_save, returning 0.
+ * table) and gives us a capability to fill it; we walk our address space with exo's
+ * page_next, share most pages with the child copy-on-write (exo's page_share: read-only in
+ * both, held by their mappings, so they outlive whichever of us ends first; los/cow.h answers
+ * the first write), copy the rest at once, and start the child at proc_fork_child, which
+ * resumes it where we called proc_fork_save, returning 0.
  *
- * Eager copy, not copy-on-write: exo frees an env's pages when it ends, so a page shared
- * copy-on-write would vanish from the child if the parent ended first (docs/concepts/
- * processes.md). Not copied: pm's range (the child has its own mailbox, and the same table,
- * mapped by pm), the scratch page, and the boot archive (only init.run's program, spawned from
- * it, has it mapped; a native program reads no archive: its files are pm's).
+ * Copied at once (eager), because a fault there could not be taken: the program's data and
+ * bss (the libOS's and musl's state live there, and the upcall path writes it: the fault
+ * answer's own lock and counters, the signal state, the upcall entry's FPU pointer), and the
+ * libOS's ranges 0x6f00'0000'0000..0x7000'0000'0000 (upcall state pages, which exo writes,
+ * and upcall stacks, the threads' rows, the info page). Read-only pages above the image are
+ * copied too: a shared page there means "copy-on-write". Shared: the image's read-only pages
+ * (text: a write there stays SIGSEGV, los_cow_floor), and every writable page of the break,
+ * the mappings and the stack. PROT_NONE pages, unmapped, are copied by the memory part
+ * (posix_memory_fork). Not passed on at all: pm's range (the child has its own mailbox, and
+ * the same table, mapped by pm), the scratch pages, and the boot archive (only init.run's
+ * program, spawned from it, has it mapped; a native program reads no archive).
  */
 #include <proc/client.h>
+#include <proc/cow_counts.h>
+#include <proc/layout.h>
 #include <proc/lnx.h>
+#include <proc/table.h>
 #include <thread/thread.h>
 
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
 #include <los/upcall.h>
@@ -39,31 +51,83 @@ void proc_fork_child_setup(const struct fork_regs *r);
 static struct fork_regs regs; /* in our memory, so in the child's copy too */
 uint64_t proc_fork_cap;
 
+#define LIBOS_LO 0x00006f0000000000ull /* the libOS's own ranges (eager) */
+#define LIBOS_HI 0x0000700000000000ull
+
+/* The program's image ends here (the toolchain's symbol; a plain libOS program has none and
+ * shares nothing). The memory part's PROT_NONE pages (posix/memory.c), if linked in. */
+extern char _end[] __attribute__((weak));
+long posix_memory_fork(uint64_t child) __attribute__((weak));
+void posix_memory_forked(void) __attribute__((weak));
+
 void proc_fork_child_setup(const struct fork_regs *r)
 {
     if (r->fs_base)
         exo_fs_set(r->fs_base);
-    los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
+    los_cow_forked_child(); /* our copy of the lock was taken while the parent held it */
+    if (posix_memory_forked)
+        posix_memory_forked();
     proc_attention_set(); /* a fresh mailbox: the first call's return looks */
-    if (r->upcalls)      /* the upcall entry registered; POSIX: no pending signal, no timer */
+    /* The upcall entry first (POSIX: no pending signal, no timer): until it is registered a
+     * store to a shared page could not be answered, and the forking thread's own variables
+     * (its TLS) may lie in one. Only the image's data and our own stack are written before. */
+    if (r->upcalls)
         los_sig_fork_child();
+    los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
 }
 
-/* One page of ours at va into the child: a copy in a page it owns. */
-static int64_t copy_page(uint64_t child, uint64_t va)
+/* Is the page at va all zero? (Most of a program's bss, untouched.) */
+static int zero_page(uint64_t va)
+{
+    const uint64_t *w = (const uint64_t *)va;
+    for (unsigned i = 0; i < EXO_PAGE / 8; i += 4)
+        if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+            return 0;
+    return 1;
+}
+
+/* One page of ours at va (its page_lookup: pte) into the child: a copy in a page it owns. */
+static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
+{
+    uint64_t prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
+    if ((pte & EXO_LOOKUP_SHARED) && va >= los_cow_floor)
+        prot |= EXO_PROT_W; /* copy-on-write here: the child's copy is its own, writable */
+    int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
+    if (np < 0)
+        return np;
+    los_cow_stats.eager++;
+    if (!zero_page(va)) { /* exo zeroes what it hands out: a zero page needs no copy */
+        int64_t r =
+            exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
+        if (r < 0)
+            return r;
+        memcpy((void *)LOS_SCRATCH_VA, (const void *)va, EXO_PAGE);
+    }
+    return exo_page_map(child, va, (uint64_t)np, prot);
+}
+
+/* Shared copy-on-write with the child, or copied at once? (See the top of this file.) */
+static int shareable(uint64_t va, int64_t pte, uint64_t floor)
+{
+    if (va >= LIBOS_LO && va < LIBOS_HI)
+        return 0;
+    if (va < floor || !regs.upcalls) /* no upcall entry: no write fault could be answered */
+        return !(pte & EXO_PROT_W);
+    return (pte & (EXO_PROT_W | EXO_LOOKUP_SHARED)) != 0;
+}
+
+/* One page of ours at va into the child: shared if it may be, else (or if exo says it cannot
+ * be: mapped twice, a device's, another's) copied. */
+static int64_t pass_page(uint64_t child, uint64_t va, uint64_t floor)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
     if (pte < 0)
         return pte;
-    uint64_t prot = (uint64_t)pte & 7;
-    int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
-    if (np < 0)
-        return np;
-    int64_t r = exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
-    if (r < 0)
-        return r;
-    memcpy((void *)LOS_SCRATCH_VA, (const void *)va, EXO_PAGE);
-    return exo_page_map(child, va, (uint64_t)np, prot);
+    if (shareable(va, pte, floor) && exo_page_share(child, va) == 0) {
+        los_cow_stats.shared++;
+        return 0;
+    }
+    return copy_page(child, va, pte);
 }
 
 static int64_t copy_space(uint64_t child)
@@ -71,15 +135,20 @@ static int64_t copy_space(uint64_t child)
     const struct los_info *in = los_info();
     uint64_t arch_lo = in->archive_va,
              arch_hi = (in->archive_va + in->archive_size + EXO_PAGE - 1) & ~(EXO_PAGE - 1);
-    int64_t r = 0;
+    /* The image's end; with no symbol, everything is "image": copied, or shared read-only. */
+    uint64_t floor = _end ? ((uint64_t)_end + EXO_PAGE - 1) & ~(EXO_PAGE - 1) : EXO_USER_TOP;
+    int64_t r = posix_memory_fork ? posix_memory_fork(child) : 0;
+    if (r >= 0 && exo_page_lookup(EXO_CAP_SELF, LOS_COW_STACK_VA) < 0)
+        r = los_page_new(LOS_COW_STACK_VA, EXO_PROT_R | EXO_PROT_W); /* copied, never shared */
+    los_cow_floor = floor; /* before any page is shared: our own writes may fault from now on */
     for (int64_t va = exo_page_next(EXO_CAP_SELF, 0); va >= 0 && r >= 0;) {
         uint64_t v = (uint64_t)va, next = v + EXO_PAGE;
         if (v >= PROC_AREA_VA && v < PROC_AREA_END)
             next = PROC_AREA_END; /* pm's: the child has its own */
         else if (v >= arch_lo && v < arch_hi)
             next = arch_hi; /* the boot archive: not passed on (init's program only has it) */
-        else if (v != LOS_SCRATCH_VA)
-            r = copy_page(child, v);
+        else if (v != LOS_SCRATCH_VA && v != LOS_COW_SCRATCH_VA)
+            r = pass_page(child, v, floor);
         va = next < EXO_USER_TOP ? exo_page_next(EXO_CAP_SELF, next) : EXO_E_NOENT;
     }
     exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
@@ -101,9 +170,12 @@ long proc_fork(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(tp)); /* native programs always have a TCB */
     regs.fs_base = tp;
     regs.upcalls = exo_page_lookup(EXO_CAP_SELF, LOS_UPCALL_STATE_VA) >= 0;
+    los_cow_lock(); /* another thread's write fault waits until the space is shared whole */
     int64_t r = copy_space(child);
+    los_cow_unlock();
     if (r >= 0)
-        r = exo_env_start(child, (uint64_t)proc_fork_child, regs.rsp, (uint64_t)&regs);
+        r = exo_env_start(child, (uint64_t)proc_fork_child, LOS_COW_STACK_VA + EXO_PAGE,
+                          (uint64_t)&regs);
     struct pm_msg *m = proc_msg();
     m->a[0] = pid;
     m->a[1] = r < 0 ? r : 0;
@@ -113,4 +185,26 @@ long proc_fork(void)
     if (r < 0)
         return r == EXO_E_NOMEM ? -LNX_ENOMEM : -LNX_EAGAIN;
     return pid;
+}
+
+/* vfork's parent: suspended until the child pid has exec'd (its table entry names another
+ * env) or ended (a zombie, or gone), as read in the process table pm keeps. The child runs
+ * meanwhile (we give it our CPU); our memory is copy-on-write, so the child changes none of
+ * it, which POSIX allows of vfork. */
+void proc_vfork_wait(long pid)
+{
+    const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+    int s = proc_table_find(t, (int32_t)pid);
+    if (s < 0)
+        return;
+    const volatile struct proc_entry *e = &t->e[s];
+    uint32_t env = e->env;
+    while (e->pid == pid && e->state == PROC_ALIVE && e->env == env)
+        exo_yield(EXO_ANY);
+}
+
+void proc_cow_counts(struct proc_cow_counts *c)
+{
+    *c = (struct proc_cow_counts){los_cow_stats.shared, los_cow_stats.eager, los_cow_stats.copied,
+                                  los_cow_stats.taken};
 }

@@ -2,9 +2,11 @@
  * fork_entry.S: the registers a forked child resumes with. proc_fork_save is setjmp: it keeps
  * the callee-saved registers, the stack pointer and return address, MXCSR and the x87 control
  * word in the parent's memory, which the copy carries into the child; it returns 0. The child
- * starts at proc_fork_child (exo_env_start, rdi = that record in its copy): it sets up what
- * exo keeps per env (its thread pointer, its upcall registration: proc_fork_child_setup),
- * loads the registers and returns from proc_fork_save a second time, with 1.
+ * starts at proc_fork_child (exo_env_start, rdi = that record in its copy, rsp = a page of
+ * its own: its stack is shared copy-on-write, and a write fault there can be answered only
+ * once its upcall entry is registered): it sets up what exo keeps per env (its thread
+ * pointer, its upcall registration: proc_fork_child_setup), loads the registers and returns
+ * from proc_fork_save a second time, with 1.
  */
     .text
     .globl proc_fork_save
@@ -26,7 +28,6 @@ proc_fork_save:
 
     .globl proc_fork_child
 proc_fork_child:
-    mov 48(%rdi), %rsp            /* the parent's stack, as copied; below it is free */
     mov %rdi, %rbx
     and $-16, %rsp
     call proc_fork_child_setup

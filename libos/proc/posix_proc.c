@@ -9,6 +9,7 @@
 #include <proc/lnx.h>
 #include <proc/status.h>
 
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
 
@@ -21,8 +22,8 @@ static int user_ok(uint64_t p, uint64_t len, int write)
         return 0;
     for (uint64_t pg = p & ~(EXO_PAGE - 1); pg < p + len; pg += EXO_PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, pg);
-        if (pte < 0 || (write && !(pte & EXO_PROT_W)))
-            return 0;
+        if (pte < 0 || (write && !los_cow_writable(pg, pte)))
+            return 0; /* copy-on-write is writable: the first store makes the page ours */
     }
     return 1;
 }
@@ -36,7 +37,10 @@ long posix_fork(const long a[6])
 long posix_vfork(const long a[6])
 {
     (void)a;
-    return proc_fork(); /* a copy is a correct vfork: the parent just does not wait for exec */
+    long pid = proc_fork(); /* copy-on-write, so the child's memory is its own */
+    if (pid > 0)
+        proc_vfork_wait(pid); /* suspended until the child execs or exits */
+    return pid;
 }
 
 /* pm's wait: the pid reaped (0: none yet with WNOHANG), *status its status. */

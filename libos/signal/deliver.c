@@ -9,6 +9,7 @@
  */
 #include "sigstate.h"
 
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/uaccess.h>
 #include <los/upcall.h>
@@ -119,8 +120,8 @@ static int writable(uint64_t lo, uint64_t hi)
         return 0;
     for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
-        if (pte >= 0 ? !(pte & EXO_PROT_W) : !sig_stack_grow_at(va))
-            return 0;
+        if (pte >= 0 ? !(pte & EXO_PROT_W) && !los_cow_break(va) : !sig_stack_grow_at(va))
+            return 0; /* a copy-on-write page is made ours here: the frame's stores would fault */
     }
     return 1;
 }

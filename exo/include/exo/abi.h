@@ -24,8 +24,16 @@ enum exo_call {
 #define EXO_CALL(num, name, nargs, params, doc) EXO_CALL_##name = num,
 #include <exo/syscalls.def>
 #undef EXO_CALL
-    EXO_NCALLS
 };
+
+/* One past the highest call number, whatever the rows' order: a union's size is its largest
+ * member's, so each row's char[num + 1] makes it the highest num + 1. */
+union exo_ncalls_measure {
+#define EXO_CALL(num, name, nargs, params, doc) char name[num + 1];
+#include <exo/syscalls.def>
+#undef EXO_CALL
+};
+#define EXO_NCALLS ((int)sizeof(union exo_ncalls_measure))
 
 #define EXO_ANY ((uint64_t)-1) /* "any page" for page_alloc, "anyone" for yield */
 #define EXO_CAP_SELF 0         /* slot 0 of every env's table names the env itself */
@@ -46,6 +54,8 @@ enum exo_call {
 #define EXO_PROT_R 1u
 #define EXO_PROT_W 2u
 #define EXO_PROT_X 4u
+/* In page_lookup's result only: the page is shared (page_share), held by its mappings. */
+#define EXO_LOOKUP_SHARED 8u
 
 /* Capability rights. */
 #define EXO_RIGHT_MAP 1u     /* env: allocate, free, map, unmap pages in it; copy caps to it */

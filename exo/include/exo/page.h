@@ -22,6 +22,8 @@ enum exo_page_state {
     EXO_PAGE_KERNEL = 2,   /* held by exo (its image, tables, the loader's hand-over data) */
     EXO_PAGE_FIRMWARE = 3, /* firmware's: runtime services, ACPI tables and NVS, reserved */
     EXO_PAGE_OWNED = 4,    /* held by an env (owner field) */
+    EXO_PAGE_SHARED = 5,   /* held by its mappings, none of them writable (page_share): freed
+                            * when the last goes, not when the env that shared it ends */
     EXO_PAGE_NSTATES
 };
 
@@ -76,6 +78,16 @@ int exo_page_alloc_run(struct exo_pages *t, uint64_t n, uint32_t owner, uint64_t
 /* Gives page `ppn` back. Only its holder may: EXO_E_PERM if `owner` does not hold it,
  * EXO_E_RANGE if it is not RAM, EXO_E_INVAL if it is already free. */
 int exo_page_free(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
+/* Page ppn, which `owner` holds, becomes SHARED (no owner, off the owner's list): EXO_E_PERM
+ * if owner does not hold it. */
+int exo_page_share(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
+/* A SHARED page ppn becomes `owner`'s (OWNED); EXO_E_PERM if it is not SHARED. */
+int exo_page_take(struct exo_pages *t, uint64_t ppn, uint32_t owner);
+
+/* Gives a SHARED page back (its last mapping went); EXO_E_PERM if it is not SHARED. */
+int exo_page_free_shared(struct exo_pages *t, uint64_t ppn);
 
 /* Takes page ppn from env `owner` for exo for good (state KERNEL), instead of freeing it: a
  * page a device that would not reset may still write. EXO_E_PERM if owner does not hold it. */

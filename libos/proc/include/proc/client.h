@@ -44,6 +44,8 @@ void proc_attention_set(void);
 /* The capability slot on the child that pm lent the last fork (pm takes it back, every copy,
  * once the fork is reported done: a test checks it no longer works). */
 extern uint64_t proc_fork_cap;
+/* vfork's wait, in the parent after proc_fork: returns once child pid has exec'd or ended. */
+void proc_vfork_wait(long pid);
 
 /* Ends the process with wait status `status` (status.h); never returns. */
 void proc_exit(int status) __attribute__((noreturn));
