@@ -101,7 +101,7 @@ int img_make(struct img *im, const char *name, const char *opts, const char *siz
 
 #define CACHE_BYTES (128 * 4096)
 
-long img_mount(struct img *im, int ro)
+long img_open(struct img *im, int ro)
 {
     im->fd = open(im->path, ro ? O_RDONLY : O_RDWR);
     if (im->fd < 0)
@@ -119,7 +119,16 @@ long img_mount(struct img *im, int ro)
     im->last[0] = 0;
     if (!im->cache)
         im->cache = malloc(CACHE_BYTES);
-    long r = ext2_mount(&im->fs, &im->dev, im->cache, CACHE_BYTES, ro);
+    im->cache_bytes = CACHE_BYTES;
+    return 0;
+}
+
+long img_mount(struct img *im, int ro)
+{
+    long r = img_open(im, ro);
+    if (r < 0)
+        return r;
+    r = ext2_mount(&im->fs, &im->dev, im->cache, CACHE_BYTES, ro);
     if (r < 0) {
         close(im->fd);
         im->fd = -1;

@@ -18,6 +18,7 @@ struct img {
     struct ext2_dev dev;
     struct ext2_fs fs;
     unsigned char *cache;
+    size_t cache_bytes;
     int nlog;       /* log lines since mount */
     char last[256]; /* the last one */
     int busy_ino;   /* an inode the "VFS" holds open (busy hook), or 0 */
@@ -28,6 +29,8 @@ struct img {
 const char *img_dir(void);
 /* A fresh image name.img made by `mke2fs -q -F -t ext2 <opts> path <size>`; 0 or -1. */
 int img_make(struct img *im, const char *name, const char *opts, const char *size);
+/* Opens the image file and fills im->dev (and the cache), without mounting; 0 or -EIO. */
+long img_open(struct img *im, int ro);
 /* Opens the image file and mounts it (ext2_mount's result). */
 long img_mount(struct img *im, int ro);
 /* Unmounts (sync, clean) and closes; ext2_unmount's result. */
