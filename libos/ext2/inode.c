@@ -160,8 +160,8 @@ long ext2_evict(struct ext2_fs *fs, uint32_t ino)
     if (r < 0)
         return r;
     in.i_dtime = ext2_now(fs);
-    if (!in.i_dtime)
-        in.i_dtime = 1; /* e2fsck: a deleted inode has a deletion time */
+    if (in.i_dtime < fs->sb.s_inodes_count) /* e2fsck would take it for an orphan-list link */
+        in.i_dtime = fs->sb.s_inodes_count;
     ext2_set_isize(&in, 0);
     r = ext2_iput(fs, ino, &in);
     if (r < 0)

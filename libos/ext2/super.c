@@ -138,6 +138,9 @@ long ext2_mount(struct ext2_fs *fs, struct ext2_dev *dev, void *cache_mem, size_
     if (!ext2_isdir(&root) || root.i_links_count < 2)
         return ext2_corrupt(fs, "the root inode is not a directory");
 
+    fs->time_floor = sb->s_wtime > sb->s_mtime ? sb->s_wtime : sb->s_mtime;
+    if (fs->time_floor < sb->s_lastcheck)
+        fs->time_floor = sb->s_lastcheck;
     fs->mount_state = sb->s_state;
     if (!(sb->s_state & EXT2_VALID_FS) && dev->log)
         dev->log(dev, "ext2: mounting a file system not cleanly unmounted (run e2fsck)");

@@ -64,6 +64,7 @@ struct ext2_fs {
     uint32_t bsize, log_bsize, per_blk; /* block size, log2, block numbers per block */
     uint32_t groups, gdt_blocks, inode_size, inodes_per_blk, itable_blocks, first_ino;
     int ro, filetype, sb_dirty;
+    uint32_t time_floor;  /* the superblock's latest time at mount: the clock without dev->now */
     uint16_t mount_state; /* s_state when mounted: what unmount puts back (plus errors) */
     struct ext2_buf bufs[EXT2_CACHE_MAX];
     uint32_t nbufs, clock;
