@@ -129,6 +129,8 @@ static void part_exit(struct pm_proc *p)
     p->part[FS_PART] = NULL;
 }
 
+long pm_ext2_mount(void); /* libos/ext2/pm_disk.c; its failure leaves /mnt unmounted */
+
 static const struct pm_part fs_part = {part_fork, part_exec, part_exit};
 
 static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
@@ -145,6 +147,8 @@ static void start(void)
         r = pm_tty_start();
     if (r == 0)
         r = pm_parts_add(&fs_part);
+    if (r == 0)
+        pm_ext2_mount(); /* init.ext2=SERIAL: the disk's root partition on /mnt (ext2/pm_disk.c) */
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
     if (r < 0)
         los_printf("pm: the file layer did not start (%ld)\n", r);
