@@ -182,7 +182,8 @@ static void free_owned_pages(const struct env *e)
 
 void env_free(struct env *e)
 {
-    for (int i = 0; i < (int)env_top; i++) /* children first (threads too): they may map our pages */
+    for (int i = 0; i < (int)env_top;
+         i++) /* children first (threads too): they may map our pages */
         if (envs[i].state != ENV_FREE && envs[i].parent == e->id && &envs[i] != e)
             env_free(&envs[i]);
     /* A thread owns no pages and shares its tables: ending it frees only its context. */

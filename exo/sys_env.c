@@ -198,11 +198,10 @@ int64_t sys_cap_drop(uint64_t env, uint64_t cap)
     const struct cap what = *env_cap(self, cap);
     int n = 0;
     for (uint64_t i = 1; i < EXO_NCAPS; i++) { /* slot 0 (EXO_CAP_SELF) always stays */
-        struct cap *c = env_cap(t, i);     /* a thread's table is its owner's */
+        struct cap *c = env_cap(t, i);         /* a thread's table is its owner's */
         /* An env's threads run in its address space: taking back an env takes them too. */
-        const struct env *th = what.type == CAP_ENV && c->type == CAP_ENV
-                                   ? env_by_id((uint32_t)c->obj)
-                                   : NULL;
+        const struct env *th =
+            what.type == CAP_ENV && c->type == CAP_ENV ? env_by_id((uint32_t)c->obj) : NULL;
         if ((c->type == what.type && c->obj == what.obj) || (th && th->owner == what.obj)) {
             *c = (struct cap){0};
             n++;

@@ -277,7 +277,7 @@ int64_t sys_page_share(uint64_t env, uint64_t va)
     if (r < 0)
         return r;
     if (own) {
-        drop_grants(ppn); /* a grant would let its holder map it writable */
+        drop_grants(ppn);   /* a grant would let its holder map it writable */
         revoke_forget(ppn); /* a pending reclaim of it is answered: it is no longer env's */
         iommu_page_lost(self->owner, ppn);
         exo_page_share(&exo_pages, ppn, self->owner);

@@ -39,7 +39,7 @@ static int run(const struct usertest *t)
 }
 
 int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
-int ut_lim_ids(int argc, char **argv); /* ut_lim.c: set-ID exec's far side */
+int ut_lim_ids(int argc, char **argv);                      /* ut_lim.c: set-ID exec's far side */
 
 int main(int argc, char **argv, char **envp)
 {

@@ -91,11 +91,9 @@ int ut_lim_ids(int argc, char **argv)
     gid_t gr, ge, gs;
     if (getresuid(&r, &e, &s) || getresgid(&gr, &ge, &gs))
         return 3;
-    const unsigned long got[] = {r,  e,  s,
-                                 gr, ge, gs,
-                                 getauxval(AT_SECURE)},
-                        aux[] = {getauxval(AT_UID), getauxval(AT_EUID), getauxval(AT_EUID),
-                                 getauxval(AT_GID), getauxval(AT_EGID), getauxval(AT_EGID),
+    const unsigned long got[] = {r, e, s, gr, ge, gs, getauxval(AT_SECURE)},
+                        aux[] = {getauxval(AT_UID),   getauxval(AT_EUID), getauxval(AT_EUID),
+                                 getauxval(AT_GID),   getauxval(AT_EGID), getauxval(AT_EGID),
                                  getauxval(AT_SECURE)};
     int bad = 0;
     for (int i = 0; i < 7; i++) {
@@ -237,12 +235,12 @@ static int64_t pct_with_ymm(const uint8_t (*in)[32], uint8_t (*out)[32], uint64_
     int64_t r;
 #define L(n) "vmovdqu " #n "*32(%[in]), %%ymm" #n "\n"
 #define S(n) "vmovdqu %%ymm" #n ", " #n "*32(%[out])\n"
-    __asm__ volatile(L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13)
-                         L(14) L(15) "syscall\n" S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8)
-                             S(9) S(10) S(11) S(12) S(13) S(14) S(15) "vzeroupper\n"
+    __asm__ volatile(L(0) L(1) L(2) L(3) L(4) L(5) L(6) L(7) L(8) L(9) L(10) L(11) L(12) L(13) L(14)
+                         L(15) "syscall\n" S(0) S(1) S(2) S(3) S(4) S(5) S(6) S(7) S(8) S(9) S(10)
+                             S(11) S(12) S(13) S(14) S(15) "vzeroupper\n"
                      : "=a"(r)
-                     : "a"((uint64_t)EXO_CALL_pct_call), "D"(cap), "S"(op), "d"(0ull),
-                       [in] "r"(in), [out] "r"(out)
+                     : "a"((uint64_t)EXO_CALL_pct_call), "D"(cap), "S"(op),
+                       "d"(0ull), [in] "r"(in), [out] "r"(out)
                      : "rcx", "r11", "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
                        "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
                        "xmm15");
@@ -322,7 +320,7 @@ USERTEST(lim_fast_paths_keep_delivery_exact)
         CHECK_EQ(getpid(), me);
         CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
     }
-    CHECK_EQ(los_exo_calls() - before, 1); /* the count itself */
+    CHECK_EQ(los_exo_calls() - before, 1);                              /* the count itself */
     CHECK_EQ(clock_gettime(CLOCK_MONOTONIC, (struct timespec *)8), -1); /* fast path: EFAULT */
     CHECK_EQ(errno, EFAULT);
     CHECK_EQ(usr1s, 1);

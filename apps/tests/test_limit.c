@@ -15,8 +15,8 @@ EXOTEST(env_limit_bounds_env_create_and_threads)
     int64_t k = exo_cap_copy(EXO_CAP_SELF, EXO_CAP_SELF, EXO_RIGHT_RUN); /* the next free slot */
     CHECK(k > b);
     CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, (uint64_t)k), 1); /* that copy; slot 0 stays */
-    CHECK_EQ(exo_env_create(), EXO_E_PERM);             /* a third live one */
-    CHECK_EQ(exo_env_thread(EXO_CAP_SELF), EXO_E_PERM); /* no thread allowed */
+    CHECK_EQ(exo_env_create(), EXO_E_PERM);               /* a third live one */
+    CHECK_EQ(exo_env_thread(EXO_CAP_SELF), EXO_E_PERM);   /* no thread allowed */
     CHECK_EQ(exo_cap_copy(EXO_CAP_SELF, EXO_CAP_SELF, EXO_RIGHT_RUN), k); /* took no slot */
     CHECK_EQ(exo_env_limit(EXO_CAP_SELF, 3, 0), EXO_E_PERM); /* never raised by itself */
     CHECK_EQ(exo_env_limit(EXO_CAP_SELF, 2, 1), EXO_E_PERM);
@@ -61,7 +61,7 @@ EXOTEST(cap_drop_takes_back_every_copy)
     CHECK_EQ(exo_cap_drop(EXO_NCAPS, (uint64_t)c), EXO_E_RANGE);
     CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, EXO_NCAPS), EXO_E_NOENT);
     CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, EXO_NCAPS - 1), EXO_E_NOENT); /* empty */
-    CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, EXO_CAP_SELF), 0); /* slot 0 always stays */
+    CHECK_EQ(exo_cap_drop(EXO_CAP_SELF, EXO_CAP_SELF), 0);            /* slot 0 always stays */
     CHECK(exo_env_runs(EXO_CAP_SELF) > 0);
     /* A thread of c runs in c's address space: taking back c takes it too. */
     int64_t t = exo_env_thread((uint64_t)c);

@@ -61,9 +61,8 @@ slow(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 /* Fast paths: calls that change nothing, need no mailbox and cannot block. With nothing to
  * look at, the return's look may as well come first. Every path is a leaf or a tail call, so
  * no frame (a backtrace through here skips this function, not its caller). */
-__attribute__((optimize("omit-frame-pointer"))) long los_syscall(long n, long a1, long a2,
-                                                                  long a3, long a4, long a5,
-                                                                  long a6)
+__attribute__((optimize("omit-frame-pointer"))) long los_syscall(long n, long a1, long a2, long a3,
+                                                                 long a4, long a5, long a6)
 {
     if (__builtin_expect(proc_present && !*PROC_ATTENTION, 1)) {
         if (n == LNX_getpid) /* the process table, our slot's entry (getpid's own answer) */

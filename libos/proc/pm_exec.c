@@ -68,8 +68,8 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     pm_claim_cap((uint64_t)c);
     /* Bounded as fork's children are (pm_op_fork), but for init's own program (pm_spawn),
      * whose tests make envs of their own. */
-    int64_t e = p->rights ? pm_pass_rights((uint64_t)c)
-                          : exo_env_limit((uint64_t)c, 0, PROC_THREADS_MAX);
+    int64_t e =
+        p->rights ? pm_pass_rights((uint64_t)c) : exo_env_limit((uint64_t)c, 0, PROC_THREADS_MAX);
     uint64_t old = p->env_cap;
     if (e >= 0)
         e = pm_proc_bind(p, (uint64_t)c, 0); /* p names the new env from here on */

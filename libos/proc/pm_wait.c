@@ -44,10 +44,10 @@ void pm_post_signal(struct pm_proc *p, int sig)
     p->e->pending |= 1ull << (sig - 1);
     p->e->seq++;
     if (p->msg) /* after the bit: the process's next call return looks (libos/posix/syscall.c) */
-        __atomic_store_n(&((struct proc_mbox *)((uint8_t *)p->msg -
-                                                __builtin_offsetof(struct proc_mbox, msg)))
-                              ->attention,
-                         1, __ATOMIC_SEQ_CST);
+        __atomic_store_n(
+            &((struct proc_mbox *)((uint8_t *)p->msg - __builtin_offsetof(struct proc_mbox, msg)))
+                 ->attention,
+            1, __ATOMIC_SEQ_CST);
     if (p->slot != 0)
         exo_event_post(p->wake_cap); /* a blocked wait notices (EINTR or restart) */
 }

@@ -42,9 +42,9 @@ union exo_ncalls_measure {
 #define EXO_IRQ_LAST 239       /* 240..255 stay exo's (timer, spurious, future IPIs) */
 #define EXO_CAP_DEVS 2         /* init only, at start: CAP_DEV for virtio devices 0..254 */
 #define EXO_IRQ_TEST_IPI                                                                           \
-    (1ull << 16)                           /* irq_bind flag, for tests only: after binding, exo    \
-                                              raises the vector once itself (LAPIC self-IPI) */
-#define EXO_IRQ_UNBIND (1ull << 17)        /* irq_bind flag: end the vector's binding to event */
+    (1ull << 16)                    /* irq_bind flag, for tests only: after binding, exo           \
+                                       raises the vector once itself (LAPIC self-IPI) */
+#define EXO_IRQ_UNBIND (1ull << 17) /* irq_bind flag: end the vector's binding to event */
 #define EXO_NCAPS 320 /* capability slots per env: a process server holds 2 per process */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull                   /* bytes in a page: the unit of every page call */

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define EXO_NENV 256 /* envs at once: 120+ processes, their threads, servers (lim) */
+#define EXO_NENV 256               /* envs at once: 120+ processes, their threads, servers (lim) */
 #define EXO_LIMIT_NONE 0xffffffffu /* env_limit: no bound */
 
 enum env_state {

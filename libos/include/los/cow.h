@@ -15,8 +15,10 @@
 
 #include <exo/abi.h>
 
-#define LOS_COW_SCRATCH_VA 0x00006fa000000000ull /* where a copy is filled (cow's range) */
-#define LOS_COW_STACK_VA 0x00006fa000010000ull   /* a forked child's first stack (one page) */
+/* cow's own range, 0x6f50'0000'0000 up: clear of the file layer's heap (0x6fa0'0000'0000 up),
+ * which the copy used to share its first page with. The map: docs/concepts/address-space.md. */
+#define LOS_COW_SCRATCH_VA 0x00006f5000000000ull /* where a copy is filled */
+#define LOS_COW_STACK_VA 0x00006f5000010000ull   /* a forked child's first stack (one page) */
 
 /* What copy-on-write has done in this process (inherited at fork, like all its memory). */
 struct los_cow_stats {

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define PROC_THREADS_MAX 64 /* live threads a process may have (exo's env_limit) */
-#define PM_NPARTS 4 /* per-process state slots for other parts (fs, signals, tty...) */
+#define PM_NPARTS 4         /* per-process state slots for other parts (fs, signals, tty...) */
 
 /* pm's own view of a process (the shared entry is table.h's, at the same slot). */
 struct pm_proc {

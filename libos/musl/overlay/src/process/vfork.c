@@ -8,5 +8,5 @@
 
 pid_t vfork(void)
 {
-	return syscall(SYS_vfork);
+    return syscall(SYS_vfork);
 }
