@@ -6,7 +6,8 @@
 #   image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT]
 #            [--archive-file NAME=FILE]... -o IMAGE
 #
-# Staged trees:  DIR/archive/{font.psf,etc/version}   DIR/root/{etc/hostname,etc/motd,README}
+# Staged trees:  DIR/archive/{font.psf,etc/version,programs}
+#                DIR/root/{the archive's files,etc/inittab,etc/hostname,etc/motd,README}
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -40,6 +41,10 @@ for f in "${archive_files[@]+"${archive_files[@]}"}"; do   # programs: init and 
   [[ -f ${f#*=} ]] || die "archive file ${f#*=} missing"
   cp "${f#*=}" "$stage/archive/${f%%=*}"
 done
+# The root holds the boot archive's programs too: pm mounts a tessera-root with /init as "/"
+# (libos/ext2/pm_disk.c), and exec then reads them from the disk.
+cp -a "$stage/archive/." "$stage/root/"
+cp "$repo/apps/init/inittab" "$stage/root/etc/inittab" # what init runs (apps/init/inittab.c)
 echo tessera > "$stage/root/etc/hostname"
 printf 'Welcome to Tessera (%s).\n' "${version:-dev}" > "$stage/root/etc/motd"
 cat > "$stage/root/README" <<'EOF'

@@ -129,7 +129,11 @@ static void part_exit(struct pm_proc *p)
     p->part[FS_PART] = NULL;
 }
 
-long pm_ext2_mount(void); /* libos/ext2/pm_disk.c; its failure leaves /mnt unmounted */
+/* libos/ext2/pm_disk.c: the root disk (its type and mount data; < 0: none), the report of
+ * its mount, init.ext2's disk on /mnt (its failure leaves /mnt unmounted). */
+long pm_disk_root(const struct fs_type **t, const void **data);
+void pm_disk_root_report(long r);
+long pm_ext2_mount(void);
 
 static const struct pm_part fs_part = {part_fork, part_exec, part_exit};
 
@@ -140,9 +144,18 @@ static void start(void)
     const struct los_info *in = los_info();
     tsc_hz = (uint64_t)exo_clock();
     fs_data_room = data_room;
-    long r = fs_init();
-    if (r == 0 && in->archive_size)
-        r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    const struct fs_type *t;
+    const void *data;
+    long r = -FS_ENOENT;
+    if (pm_disk_root(&t, &data) == 0) { /* the disk's root holds the archive's programs */
+        r = fs_init_root(t, data);
+        pm_disk_root_report(r);
+    }
+    if (r < 0) {
+        r = fs_init();
+        if (r == 0 && in->archive_size)
+            r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    }
     if (r == 0)
         r = pm_tty_start();
     if (r == 0)
@@ -714,4 +727,28 @@ long pm_op_fs_nofile(struct pm_proc *p, struct pm_msg *m)
     m->r[0] = (int64_t)old[0];
     m->r[1] = (int64_t)old[1];
     return r;
+}
+
+/* root: file systems as a whole (ops.def 70, 71). */
+long pm_op_fs_statfs(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    struct fs_statfs st;
+    long r;
+    if (m->a[0] == 1) {
+        r = fs_fstatfs(fp, (int)m->a[1], &st);
+    } else {
+        PATH1();
+        r = fs_statfs(fp, path1, &st);
+    }
+    if (r == 0)
+        for (uint64_t i = 0; i < sizeof st; i++)
+            m->data[i] = ((const uint8_t *)&st)[i];
+    return r;
+}
+
+long pm_op_fs_sync(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    return m->a[0] == 1 ? fs_fsync(fp, (int)m->a[1]) : fs_sync_all();
 }

@@ -502,4 +502,4 @@ static long ram_mount(struct fs_mount *m, const void *data)
     return 0;
 }
 
-const struct fs_type fs_ramfs = {"ramfs", ram_mount};
+const struct fs_type fs_ramfs = {"ramfs", ram_mount, NULL, NULL, 0x858458f6};

@@ -76,6 +76,18 @@ extern int (*fs_data_room)(void);
 
 /* Start: ramfs on "/" and on "/tmp" (1777). 0 or -errno. */
 long fs_init(void);
+/* Start with file system type t (mounted with data) as "/": then ramfs on "/tmp" (1777) and
+ * on "/dev" (the device nodes), the directories made on the root if missing. 0 or -errno. */
+struct fs_type;
+long fs_init_root(const struct fs_type *t, const void *data);
+/* statfs(2)/fstatfs(2) of the file system holding path / fd. */
+struct fs_statfs;
+long fs_statfs(struct fs_proc *p, const char *path, struct fs_statfs *st);
+long fs_fstatfs(struct fs_proc *p, int fd, struct fs_statfs *st);
+/* sync(2): every mounted file system's sync; fsync(2) of fd: its file system's (EBADF, EINVAL
+ * for a pipe or a device as Linux). */
+long fs_sync_all(void);
+long fs_fsync(struct fs_proc *p, int fd);
 /* Fills the file system from a cpio "newc" boot archive (regular files read in place). */
 long fs_boot_fill(const void *archive, uint64_t size);
 /* Bytes the library holds (allocator pages in use, times 4096): leaks show in tests. */
