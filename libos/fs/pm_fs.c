@@ -752,3 +752,35 @@ long pm_op_fs_sync(struct pm_proc *p, struct pm_msg *m)
     FP();
     return m->a[0] == 1 ? fs_fsync(fp, (int)m->a[1]) : fs_sync_all();
 }
+
+int pm_fs_euid(struct pm_proc *p)
+{
+    struct fs_proc *fp = F(p);
+    return fp ? (int)fp->cred.euid : -1;
+}
+
+long pm_file_read(const char *path, void *buf, uint64_t len)
+{
+    if (!started)
+        start();
+    struct fs_proc *fp = fs_proc_new();
+    if (!fp)
+        return -FS_ENOMEM;
+    long fd = fs_open(fp, path, FS_O_RDONLY, 0), r = fd;
+    if (fd >= 0) {
+        r = fs_read(fp, (int)fd, buf, len);
+        fs_close(fp, (int)fd);
+    }
+    fs_proc_exit(fp);
+    return r;
+}
+
+long pm_fs_shutdown(void)
+{
+    long pm_disk_shutdown(void); /* libos/ext2/pm_disk.c */
+    if (!started)
+        return 0;
+    long r = fs_sync_all();
+    long u = pm_disk_shutdown();
+    return r < 0 ? r : u;
+}

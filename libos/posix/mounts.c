@@ -3,6 +3,7 @@
  * sync, syncfs. In a process pm made they are pm ops (fs_statfs, fs_sync); ext2 writes every
  * change through anyway, so the syncs are the durability point only in name, and fdatasync
  * and syncfs are fsync. In a program pm did not make, the layer is the process's own.
+ * And reboot(2), which asks init (pm op reboot) to end the machine after syncing.
  */
 #include <posix/calls.h>
 
@@ -71,4 +72,11 @@ long posix_sync(const long a[6])
     else
         fs_sync_all();
     return 0;
+}
+
+long posix_reboot(const long a[6])
+{
+    if (!proc_present)
+        return -FS_EPERM; /* no init to ask */
+    return pmc_fd1(PM_OP_reboot, a[0], a[1], a[2], 0);
 }
