@@ -156,6 +156,17 @@ static void start(void)
         if (r == 0 && in->archive_size)
             r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
     }
+    if (r == 0) { /* /proc: pm's (libos/proc/procfs.c) */
+        extern const struct fs_type pm_procfs;
+        struct fs_proc *fp = fs_proc_new();
+        long m = fp ? fs_mkdir(fp, "/proc", 0555) : -FS_ENOMEM;
+        if (m == 0 || m == -FS_EEXIST)
+            m = fs_mount(fp, "/proc", &pm_procfs, NULL);
+        if (fp)
+            fs_proc_exit(fp);
+        if (m < 0)
+            los_printf("pm: /proc not mounted (%ld)\n", m);
+    }
     if (r == 0)
         r = pm_tty_start();
     if (r == 0)
@@ -183,6 +194,8 @@ static struct fs_proc *F(struct pm_proc *p)
         p->part[FS_PART] = fp;
     }
     fs_proc_cancel(fp); /* a wait given up (a signal) registers nothing any more */
+    extern int32_t pm_procfs_caller;
+    pm_procfs_caller = p->e->pid; /* /proc/self */
     return fp;
 }
 

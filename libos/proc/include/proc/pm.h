@@ -21,6 +21,8 @@
 #define PM_NPARTS 4         /* per-process state slots for other parts (fs, signals, tty...) */
 
 /* pm's own view of a process (the shared entry is table.h's, at the same slot). */
+#define PM_CMDLINE_MAX 128
+
 struct pm_proc {
     int slot;                      /* index in the table (and in pm_procs) */
     struct proc_entry *e;          /* its shared entry */
@@ -35,7 +37,18 @@ struct pm_proc {
     uint64_t sig_caught, sig_ignored; /* what it told pm (sig_disp): bit sig - 1 */
     int rights;                       /* holds init's interrupt and device rights (pm_spawn) */
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
+    char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
+    uint32_t cmdline_len;
 };
+/* argv as /proc/PID/cmdline shows it: from the spawn's words or exec's strings (pm_cmdline). */
+void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int split);
+static inline uint64_t pm_strlen(const char *s)
+{
+    uint64_t n = 0;
+    while (s && s[n])
+        n++;
+    return n;
+}
 
 /* Lifecycle hooks another part (fs: fd tables; signals: dispositions) registers with
  * pm_parts_add: each may be NULL. fork returns 0 or -errno (the fork fails with it). */
