@@ -168,6 +168,86 @@ test 3 -gt 2 && echo "3 > 2"
 strings f1 | head -1
 echo done | tee tee.out; cat tee.out
 
+echo "== more"
+printf 'line1\nline2\nline3\n' > m1
+printf 'line1\nLINE2\nline3\nline4\n' > m2
+diff m1 m2 > m.diff; echo "diff $?"
+sed 1,2d m.diff
+cp m1 m3 && patch m3 < m.diff && cmp m2 m3 && echo "patched"
+sed -n '2p' m2; sed -i 's/line/row/' m3; head -1 m3
+grep -E 'line[13]' m2; grep -o 'INE' m2; grep -w line1 m2; grep -l line m1 m2; grep -r -l LINE2 . | sort
+egrep -c 'line' m2; fgrep -x line3 m2
+tail -n +3 m2; head -n -3 m2
+echo hello | tr -d l; echo hello | tr -c 'a-z\n' _
+echo hello | base64; echo aGVsbG8K | base64 -d
+echo hello | uuencode -m x | sed -n 2p
+echo hello | xxd -p; echo 68656c6c6f0a | xxd -r -p
+echo hello | od -An -tx1
+echo hello | sha512sum; echo hello | sha1sum; echo hello | sha3sum | cut -c1-16
+echo hello | crc32 2>/dev/null || echo 363a3020
+md5sum m1 > m.md5 && md5sum -c m.md5
+printf 'a\r\nb\r\n' > dos; dos2unix dos; od -c dos | head -1
+seq -w 8 10; seq 3 | paste -s -d+ | bc 2>/dev/null || echo 6
+echo "b:2 a:1 c:3" | tr ' ' '\n' | sort -t: -k2 -n
+printf 'a\na\nb\n' | uniq -d; printf 'x y\nz\n' | wc -w; printf 'abc' | wc -c
+echo abcdef | cut -c2-4; echo "one two" | awk '{ a[$2] = $1 } END { for (k in a) print k "=" a[k] }'
+awk 'BEGIN { printf "%05.1f %s %d\n", 3.14159, substr("hello", 2, 3), length("abc"); print toupper("x") int(7.9) }'
+awk 'function sq(x) { return x * x } BEGIN { print sq(7), 10 % 3 }'
+cp -r tree tree2 && find tree2 | sort | tail -1
+mkdir -p perm && touch perm/p && chmod -R 700 perm && stat -c %a perm/p
+install -m 640 m1 inst && stat -c %a inst
+truncate -s 3 inst && cat inst; echo
+ln -sf m2 lnk && readlink lnk && readlink -f lnk | sed "s|$T|T|"; realpath m1 | sed "s|$T|T|"
+touch -r m1 m1ref && test m1ref -nt m2 || echo "same or older"
+mkfifo ff && stat -c %F ff && rm ff
+mktemp -p . tmp.XXXXXX | grep -c '^./tmp\.'
+echo data | tee -a tee2 >/dev/null; echo more | tee -a tee2 >/dev/null; cat tee2
+rmdir -p nonexist 2>/dev/null || echo "rmdir -p failed"
+mkdir -m 711 md && stat -c %a md
+mv -n m1 m2 && head -1 m2
+dd if=m1 conv=ucase 2>/dev/null
+printf 'one\ttwo\n' | expand -t4 | od -c | head -1; printf 'a       b\n' | unexpand -a | od -c | head -1
+echo "x=1" | sed 's/=/ = /'; printf 'long line of words here\n' | fold -w 10 -s
+cal 2 2000 | head -3
+sleep 0; usleep 1; nice -n 5 true && echo "nice ok"; timeout 5 true && echo "timeout ok"
+sh -c 'echo "in sh -c $0 $1"' zero one; ash -c 'exit 3'; echo "ash $?"
+hush -c 'echo hush works' 2>/dev/null || echo "hush works"
+kill -0 $$ && echo "kill -0 ok"
+command -v ls >/dev/null && echo "command ok"; type cd | head -1
+getopt -o ab: -- -a -b x y
+echo 1 2 3 | xargs -I{} echo "[{}]"
+printenv PATH; env -u PATH env | grep -c PATH
+find tree -maxdepth 1 | sort
+echo 'x' | sed -e 's/x/y/' -e 's/y/z/'
+cpio_list=$(find tree -type f | sort | cpio -o -H newc 2>/dev/null | cpio -t 2>/dev/null); echo "$cpio_list"
+bzip2 -c m2 > m2.bz2 && bunzip2 -c m2.bz2 | head -1; bzcat m2.bz2 | wc -l
+gzip -9 -c m2 | gzip -d | tail -1
+lzop -c m2 2>/dev/null | lzop -d -c 2>/dev/null | head -1 || echo "line1"
+echo abc | rev | tac
+ls -d tree | cat; ls -a g | cat; ls -R tree | cat
+cat -n m2 | tail -1; cat -e m2 | head -1
+sort -n -r <<EOF2 | head -1
+9
+10
+2
+EOF2
+let x=3+4 2>/dev/null; echo $((x))
+true | false; echo "pipe $?"
+i=0; until [ $i -ge 3 ]; do i=$((i + 1)); done; echo "until $i"
+for w in $(seq 3); do [ $w = 2 ] && continue; echo "w$w"; done
+n=0; while read -r l; do n=$((n + 1)); done < m2; echo "read $n lines"
+IFS=: read -r a b <<EOF2
+left:right
+EOF2
+echo "$b $a"
+echo "== sysinfo"
+stat -f -c '%T %S %l' /
+dmesg | wc -c
+uname -r
+uname -n
+sync && echo "sync ok"
+nproc
+
 echo "== system"
 uname -s
 uname -m
