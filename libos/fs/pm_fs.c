@@ -715,3 +715,9 @@ long pm_op_fs_nofile(struct pm_proc *p, struct pm_msg *m)
     m->r[1] = (int64_t)old[1];
     return r;
 }
+
+/* The caller's file state for pm's other file-backed parts (pm_mmap.c), or NULL. */
+struct fs_proc *pm_fs_proc(struct pm_proc *p)
+{
+    return F(p);
+}
