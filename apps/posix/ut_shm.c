@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <posix/posix.h>
+#include <proc/client.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -401,5 +402,66 @@ USERTEST(shm_shared_memory_returned)
     }
     long after = los_free_pages();
     CHECK_EQ(before - after < 16, 1);
+    return 0;
+}
+
+/* A mapped file outlives its name; a read-only descriptor's shared mapping cannot be made
+ * writable (EACCES: exo refuses the binding, pm the new lending). */
+USERTEST(shm_unlinked_and_read_only)
+{
+    int fd = make_file("/tmp/shm_gone", PG);
+    CHECK_EQ(fd >= 0, 1);
+    volatile unsigned char *m = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK_EQ(m != MAP_FAILED, 1);
+    close(fd);
+    CHECK_EQ(unlink("/tmp/shm_gone"), 0);
+    m[0] = 'u';
+    CHECK_EQ(m[0], 'u');
+    CHECK_EQ(m[1], 10);
+    CHECK_EQ(munmap((void *)m, PG), 0);
+    fd = make_file("/tmp/shm_ro", PG);
+    close(fd);
+    int ro = open("/tmp/shm_ro", O_RDONLY);
+    volatile unsigned char *r = mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
+    CHECK_EQ(r != MAP_FAILED, 1);
+    CHECK_EQ(mprotect((void *)r, PG, PROT_READ | PROT_WRITE), -1);
+    CHECK_EQ(errno, EACCES);
+    CHECK_EQ(r[2], 17);
+    CHECK_EQ(munmap((void *)r, PG), 0);
+    close(ro);
+    CHECK_EQ(unlink("/tmp/shm_ro"), 0);
+    return 0;
+}
+
+/* pm's ops read hostile arguments: addresses in the libOS's ranges, unaligned or wrapping,
+ * objects the caller does not map: each refused, nothing mapped. */
+USERTEST(shm_pm_ops_refuse)
+{
+    char *a = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(a != MAP_FAILED, 1);
+    CHECK_EQ(munmap(a, PG), 0); /* a hole pm must leave empty */
+    int64_t va = (int64_t)(uintptr_t)a;
+    struct pm_msg *m = proc_msg();
+    const int64_t cases[][6] = {
+        {-1, 0, PG, 0x6fd000000000, PROT_READ | PROT_WRITE, 0}, /* the mailbox */
+        {-1, 0, PG, va + 1, PROT_READ, 0},                      /* unaligned */
+        {-1, 0, 0, va, PROT_READ, 0},                           /* empty */
+        {-1, 0, -PG, va, PROT_READ, 0},                         /* wraps */
+        {-1, PG, PG, va, PROT_READ, 0},                         /* anonymous at an offset */
+        {-2, 0, PG, va, PROT_READ, 1},                          /* not ours */
+        {-2, 0, PG, va, PROT_READ, 255},
+        {-2, 0, PG, va, PROT_READ, 70000},
+        {-3, 0, PG, va, PROT_READ, 0},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (int k = 0; k < 6; k++)
+            m->a[k] = cases[i][k];
+        CHECK_EQ(proc_call(PM_OP_mem_map), -EINVAL);
+    }
+    m->a[0] = 3;
+    CHECK_EQ(proc_call(PM_OP_mem_release), -EINVAL);
+    m->a[0] = 300;
+    CHECK_EQ(proc_call(PM_OP_mem_file), -EBADF);
+    CHECK_EQ(touch_signal((volatile unsigned char *)a, 0), SIGSEGV); /* still a hole */
     return 0;
 }
