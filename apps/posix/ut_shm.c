@@ -465,3 +465,37 @@ USERTEST(shm_pm_ops_refuse)
     CHECK_EQ(touch_signal((volatile unsigned char *)a, 0), SIGSEGV); /* still a hole */
     return 0;
 }
+
+/* Shared pages made PROT_NONE: a touch is SIGSEGV (not SIGBUS), mprotect brings the same
+ * bytes back, still shared with a child; a shared mapping made PROT_NONE from the start too. */
+USERTEST(shm_shared_prot_none)
+{
+    volatile char *p =
+        mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(p != MAP_FAILED, 1);
+    p[0] = 'a';
+    CHECK_EQ(mprotect((void *)p, 2 * PG, PROT_NONE), 0);
+    CHECK_EQ(touch_signal((volatile unsigned char *)p, 0), SIGSEGV);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) { /* the child raises its own view of the same page */
+        if (mprotect((void *)p, PG, PROT_READ | PROT_WRITE) != 0)
+            _exit(1);
+        int ok = p[0] == 'a';
+        p[0] = 'b';
+        _exit(ok ? 0x57 : 2);
+    }
+    CHECK_EQ(status_of(pid), 0x57 << 8);
+    CHECK_EQ(mprotect((void *)p, 2 * PG, PROT_READ), 0);
+    CHECK_EQ(p[0], 'b');
+    CHECK_EQ(p[PG], 0);
+    CHECK_EQ(munmap((void *)p, 2 * PG), 0);
+    volatile char *n = mmap(NULL, PG, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(n != MAP_FAILED, 1);
+    CHECK_EQ(touch_signal((volatile unsigned char *)n, 0), SIGSEGV);
+    CHECK_EQ(mprotect((void *)n, PG, PROT_READ | PROT_WRITE), 0);
+    n[5] = 'n';
+    CHECK_EQ(n[5], 'n');
+    CHECK_EQ(munmap((void *)n, PG), 0);
+    return 0;
+}

@@ -11,8 +11,9 @@
  * POSIX_MMAP_BASE up, libOS pages from 0x6f00'0000'0000.
  * A private page made PROT_NONE is unmapped but stays ours (exo keeps a page its owner
  * unmaps), listed in none[] so mprotect maps it back with its bytes and munmap frees it; a
- * fault there is SEGV_ACCERR (libos/signal). A shared page made PROT_NONE is unmapped; pm
- * lends it again when mprotect raises it. madvise(MADV_DONTNEED) zeroes private anonymous
+ * fault there is SEGV_ACCERR (libos/signal). A shared page made PROT_NONE is unmapped and
+ * listed too (NONE_LENT: no page of ours behind it); pm lends it again when mprotect raises
+ * it. madvise(MADV_DONTNEED) zeroes private anonymous
  * memory (it reads as zero after it, as on Linux). Threads share the layout: one at a time
  * changes it (layout_lock).
  */
@@ -46,6 +47,7 @@ static struct {
 } none[NONE_MAX];
 static int nnone;
 static uint64_t none_child[NONE_MAX]; /* fork: the child's copies of none[], made by us */
+#define NONE_LENT (~0ull) /* none[].ppn of a shared page made PROT_NONE: pm's, unmapped */
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
 static struct vma_table vmas;      /* the mappings (fork copies it with the data) */
@@ -112,7 +114,8 @@ static void drop(uint64_t va)
         exo_page_unmap(EXO_CAP_SELF, va); /* not ours: a shared mapping's page, pm's */
     int i = none_find(va);
     if (i >= 0) {
-        exo_page_free(EXO_CAP_SELF, none[i].ppn);
+        if (none[i].ppn != NONE_LENT)
+            exo_page_free(EXO_CAP_SELF, none[i].ppn);
         none_remove(i);
     }
 }
@@ -185,11 +188,27 @@ static int any_prot(long prot)
     return (prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC)) != 0;
 }
 
-/* Unmaps the pages pm just lent at [lo, hi) (PROT_NONE: the range is kept, no page). */
+/* Unmaps the pages pm just lent at [lo, hi). */
 static void unmap_only(uint64_t lo, uint64_t hi)
 {
     for (uint64_t va = lo; va < hi; va += PAGE)
         exo_page_unmap(EXO_CAP_SELF, va);
+}
+
+/* The shared pages at [lo, hi) made PROT_NONE: unmapped, listed in none[] (a touch is
+ * SEGV_ACCERR, not SIGBUS; mprotect has pm lend them again). 0 or -ENOMEM. */
+static long shared_none(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo; va < hi; va += PAGE) {
+        if (exo_page_lookup(EXO_CAP_SELF, va) < 0)
+            continue; /* past the file's end: SIGBUS */
+        exo_page_unmap(EXO_CAP_SELF, va);
+        if (nnone == NONE_MAX)
+            return -LNX_ENOMEM;
+        none[nnone].va = va;
+        none[nnone++].ppn = NONE_LENT;
+    }
+    return 0;
 }
 
 /* The pages of a new range [addr, addr + len) of kind, and its row. */
@@ -205,7 +224,7 @@ static long map_new(uint64_t addr, uint64_t len, long prot, long flags, int64_t 
         r = posix_mmap_shared(flags & LNX_MAP_ANONYMOUS ? -1 : fd,
                               flags & LNX_MAP_ANONYMOUS ? 0 : off, len, addr, prot, 0, &id);
         if (r == 0 && !any_prot(prot))
-            unmap_only(addr, addr + len);
+            r = shared_none(addr, addr + len);
     } else if (kind == VMA_FILE) {
         r = posix_mmap_private(fd, off, addr, addr + len, exo_prot(prot));
     } else if (any_prot(prot)) {
@@ -276,8 +295,7 @@ static long mprotect_locked(const long a[6])
     if (!any_prot(prot)) {
         int need = 0; /* room for every mapped page first: all or nothing */
         for (uint64_t va = addr; va < addr + len; va += PAGE) {
-            const struct vma *v = vma_find(&vmas, va);
-            need += exo_page_lookup(EXO_CAP_SELF, va) >= 0 && !(v && v->kind == VMA_SHARED);
+            need += exo_page_lookup(EXO_CAP_SELF, va) >= 0;
         }
         if (nnone + need > NONE_MAX)
             return -LNX_ENOMEM;
@@ -289,10 +307,8 @@ static long mprotect_locked(const long a[6])
             int64_t r = exo_page_unmap(EXO_CAP_SELF, va);
             if (r < 0)
                 return posix_errno(r);
-            if (v && v->kind == VMA_SHARED)
-                continue; /* pm's page: lent again when raised */
-            none[nnone].va = va;
-            none[nnone++].ppn = (uint64_t)pte >> 12;
+            none[nnone].va = va; /* pm's page (shared): lent again when raised */
+            none[nnone++].ppn = v && v->kind == VMA_SHARED ? NONE_LENT : (uint64_t)pte >> 12;
         }
         return 0;
     }
@@ -306,6 +322,8 @@ static long mprotect_locked(const long a[6])
                 if (e < 0)
                     return e;
             }
+            if (i >= 0)
+                none_remove(i);
             continue;
         }
         if (v && v->kind == VMA_FILE && r < 0 && i < 0)
@@ -365,8 +383,14 @@ static long move_range(struct vma *v, uint64_t old, uint64_t olen, uint64_t to, 
             unmap_only(to, to + nlen);
             return r;
         }
-        for (uint64_t i = 0; i < olen; i += PAGE)
+        for (uint64_t i = 0; i < olen; i += PAGE) {
+            int k = none_find(old + i);
             exo_page_unmap(EXO_CAP_SELF, old + i);
+            if (k >= 0) { /* PROT_NONE: so at its new address too */
+                none[k].va = to + i;
+                exo_page_unmap(EXO_CAP_SELF, to + i);
+            }
+        }
     } else {
         if (los_cow_break_range(old, old + olen) < 0)
             return -LNX_ENOMEM;
@@ -544,6 +568,10 @@ long posix_memory_fork(uint64_t child)
     int64_t r = 0;
     layout_take();
     for (int i = 0; i < nnone && r >= 0; i++) {
+        if (none[i].ppn == NONE_LENT) { /* a shared page: the child asks pm too */
+            none_child[i] = NONE_LENT;
+            continue;
+        }
         int64_t np = exo_page_alloc(child, EXO_ANY);
         r = np;
         if (r >= 0)
