@@ -797,3 +797,9 @@ long pm_fs_shutdown(void)
     long u = pm_disk_shutdown();
     return r < 0 ? r : u;
 }
+
+/* The caller's file state for pm's other file-backed parts (pm_mmap.c), or NULL. */
+struct fs_proc *pm_fs_proc(struct pm_proc *p)
+{
+    return F(p);
+}
