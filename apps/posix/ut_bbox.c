@@ -312,3 +312,31 @@ USERTEST(bbox_sendfile)
     CHECK_EQ(unlink("/bbox_sf_out"), 0);
     return 0;
 }
+
+/* busybox is in the image: exec of /bin/sh (a symlink to /bin/busybox) runs its shell, which
+ * runs an applet by its link name too, and an applet's exit status comes back exactly. */
+USERTEST(bbox_exec_bin_sh)
+{
+    char lnk[32] = {0};
+    CHECK_EQ(readlink("/bin/sh", lnk, sizeof lnk - 1), 12);
+    CHECK_EQ(strcmp(lnk, "/bin/busybox"), 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"sh", "-c", "test \"$(echo abc | tr a-c x-z)\" = xyz && exit 7", NULL};
+        execve("/bin/sh", argv, NULL);
+        _exit(99);
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 7 << 8);
+    pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"false", NULL};
+        execve("/bin/false", argv, NULL);
+        _exit(99);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 1 << 8);
+    return 0;
+}
