@@ -9,7 +9,6 @@
 #include <fs/abi.h>
 #include <los/uaccess.h>
 
-#define EINVAL_ LNX_EINVAL
 #define LNX_O_APPEND 02000
 #define LNX_F_GETFL 3
 
@@ -60,7 +59,7 @@ static long sync_fd(long fd)
     if (r < 0)
         return r;
     return FS_S_ISTYPE(st.st_mode, FS_S_IFREG) || FS_S_ISTYPE(st.st_mode, FS_S_IFDIR) ? 0
-                                                                                      : -EINVAL_;
+                                                                                      : -LNX_EINVAL;
 }
 
 long posix_fsync(const long a[6])
@@ -108,7 +107,7 @@ long posix_sendfile(const long a[6])
     if (oflags < 0)
         return oflags;
     if (!FS_S_ISTYPE(st.st_mode, FS_S_IFREG) || (oflags & LNX_O_APPEND))
-        return -EINVAL_;
+        return -LNX_EINVAL;
     if ((oflags & 3) == 0) /* O_RDONLY: out is not open for writing */
         return -LNX_EBADF;
     int64_t off = 0;
@@ -116,10 +115,10 @@ long posix_sendfile(const long a[6])
         if (los_copy_from_user(&off, offp, sizeof off) < 0)
             return -LNX_EFAULT;
         if (off < 0)
-            return -EINVAL_;
+            return -LNX_EINVAL;
     }
     if (count < 0)
-        return -EINVAL_;
+        return -LNX_EINVAL;
     if (count > SENDFILE_MAX)
         count = SENDFILE_MAX;
     char buf[CHUNK];
