@@ -15,6 +15,8 @@ dir=$(mkdir -p "$2" && cd "$2" && pwd)
 cc=$3
 exec 9>"$dir/.lock" # one build at a time per tree (they would remove each other's sources)
 flock 9
+# Run from CMake's make: busybox's own makes take their flags from here, not the caller's.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # 1. The source package, fetched once (apt verifies the .dsc and its tarballs). musl.sh knows
 #    how to give apt a deb-src entry when it has none.

@@ -240,6 +240,21 @@ IFS=: read -r a b <<EOF2
 left:right
 EOF2
 echo "$b $a"
+echo "2 3 + 4 * p" | dc
+ipcalc -n -b 192.168.1.5/24
+touch lk && link lk lk2 && stat -c %h lk && unlink lk2 && stat -c %h lk
+chown 0:0 lk && chgrp 0 lk && stat -c '%u %g' lk
+mknod pp p && stat -c %F pp
+sync -d lk && sync -f lk && echo "fsync ok"
+setsid true && nohup true 2>/dev/null && echo "setsid nohup ok"
+flock lk true && echo "flock ok"
+printf 'a\nb\n' > u2d && unix2dos u2d && od -c u2d | head -1
+echo hi | hd
+echo hello | uuencode x | uudecode -o - 
+echo hello | base32
+mkdir -p rp && printf '#!/bin/sh\necho rp1\n' > rp/01a && chmod +x rp/01a && run-parts --test rp
+lzop -c m2 | lzop -dc | tail -1
+[ 1 -lt 2 ] && echo "bracket ok"
 echo "== sysinfo"
 stat -f -c '%T %S %l' /
 dmesg | wc -c
@@ -248,6 +263,8 @@ uname -n
 sync && echo "sync ok"
 nproc
 
+renice -n 3 -p $$ >/dev/null && echo "renice ok"
+taskset -p $$ | sed "s/pid [0-9]*/pid N/"
 echo "== system"
 uname -s
 uname -m

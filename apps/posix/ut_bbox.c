@@ -78,6 +78,33 @@ USERTEST(bbox_priority)
     CHECK_EQ(setpriority(PRIO_PROCESS, 0, -30), 0); /* root: clamped to -20 */
     CHECK_EQ(getpriority(PRIO_PROCESS, 0), -20);
     CHECK_EQ(setpriority(PRIO_PROCESS, 0, 0), 0);
+    /* another process, by pid and by group (pm keeps them): a child waiting on a pipe */
+    CHECK_EQ(setpriority(PRIO_PROCESS, 0, 4), 0);
+    CHECK_EQ(setpgid(0, 0), 0); /* a group of our own: the child and us */
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        char c;
+        close(p[1]);
+        _exit(read(p[0], &c, 1) == 0 ? getpriority(PRIO_PROCESS, 0) : 99);
+    }
+    close(p[0]);
+    CHECK_EQ(getpriority(PRIO_PROCESS, pid), 4); /* inherited */
+    CHECK_EQ(setpriority(PRIO_PROCESS, pid, 11), 0);
+    CHECK_EQ(getpriority(PRIO_PROCESS, pid), 11);
+    CHECK_EQ(getpriority(PRIO_PROCESS, 0), 4);
+    CHECK_EQ(getpriority(PRIO_PGRP, 0), 4); /* the group's highest priority: ours */
+    CHECK_EQ(setpriority(PRIO_PGRP, 0, 6), 0);
+    CHECK_EQ(getpriority(PRIO_PROCESS, pid), 6);
+    CHECK_EQ(getpriority(PRIO_PROCESS, 0), 6);
+    close(p[1]);
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 6 << 8);
+    CHECK_EQ(getpriority(PRIO_PGRP, 30000), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(setpriority(PRIO_PROCESS, 0, 0), 0);
     CHECK_EQ(getpriority(3, 0), -1);
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(getpriority(PRIO_PROCESS, 30000), -1);
@@ -99,6 +126,8 @@ USERTEST(bbox_affinity)
     CHECK_EQ(errno, EINVAL);
     CHECK_EQ(syscall(SYS_sched_getaffinity, 0, 12L, &set), -1);
     CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(sched_getaffinity(getppid(), sizeof set, &set), 0); /* another process */
+    CHECK_EQ(CPU_COUNT(&set), 1);
     CHECK_EQ(sched_getaffinity(30000, sizeof set, &set), -1);
     CHECK_EQ(errno, ESRCH);
     CHECK_EQ(syscall(SYS_sched_getaffinity, 0, 8L, (void *)8), -1);
@@ -281,5 +310,33 @@ USERTEST(bbox_sendfile)
     close(out);
     CHECK_EQ(unlink("/bbox_sf_in"), 0);
     CHECK_EQ(unlink("/bbox_sf_out"), 0);
+    return 0;
+}
+
+/* busybox is in the image: exec of /bin/sh (a symlink to /bin/busybox) runs its shell, which
+ * runs an applet by its link name too, and an applet's exit status comes back exactly. */
+USERTEST(bbox_exec_bin_sh)
+{
+    char lnk[32] = {0};
+    CHECK_EQ(readlink("/bin/sh", lnk, sizeof lnk - 1), 12);
+    CHECK_EQ(strcmp(lnk, "/bin/busybox"), 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"sh", "-c", "test \"$(echo abc | tr a-c x-z)\" = xyz && exit 7", NULL};
+        execve("/bin/sh", argv, NULL);
+        _exit(99);
+    }
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 7 << 8);
+    pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"false", NULL};
+        execve("/bin/false", argv, NULL);
+        _exit(99);
+    }
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 1 << 8);
     return 0;
 }

@@ -8,7 +8,6 @@
 #include <fs/abi.h>
 #include <los/uaccess.h>
 
-#define EINVAL_ LNX_EINVAL
 #define LNX_O_APPEND 02000
 #define LNX_F_GETFL 3
 
@@ -33,7 +32,7 @@ long posix_sendfile(const long a[6])
     if (oflags < 0)
         return oflags;
     if (!FS_S_ISTYPE(st.st_mode, FS_S_IFREG) || (oflags & LNX_O_APPEND))
-        return -EINVAL_;
+        return -LNX_EINVAL;
     if ((oflags & 3) == 0) /* O_RDONLY: out is not open for writing */
         return -LNX_EBADF;
     int64_t off = 0;
@@ -41,10 +40,10 @@ long posix_sendfile(const long a[6])
         if (los_copy_from_user(&off, offp, sizeof off) < 0)
             return -LNX_EFAULT;
         if (off < 0)
-            return -EINVAL_;
+            return -LNX_EINVAL;
     }
     if (count < 0)
-        return -EINVAL_;
+        return -LNX_EINVAL;
     if (count > SENDFILE_MAX)
         count = SENDFILE_MAX;
     char buf[CHUNK];

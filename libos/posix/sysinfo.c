@@ -1,14 +1,15 @@
 /*
  * sysinfo.c: what a program asks about the system and itself rather than about files: uname,
- * sysinfo, nice values (getpriority/setpriority), CPU affinity, prctl's thread name, the
- * kernel log (syslog/klogctl) and the clock's discipline (adjtimex, read-only). Answered in
- * the process, no exo call but page_count (sysinfo's free RAM). Linux's layouts and results:
- * busybox's uname, free, uptime, nice, nproc, dmesg and adjtimex read these.
+ * sysinfo, nice values (getpriority/setpriority, kept by pm), CPU affinity, prctl's thread name,
+ * the kernel log (syslog/klogctl) and the clock's discipline (adjtimex, read-only). Answered in the
+ * process, no exo call but page_count (sysinfo's free RAM). Linux's layouts and results: busybox's
+ * uname, free, uptime, nice, nproc, dmesg and adjtimex read these.
  */
 #include <posix/calls.h>
 
 #include <los/uaccess.h>
 #include <proc/client.h>
+#include <proc/msg.h>
 #include <proc/layout.h>
 #include <proc/table.h>
 
@@ -65,30 +66,43 @@ long posix_sysinfo(const long a[6])
     return los_copy_to_user((void *)a[0], &s, sizeof s) < 0 ? -LNX_EFAULT : 0;
 }
 
-/* Nice values: this process's alone (who 0 or its own pid; a process group or user: the
- * caller's own). Nothing schedules by them: exo's round robin knows no priorities. */
+/* Nice values: pm's (op nice, libos/proc/pm_nice.c), so another process, a group or everyone
+ * can be named; a program pm did not make has its own alone (who 0 or its pid). */
 #define PRIO_PROCESS 0
 #define PRIO_USER 2
-static int nice_value; /* -20..19; a fork's child inherits it (it is in the copied data) */
+static int nice_value; /* without pm: -20..19 */
+
+static long nice_op(long which, long who, long set, long v)
+{
+    long euid = set ? posix_cred(1) : 0; /* first: it is a pm call of its own, on the mailbox */
+    struct pm_msg *m = proc_msg();
+    m->a[0] = which;
+    m->a[1] = who;
+    m->a[2] = set;
+    m->a[3] = v;
+    m->a[4] = euid; /* (nothing schedules by nice values: pm takes the caller's word) */
+    return proc_call(PM_OP_nice);
+}
 
 static long prio_target(long which, long who)
 {
     if (which < PRIO_PROCESS || which > PRIO_USER)
         return -LNX_EINVAL;
-    long self = which == PRIO_PROCESS ? posix_getpid(NULL)
-                : which == PRIO_USER  ? posix_cred(0)
-                                      : (proc_present ? proc_self()->pgid : posix_getpid(NULL));
-    return who == 0 || who == self ? 0 : -LNX_ESRCH;
+    return who == 0 || who == posix_getpid(NULL) ? 0 : -LNX_ESRCH;
 }
 
 long posix_getpriority(const long a[6])
 {
+    if (proc_present)
+        return nice_op(a[0], a[1], 0, 0); /* the system call's 1..40; libc makes it a nice */
     long r = prio_target(a[0], a[1]);
-    return r < 0 ? r : 20 - nice_value; /* the system call's 1..40; libc turns it into nice */
+    return r < 0 ? r : 20 - nice_value;
 }
 
 long posix_setpriority(const long a[6])
 {
+    if (proc_present)
+        return nice_op(a[0], a[1], 1, a[2]);
     long r = prio_target(a[0], a[1]);
     if (r < 0)
         return r;
@@ -99,11 +113,17 @@ long posix_setpriority(const long a[6])
     return 0;
 }
 
-/* The CPU set: exo does not tell a process how many CPUs there are, nor let it pick one, so
- * the answer is CPU 0 alone, in an 8-byte mask (Linux's size for up to 64 CPUs). */
+/* The CPU set of this process or another live one: exo does not tell a process how many CPUs
+ * there are, nor let it pick one, so the answer is CPU 0 alone, in an 8-byte mask (Linux's size for
+ * up to 64 CPUs). */
 long posix_sched_getaffinity(const long a[6])
 {
-    if (a[0] != 0 && a[0] != posix_getpid(NULL) && a[0] != posix_gettid(NULL))
+    int known = a[0] == 0 || a[0] == posix_getpid(NULL) || a[0] == posix_gettid(NULL);
+    if (!known && proc_present && a[0] > 0 && a[0] <= INT32_MAX) { /* another process */
+        int s = proc_table_find((const struct proc_table *)PROC_TABLE_VA, (int32_t)a[0]);
+        known = s >= 0 && ((const struct proc_table *)PROC_TABLE_VA)->e[s].state == PROC_ALIVE;
+    }
+    if (!known)
         return -LNX_ESRCH;
     if ((unsigned long)a[1] < 8 || (a[1] & 7))
         return -LNX_EINVAL;

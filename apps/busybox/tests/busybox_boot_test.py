@@ -23,8 +23,9 @@ SCRIPT = os.path.join(HERE, "..", "bbtest.sh")
 # hostname, pwd (relative to the scratch dir), nproc (exo shows one CPU).
 SYSTEM = ["Tessera", "x86_64", "0", "0", "root", "tessera", "T", "1"]
 # The file system and the kernel's numbers: stat -f (statfs: ramfs), dmesg (an empty log),
-# uname -r and -n, sync, nproc.
-SYSINFO = ["ramfs 4096 255", "0", "1.0", "tessera", "sync ok", "1"]
+# uname -r and -n, sync, nproc, renice (setpriority), taskset (sched_getaffinity: CPU 0).
+SYSINFO = ["ramfs 4096 255", "0", "1.0", "tessera", "sync ok", "1", "renice ok",
+           "pid N's current affinity mask: 1"]
 NOISE = re.compile(r"^(posix: system call \d+ is not implemented|los: )")
 
 
