@@ -44,15 +44,20 @@ static void armed(void)
         proc_attention_set();
 }
 
+/* Called from a call's return and from the slice-end upcall, which may interrupt the former
+ * between its read and its write: the expiry is claimed by one compare-and-swap, so only one
+ * of them posts SIGALRM (two posts made a one-shot timer's handler run twice). */
 void sig_timer_poll(void)
 {
-    uint64_t d = deadline;
+    uint64_t d = __atomic_load_n(&deadline, __ATOMIC_SEQ_CST);
     if (!d)
         return;
     uint64_t now = sig_rdtsc();
     if (now < d)
         return;
-    deadline = interval ? d + ((now - d) / interval + 1) * interval : 0;
+    uint64_t next = interval ? d + ((now - d) / interval + 1) * interval : 0;
+    if (!__atomic_compare_exchange_n(&deadline, &d, next, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return; /* the other path took this expiry */
     los_sig_post(LNX_SIGALRM, LNX_SI_KERNEL, 0);
 }
 
