@@ -65,6 +65,21 @@ static int pgrp_check(int pgrp, int sid)
     return found ? -LNX_EPERM : -TTY_ESRCH;
 }
 
+/* Job control at a terminal (tty/job.c): the caller is in the background. */
+static long job(struct fs_proc *p, int pgrp, int sig)
+{
+    struct pm_proc *pp = p ? pm_proc_by_pid(p->pid) : NULL;
+    if (!pp)
+        return 0;
+    int ignored = (pp->sig_ignored & 1ull << (sig - 1)) != 0;
+    if (sig == TTY_SIGTTOU && ignored)
+        return 0; /* a write (or a change) from the background that ignores SIGTTOU goes on */
+    if (ignored || pm_job_orphaned(pgrp))
+        return -LNX_EIO; /* nobody would continue the group */
+    signal_group(pgrp, sig);
+    return -LNX_EAGAIN; /* stopped (or a handler runs): the call waits and looks again */
+}
+
 static void wake(const void *dev)
 {
     fs_ready(dev, 0); /* epoll's interests in it learn of it too, then fs_wake */
@@ -96,7 +111,8 @@ int pm_tty_start(void)
                                          .now_ms = now_ms,
                                          .signal = signal_group,
                                          .pgrp_check = pgrp_check,
-                                         .wake = wake};
+                                         .wake = wake,
+                                         .job = job};
     ms_ticks = (uint64_t)exo_clock() / 1000;
     if (!ms_ticks)
         ms_ticks = 1;

@@ -20,6 +20,11 @@ struct dev_host {
     void (*signal)(int pgrp, int sig);    /* to a process group (pgrp > 0) */
     int (*pgrp_check)(int pgrp, int sid); /* as tty_ops.pgrp_check; NULL: any pgrp > 0 */
     void (*wake)(const void *dev); /* a device's readiness changed (pm: fs_wake); may be NULL */
+    /* job control: p, in background group pgrp, met signal sig at its terminal (tty/job.c):
+     * -EIO if it ignores sig or the group is orphaned (0 for a SIGTTOU it ignores: the write
+     * goes on), else sig to the group and -EAGAIN (the call waits; the group stops). NULL:
+     * no job control (every call goes on) */
+    long (*job)(struct fs_proc *p, int pgrp, int sig);
 };
 
 /* Sets the host for every terminal device (before the first call). */
@@ -28,6 +33,10 @@ extern struct dev_host dev_host;
 
 /* The caller as the host says (all 0 without a host). */
 void dev_who(struct fs_proc *p, struct tty_who *who);
+
+/* Job control before a call on terminal t (tty_job_check, then the host's job): 0 to go on,
+ * else what the call returns (-EIO, -EAGAIN). */
+long dev_tty_job(const struct tty *t, struct fs_proc *p, enum tty_job_op op);
 
 /* exo's console as a terminal: input from cons_read (its event, bound with cons_bind, says
  * when), output through cons_write. */
