@@ -5,7 +5,9 @@
  * process stopping itself, SIGKILL ending a stopped process, POSIX's orphaned groups (SIGHUP
  * and SIGCONT; terminal stops discarded), setpgid's EACCES and EPERM, and a background group
  * at the console: SIGTTIN on a read (EIO when ignored), SIGTTOU on a write with TOSTOP and on
- * tcsetattr.
+ * tcsetattr. PTYs through the file system: /dev/ptmx a new pair per open, /dev/pts/N locked
+ * until unlockpt, bytes both ways through the discipline, the slave as a session's
+ * controlling terminal (setsid, TIOCSCTTY, /dev/tty), ^C to its foreground group, hang-ups.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -363,7 +367,7 @@ static void bg_writer(void)
 static void bg_setattr(void)
 {
     struct termios t;
-    tcgetattr(0, &t); /* reading the settings is allowed */
+    tcgetattr(0, &t);          /* reading the settings is allowed */
     tcsetattr(0, TCSANOW, &t); /* changing them: SIGTTOU */
     _exit(9);
 }
@@ -404,5 +408,146 @@ USERTEST(job_background_console_ttin_ttou)
     CHECK_EQ(kill(c, SIGCONT), 0); /* TOSTOP is off again: the write goes */
     CHECK_EQ(waitpid(c, &st, 0), c);
     CHECK_EQ(WEXITSTATUS(st), 9);
+    return 0;
+}
+
+/* --- PTYs through the file system ----------------------------------------------------------- */
+
+static char pts[64];
+
+/* A new unlocked pair: the master's fd, its slave's name in pts. */
+static int new_pair(void)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0 || !ptsname(m))
+        return -1;
+    strcpy(pts, ptsname(m));
+    return m;
+}
+
+static long read_n(int fd, char *buf, long n)
+{
+    long got = 0, r;
+    while (got < n && (r = read(fd, buf + got, (size_t)(n - got))) > 0)
+        got += r;
+    buf[got] = 0;
+    return got;
+}
+
+USERTEST(pty_ptmx_opens_a_new_pair_each_time)
+{
+    int m1 = posix_openpt(O_RDWR | O_NOCTTY), m2 = posix_openpt(O_RDWR | O_NOCTTY);
+    CHECK_EQ(m1 >= 0 && m2 >= 0, 1);
+    char n1[64], n2[64], want[64];
+    strcpy(n1, ptsname(m1));
+    strcpy(n2, ptsname(m2));
+    CHECK_EQ(strcmp(n1, n2) != 0, 1);
+    int n = -1;
+    CHECK_EQ(ioctl(m1, TIOCGPTN, &n), 0); /* (through musl's int request: sign-extended) */
+    snprintf(want, sizeof want, "/dev/pts/%d", n);
+    CHECK_EQ(strcmp(n1, want), 0);
+    struct stat st;
+    CHECK_EQ(stat(n1, &st), 0);
+    CHECK_EQ(S_ISCHR(st.st_mode), 1);
+    CHECK_EQ(open(n1, O_RDWR | O_NOCTTY), -1); /* locked until unlockpt */
+    CHECK_EQ(errno, EIO);
+    CHECK_EQ(grantpt(m1), 0);
+    CHECK_EQ(unlockpt(m1), 0);
+    int s = open(n1, O_RDWR | O_NOCTTY);
+    CHECK_EQ(s >= 0, 1);
+    CHECK_EQ(isatty(s), 1);
+    CHECK_EQ(isatty(m1), 1);
+    /* master -> slave through the discipline (canonical, echo), slave -> master with ONLCR */
+    char b[64];
+    CHECK_EQ(write(m1, "hi\n", 3), 3);
+    CHECK_EQ(read(s, b, sizeof b), 3);
+    CHECK_EQ(memcmp(b, "hi\n", 3), 0);
+    CHECK_EQ(read_n(m1, b, 4), 4);
+    CHECK_EQ(strcmp(b, "hi\r\n"), 0); /* the echo */
+    CHECK_EQ(write(s, "out\n", 4), 4);
+    CHECK_EQ(read_n(m1, b, 5), 5);
+    CHECK_EQ(strcmp(b, "out\r\n"), 0);
+    struct termios t;
+    CHECK_EQ(tcgetattr(s, &t), 0);
+    cfmakeraw(&t);
+    CHECK_EQ(tcsetattr(s, TCSANOW, &t), 0);
+    CHECK_EQ(write(m1, "\x03x", 2), 2); /* raw: ^C is a byte, no echo */
+    CHECK_EQ(read_n(s, b, 2), 2);
+    CHECK_EQ(strcmp(b, "\x03x"), 0);
+    /* the last slave close: master reads EIO; the pair and its node go with the master */
+    CHECK_EQ(close(s), 0);
+    CHECK_EQ(read(m1, b, sizeof b), -1);
+    CHECK_EQ(errno, EIO);
+    CHECK_EQ(close(m1), 0);
+    CHECK_EQ(stat(n1, &st), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(close(m2), 0);
+    CHECK_EQ(stat(n2, &st), -1);
+    return 0;
+}
+
+static void on_int(int s)
+{
+    (void)s;
+    write(fds[1], "I", 1);
+}
+
+static int master;
+
+static void pty_session(void)
+{
+    close(master); /* (the parent's: the hang-up is its close) */
+    if (setsid() < 0)
+        _exit(2);
+    int s = open(pts, O_RDWR);
+    if (s < 0 || ioctl(s, TIOCSCTTY, 0) != 0 || tcgetpgrp(s) != getpid())
+        _exit(3);
+    signal(SIGINT, on_int);
+    signal(SIGHUP, SIG_IGN);
+    int t = open("/dev/tty", O_RDWR); /* the controlling terminal: the slave */
+    if (t < 0)
+        _exit(4);
+    if (write(t, "T", 1) != 1)
+        _exit(5);
+    write(fds[1], "R", 1);
+    char b[16];
+    long n = read(s, b, sizeof b); /* ^C's handler runs meanwhile, the read goes on */
+    if (n > 0)
+        write(fds[1], b, (size_t)n);
+    n = read(s, b, sizeof b); /* the master's close: end of file */
+    write(fds[1], n == 0 ? "E" : "e", 1);
+    _exit(0);
+}
+
+USERTEST(pty_slave_controls_a_session_sigint_hangup)
+{
+    CHECK_EQ(pipe(fds), 0);
+    int m = new_pair();
+    CHECK_EQ(m >= 0, 1);
+    master = m;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0)
+        pty_session();
+    char b[16];
+    CHECK_EQ(read_n(fds[0], b, 1), 1);
+    CHECK_EQ(b[0], 'R');
+    CHECK_EQ(read_n(m, b, 1), 1); /* what it wrote to /dev/tty */
+    CHECK_EQ(b[0], 'T');
+    CHECK_EQ(write(m, "\x03", 1), 1); /* ^C: SIGINT to the slave's foreground group */
+    CHECK_EQ(read_n(fds[0], b, 1), 1);
+    CHECK_EQ(b[0], 'I');
+    CHECK_EQ(read_n(m, b, 2), 2);
+    CHECK_EQ(strcmp(b, "^C"), 0); /* echoed as ECHOCTL says (n_tty: no newline) */
+    CHECK_EQ(write(m, "ab\n", 3), 3);
+    CHECK_EQ(read_n(fds[0], b, 3), 3);
+    CHECK_EQ(strcmp(b, "ab\n"), 0);
+    CHECK_EQ(close(m), 0); /* hang-up: SIGHUP (ignored) and end of file */
+    CHECK_EQ(read_n(fds[0], b, 1), 1);
+    CHECK_EQ(b[0], 'E');
+    int st = -1;
+    CHECK_EQ(waitpid(c, &st, 0), c);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 0);
     return 0;
 }

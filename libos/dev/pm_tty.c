@@ -30,6 +30,8 @@ static void who(struct fs_proc *p, struct tty_who *w)
 static int ctty(struct fs_proc *p, const struct fs_dev_ops **ops, void **dev)
 {
     const struct proc_entry *e = entry(p);
+    if (e && dev_pty_controls(e->sid, ops, dev))
+        return 0; /* a PTY slave its session took (TIOCSCTTY) */
     if (!e || !dev_console.tty.sid || e->sid != dev_console.tty.sid)
         return -TTY_ENXIO;
     *ops = &dev_console_ops;
@@ -99,6 +101,8 @@ static void part_exit(struct pm_proc *p)
 {
     if (p->e->pid == dev_console.tty.sid) /* the leader ended: the console is free again */
         dev_console.tty.sid = dev_console.tty.pgrp = 0;
+    if (p->e->pid == p->e->sid)
+        dev_pty_session_ended(p->e->sid); /* and so is a PTY it controlled */
 }
 
 static const struct pm_part tty_part = {.exit = part_exit};

@@ -71,4 +71,12 @@ long dev_ptmx_open(struct pty **out);       /* N, or -ENOSPC */
 long dev_pts_open(int n, struct pty **out); /* 0, -ENXIO, -EIO (locked, hung up) */
 extern const struct fs_dev_ops dev_pty_master_ops, dev_pty_slave_ops;
 
+/* PTYs through the file system (pty_dev.c): registers /dev/ptmx, each open of which is a new
+ * pair whose slave is registered as /dev/pts/N until the pair is freed. dev_pty_controls: the
+ * slave controlling session sid (its TIOCSCTTY), for /dev/tty: 1 and *ops, *dev, or 0.
+ * dev_pty_session_ended: the leader of sid ended, its terminal is nobody's now. */
+int dev_pty_register(void);
+int dev_pty_controls(int sid, const struct fs_dev_ops **ops, void **dev);
+void dev_pty_session_ended(int sid);
+
 #endif
