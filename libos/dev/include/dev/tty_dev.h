@@ -64,9 +64,8 @@ long dev_console_input(void);
 /* /dev/tty: every call goes to the caller's controlling terminal (-ENXIO without one). */
 extern const struct fs_dev_ops dev_tty_ops;
 
-/* PTYs. The device interface has no open that fails or makes a new object per file, so the fs
- * binding calls these for /dev/ptmx and /dev/pts/N and makes the file's dev the struct pty
- * they return, with dev_pty_master_ops or dev_pty_slave_ops. */
+/* PTYs: a pair by hand (host tests; pty_dev.c opens them through the file system), and the
+ * master's and the slave's ops on a struct pty. */
 long dev_ptmx_open(struct pty **out);       /* N, or -ENOSPC */
 long dev_pts_open(int n, struct pty **out); /* 0, -ENXIO, -EIO (locked, hung up) */
 extern const struct fs_dev_ops dev_pty_master_ops, dev_pty_slave_ops;
