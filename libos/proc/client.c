@@ -20,6 +20,7 @@ int (*proc_interrupt)(void);
 /* The signals part's hooks (design11.md), filled here. */
 uint64_t (*los_sig_fetch)(void) = proc_sig_fetch;
 void (*los_sig_die)(int sig, int core) = proc_sig_die;
+void (*los_sig_stop)(int sig) = proc_sig_stop;
 
 int proc_init(void)
 {
@@ -103,4 +104,12 @@ uint64_t proc_sig_fetch(void)
 void proc_sig_die(int sig, int core)
 {
     proc_exit(PROC_W_SIGNALED(sig, core));
+}
+
+void proc_sig_stop(int sig)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = proc_self()->pid;
+    m->a[1] = sig;
+    proc_call(PM_OP_kill); /* pm stops us (exo's env_stop); the reply comes once continued */
 }

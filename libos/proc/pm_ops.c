@@ -45,7 +45,7 @@ long pm_op_wait(struct pm_proc *p, struct pm_msg *m)
     int64_t which = m->a[0], id = m->a[1];
     uint64_t flags = (uint64_t)m->a[2];
     if ((which != PM_WAIT_ANY && which != PM_WAIT_PID && which != PM_WAIT_PGID) ||
-        (flags & ~(uint64_t)(PM_WNOHANG | PM_WNOWAIT | PM_WEXITED)))
+        (flags & ~(uint64_t)(PM_WNOHANG | PM_WNOWAIT | PM_WEXITED | PM_WSTOPPED | PM_WCONTINUED)))
         return -LNX_EINVAL;
     pm_reap(); /* a death exo has posted but the main loop has not seen yet counts now */
     int any = 0;
@@ -54,7 +54,12 @@ long pm_op_wait(struct pm_proc *p, struct pm_msg *m)
         if (!wait_match(p, c, which, id))
             continue;
         any = 1;
-        if (c->state != PROC_ZOMBIE)
+        int32_t st;
+        if (c->state == PROC_ALIVE && pm_job_wait_status(&pm_procs[s], flags, &st)) {
+            m->r[0] = st; /* stopped or continued */
+            return c->pid;
+        }
+        if (c->state != PROC_ZOMBIE || !(flags & PM_WEXITED))
             continue;
         int32_t pid = c->pid;
         m->r[0] = c->status;
@@ -103,6 +108,7 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
     c->nproc_max = p->nproc_max;
     c->sig_caught = p->sig_caught;
     c->sig_ignored = p->sig_ignored;
+    c->nocldstop = p->nocldstop;
     c->embryo = 1;
     int64_t slot =
         r < 0 ? r : exo_cap_copy((uint64_t)env, p->env_cap, EXO_RIGHT_MAP | EXO_RIGHT_RUN);
@@ -147,11 +153,14 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
 }
 
 /* One signal to one process, as pm can act on it: SIGKILL and a default action of terminate
- * end it here; a caught signal is left pending for its libOS; an ignored one is dropped. */
-static void deliver(struct pm_proc *t, int sig)
+ * end it here; stops and continues are job control's (pm_job.c); a caught signal is left
+ * pending for its libOS; an ignored one is dropped. */
+void pm_deliver(struct pm_proc *t, int sig)
 {
     if (sig == 0 || t->slot == 0 || t->e->state != PROC_ALIVE)
         return; /* init takes no signal it has not asked for: nothing kills it */
+    if (pm_job_signal(t, sig))
+        return;
     uint64_t bit = 1ull << (sig - 1);
     if (sig != LNX_SIGKILL && (t->sig_caught & bit)) {
         pm_post_signal(t, sig);
@@ -187,7 +196,7 @@ long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
         if (!hit)
             continue;
         found = 1;
-        deliver(&pm_procs[s], (int)sig); /* itself too: a default action ends it here */
+        pm_deliver(&pm_procs[s], (int)sig); /* itself too: a default action ends it here */
     }
     return found ? 0 : -LNX_ESRCH;
 }
@@ -196,6 +205,7 @@ long pm_op_sig_disp(struct pm_proc *p, struct pm_msg *m)
 {
     p->sig_caught = (uint64_t)m->a[0] & ~(1ull << (LNX_SIGKILL - 1));
     p->sig_ignored = (uint64_t)m->a[1] & ~(1ull << (LNX_SIGKILL - 1));
+    p->nocldstop = (m->a[2] & PM_DISP_NOCLDSTOP) != 0;
     return 0;
 }
 
@@ -251,6 +261,8 @@ long pm_op_setpgid(struct pm_proc *p, struct pm_msg *m)
         return -LNX_ESRCH; /* only itself or a child */
     if (t != p && t->e->sid != p->e->sid)
         return -LNX_EPERM;
+    if (t != p && t->execd)
+        return -LNX_EACCES; /* a child that has exec'd keeps its group */
     if (t->e->sid == t->e->pid)
         return -LNX_EPERM; /* a session leader keeps its group */
     int32_t g = pgid ? (int32_t)pgid : t->e->pid;

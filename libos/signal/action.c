@@ -31,22 +31,25 @@ static void discard_if_ignored(int n)
  * actions, ignoring): it is told which we catch and which we ignore whenever that changes. */
 static void tell_pm(void)
 {
-    static uint64_t told_caught, told_ignored;
+    static uint64_t told_caught, told_ignored, told_flags;
     uint64_t caught = 0, ignored = 0;
+    uint64_t flags = sig.act[LNX_SIGCHLD].flags & LNX_SA_NOCLDSTOP ? PM_DISP_NOCLDSTOP : 0;
     for (int n = 1; n <= LOS_NSIG; n++) {
         if (sig.act[n].handler == LNX_SIG_IGN)
             ignored |= sig_bit(n);
         else if (sig.act[n].handler != LNX_SIG_DFL)
             caught |= sig_bit(n);
     }
-    if (!proc_present || (caught == told_caught && ignored == told_ignored))
+    if (!proc_present || (caught == told_caught && ignored == told_ignored && flags == told_flags))
         return;
     struct pm_msg *m = proc_msg();
     m->a[0] = (int64_t)caught;
     m->a[1] = (int64_t)ignored;
+    m->a[2] = (int64_t)flags;
     if (proc_call(PM_OP_sig_disp) == 0) {
         told_caught = caught;
         told_ignored = ignored;
+        told_flags = flags;
     }
 }
 
