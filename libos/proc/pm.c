@@ -133,6 +133,7 @@ int64_t pm_start_path(const char *path, const char *cmdline)
     if (r >= 0) {
         pm_claim_cap((uint64_t)c);
         pm_cmdline_set(p, cmdline, pm_strlen(cmdline), 1);
+        pm_exe_set(p, path);
         r = exo_env_limit((uint64_t)c, 0, PROC_THREADS_MAX); /* no device rights: a process */
         if (r >= 0)
             r = pm_proc_bind(p, (uint64_t)c, 1);

@@ -39,7 +39,9 @@ struct pm_proc {
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
     char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
     uint32_t cmdline_len;
+    char exe[64]; /* the path its image came from, absolute (cut): /proc/PID/exe */
 };
+void pm_exe_set(struct pm_proc *p, const char *path);
 /* argv as /proc/PID/cmdline shows it: from the spawn's words or exec's strings (pm_cmdline). */
 void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int split);
 static inline uint64_t pm_strlen(const char *s)
