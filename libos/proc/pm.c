@@ -49,6 +49,11 @@ static void set_busy(int b)
     __atomic_store_n(&busy, b, __ATOMIC_SEQ_CST); /* no store of pm state crosses it */
 }
 
+void pm_busy(int b)
+{
+    set_busy(b);
+}
+
 long pm_serve(uint64_t caller, uint64_t op)
 {
     if (__atomic_load_n(&busy, __ATOMIC_SEQ_CST))

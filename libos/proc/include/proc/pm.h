@@ -129,6 +129,9 @@ int32_t pm_wait_init(uint64_t deadline, int *status);
  * reads it: pm_exec_image) with argv the words of cmdline: its pid, or -errno. */
 int64_t pm_start_path(const char *path, const char *cmdline);
 void pm_init_signal(int sig); /* a signal to pid 1 (pm_power.c) */
+/* init's own work on pm's state outside a call (the inittab loop reading a file, signalling
+ * everyone, unmounting) holds pm busy: a call arriving meanwhile is told to retry. */
+void pm_busy(int b);
 /* The file layer for init (libos/fs/pm_fs.c): the first len bytes of a file, as root (the
  * layer started if it was not), how many, or -errno; at the end every file system synced and
  * the disks unmounted cleanly. */
