@@ -50,7 +50,7 @@ static int respawn(void)
     printf("roottest: respawn %ld\n", (long)st.st_size);
     if (st.st_size < 3)
         return 0;
-    for (int i = 0; i < 5000 && access("/tmp/askfirst_done", F_OK) != 0; i++)
+    for (int i = 0; i < 30000 && access("/tmp/askfirst_done", F_OK) != 0; i++)
         usleep(1000); /* the askfirst entry's run first: the host has pressed Enter */
     sync();
     printf("roottest: reboot(POWER_OFF) = %d\n", reboot(RB_POWER_OFF));

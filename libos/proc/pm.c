@@ -178,8 +178,11 @@ int32_t pm_wait_init(uint64_t deadline, int *status)
             return 0;
         int64_t r =
             deadline ? exo_event_wait_until(pm_death_cap, deadline) : exo_event_wait(pm_death_cap);
-        if (pm_loop_hook)
+        if (pm_loop_hook) { /* busy: a call must not come into the tty state it changes */
+            set_busy(1);
             pm_loop_hook();
+            set_busy(0);
+        }
         if (deadline && r == 0)
             return -1; /* nothing posted by the deadline */
     }
@@ -204,7 +207,10 @@ int pm_wait_child(int32_t pid)
         if (status >= 0)
             return status;
         exo_event_wait(pm_death_cap); /* a death (or a post made while we were busy) */
-        if (pm_loop_hook)
-            pm_loop_hook(); /* console input (the terminal part binds it to this event) */
+        if (pm_loop_hook) { /* console input (the terminal part binds it to this event); */
+            set_busy(1);    /* busy: a call must not come into the tty state it changes */
+            pm_loop_hook();
+            set_busy(0);
+        }
     }
 }
