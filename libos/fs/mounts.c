@@ -12,7 +12,7 @@ static long statfs_of(struct fs_mount *m, struct fs_statfs *st)
     st->f_bsize = st->f_frsize = FS_PAGE;
     st->f_namelen = FS_NAME_MAX;
     st->f_fsid[0] = (int32_t)m->dev;
-    st->f_flags = m->ro ? 1 : 0; /* ST_RDONLY */
+    st->f_flags = 0x20 | (m->ro ? 1 : 0); /* ST_VALID (Linux sets it always), ST_RDONLY */
     return m->type->statfs ? m->type->statfs(m, st) : 0;
 }
 

@@ -803,3 +803,9 @@ long pm_fs_shutdown(void)
     pm_busy(0);
     return r < 0 ? r : u;
 }
+
+/* The caller's file state for pm's other file-backed parts (pm_mmap.c), or NULL. */
+struct fs_proc *pm_fs_proc(struct pm_proc *p)
+{
+    return F(p);
+}

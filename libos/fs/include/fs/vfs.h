@@ -130,6 +130,7 @@ void fs_vnode_touch(struct fs_vnode *vn, int atime, int mtime, int ctime);
 /* The RAM file system ("ramfs"): "/" (without a disk), "/tmp", "/dev". data: NULL. */
 extern const struct fs_type fs_ramfs;
 /* A regular file whose first bytes are `data` (read in place until written: boot archive). */
+long fs_ramfs_anon(struct fs_mount *m, uint64_t size, struct fs_vnode **out);
 long fs_ramfs_set_rodata(struct fs_vnode *vn, const void *data, uint64_t size);
 
 #endif
