@@ -3,7 +3,7 @@
  * root_boot_test.py writes an /etc/inittab naming them): `roottest sysinit` counts the boots
  * in /var/roottest/boots on the ext2 root (so a second boot of the same disk finds the first's
  * count) and checks what statfs says of / and /tmp; `roottest respawn` counts its runs in
- * /tmp/respawns and, at the third (once the askfirst run has begun), syncs and asks for the
+ * /tmp/respawns and, at the third, syncs and asks for the
  * power-off (reboot(2)); `roottest askfirst` (started by askfirst after Enter) says its argv[0]
  * and waits for the end; `roottest shutdown` says it ran. Each prints exact values the test
  * matches.
@@ -50,8 +50,6 @@ static int respawn(void)
     printf("roottest: respawn %ld\n", (long)st.st_size);
     if (st.st_size < 3)
         return 0;
-    for (int i = 0; i < 30000 && access("/tmp/askfirst_done", F_OK) != 0; i++)
-        usleep(1000); /* the askfirst entry's run first: the host has pressed Enter */
     sync();
     printf("roottest: reboot(POWER_OFF) = %d\n", reboot(RB_POWER_OFF));
     fflush(stdout);
