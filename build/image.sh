@@ -47,10 +47,6 @@ for f in "${archive_files[@]+"${archive_files[@]}"}"; do   # programs: init and 
   mkdir -p "$(dirname "$stage/archive/${f%%=*}")"
   cp "${f#*=}" "$stage/archive/${f%%=*}"
 done
-# The root holds the boot archive's programs too: pm mounts a tessera-root with /init as "/"
-# (libos/ext2/pm_disk.c), and exec then reads them from the disk.
-cp -a "$stage/archive/." "$stage/root/"
-cp "$repo/apps/init/inittab" "$stage/root/etc/inittab" # what init runs (apps/init/inittab.c)
 for l in "${archive_links[@]+"${archive_links[@]}"}"; do   # busybox's applets
   [[ -f ${l#*=} ]] || die "link list ${l#*=} missing"
   while IFS= read -r p; do
@@ -59,6 +55,10 @@ for l in "${archive_links[@]+"${archive_links[@]}"}"; do   # busybox's applets
     ln -s "${l%%=*}" "$stage/archive$p"
   done <"${l#*=}"
 done
+# The root holds the boot archive's programs (and applet links) too: pm mounts a tessera-root
+# with /init as "/" (libos/ext2/pm_disk.c), and exec then reads them from the disk.
+cp -a "$stage/archive/." "$stage/root/"
+cp "$repo/apps/init/inittab" "$stage/root/etc/inittab" # what init runs (apps/init/inittab.c)
 echo tessera > "$stage/root/etc/hostname"
 printf 'Welcome to Tessera (%s).\n' "${version:-dev}" > "$stage/root/etc/motd"
 cat > "$stage/root/README" <<'EOF'

@@ -1,7 +1,8 @@
 /*
  * initrun.c: init as a system's init: /etc/inittab (busybox's format, inittab.c) read from the
  * root, sysinit and wait entries run in order and waited for, once entries started, respawn
- * and askfirst entries started and started again when they end (one ending within a second
+ * and askfirst entries (through askfirst.c: the prompt, a wait for Enter) started and started
+ * again when they end (one ending within a second
  * of its start ten times in a row is dropped, with a line), orphans reaped (pm keeps init's
  * children for this loop: pm_init_keeps). A reboot(2) call or busybox's signals to pid 1 end
  * the loop: the shutdown entries run, every process gets SIGTERM and, a second later, SIGKILL,
@@ -48,9 +49,19 @@ static int64_t start(int i)
     for (; p[k] && p[k] != ' ' && p[k] != '\t'; k++)
         path[k] = p[k];
     path[k] = 0;
-    if (tab[i].action == INIT_ASKFIRST) /* v1: says it, does not wait for the key */
-        los_printf("\nPlease press Enter to activate this console. \n");
-    int64_t pid = pm_start_path(path, tab[i].process);
+    char probe[1], cmd[INIT_PROCESS_MAX + 16] = "/askfirst ";
+    long r = pm_file_read(path, probe, sizeof probe); /* a missing program: no prompt for it */
+    if (tab[i].action == INIT_ASKFIRST && r >= 0 && pm_file_read("/askfirst", probe, 1) >= 0) {
+        int at = 10; /* askfirst.c prompts, waits for Enter, execs the process */
+        for (int j = 0; tab[i].process[j] && at < (int)sizeof cmd - 1; j++)
+            cmd[at++] = tab[i].process[j];
+        cmd[at] = 0;
+        int64_t pid = pm_start_path("/askfirst", cmd);
+        run[i].pid = pid > 0 ? (int32_t)pid : 0;
+        run[i].start = tsc();
+        return pid;
+    }
+    int64_t pid = r < 0 ? r : pm_start_path(path, tab[i].process);
     if (pid < 0)
         los_printf("init: %s: cannot start (%ld)\n", tab[i].process, (long)pid);
     run[i].pid = pid > 0 ? (int32_t)pid : 0;

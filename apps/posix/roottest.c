@@ -3,8 +3,10 @@
  * root_boot_test.py writes an /etc/inittab naming them): `roottest sysinit` counts the boots
  * in /var/roottest/boots on the ext2 root (so a second boot of the same disk finds the first's
  * count) and checks what statfs says of / and /tmp; `roottest respawn` counts its runs in
- * /tmp/respawns and, at the third, syncs and asks for the power-off (reboot(2)); `roottest
- * shutdown` says it ran. Each prints exact values the test matches.
+ * /tmp/respawns and, at the third, syncs and asks for the
+ * power-off (reboot(2)); `roottest askfirst` (started by askfirst after Enter) says its argv[0]
+ * and waits for the end; `roottest shutdown` says it ran. Each prints exact values the test
+ * matches.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -61,6 +63,13 @@ int main(int argc, char **argv)
         return sysinit();
     if (argc == 2 && strcmp(argv[1], "respawn") == 0)
         return respawn();
+    if (argc == 2 && strcmp(argv[1], "askfirst") == 0) {
+        printf("roottest: askfirst as %s\n", argv[0]);
+        fflush(stdout);
+        close(open("/tmp/askfirst_done", O_WRONLY | O_CREAT, 0644));
+        for (;;)
+            pause(); /* until the shutdown's SIGTERM */
+    }
     if (argc == 2 && strcmp(argv[1], "shutdown") == 0) {
         printf("roottest: shutdown\n");
         return 0;

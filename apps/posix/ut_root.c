@@ -1,7 +1,7 @@
 /*
  * ut_root.c: file systems as a whole and /proc (usertests.h): statfs of the RAM file systems
- * and /proc, fsync's errors, sync; /proc/self, the process's own stat, status, cmdline and
- * maps (its stack and code in the lines with their permissions), a forked child's pid
+ * and /proc, fsync's errors, sync; /proc/self, the process's own exe, cwd, stat, status,
+ * cmdline and maps (its stack and code in the lines with their permissions), a forked child's pid
  * directory, /proc/mounts, meminfo, uptime and tessera; reboot(2)'s refusals.
  */
 #define _GNU_SOURCE
@@ -75,6 +75,18 @@ USERTEST(root_proc_self)
     CHECK_EQ(n, (long)strlen(want));
     link[n] = 0;
     CHECK_EQ(strcmp(link, want), 0);
+    /* exe: the image's path; cwd: where we are */
+    char cwd[256];
+    n = readlink("/proc/self/exe", link, sizeof link - 1);
+    CHECK_EQ(n, 10);
+    link[n] = 0;
+    CHECK_EQ(strcmp(link, "/usertests"), 0);
+    CHECK_EQ(getcwd(cwd, sizeof cwd) != NULL, 1);
+    char cl[256];
+    n = readlink("/proc/self/cwd", cl, sizeof cl - 1);
+    CHECK_EQ(n, (long)strlen(cwd));
+    cl[n] = 0;
+    CHECK_EQ(strcmp(cl, cwd), 0);
     /* cmdline: usertests was started by init.run=usertests: argv is {"usertests"} */
     CHECK_EQ(slurp("/proc/self/cmdline"), 10);
     CHECK_EQ(memcmp(text, "usertests\0", 10), 0);

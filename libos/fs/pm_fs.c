@@ -774,17 +774,21 @@ int pm_fs_euid(struct pm_proc *p)
 
 long pm_file_read(const char *path, void *buf, uint64_t len)
 {
+    pm_busy(1); /* no call may come into the file layer meanwhile */
     if (!started)
         start();
     struct fs_proc *fp = fs_proc_new();
-    if (!fp)
-        return -FS_ENOMEM;
-    long fd = fs_open(fp, path, FS_O_RDONLY, 0), r = fd;
-    if (fd >= 0) {
-        r = fs_read(fp, (int)fd, buf, len);
-        fs_close(fp, (int)fd);
+    long r = -FS_ENOMEM;
+    if (fp) {
+        long fd = fs_open(fp, path, FS_O_RDONLY, 0);
+        r = fd;
+        if (fd >= 0) {
+            r = fs_read(fp, (int)fd, buf, len);
+            fs_close(fp, (int)fd);
+        }
+        fs_proc_exit(fp);
     }
-    fs_proc_exit(fp);
+    pm_busy(0);
     return r;
 }
 
@@ -793,8 +797,10 @@ long pm_fs_shutdown(void)
     long pm_disk_shutdown(void); /* libos/ext2/pm_disk.c */
     if (!started)
         return 0;
+    pm_busy(1);
     long r = fs_sync_all();
     long u = pm_disk_shutdown();
+    pm_busy(0);
     return r < 0 ? r : u;
 }
 

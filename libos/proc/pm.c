@@ -49,6 +49,11 @@ static void set_busy(int b)
     __atomic_store_n(&busy, b, __ATOMIC_SEQ_CST); /* no store of pm state crosses it */
 }
 
+void pm_busy(int b)
+{
+    set_busy(b);
+}
+
 long pm_serve(uint64_t caller, uint64_t op)
 {
     if (__atomic_load_n(&busy, __ATOMIC_SEQ_CST))
@@ -133,6 +138,7 @@ int64_t pm_start_path(const char *path, const char *cmdline)
     if (r >= 0) {
         pm_claim_cap((uint64_t)c);
         pm_cmdline_set(p, cmdline, pm_strlen(cmdline), 1);
+        pm_exe_set(p, path);
         r = exo_env_limit((uint64_t)c, 0, PROC_THREADS_MAX); /* no device rights: a process */
         if (r >= 0)
             r = pm_proc_bind(p, (uint64_t)c, 1);
@@ -172,8 +178,11 @@ int32_t pm_wait_init(uint64_t deadline, int *status)
             return 0;
         int64_t r =
             deadline ? exo_event_wait_until(pm_death_cap, deadline) : exo_event_wait(pm_death_cap);
-        if (pm_loop_hook)
+        if (pm_loop_hook) { /* busy: a call must not come into the tty state it changes */
+            set_busy(1);
             pm_loop_hook();
+            set_busy(0);
+        }
         if (deadline && r == 0)
             return -1; /* nothing posted by the deadline */
     }
@@ -198,7 +207,10 @@ int pm_wait_child(int32_t pid)
         if (status >= 0)
             return status;
         exo_event_wait(pm_death_cap); /* a death (or a post made while we were busy) */
-        if (pm_loop_hook)
-            pm_loop_hook(); /* console input (the terminal part binds it to this event) */
+        if (pm_loop_hook) { /* console input (the terminal part binds it to this event); */
+            set_busy(1);    /* busy: a call must not come into the tty state it changes */
+            pm_loop_hook();
+            set_busy(0);
+        }
     }
 }

@@ -71,9 +71,11 @@ long pm_op_reboot(struct pm_proc *p, struct pm_msg *m)
 
 void pm_signal_all(int sig)
 {
+    pm_busy(1);
     for (int s = 1; s < pm_top; s++)
         if (pm_table->e[s].state == PROC_ALIVE && pm_procs[s].msg)
             pm_post_signal(&pm_procs[s], sig);
+    pm_busy(0);
 }
 
 int pm_alive_count(void)

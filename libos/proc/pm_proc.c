@@ -51,6 +51,16 @@ void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int spli
     p->cmdline_len = n;
 }
 
+void pm_exe_set(struct pm_proc *p, const char *path)
+{
+    unsigned n = 0;
+    if (path[0] != '/')
+        p->exe[n++] = '/';
+    for (unsigned i = 0; path[i] && n < sizeof p->exe - 1; i++)
+        p->exe[n++] = path[i];
+    p->exe[n] = 0;
+}
+
 void pm_proc_release(struct pm_proc *p)
 {
     p->e->state = PROC_FREE;
@@ -156,6 +166,7 @@ int64_t pm_spawn(const char *name, const char *cmdline)
     pm_claim_cap((uint64_t)c);
     p->rights = 1;
     pm_cmdline_set(p, cmdline ? cmdline : name, pm_strlen(cmdline ? cmdline : name), 1);
+    pm_exe_set(p, name);
     r = pm_pass_rights((uint64_t)c);
     if (r >= 0)
         r = pm_proc_bind(p, (uint64_t)c, 1);

@@ -5,10 +5,10 @@
  * page_lookup, its call and run counts). Linux's formats, as busybox's ps, top, free, uptime
  * and df parse them: meminfo, cpuinfo, uptime, loadavg, mounts, stat, version, self (a symlink
  * to the caller's pid), and per pid stat, status, cmdline, environ (empty: pm does not keep
- * it), maps; /proc/tessera lists envs and page ownership (exo's own numbers). Read-only: every
- * change is EACCES by the VFS's permission checks (mode 0444/0555). A file's bytes are made
- * whole at each read and the asked range copied out, so a reader reading in pieces may see
- * two moments (as on Linux).
+ * it), maps, cwd and exe (symlinks); /proc/tessera lists envs and page ownership (exo's own
+ * numbers). Read-only: every change is EACCES by the VFS's permission checks (mode 0444/0555). A
+ * file's bytes are made whole at each read and the asked range copied out, so a reader reading in
+ * pieces may see two moments (as on Linux).
  */
 #include <fs/fs.h>
 #include <fs/vfs.h>
@@ -41,6 +41,8 @@ enum kind {
     P_CMDLINE,
     P_ENVIRON,
     P_MAPS,
+    P_CWD,
+    P_EXE,
     NKINDS
 };
 
@@ -52,7 +54,8 @@ static const struct {
     [LOADAVG] = {"loadavg", 0},   [MOUNTS] = {"mounts", 0},   [STAT] = {"stat", 0},
     [VERSION] = {"version", 0},   [SELF] = {"self", 0},       [TESSERA] = {"tessera", 0},
     [P_STAT] = {"stat", 1},       [P_STATUS] = {"status", 1}, [P_CMDLINE] = {"cmdline", 1},
-    [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},
+    [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},     [P_CWD] = {"cwd", 1},
+    [P_EXE] = {"exe", 1},
 };
 
 int32_t pm_procfs_caller;    /* the pid pm is serving now (pm_fs.c sets it): /proc/self */
@@ -73,6 +76,26 @@ static uint64_t ino_of(int32_t pid, enum kind k)
     return (uint64_t)pid << 8 | (uint64_t)k | 1ull << 40;
 }
 
+static char target[FS_PATH_MAX];
+
+static struct pm_proc *proc_of(int32_t pid);
+
+/* A symlink's target into `target`: its length (0 if the process is gone). */
+static long link_target(int32_t pid, enum kind k)
+{
+    struct pm_proc *p = pid ? proc_of(pid) : NULL;
+    target[0] = 0;
+    if (k == SELF)
+        return exo_snprintf(target, sizeof target, "%d", pm_procfs_caller);
+    if (!p)
+        return 0;
+    if (k == P_EXE)
+        return exo_snprintf(target, sizeof target, "%s", p->exe);
+    struct fs_proc *fp = p->part[0];
+    long n = fp ? fs_getcwd(fp, target, sizeof target) : -1;
+    return n > 0 ? n - 1 : exo_snprintf(target, sizeof target, "/"); /* (its NUL counted) */
+}
+
 static long node(struct fs_mount *m, int32_t pid, enum kind k, struct fs_vnode **out)
 {
     struct fs_vnode *vn = fs_alloc(sizeof *vn);
@@ -89,9 +112,9 @@ static long node(struct fs_mount *m, int32_t pid, enum kind k, struct fs_vnode *
     vn->ops = &proc_ops;
     vn->refs = 1;
     vn->priv = (void *)(uintptr_t)((uint64_t)pid << 8 | (uint64_t)k);
-    if (k == SELF) { /* the walk reads a symlink's size bytes */
-        char t[16];
-        vn->size = (uint64_t)exo_snprintf(t, sizeof t, "%d", pm_procfs_caller);
+    if (k == SELF || k == P_CWD || k == P_EXE) { /* the walk reads a symlink's size bytes */
+        vn->mode = FS_S_IFLNK | 0777;
+        vn->size = (uint64_t)link_target(pid, k);
     }
     fs_vnode_touch(vn, 1, 1, 1);
     *out = vn;
@@ -375,7 +398,7 @@ static long proc_readdir(struct fs_vnode *dir, uint64_t cookie, struct fs_dirent
     for (uint64_t k = cookie - 2 + MEMINFO; k < NKINDS; k++)
         if (files[k].per_pid == per_pid) {
             e->ino = ino_of(pid_of(dir), (enum kind)k);
-            e->type = k == SELF ? FS_DT_LNK : FS_DT_REG;
+            e->type = k == SELF || k == P_CWD || k == P_EXE ? FS_DT_LNK : FS_DT_REG;
             e->name = files[k].name;
             e->len = (uint16_t)pm_strlen(files[k].name);
             e->next = k - MEMINFO + 3;
@@ -399,12 +422,12 @@ static long proc_readdir(struct fs_vnode *dir, uint64_t cookie, struct fs_dirent
 
 static long proc_readlink(struct fs_vnode *vn, char *out, uint64_t len)
 {
-    if (kind_of(vn) != SELF)
+    enum kind kind = kind_of(vn);
+    if (kind != SELF && kind != P_CWD && kind != P_EXE)
         return -FS_EINVAL;
-    char t[16];
-    int n = exo_snprintf(t, sizeof t, "%d", pm_procfs_caller);
+    long n = link_target(pid_of(vn), kind);
     uint64_t k = (uint64_t)n < len ? (uint64_t)n : len;
-    copy(out, t, k);
+    copy(out, target, k);
     return (long)k;
 }
 

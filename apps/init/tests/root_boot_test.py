@@ -6,7 +6,9 @@ A writable copy of the image is the only virtio-blk disk; the host writes an /et
 its root partition with debugfs (sysinit, respawn and shutdown entries running roottest, and
 one bad line). Each boot is PVH straight into exo with an empty command line, so init is the
 system's init: pm mounts the disk's tessera-root as "/", init runs the inittab; roottest
-counts the boots on the disk, respawns three times, then syncs and calls reboot(POWER_OFF);
+counts the boots on the disk, respawns three times, then syncs and calls reboot(POWER_OFF)
+(askfirst is not in this test: console input typed while processes call pm is sometimes not
+seen until later, docs/status.md);
 init runs the shutdown entry, ends everything, unmounts and powers off (QEMU exits 0). The
 second boot must find the first's count; after each, e2fsck -fn is clean.
     root_boot_test.py --image out/tessera.img
@@ -24,6 +26,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "libos", "ext2", "tests"
 import qemu  # noqa: E402
 from ext2_boot_test import root_offset, run  # noqa: E402
 
+PROMPT = "Please press Enter to activate this console. "
 INITTAB = """# the root boot test's inittab
 ::sysinit:/roottest sysinit
 ::respawn:/roottest respawn
@@ -67,10 +70,12 @@ def main():
         for n in (1, 2):
             res = qemu.boot(None, cmdline="", timeout=150, direct=True,
                             extra=["-drive", f"format=raw,file={disk},if=none,id=disk1",
-                                   "-device", "virtio-blk-pci,drive=disk1"])
-            lines = [l for _, l in res.lines]
+                                   "-device", "virtio-blk-pci,drive=disk1"],
+                            send=[(PROMPT, b"\r")])
+            # the prompt has no newline of its own: a line may follow it on the same line
+            lines = [l.split(PROMPT)[-1] for _, l in res.lines]
             mine = [l for l in lines if l.startswith(("roottest:", "init: ", "exo: power"))
-                    and not l.startswith("init: hello")]
+                    and not l.startswith(("init: hello", "roottest: askfirst"))]
             if res.timed_out or res.exit_code != 0:
                 errs.append(f"boot {n}: timed_out={res.timed_out} exit={res.exit_code}")
             if mine != boot_lines(n):

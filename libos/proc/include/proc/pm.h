@@ -43,7 +43,9 @@ struct pm_proc {
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
     char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
     uint32_t cmdline_len;
+    char exe[64]; /* the path its image came from, absolute (cut): /proc/PID/exe */
 };
+void pm_exe_set(struct pm_proc *p, const char *path);
 /* argv as /proc/PID/cmdline shows it: from the spawn's words or exec's strings (pm_cmdline). */
 void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int split);
 static inline uint64_t pm_strlen(const char *s)
@@ -144,6 +146,9 @@ int32_t pm_wait_init(uint64_t deadline, int *status);
  * reads it: pm_exec_image) with argv the words of cmdline: its pid, or -errno. */
 int64_t pm_start_path(const char *path, const char *cmdline);
 void pm_init_signal(int sig); /* a signal to pid 1 (pm_power.c) */
+/* init's own work on pm's state outside a call (the inittab loop reading a file, signalling
+ * everyone, unmounting) holds pm busy: a call arriving meanwhile is told to retry. */
+void pm_busy(int b);
 /* The file layer for init (libos/fs/pm_fs.c): the first len bytes of a file, as root (the
  * layer started if it was not), how many, or -errno; at the end every file system synced and
  * the disks unmounted cleanly. */

@@ -1,0 +1,32 @@
+/*
+ * askfirst.c: busybox's askfirst action as a program (init starts `askfirst PROCESS...` for
+ * an askfirst entry: init is pm and does not read the console itself). Prints "Please press
+ * Enter to activate this console.", reads its console up to a newline, then execs the process
+ * (argv[1]: "-/bin/sh" runs /bin/sh with argv[0] "-/bin/sh", a login shell). End of input
+ * ends it (init starts it again).
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: askfirst PROGRAM [ARG...]\n");
+        return 2;
+    }
+    static const char msg[] = "\nPlease press Enter to activate this console. ";
+    write(1, msg, sizeof msg - 1);
+    char c;
+    ssize_t r;
+    while ((r = read(0, &c, 1)) == 1 && c != '\n')
+        ;
+    if (r != 1)
+        return 0;
+    const char *path = argv[1][0] == '-' ? argv[1] + 1 : argv[1];
+    char *const envp[] = {"HOME=/",     "PATH=/sbin:/usr/sbin:/bin:/usr/bin",
+                          "TERM=vt100", "SHELL=/bin/sh",
+                          "USER=root",  NULL};
+    execve(path, argv + 1, envp);
+    perror(path);
+    return 127;
+}
