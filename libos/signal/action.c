@@ -24,14 +24,19 @@ static void discard_if_ignored(int n)
     const struct lnx_sigaction *a = &sig.act[n];
     if (a->handler == LNX_SIG_IGN ||
         (a->handler == LNX_SIG_DFL && sig_default_action(n) == SIG_DEF_IGNORE))
-        __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
+        sig_discard(n);
 }
 
 /* pm acts on signals other processes send us by itself when we do not catch them (default
- * actions, ignoring): it is told which we catch and which we ignore whenever that changes. */
-static void tell_pm(void)
+ * actions, ignoring): it is told which it must leave pending for us (caught, or blocked: a
+ * blocked signal waits whatever its disposition, for sigwait or a later unblock) and which we
+ * ignore. A blocked signal told once stays told: pm leaving pending one we would act on by
+ * default costs nothing (our safe point acts on it), and musl's raise, which blocks every
+ * signal around tkill, makes no call to pm each time. */
+static uint64_t told_caught, told_ignored;
+
+void sig_tell_pm(int force)
 {
-    static uint64_t told_caught, told_ignored;
     uint64_t caught = 0, ignored = 0;
     for (int n = 1; n <= LOS_NSIG; n++) {
         if (sig.act[n].handler == LNX_SIG_IGN)
@@ -39,6 +44,9 @@ static void tell_pm(void)
         else if (sig.act[n].handler != LNX_SIG_DFL)
             caught |= sig_bit(n);
     }
+    caught |= (sig.blocked | sig.waitset) & ~ignored;
+    if (!force)
+        caught |= told_caught & ~ignored;
     if (!proc_present || (caught == told_caught && ignored == told_ignored))
         return;
     struct pm_msg *m = proc_msg();
@@ -65,7 +73,7 @@ long posix_rt_sigaction(const long a[6])
         act.mask &= ~SIG_UNBLOCKABLE;
         sig.act[n] = act;
         discard_if_ignored((int)n);
-        tell_pm();
+        sig_tell_pm(1);
     }
     if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
         return -LNX_EFAULT;
@@ -84,6 +92,8 @@ long posix_rt_sigprocmask(const long a[6])
         if (sig_mask_apply(sig.blocked, (int)a[0], set, &m) < 0)
             return -LNX_EINVAL;
         sig.blocked = m; /* newly unblocked ones are delivered at the return */
+        if (m & ~told_caught & ~told_ignored)
+            sig_tell_pm(0);
     }
     if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
         return -LNX_EFAULT;

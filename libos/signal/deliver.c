@@ -39,22 +39,73 @@ static void __attribute__((noreturn)) die(int n, int core)
     los_exit(128 + n);
 }
 
-void los_sig_post(int n, int code, long pid)
+long los_sig_post_from(int n, int code, long pid, uint32_t uid, int64_t value)
 {
     if (n < 1 || n > LOS_NSIG)
-        return;
+        return -LNX_EINVAL;
     uint64_t b = sig_bit(n);
     const struct lnx_sigaction *a = &sig.act[n];
     int ignored = a->handler == LNX_SIG_IGN ||
                   (a->handler == LNX_SIG_DFL && sig_default_action(n) == SIG_DEF_IGNORE);
-    if (ignored && !(sig.blocked & b)) /* a blocked one waits: its disposition may change */
-        return;
-    if (!(__atomic_load_n(&sig.pending, __ATOMIC_RELAXED) & b)) {
-        sig.info[n] = (struct lnx_siginfo){.si_signo = n, .si_code = code};
-        sig.info[n].u.proc.pid = (int32_t)pid;
+    if (ignored && !((sig.blocked | sig.waitset) & b)) /* a blocked one waits: its disposition
+                                                          may change */
+        return 0;
+    struct lnx_siginfo in = {.si_signo = n, .si_code = code};
+    in.u.proc.pid = (int32_t)pid;
+    in.u.proc.uid = uid;
+    in.u.raw[1] = (uint64_t)value; /* si_value, after pid and uid */
+    if (n >= SIG_RTMIN) {
+        if (sig.rtq_n == SIG_RTQ_MAX)
+            return -LNX_EAGAIN;
+        sig.rtq[sig.rtq_n++] = in;
+    } else if (!(__atomic_load_n(&sig.pending, __ATOMIC_RELAXED) & b)) {
+        sig.info[n] = in;
     }
     __atomic_fetch_or(&sig.pending, b, __ATOMIC_SEQ_CST);
     proc_attention_set(); /* after the bit: the next call's return looks */
+    return 0;
+}
+
+void los_sig_post(int n, int code, long pid)
+{
+    los_sig_post_from(n, code, pid, 0, 0);
+}
+
+void sig_dequeue(int n, struct lnx_siginfo *info)
+{
+    if (n < SIG_RTMIN) {
+        *info = sig.info[n];
+        if (info->si_code == LNX_SI_TIMER)
+            info->u.proc.uid = (uint32_t)sig_timer_taken(info->u.proc.pid);
+        return;
+    }
+    int i = 0, more = 0;
+    while (i < sig.rtq_n && sig.rtq[i].si_signo != n)
+        i++;
+    if (i == sig.rtq_n) { /* pending with no instance queued (exec kept only the bit) */
+        *info = (struct lnx_siginfo){.si_signo = n, .si_code = LNX_SI_USER};
+        return;
+    }
+    *info = sig.rtq[i];
+    if (info->si_code == LNX_SI_TIMER) /* si_overrun, as the signal is taken */
+        info->u.proc.uid = (uint32_t)sig_timer_taken(info->u.proc.pid);
+    for (int j = i; j + 1 < sig.rtq_n; j++) {
+        sig.rtq[j] = sig.rtq[j + 1];
+        more |= sig.rtq[j].si_signo == n;
+    }
+    sig.rtq_n--;
+    if (more)
+        __atomic_fetch_or(&sig.pending, sig_bit(n), __ATOMIC_SEQ_CST);
+}
+
+void sig_discard(int n)
+{
+    __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
+    int k = 0;
+    for (int i = 0; i < sig.rtq_n; i++)
+        if (sig.rtq[i].si_signo != n)
+            sig.rtq[k++] = sig.rtq[i];
+    sig.rtq_n = k;
 }
 
 /* Signals others sent (the process server), and the timer's. */
@@ -236,7 +287,8 @@ static int frame_build(struct exo_upcall_state *s, int n, const struct lnx_sigac
 static int take(struct exo_upcall_state *s, int n)
 {
     struct lnx_sigaction *a = &sig.act[n];
-    struct lnx_siginfo info = sig.info[n];
+    struct lnx_siginfo info;
+    sig_dequeue(n, &info);
     if (a->handler == LNX_SIG_IGN)
         return 0;
     if (a->handler == LNX_SIG_DFL) {
@@ -367,7 +419,7 @@ static int on_fault(struct exo_upcall_state *s)
                    info.si_code, s->regs.rip, info.u.addr);
         die(n, sig_default_action(n) == SIG_DEF_CORE);
     }
-    sig.info[n] = info;
+    sig.info[n] = info; /* a fault's signal below SIGRTMIN: its siginfo is the fault's */
     __atomic_fetch_or(&sig.pending, sig_bit(n), __ATOMIC_SEQ_CST);
     deliver_all(s); /* synchronous signals are taken first */
     return 0;

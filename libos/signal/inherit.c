@@ -38,5 +38,9 @@ void los_sig_exec_restore(const struct los_sig_exec *e)
         if (e->ignored & sig_bit(n) & ~SIG_UNBLOCKABLE)
             sig.act[n].handler = LNX_SIG_IGN;
     sig.blocked = e->blocked & ~SIG_UNBLOCKABLE;
-    __atomic_store_n(&sig.pending, e->pending, __ATOMIC_SEQ_CST);
+    /* What was pending in the old image stays, as sent by no one (its siginfo did not come
+     * along); pm's own pending bits never left the process table. */
+    for (uint64_t set = e->pending; set; set &= set - 1)
+        los_sig_post(__builtin_ctzll(set) + 1, LNX_SI_USER, 0);
+    sig_tell_pm(1); /* pm forgot the old image's handlers: what it must leave pending now */
 }

@@ -10,6 +10,9 @@
 
 #include <exo/abi.h>
 
+#define SIG_RTMIN 32   /* the first real-time signal: each instance queues */
+#define SIG_RTQ_MAX 32 /* real-time instances pending at once (more: EAGAIN) */
+
 struct sig_state {
     struct lnx_sigaction act[LOS_NSIG + 1]; /* by signal number */
     uint64_t pending;                       /* changed atomically: upcalls post too */
@@ -18,6 +21,9 @@ struct sig_state {
     struct lnx_stack altstack;             /* ss_flags LNX_SS_DISABLE when there is none */
     uint64_t suspend_mask;                 /* sigsuspend: the mask to restore after it */
     int suspended;                         /* 1 while suspend_mask is valid */
+    uint64_t waitset;                      /* sigtimedwait's set: blocked for the ignore check */
+    int rtq_n;                             /* queued real-time instances, oldest first */
+    struct lnx_siginfo rtq[SIG_RTQ_MAX];
 };
 
 extern struct sig_state sig;
@@ -34,6 +40,15 @@ long los_sig_enter(long op, long value, uint64_t arg);
 /* The restorer of handlers installed without SA_RESTORER: rt_sigreturn. */
 void los_sig_restorer(void);
 
+/* Takes signal n's next instance out (its pending bit already cleared by the caller): its
+ * siginfo into *info. A real-time signal with more instances queued is pending again. */
+void sig_dequeue(int n, struct lnx_siginfo *info);
+/* Drops every pending instance of n (it is ignored now). */
+void sig_discard(int n);
+/* Tells pm the signals it must leave pending for this process (caught or blocked) when that
+ * set grew (action.c); force: also when it shrank (dispositions changed). */
+void sig_tell_pm(int force);
+
 /* 1 if a signal is deliverable now (fetching others' signals and the timer's first). */
 int sig_ready(void);
 
@@ -41,7 +56,9 @@ int sig_ready(void);
  * disarmed). */
 void sig_timer_poll(void);
 uint64_t sig_timer_deadline(void);
-int sig_timer_armed(void); /* 1 while ITIMER_REAL (or alarm) is armed */
+int sig_timer_armed(void); /* 1 while a timer is armed */
+/* POSIX timer id's signal is taken: its overrun count until now (timer_getoverrun's). */
+int32_t sig_timer_taken(int id);
 void sig_timer_disarm(void);
 
 /* The stack's growth (guard.c): maps the page at addr if it lies in the stack's reserve

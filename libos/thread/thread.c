@@ -399,6 +399,27 @@ void los_thread_set_tid_address(int *ctid)
         first_ctid = ctid;
 }
 
+uint64_t los_thread_cputime(void)
+{
+    int64_t c = exo_env_cputime(EXO_CAP_SELF);
+    return c > 0 ? (uint64_t)c : 0;
+}
+
+uint64_t los_process_cputime(void)
+{
+    uint64_t sum = los_thread_cputime();
+    if (!running) /* no lock: an upcall (a timer's poll) may ask while the table is locked */
+        return sum;
+    for (int i = 0; i < LOS_THREAD_MAX; i++) {
+        const struct row *t = &rows[i];
+        if (t->state == ROW_RUNNING && t != self) {
+            int64_t c = exo_env_cputime((uint64_t)t->env);
+            sum += c > 0 ? (uint64_t)c : 0;
+        }
+    }
+    return sum;
+}
+
 int los_thread_count(void)
 {
     table_lock();

@@ -69,5 +69,10 @@ void los_thread_pm_reacquire(int depth);
 
 /* Threads running besides the first (tests). */
 int los_thread_count(void);
+/* CPU time (exo's env_cputime, call 43, TSC ticks): the calling thread's, and the process's:
+ * the calling thread's plus every other live thread's besides the first (the first thread's
+ * when called from it; an ended thread's time is not kept). */
+uint64_t los_thread_cputime(void);
+uint64_t los_process_cputime(void);
 
 #endif

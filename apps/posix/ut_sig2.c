@@ -1,0 +1,430 @@
+/*
+ * ut_sig2.c: the second round of signals (libos/signal, libos/proc's pm_sigq.c), with exact
+ * values: who sent a signal (si_pid, si_uid, si_code SI_USER / SI_QUEUE / SI_TKILL), real-time
+ * signals queued one per send in order while standard ones coalesce, sigqueue and its errors,
+ * sigwaitinfo / sigtimedwait (timeout with EAGAIN, EINTR for a handled signal), what exec
+ * keeps (mask, ignored set, pending signals; handlers back to default).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usertests.h"
+
+static long long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+static void block(int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+static sigset_t only(int sig)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    return s;
+}
+
+/* sigtimedwait for sig with a zero timeout: the signal, or -errno. */
+static int poll_sig(int sig, siginfo_t *si)
+{
+    sigset_t s = only(sig);
+    struct timespec zero = {0, 0};
+    int r = sigtimedwait(&s, si, &zero);
+    return r < 0 ? -errno : r;
+}
+
+USERTEST(sig2_rt_signals_queue_in_order)
+{
+    int rt = SIGRTMIN;
+    block(rt);
+    block(rt + 1);
+    for (int i = 1; i <= 3; i++)
+        CHECK_EQ(sigqueue(getpid(), rt, (union sigval){.sival_int = i}), 0);
+    CHECK_EQ(sigqueue(getpid(), rt + 1, (union sigval){.sival_int = 9}), 0);
+    sigset_t p;
+    CHECK_EQ(sigpending(&p), 0);
+    CHECK_EQ(sigismember(&p, rt), 1);
+    CHECK_EQ(sigismember(&p, rt + 1), 1);
+    CHECK_EQ(sigismember(&p, SIGUSR1), 0);
+    sigset_t both = only(rt);
+    sigaddset(&both, rt + 1);
+    for (int i = 1; i <= 3; i++) { /* the lower signal first, each instance in send order */
+        siginfo_t si;
+        memset(&si, 0xff, sizeof si);
+        CHECK_EQ(sigwaitinfo(&both, &si), rt);
+        CHECK_EQ(si.si_signo, rt);
+        CHECK_EQ(si.si_code, SI_QUEUE);
+        CHECK_EQ(si.si_pid, getpid());
+        CHECK_EQ(si.si_uid, getuid());
+        CHECK_EQ(si.si_value.sival_int, i);
+    }
+    siginfo_t si;
+    CHECK_EQ(sigwaitinfo(&both, &si), rt + 1);
+    CHECK_EQ(si.si_value.sival_int, 9);
+    CHECK_EQ(sigpending(&p), 0);
+    CHECK_EQ(sigismember(&p, rt), 0);
+    CHECK_EQ(sigismember(&p, rt + 1), 0);
+    CHECK_EQ(poll_sig(rt, &si), -EAGAIN);
+    return 0;
+}
+
+USERTEST(sig2_standard_signals_coalesce)
+{
+    block(SIGUSR1);
+    CHECK_EQ(raise(SIGUSR1), 0);
+    CHECK_EQ(raise(SIGUSR1), 0);
+    CHECK_EQ(sigqueue(getpid(), SIGUSR1, (union sigval){.sival_int = 5}), 0);
+    siginfo_t si;
+    CHECK_EQ(poll_sig(SIGUSR1, &si), SIGUSR1);
+    CHECK_EQ(si.si_code, SI_TKILL); /* the first one's siginfo */
+    CHECK_EQ(si.si_pid, getpid());
+    CHECK_EQ(poll_sig(SIGUSR1, &si), -EAGAIN);
+    /* tgkill to ourselves: SI_TKILL too; another tid of no thread of ours: ESRCH. */
+    CHECK_EQ(syscall(SYS_tgkill, getpid(), getpid(), SIGUSR1), 0);
+    CHECK_EQ(poll_sig(SIGUSR1, &si), SIGUSR1);
+    CHECK_EQ(si.si_code, SI_TKILL);
+    CHECK_EQ(syscall(SYS_tgkill, getpid(), 77777, SIGUSR1), -1);
+    CHECK_EQ(errno, ESRCH);
+    return 0;
+}
+
+USERTEST(sig2_rt_queue_limit_and_errors)
+{
+    int rt = SIGRTMIN + 2;
+    block(rt);
+    int n = 0;
+    while (n < 100 && sigqueue(getpid(), rt, (union sigval){.sival_int = n}) == 0)
+        n++;
+    CHECK_EQ(n, 32); /* SIG_RTQ_MAX */
+    CHECK_EQ(errno, EAGAIN);
+    siginfo_t si;
+    for (int i = 0; i < 32; i++) {
+        CHECK_EQ(poll_sig(rt, &si), rt);
+        CHECK_EQ(si.si_value.sival_int, i);
+    }
+    CHECK_EQ(poll_sig(rt, &si), -EAGAIN);
+    CHECK_EQ(sigqueue(getpid(), 65, (union sigval){0}), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(sigqueue(30000, SIGUSR1, (union sigval){0}), -1);
+    CHECK_EQ(errno, ESRCH);
+    CHECK_EQ(sigqueue(getpid(), 0, (union sigval){0}), 0);
+    /* Only the kernel says si_code >= 0: to another process it is EPERM. */
+    siginfo_t fake;
+    memset(&fake, 0, sizeof fake);
+    fake.si_code = SI_USER;
+    CHECK_EQ(syscall(SYS_rt_sigqueueinfo, getppid(), SIGUSR1, &fake), -1);
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(syscall(SYS_rt_sigqueueinfo, getpid(), SIGUSR1, NULL), -1);
+    CHECK_EQ(errno, EFAULT);
+    sigset_t s = only(rt);
+    struct timespec bad = {0, 1000000000};
+    CHECK_EQ(syscall(SYS_rt_sigtimedwait, &s, NULL, &bad, 8), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(syscall(SYS_rt_sigtimedwait, &s, NULL, NULL, 4), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(syscall(SYS_rt_sigtimedwait, NULL, NULL, NULL, 8), -1);
+    CHECK_EQ(errno, EFAULT);
+    return 0;
+}
+
+USERTEST(sig2_kill_and_sigqueue_from_another_process)
+{
+    int rt = SIGRTMIN + 3;
+    block(SIGUSR1); /* default action terminate, but blocked: it must wait for sigwaitinfo */
+    block(rt);
+    fflush(stdout);
+    pid_t parent = getpid(), child = fork();
+    if (child == 0) {
+        int bad = kill(parent, SIGUSR1) != 0;
+        for (int i = 0; i < 3; i++)
+            bad |= sigqueue(parent, rt, (union sigval){.sival_int = 100 + i}) != 0;
+        _exit(bad);
+    }
+    CHECK_EQ(child > 0, 1);
+    int st;
+    CHECK_EQ(waitpid(child, &st, 0), child);
+    CHECK_EQ(st, 0);
+    siginfo_t si;
+    sigset_t s = only(SIGUSR1);
+    CHECK_EQ(sigwaitinfo(&s, &si), SIGUSR1);
+    CHECK_EQ(si.si_code, SI_USER);
+    CHECK_EQ(si.si_pid, child);
+    CHECK_EQ(si.si_uid, getuid());
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(poll_sig(rt, &si), rt);
+        CHECK_EQ(si.si_code, SI_QUEUE);
+        CHECK_EQ(si.si_pid, child);
+        CHECK_EQ(si.si_uid, getuid());
+        CHECK_EQ(si.si_value.sival_int, 100 + i);
+    }
+    CHECK_EQ(poll_sig(rt, &si), -EAGAIN);
+    return 0;
+}
+
+static volatile int got_usr2;
+static void on_usr2(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    got_usr2 = sig == SIGUSR2 && si->si_code == SI_USER ? si->si_pid : -1;
+}
+
+USERTEST(sig2_handler_sees_sender)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_usr2;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+    fflush(stdout);
+    pid_t parent = getpid(), child = fork();
+    if (child == 0)
+        _exit(kill(parent, SIGUSR2) != 0);
+    int st;
+    CHECK_EQ(waitpid(child, &st, 0), child); /* the handler's SA_RESTART: waitpid goes on */
+    CHECK_EQ(st, 0);
+    for (int i = 0; i < 100 && !got_usr2; i++)
+        getppid();
+    CHECK_EQ(got_usr2, child);
+    return 0;
+}
+
+USERTEST(sig2_sigtimedwait_timeout_and_wakeup)
+{
+    block(SIGUSR2);
+    sigset_t s = only(SIGUSR2);
+    struct timespec t = {0, 50 * 1000000};
+    long long t0 = now_ns();
+    CHECK_EQ(sigtimedwait(&s, NULL, &t), -1);
+    CHECK_EQ(errno, EAGAIN);
+    long long dt = now_ns() - t0;
+    CHECK_EQ(dt >= 50 * 1000000ll, 1);
+    CHECK_EQ(dt < 5000 * 1000000ll, 1); /* a bound, not a time: the machine may be loaded */
+    /* A signal another process sends later ends the wait. */
+    fflush(stdout);
+    pid_t parent = getpid(), child = fork();
+    if (child == 0) {
+        struct timespec d = {0, 20 * 1000000};
+        nanosleep(&d, NULL);
+        _exit(kill(parent, SIGUSR2) != 0);
+    }
+    struct timespec long_t = {20, 0};
+    siginfo_t si;
+    CHECK_EQ(sigtimedwait(&s, &si, &long_t), SIGUSR2);
+    CHECK_EQ(si.si_pid, child);
+    int st;
+    CHECK_EQ(waitpid(child, &st, 0), child);
+    CHECK_EQ(st, 0);
+    return 0;
+}
+
+static volatile int alarms;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarms++;
+}
+
+USERTEST(sig2_sigtimedwait_eintr)
+{
+    block(SIGUSR2);
+    CHECK_EQ(signal(SIGALRM, on_alarm) == SIG_ERR, 0);
+    struct itimerval it = {{0, 0}, {0, 30000}};
+    CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), 0);
+    sigset_t s = only(SIGUSR2);
+    struct timespec t = {10, 0};
+    long long t0 = now_ns();
+    /* The raw call: musl's sigtimedwait makes it again after EINTR. */
+    CHECK_EQ(syscall(SYS_rt_sigtimedwait, &s, NULL, &t, 8), -1);
+    CHECK_EQ(errno, EINTR);
+    CHECK_EQ(alarms, 1);
+    CHECK_EQ(now_ns() - t0 < 5000 * 1000000ll, 1);
+    return 0;
+}
+
+/* exec's far side (usertests --sig2-exec): SIGUSR1 blocked and pending, SIGUSR2 ignored,
+ * SIGTERM (handled before exec) default, SIGINT's mask bit off. */
+int ut_sig2_exec(void);
+int ut_sig2_exec(void)
+{
+    sigset_t m, p;
+    struct sigaction a;
+    if (sigprocmask(SIG_BLOCK, NULL, &m) || sigpending(&p))
+        return 2;
+    if (!sigismember(&m, SIGUSR1) || sigismember(&m, SIGINT) || !sigismember(&p, SIGUSR1))
+        return 3;
+    if (sigaction(SIGUSR2, NULL, &a) || a.sa_handler != SIG_IGN)
+        return 4;
+    if (sigaction(SIGTERM, NULL, &a) || a.sa_handler != SIG_DFL)
+        return 5;
+    siginfo_t si;
+    sigset_t s = only(SIGUSR1);
+    struct timespec zero = {0, 0};
+    if (sigtimedwait(&s, &si, &zero) != SIGUSR1)
+        return 6;
+    /* An ignored signal sent now is dropped. */
+    if (raise(SIGUSR2) || sigpending(&p) || sigismember(&p, SIGUSR2))
+        return 7;
+    return 0;
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+}
+
+USERTEST(sig2_exec_keeps_mask_ignored_pending)
+{
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        block(SIGUSR1);
+        signal(SIGUSR2, SIG_IGN);
+        signal(SIGTERM, on_term);
+        raise(SIGUSR1);
+        char *argv[] = {"usertests", "--sig2-exec", NULL};
+        execve("/usertests", argv, NULL);
+        _exit(99);
+    }
+    int st;
+    CHECK_EQ(waitpid(child, &st, 0), child);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 0);
+    return 0;
+}
+
+static volatile int vt_hits, prof_hits;
+static void on_vt(int sig)
+{
+    if (sig == SIGVTALRM)
+        vt_hits++;
+    else if (sig == SIGPROF)
+        prof_hits++;
+}
+
+static long long cpu_ns(clockid_t c)
+{
+    struct timespec t;
+    if (clock_gettime(c, &t) != 0)
+        return -1;
+    return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+/* ITIMER_VIRTUAL and ITIMER_PROF count CPU time: a loop that computes gets them; CPU clocks
+ * move while computing and not while asleep (bounds: the machine may be loaded). */
+USERTEST(sig2_cpu_time_and_virtual_timers)
+{
+    long long p0 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), t0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+    CHECK_EQ(p0 > 0, 1);
+    CHECK_EQ(t0 > 0, 1);
+    struct timespec d = {0, 100 * 1000000};
+    CHECK_EQ(nanosleep(&d, NULL), 0);
+    long long p1 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    CHECK_EQ(p1 - p0 < 100 * 1000000ll, 1); /* asleep: no CPU time (or little) */
+    CHECK_EQ(signal(SIGVTALRM, on_vt) == SIG_ERR, 0);
+    CHECK_EQ(signal(SIGPROF, on_vt) == SIG_ERR, 0);
+    struct itimerval v = {{0, 20000}, {0, 20000}}, got;
+    CHECK_EQ(setitimer(ITIMER_VIRTUAL, &v, NULL), 0);
+    CHECK_EQ(setitimer(ITIMER_PROF, &v, NULL), 0);
+    CHECK_EQ(getitimer(ITIMER_VIRTUAL, &got), 0);
+    CHECK_EQ(got.it_interval.tv_sec, 0);
+    CHECK_EQ(got.it_interval.tv_usec, 20000);
+    CHECK_EQ(got.it_value.tv_sec, 0);
+    CHECK_EQ(got.it_value.tv_usec > 0 && got.it_value.tv_usec <= 20000, 1);
+    long long w0 = now_ns();
+    volatile unsigned long x = 0;
+    while ((vt_hits < 3 || prof_hits < 3) && now_ns() - w0 < 60 * 1000000000ll)
+        x++; /* computing, no call in the loop but the clock's */
+    CHECK_EQ(vt_hits >= 3, 1);
+    CHECK_EQ(prof_hits >= 3, 1);
+    long long p2 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    CHECK_EQ(p2 - p1 >= 3 * 20 * 1000000ll - 20 * 1000000ll, 1); /* three periods, about */
+    CHECK_EQ(p2 - p1 <= now_ns() - w0 + 20 * 1000000ll, 1);
+    struct itimerval zero = {{0, 0}, {0, 0}};
+    CHECK_EQ(setitimer(ITIMER_VIRTUAL, &zero, NULL), 0);
+    CHECK_EQ(setitimer(ITIMER_PROF, &zero, NULL), 0);
+    CHECK_EQ(setitimer(3, &zero, NULL), -1);
+    CHECK_EQ(errno, EINVAL);
+    struct tms tm;
+    clock_t now = times(&tm);
+    CHECK_EQ(now > 0, 1);
+    CHECK_EQ(tm.tms_utime >= (p2 / 10000000) - 1, 1); /* clock ticks of 10 ms */
+    CHECK_EQ(tm.tms_stime, 0);
+    struct rusage ru;
+    CHECK_EQ(getrusage(RUSAGE_SELF, &ru), 0);
+    CHECK_EQ(ru.ru_utime.tv_sec * 1000000ll + ru.ru_utime.tv_usec >= p2 / 1000, 1);
+    CHECK_EQ(getrusage(RUSAGE_CHILDREN, &ru), 0);
+    CHECK_EQ(getrusage(5, &ru), -1);
+    CHECK_EQ(errno, EINVAL);
+    return 0;
+}
+
+/* POSIX timers: SIGEV_SIGNAL with its value and SI_TIMER, an interval, overruns while the
+ * signal waits blocked, SIGEV_NONE read by timer_gettime, errors. */
+USERTEST(sig2_posix_timers)
+{
+    int rt = SIGRTMIN + 4;
+    block(rt);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = rt;
+    ev.sigev_value.sival_int = 4242;
+    timer_t t;
+    CHECK_EQ(timer_create(CLOCK_MONOTONIC, &ev, &t), 0);
+    struct itimerspec its = {{0, 10 * 1000000}, {0, 10 * 1000000}}, cur;
+    CHECK_EQ(timer_settime(t, 0, &its, NULL), 0);
+    CHECK_EQ(timer_gettime(t, &cur), 0);
+    CHECK_EQ(cur.it_interval.tv_nsec, 10 * 1000000);
+    sigset_t s = only(rt);
+    siginfo_t si;
+    CHECK_EQ(sigwaitinfo(&s, &si), rt);
+    CHECK_EQ(si.si_code, SI_TIMER);
+    CHECK_EQ(si.si_value.sival_int, 4242);
+    /* Blocked and pending for 100 ms: later expiries are overruns of one signal. */
+    long long w0 = now_ns();
+    while (now_ns() - w0 < 100 * 1000000ll)
+        ;
+    CHECK_EQ(sigwaitinfo(&s, &si), rt);
+    CHECK_EQ(si.si_overrun >= 1, 1);
+    CHECK_EQ(timer_getoverrun(t), si.si_overrun);
+    CHECK_EQ(timer_delete(t), 0);
+    CHECK_EQ(timer_gettime(t, &cur), -1);
+    CHECK_EQ(errno, EINVAL);
+    /* SIGEV_NONE: no signal, the time left still runs down. */
+    ev.sigev_notify = SIGEV_NONE;
+    CHECK_EQ(timer_create(CLOCK_REALTIME, &ev, &t), 0);
+    struct itimerspec one = {{0, 0}, {5, 0}};
+    CHECK_EQ(timer_settime(t, 0, &one, NULL), 0);
+    CHECK_EQ(timer_gettime(t, &cur), 0);
+    CHECK_EQ(cur.it_value.tv_sec <= 4 || (cur.it_value.tv_sec == 5 && cur.it_value.tv_nsec == 0),
+             1);
+    CHECK_EQ(cur.it_value.tv_sec >= 0, 1);
+    CHECK_EQ(timer_delete(t), 0);
+    CHECK_EQ(timer_create(99, NULL, &t), -1);
+    CHECK_EQ(errno, EINVAL);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = 65;
+    CHECK_EQ(timer_create(CLOCK_MONOTONIC, &ev, &t), -1);
+    CHECK_EQ(errno, EINVAL);
+    return 0;
+}
