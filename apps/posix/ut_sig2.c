@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -95,9 +97,14 @@ USERTEST(sig2_standard_signals_coalesce)
     CHECK_EQ(raise(SIGUSR1), 0);
     CHECK_EQ(sigqueue(getpid(), SIGUSR1, (union sigval){.sival_int = 5}), 0);
     siginfo_t si;
+    /* raise is tkill to this thread: pending for it (coalesced), apart from the process's
+     * pending one sigqueue made, as on Linux; the thread's is taken first. */
     CHECK_EQ(poll_sig(SIGUSR1, &si), SIGUSR1);
     CHECK_EQ(si.si_code, SI_TKILL); /* the first one's siginfo */
     CHECK_EQ(si.si_pid, getpid());
+    CHECK_EQ(poll_sig(SIGUSR1, &si), SIGUSR1);
+    CHECK_EQ(si.si_code, SI_QUEUE);
+    CHECK_EQ(si.si_value.sival_int, 5);
     CHECK_EQ(poll_sig(SIGUSR1, &si), -EAGAIN);
     /* tgkill to ourselves: SI_TKILL too; another tid of no thread of ours: ESRCH. */
     CHECK_EQ(syscall(SYS_tgkill, getpid(), getpid(), SIGUSR1), 0);
@@ -424,6 +431,149 @@ USERTEST(sig2_posix_timers)
     CHECK_EQ(errno, EINVAL);
     ev.sigev_notify = SIGEV_SIGNAL;
     ev.sigev_signo = 65;
+    CHECK_EQ(timer_create(CLOCK_MONOTONIC, &ev, &t), -1);
+    CHECK_EQ(errno, EINVAL);
+    return 0;
+}
+
+/* ---- threads: a mask each, signals to one thread ---- */
+
+static volatile long handled_by;
+static volatile int t_go, t_done, t_inherited;
+static volatile long t_tid;
+
+static void on_usr(int sig)
+{
+    (void)sig;
+    handled_by = syscall(SYS_gettid);
+}
+
+static long tid(void)
+{
+    return syscall(SYS_gettid);
+}
+
+/* Inherits the creator's mask (SIGUSR1 blocked), unblocks SIGUSR1 for itself, then waits,
+ * making calls (safe points), until the test says it is done. */
+static void *unblocker(void *arg)
+{
+    (void)arg;
+    sigset_t m;
+    pthread_sigmask(SIG_BLOCK, NULL, &m);
+    t_inherited = sigismember(&m, SIGUSR1);
+    sigset_t u = only(SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &u, NULL);
+    t_tid = tid();
+    t_go = 1;
+    while (!t_done)
+        sched_yield();
+    return NULL;
+}
+
+USERTEST(sig2_thread_masks_and_process_signal)
+{
+    handled_by = 0;
+    CHECK_EQ(signal(SIGUSR1, on_usr) == SIG_ERR, 0);
+    sigset_t b = only(SIGUSR1);
+    CHECK_EQ(pthread_sigmask(SIG_BLOCK, &b, NULL), 0);
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, unblocker, NULL), 0);
+    while (!t_go)
+        sched_yield();
+    CHECK_EQ(t_inherited, 1);
+    /* A process-directed signal goes to the thread that does not block it. */
+    CHECK_EQ(kill(getpid(), SIGUSR1), 0);
+    for (long i = 0; i < 2000000 && !handled_by; i++)
+        sched_yield();
+    CHECK_EQ(handled_by, t_tid);
+    sigset_t m;
+    CHECK_EQ(pthread_sigmask(SIG_BLOCK, NULL, &m), 0);
+    CHECK_EQ(sigismember(&m, SIGUSR1), 1); /* the thread's unblock was its own */
+    t_done = 1;
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    return 0;
+}
+
+static volatile int w_blocked, w_got, w_code;
+static void *waiter(void *arg)
+{
+    (void)arg;
+    sigset_t b = only(SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &b, NULL);
+    t_tid = tid();
+    w_blocked = 1;
+    siginfo_t si;
+    w_got = sigwaitinfo(&b, &si);
+    w_code = si.si_code;
+    while (!t_done)
+        sched_yield();
+    return NULL;
+}
+
+USERTEST(sig2_pthread_kill_one_thread)
+{
+    handled_by = 0;
+    CHECK_EQ(signal(SIGUSR2, on_usr) == SIG_ERR, 0);
+    /* To ourselves: the handler runs in this thread before pthread_kill returns. */
+    CHECK_EQ(pthread_kill(pthread_self(), SIGUSR2), 0);
+    CHECK_EQ(handled_by, tid());
+    /* To a thread that blocks it and waits for it: it is that thread's alone, not ours
+     * (we do not block it, and no handler runs here). */
+    handled_by = 0;
+    t_done = 0;
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, waiter, NULL), 0);
+    while (!w_blocked)
+        sched_yield();
+    CHECK_EQ(pthread_kill(th, SIGUSR2), 0);
+    for (long i = 0; i < 2000000 && !w_got; i++)
+        sched_yield();
+    CHECK_EQ(w_got, SIGUSR2);
+    CHECK_EQ(w_code, SI_TKILL);
+    CHECK_EQ(handled_by, 0);
+    t_done = 1;
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK_EQ(syscall(SYS_tgkill, getpid(), t_tid, SIGUSR2), -1); /* it has ended */
+    CHECK_EQ(errno, ESRCH);
+    return 0;
+}
+
+static volatile int tid_ready, tid_got, tid_code;
+static void *timer_waiter(void *arg)
+{
+    (void)arg;
+    sigset_t b = only(SIGRTMIN + 5);
+    pthread_sigmask(SIG_BLOCK, &b, NULL);
+    t_tid = tid();
+    tid_ready = 1;
+    siginfo_t si;
+    struct timespec t = {10, 0};
+    tid_got = sigtimedwait(&b, &si, &t);
+    tid_code = si.si_code;
+    return NULL;
+}
+
+/* SIGEV_THREAD_ID: the timer's signal goes to that thread alone, with SI_TIMER. */
+USERTEST(sig2_timer_to_one_thread)
+{
+    pthread_t th;
+    CHECK_EQ(pthread_create(&th, NULL, timer_waiter, NULL), 0);
+    while (!tid_ready)
+        sched_yield();
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SIGRTMIN + 5;
+    ev.sigev_notify_thread_id = (pid_t)t_tid;
+    timer_t t;
+    CHECK_EQ(timer_create(CLOCK_MONOTONIC, &ev, &t), 0);
+    struct itimerspec its = {{0, 0}, {0, 20 * 1000000}};
+    CHECK_EQ(timer_settime(t, 0, &its, NULL), 0);
+    CHECK_EQ(pthread_join(th, NULL), 0);
+    CHECK_EQ(tid_got, SIGRTMIN + 5);
+    CHECK_EQ(tid_code, SI_TIMER);
+    CHECK_EQ(timer_delete(t), 0);
+    ev.sigev_notify_thread_id = 77777;
     CHECK_EQ(timer_create(CLOCK_MONOTONIC, &ev, &t), -1);
     CHECK_EQ(errno, EINVAL);
     return 0;

@@ -11,6 +11,8 @@
 #include <proc/lnx.h>
 #include <proc/pm.h>
 
+#include <los/los.h>
+
 #include <stddef.h>
 
 #define PM_SIGQ_MAX 256
@@ -107,6 +109,13 @@ long pm_sigq_fetch(struct pm_proc *p, struct pm_msg *m)
     while (used > 0 && pool[used - 1].slot < 0)
         used--;
     return n;
+}
+
+long pm_op_sig_wake(struct pm_proc *p, struct pm_msg *m)
+{
+    (void)m;
+    exo_event_post(p->wake_cap);
+    return 0;
 }
 
 long pm_op_sig_queue(struct pm_proc *p, struct pm_msg *m)

@@ -44,7 +44,7 @@ void sig_tell_pm(int force)
         else if (sig.act[n].handler != LNX_SIG_DFL)
             caught |= sig_bit(n);
     }
-    caught |= (sig.blocked | sig.waitset) & ~ignored;
+    caught |= (sig_me()->blocked | sig_me()->waitset) & ~ignored;
     if (!force)
         caught |= told_caught & ~ignored;
     if (!proc_present || (caught == told_caught && ignored == told_ignored))
@@ -82,16 +82,16 @@ long posix_rt_sigaction(const long a[6])
 
 long posix_rt_sigprocmask(const long a[6])
 {
-    uint64_t set = 0, old = sig.blocked;
+    uint64_t set = 0, old = sig_me()->blocked;
     if (a[3] != SIGSET_SIZE)
         return -LNX_EINVAL;
     if (a[1]) {
         if (los_copy_from_user(&set, (const void *)a[1], sizeof set) < 0)
             return -LNX_EFAULT;
         uint64_t m;
-        if (sig_mask_apply(sig.blocked, (int)a[0], set, &m) < 0)
+        if (sig_mask_apply(sig_me()->blocked, (int)a[0], set, &m) < 0)
             return -LNX_EINVAL;
-        sig.blocked = m; /* newly unblocked ones are delivered at the return */
+        sig_me()->blocked = m; /* newly unblocked ones are delivered at the return */
         if (m & ~told_caught & ~told_ignored)
             sig_tell_pm(0);
     }
@@ -105,7 +105,7 @@ long posix_rt_sigpending(const long a[6])
     if ((unsigned long)a[1] > SIGSET_SIZE)
         return -LNX_EINVAL;
     sig_ready(); /* others' signals and the timer's count too */
-    uint64_t set = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & sig.blocked;
+    uint64_t set = sig_pending_me() & sig_me()->blocked;
     return los_copy_to_user((void *)a[0], &set, (size_t)a[1]) < 0 ? -LNX_EFAULT : 0;
 }
 

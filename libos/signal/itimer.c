@@ -35,6 +35,7 @@ struct tmr {
     int signo;                   /* 0: SIGEV_NONE */
     int code;                    /* SI_KERNEL (itimers), SI_TIMER */
     int used;                    /* a POSIX timer's slot is taken */
+    long tid;                    /* SIGEV_THREAD_ID: the thread it signals (0: the process) */
     int64_t value;               /* sigev_value */
     int32_t overrun, overrun_last;
 };
@@ -102,7 +103,15 @@ static void expire(struct tmr *t, int id, uint64_t now)
     uint64_t d = t->deadline, n = t->interval ? (now - d) / t->interval + 1 : 1;
     t->deadline = t->interval ? d + n * t->interval : 0;
     if (!t->signo)
-        return; /* SIGEV_NONE: timer_gettime alone tells */
+        return;   /* SIGEV_NONE: timer_gettime alone tells */
+    if (t->tid) { /* to one thread (musl's SIGEV_THREAD helper); gone: nothing */
+        struct sig_thread *th = sig_thread_of(t->tid);
+        if (th && (__atomic_load_n(&th->pending, __ATOMIC_SEQ_CST) & sig_bit(t->signo)))
+            t->overrun += (int32_t)n;
+        else if (th)
+            sig_post_thread_timer(th, t->signo);
+        return;
+    }
     if (id >= 0 && (__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & sig_bit(t->signo))) {
         t->overrun += (int32_t)n; /* its signal still waits: these expiries are overruns */
         return;
@@ -247,10 +256,12 @@ long posix_timer_create(const long a[6])
     struct lnx_sigevent ev = {.signo = LNX_SIGALRM, .notify = LNX_SIGEV_SIGNAL};
     if (a[1] && los_copy_from_user(&ev, (const void *)a[1], sizeof ev) < 0)
         return -LNX_EFAULT;
-    if (ev.notify == LNX_SIGEV_THREAD_ID) { /* one signal state for all threads here */
-        if (ev.tid != sig_pid() && ev.tid < (int32_t)LOS_THREAD_TID_BASE)
+    long to = 0;
+    if (ev.notify == LNX_SIGEV_THREAD_ID) { /* one of our threads (Linux: EINVAL otherwise) */
+        if (ev.tid <= 0 || !sig_thread_of(ev.tid))
             return -LNX_EINVAL;
         ev.notify = LNX_SIGEV_SIGNAL;
+        to = ev.tid;
     }
     if (ev.notify != LNX_SIGEV_SIGNAL && ev.notify != LNX_SIGEV_NONE)
         return -LNX_EINVAL;
@@ -265,6 +276,7 @@ long posix_timer_create(const long a[6])
                     .signo = ev.notify == LNX_SIGEV_NONE ? 0 : ev.signo,
                     .code = LNX_SI_TIMER,
                     .used = 1,
+                    .tid = to,
                     .value = a[1] ? ev.value : id};
     int32_t out = id;
     if (los_copy_to_user((void *)a[2], &out, sizeof out) < 0)

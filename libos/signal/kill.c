@@ -2,8 +2,9 @@
  * kill.c: signals a process sends by thread id or with a siginfo of its own: tkill (musl's
  * raise) and tgkill, rt_sigqueueinfo (sigqueue) and rt_tgsigqueueinfo. To this process the
  * signal is made pending here and delivered at the call's return (tkill's si_code SI_TKILL,
- * sigqueue's SI_QUEUE and value, our pid and uid, as Linux gives); its threads share one
- * signal state, so a tid of one of them (LOS_THREAD_TID_BASE + n) is this process too. To
+ * sigqueue's SI_QUEUE and value, our pid and uid, as Linux gives); tkill and tgkill to one of
+ * its threads (the first one's tid is the pid, the others' LOS_THREAD_TID_BASE + n) make it
+ * pending for that thread alone (sig_post_thread). To
  * another process they go through the process server: kill with SI_TKILL, sig_queue. kill
  * itself is the process server's (libos/proc/posix_proc.c): to ourselves it comes back
  * through its pending set and sig_fetch (los_sig_fetch), with our pid and uid.
@@ -31,10 +32,18 @@ static uint32_t my_uid(void)
     return u < 0 ? 0 : (uint32_t)u;
 }
 
-/* Is tid this process (its first thread's tid is its pid) or one of its threads? */
 static int ours(long tid)
 {
     return tid == sig_pid() || tid >= LOS_THREAD_TID_BASE;
+}
+
+/* To one thread of ours: pending for it alone. */
+static long to_thread(long tid, long n)
+{
+    struct sig_thread *t = sig_thread_of(tid);
+    if (!t)
+        return -LNX_ESRCH;
+    return n ? sig_post_thread(t, (int)n, my_uid()) : 0;
 }
 
 long posix_tkill(const long a[6])
@@ -44,7 +53,7 @@ long posix_tkill(const long a[6])
         return -LNX_EINVAL;
     if (!ours(tid))
         return proc_kill_code(tid, n, LNX_SI_TKILL);
-    return n ? los_sig_post_from((int)n, LNX_SI_TKILL, sig_pid(), my_uid(), 0) : 0;
+    return to_thread(tid, n);
 }
 
 long posix_tgkill(const long a[6])
@@ -52,11 +61,8 @@ long posix_tgkill(const long a[6])
     long tgid = a[0], tid = a[1], n = a[2];
     if (tgid <= 0 || tid <= 0 || n < 0 || n > LOS_NSIG)
         return -LNX_EINVAL;
-    if (tgid == sig_pid()) {
-        if (!ours(tid))
-            return -LNX_ESRCH;
-        return n ? los_sig_post_from((int)n, LNX_SI_TKILL, sig_pid(), my_uid(), 0) : 0;
-    }
+    if (tgid == sig_pid())
+        return to_thread(tid, n);
     if (tgid != tid)
         return -LNX_ESRCH; /* another process's thread: not reachable by tid yet */
     return proc_kill_code(tid, n, LNX_SI_TKILL);

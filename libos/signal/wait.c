@@ -11,6 +11,7 @@
 #include <los/uaccess.h>
 
 #include <posix/calls.h>
+#include <thread/thread.h>
 
 #define NS 1000000000ull
 
@@ -18,9 +19,8 @@
 static long take_one(uint64_t set, void *uinfo)
 {
     int n = sig_next(set);
-    __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
     struct lnx_siginfo info;
-    sig_dequeue(n, &info);
+    sig_take_out(n, &info);
     if (uinfo && los_copy_to_user(uinfo, &info, sizeof info) < 0)
         return -LNX_EFAULT;
     return n;
@@ -50,27 +50,29 @@ long posix_rt_sigtimedwait(const long a[6])
     }
     for (;;) {
         sig_ready(); /* others' signals, the timer's */
-        uint64_t p = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & set;
+        uint64_t p = sig_pending_me() & set;
         if (p)
             return take_one(p, (void *)a[1]);
         if (look_only || (deadline && sig_rdtsc() >= deadline))
             return -LNX_EAGAIN;
-        uint64_t blocked = sig.blocked;
-        sig.waitset = set; /* a blocked signal of the set is not dropped as ignored */
-        sig.blocked &= ~set;
+        uint64_t blocked = sig_me()->blocked;
+        sig_me()->waitset = set; /* a blocked signal of the set is not dropped as ignored */
+        sig_me()->blocked &= ~set;
+        int k = los_thread_pm_enter(14); /* the mailbox (a sleep does not hold it) */
         sig_tell_pm(0); /* pm must leave the set pending whatever its disposition */
+        los_thread_pm_leave(k);
         long r = los_sig_wait_until(deadline);
-        sig.blocked = blocked;
+        sig_me()->blocked = blocked;
         if (r < 0 && r != -LNX_EINTR && r != -LOS_ERESTARTSYS) {
-            sig.waitset = 0;
+            sig_me()->waitset = 0;
             return r;
         }
         sig_ready();
-        sig.waitset = 0;
-        p = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST);
+        sig_me()->waitset = 0;
+        p = sig_pending_me();
         if (p & set)
             return take_one(p & set, (void *)a[1]);
-        if (p & ~sig.blocked)
+        if (p & ~sig_me()->blocked)
             return -LNX_EINTR; /* delivered at the return: sigtimedwait never restarts */
         if (!r)
             return -LNX_EAGAIN;
