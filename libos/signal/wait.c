@@ -11,7 +11,6 @@
 #include <los/uaccess.h>
 
 #include <posix/calls.h>
-#include <thread/thread.h>
 
 #define NS 1000000000ull
 
@@ -58,9 +57,6 @@ long posix_rt_sigtimedwait(const long a[6])
         uint64_t blocked = sig_me()->blocked;
         sig_me()->waitset = set; /* a blocked signal of the set is not dropped as ignored */
         sig_me()->blocked &= ~set;
-        int k = los_thread_pm_enter(14); /* the mailbox (a sleep does not hold it) */
-        sig_tell_pm(0); /* pm must leave the set pending whatever its disposition */
-        los_thread_pm_leave(k);
         long r = los_sig_wait_until(deadline);
         sig_me()->blocked = blocked;
         if (r < 0 && r != -LNX_EINTR && r != -LOS_ERESTARTSYS) {
