@@ -4,18 +4,23 @@
 # the loader and kernel is always rebuilt, so file-level dependencies cannot be trusted).
 #
 #   image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT]
-#            [--archive-file NAME=FILE]... -o IMAGE
+#            [--archive-file NAME=FILE]... [--archive-links TARGET=LIST]... -o IMAGE
 #
-# Staged trees:  DIR/archive/{font.psf,etc/version}   DIR/root/{etc/hostname,etc/motd,README}
+# --archive-file puts FILE in the archive as NAME (bin/busybox: directories are made);
+# --archive-links makes every path LIST names (one a line, /bin/ls) a symlink to TARGET
+# (busybox's applets, apps/busybox/README.md).
+#
+# Staged trees:  DIR/archive/{font.psf,etc/version,programs}
+#                DIR/root/{the archive's files,etc/inittab,etc/hostname,etc/motd,README}
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 FONT_GZ=${TESSERA_FONT:-/usr/share/consolefonts/Lat15-VGA16.psf.gz}
 
-usage() { echo "usage: image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] [--archive-file NAME=FILE]... -o IMAGE" >&2; exit 2; }
+usage() { echo "usage: image.sh --loader FILE --kernel FILE --stage DIR [--cmdline TEXT] [--archive-file NAME=FILE]... [--archive-links TARGET=LIST]... -o IMAGE" >&2; exit 2; }
 die() { echo "image.sh: $*" >&2; exit 1; }
 
-loader='' kernel='' stage='' out='' cmdline_args=() archive_files=()
+loader='' kernel='' stage='' out='' cmdline_args=() archive_files=() archive_links=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --loader) loader=${2:?}; shift 2 ;;
@@ -23,6 +28,7 @@ while [[ $# -gt 0 ]]; do
     --stage) stage=${2:?}; shift 2 ;;
     --cmdline) [[ -n ${2?} ]] && cmdline_args=(--cmdline "$2"); shift 2 ;;
     --archive-file) [[ ${2:?} == ?*=?* ]] || usage; archive_files+=("$2"); shift 2 ;;
+    --archive-links) [[ ${2:?} == /?*=?* ]] || usage; archive_links+=("$2"); shift 2 ;;
     -o) out=${2:?}; shift 2 ;;
     *) usage ;;
   esac
@@ -38,7 +44,20 @@ version=$(git -C "$repo" describe --always --tags --dirty 2>/dev/null || true)
 echo "${version:-dev}" > "$stage/archive/etc/version"
 for f in "${archive_files[@]+"${archive_files[@]}"}"; do   # programs: init and friends
   [[ -f ${f#*=} ]] || die "archive file ${f#*=} missing"
+  mkdir -p "$(dirname "$stage/archive/${f%%=*}")"
   cp "${f#*=}" "$stage/archive/${f%%=*}"
+done
+# The root holds the boot archive's programs too: pm mounts a tessera-root with /init as "/"
+# (libos/ext2/pm_disk.c), and exec then reads them from the disk.
+cp -a "$stage/archive/." "$stage/root/"
+cp "$repo/apps/init/inittab" "$stage/root/etc/inittab" # what init runs (apps/init/inittab.c)
+for l in "${archive_links[@]+"${archive_links[@]}"}"; do   # busybox's applets
+  [[ -f ${l#*=} ]] || die "link list ${l#*=} missing"
+  while IFS= read -r p; do
+    [[ $p == /?* && $p != "${l%%=*}" ]] || continue
+    mkdir -p "$(dirname "$stage/archive$p")"
+    ln -s "${l%%=*}" "$stage/archive$p"
+  done <"${l#*=}"
 done
 echo tessera > "$stage/root/etc/hostname"
 printf 'Welcome to Tessera (%s).\n' "${version:-dev}" > "$stage/root/etc/motd"

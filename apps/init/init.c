@@ -8,7 +8,8 @@
  * after nocloud, the first-boot configuration, when the image carries it), and ends.
  * init is also pm, the process server (libos/proc): init.run's program is process 2, made
  * through pm, and init serves the processes it and its descendants make until it ends, then
- * prints how it ended.
+ * prints how it ended. With none of these jobs (and no `poweroff`, which asks for a run that
+ * ends) init is the system's init: /etc/inittab on the root (initrun.c).
  */
 #include <common/cmdline.h>
 #include <los/los.h>
@@ -18,6 +19,8 @@
 #include <proc/status.h>
 
 extern const char *los_cmdline;
+
+int init_inittab(void); /* initrun.c: -1 if there is no /etc/inittab */
 
 #define VIOTEST_ARG (1ull << 40) /* apps/tests/exotest.h EXOTEST_ARG_PARAM */
 
@@ -106,5 +109,16 @@ int main(uint64_t archive, uint64_t size)
         run("exobench", 0); /* microbenchmarks: ./tessera bench exo */
     if (exo_cmdline_flag(los_cmdline, "init.fuzz"))
         run("fuzz", 0); /* the exo call fuzzer: boot test exo.boot.fuzz */
+    static const char *const jobs[] = {"init.test",       "init.run",      "init.viotest",
+                                       "init.vionettest", "init.blkbench", "init.bench",
+                                       "init.fuzz",       "poweroff"};
+    int job = 0;
+    for (unsigned i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        char v[2];
+        job |= exo_cmdline_flag(los_cmdline, jobs[i]) ||
+               exo_cmdline_value(los_cmdline, jobs[i], v, sizeof v) != EXO_E_NOENT;
+    }
+    if (!job)
+        init_inittab();
     return 0;
 }

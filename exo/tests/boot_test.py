@@ -256,8 +256,9 @@ def case_consin(image, iommu=False):
 FUZZ_SUMMARY = r"^fuzz: (\d+) calls, (\d+) children, 0 kernel panics$"
 FUZZ_DISK_SECTORS = 4096  # fuzz_dev.c's blk headers name sectors below this, mostly
 # Every call must succeed at least once but vio_direct: it needs an IOMMU (the fuzz boots have
-# none), so exo answers it EXO_E_NOSYS, or EXO_E_PERM for va = 0 (the caller holds no device).
-FUZZ_NEVER_OK = {"vio_direct"}
+# none), so exo answers it EXO_E_NOSYS, or EXO_E_PERM for va = 0 (the caller holds no device);
+# and power: it is init's alone (EXO_E_PERM for the fuzzer's children; success would end the run).
+FUZZ_NEVER_OK = {"vio_direct", "power"}
 
 
 def fuzz_devices(tmp):

@@ -335,6 +335,9 @@ static long e2_mount(struct fs_mount *m, const void *data)
         return r;
     }
     m->priv = em;
+    m->ro = a->ro || a->fs->ro;
+    for (unsigned i = 0; a->source && a->source[i] && i + 1 < sizeof m->source; i++)
+        m->source[i] = a->source[i], m->source[i + 1] = '\0';
     m->dev = 0x800 + slot; /* st_dev: a block device's number, one per ext2 mount */
     r = node_get(m, EXT2_ROOT_INO, &m->root);
     if (r < 0) {
@@ -351,4 +354,21 @@ long fs_ext2_sync(struct fs_mount *m)
     return ext2_sync(em->fs);
 }
 
-const struct fs_type fs_ext2 = {"ext2", e2_mount};
+static long e2_statfs(struct fs_mount *m, struct fs_statfs *st)
+{
+    struct e2_mount *em = m->priv;
+    struct ext2_statfs s;
+    long r = ext2_statfs(em->fs, &s);
+    if (r < 0)
+        return r;
+    st->f_bsize = st->f_frsize = s.bsize;
+    st->f_blocks = s.blocks;
+    st->f_bfree = s.bfree;
+    st->f_bavail = s.bavail;
+    st->f_files = s.files;
+    st->f_ffree = s.ffree;
+    st->f_namelen = s.namelen;
+    return 0;
+}
+
+const struct fs_type fs_ext2 = {"ext2", e2_mount, e2_statfs, fs_ext2_sync, 0xEF53};

@@ -136,7 +136,11 @@ static void part_exit(struct pm_proc *p)
     p->part[FS_PART] = NULL;
 }
 
-long pm_ext2_mount(void); /* libos/ext2/pm_disk.c; its failure leaves /mnt unmounted */
+/* libos/ext2/pm_disk.c: the root disk (its type and mount data; < 0: none), the report of
+ * its mount, init.ext2's disk on /mnt (its failure leaves /mnt unmounted). */
+long pm_disk_root(const struct fs_type **t, const void **data);
+void pm_disk_root_report(long r);
+long pm_ext2_mount(void);
 
 static const struct pm_part fs_part = {part_fork, part_exec, part_exit};
 
@@ -147,9 +151,29 @@ static void start(void)
     const struct los_info *in = los_info();
     tsc_hz = (uint64_t)exo_clock();
     fs_data_room = data_room;
-    long r = fs_init();
-    if (r == 0 && in->archive_size)
-        r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    const struct fs_type *t;
+    const void *data;
+    long r = -FS_ENOENT;
+    if (pm_disk_root(&t, &data) == 0) { /* the disk's root holds the archive's programs */
+        r = fs_init_root(t, data);
+        pm_disk_root_report(r);
+    }
+    if (r < 0) {
+        r = fs_init();
+        if (r == 0 && in->archive_size)
+            r = fs_boot_fill((const void *)in->archive_va, in->archive_size);
+    }
+    if (r == 0) { /* /proc: pm's (libos/proc/procfs.c) */
+        extern const struct fs_type pm_procfs;
+        struct fs_proc *fp = fs_proc_new();
+        long m = fp ? fs_mkdir(fp, "/proc", 0555) : -FS_ENOMEM;
+        if (m == 0 || m == -FS_EEXIST)
+            m = fs_mount(fp, "/proc", &pm_procfs, NULL);
+        if (fp)
+            fs_proc_exit(fp);
+        if (m < 0)
+            los_printf("pm: /proc not mounted (%ld)\n", m);
+    }
     if (r == 0)
         r = pm_tty_start();
     if (r == 0)
@@ -179,6 +203,8 @@ static struct fs_proc *F(struct pm_proc *p)
         p->part[FS_PART] = fp;
     }
     fs_proc_cancel(fp); /* a wait given up (a signal) registers nothing any more */
+    extern int32_t pm_procfs_caller;
+    pm_procfs_caller = p->e->pid; /* /proc/self */
     return fp;
 }
 
@@ -723,4 +749,66 @@ long pm_op_fs_nofile(struct pm_proc *p, struct pm_msg *m)
     m->r[0] = (int64_t)old[0];
     m->r[1] = (int64_t)old[1];
     return r;
+}
+
+/* root: file systems as a whole (ops.def 70, 71). */
+long pm_op_fs_statfs(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    struct fs_statfs st;
+    long r;
+    if (m->a[0] == 1) {
+        r = fs_fstatfs(fp, (int)m->a[1], &st);
+    } else {
+        PATH1();
+        r = fs_statfs(fp, path1, &st);
+    }
+    if (r == 0)
+        for (uint64_t i = 0; i < sizeof st; i++)
+            m->data[i] = ((const uint8_t *)&st)[i];
+    return r;
+}
+
+long pm_op_fs_sync(struct pm_proc *p, struct pm_msg *m)
+{
+    FP();
+    return m->a[0] == 1 ? fs_fsync(fp, (int)m->a[1]) : fs_sync_all();
+}
+
+int pm_fs_euid(struct pm_proc *p)
+{
+    struct fs_proc *fp = F(p);
+    return fp ? (int)fp->cred.euid : -1;
+}
+
+long pm_file_read(const char *path, void *buf, uint64_t len)
+{
+    if (!started)
+        start();
+    struct fs_proc *fp = fs_proc_new();
+    if (!fp)
+        return -FS_ENOMEM;
+    long fd = fs_open(fp, path, FS_O_RDONLY, 0), r = fd;
+    if (fd >= 0) {
+        r = fs_read(fp, (int)fd, buf, len);
+        fs_close(fp, (int)fd);
+    }
+    fs_proc_exit(fp);
+    return r;
+}
+
+long pm_fs_shutdown(void)
+{
+    long pm_disk_shutdown(void); /* libos/ext2/pm_disk.c */
+    if (!started)
+        return 0;
+    long r = fs_sync_all();
+    long u = pm_disk_shutdown();
+    return r < 0 ? r : u;
+}
+
+/* The caller's file state for pm's other file-backed parts (pm_mmap.c), or NULL. */
+struct fs_proc *pm_fs_proc(struct pm_proc *p)
+{
+    return F(p);
 }

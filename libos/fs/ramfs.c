@@ -28,6 +28,7 @@ struct ram_node {
     /* regular files */
     void **top;
     const uint8_t *ro; /* boot archive bytes, size vn.size, until the first change */
+    int lent; /* a page of it was lent to a mapping (fs_ramfs_page): taken back when freed */
     /* symlinks */
     char *link;
 };
@@ -110,7 +111,8 @@ static void free_from(struct ram_node *n, uint64_t from)
         int any = 0;
         for (uint64_t lo = 0; lo < PTRS; lo++) {
             if (idx[lo] && hi * PTRS + lo >= first) {
-                fs_free(idx[lo], FS_PAGE);
+                if (!n->lent || !fs_page_unlend || fs_page_unlend(idx[lo]) == 0)
+                    fs_free(idx[lo], FS_PAGE); /* (a page unlend could not replace is lost) */
                 idx[lo] = NULL;
             }
             any |= idx[lo] != NULL;
@@ -481,6 +483,39 @@ long fs_ramfs_set_rodata(struct fs_vnode *vn, const void *data, uint64_t size)
     return 0;
 }
 
+/* Mappings (fs_mmap_*, mmap.c): the page holding byte off of a regular file, made if it is a
+ * hole, for the embedder to lend to a process's mapping; NULL past the end or with no memory.
+ * The file's pages from then on are taken back (fs_page_unlend) before they are freed, so a
+ * truncated file's page never shows another file's bytes through an old mapping. */
+void *fs_ramfs_page(struct fs_vnode *vn, uint64_t off)
+{
+    struct ram_node *n = R(vn);
+    if (vn->ops != &ram_ops || off >= vn->size || off >= RAM_MAXSIZE || materialize(n) < 0)
+        return NULL;
+    n->lent = 1;
+    return data_page(n, off, 1);
+}
+
+int fs_ramfs_is(const struct fs_vnode *vn)
+{
+    return vn->ops == &ram_ops;
+}
+
+/* An unnamed regular file of size bytes on m (shared anonymous memory): no link, one
+ * reference, gone with it. */
+long fs_ramfs_anon(struct fs_mount *m, uint64_t size, struct fs_vnode **out)
+{
+    if (size > RAM_MAXSIZE)
+        return -FS_ENOMEM;
+    struct ram_node *n = node_new(m, FS_S_IFREG | 0600, 0, 0);
+    if (!n)
+        return -FS_ENOMEM;
+    n->vn.size = size;
+    n->vn.refs = 1;
+    *out = &n->vn;
+    return 0;
+}
+
 static long ram_mount(struct fs_mount *m, const void *data)
 {
     (void)data;
@@ -502,4 +537,4 @@ static long ram_mount(struct fs_mount *m, const void *data)
     return 0;
 }
 
-const struct fs_type fs_ramfs = {"ramfs", ram_mount};
+const struct fs_type fs_ramfs = {"ramfs", ram_mount, NULL, NULL, 0x858458f6};

@@ -16,6 +16,11 @@ struct fs_mount *fs_root_mount(void)
     return nmounts ? &mounts[0] : NULL;
 }
 
+struct fs_mount *fs_mount_nth(int i)
+{
+    return i >= 0 && i < nmounts ? &mounts[i] : NULL;
+}
+
 void fs_vnode_ref(struct fs_vnode *vn)
 {
     vn->refs++;
@@ -62,6 +67,11 @@ long fs_mount(struct fs_proc *p, const char *path, const struct fs_type *t, cons
         }
     }
     fs_memset(m, 0, sizeof *m);
+    m->type = t;
+    size_t n = fs_strnlen(path, FS_MNT_PATH - 1);
+    fs_memcpy(m->path, path, n);
+    m->path[n] = '\0';
+    fs_memcpy(m->source, t->name, fs_strnlen(t->name, sizeof m->source - 1));
     long r = t->mount(m, data);
     if (r < 0) {
         fs_vnode_put(covered);
@@ -74,27 +84,39 @@ long fs_mount(struct fs_proc *p, const char *path, const struct fs_type *t, cons
     return 0;
 }
 
-long fs_init(void)
+/* A ramfs on dir (made on the root if missing) with permissions mode. */
+static long ram_on(struct fs_proc *p, const char *dir, uint32_t mode)
+{
+    long r = fs_mkdir(p, dir, mode);
+    if (r == 0 || r == -FS_EEXIST)
+        r = fs_mount(p, dir, &fs_ramfs, NULL);
+    if (r == 0)
+        r = fs_chmod(p, dir, mode); /* past the umask */
+    return r;
+}
+
+long fs_init_root(const struct fs_type *t, const void *data)
 {
     if (nmounts)
         return -FS_EBUSY;
-    long r = fs_mount(NULL, "/", &fs_ramfs, NULL);
+    long r = fs_mount(NULL, "/", t, data);
     if (r < 0)
         return r;
     struct fs_proc *p = fs_proc_new();
     if (!p)
         return -FS_ENOMEM;
-    r = fs_mkdir(p, "/tmp", 01777);
-    if (r == 0)
-        r = fs_chmod(p, "/tmp", 01777); /* past the umask */
-    if (r == 0)
-        r = fs_mount(p, "/tmp", &fs_ramfs, NULL);
-    if (r == 0)
-        r = fs_chmod(p, "/tmp", 01777);
+    r = ram_on(p, "/tmp", 01777);
+    if (r == 0 && t != &fs_ramfs) /* device nodes never land on a disk */
+        r = ram_on(p, "/dev", 0755);
     fs_proc_exit(p);
     if (r == 0)
         fs_dev_make_nodes();
     return r;
+}
+
+long fs_init(void)
+{
+    return fs_init_root(&fs_ramfs, NULL);
 }
 
 long fs_dir_empty(struct fs_vnode *dir)

@@ -1,25 +1,41 @@
 /*
  * memory.c: a process's memory, built from exo pages: the break (brk) after the program's
- * last segment, and anonymous mappings (mmap/munmap/mprotect) in a region of their own. Every
- * page is the process's own, taken from exo (zeroed) when mapped and given back when unmapped.
+ * last segment, and mappings (mmap/munmap/mprotect/mremap/msync/mincore/madvise) in a region
+ * of their own, recorded in the mapping table (posix/vma.h): placed first-fit, so addresses
+ * munmap freed are reused. Private pages are the process's own, taken from exo (zeroed) when
+ * mapped and given back when unmapped; a private file mapping's pages are filled from the
+ * file (mmap_file.c). Shared pages (MAP_SHARED) are lent by pm, which owns them: a RAM file's
+ * own pages, or an unnamed RAM file's for shared anonymous memory (docs/concepts/memory.md);
+ * fork passes them on as they are (posix_memory_shared), unmapping only unmaps them.
  * Layout (user half): program from 4 MiB, break up to POSIX_BRK_MAX above it, mappings from
- * POSIX_MMAP_BASE up (addresses are not reused yet), libOS pages from 0x6fe0'0000'0000.
- * A page made PROT_NONE is unmapped but stays ours (exo keeps a page its owner unmaps), listed
- * in none[] so mprotect maps it back with its bytes and munmap frees it; a fault there is
- * SEGV_ACCERR (libos/signal). madvise(MADV_DONTNEED) zeroes (private anonymous memory reads
- * as zero after it, as on Linux). File mappings, sharing across fork and demand paging arrive
- * later. Threads share the layout: one at a time changes it (layout_lock).
+ * POSIX_MMAP_BASE up, libOS pages from 0x6f00'0000'0000.
+ * A private page made PROT_NONE is unmapped but stays ours (exo keeps a page its owner
+ * unmaps), listed in none[] so mprotect maps it back with its bytes and munmap frees it; a
+ * fault there is SEGV_ACCERR (libos/signal). A shared page made PROT_NONE is unmapped and
+ * listed too (NONE_LENT: no page of ours behind it); pm lends it again when mprotect raises
+ * it. madvise(MADV_DONTNEED) zeroes private anonymous
+ * memory (it reads as zero after it, as on Linux). Threads share the layout: one at a time
+ * changes it (layout_lock).
  */
 #include <posix/calls.h>
+#include <posix/vma.h>
+#include <proc/client.h>
 
 #include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
+#include <los/uaccess.h>
 
 #define PAGE EXO_PAGE
 #define POSIX_BRK_MAX (1ull << 30)
 #define POSIX_MMAP_BASE 0x0000100000000000ull
 #define POSIX_MMAP_TOP 0x0000200000000000ull
+#define LNX_MREMAP_MAYMOVE 1
+#define LNX_MREMAP_FIXED 2
+#define LNX_MS_ASYNC 1
+#define LNX_MS_INVALIDATE 2
+#define LNX_MS_SYNC 4
+#define LNX_EACCES 13
 
 extern char _end[]; /* the linker's end of the program's last segment */
 
@@ -31,9 +47,10 @@ static struct {
 } none[NONE_MAX];
 static int nnone;
 static uint64_t none_child[NONE_MAX]; /* fork: the child's copies of none[], made by us */
+#define NONE_LENT (~0ull) /* none[].ppn of a shared page made PROT_NONE: pm's, unmapped */
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
-static uint64_t mmap_next = POSIX_MMAP_BASE;
+static struct vma_table vmas;      /* the mappings (fork copies it with the data) */
 
 /* One thread at a time changes the layout (threads share it: libos/thread): a spin lock that
  * gives the CPU away when its holder seems to have lost its own. */
@@ -93,11 +110,12 @@ static void drop(uint64_t va)
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
     if (pte >= 0 && (pte & EXO_LOOKUP_SHARED))
         exo_page_unmap(EXO_CAP_SELF, va); /* copy-on-write: exo frees it with its last mapping */
-    else if (pte >= 0)
-        exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12); /* unmaps it first */
+    else if (pte >= 0 && exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12) < 0)
+        exo_page_unmap(EXO_CAP_SELF, va); /* not ours: a shared mapping's page, pm's */
     int i = none_find(va);
     if (i >= 0) {
-        exo_page_free(EXO_CAP_SELF, none[i].ppn);
+        if (none[i].ppn != NONE_LENT)
+            exo_page_free(EXO_CAP_SELF, none[i].ppn);
         none_remove(i);
     }
 }
@@ -137,32 +155,115 @@ static long brk_locked(const long a[6])
     return (long)brk_cur;
 }
 
+long posix_mmap_shared(int64_t fd, uint64_t off, uint64_t len, uint64_t va, long prot, uint32_t obj,
+                       uint32_t *id);
+void posix_mmap_release(uint32_t obj);
+long posix_mmap_private(int64_t fd, uint64_t off, uint64_t lo, uint64_t hi, uint32_t prot);
+
+/* The shared objects [lo, hi) names, given back to pm if no range names them any more. */
+static void release_gone(const uint32_t *objs, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!vma_uses(&vmas, objs[i]))
+            posix_mmap_release(objs[i]);
+}
+
+/* Unmaps [lo, hi): its pages go (ours to exo, pm's unmapped), its ranges are cut. */
+static long unmap_range(uint64_t lo, uint64_t hi)
+{
+    uint32_t objs[VMA_MAX];
+    int n = 0;
+    for (int i = 0; i < vmas.n; i++)
+        if (vmas.v[i].kind == VMA_SHARED && vmas.v[i].lo < hi && lo < vmas.v[i].hi)
+            objs[n++] = vmas.v[i].obj;
+    if (vma_remove(&vmas, lo, hi) < 0)
+        return -LNX_ENOMEM; /* a split past the table's size: nothing changed */
+    drop_range(lo, hi);
+    release_gone(objs, n);
+    return 0;
+}
+
+static int any_prot(long prot)
+{
+    return (prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC)) != 0;
+}
+
+/* Unmaps the pages pm just lent at [lo, hi). */
+static void unmap_only(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo; va < hi; va += PAGE)
+        exo_page_unmap(EXO_CAP_SELF, va);
+}
+
+/* The shared pages at [lo, hi) made PROT_NONE: unmapped, listed in none[] (a touch is
+ * SEGV_ACCERR, not SIGBUS; mprotect has pm lend them again). 0 or -ENOMEM. */
+static long shared_none(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo; va < hi; va += PAGE) {
+        if (exo_page_lookup(EXO_CAP_SELF, va) < 0)
+            continue; /* past the file's end: SIGBUS */
+        exo_page_unmap(EXO_CAP_SELF, va);
+        if (nnone == NONE_MAX)
+            return -LNX_ENOMEM;
+        none[nnone].va = va;
+        none[nnone++].ppn = NONE_LENT;
+    }
+    return 0;
+}
+
+/* The pages of a new range [addr, addr + len) of kind, and its row. */
+static long map_new(uint64_t addr, uint64_t len, long prot, long flags, int64_t fd, uint64_t off)
+{
+    int shared = (flags & LNX_MAP_SHARED) && !((flags & LNX_MAP_ANONYMOUS) && !proc_present);
+    uint32_t kind = shared ? VMA_SHARED : flags & LNX_MAP_ANONYMOUS ? VMA_ANON : VMA_FILE;
+    uint32_t id = 0;
+    long r = 0;
+    if (vmas.n == VMA_MAX)
+        return -LNX_ENOMEM;
+    if (kind == VMA_SHARED) {
+        r = posix_mmap_shared(flags & LNX_MAP_ANONYMOUS ? -1 : fd,
+                              flags & LNX_MAP_ANONYMOUS ? 0 : off, len, addr, prot, 0, &id);
+        if (r == 0 && !any_prot(prot))
+            r = shared_none(addr, addr + len);
+    } else if (kind == VMA_FILE) {
+        r = posix_mmap_private(fd, off, addr, addr + len, exo_prot(prot));
+    } else if (any_prot(prot)) {
+        r = fill_range(addr, addr + len, exo_prot(prot));
+    } /* PROT_NONE: the range is reserved, no page behind it (mprotect fills it) */
+    if (r == 0 && vma_insert(&vmas, addr, addr + len, kind, id, off) < 0)
+        r = -LNX_ENOMEM;
+    if (r < 0) {
+        drop_range(addr, addr + len);
+        if (id)
+            posix_mmap_release(id);
+    }
+    return r;
+}
+
 static long mmap_locked(const long a[6])
 {
-    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]), off = (uint64_t)a[5];
     long prot = a[2], flags = a[3];
     if (!a[1] || len < (uint64_t)a[1] || !(flags & (LNX_MAP_PRIVATE | LNX_MAP_SHARED)))
         return -LNX_EINVAL;
-    if (!(flags & LNX_MAP_ANONYMOUS))
-        return -LNX_ENODEV; /* no files to map yet */
+    if (!(flags & LNX_MAP_ANONYMOUS) && (off & (PAGE - 1) || off + len < off))
+        return -LNX_EINVAL;
     if (flags & LNX_MAP_FIXED) {
         if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP || !addr)
             return -LNX_EINVAL;
-    } else {
-        if (len > POSIX_MMAP_TOP - mmap_next)
-            return -LNX_ENOMEM;
-        addr = mmap_next; /* the hint is not honoured */
+    } else if (!(addr & (PAGE - 1)) && addr >= POSIX_MMAP_BASE && addr + len > addr &&
+               addr + len <= POSIX_MMAP_TOP && vma_free(&vmas, addr, addr + len)) {
+        /* the hint is free: there */
+    } else if (!(addr = vma_gap(&vmas, POSIX_MMAP_BASE, POSIX_MMAP_TOP, len))) {
+        return -LNX_ENOMEM;
     }
-    if (flags & LNX_MAP_FIXED)
-        drop_range(addr, addr + len);
-    if (prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC)) {
-        long r = fill_range(addr, addr + len, exo_prot(prot));
+    if (flags & LNX_MAP_FIXED) {
+        long r = unmap_range(addr, addr + len);
         if (r < 0)
             return r;
-    } /* PROT_NONE: the range is reserved, no page behind it (mprotect fills it) */
-    if (!(flags & LNX_MAP_FIXED))
-        mmap_next += len;
-    return (long)addr;
+    }
+    long r = map_new(addr, len, prot, flags, a[4], off);
+    return r < 0 ? r : (long)addr;
 }
 
 static long munmap_locked(const long a[6])
@@ -170,8 +271,15 @@ static long munmap_locked(const long a[6])
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || !a[1] || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
-    drop_range(addr, addr + len);
-    return 0;
+    return unmap_range(addr, addr + len);
+}
+
+/* A shared range's page at va lent again by pm with prot (mprotect raising it, mremap moving
+ * it): 0, or -EACCES past what the mapping allows. */
+static long relend(const struct vma *v, uint64_t va, uint64_t len, long prot)
+{
+    uint32_t id;
+    return posix_mmap_shared(-2, v->off + (va - v->lo), len, va, prot, v->obj, &id);
 }
 
 static long mprotect_locked(const long a[6])
@@ -184,27 +292,42 @@ static long mprotect_locked(const long a[6])
      * a PROT_NONE page kept in none[] must be one we own. */
     if (los_cow_break_range(addr, addr + len) < 0)
         return -LNX_ENOMEM;
-    if (!(prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC))) {
+    if (!any_prot(prot)) {
         int need = 0; /* room for every mapped page first: all or nothing */
-        for (uint64_t va = addr; va < addr + len; va += PAGE)
+        for (uint64_t va = addr; va < addr + len; va += PAGE) {
             need += exo_page_lookup(EXO_CAP_SELF, va) >= 0;
+        }
         if (nnone + need > NONE_MAX)
             return -LNX_ENOMEM;
         for (uint64_t va = addr; va < addr + len; va += PAGE) {
+            const struct vma *v = vma_find(&vmas, va);
             int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
             if (pte < 0)
                 continue; /* reserved, or PROT_NONE already */
             int64_t r = exo_page_unmap(EXO_CAP_SELF, va);
             if (r < 0)
                 return posix_errno(r);
-            none[nnone].va = va;
-            none[nnone++].ppn = (uint64_t)pte >> 12;
+            none[nnone].va = va; /* pm's page (shared): lent again when raised */
+            none[nnone++].ppn = v && v->kind == VMA_SHARED ? NONE_LENT : (uint64_t)pte >> 12;
         }
         return 0;
     }
     for (uint64_t va = addr; va < addr + len; va += PAGE) {
+        const struct vma *v = vma_find(&vmas, va);
         int64_t r = exo_page_lookup(EXO_CAP_SELF, va);
         int i = r < 0 ? none_find(va) : -1;
+        if (v && v->kind == VMA_SHARED) {
+            if (r < 0 || exo_page_protect(EXO_CAP_SELF, va, exo_prot(prot)) < 0) {
+                long e = relend(v, va, PAGE, prot);
+                if (e < 0)
+                    return e;
+            }
+            if (i >= 0)
+                none_remove(i);
+            continue;
+        }
+        if (v && v->kind == VMA_FILE && r < 0 && i < 0)
+            continue; /* past the file's end: stays SIGBUS */
         if (r >= 0)
             r = exo_page_protect(EXO_CAP_SELF, va, exo_prot(prot));
         else if (i >= 0) /* PROT_NONE: the same page back, bytes and all */
@@ -219,6 +342,133 @@ static long mprotect_locked(const long a[6])
     return 0;
 }
 
+/* The protection of the range's page at va (PROT_* bits; 0 for none). */
+static long prot_at(uint64_t va)
+{
+    int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+    if (pte < 0)
+        return 0;
+    long p = LNX_PROT_READ;
+    if ((pte & EXO_PROT_W) || (pte & EXO_LOOKUP_SHARED))
+        p |= LNX_PROT_WRITE;
+    if (pte & EXO_PROT_X)
+        p |= LNX_PROT_EXEC;
+    return p;
+}
+
+/* Pages for [lo, hi), the grown part of range v (mremap), with prot. */
+static long grow_fill(const struct vma *v, uint64_t lo, uint64_t hi, long prot)
+{
+    if (!any_prot(prot))
+        return 0;
+    if (v->kind == VMA_SHARED)
+        return relend(v, lo, hi - lo, prot);
+    return fill_range(lo, hi, exo_prot(prot)); /* a private file's growth reads as zero */
+}
+
+/* Moves [old, old + olen) of range v to [to, to + nlen) (free, nlen >= olen): our pages are
+ * mapped there as they are (copy-on-write ones made ours first), pm's lent there again. */
+static long move_range(struct vma *v, uint64_t old, uint64_t olen, uint64_t to, uint64_t nlen)
+{
+    struct vma keep = *v;
+    keep.off = v->off + (old - v->lo);
+    long prot = prot_at(old);
+    if (vmas.n + 2 > VMA_MAX)
+        return -LNX_ENOMEM;
+    if (keep.kind == VMA_SHARED) {
+        uint32_t id;
+        long r =
+            any_prot(prot) ? posix_mmap_shared(-2, keep.off, nlen, to, prot, keep.obj, &id) : 0;
+        if (r < 0) {
+            unmap_only(to, to + nlen);
+            return r;
+        }
+        for (uint64_t i = 0; i < olen; i += PAGE) {
+            int k = none_find(old + i);
+            exo_page_unmap(EXO_CAP_SELF, old + i);
+            if (k >= 0) { /* PROT_NONE: so at its new address too */
+                none[k].va = to + i;
+                exo_page_unmap(EXO_CAP_SELF, to + i);
+            }
+        }
+    } else {
+        if (los_cow_break_range(old, old + olen) < 0)
+            return -LNX_ENOMEM;
+        for (uint64_t i = 0; i < olen; i += PAGE) {
+            int64_t pte = exo_page_lookup(EXO_CAP_SELF, old + i);
+            int k = pte < 0 ? none_find(old + i) : -1;
+            if (k >= 0)
+                none[k].va = to + i;
+            if (pte < 0)
+                continue;
+            exo_page_unmap(EXO_CAP_SELF, old + i); /* ours: exo keeps it for us */
+            int64_t r = exo_page_map(EXO_CAP_SELF, to + i, (uint64_t)pte >> 12,
+                                     (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
+            if (r < 0)
+                exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12); /* (not expected) */
+        }
+        if (nlen > olen && grow_fill(&keep, to + olen, to + nlen, prot) < 0) {
+            drop_range(to, to + nlen); /* the old range's pages went with it */
+            vma_remove(&vmas, old, old + olen);
+            return -LNX_ENOMEM;
+        }
+    }
+    vma_remove(&vmas, old, old + olen);
+    vma_insert(&vmas, to, to + nlen, keep.kind, keep.obj, keep.off);
+    return 0;
+}
+
+static long mremap_locked(const long a[6])
+{
+    uint64_t old = (uint64_t)a[0], olen = round_up((uint64_t)a[1]), nlen = round_up((uint64_t)a[2]);
+    long flags = a[3];
+    uint64_t to = (uint64_t)a[4];
+    if (old & (PAGE - 1) || flags & ~(LNX_MREMAP_MAYMOVE | LNX_MREMAP_FIXED) ||
+        ((flags & LNX_MREMAP_FIXED) && !(flags & LNX_MREMAP_MAYMOVE)) || !a[2] ||
+        nlen < (uint64_t)a[2] || !a[1] || olen < (uint64_t)a[1])
+        return -LNX_EINVAL;
+    struct vma *v = vma_find(&vmas, old);
+    if (!v || old + olen > v->hi)
+        return -LNX_EFAULT;
+    if (flags & LNX_MREMAP_FIXED) {
+        if (to & (PAGE - 1) || to + nlen < to || to + nlen > EXO_USER_TOP ||
+            (to < old + olen && old < to + nlen))
+            return -LNX_EINVAL;
+        long r = unmap_range(to, to + nlen);
+        if (r < 0)
+            return r;
+        v = vma_find(&vmas, old);
+        if (nlen < olen) {
+            if ((r = unmap_range(old + nlen, old + olen)) < 0)
+                return r;
+            olen = nlen;
+            v = vma_find(&vmas, old);
+        }
+        r = move_range(v, old, olen, to, nlen);
+        return r < 0 ? r : (long)to;
+    }
+    if (nlen <= olen) { /* shrink in place */
+        long r = nlen < olen ? unmap_range(old + nlen, old + olen) : 0;
+        return r < 0 ? r : (long)old;
+    }
+    uint64_t top = old < POSIX_MMAP_TOP ? POSIX_MMAP_TOP : EXO_USER_TOP;
+    if (old + olen == v->hi && old + nlen <= top && old + nlen > old &&
+        vma_free(&vmas, old + olen, old + nlen)) { /* grow in place */
+        long r = grow_fill(v, old + olen, old + nlen, prot_at(old + olen - PAGE));
+        if (r < 0) {
+            drop_range(old + olen, old + nlen);
+            return r;
+        }
+        v->hi = old + nlen;
+        return (long)old;
+    }
+    if (!(flags & LNX_MREMAP_MAYMOVE) ||
+        !(to = vma_gap(&vmas, POSIX_MMAP_BASE, POSIX_MMAP_TOP, nlen)))
+        return -LNX_ENOMEM;
+    long r = move_range(v, old, olen, to, nlen);
+    return r < 0 ? r : (long)to;
+}
+
 #define LOCKED(name)                                                                               \
     long posix_##name(const long a[6])                                                             \
     {                                                                                              \
@@ -231,6 +481,54 @@ LOCKED(brk)
 LOCKED(mmap)
 LOCKED(munmap)
 LOCKED(mprotect)
+LOCKED(mremap)
+
+/* A shared mapping's pages are the file's own: nothing to write back or to invalidate. */
+long posix_msync(const long a[6])
+{
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    long flags = a[2];
+    if (addr & (PAGE - 1) || flags & ~(LNX_MS_ASYNC | LNX_MS_INVALIDATE | LNX_MS_SYNC) ||
+        (flags & (LNX_MS_ASYNC | LNX_MS_SYNC)) == (LNX_MS_ASYNC | LNX_MS_SYNC) || addr + len < addr)
+        return -LNX_EINVAL;
+    layout_take();
+    int ok = vma_covered(&vmas, addr, addr + len);
+    layout_give();
+    return ok ? 0 : -LNX_ENOMEM;
+}
+
+/* Which pages of the range have a page behind them now (1), which do not (0). */
+long posix_mincore(const long a[6])
+{
+    uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
+    uint8_t *vec = (uint8_t *)a[2];
+    if (addr & (PAGE - 1) || addr + len < addr)
+        return -LNX_EINVAL;
+    layout_take();
+    long r = vma_covered(&vmas, addr, addr + len) ? 0 : -LNX_ENOMEM;
+    for (uint64_t va = addr; r == 0 && va < addr + len; va += PAGE) {
+        uint8_t in = exo_page_lookup(EXO_CAP_SELF, va) >= 0 || none_find(va) >= 0;
+        r = los_copy_to_user(vec + (va - addr) / PAGE, &in, 1);
+    }
+    layout_give();
+    return r;
+}
+
+/* fork (libos/proc/fork.c): is the page at va a shared mapping's (passed on as it is)? */
+int posix_memory_shared(uint64_t va)
+{
+    const struct vma *v = vma_find(&vmas, va & ~(PAGE - 1));
+    return v && v->kind == VMA_SHARED;
+}
+
+/* A fault (libos/signal): a file mapping's page with nothing behind it (past the file's end
+ * when mapped, or taken back since by a truncate) is SIGBUS, as Linux. */
+int posix_memory_sigbus(uint64_t va)
+{
+    va &= ~(PAGE - 1);
+    const struct vma *v = vma_find(&vmas, va);
+    return v && v->kind != VMA_ANON && exo_page_lookup(EXO_CAP_SELF, va) < 0 && none_find(va) < 0;
+}
 
 long posix_madvise(const long a[6])
 {
@@ -242,8 +540,8 @@ long posix_madvise(const long a[6])
     uint64_t anon = round_up((uint64_t)_end); /* above the program's file-backed segments */
     for (uint64_t va = addr < anon ? anon : addr; va < addr + len; va += PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va); /* private anonymous: zero after */
-        if (pte < 0)
-            continue;
+        if (pte < 0 || posix_memory_shared(va))
+            continue; /* a shared page keeps its bytes (they are the file's) */
         if (pte & EXO_PROT_W) {
             __builtin_memset((void *)va, 0, PAGE);
         } else { /* read-only (or copy-on-write): a fresh zeroed page, same protection */
@@ -270,6 +568,10 @@ long posix_memory_fork(uint64_t child)
     int64_t r = 0;
     layout_take();
     for (int i = 0; i < nnone && r >= 0; i++) {
+        if (none[i].ppn == NONE_LENT) { /* a shared page: the child asks pm too */
+            none_child[i] = NONE_LENT;
+            continue;
+        }
         int64_t np = exo_page_alloc(child, EXO_ANY);
         r = np;
         if (r >= 0)

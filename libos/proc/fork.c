@@ -14,9 +14,11 @@
  * copied too: a shared page there means "copy-on-write". Shared: the image's read-only pages
  * (text: a write there stays SIGSEGV, los_cow_floor), and every writable page of the break,
  * the mappings and the stack. PROT_NONE pages, unmapped, are copied by the memory part
- * (posix_memory_fork). Not passed on at all: pm's range (the child has its own mailbox, and
- * the same table, mapped by pm), the scratch pages, and the boot archive (only init.run's
- * program, spawned from it, has it mapped; a native program reads no archive).
+ * (posix_memory_fork). MAP_SHARED pages (pm's, posix_memory_shared) are mapped into the child
+ * as they are, writable if they are here: both see each other's stores. Not passed on at all: pm's
+ * range (the child has its own mailbox, and the same table, mapped by pm), the scratch pages, and
+ * the boot archive (only init.run's program, spawned from it, has it mapped; a native program reads
+ * no archive).
  */
 #include <proc/client.h>
 #include <proc/cow_counts.h>
@@ -59,6 +61,7 @@ uint64_t proc_fork_cap;
 extern char _end[] __attribute__((weak));
 long posix_memory_fork(uint64_t child) __attribute__((weak));
 void posix_memory_forked(void) __attribute__((weak));
+int posix_memory_shared(uint64_t va) __attribute__((weak));
 
 void proc_fork_child_setup(const struct fork_regs *r)
 {
@@ -123,6 +126,9 @@ static int64_t pass_page(uint64_t child, uint64_t va, uint64_t floor)
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
     if (pte < 0)
         return pte;
+    if (posix_memory_shared && posix_memory_shared(va)) /* MAP_SHARED: pm's page, as it is */
+        return exo_page_map(child, va, (uint64_t)pte >> EXO_PAGE_SHIFT,
+                            (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
     if (shareable(va, pte, floor) && exo_page_share(child, va) == 0) {
         los_cow_stats.shared++;
         return 0;

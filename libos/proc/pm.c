@@ -116,6 +116,69 @@ int64_t pm_run(const char *name, const char *cmdline, int *status)
     return pid;
 }
 
+int64_t pm_start_path(const char *path, const char *cmdline)
+{
+    set_busy(1);
+    pm_reap();
+    const void *elf;
+    uint64_t size, entry, stack;
+    int64_t r = pm_exec_image(&pm_procs[0], path, &elf, &size), c = -1; /* as init (root) */
+    struct pm_proc *p = r < 0 ? NULL : pm_proc_new();
+    if (r >= 0 && !p)
+        r = -LNX_EAGAIN;
+    if (r >= 0) {
+        c = los_spawn_prepare_flags(elf, size, cmdline, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
+        r = c < 0 ? (c == EXO_E_INVAL ? -LNX_ENOEXEC : -LNX_ENOMEM) : 0;
+    }
+    if (r >= 0) {
+        pm_claim_cap((uint64_t)c);
+        pm_cmdline_set(p, cmdline, pm_strlen(cmdline), 1);
+        r = exo_env_limit((uint64_t)c, 0, PROC_THREADS_MAX); /* no device rights: a process */
+        if (r >= 0)
+            r = pm_proc_bind(p, (uint64_t)c, 1);
+        if (r >= 0)
+            r = exo_env_start((uint64_t)c, entry, stack, 0);
+        if (r < 0) {
+            exo_env_destroy((uint64_t)c);
+            r = -LNX_ENOMEM;
+        }
+    }
+    if (r < 0 && p)
+        pm_proc_release(p);
+    int64_t pid = r < 0 ? r : p->e->pid;
+    set_busy(0);
+    return pid;
+}
+
+int32_t pm_wait_init(uint64_t deadline, int *status)
+{
+    for (;;) {
+        set_busy(1);
+        pm_reap();
+        int32_t pid = 0;
+        for (int s = 1; s < pm_top && !pid; s++) {
+            struct proc_entry *c = &pm_table->e[s];
+            if (c->state == PROC_ZOMBIE && c->ppid == PROC_PID_INIT) {
+                pid = c->pid;
+                *status = c->status;
+                pm_proc_release(&pm_procs[s]);
+            }
+        }
+        int stop = pm_init_stop;
+        set_busy(0);
+        if (pid)
+            return pid;
+        if (stop)
+            return 0;
+        int64_t r =
+            deadline ? exo_event_wait_until(pm_death_cap, deadline) : exo_event_wait(pm_death_cap);
+        if (pm_loop_hook)
+            pm_loop_hook();
+        if (deadline && r == 0)
+            return -1; /* nothing posted by the deadline */
+    }
+}
+
 int pm_wait_child(int32_t pid)
 {
     for (;;) {

@@ -38,7 +38,7 @@ static void died(struct pm_proc *p)
         }
         c->ppid = PROC_PID_INIT;
         c->seq++;
-        if (c->state == PROC_ZOMBIE && c->pid != pm_init_waits)
+        if (c->state == PROC_ZOMBIE && c->pid != pm_init_waits && !pm_init_keeps)
             pm_proc_release(&pm_procs[s]); /* init reaps its orphans at once */
     }
     if (p->embryo) { /* started (on another CPU) and ended before its fork was reported */
@@ -60,7 +60,7 @@ static void died(struct pm_proc *p)
     e->seq++;
     p->waits_on = NULL;
     struct pm_proc *parent = pm_proc_by_pid(e->ppid);
-    if (e->ppid == PROC_PID_INIT && e->pid != pm_init_waits) {
+    if (e->ppid == PROC_PID_INIT && e->pid != pm_init_waits && !pm_init_keeps) {
         pm_proc_release(p);
         return;
     }

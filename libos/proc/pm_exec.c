@@ -79,6 +79,11 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     }
     struct proc_mbox *mb =
         (struct proc_mbox *)((uint8_t *)m - __builtin_offsetof(struct proc_mbox, msg));
+    uint64_t alen = 0; /* argv's bytes, after the path */
+    for (uint64_t i = n + 1, k = 0; i < (uint64_t)len && k < (uint64_t)argc; i++)
+        if (!m->data[i] && ++k == (uint64_t)argc)
+            alen = i + 1 - (n + 1);
+    pm_cmdline_set(p, (const char *)m->data + n + 1, alen, 0);
     mb->exec_len = (uint32_t)len;
     mb->exec_argc = (uint32_t)argc;
     mb->exec_envc = (uint32_t)envc;

@@ -98,6 +98,7 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
     c->e->ppid = p->e->pid;
     c->e->pgid = p->e->pgid;
     c->e->sid = p->e->sid;
+    pm_cmdline_set(c, p->cmdline, p->cmdline_len, 0); /* a fork's argv is its parent's */
     c->nproc_cur = p->nproc_cur;
     c->nproc_max = p->nproc_max;
     c->sig_caught = p->sig_caught;

@@ -41,6 +41,16 @@ struct pm_proc *pm_proc_new(void)
     return p;
 }
 
+void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int split)
+{
+    uint32_t n = 0;
+    for (uint64_t i = 0; words && i < len && n < PM_CMDLINE_MAX - 1; i++)
+        p->cmdline[n++] = split && words[i] == ' ' ? 0 : words[i];
+    if (n && p->cmdline[n - 1])
+        p->cmdline[n++] = 0;
+    p->cmdline_len = n;
+}
+
 void pm_proc_release(struct pm_proc *p)
 {
     p->e->state = PROC_FREE;
@@ -145,6 +155,7 @@ int64_t pm_spawn(const char *name, const char *cmdline)
     }
     pm_claim_cap((uint64_t)c);
     p->rights = 1;
+    pm_cmdline_set(p, cmdline ? cmdline : name, pm_strlen(cmdline ? cmdline : name), 1);
     r = pm_pass_rights((uint64_t)c);
     if (r >= 0)
         r = pm_proc_bind(p, (uint64_t)c, 1);

@@ -50,6 +50,8 @@ void pm_post_signal(struct pm_proc *p, int sig)
             1, __ATOMIC_SEQ_CST);
     if (p->slot != 0)
         exo_event_post(p->wake_cap); /* a blocked wait notices (EINTR or restart) */
+    else if (pm_init_keeps)          /* init's inittab loop: busybox's poweroff, reboot, halt */
+        pm_init_signal(sig);
 }
 
 int pm_parts_add(const struct pm_part *part)

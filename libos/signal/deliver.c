@@ -478,7 +478,12 @@ static int on_fault(struct exo_upcall_state *s)
     int n = sig_from_fault(s->vector, s->error, s->addr, s->regs.rip, mxcsr, &info);
     if (n == LNX_SIGSEGV && info.si_code == LNX_SEGV_MAPERR && s->vector == 14 &&
         posix_memory_prot_none(s->addr))
-        info.si_code = LNX_SEGV_ACCERR;        /* mapped PROT_NONE, as Linux sees it */
+        info.si_code = LNX_SEGV_ACCERR; /* mapped PROT_NONE, as Linux sees it */
+    if (n == LNX_SIGSEGV && s->vector == 14 && posix_memory_sigbus(s->addr)) {
+        n = LNX_SIGBUS; /* a file mapping's page past the file's end */
+        info.si_signo = LNX_SIGBUS;
+        info.si_code = LNX_BUS_ADRERR;
+    }
     if (n == LNX_SIGTRAP && s->vector == 13) { /* int3 refused by the IDT: a fault at it, but */
         uint8_t op = *(const uint8_t *)s->regs.rip; /* #BP is a trap: resume after it */
         s->regs.rip += op == 0xcc ? 1 : 2;          /* int3, or int $3 */

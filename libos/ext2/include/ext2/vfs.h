@@ -17,6 +17,7 @@ struct fs_ext2_args {
     void *cache;
     size_t cache_bytes;
     int ro;
+    const char *source; /* the device's name in /proc/mounts ("/dev/vda2"); may be NULL */
 };
 
 extern const struct fs_type fs_ext2;

@@ -69,6 +69,10 @@ void *fs_page_alloc(void);          /* a zeroed 4 KiB page, or NULL */
 void fs_page_free(void *page);      /* a page fs_page_alloc gave */
 void fs_wake(const void *object);   /* object's readiness changed: wake its waiters */
 void fs_now(struct fs_timespec *t); /* the time now (CLOCK_REALTIME) */
+/* Optional (NULL: none): a file page that was lent to mappings is about to be freed: the
+ * embedder takes it back from every mapping; 0 if the page is still the library's to free,
+ * -1 if it is gone (mmap.c). */
+extern int (*fs_page_unlend)(void *page);
 /* The file systems' quota, if the embedder sets it: 0 when no page more may hold file data
  * (writes and extensions are then ENOSPC); descriptors, pipes and processes' state are not
  * counted, so opening, forking and piping go on while the file system is full. */
@@ -76,6 +80,18 @@ extern int (*fs_data_room)(void);
 
 /* Start: ramfs on "/" and on "/tmp" (1777). 0 or -errno. */
 long fs_init(void);
+/* Start with file system type t (mounted with data) as "/": then ramfs on "/tmp" (1777) and
+ * on "/dev" (the device nodes), the directories made on the root if missing. 0 or -errno. */
+struct fs_type;
+long fs_init_root(const struct fs_type *t, const void *data);
+/* statfs(2)/fstatfs(2) of the file system holding path / fd. */
+struct fs_statfs;
+long fs_statfs(struct fs_proc *p, const char *path, struct fs_statfs *st);
+long fs_fstatfs(struct fs_proc *p, int fd, struct fs_statfs *st);
+/* sync(2): every mounted file system's sync; fsync(2) of fd: its file system's (EBADF, EINVAL
+ * for a pipe or a device as Linux). */
+long fs_sync_all(void);
+long fs_fsync(struct fs_proc *p, int fd);
 /* Fills the file system from a cpio "newc" boot archive (regular files read in place). */
 long fs_boot_fill(const void *archive, uint64_t size);
 /* Bytes the library holds (allocator pages in use, times 4096): leaks show in tests. */
@@ -176,6 +192,16 @@ long fs_setresgid(struct fs_proc *p, uint32_t rgid, uint32_t egid, uint32_t sgid
  * 2 setreuid(a, b), 3 setregid(a, b), 4 setresuid(a, b, c), 5 setresgid(a, b, c); else EINVAL. */
 long fs_setcred(struct fs_proc *p, int64_t which, uint32_t a, uint32_t b, uint32_t c);
 long fs_setgroups(struct fs_proc *p, uint64_t n, const uint32_t *groups); /* root only */
+
+/* Mappings (mmap.c): MAP_SHARED of fd (write: the mapping may be written): the file's vnode,
+ * referenced, and the PROT_* bits the descriptor allows (7 or 5); EBADF, ENODEV, EACCES.
+ * Shared anonymous memory: an unnamed RAM file of size bytes, referenced once. A RAM file's
+ * page holding byte off, to lend (NULL past its end or with no memory); see ramfs.c. */
+struct fs_vnode;
+long fs_mmap_file(struct fs_proc *p, int fd, int write, uint32_t *maxprot, struct fs_vnode **out);
+long fs_mmap_anon(struct fs_proc *p, uint64_t size, struct fs_vnode **out);
+void *fs_ramfs_page(struct fs_vnode *vn, uint64_t off);
+int fs_ramfs_is(const struct fs_vnode *vn);
 
 /* The classic spellings, as the *at calls with AT_FDCWD. */
 static inline long fs_open(struct fs_proc *p, const char *path, int flags, uint32_t mode)

@@ -82,19 +82,40 @@ struct fs_vnode {
     uint32_t appenders;    /* how many such reservations are open */
 };
 
+/* What statfs(2) reports of a mounted file system (Linux's struct statfs, 64-bit). */
+struct fs_statfs {
+    int64_t f_type, f_bsize;
+    uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+    int32_t f_fsid[2];
+    int64_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+
+#define FS_MNT_PATH 64 /* bytes of a mount point's path as /proc/mounts shows it */
+
 /* A mounted file system. */
 struct fs_mount {
     struct fs_vnode *root;    /* referenced while mounted */
     struct fs_vnode *covered; /* the directory it is mounted on (NULL for "/"), referenced */
     uint64_t dev;             /* st_dev of its files */
     void *priv;
+    const struct fs_type *type;
+    char path[FS_MNT_PATH]; /* where it was mounted (as given; "/" for the root) */
+    char source[32];        /* what /proc/mounts names as its device ("/dev/vda2", "tmpfs") */
+    int ro;
 };
 
-/* A file system type: `mount` fills m->root (and m->priv) from `data`. */
+/* A file system type: `mount` fills m->root (and m->priv, m->source) from `data`; `statfs`
+ * (NULL: zero counts) and `sync` (NULL: nothing to write) are optional. */
 struct fs_type {
     const char *name;
     long (*mount)(struct fs_mount *m, const void *data);
+    long (*statfs)(struct fs_mount *m, struct fs_statfs *st);
+    long (*sync)(struct fs_mount *m);
+    int64_t magic; /* statfs's f_type */
 };
+
+/* The mount table, in mount order ("/" first): NULL past the last. */
+struct fs_mount *fs_mount_nth(int i);
 
 /* Mounts a file system of type t on the directory `path` (as p sees it; root only), or as "/"
  * when nothing is mounted yet. */
@@ -106,9 +127,10 @@ void fs_vnode_put(struct fs_vnode *vn);
 /* The time the VFS stamps on a vnode (the embedder's clock, fs_now). */
 void fs_vnode_touch(struct fs_vnode *vn, int atime, int mtime, int ctime);
 
-/* The RAM file system ("ramfs"): "/" and "/tmp". data: NULL. */
+/* The RAM file system ("ramfs"): "/" (without a disk), "/tmp", "/dev". data: NULL. */
 extern const struct fs_type fs_ramfs;
 /* A regular file whose first bytes are `data` (read in place until written: boot archive). */
+long fs_ramfs_anon(struct fs_mount *m, uint64_t size, struct fs_vnode **out);
 long fs_ramfs_set_rodata(struct fs_vnode *vn, const void *data, uint64_t size);
 
 #endif

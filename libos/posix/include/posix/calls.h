@@ -46,6 +46,8 @@ long posix_clock_gettime_fast(void *ts);
 
 /* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
 int posix_memory_prot_none(uint64_t va);
+int posix_memory_shared(uint64_t va); /* a MAP_SHARED page: fork passes it on as it is */
+int posix_memory_sigbus(uint64_t va); /* a file mapping's page with nothing behind it */
 
 /* The caller's ids (files.c): 0 uid, 1 euid, 2 suid, 3 gid, 4 egid, 5 sgid. */
 long posix_cred(int which);

@@ -21,6 +21,8 @@
 #define PM_NPARTS 4         /* per-process state slots for other parts (fs, signals, tty...) */
 
 /* pm's own view of a process (the shared entry is table.h's, at the same slot). */
+#define PM_CMDLINE_MAX 128
+
 struct pm_proc {
     int slot;                      /* index in the table (and in pm_procs) */
     struct proc_entry *e;          /* its shared entry */
@@ -35,7 +37,18 @@ struct pm_proc {
     uint64_t sig_caught, sig_ignored; /* what it told pm (sig_disp): bit sig - 1 */
     int rights;                       /* holds init's interrupt and device rights (pm_spawn) */
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
+    char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
+    uint32_t cmdline_len;
 };
+/* argv as /proc/PID/cmdline shows it: from the spawn's words or exec's strings (pm_cmdline). */
+void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int split);
+static inline uint64_t pm_strlen(const char *s)
+{
+    uint64_t n = 0;
+    while (s && s[n])
+        n++;
+    return n;
+}
 
 /* Lifecycle hooks another part (fs: fd tables; signals: dispositions) registers with
  * pm_parts_add: each may be NULL. fork returns 0 or -errno (the fork fails with it). */
@@ -111,5 +124,26 @@ extern uint64_t pm_death_cap;     /* the event every process env's end posts */
  * binds console input to that event and moves the bytes into its line discipline here. */
 extern void (*pm_loop_hook)(void);
 extern int32_t pm_init_waits; /* the pid init's main loop waits for (not auto-reaped) */
+/* init's inittab loop (apps/init): children of init are kept as zombies for it (not reaped at
+ * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status, 0 when
+ * pm_init_stop is set (a reboot(2) or a signal to pid 1 asked for the end), -1 past the TSC
+ * deadline (0: none). */
+extern int pm_init_keeps;
+extern volatile int pm_init_stop; /* PM_STOP_POWEROFF, PM_STOP_REBOOT, PM_STOP_HALT; 0: run */
+#define PM_STOP_POWEROFF 1
+#define PM_STOP_REBOOT 2
+#define PM_STOP_HALT 3
+int32_t pm_wait_init(uint64_t deadline, int *status);
+/* A new process (parent: init, no device rights) running the file at path (read as init
+ * reads it: pm_exec_image) with argv the words of cmdline: its pid, or -errno. */
+int64_t pm_start_path(const char *path, const char *cmdline);
+void pm_init_signal(int sig); /* a signal to pid 1 (pm_power.c) */
+/* The file layer for init (libos/fs/pm_fs.c): the first len bytes of a file, as root (the
+ * layer started if it was not), how many, or -errno; at the end every file system synced and
+ * the disks unmounted cleanly. */
+long pm_file_read(const char *path, void *buf, uint64_t len);
+long pm_fs_shutdown(void);
+void pm_signal_all(int sig); /* every process but init */
+int pm_alive_count(void);    /* processes alive, init not counted */
 
 #endif

@@ -1,0 +1,178 @@
+/*
+ * initrun.c: init as a system's init: /etc/inittab (busybox's format, inittab.c) read from the
+ * root, sysinit and wait entries run in order and waited for, once entries started, respawn
+ * and askfirst entries started and started again when they end (one ending within a second
+ * of its start ten times in a row is dropped, with a line), orphans reaped (pm keeps init's
+ * children for this loop: pm_init_keeps). A reboot(2) call or busybox's signals to pid 1 end
+ * the loop: the shutdown entries run, every process gets SIGTERM and, a second later, SIGKILL,
+ * the file systems are synced and the disks unmounted cleanly, and exo's power call ends the
+ * machine. /proc, /dev and /tmp are mounted by pm as the file layer starts (libos/fs/pm_fs.c).
+ * A process is its words (no shell): the first is the path ("-/bin/sh": the path /bin/sh,
+ * argv[0] "-/bin/sh", a login shell as busybox's init makes it).
+ */
+#include <los/los.h>
+#include <proc/lnx.h>
+#include <proc/pm.h>
+#include <proc/status.h>
+
+#include "inittab.h"
+
+#define MAX_ENTRIES 32
+#define TAB_BYTES 8192
+#define FAST_LIMIT 10 /* respawns that ended within a second, in a row, before giving up */
+
+static struct init_entry tab[MAX_ENTRIES];
+static struct {
+    int32_t pid;    /* running now (0: not) */
+    int dead;       /* dropped: will not start again */
+    int fast;       /* how many runs in a row ended within a second */
+    uint64_t start; /* TSC at its start */
+} run[MAX_ENTRIES];
+static char text[TAB_BYTES];
+static int n;
+static uint64_t hz;
+
+static uint64_t tsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Starts entry i: its pid, or -errno (said on the console). */
+static int64_t start(int i)
+{
+    char path[INIT_PROCESS_MAX];
+    const char *p = tab[i].process + (tab[i].process[0] == '-');
+    int k = 0;
+    for (; p[k] && p[k] != ' ' && p[k] != '\t'; k++)
+        path[k] = p[k];
+    path[k] = 0;
+    if (tab[i].action == INIT_ASKFIRST) /* v1: says it, does not wait for the key */
+        los_printf("\nPlease press Enter to activate this console. \n");
+    int64_t pid = pm_start_path(path, tab[i].process);
+    if (pid < 0)
+        los_printf("init: %s: cannot start (%ld)\n", tab[i].process, (long)pid);
+    run[i].pid = pid > 0 ? (int32_t)pid : 0;
+    run[i].start = tsc();
+    return pid;
+}
+
+/* Waits for entry i's process (others ending meanwhile are noted): its status, -1 if lost. */
+static int wait_for(int i)
+{
+    while (run[i].pid) {
+        int status;
+        int32_t pid = pm_wait_init(0, &status);
+        if (pid <= 0)
+            return -1; /* a stop request: the caller looks */
+        for (int j = 0; j < n; j++)
+            if (run[j].pid == pid) {
+                run[j].pid = 0;
+                if (j == i)
+                    return status;
+            }
+    }
+    return -1;
+}
+
+static void run_all(enum init_action a)
+{
+    for (int i = 0; i < n && !pm_init_stop; i++)
+        if (tab[i].action == a && start(i) > 0)
+            wait_for(i);
+}
+
+static void start_all(void)
+{
+    for (int i = 0; i < n; i++)
+        if (tab[i].action == INIT_ONCE || tab[i].action == INIT_RESPAWN ||
+            tab[i].action == INIT_ASKFIRST)
+            if (start(i) < 0 && tab[i].action != INIT_ONCE)
+                run[i].dead = 1;
+}
+
+/* An entry's process ended: a respawn or askfirst one starts again. */
+static void ended(int i)
+{
+    run[i].pid = 0;
+    if (tab[i].action != INIT_RESPAWN && tab[i].action != INIT_ASKFIRST)
+        return;
+    run[i].fast = tsc() - run[i].start < hz ? run[i].fast + 1 : 0;
+    if (run[i].fast >= FAST_LIMIT) {
+        los_printf("init: %s: respawning too fast: dropped\n", tab[i].process);
+        run[i].dead = 1;
+        return;
+    }
+    if (start(i) < 0)
+        run[i].dead = 1;
+}
+
+static int live(void)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        k += run[i].pid != 0 ||
+             (!run[i].dead && (tab[i].action == INIT_RESPAWN || tab[i].action == INIT_ASKFIRST));
+    return k;
+}
+
+/* The end: shutdown entries, every process ended, disks synced and unmounted, power. */
+static void shutdown(int how)
+{
+    static const char *const what[] = {"", "powering off", "rebooting", "halting"};
+    los_printf("init: %s\n", what[how]);
+    int stop = pm_init_stop;
+    pm_init_stop = 0; /* the shutdown entries are waited for */
+    run_all(INIT_SHUTDOWN);
+    pm_init_stop = stop;
+    pm_signal_all(LNX_SIGTERM);
+    int status;
+    uint64_t deadline = tsc() + hz;
+    while (pm_alive_count() && pm_wait_init(deadline, &status) != -1)
+        ;
+    if (pm_alive_count()) {
+        pm_signal_all(LNX_SIGKILL);
+        while (pm_alive_count() && pm_wait_init(tsc() + hz, &status) != -1)
+            ;
+    }
+    long r = pm_fs_shutdown();
+    if (r < 0)
+        los_printf("init: sync and unmount: %ld\n", r);
+    if (how == PM_STOP_HALT) {
+        los_printf("init: halted\n");
+        return; /* init ends: exo idles (or powers off with `poweroff`) */
+    }
+    exo_power(how == PM_STOP_REBOOT ? EXO_POWER_RESET : EXO_POWER_OFF);
+}
+
+int init_inittab(void)
+{
+    long len = pm_file_read("/etc/inittab", text, sizeof text);
+    if (len < 0)
+        return -1; /* no inittab: init's other jobs, as before */
+    hz = (uint64_t)exo_clock();
+    int bad, first;
+    n = inittab_parse(text, (size_t)len, tab, MAX_ENTRIES, &bad, &first);
+    if (bad)
+        los_printf("init: /etc/inittab: %d bad lines (the first: line %d) skipped\n", bad, first);
+    pm_init_keeps = 1; /* init's children wait for this loop to reap them */
+    run_all(INIT_SYSINIT);
+    run_all(INIT_WAIT);
+    if (!pm_init_stop)
+        start_all();
+    while (!pm_init_stop && live()) {
+        int status;
+        int32_t pid = pm_wait_init(0, &status);
+        for (int i = 0; pid > 0 && i < n; i++)
+            if (run[i].pid == pid)
+                ended(i);
+    }
+    if (!pm_init_stop) {
+        pm_init_keeps = 0;
+        los_printf("init: nothing left to run\n");
+        return 0;
+    }
+    shutdown(pm_init_stop);
+    return 0;
+}

@@ -1,0 +1,482 @@
+/*
+ * procfs.c: /proc, synthesized by pm (built into los_pm): a file system type for the VFS whose
+ * files are made at each read from what pm knows (its process table, each process's argv and
+ * file state) and what exo says (free pages, each env's mapped pages through page_next and
+ * page_lookup, its call and run counts). Linux's formats, as busybox's ps, top, free, uptime
+ * and df parse them: meminfo, cpuinfo, uptime, loadavg, mounts, stat, version, self (a symlink
+ * to the caller's pid), and per pid stat, status, cmdline, environ (empty: pm does not keep
+ * it), maps; /proc/tessera lists envs and page ownership (exo's own numbers). Read-only: every
+ * change is EACCES by the VFS's permission checks (mode 0444/0555). A file's bytes are made
+ * whole at each read and the asked range copied out, so a reader reading in pieces may see
+ * two moments (as on Linux).
+ */
+#include <fs/fs.h>
+#include <fs/vfs.h>
+#include <proc/lnx.h>
+#include <proc/pm.h>
+
+#include <common/printf.h>
+#include <los/los.h>
+
+void *fs_alloc(size_t n); /* the file layer's allocator (libos/fs/mem.c) */
+void fs_free(void *obj, size_t n);
+
+#define PROC_MAGIC 0x9fa0
+#define BUF_BYTES 16384
+
+enum kind {
+    ROOT,
+    PIDDIR,
+    MEMINFO,
+    CPUINFO,
+    UPTIME,
+    LOADAVG,
+    MOUNTS,
+    STAT,
+    VERSION,
+    SELF,
+    TESSERA,
+    P_STAT,
+    P_STATUS,
+    P_CMDLINE,
+    P_ENVIRON,
+    P_MAPS,
+    NKINDS
+};
+
+static const struct {
+    const char *name;
+    int per_pid; /* 0: in /proc, 1: in /proc/PID */
+} files[NKINDS] = {
+    [MEMINFO] = {"meminfo", 0},   [CPUINFO] = {"cpuinfo", 0}, [UPTIME] = {"uptime", 0},
+    [LOADAVG] = {"loadavg", 0},   [MOUNTS] = {"mounts", 0},   [STAT] = {"stat", 0},
+    [VERSION] = {"version", 0},   [SELF] = {"self", 0},       [TESSERA] = {"tessera", 0},
+    [P_STAT] = {"stat", 1},       [P_STATUS] = {"status", 1}, [P_CMDLINE] = {"cmdline", 1},
+    [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},
+};
+
+int32_t pm_procfs_caller;    /* the pid pm is serving now (pm_fs.c sets it): /proc/self */
+static uint64_t total_pages; /* exo's free pages when /proc was mounted */
+static char buf[BUF_BYTES];
+static uint64_t used;
+
+static const struct fs_vnode_ops proc_ops;
+
+static void copy(void *d, const void *s, uint64_t n) /* no libc here */
+{
+    for (uint64_t i = 0; i < n; i++)
+        ((volatile uint8_t *)d)[i] = ((const uint8_t *)s)[i];
+}
+
+static uint64_t ino_of(int32_t pid, enum kind k)
+{
+    return (uint64_t)pid << 8 | (uint64_t)k | 1ull << 40;
+}
+
+static long node(struct fs_mount *m, int32_t pid, enum kind k, struct fs_vnode **out)
+{
+    struct fs_vnode *vn = fs_alloc(sizeof *vn);
+    if (!vn)
+        return -FS_ENOMEM;
+    for (uint64_t i = 0; i < sizeof *vn; i++)
+        ((volatile uint8_t *)vn)[i] = 0;
+    vn->ino = ino_of(pid, k);
+    vn->mode = k == ROOT || k == PIDDIR ? FS_S_IFDIR | 0555
+               : k == SELF              ? FS_S_IFLNK | 0777
+                                        : FS_S_IFREG | 0444;
+    vn->nlink = k == ROOT || k == PIDDIR ? 2 : 1;
+    vn->mnt = m;
+    vn->ops = &proc_ops;
+    vn->refs = 1;
+    vn->priv = (void *)(uintptr_t)((uint64_t)pid << 8 | (uint64_t)k);
+    if (k == SELF) { /* the walk reads a symlink's size bytes */
+        char t[16];
+        vn->size = (uint64_t)exo_snprintf(t, sizeof t, "%d", pm_procfs_caller);
+    }
+    fs_vnode_touch(vn, 1, 1, 1);
+    *out = vn;
+    return 0;
+}
+
+static int32_t pid_of(struct fs_vnode *vn)
+{
+    return (int32_t)((uintptr_t)vn->priv >> 8);
+}
+
+static enum kind kind_of(struct fs_vnode *vn)
+{
+    return (enum kind)((uintptr_t)vn->priv & 0xff);
+}
+
+static void put(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void put(const char *fmt, ...)
+{
+    __builtin_va_list ap;
+    __builtin_va_start(ap, fmt);
+    int n = exo_vsnprintf(buf + used, sizeof buf - used, fmt, ap);
+    __builtin_va_end(ap);
+    if (n > 0)
+        used = used + (uint64_t)n < sizeof buf ? used + (uint64_t)n : sizeof buf - 1;
+}
+
+static struct pm_proc *proc_of(int32_t pid)
+{
+    struct pm_proc *p = pm_proc_by_pid(pid);
+    return p && p->e->state != PROC_FREE ? p : NULL;
+}
+
+/* argv[0]'s last component, at most 15 bytes (Linux's comm). */
+static void comm(struct pm_proc *p, char out[16])
+{
+    const char *a = p->cmdline_len ? p->cmdline : "init";
+    const char *b = a;
+    for (const char *c = a; *c; c++)
+        if (*c == '/')
+            b = c + 1;
+    int i = 0;
+    for (; b[i] && i < 15; i++)
+        out[i] = b[i];
+    out[i] = 0;
+}
+
+/* Pages mapped in p's env (exo's page_next walk). */
+static uint64_t env_pages(struct pm_proc *p)
+{
+    if (p->slot == 0 || !p->msg)
+        return 0; /* init walks not itself here: its own count is exo's free pages' mirror */
+    uint64_t n = 0;
+    for (int64_t va = exo_page_next(p->env_cap, 0); va >= 0 && n < (1u << 24);
+         va = exo_page_next(p->env_cap, (uint64_t)va + EXO_PAGE))
+        n++;
+    return n;
+}
+
+static char state_of(struct pm_proc *p)
+{
+    if (p->e->state == PROC_ZOMBIE)
+        return 'Z';
+    return p->waits_on ? 'S' : 'R';
+}
+
+static void gen_maps(struct pm_proc *p)
+{
+    if (p->slot == 0 || !p->msg)
+        return;
+    uint64_t start = 0, end = 0, prot = 0;
+    for (int64_t va = exo_page_next(p->env_cap, 0);; va = exo_page_next(p->env_cap, end)) {
+        int64_t pte = va >= 0 ? exo_page_lookup(p->env_cap, (uint64_t)va) : -1;
+        uint64_t pr = pte >= 0 ? (uint64_t)pte & 7 : 0;
+        if (va >= 0 && (uint64_t)va == end && pr == prot && end) {
+            end += EXO_PAGE;
+            continue;
+        }
+        if (end)
+            put("%08lx-%08lx %c%c%cp 00000000 00:00 0\n", (unsigned long)start, (unsigned long)end,
+                prot & EXO_PROT_R ? 'r' : '-', prot & EXO_PROT_W ? 'w' : '-',
+                prot & EXO_PROT_X ? 'x' : '-');
+        if (va < 0 || used + 80 > sizeof buf)
+            break;
+        start = (uint64_t)va;
+        end = start + EXO_PAGE;
+        prot = pr;
+    }
+}
+
+static uint64_t uptime_cs(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t hz = (uint64_t)exo_clock();
+    return hz ? ((uint64_t)hi << 32 | lo) / (hz / 100) : 0;
+}
+
+static int nprocs(int *running)
+{
+    int n = 0;
+    *running = 0;
+    for (int s = 0; s < pm_top; s++)
+        if (pm_table->e[s].state == PROC_ALIVE) {
+            n++;
+            *running += !pm_procs[s].waits_on;
+        }
+    return n;
+}
+
+static void gen(int32_t pid, enum kind k)
+{
+    used = 0;
+    buf[0] = 0;
+    struct pm_proc *p = pid ? proc_of(pid) : NULL;
+    int running, n;
+    uint64_t cs = uptime_cs(), freep = (uint64_t)exo_page_count();
+    switch (k) {
+    case MEMINFO:
+        put("MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n"
+            "Buffers:               0 kB\nCached:                0 kB\nSwapCached:            0 "
+            "kB\n"
+            "SwapTotal:             0 kB\nSwapFree:              0 kB\nShmem:                 0 "
+            "kB\n",
+            (unsigned long)(total_pages * 4), (unsigned long)(freep * 4),
+            (unsigned long)(freep * 4));
+        break;
+    case CPUINFO: {
+        uint32_t v[12];
+        __asm__ volatile("cpuid" : "=b"(v[0]), "=d"(v[1]), "=c"(v[2]) : "a"(0));
+        char vendor[13];
+        copy(vendor, v, 12);
+        vendor[12] = 0;
+        put("processor\t: 0\nvendor_id\t: %s\ncpu MHz\t\t: %lu.000\nflags\t\t: fpu sse sse2\n\n",
+            vendor, (unsigned long)((uint64_t)exo_clock() / 1000000));
+        break;
+    }
+    case UPTIME:
+        put("%lu.%02lu 0.00\n", (unsigned long)(cs / 100), (unsigned long)(cs % 100));
+        break;
+    case LOADAVG:
+        n = nprocs(&running);
+        put("0.00 0.00 0.00 %d/%d %d\n", running, n, n);
+        break;
+    case MOUNTS:
+        for (int i = 0; fs_mount_nth(i); i++) {
+            struct fs_mount *m = fs_mount_nth(i);
+            put("%s %s %s %s 0 0\n", m->source, m->path, m->type->name, m->ro ? "ro" : "rw");
+        }
+        break;
+    case STAT:
+        n = nprocs(&running);
+        put("cpu  %lu 0 0 0 0 0 0 0 0 0\ncpu0 %lu 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime 0\n"
+            "processes %d\nprocs_running %d\nprocs_blocked %d\n",
+            (unsigned long)cs, (unsigned long)cs, n, running, n - running);
+        break;
+    case VERSION:
+        put("Tessera version 0.1 (exo exokernel + libOS) #1\n");
+        break;
+    case TESSERA:
+        put("pid   env      pages  exo-calls  runs  state\n");
+        for (int s = 0; s < pm_top; s++) {
+            struct pm_proc *q = &pm_procs[s];
+            if (pm_table->e[s].state == PROC_FREE)
+                continue;
+            int64_t calls = q->slot && q->msg ? exo_env_calls(q->env_cap) : 0;
+            int64_t runs = q->slot && q->msg ? exo_env_runs(q->env_cap) : 0;
+            put("%-5d %-8u %-6lu %-10ld %-5ld %c\n", q->e->pid, q->e->env,
+                (unsigned long)env_pages(q), (long)calls, (long)runs, state_of(q));
+        }
+        put("free pages %lu\n", (unsigned long)freep);
+        break;
+    case P_STAT:
+        if (p) {
+            char c[16];
+            comm(p, c);
+            uint64_t pages = env_pages(p);
+            put("%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 %lu %lu "
+                "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+                p->e->pid, c, state_of(p), p->e->ppid, p->e->pgid, p->e->sid,
+                (unsigned long)(pages * EXO_PAGE), (unsigned long)pages);
+        }
+        break;
+    case P_STATUS:
+        if (p) {
+            char c[16];
+            comm(p, c);
+            struct fs_proc *fp = p->part[0];
+            unsigned u = fp ? fp->cred.uid : 0, eu = fp ? fp->cred.euid : 0;
+            unsigned g = fp ? fp->cred.gid : 0, eg = fp ? fp->cred.egid : 0;
+            char st = state_of(p);
+            put("Name:\t%s\nState:\t%c (%s)\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n"
+                "Gid:\t%u\t%u\t%u\t%u\nVmRSS:\t%8lu kB\nThreads:\t1\n",
+                c, st,
+                st == 'Z'   ? "zombie"
+                : st == 'S' ? "sleeping"
+                            : "running",
+                p->e->pid, p->e->pid, p->e->ppid, u, eu, eu, eu, g, eg, eg, eg,
+                (unsigned long)(env_pages(p) * 4));
+        }
+        break;
+    case P_CMDLINE:
+        if (p && p->cmdline_len) {
+            copy(buf, p->cmdline, p->cmdline_len);
+            used = p->cmdline_len;
+        }
+        break;
+    case P_MAPS:
+        if (p)
+            gen_maps(p);
+        break;
+    default:
+        break;
+    }
+}
+
+static long proc_read(struct fs_vnode *vn, void *out, uint64_t len, uint64_t off)
+{
+    if (kind_of(vn) == ROOT || kind_of(vn) == PIDDIR)
+        return -FS_EISDIR;
+    if (pid_of(vn) && !proc_of(pid_of(vn)))
+        return -3; /* ESRCH: the process is gone */
+    gen(pid_of(vn), kind_of(vn));
+    if (off >= used)
+        return 0;
+    uint64_t n = used - off < len ? used - off : len;
+    copy(out, buf + off, n);
+    return (long)n;
+}
+
+static long parse_pid(const char *name, unsigned len)
+{
+    long v = 0;
+    for (unsigned i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9' || v > 100000000)
+            return -1;
+        v = v * 10 + (name[i] - '0');
+    }
+    return len ? v : -1;
+}
+
+static int same(const char *a, unsigned len, const char *b)
+{
+    unsigned i = 0;
+    for (; i < len && b[i] && a[i] == b[i]; i++)
+        ;
+    return i == len && !b[i];
+}
+
+static long proc_lookup(struct fs_vnode *dir, const char *name, unsigned len, struct fs_vnode **out)
+{
+    int32_t pid = pid_of(dir);
+    if (same(name, len, "..")) {
+        fs_vnode_ref(dir->mnt->root); /* (the root's own ".." the VFS takes across the mount) */
+        *out = dir->mnt->root;
+        return 0;
+    }
+    if (kind_of(dir) == ROOT) {
+        long v = parse_pid(name, len);
+        if (v > 0 && proc_of((int32_t)v))
+            return node(dir->mnt, (int32_t)v, PIDDIR, out);
+    }
+    for (int k = MEMINFO; k < NKINDS; k++)
+        if (files[k].per_pid == (kind_of(dir) == PIDDIR) && same(name, len, files[k].name))
+            return node(dir->mnt, pid, (enum kind)k, out);
+    return -FS_ENOENT;
+}
+
+static long proc_readdir(struct fs_vnode *dir, uint64_t cookie, struct fs_dirent *e)
+{
+    static char name[16];
+    if (cookie < 2) {
+        e->ino = dir->ino;
+        e->type = FS_DT_DIR;
+        e->len = (uint16_t)(cookie + 1);
+        e->name = "..";
+        e->next = cookie + 1;
+        return 1;
+    }
+    int per_pid = kind_of(dir) == PIDDIR;
+    for (uint64_t k = cookie - 2 + MEMINFO; k < NKINDS; k++)
+        if (files[k].per_pid == per_pid) {
+            e->ino = ino_of(pid_of(dir), (enum kind)k);
+            e->type = k == SELF ? FS_DT_LNK : FS_DT_REG;
+            e->name = files[k].name;
+            e->len = (uint16_t)pm_strlen(files[k].name);
+            e->next = k - MEMINFO + 3;
+            return 1;
+        }
+    if (per_pid)
+        return 0;
+    /* then the processes, by table slot: cookie NKINDS + 2 + slot */
+    for (int s = (int)(cookie < NKINDS + 2 ? 0 : cookie - NKINDS - 2); s < pm_top; s++)
+        if (pm_table->e[s].state != PROC_FREE) {
+            int n = exo_snprintf(name, sizeof name, "%d", pm_table->e[s].pid);
+            e->ino = ino_of(pm_table->e[s].pid, PIDDIR);
+            e->type = FS_DT_DIR;
+            e->name = name;
+            e->len = (uint16_t)n;
+            e->next = (uint64_t)(NKINDS + 3 + s);
+            return 1;
+        }
+    return 0;
+}
+
+static long proc_readlink(struct fs_vnode *vn, char *out, uint64_t len)
+{
+    if (kind_of(vn) != SELF)
+        return -FS_EINVAL;
+    char t[16];
+    int n = exo_snprintf(t, sizeof t, "%d", pm_procfs_caller);
+    uint64_t k = (uint64_t)n < len ? (uint64_t)n : len;
+    copy(out, t, k);
+    return (long)k;
+}
+
+static long ro(void)
+{
+    return -FS_EACCES;
+}
+
+static long proc_create(struct fs_vnode *d, const char *n, unsigned l, uint32_t m, uint32_t u,
+                        uint32_t g, uint64_t r, const char *t, struct fs_vnode **o)
+{
+    (void)d, (void)n, (void)l, (void)m, (void)u, (void)g, (void)r, (void)t, (void)o;
+    return ro();
+}
+
+static long proc_link(struct fs_vnode *d, const char *n, unsigned l, struct fs_vnode *v)
+{
+    (void)d, (void)n, (void)l, (void)v;
+    return ro();
+}
+
+static long proc_unlink(struct fs_vnode *d, const char *n, unsigned l)
+{
+    (void)d, (void)n, (void)l;
+    return ro();
+}
+
+static long proc_rename(struct fs_vnode *a, const char *b, unsigned c, struct fs_vnode *d,
+                        const char *e, unsigned f)
+{
+    (void)a, (void)b, (void)c, (void)d, (void)e, (void)f;
+    return ro();
+}
+
+static long proc_write(struct fs_vnode *vn, const void *b, uint64_t len, uint64_t off)
+{
+    (void)vn, (void)b, (void)len, (void)off;
+    return ro();
+}
+
+static long proc_truncate(struct fs_vnode *vn, uint64_t size)
+{
+    (void)vn, (void)size;
+    return ro();
+}
+
+static void proc_drop(struct fs_vnode *vn)
+{
+    if (vn != vn->mnt->root)
+        fs_free(vn, sizeof *vn);
+}
+
+static const struct fs_vnode_ops proc_ops = {
+    .lookup = proc_lookup,
+    .create = proc_create,
+    .link = proc_link,
+    .unlink = proc_unlink,
+    .rename = proc_rename,
+    .readdir = proc_readdir,
+    .read = proc_read,
+    .write = proc_write,
+    .truncate = proc_truncate,
+    .readlink = proc_readlink,
+    .drop = proc_drop,
+};
+
+static long proc_mount(struct fs_mount *m, const void *data)
+{
+    (void)data;
+    total_pages = (uint64_t)exo_page_count(); /* MemTotal: what was free when /proc came */
+    m->dev = 0x4;                             /* Linux's proc is an anonymous device too */
+    return node(m, 0, ROOT, &m->root);
+}
+
+const struct fs_type pm_procfs = {"proc", proc_mount, NULL, NULL, PROC_MAGIC};
