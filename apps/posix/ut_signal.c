@@ -986,7 +986,10 @@ USERTEST(nanosleep_eintr_remaining)
     long long left = rem.tv_sec * 1000000000ll + rem.tv_nsec;
     printf("    interrupted after %lld us, %lld us left\n", t / 1000, left / 1000);
     CHECK_EQ(t >= 30000000, 1);
-    CHECK_EQ(left > 0 && left <= 1000000000 - 30000000, 1);
+    /* A bound, not a time: the timer fires 30 ms after setitimer, a little before the sleep
+     * began, and on two CPUs the sleep's own TSC readings may come from either: at least
+     * 10 ms of it was slept. */
+    CHECK_EQ(left > 0 && left <= 1000000000 - 10000000, 1);
     CHECK_EQ(left + t >= 1000000000 - 1000000, 1); /* what was slept and what is left: 1 s */
     dfl(SIGALRM);
     return 0;
