@@ -92,7 +92,10 @@ int env_alloc(uint32_t parent, struct env **out)
 
 int env_alloc_thread(struct env *owner, struct env **out)
 {
-    return alloc(owner->id, owner->pml4, owner->id, out);
+    int r = alloc(owner->id, owner->pml4, owner->id, out);
+    if (r >= 0)
+        (*out)->stopped = owner->stopped; /* a stopped process's new thread waits with it */
+    return r;
 }
 
 struct env *env_owner(const struct env *e)

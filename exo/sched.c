@@ -22,8 +22,8 @@ static int last[EXO_MAXCPU]; /* per CPU: slot of the env it ran last */
 int sched_may_run(const struct env *e)
 {
     /* Not running on another CPU, not claimed by a transfer that waits for it, and not
-     * resting after a yield (sched_yield). */
-    return e->state == ENV_RUNNABLE && (!e->oncpu || e->oncpu == this_cpu()) &&
+     * resting after a yield (sched_yield), nor stopped (env_stop). */
+    return e->state == ENV_RUNNABLE && !e->stopped && (!e->oncpu || e->oncpu == this_cpu()) &&
            e->claim_until <= exo_ticks && e->rest_until <= exo_ticks;
 }
 

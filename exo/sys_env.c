@@ -6,6 +6,9 @@
 #include <exo/cpu.h>
 #include <exo/error.h>
 #include <exo/event.h>
+#include <exo/lapic.h>
+#include <exo/percpu.h>
+#include <exo/trap.h>
 #include <exo/sched.h>
 #include <exo/syscall.h>
 
@@ -219,4 +222,35 @@ int64_t sys_cap_drop(uint64_t env, uint64_t cap)
         }
     }
     return n;
+}
+
+/* Marks e stopped or not; one running on another CPU is sent away from it at once. */
+static void stop_one(struct env *e, uint32_t stop)
+{
+    e->stopped = stop;
+    if (stop && e->oncpu && e->oncpu != this_cpu())
+        lapic_ipi(e->oncpu->lapic_id, ICR_FIXED | VEC_RESCHED); /* trap_from_user reschedules */
+    if (!stop && e->state == ENV_RUNNABLE)
+        sched_kick();
+}
+
+int64_t sys_env_stop(uint64_t env, uint64_t stop)
+{
+    struct env *self = caller(), *t;
+    int r = cap_env(self, env, EXO_RIGHT_DESTROY, &t);
+    if (r < 0)
+        return r;
+    if (stop > 1)
+        return EXO_E_INVAL;
+    int64_t was = t->stopped != 0;
+    stop_one(t, (uint32_t)stop);
+    if (env_owner(t) == t) /* a process's env: its threads with it */
+        for (int i = 0; i < (int)env_top; i++)
+            if (envs[i].state != ENV_FREE && &envs[i] != t && envs[i].owner == t->id)
+                stop_one(&envs[i], (uint32_t)stop);
+    if (self->stopped) { /* it stopped itself (or its process): off the CPU until continued */
+        self->tf.rax = (uint64_t)was;
+        sched_run();
+    }
+    return was;
 }

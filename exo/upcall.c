@@ -97,6 +97,8 @@ void trap_from_user(struct trapframe *tf)
             upcall_deliver(e, EXO_UPCALL_SLICE, this_cpu()->id, this_cpu()->ticks, 0);
             sched_run(); /* the next runnable env, maybe e again */
         }
+        if (e->stopped)
+            sched_run(); /* stopped while it ran (the IPI may have been lost to an idle hlt) */
     } else if (tf->vector < 32) {
         fault(e, tf);
     } else if (tf->vector == VEC_RESCHED) {

@@ -1,13 +1,46 @@
 /*
  * ttytest.c: typing at the console (libos.boot.tty, libos/posix/tests/native_boot_test.py):
  * prints a prompt line, reads what the host types, prints exactly what read() returned
- * (escaped). Lines with erase, word-erase and kill; raw mode with VMIN; ^D; ^C, which ends it.
+ * (escaped). Lines with erase, word-erase and kill; raw mode with VMIN; ^D; ^Z, which stops a
+ * child reading as the foreground group (job control); ^C, which ends it.
  * The host checks the echo and the results byte for byte.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+
+/* ^Z: SIGTSTP to the foreground group. As a shell does it: the child in a group of its own
+ * made the foreground one, ^Z stops it, we take the terminal back (ignoring SIGTTOU: we are in
+ * the background then). Our own group is orphaned (our parent is init, of another session), so
+ * a ^Z to it would be discarded: job control needs the child's group. */
+static void suspend_child(void)
+{
+    signal(SIGTTOU, SIG_IGN);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        char b[8];
+        setpgid(0, 0);
+        tcsetpgrp(0, getpid()); /* (SIGTTOU ignored, from the parent) */
+        signal(SIGTTOU, SIG_DFL);
+        printf("ttytest: type ^Z\n"); /* from the child: it is there when ^Z comes */
+        fflush(stdout);
+        read(0, b, sizeof b);
+        _exit(0);
+    }
+    setpgid(c, c);
+    int st = 0;
+    waitpid(c, &st, WUNTRACED);
+    tcsetpgrp(0, getpgrp());
+    printf("ttytest: child %s by signal %d\n", WIFSTOPPED(st) ? "stopped" : "ended",
+           WIFSTOPPED(st) ? WSTOPSIG(st) : -1);
+    kill(c, SIGKILL);
+    waitpid(c, &st, 0);
+    signal(SIGTTOU, SIG_DFL);
+}
 
 static void show(long n, const char *b)
 {
@@ -50,6 +83,7 @@ int main(void)
     printf("ttytest: type eof\n");
     read_once();
     read_once();
+    suspend_child();
     printf("ttytest: type ^C\n");
     read_once(); /* SIGINT ends us here */
     printf("ttytest: still here after ^C\n");

@@ -3,7 +3,7 @@
  * each test in a child process of its own (fork): the child's exit status is the verdict, so
  * a test that crashes or is killed is a FAIL (with how it ended), never a hung or broken run,
  * and no test sees another's leftovers. `usertests --exec-check ...` is the image a test execs
- * (ut_proc.c).
+ * (ut_proc.c), `usertests --job-pause` another (ut_job.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +50,9 @@ int main(int argc, char **argv, char **envp)
         return ut_lim_ids(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--sig2-exec") == 0)
         return ut_sig2_exec();
+    if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)
+        for (;;)
+            pause(); /* an exec'd child for ut_job.c's setpgid */
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
         int r = run(t);

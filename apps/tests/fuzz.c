@@ -15,7 +15,8 @@
  * Arguments are typed by their names in syscalls.def (env, ppn, va, prot...): three in four
  * come from that kind's pool, so calls get past the first checks. A few mutations keep the
  * children alive long enough to matter, each still letting the original through now and then:
- * env_destroy of ourselves and SELF copies with DESTROY (1 in 1024 kept), upcall_set with a
+ * env_destroy of ourselves and SELF copies with DESTROY (1 in 1024 kept), env_stop of
+ * ourselves (1 in 1024 kept: the parent's watchdog ends a stopped child), upcall_set with a
  * random handler (1 in 64; otherwise the libOS entry on a stack no pool touches), event_wait
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
@@ -245,6 +246,8 @@ static uint64_t make_call(uint64_t j, uint64_t a[5], uint64_t *sp)
         a[1] = EXO_CAP_SELF; /* keep our own table (devices, the server) mostly whole */
     if (n == EXO_CALL_env_limit && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
         a[1] = a[2] = EXO_ANY; /* and our env_create and env_thread mostly unbounded */
+    if (n == EXO_CALL_env_stop && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
+        a[1] = 0; /* stopping ourselves (nobody continues us) only 1 time in 1024 */
     if (n == EXO_CALL_page_reclaim && (r >> 40) % 4 == 0)
         a[2] = (r >> 42) % 8; /* deadlines that expire while we run */
     if (n == EXO_CALL_cons_write && a[0] < EXO_USER_TOP && a[1] - 1 < 4096) {

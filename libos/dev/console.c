@@ -87,7 +87,9 @@ long dev_console_input(void)
 static long c_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, int nonblock)
 {
     struct dev_console *c = dev;
-    (void)p;
+    long j = dev_tty_job(&c->tty, p, TTY_JOB_READ);
+    if (j)
+        return j;
     if (!c->in_server)
         dev_console_input(); /* whatever came since the last post (pm drains in its loop) */
     uint64_t t = dev_host.now_ms ? dev_host.now_ms() : 0;
@@ -100,14 +102,18 @@ static long c_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, i
 static long c_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len, int nonblock)
 {
     struct dev_console *c = dev;
-    (void)p, (void)nonblock;
-    return tty_write(&c->tty, buf, len);
+    (void)nonblock;
+    long j = dev_tty_job(&c->tty, p, TTY_JOB_WRITE);
+    return j ? j : tty_write(&c->tty, buf, len);
 }
 
 static long c_ioctl(void *dev, struct fs_proc *p, unsigned long req, void *arg)
 {
     struct dev_console *c = dev;
     struct tty_who who;
+    long j = tty_job_ioctl_op(req) ? dev_tty_job(&c->tty, p, TTY_JOB_CHANGE) : 0;
+    if (j) /* an ioctl does not wait: stopped, it returns EINTR once continued */
+        return j == -LNX_EAGAIN ? -LNX_EINTR : j;
     dev_who(p, &who);
     return tty_ioctl(&c->tty, &who, req, arg);
 }

@@ -30,6 +30,8 @@ static void who(struct fs_proc *p, struct tty_who *w)
 static int ctty(struct fs_proc *p, const struct fs_dev_ops **ops, void **dev)
 {
     const struct proc_entry *e = entry(p);
+    if (e && dev_pty_controls(e->sid, ops, dev))
+        return 0; /* a PTY slave its session took (TIOCSCTTY) */
     if (!e || !dev_console.tty.sid || e->sid != dev_console.tty.sid)
         return -TTY_ENXIO;
     *ops = &dev_console_ops;
@@ -65,6 +67,21 @@ static int pgrp_check(int pgrp, int sid)
     return found ? -LNX_EPERM : -TTY_ESRCH;
 }
 
+/* Job control at a terminal (tty/job.c): the caller is in the background. */
+static long job(struct fs_proc *p, int pgrp, int sig)
+{
+    struct pm_proc *pp = p ? pm_proc_by_pid(p->pid) : NULL;
+    if (!pp)
+        return 0;
+    int ignored = (pp->sig_ignored & 1ull << (sig - 1)) != 0;
+    if (sig == TTY_SIGTTOU && ignored)
+        return 0; /* a write (or a change) from the background that ignores SIGTTOU goes on */
+    if (ignored || pm_job_orphaned(pgrp))
+        return -LNX_EIO; /* nobody would continue the group */
+    signal_group(pgrp, sig);
+    return -LNX_EAGAIN; /* stopped (or a handler runs): the call waits and looks again */
+}
+
 static void wake(const void *dev)
 {
     fs_ready(dev, 0); /* epoll's interests in it learn of it too, then fs_wake */
@@ -84,6 +101,8 @@ static void part_exit(struct pm_proc *p)
 {
     if (p->e->pid == dev_console.tty.sid) /* the leader ended: the console is free again */
         dev_console.tty.sid = dev_console.tty.pgrp = 0;
+    if (p->e->pid == p->e->sid)
+        dev_pty_session_ended(p->e->sid); /* and so is a PTY it controlled */
 }
 
 static const struct pm_part tty_part = {.exit = part_exit};
@@ -96,7 +115,8 @@ int pm_tty_start(void)
                                          .now_ms = now_ms,
                                          .signal = signal_group,
                                          .pgrp_check = pgrp_check,
-                                         .wake = wake};
+                                         .wake = wake,
+                                         .job = job};
     ms_ticks = (uint64_t)exo_clock() / 1000;
     if (!ms_ticks)
         ms_ticks = 1;

@@ -27,5 +27,5 @@ int dev_register(const struct fs_dev_ops *console)
         if (r < 0)
             return r;
     }
-    return 0;
+    return dev_pty_register(); /* /dev/ptmx, and /dev/pts/N as pairs are made */
 }

@@ -41,6 +41,14 @@ void dev_who(struct fs_proc *p, struct tty_who *who)
         dev_host.who(p, who);
 }
 
+long dev_tty_job(const struct tty *t, struct fs_proc *p, enum tty_job_op op)
+{
+    struct tty_who w;
+    dev_who(p, &w);
+    int sig = tty_job_check(t, &w, op);
+    return sig && dev_host.job ? dev_host.job(p, w.pgrp, sig) : 0;
+}
+
 static uint64_t now(void)
 {
     return dev_host.now_ms ? dev_host.now_ms() : 0;
@@ -141,19 +149,26 @@ static void m_close(void *dev)
 static long s_read(void *dev, struct fs_proc *p, void *buf, unsigned long len, int nonblock)
 {
     uint64_t wake_at;
-    (void)p;
-    return pty_slave_read(dev, buf, len, nonblock, now(), &wake_at);
+    struct pty *t = dev;
+    long r = dev_tty_job(&t->tty, p, TTY_JOB_READ);
+    return r ? r : pty_slave_read(dev, buf, len, nonblock, now(), &wake_at);
 }
 
 static long s_write(void *dev, struct fs_proc *p, const void *buf, unsigned long len, int nonblock)
 {
-    (void)p, (void)nonblock;
-    return pty_slave_write(dev, buf, len);
+    (void)nonblock;
+    struct pty *t = dev;
+    long r = dev_tty_job(&t->tty, p, TTY_JOB_WRITE);
+    return r ? r : pty_slave_write(dev, buf, len);
 }
 
 static long s_ioctl(void *dev, struct fs_proc *p, unsigned long req, void *arg)
 {
     struct tty_who who;
+    struct pty *t = dev;
+    long r = tty_job_ioctl_op(req) ? dev_tty_job(&t->tty, p, TTY_JOB_CHANGE) : 0;
+    if (r) /* an ioctl does not wait: stopped, it returns EINTR once continued */
+        return r == -LNX_EAGAIN ? -LNX_EINTR : r;
     dev_who(p, &who);
     return pty_slave_ioctl(dev, &who, req, arg);
 }

@@ -86,7 +86,7 @@ static const void *wake_object(const struct fs_file *f)
     case FS_FILE_PIPE:
         return f->pipe;
     case FS_FILE_DEV:
-        return f->dev->dev;
+        return f->devp;
     case FS_FILE_EPOLL:
         return f->ep;
     case FS_FILE_VNODE:

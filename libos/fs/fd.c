@@ -46,7 +46,7 @@ void fs_file_put(struct fs_file *f)
     if (f->pipe && (f->flags & FS_O_ACCMODE) != FS_O_RDONLY)
         fs_pipe_close_end(f->pipe, 1); /* O_RDWR FIFOs hold both ends */
     if (f->type == FS_FILE_DEV && f->dev->ops && f->dev->ops->close)
-        f->dev->ops->close(f->dev->dev);
+        f->dev->ops->close(f->devp);
     fs_vnode_put(f->vn);
     fs_free(f, sizeof *f);
 }
@@ -200,7 +200,7 @@ long fs_ioctl(struct fs_proc *p, int fd, unsigned long req, void *arg)
     if (f->type == FS_FILE_DEV) {
         if (!f->dev->ops)
             return -FS_EIO;
-        return f->dev->ops->ioctl ? f->dev->ops->ioctl(f->dev->dev, p, req, arg) : -FS_ENOTTY;
+        return f->dev->ops->ioctl ? f->dev->ops->ioctl(f->devp, p, req, arg) : -FS_ENOTTY;
     }
     if (req == FS_FIONREAD && f->type == FS_FILE_PIPE) {
         if (!arg)

@@ -34,6 +34,7 @@ struct fs_file {
     struct fs_vnode *vn;     /* referenced; NULL for an anonymous pipe */
     struct fs_pipe *pipe;    /* pipes and FIFOs */
     struct fs_devent *dev;   /* devices */
+    void *devp;              /* the device's object for this file (its dev, or open_file's) */
     struct fs_epoll *ep;     /* an epoll instance (epoll.c) */
     struct fs_epitem *watch; /* the epoll interests naming this description (epoll.c) */
 };

@@ -26,10 +26,10 @@ static long dev_rw(struct fs_proc *p, struct fs_file *f, void *buf, uint64_t len
     if (!ops)
         return -FS_EIO;
     int nonblock = (f->flags & FS_O_NONBLOCK) != 0;
-    long r = write ? ops->write(f->dev->dev, p, buf, len, nonblock)
-                   : ops->read(f->dev->dev, p, buf, len, nonblock);
+    long r = write ? ops->write(f->devp, p, buf, len, nonblock)
+                   : ops->read(f->devp, p, buf, len, nonblock);
     if (r == -FS_EAGAIN && !nonblock)
-        p->wait = f->dev->dev;
+        p->wait = f->devp;
     return r;
 }
 
@@ -299,7 +299,7 @@ unsigned fs_file_poll(struct fs_file *f)
     case FS_FILE_DEV:
         if (!f->dev->ops)
             return FS_POLLERR | FS_POLLHUP;
-        return f->dev->ops->poll ? f->dev->ops->poll(f->dev->dev) : (FS_POLLIN | FS_POLLOUT);
+        return f->dev->ops->poll ? f->dev->ops->poll(f->devp) : (FS_POLLIN | FS_POLLOUT);
     case FS_FILE_EPOLL:
         return fs_epoll_poll(f->ep);
     case FS_FILE_VNODE:

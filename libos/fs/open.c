@@ -89,6 +89,7 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
     enum fs_file_type ft = FS_FILE_VNODE;
     struct fs_pipe *pp = NULL;
     struct fs_devent *dev = NULL;
+    void *devp = NULL;
     switch (type) {
     case FS_S_IFREG:
         if ((flags & FS_O_TRUNC) && vn->size && (r = fs_truncate_vnode(vn, 0)) < 0)
@@ -105,6 +106,9 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
             r = -FS_ENXIO;
             goto out;
         }
+        devp = dev->dev;
+        if (dev->ops->open_file && (r = dev->ops->open_file(dev->dev, p, &devp)) < 0)
+            goto out; /* refused (a locked PTY slave): nothing opened */
         ft = FS_FILE_DEV;
         break;
     case FS_S_IFBLK:
@@ -119,13 +123,16 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
             fs_pipe_close_end(pp, 0);
         if (pp && acc != FS_O_RDONLY)
             fs_pipe_close_end(pp, 1);
+        if (dev && dev->ops->open_file && dev->ops->close)
+            dev->ops->close(devp); /* what open_file made goes again */
         r = -FS_ENFILE;
         goto out;
     }
     f->pipe = pp;
     f->dev = dev;
+    f->devp = devp;
     if (dev && dev->ops->open)
-        dev->ops->open(dev->dev, p);
+        dev->ops->open(devp, p);
     r = fs_fd_install(p, f, (int)slot, flags & FS_O_CLOEXEC);
 out:
     fs_walk_done(&w);

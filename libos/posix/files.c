@@ -234,11 +234,14 @@ long posix_lseek(const long a[6])
 
 long posix_ioctl(const long a[6])
 {
-    if ((unsigned long)a[1] == LNX_TIOCGWINSZ && bad_out(a[2], sizeof(struct lnx_winsize)))
+    /* The request is 32 bits, as Linux takes it: musl's ioctl(int fd, int req, ...) passes
+     * _IOR requests such as TIOCGPTN (0x80045430) sign-extended. */
+    unsigned long req = (uint32_t)a[1];
+    if (req == LNX_TIOCGWINSZ && bad_out(a[2], sizeof(struct lnx_winsize)))
         return -LNX_EFAULT;
     if (proc_present)
-        return pmc_ioctl((int)a[0], (unsigned long)a[1], (void *)a[2]);
-    return fs_ioctl(P(), (int)a[0], (unsigned long)a[1], (void *)a[2]);
+        return pmc_ioctl((int)a[0], req, (void *)a[2]);
+    return fs_ioctl(P(), (int)a[0], req, (void *)a[2]);
 }
 
 long posix_dup(const long a[6])

@@ -22,6 +22,7 @@ int (*proc_interrupt)(void);
 static uint64_t fetch_plain(void);
 uint64_t (*los_sig_fetch)(void) = fetch_plain;
 void (*los_sig_die)(int sig, int core) = proc_sig_die;
+void (*los_sig_stop)(int sig) = proc_sig_stop;
 
 int proc_init(void)
 {
@@ -136,4 +137,12 @@ static uint64_t fetch_plain(void)
 void proc_sig_die(int sig, int core)
 {
     proc_exit(PROC_W_SIGNALED(sig, core));
+}
+
+void proc_sig_stop(int sig)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = proc_self()->pid;
+    m->a[1] = sig;
+    proc_call(PM_OP_kill); /* pm stops us (exo's env_stop); the reply comes once continued */
 }

@@ -161,6 +161,8 @@ static int64_t copy_space(uint64_t child)
     return r;
 }
 
+static uint32_t fork_env; /* the env id of the last child proc_fork made (vfork's wait) */
+
 long proc_fork(void)
 {
     if (!proc_present)
@@ -170,6 +172,13 @@ long proc_fork(void)
         return pid;
     uint64_t child = (uint64_t)proc_msg()->r[0];
     proc_fork_cap = child;
+    {
+        /* The child's first env, before it can run: vfork's wait compares against it (read
+         * after the start, a child that exec'd at once on another CPU would be missed). */
+        const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+        int s = proc_table_find(t, (int32_t)pid);
+        fork_env = s < 0 ? 0 : t->e[s].env;
+    }
     uint64_t tp = 0;
     if (proc_fork_save(&regs))
         return 0;                                  /* the child, resumed by proc_fork_child */
@@ -204,7 +213,7 @@ void proc_vfork_wait(long pid)
     if (s < 0)
         return;
     const volatile struct proc_entry *e = &t->e[s];
-    uint32_t env = e->env;
+    uint32_t env = fork_env; /* as fork made it: an exec since shows as another */
     while (e->pid == pid && e->state == PROC_ALIVE && e->env == env)
         exo_yield(EXO_ANY);
 }

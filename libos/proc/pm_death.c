@@ -18,7 +18,24 @@
 
 int32_t pm_init_waits; /* the child init's main loop waits for: not reaped behind its back */
 
+static void died_(struct pm_proc *p);
+
+/* The death rule, then POSIX's orphans: a group this end orphans (the dead one's, or a
+ * child's) with a stopped member gets SIGHUP and SIGCONT (pm_job.c). */
 static void died(struct pm_proc *p)
+{
+    int32_t groups[PROC_MAX], n = 0, pid = p->e->pid;
+    groups[n++] = p->e->pgid;
+    for (int s = 1; s < pm_top; s++)
+        if (pm_table->e[s].state == PROC_ALIVE && pm_table->e[s].ppid == pid && &pm_procs[s] != p &&
+            pm_table->e[s].pgid != groups[0])
+            groups[n++] = pm_table->e[s].pgid;
+    died_(p);
+    for (int i = 0; i < n; i++)
+        pm_job_orphan_check(groups[i]); /* (a group seen twice finds no one stopped again) */
+}
+
+static void died_(struct pm_proc *p)
 {
     struct proc_entry *e = p->e;
     int32_t status = p->said_exit ? p->exit_status : PROC_W_SIGNALED(LNX_SIGKILL, 0);

@@ -88,6 +88,7 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     mb->exec_argc = (uint32_t)argc;
     mb->exec_envc = (uint32_t)envc;
     p->sig_caught = 0; /* handlers do not survive exec; ignored signals stay ignored */
+    p->execd = 1;      /* its parent's setpgid on it is EACCES from now on */
     pm_parts_exec(p);
     exo_env_watch(old, EXO_ANY); /* its end is no death of the process */
     exo_env_destroy(old);

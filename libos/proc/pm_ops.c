@@ -45,7 +45,7 @@ long pm_op_wait(struct pm_proc *p, struct pm_msg *m)
     int64_t which = m->a[0], id = m->a[1];
     uint64_t flags = (uint64_t)m->a[2];
     if ((which != PM_WAIT_ANY && which != PM_WAIT_PID && which != PM_WAIT_PGID) ||
-        (flags & ~(uint64_t)(PM_WNOHANG | PM_WNOWAIT | PM_WEXITED)))
+        (flags & ~(uint64_t)(PM_WNOHANG | PM_WNOWAIT | PM_WEXITED | PM_WSTOPPED | PM_WCONTINUED)))
         return -LNX_EINVAL;
     pm_reap(); /* a death exo has posted but the main loop has not seen yet counts now */
     int any = 0;
@@ -54,7 +54,12 @@ long pm_op_wait(struct pm_proc *p, struct pm_msg *m)
         if (!wait_match(p, c, which, id))
             continue;
         any = 1;
-        if (c->state != PROC_ZOMBIE)
+        int32_t st;
+        if (c->state == PROC_ALIVE && pm_job_wait_status(&pm_procs[s], flags, &st)) {
+            m->r[0] = st; /* stopped or continued */
+            return c->pid;
+        }
+        if (c->state != PROC_ZOMBIE || !(flags & PM_WEXITED))
             continue;
         int32_t pid = c->pid;
         m->r[0] = c->status;
@@ -103,6 +108,7 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
     c->nproc_max = p->nproc_max;
     c->sig_caught = p->sig_caught;
     c->sig_ignored = p->sig_ignored;
+    c->nocldstop = p->nocldstop;
     c->embryo = 1;
     int64_t slot =
         r < 0 ? r : exo_cap_copy((uint64_t)env, p->env_cap, EXO_RIGHT_MAP | EXO_RIGHT_RUN);
@@ -147,13 +153,15 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
 }
 
 /* One signal to one process, as pm can act on it: SIGKILL and a default action of terminate
- * end it here; a caught signal is left pending for its libOS, with its siginfo (pm_sigq.c);
- * an ignored one is dropped. */
+ * end it here; stops and continues are job control's (pm_job.c); a caught signal is left
+ * pending for its libOS, with its siginfo (pm_sigq.c); an ignored one is dropped. */
 long pm_send(struct pm_proc *t, const struct pm_siginfo *info)
 {
     int sig = info->signo;
     if (sig == 0 || t->slot == 0 || t->e->state != PROC_ALIVE)
         return 0; /* init takes no signal it has not asked for: nothing kills it */
+    if (pm_job_signal(t, sig))
+        return 0;
     uint64_t bit = 1ull << (sig - 1);
     if (sig != LNX_SIGKILL && (t->sig_caught & bit)) {
         long r = pm_sigq_add(t, info);
@@ -169,6 +177,12 @@ long pm_send(struct pm_proc *t, const struct pm_siginfo *info)
     }
     exo_env_destroy(t->env_cap); /* pm_reap makes it a zombie with that status */
     return 0;
+}
+
+void pm_deliver(struct pm_proc *t, int sig)
+{
+    const struct pm_siginfo info = {.signo = sig, .code = LNX_SI_USER}; /* from pm itself */
+    pm_send(t, &info);
 }
 
 long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
@@ -205,6 +219,7 @@ long pm_op_sig_disp(struct pm_proc *p, struct pm_msg *m)
 {
     p->sig_caught = (uint64_t)m->a[0] & ~(1ull << (LNX_SIGKILL - 1));
     p->sig_ignored = (uint64_t)m->a[1] & ~(1ull << (LNX_SIGKILL - 1));
+    p->nocldstop = (m->a[2] & PM_DISP_NOCLDSTOP) != 0;
     return 0;
 }
 
@@ -260,6 +275,8 @@ long pm_op_setpgid(struct pm_proc *p, struct pm_msg *m)
         return -LNX_ESRCH; /* only itself or a child */
     if (t != p && t->e->sid != p->e->sid)
         return -LNX_EPERM;
+    if (t != p && t->execd)
+        return -LNX_EACCES; /* a child that has exec'd keeps its group */
     if (t->e->sid == t->e->pid)
         return -LNX_EPERM; /* a session leader keeps its group */
     int32_t g = pgid ? (int32_t)pgid : t->e->pid;

@@ -73,7 +73,11 @@ long posix_wait4(const long a[6])
     int64_t which = pid == -1 ? PM_WAIT_ANY : pid > 0 ? PM_WAIT_PID : PM_WAIT_PGID;
     int64_t id = pid < -1 ? -pid : pid > 0 ? pid : 0;
     int status = 0;
-    long r = wait_pm(which, id, PM_WEXITED | (opt & LNX_WNOHANG ? PM_WNOHANG : 0), &status);
+    long r = wait_pm(which, id,
+                     PM_WEXITED | (opt & LNX_WNOHANG ? PM_WNOHANG : 0) |
+                         (opt & LNX_WUNTRACED ? PM_WSTOPPED : 0) |
+                         (opt & LNX_WCONTINUED ? PM_WCONTINUED : 0),
+                     &status);
     if (r > 0 && st)
         *(int *)st = status;
     if (r > 0 && ru)
@@ -101,8 +105,6 @@ long posix_waitid(const long a[6])
         return -LNX_EINVAL;
     if (!(opt & (LNX_WEXITED | 2 | LNX_WCONTINUED)))
         return -LNX_EINVAL;
-    if (!(opt & LNX_WEXITED))
-        return -LNX_EINVAL; /* only ends are reported: no job control yet */
     int64_t which;
     switch (idtype) {
     case LNX_P_ALL:
@@ -123,8 +125,9 @@ long posix_waitid(const long a[6])
     }
     if ((info && !user_ok(info, 128, 1)) || (ru && !user_ok(ru, 144, 1)))
         return -LNX_EFAULT;
-    uint64_t flags =
-        PM_WEXITED | (opt & LNX_WNOHANG ? PM_WNOHANG : 0) | (opt & LNX_WNOWAIT ? PM_WNOWAIT : 0);
+    uint64_t flags = (opt & LNX_WEXITED ? PM_WEXITED : 0) | (opt & 2 ? PM_WSTOPPED : 0) |
+                     (opt & LNX_WCONTINUED ? PM_WCONTINUED : 0) |
+                     (opt & LNX_WNOHANG ? PM_WNOHANG : 0) | (opt & LNX_WNOWAIT ? PM_WNOWAIT : 0);
     int status = 0;
     long r = wait_pm(which, id, flags, &status);
     if (r < 0)

@@ -6,6 +6,10 @@
 
 int proc_status_cld_code(int status)
 {
+    if (status == PROC_W_CONTINUED)
+        return PROC_CLD_CONTINUED;
+    if ((status & 0xff) == 0x7f)
+        return PROC_CLD_STOPPED;
     if (PROC_W_IFEXITED(status))
         return PROC_CLD_EXITED;
     return PROC_W_COREDUMP(status) ? PROC_CLD_DUMPED : PROC_CLD_KILLED;
@@ -13,6 +17,10 @@ int proc_status_cld_code(int status)
 
 int proc_status_cld_status(int status)
 {
+    if (status == PROC_W_CONTINUED)
+        return PROC_SIGCONT;
+    if ((status & 0xff) == 0x7f)
+        return (status >> 8) & 0xff;
     return PROC_W_IFEXITED(status) ? PROC_W_EXITSTATUS(status) : PROC_W_TERMSIG(status);
 }
 
@@ -32,7 +40,7 @@ enum proc_sig_default proc_sig_default(int sig)
         return PROC_SIG_CORE;
     case 17: /* SIGCHLD */
     case 18: /* SIGCONT */
-    case 19: /* SIGSTOP: no job control yet */
+    case 19: /* SIGSTOP: stops are pm's job control (pm_job.c) */
     case 20: /* SIGTSTP */
     case 21: /* SIGTTIN */
     case 22: /* SIGTTOU */

@@ -32,11 +32,12 @@ static void discard_if_ignored(int n)
  * which we ignore. (Telling it the blocked ones too, so that a blocked signal with no handler
  * waits for sigwait, made pm post SIGCHLD for every child to a parent that had blocked it
  * around fork; a two-CPU run then hung: not done yet, see docs/concepts/signals.md.) */
-static uint64_t told_caught, told_ignored;
+static uint64_t told_caught, told_ignored, told_flags;
 
 void sig_tell_pm(int force)
 {
     uint64_t caught = 0, ignored = 0;
+    uint64_t flags = sig.act[LNX_SIGCHLD].flags & LNX_SA_NOCLDSTOP ? PM_DISP_NOCLDSTOP : 0;
     for (int n = 1; n <= LOS_NSIG; n++) {
         if (sig.act[n].handler == LNX_SIG_IGN)
             ignored |= sig_bit(n);
@@ -45,14 +46,16 @@ void sig_tell_pm(int force)
     }
     if (!force)
         caught |= told_caught & ~ignored;
-    if (!proc_present || (caught == told_caught && ignored == told_ignored))
+    if (!proc_present || (caught == told_caught && ignored == told_ignored && flags == told_flags))
         return;
     struct pm_msg *m = proc_msg();
     m->a[0] = (int64_t)caught;
     m->a[1] = (int64_t)ignored;
+    m->a[2] = (int64_t)flags;
     if (proc_call(PM_OP_sig_disp) == 0) {
         told_caught = caught;
         told_ignored = ignored;
+        told_flags = flags;
     }
 }
 

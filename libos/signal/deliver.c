@@ -365,7 +365,10 @@ static int take(struct exo_upcall_state *s, int n, const struct lnx_siginfo *in)
     if (a->handler == LNX_SIG_DFL) {
         switch (sig_default_action(n)) {
         case SIG_DEF_IGNORE:
+            return 0;
         case SIG_DEF_STOP: /* stopping is the process server's (job control) */
+            if (los_sig_stop)
+                los_sig_stop(n);
             return 0;
         case SIG_DEF_TERM:
             die(n, 0);

@@ -100,8 +100,16 @@ static void armed(void)
 
 static void expire(struct tmr *t, int id, uint64_t now)
 {
-    uint64_t d = t->deadline, n = t->interval ? (now - d) / t->interval + 1 : 1;
-    t->deadline = t->interval ? d + n * t->interval : 0;
+    uint64_t d = __atomic_load_n(&t->deadline, __ATOMIC_SEQ_CST);
+    if (!d || now < d)
+        return;
+    uint64_t n = t->interval ? (now - d) / t->interval + 1 : 1;
+    /* Called from a call's return and from the slice-end upcall, which may interrupt the
+     * former between its read and its write: the expiry is claimed by one compare-and-swap,
+     * so only one of them posts (two posts made a one-shot timer's handler run twice). */
+    if (!__atomic_compare_exchange_n(&t->deadline, &d, t->interval ? d + n * t->interval : 0, 0,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+        return;
     if (!t->signo)
         return;   /* SIGEV_NONE: timer_gettime alone tells */
     if (t->tid) { /* to one thread (musl's SIGEV_THREAD helper); gone: nothing */

@@ -62,6 +62,7 @@ struct env {
     uint32_t max_creates;   /* live envs it (with its threads) may have made by env_create at
                              * once, and live threads it may have (env_limit; EXO_LIMIT_NONE) */
     uint32_t max_threads;
+    uint32_t stopped; /* env_stop: never picked by the scheduler until continued */
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;

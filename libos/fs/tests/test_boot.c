@@ -146,8 +146,55 @@ static void dev_close(void *dev)
     closed_count++;
 }
 
-static const struct fs_dev_ops ops = {dev_read, dev_write, dev_ioctl,
-                                      dev_poll, dev_open,  dev_close};
+static const struct fs_dev_ops ops = {dev_read, dev_write, dev_ioctl, dev_poll,
+                                      dev_open, dev_close, NULL};
+
+/* A device whose opens may fail, and whose every open is an object of its own (/dev/ptmx). */
+static char objs[4][4] = {"ob0", "ob1", "ob2", "ob3"};
+static int nobjs, refuse;
+static void *last_closed;
+
+static long obj_open(void *dev, struct fs_proc *p, void **file_dev)
+{
+    (void)dev, (void)p;
+    if (refuse || nobjs == 4)
+        return refuse ? -FS_EIO : -FS_ENOSPC;
+    *file_dev = objs[nobjs++];
+    return 0;
+}
+
+static void obj_close(void *dev)
+{
+    last_closed = dev;
+}
+
+static const struct fs_dev_ops obj_ops = {
+    .read = dev_read, .close = obj_close, .open_file = obj_open};
+
+TEST_CASE(device_open_per_file)
+{
+    struct fs_proc *p = host_proc("obj");
+    CHECK_EQ(fs_dev_register("objdev", &obj_ops, NULL), 0);
+    long a = fs_open(p, "/dev/objdev", FS_O_RDWR, 0), b = fs_open(p, "/dev/objdev", FS_O_RDWR, 0);
+    CHECK_EQ(a >= 0 && b >= 0, 1);
+    char buf[4];
+    ready = 1;
+    CHECK_EQ(fs_read(p, (int)b, buf, 3), 3);
+    CHECK_EQ(memcmp(buf, "ob1", 3), 0); /* each file reads its own object */
+    ready = 1;
+    CHECK_EQ(fs_read(p, (int)a, buf, 3), 3);
+    CHECK_EQ(memcmp(buf, "ob0", 3), 0);
+    refuse = 1;
+    CHECK_EQ(fs_open(p, "/dev/objdev", FS_O_RDWR, 0), -FS_EIO); /* refused: no descriptor */
+    CHECK_EQ(fs_close(p, (int)b + 1), -FS_EBADF);
+    refuse = 0;
+    CHECK_EQ(fs_close(p, (int)a), 0);
+    CHECK_MSG(last_closed == objs[0], "the close gets the file's own object");
+    CHECK_EQ(fs_close(p, (int)b), 0);
+    CHECK_MSG(last_closed == objs[1], "the close gets the file's own object");
+    CHECK_EQ(fs_dev_unregister("objdev"), 0);
+    fs_proc_exit(p);
+}
 
 TEST_CASE(devices)
 {

@@ -81,6 +81,7 @@ TTY_SEND = [("ttytest: type a line", b"helo\x7flo wrold\x17world\r"),
             ("ttytest: type a line", b"junk\x15ok\r"),
             ("ttytest: type raw", b"ab\x03"),
             ("ttytest: type eof", b"xyz\x04\x04"),
+            ("ttytest: type ^Z", b"\x1a"),
             ("ttytest: type ^C", b"abc\x03")]
 TTY = [
     "ttytest: type a line",
@@ -94,6 +95,9 @@ TTY = [
     "ttytest: type eof",
     'xyzttytest: read 3 bytes "xyz"',  # ^D pushes the line (no newline, no echo)...
     'ttytest: read 0 bytes ""',  # ...and at a line start is the end of file
+    "ttytest: type ^Z",
+    # the echo; SIGTSTP to the foreground group, the child's: it stops in its read
+    "^Zttytest: child stopped by signal 20",
     "ttytest: type ^C",
     # the echo; SIGINT's default action ends ttytest inside read (no "read" line), pm says so
     "abc^Cinit: ttytest: killed by signal 2",

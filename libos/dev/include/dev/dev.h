@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-/* Registers null, zero, full, random, urandom, tty and console under /dev (fs_dev_register;
- * /dev/ptmx and /dev/pts/N open through dev_ptmx_open / dev_pts_open): 0 or the first error. */
+/* Registers null, zero, full, random, urandom, tty, console and ptmx under /dev
+ * (fs_dev_register; /dev/pts/N as /dev/ptmx opens make pairs): 0 or the first error. */
 int dev_register_all(void);
 
 /* The same with the console's ops as given (pm's add an open hook). */

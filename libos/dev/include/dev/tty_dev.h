@@ -20,6 +20,11 @@ struct dev_host {
     void (*signal)(int pgrp, int sig);    /* to a process group (pgrp > 0) */
     int (*pgrp_check)(int pgrp, int sid); /* as tty_ops.pgrp_check; NULL: any pgrp > 0 */
     void (*wake)(const void *dev); /* a device's readiness changed (pm: fs_wake); may be NULL */
+    /* job control: p, in background group pgrp, met signal sig at its terminal (tty/job.c):
+     * -EIO if it ignores sig or the group is orphaned (0 for a SIGTTOU it ignores: the write
+     * goes on), else sig to the group and -EAGAIN (the call waits; the group stops). NULL:
+     * no job control (every call goes on) */
+    long (*job)(struct fs_proc *p, int pgrp, int sig);
 };
 
 /* Sets the host for every terminal device (before the first call). */
@@ -28,6 +33,10 @@ extern struct dev_host dev_host;
 
 /* The caller as the host says (all 0 without a host). */
 void dev_who(struct fs_proc *p, struct tty_who *who);
+
+/* Job control before a call on terminal t (tty_job_check, then the host's job): 0 to go on,
+ * else what the call returns (-EIO, -EAGAIN). */
+long dev_tty_job(const struct tty *t, struct fs_proc *p, enum tty_job_op op);
 
 /* exo's console as a terminal: input from cons_read (its event, bound with cons_bind, says
  * when), output through cons_write. */
@@ -55,11 +64,18 @@ long dev_console_input(void);
 /* /dev/tty: every call goes to the caller's controlling terminal (-ENXIO without one). */
 extern const struct fs_dev_ops dev_tty_ops;
 
-/* PTYs. The device interface has no open that fails or makes a new object per file, so the fs
- * binding calls these for /dev/ptmx and /dev/pts/N and makes the file's dev the struct pty
- * they return, with dev_pty_master_ops or dev_pty_slave_ops. */
+/* PTYs: a pair by hand (host tests; pty_dev.c opens them through the file system), and the
+ * master's and the slave's ops on a struct pty. */
 long dev_ptmx_open(struct pty **out);       /* N, or -ENOSPC */
 long dev_pts_open(int n, struct pty **out); /* 0, -ENXIO, -EIO (locked, hung up) */
 extern const struct fs_dev_ops dev_pty_master_ops, dev_pty_slave_ops;
+
+/* PTYs through the file system (pty_dev.c): registers /dev/ptmx, each open of which is a new
+ * pair whose slave is registered as /dev/pts/N until the pair is freed. dev_pty_controls: the
+ * slave controlling session sid (its TIOCSCTTY), for /dev/tty: 1 and *ops, *dev, or 0.
+ * dev_pty_session_ended: the leader of sid ended, its terminal is nobody's now. */
+int dev_pty_register(void);
+int dev_pty_controls(int sid, const struct fs_dev_ops **ops, void **dev);
+void dev_pty_session_ended(int sid);
 
 #endif

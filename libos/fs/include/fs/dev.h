@@ -20,6 +20,10 @@ struct fs_dev_ops {
     unsigned (*poll)(void *dev);                /* FS_POLLIN / FS_POLLOUT / FS_POLLHUP now */
     void (*open)(void *dev, struct fs_proc *p); /* may be NULL */
     void (*close)(void *dev);                   /* may be NULL: the last close of an open */
+    /* May be NULL. An open that may fail (-errno: nothing is opened) or that makes an object of
+     * its own for the new file (each /dev/ptmx open is a new master): *file_dev (dev unless
+     * changed) is what every other call on that file gets as dev, close included. */
+    long (*open_file)(void *dev, struct fs_proc *p, void **file_dev);
 };
 
 #define FS_DEV_MAX 64

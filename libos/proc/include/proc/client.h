@@ -56,5 +56,6 @@ void proc_exit(int status) __attribute__((noreturn));
  * others. And exit by a signal's default action. */
 uint64_t proc_sig_fetch(void);
 void proc_sig_die(int sig, int core) __attribute__((noreturn));
+void proc_sig_stop(int sig); /* los_sig_stop: kill(getpid(), sig) through pm */
 
 #endif

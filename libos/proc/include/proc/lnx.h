@@ -70,6 +70,12 @@
 #define LNX_ECHILD 10
 #endif
 
+#ifndef LNX_SIGHUP
+#define LNX_SIGHUP 1
+#endif
+#ifndef LNX_EACCES
+#define LNX_EACCES 13
+#endif
 #ifndef LNX_SIGKILL
 #define LNX_SIGKILL 9
 #endif

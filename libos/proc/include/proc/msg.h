@@ -31,6 +31,9 @@ enum pm_reply {
 #define PM_WNOHANG 1u
 #define PM_WNOWAIT 2u
 #define PM_WEXITED 4u
+#define PM_DISP_NOCLDSTOP 1u /* sig_disp's a[2]: SIGCHLD has SA_NOCLDSTOP */
+#define PM_WSTOPPED 8u       /* report stops (wait4's WUNTRACED, waitid's WSTOPPED) */
+#define PM_WCONTINUED 16u    /* report continues */
 
 #define PM_ARGS 6
 #define PM_DATA_MAX (PROC_MBOX_PAGES * 4096 - 256)

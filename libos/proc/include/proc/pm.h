@@ -36,6 +36,10 @@ struct pm_proc {
     uint64_t nproc_cur, nproc_max; /* RLIMIT_NPROC */
     uint64_t sig_caught, sig_ignored; /* what it told pm (sig_disp): bit sig - 1 */
     int rights;                       /* holds init's interrupt and device rights (pm_spawn) */
+    int execd;                        /* it has exec'd since its fork: setpgid on it is EACCES */
+    int nocldstop;                    /* its SIGCHLD has SA_NOCLDSTOP (sig_disp) */
+    int stopped, stop_sig;            /* stopped by stop_sig (exo's env_stop: pm_job.c) */
+    int job_report;                   /* PM_JOB_STOPPED/CONTINUED: news for its parent's wait */
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
     char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
     uint32_t cmdline_len;
@@ -61,6 +65,19 @@ int pm_parts_add(const struct pm_part *part);
 int pm_parts_fork(struct pm_proc *parent, struct pm_proc *child); /* 0 or the first -errno */
 void pm_parts_exec(struct pm_proc *p);
 void pm_parts_exit(struct pm_proc *p);
+
+/* Job control (pm_job.c). pm_deliver: one signal to one process as pm acts on it (pm_ops.c);
+ * pm_job_signal takes the stop signals and SIGCONT (1: done with it); pm_job_wait_status: a
+ * stop or continue to report to wait (flags PM_W*), its status, cleared unless PM_WNOWAIT. */
+#define PM_JOB_STOPPED 1
+#define PM_JOB_CONTINUED 2
+void pm_deliver(struct pm_proc *t, int sig);
+int pm_job_signal(struct pm_proc *t, int sig);
+int pm_job_is_stop(int sig);
+void pm_job_continue(struct pm_proc *t);
+int pm_job_orphaned(int32_t pgid);
+void pm_job_orphan_check(int32_t pgid); /* SIGHUP + SIGCONT if orphaned with a stopped member */
+int pm_job_wait_status(struct pm_proc *c, uint64_t flags, int32_t *status);
 
 /* The handlers, from ops.def. */
 #define PM_OP(num, name, doc) long pm_op_##name(struct pm_proc *p, struct pm_msg *m);

@@ -27,6 +27,9 @@
  * process (musl's raise) is here. */
 extern uint64_t (*los_sig_fetch)(void);
 extern void (*los_sig_die)(int sig, int core);
+/* los_sig_stop: a stop signal's default action reached delivery here (raise(SIGTSTP)): the
+ * server stops the process (job control); returns once it is continued. NULL: ignored. */
+extern void (*los_sig_stop)(int sig);
 extern int64_t los_sig_wake_event;
 
 /* For blocking loops: 0 if no signal is deliverable now; else -EINTR (-4), or

@@ -80,6 +80,7 @@ struct tty_winsize {
 #define TTY_ECHOK 0000040u
 #define TTY_ECHONL 0000100u
 #define TTY_NOFLSH 0000200u
+#define TTY_TOSTOP 0000400u
 #define TTY_ECHOCTL 0001000u
 #define TTY_ECHOKE 0004000u
 #define TTY_IEXTEN 0100000u
@@ -106,6 +107,8 @@ struct tty_winsize {
 #define TTY_SIGQUIT 3
 #define TTY_SIGCONT 18
 #define TTY_SIGTSTP 20
+#define TTY_SIGTTIN 21
+#define TTY_SIGTTOU 22
 #define TTY_SIGWINCH 28
 
 #endif

@@ -63,6 +63,14 @@ struct tty {
  * ^C ^\ DEL ^U ^D ^Z ^W ^V), 80x25 unless the owner changes ws. */
 void tty_init(struct tty *t, const struct tty_ops *ops, void *ctx);
 
+/* Job control (job.c): a process `w` about to read, write or change terminal t. 0: go on;
+ * else the signal (TTY_SIGTTIN, TTY_SIGTTOU) its group gets because it is in the background of
+ * its controlling terminal (the owner makes it -EIO if ignored or the group is orphaned).
+ * tty_job_ioctl_op: 1 if ioctl req changes the terminal (TTY_JOB_CHANGE). */
+enum tty_job_op { TTY_JOB_READ, TTY_JOB_WRITE, TTY_JOB_CHANGE };
+int tty_job_check(const struct tty *t, const struct tty_who *w, enum tty_job_op op);
+int tty_job_ioctl_op(unsigned long req);
+
 /* Input from the device (the keyboard side) at time now_ms: processed, edited, echoed. Returns
  * how many bytes it took: fewer than len only when the buffer is full in non-canonical mode
  * (a PTY master's writer then waits); a full canonical line drops what does not fit. */
