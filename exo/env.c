@@ -257,8 +257,18 @@ void env_run(struct env *e)
     e->tf.cs = SEL_UCODE;
     e->tf.ss = SEL_UDATA;
     struct trapframe tf = e->tf; /* once the lock is gone, e->tf is others' to change */
+    c->run_tsc = rdtsc();        /* from here the time is the env's (env_charge) */
     bkl_unlock();
     env_pop_tf(&tf);
+}
+
+void env_charge(void)
+{
+    struct percpu *c = this_cpu();
+    struct env *e = env_current();
+    if (e && c->run_tsc)
+        e->cpu_tsc += rdtsc() - c->run_tsc;
+    c->run_tsc = 0;
 }
 
 void env_kill(struct env *e, const char *why, const struct trapframe *tf)

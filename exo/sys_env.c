@@ -131,6 +131,17 @@ int64_t sys_env_calls(uint64_t env)
     return (int64_t)t->calls;
 }
 
+int64_t sys_env_cputime(uint64_t env)
+{
+    struct env *t;
+    int r = cap_env(caller(), env, EXO_RIGHT_RUN, &t);
+    if (r < 0)
+        return r;
+    /* The caller's was charged at this call's entry; an env running on another CPU has its
+     * time since its last entry into exo (at most a timer tick) still to come. */
+    return (int64_t)(t->cpu_tsc & ~(1ull << 63));
+}
+
 int64_t sys_fs_set(uint64_t base)
 {
     if (base >= EXO_USER_TOP) /* a kernel address would let user code read exo through %fs */

@@ -47,6 +47,7 @@ void syscall_trap(struct trapframe *tf)
     struct env *e = env_current();
     if (!e) /* another CPU ended our env while it ran here (env_free) */
         sched_run();
+    env_charge();
     e->tf = *tf;
     e->calls++;
     const uint64_t a[5] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8};

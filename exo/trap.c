@@ -130,6 +130,7 @@ void trap_dispatch(struct trapframe *tf)
     }
     if (tf->cs & 3) {
         bkl_lock();
+        env_charge();       /* what it ran until this trap is its CPU time */
         trap_from_user(tf); /* the env's business: an upcall, a kill, or a slice end */
     }
     if (tf->vector < 32)

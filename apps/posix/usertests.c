@@ -40,6 +40,7 @@ static int run(const struct usertest *t)
 
 int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
 int ut_lim_ids(int argc, char **argv);                      /* ut_lim.c: set-ID exec's far side */
+int ut_sig2_exec(void); /* ut_sig2.c: what exec kept of the signal state */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -47,6 +48,8 @@ int main(int argc, char **argv, char **envp)
         return ut_proc_exec_check(argc, argv, envp);
     if (argc > 1 && strcmp(argv[1], "--lim-ids") == 0)
         return ut_lim_ids(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--sig2-exec") == 0)
+        return ut_sig2_exec();
     if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)
         for (;;)
             pause(); /* an exec'd child for ut_job.c's setpgid */

@@ -913,7 +913,7 @@ USERTEST(itimer_while_computing)
     CHECK_EQ(alarm(10), 0);
     CHECK_EQ(alarm(0), 10);
     CHECK_EQ(alarm(0), 0);
-    CHECK_EQ(syscall(SYS_setitimer, 1 /* ITIMER_VIRTUAL */, &it, NULL), -1);
+    CHECK_EQ(syscall(SYS_setitimer, 3 /* no such timer */, &it, NULL), -1);
     CHECK_EQ(errno, EINVAL);
     it.it_value.tv_usec = 1000000;
     CHECK_EQ(setitimer(ITIMER_REAL, &it, NULL), -1);
@@ -986,7 +986,10 @@ USERTEST(nanosleep_eintr_remaining)
     long long left = rem.tv_sec * 1000000000ll + rem.tv_nsec;
     printf("    interrupted after %lld us, %lld us left\n", t / 1000, left / 1000);
     CHECK_EQ(t >= 30000000, 1);
-    CHECK_EQ(left > 0 && left <= 1000000000 - 30000000, 1);
+    /* A bound, not a time: the timer fires 30 ms after setitimer, a little before the sleep
+     * began, and on two CPUs the sleep's own TSC readings may come from either: at least
+     * 10 ms of it was slept. */
+    CHECK_EQ(left > 0 && left <= 1000000000 - 10000000, 1);
     CHECK_EQ(left + t >= 1000000000 - 1000000, 1); /* what was slept and what is left: 1 s */
     dfl(SIGALRM);
     return 0;

@@ -265,3 +265,33 @@ EXOTEST(env_watch_checks_and_replaces)
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
     return 0;
 }
+
+/* env_cputime (call 43): ring-3 time only. A busy loop's time is counted, never more than the
+ * wall time it took; a sleep's is not (bounds, not times: the machine may be loaded). */
+EXOTEST(env_cputime_counts_ring3_time)
+{
+    CHECK_EQ(exo_env_cputime(EXO_NCAPS), EXO_E_RANGE);
+    int64_t c0 = exo_env_cputime(EXO_CAP_SELF);
+    CHECK(c0 > 0);
+    uint64_t hz = (uint64_t)exo_clock(), w0 = __builtin_ia32_rdtsc();
+    while (__builtin_ia32_rdtsc() - w0 < hz / 20) /* 50 ms of computing */
+        ;
+    int64_t c1 = exo_env_cputime(EXO_CAP_SELF);
+    uint64_t w1 = __builtin_ia32_rdtsc();
+    CHECK(c1 > c0);
+    CHECK((uint64_t)(c1 - c0) <= w1 - w0);
+    int64_t ev = exo_event_create();
+    CHECK(ev >= 0);
+    CHECK_EQ(exo_event_wait_until((uint64_t)ev, __builtin_ia32_rdtsc() + hz / 10), 0);
+    int64_t c2 = exo_env_cputime(EXO_CAP_SELF);
+    CHECK((uint64_t)(c2 - c1) < hz / 10); /* 100 ms asleep: not its CPU time */
+    const void *elf;
+    uint64_t size, entry, stack;
+    CHECK_EQ(los_archive_find("exotest", &elf, &size), 0);
+    int64_t c = los_spawn_prepare(elf, size, &entry, &stack);
+    CHECK(c > 0);
+    CHECK_EQ(exo_env_cputime((uint64_t)c), 0); /* built, never run */
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_env_cputime((uint64_t)c), EXO_E_NOENT);
+    return 0;
+}

@@ -71,6 +71,13 @@ void fs_now(struct fs_timespec *t)
 /* The console on descriptors 0-2 of every process, and the other /dev devices, are the
  * terminal part's (libos/dev/pm_tty.c: pm_tty_start registers them). */
 
+/* A signal's sender uid (pm_sigq.c): its real uid; root's until its first file call. */
+static uint32_t part_uid(const struct pm_proc *p)
+{
+    const struct fs_proc *f = p->part[FS_PART];
+    return f ? f->cred.uid : 0;
+}
+
 static int part_fork(struct pm_proc *parent, struct pm_proc *child)
 {
     struct fs_proc *pp = parent->part[FS_PART];
@@ -171,6 +178,8 @@ static void start(void)
         r = pm_tty_start();
     if (r == 0)
         r = pm_parts_add(&fs_part);
+    if (r == 0)
+        pm_uid_of = part_uid;
     if (r == 0)
         pm_ext2_mount(); /* init.ext2=SERIAL: the disk's root partition on /mnt (ext2/pm_disk.c) */
     pm_exec_image = vfs_image; /* exec reads images from the file system now */

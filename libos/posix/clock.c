@@ -2,19 +2,20 @@
  * clock.c: the clocks, from the TSC, with no exo call: exo calibrated the TSC at boot and says
  * its rate once (the clock call, at start-up); every reading after that is one rdtsc and a
  * multiply. exo has no wall clock yet, so CLOCK_REALTIME counts from the epoch at boot (1970);
- * the CPU-time clocks count from this process's start (an upper bound on its CPU time).
+ * the CPU-time clocks are exo's count of the time the process's (or thread's) envs ran in ring 3
+ * (env_cputime, call 43: one exo call per thread asked).
  * Results go out through los/uaccess.h: a bad pointer is EFAULT.
  */
 #include <posix/calls.h>
 
 #include <los/los.h>
 #include <los/uaccess.h>
+#include <thread/thread.h>
 
 #define NS 1000000000ull
 
 uint64_t posix_tsc_hz;
-static uint64_t mult;      /* 10^9 * 2^32 / TSC hz */
-static uint64_t start_tsc; /* the TSC at this process's start */
+static uint64_t mult; /* 10^9 * 2^32 / TSC hz */
 
 static uint64_t rdtsc(void)
 {
@@ -27,7 +28,6 @@ void posix_clock_init(uint64_t hz)
 {
     posix_tsc_hz = hz;
     mult = posix_clock_mult(hz);
-    start_tsc = rdtsc();
 }
 
 long posix_clock_ns(long clk, uint64_t *ns)
@@ -42,9 +42,11 @@ long posix_clock_ns(long clk, uint64_t *ns)
     case LNX_CLOCK_BOOTTIME:
         *ns = posix_tsc_to_ns(t, mult);
         return 0;
-    case LNX_CLOCK_PROCESS_CPUTIME_ID:
+    case LNX_CLOCK_PROCESS_CPUTIME_ID: /* exo's count of ring-3 time (call 43) */
+        *ns = posix_tsc_to_ns(los_process_cputime(), mult);
+        return 0;
     case LNX_CLOCK_THREAD_CPUTIME_ID:
-        *ns = posix_tsc_to_ns(t - start_tsc, mult);
+        *ns = posix_tsc_to_ns(los_thread_cputime(), mult);
         return 0;
     }
     return -LNX_EINVAL;

@@ -27,6 +27,11 @@ uint64_t *posix_start(char *top, size_t room)
         los_printf("posix: no upcall handler\n");
         los_exit(127);
     }
+    const struct proc_mbox *mbx = (const struct proc_mbox *)PROC_MBOX_VA;
+    if (proc_present && mbx->exec_len) { /* exec: the old image's mask, pending, ignored */
+        struct los_sig_exec keep = {mbx->exec_sig[0], mbx->exec_sig[1], mbx->exec_sig[2]};
+        los_sig_exec_restore(&keep);
+    }
 
     uint32_t lo, hi; /* AT_RANDOM: only musl's stack-protector canary uses it today */
     __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));

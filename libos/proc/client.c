@@ -9,6 +9,7 @@
 #include <proc/status.h>
 
 #include <los/los.h>
+#include <signal/sig.h>
 #include <thread/thread.h>
 
 static struct proc_mbox *const mbox = (struct proc_mbox *)PROC_MBOX_VA;
@@ -18,7 +19,8 @@ int proc_present;
 int (*proc_interrupt)(void);
 
 /* The signals part's hooks (design11.md), filled here. */
-uint64_t (*los_sig_fetch)(void) = proc_sig_fetch;
+static uint64_t fetch_plain(void);
+uint64_t (*los_sig_fetch)(void) = fetch_plain;
 void (*los_sig_die)(int sig, int core) = proc_sig_die;
 void (*los_sig_stop)(int sig) = proc_sig_stop;
 
@@ -93,12 +95,43 @@ void proc_exit(int status)
     los_exit(PROC_W_EXITSTATUS(status));
 }
 
-uint64_t proc_sig_fetch(void)
+/* Fetches what others sent: every signal's bit, and *plain, the bits of those pm raised itself
+ * (no siginfo). Those sent with a siginfo (kill's sender, sigqueue's value; each real-time
+ * instance) are posted to the signal part here, in send order. */
+static uint64_t fetch(uint64_t *plain)
 {
+    *plain = 0;
     if (!proc_present || !proc_self()->pending)
         return 0; /* the common case: one load, no call */
     long r = proc_call(PM_OP_sig_fetch);
-    return r < 0 ? 0 : (uint64_t)proc_msg()->r[0];
+    if (r < 0)
+        return 0;
+    uint64_t set = (uint64_t)proc_msg()->r[0], left = set;
+    const struct pm_siginfo *in = (const struct pm_siginfo *)proc_msg()->data;
+    long n = r < PM_SIGINFO_MAX ? r : PM_SIGINFO_MAX;
+    for (long i = 0; i < n; i++) {
+        int sig = in[i].signo;
+        if (sig >= 1 && sig <= 64 && (set & 1ull << (sig - 1)))
+            los_sig_post_from(sig, in[i].code, in[i].pid, in[i].uid, in[i].value);
+    }
+    for (long i = 0; i < n; i++)
+        if (in[i].signo >= 1 && in[i].signo <= 64)
+            left &= ~(1ull << (in[i].signo - 1));
+    *plain = left;
+    return set;
+}
+
+uint64_t proc_sig_fetch(void)
+{
+    uint64_t plain;
+    return fetch(&plain);
+}
+
+static uint64_t fetch_plain(void)
+{
+    uint64_t plain;
+    fetch(&plain);
+    return plain;
 }
 
 void proc_sig_die(int sig, int core)

@@ -155,34 +155,48 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
 
 /* One signal to one process, as pm can act on it: SIGKILL and a default action of terminate
  * end it here; stops and continues are job control's (pm_job.c); a caught signal is left
- * pending for its libOS; an ignored one is dropped. */
-void pm_deliver(struct pm_proc *t, int sig)
+ * pending for its libOS, with its siginfo (pm_sigq.c); an ignored one is dropped. */
+long pm_send(struct pm_proc *t, const struct pm_siginfo *info)
 {
+    int sig = info->signo;
     if (sig == 0 || t->slot == 0 || t->e->state != PROC_ALIVE)
-        return; /* init takes no signal it has not asked for: nothing kills it */
+        return 0; /* init takes no signal it has not asked for: nothing kills it */
     if (pm_job_signal(t, sig))
-        return;
+        return 0;
     uint64_t bit = 1ull << (sig - 1);
     if (sig != LNX_SIGKILL && (t->sig_caught & bit)) {
-        pm_post_signal(t, sig);
-        return;
+        long r = pm_sigq_add(t, info);
+        if (r == 0)
+            pm_post_signal(t, sig);
+        return r;
     }
     if (sig != LNX_SIGKILL && ((t->sig_ignored & bit) || proc_sig_default(sig) == PROC_SIG_IGN))
-        return;
+        return 0;
     if (!t->said_exit) {
         t->said_exit = 1;
         t->exit_status = PROC_W_SIGNALED(sig, proc_sig_default(sig) == PROC_SIG_CORE);
     }
     exo_env_destroy(t->env_cap); /* pm_reap makes it a zombie with that status */
+    return 0;
+}
+
+void pm_deliver(struct pm_proc *t, int sig)
+{
+    const struct pm_siginfo info = {.signo = sig, .code = LNX_SI_USER}; /* from pm itself */
+    pm_send(t, &info);
 }
 
 long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
 {
-    int64_t pid = m->a[0], sig = m->a[1];
+    int64_t pid = m->a[0], sig = m->a[1], code = m->a[2];
     if (sig < 0 || sig > LNX_NSIG)
         return -LNX_EINVAL;
     if (pid != (int32_t)pid)
         return -LNX_ESRCH;
+    struct pm_siginfo info = {.signo = (int32_t)sig,
+                              .code = code == LNX_SI_TKILL ? LNX_SI_TKILL : LNX_SI_USER,
+                              .pid = p->e->pid,
+                              .uid = pm_sender_uid(p)};
     int found = 0;
     for (int s = 0; s < PROC_MAX; s++) {
         struct proc_entry *e = &pm_table->e[s];
@@ -197,7 +211,7 @@ long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
         if (!hit)
             continue;
         found = 1;
-        pm_deliver(&pm_procs[s], (int)sig); /* itself too: a default action ends it here */
+        pm_send(&pm_procs[s], &info); /* itself too: a default action ends it here */
     }
     return found ? 0 : -LNX_ESRCH;
 }
@@ -215,7 +229,7 @@ long pm_op_sig_fetch(struct pm_proc *p, struct pm_msg *m)
     m->r[0] = (int64_t)p->e->pending; /* in r[0]: bit 63 (signal 64) would read as an error */
     p->e->pending = 0;
     p->e->seq++;
-    return 0;
+    return pm_sigq_fetch(p, m);
 }
 
 static int32_t target_pid(const struct pm_proc *p, int64_t pid)

@@ -1,6 +1,6 @@
 /*
  * posix_proc.c: the Linux process calls as pm operations (calls.def's proc block): fork and
- * vfork, wait4 and waitid with exact statuses, kill and tgkill, process groups and sessions,
+ * vfork, wait4 and waitid with exact statuses, kill, process groups and sessions,
  * RLIMIT_NPROC. Pointers handed in are checked before pm is asked (EFAULT, and nothing reaped
  * for a status that could not be stored), until the signals part's user-access helpers do it.
  */
@@ -8,6 +8,8 @@
 #include <proc/client.h>
 #include <proc/lnx.h>
 #include <proc/status.h>
+
+#include <signal/sig.h>
 
 #include <los/cow.h>
 #include <los/los.h>
@@ -145,8 +147,8 @@ long posix_waitid(const long a[6])
     return 0;
 }
 
-long proc_kill(long pid, long sig);
-long proc_kill(long pid, long sig)
+long proc_kill_code(long pid, long sig, long code);
+long proc_kill_code(long pid, long sig, long code)
 {
     if (sig < 0 || sig > LNX_NSIG)
         return -LNX_EINVAL;
@@ -155,21 +157,19 @@ long proc_kill(long pid, long sig)
     struct pm_msg *m = proc_msg();
     m->a[0] = pid;
     m->a[1] = sig;
+    m->a[2] = code; /* SI_USER, or tkill's SI_TKILL */
     return proc_call(PM_OP_kill);
+}
+
+long proc_kill(long pid, long sig);
+long proc_kill(long pid, long sig)
+{
+    return proc_kill_code(pid, sig, LNX_SI_USER);
 }
 
 long posix_kill(const long a[6])
 {
     return proc_kill(a[0], a[1]);
-}
-
-long posix_tgkill(const long a[6])
-{
-    if (a[0] <= 0 || a[1] <= 0)
-        return -LNX_EINVAL;
-    if (a[0] != a[1])
-        return -LNX_ESRCH; /* one thread per process: its tid is its pid */
-    return proc_kill(a[1], a[2]);
 }
 
 static long pm_op1(unsigned op, long a0, long a1)
@@ -331,5 +331,12 @@ long posix_execve(const long a[6])
     m->a[0] = (int64_t)used;
     m->a[1] = argc;
     m->a[2] = envc;
+    /* What the new image keeps of the signal state (POSIX): its start reads it back. */
+    struct los_sig_exec keep;
+    los_sig_exec_save(&keep);
+    struct proc_mbox *mb = (struct proc_mbox *)PROC_MBOX_VA;
+    mb->exec_sig[0] = keep.blocked;
+    mb->exec_sig[1] = keep.pending;
+    mb->exec_sig[2] = keep.ignored;
     return proc_call(PM_OP_exec); /* returns only if the exec failed */
 }

@@ -17,6 +17,7 @@
 #include <posix/calls.h>
 #include <proc/client.h>
 #include <proc/layout.h>
+#include <thread/thread.h>
 
 struct sig_state sig = {.altstack = {.ss_flags = LNX_SS_DISABLE}};
 volatile long los_sig_in_call;
@@ -39,22 +40,143 @@ static void __attribute__((noreturn)) die(int n, int core)
     los_exit(128 + n);
 }
 
-void los_sig_post(int n, int code, long pid)
+struct sig_thread *sig_me(void)
+{
+    struct sig_thread *t = los_thread_sig();
+    return t ? t : &sig.main;
+}
+
+uint64_t sig_pending_me(void)
+{
+    return __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) |
+           __atomic_load_n(&sig_me()->pending, __ATOMIC_SEQ_CST);
+}
+
+void los_sig_thread_new(void *area)
+{
+    *(struct sig_thread *)area = (struct sig_thread){.blocked = sig_me()->blocked};
+}
+
+static int ignored_now(int n)
+{
+    const struct lnx_sigaction *a = &sig.act[n];
+    return a->handler == LNX_SIG_IGN ||
+           (a->handler == LNX_SIG_DFL && sig_default_action(n) == SIG_DEF_IGNORE);
+}
+
+long sig_post_thread(struct sig_thread *t, int n, uint32_t uid)
+{
+    uint64_t b = sig_bit(n);
+    if (ignored_now(n) && !((t->blocked | t->waitset) & b))
+        return 0;
+    if (!(__atomic_fetch_or(&t->pending, b, __ATOMIC_SEQ_CST) & b)) {
+        t->tkill_uid = uid;
+        __atomic_fetch_add(&sig.directed, 1, __ATOMIC_SEQ_CST);
+    }
+    proc_attention_set();              /* after the bit: the next call's return looks */
+    if (t != sig_me() && proc_present) /* it may sleep on the process's wake event, which */
+        proc_call(PM_OP_sig_wake);     /* only pm may post */
+    return 0;
+}
+
+long sig_post_thread_timer(struct sig_thread *t, int n)
+{
+    if (!(__atomic_load_n(&t->pending, __ATOMIC_SEQ_CST) & sig_bit(n)))
+        __atomic_fetch_or(&t->timer, sig_bit(n), __ATOMIC_SEQ_CST);
+    return sig_post_thread(t, n, 0);
+}
+
+struct sig_thread *sig_thread_of(long tid)
+{
+    if (tid == sig_pid())
+        return &sig.main;
+    return tid >= LOS_THREAD_TID_BASE ? los_thread_sig_of(tid) : NULL;
+}
+
+void sig_take_out(int n, struct lnx_siginfo *info)
+{
+    struct sig_thread *me = sig_me();
+    uint64_t b = sig_bit(n);
+    if (__atomic_fetch_and(&me->pending, ~b, __ATOMIC_SEQ_CST) & b) {
+        __atomic_fetch_sub(&sig.directed, 1, __ATOMIC_SEQ_CST);
+        *info = (struct lnx_siginfo){.si_signo = n, .si_code = LNX_SI_TKILL};
+        info->u.proc.pid = (int32_t)sig_pid();
+        info->u.proc.uid = me->tkill_uid;
+        if (__atomic_fetch_and(&me->timer, ~b, __ATOMIC_SEQ_CST) & b)
+            *info = (struct lnx_siginfo){.si_signo = n, .si_code = LNX_SI_TIMER};
+        return;
+    }
+    __atomic_fetch_and(&sig.pending, ~b, __ATOMIC_SEQ_CST);
+    sig_dequeue(n, info);
+}
+
+long los_sig_post_from(int n, int code, long pid, uint32_t uid, int64_t value)
 {
     if (n < 1 || n > LOS_NSIG)
-        return;
+        return -LNX_EINVAL;
     uint64_t b = sig_bit(n);
-    const struct lnx_sigaction *a = &sig.act[n];
-    int ignored = a->handler == LNX_SIG_IGN ||
-                  (a->handler == LNX_SIG_DFL && sig_default_action(n) == SIG_DEF_IGNORE);
-    if (ignored && !(sig.blocked & b)) /* a blocked one waits: its disposition may change */
-        return;
-    if (!(__atomic_load_n(&sig.pending, __ATOMIC_RELAXED) & b)) {
-        sig.info[n] = (struct lnx_siginfo){.si_signo = n, .si_code = code};
-        sig.info[n].u.proc.pid = (int32_t)pid;
+    int ignored = ignored_now(n);
+    if (ignored && !((sig_me()->blocked | sig_me()->waitset) & b)) /* a blocked one waits: its
+                                                          disposition may change */
+        return 0;
+    struct lnx_siginfo in = {.si_signo = n, .si_code = code};
+    in.u.proc.pid = (int32_t)pid;
+    in.u.proc.uid = uid;
+    in.u.raw[1] = (uint64_t)value; /* si_value, after pid and uid */
+    if (n >= SIG_RTMIN) {
+        if (sig.rtq_n == SIG_RTQ_MAX)
+            return -LNX_EAGAIN;
+        sig.rtq[sig.rtq_n++] = in;
+    } else if (!(__atomic_load_n(&sig.pending, __ATOMIC_RELAXED) & b)) {
+        sig.info[n] = in;
     }
     __atomic_fetch_or(&sig.pending, b, __ATOMIC_SEQ_CST);
     proc_attention_set(); /* after the bit: the next call's return looks */
+    return 0;
+}
+
+void los_sig_post(int n, int code, long pid)
+{
+    los_sig_post_from(n, code, pid, 0, 0);
+}
+
+void sig_dequeue(int n, struct lnx_siginfo *info)
+{
+    if (n < SIG_RTMIN) {
+        *info = sig.info[n];
+        if (info->si_code == LNX_SI_TIMER)
+            info->u.proc.uid = (uint32_t)sig_timer_taken(info->u.proc.pid);
+        return;
+    }
+    int i = 0, more = 0;
+    while (i < sig.rtq_n && sig.rtq[i].si_signo != n)
+        i++;
+    if (i == sig.rtq_n) { /* pending with no instance queued (exec kept only the bit) */
+        *info = (struct lnx_siginfo){.si_signo = n, .si_code = LNX_SI_USER};
+        return;
+    }
+    *info = sig.rtq[i];
+    if (info->si_code == LNX_SI_TIMER) /* si_overrun, as the signal is taken */
+        info->u.proc.uid = (uint32_t)sig_timer_taken(info->u.proc.pid);
+    for (int j = i; j + 1 < sig.rtq_n; j++) {
+        sig.rtq[j] = sig.rtq[j + 1];
+        more |= sig.rtq[j].si_signo == n;
+    }
+    sig.rtq_n--;
+    if (more)
+        __atomic_fetch_or(&sig.pending, sig_bit(n), __ATOMIC_SEQ_CST);
+}
+
+void sig_discard(int n)
+{
+    __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
+    if (__atomic_fetch_and(&sig_me()->pending, ~sig_bit(n), __ATOMIC_SEQ_CST) & sig_bit(n))
+        __atomic_fetch_sub(&sig.directed, 1, __ATOMIC_SEQ_CST); /* (other threads' stay) */
+    int k = 0;
+    for (int i = 0; i < sig.rtq_n; i++)
+        if (sig.rtq[i].si_signo != n)
+            sig.rtq[k++] = sig.rtq[i];
+    sig.rtq_n = k;
 }
 
 /* Signals others sent (the process server), and the timer's. */
@@ -73,13 +195,14 @@ static void fetch(void)
 
 int los_sig_unsettled(void)
 {
-    return __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) != 0 || sig_timer_armed();
+    return __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) != 0 ||
+           __atomic_load_n(&sig.directed, __ATOMIC_SEQ_CST) != 0 || sig_timer_armed();
 }
 
 int sig_ready(void)
 {
     fetch();
-    return (__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked) != 0;
+    return (sig_pending_me() & ~sig_me()->blocked) != 0;
 }
 
 /* Does taking signal n restart an interrupted call? (SA_RESTART, or no handler runs.) */
@@ -97,7 +220,7 @@ long los_sig_interrupt(void)
 {
     if (!sig_ready())
         return 0;
-    int n = sig_next(__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked);
+    int n = sig_next(sig_pending_me() & ~sig_me()->blocked);
     return restarts(n) ? -LOS_ERESTARTSYS : -LNX_EINTR;
 }
 
@@ -106,7 +229,7 @@ long los_sig_return(long r)
     if (!sig_ready())
         return r;
     if (r == -LOS_ERESTARTSYS) {
-        int n = sig_next(__atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked);
+        int n = sig_next(sig_pending_me() & ~sig_me()->blocked);
         if (!restarts(n))
             r = -LNX_EINTR;
     }
@@ -233,10 +356,10 @@ static int frame_build(struct exo_upcall_state *s, int n, const struct lnx_sigac
 
 /* Takes signal n (no longer pending) for the context in s: its handler's frame, nothing
  * (ignored), or the process's end. 1 if a frame was built. */
-static int take(struct exo_upcall_state *s, int n)
+static int take(struct exo_upcall_state *s, int n, const struct lnx_siginfo *in)
 {
     struct lnx_sigaction *a = &sig.act[n];
-    struct lnx_siginfo info = sig.info[n];
+    struct lnx_siginfo info = *in;
     if (a->handler == LNX_SIG_IGN)
         return 0;
     if (a->handler == LNX_SIG_DFL) {
@@ -253,12 +376,12 @@ static int take(struct exo_upcall_state *s, int n)
             die(n, 1);
         }
     }
-    uint64_t oldmask = sig.suspended ? sig.suspend_mask : sig.blocked;
+    uint64_t oldmask = sig_me()->suspended ? sig_me()->suspend_mask : sig_me()->blocked;
     if (!frame_build(s, n, a, &info, oldmask))
         die(LNX_SIGSEGV, 1); /* no room for the frame: Linux forces SIGSEGV */
-    sig.suspended = 0;
-    sig.blocked |= a->mask | (a->flags & LNX_SA_NODEFER ? 0 : sig_bit(n));
-    sig.blocked &= ~SIG_UNBLOCKABLE;
+    sig_me()->suspended = 0;
+    sig_me()->blocked |= a->mask | (a->flags & LNX_SA_NODEFER ? 0 : sig_bit(n));
+    sig_me()->blocked &= ~SIG_UNBLOCKABLE;
     if (a->flags & LNX_SA_RESETHAND) {
         a->handler = LNX_SIG_DFL;
         a->flags &= ~(uint64_t)LNX_SA_SIGINFO;
@@ -272,16 +395,17 @@ static void deliver_all(struct exo_upcall_state *s)
 {
     for (int k = 0; k < LOS_NSIG; k++) { /* each pass takes one signal out */
         fetch();
-        uint64_t set = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST) & ~sig.blocked;
+        uint64_t set = sig_pending_me() & ~sig_me()->blocked;
         if (!set)
             break;
         int n = sig_next(set);
-        __atomic_fetch_and(&sig.pending, ~sig_bit(n), __ATOMIC_SEQ_CST);
-        take(s, n);
+        struct lnx_siginfo info;
+        sig_take_out(n, &info);
+        take(s, n, &info);
     }
-    if (sig.suspended) { /* sigsuspend woke, but no handler ran: its mask ends here */
-        sig.blocked = sig.suspend_mask;
-        sig.suspended = 0;
+    if (sig_me()->suspended) { /* sigsuspend woke, but no handler ran: its mask ends here */
+        sig_me()->blocked = sig_me()->suspend_mask;
+        sig_me()->suspended = 0;
     }
 }
 
@@ -328,7 +452,7 @@ static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
                 fpu[XSAVE_HEADER + i] = 0;
         }
     }
-    sig.blocked = r->uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+    sig_me()->blocked = r->uc.uc_sigmask & ~SIG_UNBLOCKABLE;
     los_sig_in_call = (long)m->reserved1[0];
 }
 
@@ -370,12 +494,13 @@ static int on_fault(struct exo_upcall_state *s)
     const struct lnx_sigaction *a = &sig.act[n];
     /* A fault's signal cannot wait: blocked or ignored, it takes its default action (Linux's
      * force_sig). */
-    if ((sig.blocked & sig_bit(n)) || a->handler == LNX_SIG_IGN || a->handler == LNX_SIG_DFL) {
+    if ((sig_me()->blocked & sig_bit(n)) || a->handler == LNX_SIG_IGN ||
+        a->handler == LNX_SIG_DFL) {
         los_printf("los: process %ld: signal %d (code %d) at rip 0x%lx addr 0x%lx\n", sig_pid(), n,
                    info.si_code, s->regs.rip, info.u.addr);
         die(n, sig_default_action(n) == SIG_DEF_CORE);
     }
-    sig.info[n] = info;
+    sig.info[n] = info; /* a fault's signal below SIGRTMIN: its siginfo is the fault's */
     __atomic_fetch_or(&sig.pending, sig_bit(n), __ATOMIC_SEQ_CST);
     deliver_all(s); /* synchronous signals are taken first */
     return 0;

@@ -15,7 +15,11 @@
 int los_sig_fork_child(void)
 {
     __atomic_store_n(&sig.pending, 0, __ATOMIC_SEQ_CST);
-    sig.suspended = 0;
+    /* The forking thread is the child's only, first thread: its mask is the child's. */
+    struct sig_thread me = *sig_me();
+    sig.main = (struct sig_thread){.blocked = me.blocked};
+    sig.directed = 0;
+    sig.rtq_n = 0;
     sig_timer_disarm();
     los_sig_wake_event =
         proc_present ? (int64_t)((const struct proc_mbox *)PROC_MBOX_VA)->wake_cap : -1;
@@ -24,8 +28,8 @@ int los_sig_fork_child(void)
 
 void los_sig_exec_save(struct los_sig_exec *e)
 {
-    e->blocked = sig.blocked;
-    e->pending = __atomic_load_n(&sig.pending, __ATOMIC_SEQ_CST);
+    e->blocked = sig_me()->blocked;
+    e->pending = sig_pending_me();
     e->ignored = 0;
     for (int n = 1; n <= LOS_NSIG; n++)
         if (sig.act[n].handler == LNX_SIG_IGN)
@@ -37,6 +41,10 @@ void los_sig_exec_restore(const struct los_sig_exec *e)
     for (int n = 1; n <= LOS_NSIG; n++)
         if (e->ignored & sig_bit(n) & ~SIG_UNBLOCKABLE)
             sig.act[n].handler = LNX_SIG_IGN;
-    sig.blocked = e->blocked & ~SIG_UNBLOCKABLE;
-    __atomic_store_n(&sig.pending, e->pending, __ATOMIC_SEQ_CST);
+    sig_me()->blocked = e->blocked & ~SIG_UNBLOCKABLE;
+    /* What was pending in the old image stays, as sent by no one (its siginfo did not come
+     * along); pm's own pending bits never left the process table. */
+    for (uint64_t set = e->pending; set; set &= set - 1)
+        los_sig_post(__builtin_ctzll(set) + 1, LNX_SI_USER, 0);
+    sig_tell_pm(1); /* pm forgot the old image's handlers: what it must leave pending now */
 }

@@ -136,13 +136,13 @@ long posix_rt_sigsuspend(const long a[6])
         return -LNX_EINVAL;
     if (los_copy_from_user(&mask, (const void *)a[0], sizeof mask) < 0)
         return -LNX_EFAULT;
-    sig.suspend_mask = sig.blocked;
-    sig.suspended = 1; /* the first handler's frame restores suspend_mask */
-    sig.blocked = mask & ~SIG_UNBLOCKABLE;
+    sig_me()->suspend_mask = sig_me()->blocked;
+    sig_me()->suspended = 1; /* the first handler's frame restores suspend_mask */
+    sig_me()->blocked = mask & ~SIG_UNBLOCKABLE;
     long r = los_sig_wait_until(0);
     if (r != -LNX_EINTR && r != -LOS_ERESTARTSYS) { /* an error: no signal to restore it */
-        sig.blocked = sig.suspend_mask;
-        sig.suspended = 0;
+        sig_me()->blocked = sig_me()->suspend_mask;
+        sig_me()->suspended = 0;
         return r;
     }
     return -LNX_EINTR;
@@ -150,15 +150,15 @@ long posix_rt_sigsuspend(const long a[6])
 
 void los_sig_call_mask(uint64_t mask)
 {
-    sig.suspend_mask = sig.blocked;
-    sig.suspended = 1; /* the first handler's frame restores suspend_mask */
-    sig.blocked = mask & ~SIG_UNBLOCKABLE;
+    sig_me()->suspend_mask = sig_me()->blocked;
+    sig_me()->suspended = 1; /* the first handler's frame restores suspend_mask */
+    sig_me()->blocked = mask & ~SIG_UNBLOCKABLE;
 }
 
 void los_sig_call_mask_end(void)
 {
-    if (sig.suspended) {
-        sig.blocked = sig.suspend_mask;
-        sig.suspended = 0;
+    if (sig_me()->suspended) {
+        sig_me()->blocked = sig_me()->suspend_mask;
+        sig_me()->suspended = 0;
     }
 }

@@ -26,6 +26,7 @@ struct row {
     int status;
     void *unmap_base; /* __unmapself: its stack, unmapped at its exit */
     size_t unmap_size;
+    uint64_t sig[LOS_THREAD_SIG_WORDS]; /* its signal state (libos/signal: mask, directed set) */
 };
 
 static struct row rows[LOS_THREAD_MAX];
@@ -164,8 +165,10 @@ int los_thread_pm_enter(long n)
     case LNX_futex: /* these wait for other threads, which may need the mailbox meanwhile */
     case LNX_exit:
     case LNX_sched_yield:
+    case 15:  /* rt_sigreturn: never returns to los_syscall, which would let the mailbox go */
     case 34:  /* pause */
     case 35:  /* nanosleep */
+    case 128: /* rt_sigtimedwait */
     case 130: /* rt_sigsuspend */
     case 230: /* clock_nanosleep */
         return 0;
@@ -292,6 +295,7 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
     t->fn = fn;
     t->arg = arg;
     t->unmap_base = NULL;
+    los_sig_thread_new(t->sig); /* the creator's mask, nothing pending (POSIX) */
     if (flags & LNX_CLONE_PARENT_SETTID)
         *ptid = (int)t->tid; /* before it runs: it may read its tid at once */
     if (flags & LNX_CLONE_CHILD_SETTID)
@@ -397,6 +401,42 @@ void los_thread_set_tid_address(int *ctid)
         self->ctid = ctid;
     else
         first_ctid = ctid;
+}
+
+void *los_thread_sig(void)
+{
+    if (los_process_slot == EXO_CAP_SELF)
+        return NULL; /* never cloned (TLS may not be set up yet at start): the first thread */
+    return self ? self->sig : NULL;
+}
+
+void *los_thread_sig_of(long tid)
+{
+    for (int i = 0; i < LOS_THREAD_MAX; i++)
+        if (rows[i].state == ROW_RUNNING && rows[i].tid == tid)
+            return rows[i].sig;
+    return NULL;
+}
+
+uint64_t los_thread_cputime(void)
+{
+    int64_t c = exo_env_cputime(EXO_CAP_SELF);
+    return c > 0 ? (uint64_t)c : 0;
+}
+
+uint64_t los_process_cputime(void)
+{
+    uint64_t sum = los_thread_cputime();
+    if (!running) /* no lock: an upcall (a timer's poll) may ask while the table is locked */
+        return sum;
+    for (int i = 0; i < LOS_THREAD_MAX; i++) {
+        const struct row *t = &rows[i];
+        if (t->state == ROW_RUNNING && t != self) {
+            int64_t c = exo_env_cputime((uint64_t)t->env);
+            sum += c > 0 ? (uint64_t)c : 0;
+        }
+    }
+    return sum;
 }
 
 int los_thread_count(void)

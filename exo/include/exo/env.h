@@ -54,6 +54,8 @@ struct env {
     struct percpu *fpu_cpu; /* the CPU whose registers hold its extended state, or NULL: its
                              * save area does (fpu.c) */
     uint64_t calls;         /* exo calls it made (syscall_trap) */
+    uint64_t cpu_tsc;       /* TSC ticks it ran in ring 3 (its upcalls too), exo's own time
+                             * not counted: charged at each entry into exo (env_charge) */
     uint64_t fs_base;       /* its FS base (fs_set), loaded by env_run */
     uint32_t watch;         /* event reference env_watch posts when it ends (0: none) */
     uint32_t watcher;       /* the env that set the watch: only it may change it */
@@ -82,6 +84,9 @@ extern uint32_t env_top;
 
 /* The env whose context this CPU runs (NULL in exo's idle loop). */
 struct env *env_current(void);
+/* At every entry into exo from ring 3 (syscall_trap, trap_dispatch), lock held: the time
+ * since env_run entered the CPU's env is charged to it (env_cputime, call 43). */
+void env_charge(void);
 
 /* The live env with this id, or NULL. */
 struct env *env_by_id(uint32_t id);

@@ -27,6 +27,7 @@ struct percpu {
     uint64_t ticks;         /* its own timer's ticks (slices are counted in these) */
     struct tlb_req tlb;     /* shootdown mailbox (tlb.c) */
     struct env *fpu_env;    /* the env whose extended state its registers hold (fpu.c) */
+    uint64_t run_tsc;       /* the TSC when env_run last entered ring 3; 0: charged (env.c) */
 };
 
 #define PERCPU_KSTACK_TOP 0

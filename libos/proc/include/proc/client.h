@@ -51,7 +51,9 @@ void proc_vfork_wait(long pid);
 void proc_exit(int status) __attribute__((noreturn));
 
 /* The signals part's hooks (design11.md): the signals others sent, cleared at pm (no exo call
- * when none is pending); and exit by a signal's default action. */
+ * when none is pending): their bits; those sent with a siginfo (kill, sigqueue) are posted to
+ * the signal part (los_sig_post_from) on the way, and its hook los_sig_fetch is given only the
+ * others. And exit by a signal's default action. */
 uint64_t proc_sig_fetch(void);
 void proc_sig_die(int sig, int core) __attribute__((noreturn));
 void proc_sig_stop(int sig); /* los_sig_stop: kill(getpid(), sig) through pm */

@@ -91,6 +91,15 @@
 #ifndef LNX_NSIG
 #define LNX_NSIG 64 /* signals 1..64 */
 #endif
+#ifndef LNX_SI_USER /* si_code: who sent a signal */
+#define LNX_SI_USER 0
+#endif
+#ifndef LNX_SI_QUEUE
+#define LNX_SI_QUEUE (-1)
+#endif
+#ifndef LNX_SI_TKILL
+#define LNX_SI_TKILL (-6)
+#endif
 
 #ifndef LNX_WNOHANG
 #define LNX_WNOHANG 1

@@ -59,9 +59,21 @@ struct proc_mbox {
     uint32_t attention;   /* nonzero: a signal may be pending (pm's, the libOS's own) or a timer
                            * armed: a call's return must look (libos/posix/syscall.c); zero: it
                            * need not. Set after whatever it announces, cleared before a look */
-    uint64_t reserved[9];
+    uint64_t exec_sig[3]; /* exec: the old image's signal mask, pending and ignored sets
+                           * (libos/signal's struct los_sig_exec), written by it before the
+                           * call, read by the new image's start; pm neither reads nor clears */
+    uint64_t reserved[6];
     struct pm_msg msg;
 };
+
+/* sig_fetch's entries in data: a signal with what its siginfo says (pm_sigq.c). */
+struct pm_siginfo {
+    int32_t signo, code, pid;
+    uint32_t uid;
+    int64_t value; /* sigqueue's sival */
+    uint32_t seq, pad;
+};
+#define PM_SIGINFO_MAX 128 /* sig_fetch hands at most this many at once */
 
 #define PROC_MBOX_MAGIC 0x786f626du /* "mbox" */
 

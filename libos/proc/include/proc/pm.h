@@ -126,6 +126,17 @@ extern long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **e
 void pm_proc_release(struct pm_proc *p);         /* the slot is free again */
 void pm_reap(void);                              /* finds ended envs: zombies, orphans, wakes */
 void pm_post_signal(struct pm_proc *p, int sig); /* pending bit, wake; SIGKILL destroys */
+
+/* A signal with what its siginfo says (pm_sigq.c): a standard one coalesces while pending, a
+ * real-time one queues each instance. pm_send is kill's delivery to one process (pm_ops.c):
+ * left pending if caught, the default action or nothing otherwise; 0 or -EAGAIN (queue full).
+ * sig_fetch hands the entries to their process in send order (data, the return value counts
+ * them). pm_uid_of: the sender's real uid (the file layer's credentials; NULL: 0). */
+int pm_sigq_add(struct pm_proc *t, const struct pm_siginfo *info);
+long pm_sigq_fetch(struct pm_proc *p, struct pm_msg *m);
+long pm_send(struct pm_proc *t, const struct pm_siginfo *info);
+extern uint32_t (*pm_uid_of)(const struct pm_proc *p);
+uint32_t pm_sender_uid(const struct pm_proc *p);
 void pm_claim_cap(uint64_t slot); /* pm got cap slot `slot` from exo: its old env has ended */
 extern uint64_t pm_death_cap;     /* the event every process env's end posts */
 /* Run in pm's main loop after each wake of pm_death_cap, outside any call: the terminal part

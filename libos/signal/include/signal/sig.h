@@ -17,11 +17,12 @@
 #define LOS_ERESTARTSYS 512
 
 /* Hooks the process server (libos/proc/client.c) defines and fills: los_sig_fetch, the set
- * of signals other processes sent (bit n-1: signal n), cleared by the call; called at every
- * safe point. los_sig_die: ends the process as killed by sig (core: the core flag of its wait
- * status); never returns; NULL: the libOS prints why and exits with status 128 + sig.
- * los_sig_wake_event: the capability slot of an event the server posts when it sends this
- * process a signal, so a sleeping process wakes (-1: none; the libOS then sleeps on an event
+ * of signals the server raised with no siginfo (bit n-1: signal n: SIGCHLD, SIGPIPE), cleared
+ * by the call, having posted those other processes sent (los_sig_post_from, with their sender
+ * and value); called at every safe point. los_sig_die: ends the process as killed by sig (core: the
+ * core flag of its wait status); never returns; NULL: the libOS prints why and exits with status
+ * 128 + sig. los_sig_wake_event: the capability slot of an event the server posts when it sends
+ * this process a signal, so a sleeping process wakes (-1: none; the libOS then sleeps on an event
  * of its own). kill and tgkill are the server's (libos/proc/posix_proc.c); tkill to this
  * process (musl's raise) is here. */
 extern uint64_t (*los_sig_fetch)(void);
@@ -39,6 +40,10 @@ long los_sig_interrupt(void);
 /* Makes sig (1..64) pending in this process as sent by pid with si_code code (SI_USER 0,
  * SI_KERNEL 0x80, SI_TKILL -6...). Delivered at the next safe point unless blocked. */
 void los_sig_post(int sig, int code, long pid);
+/* The same with the sender's uid and sigqueue's value; a standard signal already pending
+ * coalesces (the first siginfo stays), a real-time one (32..64) queues each instance:
+ * -EAGAIN (-11) when the queue is full, else 0. */
+long los_sig_post_from(int sig, int code, long pid, uint32_t uid, int64_t value);
 
 /* Blocks until a signal is deliverable (returns los_sig_interrupt()'s value) or until the TSC
  * reaches deadline (returns 0; deadline 0: no deadline). One exo call per wake-up, no

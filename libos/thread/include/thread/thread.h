@@ -69,5 +69,18 @@ void los_thread_pm_reacquire(int depth);
 
 /* Threads running besides the first (tests). */
 int los_thread_count(void);
+/* CPU time (exo's env_cputime, call 43, TSC ticks): the calling thread's, and the process's:
+ * the calling thread's plus every other live thread's besides the first (the first thread's
+ * when called from it; an ended thread's time is not kept). */
+uint64_t los_thread_cputime(void);
+
+/* The signal part's per-thread state (libos/signal's struct sig_thread) in each thread's row:
+ * the calling thread's (NULL in the first thread, whose state is the signal part's own), and
+ * the live thread with this tid's (NULL: none). los_sig_thread_new fills a new thread's. */
+#define LOS_THREAD_SIG_WORDS 6
+void *los_thread_sig(void);
+void *los_thread_sig_of(long tid);
+void los_sig_thread_new(void *area);
+uint64_t los_process_cputime(void);
 
 #endif
