@@ -52,8 +52,11 @@ long pm_op_nice(struct pm_proc *p, struct pm_msg *m)
     int found = 0, lowest = 20;
     for (int s = 0; s < PROC_MAX; s++) {
         struct pm_proc *t = &pm_procs[s];
-        if (s == 0 || pm_table->e[s].state != PROC_ALIVE || t->embryo)
-            continue; /* (init, slot 0, is no process a nice value names) */
+        /* (init, slot 0, is no process a nice value names.) An embryo is skipped (its parent
+         * is still copying it) unless it is the caller: a child started on another CPU may ask
+         * before its fork is reported (bbox_priority on 2 CPUs). */
+        if (s == 0 || pm_table->e[s].state != PROC_ALIVE || (t->embryo && t != p))
+            continue;
         if ((which == 0 && t->e->pid != who) || (which == 1 && t->e->pgid != who))
             continue;
         found = 1;
