@@ -61,7 +61,7 @@ static int pgrp_check(int pgrp, int sid)
     int found = 0;
     for (int s = 1; s < PROC_MAX; s++) {
         const struct proc_entry *e = &pm_table->e[s];
-        if (e->state != PROC_ALIVE || e->pgid != pgrp)
+        if ((e->state != PROC_ALIVE && e->state != PROC_ZOMBIE) || e->pgid != pgrp)
             continue;
         if (e->sid == sid)
             return 0;
