@@ -88,6 +88,7 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     mb->exec_len = (uint32_t)len;
     mb->exec_argc = (uint32_t)argc;
     mb->exec_envc = (uint32_t)envc;
+    p->sig_blocked = 0;
     p->sig_caught = 0; /* handlers do not survive exec; ignored signals stay ignored */
     p->execd = 1;      /* its parent's setpgid on it is EACCES from now on */
     pm_parts_exec(p);

@@ -109,6 +109,7 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
     c->nproc_max = p->nproc_max;
     c->sig_caught = p->sig_caught;
     c->sig_ignored = p->sig_ignored;
+    c->sig_blocked = p->sig_blocked;
     c->nocldstop = p->nocldstop;
     c->embryo = 1;
     int64_t slot =
@@ -223,6 +224,7 @@ long pm_op_sig_disp(struct pm_proc *p, struct pm_msg *m)
     p->sig_caught = (uint64_t)m->a[0] & ~(1ull << (LNX_SIGKILL - 1));
     p->sig_ignored = (uint64_t)m->a[1] & ~(1ull << (LNX_SIGKILL - 1));
     p->nocldstop = (m->a[2] & PM_DISP_NOCLDSTOP) != 0;
+    p->sig_blocked = (uint64_t)m->a[3] & p->sig_caught;
     return 0;
 }
 

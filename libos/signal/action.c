@@ -9,6 +9,7 @@
 
 #include <posix/calls.h>
 #include <proc/client.h>
+#include <thread/thread.h>
 
 #define SIGSET_SIZE 8 /* the kernel's sigset_t */
 
@@ -28,11 +29,25 @@ static void discard_if_ignored(int n)
 }
 
 /* pm acts on signals other processes send us by itself when we do not catch them (default
- * actions, ignoring): it is told which it must leave pending for us (those we catch) and
- * which we ignore. (Telling it the blocked ones too, so that a blocked signal with no handler
- * waits for sigwait, made pm post SIGCHLD for every child to a parent that had blocked it
- * around fork; a two-CPU run then hung: not done yet, see docs/concepts/signals.md.) */
-static uint64_t told_caught, told_ignored, told_flags;
+ * actions, ignoring): it is told which it must leave pending for us and which we ignore.
+ * Pending for us: those we catch, and those every thread blocks (or waits for in
+ * sigtimedwait), which POSIX keeps pending until unblocked or taken. Not sticky: musl blocks
+ * every signal around fork and raise, and a set kept from then would leave a SIGTERM pending
+ * for a process that never looks. pm is called only when the set changes; a signal that
+ * becomes unblocked is acted on at that call's return (los_sig_return fetches). */
+static uint64_t told_caught, told_ignored, told_flags, told_blocked;
+
+/* Blocked, or waited for, in every thread: a process-directed signal waits for one. */
+static uint64_t held_everywhere(void)
+{
+    uint64_t h = sig.main.blocked | sig.main.waitset;
+    for (int i = 0; i < LOS_THREAD_MAX; i++) {
+        const struct sig_thread *t = los_thread_sig_at(i);
+        if (t)
+            h &= t->blocked | t->waitset;
+    }
+    return h;
+}
 
 void sig_tell_pm(int force)
 {
@@ -44,18 +59,21 @@ void sig_tell_pm(int force)
         else if (sig.act[n].handler != LNX_SIG_DFL)
             caught |= sig_bit(n);
     }
-    if (!force)
-        caught |= told_caught & ~ignored;
-    if (!proc_present || (caught == told_caught && ignored == told_ignored && flags == told_flags))
+    uint64_t blocked = held_everywhere() & ~ignored;
+    caught |= blocked;
+    if (!proc_present || (!force && caught == told_caught && ignored == told_ignored &&
+                          flags == told_flags && blocked == told_blocked))
         return;
     struct pm_msg *m = proc_msg();
     m->a[0] = (int64_t)caught;
     m->a[1] = (int64_t)ignored;
     m->a[2] = (int64_t)flags;
+    m->a[3] = (int64_t)blocked;
     if (proc_call(PM_OP_sig_disp) == 0) {
         told_caught = caught;
         told_ignored = ignored;
         told_flags = flags;
+        told_blocked = blocked;
     }
 }
 
@@ -74,7 +92,7 @@ long posix_rt_sigaction(const long a[6])
         act.mask &= ~SIG_UNBLOCKABLE;
         sig.act[n] = act;
         discard_if_ignored((int)n);
-        sig_tell_pm(1);
+        sig_tell_pm(0);
     }
     if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
         return -LNX_EFAULT;
@@ -93,6 +111,7 @@ long posix_rt_sigprocmask(const long a[6])
         if (sig_mask_apply(sig_me()->blocked, (int)a[0], set, &m) < 0)
             return -LNX_EINVAL;
         sig_me()->blocked = m; /* newly unblocked ones are delivered at the return */
+        sig_tell_pm(0);        /* what pm must leave pending changed (only then a pm call) */
     }
     if (a[2] && los_copy_to_user((void *)a[2], &old, sizeof old) < 0)
         return -LNX_EFAULT;

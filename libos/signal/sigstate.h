@@ -72,8 +72,8 @@ void los_sig_restorer(void);
 void sig_dequeue(int n, struct lnx_siginfo *info);
 /* Drops every pending instance of n (it is ignored now). */
 void sig_discard(int n);
-/* Tells pm the signals it must leave pending for this process (those caught) and those it
- * ignores, when they changed (action.c). */
+/* Tells pm the signals it must leave pending for this process (those caught, and those every
+ * thread blocks) and those it ignores, when they changed or force (action.c). */
 void sig_tell_pm(int force);
 
 /* 1 if a signal is deliverable now (fetching others' signals and the timer's first). */

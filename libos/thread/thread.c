@@ -418,6 +418,11 @@ void *los_thread_sig_of(long tid)
     return NULL;
 }
 
+void *los_thread_sig_at(int i)
+{
+    return rows[i].state == ROW_RUNNING ? rows[i].sig : NULL;
+}
+
 uint64_t los_thread_cputime(void)
 {
     int64_t c = exo_env_cputime(EXO_CAP_SELF);

@@ -35,6 +35,7 @@ struct pm_proc {
     const void *waits_on;          /* what it blocks on (pm_wait_on), or NULL */
     uint64_t nproc_cur, nproc_max; /* RLIMIT_NPROC */
     uint64_t sig_caught, sig_ignored; /* what it told pm (sig_disp): bit sig - 1 */
+    uint64_t sig_blocked;             /* of sig_caught, those it blocks (sig_disp) */
     int rights;                       /* holds init's interrupt and device rights (pm_spawn) */
     int execd;                        /* it has exec'd since its fork: setpgid on it is EACCES */
     int nocldstop;                    /* its SIGCHLD has SA_NOCLDSTOP (sig_disp) */

@@ -80,6 +80,8 @@ uint64_t los_thread_cputime(void);
 #define LOS_THREAD_SIG_WORDS 6
 void *los_thread_sig(void);
 void *los_thread_sig_of(long tid);
+/* Row i's (0 <= i < LOS_THREAD_MAX) when a thread runs in it, else NULL. */
+void *los_thread_sig_at(int i);
 void los_sig_thread_new(void *area);
 uint64_t los_process_cputime(void);
 
