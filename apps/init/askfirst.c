@@ -3,9 +3,11 @@
  * an askfirst entry: init is pm and does not read the console itself). Prints "Please press
  * Enter to activate this console.", reads its console up to a newline, then execs the process
  * (argv[1]: "-/bin/sh" runs /bin/sh with argv[0] "-/bin/sh", a login shell). End of input
- * ends it (init starts it again).
+ * ends it (init starts it again). As busybox's init, the process is a session leader whose
+ * controlling terminal is the console (a shell's job control needs one: tcsetpgrp, ^Z).
  */
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
@@ -22,6 +24,8 @@ int main(int argc, char **argv)
         ;
     if (r != 1)
         return 0;
+    setsid();               /* fails only if we lead a session already: fine */
+    ioctl(0, TIOCSCTTY, 1); /* the console, even if a leader before us kept it */
     const char *path = argv[1][0] == '-' ? argv[1] + 1 : argv[1];
     char *const envp[] = {"HOME=/",     "PATH=/sbin:/usr/sbin:/bin:/usr/bin",
                           "TERM=vt100", "SHELL=/bin/sh",

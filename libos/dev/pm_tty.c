@@ -24,7 +24,10 @@ static void who(struct fs_proc *p, struct tty_who *w)
 {
     const struct proc_entry *e = entry(p);
     if (e)
-        *w = (struct tty_who){.pid = e->pid, .pgrp = e->pgid, .sid = e->sid};
+        *w = (struct tty_who){.pid = e->pid,
+                              .pgrp = e->pgid,
+                              .sid = e->sid,
+                              .privileged = p->cred.euid == 0}; /* TIOCSCTTY 1 may steal */
 }
 
 static int ctty(struct fs_proc *p, const struct fs_dev_ops **ops, void **dev)
@@ -58,7 +61,7 @@ static int pgrp_check(int pgrp, int sid)
     int found = 0;
     for (int s = 1; s < PROC_MAX; s++) {
         const struct proc_entry *e = &pm_table->e[s];
-        if (e->state != PROC_ALIVE || e->pgid != pgrp)
+        if ((e->state != PROC_ALIVE && e->state != PROC_ZOMBIE) || e->pgid != pgrp)
             continue;
         if (e->sid == sid)
             return 0;

@@ -160,6 +160,8 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
 long pm_send(struct pm_proc *t, const struct pm_siginfo *info)
 {
     int sig = info->signo;
+    if (t->slot == 0 && sig != 0 && pm_init_keeps)
+        pm_init_signal(sig); /* init's inittab loop: busybox's poweroff, reboot, halt */
     if (sig == 0 || t->slot == 0 || t->e->state != PROC_ALIVE)
         return 0; /* init takes no signal it has not asked for: nothing kills it */
     if (pm_job_signal(t, sig))
@@ -286,7 +288,8 @@ long pm_op_setpgid(struct pm_proc *p, struct pm_msg *m)
     if (g != t->e->pid) { /* joining: the group must exist in the same session */
         int ok = 0;
         for (int s = 0; s < PROC_MAX; s++)
-            ok |= pm_table->e[s].state == PROC_ALIVE && pm_table->e[s].pgid == g &&
+            ok |= (pm_table->e[s].state == PROC_ALIVE || pm_table->e[s].state == PROC_ZOMBIE) &&
+                  pm_table->e[s].pgid == g && /* a zombie still holds its group, as Linux's */
                   pm_table->e[s].sid == t->e->sid;
         if (!ok)
             return -LNX_EPERM;
