@@ -49,4 +49,27 @@ struct exotest {
 /* The parameter the runner was started with (0 if none). */
 uint64_t exotest_param(void);
 
+/* The TSC, for the tests' own deadlines. */
+static inline uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Yields until cond holds or ms milliseconds passed; 1 if cond held (evaluated once a round:
+ * it may have side effects). */
+#define WAIT_UNTIL(cond, ms)                                                                       \
+    ({                                                                                             \
+        uint64_t end_ = rdtsc() + (uint64_t)exo_clock() / 1000 * (ms);                             \
+        int ok_;                                                                                   \
+        while (!(ok_ = !!(cond)) && rdtsc() < end_)                                                \
+            exo_yield(EXO_ANY);                                                                    \
+        ok_;                                                                                       \
+    })
+
+/* A new thread of ours running fn(arg) on test stack i (test_thread.c's range; each test runs in
+ * an env of its own): its capability slot, or an exo error. */
+int64_t exotest_thread_start(void (*fn)(uint64_t), uint64_t arg, int i);
+
 #endif

@@ -24,24 +24,6 @@ struct shared {
 
 static struct shared *const sh = (struct shared *)SHARED_VA;
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-/* Yields until cond holds or ms milliseconds passed; 1 if cond held (evaluated once a round:
- * it may have side effects). */
-#define WAIT_UNTIL(cond, ms)                                                                       \
-    ({                                                                                             \
-        uint64_t end_ = rdtsc() + (uint64_t)exo_clock() / 1000 * (ms);                             \
-        int ok_;                                                                                   \
-        while (!(ok_ = !!(cond)) && rdtsc() < end_)                                                \
-            exo_yield(EXO_ANY);                                                                    \
-        ok_;                                                                                       \
-    })
-
 static void sleep_ms(uint64_t ms)
 {
     uint64_t end = rdtsc() + (uint64_t)exo_clock() / 1000 * ms;

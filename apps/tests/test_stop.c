@@ -6,41 +6,6 @@
  */
 #include "exotest.h"
 
-#define STACK_VA 0x0000500100000000ull /* as test_thread.c (each test has an env of its own) */
-#define STACK_STRIDE 0x100000ull
-#define STACK_PAGES 4
-
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-/* Yields for ms milliseconds, or until cond: whether cond held. */
-#define WAIT_UNTIL(cond, ms)                                                                       \
-    ({                                                                                             \
-        uint64_t end_ = rdtsc() + (uint64_t)exo_clock() / 1000 * (ms);                             \
-        int ok_;                                                                                   \
-        while (!(ok_ = !!(cond)) && rdtsc() < end_)                                                \
-            exo_yield(EXO_ANY);                                                                    \
-        ok_;                                                                                       \
-    })
-
-static int64_t thread_start(void (*fn)(uint64_t), uint64_t arg, int i)
-{
-    uint64_t top = STACK_VA + (uint64_t)(i + 1) * STACK_STRIDE;
-    for (uint64_t p = 1; p <= STACK_PAGES; p++)
-        if (exo_page_lookup(EXO_CAP_SELF, top - p * EXO_PAGE) < 0 &&
-            los_page_new(top - p * EXO_PAGE, EXO_PROT_R | EXO_PROT_W) < 0)
-            return EXO_E_NOMEM;
-    int64_t t = exo_env_thread(EXO_CAP_SELF);
-    if (t < 0)
-        return t;
-    int64_t r = exo_env_start((uint64_t)t, (uint64_t)fn, top - 8, arg);
-    return r < 0 ? r : t;
-}
-
 static volatile uint64_t spins;
 
 static void spinner(uint64_t arg)
@@ -52,7 +17,7 @@ static void spinner(uint64_t arg)
 
 EXOTEST(env_stop_holds_an_env_until_continued)
 {
-    int64_t t = thread_start(spinner, 0, 0);
+    int64_t t = exotest_thread_start(spinner, 0, 0);
     CHECK(t > 0);
     CHECK(WAIT_UNTIL(spins > 1000, 2000));
     CHECK_EQ(exo_env_stop((uint64_t)t, 1), 0);
@@ -83,7 +48,7 @@ EXOTEST(env_stop_a_post_waits_for_the_continue)
 {
     int64_t ev = exo_event_create();
     CHECK(ev > 0);
-    int64_t t = thread_start(waiter, (uint64_t)ev, 0);
+    int64_t t = exotest_thread_start(waiter, (uint64_t)ev, 0);
     CHECK(t > 0);
     WAIT_UNTIL(0, 30); /* it blocks in its wait */
     CHECK_EQ(exo_env_stop((uint64_t)t, 1), 0);
@@ -108,7 +73,7 @@ static void self_stopper(uint64_t arg)
 EXOTEST(env_stop_of_itself_returns_when_continued)
 {
     spins = 0;
-    int64_t t = thread_start(self_stopper, 0, 0);
+    int64_t t = exotest_thread_start(self_stopper, 0, 0);
     CHECK(t > 0);
     CHECK(WAIT_UNTIL(spins == 1, 2000));
     WAIT_UNTIL(0, 100);
@@ -122,7 +87,7 @@ EXOTEST(env_stop_of_itself_returns_when_continued)
 
 EXOTEST(env_stop_checks_its_arguments)
 {
-    int64_t t = thread_start(spinner, 0, 0);
+    int64_t t = exotest_thread_start(spinner, 0, 0);
     CHECK(t > 0);
     int64_t run_only = exo_cap_copy((uint64_t)t, EXO_CAP_SELF, EXO_RIGHT_RUN);
     CHECK(run_only > 0);

@@ -16,24 +16,8 @@
 #define HOLE_VA 0x0000500320000000ull /* unmapped until a thread's fault handler maps it */
 #define SHOOT_VA 0x0000500330000000ull
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
-#define WAIT_UNTIL(cond, ms)                                                                       \
-    ({                                                                                             \
-        uint64_t end_ = rdtsc() + (uint64_t)exo_clock() / 1000 * (ms);                             \
-        int ok_;                                                                                   \
-        while (!(ok_ = !!(cond)) && rdtsc() < end_)                                                \
-            exo_yield(EXO_ANY);                                                                    \
-        ok_;                                                                                       \
-    })
-
-/* A new thread of ours running fn(arg) on stack i: its capability slot, or an exo error. */
-static int64_t thread_start(void (*fn)(uint64_t), uint64_t arg, int i)
+/* exotest.h: a new thread of ours running fn(arg) on stack i. */
+int64_t exotest_thread_start(void (*fn)(uint64_t), uint64_t arg, int i)
 {
     uint64_t top = STACK_VA + (uint64_t)(i + 1) * STACK_STRIDE;
     for (uint64_t p = 1; p <= STACK_PAGES; p++)
@@ -74,7 +58,7 @@ EXOTEST(thread_shares_memory_and_caps)
 {
     int64_t ev = exo_event_create();
     CHECK(ev > 0);
-    int64_t t = thread_start(sharer, (uint64_t)ev, 0);
+    int64_t t = exotest_thread_start(sharer, (uint64_t)ev, 0);
     CHECK(t > 0);
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1); /* posted by the thread, through our slot */
     CHECK_EQ(t_posted, 0);
@@ -152,7 +136,7 @@ static void spinner(uint64_t unused)
 
 EXOTEST(thread_destroyed_while_running_stops)
 {
-    int64_t t = thread_start(spinner, 0, 0);
+    int64_t t = exotest_thread_start(spinner, 0, 0);
     CHECK(t > 0);
     CHECK(WAIT_UNTIL(spins > 1000, 5000));
     CHECK_EQ(exo_env_destroy((uint64_t)t), 0);
@@ -194,7 +178,7 @@ EXOTEST(thread_upcalls_are_its_own)
     los_upcall_handle(EXO_UPCALL_FAULT, thread_fault);
     int64_t ev = exo_event_create();
     CHECK(ev > 0);
-    int64_t t = thread_start(faulter, (uint64_t)ev, 0);
+    int64_t t = exotest_thread_start(faulter, (uint64_t)ev, 0);
     CHECK(t > 0);
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
     CHECK_EQ(up_set, 0);
@@ -243,7 +227,7 @@ EXOTEST(thread_page_free_shoots_down_its_cpu)
     int64_t p = los_page_new(SHOOT_VA, EXO_PROT_R | EXO_PROT_W);
     CHECK(p > 0);
     *(volatile uint64_t *)SHOOT_VA = SHOOT_MAGIC;
-    int64_t t = thread_start(reader, 0, 0);
+    int64_t t = exotest_thread_start(reader, 0, 0);
     CHECK(t > 0);
     CHECK(WAIT_UNTIL(sh_reads > 1000, 5000));
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), 0); /* unmapped everywhere first */
@@ -300,7 +284,7 @@ EXOTEST(thread_two_cpus_count_exactly)
     done_event = exo_event_create();
     CHECK(done_event > 0);
     t0 = rdtsc();
-    int64_t a = thread_start(counter, 0, 0), b = thread_start(counter, 1, 1);
+    int64_t a = exotest_thread_start(counter, 0, 0), b = exotest_thread_start(counter, 1, 1);
     CHECK(a > 0 && b > 0);
     while (done_count < 2)
         exo_event_wait((uint64_t)done_event);
