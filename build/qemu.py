@@ -362,6 +362,20 @@ class Result:
 NMI_GRACE = 3.0  # seconds a hung guest gets to print its NMI dump before it is killed
 
 
+
+def program_lines(text: str, strip_cr: bool = False) -> Optional[List[str]]:
+    """The lines after init's greeting up to exo's last words; a program's unfinished last line
+    (exo's words then follow on the same line) is the last one. None if either is missing."""
+    if strip_cr:
+        text = text.replace("\r", "")
+    lines = text.split("\n")
+    start = next((i for i, l in enumerate(lines) if l.startswith("init: hello from ring 3")), None)
+    end = next((i for i, l in enumerate(lines) if l.endswith("exo: no envs left")), None)
+    if start is None or end is None or end < start:
+        return None
+    rest = lines[end][:-len("exo: no envs left")]
+    return lines[start + 1:end] + ([rest] if rest else [])
+
 def _default_log_path() -> str:
     d = os.environ.get("TESSERA_LOG_DIR", os.path.join(build_dir(), "logs"))
     os.makedirs(d, exist_ok=True)

@@ -73,13 +73,7 @@ def applets_used(links):
 
 
 def program_lines(text):
-    lines = text.replace("\r", "").split("\n")
-    start = next((i for i, l in enumerate(lines) if l.startswith("init: hello from ring 3")), None)
-    end = next((i for i, l in enumerate(lines) if l.endswith("exo: no envs left")), None)
-    if start is None or end is None or end < start:
-        return None
-    rest = lines[end][:-len("exo: no envs left")]
-    return lines[start + 1:end] + ([rest] if rest else [])
+    return qemu.program_lines(text, strip_cr=True)
 
 
 def main():

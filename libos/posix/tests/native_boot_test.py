@@ -119,16 +119,7 @@ CASES = {
 SEND = {"tty": TTY_SEND}
 
 
-def program_lines(text):
-    """The lines after init's greeting up to exo's last words; a program's unfinished last line
-    (exo's words then follow on the same line) is the last one."""
-    lines = text.split("\n")
-    start = next((i for i, l in enumerate(lines) if l.startswith("init: hello from ring 3")), None)
-    end = next((i for i, l in enumerate(lines) if l.endswith("exo: no envs left")), None)
-    if start is None or end is None or end < start:
-        return None
-    rest = lines[end][:-len("exo: no envs left")]
-    return lines[start + 1:end] + ([rest] if rest else [])
+program_lines = qemu.program_lines
 
 
 def main():
