@@ -2,14 +2,15 @@
  * initrun.c: init as a system's init: /etc/inittab (busybox's format, inittab.c) read from the
  * root, sysinit and wait entries run in order and waited for, once entries started, respawn
  * and askfirst entries (through askfirst.c: the prompt, a wait for Enter) started and started
- * again when they end (one ending within a second
- * of its start ten times in a row is dropped, with a line), orphans reaped (pm keeps init's
- * children for this loop: pm_init_keeps). A reboot(2) call or busybox's signals to pid 1 end
- * the loop: the shutdown entries run, every process gets SIGTERM and, a second later, SIGKILL,
- * the file systems are synced and the disks unmounted cleanly, and exo's power call ends the
- * machine. /proc, /dev and /tmp are mounted by pm as the file layer starts (libos/fs/pm_fs.c).
- * A process is its words (no shell): the first is the path ("-/bin/sh": the path /bin/sh,
- * argv[0] "-/bin/sh", a login shell as busybox's init makes it).
+ * again when they end (one ending within a second of its start ten times in a row waits 5 s
+ * before its next start, with a line, as busybox's init; none is dropped for good), orphans
+ * reaped (pm keeps init's children for this loop: pm_init_keeps). An inittab longer than
+ * TAB_BYTES is read up to its last whole line within them, with a line saying so. A reboot(2) call
+ * or busybox's signals to pid 1 end the loop: the shutdown entries run, every process gets SIGTERM
+ * and, a second later, SIGKILL, the file systems are synced and the disks unmounted cleanly, and
+ * exo's power call ends the machine. /proc, /dev and /tmp are mounted by pm as the file layer
+ * starts (libos/fs/pm_fs.c). A process is its words (no shell): the first is the path ("-/bin/sh":
+ * the path /bin/sh, argv[0] "-/bin/sh", a login shell as busybox's init makes it).
  */
 #include <los/los.h>
 #include <proc/lnx.h>
@@ -20,16 +21,18 @@
 
 #define MAX_ENTRIES 32
 #define TAB_BYTES 8192
-#define FAST_LIMIT 10 /* respawns that ended within a second, in a row, before giving up */
+#define FAST_LIMIT 10 /* respawns that ended within a second, in a row, before a pause */
+#define BACKOFF_S 5   /* that pause */
 
 static struct init_entry tab[MAX_ENTRIES];
 static struct {
     int32_t pid;    /* running now (0: not) */
-    int dead;       /* dropped: will not start again */
+    int dead;       /* could not start: will not start again */
     int fast;       /* how many runs in a row ended within a second */
     uint64_t start; /* TSC at its start */
+    uint64_t later; /* respawning too fast: start again at this TSC (0: not waiting) */
 } run[MAX_ENTRIES];
-static char text[TAB_BYTES];
+static char text[TAB_BYTES + 1]; /* one more: a longer file is seen */
 static int n;
 static uint64_t hz;
 
@@ -111,12 +114,34 @@ static void ended(int i)
         return;
     run[i].fast = tsc() - run[i].start < hz ? run[i].fast + 1 : 0;
     if (run[i].fast >= FAST_LIMIT) {
-        los_printf("init: %s: respawning too fast: dropped\n", tab[i].process);
-        run[i].dead = 1;
+        los_printf("init: %s: respawning too fast: again in %d s\n", tab[i].process, BACKOFF_S);
+        run[i].fast = 0;
+        run[i].later = tsc() + BACKOFF_S * hz;
         return;
     }
     if (start(i) < 0)
         run[i].dead = 1;
+}
+
+/* The earliest TSC a waiting entry starts again at (0: none waits). */
+static uint64_t next_later(void)
+{
+    uint64_t t = 0;
+    for (int i = 0; i < n; i++)
+        if (run[i].later && (!t || run[i].later < t))
+            t = run[i].later;
+    return t;
+}
+
+/* Starts the waiting entries whose pause is over. */
+static void start_later(void)
+{
+    for (int i = 0; i < n && !pm_init_stop; i++)
+        if (run[i].later && tsc() >= run[i].later) {
+            run[i].later = 0;
+            if (start(i) < 0)
+                run[i].dead = 1;
+        }
 }
 
 static int live(void)
@@ -162,6 +187,11 @@ int init_inittab(void)
     long len = pm_file_read("/etc/inittab", text, sizeof text);
     if (len < 0)
         return -1; /* no inittab: init's other jobs, as before */
+    if (len > TAB_BYTES) {
+        len = (long)inittab_whole_lines(text, (size_t)len, TAB_BYTES);
+        los_printf("init: /etc/inittab: longer than %d bytes: only its first %ld read\n", TAB_BYTES,
+                   len);
+    }
     hz = (uint64_t)exo_clock();
     int bad, first;
     n = inittab_parse(text, (size_t)len, tab, MAX_ENTRIES, &bad, &first);
@@ -174,10 +204,11 @@ int init_inittab(void)
         start_all();
     while (!pm_init_stop && live()) {
         int status;
-        int32_t pid = pm_wait_init(0, &status);
+        int32_t pid = pm_wait_init(next_later(), &status);
         for (int i = 0; pid > 0 && i < n; i++)
             if (run[i].pid == pid)
                 ended(i);
+        start_later();
     }
     if (!pm_init_stop) {
         pm_init_keeps = 0;

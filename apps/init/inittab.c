@@ -91,3 +91,13 @@ int inittab_parse(const char *text, size_t len, struct init_entry *out, int max,
     }
     return count;
 }
+
+size_t inittab_whole_lines(const char *text, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && text[n - 1] != '\n')
+        n--;
+    return n;
+}

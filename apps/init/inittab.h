@@ -34,6 +34,11 @@ struct init_entry {
 int inittab_parse(const char *text, size_t len, struct init_entry *out, int max, int *bad,
                   int *first_bad);
 
+/* How much of a file read as text[0, len) with room for max bytes to parse: len if the whole
+ * file fit (len <= max), else up to the end of its last whole line within max (a line the cut
+ * split is dropped, never run cut short; 0 if no line ended within max). */
+size_t inittab_whole_lines(const char *text, size_t len, size_t max);
+
 /* The action's name ("respawn"), or "?" */
 const char *inittab_action_name(enum init_action a);
 

@@ -2,18 +2,22 @@
  * roottest.c: the processes of init's inittab in the root boot test (apps/init/tests/
  * root_boot_test.py writes an /etc/inittab naming them): `roottest sysinit` counts the boots
  * in /var/roottest/boots on the ext2 root (so a second boot of the same disk finds the first's
- * count) and checks what statfs says of / and /tmp; `roottest respawn` counts its runs in
+ * count), checks what statfs says of / and /tmp, and that shared anonymous memory works on
+ * this root (a fork's store seen by its parent); `roottest respawn` counts its runs in
  * /tmp/respawns and, at the third, syncs and asks for the
  * power-off (reboot(2)); `roottest askfirst` (started by askfirst after Enter) says its argv[0]
  * and waits for the end; `roottest shutdown` says it ran. Each prints exact values the test
  * matches.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int sysinit(void)
@@ -37,7 +41,21 @@ static int sysinit(void)
         printf("roottest: / type 0x%lx bsize %ld blocks %lu; /tmp type 0x%lx\n",
                (unsigned long)r.f_type, (long)r.f_bsize, (unsigned long)r.f_blocks,
                (unsigned long)t.f_type);
-    return ok ? 0 : 1;
+    /* MAP_SHARED | MAP_ANONYMOUS: its object is pm's own RAM, whatever the root is */
+    int *v = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (v == MAP_FAILED) {
+        printf("roottest: shared anonymous: errno %d\n", errno);
+        return 1;
+    }
+    pid_t c = fork();
+    if (c == 0) {
+        *v = 42;
+        _exit(0);
+    }
+    int st = -1;
+    waitpid(c, &st, 0);
+    printf("roottest: shared anonymous: %d (status %d)\n", *v, st);
+    return ok && *v == 42 ? 0 : 1;
 }
 
 static int respawn(void)

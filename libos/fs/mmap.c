@@ -4,7 +4,9 @@
  * regular RAM file, EACCES for a descriptor not open for reading, or not for writing when the
  * mapping may be written), and shared anonymous memory as an unnamed RAM file. The pages
  * themselves are the RAM file's own (fs_ramfs_page), lent by the embedder (pm maps them into
- * the process), so write(2) and stores through a mapping meet in the same bytes.
+ * the process), so write(2) and stores through a mapping meet in the same bytes. Anonymous
+ * objects live on a RAM mount of their own, made at the first one and never in the namespace:
+ * whatever the root is (ext2 by default) or a chroot names, shared anonymous memory works.
  */
 #include "internal.h"
 
@@ -26,10 +28,22 @@ long fs_mmap_file(struct fs_proc *p, int fd, int write, uint32_t *maxprot, struc
     return 0;
 }
 
+static struct fs_mount *anon_mnt; /* internal: in no mount table, never unmounted */
+
 long fs_mmap_anon(struct fs_proc *p, uint64_t size, struct fs_vnode **out)
 {
-    struct fs_vnode *root = p->root;
-    if (!root || !fs_ramfs_is(root))
-        return -FS_ENODEV;
-    return fs_ramfs_anon(root->mnt, size, out);
+    (void)p;
+    if (!anon_mnt) {
+        struct fs_mount *m = fs_alloc(sizeof *m);
+        if (!m)
+            return -FS_ENOMEM;
+        *m = (struct fs_mount){.type = &fs_ramfs, .path = "(anon)", .source = "anon"};
+        long r = fs_ramfs.mount(m, NULL);
+        if (r < 0) {
+            fs_free(m, sizeof *m);
+            return r;
+        }
+        anon_mnt = m;
+    }
+    return fs_ramfs_anon(anon_mnt, size, out);
 }

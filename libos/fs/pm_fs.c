@@ -78,6 +78,14 @@ static uint32_t part_uid(const struct pm_proc *p)
     return f ? f->cred.uid : 0;
 }
 
+/* A process's user ids for pm's permission checks (pm_perm.c). */
+static void part_ids(const struct pm_proc *p, struct pm_ids *ids)
+{
+    const struct fs_proc *f = p->part[FS_PART];
+    if (f)
+        *ids = (struct pm_ids){f->cred.uid, f->cred.euid, f->cred.suid};
+}
+
 static int part_fork(struct pm_proc *parent, struct pm_proc *child)
 {
     struct fs_proc *pp = parent->part[FS_PART];
@@ -178,8 +186,10 @@ static void start(void)
         r = pm_tty_start();
     if (r == 0)
         r = pm_parts_add(&fs_part);
-    if (r == 0)
+    if (r == 0) {
         pm_uid_of = part_uid;
+        pm_ids_of = part_ids;
+    }
     if (r == 0)
         pm_ext2_mount(); /* init.ext2=SERIAL: the disk's root partition on /mnt (ext2/pm_disk.c) */
     pm_exec_image = vfs_image; /* exec reads images from the file system now */

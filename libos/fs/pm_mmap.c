@@ -147,11 +147,12 @@ long pm_op_mem_map(struct pm_proc *p, struct pm_msg *m)
     struct fs_proc *fp = pm_fs_proc(p);
     if (!fp)
         return -FS_ENOMEM;
-    if (!started) {
-        started = 1;
-        fs_page_unlend = unlend;
+    if (!started) { /* started only once its exit and exec hooks are in (no attachment may
+                       outlive its process) */
         if (pm_parts_add(&mmap_part) < 0)
             return -FS_ENOMEM;
+        fs_page_unlend = unlend;
+        started = 1;
     }
     struct fs_vnode *vn;
     uint32_t maxprot = 7;
@@ -192,9 +193,9 @@ long pm_op_mem_map(struct pm_proc *p, struct pm_msg *m)
             break;
         }
     }
+    m->r[0] = (int64_t)vn->size; /* before a detach that may free vn */
     if (r < 0 && fresh)
         detach(att_find(p, id));
-    m->r[0] = (int64_t)vn->size;
     return r < 0 ? r : (long)id;
 }
 

@@ -74,13 +74,11 @@ static int nice_value; /* without pm: -20..19 */
 
 static long nice_op(long which, long who, long set, long v)
 {
-    long euid = set ? posix_cred(1) : 0; /* first: it is a pm call of its own, on the mailbox */
     struct pm_msg *m = proc_msg();
     m->a[0] = which;
     m->a[1] = who;
     m->a[2] = set;
-    m->a[3] = v;
-    m->a[4] = euid; /* (nothing schedules by nice values: pm takes the caller's word) */
+    m->a[3] = v; /* (pm knows the caller's euid: its own credentials, not the mailbox's) */
     return proc_call(PM_OP_nice);
 }
 

@@ -61,8 +61,10 @@ static void stop(struct pm_proc *t, int sig)
 
 void pm_job_continue(struct pm_proc *t)
 {
-    if (!t->stopped)
+    if (!t->stopped) { /* it may have stopped itself through exo: continued all the same */
+        exo_env_stop(t->env_cap, 0);
         return;
+    }
     exo_env_stop(t->env_cap, 0);
     t->stopped = 0;
     t->job_report = PM_JOB_CONTINUED;

@@ -35,40 +35,55 @@ static int nice_fork(struct pm_proc *parent, struct pm_proc *child)
 
 static const struct pm_part nice_part = {.fork = nice_fork};
 
+int pm_fs_euid(struct pm_proc *p); /* libos/fs/pm_fs.c: the caller's effective user id */
+
+/* Each mailbox argument is read once (a sibling thread may rewrite it meanwhile); the
+ * caller's euid is pm's (the file layer's credentials), never the mailbox's. Linux's rules:
+ * setting needs the caller's euid to be the target's uid or euid (EPERM), lowering a value
+ * needs root (EACCES); PRIO_USER names the processes of uid `who` (0: the caller's). */
 long pm_op_nice(struct pm_proc *p, struct pm_msg *m)
 {
     static int added;
-    int64_t which = m->a[0], who = m->a[1];
+    int64_t which = m->a[0], who = m->a[1], op = m->a[2], val = m->a[3];
     if (which < 0 || which > 2)
         return -LNX_EINVAL;
     if (!added && pm_parts_add(&nice_part) == 0)
         added = 1;
+    struct pm_ids me;
+    pm_ids(p, &me);
+    int euid = pm_fs_euid(p);
     if (which == 0 && who == 0)
         who = p->e->pid;
     if (which == 1 && who == 0)
         who = p->e->pgid;
-    int setting = m->a[2] == 1;
-    int v = m->a[3] < -20 ? -20 : m->a[3] > 19 ? 19 : (int)m->a[3];
+    if (which == 2 && who == 0)
+        who = me.uid;
+    int setting = op == 1;
+    int v = val < -20 ? -20 : val > 19 ? 19 : (int)val;
     int found = 0, lowest = 20;
-    for (int s = 0; s < PROC_MAX; s++) {
+    long err = 0;
+    for (int s = 1; s < pm_top; s++) { /* (init, slot 0, is no process a nice value names) */
         struct pm_proc *t = &pm_procs[s];
-        /* (init, slot 0, is no process a nice value names.) An embryo is skipped (its parent
-         * is still copying it) unless it is the caller: a child started on another CPU may ask
-         * before its fork is reported (bbox_priority on 2 CPUs). */
-        if (s == 0 || pm_table->e[s].state != PROC_ALIVE || (t->embryo && t != p))
+        if (pm_table->e[s].state != PROC_ALIVE || !pm_visible(t))
             continue;
-        if ((which == 0 && t->e->pid != who) || (which == 1 && t->e->pgid != who))
+        struct pm_ids ids;
+        pm_ids(t, &ids);
+        if ((which == 0 && t->e->pid != who) || (which == 1 && t->e->pgid != who) ||
+            (which == 2 && (int64_t)ids.uid != who))
             continue;
         found = 1;
         if (!setting) {
             lowest = get(t) < lowest ? get(t) : lowest;
             continue;
         }
-        if (v < get(t) && m->a[4] != 0)
-            return -LNX_EACCES; /* only root raises a priority */
-        set(t, v);
+        if (euid != 0 && (uint32_t)euid != ids.uid && (uint32_t)euid != ids.euid)
+            err = -LNX_EPERM; /* not its owner */
+        else if (v < get(t) && euid != 0)
+            err = -LNX_EACCES; /* only root raises a priority */
+        else
+            set(t, v);
     }
     if (!found)
         return -LNX_ESRCH;
-    return setting ? 0 : 20 - lowest;
+    return setting ? err : 20 - lowest;
 }

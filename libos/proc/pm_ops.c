@@ -200,12 +200,13 @@ long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
                               .code = code == LNX_SI_TKILL ? LNX_SI_TKILL : LNX_SI_USER,
                               .pid = p->e->pid,
                               .uid = pm_sender_uid(p)};
-    int found = 0;
-    for (int s = 0; s < PROC_MAX; s++) {
+    /* Every target the caller may signal gets it; those it may not are skipped (EPERM if
+     * every one was). One target: its delivery's error too (a full real-time queue). */
+    int found = 0, sent = 0;
+    long err = 0;
+    for (int s = 0; s < pm_top; s++) {
         struct proc_entry *e = &pm_table->e[s];
-        /* An embryo is skipped (its parent is still copying it), unless it is the caller: a
-         * child started on another CPU may signal itself before its fork is reported. */
-        if (e->state != PROC_ALIVE || (pm_procs[s].embryo && &pm_procs[s] != p))
+        if (e->state != PROC_ALIVE || !pm_visible(&pm_procs[s]))
             continue;
         int hit = pid > 0     ? e->pid == pid
                   : pid == 0  ? e->pgid == p->e->pgid
@@ -214,9 +215,15 @@ long pm_op_kill(struct pm_proc *p, struct pm_msg *m)
         if (!hit)
             continue;
         found = 1;
-        pm_send(&pm_procs[s], &info); /* itself too: a default action ends it here */
+        if (!pm_may_signal(p, &pm_procs[s], (int)sig))
+            continue;
+        long r = pm_send(&pm_procs[s], &info); /* itself too: a default action ends it here */
+        if (r < 0)
+            err = r;
+        else
+            sent = 1;
     }
-    return found ? 0 : -LNX_ESRCH;
+    return !found ? -LNX_ESRCH : sent ? 0 : err ? err : -LNX_EPERM;
 }
 
 long pm_op_sig_disp(struct pm_proc *p, struct pm_msg *m)
@@ -244,14 +251,14 @@ static int32_t target_pid(const struct pm_proc *p, int64_t pid)
 long pm_op_getpgid(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t pid = m->a[0];
-    struct pm_proc *t = pid < 0 || pid != (int32_t)pid ? NULL : pm_proc_by_pid(target_pid(p, pid));
+    struct pm_proc *t = pid < 0 || pid != (int32_t)pid ? NULL : pm_proc_visible(target_pid(p, pid));
     return t ? t->e->pgid : -LNX_ESRCH;
 }
 
 long pm_op_getsid(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t pid = m->a[0];
-    struct pm_proc *t = pid < 0 || pid != (int32_t)pid ? NULL : pm_proc_by_pid(target_pid(p, pid));
+    struct pm_proc *t = pid < 0 || pid != (int32_t)pid ? NULL : pm_proc_visible(target_pid(p, pid));
     return t ? t->e->sid : -LNX_ESRCH;
 }
 
@@ -275,7 +282,7 @@ long pm_op_setpgid(struct pm_proc *p, struct pm_msg *m)
         return -LNX_EINVAL;
     if (pid < 0 || pid != (int32_t)pid)
         return -LNX_ESRCH;
-    struct pm_proc *t = pm_proc_by_pid(target_pid(p, pid));
+    struct pm_proc *t = pm_proc_visible(target_pid(p, pid));
     if (!t || t->e->state != PROC_ALIVE || (t != p && t->e->ppid != p->e->pid))
         return -LNX_ESRCH; /* only itself or a child */
     if (t != p && t->e->sid != p->e->sid)

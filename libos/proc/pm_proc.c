@@ -26,11 +26,15 @@ struct pm_proc *pm_proc_new(void)
     int s = proc_table_free_slot(pm_table);
     if (s < 0)
         return NULL;
+    static uint32_t gens;
     struct pm_proc *p = &pm_procs[s];
     if (s >= pm_top)
         pm_top = s + 1;
-    *p = (struct pm_proc){
-        .slot = s, .e = &pm_table->e[s], .nproc_cur = PROC_MAX, .nproc_max = PROC_MAX};
+    *p = (struct pm_proc){.slot = s,
+                          .e = &pm_table->e[s],
+                          .nproc_cur = PROC_MAX,
+                          .nproc_max = PROC_MAX,
+                          .gen = ++gens};
     int32_t pid = proc_table_next_pid(pm_table, &next_pid);
     *p->e = (struct proc_entry){.state = PROC_ALIVE,
                                 .pid = pid,

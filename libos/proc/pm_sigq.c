@@ -4,7 +4,9 @@
  * sender's pid and uid, si_code, sigqueue's value) waits here until the target fetches it
  * (sig_fetch). A standard signal sent while its bit is up coalesces (its first sender's info
  * stays); a real-time one (SIGRTMIN 32 .. 64) queues each instance in order, up to
- * PM_SIGQ_PER_PROC per process (sigqueue then fails with EAGAIN, as past RLIMIT_SIGPENDING).
+ * PM_SIGQ_PER_PROC per process and PM_SIGQ_PER_UID per sending user (kill and sigqueue then
+ * fail with EAGAIN, as past RLIMIT_SIGPENDING). A standard signal never depends on an entry:
+ * with the pool full its bit is still set, and its fetch says SI_USER from pid 0 (client.c).
  * One pool for all processes (no .bss per slot); an entry names its target by slot and pid, so
  * a dead process's leftovers are recognisable and reclaimed when the pool runs short.
  */
@@ -17,6 +19,7 @@
 
 #define PM_SIGQ_MAX 256
 #define PM_SIGQ_PER_PROC 32 /* as a process queues itself (libos/signal SIG_RTQ_MAX) */
+#define PM_SIGQ_PER_UID 64  /* real-time entries one sending user may hold */
 #define SIG_RTMIN 32
 
 struct pm_sigq_ent {
@@ -66,7 +69,7 @@ static struct pm_sigq_ent *grab(void)
 
 int pm_sigq_add(struct pm_proc *t, const struct pm_siginfo *info)
 {
-    int sig = info->signo, n = 0;
+    int sig = info->signo, n = 0, u = 0;
     uint64_t bit = 1ull << (sig - 1);
     if (sig < SIG_RTMIN) {
         if (t->e->pending & bit)
@@ -75,14 +78,17 @@ int pm_sigq_add(struct pm_proc *t, const struct pm_siginfo *info)
             if (mine(&pool[i], t) && pool[i].info.signo == sig)
                 pool[i].slot = -1; /* fetched bit, entry left behind: the new one replaces it */
     } else {
-        for (int i = 0; i < used; i++)
+        for (int i = 0; i < used; i++) {
             n += mine(&pool[i], t);
-        if (n >= PM_SIGQ_PER_PROC)
+            u += !stale(&pool[i]) && pool[i].info.signo >= SIG_RTMIN &&
+                 pool[i].info.uid == info->uid;
+        }
+        if (n >= PM_SIGQ_PER_PROC || u >= PM_SIGQ_PER_UID)
             return -LNX_EAGAIN;
     }
     struct pm_sigq_ent *q = grab();
     if (!q)
-        return -LNX_EAGAIN;
+        return sig < SIG_RTMIN ? 0 : -LNX_EAGAIN; /* standard: the bit alone, SI_USER */
     q->slot = t->slot;
     q->pid = t->e->pid;
     q->info = *info;
@@ -125,9 +131,11 @@ long pm_op_sig_queue(struct pm_proc *p, struct pm_msg *m)
         return -LNX_EINVAL;
     if (pid <= 0 || pid != (int32_t)pid)
         return -LNX_ESRCH;
-    struct pm_proc *t = pm_proc_by_pid((int32_t)pid);
-    if (!t || t->e->state != PROC_ALIVE || (t->embryo && t != p))
+    struct pm_proc *t = pm_proc_visible((int32_t)pid);
+    if (!t || t->e->state != PROC_ALIVE)
         return -LNX_ESRCH;
+    if (!pm_may_signal(p, t, (int)sig))
+        return -LNX_EPERM;
     /* Only the kernel sends si_code >= 0, only tkill SI_TKILL (Linux's check). */
     if (t != p && (code >= 0 || code == LNX_SI_TKILL))
         return -LNX_EPERM;

@@ -8,7 +8,10 @@
  * it), maps, cwd and exe (symlinks); /proc/tessera lists envs and page ownership (exo's own
  * numbers). Read-only: every change is EACCES by the VFS's permission checks (mode 0444/0555). A
  * file's bytes are made whole at each read and the asked range copied out, so a reader reading in
- * pieces may see two moments (as on Linux).
+ * pieces may see two moments (as on Linux). A process shows once its env has run (pm_visible);
+ * a /proc/PID file names one process (its pm generation): once that one is gone it reads ESRCH,
+ * even if a new process took its pid. maps, cwd, exe and environ are the same user's or root's
+ * only (pm_may_inspect: EACCES).
  */
 #include <fs/fs.h>
 #include <fs/vfs.h>
@@ -79,15 +82,17 @@ static uint64_t ino_of(int32_t pid, enum kind k)
 static char target[FS_PATH_MAX];
 
 static struct pm_proc *proc_of(int32_t pid);
+static int may_read(const struct pm_proc *t, enum kind k);
 
-/* A symlink's target into `target`: its length (0 if the process is gone). */
+/* A symlink's target into `target`: its length (0 if the process is gone or not the caller's
+ * to inspect). */
 static long link_target(int32_t pid, enum kind k)
 {
     struct pm_proc *p = pid ? proc_of(pid) : NULL;
     target[0] = 0;
     if (k == SELF)
         return exo_snprintf(target, sizeof target, "%d", pm_procfs_caller);
-    if (!p)
+    if (!p || !may_read(p, k))
         return 0;
     if (k == P_EXE)
         return exo_snprintf(target, sizeof target, "%s", p->exe);
@@ -96,7 +101,7 @@ static long link_target(int32_t pid, enum kind k)
     return n > 0 ? n - 1 : exo_snprintf(target, sizeof target, "/"); /* (its NUL counted) */
 }
 
-static long node(struct fs_mount *m, int32_t pid, enum kind k, struct fs_vnode **out)
+static long node(struct fs_mount *m, int32_t pid, uint32_t gen, enum kind k, struct fs_vnode **out)
 {
     struct fs_vnode *vn = fs_alloc(sizeof *vn);
     if (!vn)
@@ -111,7 +116,7 @@ static long node(struct fs_mount *m, int32_t pid, enum kind k, struct fs_vnode *
     vn->mnt = m;
     vn->ops = &proc_ops;
     vn->refs = 1;
-    vn->priv = (void *)(uintptr_t)((uint64_t)pid << 8 | (uint64_t)k);
+    vn->priv = (void *)(uintptr_t)((uint64_t)gen << 32 | (uint64_t)pid << 8 | (uint64_t)k);
     if (k == SELF || k == P_CWD || k == P_EXE) { /* the walk reads a symlink's size bytes */
         vn->mode = FS_S_IFLNK | 0777;
         vn->size = (uint64_t)link_target(pid, k);
@@ -123,7 +128,12 @@ static long node(struct fs_mount *m, int32_t pid, enum kind k, struct fs_vnode *
 
 static int32_t pid_of(struct fs_vnode *vn)
 {
-    return (int32_t)((uintptr_t)vn->priv >> 8);
+    return (int32_t)((uintptr_t)vn->priv >> 8 & 0xffffff);
+}
+
+static uint32_t gen_of(struct fs_vnode *vn)
+{
+    return (uint32_t)((uint64_t)(uintptr_t)vn->priv >> 32);
 }
 
 static enum kind kind_of(struct fs_vnode *vn)
@@ -144,8 +154,23 @@ static void put(const char *fmt, ...)
 
 static struct pm_proc *proc_of(int32_t pid)
 {
-    struct pm_proc *p = pm_proc_by_pid(pid);
-    return p && p->e->state != PROC_FREE ? p : NULL;
+    return pm_proc_visible(pid);
+}
+
+/* The process a /proc/PID vnode names if it is still there (not a later one of its pid). */
+static struct pm_proc *proc_vn(struct fs_vnode *vn)
+{
+    struct pm_proc *p = proc_of(pid_of(vn));
+    return p && p->gen == gen_of(vn) ? p : NULL;
+}
+
+/* What only the same user or root reads (Linux: a ptrace-capable reader). */
+static int may_read(const struct pm_proc *t, enum kind k)
+{
+    if (k != P_MAPS && k != P_CWD && k != P_EXE && k != P_ENVIRON)
+        return 1;
+    struct pm_proc *c = pm_proc_by_pid(pm_procfs_caller);
+    return c && pm_may_inspect(c, t);
 }
 
 /* argv[0]'s last component, at most 15 bytes (Linux's comm). */
@@ -335,8 +360,11 @@ static long proc_read(struct fs_vnode *vn, void *out, uint64_t len, uint64_t off
 {
     if (kind_of(vn) == ROOT || kind_of(vn) == PIDDIR)
         return -FS_EISDIR;
-    if (pid_of(vn) && !proc_of(pid_of(vn)))
-        return -3; /* ESRCH: the process is gone */
+    struct pm_proc *t = pid_of(vn) ? proc_vn(vn) : NULL;
+    if (pid_of(vn) && !t)
+        return -3; /* ESRCH: the process is gone (its pid may name another now) */
+    if (t && !may_read(t, kind_of(vn)))
+        return -FS_EACCES;
     gen(pid_of(vn), kind_of(vn));
     if (off >= used)
         return 0;
@@ -374,12 +402,15 @@ static long proc_lookup(struct fs_vnode *dir, const char *name, unsigned len, st
     }
     if (kind_of(dir) == ROOT) {
         long v = parse_pid(name, len);
-        if (v > 0 && proc_of((int32_t)v))
-            return node(dir->mnt, (int32_t)v, PIDDIR, out);
+        struct pm_proc *t = v > 0 ? proc_of((int32_t)v) : NULL;
+        if (t)
+            return node(dir->mnt, (int32_t)v, t->gen, PIDDIR, out);
     }
+    if (kind_of(dir) == PIDDIR && !proc_vn(dir))
+        return -FS_ENOENT; /* its process is gone */
     for (int k = MEMINFO; k < NKINDS; k++)
         if (files[k].per_pid == (kind_of(dir) == PIDDIR) && same(name, len, files[k].name))
-            return node(dir->mnt, pid, (enum kind)k, out);
+            return node(dir->mnt, pid, gen_of(dir), (enum kind)k, out);
     return -FS_ENOENT;
 }
 
@@ -408,7 +439,7 @@ static long proc_readdir(struct fs_vnode *dir, uint64_t cookie, struct fs_dirent
         return 0;
     /* then the processes, by table slot: cookie NKINDS + 2 + slot */
     for (int s = (int)(cookie < NKINDS + 2 ? 0 : cookie - NKINDS - 2); s < pm_top; s++)
-        if (pm_table->e[s].state != PROC_FREE) {
+        if (pm_visible(&pm_procs[s])) {
             int n = exo_snprintf(name, sizeof name, "%d", pm_table->e[s].pid);
             e->ino = ino_of(pm_table->e[s].pid, PIDDIR);
             e->type = FS_DT_DIR;
@@ -425,6 +456,11 @@ static long proc_readlink(struct fs_vnode *vn, char *out, uint64_t len)
     enum kind kind = kind_of(vn);
     if (kind != SELF && kind != P_CWD && kind != P_EXE)
         return -FS_EINVAL;
+    struct pm_proc *t = pid_of(vn) ? proc_vn(vn) : NULL;
+    if (pid_of(vn) && !t)
+        return -3; /* ESRCH */
+    if (t && !may_read(t, kind))
+        return -FS_EACCES;
     long n = link_target(pid_of(vn), kind);
     uint64_t k = (uint64_t)n < len ? (uint64_t)n : len;
     copy(out, target, k);
@@ -499,7 +535,7 @@ static long proc_mount(struct fs_mount *m, const void *data)
     (void)data;
     total_pages = (uint64_t)exo_page_count(); /* MemTotal: what was free when /proc came */
     m->dev = 0x4;                             /* Linux's proc is an anonymous device too */
-    return node(m, 0, ROOT, &m->root);
+    return node(m, 0, 0, ROOT, &m->root);
 }
 
 const struct fs_type pm_procfs = {"proc", proc_mount, NULL, NULL, PROC_MAGIC};

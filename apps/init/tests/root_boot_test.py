@@ -6,7 +6,8 @@ A writable copy of the image is the only virtio-blk disk; the host writes an /et
 its root partition with debugfs (sysinit, respawn and shutdown entries running roottest, and
 one bad line). Each boot is PVH straight into exo with an empty command line, so init is the
 system's init: pm mounts the disk's tessera-root as "/", init runs the inittab; roottest
-counts the boots on the disk, respawns three times, then syncs and calls reboot(POWER_OFF)
+counts the boots on the disk, checks shared anonymous memory there (pm's own RAM), respawns
+three times, then syncs and calls reboot(POWER_OFF)
 (askfirst is not in this test: console input typed while processes call pm is sometimes not
 seen until later, docs/status.md);
 init runs the shutdown entry, ends everything, unmounts and powers off (QEMU exits 0). The
@@ -40,6 +41,7 @@ def boot_lines(n):
         "init: /etc/inittab: 1 bad lines (the first: line 4) skipped",
         f"roottest: sysinit: boot {n} (found {n - 1})",
         "roottest: / type 0xef53 bsize 4096 blocks 16384; /tmp type 0x858458f6",
+        "roottest: shared anonymous: 42 (status 0)",
         "roottest: respawn 1",
         "roottest: respawn 2",
         "roottest: respawn 3",

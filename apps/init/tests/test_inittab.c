@@ -93,3 +93,13 @@ TEST_CASE(limits)
     CHECK_EQ(parse(""), 0);
     CHECK_EQ(bad, 0);
 }
+
+/* A file longer than init reads: the line the cut splits is dropped, not run cut short. */
+TEST_CASE(too_long)
+{
+    const char *t = "::once:/a\n::respawn:/sbin/getty -L ttyS0\n";
+    CHECK_EQ(inittab_whole_lines(t, strlen(t), 64), strlen(t)); /* it fits */
+    CHECK_EQ(inittab_whole_lines(t, 25, 24), 10);               /* cut in line 2 */
+    CHECK_EQ(inittab_whole_lines(t, 6, 5), 0);                  /* no whole line */
+    CHECK_EQ(inittab_whole_lines(t, 11, 10), 10); /* the cut falls just after a newline */
+}

@@ -71,6 +71,10 @@ TEST_CASE(mmap_anon)
     CHECK_EQ(fs_mmap_anon(p, 3 * 4096, &vn), 0);
     CHECK_EQ(vn->size, 3 * 4096);
     CHECK_EQ(vn->nlink, 0);
+    /* on a RAM mount of its own, whatever the root is (ext2 by default), in no mount table */
+    CHECK_EQ(vn->mnt != p->root->mnt, 1);
+    for (int i = 0; fs_mount_nth(i); i++)
+        CHECK_EQ(fs_mount_nth(i) != vn->mnt, 1);
     char *a = fs_ramfs_page(vn, 2 * 4096);
     CHECK_EQ(a != NULL && a[0] == 0, 1);
     CHECK_EQ(fs_ramfs_page(vn, 3 * 4096) == NULL, 1);

@@ -195,7 +195,8 @@ long fs_setgroups(struct fs_proc *p, uint64_t n, const uint32_t *groups); /* roo
 
 /* Mappings (mmap.c): MAP_SHARED of fd (write: the mapping may be written): the file's vnode,
  * referenced, and the PROT_* bits the descriptor allows (7 or 5); EBADF, ENODEV, EACCES.
- * Shared anonymous memory: an unnamed RAM file of size bytes, referenced once. A RAM file's
+ * Shared anonymous memory: an unnamed RAM file of size bytes on the layer's own RAM mount (in
+ * no mount table: whatever p's root is), referenced once. A RAM file's
  * page holding byte off, to lend (NULL past its end or with no memory); see ramfs.c. */
 struct fs_vnode;
 long fs_mmap_file(struct fs_proc *p, int fd, int write, uint32_t *maxprot, struct fs_vnode **out);

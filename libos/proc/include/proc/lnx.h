@@ -88,6 +88,9 @@
 #ifndef LNX_SIGCHLD
 #define LNX_SIGCHLD 17
 #endif
+#ifndef LNX_SIGCONT
+#define LNX_SIGCONT 18
+#endif
 #ifndef LNX_NSIG
 #define LNX_NSIG 64 /* signals 1..64 */
 #endif

@@ -45,6 +45,7 @@ struct pm_proc {
     char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
     uint32_t cmdline_len;
     char exe[64]; /* the path its image came from, absolute (cut): /proc/PID/exe */
+    uint32_t gen; /* which process of its pid this is (pm_proc_new counts): /proc's ESRCH */
 };
 void pm_exe_set(struct pm_proc *p, const char *path);
 /* argv as /proc/PID/cmdline shows it: from the spawn's words or exec's strings (pm_cmdline). */
@@ -110,6 +111,21 @@ void pm_wake(const void *object);
 
 /* The process with this pid (live or zombie), or NULL; init's table. */
 struct pm_proc *pm_proc_by_pid(int32_t pid);
+
+/* Who may see and act on whom (pm_perm.c). pm_visible: not free, and not a fork's copy still
+ * being made (an embryo whose env has never run); pm_proc_visible: pm_proc_by_pid if visible.
+ * pm_may_signal: Linux's kill permission (pid 1 from root only; pm itself, slot 0, is root);
+ * pm_may_inspect: /proc's private files (the same uid, or root). pm_ids: a process's user ids,
+ * from the file layer's credentials (pm_ids_of; root's until then). */
+struct pm_ids {
+    uint32_t uid, euid, suid;
+};
+extern void (*pm_ids_of)(const struct pm_proc *p, struct pm_ids *ids);
+void pm_ids(const struct pm_proc *p, struct pm_ids *ids);
+int pm_visible(const struct pm_proc *t);
+struct pm_proc *pm_proc_visible(int32_t pid);
+int pm_may_signal(const struct pm_proc *p, const struct pm_proc *t, int sig);
+int pm_may_inspect(const struct pm_proc *p, const struct pm_proc *t);
 extern struct pm_proc pm_procs[PROC_MAX];
 /* 1 + the highest table slot not FREE: pm's own loops over processes stop there. */
 extern int pm_top;
