@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -185,5 +186,25 @@ USERTEST(procfs_machine)
     CHECK_EQ(strncmp(text, "cpu  ", 5), 0);
     CHECK_EQ(slurp("/etc/passwd") > 0, 1);
     CHECK_EQ(strncmp(text, "root:x:0:0:", 11), 0);
+    return 0;
+}
+
+/* A directory offset is any number lseek was given: past /proc's entries it is the end, never
+ * an index into pm's table (a negative one once ended pm, and every process with it). */
+USERTEST(procfs_readdir_any_offset)
+{
+    int fd = open("/proc", O_RDONLY | O_DIRECTORY);
+    CHECK_EQ(fd >= 0, 1);
+    char buf[1024];
+    static const off_t offs[] = {0x80000014, 0x100000012, 0x7fffffffffffffff, 21, 1000};
+    for (unsigned i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        CHECK_EQ(lseek(fd, offs[i], SEEK_SET), offs[i]);
+        long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        CHECK_EQ(n >= 0, 1); /* the end, or the processes after that slot: never a crash */
+    }
+    CHECK_EQ(lseek(fd, 0x80000014, SEEK_SET), 0x80000014);
+    CHECK_EQ(syscall(SYS_getdents64, fd, buf, sizeof buf), 0);
+    close(fd);
+    CHECK_EQ(slurp("/proc/uptime") > 0, 1); /* pm still answers */
     return 0;
 }
