@@ -316,6 +316,9 @@ static int proc_as_user(void)
     snprintf(path, sizeof path, "/proc/%d/cwd", (int)root);
     CHECK_EQ(readlink(path, buf, sizeof buf), -1);
     CHECK_EQ(errno, EACCES);
+    snprintf(path, sizeof path, "/proc/%d/fd/0", (int)root);
+    CHECK_EQ(readlink(path, buf, sizeof buf), -1);
+    CHECK_EQ(errno, EACCES);
     snprintf(path, sizeof path, "/proc/%d/stat", (int)root); /* public */
     fd = open(path, O_RDONLY);
     CHECK_EQ(fd >= 0 && read(fd, buf, sizeof buf) > 0, 1);
@@ -332,6 +335,21 @@ USERTEST(revfix_proc_private_files)
     pid_t c = as_user(4245, proc_as_user);
     CHECK_EQ(c > 0, 1);
     CHECK_EQ(exit_code(c), 0);
+    /* a /proc/PID file names one process: ESRCH once it is gone */
+    char path[64], buf[64];
+    fflush(stdout);
+    c = fork();
+    if (c == 0)
+        for (;;)
+            pause();
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)c);
+    int fd = open(path, O_RDONLY);
+    CHECK_EQ(fd >= 0 && read(fd, buf, sizeof buf) > 0, 1);
+    CHECK_EQ(kill(c, SIGKILL), 0);
+    CHECK_EQ(waitpid(c, NULL, 0), c);
+    CHECK_EQ(pread(fd, buf, sizeof buf, 0), -1);
+    CHECK_EQ(errno, ESRCH);
+    close(fd);
     return 0;
 }
 
