@@ -145,9 +145,10 @@ extern uint64_t pm_death_cap;     /* the event every process env's end posts */
 extern void (*pm_loop_hook)(void);
 extern int32_t pm_init_waits; /* the pid init's main loop waits for (not auto-reaped) */
 /* init's inittab loop (apps/init): children of init are kept as zombies for it (not reaped at
- * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status, 0 when
- * pm_init_stop is set (a reboot(2) or a signal to pid 1 asked for the end), -1 past the TSC
- * deadline (0: none). */
+ * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status; with no
+ * deadline (0) 0 when pm_init_stop is set (a reboot(2) or a signal to pid 1 asked for the end);
+ * with one, it waits on whatever pm_init_stop says (the shutdown's waits for the processes to
+ * end: returning at once would spin past the deadline) and is -1 past the TSC deadline. */
 extern int pm_init_keeps;
 extern volatile int pm_init_stop; /* PM_STOP_POWEROFF, PM_STOP_REBOOT, PM_STOP_HALT; 0: run */
 #define PM_STOP_POWEROFF 1
