@@ -262,15 +262,18 @@ long los_sig_return(long r)
     return los_sig_enter(SIG_OP_DELIVER, r, 0);
 }
 
-/* 1 if every page of [lo, hi) is mapped writable (growing the stack where it may grow). */
+/* 1 if every page of [lo, hi) is mapped writable (growing the stack where it may grow, paging
+ * in an alternate stack's pages never touched). */
 static int writable(uint64_t lo, uint64_t hi)
 {
     if (lo >= hi || hi > EXO_USER_TOP)
         return 0;
     for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
-        if (pte >= 0 ? !(pte & EXO_PROT_W) && !los_cow_break(va) : !sig_stack_grow_at(va))
-            return 0; /* a copy-on-write page is made ours here: the frame's stores would fault */
+        if (pte >= 0 ? !(pte & EXO_PROT_W) && !los_cow_break(va)
+                     : !sig_stack_grow_at(va) && !posix_memory_demand(va))
+            return 0; /* a copy-on-write page is made ours here, a demand page paged in: the
+                       * frame's stores would fault */
     }
     return 1;
 }
