@@ -5,12 +5,13 @@
  * again when they end (one ending within a second of its start ten times in a row waits 5 s
  * before its next start, with a line, as busybox's init; none is dropped for good), orphans
  * reaped (pm keeps init's children for this loop: pm_init_keeps). An inittab longer than
- * TAB_BYTES is read up to its last whole line within them, with a line saying so. A reboot(2) call
- * or busybox's signals to pid 1 end the loop: the shutdown entries run, every process gets SIGTERM
- * and, a second later, SIGKILL, the file systems are synced and the disks unmounted cleanly, and
- * exo's power call ends the machine. /proc, /dev and /tmp are mounted by pm as the file layer
- * starts (libos/fs/pm_fs.c). A process is its words (no shell): the first is the path ("-/bin/sh":
- * the path /bin/sh, argv[0] "-/bin/sh", a login shell as busybox's init makes it).
+ * TAB_BYTES is read up to its last whole line within them, with a line saying so. A reboot(2)
+ * call or busybox's signals to pid 1 end the loop: the shutdown entries run, every process gets
+ * SIGTERM and, a second later, SIGKILL, the file systems are synced and the disks unmounted
+ * cleanly, and exo's power call ends the machine (halt too: a halted VM has nothing to resume,
+ * so it powers off as poweroff does). /proc, /dev and /tmp are mounted by pm as the file layer
+ * starts (libos/fs/pm_fs.c). A process is its words (no shell): the first is the path
+ * ("-/bin/sh": the path /bin/sh, argv[0] "-/bin/sh", a login shell as busybox's init makes it).
  */
 #include <los/los.h>
 #include <proc/lnx.h>
@@ -175,10 +176,8 @@ static void shutdown(int how)
     long r = pm_fs_shutdown();
     if (r < 0)
         los_printf("init: sync and unmount: %ld\n", r);
-    if (how == PM_STOP_HALT) {
+    if (how == PM_STOP_HALT) /* a halted VM has nothing left to resume: it ends as poweroff */
         los_printf("init: halted\n");
-        return; /* init ends: exo idles (or powers off with `poweroff`) */
-    }
     exo_power(how == PM_STOP_REBOOT ? EXO_POWER_RESET : EXO_POWER_OFF);
 }
 
