@@ -49,10 +49,28 @@ void syscall_trap(struct trapframe *tf)
         sched_run();
     env_charge();
     e->tf = *tf;
+    uint64_t n = tf->rax;
+    if (n >> 32 == EXO_CALL_TAG_HI) {
+        n = (uint32_t)n;
+    } else if (e->reflect_rip) { /* a Linux binary's call: its runtime's (EXO_UPCALL_SYSCALL) */
+        e->reflected++;
+        e->tf.rip = e->reflect_rip; /* rcx and r11 already hold the way back */
+        env_run(e);
+    }
     e->calls++;
     const uint64_t a[5] = {tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8};
-    e->tf.rax = (uint64_t)dispatch(tf->rax, a);
+    e->tf.rax = (uint64_t)dispatch(n, a);
     env_run(e);
+}
+
+int64_t sys_syscall_reflect(uint64_t handler)
+{
+    struct env *self = caller();
+    if (handler >= EXO_USER_TOP)
+        return EXO_E_INVAL;
+    uint64_t old = self->reflect_rip;
+    self->reflect_rip = handler;
+    return (int64_t)old;
 }
 
 int64_t sys_null(void)

@@ -16,6 +16,10 @@ void pie_main(void) __attribute__((noreturn));
 /* The entry: rsp is the stack's top; align it as a call would have. */
 __asm__(".text\n.globl _start\n_start:\n  and $-16, %rsp\n  call pie_main\n");
 
+/* The Tessera note (libos/include/los/spawn.h): a native program, not a Linux binary. */
+__asm__(".section .note.tessera, \"a\", @note\n.balign 4\n.long 8, 0, 0x7e55\n"
+        ".asciz \"Tessera\"\n.text\n");
+
 void pie_main(void)
 {
     static const char msg[] = "piehello: a static-PIE image, loaded at its bias\n";

@@ -17,7 +17,9 @@
  * children alive long enough to matter, each still letting the original through now and then:
  * env_destroy of ourselves and SELF copies with DESTROY (1 in 1024 kept), env_stop of
  * ourselves (1 in 1024 kept: the parent's watchdog ends a stopped child), upcall_set with a
- * random handler (1 in 64; otherwise the libOS entry on a stack no pool touches), event_wait
+ * random handler (1 in 64; otherwise the libOS entry on a stack no pool touches), syscall_reflect
+ * with a random handler (1 in 64; otherwise one that answers -ENOSYS: the wild numbers above
+ * 2^32 go untagged, so they reach it), event_wait
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
  * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
@@ -53,6 +55,11 @@
 #define SERVER_ARG (1ull << 62) /* main's argument in the server env */
 
 void los_upcall_entry(void); /* libos/core/upcall_entry.S */
+
+/* syscall_reflect's handler, mostly: an untagged call (a wild number) answers -38 (Linux's
+ * ENOSYS) and returns through rcx, as a Linux runtime would. */
+void fuzz_reflected(void);
+__asm__(".text\nfuzz_reflected:\n  mov $-38, %rax\n  jmp *%rcx\n");
 
 static uint64_t rdtsc(void)
 {
@@ -240,6 +247,8 @@ static uint64_t make_call(uint64_t j, uint64_t a[5], uint64_t *sp)
         a[0] = (uint64_t)los_upcall_entry; /* a real handler on a real stack, mostly */
         a[1] = UPCALL_STACK_TOP;
     }
+    if (n == EXO_CALL_syscall_reflect && a[0] && (r >> 20) % 64)
+        a[0] = (uint64_t)fuzz_reflected; /* a handler that answers, mostly */
     if (n == EXO_CALL_cap_copy && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)
         a[2] &= ~(uint64_t)EXO_RIGHT_DESTROY; /* nor through a copy of our own cap */
     if (n == EXO_CALL_cap_drop && a[0] == EXO_CAP_SELF && (r >> 20) % 1024)

@@ -11,4 +11,13 @@ _start:
     call    los_start
 1:  jmp     1b                      /* los_start never returns */
 
+/* The Tessera note (libos/include/los/spawn.h LOS_NOTE_TYPE): exec runs an ELF without it
+ * as a Linux binary. */
+    .section .note.tessera, "a", @note
+    .balign 4
+    .long   8                       /* namesz: "Tessera\0" */
+    .long   0                       /* descsz */
+    .long   0x7e55                  /* type */
+    .asciz  "Tessera"
+
     .section .note.GNU-stack, "", @progbits

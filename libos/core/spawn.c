@@ -89,8 +89,8 @@ static uint64_t phdr_va(const void *elf)
     return 0;
 }
 
-static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char *cmdline,
-                     uint64_t flags)
+static int64_t build(uint64_t child, const void *elf, uint64_t bias, uint64_t end,
+                     const char *cmdline, uint64_t flags)
 {
     int64_t r = exo_elf_each_load_at(elf, bias, load_segment, &child);
     if (r < 0)
@@ -110,6 +110,8 @@ static int64_t build(uint64_t child, const void *elf, uint64_t bias, const char 
     ci.phdr = phdr_va(elf);
     ci.phdr = ci.phdr ? ci.phdr + bias : 0;
     ci.phnum = ci.phdr ? eh->e_phnum : 0;
+    ci.bias = bias;
+    ci.image_end = end;
     uint64_t n = 0;
     for (; cmdline && cmdline[n]; n++) /* fits: checked by los_spawn_prepare_args */
         ci.cmdline[n] = cmdline[n];
@@ -149,11 +151,65 @@ int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdl
     int64_t child = exo_env_create();
     if (child < 0)
         return child;
-    int64_t r = build((uint64_t)child, elf, bias, cmdline, flags);
+    int64_t r = build((uint64_t)child, elf, bias, ei.virt_lo + ei.span, cmdline, flags);
     if (r < 0)
         return spawn_failed(child, r);
     *entry = ei.entry;
     *stack_top = LOS_STACK_TOP;
+    return child;
+}
+
+/* 1 if elf carries the Tessera note (a PT_NOTE segment holding it), else 0. */
+int los_elf_native(const void *elf, uint64_t size)
+{
+    const struct exo_elf64_ehdr *eh = elf;
+    if (size < sizeof *eh)
+        return 0;
+    for (uint16_t i = 0; i < eh->e_phnum; i++) {
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(elf, i, &ph);
+        if (ph.p_type != 4 /* PT_NOTE */ || ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
+            continue;
+        const uint8_t *p = (const uint8_t *)elf + ph.p_offset, *end = p + ph.p_filesz;
+        while (end - p >= 12) {
+            const uint32_t *w = (const uint32_t *)p;
+            uint64_t namesz = w[0], descsz = w[1], type = w[2];
+            uint64_t nlen = (namesz + 3) & ~3ull, dlen = (descsz + 3) & ~3ull;
+            if (nlen > (uint64_t)(end - p) - 12 || dlen > (uint64_t)(end - p) - 12 - nlen)
+                break;
+            const char *name = (const char *)p + 12;
+            if (type == LOS_NOTE_TYPE && namesz == 8 && name[0] == 'T' && name[1] == 'e' &&
+                name[2] == 's' && name[3] == 's' && name[4] == 'e' && name[5] == 'r' &&
+                name[6] == 'a' && name[7] == 0)
+                return 1;
+            p += 12 + nlen + dlen;
+        }
+    }
+    return 0;
+}
+
+int64_t los_spawn_prepare_linux(const void *rt, uint64_t rt_size, const void *elf, uint64_t size,
+                                uint64_t flags, uint64_t *entry, uint64_t *stack_top)
+{
+    struct exo_elf_info rti, li;
+    if (exo_elf_check(rt, rt_size, EXO_PAGE, EXO_USER_TOP, &rti) < 0)
+        return EXO_E_INVAL;
+    uint64_t bias = size >= sizeof(struct exo_elf64_ehdr) &&
+                            ((const struct exo_elf64_ehdr *)elf)->e_type == EXO_ET_DYN
+                        ? LOS_PIE_BASE
+                        : 0;
+    if (exo_elf_check_at(elf, size, bias, EXO_PAGE, LOS_LIBOS_LO, &li) < 0)
+        return EXO_E_INVAL; /* a Linux image never reaches the libOS's range */
+    int64_t child = los_spawn_prepare_flags(elf, size, NULL, flags, entry, stack_top);
+    if (child < 0)
+        return child;
+    /* The runtime's segments after the program's: a page both name would be shared (the
+     * runtime lies in the libOS range, where no Linux image can). */
+    uint64_t c = (uint64_t)child;
+    int64_t r = exo_elf_each_load_at(rt, 0, load_segment, &c);
+    if (r < 0)
+        return spawn_failed(child, r);
+    *entry = rti.entry;
     return child;
 }
 

@@ -100,8 +100,8 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
                  (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE); /* a slice needs no handler */
     if (resume) {
         if (room)
-            room(s->regs.rsp);
-        los_cow_resume_room(s->regs.rsp);
+            room(s->regs.rsp - LOS_UPCALL_RESUME_SKIP);
+        los_cow_resume_room(s->regs.rsp - LOS_UPCALL_RESUME_SKIP);
         return s;
     }
     los_printf("los: env %ld: unhandled upcall kind %lu vector %lu addr 0x%lx at rip 0x%lx\n",

@@ -2,7 +2,9 @@
  * upcall_entry.S: where exo enters the libOS for an upcall (rdi = the state page, on the upcall
  * stack), and how the libOS resumes the interrupted context by itself, without an exo call:
  * it rebuilds rip, rflags and rdi on the interrupted stack, restores every register, and returns.
- * (Tessera code is built without a red zone, so the words pushed below the old rsp are free.)
+ * (Tessera code is built without a red zone, so the words pushed below the old rsp are free;
+ * the Linux runtime's build, LOS_LINUX_RUNTIME, pushes them below a Linux binary's 128-byte
+ * red zone and `ret $128` steps back over it.)
  *
  * exo leaves the x87/SSE/AVX registers alone at an upcall: they still hold the interrupted
  * context's values. Before any C runs, the entry saves them on the upcall stack (XSAVE with
@@ -71,6 +73,9 @@ los_upcall_entry:
     .global los_upcall_resume
 los_upcall_resume:
     mov     RSP(%rdi), %rsp
+#ifdef LOS_LINUX_RUNTIME
+    sub     $128, %rsp              /* a Linux binary's red zone stays untouched */
+#endif
     pushq   RIP(%rdi)
     pushq   RFLAGS(%rdi)
     pushq   RDI(%rdi)               /* read before in_upcall = 0: a new upcall may rewrite it */
@@ -91,6 +96,10 @@ los_upcall_resume:
     movq    $0, (%rdi)              /* in_upcall = 0: the next fault may upcall again */
     pop     %rdi
     popfq
+#ifdef LOS_LINUX_RUNTIME
+    ret     $128                    /* rip, then rsp back above the red zone */
+#else
     ret
+#endif
 
     .section .note.GNU-stack, "", @progbits

@@ -19,4 +19,13 @@ los_posix_entry:
     xor     %edx, %edx              /* no exit function from a dynamic linker */
     jmp     _start
 
+/* The Tessera note (libos/include/los/spawn.h LOS_NOTE_TYPE): exec runs an ELF without it
+ * as a Linux binary. */
+    .section .note.tessera, "a", @note
+    .balign 4
+    .long   8                       /* namesz: "Tessera\0" */
+    .long   0                       /* descsz */
+    .long   0x7e55                  /* type */
+    .asciz  "Tessera"
+
     .section .note.GNU-stack, "", @progbits

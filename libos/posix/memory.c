@@ -54,7 +54,18 @@ static uint64_t none_child[NONE_MAX]; /* fork: the child's copies of none[], mad
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
 static unsigned long demand_pages; /* pages the demand pager gave */
-static struct vma_table vmas;      /* the mappings (fork copies it with the data) */
+static uint64_t image_end_va;      /* where the program's image ends, if not at _end */
+
+void posix_memory_image_end(uint64_t end)
+{
+    image_end_va = end;
+}
+
+static uint64_t image_end(void)
+{
+    return image_end_va ? image_end_va : (uint64_t)_end;
+}
+static struct vma_table vmas; /* the mappings (fork copies it with the data) */
 
 /* One thread at a time changes the layout (threads share it: libos/thread): a spin lock that
  * gives the CPU away when its holder seems to have lost its own. It holds the holder's env id
@@ -157,7 +168,7 @@ static long fill_range(uint64_t lo, uint64_t hi, uint32_t prot)
 static long brk_locked(const long a[6])
 {
     if (!brk_base)
-        brk_base = brk_cur = round_up((uint64_t)_end);
+        brk_base = brk_cur = round_up(image_end());
     uint64_t want = (uint64_t)a[0];
     if (want < brk_base || want > brk_base + POSIX_BRK_MAX)
         return (long)brk_cur; /* Linux: a failed brk returns the break unchanged */
@@ -609,8 +620,8 @@ long posix_madvise(const long a[6])
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
     if (a[2] != LNX_MADV_DONTNEED)
-        return 0;                             /* other advice: every page stays as it is */
-    uint64_t anon = round_up((uint64_t)_end); /* above the program's file-backed segments */
+        return 0;                          /* other advice: every page stays as it is */
+    uint64_t anon = round_up(image_end()); /* above the program's file-backed segments */
     for (uint64_t va = addr < anon ? anon : addr; va < addr + len; va += PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va); /* private anonymous: zero after */
         if (pte < 0 || posix_memory_shared(va))

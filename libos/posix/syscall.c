@@ -34,23 +34,29 @@ static long look(long r)
     return r;
 }
 
+long los_syscall_call(long n, const long a[6])
+{
+    int first = 0;
+    long r;
+    los_sig_in_call++;
+    do { /* threads share the pm mailbox: one call at a time uses it (libos/thread) */
+        int taken = los_thread_pm_enter(n);
+        r = posix_dispatch(table, LNX_NCALLS, n, a, enosys_seen, &first);
+        los_thread_pm_leave(taken);
+    } while (r == LOS_THREAD_RECALL); /* it waited without the mailbox: make it again */
+    if (first)
+        los_printf("posix: system call %ld is not implemented (ENOSYS)\n", n);
+    los_sig_in_call--;
+    return r;
+}
+
 /* Every call but the fast paths: the table, the mailbox's owner among threads, the look. */
 static long __attribute__((noinline))
 slow(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 {
     const long a[6] = {a1, a2, a3, a4, a5, a6};
     for (;;) {
-        int first = 0;
-        long r;
-        los_sig_in_call++;
-        do { /* threads share the pm mailbox: one call at a time uses it (libos/thread) */
-            int taken = los_thread_pm_enter(n);
-            r = posix_dispatch(table, LNX_NCALLS, n, a, enosys_seen, &first);
-            los_thread_pm_leave(taken);
-        } while (r == LOS_THREAD_RECALL); /* it waited without the mailbox: make it again */
-        if (first)
-            los_printf("posix: system call %ld is not implemented (ENOSYS)\n", n);
-        los_sig_in_call--;
+        long r = los_syscall_call(n, a);
         if (!proc_present || *PROC_ATTENTION)
             r = look(r); /* signals: handlers run here, at the call's return */
         if (r != -LOS_ERESTARTSYS)

@@ -54,6 +54,7 @@ void proc_fork_child_setup(const struct fork_regs *r);
 
 static struct fork_regs regs; /* in our memory, so in the child's copy too */
 uint64_t proc_fork_cap;
+void (*proc_fork_child_hook)(void);
 
 #define LIBOS_LO 0x00006f0000000000ull /* the libOS's own ranges (eager) */
 #define LIBOS_HI 0x0000700000000000ull
@@ -84,6 +85,8 @@ void proc_fork_child_setup(const struct fork_regs *r)
     if (r->upcalls)
         los_sig_fork_child();
     los_thread_forked(); /* the forking thread is the child's only one (libos/thread) */
+    if (proc_fork_child_hook)
+        proc_fork_child_hook();
 }
 
 /* Is the page at va all zero? (Most of a program's bss, untouched.) */

@@ -5,7 +5,9 @@
  * for the new image's start to lay out on its stack), lets the other parts do their part
  * (fds with O_CLOEXEC closed, handled signals back to default), and destroys the old env.
  * The pid stays; the env id changes. Everything that can fail happens before the old image
- * is touched: a failed exec returns to it with nothing changed.
+ * is touched: a failed exec returns to it with nothing changed. An ELF without the Tessera
+ * note (los/spawn.h) is a Linux binary: the new env holds it and the Linux runtime
+ * (libos/linux), which starts first.
  */
 #include <proc/lnx.h>
 #include <proc/pm.h>
@@ -14,7 +16,8 @@
 #include <los/spawn.h>
 
 #define PATH_MAX_BYTES 4096
-#define PM_EXEC_ROOM 8192 /* libos/posix/entry.S POSIX_START_ROOM */
+#define PM_LINUX_RUNTIME "linuxrt" /* libos/linux: the runtime image, in the boot archive */
+#define PM_EXEC_ROOM 8192          /* libos/posix/entry.S POSIX_START_ROOM */
 
 static long archive_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
 {
@@ -62,7 +65,16 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     if (r < 0)
         return r;
     pm_reap(); /* the new env's slot in pm's table must name no unreaped process */
-    int64_t c = los_spawn_prepare_flags(elf, size, NULL, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
+    int64_t c;
+    if (los_elf_native(elf, size)) {
+        c = los_spawn_prepare_flags(elf, size, NULL, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
+    } else { /* a Linux binary: with the runtime that reflects its calls (libos/linux) */
+        const void *rt;
+        uint64_t rt_size;
+        if (los_archive_find(PM_LINUX_RUNTIME, &rt, &rt_size) < 0)
+            return -LNX_ENOEXEC;
+        c = los_spawn_prepare_linux(rt, rt_size, elf, size, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
+    }
     if (c < 0)
         return c == EXO_E_INVAL ? -LNX_ENOEXEC : -LNX_ENOMEM;
     pm_claim_cap((uint64_t)c);

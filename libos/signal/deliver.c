@@ -219,6 +219,16 @@ static int restarts(int n)
     return (a->flags & LNX_SA_RESTART) != 0;
 }
 
+int los_sig_ready(void)
+{
+    return sig_ready();
+}
+
+int los_sig_next_restarts(void)
+{
+    return restarts(sig_next(sig_pending_me() & ~sig_me()->blocked));
+}
+
 long los_sig_interrupt(void)
 {
     if (!sig_ready())

@@ -32,7 +32,11 @@ struct row {
 
 static struct row rows[LOS_THREAD_MAX];
 static volatile uint32_t rows_lock;
+#ifdef LOS_LINUX_RUNTIME /* the FS base is the Linux binary's: no TLS of our own (one thread) */
+static struct row *self;
+#else
 static __thread struct row *self; /* the calling thread's row; NULL in the first thread */
+#endif
 static int *first_ctid;
 static int64_t first_event; /* the first thread's futex wake event, made when it first waits */
 static int running;         /* threads besides the first that have not ended (rows_lock) */

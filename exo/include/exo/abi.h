@@ -3,9 +3,11 @@
  * stubs (generated from syscalls.def), capability rights, page protections, and the layout of
  * the upcall state page. User code (the libOS) includes this and nothing else from exo.
  *
- * Convention: `syscall` with the call number in rax and up to five arguments in rdi, rsi,
- * rdx, r10, r8; the result comes back in rax (>= 0 success, < 0 an enum exo_error). rcx and
- * r11 are clobbered; every other register is preserved. docs/abi.md explains each call.
+ * Convention: `syscall` with the call number in rax (its top 32 bits EXO_CALL_TAG's: an env
+ * that reflects its other `syscall`s, syscall_reflect, tells exo's from Linux's by them) and up
+ * to five arguments in rdi, rsi, rdx, r10, r8; the result comes back in rax (>= 0 success, < 0 an
+ * enum exo_error). rcx and r11 are clobbered; every other register is preserved. docs/abi.md
+ * explains each call.
  */
 #ifndef EXO_ABI_H
 #define EXO_ABI_H
@@ -78,6 +80,9 @@ enum exo_upcall_kind {
     EXO_UPCALL_SLICE = 3,  /* the env's time slice ended at tick `error` of the CPU it ran on
                               (each CPU counts its own; `vector` is that CPU's number); it was
                               preempted and now resumes in its handler */
+    /* (EXO_UPCALL_SYSCALL = 5: a reflected `syscall`, syscall_reflect. It uses no state page:
+     * exo enters the handler with every register as `syscall` left it. 4 is the libOS's.) */
+    EXO_UPCALL_SYSCALL = 5,
 };
 
 /* The registers of an env's execution context, as saved at an upcall. */
@@ -158,7 +163,12 @@ struct exo_vq_used {
     struct exo_vq_used_elem ring[EXO_VQ_SIZE];
 };
 
-/* The raw trap. */
+/* The top 32 bits of rax that mark an exo call ("EXO!"). Linux's numbers are below 2^32,
+ * so a Linux binary's `syscall` never carries it; an env without syscall_reflect may omit it. */
+#define EXO_CALL_TAG 0x45584f2100000000ull
+#define EXO_CALL_TAG_HI 0x45584f21u
+
+/* The raw trap (a number of 2^32 or more goes as it is, never tagged: the fuzzer's). */
 static inline int64_t exo_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                                   uint64_t a4)
 {
@@ -167,7 +177,8 @@ static inline int64_t exo_syscall(uint64_t n, uint64_t a0, uint64_t a1, uint64_t
     int64_t ret;
     __asm__ volatile("syscall"
                      : "=a"(ret)
-                     : "a"(n), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
+                     : "a"(n < (1ull << 32) ? n | EXO_CALL_TAG : n), "D"(a0), "S"(a1), "d"(a2),
+                       "r"(r10), "r"(r8)
                      : "rcx", "r11", "memory");
     return ret;
 }

@@ -54,6 +54,7 @@ struct env {
     struct percpu *fpu_cpu; /* the CPU whose registers hold its extended state, or NULL: its
                              * save area does (fpu.c) */
     uint64_t calls;         /* exo calls it made (syscall_trap) */
+    uint64_t reflected;     /* its `syscall`s reflected to its own handler (syscall_reflect) */
     uint64_t cpu_tsc;       /* TSC ticks it ran in ring 3 (its upcalls too), exo's own time
                              * not counted: charged at each entry into exo (env_charge) */
     uint64_t fs_base;       /* its FS base (fs_set), loaded by env_run */
@@ -66,6 +67,7 @@ struct env {
 
     uint64_t upcall_rip, upcall_rsp; /* 0: no handler, faults end the env */
     uint64_t upcall_state_va, upcall_state_ppn;
+    uint64_t reflect_rip; /* syscall_reflect: where an untagged `syscall` resumes (0: none) */
 
     uint64_t pct_rip, pct_rsp;      /* protected control transfer entry (0: none) */
     uint32_t pct_caller;            /* while serving a transfer: who waits for the reply */

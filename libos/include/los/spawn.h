@@ -23,8 +23,23 @@ struct los_info {
     uint64_t entry;                /* the program's ELF entry point */
     uint64_t phdr;                 /* where its program headers lie in its memory (0: nowhere) */
     uint64_t phnum;                /* how many */
+    uint64_t bias;                 /* where a static-PIE image was put (0: ET_EXEC) */
+    uint64_t image_end;            /* the end of its last segment (page-rounded): brk's start */
     char cmdline[LOS_CMDLINE_MAX]; /* argv, space-separated ("" if none given) */
 };
+
+/* The note every Tessera program carries (name "Tessera", this type, no descriptor: crt0.S
+ * and posix/entry.S add it); exec runs an ELF without it as a Linux binary (libos/linux). */
+#define LOS_NOTE_TYPE 0x7e55
+#define LOS_LIBOS_LO 0x00006f0000000000ull /* the libOS's range: no Linux image reaches it */
+int los_elf_native(const void *elf, uint64_t size);
+
+/* Linux binaries (libos/linux): an env holding the Linux ELF [elf, elf + size) at its own
+ * addresses (static, or static-PIE at LOS_PIE_BASE; the info page describes it) and the
+ * runtime image [rt, rt + rt_size) (linked at its own fixed address in the libOS range), to
+ * be started at the runtime's entry (*entry). Otherwise as los_spawn_prepare_flags. */
+int64_t los_spawn_prepare_linux(const void *rt, uint64_t rt_size, const void *elf, uint64_t size,
+                                uint64_t flags, uint64_t *entry, uint64_t *stack_top);
 
 /* This program's info (NULL in init before los_init_info, which crt0 arranges). */
 const struct los_info *los_info(void);

@@ -15,6 +15,15 @@
 #define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull  /* the state page */
 #define LOS_UPCALL_STACK_TOP 0x00006ffe00010000ull /* 8 pages below, the handler's stack */
 
+/* What the resume skips below the interrupted rsp before it pushes rip, rflags and rdi: 0 in
+ * Tessera code (built without a red zone); a Linux binary's 128-byte red zone in the Linux
+ * runtime (libos/linux), which builds the libOS with LOS_LINUX_RUNTIME. */
+#ifdef LOS_LINUX_RUNTIME
+#define LOS_UPCALL_RESUME_SKIP 128
+#else
+#define LOS_UPCALL_RESUME_SKIP 0
+#endif
+
 /* Not exo's: the libOS enters its own upcall path for this kind (signal delivery and
  * sigreturn, libos/signal), so that work runs as an upcall does, with exo's upcalls held off. */
 #define LOS_UPCALL_SELF 4

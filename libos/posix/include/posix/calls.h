@@ -24,6 +24,11 @@ typedef long (*posix_call_fn)(const long a[6]);
 long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6], uint8_t *seen,
                     int *first_enosys);
 
+/* Linux call n made once through the table, without the look at signals los_syscall does at
+ * its return (-LOS_ERESTARTSYS passes through): the Linux runtime (libos/linux) delivers
+ * signals to the Linux binary's own context itself. */
+long los_syscall_call(long n, const long a[6]);
+
 /* An exo result as a system call result: non-negative values pass, each enum exo_error
  * becomes its -errno (errno.c has the table). */
 long posix_errno(int64_t exo_result);
@@ -43,6 +48,10 @@ uint64_t posix_tsc_to_ns(uint64_t tsc, uint64_t mult);
  * los_syscall's fast path checked lies in the user half: no table, no copy loop. 0 or
  * -EFAULT. */
 long posix_clock_gettime_fast(void *ts);
+
+/* The program's image ends at end, not at the linker's _end (the Linux runtime: the Linux
+ * binary's image, whose brk starts there). Before the first brk. */
+void posix_memory_image_end(uint64_t end);
 
 /* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
 int posix_memory_prot_none(uint64_t va);

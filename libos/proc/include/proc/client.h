@@ -48,6 +48,9 @@ void proc_sig_hold(uint64_t set);
 /* The capability slot on the child that pm lent the last fork (pm takes it back, every copy,
  * once the fork is reported done: a test checks it no longer works). */
 extern uint64_t proc_fork_cap;
+/* Run in a forked child before it returns from fork (NULL: nothing): the Linux runtime asks
+ * exo again to reflect the child's `syscall`s (libos/linux). */
+extern void (*proc_fork_child_hook)(void);
 /* vfork's wait, in the parent after proc_fork: returns once child pid has exec'd or ended. */
 void proc_vfork_wait(long pid);
 

@@ -80,6 +80,12 @@ long los_sig_return(long r);
  * "look" word (proc/client.h PROC_ATTENTION) again after its look when this says so. */
 int los_sig_unsettled(void);
 
+/* For the Linux runtime (libos/linux), which looks at a call's return itself: 1 if a signal
+ * can be taken now (fetching what pm holds first); and whether taking the next one lets an
+ * interrupted call restart (SA_RESTART, or no handler runs) rather than fail with EINTR. */
+int los_sig_ready(void);
+int los_sig_next_restarts(void);
+
 /* fork: in the child, before it returns from fork (libos/proc). Registers the upcall handler
  * (the child's memory has its pages, exo does not know the child yet), empties the pending
  * set and disarms the timer (POSIX: a child starts with none), sleeps on its own wake event

@@ -1,0 +1,111 @@
+/*
+ * runtime.c: the start of a Linux process. pm put the binary at its own addresses and this
+ * runtime in the libOS's range (los_spawn_prepare_linux); the info page describes the binary.
+ * The runtime sets the libOS up as a native program's start does (posix/start.c: the process
+ * table, the clock, upcalls and signals, what exec kept), points brk after the binary's image,
+ * lays Linux's entry block (argc, argv, envp, auxv) at the main stack's top, asks exo to
+ * reflect the env's `syscall`s to lnx_syscall_entry, and returns the binary's rsp to
+ * entry.S, which jumps to the binary's entry.
+ */
+#include <linux_rt/lnx.h>
+
+#include <posix/calls.h>
+#include <proc/client.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+
+#include <signal/sig.h>
+
+uint64_t lnx_entry; /* the binary's entry, for entry.S */
+void lnx_syscall_entry(void);
+uint64_t *lnx_rt_main(char *top);
+
+/* core/start.c's los_start names main; the runtime never runs it (entry.S is the entry). */
+int main(uint64_t arg0, uint64_t arg1)
+{
+    (void)arg0;
+    (void)arg1;
+    return 127;
+}
+
+static void reflect(void)
+{
+    if (exo_syscall_reflect((uint64_t)lnx_syscall_entry) < 0) {
+        los_printf("linux: syscall_reflect refused\n");
+        los_exit(127);
+    }
+}
+
+static uint32_t cpuid1_edx(void)
+{
+    uint32_t a = 1, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return d;
+}
+
+uint64_t *lnx_rt_main(char *top)
+{
+    los_init(0, 0, 0);
+    const struct los_info *in = los_info();
+    posix_pid = (long)exo_env_self();
+    posix_ppid = (long)in->parent;
+    proc_init();
+    const struct proc_mbox *mb = (const struct proc_mbox *)PROC_MBOX_VA;
+    if (!proc_present || !mb->exec_len) { /* only pm's exec starts a Linux binary */
+        los_printf("linux: not started by exec\n");
+        los_exit(127);
+    }
+    posix_clock_init((uint64_t)exo_clock());
+    if (los_sig_init() < 0) {
+        los_printf("linux: no upcall handler\n");
+        los_exit(127);
+    }
+    struct los_sig_exec keep = {mb->exec_sig[0], mb->exec_sig[1], mb->exec_sig[2]};
+    los_sig_exec_restore(&keep);
+    posix_memory_image_end(in->image_end);
+    proc_fork_child_hook = reflect;
+
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t x = ((uint64_t)hi << 32 | lo) * 0x9e3779b97f4a7c15ull, y = x ^ (x >> 29);
+    uint8_t random[16];
+    for (int i = 0; i < 8; i++) {
+        random[i] = (uint8_t)(x >> (8 * i));
+        random[8 + i] = (uint8_t)(y >> (8 * i));
+    }
+    /* Linux's order (create_elf_tables); no vDSO yet, so no AT_SYSINFO_EHDR. */
+    uint64_t auxv[] = {
+        LNX_AT_HWCAP,    cpuid1_edx(),
+        LNX_AT_PAGESZ,   EXO_PAGE,
+        LNX_AT_CLKTCK,   100,
+        LNX_AT_PHDR,     in->phdr,
+        LNX_AT_PHENT,    56, /* sizeof(Elf64_Phdr) */
+        LNX_AT_PHNUM,    in->phnum,
+        LNX_AT_BASE,     0, /* no interpreter */
+        LNX_AT_FLAGS,    0,
+        LNX_AT_ENTRY,    in->entry,
+        LNX_AT_UID,      mb->exec_ids[0],
+        LNX_AT_EUID,     mb->exec_ids[1],
+        LNX_AT_GID,      mb->exec_ids[2],
+        LNX_AT_EGID,     mb->exec_ids[3],
+        LNX_AT_SECURE,   mb->exec_secure,
+        LNX_AT_RANDOM,   0, /* (the values of these three: lnx_stack_build's) */
+        LNX_AT_HWCAP2,   0,
+        LNX_AT_EXECFN,   0,
+        LNX_AT_PLATFORM, 0,
+        LNX_AT_NULL,     0,
+    };
+    const char *path = (const char *)mb->msg.data, *args = path;
+    while (*args)
+        args++;
+    uint64_t *sp = lnx_stack_build(top, LOS_STACK_PAGES * EXO_PAGE - 64, path, args + 1,
+                                   mb->exec_argc, mb->exec_envc, auxv, random);
+    if (!sp) {
+        los_printf("linux: arguments do not fit the entry block\n");
+        los_exit(127);
+    }
+    lnx_entry = in->entry;
+    reflect();
+    return sp;
+}

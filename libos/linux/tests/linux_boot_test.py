@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""linux_boot_test.py: unmodified Linux binaries (apps/linux, built on the host with musl-gcc
+-static and gcc -static) run in Tessera, through exo's syscall reflection and the Linux
+runtime (libos/linux), and on the host: their outputs must agree byte for byte.
+
+The guest runs `lxrun NAME...` (apps/posix/lxrun.c), which prints "=== NAME", runs /lx/NAME
+with argv {NAME, "a", "bc"} and envp {"LXENV=1"}, and prints "=== NAME: exit N" (or
+"signal N"). The host runs each file the same way. Lines only Tessera prints are taken out
+and checked on their own: the libOS's "posix: system call N is not implemented (ENOSYS)"
+(exactly once per number per process: lx_regs makes 400 twice and 420 once) and the fault
+report of lx_segv's NULL store.
+    linux_boot_test.py --lx-dir DIR --image IMAGE
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "build"))
+import qemu  # noqa: E402
+
+PROGRAMS = ["lx_hello", "lx_auxv", "lx_files", "lx_fork", "lx_regs", "lx_segv", "lx_ghello"]
+ENOSYS = re.compile(r"posix: system call (\d+) is not implemented \(ENOSYS\)$")
+FAULT = re.compile(r"los: process \d+: signal (\d+) \(code \d+\) at rip 0x[0-9a-f]+ addr 0x([0-9a-f]+)$")
+
+
+def host_lines(lx_dir):
+    """What lxrun would print on Linux: each program run as the guest runs it."""
+    out = []
+    for name in PROGRAMS:
+        r = subprocess.run([name, "a", "bc"], executable=os.path.join(lx_dir, name),
+                           env={"LXENV": "1"}, cwd="/", stdout=subprocess.PIPE, timeout=30)
+        out.append(f"=== {name}")
+        text = r.stdout.decode()
+        out += text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+        how = f"signal {-r.returncode}" if r.returncode < 0 else f"exit {r.returncode}"
+        out.append(f"=== {name}: {how}")
+    return out
+
+
+def split_guest(lines):
+    """The guest's lines less Tessera's own reports, and those reports per program."""
+    kept, enosys, faults, prog = [], {}, {}, None
+    for l in lines:
+        m = re.match(r"=== (\w+)$", l)
+        if m:
+            prog = m.group(1)
+        e, f = ENOSYS.search(l), FAULT.search(l)
+        if e:
+            enosys.setdefault(prog, []).append(int(e.group(1)))
+            l = l[:e.start()]
+        elif f:
+            faults.setdefault(prog, []).append((int(f.group(1)), int(f.group(2), 16)))
+            l = l[:f.start()]
+        if l or not (e or f):
+            kept.append(l)
+    return kept, enosys, faults
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--lx-dir", required=True)
+    p.add_argument("--image", required=True)
+    a = p.parse_args()
+    want = host_lines(os.path.abspath(a.lx_dir))
+    r = qemu.boot(None, cmdline="poweroff init.run=lxrun," + ",".join(PROGRAMS), timeout=200,
+                  direct=True)
+    got = qemu.program_lines(r.serial_text, strip_cr=True) or []
+    kept, enosys, faults = split_guest(got)
+    errs = []
+    if kept[:-1] != want or kept[-1:] != ["init: lxrun: exit 0"]:
+        errs.append("output differs from the host's:")
+        for i in range(max(len(kept), len(want) + 1)):
+            g = kept[i] if i < len(kept) else "(none)"
+            w = want[i] if i < len(want) else "init: lxrun: exit 0"
+            errs.append(f"  {'  ' if g == w else '!='} guest {g!r}  host {w!r}")
+    if sorted(enosys.get("lx_regs", [])) != [400, 420]:
+        errs.append(f"lx_regs: ENOSYS said for {enosys.get('lx_regs')}, want [400, 420] once each")
+    if faults.get("lx_segv") != [(11, 0)]:
+        errs.append(f"lx_segv: fault reports {faults.get('lx_segv')}, want [(11, 0)]")
+    for prog, nums in enosys.items():
+        if len(nums) != len(set(nums)):
+            errs.append(f"{prog}: an ENOSYS said twice: {nums}")
+    failed = 0
+    if errs:
+        failed += 1
+        print(f"FAIL: log {r.log_path}")
+        print("\n".join(errs))
+    else:
+        print(f"{len(PROGRAMS)} Linux binaries: output as on the host; ENOSYS per number once: "
+              f"{enosys}")
+    if not (r.exit_code == 0 and r.powered_off):
+        failed += 1
+        print(f"FAIL: clean power-off expected, exit {r.exit_code}, log {r.log_path}")
+    print(f"{2 - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
