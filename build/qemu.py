@@ -405,9 +405,9 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
     which makes exo print its state ("exo: dump:" lines, exo/debug.c). A boot that times out
     gets one too, and NMI_GRACE seconds to print it, before QEMU is killed.
 
-    send=[(needle, bytes), ...]: typing at the console. Once a serial line contains a needle,
-    its bytes (once) go to QEMU's stdin, which -serial stdio feeds to COM1's
-    receiver (exo's console input, exo/cons_in.c). Without send, stdin is /dev/null."""
+    send=[(needle, bytes), ...]: typing at the console. Once a serial line contains a needle
+    (a line still without its newline counts: a prompt), its bytes (once) go to QEMU's stdin,
+    which -serial stdio feeds to COM1's receiver (exo's console input, exo/cons_in.c). Without send, stdin is /dev/null."""
     if not direct and not os.path.isfile(image or ""):
         raise QemuError(f"image not found: {image}")
     accel = choose_accel(accel)
@@ -432,20 +432,40 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                                 start_new_session=True)
         to_send = list(send or [])
 
+        def type_for(text):
+            for i, (needle, data) in enumerate(to_send):
+                if needle in text:
+                    del to_send[i]
+                    try:
+                        proc.stdin.write(data)
+                        proc.stdin.flush()
+                    except OSError:
+                        pass  # QEMU has gone: the checks will say what is missing
+                    break
+
+        def serial_lines():
+            """Whole lines; a prompt with no newline of its own (askfirst's) is matched by
+            send's needles as it arrives, not when something else ends its line."""
+            part = b""
+            while True:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    if part:
+                        yield part
+                    return
+                part += chunk
+                *whole, part = part.split(b"\n")
+                for w in whole:
+                    yield w + b"\n"
+                if part and to_send:
+                    type_for(part.decode("utf-8", errors="replace").replace("\r", ""))
+
         def read_serial():
-            for raw in iter(proc.stdout.readline, b""):
+            for raw in serial_lines():
                 t = time.monotonic() - t0
                 text = raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n")
                 lines.append((t, text))
-                for i, (needle, data) in enumerate(to_send):
-                    if needle in text:
-                        del to_send[i]
-                        try:
-                            proc.stdin.write(data)
-                            proc.stdin.flush()
-                        except OSError:
-                            pass  # QEMU has gone: the checks will say what is missing
-                        break
+                type_for(text)
                 if screendump and screendump[0] in text:
                     shot_wanted.set()
                 if nmi_on and nmi_on in text:

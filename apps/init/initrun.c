@@ -7,7 +7,8 @@
  * children for this loop: pm_init_keeps). A reboot(2) call or busybox's signals to pid 1 end
  * the loop: the shutdown entries run, every process gets SIGTERM and, a second later, SIGKILL,
  * the file systems are synced and the disks unmounted cleanly, and exo's power call ends the
- * machine. /proc, /dev and /tmp are mounted by pm as the file layer starts (libos/fs/pm_fs.c).
+ * machine (halt too: a halted VM has nothing to resume, so it powers off as poweroff does).
+ * /proc, /dev and /tmp are mounted by pm as the file layer starts (libos/fs/pm_fs.c).
  * A process is its words (no shell): the first is the path ("-/bin/sh": the path /bin/sh,
  * argv[0] "-/bin/sh", a login shell as busybox's init makes it).
  */
@@ -156,10 +157,8 @@ static void shutdown(int how)
     long r = pm_fs_shutdown();
     if (r < 0)
         los_printf("init: sync and unmount: %ld\n", r);
-    if (how == PM_STOP_HALT) {
+    if (how == PM_STOP_HALT) /* a halted VM has nothing left to resume: it ends as poweroff */
         los_printf("init: halted\n");
-        return; /* init ends: exo idles (or powers off with `poweroff`) */
-    }
     exo_power(how == PM_STOP_REBOOT ? EXO_POWER_RESET : EXO_POWER_OFF);
 }
 

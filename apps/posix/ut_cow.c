@@ -26,7 +26,7 @@
 #define PG 4096
 #define NPAGES 1024 /* 4 MiB touched */
 
-static int data_word = 11; /* the program's data: copied at fork, never shared */
+static int data_word = 11; /* the program's data: shared copy-on-write (libos/eager.ld) */
 
 /* n pages of fresh anonymous memory, each page's words set to seed + page number. */
 static uint64_t *area(long n, uint64_t seed)

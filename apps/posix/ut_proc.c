@@ -474,17 +474,21 @@ USERTEST(proc_fork_bomb_is_bounded)
     return 0;
 }
 
-/* Grows the break from end in steps of `step` bytes while it can: the new end. */
-static long grow_brk(long end, long step)
+/* Maps populated chunks of `step` pages (MAP_POPULATE: the break and anonymous memory are
+ * paged in at their first touch, so only a populated mapping fails when memory is gone) while
+ * it can: how many pages it took. The chunks stay mapped. */
+static long fill_pages(long step)
 {
-    while (syscall(SYS_brk, end + step) == end + step)
-        end += step;
-    return end;
+    long n = 0;
+    while (mmap(NULL, step * 4096, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0) != MAP_FAILED)
+        n += step;
+    return n;
 }
 
 /* In a process of its own (its pages go back in one piece when it ends): fill memory, give
  * 64 pages back, fork. The copy runs out: ENOMEM, and every page the half-made child took is
- * back: the break grows by exactly those 64 pages again. */
+ * back: exactly those 64 pages can be taken again. */
 static int enomem_fork(void)
 {
     fflush(stdout);
@@ -493,13 +497,15 @@ static int enomem_fork(void)
         _exit(0);
     if (warm < 0 || waitpid(warm, NULL, 0) != warm)
         return 5;
-    long base = syscall(SYS_brk, 0);
-    long end = grow_brk(grow_brk(base, 64 * 4096), 4096); /* small steps: a failed step
-                                                              frees what it took, page by page */
-    if (end - base < 1000 * 4096)
+    char *room = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (room == MAP_FAILED)
         return 1;
-    long room = end - 64 * 4096;
-    if (syscall(SYS_brk, room) != room)
+    long filled = fill_pages(64);
+    filled += fill_pages(1); /* small steps: a failed step frees what it took, page by page */
+    if (filled < 1000)
+        return 1;
+    if (munmap(room, 64 * 4096) != 0)
         return 2;
     fflush(stdout);
     pid_t pid = fork();
@@ -507,10 +513,10 @@ static int enomem_fork(void)
         _exit(0);
     if (pid != -1 || errno != ENOMEM)
         return 3;
-    long again = grow_brk(room, 4096);
-    if (again != end)
-        printf("    after the failed fork: %ld pages, not 64\n", (again - room) / 4096);
-    return again == end ? 0x55 : 4;
+    long again = fill_pages(1);
+    if (again != 64)
+        printf("    after the failed fork: %ld pages, not 64\n", again);
+    return again == 64 ? 0x55 : 4;
 }
 
 USERTEST(proc_fork_enomem_leaves_no_trace)

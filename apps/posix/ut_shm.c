@@ -287,7 +287,11 @@ USERTEST(shm_msync_mincore_mremap_errors)
     CHECK_EQ(mincore(p, 4 * PG, vec), -1);
     CHECK_EQ(errno, ENOMEM);
     CHECK_EQ(mincore(p, 3 * PG, vec), 0);
+    CHECK_EQ(vec[0] | vec[2], 0); /* never touched: no page yet (demand paging), as Linux */
+    p[0] = p[2 * PG] = 1;
+    CHECK_EQ(mincore(p, 3 * PG, vec), 0);
     CHECK_EQ(vec[0] & 1, 1);
+    CHECK_EQ(vec[1], 0);
     CHECK_EQ(vec[2] & 1, 1);
     CHECK_EQ(vec[3], 9);
     CHECK_EQ(mremap(p + 1, PG, 2 * PG, 0), MAP_FAILED);

@@ -6,8 +6,8 @@
  * mapping (exo/sys_page.c, page_share). Deciding that a write fault means "copy" is ours.
  *
  * Everything here runs inside an upcall, where another fault would end the env: it writes
- * only this file's data (the program image's data, which fork copies eagerly, never shares),
- * the upcall stack, and the scratch page it maps itself.
+ * only this file's data (the libOS's data, which fork copies eagerly, never shares:
+ * libos/eager.ld), the upcall stack, and the scratch page it maps itself.
  */
 #include <los/cow.h>
 #include <los/los.h>
@@ -19,6 +19,7 @@
 
 struct los_cow_stats los_cow_stats;
 uint64_t los_cow_floor = EXO_USER_TOP; /* nothing is copy-on-write before a fork */
+uint64_t los_cow_hole_lo, los_cow_hole_hi;
 
 static volatile uint32_t holder; /* env id (thread) holding the lock, 0 if free */
 static uint32_t depth;           /* the holder's nesting: fork, then its own faults */
@@ -94,7 +95,7 @@ static int unshare(uint64_t va)
 int los_cow_break(uint64_t va)
 {
     va &= ~(EXO_PAGE - 1);
-    if (va < los_cow_floor || va >= EXO_USER_TOP)
+    if (!los_cow_area(va))
         return 0;
     return unshare(va);
 }

@@ -77,7 +77,7 @@ static long job(struct fs_proc *p, int pgrp, int sig)
     if (!pp)
         return 0;
     /* Blocked is as ignored here (Linux): nothing would stop it until it unblocks. */
-    int ignored = ((pp->sig_ignored | pp->sig_blocked) & 1ull << (sig - 1)) != 0;
+    int ignored = ((pp->sig_ignored | pm_sig_held(pp)) & 1ull << (sig - 1)) != 0;
     if (sig == TTY_SIGTTOU && ignored)
         return 0; /* a write (or a change) from the background that ignores SIGTTOU goes on */
     if (ignored || pm_job_orphaned(pgrp))

@@ -60,6 +60,12 @@ static long dev_write(struct ext2_dev *e, uint64_t blk, uint32_t size, const voi
     return sectors(e->ctx, 1, blk * (size / 512), size / 512, (void *)buf);
 }
 
+static long dev_flush(struct ext2_dev *e)
+{
+    int f = vio_blk_flush(&((struct pm_disk *)e->ctx)->blk);
+    return f < 0 && f != VIO_E_UNSUPP ? -EXT2_EIO : 0;
+}
+
 static void dev_log(struct ext2_dev *e, const char *line)
 {
     (void)e;
@@ -110,6 +116,7 @@ static int open_disk(struct pm_disk *d, unsigned dev, unsigned nth)
         d->dev.write = dev_write;
         d->dev.bytes = d->part_sectors * 512;
         d->dev.log = dev_log;
+        d->dev.flush = dev_flush;
         d->dev.ctx = d;
         const char name[] = {'/', 'd', 'e', 'v', '/', 'v', 'd', (char)('a' + nth % 26), 0};
         for (unsigned i = 0; i < sizeof name; i++)

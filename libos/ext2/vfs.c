@@ -348,10 +348,16 @@ static long e2_mount(struct fs_mount *m, const void *data)
     return 0;
 }
 
+/* fsync, fdatasync, syncfs and sync: every change is already written (done()); what they add is
+ * the device's own cache written out, so that a power cut of the host keeps them too. */
 long fs_ext2_sync(struct fs_mount *m)
 {
     struct e2_mount *em = m->priv;
-    return ext2_sync(em->fs);
+    long r = ext2_sync(em->fs);
+    struct ext2_dev *d = em->fs->dev;
+    if (r == 0 && d->flush && !em->fs->ro)
+        r = d->flush(d);
+    return r;
 }
 
 static long e2_statfs(struct fs_mount *m, struct fs_statfs *st)

@@ -2,10 +2,12 @@
  * memory.c: a process's memory, built from exo pages: the break (brk) after the program's
  * last segment, and mappings (mmap/munmap/mprotect/mremap/msync/mincore/madvise) in a region
  * of their own, recorded in the mapping table (posix/vma.h): placed first-fit, so addresses
- * munmap freed are reused. Private pages are the process's own, taken from exo (zeroed) when
- * mapped and given back when unmapped; a private file mapping's pages are filled from the
- * file (mmap_file.c). Shared pages (MAP_SHARED) are lent by pm, which owns them: a RAM file's
- * own pages, or an unnamed RAM file's for shared anonymous memory (docs/concepts/memory.md);
+ * munmap freed are reused. Private anonymous pages and the break's are the process's own,
+ * taken from exo (zeroed) at their first touch (the demand pager, posix_memory_demand, which
+ * the fault upcall consults: so a 1 GiB mapping costs the pages touched; MAP_POPULATE maps them
+ * at once) and given back when unmapped; a private file mapping's pages are filled from the
+ * file at mmap (mmap_file.c). Shared pages (MAP_SHARED) are lent by pm, which owns them: a RAM
+ * file's own pages, or an unnamed RAM file's for shared anonymous memory (docs/concepts/memory.md);
  * fork passes them on as they are (posix_memory_shared), unmapping only unmaps them.
  * Layout (user half): program from 4 MiB, break up to POSIX_BRK_MAX above it, mappings from
  * POSIX_MMAP_BASE up, libOS pages from 0x6f00'0000'0000.
@@ -36,6 +38,7 @@
 #define LNX_MS_INVALIDATE 2
 #define LNX_MS_SYNC 4
 #define LNX_EACCES 13
+#define LNX_MAP_POPULATE 0x8000
 
 extern char _end[]; /* the linker's end of the program's last segment */
 
@@ -50,15 +53,20 @@ static uint64_t none_child[NONE_MAX]; /* fork: the child's copies of none[], mad
 #define NONE_LENT (~0ull) /* none[].ppn of a shared page made PROT_NONE: pm's, unmapped */
 
 static uint64_t brk_base, brk_cur; /* brk_cur: the break; pages below round_up(it) are ours */
+static unsigned long demand_pages; /* pages the demand pager gave */
 static struct vma_table vmas;      /* the mappings (fork copies it with the data) */
 
 /* One thread at a time changes the layout (threads share it: libos/thread): a spin lock that
- * gives the CPU away when its holder seems to have lost its own. */
+ * gives the CPU away when its holder seems to have lost its own. It holds the holder's env id
+ * (a thread's own): the demand pager, in a fault upcall, must not wait for its own thread. */
 static volatile uint32_t layout_lock;
 
 static void layout_take(void)
 {
-    for (uint32_t spins = 0; __atomic_exchange_n(&layout_lock, 1, __ATOMIC_ACQUIRE); spins++)
+    uint32_t me = (uint32_t)exo_env_self();
+    for (uint32_t spins = 0, free = 0; !__atomic_compare_exchange_n(
+             &layout_lock, &free, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+         spins++, free = 0)
         if (spins > 1000) {
             exo_yield(EXO_ANY);
             spins = 0;
@@ -85,6 +93,11 @@ static uint32_t exo_prot(long prot)
     return p;
 }
 
+static int any_prot(long prot)
+{
+    return (prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC)) != 0;
+}
+
 /* The none[] slot of the PROT_NONE page at va, or -1. */
 static int none_find(uint64_t va)
 {
@@ -96,7 +109,9 @@ static int none_find(uint64_t va)
 
 int posix_memory_prot_none(uint64_t va)
 {
-    return none_find(va & ~(PAGE - 1)) >= 0;
+    va &= ~(PAGE - 1);
+    const struct vma *v = vma_find(&vmas, va);
+    return none_find(va) >= 0 || (v && !any_prot(v->prot));
 }
 
 static void none_remove(int i)
@@ -147,8 +162,7 @@ static long brk_locked(const long a[6])
     if (want < brk_base || want > brk_base + POSIX_BRK_MAX)
         return (long)brk_cur; /* Linux: a failed brk returns the break unchanged */
     uint64_t have = round_up(brk_cur), need = round_up(want);
-    if (need > have && fill_range(have, need, EXO_PROT_R | EXO_PROT_W) < 0)
-        return (long)brk_cur;
+    /* Growth maps nothing: the demand pager gives each page at its first touch. */
     if (need < have)
         drop_range(need, have);
     brk_cur = want;
@@ -181,11 +195,6 @@ static long unmap_range(uint64_t lo, uint64_t hi)
     drop_range(lo, hi);
     release_gone(objs, n);
     return 0;
-}
-
-static int any_prot(long prot)
-{
-    return (prot & (LNX_PROT_READ | LNX_PROT_WRITE | LNX_PROT_EXEC)) != 0;
 }
 
 /* Unmaps the pages pm just lent at [lo, hi). */
@@ -227,10 +236,10 @@ static long map_new(uint64_t addr, uint64_t len, long prot, long flags, int64_t 
             r = shared_none(addr, addr + len);
     } else if (kind == VMA_FILE) {
         r = posix_mmap_private(fd, off, addr, addr + len, exo_prot(prot));
-    } else if (any_prot(prot)) {
+    } else if (any_prot(prot) && (flags & LNX_MAP_POPULATE)) {
         r = fill_range(addr, addr + len, exo_prot(prot));
-    } /* PROT_NONE: the range is reserved, no page behind it (mprotect fills it) */
-    if (r == 0 && vma_insert(&vmas, addr, addr + len, kind, id, off) < 0)
+    } /* else on demand (posix_memory_demand); PROT_NONE: reserved, no page behind it */
+    if (r == 0 && vma_insert(&vmas, addr, addr + len, kind, id, off, (uint32_t)prot & 7) < 0)
         r = -LNX_ENOMEM;
     if (r < 0) {
         drop_range(addr, addr + len);
@@ -292,6 +301,8 @@ static long mprotect_locked(const long a[6])
      * a PROT_NONE page kept in none[] must be one we own. */
     if (los_cow_break_range(addr, addr + len) < 0)
         return -LNX_ENOMEM;
+    if (vma_protect(&vmas, addr, addr + len, (uint32_t)prot & 7) < 0)
+        return -LNX_ENOMEM; /* what a page paged in later gets */
     if (!any_prot(prot)) {
         int need = 0; /* room for every mapped page first: all or nothing */
         for (uint64_t va = addr; va < addr + len; va += PAGE) {
@@ -328,6 +339,8 @@ static long mprotect_locked(const long a[6])
         }
         if (v && v->kind == VMA_FILE && r < 0 && i < 0)
             continue; /* past the file's end: stays SIGBUS */
+        if (v && v->kind == VMA_ANON && r < 0 && i < 0)
+            continue; /* never touched: paged in at its first touch, with the range's prot */
         if (r >= 0)
             r = exo_page_protect(EXO_CAP_SELF, va, exo_prot(prot));
         else if (i >= 0) /* PROT_NONE: the same page back, bytes and all */
@@ -363,6 +376,8 @@ static long grow_fill(const struct vma *v, uint64_t lo, uint64_t hi, long prot)
         return 0;
     if (v->kind == VMA_SHARED)
         return relend(v, lo, hi - lo, prot);
+    if (v->kind == VMA_ANON)
+        return 0;                              /* on demand */
     return fill_range(lo, hi, exo_prot(prot)); /* a private file's growth reads as zero */
 }
 
@@ -414,7 +429,7 @@ static long move_range(struct vma *v, uint64_t old, uint64_t olen, uint64_t to, 
         }
     }
     vma_remove(&vmas, old, old + olen);
-    vma_insert(&vmas, to, to + nlen, keep.kind, keep.obj, keep.off);
+    vma_insert(&vmas, to, to + nlen, keep.kind, keep.obj, keep.off, keep.prot);
     return 0;
 }
 
@@ -521,13 +536,71 @@ int posix_memory_shared(uint64_t va)
     return v && v->kind == VMA_SHARED;
 }
 
+/* Would the demand pager give the page at va one (an anonymous page or the break's, never
+ * touched, not PROT_NONE)? Its protection in *prot. */
+static int demand_page(uint64_t va, uint32_t *prot)
+{
+    const struct vma *v = vma_find(&vmas, va);
+    if (v && v->kind == VMA_ANON && any_prot(v->prot)) {
+        *prot = exo_prot(v->prot);
+        return none_find(va) < 0;
+    }
+    *prot = EXO_PROT_R | EXO_PROT_W;
+    return !v && brk_base && va >= brk_base && va < round_up(brk_cur);
+}
+
+/* The demand pager (the fault upcall's, libos/signal; and whoever is about to write there
+ * from an upcall): a fresh zeroed page at va if it is an anonymous or break page never
+ * touched. 1 if a page is there now. Safe from an upcall: it takes the layout lock unless its
+ * own thread holds it (a call of ours touching the caller's buffer), and writes only this
+ * file's data (the libOS's, copied at fork). */
+int posix_memory_demand(uint64_t va)
+{
+    va &= ~(PAGE - 1);
+    if (va >= EXO_USER_TOP)
+        return 0;
+    int mine = __atomic_load_n(&layout_lock, __ATOMIC_ACQUIRE) == (uint32_t)exo_env_self();
+    if (!mine)
+        layout_take();
+    uint32_t prot;
+    int r = exo_page_lookup(EXO_CAP_SELF, va) >= 0; /* another thread paged it in meanwhile */
+    if (!r && demand_page(va, &prot) && los_page_new(va, prot) >= 0) {
+        demand_pages++;
+        r = 1;
+    }
+    if (!mine)
+        layout_give();
+    return r;
+}
+
+/* Before an upcall resumes a context: the three words the resume pushes below rsp must have a
+ * page (a thread's fresh stack, never touched, is a mapping's). */
+void posix_memory_room(uint64_t rsp)
+{
+    for (uint64_t va = (rsp - 24) & ~(PAGE - 1); va < rsp; va += PAGE) {
+        uint32_t prot;
+        if (demand_page(va, &prot) && exo_page_lookup(EXO_CAP_SELF, va) < 0)
+            posix_memory_demand(va);
+    }
+}
+
+unsigned long posix_memory_demand_count(void)
+{
+    return demand_pages;
+}
+
 /* A fault (libos/signal): a file mapping's page with nothing behind it (past the file's end
- * when mapped, or taken back since by a truncate) is SIGBUS, as Linux. */
+ * when mapped, or taken back since by a truncate) is SIGBUS, as Linux. So is an anonymous or
+ * break page the demand pager could not give (exo had no page left): Linux's answer when a
+ * fault cannot be backed (VM_FAULT_SIGBUS), never an end of the env. */
 int posix_memory_sigbus(uint64_t va)
 {
     va &= ~(PAGE - 1);
     const struct vma *v = vma_find(&vmas, va);
-    return v && v->kind != VMA_ANON && exo_page_lookup(EXO_CAP_SELF, va) < 0 && none_find(va) < 0;
+    uint32_t prot;
+    if (exo_page_lookup(EXO_CAP_SELF, va) >= 0)
+        return 0;
+    return (v && v->kind != VMA_ANON && none_find(va) < 0) || demand_page(va, &prot);
 }
 
 long posix_madvise(const long a[6])
@@ -542,6 +615,11 @@ long posix_madvise(const long a[6])
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va); /* private anonymous: zero after */
         if (pte < 0 || posix_memory_shared(va))
             continue; /* a shared page keeps its bytes (they are the file's) */
+        const struct vma *v = vma_find(&vmas, va);
+        if (v && v->kind == VMA_ANON) {
+            drop(va); /* its next touch pages in a zeroed one */
+            continue;
+        }
         if (pte & EXO_PROT_W) {
             __builtin_memset((void *)va, 0, PAGE);
         } else { /* read-only (or copy-on-write): a fresh zeroed page, same protection */

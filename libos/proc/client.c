@@ -40,6 +40,12 @@ void proc_attention_set(void)
         __atomic_store_n(PROC_ATTENTION, 1, __ATOMIC_SEQ_CST);
 }
 
+void proc_sig_hold(uint64_t set)
+{
+    if (proc_present)
+        __atomic_store_n(&mbox->sig_hold, set, __ATOMIC_SEQ_CST);
+}
+
 struct pm_msg *proc_msg(void)
 {
     return &mbox->msg;

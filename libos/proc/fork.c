@@ -6,14 +6,16 @@
  * the first write), copy the rest at once, and start the child at proc_fork_child, which
  * resumes it where we called proc_fork_save, returning 0.
  *
- * Copied at once (eager), because a fault there could not be taken: the program's data and
- * bss (the libOS's and musl's state live there, and the upcall path writes it: the fault
- * answer's own lock and counters, the signal state, the upcall entry's FPU pointer), and the
- * libOS's ranges 0x6f00'0000'0000..0x7000'0000'0000 (upcall state pages, which exo writes,
- * and upcall stacks, the threads' rows, the info page). Read-only pages above the image are
- * copied too: a shared page there means "copy-on-write". Shared: the image's read-only pages
- * (text: a write there stays SIGSEGV, los_cow_floor), and every writable page of the break,
- * the mappings and the stack. PROT_NONE pages, unmapped, are copied by the memory part
+ * Copied at once (eager), because a fault there could not be taken: the libOS's and the C
+ * library's data and bss (libos/eager.ld puts them in page-aligned sections of their own: the
+ * upcall path writes them: the fault answer's own lock and counters, the signal state, the
+ * upcall entry's FPU pointer), and the libOS's ranges 0x6f00'0000'0000..0x7000'0000'0000
+ * (upcall state pages, which exo writes, and upcall stacks, the threads' rows, the info page).
+ * Read-only pages above the floor are copied too: a shared page there means "copy-on-write".
+ * Shared: the image's read-only pages (text: a write there stays SIGSEGV, los_cow_floor), the
+ * program's own data and bss, and every writable page of the break, the mappings and the
+ * stack. A program linked without eager.ld (no __los_cow_floor) copies its whole data and bss,
+ * as before. PROT_NONE pages, unmapped, are copied by the memory part
  * (posix_memory_fork). MAP_SHARED pages (pm's, posix_memory_shared) are mapped into the child
  * as they are, writable if they are here: both see each other's stores. Not passed on at all: pm's
  * range (the child has its own mailbox, and the same table, mapped by pm), the scratch pages, and
@@ -57,8 +59,13 @@ uint64_t proc_fork_cap;
 #define LIBOS_HI 0x0000700000000000ull
 
 /* The program's image ends here (the toolchain's symbol; a plain libOS program has none and
- * shares nothing). The memory part's PROT_NONE pages (posix/memory.c), if linked in. */
+ * shares nothing); eager.ld's symbols: where the program's own data starts, and the libOS's
+ * bss between it and the program's bss. The memory part's PROT_NONE pages (posix/memory.c), if
+ * linked in. */
 extern char _end[] __attribute__((weak));
+extern char __los_cow_floor[] __attribute__((weak));
+extern char __los_eager_bss[] __attribute__((weak));
+extern char __los_eager_bss_end[] __attribute__((weak));
 long posix_memory_fork(uint64_t child) __attribute__((weak));
 void posix_memory_forked(void) __attribute__((weak));
 int posix_memory_shared(uint64_t va) __attribute__((weak));
@@ -93,7 +100,7 @@ static int zero_page(uint64_t va)
 static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
 {
     uint64_t prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
-    if ((pte & EXO_LOOKUP_SHARED) && va >= los_cow_floor)
+    if ((pte & EXO_LOOKUP_SHARED) && los_cow_area(va))
         prot |= EXO_PROT_W; /* copy-on-write here: the child's copy is its own, writable */
     int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
     if (np < 0)
@@ -110,18 +117,18 @@ static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
 }
 
 /* Shared copy-on-write with the child, or copied at once? (See the top of this file.) */
-static int shareable(uint64_t va, int64_t pte, uint64_t floor)
+static int shareable(uint64_t va, int64_t pte)
 {
     if (va >= LIBOS_LO && va < LIBOS_HI)
         return 0;
-    if (va < floor || !regs.upcalls) /* no upcall entry: no write fault could be answered */
+    if (!los_cow_area(va) || !regs.upcalls) /* no upcall entry: no write fault answered */
         return !(pte & EXO_PROT_W);
     return (pte & (EXO_PROT_W | EXO_LOOKUP_SHARED)) != 0;
 }
 
 /* One page of ours at va into the child: shared if it may be, else (or if exo says it cannot
  * be: mapped twice, a device's, another's) copied. */
-static int64_t pass_page(uint64_t child, uint64_t va, uint64_t floor)
+static int64_t pass_page(uint64_t child, uint64_t va)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
     if (pte < 0)
@@ -129,7 +136,7 @@ static int64_t pass_page(uint64_t child, uint64_t va, uint64_t floor)
     if (posix_memory_shared && posix_memory_shared(va)) /* MAP_SHARED: pm's page, as it is */
         return exo_page_map(child, va, (uint64_t)pte >> EXO_PAGE_SHIFT,
                             (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
-    if (shareable(va, pte, floor) && exo_page_share(child, va) == 0) {
+    if (shareable(va, pte) && exo_page_share(child, va) == 0) {
         los_cow_stats.shared++;
         return 0;
     }
@@ -141,11 +148,18 @@ static int64_t copy_space(uint64_t child)
     const struct los_info *in = los_info();
     uint64_t arch_lo = in->archive_va,
              arch_hi = (in->archive_va + in->archive_size + EXO_PAGE - 1) & ~(EXO_PAGE - 1);
-    /* The image's end; with no symbol, everything is "image": copied, or shared read-only. */
-    uint64_t floor = _end ? ((uint64_t)_end + EXO_PAGE - 1) & ~(EXO_PAGE - 1) : EXO_USER_TOP;
+    /* The program's own data (eager.ld), else the image's end; with no symbol, everything is
+     * "image": copied, or shared read-only. */
+    uint64_t floor = __los_cow_floor ? (uint64_t)__los_cow_floor
+                     : _end          ? ((uint64_t)_end + EXO_PAGE - 1) & ~(EXO_PAGE - 1)
+                                     : EXO_USER_TOP;
     int64_t r = posix_memory_fork ? posix_memory_fork(child) : 0;
     if (r >= 0 && exo_page_lookup(EXO_CAP_SELF, LOS_COW_STACK_VA) < 0)
         r = los_page_new(LOS_COW_STACK_VA, EXO_PROT_R | EXO_PROT_W); /* copied, never shared */
+    if (__los_cow_floor && __los_eager_bss && __los_eager_bss_end) {
+        los_cow_hole_lo = (uint64_t)__los_eager_bss; /* page-aligned by eager.ld */
+        los_cow_hole_hi = (uint64_t)__los_eager_bss_end;
+    }
     los_cow_floor = floor; /* before any page is shared: our own writes may fault from now on */
     for (int64_t va = exo_page_next(EXO_CAP_SELF, 0); va >= 0 && r >= 0;) {
         uint64_t v = (uint64_t)va, next = v + EXO_PAGE;
@@ -154,7 +168,7 @@ static int64_t copy_space(uint64_t child)
         else if (v >= arch_lo && v < arch_hi)
             next = arch_hi; /* the boot archive: not passed on (init's program only has it) */
         else if (v != LOS_SCRATCH_VA && v != LOS_COW_SCRATCH_VA)
-            r = pass_page(child, v, floor);
+            r = pass_page(child, v);
         va = next < EXO_USER_TOP ? exo_page_next(EXO_CAP_SELF, next) : EXO_E_NOENT;
     }
     exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);

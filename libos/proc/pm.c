@@ -174,8 +174,8 @@ int32_t pm_wait_init(uint64_t deadline, int *status)
         set_busy(0);
         if (pid)
             return pid;
-        if (stop)
-            return 0;
+        if (stop && !deadline)
+            return 0; /* the inittab loop looks; a shutdown's wait (a deadline) waits on */
         int64_t r =
             deadline ? exo_event_wait_until(pm_death_cap, deadline) : exo_event_wait(pm_death_cap);
         if (pm_loop_hook) { /* busy: a call must not come into the tty state it changes */

@@ -5,8 +5,9 @@
  *   2. every part releases what it held (fds: pipes see EOF; locks go);
  *   3. its children go to init (pid 1), which reaps them; children its fork left unfinished
  *      are destroyed;
- *   4. it becomes a zombie, its parent gets SIGCHLD pending (if it catches it: the default is
- *      to ignore) and its wake event posted.
+ *   4. it becomes a zombie, its parent gets SIGCHLD pending with CLD_EXITED, CLD_KILLED or
+ *      CLD_DUMPED (if it catches or blocks it: the default is to ignore) and its wake event
+ *      posted.
  * exo's env_watch posts pm's death event at every end, so no death goes unseen, and a waiting
  * parent is never left hung.
  */
@@ -39,6 +40,7 @@ static void died_(struct pm_proc *p)
 {
     struct proc_entry *e = p->e;
     int32_t status = p->said_exit ? p->exit_status : PROC_W_SIGNALED(LNX_SIGKILL, 0);
+    uint32_t uid = pm_sender_uid(p); /* SIGCHLD's si_uid, before the file layer lets go */
     pm_parts_exit(p);
     for (int s = 1; s < PROC_MAX; s++) {
         struct proc_entry *c = &pm_table->e[s];
@@ -82,9 +84,8 @@ static void died_(struct pm_proc *p)
         return;
     }
     if (parent) {
-        if (parent->sig_caught & 1ull << (LNX_SIGCHLD - 1)) /* else ignored: discarded */
-            pm_post_signal(parent, LNX_SIGCHLD);
-        pm_wake(parent); /* a wait in it waits on itself (pm_op_wait) */
+        pm_sigchld(parent, e->pid, uid, status); /* CLD_EXITED, _KILLED or _DUMPED */
+        pm_wake(parent);                         /* a wait in it waits on itself (pm_op_wait) */
     }
 }
 

@@ -2,10 +2,11 @@
  * pm_job.c: job control in pm. A stop signal's default action stops the process's env and all
  * its threads (exo's env_stop, call 41: never scheduled until continued); SIGCONT continues
  * it, whatever its disposition, and is then delivered like any signal. Each change is kept
- * for the parent's wait (WUNTRACED/WSTOPPED, WCONTINUED) and announced with SIGCHLD (unless
- * the parent set SA_NOCLDSTOP) and a wake-up. POSIX's orphaned process groups: a stop from the
- * terminal (SIGTSTP, SIGTTIN, SIGTTOU) to an orphaned group is discarded, and a group that
- * becomes orphaned with a stopped member gets SIGHUP then SIGCONT.
+ * for the parent's wait (WUNTRACED/WSTOPPED, WCONTINUED) and announced with SIGCHLD (CLD_STOPPED
+ * or CLD_CONTINUED; none if the parent set SA_NOCLDSTOP) and a wake-up. POSIX's orphaned process
+ * groups: a stop from the terminal (SIGTSTP, SIGTTIN, SIGTTOU) to an orphaned group is discarded,
+ * and a group that becomes orphaned with a stopped member gets SIGHUP then SIGCONT, whether an exit
+ * (pm_death.c) or a move (setpgid, setsid: pm_job_linked before, pm_job_orphans_after) did it.
  */
 #include <proc/lnx.h>
 #include <proc/pm.h>
@@ -43,8 +44,9 @@ static void tell_parent(struct pm_proc *t)
     struct pm_proc *pp = pm_proc_by_pid(t->e->ppid);
     if (!pp || pp->e->state != PROC_ALIVE)
         return;
-    if (!pp->nocldstop && (pp->sig_caught & SIG_BIT(LNX_SIGCHLD)))
-        pm_post_signal(pp, LNX_SIGCHLD);
+    if (!pp->nocldstop) /* CLD_STOPPED or CLD_CONTINUED, si_status the signal */
+        pm_sigchld(pp, t->e->pid, pm_sender_uid(t),
+                   t->stopped ? PROC_W_STOPPED(t->stop_sig) : PROC_W_CONTINUED);
     pm_wake(pp); /* a wait in it waits on itself (pm_op_wait) */
 }
 
@@ -78,14 +80,14 @@ int pm_job_signal(struct pm_proc *t, int sig)
     if (sig == PROC_SIGCONT) {
         t->e->pending &= ~STOP_SET; /* a continue discards pending stops */
         pm_job_continue(t);
-        if (t->sig_caught & bit)
+        if (pm_sig_keeps(t) & bit)
             pm_post_signal(t, sig);
         return 1;
     }
     if (!pm_job_is_stop(sig))
         return 0;
     t->e->pending &= ~SIG_BIT(PROC_SIGCONT); /* and a stop pending continues */
-    if (sig != PROC_SIGSTOP && (t->sig_caught & bit)) {
+    if (sig != PROC_SIGSTOP && (pm_sig_keeps(t) & bit)) {
         pm_post_signal(t, sig);
         return 1;
     }
@@ -108,6 +110,28 @@ void pm_job_orphan_check(int32_t pgid)
             pm_deliver(&pm_procs[s], LNX_SIGHUP);
             pm_deliver(&pm_procs[s], PROC_SIGCONT);
         }
+}
+
+int pm_job_linked(const struct pm_proc *t, int32_t *groups)
+{
+    int n = 0;
+    for (int s = 0; s < pm_top; s++) {
+        const struct proc_entry *e = &pm_table->e[s];
+        if (e->state != PROC_ALIVE || (e != t->e && e->ppid != t->e->pid))
+            continue;
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= groups[i] == e->pgid;
+        if (!seen && !pm_job_orphaned(e->pgid))
+            groups[n++] = e->pgid;
+    }
+    return n;
+}
+
+void pm_job_orphans_after(const int32_t *groups, int n)
+{
+    for (int i = 0; i < n; i++)
+        pm_job_orphan_check(groups[i]);
 }
 
 int pm_job_wait_status(struct pm_proc *c, uint64_t flags, int32_t *status)

@@ -140,8 +140,7 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
         if (c->e->state == PROC_ZOMBIE && (p->sig_ignored & 1ull << (LNX_SIGCHLD - 1))) {
             pm_proc_release(c); /* SIGCHLD ignored: no zombie (pm_death.c) */
         } else if (c->e->state == PROC_ZOMBIE) {
-            if (p->sig_caught & 1ull << (LNX_SIGCHLD - 1))
-                pm_post_signal(p, LNX_SIGCHLD);
+            pm_sigchld(p, c->e->pid, pm_sender_uid(c), c->e->status);
             pm_wake(p);
         }
         return 0;
@@ -155,9 +154,28 @@ long pm_op_fork_done(struct pm_proc *p, struct pm_msg *m)
     return 0;
 }
 
+uint64_t pm_sig_held(const struct pm_proc *p)
+{
+    uint64_t hold = 0;
+    if (p->msg) /* the mailbox's header, before its message area */
+        hold =
+            __atomic_load_n(&((const struct proc_mbox *)((const uint8_t *)p->msg -
+                                                         __builtin_offsetof(struct proc_mbox, msg)))
+                                 ->sig_hold,
+                            __ATOMIC_SEQ_CST);
+    hold &= ~(p->sig_ignored | 1ull << (LNX_SIGKILL - 1) | 1ull << (PROC_SIGSTOP - 1));
+    return p->sig_blocked | hold;
+}
+
+uint64_t pm_sig_keeps(const struct pm_proc *p)
+{
+    return p->sig_caught | pm_sig_held(p);
+}
+
 /* One signal to one process, as pm can act on it: SIGKILL and a default action of terminate
- * end it here; stops and continues are job control's (pm_job.c); a caught signal is left
- * pending for its libOS, with its siginfo (pm_sigq.c); an ignored one is dropped. */
+ * end it here; stops and continues are job control's (pm_job.c); a signal it catches or holds
+ * (pm_sig_keeps) is left pending for its libOS, with its siginfo (pm_sigq.c); an ignored one
+ * is dropped. */
 long pm_send(struct pm_proc *t, const struct pm_siginfo *info)
 {
     int sig = info->signo;
@@ -168,7 +186,7 @@ long pm_send(struct pm_proc *t, const struct pm_siginfo *info)
     if (pm_job_signal(t, sig))
         return 0;
     uint64_t bit = 1ull << (sig - 1);
-    if (sig != LNX_SIGKILL && (t->sig_caught & bit)) {
+    if (sig != LNX_SIGKILL && (pm_sig_keeps(t) & bit)) {
         long r = pm_sigq_add(t, info);
         if (r == 0)
             pm_post_signal(t, sig);
@@ -263,9 +281,12 @@ long pm_op_setsid(struct pm_proc *p, struct pm_msg *m)
     for (int s = 0; s < PROC_MAX; s++) /* a group leader, or anyone's group named pid */
         if (pm_table->e[s].state != PROC_FREE && pm_table->e[s].pgid == pid)
             return -LNX_EPERM;
+    int32_t groups[PROC_MAX];
+    int n = pm_job_linked(p, groups);
     p->e->pgid = pid;
     p->e->sid = pid;
     p->e->seq++;
+    pm_job_orphans_after(groups, n); /* its old group and its children's may be orphaned now */
     return pid;
 }
 
@@ -295,8 +316,11 @@ long pm_op_setpgid(struct pm_proc *p, struct pm_msg *m)
         if (!ok)
             return -LNX_EPERM;
     }
+    int32_t groups[PROC_MAX];
+    int n = pm_job_linked(t, groups);
     t->e->pgid = g;
     t->e->seq++;
+    pm_job_orphans_after(groups, n); /* a group it left, joined or linked may be orphaned */
     return 0;
 }
 

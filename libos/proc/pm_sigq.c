@@ -10,6 +10,7 @@
  */
 #include <proc/lnx.h>
 #include <proc/pm.h>
+#include <proc/status.h>
 
 #include <los/los.h>
 
@@ -109,6 +110,20 @@ long pm_sigq_fetch(struct pm_proc *p, struct pm_msg *m)
     while (used > 0 && pool[used - 1].slot < 0)
         used--;
     return n;
+}
+
+void pm_sigchld(struct pm_proc *parent, int32_t pid, uint32_t uid, int status)
+{
+    if (parent->e->state != PROC_ALIVE || !(pm_sig_keeps(parent) & 1ull << (LNX_SIGCHLD - 1)))
+        return; /* its default is to ignore: nothing would run for it */
+    /* si_status lies where sigqueue's value does (after pid and uid): the value carries it. */
+    struct pm_siginfo info = {.signo = LNX_SIGCHLD,
+                              .code = proc_status_cld_code(status),
+                              .pid = pid,
+                              .uid = uid,
+                              .value = (uint32_t)proc_status_cld_status(status)};
+    if (pm_sigq_add(parent, &info) == 0) /* (a pending SIGCHLD keeps its first siginfo) */
+        pm_post_signal(parent, LNX_SIGCHLD);
 }
 
 long pm_op_sig_wake(struct pm_proc *p, struct pm_msg *m)

@@ -24,6 +24,8 @@ static int user_ok(uint64_t p, uint64_t len, int write)
         return 0;
     for (uint64_t pg = p & ~(EXO_PAGE - 1); pg < p + len; pg += EXO_PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, pg);
+        if (pte < 0 && posix_memory_demand(pg)) /* never touched: paged in now */
+            pte = exo_page_lookup(EXO_CAP_SELF, pg);
         if (pte < 0 || (write && !los_cow_writable(pg, pte)))
             return 0; /* copy-on-write is writable: the first store makes the page ours */
     }

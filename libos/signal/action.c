@@ -49,8 +49,28 @@ static uint64_t held_everywhere(void)
     return h;
 }
 
+/* What every thread holds now, in the mailbox's sig_hold word for pm (msg.h): the masks that
+ * change inside upcalls or with no pm call (a handler's sa_mask and its own signal, sigsuspend's,
+ * a frame's at rt_sigreturn) are seen by pm when it would take a default action. Raising it
+ * races with nothing: a signal pm acted on before is one that came before. Lowering it is safe
+ * because whoever lowers it fetches next (delivery after rt_sigreturn, a call's return: pm raised
+ * the attention word after the bit). Threads writing at once: stored again until it reads the
+ * same; a late high value only leaves a signal pending, which the next safe point takes. */
+void sig_hold_publish(void)
+{
+    uint64_t h = held_everywhere() & ~SIG_UNBLOCKABLE;
+    for (int i = 0; i < 4; i++) {
+        proc_sig_hold(h);
+        uint64_t now = held_everywhere() & ~SIG_UNBLOCKABLE;
+        if (now == h)
+            break;
+        h = now;
+    }
+}
+
 void sig_tell_pm(int force)
 {
+    sig_hold_publish();
     uint64_t caught = 0, ignored = 0;
     uint64_t flags = sig.act[LNX_SIGCHLD].flags & LNX_SA_NOCLDSTOP ? PM_DISP_NOCLDSTOP : 0;
     for (int n = 1; n <= LOS_NSIG; n++) {

@@ -73,9 +73,12 @@ long sig_post_thread(struct sig_thread *t, int n, uint32_t uid)
         t->tkill_uid = uid;
         __atomic_fetch_add(&sig.directed, 1, __ATOMIC_SEQ_CST);
     }
-    proc_attention_set();              /* after the bit: the next call's return looks */
-    if (t != sig_me() && proc_present) /* it may sleep on the process's wake event, which */
-        proc_call(PM_OP_sig_wake);     /* only pm may post */
+    proc_attention_set(); /* after the bit: the next call's return looks */
+    if (t != sig_me()) {
+        los_thread_kick(t == &sig.main ? NULL : t); /* a futex wait it blocks in ends */
+        if (proc_present)              /* it may sleep on the process's wake event, which */
+            proc_call(PM_OP_sig_wake); /* only pm may post */
+    }
     return 0;
 }
 
@@ -224,6 +227,29 @@ long los_sig_interrupt(void)
     return restarts(n) ? -LOS_ERESTARTSYS : -LNX_EINTR;
 }
 
+long los_sig_peek(void)
+{
+    sig_timer_poll();
+    uint64_t blocked = sig_me()->blocked;
+    uint64_t set = sig_pending_me() & ~blocked;
+    if (proc_present) /* pm's bits: only those the process catches or holds are set there */
+        set |= __atomic_load_n(&proc_self()->pending, __ATOMIC_SEQ_CST) & ~blocked;
+    if (!set)
+        return 0;
+    return restarts(sig_next(set)) ? -LOS_ERESTARTSYS : -LNX_EINTR;
+}
+
+int los_sig_may_interrupt(void)
+{
+    if (sig_timer_armed())
+        return 1;
+    uint64_t caught = 0;
+    for (int n = 1; n <= LOS_NSIG; n++)
+        if (sig.act[n].handler != LNX_SIG_DFL && sig.act[n].handler != LNX_SIG_IGN)
+            caught |= sig_bit(n);
+    return proc_present && (caught & ~sig_me()->blocked) != 0;
+}
+
 long los_sig_return(long r)
 {
     if (!sig_ready())
@@ -236,15 +262,18 @@ long los_sig_return(long r)
     return los_sig_enter(SIG_OP_DELIVER, r, 0);
 }
 
-/* 1 if every page of [lo, hi) is mapped writable (growing the stack where it may grow). */
+/* 1 if every page of [lo, hi) is mapped writable (growing the stack where it may grow, paging
+ * in an alternate stack's pages never touched). */
 static int writable(uint64_t lo, uint64_t hi)
 {
     if (lo >= hi || hi > EXO_USER_TOP)
         return 0;
     for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
-        if (pte >= 0 ? !(pte & EXO_PROT_W) && !los_cow_break(va) : !sig_stack_grow_at(va))
-            return 0; /* a copy-on-write page is made ours here: the frame's stores would fault */
+        if (pte >= 0 ? !(pte & EXO_PROT_W) && !los_cow_break(va)
+                     : !sig_stack_grow_at(va) && !posix_memory_demand(va))
+            return 0; /* a copy-on-write page is made ours here, a demand page paged in: the
+                       * frame's stores would fault */
     }
     return 1;
 }
@@ -382,6 +411,7 @@ static int take(struct exo_upcall_state *s, int n, const struct lnx_siginfo *in)
     sig_me()->suspended = 0;
     sig_me()->blocked |= a->mask | (a->flags & LNX_SA_NODEFER ? 0 : sig_bit(n));
     sig_me()->blocked &= ~SIG_UNBLOCKABLE;
+    sig_hold_publish(); /* pm leaves what the handler blocks pending (no pm call in an upcall) */
     if (a->flags & LNX_SA_RESETHAND) {
         a->handler = LNX_SIG_DFL;
         a->flags &= ~(uint64_t)LNX_SA_SIGINFO;
@@ -393,19 +423,24 @@ static int take(struct exo_upcall_state *s, int n, const struct lnx_siginfo *in)
  * taken runs first, as on Linux). */
 static void deliver_all(struct exo_upcall_state *s)
 {
-    for (int k = 0; k < LOS_NSIG; k++) { /* each pass takes one signal out */
-        fetch();
-        uint64_t set = sig_pending_me() & ~sig_me()->blocked;
-        if (!set)
+    for (int round = 0; round < 2; round++) {
+        for (int k = 0; k < LOS_NSIG; k++) { /* each pass takes one signal out */
+            fetch();
+            uint64_t set = sig_pending_me() & ~sig_me()->blocked;
+            if (!set)
+                break;
+            int n = sig_next(set);
+            struct lnx_siginfo info;
+            sig_take_out(n, &info);
+            take(s, n, &info);
+        }
+        if (!sig_me()->suspended)
             break;
-        int n = sig_next(set);
-        struct lnx_siginfo info;
-        sig_take_out(n, &info);
-        take(s, n, &info);
-    }
-    if (sig_me()->suspended) { /* sigsuspend woke, but no handler ran: its mask ends here */
+        /* sigsuspend woke, but no handler ran: its mask ends here, and what it held may be
+         * deliverable now (pm left it pending: it is fetched in the next round) */
         sig_me()->blocked = sig_me()->suspend_mask;
         sig_me()->suspended = 0;
+        sig_hold_publish();
     }
 }
 
@@ -453,6 +488,7 @@ static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
         }
     }
     sig_me()->blocked = r->uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+    sig_hold_publish(); /* lowered: deliver_all fetches what pm held for us next */
     los_sig_in_call = (long)m->reserved1[0];
 }
 

@@ -18,6 +18,7 @@ int los_sig_fork_child(void)
     /* The forking thread is the child's only, first thread: its mask is the child's. */
     struct sig_thread me = *sig_me();
     sig.main = (struct sig_thread){.blocked = me.blocked};
+    proc_sig_hold(me.blocked); /* its mailbox is new: what it holds (a handler's mask too) */
     sig.directed = 0;
     sig.rtq_n = 0;
     sig_timer_disarm();

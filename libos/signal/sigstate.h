@@ -75,6 +75,9 @@ void sig_discard(int n);
 /* Tells pm the signals it must leave pending for this process (those caught, and those every
  * thread blocks) and those it ignores, when they changed or force (action.c). */
 void sig_tell_pm(int force);
+/* Writes what every thread holds now (blocked or waited for) to the mailbox's sig_hold word:
+ * no pm call, safe in an upcall; after every change of a mask (action.c). */
+void sig_hold_publish(void);
 
 /* 1 if a signal is deliverable now (fetching others' signals and the timer's first). */
 int sig_ready(void);

@@ -139,10 +139,12 @@ long posix_rt_sigsuspend(const long a[6])
     sig_me()->suspend_mask = sig_me()->blocked;
     sig_me()->suspended = 1; /* the first handler's frame restores suspend_mask */
     sig_me()->blocked = mask & ~SIG_UNBLOCKABLE;
+    sig_hold_publish(); /* pm leaves what the temporary mask blocks pending */
     long r = los_sig_wait_until(0);
     if (r != -LNX_EINTR && r != -LOS_ERESTARTSYS) { /* an error: no signal to restore it */
         sig_me()->blocked = sig_me()->suspend_mask;
         sig_me()->suspended = 0;
+        sig_hold_publish();
         return r;
     }
     return -LNX_EINTR;
@@ -153,6 +155,7 @@ void los_sig_call_mask(uint64_t mask)
     sig_me()->suspend_mask = sig_me()->blocked;
     sig_me()->suspended = 1; /* the first handler's frame restores suspend_mask */
     sig_me()->blocked = mask & ~SIG_UNBLOCKABLE;
+    sig_hold_publish();
 }
 
 void los_sig_call_mask_end(void)
@@ -160,5 +163,6 @@ void los_sig_call_mask_end(void)
     if (sig_me()->suspended) {
         sig_me()->blocked = sig_me()->suspend_mask;
         sig_me()->suspended = 0;
+        sig_hold_publish();
     }
 }

@@ -82,13 +82,14 @@ long futex_wait(struct futex_table *t, const volatile uint32_t *addr, uint32_t v
     enqueue(b, &w);
     unlock(b);
     while (!__atomic_load_n(&w.woken, __ATOMIC_ACQUIRE)) {
-        if (t->block(token, deadline) != -LNX_ETIMEDOUT)
-            continue; /* posted (maybe a stale post of an earlier wait): look again */
+        long why = t->interrupted ? t->interrupted() : 0;
+        if (!why && t->block(token, deadline) != -LNX_ETIMEDOUT)
+            continue; /* posted (maybe a stale post of an earlier wait, or a signal's) */
         b = lock_waiter(t, &w);
         int queued = !w.woken && unlink_waiter(b, &w);
         unlock(b);
         if (queued)
-            return -LNX_ETIMEDOUT;
+            return why ? why : -LNX_ETIMEDOUT;
         /* Taken off the queue at the last moment: it counts as woken. */
     }
     return 0;

@@ -10,6 +10,7 @@
 #include <los/los.h>
 #include <los/spawn.h>
 #include <los/upcall.h>
+#include <signal/sig.h>
 
 enum { ROW_FREE, ROW_RUNNING, ROW_EXITING };
 
@@ -42,6 +43,23 @@ static uint64_t tsc_hz;
 void los_upcall_entry(void);
 __attribute__((noreturn)) void los_thread_call_on(void *arg, void (*fn)(void *), uint64_t top);
 
+/* The calling thread's row (NULL: the first thread), kept in `self`, a TLS word. musl's
+ * SIGEV_THREAD helper thread resets its TLS after each notification (__reset_tls), which
+ * zeroes that word too: the row is then found again by the thread's TCB, the address at
+ * %fs:0, which is the tls its clone was given. Never before the first clone (the first
+ * thread's TLS may not be set up yet at start). */
+static struct row *me(void)
+{
+    if (self || los_process_slot == EXO_CAP_SELF)
+        return self;
+    uint64_t tp;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
+    for (int i = 0; i < LOS_THREAD_MAX; i++)
+        if (rows[i].state == ROW_RUNNING && rows[i].tls == tp)
+            return self = &rows[i];
+    return NULL;
+}
+
 static uint64_t rdtsc(void)
 {
     uint32_t lo, hi;
@@ -70,17 +88,28 @@ static void table_unlock(void)
 
 /* --- futex: the table's hooks are exo events ------------------------------------------------- */
 
+#define FUTEX_LOOK_HZ 50 /* a wait a signal from another process may end looks every 20 ms */
+
+/* One exo wait on the thread's event, until a post or the deadline (exo call 36). A signal
+ * from another process posts the process's wake event, not this one: while one could end the
+ * wait (los_sig_may_interrupt), the wait ends every 20 ms to look (the futex loop asks
+ * los_sig_peek before each block). A post meanwhile stays counted: a harmless early return. */
 static int block(uint64_t token, uint64_t deadline)
 {
-    if (!deadline) {
-        exo_event_wait(token);
-        return 0;
-    }
-    /* No exo wait with a deadline yet (event_wait_until): look again each tick until it
-     * passes. A post meanwhile stays counted on the event, a harmless early return later. */
-    if (rdtsc() >= deadline)
+    uint64_t now = rdtsc(), until = deadline;
+    if (deadline && now >= deadline)
         return -LNX_ETIMEDOUT;
-    exo_yield(EXO_ANY);
+    if (los_sig_may_interrupt()) {
+        if (!tsc_hz)
+            tsc_hz = (uint64_t)exo_clock();
+        uint64_t look = now + tsc_hz / FUTEX_LOOK_HZ;
+        if (!until || look < until)
+            until = look;
+    }
+    if (!until)
+        exo_event_wait(token);
+    else if (exo_event_wait_until(token, until) == 0 && deadline && rdtsc() >= deadline)
+        return -LNX_ETIMEDOUT;
     return 0;
 }
 
@@ -89,13 +118,15 @@ static void post(uint64_t token)
     exo_event_post(token);
 }
 
-static struct futex_table futexes = {.block = block, .post = post, .relax = relax, .now = rdtsc};
+static struct futex_table futexes = {
+    .block = block, .post = post, .relax = relax, .now = rdtsc, .interrupted = los_sig_peek};
 
 /* The calling thread's wake event, or an exo error. */
 static int64_t my_event(void)
 {
-    if (self)
-        return self->event;
+    struct row *r = me();
+    if (r)
+        return r->event;
     if (!first_event)
         first_event = exo_event_create(); /* only the first thread ever gets here */
     return first_event;
@@ -135,6 +166,20 @@ long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint
     return -LNX_ENOSYS;
 }
 
+void los_thread_kick(const void *sig_area)
+{
+    int64_t ev = 0;
+    if (!sig_area) {
+        ev = first_event;
+    } else {
+        for (int i = 0; i < LOS_THREAD_MAX && !ev; i++)
+            if (rows[i].state == ROW_RUNNING && (const void *)rows[i].sig == sig_area)
+                ev = rows[i].event;
+    }
+    if (ev > 0)
+        exo_event_post((uint64_t)ev);
+}
+
 /* --- the pm mailbox, one per process ---------------------------------------------------------- */
 
 static volatile long pm_holder; /* key of the thread using the mailbox (0: none) */
@@ -142,7 +187,8 @@ static int pm_depth;
 
 static long my_key(void)
 {
-    return self ? self->tid : 1; /* tids of the others are LOS_THREAD_TID_BASE and up */
+    struct row *r = me();
+    return r ? r->tid : 1; /* tids of the others are LOS_THREAD_TID_BASE and up */
 }
 
 static void pm_take(long me)
@@ -359,7 +405,7 @@ __attribute__((noreturn)) static void exit_on_row(void *p)
 
 void los_thread_exit(int status)
 {
-    struct row *t = self;
+    struct row *t = me();
     if (t) {
         t->status = status;
         los_thread_call_on(t, exit_on_row, row_va(t) + LOS_THREAD_EXIT_TOP);
@@ -381,24 +427,27 @@ void los_thread_exit(int status)
 
 void los_thread_unmapself(void *base, size_t size)
 {
-    if (!self) { /* never a detached thread's stack: musl's first thread has none to free */
+    struct row *r = me();
+    if (!r) { /* never a detached thread's stack: musl's first thread has none to free */
         los_syscall(LNX_munmap, (long)base, (long)size, 0, 0, 0, 0);
         los_thread_exit(0);
     }
-    self->unmap_base = base;
-    self->unmap_size = size;
+    r->unmap_base = base;
+    r->unmap_size = size;
     los_thread_exit(0);
 }
 
 long los_thread_tid(void)
 {
-    return self ? self->tid : 0;
+    struct row *r = me();
+    return r ? r->tid : 0;
 }
 
 void los_thread_set_tid_address(int *ctid)
 {
-    if (self)
-        self->ctid = ctid;
+    struct row *r = me();
+    if (r)
+        r->ctid = ctid;
     else
         first_ctid = ctid;
 }
@@ -407,7 +456,8 @@ void *los_thread_sig(void)
 {
     if (los_process_slot == EXO_CAP_SELF)
         return NULL; /* never cloned (TLS may not be set up yet at start): the first thread */
-    return self ? self->sig : NULL;
+    struct row *r = me();
+    return r ? r->sig : NULL;
 }
 
 void *los_thread_sig_of(long tid)
@@ -434,9 +484,10 @@ uint64_t los_process_cputime(void)
     uint64_t sum = los_thread_cputime();
     if (!running) /* no lock: an upcall (a timer's poll) may ask while the table is locked */
         return sum;
+    const struct row *mine = me();
     for (int i = 0; i < LOS_THREAD_MAX; i++) {
         const struct row *t = &rows[i];
-        if (t->state == ROW_RUNNING && t != self) {
+        if (t->state == ROW_RUNNING && t != mine) {
             int64_t c = exo_env_cputime((uint64_t)t->env);
             sum += c > 0 ? (uint64_t)c : 0;
         }

@@ -7,8 +7,7 @@ its root partition with debugfs (sysinit, respawn and shutdown entries running r
 one bad line). Each boot is PVH straight into exo with an empty command line, so init is the
 system's init: pm mounts the disk's tessera-root as "/", init runs the inittab; roottest
 counts the boots on the disk, respawns three times, then syncs and calls reboot(POWER_OFF)
-(askfirst is not in this test: console input typed while processes call pm is sometimes not
-seen until later, docs/status.md);
+(askfirst is not in this test: `apps.boot.shell` and `apps.boot.shell-ends` type at it);
 init runs the shutdown entry, ends everything, unmounts and powers off (QEMU exits 0). The
 second boot must find the first's count; after each, e2fsck -fn is clean.
     root_boot_test.py --image out/tessera.img

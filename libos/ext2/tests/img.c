@@ -99,6 +99,13 @@ int img_make(struct img *im, const char *name, const char *opts, const char *siz
                : -1;
 }
 
+static long dev_flush(struct ext2_dev *d)
+{
+    struct img *im = d->ctx;
+    im->flushes++;
+    return fdatasync(im->fd) == 0 ? 0 : -EXT2_EIO;
+}
+
 #define CACHE_BYTES (128 * 4096)
 
 long img_open(struct img *im, int ro)
@@ -114,6 +121,7 @@ long img_open(struct img *im, int ro)
     im->dev.log = dev_log;
     im->dev.now = dev_now;
     im->dev.busy = dev_busy;
+    im->dev.flush = dev_flush;
     im->dev.ctx = im;
     im->nlog = 0;
     im->last[0] = 0;

@@ -23,6 +23,7 @@ struct img {
     char last[256]; /* the last one */
     int busy_ino;   /* an inode the "VFS" holds open (busy hook), or 0 */
     int fail_io;    /* the device fails every read and write (-EIO) */
+    int flushes;    /* the device's flush hook calls (fdatasync of the image) */
 };
 
 /* A scratch folder for this test program (removed at exit); paths inside it. */

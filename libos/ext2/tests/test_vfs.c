@@ -46,7 +46,9 @@ TEST_CASE(ext2_through_the_vfs)
         nm++;
     CHECK_STR(fs_mount_nth(nm - 1)->source, "/dev/vdb2");
     CHECK_STR(fs_mount_nth(nm - 1)->type->name, "ext2");
+    CHECK_EQ(im.flushes, 0);
     CHECK_EQ(fs_sync_all(), 0);
+    CHECK_EQ(im.flushes, 1); /* sync writes the device's cache out: each change alone does not */
 
     char buf[256];
     CHECK_EQ(host_get(p, "mnt/from_host", buf, sizeof buf), 20);

@@ -5,10 +5,12 @@
  * itself: the last process mapping the page takes it back (writable again, no copy), any
  * other copies it into a page of its own. See docs/concepts/processes.md.
  *
- * The rule the libOS keeps: a shared page at or above los_cow_floor is copy-on-write, so a
- * write to it is never an error; pages below the floor (the program's own image) are shared
- * only read-only, and a write there stays SIGSEGV (SEGV_ACCERR), as does a write to any page
- * the program made read-only itself (those are never shared: mprotect breaks sharing first).
+ * The rule the libOS keeps: a shared page at or above los_cow_floor (the program's own data,
+ * libos/eager.ld; else the image's end), outside the hole (the libOS's and libc's bss, which
+ * fork copies at once), is copy-on-write, so a write to it is never an error; pages below the
+ * floor (text, read-only data) are shared only read-only, and a write there stays SIGSEGV
+ * (SEGV_ACCERR), as does a write to any page the program made read-only itself (those are never
+ * shared: mprotect breaks sharing first).
  */
 #ifndef LOS_COW_H
 #define LOS_COW_H
@@ -29,14 +31,22 @@ struct los_cow_stats {
 };
 extern struct los_cow_stats los_cow_stats;
 
-/* Pages below this address are never made writable by a write fault (set by fork). */
-extern uint64_t los_cow_floor;
+/* Pages below this address are never made writable by a write fault (set by fork), nor pages
+ * in [los_cow_hole_lo, los_cow_hole_hi) (the libOS's and libc's bss: never shared). */
+extern uint64_t los_cow_floor, los_cow_hole_lo, los_cow_hole_hi;
+
+/* May the page at va be copy-on-write? */
+static inline int los_cow_area(uint64_t va)
+{
+    return va >= los_cow_floor && va < EXO_USER_TOP &&
+           (va < los_cow_hole_lo || va >= los_cow_hole_hi);
+}
 
 /* Would a store at va succeed, given its page_lookup result pte (>= 0)? Writable, or
  * copy-on-write (the store makes it ours). For checks of a buffer before it is written. */
 static inline int los_cow_writable(uint64_t va, int64_t pte)
 {
-    return (pte & EXO_PROT_W) || ((pte & EXO_LOOKUP_SHARED) && va >= los_cow_floor);
+    return (pte & EXO_PROT_W) || ((pte & EXO_LOOKUP_SHARED) && los_cow_area(va));
 }
 
 /* Makes the page at va writable if it is a copy-on-write page (shared, at or above the

@@ -44,6 +44,9 @@ struct ext2_dev {
     /* Is the inode still open above us? An unlinked open inode is freed later (ext2_evict). May
      * be NULL (never). */
     int (*busy)(struct ext2_dev *d, uint32_t ino);
+    /* Writes the device's volatile cache out (a virtio-blk FLUSH): fsync's and sync's point, not
+     * each change's (the writes themselves are acknowledged). May be NULL (no such cache). */
+    long (*flush)(struct ext2_dev *d);
     void *ctx;
 };
 

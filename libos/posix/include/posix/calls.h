@@ -48,6 +48,12 @@ long posix_clock_gettime_fast(void *ts);
 int posix_memory_prot_none(uint64_t va);
 int posix_memory_shared(uint64_t va); /* a MAP_SHARED page: fork passes it on as it is */
 int posix_memory_sigbus(uint64_t va); /* a file mapping's page with nothing behind it */
+/* The demand pager (posix/memory.c): a fresh page at va if an anonymous or break page there was
+ * never touched (1: a page is there now); safe from an upcall. posix_memory_room: the same for
+ * the words an upcall's resume pushes below rsp. How many pages it gave, in all. */
+int posix_memory_demand(uint64_t va);
+void posix_memory_room(uint64_t rsp);
+unsigned long posix_memory_demand_count(void);
 
 /* The caller's ids (files.c): 0 uid, 1 euid, 2 suid, 3 gid, 4 egid, 5 sgid. */
 long posix_cred(int which);

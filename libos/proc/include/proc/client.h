@@ -41,6 +41,10 @@ long proc_fork(void);
 #define PROC_ATTENTION                                                                             \
     ((volatile uint32_t *)(PROC_MBOX_VA + __builtin_offsetof(struct proc_mbox, attention)))
 void proc_attention_set(void);
+/* The mailbox's sig_hold word (msg.h): the signals this process holds now, which pm must leave
+ * pending whatever their disposition. A plain store, no pm call: safe in an upcall. No-op
+ * without pm. */
+void proc_sig_hold(uint64_t set);
 /* The capability slot on the child that pm lent the last fork (pm takes it back, every copy,
  * once the fork is reported done: a test checks it no longer works). */
 extern uint64_t proc_fork_cap;

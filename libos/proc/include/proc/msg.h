@@ -46,7 +46,8 @@ struct pm_msg {
 };
 
 /* The mailbox at PROC_MBOX_VA. pm writes the header when it makes the process; the process
- * may scribble on its own copy, but pm never reads the header back. */
+ * may scribble on its own copy, but pm never reads the header back, sig_hold aside (read once,
+ * as a hint that can only hurt its writer). */
 struct proc_mbox {
     uint32_t magic;    /* PROC_MBOX_MAGIC */
     uint32_t slot;     /* its entry in the process table (table.h) */
@@ -62,7 +63,12 @@ struct proc_mbox {
     uint64_t exec_sig[3]; /* exec: the old image's signal mask, pending and ignored sets
                            * (libos/signal's struct los_sig_exec), written by it before the
                            * call, read by the new image's start; pm neither reads nor clears */
-    uint64_t reserved[6];
+    uint64_t sig_hold;    /* signals the process holds now (blocked or waited for in every
+                           * thread: the mask a running handler adds, sigsuspend's): pm leaves
+                           * one of them pending instead of taking its default action. Written
+                           * by the libOS without a pm call (libos/signal/action.c); pm reads it
+                           * once per signal and never holds SIGKILL or SIGSTOP */
+    uint64_t reserved[5];
     struct pm_msg msg;
 };
 

@@ -85,6 +85,12 @@ int pm_job_is_stop(int sig);
 void pm_job_continue(struct pm_proc *t);
 int pm_job_orphaned(int32_t pgid);
 void pm_job_orphan_check(int32_t pgid); /* SIGHUP + SIGCONT if orphaned with a stopped member */
+/* A move of t to another group or session (setpgid, setsid) may orphan its own group and its
+ * children's: pm_job_linked puts those not orphaned before the move in groups (PROC_MAX
+ * entries), their count; pm_job_orphans_after, after the move, gives each that is orphaned now
+ * with a stopped member SIGHUP then SIGCONT (POSIX: newly orphaned). */
+int pm_job_linked(const struct pm_proc *t, int32_t *groups);
+void pm_job_orphans_after(const int32_t *groups, int n);
 int pm_job_wait_status(struct pm_proc *c, uint64_t flags, int32_t *status);
 
 /* The handlers, from ops.def. */
@@ -132,6 +138,12 @@ extern long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **e
 void pm_proc_release(struct pm_proc *p);         /* the slot is free again */
 void pm_reap(void);                              /* finds ended envs: zombies, orphans, wakes */
 void pm_post_signal(struct pm_proc *p, int sig); /* pending bit, wake; SIGKILL destroys */
+/* What p blocks now: what sig_disp told, and its mailbox's sig_hold word (msg.h: a running
+ * handler's mask, sigsuspend's), read once; never SIGKILL, SIGSTOP or an ignored signal, so
+ * a hostile word only keeps its own signals pending. pm_sig_keeps: those and the ones it
+ * catches: what pm leaves pending for its libOS instead of acting on (pm_ops.c). */
+uint64_t pm_sig_held(const struct pm_proc *p);
+uint64_t pm_sig_keeps(const struct pm_proc *p);
 
 /* A signal with what its siginfo says (pm_sigq.c): a standard one coalesces while pending, a
  * real-time one queues each instance. pm_send is kill's delivery to one process (pm_ops.c):
@@ -142,6 +154,10 @@ int pm_sigq_add(struct pm_proc *t, const struct pm_siginfo *info);
 long pm_sigq_fetch(struct pm_proc *p, struct pm_msg *m);
 long pm_send(struct pm_proc *t, const struct pm_siginfo *info);
 extern uint32_t (*pm_uid_of)(const struct pm_proc *p);
+/* SIGCHLD to parent for child pid (real uid uid) whose wait status became status (exited,
+ * killed, stopped, continued): si_code CLD_*, si_status, si_pid, si_uid, as Linux's; only if
+ * the parent catches or holds SIGCHLD (its default is to ignore). */
+void pm_sigchld(struct pm_proc *parent, int32_t pid, uint32_t uid, int status);
 uint32_t pm_sender_uid(const struct pm_proc *p);
 void pm_claim_cap(uint64_t slot); /* pm got cap slot `slot` from exo: its old env has ended */
 extern uint64_t pm_death_cap;     /* the event every process env's end posts */
@@ -150,9 +166,10 @@ extern uint64_t pm_death_cap;     /* the event every process env's end posts */
 extern void (*pm_loop_hook)(void);
 extern int32_t pm_init_waits; /* the pid init's main loop waits for (not auto-reaped) */
 /* init's inittab loop (apps/init): children of init are kept as zombies for it (not reaped at
- * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status, 0 when
- * pm_init_stop is set (a reboot(2) or a signal to pid 1 asked for the end), -1 past the TSC
- * deadline (0: none). */
+ * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status; with no
+ * deadline (0) 0 when pm_init_stop is set (a reboot(2) or a signal to pid 1 asked for the end);
+ * with one, it waits on whatever pm_init_stop says (the shutdown's waits for the processes to
+ * end: returning at once would spin past the deadline) and is -1 past the TSC deadline. */
 extern int pm_init_keeps;
 extern volatile int pm_init_stop; /* PM_STOP_POWEROFF, PM_STOP_REBOOT, PM_STOP_HALT; 0: run */
 #define PM_STOP_POWEROFF 1

@@ -37,6 +37,14 @@ extern int64_t los_sig_wake_event;
  * handler runs for it). Return it from the libOS call as is: los_syscall delivers. */
 long los_sig_interrupt(void);
 
+/* For a wait that must not call pm (a futex wait: it does not hold the mailbox): what
+ * los_sig_interrupt would answer, judged without fetching, from the thread's and the process's
+ * pending sets and the process table's pending word (the timer polled). And whether a signal
+ * from another process could interrupt such a wait (a handler this thread does not block, or
+ * a timer armed): pm posts only the process's wake event, so the wait looks now and then. */
+long los_sig_peek(void);
+int los_sig_may_interrupt(void);
+
 /* Makes sig (1..64) pending in this process as sent by pid with si_code code (SI_USER 0,
  * SI_KERNEL 0x80, SI_TKILL -6...). Delivered at the next safe point unless blocked. */
 void los_sig_post(int sig, int code, long pid);

@@ -34,12 +34,17 @@ struct futex_table {
     int (*block)(uint64_t token, uint64_t deadline);
     void (*post)(uint64_t token); /* wakes the waiter whose token it is */
     void (*relax)(void);          /* a lock is taken: let its holder run (may be NULL) */
-    uint64_t (*now)(void);        /* the TSC, for deadlines */
+    /* A signal for the waiter (libos/signal): looked at before each block; nonzero (-EINTR, or
+     * the restart code) ends the wait with it unless a wake took the waiter already. NULL:
+     * nothing interrupts. */
+    long (*interrupted)(void);
+    uint64_t (*now)(void); /* the TSC, for deadlines */
 };
 
 /* FUTEX_WAIT: if *addr == val, queues the caller (token: its wake event) and blocks until a
- * wake takes it off, or until `deadline` (TSC; 0: none) passes. 0 when woken, -LNX_EAGAIN if
- * *addr != val, -LNX_ETIMEDOUT, -LNX_EINVAL for a misaligned addr. */
+ * wake takes it off, or until `deadline` (TSC; 0: none) passes, or a signal interrupts it. 0
+ * when woken, -LNX_EAGAIN if *addr != val, -LNX_ETIMEDOUT, interrupted()'s value (-LNX_EINTR),
+ * -LNX_EINVAL for a misaligned addr; never queued once it returns. */
 long futex_wait(struct futex_table *t, const volatile uint32_t *addr, uint32_t val, uint64_t token,
                 uint64_t deadline);
 

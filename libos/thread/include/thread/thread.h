@@ -49,6 +49,11 @@ void los_thread_set_tid_address(int *ctid);
 long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint32_t *addr2,
                uint32_t val3);
 
+/* Posts the futex wake event of the thread whose signal state is sig_area (NULL: the first
+ * thread's), so a futex wait it blocks in looks at its signals (a directed signal for it). A
+ * post it finds later only makes its next wait look once more. */
+void los_thread_kick(const void *sig_area);
+
 /* In a forked child, first thing: the thread that forked is its only (first) thread; the
  * parent's rows, events and process slot name nothing in the child's capability table. */
 void los_thread_forked(void);
