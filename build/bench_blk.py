@@ -164,8 +164,9 @@ def _version_key(path: str):
     return [int(p) if p.isdigit() else p for p in re.split(r"[.-]", path)]
 
 
-def module_files(mods: str) -> List[str]:
-    """LINUX_MODULES and their dependencies from modules.dep, dependencies first."""
+def module_files(mods: str, names: Optional[List[str]] = None) -> List[str]:
+    """names (default LINUX_MODULES) and their dependencies from modules.dep, dependencies
+    first; a name that is not a module (built in, or absent) is skipped."""
     try:
         with open(os.path.join(mods, "modules.dep")) as f:
             dep = {k: v.split() for k, v in (l.rstrip("\n").split(":", 1) for l in f if ":" in l)}
@@ -179,7 +180,7 @@ def module_files(mods: str) -> List[str]:
             add(d)
         if rel not in order:
             order.append(rel)
-    for m in LINUX_MODULES:
+    for m in names if names is not None else LINUX_MODULES:
         if m in by_name:
             add(by_name[m])
     return [os.path.join(mods, r) for r in order]

@@ -12,6 +12,9 @@ reports the median of each boot phase. Nothing here is ever asserted; it only me
 With --direct QEMU boots exo.elf through its PVH entry (-kernel, no OVMF, no disk): there is
 no loader, so (a) is not seen and (b) is 0; the host-clock phases compare the two paths.
 
+With --prompt: boot to the shell prompt instead (bench_prompt.py: the default boot with the
+ext2 root, askfirst's prompt, Enter, `/ # `), beside Linux's kernel -> /init; results/boot-prompt.csv.
+
 With --icount QEMU runs with `-icount shift=0`: one guest instruction = one ns of virtual time,
 and the TCG TSC counts virtual ns, so the TSC deltas are instruction counts and repeat exactly.
 """
@@ -71,11 +74,16 @@ def main() -> int:
     ap = bench_common.parser("tessera bench boot", __doc__, runs=5, timeout=180)
     ap.add_argument("--direct", action="store_true",
                     help="boot exo.elf through PVH (QEMU -kernel) instead of OVMF + the disk")
+    ap.add_argument("--prompt", action="store_true",
+                    help="boot to the shell prompt (PVH, the image as the disk), beside Linux")
     ap.add_argument("--csv", default=None,
                     help="default results/boot.csv (results/boot-direct.csv with --direct)")
     a = bench_common.parse(ap)
     if a is None:
         return 0
+    if a.prompt:
+        import bench_prompt
+        return bench_prompt.run(a)
     guest_unit = "insns" if a.icount else "ms"
     mode = "-direct" if a.direct else ""
     a.csv = a.csv or os.path.join(qemu.REPO, "results", f"boot{mode}.csv")

@@ -13,6 +13,7 @@
  * starts (libos/fs/pm_fs.c). A process is its words (no shell): the first is the path
  * ("-/bin/sh": the path /bin/sh, argv[0] "-/bin/sh", a login shell as busybox's init makes it).
  */
+#include <common/cmdline.h>
 #include <los/los.h>
 #include <proc/lnx.h>
 #include <proc/pm.h>
@@ -33,6 +34,7 @@ static struct {
     uint64_t start; /* TSC at its start */
     uint64_t later; /* respawning too fast: start again at this TSC (0: not waiting) */
 } run[MAX_ENTRIES];
+extern const char *los_cmdline;
 static char text[TAB_BYTES + 1]; /* one more: a longer file is seen */
 static int n;
 static uint64_t hz;
@@ -53,10 +55,14 @@ static int64_t start(int i)
     for (; p[k] && p[k] != ' ' && p[k] != '\t'; k++)
         path[k] = p[k];
     path[k] = 0;
-    char probe[1], cmd[INIT_PROCESS_MAX + 16] = "/askfirst ";
+    char probe[1], cmd[INIT_PROCESS_MAX + 24] = "/askfirst ";
     long r = pm_file_read(path, probe, sizeof probe); /* a missing program: no prompt for it */
     if (tab[i].action == INIT_ASKFIRST && r >= 0 && pm_file_read("/askfirst", probe, 1) >= 0) {
         int at = 10; /* askfirst.c prompts, waits for Enter, execs the process */
+        if (exo_cmdline_flag(los_cmdline, "bench.prompt")) { /* bench boot --prompt's stamps */
+            for (const char *f = "--tsc "; *f; f++)
+                cmd[at++] = *f;
+        }
         for (int j = 0; tab[i].process[j] && at < (int)sizeof cmd - 1; j++)
             cmd[at++] = tab[i].process[j];
         cmd[at] = 0;

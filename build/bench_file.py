@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""bench_file.py: `./tessera bench file`. The same file operations on the same kind of disk in
+two guests on the same QEMU machine, side by side: Linux (Debian's kernel, /init =
+apps/bench/filebench.c built by gcc -static, loading virtio_pci, virtio_blk and ext4 (which
+serves ext2) from /modules and mounting /dev/vda1 as ext2) and Tessera (exo.elf through PVH,
+`poweroff init.ext2=filebench init.run=filebench`: pm mounts the disk's ext2 on /mnt, the same
+source built by tessera-cc as a native program). Each boot gets a fresh disk: a 128 MiB GPT
+image whose partition 1 (named tessera-root, as pm looks for) is a new ext2 from
+`mke2fs -t ext2 -b 4096 -I 256 -m 0`, on virtio-blk (cache=writeback, aio=threads). The
+operations (apps/bench/filebench.c): cached 4 KiB pread, create+write 4 KiB+close+unlink,
+sequential write of 64 MiB with fsync, 4 KiB random reads of that file from disk (Linux drops
+its page cache first; Tessera's pm block cache is 512 KiB, so nearly every read goes to the
+disk). Each guest prints rows
+
+    filebench: guest=tessera op=pread_cached_4k iters=2000 ns_per_op=12.3 exo_calls_per_op=0.00
+
+This script boots each guest N times, takes the median ns per op, prints a table with
+Tessera/Linux ratios and Tessera's exo calls per op, and writes results/file.csv
+(bench_common.ENV_FIELDS on every row) and results/file.png. With --icount a nanosecond is one
+guest instruction. Under icount a guest that halts while the disk works (Linux) gets QEMU's
+virtual time jump, one that polls (Tessera's pm) counts its polling instructions, which follow
+the host's speed: the disk rows are not exact instruction counts.
+
+ctest build.bench_file (build/test_bench_file.py) compiles the Linux guest's source with
+-Werror and puts a canned serial log through parse, summarise, table and CSV, with exact values.
+"""
+import csv
+import os
+import re
+import statistics
+import subprocess
+import sys
+from typing import Dict, List, Optional, Tuple
+
+sys.dont_write_bytecode = True  # keep build/ free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_blk  # noqa: E402  (the Linux guest's kernel, modules and cpio)
+import bench_common  # noqa: E402
+import qemu  # noqa: E402
+
+MEM = "256M"
+LINUX_APPEND = "console=ttyS0 quiet panic=-1"
+TESSERA_CMDLINE = "poweroff init.ext2=filebench init.run=filebench"
+SERIAL = "filebench"
+SRC = os.path.join(qemu.REPO, "apps", "bench", "filebench.c")
+# ext2 is served by ext4 in Debian's kernel (CONFIG_EXT4_USE_FOR_EXT2), a module there.
+LINUX_MODULES = ["virtio_pci", "virtio_blk", "crc32c_generic", "ext4"]
+DISK_MIB, PART_MIB = 128, 126
+OPS = ["pread_cached_4k", "create_write_unlink_4k", "seq_write_64m_fsync", "rand_read_4k"]
+GUESTS = ["linux", "tessera"]
+ROW_RE = re.compile(r"filebench: guest=(\w+) op=(\w+) iters=(\d+) ns_per_op=([\d.]+) "
+                    r"exo_calls_per_op=(-?[\d.]+)")
+NOT_RE = re.compile(r"filebench: guest=(\w+) op=(\w+) (unsupported|failed) errno=(\d+)")
+KERNEL_RE = re.compile(r"filebench: kernel release=(\S+) version=(.*)")
+DONE = "filebench: done"
+CSV_COLUMNS = (["run", "guest", "op", "iters", "ns_per_op", "exo_calls_per_op", "status"] +
+               bench_common.ENV_FIELDS)
+ENV = dict(os.environ, PATH="/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
+
+
+def build_init(out: str) -> str:
+    """gcc -static -O2 the Linux guest's /init (again when the source changed)."""
+    exe = os.path.join(out, "filebench_linux")
+    if not os.path.isfile(exe) or os.path.getmtime(exe) < os.path.getmtime(SRC):
+        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                        exe + ".tmp", SRC], check=True)
+        os.replace(exe + ".tmp", exe)
+    return exe
+
+
+def build_initramfs(out: str) -> Tuple[str, str]:
+    """(vmlinuz, initramfs): /init = the static bench, /lib/*.ko listed in /modules."""
+    kernel, mods = bench_blk.find_kernel()
+    init = build_init(out)
+    entries = [("dev", 0o40755, b"", 0), ("dev/console", 0o20600, b"", 5 << 8 | 1),
+               ("init", 0o100755, open(init, "rb").read(), 0), ("lib", 0o40755, b"", 0),
+               ("mnt", 0o40755, b"", 0), ("proc", 0o40555, b"", 0)]
+    names = []
+    for ko in bench_blk.module_files(mods, LINUX_MODULES):
+        names.append("/lib/" + os.path.basename(ko))
+        entries.append((names[-1][1:], 0o100644, open(ko, "rb").read(), 0))
+    entries.append(("modules", 0o100644, "".join(n + "\n" for n in names).encode(), 0))
+    path = os.path.join(out, "initramfs-file.cpio")
+    with open(path + ".tmp", "wb") as f:
+        f.write(bench_blk.cpio_newc(entries))
+    os.replace(path + ".tmp", path)
+    return kernel, path
+
+
+def make_disk(path: str) -> None:
+    """A fresh disk: GPT, partition 1 'tessera-root' at 1 MiB holding a new ext2."""
+    fs = path + ".fs"
+    for p in (path, fs):
+        if os.path.exists(p):
+            os.unlink(p)
+    with open(fs, "wb") as f:
+        f.truncate(PART_MIB << 20)
+    subprocess.run(["mke2fs", "-q", "-F", "-t", "ext2", "-b", "4096", "-I", "256", "-m", "0",
+                    "-L", "tessera-root", fs], check=True, env=ENV)
+    with open(path, "wb") as f:
+        f.truncate(DISK_MIB << 20)
+    subprocess.run(["sgdisk", "-n", f"1:2048:+{PART_MIB}M", "-t", "1:8300",
+                    "-c", "1:tessera-root", path], check=True, env=ENV, capture_output=True)
+    with open(fs, "rb") as src, open(path, "r+b") as dst:
+        dst.seek(1 << 20)
+        while True:
+            b = src.read(1 << 20)
+            if not b:
+                break
+            dst.write(b)
+    os.unlink(fs)
+
+
+def disk_args(img: str) -> List[str]:
+    return ["-drive", f"file={img},if=none,id=fbdisk,format=raw,cache=writeback,aio=threads",
+            "-device", f"virtio-blk-pci,drive=fbdisk,disable-legacy=on,serial={SERIAL}"]
+
+
+def parse(text: str) -> dict:
+    """{'rows': {(guest, op): {...}}, 'missing': {(guest, op): 'failed errno=5'},
+    'done': bool, 'kernel': str or None}."""
+    out = {"rows": {}, "missing": {}, "done": DONE in text, "kernel": None}
+    for m in ROW_RE.finditer(text):
+        out["rows"][(m[1], m[2])] = {"iters": int(m[3]), "ns_per_op": float(m[4]),
+                                     "exo_calls_per_op": float(m[5])}
+    for m in NOT_RE.finditer(text):
+        out["missing"][(m[1], m[2])] = f"{m[3]} errno={m[4]}"
+    k = KERNEL_RE.search(text)
+    if k:
+        out["kernel"] = f"linux {k[1]} {k[2].strip()}"
+    return out
+
+
+def summarise(runs: Dict[str, List[dict]]) -> Dict[Tuple[str, str], dict]:
+    """{(guest, op): median row} over the runs that have the row."""
+    med = {}
+    for g in GUESTS:
+        for op in OPS:
+            rows = [p["rows"][(g, op)] for p in runs.get(g, []) if (g, op) in p["rows"]]
+            if rows:
+                med[(g, op)] = {
+                    "iters": rows[0]["iters"], "n": len(rows),
+                    "ns_per_op": statistics.median(r["ns_per_op"] for r in rows),
+                    "exo_calls_per_op": statistics.median(r["exo_calls_per_op"] for r in rows)}
+    return med
+
+
+def why_missing(runs: Dict[str, List[dict]], g: str, op: str) -> str:
+    for p in runs.get(g, []):
+        if (g, op) in p["missing"]:
+            return p["missing"][(g, op)]
+    return "no row" if runs.get(g) else "guest did not run"
+
+
+def table(med: Dict[Tuple[str, str], dict], runs: Dict[str, List[dict]],
+          icount: bool) -> List[str]:
+    """One line per operation; the ratio is Tessera/Linux (below 1: Tessera ahead)."""
+    unit = "instr" if icount else "ns"
+    lines = [f"  {'operation':<24} {'linux ' + unit:>15} {'tessera ' + unit:>16} "
+             f"{'tessera/linux':>14} {'exo calls':>10}  verdict"]
+    for op in OPS:
+        L, T = med.get(("linux", op)), med.get(("tessera", op))
+        ls = f"{L['ns_per_op']:>15,.1f}" if L else f"{'-':>15}"
+        ts = f"{T['ns_per_op']:>16,.1f}" if T else f"{'-':>16}"
+        ratio, verdict = "-", "-"
+        if L and T and L["ns_per_op"]:
+            r = T["ns_per_op"] / L["ns_per_op"]
+            ratio = f"x{r:.2f}"
+            verdict = "ahead" if r < 1 else "BEHIND"
+        calls = f"{T['exo_calls_per_op']:.2f}" if T else "-"
+        note = ""
+        if not T:
+            note += f"  (tessera: {why_missing(runs, 'tessera', op)})"
+        if not L:
+            note += f"  (linux: {why_missing(runs, 'linux', op)})"
+        lines.append(f"  {op:<24} {ls} {ts} {ratio:>14} {calls:>10}  {verdict}{note}")
+    return lines
+
+
+def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
+    return {g: next((p["kernel"] for p in runs.get(g, []) if p.get("kernel")), "?")
+            for g in GUESTS}
+
+
+def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[Tuple[str, str], dict],
+              mode: str, env: "bench_common.Env") -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    kern = kernels(runs)
+    with open(path, "w", newline="") as f:
+        f.write(f"# filebench (apps/bench/filebench.c), {mode}, -m {MEM}; a fresh ext2 "
+                f"(mke2fs -t ext2 -b 4096) on virtio-blk per boot; ns_per_op (one guest "
+                f"instruction per ns under icount); exo_calls_per_op: Tessera's count, -1 on "
+                f"Linux; linux append '{LINUX_APPEND}', tessera '{TESSERA_CMDLINE}'\n")
+        f.write(env.comment(list(kern.values())))
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for g in GUESTS:
+            tail = list(env.columns(kern[g]).values())
+            for i, p in enumerate(runs.get(g, []), 1):
+                for op in OPS:
+                    r = p["rows"].get((g, op))
+                    if r:
+                        w.writerow([i, g, op, r["iters"], r["ns_per_op"], r["exo_calls_per_op"],
+                                    "ok"] + tail)
+                    else:
+                        w.writerow([i, g, op, "", "", "", p["missing"].get((g, op), "no row")] +
+                                   tail)
+            for op in OPS:
+                m = med.get((g, op))
+                if m:
+                    w.writerow(["median", g, op, m["iters"], m["ns_per_op"],
+                                m["exo_calls_per_op"], "ok"] + tail)
+    print(f"wrote {path}")
+
+
+def plot(med: Dict[Tuple[str, str], dict], csv_path: str, mode: str, icount: bool) -> None:
+    labels, values = [], []
+    for op in OPS:
+        for g in GUESTS:
+            if (g, op) in med:
+                labels.append(f"{op} {g}")
+                values.append(med[(g, op)]["ns_per_op"])
+    bench_common.barh_png(labels, values, f"file operations on ext2, median ({mode})",
+                          "guest instructions per op" if icount else "ns per op", csv_path,
+                          annotate=True)
+
+
+def run_guest(a, g: str, files: Optional[Tuple[str, str]], img: str, i: int) -> dict:
+    log = os.path.join(qemu.build_dir(), "logs", f"bench-file-{g}-{i}.log")
+    make_disk(img)
+    try:
+        if g == "linux":
+            r = qemu.boot(None, mem=MEM, cmdline=LINUX_APPEND, timeout=a.timeout, accel=a.accel,
+                          icount=a.icount, log_path=log, direct=True, direct_files=files,
+                          extra=disk_args(img))
+        else:
+            r = qemu.boot(None, mem=MEM, cmdline=TESSERA_CMDLINE, timeout=a.timeout,
+                          accel=a.accel, icount=a.icount, log_path=log, direct=True,
+                          extra=disk_args(img))
+    except qemu.QemuError as e:
+        print(f"run {i}/{a.runs} {g}: cannot boot ({e})", flush=True)
+        return {"rows": {}, "missing": {}, "done": False, "kernel": None}
+    p = parse(r.serial_text)
+    if g == "tessera":
+        p["kernel"] = bench_common.tessera_kernel(r.serial_text)
+    bad = "" if p["done"] else f"  (no '{DONE}': exit {r.exit_code}, log {log})"
+    print(f"run {i}/{a.runs} {g}: {len(p['rows'])} rows, {r.elapsed:.1f} s{bad}", flush=True)
+    return p
+
+
+def main() -> int:
+    ap = bench_common.parser("tessera bench file", __doc__, runs=3, timeout=600)
+    ap.add_argument("--only", choices=GUESTS, help="boot one guest only")
+    a = bench_common.parse(ap)
+    if a is None:
+        return 0
+    out = os.path.join(qemu.build_dir(), "bench-file")
+    os.makedirs(out, exist_ok=True)
+    guests = [a.only] if a.only else GUESTS
+    files = build_initramfs(out) if "linux" in guests else None
+    img = os.path.join(out, "disk.img")
+    env = bench_common.Env(a.accel, a.icount)
+    runs: Dict[str, List[dict]] = {g: [] for g in guests}
+    for i in range(1, a.runs + 1):
+        for g in guests:  # interleaved, so a change in the host's load touches both
+            runs[g].append(run_guest(a, g, files, img, i))
+    med = summarise(runs)
+    mode = "icount" if a.icount else a.accel
+    print(f"median of {a.runs} run(s), {mode}:")
+    for line in table(med, runs, a.icount):
+        print(line)
+    path = os.path.join(qemu.REPO, "results", "file.csv")
+    write_csv(path, runs, med, mode, env)
+    plot(med, path, mode, a.icount)
+    return 0 if all(p["done"] for ps in runs.values() for p in ps) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
