@@ -4,6 +4,8 @@
  * exports OPTIONFLAGS, 13.6 KB, to every test), and refuses one past it with E2BIG.
  */
 #include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -53,5 +55,24 @@ USERTEST(bbsuite_exec_big_env)
     CHECK_EQ(exec_env(14000), 7); /* Linux: up to 128 KiB a string */
     CHECK_EQ(exec_env(17000), -1);
     CHECK_EQ(errno, E2BIG);
+    return 0;
+}
+
+USERTEST(bbsuite_popen_system_spawn)
+{
+    FILE *f = popen("echo HELLO; exit 3", "r");
+    CHECK_EQ(f != NULL, 1);
+    char buf[16] = {0};
+    CHECK_EQ(fgets(buf, sizeof buf, f) != NULL, 1);
+    CHECK_EQ(strcmp(buf, "HELLO\n"), 0);
+    CHECK_EQ(pclose(f), 3 << 8);
+    CHECK_EQ(system("exit 5"), 5 << 8);
+    pid_t pid = 0;
+    char *argv[] = {"false", NULL};
+    CHECK_EQ(posix_spawn(&pid, "/bin/false", NULL, NULL, argv, NULL), 0);
+    int st = 0;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 1 << 8);
+    CHECK_EQ(posix_spawn(&pid, "/no/such", NULL, NULL, argv, NULL), ENOENT);
     return 0;
 }
