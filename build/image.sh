@@ -10,8 +10,8 @@
 # --archive-links makes every path LIST names (one a line, /bin/ls) a symlink to TARGET
 # (busybox's applets, apps/busybox/README.md).
 #
-# Staged trees:  DIR/archive/{font.psf,etc/version,programs}
-#                DIR/root/{the archive's files,etc/inittab,etc/hostname,etc/motd,README}
+# Staged trees:  DIR/archive/{font.psf,etc/{version,passwd,group},root/,programs}
+#                DIR/root/{the archive's files,etc/{inittab,hostname,motd},README}
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
@@ -42,6 +42,8 @@ mkdir -p "$stage/archive/etc" "$stage/root/etc"
 gzip -dc "$FONT_GZ" > "$stage/archive/font.psf"   # exo's framebuffer console font (PSF)
 version=$(git -C "$repo" describe --always --tags --dirty 2>/dev/null || true)
 echo "${version:-dev}" > "$stage/archive/etc/version"
+cp "$repo/apps/init/etc/passwd" "$repo/apps/init/etc/group" "$stage/archive/etc/" # users: root
+mkdir -p "$stage/archive/root" # root's home
 for f in "${archive_files[@]+"${archive_files[@]}"}"; do   # programs: init and friends
   [[ -f ${f#*=} ]] || die "archive file ${f#*=} missing"
   mkdir -p "$(dirname "$stage/archive/${f%%=*}")"

@@ -831,3 +831,22 @@ EXOTEST(page_count_follows_alloc_and_free)
     CHECK_EQ(exo_page_count(), before);
     return 0;
 }
+
+/* machine: the CPU count (boot_test.py checks the printed number against QEMU's -smp) and the
+ * RAM envs can hold, which is at least what is free and changes not when a page is taken. */
+EXOTEST(machine_counts_cpus_and_pages)
+{
+    int64_t cpus = exo_machine(EXO_MACHINE_CPUS);
+    CHECK(cpus >= 1 && cpus <= 64);
+    los_printf("    machine_counts_cpus_and_pages: %ld cpus\n", (long)cpus);
+    int64_t pages = exo_machine(EXO_MACHINE_PAGES);
+    CHECK(pages >= exo_page_count());
+    int64_t a = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    CHECK(a > 0);
+    CHECK_EQ(exo_machine(EXO_MACHINE_PAGES), pages); /* taken, still RAM envs hold */
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)a), 0);
+    CHECK_EQ(exo_machine(EXO_MACHINE_PAGES), pages);
+    CHECK_EQ(exo_machine(2), EXO_E_INVAL);
+    CHECK_EQ(exo_machine(~0ull), EXO_E_INVAL);
+    return 0;
+}

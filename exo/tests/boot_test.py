@@ -215,6 +215,7 @@ def case_exotest(image, smp=1):
         c.line(f"exotest: {n}: ok")
     # Two threads of one env ran on two CPUs (test_thread.c), when the machine has two.
     c.line(f"    thread_two_cpus_count_exactly: ran on {min(smp, 2)} cpus")
+    c.line(f"    machine_counts_cpus_and_pages: {smp} cpus")
     c.line(f"exotest: {len(names)} passed, 0 failed")
     c.no_line(": FAIL")
     c.no_line("panic")

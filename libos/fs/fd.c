@@ -48,6 +48,10 @@ void fs_file_put(struct fs_file *f)
     if (f->type == FS_FILE_DEV && f->dev->ops && f->dev->ops->close)
         f->dev->ops->close(f->devp);
     fs_vnode_put(f->vn);
+    if (f->dir)
+        fs_vnode_put(f->dir);
+    if (f->name)
+        fs_free(f->name, f->name_size);
     fs_free(f, sizeof *f);
 }
 

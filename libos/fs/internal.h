@@ -37,6 +37,9 @@ struct fs_file {
     void *devp;              /* the device's object for this file (its dev, or open_file's) */
     struct fs_epoll *ep;     /* an epoll instance (epoll.c) */
     struct fs_epitem *watch; /* the epoll interests naming this description (epoll.c) */
+    struct fs_vnode *dir;    /* the directory it was opened in (referenced), or NULL: fdpath.c */
+    char *name;              /* the name it was opened by there (fs_alloc'd, NUL-terminated) */
+    uint16_t name_size;      /* bytes of name's allocation */
 };
 
 static inline int fs_file_readable(const struct fs_file *f)
@@ -128,6 +131,12 @@ struct fs_walk {
 long fs_walk(struct fs_proc *p, int dirfd, const char *path, int flags, struct fs_walk *w);
 void fs_walk_done(struct fs_walk *w);
 long fs_lookup_parent(struct fs_proc *p, struct fs_vnode *dir, struct fs_vnode **out);
+/* proc.c: a directory's path from p's root (length with the NUL, or -errno); child's name in dir
+ * (found by inode number; its length, or -FS_ENOENT). */
+long fs_dir_path(struct fs_proc *p, struct fs_vnode *dir, char *buf, uint64_t size);
+long fs_name_in(struct fs_vnode *dir, struct fs_vnode *child, char *name);
+/* fdpath.c: remembers where f was opened (w's directory and name), for fs_fd_path. */
+void fs_file_remember(struct fs_file *f, const struct fs_walk *w);
 /* The directory a *at call starts from: cwd for AT_FDCWD, else dirfd's (referenced). */
 long fs_dirfd_vnode(struct fs_proc *p, int dirfd, struct fs_vnode **out);
 

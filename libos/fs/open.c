@@ -73,6 +73,8 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
     }
     if (flags & FS_O_PATH) {
         struct fs_file *f = fs_file_new(FS_FILE_VNODE, FS_O_PATH, vn);
+        if (f)
+            fs_file_remember(f, &w);
         r = f ? fs_fd_install(p, f, (int)slot, flags & FS_O_CLOEXEC) : -FS_ENFILE;
         goto out;
     }
@@ -131,6 +133,7 @@ long fs_openat(struct fs_proc *p, int dirfd, const char *path, int flags, uint32
     f->pipe = pp;
     f->dev = dev;
     f->devp = devp;
+    fs_file_remember(f, &w);
     if (dev && dev->ops->open)
         dev->ops->open(devp, p);
     r = fs_fd_install(p, f, (int)slot, flags & FS_O_CLOEXEC);

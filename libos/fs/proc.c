@@ -118,7 +118,7 @@ uint32_t fs_umask(struct fs_proc *p, uint32_t mask)
 }
 
 /* The name of child in dir (by inode number), into name; its length or -errno. */
-static long name_in(struct fs_vnode *dir, struct fs_vnode *child, char *name)
+long fs_name_in(struct fs_vnode *dir, struct fs_vnode *child, char *name)
 {
     struct fs_dirent e;
     uint64_t cookie = 2;
@@ -137,11 +137,16 @@ long fs_getcwd(struct fs_proc *p, char *buf, uint64_t size)
 {
     if (p->cwd->nlink == 0)
         return -FS_ENOENT; /* removed: Linux says so too */
+    return fs_dir_path(p, p->cwd, buf, size);
+}
+
+long fs_dir_path(struct fs_proc *p, struct fs_vnode *dir, char *buf, uint64_t size)
+{
     static char path[FS_PATH_MAX];
     static char name[FS_NAME_MAX + 1];
     size_t at = FS_PATH_MAX - 1;
     path[at] = '\0';
-    struct fs_vnode *cur = p->cwd;
+    struct fs_vnode *cur = dir;
     fs_vnode_ref(cur);
     long r = 0;
     while (cur != p->root) {
@@ -156,7 +161,7 @@ long fs_getcwd(struct fs_proc *p, char *buf, uint64_t size)
         struct fs_vnode *parent;
         if ((r = fs_lookup_parent(p, cur, &parent)) < 0)
             break;
-        long n = name_in(parent, cur, name);
+        long n = fs_name_in(parent, cur, name);
         fs_vnode_put(cur);
         cur = parent;
         if (n < 0) {

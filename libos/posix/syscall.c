@@ -85,3 +85,8 @@ long los_free_pages(void)
 {
     return (long)exo_page_count();
 }
+
+long los_machine(int what)
+{
+    return (long)exo_machine((uint64_t)what);
+}

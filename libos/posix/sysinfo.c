@@ -2,11 +2,13 @@
  * sysinfo.c: what a program asks about the system and itself rather than about files: uname,
  * sysinfo, nice values (getpriority/setpriority, kept by pm), CPU affinity, prctl's thread name,
  * the kernel log (syslog/klogctl) and the clock's discipline (adjtimex, read-only). Answered in the
- * process, no exo call but page_count (sysinfo's free RAM). Linux's layouts and results: busybox's
- * uname, free, uptime, nice, nproc, dmesg and adjtimex read these.
+ * process, no exo call but page_count (sysinfo's free RAM) and machine (RAM and CPUs in all).
+ * Linux's layouts and results: busybox's uname, free, uptime, nice, nproc, dmesg and adjtimex read
+ * these.
  */
 #include <posix/calls.h>
 
+#include <exo/abi.h>
 #include <los/uaccess.h>
 #include <proc/client.h>
 #include <proc/msg.h>
@@ -39,21 +41,19 @@ struct lnx_sysinfo {
 };
 _Static_assert(sizeof(struct lnx_sysinfo) == 112, "Linux's struct sysinfo");
 
-/* freeram: exo's free pages now. exo does not say how much RAM there is in all, so totalram
- * is the most freeram this process has seen (never less than freeram). procs: the live
- * entries of pm's table (1 without pm). uptime: whole seconds since boot. */
+/* freeram: exo's free pages now; totalram: the RAM envs can hold (exo's machine call: not exo's
+ * own pages nor firmware's, as Linux leaves out the kernel's image). procs: the live entries of
+ * pm's table (1 without pm). uptime: whole seconds since boot. */
 long posix_sysinfo(const long a[6])
 {
-    static uint64_t total;
     struct lnx_sysinfo s = {0};
     uint64_t ns = 0;
     posix_clock_ns(LNX_CLOCK_MONOTONIC, &ns);
     s.uptime = (int64_t)(ns / 1000000000ull);
     long free_pages = los_free_pages();
     s.freeram = free_pages > 0 ? (uint64_t)free_pages * PAGE : 0;
-    if (s.freeram > total)
-        total = s.freeram;
-    s.totalram = total;
+    long total = los_machine(EXO_MACHINE_PAGES);
+    s.totalram = total > 0 ? (uint64_t)total * PAGE : s.freeram;
     s.procs = 1;
     if (proc_present) {
         const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
@@ -113,9 +113,9 @@ long posix_setpriority(const long a[6])
     return 0;
 }
 
-/* The CPU set of this process or another live one: exo does not tell a process how many CPUs
- * there are, nor let it pick one, so the answer is CPU 0 alone, in an 8-byte mask (Linux's size for
- * up to 64 CPUs). */
+/* The CPU set of this process or another live one: every CPU exo runs envs on (its machine
+ * call; exo lets no env pick one, so each may run anywhere), in an 8-byte mask (Linux's size for
+ * up to 64 CPUs). musl's sysconf(_SC_NPROCESSORS_ONLN) and busybox's nproc count its bits. */
 long posix_sched_getaffinity(const long a[6])
 {
     int known = a[0] == 0 || a[0] == posix_getpid(NULL) || a[0] == posix_gettid(NULL);
@@ -127,7 +127,8 @@ long posix_sched_getaffinity(const long a[6])
         return -LNX_ESRCH;
     if ((unsigned long)a[1] < 8 || (a[1] & 7))
         return -LNX_EINVAL;
-    uint64_t mask = 1;
+    long cpus = los_machine(EXO_MACHINE_CPUS);
+    uint64_t mask = cpus >= 64 ? ~0ull : cpus > 1 ? (1ull << cpus) - 1 : 1;
     return los_copy_to_user((void *)a[2], &mask, sizeof mask) < 0 ? -LNX_EFAULT : 8;
 }
 

@@ -84,6 +84,7 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
         if (!m->data[i] && ++k == (uint64_t)argc)
             alen = i + 1 - (n + 1);
     pm_cmdline_set(p, (const char *)m->data + n + 1, alen, 0);
+    pm_environ_set(p, (const char *)m->data + n + 1 + alen, (uint64_t)len - (n + 1 + alen));
     pm_exe_set(p, path); /* (a relative path stays as given, behind a '/') */
     mb->exec_len = (uint32_t)len;
     mb->exec_argc = (uint32_t)argc;

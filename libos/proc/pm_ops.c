@@ -105,6 +105,7 @@ long pm_op_fork(struct pm_proc *p, struct pm_msg *m)
     c->e->sid = p->e->sid;
     pm_cmdline_set(c, p->cmdline, p->cmdline_len, 0); /* a fork's argv is its parent's */
     pm_exe_set(c, p->exe[0] ? p->exe : "/");
+    pm_environ_set(c, p->environ, p->environ_len);
     c->nproc_cur = p->nproc_cur;
     c->nproc_max = p->nproc_max;
     c->sig_caught = p->sig_caught;

@@ -51,6 +51,17 @@ void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int spli
     p->cmdline_len = n;
 }
 
+void pm_environ_set(struct pm_proc *p, const char *env, uint64_t len)
+{
+    uint32_t whole = 0; /* the bytes up to the last NUL that fits */
+    for (uint64_t i = 0; i < len && i < PM_ENVIRON_MAX; i++) {
+        p->environ[i] = env[i];
+        if (!env[i])
+            whole = (uint32_t)i + 1;
+    }
+    p->environ_len = whole;
+}
+
 void pm_exe_set(struct pm_proc *p, const char *path)
 {
     unsigned n = 0;

@@ -178,11 +178,13 @@ def session(con: Console, errs: list):
     con.expect(PS1.encode(), 20)
     check("wait", run(con, "wait $!; echo $?"), "3\n[1]+  Done(3)                    (sleep 1; exit 3)")
 
-    # ps: init and the shell (its login name). (ps's own line shows the shell's words: pm's
-    # argv for /proc/PID/cmdline is not yet replaced at exec, docs/status.md.)
+    # ps: init and the shell (its login name), the user's name from /etc/passwd; the shell's
+    # CPU time (exo's env_cputime) is whatever it ran, so only its form is checked.
     ps = run(con, "ps").splitlines()
-    check("ps", ps[:3], ["PID   USER     TIME  COMMAND", "    1 0         0:00 [init]",
-                         "    2 0         0:00 -/bin/sh -l"])
+    check("ps", ps[:2], ["PID   USER     TIME  COMMAND", "    1 root      0:00 [init]"])
+    shell = ps[2] if len(ps) > 2 else ""
+    check(f"ps shell line {shell!r}", bool(re.fullmatch(r"    2 root +\d+:\d\d -/bin/sh -l", shell)), True)
+    check("whoami", run(con, "whoami; id -un; nproc"), "root\nroot\n1")
 
 
 def main():

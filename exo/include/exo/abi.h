@@ -47,6 +47,8 @@ union exo_ncalls_measure {
 #define EXO_IRQ_UNBIND (1ull << 17) /* irq_bind flag: end the vector's binding to event */
 #define EXO_POWER_OFF 0             /* power's how: ACPI soft-off */
 #define EXO_POWER_RESET 1           /* power's how: reset the machine */
+#define EXO_MACHINE_CPUS 0          /* machine's what: CPUs running envs */
+#define EXO_MACHINE_PAGES 1         /* machine's what: RAM pages envs can hold */
 #define EXO_NCAPS 320 /* capability slots per env: a process server holds 2 per process */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull                   /* bytes in a page: the unit of every page call */

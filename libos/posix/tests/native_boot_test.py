@@ -75,6 +75,13 @@ def check_threads_smp2(lines):
         errs.append("no line '    thread_two_cpus: ran on 2 cpus'")
     return errs
 
+def check_cpus(lines, n):
+    """sched_getaffinity (and so sysconf, /proc/cpuinfo) names every CPU QEMU gave: exo's
+    machine call counts them (ut_bbox.c's bbox_affinity prints it, ut_procfs.c compares)."""
+    want = f"    bbox_affinity: {n} cpus"
+    return [] if want in lines else [f"no line {want!r}"]
+
+
 # apps/posix/ttytest.c: what the host types after each prompt, and every line between init's
 # greeting and exo's last words: the echo (with its erasing "\b \b"s) and what read() returned.
 TTY_SEND = [("ttytest: type a line", b"helo\x7flo wrold\x17world\r"),
@@ -106,10 +113,12 @@ TTY = [
 CASES = {
     # (command line, expected lines, boot through OVMF and the disk image rather than PVH)
     "hello": ("poweroff init.run=hello,a,bc", HELLO, True),
-    "usertests": ("poweroff init.run=usertests", check_usertests, False),
+    "usertests": ("poweroff init.run=usertests",
+                  lambda lines: check_usertests(lines) + check_cpus(lines, 1), False),
     # The same on 2 CPUs: processes forking, exiting and calling pm at once, threads on both.
     "usertests-smp2": ("poweroff init.run=usertests",
-                       lambda lines: check_usertests(lines) + check_threads_smp2(lines), False),
+                       lambda lines: check_usertests(lines) + check_threads_smp2(lines)
+                       + check_cpus(lines, 2), False),
     # A name longer than init takes is refused, never cut into another program's name.
     "longname": ("poweroff init.run=" + "n" * 70 + ",a",
                  ["init: init.run: program name longer than 63 bytes: not run"], False),

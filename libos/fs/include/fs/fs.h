@@ -179,6 +179,10 @@ long fs_faccessat(struct fs_proc *p, int dirfd, const char *path, int mode, int 
 long fs_chdir(struct fs_proc *p, const char *path);
 long fs_fchdir(struct fs_proc *p, int fd);
 long fs_getcwd(struct fs_proc *p, char *buf, uint64_t size); /* length with the NUL */
+/* What descriptor fd of p names, as /proc/PID/fd/FD shows it (Linux's forms: a path, with
+ * " (deleted)" once unlinked; "pipe:[N]"; "anon_inode:[eventpoll]"): its length (no NUL, cut to
+ * size), or -FS_EBADF. */
+long fs_fd_path(struct fs_proc *p, int fd, char *buf, uint64_t size);
 uint32_t fs_umask(struct fs_proc *p, uint32_t mask);
 
 /* Credentials (cred.c): Linux's rules; an id of (uint32_t)-1 stays as it is. */

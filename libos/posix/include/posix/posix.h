@@ -17,5 +17,7 @@ long los_exo_calls(void);
 
 /* How many pages exo has free now (page_count): what a test reads to see pages come back. */
 long los_free_pages(void);
+/* A fact about the machine (exo's machine call): EXO_MACHINE_CPUS or EXO_MACHINE_PAGES. */
+long los_machine(int what);
 
 #endif

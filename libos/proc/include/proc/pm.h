@@ -22,6 +22,7 @@
 
 /* pm's own view of a process (the shared entry is table.h's, at the same slot). */
 #define PM_CMDLINE_MAX 128
+#define PM_ENVIRON_MAX 256
 
 struct pm_proc {
     int slot;                      /* index in the table (and in pm_procs) */
@@ -44,8 +45,12 @@ struct pm_proc {
     void *part[PM_NPARTS];            /* other parts' state (pm_parts_add) */
     char cmdline[PM_CMDLINE_MAX];     /* argv, each NUL-terminated (cut): /proc/PID/cmdline */
     uint32_t cmdline_len;
-    char exe[64]; /* the path its image came from, absolute (cut): /proc/PID/exe */
+    char exe[64];                 /* the path its image came from, absolute (cut): /proc/PID/exe */
+    char environ[PM_ENVIRON_MAX]; /* envp at its exec, whole strings that fit: /proc/PID/environ */
+    uint32_t environ_len;
 };
+/* envp as /proc/PID/environ shows it: the strings of [env, env + len) that fit whole. */
+void pm_environ_set(struct pm_proc *p, const char *env, uint64_t len);
 void pm_exe_set(struct pm_proc *p, const char *path);
 /* argv as /proc/PID/cmdline shows it: from the spawn's words or exec's strings (pm_cmdline). */
 void pm_cmdline_set(struct pm_proc *p, const char *words, uint64_t len, int split);

@@ -1,0 +1,210 @@
+/*
+ * ut_procfs.c: /proc as ps, top, free, lsof and nproc read it (usertests.h): /proc/self/fd (a
+ * link per descriptor, Linux's targets), environ as exec gave it, the CPU time a busy process
+ * has in its stat, meminfo's total against sysinfo, one cpuinfo "processor" per CPU the
+ * affinity mask names, /proc/stat's cpu lines, and /etc/passwd naming root.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "usertests.h"
+
+static char text[8192];
+
+static long slurp(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -errno;
+    long n = 0, r;
+    while ((r = read(fd, text + n, sizeof text - 1 - (size_t)n)) > 0)
+        n += r;
+    close(fd);
+    text[n] = 0;
+    return n;
+}
+
+static const char *link_of(int fd)
+{
+    static char l[256];
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    long n = readlink(p, l, sizeof l - 1);
+    l[n > 0 ? n : 0] = 0;
+    return n > 0 ? l : "(none)";
+}
+
+USERTEST(procfs_fd_links)
+{
+    mkdir("/tmp/ut_pfd", 0755);
+    int f = open("/tmp/ut_pfd/a", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK_EQ(f >= 0, 1);
+    CHECK_EQ(strcmp(link_of(f), "/tmp/ut_pfd/a"), 0);
+    CHECK_EQ(rename("/tmp/ut_pfd/a", "/tmp/ut_pfd/b"), 0);
+    CHECK_EQ(strcmp(link_of(f), "/tmp/ut_pfd/b"), 0);
+    int d = open("/tmp/ut_pfd", O_RDONLY | O_DIRECTORY);
+    CHECK_EQ(strcmp(link_of(d), "/tmp/ut_pfd"), 0);
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    CHECK_EQ(strncmp(link_of(p[0]), "pipe:[", 6), 0);
+    int nul = open("/dev/null", O_WRONLY);
+    CHECK_EQ(strcmp(link_of(nul), "/dev/null"), 0);
+    CHECK_EQ(unlink("/tmp/ut_pfd/b"), 0);
+    CHECK_EQ(strcmp(link_of(f), "/tmp/ut_pfd/b (deleted)"), 0);
+    /* The directory lists exactly the open descriptors. */
+    DIR *dir = opendir("/proc/self/fd");
+    CHECK_EQ(dir != NULL, 1);
+    int seen = 0, mine = dirfd(dir);
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.')
+            continue;
+        int n = atoi(e->d_name);
+        CHECK_EQ(fcntl(n, F_GETFD) >= 0, 1); /* every entry is an open descriptor */
+        CHECK_EQ(e->d_type, DT_LNK);
+        seen |= (n == f) << 0 | (n == d) << 1 | (n == p[1]) << 2 | (n == mine) << 3;
+    }
+    closedir(dir);
+    CHECK_EQ(seen, 15);
+    char l[8];
+    CHECK_EQ(readlink("/proc/self/fd/250", l, sizeof l), -1); /* not open */
+    CHECK_EQ(errno, ENOENT);
+    struct stat st;
+    CHECK_EQ(lstat("/proc/self/fd", &st), 0);
+    CHECK_EQ(S_ISDIR(st.st_mode), 1);
+    CHECK_EQ(stat("/proc/self/fd/..", &st), 0); /* the pid directory */
+    CHECK_EQ(S_ISDIR(st.st_mode), 1);
+    /* Another process's descriptors: the parent's view of a child's. */
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        close(p[1]);
+        char b;
+        _exit(read(p[0], &b, 1) == 0 ? 0 : 1); /* waits for the parent to close */
+    }
+    char path[64], got[256];
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)c, f);
+    long n = readlink(path, got, sizeof got - 1);
+    CHECK_EQ(n, (long)strlen("/tmp/ut_pfd/b (deleted)"));
+    close(p[1]);
+    close(p[0]);
+    int s = -1;
+    CHECK_EQ(waitpid(c, &s, 0), c);
+    CHECK_EQ(s, 0);
+    close(f);
+    close(d);
+    close(nul);
+    CHECK_EQ(rmdir("/tmp/ut_pfd"), 0);
+    return 0;
+}
+
+/* environ is what exec gave, NULs and all: busybox's cat prints it into a pipe. */
+USERTEST(procfs_environ)
+{
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        dup2(p[1], 1);
+        char *argv[] = {"cat", "/proc/self/environ", NULL};
+        char *envp[] = {"A=1", "LONGER=two words", NULL};
+        execve("/bin/cat", argv, envp);
+        _exit(99);
+    }
+    close(p[1]);
+    char got[64];
+    long n = 0, r;
+    while ((r = read(p[0], got + n, sizeof got - (size_t)n)) > 0)
+        n += r;
+    close(p[0]);
+    int s = -1;
+    CHECK_EQ(waitpid(c, &s, 0), c);
+    CHECK_EQ(s, 0);
+    CHECK_EQ(n, 21);
+    CHECK_EQ(memcmp(got, "A=1\0LONGER=two words\0", 21), 0);
+    return 0;
+}
+
+/* A process that computes for a while has CPU time in its stat (utime, field 14). */
+USERTEST(procfs_cputime)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    volatile unsigned long x = 0;
+    do {
+        for (int i = 0; i < 100000; i++)
+            x += (unsigned long)i;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+    } while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 300000000L);
+    CHECK_EQ(slurp("/proc/self/stat") > 0, 1);
+    char *q = strrchr(text, ')');
+    CHECK_EQ(q != NULL, 1);
+    unsigned long utime = 0;
+    char st;
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime */
+    CHECK_EQ(sscanf(q + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu", &st, &utime), 2);
+    CHECK_EQ(st, 'R');
+    CHECK_EQ(utime >= 10, 1); /* at least 0.1 s of the 0.3 s it ran, in 1/100 s */
+    CHECK_EQ(utime < 100000, 1);
+    return 0;
+}
+
+USERTEST(procfs_machine)
+{
+    struct sysinfo si;
+    CHECK_EQ(sysinfo(&si), 0);
+    CHECK_EQ(slurp("/proc/meminfo") > 0, 1);
+    unsigned long total = 0;
+    CHECK_EQ(sscanf(text, "MemTotal: %lu kB", &total), 1);
+    CHECK_EQ(total * 1024, si.totalram); /* one number, two views */
+    CHECK_EQ(si.totalram > si.freeram, 1);
+    cpu_set_t set;
+    CHECK_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+    CHECK_EQ(slurp("/proc/cpuinfo") > 0, 1);
+    int procs = 0;
+    for (char *s = text; (s = strstr(s, "processor\t: ")); s++)
+        procs++;
+    CHECK_EQ(procs, CPU_COUNT(&set));
+    CHECK_EQ(slurp("/proc/stat") > 0, 1);
+    int lines = 0;
+    for (char *s = text; (s = strstr(s, "\ncpu")); s++)
+        lines++;
+    CHECK_EQ(lines, CPU_COUNT(&set)); /* cpu0..cpuN-1 after the first line's "cpu " */
+    CHECK_EQ(strncmp(text, "cpu  ", 5), 0);
+    CHECK_EQ(slurp("/etc/passwd") > 0, 1);
+    CHECK_EQ(strncmp(text, "root:x:0:0:", 11), 0);
+    return 0;
+}
+
+/* A directory offset is any number lseek was given: past /proc's entries it is the end, never
+ * an index into pm's table (a negative one once ended pm, and every process with it). */
+USERTEST(procfs_readdir_any_offset)
+{
+    int fd = open("/proc", O_RDONLY | O_DIRECTORY);
+    CHECK_EQ(fd >= 0, 1);
+    char buf[1024];
+    static const off_t offs[] = {0x80000014, 0x100000012, 0x7fffffffffffffff, 21, 1000};
+    for (unsigned i = 0; i < sizeof offs / sizeof offs[0]; i++) {
+        CHECK_EQ(lseek(fd, offs[i], SEEK_SET), offs[i]);
+        long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+        CHECK_EQ(n >= 0, 1); /* the end, or the processes after that slot: never a crash */
+    }
+    CHECK_EQ(lseek(fd, 0x80000014, SEEK_SET), 0x80000014);
+    CHECK_EQ(syscall(SYS_getdents64, fd, buf, sizeof buf), 0);
+    close(fd);
+    CHECK_EQ(slurp("/proc/uptime") > 0, 1); /* pm still answers */
+    return 0;
+}
