@@ -322,8 +322,10 @@ int ut_proc_exec_check(int argc, char **argv, char **envp)
  * the far side); a failed exec returns to the old image with the exact errno. */
 USERTEST(proc_exec_argv_envp_same_pid)
 {
-    static char big[9000];
-    memset(big, 'x', sizeof big - 1);
+    char *big = malloc(17000); /* past pm's mailbox (PM_DATA_MAX, 16,128 bytes): E2BIG */
+    CHECK_EQ(big != NULL, 1);
+    memset(big, 'x', 16999);
+    big[16999] = 0;
     char *none[] = {"usertests", NULL};
     CHECK_EQ(execve("/no/such/program", none, NULL), -1);
     CHECK_EQ(errno, ENOENT);
@@ -339,6 +341,7 @@ USERTEST(proc_exec_argv_envp_same_pid)
     char *huge[] = {"usertests", big, NULL};
     CHECK_EQ(execve("/usertests", huge, NULL), -1);
     CHECK_EQ(errno, E2BIG);
+    free(big);
     pid_t parent = getpid();
     fflush(stdout);
     pid_t pid = fork();

@@ -4,7 +4,7 @@
  * the argc/argv/envp/auxv block there, in the POSIX_START_ROOM bytes it runs below, and
  * musl's own _start (crt1.o) takes over on it, as on Linux.
  */
-#define POSIX_START_ROOM 8192
+#define POSIX_START_ROOM 24576
 
     .text
     .global los_posix_entry

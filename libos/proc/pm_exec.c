@@ -17,7 +17,7 @@
 
 #define PATH_MAX_BYTES 4096
 #define PM_LINUX_RUNTIME "linuxrt" /* libos/linux: the runtime image, in the boot archive */
-#define PM_EXEC_ROOM 8192          /* libos/posix/entry.S POSIX_START_ROOM */
+#define PM_EXEC_ROOM 24576         /* libos/posix/entry.S POSIX_START_ROOM */
 
 static long archive_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
 {
@@ -55,7 +55,7 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     path[n] = 0;
     if (n == 0)
         return -LNX_ENOENT;
-    /* What the new image lays out at its start must fit there (entry.S's 8 KiB), or the old
+    /* What the new image lays out at its start must fit there (entry.S's 24 KiB), or the old
      * image gets E2BIG now rather than a new one that cannot start. */
     if ((uint64_t)len - (n + 1) + 8 * (uint64_t)(argc + envc + 3) + 512 > PM_EXEC_ROOM)
         return -LNX_E2BIG;

@@ -307,7 +307,7 @@ static long copy_vec(char *data, uint64_t *used, uint64_t vec, int64_t *count)
     return 0;
 }
 
-#define EXEC_STACK_ROOM 8192 /* entry.S's POSIX_START_ROOM: what the new image lays out */
+#define EXEC_STACK_ROOM 24576 /* entry.S's POSIX_START_ROOM: what the new image lays out */
 
 long posix_execve(const long a[6])
 {

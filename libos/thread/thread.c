@@ -319,6 +319,17 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
     if (((flags & LNX_CLONE_THREAD) && !(flags & LNX_CLONE_SIGHAND)) ||
         ((flags & LNX_CLONE_SIGHAND) && !(flags & LNX_CLONE_VM)))
         return -LNX_EINVAL; /* as Linux */
+    const unsigned long spawn = LNX_CLONE_VM | LNX_CLONE_VFORK;
+    if ((flags & (thread | spawn)) == spawn && (flags & ~(spawn | 0xff)) == 0 && fn) {
+        /* musl's posix_spawn (so popen and system): a child that runs fn and execs or exits,
+         * its parent suspended until then. The libOS's vfork is that, with the child's memory
+         * a copy-on-write view (fn runs on its copy of our stack, not on `stack`, which musl
+         * reads nothing back from: the child reports an exec failure through a pipe). */
+        long pid = posix_vfork((const long[6]){0});
+        if (pid == 0)
+            posix_exit_group((const long[6]){fn(arg)});
+        return pid;
+    }
     if ((flags & thread) != thread)
         return -LNX_ENOSYS; /* a new process: fork is the process server's */
     if ((flags & ~known) || !(flags & LNX_CLONE_SETTLS) || !fn || !stack)
