@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <posix/posix.h>
 #include <proc/client.h>
 #include <proc/layout.h>
@@ -721,5 +722,36 @@ USERTEST(proc_signal_edges)
     CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(WIFEXITED(st), 1);
     CHECK_EQ(WEXITSTATUS(st), 0x13);
+    return 0;
+}
+
+/* exec of what is not a program: a text file, and an ELF header whose program headers lie
+ * far outside the file (pm reads every exec'd file's headers: a hostile one once ended pm, and
+ * every process with it). Each is ENOEXEC, and the caller goes on. */
+static int exec_errno(const char *path, const void *bytes, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    if (fd < 0 || write(fd, bytes, n) != (ssize_t)n || close(fd) != 0)
+        return -1;
+    char *argv[] = {(char *)path, NULL};
+    execve(path, argv, NULL);
+    int e = errno;
+    unlink(path);
+    return e;
+}
+
+USERTEST(proc_exec_refuses_what_is_no_program)
+{
+    CHECK_EQ(exec_errno("/tmp/ut_text", "echo hi\n", 8), ENOEXEC);
+    unsigned char eh[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+    eh[16] = 2;                   /* ET_EXEC */
+    eh[18] = 62;                  /* EM_X86_64 */
+    eh[32] = 0xff, eh[35] = 0x7f; /* e_phoff: 2 GiB and more, past the file */
+    eh[54] = 56;                  /* e_phentsize */
+    eh[56] = 0xff, eh[57] = 0xff; /* e_phnum: 65535 */
+    CHECK_EQ(exec_errno("/tmp/ut_badelf", eh, sizeof eh), ENOEXEC);
+    eh[32] = 64, eh[35] = 0; /* inside the file, but 65535 headers are not */
+    CHECK_EQ(exec_errno("/tmp/ut_badelf", eh, sizeof eh), ENOEXEC);
+    CHECK_EQ(getppid() > 0, 1); /* pm still answers */
     return 0;
 }

@@ -159,12 +159,19 @@ int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdl
     return child;
 }
 
-/* 1 if elf carries the Tessera note (a PT_NOTE segment holding it), else 0. */
+/* 1 if elf carries the Tessera note (a PT_NOTE segment holding it), else 0. Any file comes
+ * here first (a shell script, a hostile one): nothing is read before the header and the
+ * program-header table are known to lie inside it. */
 int los_elf_native(const void *elf, uint64_t size)
 {
     const struct exo_elf64_ehdr *eh = elf;
     if (size < sizeof *eh)
         return 0;
+    const uint8_t *id = eh->e_ident;
+    if (id[0] != 0x7f || id[1] != 'E' || id[2] != 'L' || id[3] != 'F' ||
+        eh->e_phentsize != sizeof(struct exo_elf64_phdr) || eh->e_phoff > size ||
+        (uint64_t)eh->e_phnum * sizeof(struct exo_elf64_phdr) > size - eh->e_phoff)
+        return 0; /* not an ELF whose headers can be read: exec's own checks refuse it */
     for (uint16_t i = 0; i < eh->e_phnum; i++) {
         struct exo_elf64_phdr ph;
         exo_elf_phdr(elf, i, &ph);
