@@ -6,6 +6,7 @@
  * (ut_proc.c), `usertests --job-pause` another (ut_job.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,12 +54,19 @@ int main(int argc, char **argv, char **envp)
     if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)
         for (;;)
             pause(); /* an exec'd child for ut_job.c's setpgid */
+    /* usertests --only NAME [TIMES]: one test, TIMES times (a flaky one, hunted on N CPUs). */
+    const char *only = argc > 2 && strcmp(argv[1], "--only") == 0 ? argv[2] : NULL;
+    int times = only && argc > 3 ? atoi(argv[3]) : 1;
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
-        int r = run(t);
-        printf("usertests: %s: %s\n", t->name, r ? "FAIL" : "ok");
-        fflush(stdout);
-        r ? failed++ : passed++;
+        if (only && strcmp(t->name, only) != 0)
+            continue;
+        for (int i = 0; i < times; i++) {
+            int r = run(t);
+            printf("usertests: %s: %s\n", t->name, r ? "FAIL" : "ok");
+            fflush(stdout);
+            r ? failed++ : passed++;
+        }
     }
     printf("usertests: %d passed, %d failed\n", passed, failed);
     return failed != 0;
