@@ -25,6 +25,10 @@ struct usertest {
 /* The table, as the linker gathered it (one section per program). */
 extern const struct usertest __start_usertests[], __stop_usertests[];
 
+/* A whole file into ut_text (NUL-terminated): its length, or -errno (ut_root.c). */
+extern char ut_text[8192];
+long ut_slurp(const char *path);
+
 /* Fails the test, naming the check and both values, unless a == b. */
 #define CHECK_EQ(a, b)                                                                             \
     do {                                                                                           \

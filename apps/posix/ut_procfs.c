@@ -21,21 +21,6 @@
 
 #include "usertests.h"
 
-static char text[8192];
-
-static long slurp(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return -errno;
-    long n = 0, r;
-    while ((r = read(fd, text + n, sizeof text - 1 - (size_t)n)) > 0)
-        n += r;
-    close(fd);
-    text[n] = 0;
-    return n;
-}
-
 static const char *link_of(int fd)
 {
     static char l[256];
@@ -149,8 +134,8 @@ USERTEST(procfs_cputime)
             x += (unsigned long)i;
         clock_gettime(CLOCK_MONOTONIC, &t1);
     } while ((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) < 300000000L);
-    CHECK_EQ(slurp("/proc/self/stat") > 0, 1);
-    char *q = strrchr(text, ')');
+    CHECK_EQ(ut_slurp("/proc/self/stat") > 0, 1);
+    char *q = strrchr(ut_text, ')');
     CHECK_EQ(q != NULL, 1);
     unsigned long utime = 0;
     char st;
@@ -166,26 +151,26 @@ USERTEST(procfs_machine)
 {
     struct sysinfo si;
     CHECK_EQ(sysinfo(&si), 0);
-    CHECK_EQ(slurp("/proc/meminfo") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/meminfo") > 0, 1);
     unsigned long total = 0;
-    CHECK_EQ(sscanf(text, "MemTotal: %lu kB", &total), 1);
+    CHECK_EQ(sscanf(ut_text, "MemTotal: %lu kB", &total), 1);
     CHECK_EQ(total * 1024, si.totalram); /* one number, two views */
     CHECK_EQ(si.totalram > si.freeram, 1);
     cpu_set_t set;
     CHECK_EQ(sched_getaffinity(0, sizeof set, &set), 0);
-    CHECK_EQ(slurp("/proc/cpuinfo") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/cpuinfo") > 0, 1);
     int procs = 0;
-    for (char *s = text; (s = strstr(s, "processor\t: ")); s++)
+    for (char *s = ut_text; (s = strstr(s, "processor\t: ")); s++)
         procs++;
     CHECK_EQ(procs, CPU_COUNT(&set));
-    CHECK_EQ(slurp("/proc/stat") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/stat") > 0, 1);
     int lines = 0;
-    for (char *s = text; (s = strstr(s, "\ncpu")); s++)
+    for (char *s = ut_text; (s = strstr(s, "\ncpu")); s++)
         lines++;
     CHECK_EQ(lines, CPU_COUNT(&set)); /* cpu0..cpuN-1 after the first line's "cpu " */
-    CHECK_EQ(strncmp(text, "cpu  ", 5), 0);
-    CHECK_EQ(slurp("/etc/passwd") > 0, 1);
-    CHECK_EQ(strncmp(text, "root:x:0:0:", 11), 0);
+    CHECK_EQ(strncmp(ut_text, "cpu  ", 5), 0);
+    CHECK_EQ(ut_slurp("/etc/passwd") > 0, 1);
+    CHECK_EQ(strncmp(ut_text, "root:x:0:0:", 11), 0);
     return 0;
 }
 
@@ -205,6 +190,6 @@ USERTEST(procfs_readdir_any_offset)
     CHECK_EQ(lseek(fd, 0x80000014, SEEK_SET), 0x80000014);
     CHECK_EQ(syscall(SYS_getdents64, fd, buf, sizeof buf), 0);
     close(fd);
-    CHECK_EQ(slurp("/proc/uptime") > 0, 1); /* pm still answers */
+    CHECK_EQ(ut_slurp("/proc/uptime") > 0, 1); /* pm still answers */
     return 0;
 }

@@ -19,19 +19,19 @@
 
 #include "usertests.h"
 
-static char text[8192];
+char ut_text[8192];
 
-/* The whole file (NUL-terminated): its length, or -errno. */
-static long slurp(const char *path)
+/* The whole file into ut_text (NUL-terminated): its length, or -errno (usertests.h). */
+long ut_slurp(const char *path)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return -errno;
     long n = 0, r;
-    while ((r = read(fd, text + n, sizeof text - 1 - (size_t)n)) > 0)
+    while ((r = read(fd, ut_text + n, sizeof ut_text - 1 - (size_t)n)) > 0)
         n += r;
     close(fd);
-    text[n] = 0;
+    ut_text[n] = 0;
     return n;
 }
 
@@ -88,26 +88,26 @@ USERTEST(root_proc_self)
     cl[n] = 0;
     CHECK_EQ(strcmp(cl, cwd), 0);
     /* cmdline: usertests was started by init.run=usertests: argv is {"usertests"} */
-    CHECK_EQ(slurp("/proc/self/cmdline"), 10);
-    CHECK_EQ(memcmp(text, "usertests\0", 10), 0);
+    CHECK_EQ(ut_slurp("/proc/self/cmdline"), 10);
+    CHECK_EQ(memcmp(ut_text, "usertests\0", 10), 0);
     /* stat: "pid (comm) R ppid ..." */
-    CHECK_EQ(slurp("/proc/self/stat") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/self/stat") > 0, 1);
     char comm[32], st;
     int pid, ppid;
-    CHECK_EQ(sscanf(text, "%d (%31[^)]) %c %d", &pid, comm, &st, &ppid), 4);
+    CHECK_EQ(sscanf(ut_text, "%d (%31[^)]) %c %d", &pid, comm, &st, &ppid), 4);
     CHECK_EQ(pid, getpid());
     CHECK_EQ(strcmp(comm, "usertests"), 0);
     CHECK_EQ(st, 'R');
     CHECK_EQ(ppid, getppid());
-    CHECK_EQ(slurp("/proc/self/status") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/self/status") > 0, 1);
     snprintf(want, sizeof want, "\nPid:\t%d\n", getpid());
-    CHECK_EQ(strstr(text, want) != NULL, 1);
-    CHECK_EQ(strncmp(text, "Name:\tusertests\nState:\tR (running)\n", 35), 0);
+    CHECK_EQ(strstr(ut_text, want) != NULL, 1);
+    CHECK_EQ(strncmp(ut_text, "Name:\tusertests\nState:\tR (running)\n", 35), 0);
     /* maps: our stack (rw-) and our code (r-x) lie in lines with those permissions */
-    CHECK_EQ(slurp("/proc/self/maps") > 0, 1);
-    unsigned long here = (unsigned long)&n, code = (unsigned long)&slurp;
+    CHECK_EQ(ut_slurp("/proc/self/maps") > 0, 1);
+    unsigned long here = (unsigned long)&n, code = (unsigned long)&ut_slurp;
     int stack_ok = 0, code_ok = 0;
-    for (char *l = text; *l;) {
+    for (char *l = ut_text; *l;) {
         unsigned long a, b;
         char perm[5];
         if (sscanf(l, "%lx-%lx %4s", &a, &b, perm) == 3) {
@@ -150,32 +150,32 @@ USERTEST(root_proc_child_and_system)
     int pid, ppid;
     char st = 0;
     for (int i = 0; i < 200 && st != 'S'; i++) { /* until it blocks in its read */
-        CHECK_EQ(slurp(path) > 0, 1);
-        CHECK_EQ(sscanf(text, "%d (usertests) %c %d", &pid, &st, &ppid), 3);
+        CHECK_EQ(ut_slurp(path) > 0, 1);
+        CHECK_EQ(sscanf(ut_text, "%d (usertests) %c %d", &pid, &st, &ppid), 3);
         if (st != 'S')
             usleep(1000);
     }
     CHECK_EQ(pid, c);
     CHECK_EQ(st, 'S'); /* blocked in read */
     CHECK_EQ(ppid, getpid());
-    CHECK_EQ(slurp("/proc/tessera") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/tessera") > 0, 1);
     snprintf(path, sizeof path, "\n%-5d ", c);
-    CHECK_EQ(strstr(text, path) != NULL, 1);
+    CHECK_EQ(strstr(ut_text, path) != NULL, 1);
     close(fds[1]);
     int status;
     CHECK_EQ(waitpid(c, &status, 0), c);
     snprintf(path, sizeof path, "/proc/%d/stat", c);
-    CHECK_EQ(slurp(path), -ENOENT);
-    CHECK_EQ(slurp("/proc/mounts") > 0, 1);
-    CHECK_EQ(strstr(text, "ramfs /tmp ramfs rw 0 0\n") != NULL, 1);
-    CHECK_EQ(strstr(text, "proc /proc proc rw 0 0\n") != NULL, 1);
-    CHECK_EQ(slurp("/proc/meminfo") > 0, 1);
+    CHECK_EQ(ut_slurp(path), -ENOENT);
+    CHECK_EQ(ut_slurp("/proc/mounts") > 0, 1);
+    CHECK_EQ(strstr(ut_text, "ramfs /tmp ramfs rw 0 0\n") != NULL, 1);
+    CHECK_EQ(strstr(ut_text, "proc /proc proc rw 0 0\n") != NULL, 1);
+    CHECK_EQ(ut_slurp("/proc/meminfo") > 0, 1);
     unsigned long total, fr;
-    CHECK_EQ(sscanf(text, "MemTotal: %lu kB\nMemFree: %lu kB", &total, &fr), 2);
+    CHECK_EQ(sscanf(ut_text, "MemTotal: %lu kB\nMemFree: %lu kB", &total, &fr), 2);
     CHECK_EQ(fr > 0 && fr <= total, 1);
-    CHECK_EQ(slurp("/proc/uptime") > 0, 1);
+    CHECK_EQ(ut_slurp("/proc/uptime") > 0, 1);
     double up, idle;
-    CHECK_EQ(sscanf(text, "%lf %lf", &up, &idle), 2);
+    CHECK_EQ(sscanf(ut_text, "%lf %lf", &up, &idle), 2);
     CHECK_EQ(up > 0, 1);
     return 0;
 }
