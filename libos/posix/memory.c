@@ -71,10 +71,15 @@ static struct vma_table vmas; /* the mappings (fork copies it with the data) */
  * gives the CPU away when its holder seems to have lost its own. It holds the holder's env id
  * (a thread's own): the demand pager, in a fault upcall, must not wait for its own thread. */
 static volatile uint32_t layout_lock;
+static uint32_t layout_depth; /* the holder's takes beyond its first (only it touches this) */
 
 static void layout_take(void)
 {
     uint32_t me = (uint32_t)exo_env_self();
+    if (__atomic_load_n(&layout_lock, __ATOMIC_ACQUIRE) == me) {
+        layout_depth++; /* fork holds it around posix_memory_fork's own take */
+        return;
+    }
     for (uint32_t spins = 0, free = 0; !__atomic_compare_exchange_n(
              &layout_lock, &free, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
          spins++, free = 0)
@@ -86,7 +91,26 @@ static void layout_take(void)
 
 static void layout_give(void)
 {
+    if (layout_depth) {
+        layout_depth--;
+        return;
+    }
     __atomic_store_n(&layout_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* The order is layout, then copy-on-write, everywhere: mprotect and mincore take the cow lock
+ * (unsharing a page) inside the layout lock, so fork takes the layout lock before its cow lock
+ * (libos/proc/fork.c), or a fork and an mprotect in two threads would wait for each other. */
+void posix_memory_lock(void);
+void posix_memory_lock(void)
+{
+    layout_take();
+}
+
+void posix_memory_unlock(void);
+void posix_memory_unlock(void)
+{
+    layout_give();
 }
 
 static uint64_t round_up(uint64_t v)
@@ -683,5 +707,6 @@ void posix_memory_forked(void)
 {
     for (int i = 0; i < nnone; i++)
         none[i].ppn = none_child[i];
-    layout_lock = 0; /* the parent may have held it while our copy was made */
+    layout_lock = 0; /* the parent held it while our copy was made */
+    layout_depth = 0;
 }

@@ -69,6 +69,8 @@ extern char __los_eager_bss[] __attribute__((weak));
 extern char __los_eager_bss_end[] __attribute__((weak));
 long posix_memory_fork(uint64_t child) __attribute__((weak));
 void posix_memory_forked(void) __attribute__((weak));
+void posix_memory_lock(void) __attribute__((weak)); /* layout before cow: memory.c */
+void posix_memory_unlock(void) __attribute__((weak));
 int posix_memory_shared(uint64_t va) __attribute__((weak));
 
 void proc_fork_child_setup(const struct fork_regs *r)
@@ -202,9 +204,13 @@ long proc_fork(void)
     __asm__ volatile("mov %%fs:0, %0" : "=r"(tp)); /* native programs always have a TCB */
     regs.fs_base = tp;
     regs.upcalls = exo_page_lookup(EXO_CAP_SELF, LOS_UPCALL_STATE_VA) >= 0;
+    if (posix_memory_lock)
+        posix_memory_lock(); /* the lock order: layout, then cow (memory.c) */
     los_cow_lock(); /* another thread's write fault waits until the space is shared whole */
     int64_t r = copy_space(child);
     los_cow_unlock();
+    if (posix_memory_unlock)
+        posix_memory_unlock();
     if (r >= 0)
         r = exo_env_start(child, (uint64_t)proc_fork_child, LOS_COW_STACK_VA + EXO_PAGE,
                           (uint64_t)&regs);
