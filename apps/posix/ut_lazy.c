@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <posix/posix.h>
 #include <signal.h>
 #include <stdint.h>
@@ -206,5 +207,43 @@ USERTEST(lazy_calls_use_untouched_pages)
     close(fds[0]);
     close(fds[1]);
     CHECK_EQ(munmap(p, 8 * PG), 0);
+    return 0;
+}
+
+/* fork in one thread while another mprotects a page fork has just shared: mprotect unshares
+ * it (the copy-on-write lock) inside the layout lock, so fork must take them in that order too,
+ * or each waits for the other forever (the second hostile review's finding 2). */
+static volatile int mp_stop;
+static volatile char *mp_page;
+
+static void *mprotector(void *arg)
+{
+    (void)arg;
+    while (!mp_stop) {
+        mprotect((void *)mp_page, 4096, PROT_READ);
+        mprotect((void *)mp_page, 4096, PROT_READ | PROT_WRITE);
+        mp_page[0]++;
+    }
+    return NULL;
+}
+
+USERTEST(lazy_fork_and_mprotect_in_two_threads)
+{
+    mp_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(mp_page != MAP_FAILED, 1);
+    mp_page[0] = 1;
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, mprotector, NULL), 0);
+    for (int i = 0; i < 40; i++) {
+        fflush(stdout);
+        pid_t c = fork();
+        if (c == 0)
+            _exit(mp_page[0] ? 0 : 1);
+        int st = -1;
+        CHECK_EQ(waitpid(c, &st, 0), c);
+        CHECK_EQ(st, 0);
+    }
+    mp_stop = 1;
+    CHECK_EQ(pthread_join(t, NULL), 0);
     return 0;
 }

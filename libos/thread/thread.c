@@ -7,6 +7,7 @@
 #include <thread/futex.h>
 #include <thread/thread.h>
 
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
 #include <los/upcall.h>
@@ -28,6 +29,7 @@ struct row {
     void *unmap_base; /* __unmapself: its stack, unmapped at its exit */
     size_t unmap_size;
     uint64_t sig[LOS_THREAD_SIG_WORDS]; /* its signal state (libos/signal: mask, directed set) */
+    volatile uint32_t upcalls;          /* it has its upcall entry: it may take a fault now */
 };
 
 static struct row rows[LOS_THREAD_MAX];
@@ -305,6 +307,7 @@ __attribute__((noreturn)) static void thread_start(struct row *t)
     uint64_t base = row_va(t);
     exo_upcall_set((uint64_t)los_upcall_entry, base + LOS_THREAD_UPCALL_TOP,
                    base + LOS_THREAD_STATE_OFF);
+    __atomic_store_n(&t->upcalls, 1, __ATOMIC_RELEASE); /* los_clone's wait ends */
     los_thread_exit(t->fn(t->arg));
 }
 
@@ -364,9 +367,21 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
     table_lock();
     running++;
     table_unlock();
+    /* Until the new thread has its upcall entry, a fault of its would end it: its first stack
+     * words are made ours and writable here (a page never touched is paged in, one a fork
+     * shared is copied), and no fork may share them again (the copy-on-write lock) until the
+     * thread says it can take faults. */
+    volatile uint64_t *first = (uint64_t *)(((uint64_t)stack & ~15ull) - 64);
+    for (int i = 0; i < 8; i++)
+        first[i] = first[i];
+    t->upcalls = 0;
+    los_cow_lock();
     /* rsp as if fn had been called: 8 below a 16-byte boundary */
     int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, ((uint64_t)stack & ~15ull) - 8,
                               (uint64_t)t);
+    while (r >= 0 && !__atomic_load_n(&t->upcalls, __ATOMIC_ACQUIRE))
+        exo_yield(EXO_ANY);
+    los_cow_unlock();
     if (r < 0) {
         exo_env_destroy((uint64_t)env);
         table_lock();
