@@ -232,13 +232,14 @@ USERTEST(lazy_fork_and_mprotect_in_two_threads)
     mp_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK_EQ(mp_page != MAP_FAILED, 1);
     mp_page[0] = 1;
+    mp_page[1] = 7; /* never changed: what every child must read */
     pthread_t t;
     CHECK_EQ(pthread_create(&t, NULL, mprotector, NULL), 0);
     for (int i = 0; i < 40; i++) {
         fflush(stdout);
         pid_t c = fork();
         if (c == 0)
-            _exit(mp_page[0] ? 0 : 1);
+            _exit(mp_page[1] == 7 ? 0 : 1);
         int st = -1;
         CHECK_EQ(waitpid(c, &st, 0), c);
         CHECK_EQ(st, 0);

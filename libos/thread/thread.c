@@ -298,6 +298,13 @@ static int row_ready(struct row *t)
     return 0;
 }
 
+/* Is the page at va present, writable and not shared copy-on-write? */
+static int private_page(uint64_t va)
+{
+    int64_t pte = exo_page_lookup(EXO_CAP_SELF, va & ~(EXO_PAGE - 1));
+    return pte >= 0 && (pte & EXO_PROT_W) && !(pte & EXO_LOOKUP_SHARED);
+}
+
 __attribute__((noreturn)) static void thread_start(struct row *t)
 {
     exo_fs_set(t->tls); /* first: TLS, `self` included, lives there */
@@ -371,11 +378,29 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
      * words are made ours and writable here (a page never touched is paged in, one a fork
      * shared is copied), and no fork may share them again (the copy-on-write lock) until the
      * thread says it can take faults. */
-    volatile uint64_t *first = (uint64_t *)(((uint64_t)stack & ~15ull) - 64);
-    for (int i = 0; i < 8; i++)
-        first[i] = first[i];
     t->upcalls = 0;
-    los_cow_lock();
+    volatile uint64_t *first = (uint64_t *)(((uint64_t)stack & ~15ull) - 256);
+    volatile uint64_t *tls_self = NULL; /* where the new thread writes `self` (TLS) */
+#ifndef LOS_LINUX_RUNTIME
+    uint64_t tp;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
+    tls_self = (uint64_t *)(tls + ((uint64_t)&self - tp));
+#endif
+    /* Touched first (a fault here is ours to take), then checked under the lock; a stack that
+     * cannot be made private (a MAP_SHARED one the caller chose) is taken as it is. */
+    for (int tries = 0;; tries++) {
+        for (int i = 0; i < 32; i++)
+            first[i] = first[i];
+        if (tls_self)
+            *tls_self = *tls_self;
+        los_cow_lock();
+        if (private_page((uint64_t)first) && private_page((uint64_t)&first[31]) &&
+            (!tls_self || private_page((uint64_t)tls_self)))
+            break;
+        if (tries == 8)
+            break;
+        los_cow_unlock(); /* a fork shared them again meanwhile */
+    }
     /* rsp as if fn had been called: 8 below a 16-byte boundary */
     int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, ((uint64_t)stack & ~15ull) - 8,
                               (uint64_t)t);
