@@ -24,10 +24,7 @@ the host's speed: the disk rows are not exact instruction counts.
 ctest build.bench_file (build/test_bench_file.py) compiles the Linux guest's source with
 -Werror and puts a canned serial log through parse, summarise, table and CSV, with exact values.
 """
-import csv
 import os
-import re
-import statistics
 import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
@@ -36,6 +33,7 @@ sys.dont_write_bytecode = True  # keep build/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_blk  # noqa: E402  (the Linux guest's kernel, modules and cpio)
 import bench_common  # noqa: E402
+import bench_rows  # noqa: E402
 import qemu  # noqa: E402
 
 MEM = "256M"
@@ -47,14 +45,9 @@ SRC = os.path.join(qemu.REPO, "apps", "bench", "filebench.c")
 LINUX_MODULES = ["virtio_pci", "virtio_blk", "crc32c_generic", "ext4"]
 DISK_MIB, PART_MIB = 128, 126
 OPS = ["pread_cached_4k", "create_write_unlink_4k", "seq_write_64m_fsync", "rand_read_4k"]
-GUESTS = ["linux", "tessera"]
-ROW_RE = re.compile(r"filebench: guest=(\w+) op=(\w+) iters=(\d+) ns_per_op=([\d.]+) "
-                    r"exo_calls_per_op=(-?[\d.]+)")
-NOT_RE = re.compile(r"filebench: guest=(\w+) op=(\w+) (unsupported|failed) errno=(\d+)")
-KERNEL_RE = re.compile(r"filebench: kernel release=(\S+) version=(.*)")
+GUESTS = bench_rows.GUESTS
 DONE = "filebench: done"
-CSV_COLUMNS = (["run", "guest", "op", "iters", "ns_per_op", "exo_calls_per_op", "status"] +
-               bench_common.ENV_FIELDS)
+CSV_COLUMNS = bench_rows.CSV_COLUMNS
 ENV = dict(os.environ, PATH="/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
 
 
@@ -117,39 +110,14 @@ def disk_args(img: str) -> List[str]:
 
 
 def parse(text: str) -> dict:
-    """{'rows': {(guest, op): {...}}, 'missing': {(guest, op): 'failed errno=5'},
-    'done': bool, 'kernel': str or None}."""
-    out = {"rows": {}, "missing": {}, "done": DONE in text, "kernel": None}
-    for m in ROW_RE.finditer(text):
-        out["rows"][(m[1], m[2])] = {"iters": int(m[3]), "ns_per_op": float(m[4]),
-                                     "exo_calls_per_op": float(m[5])}
-    for m in NOT_RE.finditer(text):
-        out["missing"][(m[1], m[2])] = f"{m[3]} errno={m[4]}"
-    k = KERNEL_RE.search(text)
-    if k:
-        out["kernel"] = f"linux {k[1]} {k[2].strip()}"
-    return out
+    return bench_rows.parse(text, "filebench")
 
 
 def summarise(runs: Dict[str, List[dict]]) -> Dict[Tuple[str, str], dict]:
-    """{(guest, op): median row} over the runs that have the row."""
-    med = {}
-    for g in GUESTS:
-        for op in OPS:
-            rows = [p["rows"][(g, op)] for p in runs.get(g, []) if (g, op) in p["rows"]]
-            if rows:
-                med[(g, op)] = {
-                    "iters": rows[0]["iters"], "n": len(rows),
-                    "ns_per_op": statistics.median(r["ns_per_op"] for r in rows),
-                    "exo_calls_per_op": statistics.median(r["exo_calls_per_op"] for r in rows)}
-    return med
+    return bench_rows.summarise(runs, OPS)
 
 
-def why_missing(runs: Dict[str, List[dict]], g: str, op: str) -> str:
-    for p in runs.get(g, []):
-        if (g, op) in p["missing"]:
-            return p["missing"][(g, op)]
-    return "no row" if runs.get(g) else "guest did not run"
+why_missing = bench_rows.why_missing
 
 
 def table(med: Dict[Tuple[str, str], dict], runs: Dict[str, List[dict]],
@@ -177,52 +145,17 @@ def table(med: Dict[Tuple[str, str], dict], runs: Dict[str, List[dict]],
     return lines
 
 
-def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
-    return {g: next((p["kernel"] for p in runs.get(g, []) if p.get("kernel")), "?")
-            for g in GUESTS}
-
-
 def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[Tuple[str, str], dict],
               mode: str, env: "bench_common.Env") -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    kern = kernels(runs)
-    with open(path, "w", newline="") as f:
-        f.write(f"# filebench (apps/bench/filebench.c), {mode}, -m {MEM}; a fresh ext2 "
-                f"(mke2fs -t ext2 -b 4096) on virtio-blk per boot; ns_per_op (one guest "
-                f"instruction per ns under icount); exo_calls_per_op: Tessera's count, -1 on "
-                f"Linux; linux append '{LINUX_APPEND}', tessera '{TESSERA_CMDLINE}'\n")
-        f.write(env.comment(list(kern.values())))
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for g in GUESTS:
-            tail = list(env.columns(kern[g]).values())
-            for i, p in enumerate(runs.get(g, []), 1):
-                for op in OPS:
-                    r = p["rows"].get((g, op))
-                    if r:
-                        w.writerow([i, g, op, r["iters"], r["ns_per_op"], r["exo_calls_per_op"],
-                                    "ok"] + tail)
-                    else:
-                        w.writerow([i, g, op, "", "", "", p["missing"].get((g, op), "no row")] +
-                                   tail)
-            for op in OPS:
-                m = med.get((g, op))
-                if m:
-                    w.writerow(["median", g, op, m["iters"], m["ns_per_op"],
-                                m["exo_calls_per_op"], "ok"] + tail)
-    print(f"wrote {path}")
+    header = (f"# filebench (apps/bench/filebench.c), {mode}, -m {MEM}; a fresh ext2 "
+              f"(mke2fs -t ext2 -b 4096) on virtio-blk per boot; ns_per_op (one guest "
+              f"instruction per ns under icount); exo_calls_per_op: Tessera's count, -1 on "
+              f"Linux; linux append '{LINUX_APPEND}', tessera '{TESSERA_CMDLINE}'\n")
+    bench_rows.write_csv(path, header, runs, med, OPS, env)
 
 
 def plot(med: Dict[Tuple[str, str], dict], csv_path: str, mode: str, icount: bool) -> None:
-    labels, values = [], []
-    for op in OPS:
-        for g in GUESTS:
-            if (g, op) in med:
-                labels.append(f"{op} {g}")
-                values.append(med[(g, op)]["ns_per_op"])
-    bench_common.barh_png(labels, values, f"file operations on ext2, median ({mode})",
-                          "guest instructions per op" if icount else "ns per op", csv_path,
-                          annotate=True)
+    bench_rows.plot(med, OPS, f"file operations on ext2, median ({mode})", csv_path, icount)
 
 
 def run_guest(a, g: str, files: Optional[Tuple[str, str]], img: str, i: int) -> dict:

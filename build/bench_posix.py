@@ -19,10 +19,7 @@ instruction: the figures are instruction counts and repeat exactly. The aims of 
 ctest build.bench_posix (build/test_bench_posix.py) compiles the Linux guest's source with
 -Werror and puts a canned serial log through parse, summarise, table and CSV, with exact values.
 """
-import csv
 import os
-import re
-import statistics
 import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
@@ -31,6 +28,7 @@ sys.dont_write_bytecode = True  # keep build/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_blk  # noqa: E402  (the Linux guest's kernel and cpio)
 import bench_common  # noqa: E402
+import bench_rows  # noqa: E402
 import qemu  # noqa: E402
 
 MEM = "256M"
@@ -41,14 +39,9 @@ OPS = ["getpid", "clock_gettime", "pipe_round_trip", "pread_4k", "fork_exit_wait
        "fork_exec_wait", "mmap_touch_munmap_1m"]
 # Issue 11's aims in guest instructions (icount), and Linux's figures the design brief measured.
 AIMS = {"getpid": 30, "clock_gettime": 40, "pipe_round_trip": 5000, "pread_4k": 900}
-GUESTS = ["linux", "tessera"]
-ROW_RE = re.compile(r"posixbench: guest=(\w+) op=(\w+) iters=(\d+) ns_per_op=([\d.]+) "
-                    r"exo_calls_per_op=(-?[\d.]+)")
-NOT_RE = re.compile(r"posixbench: guest=(\w+) op=(\w+) (unsupported|failed) errno=(\d+)")
-KERNEL_RE = re.compile(r"posixbench: kernel release=(\S+) version=(.*)")
+GUESTS = bench_rows.GUESTS
 DONE = "posixbench: done"
-CSV_COLUMNS = (["run", "guest", "op", "iters", "ns_per_op", "exo_calls_per_op", "status"] +
-               bench_common.ENV_FIELDS)
+CSV_COLUMNS = bench_rows.CSV_COLUMNS
 
 
 def build_init(out: str) -> str:
@@ -75,39 +68,14 @@ def build_initramfs(out: str) -> Tuple[str, str]:
 
 
 def parse(text: str) -> dict:
-    """{'rows': {(guest, op): {...}}, 'missing': {(guest, op): 'unsupported errno=38'},
-    'done': bool, 'kernel': str or None}."""
-    out = {"rows": {}, "missing": {}, "done": DONE in text, "kernel": None}
-    for m in ROW_RE.finditer(text):
-        out["rows"][(m[1], m[2])] = {"iters": int(m[3]), "ns_per_op": float(m[4]),
-                                     "exo_calls_per_op": float(m[5])}
-    for m in NOT_RE.finditer(text):
-        out["missing"][(m[1], m[2])] = f"{m[3]} errno={m[4]}"
-    k = KERNEL_RE.search(text)
-    if k:
-        out["kernel"] = f"linux {k[1]} {k[2].strip()}"
-    return out
+    return bench_rows.parse(text, "posixbench")
 
 
 def summarise(runs: Dict[str, List[dict]]) -> Dict[Tuple[str, str], dict]:
-    """{(guest, op): median row} over the runs that have the row."""
-    med = {}
-    for g in GUESTS:
-        for op in OPS:
-            rows = [p["rows"][(g, op)] for p in runs.get(g, []) if (g, op) in p["rows"]]
-            if rows:
-                med[(g, op)] = {
-                    "iters": rows[0]["iters"], "n": len(rows),
-                    "ns_per_op": statistics.median(r["ns_per_op"] for r in rows),
-                    "exo_calls_per_op": statistics.median(r["exo_calls_per_op"] for r in rows)}
-    return med
+    return bench_rows.summarise(runs, OPS)
 
 
-def why_missing(runs: Dict[str, List[dict]], g: str, op: str) -> str:
-    for p in runs.get(g, []):
-        if (g, op) in p["missing"]:
-            return p["missing"][(g, op)]
-    return "no row" if runs.get(g) else "guest did not run"
+why_missing = bench_rows.why_missing
 
 
 def table(med: Dict[Tuple[str, str], dict], runs: Dict[str, List[dict]],
@@ -135,51 +103,16 @@ def table(med: Dict[Tuple[str, str], dict], runs: Dict[str, List[dict]],
     return lines
 
 
-def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
-    return {g: next((p["kernel"] for p in runs.get(g, []) if p.get("kernel")), "?")
-            for g in GUESTS}
-
-
 def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[Tuple[str, str], dict],
               mode: str, env: "bench_common.Env") -> None:
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    kern = kernels(runs)
-    with open(path, "w", newline="") as f:
-        f.write(f"# posixbench (apps/bench/posixbench.c), {mode}, -m {MEM}; ns_per_op (one "
-                f"guest instruction per ns under icount); exo_calls_per_op: Tessera's count, -1 "
-                f"on Linux; linux append '{LINUX_APPEND}', tessera '{TESSERA_CMDLINE}'\n")
-        f.write(env.comment(list(kern.values())))
-        w = csv.writer(f)
-        w.writerow(CSV_COLUMNS)
-        for g in GUESTS:
-            tail = list(env.columns(kern[g]).values())
-            for i, p in enumerate(runs.get(g, []), 1):
-                for op in OPS:
-                    r = p["rows"].get((g, op))
-                    if r:
-                        w.writerow([i, g, op, r["iters"], r["ns_per_op"], r["exo_calls_per_op"],
-                                    "ok"] + tail)
-                    else:
-                        w.writerow([i, g, op, "", "", "", p["missing"].get((g, op), "no row")] +
-                                   tail)
-            for op in OPS:
-                m = med.get((g, op))
-                if m:
-                    w.writerow(["median", g, op, m["iters"], m["ns_per_op"],
-                                m["exo_calls_per_op"], "ok"] + tail)
-    print(f"wrote {path}")
+    header = (f"# posixbench (apps/bench/posixbench.c), {mode}, -m {MEM}; ns_per_op (one "
+              f"guest instruction per ns under icount); exo_calls_per_op: Tessera's count, -1 "
+              f"on Linux; linux append '{LINUX_APPEND}', tessera '{TESSERA_CMDLINE}'\n")
+    bench_rows.write_csv(path, header, runs, med, OPS, env)
 
 
 def plot(med: Dict[Tuple[str, str], dict], csv_path: str, mode: str, icount: bool) -> None:
-    labels, values = [], []
-    for op in OPS:
-        for g in GUESTS:
-            if (g, op) in med:
-                labels.append(f"{op} {g}")
-                values.append(med[(g, op)]["ns_per_op"])
-    bench_common.barh_png(labels, values, f"POSIX operations, median ({mode})",
-                          "guest instructions per op" if icount else "ns per op", csv_path,
-                          annotate=True)
+    bench_rows.plot(med, OPS, f"POSIX operations, median ({mode})", csv_path, icount)
 
 
 def run_guest(a, g: str, files: Optional[Tuple[str, str]], i: int) -> dict:

@@ -1,0 +1,107 @@
+"""bench_rows.py: the rows the side-by-side guest benchmarks share (`bench posix`,
+`bench file`): one C source prints, in Tessera and in the Linux guest alike,
+
+    NAME: guest=G op=OP iters=N ns_per_op=X exo_calls_per_op=Y
+    NAME: guest=G op=OP unsupported|failed errno=E
+    NAME: kernel release=R version=V
+    NAME: done
+
+and this module parses those lines, takes the median per (guest, op) over the runs, says why a
+row is missing, and writes the CSV rows and the PNG; each script keeps its own table, header
+and boots."""
+import csv
+import os
+import re
+import statistics
+from typing import Dict, List, Tuple
+
+import bench_common
+
+GUESTS = ["linux", "tessera"]
+CSV_COLUMNS = (["run", "guest", "op", "iters", "ns_per_op", "exo_calls_per_op", "status"] +
+               bench_common.ENV_FIELDS)
+
+
+def parse(text: str, name: str) -> dict:
+    """{'rows': {(guest, op): {...}}, 'missing': {(guest, op): 'unsupported errno=38'},
+    'done': bool, 'kernel': str or None} from the lines `name` printed."""
+    n = re.escape(name)
+    out = {"rows": {}, "missing": {}, "done": f"{name}: done" in text, "kernel": None}
+    for m in re.finditer(n + r": guest=(\w+) op=(\w+) iters=(\d+) ns_per_op=([\d.]+) "
+                         r"exo_calls_per_op=(-?[\d.]+)", text):
+        out["rows"][(m[1], m[2])] = {"iters": int(m[3]), "ns_per_op": float(m[4]),
+                                     "exo_calls_per_op": float(m[5])}
+    for m in re.finditer(n + r": guest=(\w+) op=(\w+) (unsupported|failed) errno=(\d+)", text):
+        out["missing"][(m[1], m[2])] = f"{m[3]} errno={m[4]}"
+    k = re.search(n + r": kernel release=(\S+) version=(.*)", text)
+    if k:
+        out["kernel"] = f"linux {k[1]} {k[2].strip()}"
+    return out
+
+
+def summarise(runs: Dict[str, List[dict]], ops: List[str]) -> Dict[Tuple[str, str], dict]:
+    """{(guest, op): median row} over the runs that have the row."""
+    med = {}
+    for g in GUESTS:
+        for op in ops:
+            rows = [p["rows"][(g, op)] for p in runs.get(g, []) if (g, op) in p["rows"]]
+            if rows:
+                med[(g, op)] = {
+                    "iters": rows[0]["iters"], "n": len(rows),
+                    "ns_per_op": statistics.median(r["ns_per_op"] for r in rows),
+                    "exo_calls_per_op": statistics.median(r["exo_calls_per_op"] for r in rows)}
+    return med
+
+
+def why_missing(runs: Dict[str, List[dict]], g: str, op: str) -> str:
+    for p in runs.get(g, []):
+        if (g, op) in p["missing"]:
+            return p["missing"][(g, op)]
+    return "no row" if runs.get(g) else "guest did not run"
+
+
+def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
+    return {g: next((p["kernel"] for p in runs.get(g, []) if p.get("kernel")), "?")
+            for g in GUESTS}
+
+
+def write_csv(path: str, header: str, runs: Dict[str, List[dict]],
+              med: Dict[Tuple[str, str], dict], ops: List[str], env: "bench_common.Env") -> None:
+    """header (one comment line), the run's environment, then every run's rows and the medians."""
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    kern = kernels(runs)
+    with open(path, "w", newline="") as f:
+        f.write(header)
+        f.write(env.comment(list(kern.values())))
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for g in GUESTS:
+            tail = list(env.columns(kern[g]).values())
+            for i, p in enumerate(runs.get(g, []), 1):
+                for op in ops:
+                    r = p["rows"].get((g, op))
+                    if r:
+                        w.writerow([i, g, op, r["iters"], r["ns_per_op"], r["exo_calls_per_op"],
+                                    "ok"] + tail)
+                    else:
+                        w.writerow([i, g, op, "", "", "", p["missing"].get((g, op), "no row")] +
+                                   tail)
+            for op in ops:
+                m = med.get((g, op))
+                if m:
+                    w.writerow(["median", g, op, m["iters"], m["ns_per_op"],
+                                m["exo_calls_per_op"], "ok"] + tail)
+    print(f"wrote {path}")
+
+
+def plot(med: Dict[Tuple[str, str], dict], ops: List[str], title: str, csv_path: str,
+         icount: bool) -> None:
+    labels, values = [], []
+    for op in ops:
+        for g in GUESTS:
+            if (g, op) in med:
+                labels.append(f"{op} {g}")
+                values.append(med[(g, op)]["ns_per_op"])
+    bench_common.barh_png(labels, values, title,
+                          "guest instructions per op" if icount else "ns per op", csv_path,
+                          annotate=True)
