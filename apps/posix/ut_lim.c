@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <posix/posix.h>
+#include <pthread.h>
 #include <proc/client.h>
 #include <proc/layout.h>
 #include <proc/table.h>
@@ -165,6 +166,45 @@ USERTEST(lim_setuid_exec_changes_euid)
     CHECK_EQ(chmod(f, 0755), 0); /* no set-ID bits: the ids stay, saved = effective */
     CHECK_EQ(exec_ids(f, "0 0 0 0 0 0 0", 1), 0);
     CHECK_EQ(exec_ids("/usertests", "0 0 0 0 0 0 0", 0), 0);
+    CHECK_EQ(unlink(f), 0);
+    return 0;
+}
+
+/* A second thread of the exec'ing image scribbles on what the new image trusts in the
+ * mailbox (exec's ids, AT_SECURE) for as long as it runs: pm writes them only once the old
+ * image's threads are gone, so the set-ID image still sees its own. Ten times on every CPU. */
+static void *forge_ids(void *arg)
+{
+    (void)arg;
+    volatile struct proc_mbox *mb = (volatile struct proc_mbox *)PROC_MBOX_VA;
+    for (;;) {
+        mb->exec_ids[1] = 0;
+        mb->exec_ids[3] = 0;
+        mb->exec_secure = 0;
+    }
+    return NULL;
+}
+
+USERTEST(lim_setuid_exec_ids_unforgeable_by_a_thread)
+{
+    const char *f = "/tmp/lim_forge";
+    CHECK_EQ(copy_usertests(f, 1000, 2000, 06755), 0);
+    for (int i = 0; i < 10; i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, forge_ids, NULL) != 0)
+                _exit(97);
+            char *argv[] = {"usertests", "--lim-ids", "0",    "1000", "1000",
+                            "0",         "2000",      "2000", "1",    NULL};
+            execve(f, argv, NULL);
+            _exit(99);
+        }
+        int st = -1;
+        CHECK_EQ(waitpid(pid, &st, 0), pid);
+        CHECK_EQ(st, 0);
+    }
     CHECK_EQ(unlink(f), 0);
     return 0;
 }

@@ -99,9 +99,21 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
                  los_uaccess_fixup(s) || /* a caller's bad pointer: the copy returns -EFAULT */
                  (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE); /* a slice needs no handler */
     if (resume) {
+        uint64_t top = s->regs.rsp - LOS_UPCALL_RESUME_SKIP;
         if (room)
-            room(s->regs.rsp - LOS_UPCALL_RESUME_SKIP);
-        los_cow_resume_room(s->regs.rsp - LOS_UPCALL_RESUME_SKIP);
+            room(top);
+        /* What los_upcall_resume pops: written here, the page made private first, under the
+         * copy-on-write lock once the process has threads (one of them may fork meanwhile). */
+        int threads = los_process_slot != EXO_CAP_SELF;
+        if (threads)
+            los_cow_lock();
+        los_cow_resume_room(top);
+        uint64_t *w = (uint64_t *)top - 3;
+        w[0] = s->regs.rdi;
+        w[1] = s->regs.rflags;
+        w[2] = s->regs.rip;
+        if (threads)
+            los_cow_unlock();
         return s;
     }
     los_printf("los: env %ld: unhandled upcall kind %lu vector %lu addr 0x%lx at rip 0x%lx\n",

@@ -118,6 +118,8 @@ static uint64_t round_up(uint64_t v)
     return (v + PAGE - 1) & ~(PAGE - 1);
 }
 
+static int demand_page(uint64_t va, uint32_t *prot);
+
 static uint32_t exo_prot(long prot)
 {
     uint32_t p = EXO_PROT_R; /* x86 pages are always readable */
@@ -338,6 +340,15 @@ static long mprotect_locked(const long a[6])
         return -LNX_ENOMEM;
     if (vma_protect(&vmas, addr, addr + len, (uint32_t)prot & 7) < 0)
         return -LNX_ENOMEM; /* what a page paged in later gets */
+    /* The break has no range to remember a protection in: its untouched pages get their zeroed
+     * page now, so the protection below applies to a page (else the demand pager would give
+     * one read-write at the first touch). No one sees the difference but exo's free count. */
+    for (uint64_t va = addr; va < addr + len; va += PAGE) {
+        uint32_t bp;
+        if (!vma_find(&vmas, va) && demand_page(va, &bp) && exo_page_lookup(EXO_CAP_SELF, va) < 0 &&
+            los_page_new(va, bp) < 0)
+            return -LNX_ENOMEM;
+    }
     if (!any_prot(prot)) {
         int need = 0; /* room for every mapped page first: all or nothing */
         for (uint64_t va = addr; va < addr + len; va += PAGE) {
@@ -581,7 +592,7 @@ static int demand_page(uint64_t va, uint32_t *prot)
         return none_find(va) < 0;
     }
     *prot = EXO_PROT_R | EXO_PROT_W;
-    return !v && brk_base && va >= brk_base && va < round_up(brk_cur);
+    return !v && brk_base && va >= brk_base && va < round_up(brk_cur) && none_find(va) < 0;
 }
 
 /* The demand pager (the fault upcall's, libos/signal; and whoever is about to write there
@@ -638,7 +649,7 @@ int posix_memory_sigbus(uint64_t va)
     return (v && v->kind != VMA_ANON && none_find(va) < 0) || demand_page(va, &prot);
 }
 
-long posix_madvise(const long a[6])
+static long madvise_locked(const long a[6])
 {
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
@@ -668,6 +679,16 @@ long posix_madvise(const long a[6])
         }
     }
     return 0;
+}
+
+/* Under the layout lock, as every change to the pages of the space is: a fork's walk
+ * (libos/proc/fork.c) or another thread's demand fault never sees a page half dropped. */
+long posix_madvise(const long a[6])
+{
+    layout_take();
+    long r = madvise_locked(a);
+    layout_give();
+    return r;
 }
 
 /* fork, in the parent (libos/proc/fork.c), before its walk copies this file's data: a copy of

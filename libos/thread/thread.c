@@ -56,6 +56,13 @@ __attribute__((noreturn)) void los_thread_call_on(void *arg, void (*fn)(void *),
  * thread's TLS may not be set up yet at start). */
 static struct row *me(void)
 {
+    /* On its row's upcall or exit stack, the stack says which row: no TLS read, since a
+     * detached thread's exit (exit_on_row) has unmapped the stack its TLS lived in, and an
+     * upcall may still come (a timer's poll, a signal) before exo destroys its env. */
+    uint64_t sp;
+    __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
+    if (sp - LOS_THREAD_VA < (uint64_t)LOS_THREAD_MAX * LOS_THREAD_STRIDE)
+        return &rows[(sp - LOS_THREAD_VA) / LOS_THREAD_STRIDE];
     if (self || los_process_slot == EXO_CAP_SELF)
         return self;
     uint64_t tp;

@@ -15,7 +15,7 @@
 #define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull  /* the state page */
 #define LOS_UPCALL_STACK_TOP 0x00006ffe00010000ull /* 8 pages below, the handler's stack */
 
-/* What the resume skips below the interrupted rsp before it pushes rip, rflags and rdi: 0 in
+/* What the resume skips below the interrupted rsp, under which it finds rip, rflags and rdi: 0 in
  * Tessera code (built without a red zone); a Linux binary's 128-byte red zone in the Linux
  * runtime (libos/linux), which builds the libOS with LOS_LINUX_RUNTIME. */
 #ifdef LOS_LINUX_RUNTIME
