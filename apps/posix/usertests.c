@@ -41,7 +41,8 @@ static int run(const struct usertest *t)
 
 int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
 int ut_lim_ids(int argc, char **argv);                      /* ut_lim.c: set-ID exec's far side */
-int ut_sig2_exec(void); /* ut_sig2.c: what exec kept of the signal state */
+int ut_lim_mbox(int argc, char **argv); /* ut_lim.c: an exec's mailbox pages are new */
+int ut_sig2_exec(void);                 /* ut_sig2.c: what exec kept of the signal state */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -49,6 +50,8 @@ int main(int argc, char **argv, char **envp)
         return ut_proc_exec_check(argc, argv, envp);
     if (argc > 1 && strcmp(argv[1], "--lim-ids") == 0)
         return ut_lim_ids(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--lim-mbox") == 0)
+        return ut_lim_mbox(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--sig2-exec") == 0)
         return ut_sig2_exec();
     if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)

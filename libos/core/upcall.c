@@ -89,6 +89,17 @@ int los_upcall_init(void)
     return los_upcall_init_at(LOS_UPCALL_STATE_VA, LOS_UPCALL_STACK_TOP);
 }
 
+/* Is every page of [lo, hi) mapped writable? */
+static int resume_writable(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+        if (pte < 0 || !(pte & EXO_PROT_W))
+            return 0;
+    }
+    return 1;
+}
+
 /* Called by los_upcall_entry; returns the state page to resume from, or ends the env. */
 struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s);
 struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
@@ -103,16 +114,21 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
         if (room)
             room(top);
         /* What los_upcall_resume pops: written here, the page made private first, under the
-         * copy-on-write lock once the process has threads (one of them may fork meanwhile). */
-        int threads = los_process_slot != EXO_CAP_SELF;
-        if (threads)
+         * copy-on-write lock once the process has threads (one of them may fork meanwhile);
+         * not for a thread still starting, whose creator holds the lock for it (los_clone). */
+        int lock = los_process_slot != EXO_CAP_SELF && (uint64_t)s != los_cow_unlocked_state;
+        if (lock)
             los_cow_lock();
         los_cow_resume_room(top);
         uint64_t *w = (uint64_t *)top - 3;
+        /* A page the words cannot go to (a guard, PROT_NONE, no memory) ends the thread at the
+         * first store, as a push would: with the lock given back first. */
+        if (lock && !resume_writable((uint64_t)w, top))
+            los_cow_unlock(), lock = 0;
         w[0] = s->regs.rdi;
         w[1] = s->regs.rflags;
         w[2] = s->regs.rip;
-        if (threads)
+        if (lock)
             los_cow_unlock();
         return s;
     }

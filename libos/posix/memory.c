@@ -338,11 +338,19 @@ static long mprotect_locked(const long a[6])
      * a PROT_NONE page kept in none[] must be one we own. */
     if (los_cow_break_range(addr, addr + len) < 0)
         return -LNX_ENOMEM;
+    /* The break has no range to remember a protection in: its untouched pages get their zeroed
+     * page (below), so the protection applies to a page (else the demand pager would give one
+     * read-write at the first touch). No one sees the difference but exo's free count. */
+    int need = 0; /* PROT_NONE: room for every page first (mapped, or the break's): all or none */
+    for (uint64_t va = addr; va < addr + len && !any_prot(prot); va += PAGE) {
+        uint32_t bp;
+        need += exo_page_lookup(EXO_CAP_SELF, va) >= 0 ||
+                (!vma_find(&vmas, va) && demand_page(va, &bp));
+    }
+    if (nnone + need > NONE_MAX)
+        return -LNX_ENOMEM;
     if (vma_protect(&vmas, addr, addr + len, (uint32_t)prot & 7) < 0)
         return -LNX_ENOMEM; /* what a page paged in later gets */
-    /* The break has no range to remember a protection in: its untouched pages get their zeroed
-     * page now, so the protection below applies to a page (else the demand pager would give
-     * one read-write at the first touch). No one sees the difference but exo's free count. */
     for (uint64_t va = addr; va < addr + len; va += PAGE) {
         uint32_t bp;
         if (!vma_find(&vmas, va) && demand_page(va, &bp) && exo_page_lookup(EXO_CAP_SELF, va) < 0 &&
@@ -350,12 +358,6 @@ static long mprotect_locked(const long a[6])
             return -LNX_ENOMEM;
     }
     if (!any_prot(prot)) {
-        int need = 0; /* room for every mapped page first: all or nothing */
-        for (uint64_t va = addr; va < addr + len; va += PAGE) {
-            need += exo_page_lookup(EXO_CAP_SELF, va) >= 0;
-        }
-        if (nnone + need > NONE_MAX)
-            return -LNX_ENOMEM;
         for (uint64_t va = addr; va < addr + len; va += PAGE) {
             const struct vma *v = vma_find(&vmas, va);
             int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);

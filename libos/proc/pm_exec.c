@@ -120,6 +120,18 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
      * pm_parts_exec) is what pm wrote. exo has stopped every thread when destroy returns. */
     exo_env_watch(old, EXO_ANY); /* its end is no death of the process */
     exo_env_destroy(old);
+    /* New mailbox pages, the header from pm's record: the old ones may be mapped elsewhere (a
+     * child the old image forked). The old image's signal state is its own, carried over. */
+    uint64_t sig[3] = {mb->exec_sig[0], mb->exec_sig[1], mb->exec_sig[2]}, hold = mb->sig_hold;
+    if (pm_mbox_renew(p) < 0) {
+        exo_env_destroy((uint64_t)c); /* no page for it: the process ends (pm hears it die) */
+        return 0;
+    }
+    mb = (struct proc_mbox *)((uint8_t *)p->msg - __builtin_offsetof(struct proc_mbox, msg));
+    m = p->msg;
+    for (int i = 0; i < 3; i++)
+        mb->exec_sig[i] = sig[i];
+    mb->sig_hold = hold;
     copy(m->data, data, (uint64_t)len);
     mb->exec_len = (uint32_t)len;
     mb->exec_argc = (uint32_t)argc;

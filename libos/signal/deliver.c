@@ -461,6 +461,16 @@ struct sig_restore {
     int has_fpu;
 };
 static struct sig_restore restore_buf;
+static volatile uint32_t restore_lock; /* restore_buf's: from rt_sigreturn's copy to its upcall */
+
+/* los_sig_enter on the calling thread's own upcall state page and stack: the first thread's
+ * fixed ones, or its row's (libos/thread): two threads never share them. */
+long los_sig_enter(long op, long value, uint64_t arg)
+{
+    uint64_t state = LOS_UPCALL_STATE_VA, top = LOS_UPCALL_STACK_TOP;
+    los_thread_upcall_area(&state, &top);
+    return los_sig_enter_at(op, value, arg, state, top);
+}
 
 static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
 {
@@ -505,8 +515,10 @@ static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
 /* LOS_UPCALL_SELF: delivery at a call's return, and sigreturn. */
 static int on_self(struct exo_upcall_state *s)
 {
-    if (s->error == SIG_OP_RETURN)
+    if (s->error == SIG_OP_RETURN) {
         restore(s, (const struct sig_restore *)s->addr);
+        __atomic_store_n(&restore_lock, 0, __ATOMIC_RELEASE);
+    }
     deliver_all(s);
     return 0;
 }
@@ -555,13 +567,19 @@ static int on_fault(struct exo_upcall_state *s)
 long posix_rt_sigreturn(const long a[6])
 {
     struct sig_restore *r = &restore_buf;
-    if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0)
+    while (__atomic_exchange_n(&restore_lock, 1, __ATOMIC_ACQUIRE)) /* another thread's */
+        exo_yield(EXO_ANY);
+    if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0) {
+        __atomic_store_n(&restore_lock, 0, __ATOMIC_RELEASE);
         die(LNX_SIGSEGV, 1);
+    }
     uint64_t fp = r->uc.uc_mcontext.fpstate;
     r->has_fpu = fp != 0;
     if (fp && (los_upcall_fpu_size > FPU_MAX || (fp & 63) ||
-               los_copy_from_user(r->fpu, (const void *)fp, los_upcall_fpu_size) < 0))
+               los_copy_from_user(r->fpu, (const void *)fp, los_upcall_fpu_size) < 0)) {
+        __atomic_store_n(&restore_lock, 0, __ATOMIC_RELEASE);
         die(LNX_SIGSEGV, 1);
+    }
     los_sig_enter(SIG_OP_RETURN, 0, (uint64_t)r);
     die(LNX_SIGSEGV, 1); /* not reached: the upcall resumes the frame's context */
 }

@@ -7,18 +7,17 @@
  * Nothing touches the stack once in_upcall is set (a fault then would end the env).
  * And the restorer of handlers installed without one (rt_sigreturn with the frame's place).
  */
-#define STATE 0x00006ffe00000000    /* LOS_UPCALL_STATE_VA */
-#define STACK_TOP 0x00006ffe00010000 /* LOS_UPCALL_STACK_TOP */
 #define SELF 4                      /* LOS_UPCALL_SELF */
 #define R(n) (40 + 8 * (n))         /* offsetof(struct exo_upcall_state, regs) + 8 * n */
 
     .text
-    .global los_sig_enter
-/* long los_sig_enter(long op, long value, uint64_t arg) */
-los_sig_enter:
+    .global los_sig_enter_at
+/* long los_sig_enter_at(long op, long value, uint64_t arg, uint64_t state, uint64_t top):
+ * the calling thread's upcall state page and upcall stack top (sig_enter, deliver.c) */
+los_sig_enter_at:
     pushfq                          /* before in_upcall: a push may fault (the stack grows) */
     pop     %r10
-    movabs  $STATE, %r11
+    mov     %rcx, %r11
     movq    $1, (%r11)              /* in_upcall: from here exo delivers no upcall */
     movq    $SELF, 8(%r11)          /* kind */
     movq    $0, 16(%r11)            /* vector */
@@ -41,7 +40,7 @@ los_sig_enter:
     lea     8(%rsp), %rax
     mov     %rax, R(17)(%r11)       /* rsp: as after our ret */
     mov     %r11, %rdi
-    movabs  $STACK_TOP - 8, %rsp    /* as exo enters: rsp + 8 16-byte aligned */
+    lea     -8(%r8), %rsp           /* as exo enters: rsp + 8 16-byte aligned */
     jmp     los_upcall_entry
 
     .global los_sig_restorer

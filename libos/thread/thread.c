@@ -408,11 +408,15 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
             break;
         los_cow_unlock(); /* a fork shared them again meanwhile */
     }
+    /* Its upcalls resume without the lock we hold for it until it has its entry (else one that
+     * came before `upcalls` was set would wait for us while we wait for it). */
+    los_cow_unlocked_state = row_va(t) + LOS_THREAD_STATE_OFF;
     /* rsp as if fn had been called: 8 below a 16-byte boundary */
     int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, ((uint64_t)stack & ~15ull) - 8,
                               (uint64_t)t);
     while (r >= 0 && !__atomic_load_n(&t->upcalls, __ATOMIC_ACQUIRE))
         exo_yield(EXO_ANY);
+    los_cow_unlocked_state = 0;
     los_cow_unlock();
     if (r < 0) {
         exo_env_destroy((uint64_t)env);
@@ -497,6 +501,17 @@ void los_thread_unmapself(void *base, size_t size)
     r->unmap_base = base;
     r->unmap_size = size;
     los_thread_exit(0);
+}
+
+void los_thread_upcall_area(uint64_t *state, uint64_t *top)
+{
+    if (los_process_slot == EXO_CAP_SELF)
+        return; /* never cloned: the first thread's, as given */
+    struct row *r = me();
+    if (r) {
+        *state = row_va(r) + LOS_THREAD_STATE_OFF;
+        *top = row_va(r) + LOS_THREAD_UPCALL_TOP;
+    }
 }
 
 long los_thread_tid(void)

@@ -51,6 +51,10 @@ union exo_ncalls_measure {
 #define EXO_POWER_RESET 1           /* power's how: reset the machine */
 #define EXO_MACHINE_CPUS 0          /* machine's what: CPUs running envs */
 #define EXO_MACHINE_PAGES 1         /* machine's what: RAM pages envs can hold */
+#define EXO_OBSERVE_VDEV 0          /* observe's what: a virtio device */
+#define EXO_OBSERVE_VQ 1            /* observe's what: one of its queues */
+#define EXO_OBSERVE_IRQ 2           /* observe's what: a vector's binding */
+#define EXO_OBSERVE_IRQ_COUNT 3     /* observe's what: a vector's interrupts since boot */
 #define EXO_NCAPS 320 /* capability slots per env: a process server holds 2 per process */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull                   /* bytes in a page: the unit of every page call */

@@ -147,6 +147,10 @@ struct pm_proc *pm_proc_new(void); /* a slot and pid, entry ALIVE, not yet an en
 /* Binds env_cap's env as p's image: mailbox (zeroed if `fresh`), table, caps, the death watch;
  * p changes only once all of it is done. */
 int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh);
+/* exec, once the old image is gone: the slot's mailbox on new pages (the old ones freed, so
+ * unmapped from wherever they were), mapped into p's env, the header written from pm's own
+ * record. 0, or an exo error (no page: the process cannot go on). */
+int pm_mbox_renew(struct pm_proc *p);
 int64_t pm_pass_rights(uint64_t env); /* init's interrupt and device rights, as los_run */
 /* Where exec finds an image's bytes: the boot archive by default (a leading '/' dropped); the
  * fs part replaces it to read files. 0 and the bytes (valid until the next call), or -errno. */

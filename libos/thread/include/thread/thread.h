@@ -83,6 +83,10 @@ uint64_t los_thread_cputime(void);
  * the calling thread's (NULL in the first thread, whose state is the signal part's own), and
  * the live thread with this tid's (NULL: none). los_sig_thread_new fills a new thread's. */
 #define LOS_THREAD_SIG_WORDS 6
+/* The calling thread's upcall state page and upcall stack top, if it is not the first thread
+ * (whose are LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP: *state and *top stay as given). */
+void los_thread_upcall_area(uint64_t *state, uint64_t *top);
+
 void *los_thread_sig(void);
 void *los_thread_sig_of(long tid);
 /* Row i's (0 <= i < LOS_THREAD_MAX) when a thread runs in it, else NULL. */
