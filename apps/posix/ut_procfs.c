@@ -231,3 +231,13 @@ USERTEST(procfs_tessera_shows_devices_and_queues)
     }
     return 0;
 }
+
+/* /proc/PID/comm: the program's name as ps shows it (argv[0]'s last part), init's "init". */
+USERTEST(procfs_comm)
+{
+    CHECK_EQ(ut_slurp("/proc/self/comm"), 10);
+    CHECK_EQ(strcmp(ut_text, "usertests\n"), 0);
+    CHECK_EQ(ut_slurp("/proc/1/comm"), 5);
+    CHECK_EQ(strcmp(ut_text, "init\n"), 0);
+    return 0;
+}

@@ -79,12 +79,15 @@ void pm_exe_set(struct pm_proc *p, const char *path)
 
 /* Gives slot s's mailbox pages back to exo, which unmaps them everywhere first: whoever else
  * mapped them (a fork's child its parent mapped them into, by exo's pass-on rule, while it held
- * MAP on it) loses them, and the slot's next mailbox is pages no one else has seen. */
+ * MAP on it) loses them, and the slot's next mailbox is pages no one else has seen. A page exo
+ * will not take back (a device names it) is only unmapped from pm's view and never used again. */
 static void mbox_free(int s)
 {
     for (uint64_t i = 0; i < PROC_MBOX_PAGES; i++)
         if (mbox_ppn[s][i]) {
-            exo_page_free(EXO_CAP_SELF, mbox_ppn[s][i]);
+            if (exo_page_free(EXO_CAP_SELF, mbox_ppn[s][i]) < 0)
+                exo_page_unmap(EXO_CAP_SELF,
+                               PM_VIEW_VA + (uint64_t)s * PM_VIEW_STEP + i * EXO_PAGE);
             mbox_ppn[s][i] = 0;
         }
 }
@@ -212,14 +215,29 @@ int64_t pm_spawn(const char *name, const char *cmdline)
 int pm_mbox_renew(struct pm_proc *p)
 {
     int s = p->slot;
-    mbox_free(s);
-    int64_t r = mbox_pages(s); /* fresh from exo: zeroed */
-    for (uint64_t i = 0; r >= 0 && i < PROC_MBOX_PAGES; i++)
-        r = exo_page_map(p->env_cap, PROC_MBOX_VA + i * EXO_PAGE, mbox_ppn[s][i],
-                         EXO_PROT_R | EXO_PROT_W);
-    if (r < 0)
+    int64_t fresh[PROC_MBOX_PAGES], r = 0;
+    uint64_t n = 0; /* every new page first: on failure the old mailbox stays as it was */
+    for (; n < PROC_MBOX_PAGES && r >= 0; n++)
+        r = fresh[n] = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    if (r < 0) {
+        for (uint64_t i = 0; i + 1 < n; i++)
+            exo_page_free(EXO_CAP_SELF, (uint64_t)fresh[i]);
         return (int)r;
-    struct proc_mbox *mb = (struct proc_mbox *)(PM_VIEW_VA + (uint64_t)s * PM_VIEW_STEP);
+    }
+    mbox_free(s);
+    uint64_t view = PM_VIEW_VA + (uint64_t)s * PM_VIEW_STEP;
+    for (uint64_t i = 0; i < PROC_MBOX_PAGES; i++) {
+        mbox_ppn[s][i] = (uint64_t)fresh[i];
+        if (r >= 0)
+            r = exo_page_map(EXO_CAP_SELF, view + i * EXO_PAGE, (uint64_t)fresh[i],
+                             EXO_PROT_R | EXO_PROT_W);
+        if (r >= 0)
+            r = exo_page_map(p->env_cap, PROC_MBOX_VA + i * EXO_PAGE, (uint64_t)fresh[i],
+                             EXO_PROT_R | EXO_PROT_W);
+    }
+    if (r < 0) /* (page tables: no memory for them) the view may lack a page: pm must not touch */
+        return (int)r;
+    struct proc_mbox *mb = (struct proc_mbox *)view;
     mb->magic = PROC_MBOX_MAGIC;
     mb->slot = (uint32_t)s;
     mb->pm_cap = mbox_caps[s][0];

@@ -5,7 +5,7 @@
  * page_lookup, its call, run and CPU-time counts, the machine's CPUs and RAM). Linux's formats,
  * as busybox's ps, top, free, uptime and df parse them: meminfo, cpuinfo, uptime, loadavg,
  * mounts, stat, version, self (a symlink to the caller's pid), and per pid stat, status,
- * cmdline, environ (as at its exec, cut), maps, cwd and exe (symlinks) and fd/ (a symlink per
+ * cmdline, comm, environ (as at its exec, cut), maps, cwd and exe (symlinks) and fd/ (a symlink per
  * descriptor: libos/fs/fdpath.c); /proc/tessera lists envs and page ownership (exo's own
  * numbers) and, from exo's observe call, who holds each virtio device, queue and interrupt
  * vector, with their interrupt counts. Read-only: every change is EACCES by the VFS's permission
@@ -44,6 +44,7 @@ enum kind {
     P_STAT,
     P_STATUS,
     P_CMDLINE,
+    P_COMM,
     P_ENVIRON,
     P_MAPS,
     P_CWD,
@@ -57,12 +58,12 @@ static const struct {
     const char *name;
     int per_pid; /* 0: in /proc, 1: in /proc/PID */
 } files[NKINDS] = {
-    [MEMINFO] = {"meminfo", 0},   [CPUINFO] = {"cpuinfo", 0}, [UPTIME] = {"uptime", 0},
-    [LOADAVG] = {"loadavg", 0},   [MOUNTS] = {"mounts", 0},   [STAT] = {"stat", 0},
-    [VERSION] = {"version", 0},   [SELF] = {"self", 0},       [TESSERA] = {"tessera", 0},
-    [P_STAT] = {"stat", 1},       [P_STATUS] = {"status", 1}, [P_CMDLINE] = {"cmdline", 1},
-    [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},     [P_CWD] = {"cwd", 1},
-    [P_EXE] = {"exe", 1},         [P_FD] = {"fd", 1},
+    [MEMINFO] = {"meminfo", 0}, [CPUINFO] = {"cpuinfo", 0},   [UPTIME] = {"uptime", 0},
+    [LOADAVG] = {"loadavg", 0}, [MOUNTS] = {"mounts", 0},     [STAT] = {"stat", 0},
+    [VERSION] = {"version", 0}, [SELF] = {"self", 0},         [TESSERA] = {"tessera", 0},
+    [P_STAT] = {"stat", 1},     [P_STATUS] = {"status", 1},   [P_CMDLINE] = {"cmdline", 1},
+    [P_COMM] = {"comm", 1},     [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},
+    [P_CWD] = {"cwd", 1},       [P_EXE] = {"exe", 1},         [P_FD] = {"fd", 1},
 };
 
 int32_t pm_procfs_caller; /* the pid pm is serving now (pm_fs.c sets it): /proc/self */
@@ -255,8 +256,6 @@ static void gen_maps(struct pm_proc *p)
     }
 }
 
-/* The ticks of 1/100 s (Linux's USER_HZ) p's env has run (exo's env_cputime; its first
- * thread's: pm knows no other). */
 /* /proc/tessera's second half, from exo's observe call: each virtio device and who holds it
  * whole, each set-up queue's holder (an env id: a process's env in the first table, 0 for
  * exo), chains in flight, vector and the interrupts it took; then every vector an env bound
@@ -291,6 +290,8 @@ static void tessera_devices(void)
     }
 }
 
+/* The ticks of 1/100 s (Linux's USER_HZ) p's env has run (exo's env_cputime; its first
+ * thread's: pm knows no other). */
 static uint64_t cputime_cs(struct pm_proc *p)
 {
     uint64_t hz = (uint64_t)exo_clock();
@@ -433,6 +434,13 @@ static void gen(int32_t pid, enum kind k)
         if (p && p->cmdline_len) {
             copy(buf, p->cmdline, p->cmdline_len);
             used = p->cmdline_len;
+        }
+        break;
+    case P_COMM: /* the name ps shows: argv[0]'s last part, 15 bytes at most, as Linux's */
+        if (p) {
+            char c[16];
+            comm(p, c);
+            put("%s\n", c);
         }
         break;
     case P_ENVIRON:

@@ -460,8 +460,9 @@ struct sig_restore {
     uint8_t fpu[FPU_MAX] __attribute__((aligned(64)));
     int has_fpu;
 };
-static struct sig_restore restore_buf;
-static volatile uint32_t restore_lock; /* restore_buf's: from rt_sigreturn's copy to its upcall */
+static struct sig_restore restore_buf; /* the first thread's; another's is in its row */
+_Static_assert(sizeof(struct sig_restore) <= LOS_THREAD_ROW_TOP - LOS_THREAD_RESTORE_OFF,
+               "a thread's rt_sigreturn buffer fits its row's pages");
 
 /* los_sig_enter on the calling thread's own upcall state page and stack: the first thread's
  * fixed ones, or its row's (libos/thread): two threads never share them. */
@@ -515,10 +516,8 @@ static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
 /* LOS_UPCALL_SELF: delivery at a call's return, and sigreturn. */
 static int on_self(struct exo_upcall_state *s)
 {
-    if (s->error == SIG_OP_RETURN) {
+    if (s->error == SIG_OP_RETURN)
         restore(s, (const struct sig_restore *)s->addr);
-        __atomic_store_n(&restore_lock, 0, __ATOMIC_RELEASE);
-    }
     deliver_all(s);
     return 0;
 }
@@ -566,20 +565,16 @@ static int on_fault(struct exo_upcall_state *s)
 
 long posix_rt_sigreturn(const long a[6])
 {
-    struct sig_restore *r = &restore_buf;
-    while (__atomic_exchange_n(&restore_lock, 1, __ATOMIC_ACQUIRE)) /* another thread's */
-        exo_yield(EXO_ANY);
-    if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0) {
-        __atomic_store_n(&restore_lock, 0, __ATOMIC_RELEASE);
+    struct sig_restore *r = los_thread_restore_buf();
+    if (!r)
+        r = &restore_buf;
+    if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0)
         die(LNX_SIGSEGV, 1);
-    }
     uint64_t fp = r->uc.uc_mcontext.fpstate;
     r->has_fpu = fp != 0;
     if (fp && (los_upcall_fpu_size > FPU_MAX || (fp & 63) ||
-               los_copy_from_user(r->fpu, (const void *)fp, los_upcall_fpu_size) < 0)) {
-        __atomic_store_n(&restore_lock, 0, __ATOMIC_RELEASE);
+               los_copy_from_user(r->fpu, (const void *)fp, los_upcall_fpu_size) < 0))
         die(LNX_SIGSEGV, 1);
-    }
     los_sig_enter(SIG_OP_RETURN, 0, (uint64_t)r);
     die(LNX_SIGSEGV, 1); /* not reached: the upcall resumes the frame's context */
 }

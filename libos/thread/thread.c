@@ -29,7 +29,6 @@ struct row {
     void *unmap_base; /* __unmapself: its stack, unmapped at its exit */
     size_t unmap_size;
     uint64_t sig[LOS_THREAD_SIG_WORDS]; /* its signal state (libos/signal: mask, directed set) */
-    volatile uint32_t upcalls;          /* it has its upcall entry: it may take a fault now */
 };
 
 static struct row rows[LOS_THREAD_MAX];
@@ -294,7 +293,7 @@ static int row_ready(struct row *t)
     if (t->ready)
         return 0;
     uint64_t base = row_va(t);
-    for (uint64_t off = 0; off < LOS_THREAD_EXIT_TOP; off += EXO_PAGE)
+    for (uint64_t off = 0; off < LOS_THREAD_ROW_TOP; off += EXO_PAGE)
         if (exo_page_lookup(EXO_CAP_SELF, base + off) < 0 &&
             los_page_new(base + off, EXO_PROT_R | EXO_PROT_W) < 0)
             return -1;
@@ -321,7 +320,9 @@ __attribute__((noreturn)) static void thread_start(struct row *t)
     uint64_t base = row_va(t);
     exo_upcall_set((uint64_t)los_upcall_entry, base + LOS_THREAD_UPCALL_TOP,
                    base + LOS_THREAD_STATE_OFF);
-    __atomic_store_n(&t->upcalls, 1, __ATOMIC_RELEASE); /* los_clone's wait ends */
+    /* It may take faults now: los_clone's wait ends, and from this store on its upcalls resume
+     * under the copy-on-write lock (taken once los_clone gives it back). */
+    __atomic_store_n(&los_cow_unlocked_state, 0, __ATOMIC_RELEASE);
     los_thread_exit(t->fn(t->arg));
 }
 
@@ -385,7 +386,6 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
      * words are made ours and writable here (a page never touched is paged in, one a fork
      * shared is copied), and no fork may share them again (the copy-on-write lock) until the
      * thread says it can take faults. */
-    t->upcalls = 0;
     volatile uint64_t *first = (uint64_t *)(((uint64_t)stack & ~15ull) - 256);
     volatile uint64_t *tls_self = NULL; /* where the new thread writes `self` (TLS) */
 #ifndef LOS_LINUX_RUNTIME
@@ -408,13 +408,15 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
             break;
         los_cow_unlock(); /* a fork shared them again meanwhile */
     }
-    /* Its upcalls resume without the lock we hold for it until it has its entry (else one that
-     * came before `upcalls` was set would wait for us while we wait for it). */
-    los_cow_unlocked_state = row_va(t) + LOS_THREAD_STATE_OFF;
+    /* Until it has its upcall entry, its upcalls resume without the lock we hold for it (else
+     * one would wait for us while we wait for it); it clears this itself once it has the entry,
+     * which is what we wait for (thread_start). */
+    const uint64_t state = row_va(t) + LOS_THREAD_STATE_OFF;
+    __atomic_store_n(&los_cow_unlocked_state, state, __ATOMIC_RELEASE);
     /* rsp as if fn had been called: 8 below a 16-byte boundary */
     int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, ((uint64_t)stack & ~15ull) - 8,
                               (uint64_t)t);
-    while (r >= 0 && !__atomic_load_n(&t->upcalls, __ATOMIC_ACQUIRE))
+    while (r >= 0 && __atomic_load_n(&los_cow_unlocked_state, __ATOMIC_ACQUIRE) == state)
         exo_yield(EXO_ANY);
     los_cow_unlocked_state = 0;
     los_cow_unlock();
@@ -512,6 +514,14 @@ void los_thread_upcall_area(uint64_t *state, uint64_t *top)
         *state = row_va(r) + LOS_THREAD_STATE_OFF;
         *top = row_va(r) + LOS_THREAD_UPCALL_TOP;
     }
+}
+
+void *los_thread_restore_buf(void)
+{
+    if (los_process_slot == EXO_CAP_SELF)
+        return NULL;
+    struct row *r = me();
+    return r ? (void *)(row_va(r) + LOS_THREAD_RESTORE_OFF) : NULL;
 }
 
 long los_thread_tid(void)

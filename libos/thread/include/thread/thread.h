@@ -19,6 +19,8 @@
 #define LOS_THREAD_STATE_OFF 0x0000ull          /*   its upcall state page */
 #define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
 #define LOS_THREAD_EXIT_TOP 0xb000ull           /*   2 pages of stack its exit runs on */
+#define LOS_THREAD_RESTORE_OFF 0xb000ull        /*   2 pages: its rt_sigreturn's buffer */
+#define LOS_THREAD_ROW_TOP 0xd000ull            /*   (the row's pages end here) */
 #define LOS_THREAD_TID_BASE 0x40000000l         /* tids of threads after the first */
 
 /* clone(2) for a new thread (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, and whatever of
@@ -86,6 +88,10 @@ uint64_t los_thread_cputime(void);
 /* The calling thread's upcall state page and upcall stack top, if it is not the first thread
  * (whose are LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP: *state and *top stay as given). */
 void los_thread_upcall_area(uint64_t *state, uint64_t *top);
+
+/* The calling thread's rt_sigreturn buffer (LOS_THREAD_RESTORE_OFF in its row, 8 KiB), or NULL
+ * for the first thread (libos/signal keeps its own). */
+void *los_thread_restore_buf(void);
 
 void *los_thread_sig(void);
 void *los_thread_sig_of(long tid);
