@@ -1,11 +1,13 @@
 /*
  * lx_calls.c: the fast path's count. Run plainly, it runs itself twice (execve of
  * /proc/self/exe, argv {"lx_calls", "loop"}) with TESSERA_LINUX_STATS=1 in the environment, the
- * second time with TESSERA_LINUX_TRAP=1 too; each makes 1000 getpid calls. On Linux the two
+ * second time with TESSERA_LINUX_TRAP=1 too; each makes 1000 getpid calls and one numbered 1000
+ * (none: -ENOSYS, through the trampoline's first sled when rewritten). On Linux the two
  * variables mean nothing; in Tessera the runtime reports at exit how the calls came in
  * (libos/linux/call.c): all direct (0 trapped) with the sites rewritten, all trapped with
  * TESSERA_LINUX_TRAP=1 (libos/linux/tests/linux_boot_test.py checks both lines).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -22,6 +24,9 @@ int main(int argc, char **argv)
         for (int i = 0; i < N; i++)
             same += syscall(SYS_getpid) == me;
         printf("%d of %d getpid calls agree\n", same, N);
+        errno = 0;
+        long r = syscall(1000); /* no such number: through the sled's end, -ENOSYS */
+        printf("call 1000: %ld errno %d\n", r, errno);
         return 0;
     }
     char *env[2][3] = {{"TESSERA_LINUX_STATS=1", NULL, NULL},

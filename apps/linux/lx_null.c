@@ -2,12 +2,16 @@
  * lx_null.c: NULL still faults with the fast path's trampoline page mapped at VA 0 (execute-only,
  * libos/linux/fastpath.c): a load and a store through NULL, a load a little above it, and a call
  * through a NULL function pointer each raise SIGSEGV with SEGV_MAPERR and si_addr as on Linux,
- * caught by a handler that jumps back.
+ * caught by a handler that jumps back. A call handed a pointer into that page is EFAULT;
+ * munmap of it succeeds (nothing of the program's is there) and calls go on working.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static sigjmp_buf back;
 
@@ -44,6 +48,13 @@ int main(void)
         fn();
         printf("  returned\n");
     }
+    printf("write from 0x10\n");
+    fflush(stdout);
+    errno = 0;
+    long r = write(1, (const void *)0x10, 4);
+    printf("  %ld errno %d\n", r, errno);
+    printf("munmap of page 0: %d\n", munmap(NULL, 4096));
+    printf("getpid after it: %d\n", getpid() > 0);
     printf("done\n");
     return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
  * idea), done once at the start, before the binary's first instruction. The trampoline page at
- * VA 0 holds a nop sled then a jump to lnx_fast_entry (entry.S); each `syscall` (0f 05) the
+ * VA 0 holds a nop sled then a jump to lnx_fast_entry (entry.S) at 1024, another sled and the
+ * same jump at 4080; each `syscall` (0f 05) the
  * scanner (scan.c) judges safe in the binary's executable segments, in memory, becomes
  * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
  * and slides into the runtime, no trap. The file is never changed: pm loaded the segments into
@@ -20,8 +21,11 @@
 #include <los/los.h>
 #include <los/spawn.h>
 
-#define SLED 512              /* numbers below land in the first sled (LNX_NCALLS) */
-#define SLED2_END (4096 - 16) /* numbers from SLED + 13 up to here, in the second */
+/* Numbers below SLED slide into the first jump: every number of Linux's 64-bit and x32 tables
+ * (x32's 512-547 without their bit 30 are -ENOSYS). A number that lands inside a jump's 13
+ * bytes (SLED + 1 .. + 12, SLED2_END + 1 .. + 12) runs its bytes from there: undefined. */
+#define SLED 1024
+#define SLED2_END (4096 - 16) /* numbers from SLED + 16 up to here slide into the second */
 #define MAX_SITES 8192        /* rewritten sites the runtime remembers (more: left to trap) */
 #define PT_LOAD 1
 #define PF_X 1
@@ -63,9 +67,11 @@ static int trampoline(void)
     for (uint32_t i = 0; i < EXO_PAGE; i++)
         p[i] = 0x90; /* nop */
     jump_at(p + SLED);
+    for (uint32_t i = SLED + 13; i < SLED + 16; i++)
+        p[i] = 0xcc; /* int3 */
     jump_at(p + SLED2_END);
     for (uint32_t i = SLED2_END + 13; i < EXO_PAGE; i++)
-        p[i] = 0xcc; /* int3 */
+        p[i] = 0xcc;
     exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
     if (exo_page_map(EXO_CAP_SELF, 0, (uint64_t)ppn, EXO_PROT_X | EXO_PROT_XONLY) < 0) {
         exo_page_free(EXO_CAP_SELF, (uint64_t)ppn); /* no protection keys: no NULL fault */
@@ -90,20 +96,45 @@ static void found(void *ctx, uint64_t off, int verdict)
     sites[lnx_fast.nsites++] = s->va + off;
 }
 
-/* Writes b at va, a byte of the binary's code: its page writable for the moment. */
-static int poke(uint64_t va, uint8_t b)
+/* The page of the binary's code at page made writable for a moment (1), or left as it was
+ * because it is writable already (0), or not at all (-1); *prot gets its protection. */
+static int open_page(uint64_t page, uint64_t *prot)
 {
-    uint64_t page = va & ~(EXO_PAGE - 1);
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, page);
     if (pte < 0)
+        return -1;
+    *prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
+    if (*prot & EXO_PROT_W)
         return 0;
-    uint64_t prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
-    if (!(prot & EXO_PROT_W) && exo_page_protect(EXO_CAP_SELF, page, prot | EXO_PROT_W) < 0)
-        return 0;
-    *(volatile uint8_t *)va = b;
-    if (!(prot & EXO_PROT_W))
+    return exo_page_protect(EXO_CAP_SELF, page, *prot | EXO_PROT_W) < 0 ? -1 : 1;
+}
+
+/* Rewrites sites[i..] that lie on the page of sites[i] (a site across the page's end too, its
+ * next page opened as well); returns how many it looked at, and keeps in sites[*kept..] those
+ * it rewrote. Two exo calls per page, not per site. */
+static uint32_t rewrite_page(uint32_t i, uint32_t *kept)
+{
+    uint64_t page = sites[i] & ~(EXO_PAGE - 1), prot, prot2 = 0;
+    int open = open_page(page, &prot), open2 = 0;
+    uint32_t k = i;
+    for (; k < lnx_fast.nsites && (sites[k] & ~(EXO_PAGE - 1)) == page; k++) {
+        uint64_t va = sites[k];
+        if (open < 0)
+            continue;
+        if ((va + 1) % EXO_PAGE == 0) { /* its second byte on the next page */
+            open2 = open_page(page + EXO_PAGE, &prot2);
+            if (open2 < 0)
+                continue;
+        }
+        *(volatile uint8_t *)va = 0xff; /* call *%rax */
+        *(volatile uint8_t *)(va + 1) = 0xd0;
+        sites[(*kept)++] = va;
+    }
+    if (open > 0)
         exo_page_protect(EXO_CAP_SELF, page, prot);
-    return 1;
+    if (open2 > 0)
+        exo_page_protect(EXO_CAP_SELF, page + EXO_PAGE, prot2);
+    return k - i;
 }
 
 void lnx_fast_setup(const struct los_info *in)
@@ -126,9 +157,8 @@ void lnx_fast_setup(const struct los_info *in)
             sites[j - 1] = t;
         }
     uint32_t kept = 0;
-    for (uint32_t i = 0; i < lnx_fast.nsites; i++) /* call *%rax */
-        if (poke(sites[i], 0xff) && poke(sites[i] + 1, 0xd0))
-            sites[kept++] = sites[i];
+    for (uint32_t i = 0; i < lnx_fast.nsites;)
+        i += rewrite_page(i, &kept);
     lnx_fast.nsites = kept;
 }
 
