@@ -10,7 +10,7 @@ and checked on their own: the libOS's "posix: system call N is not implemented (
 (exactly once per number per process: lx_regs makes 400 twice and 420 once) and the fault
 report of lx_segv's NULL store, and the runtime's exit reports of lx_calls (TESSERA_LINUX_STATS=1):
 its 1000 getpid calls all direct with the sites rewritten, all trapped with TESSERA_LINUX_TRAP=1.
-    linux_boot_test.py --lx-dir DIR --image IMAGE
+    linux_boot_test.py --lx-dir DIR --image IMAGE [--smp 2]
 """
 import argparse
 import os
@@ -70,10 +70,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lx-dir", required=True)
     p.add_argument("--image", required=True)
+    p.add_argument("--smp", type=int, default=1, help="CPUs (libos.boot.linux-smp2: 2)")
     a = p.parse_args()
     want = host_lines(os.path.abspath(a.lx_dir))
     r = qemu.boot(None, cmdline="poweroff init.run=lxrun," + ",".join(PROGRAMS), timeout=200,
-                  direct=True)
+                  direct=True, smp=a.smp)
     got = qemu.program_lines(r.serial_text, strip_cr=True) or []
     kept, enosys, faults, stats = split_guest(got)
     errs = []
