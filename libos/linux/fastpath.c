@@ -68,10 +68,10 @@ static int trampoline(void)
         p[i] = 0x90; /* nop */
     jump_at(p + SLED);
     for (uint32_t i = SLED + 13; i < SLED + 16; i++)
-        p[i] = 0xcc; /* int3 */
+        p[i] = 0xf4; /* hlt: #GP, SIGSEGV (an int3 would have the libOS read its byte here) */
     jump_at(p + SLED2_END);
     for (uint32_t i = SLED2_END + 13; i < EXO_PAGE; i++)
-        p[i] = 0xcc;
+        p[i] = 0xf4;
     exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
     if (exo_page_map(EXO_CAP_SELF, 0, (uint64_t)ppn, EXO_PROT_X | EXO_PROT_XONLY) < 0) {
         exo_page_free(EXO_CAP_SELF, (uint64_t)ppn); /* no protection keys: no NULL fault */
