@@ -11,11 +11,41 @@
 #include <posix/calls.h>
 #include <proc/client.h>
 
+#include <los/los.h>
+
 #include <signal/sig.h>
+
+int lnx_stats; /* TESSERA_LINUX_STATS=1 in the binary's environment: a report at exit */
+
+/* The exit report: how calls came in, and what the scanner made of the binary's sites. */
+static void report(void)
+{
+    const struct lnx_scan_stats *s = &lnx_fast.scan;
+    los_printf("linux: %lu calls direct, %lu trapped; %u sites rewritten, %u red zone, %u unsure, "
+               "%u prefixed, %u over the table\n",
+               (unsigned long)lnx_calls_fast, (unsigned long)lnx_calls_trap, lnx_fast.nsites,
+               s->sites[LNX_SITE_REDZONE], s->sites[LNX_SITE_UNSURE], s->sites[LNX_SITE_PREFIXED],
+               lnx_fast.full);
+}
+
+long lnx_fast_call(struct exo_regs *u)
+{
+    if (!lnx_fast_site(u->rip - 2)) {
+        /* Into the trampoline page some other way than a rewritten site: a call through a NULL
+         * (or small) pointer. Linux faults at the target, the return address pushed: so do we,
+         * at 0 (the sled hides where in it the call landed). */
+        u->rsp -= 8;
+        u->rip = 0;
+        lnx_fetch_fault(u, 0);
+    }
+    return lnx_call(u);
+}
 
 long lnx_call(struct exo_regs *u)
 {
     long n = (long)u->rax;
+    if (lnx_stats && (n == LNX_exit_group || n == LNX_exit))
+        report();
     long a[6] = {(long)u->rdi, (long)u->rsi, (long)u->rdx, (long)u->r10, (long)u->r8, (long)u->r9};
     if (n == LNX_rt_sigreturn) /* Linux's takes no argument: the frame's ucontext is at rsp (the
                                   handler's `ret` popped pretcode); the libOS's takes it */

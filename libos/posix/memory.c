@@ -160,6 +160,8 @@ static void none_remove(int i)
 static void drop(uint64_t va)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+    if (pte >= 0 && (pte & EXO_PROT_XONLY))
+        return; /* the Linux runtime's trampoline page at VA 0: not the program's to drop */
     if (pte >= 0 && (pte & EXO_LOOKUP_SHARED))
         exo_page_unmap(EXO_CAP_SELF, va); /* copy-on-write: exo frees it with its last mapping */
     else if (pte >= 0 && exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12) < 0)

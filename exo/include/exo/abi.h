@@ -64,6 +64,11 @@ union exo_ncalls_measure {
 #define EXO_PROT_R 1u
 #define EXO_PROT_W 2u
 #define EXO_PROT_X 4u
+/* Execute-only (with EXO_PROT_X, never EXO_PROT_W): instruction fetches work, reads and writes
+ * fault (#PF with the PK bit). exo puts protection key 1 on the page and keeps every CPU's
+ * PKRU at access- and write-disable for key 1. EXO_E_NOSYS on a CPU without protection keys
+ * (CPUID.7.0:ECX.PKU). The Linux runtime's trampoline page at VA 0 (docs/concepts/linux.md). */
+#define EXO_PROT_XONLY 16u
 /* In page_lookup's result only: the page is shared (page_share), held by its mappings. */
 #define EXO_LOOKUP_SHARED 8u
 

@@ -6,6 +6,7 @@
 #define LINUX_RT_LNX_H
 
 #include <exo/abi.h>
+#include <linux_rt/scan.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,5 +38,31 @@ long lnx_call(struct exo_regs *u);
 
 /* Hands the context u to signal delivery (libos/signal) and resumes it: never returns. */
 void lnx_deliver(const struct exo_regs *u) __attribute__((noreturn));
+
+/* Hands the context u to the libOS's fault handling as a page fault at addr by an instruction
+ * fetch (what Linux sees of a call through NULL: SIGSEGV, SEGV_MAPERR): never returns. */
+void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr) __attribute__((noreturn));
+
+/* The fast path (fastpath.c): what lnx_fast_setup did, for the exit report (TESSERA_LINUX_STATS).
+ */
+struct lnx_fast {
+    int on;                     /* the trampoline page is mapped, sites rewritten */
+    uint32_t nsites;            /* sites rewritten to `call *%rax` */
+    uint32_t full;              /* sites left to trap: the table of sites was full */
+    struct lnx_scan_stats scan; /* every site the scanner found, by verdict */
+};
+extern struct lnx_fast lnx_fast;
+extern uint64_t lnx_calls_fast, lnx_calls_trap; /* entry.S counts each way in */
+
+/* Maps the trampoline page at VA 0 and rewrites the binary's `syscall` sites (in->phdr's
+ * executable PT_LOADs), unless the CPU has no protection keys. */
+struct los_info;
+void lnx_fast_setup(const struct los_info *in);
+
+/* Is va a `syscall` site lnx_fast_setup rewrote? */
+int lnx_fast_site(uint64_t va);
+
+/* A call that came through the trampoline: lnx_call, if it came from a rewritten site. */
+long lnx_fast_call(struct exo_regs *u);
 
 #endif
