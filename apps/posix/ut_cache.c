@@ -80,27 +80,36 @@ USERTEST(cache_pread_makes_no_calls)
     CHECK_EQ(read(fd2, viapm, sizeof viapm), len);
     close(fd2); /* (a close: what fds name is asked again) */
     CHECK_EQ(pread(fd, b, 10, 0), 10);
-    long before = los_exo_calls(), hits = pmc_share_hits;
-    for (int i = 0; i < 100; i++) {
-        memset(b, 0, 4096);
-        CHECK_EQ(pread(fd, b, 4096, 0), 4096);
-        CHECK_EQ(memcmp(b, viapm, 4096), 0);
-        CHECK_EQ(pread(fd, b, 4096, 4096), 4096);
-        CHECK_EQ(memcmp(b, viapm + 4096, 4096), 0);
-        CHECK_EQ(pread(fd, b, 1000, 4000), 1000); /* across two blocks */
-        CHECK_EQ(memcmp(b, viapm + 4000, 1000), 0);
-        CHECK_EQ(pread(fd, b, 4096, 8192), 100); /* the last block: short */
-        CHECK_EQ(memcmp(b, viapm + 8192, 100), 0);
-        CHECK_EQ(pread(fd, b, 10, len), 0); /* the end of the file */
+    /* A call that is not the reads' (a late SIGCHLD of an earlier test's child looked at on
+     * a return, on 2 CPUs) may fall in a round: up to five rounds, one with none. */
+    long calls = -1, hits = 0;
+    for (int round = 0; round < 5 && calls != 0; round++) {
+        long before = los_exo_calls();
+        hits = pmc_share_hits;
+        for (int i = 0; i < 100; i++) {
+            memset(b, 0, 4096);
+            CHECK_EQ(pread(fd, b, 4096, 0), 4096);
+            CHECK_EQ(memcmp(b, viapm, 4096), 0);
+            CHECK_EQ(pread(fd, b, 4096, 4096), 4096);
+            CHECK_EQ(memcmp(b, viapm + 4096, 4096), 0);
+            CHECK_EQ(pread(fd, b, 1000, 4000), 1000); /* across two blocks */
+            CHECK_EQ(memcmp(b, viapm + 4000, 1000), 0);
+            CHECK_EQ(pread(fd, b, 4096, 8192), 100); /* the last block: short */
+            CHECK_EQ(memcmp(b, viapm + 8192, 100), 0);
+            CHECK_EQ(pread(fd, b, 10, len), 0); /* the end of the file */
+        }
+        calls = los_exo_calls() - before - 1; /* (the count itself is one) */
+        hits = pmc_share_hits - hits;
+        printf("    500 preads: %ld from the cache, %ld exo calls\n", hits, calls);
+        if (!ext2) {
+            printf("    / is not ext2: every pread through pm\n");
+            break;
+        }
     }
-    long calls = los_exo_calls() - before - 1; /* (the count itself is one) */
-    hits = pmc_share_hits - hits;
-    printf("    500 preads: %ld from the cache, %ld exo calls\n", hits, calls);
     if (ext2) {
         CHECK_EQ(calls, 0);
         CHECK_EQ(hits, 500);
-    } else
-        printf("    / is not ext2: %ld exo calls for 500 preads through pm\n", calls);
+    }
     close(fd);
     CHECK_EQ(unlink(DIR "/a"), 0);
     return 0;
@@ -246,7 +255,7 @@ USERTEST(cache_reader_never_sees_unwritten_bytes)
     long reads = 0, bad = 0, seen = 0;
     long before = los_exo_calls(), hits = pmc_share_hits;
     int st = -1;
-    while (waitpid(pid, &st, WNOHANG) == 0 || reads < 200) {
+    while (reads < 200000 && (reads % 1000 || waitpid(pid, &st, WNOHANG) == 0)) {
         for (int k = 0; k < 50; k++) {
             if (pread(fd, b, 4096, 0) != 4096) {
                 bad++;
@@ -263,6 +272,8 @@ USERTEST(cache_reader_never_sees_unwritten_bytes)
     }
     long calls = los_exo_calls() - before;
     hits = pmc_share_hits - hits;
+    if (st == -1)
+        CHECK_EQ(waitpid(pid, &st, 0), pid);
     CHECK_EQ(st, 0);
     CHECK_EQ(bad, 0);
     CHECK_EQ(pread(fd, b, 4096, 0), 4096);
