@@ -68,6 +68,8 @@ long ext2_bget(struct ext2_fs *fs, uint32_t blk, int fill, struct ext2_buf **out
             return r;
     }
     ext2_share_untag(fs, victim); /* before its bytes become another block's */
+    if (fs->share && fs->dev->share_reuse)
+        fs->dev->share_reuse(fs->dev, (uint32_t)(victim - fs->bufs));
     victim->valid = 0;
     if (fill) {
         fs->reads++;
@@ -104,6 +106,8 @@ void ext2_bforget(struct ext2_fs *fs, uint32_t blk)
 {
     for (uint32_t i = 0; i < fs->nbufs; i++) {
         struct ext2_buf *b = &fs->bufs[i];
+        if (b->valid && b->blk == blk && fs->share && fs->dev->share_reuse)
+            fs->dev->share_reuse(fs->dev, i); /* (the block may be another file's next) */
         if (b->valid && b->blk == blk && b->pins == 0) {
             ext2_share_untag(fs, b);
             b->valid = 0;

@@ -109,6 +109,8 @@ static int find_root(struct pm_disk *d)
     return -1;
 }
 
+void pm_share_reuse(struct ext2_dev *d, uint32_t slot); /* pm_share.c */
+
 /* d's block cache and its part of the shared index (ext2/share.h, pm_share.c): pm's own pages
  * at the VAs processes see them at (PROC_AREA: fork copies none of it, init's included), the
  * buffers of disk i from slot i * CACHE_BLOCKS on. 0 or -1. */
@@ -130,6 +132,7 @@ static int cache_pages(struct pm_disk *d)
     d->dev.share = (struct ext2_share_ent *)PROC_CACHE_INDEX_VA + i * CACHE_BLOCKS;
     d->dev.share_slots = CACHE_BLOCKS;
     d->dev.share_fsid = (uint8_t)i;
+    d->dev.share_reuse = pm_share_reuse;
     return 0;
 }
 

@@ -55,6 +55,9 @@ struct ext2_dev {
     struct ext2_share_ent *share;
     uint32_t share_slots;
     uint8_t share_fsid;
+    /* Optional: buffer `slot` is about to hold another block (or none): the embedder takes
+     * back whatever it lent of it (a reader must not see the next block's bytes). */
+    void (*share_reuse)(struct ext2_dev *d, uint32_t slot);
 };
 
 /* One cached block. */

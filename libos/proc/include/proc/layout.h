@@ -17,6 +17,7 @@
  * process, each page mapped when pm first serves it a pread from it; buffer g at
  * PROC_CACHE_DATA_VA + g * 4096, its entry the g-th of the index (ext2/share.h). */
 #define PROC_CACHE_INDEX_VA 0x00006fd000200000ull
+#define PROC_CACHE_ZERO_VA 0x00006fd000201000ull /* pm only: what a taken-back buffer shows */
 #define PROC_CACHE_DATA_VA 0x00006fd000400000ull
 #define PROC_CACHE_SLOTS 256 /* two mounts of 128 buffers: one index page of 16-byte entries */
 #define PM_VIEW_VA                                                                                 \
