@@ -2,7 +2,8 @@
  * ut_cache.c: pread from ext2's shared block cache (usertests.h; docs/concepts/ext2.md, "The
  * shared cache"): a cached pread returns pm's bytes with no exo call and no pm call, and never
  * bytes the file does not hold now: after another process's write, a truncate, an unlink and
- * a new file of the same name, or while a writer rewrites the page on another CPU. The files
+ * a new file of the same name, or while a writer rewrites the page on another CPU; a buffer
+ * lent to a process is taken back before it holds a file the process may not read. The files
  * live in /ut_cache.d on the root: ext2 in the cache-ext2 boots (libos.boot.cache-ext2,
  * -smp2), where the call counts are asserted too; ramfs in the usertests boots, where the same
  * bytes come through pm.
