@@ -57,12 +57,15 @@ int main(int argc, char **argv, char **envp)
     if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)
         for (;;)
             pause(); /* an exec'd child for ut_job.c's setpgid */
-    /* usertests --only NAME [TIMES]: one test, TIMES times (a flaky one, hunted on N CPUs). */
+    /* usertests --only NAME [TIMES]: one test, TIMES times (a flaky one, hunted on N CPUs);
+     * NAME* runs those whose names start with NAME (libos.boot.cache-ext2: cache_*). */
     const char *only = argc > 2 && strcmp(argv[1], "--only") == 0 ? argv[2] : NULL;
     int times = only && argc > 3 ? atoi(argv[3]) : 1;
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
-        if (only && strcmp(t->name, only) != 0)
+        size_t n = only ? strlen(only) : 0; /* "NAME*": every test whose name starts so */
+        if (only && (n && only[n - 1] == '*' ? strncmp(t->name, only, n - 1) != 0
+                                             : strcmp(t->name, only) != 0))
             continue;
         for (int i = 0; i < times; i++) {
             int r = run(t);

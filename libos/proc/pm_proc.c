@@ -136,6 +136,9 @@ int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh)
     volatile uint64_t *z = (uint64_t *)mb; /* a fresh mailbox: nothing of the last process's */
     for (uint64_t i = 0; fresh && i < PROC_MBOX_PAGES * EXO_PAGE / 8; i++) /* (no memset) */
         z[i] = 0;
+    for (int i = 0; i < 4; i++) /* a new env: none of ext2's shared cache mapped in it yet */
+        mb->cache_map[i] = 0;
+    mb->cache_fdgen = 0;
     if (!wake_caps[s]) {
         r = exo_event_create();
         if (r < 0)

@@ -184,6 +184,9 @@ extern uint64_t pm_death_cap;     /* the event every process env's end posts */
 /* Run in pm's main loop after each wake of pm_death_cap, outside any call: the terminal part
  * binds console input to that event and moves the bytes into its line discipline here. */
 extern void (*pm_loop_hook)(void);
+/* Run after every op pm answered for p (NULL: none): the file part publishes p's descriptor
+ * table number in its mailbox (cache_fdgen, libos/ext2/pm_share.c). */
+extern void (*pm_op_after)(struct pm_proc *p);
 extern int32_t pm_init_waits; /* the pid init's main loop waits for (not auto-reaped) */
 /* init's inittab loop (apps/init): children of init are kept as zombies for it (not reaped at
  * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status; with no
