@@ -52,6 +52,37 @@ void pm_share_publish(struct pm_proc *p, uint64_t fdgen)
         __atomic_store_n(&mb->cache_fdgen, fdgen, __ATOMIC_RELEASE);
 }
 
+/* The buffer at va on a new page of pm's (its bytes copied), the old page given back to exo,
+ * which unmaps it everywhere: a process that passed its read-only binding on to an env pm does
+ * not know of (a fork's child, while it held MAP on it: exo's pass-on rule) keeps nothing. With
+ * no page to spare, the buffer stays (the known borrowers still lose it below). */
+static void renew(uint64_t va)
+{
+    const uint64_t scratch = PROC_CACHE_ZERO_VA + EXO_PAGE;
+    int64_t old = exo_page_lookup(EXO_CAP_SELF, va), np = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    if (old < 0 || np < 0) {
+        if (np >= 0)
+            exo_page_free(EXO_CAP_SELF, (uint64_t)np);
+        return;
+    }
+    if (exo_page_map(EXO_CAP_SELF, scratch, (uint64_t)np, EXO_PROT_R | EXO_PROT_W) < 0) {
+        exo_page_free(EXO_CAP_SELF, (uint64_t)np);
+        return;
+    }
+    volatile uint64_t *to = (uint64_t *)scratch; /* (pm's library has no memcpy to call) */
+    const uint64_t *from = (const uint64_t *)va;
+    for (int i = 0; i < 512; i++)
+        to[i] = from[i];
+    exo_page_unmap(EXO_CAP_SELF, scratch);
+    /* The new page replaces the old at va first (pm's buffer is never without one), then the
+     * old goes back to exo and with it every other mapping of it. */
+    if (exo_page_map(EXO_CAP_SELF, va, (uint64_t)np, EXO_PROT_R | EXO_PROT_W) < 0) {
+        exo_page_free(EXO_CAP_SELF, (uint64_t)np);
+        return;
+    }
+    exo_page_free(EXO_CAP_SELF, (uint64_t)old >> EXO_PAGE_SHIFT);
+}
+
 /* The library's hook (ext2_dev.share_reuse): buffer `slot` of d is about to hold another block.
  * Every process it was lent to gets the zero page there instead (a mapping replaced, never
  * removed: a reader in the middle of a copy reads zeros, its seq check fails, it asks pm) and
@@ -62,6 +93,7 @@ void pm_share_reuse(struct ext2_dev *d, uint32_t slot)
     if (g >= PROC_CACHE_SLOTS || !has(lent_any, g))
         return;
     lent_any[g / 64] &= ~(1ull << (g % 64));
+    renew((uint64_t)PROC_CACHE_DATA_VA + (uint64_t)g * 4096);
     for (int s = 0; s < PROC_MAX; s++) {
         if (!has(lent[s].bufs, g))
             continue;

@@ -336,6 +336,10 @@ static long mprotect_locked(const long a[6])
     long prot = a[2];
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
+    int64_t zero = addr == 0 && len ? exo_page_lookup(EXO_CAP_SELF, 0) : -1;
+    if (zero >= 0 && (zero & EXO_PROT_XONLY))
+        return -LNX_ENOMEM; /* the Linux runtime's trampoline (libos/linux): no page of the
+                             * program's is there, as Linux says of an unmapped page 0 */
     /* Copy-on-write pages become ours first: "shared" must keep meaning "copy on write", and
      * a PROT_NONE page kept in none[] must be one we own. */
     if (los_cow_break_range(addr, addr + len) < 0)
