@@ -5,13 +5,16 @@
  * context (not the runtime's), and a call a signal interrupted is made again, or rewound as
  * Linux rewinds it: with SA_RESTART and a handler, rip goes back 2 bytes to the `syscall`
  * and rax holds its number again, so the call is made anew after the handler's rt_sigreturn.
+ * clone of a thread and clone3 are clone.c's: the new thread needs the caller's registers.
  */
 #include <linux_rt/lnx.h>
 
 #include <posix/calls.h>
 #include <proc/client.h>
 
+#include <los/upcall.h>
 #include <signal/sig.h>
+#include <thread/thread.h>
 
 long lnx_call(struct exo_regs *u)
 {
@@ -20,10 +23,20 @@ long lnx_call(struct exo_regs *u)
     if (n == LNX_rt_sigreturn) /* Linux's takes no argument: the frame's ucontext is at rsp (the
                                   handler's `ret` popped pretcode); the libOS's takes it */
         a[0] = (long)u->rsp;
-    if (n == LNX_clone && (a[0] & LNX_CLONE_VM))
-        return -LNX_ENOSYS; /* threads of a Linux binary: not yet (README.md) */
+    /* A reflected call of thread row i runs on its row's stacks: its signals are delivered
+     * on its own upcall state page and stack. */
+    int row = los_thread_row();
+    uint64_t base = LOS_THREAD_VA + (uint64_t)row * LOS_THREAD_STRIDE;
+    uint64_t state = row < 0 ? LOS_UPCALL_STATE_VA : base + LOS_THREAD_STATE_OFF;
+    uint64_t top = row < 0 ? LOS_UPCALL_STACK_TOP : base + LOS_THREAD_UPCALL_TOP;
     for (;;) {
-        long r = los_syscall_call(n, a);
+        long r;
+        if (n == LNX_clone) /* a thread needs our registers */
+            r = lnx_clone(u, a);
+        else if (n == LNX_clone3)
+            r = lnx_clone3(u, a);
+        else
+            r = los_syscall_call(n, a);
         if (!proc_present || *PROC_ATTENTION) {
             if (proc_present)
                 __atomic_store_n(PROC_ATTENTION, 0, __ATOMIC_SEQ_CST);
@@ -36,7 +49,7 @@ long lnx_call(struct exo_regs *u)
                 } else {
                     u->rax = (uint64_t)-LNX_EINTR;
                 }
-                lnx_deliver(u);
+                lnx_deliver(u, state, top);
             }
             if (los_sig_unsettled())
                 proc_attention_set();

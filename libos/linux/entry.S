@@ -8,12 +8,22 @@
  * binary's own, red zone included, is never written), then every register comes back but rax
  * (the result), rcx and r11, as Linux's `sysret` leaves them.
  *
- * Signals: los_sig_in_call is 1 from the first instruction to the last, so a slice upcall
- * meanwhile delivers nothing (its saved context would be the runtime's); lnx_deliver hands a
- * signal to the binary's own context as an upcall of the libOS's (LOS_UPCALL_SELF).
+ * Threads: each thread of the binary has its own way in. The first thread's is
+ * lnx_syscall_entry, on the runtime's stack; the thread in row i of libos/thread registers
+ * lnx_thread_entries + 32 * i (exo keeps a handler per env), which runs its calls on the stack
+ * in its row (LOS_THREAD_CALL_TOP): nothing needs the FS base (the binary's) or a register to
+ * find it. lnx_resume starts a new thread in the binary as Linux's clone does: the registers
+ * of the parent's `syscall`, rax = 0, rsp = the stack it was given.
+ *
+ * Signals: a slice upcall that interrupts a thread here, in the runtime, delivers nothing (its
+ * context would be the runtime's: libos/signal tells by rip, per thread); lnx_deliver hands a
+ * signal to the binary's own context as an upcall of the libOS's (LOS_UPCALL_SELF), on the
+ * calling thread's own upcall state page and stack.
  */
-#define STATE 0x00006ffe00000000     /* LOS_UPCALL_STATE_VA */
-#define STACK_TOP 0x00006ffe00010000 /* LOS_UPCALL_STACK_TOP */
+#define THREAD_VA 0x00006f9000000000 /* LOS_THREAD_VA (libos/thread/include/thread/thread.h) */
+#define THREAD_STRIDE 0x100000       /* LOS_THREAD_STRIDE */
+#define THREAD_CALL_TOP 0x1b000      /* LOS_THREAD_CALL_TOP */
+#define THREAD_MAX 32                /* LOS_THREAD_MAX */
 #define SELF 4                       /* LOS_UPCALL_SELF */
 #define OP_DELIVER 1                 /* SIG_OP_DELIVER (libos/signal/sigstate.h) */
 
@@ -43,11 +53,27 @@ lnx_rt_entry:
     jmp     *lnx_entry(%rip)
 
     .global lnx_syscall_entry
-lnx_syscall_entry:
-    movq    $1, los_sig_in_call(%rip)
+lnx_syscall_entry:                  /* the first thread's */
     mov     %rsp, lnx_user_rsp(%rip)
     lea     lnx_stack_top(%rip), %rsp
     pushq   lnx_user_rsp(%rip)      /* struct exo_regs, from its last field down */
+    jmp     lnx_syscall_common
+
+/* Row i's: its own word for the binary's rsp, its own stack (mapped by libos/thread). */
+    .balign 32
+    .global lnx_thread_entries
+lnx_thread_entries:
+    .set    i, 0
+    .rept   THREAD_MAX
+    mov     %rsp, lnx_thread_rsp + 8 * i(%rip)
+    movabs  $(THREAD_VA + THREAD_STRIDE * i + THREAD_CALL_TOP), %rsp
+    pushq   lnx_thread_rsp + 8 * i(%rip)
+    jmp     lnx_syscall_common
+    .balign 32
+    .set    i, i + 1
+    .endr
+
+lnx_syscall_common:
     push    %r11                    /* rflags */
     push    %rcx                    /* rip: after the `syscall` */
     push    %rax
@@ -68,6 +94,7 @@ lnx_syscall_entry:
     mov     %rsp, %rdi
     cld
     call    lnx_call                /* rax: the result */
+lnx_syscall_return:                 /* rsp: a struct exo_regs; rax: the result */
     pop     %r15
     pop     %r14
     pop     %r13
@@ -85,15 +112,24 @@ lnx_syscall_entry:
     add     $16, %rsp               /* rax (the result is in it), rip (rcx has it) */
     popfq                           /* the binary's flags; nothing below changes them */
     mov     (%rsp), %rsp
-    movq    $0, los_sig_in_call(%rip)
     jmp     *%rcx
 
-/* void lnx_deliver(const struct exo_regs *u): the binary's context u, its call's result in
- * rax, becomes a LOS_UPCALL_SELF upcall that delivers pending signals to it (handler frames
- * on its own stack, as libos/signal builds them for any upcall) and resumes it. */
+/* void lnx_resume(const struct exo_regs *r): a new thread enters the binary with r's
+ * registers but rax = 0 (clone's answer in the child), as a reflected call returns. r is
+ * only read (it is the row's copy, which stays while the thread lives). */
+    .global lnx_resume
+lnx_resume:
+    mov     %rdi, %rsp
+    xor     %eax, %eax
+    jmp     lnx_syscall_return
+
+/* void lnx_deliver(const struct exo_regs *u, uint64_t state, uint64_t stack_top): the
+ * binary's context u, its call's result in rax, becomes a LOS_UPCALL_SELF upcall on the
+ * calling thread's upcall state page and stack that delivers pending signals to it (handler
+ * frames on its own stack, as libos/signal builds them for any upcall) and resumes it. */
     .global lnx_deliver
 lnx_deliver:
-    movabs  $STATE, %r11
+    mov     %rsi, %r11
     movq    $1, (%r11)              /* in_upcall: from here exo delivers no upcall */
     movq    $SELF, 8(%r11)
     movq    $0, 16(%r11)
@@ -103,18 +139,19 @@ lnx_deliver:
     lea     40(%r11), %rdi          /* regs */
     mov     $18, %ecx
     rep movsq
-    movq    $0, los_sig_in_call(%rip) /* the context saved is the binary's: not in a call */
     mov     %r11, %rdi
-    movabs  $STACK_TOP - 8, %rsp
+    lea     -8(%rdx), %rsp
     jmp     los_upcall_entry
 
     .bss
     .balign 16
 lnx_stack:
-    .skip   65536                   /* the runtime's stack (one thread: libos/linux/README.md) */
+    .skip   65536                   /* the first thread's stack for its calls */
     .global lnx_stack_top
 lnx_stack_top:
 lnx_user_rsp:
     .skip   8
+lnx_thread_rsp:
+    .skip   8 * THREAD_MAX
 
     .section .note.GNU-stack, "", @progbits

@@ -11,6 +11,7 @@
 
 #include <los/cow.h>
 #include <los/los.h>
+#include <los/spawn.h>
 #include <los/uaccess.h>
 #include <los/upcall.h>
 
@@ -515,7 +516,15 @@ static int on_self(struct exo_upcall_state *s)
  * signals); in the libOS's own code, its call's return will. */
 static int on_slice(struct exo_upcall_state *s)
 {
-    if (!los_sig_in_call)
+#ifdef LOS_LINUX_RUNTIME
+    /* A Linux binary's threads: the interrupted thread is in a call when its rip is in the
+     * libOS's range (the runtime, libos/linux), where no binary's code lives; a shared word
+     * could not say which thread is. */
+    int in_call = s->regs.rip >= LOS_LIBOS_LO && s->regs.rip < 0x0000700000000000ull;
+#else
+    int in_call = los_sig_in_call != 0;
+#endif
+    if (!in_call)
         deliver_all(s);
     return 0;
 }

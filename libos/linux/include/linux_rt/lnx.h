@@ -1,6 +1,6 @@
 /*
  * lnx.h: the Linux runtime's inside (libos/linux/README.md): the entry block a Linux process
- * starts on, and the reflected call.
+ * starts on, the reflected call, and its threads.
  */
 #ifndef LINUX_RT_LNX_H
 #define LINUX_RT_LNX_H
@@ -35,7 +35,19 @@ uint64_t *lnx_stack_build(char *top, size_t room, const char *execfn, const char
  * rip after it; rflags = r11). Returns the result for rax; delivers signals itself. */
 long lnx_call(struct exo_regs *u);
 
-/* Hands the context u to signal delivery (libos/signal) and resumes it: never returns. */
-void lnx_deliver(const struct exo_regs *u) __attribute__((noreturn));
+/* Hands the context u to signal delivery (libos/signal) and resumes it, as an upcall on the
+ * calling thread's upcall state page and stack: never returns. */
+void lnx_deliver(const struct exo_regs *u, uint64_t state, uint64_t stack_top)
+    __attribute__((noreturn));
+
+/* Threads (clone.c): clone with CLONE_VM and clone3, from the reflected call u (the child
+ * resumes at u's rip with u's registers, rax = 0, on the stack it was given). */
+#define LNX_clone3 435
+long lnx_clone(const struct exo_regs *u, const long a[6]);
+long lnx_clone3(const struct exo_regs *u, const long a[6]);
+
+/* The first thread's reflected-call entry (entry.S), and row i's: lnx_thread_entries + 32 * i. */
+void lnx_syscall_entry(void);
+extern const char lnx_thread_entries[];
 
 #endif

@@ -19,7 +19,9 @@
 #define LOS_THREAD_STATE_OFF 0x0000ull          /*   its upcall state page */
 #define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
 #define LOS_THREAD_EXIT_TOP 0xb000ull           /*   2 pages of stack its exit runs on */
-#define LOS_THREAD_TID_BASE 0x40000000l         /* tids of threads after the first */
+#define LOS_THREAD_CALL_TOP                                                                        \
+    0x1b000ull /*   the Linux runtime: 16 pages its reflected calls run on */
+#define LOS_THREAD_TID_BASE 0x40000000l /* tids of threads after the first */
 
 /* clone(2) for a new thread (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, and whatever of
  * CLONE_FS/FILES/SYSVSEM/SETTLS/PARENT_SETTID/CHILD_CLEARTID/CHILD_SETTID/DETACHED): the
@@ -28,6 +30,18 @@
  * not a thread (fork is the process server's), -EAGAIN when there is no room (row, env). */
 long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
                int (*fn)(void *), void *arg);
+
+/* The Linux runtime's (libos/linux/clone.c): a thread of a Linux binary, as los_clone makes
+ * one, but started on its row's call stack (LOS_THREAD_CALL_TOP) at go(copy), copy being the
+ * row's own copy of the 18 words of the struct exo_regs regs (the binary's registers, which the
+ * new thread resumes with); go never returns. In that build the calling thread's row is found
+ * from rsp (every libOS instruction a thread runs, runs on a stack in its row), not from TLS:
+ * the FS base is the binary's. */
+long los_clone_regs(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+                    const uint64_t regs[18], int (*go)(void *copy));
+
+/* The calling thread's row (0 <= row < LOS_THREAD_MAX), or -1 in the first thread. */
+int los_thread_row(void);
 
 /* SYS_exit: ends the calling thread (its CLONE_CHILD_CLEARTID word is zeroed and woken, on a
  * stack of the libOS, after which its own stack may be freed). The first thread ending while
@@ -44,8 +58,10 @@ long los_thread_tid(void);
 /* set_tid_address: the word the calling thread's exit zeroes and wakes. */
 void los_thread_set_tid_address(int *ctid);
 
-/* futex(2): FUTEX_WAIT (relative timeout), FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE,
- * private or not (both process-local); else -ENOSYS. */
+/* futex(2): FUTEX_WAIT (relative timeout), FUTEX_WAIT_BITSET (absolute timeout on
+ * CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME; any nonzero bitset matches
+ * every wake), FUTEX_WAKE, FUTEX_WAKE_BITSET (as FUTEX_WAKE), FUTEX_REQUEUE,
+ * FUTEX_CMP_REQUEUE, private or not (both process-local); else -ENOSYS. */
 long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint32_t *addr2,
                uint32_t val3);
 
