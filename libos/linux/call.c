@@ -12,7 +12,6 @@
 #include <posix/calls.h>
 #include <proc/client.h>
 
-#include <los/upcall.h>
 #include <signal/sig.h>
 #include <thread/thread.h>
 
@@ -23,12 +22,6 @@ long lnx_call(struct exo_regs *u)
     if (n == LNX_rt_sigreturn) /* Linux's takes no argument: the frame's ucontext is at rsp (the
                                   handler's `ret` popped pretcode); the libOS's takes it */
         a[0] = (long)u->rsp;
-    /* A reflected call of thread row i runs on its row's stacks: its signals are delivered
-     * on its own upcall state page and stack. */
-    int row = los_thread_row();
-    uint64_t base = LOS_THREAD_VA + (uint64_t)row * LOS_THREAD_STRIDE;
-    uint64_t state = row < 0 ? LOS_UPCALL_STATE_VA : base + LOS_THREAD_STATE_OFF;
-    uint64_t top = row < 0 ? LOS_UPCALL_STACK_TOP : base + LOS_THREAD_UPCALL_TOP;
     for (;;) {
         long r;
         if (n == LNX_clone) /* a thread needs our registers */
@@ -49,7 +42,8 @@ long lnx_call(struct exo_regs *u)
                 } else {
                     u->rax = (uint64_t)-LNX_EINTR;
                 }
-                lnx_deliver(u, state, top);
+                struct los_upcall_area at = los_thread_upcall_area(); /* the caller's own */
+                lnx_deliver(u, at.state, at.stack_top);
             }
             if (los_sig_unsettled())
                 proc_attention_set();

@@ -4,11 +4,11 @@
  * upcall stack, with the interrupted context in the state page and its x87/SSE/AVX state saved
  * by the upcall entry, and with exo's upcalls held off meanwhile (in_upcall = 1, set first).
  * The context saved is "this call returns value": callee-saved registers as they are now.
- * Nothing touches the stack once in_upcall is set (a fault then would end the env).
+ * Nothing touches the stack once in_upcall is set (a fault then would end the env). The state
+ * page and upcall stack are the calling thread's (los_thread_upcall_area): exo's in_upcall
+ * guard is per thread, and two threads' signal work must not share a stack.
  * And the restorer of handlers installed without one (rt_sigreturn with the frame's place).
  */
-#define STATE 0x00006ffe00000000    /* LOS_UPCALL_STATE_VA */
-#define STACK_TOP 0x00006ffe00010000 /* LOS_UPCALL_STACK_TOP */
 #define SELF 4                      /* LOS_UPCALL_SELF */
 #define R(n) (40 + 8 * (n))         /* offsetof(struct exo_upcall_state, regs) + 8 * n */
 
@@ -17,8 +17,18 @@
 /* long los_sig_enter(long op, long value, uint64_t arg) */
 los_sig_enter:
     pushfq                          /* before in_upcall: a push may fault (the stack grows) */
-    pop     %r10
-    movabs  $STATE, %r11
+    push    %rdi
+    push    %rsi
+    push    %rdx
+    sub     $8, %rsp                /* the call's 16-byte alignment */
+    call    los_thread_upcall_area  /* rax: the state page, rdx: the upcall stack's top */
+    add     $8, %rsp
+    mov     %rax, %r11
+    mov     %rdx, %r9               /* (r9's saved value is zeroed below: caller-saved) */
+    pop     %rdx
+    pop     %rsi
+    pop     %rdi
+    pop     %r10                    /* rflags */
     movq    $1, (%r11)              /* in_upcall: from here exo delivers no upcall */
     movq    $SELF, 8(%r11)          /* kind */
     movq    $0, 16(%r11)            /* vector */
@@ -41,7 +51,7 @@ los_sig_enter:
     lea     8(%rsp), %rax
     mov     %rax, R(17)(%r11)       /* rsp: as after our ret */
     mov     %r11, %rdi
-    movabs  $STACK_TOP - 8, %rsp    /* as exo enters: rsp + 8 16-byte aligned */
+    lea     -8(%r9), %rsp           /* as exo enters: rsp + 8 16-byte aligned */
     jmp     los_upcall_entry
 
     .global los_sig_restorer

@@ -89,6 +89,17 @@ int los_thread_row(void)
     return r ? (int)(r - rows) : -1;
 }
 
+static uint64_t row_va(const struct row *t);
+
+struct los_upcall_area los_thread_upcall_area(void)
+{
+    struct row *r = los_process_slot == EXO_CAP_SELF ? NULL : me(); /* never cloned: the first */
+    if (!r)
+        return (struct los_upcall_area){LOS_UPCALL_STATE_VA, LOS_UPCALL_STACK_TOP};
+    return (struct los_upcall_area){row_va(r) + LOS_THREAD_STATE_OFF,
+                                    row_va(r) + LOS_THREAD_UPCALL_TOP};
+}
+
 static uint64_t rdtsc(void)
 {
     uint32_t lo, hi;

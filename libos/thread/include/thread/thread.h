@@ -40,6 +40,15 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
 long los_clone_regs(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
                     const uint64_t regs[18], int (*go)(void *copy));
 
+/* The calling thread's upcall state page and the top of its upcall stack (the first thread's:
+ * LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP; another's in its row): where the libOS's own
+ * upcalls go (libos/signal's delivery at a call's return and sigreturn, the Linux runtime's
+ * delivery), so that exo's in_upcall guard and the stack are the calling thread's. */
+struct los_upcall_area {
+    uint64_t state, stack_top;
+};
+struct los_upcall_area los_thread_upcall_area(void);
+
 /* The calling thread's row (0 <= row < LOS_THREAD_MAX), or -1 in the first thread. */
 int los_thread_row(void);
 
