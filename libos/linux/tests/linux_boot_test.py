@@ -9,7 +9,8 @@ with argv {NAME, "a", "bc"} and envp {"LXENV=1"}, and prints "=== NAME: exit N" 
 and checked on their own: the libOS's "posix: system call N is not implemented (ENOSYS)"
 (exactly once per number per process: lx_regs makes 400 twice and 420 once) and the fault
 report of lx_segv's NULL store.
-    linux_boot_test.py --lx-dir DIR --image IMAGE
+    linux_boot_test.py --lx-dir DIR --image IMAGE [--smp N]
+(libos.boot.linux-smp2: the same on two CPUs, where lx_threads' threads run at once.)
 """
 import argparse
 import os
@@ -64,10 +65,11 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lx-dir", required=True)
     p.add_argument("--image", required=True)
+    p.add_argument("--smp", type=int, default=1)
     a = p.parse_args()
     want = host_lines(os.path.abspath(a.lx_dir))
     r = qemu.boot(None, cmdline="poweroff init.run=lxrun," + ",".join(PROGRAMS), timeout=200,
-                  direct=True)
+                  direct=True, smp=a.smp)
     got = qemu.program_lines(r.serial_text, strip_cr=True) or []
     kept, enosys, faults = split_guest(got)
     errs = []
