@@ -4,8 +4,8 @@
  * range and keep a thread-local count, wait for each other at a mutex + condition variable
  * barrier, return their sums through pthread_join (one by pthread_exit); their tids differ
  * from each other's and the process's; a tgkill reaches the one thread it names; a timed
- * wait times out; a detached thread ends on its own. Every line is exact, so the guest's
- * output must be the host's.
+ * wait times out; a detached thread ends on its own; four threads contend for one mutex while
+ * making calls of their own. Every line is exact, so the guest's output must be the host's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,6 +69,32 @@ static void *work(void *arg)
     if (k == 3)
         pthread_exit((void *)(uintptr_t)sum);
     return (void *)(uintptr_t)sum;
+}
+
+#define ROUNDS 20000
+static long shared;
+static int calls_ok[THREADS];
+
+/* Contention: every round takes the mutex (futex waits and wakes when another holds it); every
+ * 100th makes a call of its own (each thread's calls go through its own runtime stack). */
+static void *contend(void *arg)
+{
+    int k = (int)(intptr_t)arg, ok = 1;
+    for (int i = 0; i < ROUNDS; i++) {
+        pthread_mutex_lock(&lock);
+        shared++;
+        pthread_mutex_unlock(&lock);
+        if (i % 100 == 0)
+            ok &= my_tid() == tids[k] && getppid() > 0;
+    }
+    calls_ok[k] = ok;
+    return NULL;
+}
+
+static void *contend_start(void *arg)
+{
+    tids[(intptr_t)arg] = my_tid();
+    return contend(arg);
 }
 
 static void *detached(void *arg)
@@ -137,5 +163,15 @@ int main(void)
     pthread_mutex_unlock(&lock);
     printf("detached: create %d, ran %d; timed wait: %s\n", e, detached_done,
            t == ETIMEDOUT ? "ETIMEDOUT" : strerror(t));
+
+    for (int k = 0; k < THREADS; k++)
+        pthread_create(&th[k], NULL, contend_start, (void *)(intptr_t)k);
+    int joined = 0, ok = 0;
+    for (int k = 0; k < THREADS; k++) {
+        joined += pthread_join(th[k], NULL) == 0;
+        ok += calls_ok[k];
+    }
+    printf("contention: joined %d, counter %ld (want %d), calls right in %d\n", joined, shared,
+           THREADS * ROUNDS, ok);
     return 0;
 }
