@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import qemu  # noqa: E402
 
 PROGRAMS = ["lx_hello", "lx_auxv", "lx_files", "lx_fork", "lx_regs", "lx_segv", "lx_ghello",
-            "lx_threads", "lx_gthreads"]
+            "lx_threads", "lx_gthreads", "lx_gfork"]
 ENOSYS = re.compile(r"posix: system call (\d+) is not implemented \(ENOSYS\)$")
 FAULT = re.compile(r"los: process \d+: signal (\d+) \(code \d+\) at rip 0x[0-9a-f]+ addr 0x([0-9a-f]+)$")
 
