@@ -1,7 +1,9 @@
 /*
  * thread.c: threads as exo envs sharing the process's address space (see thread.h): the row
  * table, clone, a thread's start and exit, tids, and futex over the wait queues of futex.c
- * with one exo event per thread to block on.
+ * with one exo event per thread to block on. Built into the Linux runtime (LOS_LINUX_RUNTIME),
+ * the calling thread's row is found from rsp instead of TLS, and a Linux binary's thread
+ * starts on its row's call stack with the binary's registers (los_clone_regs).
  */
 #include <posix/calls.h>
 #include <thread/futex.h>
@@ -50,11 +52,6 @@ static uint64_t tsc_hz;
 void los_upcall_entry(void);
 __attribute__((noreturn)) void los_thread_call_on(void *arg, void (*fn)(void *), uint64_t top);
 
-/* The calling thread's row (NULL: the first thread), kept in `self`, a TLS word. musl's
- * SIGEV_THREAD helper thread resets its TLS after each notification (__reset_tls), which
- * zeroes that word too: the row is then found again by the thread's TCB, the address at
- * %fs:0, which is the tls its clone was given. Never before the first clone (the first
- * thread's TLS may not be set up yet at start). */
 #ifdef LOS_LINUX_RUNTIME
 /* The Linux runtime: the FS base is the binary's, so no TLS. But every libOS instruction a
  * thread other than the first runs, runs on a stack in its row (its reflected calls', its
@@ -70,6 +67,11 @@ static struct row *me(void)
     return r->state == ROW_FREE ? NULL : r;
 }
 #else
+/* The calling thread's row (NULL: the first thread), kept in `self`, a TLS word. musl's
+ * SIGEV_THREAD helper thread resets its TLS after each notification (__reset_tls), which
+ * zeroes that word too: the row is then found again by the thread's TCB, the address at
+ * %fs:0, which is the tls its clone was given. Never before the first clone (the first
+ * thread's TLS may not be set up yet at start). */
 static struct row *me(void)
 {
     if (self || los_process_slot == EXO_CAP_SELF)
@@ -341,13 +343,13 @@ static struct row *row_take(void)
     return NULL;
 }
 
-/* Maps the row's pages (upcall state, upcall stack, exit stack) and makes its event, once. */
 #ifdef LOS_LINUX_RUNTIME
 #define ROW_TOP LOS_THREAD_CALL_TOP /* and the stack its reflected calls run on */
 #else
 #define ROW_TOP LOS_THREAD_EXIT_TOP
 #endif
 
+/* Maps the row's pages (upcall state, upcall stack, exit stack) and makes its event, once. */
 static int row_ready(struct row *t)
 {
     if (t->ready)
