@@ -328,7 +328,7 @@ static int frame_build(struct exo_upcall_state *s, int n, const struct lnx_sigac
     if (!writable(fr, fp + fpsz + 4))
         return 0;
 
-    uint8_t *fpu = los_upcall_fpu();
+    uint8_t *fpu = los_upcall_fpu(s);
     uint8_t *img = (uint8_t *)fp;
     for (uint64_t i = 0; i < fpsz; i++)
         img[i] = fpu[i];
@@ -485,7 +485,7 @@ static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
                                 .rflags = (s->regs.rflags & ~USER_FLAGS) | (m->eflags & USER_FLAGS),
                                 .rsp = m->rsp};
     if (r->has_fpu) {
-        uint8_t *fpu = los_upcall_fpu();
+        uint8_t *fpu = los_upcall_fpu(s);
         uint32_t mask = *(uint32_t *)(fpu + MXCSR_MASK_OFF);
         for (uint64_t i = 0; i < los_upcall_fpu_size; i++)
             fpu[i] = r->fpu[i];
@@ -532,7 +532,7 @@ static int on_slice(struct exo_upcall_state *s)
 static int on_fault(struct exo_upcall_state *s)
 {
     struct lnx_siginfo info;
-    uint32_t mxcsr = *(uint32_t *)((uint8_t *)los_upcall_fpu() + MXCSR_OFF);
+    uint32_t mxcsr = *(uint32_t *)((uint8_t *)los_upcall_fpu(s) + MXCSR_OFF);
     int n = sig_from_fault(s->vector, s->error, s->addr, s->regs.rip, mxcsr, &info);
     if (n == LNX_SIGSEGV && info.si_code == LNX_SEGV_MAPERR && s->vector == 14 &&
         posix_memory_prot_none(s->addr))
