@@ -22,7 +22,7 @@
  */
 #define THREAD_VA 0x00006f9000000000 /* LOS_THREAD_VA (libos/thread/include/thread/thread.h) */
 #define THREAD_STRIDE 0x100000       /* LOS_THREAD_STRIDE */
-#define THREAD_CALL_TOP 0x1b000      /* LOS_THREAD_CALL_TOP */
+#define THREAD_CALL_TOP 0x1d000      /* LOS_THREAD_CALL_TOP */
 #define THREAD_MAX 32                /* LOS_THREAD_MAX */
 #define SELF 4                       /* LOS_UPCALL_SELF */
 #define OP_DELIVER 1                 /* SIG_OP_DELIVER (libos/signal/sigstate.h) */

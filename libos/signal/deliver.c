@@ -461,7 +461,8 @@ struct sig_restore {
     uint8_t fpu[FPU_MAX] __attribute__((aligned(64)));
     int has_fpu;
 };
-static struct sig_restore restore_buf;
+static struct sig_restore restore_buf; /* the first thread's; the others' are in their rows */
+_Static_assert(sizeof(struct sig_restore) <= LOS_THREAD_SCRATCH_SIZE, "a row's scratch holds it");
 
 static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
 {
@@ -563,7 +564,9 @@ static int on_fault(struct exo_upcall_state *s)
 
 long posix_rt_sigreturn(const long a[6])
 {
-    struct sig_restore *r = &restore_buf;
+    struct sig_restore *r = los_thread_scratch(); /* the calling thread's own */
+    if (!r)
+        r = &restore_buf;
     if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0)
         die(LNX_SIGSEGV, 1);
     uint64_t fp = r->uc.uc_mcontext.fpstate;

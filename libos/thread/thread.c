@@ -93,6 +93,12 @@ int los_thread_row(void)
 
 static uint64_t row_va(const struct row *t);
 
+void *los_thread_scratch(void)
+{
+    struct row *r = los_process_slot == EXO_CAP_SELF ? NULL : me();
+    return r ? (void *)(row_va(r) + LOS_THREAD_SCRATCH_OFF) : NULL;
+}
+
 struct los_upcall_area los_thread_upcall_area(void)
 {
     struct row *r = los_process_slot == EXO_CAP_SELF ? NULL : me(); /* never cloned: the first */
@@ -346,10 +352,11 @@ static struct row *row_take(void)
 #ifdef LOS_LINUX_RUNTIME
 #define ROW_TOP LOS_THREAD_CALL_TOP /* and the stack its reflected calls run on */
 #else
-#define ROW_TOP LOS_THREAD_EXIT_TOP
+#define ROW_TOP (LOS_THREAD_SCRATCH_OFF + LOS_THREAD_SCRATCH_SIZE)
 #endif
 
-/* Maps the row's pages (upcall state, upcall stack, exit stack) and makes its event, once. */
+/* Maps the row's pages (upcall state, upcall stack, exit stack, scratch) and makes its event,
+ * once. */
 static int row_ready(struct row *t)
 {
     if (t->ready)

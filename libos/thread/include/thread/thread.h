@@ -19,8 +19,9 @@
 #define LOS_THREAD_STATE_OFF 0x0000ull          /*   its upcall state page */
 #define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
 #define LOS_THREAD_EXIT_TOP 0xb000ull           /*   2 pages of stack its exit runs on */
-#define LOS_THREAD_CALL_TOP                                                                        \
-    0x1b000ull /*   the Linux runtime: 16 pages its reflected calls run on */
+#define LOS_THREAD_SCRATCH_OFF 0xb000ull        /*   2 pages: its sigreturn buffer */
+#define LOS_THREAD_SCRATCH_SIZE 0x2000ull
+#define LOS_THREAD_CALL_TOP 0x1d000ull  /*   the Linux runtime: 16 pages its calls run on */
 #define LOS_THREAD_TID_BASE 0x40000000l /* tids of threads after the first */
 
 /* clone(2) for a new thread (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, and whatever of
@@ -48,6 +49,10 @@ struct los_upcall_area {
     uint64_t state, stack_top;
 };
 struct los_upcall_area los_thread_upcall_area(void);
+
+/* The calling thread's LOS_THREAD_SCRATCH_SIZE bytes in its row (libos/signal's sigreturn
+ * buffer: two threads may make rt_sigreturn at once), or NULL in the first thread. */
+void *los_thread_scratch(void);
 
 /* The calling thread's row (0 <= row < LOS_THREAD_MAX), or -1 in the first thread. */
 int los_thread_row(void);
