@@ -8,14 +8,16 @@
  * given, as Linux's clone returns in the child. Its FS base is the tls given (CLONE_SETTLS,
  * which libos/thread requires). The rest (tids, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID's
  * zero and wake at exit, futex, exit of one thread vs exit_group) is libos/thread's, as for
- * native threads. A clone that makes a process (glibc's fork) is fork with its tid words; a
- * clone3 that does is ENOSYS (glibc then makes it again with clone).
+ * native threads. A clone that makes a process is fork with its tid words (glibc's fork), or
+ * vfork with the child on the stack given (posix_spawn's CLONE_VM | CLONE_VFORK); a clone3
+ * that makes one is ENOSYS (glibc then makes it again with clone).
  */
 #include <linux_rt/lnx.h>
 
 #include <los/los.h>
 #include <los/uaccess.h>
 #include <posix/calls.h>
+#include <proc/lnx.h>
 #include <thread/thread.h>
 
 _Static_assert(sizeof(struct exo_regs) == 18 * 8, "los_clone_regs copies 18 words");
@@ -65,11 +67,29 @@ static long fork_like(unsigned long flags, uint64_t stack, int *ptid, int *ctid)
     return pid;
 }
 
-long lnx_clone(const struct exo_regs *u, const long a[6])
+/* posix_spawn's clone (musl's and glibc's): CLONE_VM | CLONE_VFORK, no CLONE_THREAD, the
+ * child on the stack given. The libOS's vfork: the parent waits until the child execs or
+ * exits, but the child's memory is a copy-on-write view, not the parent's: what the child
+ * writes before its exec is not seen (glibc's child reports a failed exec in memory, so its
+ * posix_spawn then says 0 and the child exits 127; musl's reports it through a pipe). */
+static long spawn_like(struct exo_regs *u, unsigned long flags, uint64_t stack)
+{
+    if (flags & ~(LNX_CLONE_VM | LNX_CLONE_VFORK | 0xff))
+        return -LNX_ENOSYS;
+    const long none[6] = {0};
+    long pid = los_syscall_call(LNX_vfork, none);
+    if (pid == 0 && stack)
+        u->rsp = stack; /* the child goes on, on its stack: rax = 0 */
+    return pid;
+}
+
+long lnx_clone(struct exo_regs *u, const long a[6])
 {
     /* Linux's x86-64 order: flags, newsp, parent_tid, child_tid, tls */
     if (!(a[0] & LNX_CLONE_VM))
         return fork_like((unsigned long)a[0], (uint64_t)a[1], (int *)a[2], (int *)a[3]);
+    if ((a[0] & (LNX_CLONE_VFORK | LNX_CLONE_THREAD)) == LNX_CLONE_VFORK)
+        return spawn_like(u, (unsigned long)a[0], (uint64_t)a[1]);
     return thread(u, (unsigned long)a[0], (uint64_t)a[1], (int *)a[2], (int *)a[3],
                   (unsigned long)a[4]);
 }
@@ -79,7 +99,7 @@ struct lnx_clone_args { /* Linux's struct clone_args (CLONE_ARGS_SIZE_VER2) */
         set_tid_size, cgroup;
 };
 
-long lnx_clone3(const struct exo_regs *u, const long a[6])
+long lnx_clone3(struct exo_regs *u, const long a[6])
 {
     struct lnx_clone_args c = {0};
     uint64_t size = (uint64_t)a[1];
@@ -91,7 +111,7 @@ long lnx_clone3(const struct exo_regs *u, const long a[6])
         return -LNX_EFAULT;
     if ((c.flags & 0xff) || c.exit_signal > 64 || c.set_tid_size || c.set_tid)
         return -LNX_EINVAL;
-    if (!(c.flags & LNX_CLONE_VM))
+    if ((c.flags & (LNX_CLONE_VM | LNX_CLONE_THREAD)) != (LNX_CLONE_VM | LNX_CLONE_THREAD))
         return -LNX_ENOSYS; /* a process: glibc makes it again with clone (fork's way) */
     if (!c.stack || !c.stack_size)
         return -LNX_EINVAL;

@@ -43,8 +43,8 @@ void lnx_deliver(const struct exo_regs *u, uint64_t state, uint64_t stack_top)
 /* Threads (clone.c): clone with CLONE_VM and clone3, from the reflected call u (the child
  * resumes at u's rip with u's registers, rax = 0, on the stack it was given). */
 #define LNX_clone3 435
-long lnx_clone(const struct exo_regs *u, const long a[6]);
-long lnx_clone3(const struct exo_regs *u, const long a[6]);
+long lnx_clone(struct exo_regs *u, const long a[6]);
+long lnx_clone3(struct exo_regs *u, const long a[6]);
 
 /* The first thread's reflected-call entry (entry.S), and row i's: lnx_thread_entries + 32 * i. */
 void lnx_syscall_entry(void);
