@@ -432,10 +432,18 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                                 start_new_session=True)
         to_send = list(send or [])
 
-        def type_for(text):
+        # How far into the line being received needles have matched: a needle matches a line
+        # once, whether it arrived in parts or whole (a prompt that repeats, "type a line"
+        # twice, must not be answered twice by its first line).
+        matched = [0]
+
+        def type_for(raw: bytes):
+            text = raw.replace(b"\r", b"")
             for i, (needle, data) in enumerate(to_send):
-                if needle in text:
+                at = text.find(needle.encode(), matched[0])
+                if at >= 0:
                     del to_send[i]
+                    matched[0] = at + len(needle.encode())
                     try:
                         proc.stdin.write(data)
                         proc.stdin.flush()
@@ -456,16 +464,18 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                 part += chunk
                 *whole, part = part.split(b"\n")
                 for w in whole:
+                    if to_send:
+                        type_for(w)
+                    matched[0] = 0
                     yield w + b"\n"
                 if part and to_send:
-                    type_for(part.decode("utf-8", errors="replace").replace("\r", ""))
+                    type_for(part)
 
         def read_serial():
             for raw in serial_lines():
                 t = time.monotonic() - t0
                 text = raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n")
                 lines.append((t, text))
-                type_for(text)
                 if screendump and screendump[0] in text:
                     shot_wanted.set()
                 if nmi_on and nmi_on in text:

@@ -23,6 +23,7 @@ void cpu_detect(void)
         cpuid(7, 0, r);
         cpu_features.smep = !!(r[1] & (1u << 7));
         cpu_features.smap = !!(r[1] & (1u << 20));
+        cpu_features.pku = !!(r[2] & (1u << 3));
     }
     cpuid(0x80000000, 0, r);
     uint32_t ext = r[0];

@@ -10,6 +10,7 @@
 #include <exo/fpu.h>
 #include <exo/percpu.h>
 #include <exo/power.h>
+#include <exo/vm.h>
 #include <exo/x86.h>
 
 #include <common/string.h>
@@ -130,6 +131,12 @@ void fpu_enter(struct percpu *c, struct env *e)
      * that any CPU taking e next must hold. */
     fpu_leave(c);
     load(area_of(e));
+    /* PKRU is not in XCR0: it is the CPU's. An env may change it (WRPKRU works in ring 3);
+     * that reaches only its own pages' keys until the next env here finds it back as exo
+     * keeps it (EXO_PROT_XONLY's pages fault on data access in every env but one that chose
+     * otherwise for itself). */
+    if (cpu_features.pku && rdpkru() != PKRU_EXO)
+        wrpkru(PKRU_EXO);
     e->fpu_cpu = c;
     c->fpu_env = e;
 }

@@ -16,6 +16,7 @@
 static uint32_t binding[256];  /* vector -> event reference (0: none) */
 static uint8_t claimed[256];   /* vectors exo gave a device queue (vio_queue.c): not for irq_bind */
 static uint32_t bound_by[256]; /* vector -> id of the env that made its binding */
+static uint64_t fired[256];    /* vector -> interrupts that arrived on it (observe) */
 
 #define IRQ_PER_ENV 32 /* live bindings an env may make: irq_claim keeps 176 - 32 vectors */
 _Static_assert(EXO_IRQ_LAST - 16 - EXO_IRQ_FIRST + 1 > IRQ_PER_ENV, "irq_claim's range");
@@ -103,7 +104,10 @@ int irq_names(uint32_t ref)
 
 int irq_fire(uint64_t vector)
 {
-    if (vector >= 256 || !binding[vector])
+    if (vector >= 256)
+        return 0;
+    fired[vector]++;
+    if (!binding[vector])
         return 0;
     if (event_post_ref(binding[vector]) < 0) {
         binding[vector] = 0; /* the event has ended */
@@ -128,4 +132,15 @@ int irq_claim(void)
 void irq_set(int vector, uint32_t ref)
 {
     binding[vector] = ref;
+}
+
+int64_t irq_observe(int vector)
+{
+    uint64_t by = live(vector) && !claimed[vector] ? bound_by[vector] : 0;
+    return (int64_t)(by | (uint64_t)claimed[vector] << 32);
+}
+
+int64_t irq_count(int vector)
+{
+    return (int64_t)fired[vector];
 }

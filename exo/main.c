@@ -171,8 +171,9 @@ void exo_main(uint64_t bi_phys, uint64_t tsc_entry)
     if (exo_bootinfo.exit_boot_attempts) /* 0: not booted through the EFI loader */
         kprintf("exo: loader: ExitBootServices succeeded on attempt %u\n",
                 exo_bootinfo.exit_boot_attempts);
-    kprintf("exo: cpu: %s nx=%d x2apic=%d smep=%d smap=%d\n", cpu_features.vendor, cpu_features.nx,
-            cpu_features.x2apic, cpu_features.smep, cpu_features.smap);
+    kprintf("exo: cpu: %s nx=%d x2apic=%d smep=%d smap=%d pku=%d\n", cpu_features.vendor,
+            cpu_features.nx, cpu_features.x2apic, cpu_features.smep, cpu_features.smap,
+            cpu_features.pku);
     memory_report();
     archive_report();
     acpi_report();

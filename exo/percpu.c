@@ -18,6 +18,7 @@
 #define EFER_SCE (1ull << 0)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
+#define CR4_PKE (1ull << 22) /* protection keys for user pages (EXO_PROT_XONLY) */
 /* Flags cleared on syscall entry: IF (exo runs with interrupts off), DF, TF, AC, NT. */
 #define FMASK_BITS 0x44700ull
 
@@ -57,6 +58,10 @@ void percpu_init(void)
         cr4 |= CR4_SMEP;
     if (cpu_features.smap)
         cr4 |= CR4_SMAP;
+    if (cpu_features.pku)
+        cr4 |= CR4_PKE;
     write_cr4(cr4);
+    if (cpu_features.pku)
+        wrpkru(PKRU_EXO); /* fpu_enter puts it back at every change of env */
     fpu_cpu_init();
 }

@@ -95,7 +95,7 @@ int pmap_enter(uint64_t pml4, uint64_t va, uint64_t ppn, uint32_t prot)
         return EXO_E_NOMEM;
     uint64_t nx = vm_nx_bit && !(prot & EXO_PROT_X) ? PTE_NX : 0, old = *pte;
     *pte = ppn << EXO_PAGE_SHIFT | PTE_P | PTE_U | (prot & EXO_PROT_W ? PTE_W : 0) | nx |
-           (prot & PMAP_UNCACHED ? PTE_PCD | PTE_PWT : 0);
+           (prot & PMAP_UNCACHED ? PTE_PCD | PTE_PWT : 0) | (prot & EXO_PROT_XONLY ? PTE_PKEY1 : 0);
     unmapped(old, pml4, va);
     struct exo_page *now = counted(*pte);
     if (now) {
@@ -116,7 +116,8 @@ uint64_t pmap_lookup(uint64_t pml4, uint64_t va, uint32_t *prot)
         return 0;
     if (prot)
         *prot = EXO_PROT_R | (*pte & PTE_W ? EXO_PROT_W : 0) |
-                (vm_nx_bit && (*pte & PTE_NX) ? 0 : EXO_PROT_X);
+                (vm_nx_bit && (*pte & PTE_NX) ? 0 : EXO_PROT_X) |
+                (*pte & PTE_PKEY1 ? EXO_PROT_XONLY : 0);
     return *pte;
 }
 
@@ -301,7 +302,9 @@ int pmap_user_page(const struct env *e, uint64_t va, int write, uint64_t *ppn)
 {
     uint64_t pte = pmap_lookup(e->pml4, va, NULL);
     uint64_t p = (pte & PTE_ADDR) >> EXO_PAGE_SHIFT;
-    if (!(pte & PTE_U) || (write && !(pte & PTE_W)) || !ram_page(p))
+    /* An execute-only page (protection key 1) is no more readable through exo than by the
+     * env itself. */
+    if (!(pte & PTE_U) || (write && !(pte & PTE_W)) || (pte & PTE_PKEY_MASK) || !ram_page(p))
         return EXO_E_FAULT;
     *ppn = p;
     return EXO_OK;

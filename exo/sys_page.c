@@ -3,6 +3,7 @@
  * maps them, grants them. Secure binding: ownership and capabilities are checked here, once,
  * when a page is bound into page tables; the MMU enforces the binding on every access after.
  */
+#include <exo/cpu.h>
 #include <exo/error.h>
 #include <exo/iommu.h>
 #include <exo/page.h>
@@ -19,9 +20,17 @@ static int user_va_ok(uint64_t va)
     return va < EXO_USER_TOP && va % EXO_PAGE == 0;
 }
 
-static int prot_ok(uint64_t prot)
+/* EXO_OK, EXO_E_INVAL (unknown bits; no R; execute-only without X or with W), or EXO_E_NOSYS
+ * (execute-only on a CPU without protection keys). */
+static int prot_check(uint64_t prot)
 {
-    return (prot & EXO_PROT_R) && !(prot & ~(uint64_t)(EXO_PROT_R | EXO_PROT_W | EXO_PROT_X));
+    if (prot & ~(uint64_t)(EXO_PROT_R | EXO_PROT_W | EXO_PROT_X | EXO_PROT_XONLY))
+        return EXO_E_INVAL;
+    if (!(prot & EXO_PROT_XONLY))
+        return prot & EXO_PROT_R ? EXO_OK : EXO_E_INVAL;
+    if (!(prot & EXO_PROT_X) || (prot & EXO_PROT_W))
+        return EXO_E_INVAL;
+    return cpu_features.pku ? EXO_OK : EXO_E_NOSYS;
 }
 
 /* The env named by slot `env` (right MAP) and a valid user page address va in it. */
@@ -155,8 +164,8 @@ int64_t sys_page_map(uint64_t env, uint64_t va, uint64_t ppn, uint64_t prot)
     int r = map_target(env, va, &t);
     if (r < 0)
         return r;
-    if (!prot_ok(prot))
-        return EXO_E_INVAL;
+    if ((r = prot_check(prot)) < 0)
+        return r;
     r = may_bind(self, t, va, ppn, prot);
     if (r < 0)
         return r;
@@ -178,8 +187,8 @@ int64_t sys_page_protect(uint64_t env, uint64_t va, uint64_t prot)
     int r = map_target(env, va, &t);
     if (r < 0)
         return r;
-    if (!prot_ok(prot))
-        return EXO_E_INVAL;
+    if ((r = prot_check(prot)) < 0)
+        return r;
     uint64_t pte = pmap_lookup(t->pml4, va, NULL);
     if (!pte)
         return EXO_E_NOENT;
@@ -198,8 +207,8 @@ int64_t sys_page_grant(uint64_t ppn, uint64_t env, uint64_t prot)
     int r = cap_env(self, env, 0, &t);
     if (r < 0)
         return r;
-    if (!prot_ok(prot))
-        return EXO_E_INVAL;
+    if ((r = prot_check(prot)) < 0)
+        return r;
     if (!exo_page_owned_by(&exo_pages, ppn, self->owner))
         return EXO_E_PERM;
     int slot = cap_slot(t);

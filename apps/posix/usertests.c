@@ -41,7 +41,8 @@ static int run(const struct usertest *t)
 
 int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's far side */
 int ut_lim_ids(int argc, char **argv);                      /* ut_lim.c: set-ID exec's far side */
-int ut_sig2_exec(void); /* ut_sig2.c: what exec kept of the signal state */
+int ut_lim_mbox(int argc, char **argv); /* ut_lim.c: an exec's mailbox pages are new */
+int ut_sig2_exec(void);                 /* ut_sig2.c: what exec kept of the signal state */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -49,17 +50,22 @@ int main(int argc, char **argv, char **envp)
         return ut_proc_exec_check(argc, argv, envp);
     if (argc > 1 && strcmp(argv[1], "--lim-ids") == 0)
         return ut_lim_ids(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--lim-mbox") == 0)
+        return ut_lim_mbox(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--sig2-exec") == 0)
         return ut_sig2_exec();
     if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)
         for (;;)
             pause(); /* an exec'd child for ut_job.c's setpgid */
-    /* usertests --only NAME [TIMES]: one test, TIMES times (a flaky one, hunted on N CPUs). */
+    /* usertests --only NAME [TIMES]: one test, TIMES times (a flaky one, hunted on N CPUs);
+     * NAME* runs those whose names start with NAME (libos.boot.cache-ext2: cache_*). */
     const char *only = argc > 2 && strcmp(argv[1], "--only") == 0 ? argv[2] : NULL;
     int times = only && argc > 3 ? atoi(argv[3]) : 1;
     int passed = 0, failed = 0;
     for (const struct usertest *t = __start_usertests; t < __stop_usertests; t++) {
-        if (only && strcmp(t->name, only) != 0)
+        size_t n = only ? strlen(only) : 0; /* "NAME*": every test whose name starts so */
+        if (only && (n && only[n - 1] == '*' ? strncmp(t->name, only, n - 1) != 0
+                                             : strcmp(t->name, only) != 0))
             continue;
         for (int i = 0; i < times; i++) {
             int r = run(t);

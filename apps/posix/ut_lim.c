@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <posix/posix.h>
+#include <pthread.h>
 #include <proc/client.h>
 #include <proc/layout.h>
 #include <proc/table.h>
@@ -166,6 +167,87 @@ USERTEST(lim_setuid_exec_changes_euid)
     CHECK_EQ(exec_ids(f, "0 0 0 0 0 0 0", 1), 0);
     CHECK_EQ(exec_ids("/usertests", "0 0 0 0 0 0 0", 0), 0);
     CHECK_EQ(unlink(f), 0);
+    return 0;
+}
+
+/* A second thread of the exec'ing image scribbles on what the new image trusts in the
+ * mailbox (its header, exec's ids, AT_SECURE) for as long as it runs: pm writes them only once
+ * the old image's threads are gone, so the set-ID image still sees its own. Ten times on every
+ * CPU. */
+static void *forge_ids(void *arg)
+{
+    (void)arg;
+    volatile struct proc_mbox *mb = (volatile struct proc_mbox *)PROC_MBOX_VA;
+    for (;;) {
+        mb->exec_ids[1] = 0;
+        mb->exec_ids[3] = 0;
+        mb->exec_secure = 0;
+        mb->magic = 0; /* "no pm": the new image's start would take AT_SECURE as 0 */
+    }
+    return NULL;
+}
+
+USERTEST(lim_setuid_exec_ids_unforgeable_by_a_thread)
+{
+    const char *f = "/tmp/lim_forge";
+    CHECK_EQ(copy_usertests(f, 1000, 2000, 06755), 0);
+    for (int i = 0; i < 10; i++) {
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, forge_ids, NULL) != 0)
+                _exit(97);
+            char *argv[] = {"usertests", "--lim-ids", "0",    "1000", "1000",
+                            "0",         "2000",      "2000", "1",    NULL};
+            execve(f, argv, NULL);
+            _exit(99);
+        }
+        int st = -1;
+        CHECK_EQ(waitpid(pid, &st, 0), pid);
+        CHECK_EQ(st, 0);
+    }
+    CHECK_EQ(unlink(f), 0);
+    return 0;
+}
+
+/* exec's far side (usertests --lim-mbox PPN...): 0 if none of the mailbox's pages now is one
+ * the old image had (PPN, in order). */
+int ut_lim_mbox(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, PROC_MBOX_VA + (uint64_t)(i - 2) * 4096);
+        if (pte < 0 || (uint64_t)pte >> 12 == strtoul(argv[i], NULL, 10))
+            return 1;
+    }
+    return argc == 2 + PROC_MBOX_PAGES ? 0 : 2;
+}
+
+/* exec gives the process new mailbox pages (the old ones back to exo, unmapped wherever they
+ * were: a child its parent mapped them into while it made it keeps no way into them). */
+USERTEST(lim_exec_renews_the_mailbox)
+{
+    static char num[PROC_MBOX_PAGES][24];
+    char *argv[3 + PROC_MBOX_PAGES] = {"usertests", "--lim-mbox"};
+    for (int i = 0; i < PROC_MBOX_PAGES; i++) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, PROC_MBOX_VA + (uint64_t)i * 4096);
+        CHECK_EQ(pte >= 0, 1);
+        snprintf(num[i], sizeof num[i], "%lu", (unsigned long)((uint64_t)pte >> 12));
+        argv[2 + i] = num[i];
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) { /* the child's own mailbox: its pages, as they are before its exec */
+        for (int i = 0; i < PROC_MBOX_PAGES; i++) {
+            int64_t pte = exo_page_lookup(EXO_CAP_SELF, PROC_MBOX_VA + (uint64_t)i * 4096);
+            snprintf(num[i], sizeof num[i], "%lu", (unsigned long)((uint64_t)pte >> 12));
+        }
+        execve("/usertests", argv, NULL);
+        _exit(99);
+    }
+    int st = -1;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(st, 0);
     return 0;
 }
 

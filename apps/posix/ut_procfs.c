@@ -13,11 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <exo/abi.h>
+#include <proc/layout.h>
+#include <proc/table.h>
 
 #include "usertests.h"
 
@@ -191,5 +196,48 @@ USERTEST(procfs_readdir_any_offset)
     CHECK_EQ(syscall(SYS_getdents64, fd, buf, sizeof buf), 0);
     close(fd);
     CHECK_EQ(ut_slurp("/proc/uptime") > 0, 1); /* pm still answers */
+    return 0;
+}
+
+/* /proc/tessera's device half is what exo's observe call says: a line per virtio device (its
+ * type, queue count), and on an ext2 root the disk's queue held by pm (init's env). */
+USERTEST(procfs_tessera_shows_devices_and_queues)
+{
+    static const char *const types[] = {"?", "net", "blk", "console", "rng", "balloon"};
+    CHECK_EQ(ut_slurp("/proc/tessera") > 0, 1);
+    char *at = strstr(ut_text, "dev  type");
+    CHECK_EQ(at != NULL, 1);
+    for (uint64_t dev = 0;; dev++) {
+        int64_t d = exo_observe(EXO_OBSERVE_VDEV, dev);
+        if (d < 0) {
+            CHECK_EQ(d, EXO_E_NOENT);
+            break;
+        }
+        char want[64];
+        uint64_t type = (uint64_t)d & 0xffff;
+        snprintf(want, sizeof want, "\n%-4lu %-8s %-7lu ", (unsigned long)dev,
+                 type < 6 ? types[type] : "?", (unsigned long)((uint64_t)d >> 16 & 0xffff));
+        CHECK_EQ(strstr(at, want) != NULL, 1);
+    }
+    struct statfs s;
+    CHECK_EQ(statfs("/", &s), 0);
+    if (s.f_type == 0xEF53) { /* the disk's queue is pm's */
+        const struct proc_table *t = (const struct proc_table *)PROC_TABLE_VA;
+        int slot = proc_table_find(t, 1);
+        CHECK_EQ(slot >= 0, 1);
+        char want[64];
+        snprintf(want, sizeof want, " holder %u inflight", t->e[slot].env);
+        CHECK_EQ(strstr(at, want) != NULL, 1);
+    }
+    return 0;
+}
+
+/* /proc/PID/comm: the program's name as ps shows it (argv[0]'s last part), init's "init". */
+USERTEST(procfs_comm)
+{
+    CHECK_EQ(ut_slurp("/proc/self/comm"), 10);
+    CHECK_EQ(strcmp(ut_text, "usertests\n"), 0);
+    CHECK_EQ(ut_slurp("/proc/1/comm"), 5);
+    CHECK_EQ(strcmp(ut_text, "init\n"), 0);
     return 0;
 }

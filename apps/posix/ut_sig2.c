@@ -588,3 +588,56 @@ USERTEST(sig2_timer_to_one_thread)
     CHECK_EQ(errno, EINVAL);
     return 0;
 }
+
+/* Handlers running and returning (rt_sigreturn) in two threads at once, each thread busy in
+ * libOS calls (whose returns deliver): each thread enters its signal work on its own upcall
+ * state page and stack. 300 signals to each, one at a time, every one handled by its target
+ * with its registers intact (a per-thread sum kept in a register-heavy loop). */
+static volatile int both_counts[2];
+static volatile int both_stop;
+static __thread int both_me;
+
+static void on_both(int sig)
+{
+    (void)sig;
+    both_counts[both_me]++;
+}
+
+static void *both_worker(void *arg)
+{
+    both_me = 1;
+    long sum = 0, want = 0;
+    for (long i = 0; !both_stop; i++) {
+        sum += (long)getppid() * 0 + i; /* a libOS call: its return delivers */
+        want += i;
+    }
+    *(long *)arg = sum == want;
+    return NULL;
+}
+
+USERTEST(sig2_handlers_in_two_threads_at_once)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_both;
+    CHECK_EQ(sigaction(SIGUSR2, &sa, NULL), 0);
+    both_me = 0;
+    both_counts[0] = both_counts[1] = 0;
+    both_stop = 0;
+    long ok = 0;
+    pthread_t t;
+    CHECK_EQ(pthread_create(&t, NULL, both_worker, &ok), 0);
+    pthread_t self = pthread_self();
+    for (int i = 0; i < 300; i++) {
+        CHECK_EQ(pthread_kill(t, SIGUSR2), 0);
+        CHECK_EQ(pthread_kill(self, SIGUSR2), 0); /* delivered at this call's return */
+        for (long spin = 0; both_counts[1] <= i && spin < 50000000; spin++)
+            getppid();
+        CHECK_EQ(both_counts[1], i + 1);
+        CHECK_EQ(both_counts[0], i + 1);
+    }
+    both_stop = 1;
+    CHECK_EQ(pthread_join(t, NULL), 0);
+    CHECK_EQ(ok, 1);
+    signal(SIGUSR2, SIG_DFL);
+    return 0;
+}

@@ -497,8 +497,11 @@ EXOTEST(irq_binding_delivers)
     int64_t ev = exo_event_create(), other = exo_event_create();
     CHECK(ev > 0 && other > 0);
     CHECK_EQ(exo_irq_bind(v, (uint64_t)ev), 0); /* the runner passed init's CAP_IRQ on */
+    int64_t fired = exo_observe(EXO_OBSERVE_IRQ_COUNT, v);
     CHECK_EQ(exo_irq_bind(v | EXO_IRQ_TEST_IPI, (uint64_t)ev), 0); /* same event: fine */
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1); /* exactly one interrupt, one post */
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ_COUNT, v), fired + 1); /* observe counts it */
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ, v), exo_env_self());  /* and names its binder */
 
     /* One vector, one live event; unbinding drops its interrupts. */
     CHECK_EQ(exo_irq_bind(v, (uint64_t)other), EXO_E_BUSY);

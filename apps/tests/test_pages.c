@@ -850,3 +850,76 @@ EXOTEST(machine_counts_cpus_and_pages)
     CHECK_EQ(exo_machine(~0ull), EXO_E_INVAL);
     return 0;
 }
+
+/* --- (g) execute-only pages ----------------------------------------------------------------- */
+
+#define XO_VA 0x0000530000000000ull
+static volatile uint64_t xo_faults, xo_error, xo_addr; /* written by the handler */
+
+/* A fault on the execute-only page: recorded, and the 2-byte load or store stepped over. */
+static int xo_step(struct exo_upcall_state *s)
+{
+    if (s->kind != EXO_UPCALL_FAULT || s->vector != 14 || s->addr != XO_VA + 5)
+        return 1;
+    xo_faults++;
+    xo_error = s->error;
+    xo_addr = s->addr;
+    s->regs.rip += 2;
+    return 0;
+}
+
+static int cpu_has_pku(void)
+{
+    uint32_t a = 7, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    return !!(c & (1u << 3));
+}
+
+/* EXO_PROT_XONLY: exo puts protection key 1 on the page (its PKRU denies data access to key 1),
+ * so a fetch from it runs and a load or store faults with the PK bit (#PF error 0x20); exo
+ * itself reads it no more than the env can (cons_write of it: EXO_E_FAULT). Bad flags are
+ * EXO_E_INVAL and change nothing; without PKU the flag is EXO_E_NOSYS. */
+EXOTEST(execute_only_page_runs_but_cannot_be_read)
+{
+    const uint64_t R = EXO_PROT_R, RW = R | EXO_PROT_W, XO = EXO_PROT_X | EXO_PROT_XONLY;
+    int64_t p = los_page_new(XO_VA, RW);
+    CHECK(p > 0);
+    volatile uint8_t *code = (volatile uint8_t *)XO_VA;
+    const uint8_t fn[] = {0xb8, 0x2a, 0, 0, 0, 0xc3}; /* mov $42, %eax; ret */
+    for (int i = 0; i < 6; i++)
+        code[i] = fn[i];
+    CHECK_EQ(exo_page_protect(EXO_CAP_SELF, XO_VA, EXO_PROT_XONLY), EXO_E_INVAL); /* no X */
+    CHECK_EQ(exo_page_protect(EXO_CAP_SELF, XO_VA, XO | EXO_PROT_W), EXO_E_INVAL);
+    CHECK_EQ(exo_page_protect(EXO_CAP_SELF, XO_VA, XO | 32), EXO_E_INVAL);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, XO_VA, (uint64_t)p, XO | EXO_PROT_W), EXO_E_INVAL);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, XO_VA) & 0xfff, RW);
+    if (!cpu_has_pku()) {
+        CHECK_EQ(exo_page_protect(EXO_CAP_SELF, XO_VA, XO), EXO_E_NOSYS);
+        CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, XO_VA) & 0xfff, RW);
+        return 0;
+    }
+    CHECK_EQ(exo_page_protect(EXO_CAP_SELF, XO_VA, XO), 0);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, XO_VA) & 0xfff, R | XO);
+    CHECK_EQ(((int (*)(void))XO_VA)(), 42); /* fetched and run */
+    CHECK_EQ(exo_cons_write(XO_VA, 6), EXO_E_FAULT);
+    CHECK_EQ(los_upcall_init(), 0);
+    los_upcall_handle(EXO_UPCALL_FAULT, xo_step);
+    uint64_t v = 7;
+    __asm__ volatile(".byte 0x8a, 0x01" /* movb (%rcx), %al */
+                     : "+a"(v)
+                     : "c"(XO_VA + 5)
+                     : "memory");
+    CHECK_EQ(xo_faults, 1);
+    CHECK_EQ(xo_error, 0x25); /* protection key | user | present: a read */
+    CHECK_EQ(xo_addr, XO_VA + 5);
+    CHECK_EQ(v, 7);                     /* the load never happened */
+    __asm__ volatile(".byte 0x88, 0x01" /* movb %al, (%rcx) */
+                     :
+                     : "a"(0x90), "c"(XO_VA + 5)
+                     : "memory");
+    CHECK_EQ(xo_faults, 2);
+    CHECK_EQ(xo_error, 0x27); /* protection key | user | write | present */
+    CHECK_EQ(exo_page_protect(EXO_CAP_SELF, XO_VA, R), 0); /* readable again: unchanged */
+    CHECK_EQ(code[5], 0xc3);
+    return 0;
+}

@@ -836,6 +836,49 @@ EXOTEST(vio_queue_interrupt_posts_its_event)
     return 0;
 }
 
+/* observe (exo call 53) shows what tools show: the queue's holder (us), its vector, its
+ * interrupts, the device's type; after close the queue is exo's again. */
+EXOTEST(observe_shows_queue_holder_vector_and_interrupts)
+{
+    struct exo_vio_info info;
+    int dev = started(VIRTIO_ID_RNG, VERSION_1, &info);
+    CHECK(dev >= 0);
+    int64_t d = exo_observe(EXO_OBSERVE_VDEV, (uint64_t)dev);
+    CHECK(d >= 0);
+    CHECK_EQ(d & 0xffff, VIRTIO_ID_RNG);
+    CHECK_EQ((d >> 16) & 0xffff, 1); /* one queue */
+    CHECK_EQ(d >> 32, 0);            /* no one holds it whole */
+    static struct virtq vq;
+    CHECK_EQ(vio_vq_open(&vq, (unsigned)dev, 0, 0, 1), 0);
+    int64_t q = exo_observe(EXO_OBSERVE_VQ, (uint64_t)dev << 16);
+    CHECK(q >= 0);
+    CHECK_EQ(q & 0xffffffff, exo_env_self());
+    CHECK_EQ(q >> 56, 1);
+    uint64_t vector = ((uint64_t)q >> 48 & 0xff) - 1;
+    CHECK(vector >= EXO_IRQ_FIRST && vector <= EXO_IRQ_LAST);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ, vector), 1ll << 32); /* a queue's, not a binding */
+    int64_t before = exo_observe(EXO_OBSERVE_IRQ_COUNT, vector);
+    struct vio_dma page;
+    CHECK_EQ(vio_dma_alloc(&page), 0);
+    const struct vq_buf b = {page.pa, 64, 1};
+    CHECK(vq_submit(&vq, &b, 1) >= 0);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VQ, (uint64_t)dev << 16) >> 32 & 0xffff, 0); /* not kicked */
+    CHECK_EQ(vq_kick(&vq), 1);
+    CHECK(exo_event_wait(vq.event) >= 1);
+    CHECK(exo_observe(EXO_OBSERVE_IRQ_COUNT, vector) >= before + 1);
+    uint16_t head;
+    uint32_t len;
+    CHECK_EQ(vq_poll(&vq, &head, &len), 1);
+    CHECK_EQ(vio_vq_close(&vq), 0);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VQ, (uint64_t)dev << 16) & 0xffffffff, 0);
+    CHECK_EQ(exo_observe(9, 0), EXO_E_INVAL);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VDEV, 255), EXO_E_NOENT);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VQ, (uint64_t)dev << 16 | 999), EXO_E_NOENT);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ, 256), EXO_E_RANGE);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ_COUNT, 256), EXO_E_RANGE);
+    return 0;
+}
+
 EXOTEST(vio_rng_returns_bytes)
 {
     int dev = vio_find(VIRTIO_ID_RNG, 0, 0);

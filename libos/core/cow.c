@@ -21,36 +21,39 @@ struct los_cow_stats los_cow_stats;
 uint64_t los_cow_floor = EXO_USER_TOP; /* nothing is copy-on-write before a fork */
 uint64_t los_cow_hole_lo, los_cow_hole_hi;
 
-static volatile uint32_t holder; /* env id (thread) holding the lock, 0 if free */
-static uint32_t depth;           /* the holder's nesting: fork, then its own faults */
+/* The lock: the holder's env id (a thread's) << 32 | its nesting (fork, then its own faults),
+ * 0 if free. One word, taken by one compare-and-swap: an upcall of the holder that lands right
+ * after the swap sees a whole word (depth 1), never a holder with a stale depth. Only the
+ * holder writes it while held; its upcalls nest, each giving back what it took. */
+static volatile uint64_t lock_word;
+uint64_t los_cow_unlocked_state; /* an upcall state page whose resume skips the lock (cow.h) */
 
 void los_cow_lock(void)
 {
-    uint32_t me = (uint32_t)exo_env_self();
-    if (__atomic_load_n(&holder, __ATOMIC_ACQUIRE) == me) {
-        depth++;
+    uint64_t me = (uint64_t)(uint32_t)exo_env_self() << 32;
+    uint64_t w = __atomic_load_n(&lock_word, __ATOMIC_ACQUIRE);
+    if (w && (w & ~0xffffffffull) == me) {
+        __atomic_store_n(&lock_word, w + 1, __ATOMIC_RELAXED);
         return;
     }
-    for (uint32_t spins = 0, free = 0;
-         !__atomic_compare_exchange_n(&holder, &free, me, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    for (uint64_t spins = 0, free = 0; !__atomic_compare_exchange_n(
+             &lock_word, &free, me | 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
          free = 0)
         if (++spins > 100) { /* the holder may be a fork of many pages: let it run */
             exo_yield(EXO_ANY);
             spins = 0;
         }
-    depth = 1;
 }
 
 void los_cow_unlock(void)
 {
-    if (--depth == 0)
-        __atomic_store_n(&holder, 0, __ATOMIC_RELEASE);
+    uint64_t w = __atomic_load_n(&lock_word, __ATOMIC_RELAXED);
+    __atomic_store_n(&lock_word, (w & 0xffffffffull) == 1 ? 0 : w - 1, __ATOMIC_RELEASE);
 }
 
 void los_cow_forked_child(void)
 {
-    holder = 0; /* the parent held it while our copy of this page was made */
-    depth = 0;
+    lock_word = 0; /* the parent held it while our copy of this page was made */
 }
 
 /* The page at va, shared (copy-on-write), made ours and writable: taken if no one else maps

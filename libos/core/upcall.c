@@ -51,10 +51,13 @@ struct exo_upcall_state *los_upcall_state(void)
     return (struct exo_upcall_state *)LOS_UPCALL_STATE_VA;
 }
 
-void los_upcall_handle(uint64_t kind, los_upcall_fn fn)
+los_upcall_fn los_upcall_handle(uint64_t kind, los_upcall_fn fn)
 {
-    if (kind < sizeof handlers / sizeof handlers[0])
-        handlers[kind] = fn;
+    if (kind >= sizeof handlers / sizeof handlers[0])
+        return NULL;
+    los_upcall_fn old = handlers[kind];
+    handlers[kind] = fn;
+    return old;
 }
 
 void los_upcall_pager(int (*fn)(struct exo_upcall_state *s))
@@ -90,6 +93,17 @@ int los_upcall_init(void)
     return los_upcall_init_at(LOS_UPCALL_STATE_VA, LOS_UPCALL_STACK_TOP);
 }
 
+/* Is every page of [lo, hi) mapped writable? */
+static int resume_writable(uint64_t lo, uint64_t hi)
+{
+    for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+        if (pte < 0 || !(pte & EXO_PROT_W))
+            return 0;
+    }
+    return 1;
+}
+
 /* Called by los_upcall_entry; returns the state page to resume from, or ends the env. */
 struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s);
 struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
@@ -100,9 +114,26 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
                  los_uaccess_fixup(s) || /* a caller's bad pointer: the copy returns -EFAULT */
                  (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE); /* a slice needs no handler */
     if (resume) {
+        uint64_t top = s->regs.rsp - LOS_UPCALL_RESUME_SKIP;
         if (room)
-            room(s->regs.rsp - LOS_UPCALL_RESUME_SKIP);
-        los_cow_resume_room(s->regs.rsp - LOS_UPCALL_RESUME_SKIP);
+            room(top);
+        /* What los_upcall_resume pops: written here, the page made private first, under the
+         * copy-on-write lock once the process has threads (one of them may fork meanwhile);
+         * not for a thread still starting, whose creator holds the lock for it (los_clone). */
+        int lock = los_process_slot != EXO_CAP_SELF && (uint64_t)s != los_cow_unlocked_state;
+        if (lock)
+            los_cow_lock();
+        los_cow_resume_room(top);
+        uint64_t *w = (uint64_t *)top - 3;
+        /* A page the words cannot go to (a guard, PROT_NONE, no memory) ends the thread at the
+         * first store, as a push would: with the lock given back first. */
+        if (lock && !resume_writable((uint64_t)w, top))
+            los_cow_unlock(), lock = 0;
+        w[0] = s->regs.rdi;
+        w[1] = s->regs.rflags;
+        w[2] = s->regs.rip;
+        if (lock)
+            los_cow_unlock();
         return s;
     }
     los_printf("los: env %ld: unhandled upcall kind %lu vector %lu addr 0x%lx at rip 0x%lx\n",

@@ -74,12 +74,14 @@ los_upcall_entry:
     .global los_upcall_resume
 los_upcall_resume:
     mov     RSP(%rdi), %rsp
+    /* rdi, rflags and rip are below rsp already (a Linux binary's 128-byte red zone skipped):
+     * los_upcall_dispatch wrote them under the copy-on-write lock, so a fork by another thread
+     * sharing the page again since cannot make this a write fault; the pops only read. */
 #ifdef LOS_LINUX_RUNTIME
-    sub     $128, %rsp              /* a Linux binary's red zone stays untouched */
+    sub     $(128 + 24), %rsp
+#else
+    sub     $24, %rsp
 #endif
-    pushq   RIP(%rdi)
-    pushq   RFLAGS(%rdi)
-    pushq   RDI(%rdi)               /* read before in_upcall = 0: a new upcall may rewrite it */
     mov     R15(%rdi), %r15
     mov     R14(%rdi), %r14
     mov     R13(%rdi), %r13

@@ -2,8 +2,9 @@
  * cache.c: the block cache. A fixed array of buffers over memory the embedder gives at mount;
  * a block is found by a scan (v1: a few hundred buffers), pinned while a caller uses it, and
  * written back when dirty: at sync, or when its buffer is taken for another block (the least
- * recently used unpinned one). ext2 has no journal: write order is not kept (e2fsck repairs
- * what a crash leaves; sync is the durability point).
+ * recently used unpinned one). A buffer's entry in the shared index (share.c) is untagged
+ * before the buffer is taken for another block or forgotten. ext2 has no journal: write order is
+ * not kept (e2fsck repairs what a crash leaves; sync is the durability point).
  */
 #include "internal.h"
 
@@ -13,6 +14,8 @@ void ext2_cache_init(struct ext2_fs *fs, void *mem, size_t bytes)
     size_t n = bytes / 4096;
     if (n > EXT2_CACHE_MAX)
         n = EXT2_CACHE_MAX;
+    if (fs->dev->share && n > fs->dev->share_slots)
+        n = fs->dev->share_slots; /* every buffer has its entry */
     for (size_t i = 0; i < n; i++) {
         fs->bufs[i].data = p + i * 4096;
         fs->bufs[i].valid = 0;
@@ -22,6 +25,8 @@ void ext2_cache_init(struct ext2_fs *fs, void *mem, size_t bytes)
     }
     fs->nbufs = (uint32_t)n;
     fs->clock = 0;
+    fs->share = fs->dev->share;
+    ext2_share_reset(fs);
 }
 
 static long write_back(struct ext2_fs *fs, struct ext2_buf *b)
@@ -62,6 +67,9 @@ long ext2_bget(struct ext2_fs *fs, uint32_t blk, int fill, struct ext2_buf **out
         if (r < 0)
             return r;
     }
+    ext2_share_untag(fs, victim); /* before its bytes become another block's */
+    if (fs->share && fs->dev->share_reuse)
+        fs->dev->share_reuse(fs->dev, (uint32_t)(victim - fs->bufs));
     victim->valid = 0;
     if (fill) {
         fs->reads++;
@@ -98,7 +106,10 @@ void ext2_bforget(struct ext2_fs *fs, uint32_t blk)
 {
     for (uint32_t i = 0; i < fs->nbufs; i++) {
         struct ext2_buf *b = &fs->bufs[i];
+        if (b->valid && b->blk == blk && fs->share && fs->dev->share_reuse)
+            fs->dev->share_reuse(fs->dev, i); /* (the block may be another file's next) */
         if (b->valid && b->blk == blk && b->pins == 0) {
+            ext2_share_untag(fs, b);
             b->valid = 0;
             b->dirty = 0;
         }

@@ -1,12 +1,13 @@
 /*
  * file.c: file data through the block map and the cache: read (holes as zeros), write
  * (allocating blocks; past 2 GiB turns on large_file), truncate (grow leaves a hole, shrink
- * frees blocks and zeroes the tail of the last one, so growing again reads zeros).
+ * frees blocks and zeroes the tail of the last one, so growing again reads zeros). A regular
+ * file's blocks are tagged in the shared index (share.c) as they are read and written.
  */
 #include "internal.h"
 
-long ext2_file_read(struct ext2_fs *fs, struct ext2_inode *in, void *buf, uint64_t len,
-                    uint64_t off)
+long ext2_file_read(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, void *buf,
+                    uint64_t len, uint64_t off)
 {
     uint64_t size = ext2_isize(in);
     if (off >= size)
@@ -35,6 +36,7 @@ long ext2_file_read(struct ext2_fs *fs, struct ext2_inode *in, void *buf, uint64
             if (r < 0)
                 return done ? (long)done : r;
             ext2_memcpy(p + done, b->data + in_blk, n);
+            ext2_share_tag(fs, b, ino, pos >> fs->log_bsize, size); /* readers may use it */
             ext2_brelse(fs, b);
         }
         done += n;
@@ -53,8 +55,8 @@ static long need_large_file(struct ext2_fs *fs, uint64_t size)
     return 0;
 }
 
-long ext2_file_write(struct ext2_fs *fs, struct ext2_inode *in, const void *buf, uint64_t len,
-                     uint64_t off)
+long ext2_file_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, const void *buf,
+                     uint64_t len, uint64_t off)
 {
     if (fs->ro)
         return -EXT2_EROFS;
@@ -67,8 +69,10 @@ long ext2_file_write(struct ext2_fs *fs, struct ext2_inode *in, const void *buf,
     if (r < 0)
         return r;
     const uint8_t *p = buf;
-    uint64_t done = 0;
+    uint64_t done = 0, size = ext2_isize(in);
     long err = 0;
+    if (off + len > size)
+        ext2_share_drop(fs, ino, 1); /* the block that held the end says so no longer */
     while (done < len) {
         uint64_t pos = off + done;
         uint32_t in_blk = (uint32_t)(pos & (fs->bsize - 1));
@@ -88,9 +92,13 @@ long ext2_file_write(struct ext2_fs *fs, struct ext2_inode *in, const void *buf,
             err = r;
             break;
         }
+        ext2_share_write_begin(fs, b);
         if (fresh && !whole)
             ext2_memset(b->data, 0, fs->bsize);
         ext2_memcpy(b->data + in_blk, p + done, n);
+        if (pos + n > size)
+            size = pos + n; /* what the file's size is once this block is in */
+        ext2_share_write_end(fs, b, ino, pos >> fs->log_bsize, size);
         ext2_bdirty(b);
         ext2_brelse(fs, b);
         done += n;
@@ -123,7 +131,7 @@ static long zero_tail(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size)
     return 0;
 }
 
-long ext2_file_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size)
+long ext2_file_truncate(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t size)
 {
     if (fs->ro)
         return -EXT2_EROFS;
@@ -133,6 +141,8 @@ long ext2_file_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size
     if (r < 0)
         return r;
     uint64_t old = ext2_isize(in);
+    if (size != old)
+        ext2_share_drop(fs, ino, 0); /* before blocks are freed or a tail zeroed */
     if (size < old) {
         r = ext2_bfree_from(fs, in, (size + fs->bsize - 1) >> fs->log_bsize);
         if (r < 0)

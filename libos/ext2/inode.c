@@ -151,6 +151,7 @@ long ext2_evict(struct ext2_fs *fs, uint32_t ino)
         return 0;
     if (in.i_mode == 0 || in.i_dtime)
         return ext2_corrupt(fs, "inode %u freed twice", ino);
+    ext2_share_drop(fs, ino, 0); /* its number may name another file next */
     if (has_blocks(fs, &in)) {
         r = ext2_bfree_from(fs, &in, 0);
         if (r < 0)

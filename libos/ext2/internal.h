@@ -24,6 +24,21 @@ long ext2_bflush(struct ext2_fs *fs);
 void ext2_bforget(struct ext2_fs *fs, uint32_t blk);
 void ext2_cache_init(struct ext2_fs *fs, void *mem, size_t bytes);
 
+/* share.c: the shared index (share.h), kept true. Every change of a buffer's identity or of a
+ * tagged buffer's bytes goes through these; a NULL fs->share makes them nothing. */
+void ext2_share_tag(struct ext2_fs *fs, struct ext2_buf *b, uint32_t ino, uint64_t lblk,
+                    uint64_t size);
+void ext2_share_untag(struct ext2_fs *fs, struct ext2_buf *b);
+/* Before the bytes of b change: its entry odd (a reader's copy fails) and untagged. */
+void ext2_share_write_begin(struct ext2_fs *fs, struct ext2_buf *b);
+/* After: tagged as block lblk of ino in a file of `size` bytes (ino 0: left untagged), even. */
+void ext2_share_write_end(struct ext2_fs *fs, struct ext2_buf *b, uint32_t ino, uint64_t lblk,
+                          uint64_t size);
+/* Untags ino's buffers: all of them (truncate, evict), or only one holding the end of the
+ * file (partial: before the size grows). */
+void ext2_share_drop(struct ext2_fs *fs, uint32_t ino, int partial);
+void ext2_share_reset(struct ext2_fs *fs);
+
 /* super.c */
 long ext2_gd_get(struct ext2_fs *fs, uint32_t group, struct ext2_buf **b,
                  struct ext2_group_desc **gd);
@@ -53,11 +68,12 @@ long ext2_bfree_from(struct ext2_fs *fs, struct ext2_inode *in, uint64_t first);
 uint64_t ext2_max_size(struct ext2_fs *fs);
 
 /* file.c */
-long ext2_file_read(struct ext2_fs *fs, struct ext2_inode *in, void *buf, uint64_t len,
-                    uint64_t off);
-long ext2_file_write(struct ext2_fs *fs, struct ext2_inode *in, const void *buf, uint64_t len,
-                     uint64_t off);
-long ext2_file_truncate(struct ext2_fs *fs, struct ext2_inode *in, uint64_t size);
+/* ino: the file's number, whose blocks the shared index names (0: a symlink's, untagged). */
+long ext2_file_read(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, void *buf,
+                    uint64_t len, uint64_t off);
+long ext2_file_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, const void *buf,
+                     uint64_t len, uint64_t off);
+long ext2_file_truncate(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t size);
 
 /* dir.c */
 struct ext2_slot {

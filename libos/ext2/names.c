@@ -438,7 +438,7 @@ long ext2_readlink(struct ext2_fs *fs, uint32_t ino, char *buf, uint64_t len)
         return ext2_corrupt(fs, "symlink %u of %u bytes", ino, in.i_size);
     if (len > size)
         len = size;
-    r = ext2_file_read(fs, &in, buf, len, 0);
+    r = ext2_file_read(fs, 0, &in, buf, len, 0);
     return r < 0 ? r : (long)size;
 }
 
@@ -458,7 +458,7 @@ long ext2_read(struct ext2_fs *fs, uint32_t ino, void *buf, uint64_t len, uint64
 {
     struct ext2_inode in;
     long r = get_file(fs, ino, &in);
-    return r < 0 ? r : ext2_file_read(fs, &in, buf, len, off);
+    return r < 0 ? r : ext2_file_read(fs, ino, &in, buf, len, off);
 }
 
 long ext2_write(struct ext2_fs *fs, uint32_t ino, const void *buf, uint64_t len, uint64_t off)
@@ -469,7 +469,7 @@ long ext2_write(struct ext2_fs *fs, uint32_t ino, const void *buf, uint64_t len,
         return r;
     if (fs->ro)
         return -EXT2_EROFS;
-    r = ext2_file_write(fs, &in, buf, len, off);
+    r = ext2_file_write(fs, ino, &in, buf, len, off);
     long w = ext2_iput(fs, ino, &in); /* blocks may have been added even on failure */
     return w < 0 ? w : r;
 }
@@ -482,7 +482,7 @@ long ext2_truncate(struct ext2_fs *fs, uint32_t ino, uint64_t size)
         return r;
     if (fs->ro)
         return -EXT2_EROFS;
-    r = ext2_file_truncate(fs, &in, size);
+    r = ext2_file_truncate(fs, ino, &in, size);
     long w = ext2_iput(fs, ino, &in);
     return w < 0 ? w : r;
 }

@@ -5,6 +5,7 @@
  * (init.root=ram says no); with `init.ext2=SERIAL` on exo's command line the disk with that
  * serial is mounted on /mnt as well. Only pm holds the queues and the block caches (its own
  * pages): other processes reach the disks through pm's file ops (docs/concepts/ext2.md).
+ * The caches are pm's pages in PROC_AREA, lent read-only to processes (pm_share.c).
  * Blocking requests: pm waits for each one (v1). At power-off pm_disk_shutdown writes every
  * cache back and unmounts cleanly.
  */
@@ -13,6 +14,8 @@
 
 #include <common/cmdline.h>
 #include <los/los.h>
+#include <los/spawn.h>
+#include <proc/layout.h>
 #include <virtio/vio.h>
 
 extern const char *los_cmdline;
@@ -30,7 +33,7 @@ struct pm_disk {
     struct ext2_fs fs;
     char source[16]; /* "/dev/vda2" */
     int mounted;
-    uint8_t cache[CACHE_BLOCKS * 4096] __attribute__((aligned(4096)));
+    uint8_t *cache; /* CACHE_BLOCKS pages in PROC_AREA, shared read-only (cache_pages) */
 };
 
 static struct pm_disk disks[2]; /* [0]: the root, [1]: init.ext2's on /mnt */
@@ -106,12 +109,39 @@ static int find_root(struct pm_disk *d)
     return -1;
 }
 
+void pm_share_reuse(struct ext2_dev *d, uint32_t slot); /* pm_share.c */
+
+/* d's block cache and its part of the shared index (ext2/share.h, pm_share.c): pm's own pages
+ * at the VAs processes see them at (PROC_AREA: fork copies none of it, init's included), the
+ * buffers of disk i from slot i * CACHE_BLOCKS on. 0 or -1. */
+static int cache_pages(struct pm_disk *d)
+{
+    if (d->cache)
+        return 0;
+    unsigned i = (unsigned)(d - disks);
+    _Static_assert(sizeof disks / sizeof disks[0] * CACHE_BLOCKS <= PROC_CACHE_SLOTS, "slots");
+    _Static_assert(PROC_CACHE_SLOTS * sizeof(struct ext2_share_ent) <= 4096, "one index page");
+    if (exo_page_lookup(EXO_CAP_SELF, PROC_CACHE_INDEX_VA) < 0 &&
+        los_page_new(PROC_CACHE_INDEX_VA, EXO_PROT_R | EXO_PROT_W) < 0)
+        return -1;
+    uint64_t va = PROC_CACHE_DATA_VA + (uint64_t)i * CACHE_BLOCKS * 4096;
+    for (uint64_t b = 0; b < CACHE_BLOCKS; b++)
+        if (los_page_new(va + b * 4096, EXO_PROT_R | EXO_PROT_W) < 0)
+            return -1; /* (pages made so far stay for the next try) */
+    d->cache = (uint8_t *)va;
+    d->dev.share = (struct ext2_share_ent *)PROC_CACHE_INDEX_VA + i * CACHE_BLOCKS;
+    d->dev.share_slots = CACHE_BLOCKS;
+    d->dev.share_fsid = (uint8_t)i;
+    d->dev.share_reuse = pm_share_reuse;
+    return 0;
+}
+
 /* Opens blk device number dev as d with its root partition: 0, or -1 (closed again). */
 static int open_disk(struct pm_disk *d, unsigned dev, unsigned nth)
 {
     if (vio_blk_open(&d->blk, dev, 0) < 0)
         return -1;
-    if ((d->page.va || vio_dma_alloc(&d->page) == 0) && find_root(d) == 0) {
+    if ((d->page.va || vio_dma_alloc(&d->page) == 0) && cache_pages(d) == 0 && find_root(d) == 0) {
         d->dev.read = dev_read;
         d->dev.write = dev_write;
         d->dev.bytes = d->part_sectors * 512;
@@ -144,7 +174,7 @@ static int has_serial(struct pm_disk *d, const char *serial)
 /* Does the mounted-for-a-look ext2 have /init? (then it is a root: build/image.sh's) */
 static int is_root(struct pm_disk *d)
 {
-    if (ext2_mount(&d->fs, &d->dev, d->cache, sizeof d->cache, 1) < 0)
+    if (ext2_mount(&d->fs, &d->dev, d->cache, CACHE_BLOCKS * 4096, 1) < 0)
         return 0;
     uint32_t ino;
     int r = ext2_resolve(&d->fs, "/init", &ino) == 0;
@@ -185,7 +215,7 @@ long pm_disk_root(const struct fs_type **t, const void **data)
     int dev = vio_find(VIRTIO_ID_BLK, (unsigned)found, &info);
     if (dev < 0 || open_disk(d, (unsigned)dev, (unsigned)found) < 0)
         return -EXT2_EIO;
-    a = (struct fs_ext2_args){&d->dev, &d->fs, d->cache, sizeof d->cache, 0, d->source};
+    a = (struct fs_ext2_args){&d->dev, &d->fs, d->cache, CACHE_BLOCKS * 4096, 0, d->source};
     *t = &fs_ext2;
     *data = &a;
     d->mounted = 1; /* the caller mounts it; if that fails it says so and uses ramfs */
@@ -216,7 +246,7 @@ long pm_ext2_mount(void)
                    ROOT_NAME);
         return -EXT2_EIO;
     }
-    struct fs_ext2_args a = {&d->dev, &d->fs, d->cache, sizeof d->cache, 0, d->source};
+    struct fs_ext2_args a = {&d->dev, &d->fs, d->cache, CACHE_BLOCKS * 4096, 0, d->source};
     struct fs_proc *p = fs_proc_new();
     if (!p)
         return -EXT2_ENOMEM;

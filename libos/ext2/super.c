@@ -68,6 +68,7 @@ long ext2_mount(struct ext2_fs *fs, struct ext2_dev *dev, void *cache_mem, size_
     fs->log_bsize = 10 + sb->s_log_block_size;
     fs->bsize = 1u << fs->log_bsize;
     fs->per_blk = fs->bsize / 4;
+    ext2_share_reset(fs); /* the entries carry the block size */
     if (sb->s_rev_level == 0) {
         fs->inode_size = EXT2_GOOD_OLD_INODE_SIZE;
         fs->first_ino = EXT2_GOOD_OLD_FIRST_INO;
@@ -188,11 +189,15 @@ long ext2_sync(struct ext2_fs *fs)
 
 long ext2_unmount(struct ext2_fs *fs)
 {
-    if (fs->ro)
+    if (fs->ro) {
+        ext2_share_reset(fs);
         return 0;
+    }
     fs->sb.s_state = (uint16_t)(fs->mount_state | (fs->sb.s_state & EXT2_ERROR_FS));
     fs->sb_dirty = 1;
-    return ext2_sync(fs);
+    long r = ext2_sync(fs);
+    ext2_share_reset(fs); /* the buffers are nobody's now */
+    return r;
 }
 
 long ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *st)

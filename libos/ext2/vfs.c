@@ -377,4 +377,11 @@ static long e2_statfs(struct fs_mount *m, struct fs_statfs *st)
     return 0;
 }
 
+struct ext2_fs *fs_ext2_of(struct fs_vnode *vn)
+{
+    if (!vn || !vn->mnt || vn->mnt->type != &fs_ext2 || (vn->mode & EXT2_S_IFMT) != EXT2_S_IFREG)
+        return 0;
+    return F(vn);
+}
+
 const struct fs_type fs_ext2 = {"ext2", e2_mount, e2_statfs, fs_ext2_sync, 0xEF53};

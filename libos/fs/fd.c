@@ -19,6 +19,12 @@ struct fs_file *fs_fd_file(struct fs_proc *p, int fd)
     return p->fd[fd];
 }
 
+struct fs_vnode *fs_fd_vnode(struct fs_proc *p, int fd)
+{
+    struct fs_file *f = fs_fd_file(p, fd);
+    return f && f->type == FS_FILE_VNODE ? f->vn : NULL;
+}
+
 struct fs_file *fs_file_new(enum fs_file_type type, uint32_t flags, struct fs_vnode *vn)
 {
     struct fs_file *f = fs_alloc(sizeof *f);
@@ -79,10 +85,17 @@ long fs_fd_install(struct fs_proc *p, struct fs_file *f, int min, int cloexec)
     return fd;
 }
 
+void fs_fd_newgen(struct fs_proc *p)
+{
+    static uint64_t clock; /* one count for every table: no number is ever seen twice */
+    p->fdgen = ++clock;
+}
+
 /* Empties slot fd: the process's POSIX locks on the file go with any of its descriptors. */
 static void fd_clear(struct fs_proc *p, int fd)
 {
     struct fs_file *f = p->fd[fd];
+    fs_fd_newgen(p);
     p->fd[fd] = NULL;
     p->fdflags[fd] = 0;
     if (f->vn)

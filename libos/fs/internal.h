@@ -53,6 +53,7 @@ static inline int fs_file_writable(const struct fs_file *f)
 
 /* fd.c */
 struct fs_file *fs_fd_file(struct fs_proc *p, int fd);
+void fs_fd_newgen(struct fs_proc *p); /* p->fdgen a number never seen before */
 struct fs_file *fs_file_new(enum fs_file_type type, uint32_t flags, struct fs_vnode *vn);
 void fs_file_put(struct fs_file *f);
 long fs_fd_free_slot(struct fs_proc *p, int min);

@@ -149,6 +149,17 @@ static void part_exit(struct pm_proc *p)
 long pm_disk_root(const struct fs_type **t, const void **data);
 void pm_disk_root_report(long r);
 long pm_ext2_mount(void);
+void pm_share_pread(struct pm_proc *p, struct fs_vnode *vn, uint64_t off, uint64_t n,
+                    uint64_t fdgen);
+void pm_share_publish(struct pm_proc *p, uint64_t fdgen);
+
+/* After each op: the caller's descriptor table number where its libOS looks (pm_share.c). */
+static void op_after(struct pm_proc *p)
+{
+    struct fs_proc *fp = p->part[FS_PART];
+    if (fp)
+        pm_share_publish(p, fp->fdgen);
+}
 
 static const struct pm_part fs_part = {part_fork, part_exec, part_exit};
 
@@ -193,6 +204,7 @@ static void start(void)
     if (r == 0)
         pm_ext2_mount(); /* init.ext2=SERIAL: the disk's root partition on /mnt (ext2/pm_disk.c) */
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
+    pm_op_after = op_after;
     if (r < 0)
         los_printf("pm: the file layer did not start (%ld)\n", r);
     started = 1;
@@ -361,10 +373,14 @@ long pm_op_fs_write(struct pm_proc *p, struct pm_msg *m)
 long pm_op_fs_pread(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t fd = m->a[0], len = m->a[1], off = m->a[2];
+    m->r[0] = 0; /* nothing offered of the shared cache (yet) */
     if (!len_ok(len))
         return -FS_EINVAL;
     FP();
-    return fs_pread(fp, (int)fd, m->data, (uint64_t)len, off);
+    long r = fs_pread(fp, (int)fd, m->data, (uint64_t)len, off);
+    if (r > 0) /* an ext2 file's: map what the read used, say what the fd names (pm_share.c) */
+        pm_share_pread(p, fs_fd_vnode(fp, (int)fd), (uint64_t)off, (uint64_t)r, fp->fdgen);
+    return r;
 }
 
 long pm_op_fs_pwrite(struct pm_proc *p, struct pm_msg *m)

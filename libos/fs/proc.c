@@ -12,6 +12,7 @@ struct fs_proc *fs_proc_new(void)
     struct fs_proc *p = fs_alloc(sizeof *p);
     if (!p)
         return NULL;
+    fs_fd_newgen(p);
     p->umask = 022;
     p->nofile_cur = p->nofile_max = FS_NFD;
     p->cwd = p->root = m->root;
@@ -26,6 +27,7 @@ struct fs_proc *fs_proc_fork(struct fs_proc *parent)
     if (!p)
         return NULL;
     p->pid = parent->pid; /* pm gives the child its own */
+    fs_fd_newgen(p);
     fs_memcpy(&p->cred, &parent->cred, sizeof p->cred);
     p->umask = parent->umask;
     p->nofile_cur = parent->nofile_cur; /* limits are inherited, and kept across exec */

@@ -6,18 +6,75 @@
  * Linux rewinds it: with SA_RESTART and a handler, rip goes back 2 bytes to the `syscall`
  * and rax holds its number again, so the call is made anew after the handler's rt_sigreturn.
  * clone of a thread and clone3 are clone.c's: the new thread needs the caller's registers.
+ * A rewritten site's call that came in by the trap (the process has threads: entry.S) is
+ * made the site's own context first (lnx_trap_call).
  */
 #include <linux_rt/lnx.h>
 
 #include <posix/calls.h>
 #include <proc/client.h>
 
+#include <los/los.h>
+#include <los/uaccess.h>
+#include <los/upcall.h>
+
 #include <signal/sig.h>
 #include <thread/thread.h>
+
+int lnx_stats; /* TESSERA_LINUX_STATS=1 in the binary's environment: a report at exit */
+
+/* The exit report: how calls came in, and what the scanner made of the binary's sites. */
+static void report(void)
+{
+    const struct lnx_scan_stats *s = &lnx_fast.scan;
+    los_printf("linux: %lu calls direct, %lu trapped; %u sites rewritten, %u red zone, %u unsure, "
+               "%u prefixed, %u over the table\n",
+               (unsigned long)lnx_calls_fast, (unsigned long)lnx_calls_trap, lnx_fast.nsites,
+               s->sites[LNX_SITE_REDZONE], s->sites[LNX_SITE_UNSURE], s->sites[LNX_SITE_PREFIXED],
+               lnx_fast.full);
+}
+
+/* The calling thread's upcall state page and stack (libos/thread): the first thread's fixed
+ * ones, or its row's. */
+static void upcall_area(uint64_t *state, uint64_t *top)
+{
+    *state = LOS_UPCALL_STATE_VA;
+    *top = LOS_UPCALL_STACK_TOP;
+    los_thread_upcall_area(state, top);
+}
+
+long lnx_fast_call(struct exo_regs *u)
+{
+    if (!lnx_fast_site(u->rip - 2)) {
+        /* Into the trampoline page some other way than a rewritten site: a call through a NULL
+         * (or small) pointer. Linux faults at the target, the return address pushed: so do we,
+         * at 0 (the sled hides where in it the call landed). */
+        u->rsp -= 8;
+        u->rip = 0;
+        uint64_t state, top;
+        upcall_area(&state, &top);
+        lnx_fetch_fault(u, 0, state, top);
+    }
+    return lnx_call(u);
+}
+
+long lnx_trap_call(struct exo_regs *u)
+{
+    uint64_t ret;
+    if (u->rip == (uint64_t)lnx_fast_trapped &&
+        los_copy_from_user(&ret, (const void *)u->rsp, sizeof ret) == 0) {
+        u->rip = u->rcx = ret; /* as if the site had trapped: the context is the binary's own */
+        u->rsp += 8;
+        return lnx_fast_call(u);
+    }
+    return lnx_call(u);
+}
 
 long lnx_call(struct exo_regs *u)
 {
     long n = (long)u->rax;
+    if (lnx_stats && (n == LNX_exit_group || n == LNX_exit))
+        report();
     long a[6] = {(long)u->rdi, (long)u->rsi, (long)u->rdx, (long)u->r10, (long)u->r8, (long)u->r9};
     if (n == LNX_rt_sigreturn) /* Linux's takes no argument: the frame's ucontext is at rsp (the
                                   handler's `ret` popped pretcode); the libOS's takes it */
@@ -42,8 +99,9 @@ long lnx_call(struct exo_regs *u)
                 } else {
                     u->rax = (uint64_t)-LNX_EINTR;
                 }
-                struct los_upcall_area at = los_thread_upcall_area(); /* the caller's own */
-                lnx_deliver(u, at.state, at.stack_top);
+                uint64_t state, top;
+                upcall_area(&state, &top); /* the caller's own */
+                lnx_deliver(u, state, top);
             }
             if (los_sig_unsettled())
                 proc_attention_set();

@@ -40,6 +40,8 @@ static long thread(const struct exo_regs *u, unsigned long flags, uint64_t stack
 {
     struct exo_regs r = *u;
     r.rsp = stack;
+    /* From now on the rewritten sites' calls go by each thread's own entry (entry.S). */
+    __atomic_store_n(&lnx_fast_threads, 1, __ATOMIC_RELEASE);
     return los_clone_regs(flags, (void *)stack, ptid, ctid, tls, (const uint64_t *)&r, go);
 }
 

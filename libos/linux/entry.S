@@ -1,19 +1,26 @@
 /*
- * entry.S: the Linux runtime's two ways in. lnx_rt_entry is where pm starts the env (the
+ * entry.S: the Linux runtime's ways in. lnx_rt_entry is where pm starts the env (the
  * runtime's ELF entry): the runtime sets the libOS up on a stack of its own, lays the Linux
  * process's entry block at the main stack's top and jumps to the binary's entry with the
  * registers Linux gives a new process. lnx_syscall_entry is where exo resumes the env at each
  * reflected `syscall` (syscall_reflect, EXO_UPCALL_SYSCALL): rcx holds the rip after it, r11
  * the rflags, every other register is the binary's. The call runs on the runtime's stack (the
  * binary's own, red zone included, is never written), then every register comes back but rax
- * (the result), rcx and r11, as Linux's `sysret` leaves them.
+ * (the result), rcx and r11, as Linux's `sysret` leaves them. lnx_fast_entry is the same for a
+ * `syscall` site the runtime rewrote to `call *%rax` (fastpath.c): no trap, the return address
+ * the call pushed taken back first.
  *
  * Threads: each thread of the binary has its own way in. The first thread's is
  * lnx_syscall_entry, on the runtime's stack; the thread in row i of libos/thread registers
  * lnx_thread_entries + 32 * i (exo keeps a handler per env), which runs its calls on the stack
- * in its row (LOS_THREAD_CALL_TOP): nothing needs the FS base (the binary's) or a register to
- * find it. lnx_resume starts a new thread in the binary as Linux's clone does: the registers
- * of the parent's `syscall`, rax = 0, rsp = the stack it was given.
+ * in its row (LOS_THREAD_CALL_TOP), its rsp kept in its own word: nothing needs the FS base
+ * (the binary's) or a register to find it. The fast entry has no such way to tell threads
+ * apart (one trampoline page serves them all, and no register is its own), so once the
+ * process has made a thread (lnx_fast_threads) it hands each rewritten site's call to exo as
+ * a `syscall` of its own, which exo reflects to the calling thread's entry; lnx_trap_call
+ * takes the return address back off the binary's stack there. lnx_resume starts a new thread
+ * in the binary as Linux's clone does: the registers of the parent's call, rax = 0, rsp = the
+ * stack it was given.
  *
  * Signals: a slice upcall that interrupts a thread here, in the runtime, delivers nothing (its
  * context would be the runtime's: libos/signal tells by rip, per thread); lnx_deliver hands a
@@ -26,6 +33,56 @@
 #define THREAD_MAX 32                /* LOS_THREAD_MAX */
 #define SELF 4                       /* LOS_UPCALL_SELF */
 #define OP_DELIVER 1                 /* SIG_OP_DELIVER (libos/signal/sigstate.h) */
+#define FAULT 1                      /* EXO_UPCALL_FAULT */
+#define ENTRY_SAVED 7                /* LNX_ENTRY_SAVED: an entry's first instruction's length */
+
+/* On the call's stack, below the binary's rsp (pushed already): the binary's registers as
+ * struct exo_regs, from its last field down (rflags = r11, rip = rcx: what `syscall` left),
+ * then its address in rdi for the call. */
+.macro SAVE
+    push    %r11                    /* rflags */
+    push    %rcx                    /* rip: after the `syscall` */
+    push    %rax
+    push    %rbx
+    push    %rcx
+    push    %rdx
+    push    %rsi
+    push    %rdi
+    push    %rbp
+    push    %r8
+    push    %r9
+    push    %r10
+    push    %r11
+    push    %r12
+    push    %r13
+    push    %r14
+    push    %r15
+    mov     %rsp, %rdi
+    cld
+.endm
+
+/* rsp: a struct exo_regs; rax: the result. Every register back but rax, rcx = the rip after,
+ * r11 = rflags, as Linux's `sysret` leaves them, and back to the binary. */
+.macro RESTORE
+    pop     %r15
+    pop     %r14
+    pop     %r13
+    pop     %r12
+    pop     %r11
+    pop     %r10
+    pop     %r9
+    pop     %r8
+    pop     %rbp
+    pop     %rdi
+    pop     %rsi
+    pop     %rdx
+    pop     %rcx
+    pop     %rbx
+    add     $16, %rsp               /* rax (the result is in it), rip (rcx has it) */
+    popfq                           /* the binary's flags; nothing below changes them */
+    mov     (%rsp), %rsp
+    jmp     *%rcx
+.endm
 
     .text
     .global lnx_rt_entry
@@ -52,11 +109,40 @@ lnx_rt_entry:
     xor     %r15d, %r15d
     jmp     *lnx_entry(%rip)
 
+/* A rewritten site's `call *%rax` through the trampoline page (fastpath.c): rsp points at the
+ * return address (the instruction after the 2-byte site), r11 was the trampoline's, rcx is the
+ * binary's (a `syscall` clobbers both). Made into what a reflected `syscall` leaves, rcx = the
+ * rip after it and r11 = rflags, then the same path on the first thread's stack; the flags are
+ * taken before anything here changes them (mov and jrcxz leave them). With threads, the
+ * `syscall` below instead: exo takes it to the calling thread's own entry, with the return
+ * address still pushed and rip = lnx_fast_trapped (lnx_trap_call). */
+    .global lnx_fast_entry
+lnx_fast_entry:
+    mov     lnx_fast_threads(%rip), %rcx
+    jrcxz   1f
+    syscall
+    .global lnx_fast_trapped
+lnx_fast_trapped:
+    ret                             /* (lnx_trap_call resumes at the return address itself) */
+1:  pop     %rcx                    /* the rip after the site; rsp is the binary's again */
+    mov     %rsp, lnx_user_rsp(%rip)
+    lea     lnx_stack_top(%rip), %rsp
+    pushfq
+    pop     %r11
+    incq    lnx_calls_fast(%rip)
+    pushq   lnx_user_rsp(%rip)      /* struct exo_regs, from its last field down */
+    SAVE
+    call    lnx_fast_call           /* rax: the result */
+    RESTORE
+
     .global lnx_syscall_entry
 lnx_syscall_entry:                  /* the first thread's */
     mov     %rsp, lnx_user_rsp(%rip)
+3:  .if     3b - lnx_syscall_entry - ENTRY_SAVED
+    .error  "lnx_site_fault resumes an entry past its first instruction: ENTRY_SAVED bytes"
+    .endif
     lea     lnx_stack_top(%rip), %rsp
-    pushq   lnx_user_rsp(%rip)      /* struct exo_regs, from its last field down */
+    pushq   lnx_user_rsp(%rip)
     jmp     lnx_syscall_common
 
 /* Row i's: its own word for the binary's rsp, its own stack (mapped by libos/thread). */
@@ -65,7 +151,10 @@ lnx_syscall_entry:                  /* the first thread's */
 lnx_thread_entries:
     .set    i, 0
     .rept   THREAD_MAX
-    mov     %rsp, lnx_thread_rsp + 8 * i(%rip)
+4:  mov     %rsp, lnx_thread_rsp + 8 * i(%rip)
+5:  .if     5b - 4b - ENTRY_SAVED
+    .error  "lnx_site_fault resumes an entry past its first instruction: ENTRY_SAVED bytes"
+    .endif
     movabs  $(THREAD_VA + THREAD_STRIDE * i + THREAD_CALL_TOP), %rsp
     pushq   lnx_thread_rsp + 8 * i(%rip)
     jmp     lnx_syscall_common
@@ -74,45 +163,11 @@ lnx_thread_entries:
     .endr
 
 lnx_syscall_common:
-    push    %r11                    /* rflags */
-    push    %rcx                    /* rip: after the `syscall` */
-    push    %rax
-    push    %rbx
-    push    %rcx
-    push    %rdx
-    push    %rsi
-    push    %rdi
-    push    %rbp
-    push    %r8
-    push    %r9
-    push    %r10
-    push    %r11
-    push    %r12
-    push    %r13
-    push    %r14
-    push    %r15
-    mov     %rsp, %rdi
-    cld
-    call    lnx_call                /* rax: the result */
+    incq    lnx_calls_trap(%rip)    /* flags: the binary's are in r11 already */
+    SAVE
+    call    lnx_trap_call           /* rax: the result */
 lnx_syscall_return:                 /* rsp: a struct exo_regs; rax: the result */
-    pop     %r15
-    pop     %r14
-    pop     %r13
-    pop     %r12
-    pop     %r11
-    pop     %r10
-    pop     %r9
-    pop     %r8
-    pop     %rbp
-    pop     %rdi
-    pop     %rsi
-    pop     %rdx
-    pop     %rcx
-    pop     %rbx
-    add     $16, %rsp               /* rax (the result is in it), rip (rcx has it) */
-    popfq                           /* the binary's flags; nothing below changes them */
-    mov     (%rsp), %rsp
-    jmp     *%rcx
+    RESTORE
 
 /* void lnx_resume(const struct exo_regs *r): a new thread enters the binary with r's
  * registers but rax = 0 (clone's answer in the child), as a reflected call returns. r is
@@ -123,6 +178,23 @@ lnx_resume:
     xor     %eax, %eax
     jmp     lnx_syscall_return
 
+/* void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr, uint64_t state, uint64_t
+ * stack_top): the context u as a fault upcall on the calling thread's upcall state page and
+ * stack, a page fault at addr by a user instruction fetch, for the libOS's fault handling
+ * (SIGSEGV, SEGV_MAPERR at addr, as Linux has it). Its error code says present and protection
+ * key (0x35), as the execute-only page's own faults do: "not present" would have the demand
+ * pager find the trampoline page there and resume the context, again and again. */
+    .global lnx_fetch_fault
+lnx_fetch_fault:
+    mov     %rdx, %r11
+    mov     %rcx, %r9
+    movq    $1, (%r11)              /* in_upcall */
+    movq    $FAULT, 8(%r11)
+    movq    $14, 16(%r11)           /* #PF */
+    movq    $0x35, 24(%r11)         /* protection key | fetch | user | present */
+    mov     %rsi, 32(%r11)
+    jmp     2f
+
 /* void lnx_deliver(const struct exo_regs *u, uint64_t state, uint64_t stack_top): the
  * binary's context u, its call's result in rax, becomes a LOS_UPCALL_SELF upcall on the
  * calling thread's upcall state page and stack that delivers pending signals to it (handler
@@ -130,17 +202,18 @@ lnx_resume:
     .global lnx_deliver
 lnx_deliver:
     mov     %rsi, %r11
+    mov     %rdx, %r9
     movq    $1, (%r11)              /* in_upcall: from here exo delivers no upcall */
     movq    $SELF, 8(%r11)
     movq    $0, 16(%r11)
     movq    $OP_DELIVER, 24(%r11)
     movq    $0, 32(%r11)
-    mov     %rdi, %rsi
+2:  mov     %rdi, %rsi
     lea     40(%r11), %rdi          /* regs */
     mov     $18, %ecx
     rep movsq
     mov     %r11, %rdi
-    lea     -8(%rdx), %rsp
+    lea     -8(%r9), %rsp           /* as exo enters: rsp + 8 16-byte aligned */
     jmp     los_upcall_entry
 
     .bss
@@ -149,9 +222,17 @@ lnx_stack:
     .skip   65536                   /* the first thread's stack for its calls */
     .global lnx_stack_top
 lnx_stack_top:
+    .global lnx_user_rsp, lnx_thread_rsp
 lnx_user_rsp:
     .skip   8
 lnx_thread_rsp:
     .skip   8 * THREAD_MAX
+    .global lnx_calls_fast, lnx_calls_trap, lnx_fast_threads
+lnx_calls_fast:
+    .skip   8                       /* calls through the trampoline page */
+lnx_calls_trap:
+    .skip   8                       /* calls reflected by exo (the trap path) */
+lnx_fast_threads:
+    .skip   8                       /* nonzero once the process has made a thread (clone.c) */
 
     .section .note.GNU-stack, "", @progbits

@@ -3,9 +3,11 @@
  * runtime in the libOS's range (los_spawn_prepare_linux); the info page describes the binary.
  * The runtime sets the libOS up as a native program's start does (posix/start.c: the process
  * table, the clock, upcalls and signals, what exec kept), points brk after the binary's image,
- * lays Linux's entry block (argc, argv, envp, auxv) at the main stack's top, asks exo to
- * reflect the env's `syscall`s to lnx_syscall_entry, and returns the binary's rsp to
- * entry.S, which jumps to the binary's entry.
+ * lays Linux's entry block (argc, argv, envp, auxv) at the main stack's top, rewrites the
+ * binary's `syscall` sites into calls through the trampoline page (fastpath.c; not with
+ * TESSERA_LINUX_TRAP=1 in its environment), asks exo to reflect the env's other `syscall`s to
+ * lnx_syscall_entry, and returns the binary's rsp to entry.S, which jumps to the binary's
+ * entry. TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in (call.c).
  */
 #include <linux_rt/lnx.h>
 
@@ -18,6 +20,7 @@
 #include <signal/sig.h>
 
 uint64_t lnx_entry; /* the binary's entry, for entry.S */
+extern int lnx_stats;
 void lnx_syscall_entry(void);
 uint64_t *lnx_rt_main(char *top);
 
@@ -35,6 +38,22 @@ static void reflect(void)
         los_printf("linux: syscall_reflect refused\n");
         los_exit(127);
     }
+}
+
+/* Is "name=1" among the n environment strings packed at env? */
+static int env_set(const char *env, uint64_t n, const char *name)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        const char *a = env, *b = name;
+        while (*b && *a == *b)
+            a++, b++;
+        if (!*b && a[0] == '=' && a[1] == '1' && !a[2])
+            return 1;
+        while (*env)
+            env++;
+        env++;
+    }
+    return 0;
 }
 
 static uint32_t cpuid1_edx(void)
@@ -106,6 +125,15 @@ uint64_t *lnx_rt_main(char *top)
         los_exit(127);
     }
     lnx_entry = in->entry;
+    const char *env = args + 1;
+    for (uint64_t i = 0; i < mb->exec_argc; i++) {
+        while (*env)
+            env++;
+        env++;
+    }
+    lnx_stats = env_set(env, mb->exec_envc, "TESSERA_LINUX_STATS");
+    if (!env_set(env, mb->exec_envc, "TESSERA_LINUX_TRAP")) /* every call by the trap: bench */
+        lnx_fast_setup(in);
     reflect();
     return sp;
 }

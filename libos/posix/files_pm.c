@@ -3,13 +3,15 @@
  * for a process pm made: arguments into the mailbox, one call, results out of it. Paths and
  * bytes travel in the mailbox's data area (PM_DATA_MAX): a longer read or write is a loop of
  * calls, each chunk after the first never waiting (a short count ends it), so a blocking read
- * returns what has arrived, as on Linux. Pointers handed in are trusted, as in the rest of the
- * layer.
+ * returns what has arrived, as on Linux. pread of an ext2 file reads blocks pm lent from its
+ * cache itself when it can (ext2/share.h, libos/ext2/pm_share.c). Pointers handed in are
+ * trusted, as in the rest of the layer.
  */
 #include <tty/tty.h>
 #include <posix/calls.h>
 #include <proc/client.h>
 
+#include <ext2/share.h>
 #include <fs/abi.h>
 
 #include "files.h"
@@ -149,9 +151,63 @@ static long prw(int fd, void *buf, uint64_t len, int64_t off, int write)
     return (long)done;
 }
 
+/* What pm said an fd names, for preads served from ext2's shared cache (ext2/share.h): valid
+ * while the mailbox's descriptor table number is `gen` (0: nothing known). A fork's child
+ * has a number of its own, so a copied entry is asked again. */
+struct fd_share {
+    uint64_t gen;
+    uint32_t ino;
+    uint16_t fsid, base; /* its file system; its slots in the index from `base` on */
+    uint16_t log_bsize;
+    unsigned hint; /* the slot of the last block read */
+};
+#define FD_SHARE_MAX 64
+#define SHARE_SLOTS 128 /* buffers per mount (libos/ext2/pm_disk.c) */
+static struct fd_share fd_share[FD_SHARE_MAX];
+long pmc_share_hits; /* preads the cache answered (apps/posix/ut_cache.c reads it) */
+
+static const struct proc_mbox *mbox(void)
+{
+    return (const struct proc_mbox *)PROC_MBOX_VA;
+}
+
 long pmc_pread(int fd, void *buf, uint64_t len, int64_t off)
 {
-    return prw(fd, buf, len, off, 0);
+    struct fd_share *c = fd >= 0 && fd < FD_SHARE_MAX ? &fd_share[fd] : NULL;
+    if (c && off >= 0) {
+        uint64_t gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+        if (gen && gen == __atomic_load_n(&mbox()->cache_fdgen, __ATOMIC_ACQUIRE)) {
+            /* the cache's answer, or pm's: no atime on this path (as Linux's relatime, near) */
+            long r = ext2_share_read((const struct ext2_share_ent *)PROC_CACHE_INDEX_VA,
+                                     (const uint8_t *)PROC_CACHE_DATA_VA, mbox()->cache_map,
+                                     c->base, SHARE_SLOTS, &c->hint, c->fsid, c->ino, c->log_bsize,
+                                     buf, len, (uint64_t)off);
+            if (r >= 0 && __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE) == gen) {
+                pmc_share_hits++;
+                return r;
+            }
+        }
+    }
+    struct pm_msg *m = M();
+    uint64_t n = len < PM_DATA_MAX ? len : PM_DATA_MAX;
+    m->a[0] = fd, m->a[1] = (int64_t)n, m->a[2] = off;
+    long r = proc_call(PM_OP_fs_pread);
+    if (r < 0)
+        return r;
+    if (c && m->r[0] == 1 && m->r[5] >= 0 && m->r[5] + SHARE_SLOTS <= PROC_CACHE_SLOTS) {
+        __atomic_store_n(&c->gen, 0, __ATOMIC_RELEASE); /* (a thread reading it meanwhile) */
+        c->fsid = (uint16_t)m->r[1];
+        c->ino = (uint32_t)m->r[2];
+        c->log_bsize = (uint16_t)m->r[3];
+        c->base = (uint16_t)m->r[5];
+        c->hint = c->base;
+        __atomic_store_n(&c->gen, (uint64_t)m->r[4], __ATOMIC_RELEASE);
+    }
+    copy(buf, m->data, (uint64_t)r);
+    if ((uint64_t)r < n || n == len)
+        return r;
+    long more = prw(fd, (uint8_t *)buf + r, len - (uint64_t)r, off + r, 0);
+    return more < 0 ? r : r + more;
 }
 
 long pmc_pwrite(int fd, const void *buf, uint64_t len, int64_t off)

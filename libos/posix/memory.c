@@ -118,6 +118,8 @@ static uint64_t round_up(uint64_t v)
     return (v + PAGE - 1) & ~(PAGE - 1);
 }
 
+static int demand_page(uint64_t va, uint32_t *prot);
+
 static uint32_t exo_prot(long prot)
 {
     uint32_t p = EXO_PROT_R; /* x86 pages are always readable */
@@ -158,6 +160,8 @@ static void none_remove(int i)
 static void drop(uint64_t va)
 {
     int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
+    if (pte >= 0 && (pte & EXO_PROT_XONLY))
+        return; /* the Linux runtime's trampoline page at VA 0: not the program's to drop */
     if (pte >= 0 && (pte & EXO_LOOKUP_SHARED))
         exo_page_unmap(EXO_CAP_SELF, va); /* copy-on-write: exo frees it with its last mapping */
     else if (pte >= 0 && exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> 12) < 0)
@@ -336,15 +340,26 @@ static long mprotect_locked(const long a[6])
      * a PROT_NONE page kept in none[] must be one we own. */
     if (los_cow_break_range(addr, addr + len) < 0)
         return -LNX_ENOMEM;
+    /* The break has no range to remember a protection in: its untouched pages get their zeroed
+     * page (below), so the protection applies to a page (else the demand pager would give one
+     * read-write at the first touch). No one sees the difference but exo's free count. */
+    int need = 0; /* PROT_NONE: room for every page first (mapped, or the break's): all or none */
+    for (uint64_t va = addr; va < addr + len && !any_prot(prot); va += PAGE) {
+        uint32_t bp;
+        need += exo_page_lookup(EXO_CAP_SELF, va) >= 0 ||
+                (!vma_find(&vmas, va) && demand_page(va, &bp));
+    }
+    if (nnone + need > NONE_MAX)
+        return -LNX_ENOMEM;
     if (vma_protect(&vmas, addr, addr + len, (uint32_t)prot & 7) < 0)
         return -LNX_ENOMEM; /* what a page paged in later gets */
-    if (!any_prot(prot)) {
-        int need = 0; /* room for every mapped page first: all or nothing */
-        for (uint64_t va = addr; va < addr + len; va += PAGE) {
-            need += exo_page_lookup(EXO_CAP_SELF, va) >= 0;
-        }
-        if (nnone + need > NONE_MAX)
+    for (uint64_t va = addr; va < addr + len; va += PAGE) {
+        uint32_t bp;
+        if (!vma_find(&vmas, va) && demand_page(va, &bp) && exo_page_lookup(EXO_CAP_SELF, va) < 0 &&
+            los_page_new(va, bp) < 0)
             return -LNX_ENOMEM;
+    }
+    if (!any_prot(prot)) {
         for (uint64_t va = addr; va < addr + len; va += PAGE) {
             const struct vma *v = vma_find(&vmas, va);
             int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
@@ -581,7 +596,7 @@ static int demand_page(uint64_t va, uint32_t *prot)
         return none_find(va) < 0;
     }
     *prot = EXO_PROT_R | EXO_PROT_W;
-    return !v && brk_base && va >= brk_base && va < round_up(brk_cur);
+    return !v && brk_base && va >= brk_base && va < round_up(brk_cur) && none_find(va) < 0;
 }
 
 /* The demand pager (the fault upcall's, libos/signal; and whoever is about to write there
@@ -638,7 +653,7 @@ int posix_memory_sigbus(uint64_t va)
     return (v && v->kind != VMA_ANON && none_find(va) < 0) || demand_page(va, &prot);
 }
 
-long posix_madvise(const long a[6])
+static long madvise_locked(const long a[6])
 {
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
@@ -668,6 +683,16 @@ long posix_madvise(const long a[6])
         }
     }
     return 0;
+}
+
+/* Under the layout lock, as every change to the pages of the space is: a fork's walk
+ * (libos/proc/fork.c) or another thread's demand fault never sees a page half dropped. */
+long posix_madvise(const long a[6])
+{
+    layout_take();
+    long r = madvise_locked(a);
+    layout_give();
+    return r;
 }
 
 /* fork, in the parent (libos/proc/fork.c), before its walk copies this file's data: a copy of

@@ -57,7 +57,9 @@ slow(long n, long a1, long a2, long a3, long a4, long a5, long a6)
     const long a[6] = {a1, a2, a3, a4, a5, a6};
     for (;;) {
         long r = los_syscall_call(n, a);
-        if (!proc_present || *PROC_ATTENTION)
+        /* The word, or what is pending in the process now: another thread's look clears the
+         * word until its own handlers have run, and a signal for us meanwhile must not wait. */
+        if (!proc_present || *PROC_ATTENTION || los_sig_unsettled())
             r = look(r); /* signals: handlers run here, at the call's return */
         if (r != -LOS_ERESTARTSYS)
             return r;

@@ -104,20 +104,30 @@ static int zero_page(uint64_t va)
 /* One page of ours at va (its page_lookup: pte) into the child: a copy in a page it owns. */
 static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
 {
-    uint64_t prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
+    uint64_t prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X | EXO_PROT_XONLY);
     if ((pte & EXO_LOOKUP_SHARED) && los_cow_area(va))
         prot |= EXO_PROT_W; /* copy-on-write here: the child's copy is its own, writable */
     int64_t np = exo_page_alloc(child, EXO_ANY); /* owned by the child: it outlives us */
     if (np < 0)
         return np;
     los_cow_stats.eager++;
+    /* An execute-only page (the Linux runtime's trampoline at VA 0) is read for the copy. */
+    int xonly =
+        (prot & EXO_PROT_XONLY) && exo_page_protect(EXO_CAP_SELF, va, EXO_PROT_R | EXO_PROT_X) == 0;
+    if ((prot & EXO_PROT_XONLY) && !xonly)
+        return EXO_E_PERM;
     if (!zero_page(va)) { /* exo zeroes what it hands out: a zero page needs no copy */
         int64_t r =
             exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)np, EXO_PROT_R | EXO_PROT_W);
-        if (r < 0)
+        if (r < 0) {
+            if (xonly)
+                exo_page_protect(EXO_CAP_SELF, va, prot);
             return r;
+        }
         memcpy((void *)LOS_SCRATCH_VA, (const void *)va, EXO_PAGE);
     }
+    if (xonly)
+        exo_page_protect(EXO_CAP_SELF, va, prot);
     return exo_page_map(child, va, (uint64_t)np, prot);
 }
 

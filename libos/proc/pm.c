@@ -18,6 +18,8 @@ void (*pm_loop_hook)(void);
 
 static volatile int busy = 1; /* until pm_init is done: calls answer PM_R_BUSY */
 
+void (*pm_op_after)(struct pm_proc *p);
+
 typedef long (*pm_op_fn)(struct pm_proc *p, struct pm_msg *m);
 static const pm_op_fn ops[PM_NOPS] = {
 #define PM_OP(num, name, doc) [num] = pm_op_##name,
@@ -76,6 +78,8 @@ long pm_serve(uint64_t caller, uint64_t op)
     long r = op < PM_NOPS && ops[op] ? ops[op](p, p->msg) : -LNX_ENOSYS;
     if (r == PM_BLOCK)
         return PM_R_BLOCK;
+    if (p->msg && pm_op_after)
+        pm_op_after(p);
     if (p->msg) /* (an exit ends the caller: no one reads it) */
         p->msg->ret = r;
     return PM_R_DONE;

@@ -39,18 +39,32 @@ static int strings_ok(const uint8_t *data, uint64_t len, uint64_t n)
     return seen == n && (len == 0 || data[len - 1] == 0);
 }
 
+/* pm's copy of the path, argv and envp: the mailbox is the old image's to write until its env
+ * is gone, and another of its threads may change it while pm works. Everything is checked on
+ * this copy, and the copy is what the new image finds in the mailbox (pm answers one call at a
+ * time: one buffer). */
+static uint8_t exec_data[PM_DATA_MAX];
+
+static void copy(uint8_t *to, const uint8_t *from, uint64_t n)
+{
+    for (volatile uint8_t *t = to; n--;) /* volatile: pm's library has no memcpy to call */
+        *t++ = *from++;
+}
+
 long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t len = m->a[0], argc = m->a[1], envc = m->a[2];
     if (len <= 0 || len > PM_DATA_MAX || argc < 0 || envc < 0 || argc > len || envc > len)
         return -LNX_EINVAL;
-    if (!strings_ok(m->data, (uint64_t)len, 1 + (uint64_t)argc + (uint64_t)envc))
+    copy(exec_data, m->data, (uint64_t)len);
+    const uint8_t *data = exec_data;
+    if (!strings_ok(data, (uint64_t)len, 1 + (uint64_t)argc + (uint64_t)envc))
         return -LNX_EINVAL;
-    char path[PATH_MAX_BYTES]; /* our copy: the mailbox may change under us */
+    char path[PATH_MAX_BYTES];
     uint64_t n = 0;
-    for (; n < sizeof path - 1 && m->data[n]; n++)
-        path[n] = (char)m->data[n];
-    if (m->data[n])
+    for (; n < sizeof path - 1 && data[n]; n++)
+        path[n] = (char)data[n];
+    if (data[n])
         return -LNX_ENAMETOOLONG;
     path[n] = 0;
     if (n == 0)
@@ -93,20 +107,36 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
         (struct proc_mbox *)((uint8_t *)m - __builtin_offsetof(struct proc_mbox, msg));
     uint64_t alen = 0; /* argv's bytes, after the path */
     for (uint64_t i = n + 1, k = 0; i < (uint64_t)len && k < (uint64_t)argc; i++)
-        if (!m->data[i] && ++k == (uint64_t)argc)
+        if (!data[i] && ++k == (uint64_t)argc)
             alen = i + 1 - (n + 1);
-    pm_cmdline_set(p, (const char *)m->data + n + 1, alen, 0);
-    pm_environ_set(p, (const char *)m->data + n + 1 + alen, (uint64_t)len - (n + 1 + alen));
+    pm_cmdline_set(p, (const char *)data + n + 1, alen, 0);
+    pm_environ_set(p, (const char *)data + n + 1 + alen, (uint64_t)len - (n + 1 + alen));
     pm_exe_set(p, path); /* (a relative path stays as given, behind a '/') */
-    mb->exec_len = (uint32_t)len;
-    mb->exec_argc = (uint32_t)argc;
-    mb->exec_envc = (uint32_t)envc;
     p->sig_blocked = 0;
     p->sig_caught = 0; /* handlers do not survive exec; ignored signals stay ignored */
     p->execd = 1;      /* its parent's setpgid on it is EACCES from now on */
-    pm_parts_exec(p);
+    /* The old image's threads end first: from here no one but pm writes the mailbox, so what
+     * the new image trusts there (the strings, exec's credentials and AT_SECURE, written by
+     * pm_parts_exec) is what pm wrote. exo has stopped every thread when destroy returns. */
     exo_env_watch(old, EXO_ANY); /* its end is no death of the process */
     exo_env_destroy(old);
+    /* New mailbox pages, the header from pm's record: the old ones may be mapped elsewhere (a
+     * child the old image forked). The old image's signal state is its own, carried over. */
+    uint64_t sig[3] = {mb->exec_sig[0], mb->exec_sig[1], mb->exec_sig[2]}, hold = mb->sig_hold;
+    if (pm_mbox_renew(p) < 0) {
+        exo_env_destroy((uint64_t)c); /* no page for it: the process ends (pm hears it die) */
+        return 0;
+    }
+    mb = (struct proc_mbox *)((uint8_t *)p->msg - __builtin_offsetof(struct proc_mbox, msg));
+    m = p->msg;
+    for (int i = 0; i < 3; i++)
+        mb->exec_sig[i] = sig[i];
+    mb->sig_hold = hold;
+    copy(m->data, data, (uint64_t)len);
+    mb->exec_len = (uint32_t)len;
+    mb->exec_argc = (uint32_t)argc;
+    mb->exec_envc = (uint32_t)envc;
+    pm_parts_exec(p);
     r = exo_env_start((uint64_t)c, entry, stack, 0);
     if (r < 0) /* cannot happen for a READY env; if it did, the process ends here */
         exo_env_destroy((uint64_t)c);

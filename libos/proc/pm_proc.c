@@ -14,6 +14,7 @@ int pm_top;
 static uint64_t wake_caps[PROC_MAX]; /* slot s's wake event, made once and kept (events live
                                         as long as pm: one per process would run them out) */
 static uint64_t mbox_ppn[PROC_MAX][PROC_MBOX_PAGES]; /* slot s's mailbox pages, kept too */
+static uint32_t mbox_caps[PROC_MAX][2]; /* what its header says: pm_cap, wake_cap (pm's record) */
 
 struct pm_proc *pm_proc_by_pid(int32_t pid)
 {
@@ -76,8 +77,24 @@ void pm_exe_set(struct pm_proc *p, const char *path)
     p->exe[n] = 0;
 }
 
+/* Gives slot s's mailbox pages back to exo, which unmaps them everywhere first: whoever else
+ * mapped them (a fork's child its parent mapped them into, by exo's pass-on rule, while it held
+ * MAP on it) loses them, and the slot's next mailbox is pages no one else has seen. A page exo
+ * will not take back (a device names it) is only unmapped from pm's view and never used again. */
+static void mbox_free(int s)
+{
+    for (uint64_t i = 0; i < PROC_MBOX_PAGES; i++)
+        if (mbox_ppn[s][i]) {
+            if (exo_page_free(EXO_CAP_SELF, mbox_ppn[s][i]) < 0)
+                exo_page_unmap(EXO_CAP_SELF,
+                               PM_VIEW_VA + (uint64_t)s * PM_VIEW_STEP + i * EXO_PAGE);
+            mbox_ppn[s][i] = 0;
+        }
+}
+
 void pm_proc_release(struct pm_proc *p)
 {
+    mbox_free(p->slot);
     p->e->state = PROC_FREE;
     p->e->seq++;
     p->msg = NULL;
@@ -119,6 +136,9 @@ int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh)
     volatile uint64_t *z = (uint64_t *)mb; /* a fresh mailbox: nothing of the last process's */
     for (uint64_t i = 0; fresh && i < PROC_MBOX_PAGES * EXO_PAGE / 8; i++) /* (no memset) */
         z[i] = 0;
+    for (int i = 0; i < 4; i++) /* a new env: none of ext2's shared cache mapped in it yet */
+        mb->cache_map[i] = 0;
+    mb->cache_fdgen = 0;
     if (!wake_caps[s]) {
         r = exo_event_create();
         if (r < 0)
@@ -144,8 +164,8 @@ int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh)
     p->e->env = (uint32_t)r; /* calls from it are known by this id (exo's pct_call says it) */
     mb->magic = PROC_MBOX_MAGIC;
     mb->slot = (uint32_t)s;
-    mb->pm_cap = (uint32_t)pm_cap;
-    mb->wake_cap = (uint32_t)wake;
+    mb->pm_cap = mbox_caps[s][0] = (uint32_t)pm_cap;
+    mb->wake_cap = mbox_caps[s][1] = (uint32_t)wake;
     p->env_cap = env_cap;
     p->wake_cap = wake_caps[s];
     p->msg = &mb->msg;
@@ -193,4 +213,38 @@ int64_t pm_spawn(const char *name, const char *cmdline)
         return r;
     }
     return p->e->pid;
+}
+
+int pm_mbox_renew(struct pm_proc *p)
+{
+    int s = p->slot;
+    int64_t fresh[PROC_MBOX_PAGES], r = 0;
+    uint64_t n = 0; /* every new page first: on failure the old mailbox stays as it was */
+    for (; n < PROC_MBOX_PAGES && r >= 0; n++)
+        r = fresh[n] = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    if (r < 0) {
+        for (uint64_t i = 0; i + 1 < n; i++)
+            exo_page_free(EXO_CAP_SELF, (uint64_t)fresh[i]);
+        return (int)r;
+    }
+    mbox_free(s);
+    uint64_t view = PM_VIEW_VA + (uint64_t)s * PM_VIEW_STEP;
+    for (uint64_t i = 0; i < PROC_MBOX_PAGES; i++) {
+        mbox_ppn[s][i] = (uint64_t)fresh[i];
+        if (r >= 0)
+            r = exo_page_map(EXO_CAP_SELF, view + i * EXO_PAGE, (uint64_t)fresh[i],
+                             EXO_PROT_R | EXO_PROT_W);
+        if (r >= 0)
+            r = exo_page_map(p->env_cap, PROC_MBOX_VA + i * EXO_PAGE, (uint64_t)fresh[i],
+                             EXO_PROT_R | EXO_PROT_W);
+    }
+    if (r < 0) /* (page tables: no memory for them) the view may lack a page: pm must not touch */
+        return (int)r;
+    struct proc_mbox *mb = (struct proc_mbox *)view;
+    mb->magic = PROC_MBOX_MAGIC;
+    mb->slot = (uint32_t)s;
+    mb->pm_cap = mbox_caps[s][0];
+    mb->wake_cap = mbox_caps[s][1];
+    p->msg = &mb->msg;
+    return 0;
 }

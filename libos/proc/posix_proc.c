@@ -26,8 +26,9 @@ static int user_ok(uint64_t p, uint64_t len, int write)
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, pg);
         if (pte < 0 && posix_memory_demand(pg)) /* never touched: paged in now */
             pte = exo_page_lookup(EXO_CAP_SELF, pg);
-        if (pte < 0 || (write && !los_cow_writable(pg, pte)))
-            return 0; /* copy-on-write is writable: the first store makes the page ours */
+        if (pte < 0 || (pte & EXO_PROT_XONLY) || (write && !los_cow_writable(pg, pte)))
+            return 0; /* copy-on-write is writable: the first store makes the page ours; an
+                         execute-only one (the Linux runtime's trampoline) is not there */
     }
     return 1;
 }

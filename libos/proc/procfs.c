@@ -5,14 +5,15 @@
  * page_lookup, its call, run and CPU-time counts, the machine's CPUs and RAM). Linux's formats,
  * as busybox's ps, top, free, uptime and df parse them: meminfo, cpuinfo, uptime, loadavg,
  * mounts, stat, version, self (a symlink to the caller's pid), and per pid stat, status,
- * cmdline, environ (as at its exec, cut), maps, cwd and exe (symlinks) and fd/ (a symlink per
+ * cmdline, comm, environ (as at its exec, cut), maps, cwd and exe (symlinks) and fd/ (a symlink per
  * descriptor: libos/fs/fdpath.c); /proc/tessera lists envs and page ownership (exo's own
- * numbers). Read-only: every change is EACCES by the VFS's permission checks (mode 0444/0555). A
- * file's bytes are made whole at each read and the asked range copied out, so a reader reading in
- * pieces may see two moments (as on Linux). A process shows once its env has run (pm_visible);
- * a /proc/PID file names one process (its pm generation): once that one is gone it reads ESRCH,
- * even if a new process took its pid. maps, cwd, exe, environ and fd/ are the same user's or
- * root's only (pm_may_inspect: EACCES).
+ * numbers) and, from exo's observe call, who holds each virtio device, queue and interrupt
+ * vector, with their interrupt counts. Read-only: every change is EACCES by the VFS's permission
+ * checks (mode 0444/0555). A file's bytes are made whole at each read and the asked range copied
+ * out, so a reader reading in pieces may see two moments (as on Linux). A process shows once its
+ * env has run (pm_visible); a /proc/PID file names one process (its pm generation): once that one
+ * is gone it reads ESRCH, even if a new process took its pid. maps, cwd, exe, environ and fd/ are
+ * the same user's or root's only (pm_may_inspect: EACCES).
  */
 #include <fs/fs.h>
 #include <fs/vfs.h>
@@ -43,6 +44,7 @@ enum kind {
     P_STAT,
     P_STATUS,
     P_CMDLINE,
+    P_COMM,
     P_ENVIRON,
     P_MAPS,
     P_CWD,
@@ -56,12 +58,12 @@ static const struct {
     const char *name;
     int per_pid; /* 0: in /proc, 1: in /proc/PID */
 } files[NKINDS] = {
-    [MEMINFO] = {"meminfo", 0},   [CPUINFO] = {"cpuinfo", 0}, [UPTIME] = {"uptime", 0},
-    [LOADAVG] = {"loadavg", 0},   [MOUNTS] = {"mounts", 0},   [STAT] = {"stat", 0},
-    [VERSION] = {"version", 0},   [SELF] = {"self", 0},       [TESSERA] = {"tessera", 0},
-    [P_STAT] = {"stat", 1},       [P_STATUS] = {"status", 1}, [P_CMDLINE] = {"cmdline", 1},
-    [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},     [P_CWD] = {"cwd", 1},
-    [P_EXE] = {"exe", 1},         [P_FD] = {"fd", 1},
+    [MEMINFO] = {"meminfo", 0}, [CPUINFO] = {"cpuinfo", 0},   [UPTIME] = {"uptime", 0},
+    [LOADAVG] = {"loadavg", 0}, [MOUNTS] = {"mounts", 0},     [STAT] = {"stat", 0},
+    [VERSION] = {"version", 0}, [SELF] = {"self", 0},         [TESSERA] = {"tessera", 0},
+    [P_STAT] = {"stat", 1},     [P_STATUS] = {"status", 1},   [P_CMDLINE] = {"cmdline", 1},
+    [P_COMM] = {"comm", 1},     [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},
+    [P_CWD] = {"cwd", 1},       [P_EXE] = {"exe", 1},         [P_FD] = {"fd", 1},
 };
 
 int32_t pm_procfs_caller; /* the pid pm is serving now (pm_fs.c sets it): /proc/self */
@@ -254,6 +256,40 @@ static void gen_maps(struct pm_proc *p)
     }
 }
 
+/* /proc/tessera's second half, from exo's observe call: each virtio device and who holds it
+ * whole, each set-up queue's holder (an env id: a process's env in the first table, 0 for
+ * exo), chains in flight, vector and the interrupts it took; then every vector an env bound
+ * itself (irq_bind) with its binder and count. */
+static void tessera_devices(void)
+{
+    static const char *const types[] = {"?", "net", "blk", "console", "rng", "balloon"};
+    put("dev  type     queues  held-whole-by\n");
+    for (uint64_t dev = 0;; dev++) {
+        int64_t d = exo_observe(EXO_OBSERVE_VDEV, dev);
+        if (d < 0)
+            break;
+        uint64_t type = (uint64_t)d & 0xffff, nq = (uint64_t)d >> 16 & 0xffff;
+        put("%-4lu %-8s %-7lu %lu\n", (unsigned long)dev, type < 6 ? types[type] : "?",
+            (unsigned long)nq, (unsigned long)((uint64_t)d >> 32));
+        for (uint64_t q = 0; q < nq; q++) {
+            int64_t v = exo_observe(EXO_OBSERVE_VQ, dev << 16 | q);
+            if (v < 0 || !((uint64_t)v >> 56))
+                continue; /* never set up */
+            uint64_t vec = (uint64_t)v >> 48 & 0xff;
+            int64_t n = vec ? exo_observe(EXO_OBSERVE_IRQ_COUNT, vec - 1) : 0;
+            put("  queue %lu holder %lu inflight %lu vector %ld interrupts %ld\n", (unsigned long)q,
+                (unsigned long)((uint64_t)v & 0xffffffff),
+                (unsigned long)((uint64_t)v >> 32 & 0xffff), (long)vec - 1, (long)n);
+        }
+    }
+    for (uint64_t vec = EXO_IRQ_FIRST; vec <= EXO_IRQ_LAST; vec++) {
+        int64_t o = exo_observe(EXO_OBSERVE_IRQ, vec);
+        if (o > 0 && (o & 0xffffffff))
+            put("vector %lu bound by %lu interrupts %ld\n", (unsigned long)vec,
+                (unsigned long)(o & 0xffffffff), (long)exo_observe(EXO_OBSERVE_IRQ_COUNT, vec));
+    }
+}
+
 /* The ticks of 1/100 s (Linux's USER_HZ) p's env has run (exo's env_cputime; its first
  * thread's: pm knows no other). */
 static uint64_t cputime_cs(struct pm_proc *p)
@@ -362,6 +398,7 @@ static void gen(int32_t pid, enum kind k)
                 (unsigned long)env_pages(q), (long)calls, (long)runs, state_of(q));
         }
         put("free pages %lu\n", (unsigned long)freep);
+        tessera_devices();
         break;
     case P_STAT:
         if (p) {
@@ -397,6 +434,13 @@ static void gen(int32_t pid, enum kind k)
         if (p && p->cmdline_len) {
             copy(buf, p->cmdline, p->cmdline_len);
             used = p->cmdline_len;
+        }
+        break;
+    case P_COMM: /* the name ps shows: argv[0]'s last part, 15 bytes at most, as Linux's */
+        if (p) {
+            char c[16];
+            comm(p, c);
+            put("%s\n", c);
         }
         break;
     case P_ENVIRON:

@@ -461,8 +461,18 @@ struct sig_restore {
     uint8_t fpu[FPU_MAX] __attribute__((aligned(64)));
     int has_fpu;
 };
-static struct sig_restore restore_buf; /* the first thread's; the others' are in their rows */
-_Static_assert(sizeof(struct sig_restore) <= LOS_THREAD_SCRATCH_SIZE, "a row's scratch holds it");
+static struct sig_restore restore_buf; /* the first thread's; another's is in its row */
+_Static_assert(sizeof(struct sig_restore) <= LOS_THREAD_ROW_TOP - LOS_THREAD_RESTORE_OFF,
+               "a thread's rt_sigreturn buffer fits its row's pages");
+
+/* los_sig_enter on the calling thread's own upcall state page and stack: the first thread's
+ * fixed ones, or its row's (libos/thread): two threads never share them. */
+long los_sig_enter(long op, long value, uint64_t arg)
+{
+    uint64_t state = LOS_UPCALL_STATE_VA, top = LOS_UPCALL_STACK_TOP;
+    los_thread_upcall_area(&state, &top);
+    return los_sig_enter_at(op, value, arg, state, top);
+}
 
 static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
 {
@@ -564,7 +574,7 @@ static int on_fault(struct exo_upcall_state *s)
 
 long posix_rt_sigreturn(const long a[6])
 {
-    struct sig_restore *r = los_thread_scratch(); /* the calling thread's own */
+    struct sig_restore *r = los_thread_restore_buf();
     if (!r)
         r = &restore_buf;
     if (los_copy_from_user(&r->uc, (const void *)a[0], sizeof r->uc) < 0)

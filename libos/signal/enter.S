@@ -5,30 +5,22 @@
  * by the upcall entry, and with exo's upcalls held off meanwhile (in_upcall = 1, set first).
  * The context saved is "this call returns value": callee-saved registers as they are now.
  * Nothing touches the stack once in_upcall is set (a fault then would end the env). The state
- * page and upcall stack are the calling thread's (los_thread_upcall_area): exo's in_upcall
- * guard is per thread, and two threads' signal work must not share a stack.
+ * page and upcall stack are the calling thread's (los_sig_enter in deliver.c asks
+ * los_thread_upcall_area): exo's in_upcall guard is per thread, and two threads' signal work
+ * must not share a stack.
  * And the restorer of handlers installed without one (rt_sigreturn with the frame's place).
  */
 #define SELF 4                      /* LOS_UPCALL_SELF */
 #define R(n) (40 + 8 * (n))         /* offsetof(struct exo_upcall_state, regs) + 8 * n */
 
     .text
-    .global los_sig_enter
-/* long los_sig_enter(long op, long value, uint64_t arg) */
-los_sig_enter:
+    .global los_sig_enter_at
+/* long los_sig_enter_at(long op, long value, uint64_t arg, uint64_t state, uint64_t top):
+ * the calling thread's upcall state page and upcall stack top (los_sig_enter, deliver.c) */
+los_sig_enter_at:
     pushfq                          /* before in_upcall: a push may fault (the stack grows) */
-    push    %rdi
-    push    %rsi
-    push    %rdx
-    sub     $8, %rsp                /* the call's 16-byte alignment */
-    call    los_thread_upcall_area  /* rax: the state page, rdx: the upcall stack's top */
-    add     $8, %rsp
-    mov     %rax, %r11
-    mov     %rdx, %r9               /* (r9's saved value is zeroed below: caller-saved) */
-    pop     %rdx
-    pop     %rsi
-    pop     %rdi
-    pop     %r10                    /* rflags */
+    pop     %r10
+    mov     %rcx, %r11
     movq    $1, (%r11)              /* in_upcall: from here exo delivers no upcall */
     movq    $SELF, 8(%r11)          /* kind */
     movq    $0, 16(%r11)            /* vector */
@@ -51,7 +43,7 @@ los_sig_enter:
     lea     8(%rsp), %rax
     mov     %rax, R(17)(%r11)       /* rsp: as after our ret */
     mov     %r11, %rdi
-    lea     -8(%r9), %rsp           /* as exo enters: rsp + 8 16-byte aligned */
+    lea     -8(%r8), %rsp           /* as exo enters: rsp + 8 16-byte aligned */
     jmp     los_upcall_entry
 
     .global los_sig_restorer

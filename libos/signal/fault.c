@@ -8,6 +8,7 @@
 #include <signal/sigset.h>
 
 #define PF_PRESENT 1 /* page-fault error code: the page was mapped (a protection fault) */
+#define PF_PK 0x20   /* ... denied by the page's protection key (EXO_PROT_XONLY) */
 #define USER_TOP 0x0000800000000000ull /* EXO_USER_TOP */
 /* #GP error code naming IDT entry 3 (int3 refused to ring 3): index * 8 + 2 as the SDM says,
  * index * 16 + 2 under QEMU's TCG (apps/tests/test_trap.c). */
@@ -56,9 +57,12 @@ int sig_from_fault(uint64_t vector, uint64_t error, uint64_t addr, uint64_t rip,
     case 11: /* #NP */
     case 12: /* #SS */
         return info(i, LNX_SIGBUS, LNX_SI_KERNEL, 0);
-    case 14: /* #PF; the kernel's half counts as not mapped (Linux: bad_area_nosemaphore) */
+    case 14: /* #PF; the kernel's half counts as not mapped (Linux: bad_area_nosemaphore), and
+                so does an execute-only page: the only one is the Linux runtime's trampoline at
+                VA 0, which to the program is not there (a NULL access is SEGV_MAPERR) */
         return info(i, LNX_SIGSEGV,
-                    error & PF_PRESENT && addr < USER_TOP ? LNX_SEGV_ACCERR : LNX_SEGV_MAPERR,
+                    error & PF_PRESENT && !(error & PF_PK) && addr < USER_TOP ? LNX_SEGV_ACCERR
+                                                                              : LNX_SEGV_MAPERR,
                     addr);
     case 17: /* #AC */
         return info(i, LNX_SIGBUS, LNX_BUS_ADRALN, 0);

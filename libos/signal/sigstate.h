@@ -63,6 +63,8 @@ void sig_take_out(int n, struct lnx_siginfo *info);
  * value in rax; returns what rax holds when that context resumes (value, unless a frame it
  * returned through says otherwise). */
 long los_sig_enter(long op, long value, uint64_t arg);
+/* enter.S: the same, on the given upcall state page and stack (the calling thread's). */
+long los_sig_enter_at(long op, long value, uint64_t arg, uint64_t state, uint64_t top);
 
 /* The restorer of handlers installed without SA_RESTORER: rt_sigreturn. */
 void los_sig_restorer(void);

@@ -32,7 +32,6 @@ struct row {
     void *unmap_base; /* __unmapself: its stack, unmapped at its exit */
     size_t unmap_size;
     uint64_t sig[LOS_THREAD_SIG_WORDS]; /* its signal state (libos/signal: mask, directed set) */
-    volatile uint32_t upcalls;          /* it has its upcall entry: it may take a fault now */
 };
 
 static struct row rows[LOS_THREAD_MAX];
@@ -52,28 +51,28 @@ static uint64_t tsc_hz;
 void los_upcall_entry(void);
 __attribute__((noreturn)) void los_thread_call_on(void *arg, void (*fn)(void *), uint64_t top);
 
-#ifdef LOS_LINUX_RUNTIME
-/* The Linux runtime: the FS base is the binary's, so no TLS. But every libOS instruction a
- * thread other than the first runs, runs on a stack in its row (its reflected calls', its
- * upcalls', its exit's): the row is the one rsp is in. A row a fork's child emptied (the
- * forking thread goes on as the first) names no thread. */
+/* The calling thread's row (NULL: the first thread). On a stack in a row, that row: no TLS
+ * read, since a detached thread's exit (exit_on_row) has unmapped the stack its TLS lived in,
+ * and an upcall may still come (a timer's poll, a signal) before exo destroys its env. A row a
+ * fork's child emptied (the forking thread goes on as the first) names no thread.
+ * The Linux runtime's build (LOS_LINUX_RUNTIME) has no TLS (the FS base is the binary's), and
+ * needs none: every libOS instruction a thread other than the first runs, runs on a stack in
+ * its row (its reflected calls', its upcalls', its exit's).
+ * Else the row is kept in `self`, a TLS word. musl's SIGEV_THREAD helper thread resets its TLS
+ * after each notification (__reset_tls), which zeroes that word too: the row is then found
+ * again by the thread's TCB, the address at %fs:0, which is the tls its clone was given. Never
+ * before the first clone (the first thread's TLS may not be set up yet at start). */
 static struct row *me(void)
 {
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    if (sp < LOS_THREAD_VA || sp >= LOS_THREAD_VA + LOS_THREAD_MAX * LOS_THREAD_STRIDE)
-        return NULL;
-    struct row *r = &rows[(sp - LOS_THREAD_VA) / LOS_THREAD_STRIDE];
-    return r->state == ROW_FREE ? NULL : r;
-}
+    if (sp - LOS_THREAD_VA < (uint64_t)LOS_THREAD_MAX * LOS_THREAD_STRIDE) {
+        struct row *r = &rows[(sp - LOS_THREAD_VA) / LOS_THREAD_STRIDE];
+        return r->state == ROW_FREE ? NULL : r;
+    }
+#ifdef LOS_LINUX_RUNTIME
+    return NULL;
 #else
-/* The calling thread's row (NULL: the first thread), kept in `self`, a TLS word. musl's
- * SIGEV_THREAD helper thread resets its TLS after each notification (__reset_tls), which
- * zeroes that word too: the row is then found again by the thread's TCB, the address at
- * %fs:0, which is the tls its clone was given. Never before the first clone (the first
- * thread's TLS may not be set up yet at start). */
-static struct row *me(void)
-{
     if (self || los_process_slot == EXO_CAP_SELF)
         return self;
     uint64_t tp;
@@ -82,30 +81,13 @@ static struct row *me(void)
         if (rows[i].state == ROW_RUNNING && rows[i].tls == tp)
             return self = &rows[i];
     return NULL;
-}
 #endif
+}
 
 int los_thread_row(void)
 {
     struct row *r = me();
     return r ? (int)(r - rows) : -1;
-}
-
-static uint64_t row_va(const struct row *t);
-
-void *los_thread_scratch(void)
-{
-    struct row *r = los_process_slot == EXO_CAP_SELF ? NULL : me();
-    return r ? (void *)(row_va(r) + LOS_THREAD_SCRATCH_OFF) : NULL;
-}
-
-struct los_upcall_area los_thread_upcall_area(void)
-{
-    struct row *r = los_process_slot == EXO_CAP_SELF ? NULL : me(); /* never cloned: the first */
-    if (!r)
-        return (struct los_upcall_area){LOS_UPCALL_STATE_VA, LOS_UPCALL_STACK_TOP};
-    return (struct los_upcall_area){row_va(r) + LOS_THREAD_STATE_OFF,
-                                    row_va(r) + LOS_THREAD_UPCALL_TOP};
 }
 
 static uint64_t rdtsc(void)
@@ -352,11 +334,11 @@ static struct row *row_take(void)
 #ifdef LOS_LINUX_RUNTIME
 #define ROW_TOP LOS_THREAD_CALL_TOP /* and the stack its reflected calls run on */
 #else
-#define ROW_TOP (LOS_THREAD_SCRATCH_OFF + LOS_THREAD_SCRATCH_SIZE)
+#define ROW_TOP LOS_THREAD_ROW_TOP
 #endif
 
-/* Maps the row's pages (upcall state, upcall stack, exit stack, scratch) and makes its event,
- * once. */
+/* Maps the row's pages (upcall state, upcall stack, exit stack, rt_sigreturn buffer, and in the
+ * Linux runtime the call stack) and makes its event, once. */
 static int row_ready(struct row *t)
 {
     if (t->ready)
@@ -391,7 +373,9 @@ __attribute__((noreturn)) static void thread_start(struct row *t)
     uint64_t base = row_va(t);
     exo_upcall_set((uint64_t)los_upcall_entry, base + LOS_THREAD_UPCALL_TOP,
                    base + LOS_THREAD_STATE_OFF);
-    __atomic_store_n(&t->upcalls, 1, __ATOMIC_RELEASE); /* los_clone's wait ends */
+    /* It may take faults now: los_clone's wait ends, and from this store on its upcalls resume
+     * under the copy-on-write lock (taken once los_clone gives it back). */
+    __atomic_store_n(&los_cow_unlocked_state, 0, __ATOMIC_RELEASE);
     los_thread_exit(t->fn(t->arg));
 }
 
@@ -486,7 +470,6 @@ static long clone_thread(unsigned long flags, void *stack, int *ptid, int *ctid,
      * words are made ours and writable here (a page never touched is paged in, one a fork
      * shared is copied), and no fork may share them again (the copy-on-write lock) until the
      * thread says it can take faults. */
-    t->upcalls = 0;
     volatile uint64_t *first = (uint64_t *)(((uint64_t)stack & ~15ull) - 256);
     volatile uint64_t *tls_self = NULL; /* where the new thread writes `self` (TLS) */
 #ifndef LOS_LINUX_RUNTIME
@@ -509,9 +492,15 @@ static long clone_thread(unsigned long flags, void *stack, int *ptid, int *ctid,
             break;
         los_cow_unlock(); /* a fork shared them again meanwhile */
     }
+    /* Until it has its upcall entry, its upcalls resume without the lock we hold for it (else
+     * one would wait for us while we wait for it); it clears this itself once it has the entry,
+     * which is what we wait for (thread_start). */
+    const uint64_t state = row_va(t) + LOS_THREAD_STATE_OFF;
+    __atomic_store_n(&los_cow_unlocked_state, state, __ATOMIC_RELEASE);
     int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, start_sp, (uint64_t)t);
-    while (r >= 0 && !__atomic_load_n(&t->upcalls, __ATOMIC_ACQUIRE))
+    while (r >= 0 && __atomic_load_n(&los_cow_unlocked_state, __ATOMIC_ACQUIRE) == state)
         exo_yield(EXO_ANY);
+    los_cow_unlocked_state = 0;
     los_cow_unlock();
     if (r < 0) {
         exo_env_destroy((uint64_t)env);
@@ -596,6 +585,25 @@ void los_thread_unmapself(void *base, size_t size)
     r->unmap_base = base;
     r->unmap_size = size;
     los_thread_exit(0);
+}
+
+void los_thread_upcall_area(uint64_t *state, uint64_t *top)
+{
+    if (los_process_slot == EXO_CAP_SELF)
+        return; /* never cloned: the first thread's, as given */
+    struct row *r = me();
+    if (r) {
+        *state = row_va(r) + LOS_THREAD_STATE_OFF;
+        *top = row_va(r) + LOS_THREAD_UPCALL_TOP;
+    }
+}
+
+void *los_thread_restore_buf(void)
+{
+    if (los_process_slot == EXO_CAP_SELF)
+        return NULL;
+    struct row *r = me();
+    return r ? (void *)(row_va(r) + LOS_THREAD_RESTORE_OFF) : NULL;
 }
 
 long los_thread_tid(void)

@@ -196,6 +196,13 @@ def session(con: Console, errs: list):
     check(f"ps shell line {shell!r}", bool(re.fullmatch(r"    2 root +\d+:\d\d -/bin/sh -l", shell)), True)
     check("whoami", run(con, "whoami; id -un; nproc"), "root\nroot\n1")
 
+    # /proc/tessera: the disk (virtio-blk, one queue, nobody holds it whole) and its queue,
+    # held by pm, that is init's env (exo's observe call)
+    env = run(con, "awk '$1==1{print $2}' /proc/tessera")
+    blk = run(con, "grep -A1 ' blk ' /proc/tessera")
+    want = rf"\d+ +blk +1 +0\n  queue 0 holder {env} inflight \d+ vector \d+ interrupts \d+"
+    check(f"/proc/tessera's disk {blk!r}", bool(env.isdigit() and re.fullmatch(want, blk)), True)
+
 
 # What init prints as each way of ending starts, and QEMU's end (exo's last line).
 ENDS = {"poweroff": ("init: powering off", "exo: power off"),

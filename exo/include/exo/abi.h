@@ -51,6 +51,10 @@ union exo_ncalls_measure {
 #define EXO_POWER_RESET 1           /* power's how: reset the machine */
 #define EXO_MACHINE_CPUS 0          /* machine's what: CPUs running envs */
 #define EXO_MACHINE_PAGES 1         /* machine's what: RAM pages envs can hold */
+#define EXO_OBSERVE_VDEV 0          /* observe's what: a virtio device */
+#define EXO_OBSERVE_VQ 1            /* observe's what: one of its queues */
+#define EXO_OBSERVE_IRQ 2           /* observe's what: a vector's binding */
+#define EXO_OBSERVE_IRQ_COUNT 3     /* observe's what: a vector's interrupts since boot */
 #define EXO_NCAPS 320 /* capability slots per env: a process server holds 2 per process */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull                   /* bytes in a page: the unit of every page call */
@@ -60,6 +64,11 @@ union exo_ncalls_measure {
 #define EXO_PROT_R 1u
 #define EXO_PROT_W 2u
 #define EXO_PROT_X 4u
+/* Execute-only (with EXO_PROT_X, never EXO_PROT_W): instruction fetches work, reads and writes
+ * fault (#PF with the PK bit). exo puts protection key 1 on the page and keeps every CPU's
+ * PKRU at access- and write-disable for key 1. EXO_E_NOSYS on a CPU without protection keys
+ * (CPUID.7.0:ECX.PKU). The Linux runtime's trampoline page at VA 0 (docs/concepts/linux.md). */
+#define EXO_PROT_XONLY 16u
 /* In page_lookup's result only: the page is shared (page_share), held by its mappings. */
 #define EXO_LOOKUP_SHARED 8u
 

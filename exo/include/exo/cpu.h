@@ -25,6 +25,7 @@ struct cpu_features {
     char vendor[13];
     int nx, x2apic, smep, smap, pge, invariant_tsc;
     int xsave, avx; /* fpu.c: XSAVE/XRSTOR and XCR0, the AVX state component */
+    int pku;        /* protection keys for user pages (EXO_PROT_XONLY) */
 };
 
 extern struct cpu_features cpu_features;

@@ -28,4 +28,9 @@ int irq_claim(void);
 /* Points a claimed vector at event `ref` (0: nowhere). */
 void irq_set(int vector, uint32_t ref);
 
+/* observe (observe.c): the id of the env whose live binding vector has (0: none), | 1 << 32 if
+ * a device queue claimed it; and the interrupts that arrived on it since boot. */
+int64_t irq_observe(int vector);
+int64_t irq_count(int vector);
+
 #endif

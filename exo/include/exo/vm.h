@@ -18,6 +18,12 @@
 #define PTE_PS (1ull << 7)
 #define PTE_G (1ull << 8)
 #define PTE_NX (1ull << 63)
+/* Protection key 1 (PTE bits 59..62 hold the key): EXO_PROT_XONLY's pages. */
+#define PTE_PKEY1 (1ull << 59)
+#define PTE_PKEY_MASK (0xfull << 59)
+/* PKRU as exo keeps it on every CPU: key 1 access- and write-disabled (bits 2 and 3), every
+ * other key open. Data accesses to key 1's pages fault; instruction fetches do not. */
+#define PKRU_EXO 0xcu
 #define PTE_ADDR 0x000ffffffffff000ull
 
 static inline void *phys_to_virt(uint64_t phys)

@@ -50,6 +50,19 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+/* PKRU (CR4.PKE set): read and written from any ring; ecx (and edx for wrpkru) must be 0. */
+static inline uint32_t rdpkru(void)
+{
+    uint32_t v, d;
+    __asm__ volatile("rdpkru" : "=a"(v), "=d"(d) : "c"(0));
+    return v;
+}
+
+static inline void wrpkru(uint32_t v)
+{
+    __asm__ volatile("wrpkru" : : "a"(v), "c"(0), "d"(0) : "memory");
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;

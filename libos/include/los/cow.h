@@ -65,6 +65,11 @@ int los_cow_break_range(uint64_t lo, uint64_t hi);
  * copy-on-write page, now writable (resume), else 0. */
 int los_cow_fault(const struct exo_upcall_state *s);
 
+/* The upcall state page (its address) of a thread still starting (los_clone holds the lock
+ * for it until it can take faults): its upcalls resume without taking the lock, which its
+ * creator holds while it waits for it. 0: none. */
+extern uint64_t los_cow_unlocked_state;
+
 /* Before an upcall resumes a context: the words the resume pushes below its rsp must be
  * writable, since a fault inside the upcall would end the env. Costs nothing until fork. */
 void los_cow_resume_room(uint64_t rsp);

@@ -15,7 +15,7 @@
 #define LOS_UPCALL_STATE_VA 0x00006ffe00000000ull  /* the state page */
 #define LOS_UPCALL_STACK_TOP 0x00006ffe00010000ull /* 8 pages below, the handler's stack */
 
-/* What the resume skips below the interrupted rsp before it pushes rip, rflags and rdi: 0 in
+/* What the resume skips below the interrupted rsp, under which it finds rip, rflags and rdi: 0 in
  * Tessera code (built without a red zone); a Linux binary's 128-byte red zone in the Linux
  * runtime (libos/linux), which builds the libOS with LOS_LINUX_RUNTIME. */
 #ifdef LOS_LINUX_RUNTIME
@@ -44,8 +44,9 @@ int los_upcall_init_at(uint64_t state_va, uint64_t stack_top);
 int los_upcall_register(void);
 
 /* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE / LOS_UPCALL_SELF. With none,
- * a fault or revocation request ends the env and a slice end simply resumes. */
-void los_upcall_handle(uint64_t kind, los_upcall_fn fn);
+ * a fault or revocation request ends the env and a slice end simply resumes. Returns the handler
+ * it replaces (NULL: none), for one that looks first and passes the rest on. */
+los_upcall_fn los_upcall_handle(uint64_t kind, los_upcall_fn fn);
 
 /* The demand pager: consulted first for every fault, before the uaccess fixup and the FAULT
  * handler; returns 1 if it made the faulting access valid (the context resumes and retries

@@ -8,7 +8,8 @@ with argv {NAME, "a", "bc"} and envp {"LXENV=1"}, and prints "=== NAME: exit N" 
 "signal N"). The host runs each file the same way. Lines only Tessera prints are taken out
 and checked on their own: the libOS's "posix: system call N is not implemented (ENOSYS)"
 (exactly once per number per process: lx_regs makes 400 twice and 420 once) and the fault
-report of lx_segv's NULL store.
+report of lx_segv's NULL store, and the runtime's exit reports of lx_calls (TESSERA_LINUX_STATS=1):
+its 1000 getpid calls all direct with the sites rewritten, all trapped with TESSERA_LINUX_TRAP=1.
     linux_boot_test.py --lx-dir DIR --image IMAGE [--smp N]
 (libos.boot.linux-smp2: the same on two CPUs, where lx_threads' threads run at once.)
 """
@@ -22,12 +23,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "build"))
 import qemu  # noqa: E402
 
-PROGRAMS = ["lx_hello", "lx_auxv", "lx_files", "lx_fork", "lx_regs", "lx_segv", "lx_ghello",
-            "lx_threads", "lx_gthreads", "lx_gfork", "lx_spawn", "lx_gspawn"]
+PROGRAMS = ["lx_hello", "lx_auxv", "lx_files", "lx_fork", "lx_regs", "lx_segv", "lx_null",
+            "lx_calls", "lx_ghello", "lx_threads", "lx_gthreads", "lx_gfork", "lx_spawn",
+            "lx_gspawn"]
 # The guest runs every program in / (its binaries are in /lx); the spawners name lx/lx_hello
 # relative to that, so on the host they run in the binaries' directory's parent.
 SPAWNERS = {"lx_spawn", "lx_gspawn"}
 ENOSYS = re.compile(r"posix: system call (\d+) is not implemented \(ENOSYS\)$")
+STATS = re.compile(r"linux: (\d+) calls direct, (\d+) trapped; (\d+) sites rewritten, (\d+) red zone, "
+                   r"(\d+) unsure, (\d+) prefixed, (\d+) over the table$")
 FAULT = re.compile(r"los: process \d+: signal (\d+) \(code \d+\) at rip 0x[0-9a-f]+ addr 0x([0-9a-f]+)$")
 
 
@@ -50,34 +54,37 @@ def host_lines(lx_dir):
 
 def split_guest(lines):
     """The guest's lines less Tessera's own reports, and those reports per program."""
-    kept, enosys, faults, prog = [], {}, {}, None
+    kept, enosys, faults, stats, prog = [], {}, {}, {}, None
     for l in lines:
         m = re.match(r"=== (\w+)$", l)
         if m:
             prog = m.group(1)
-        e, f = ENOSYS.search(l), FAULT.search(l)
+        e, f, st = ENOSYS.search(l), FAULT.search(l), STATS.search(l)
         if e:
             enosys.setdefault(prog, []).append(int(e.group(1)))
             l = l[:e.start()]
         elif f:
             faults.setdefault(prog, []).append((int(f.group(1)), int(f.group(2), 16)))
             l = l[:f.start()]
-        if l or not (e or f):
+        elif st:
+            stats.setdefault(prog, []).append(tuple(int(x) for x in st.groups()))
+            l = l[:st.start()]
+        if l or not (e or f or st):
             kept.append(l)
-    return kept, enosys, faults
+    return kept, enosys, faults, stats
 
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--lx-dir", required=True)
     p.add_argument("--image", required=True)
-    p.add_argument("--smp", type=int, default=1)
+    p.add_argument("--smp", type=int, default=1, help="CPUs (libos.boot.linux-smp2: 2)")
     a = p.parse_args()
     want = host_lines(os.path.abspath(a.lx_dir))
     r = qemu.boot(None, cmdline="poweroff init.run=lxrun," + ",".join(PROGRAMS), timeout=200,
                   direct=True, smp=a.smp)
     got = qemu.program_lines(r.serial_text, strip_cr=True) or []
-    kept, enosys, faults = split_guest(got)
+    kept, enosys, faults, stats = split_guest(got)
     errs = []
     if kept[:-1] != want or kept[-1:] != ["init: lxrun: exit 0"]:
         errs.append("output differs from the host's:")
@@ -89,8 +96,22 @@ def main():
         errs.append(f"lx_regs: ENOSYS said for {enosys.get('lx_regs')}, want [400, 420] once each")
     if faults.get("lx_segv") != [(11, 0)]:
         errs.append(f"lx_segv: fault reports {faults.get('lx_segv')}, want [(11, 0)]")
+    # lx_calls: the same 1000-getpid run, rewritten (no call trapped), then with
+    # TESSERA_LINUX_TRAP=1 (no site rewritten, every call trapped: as many as went direct).
+    runs = stats.get("lx_calls", [])
+    if len(runs) != 2:
+        errs.append(f"lx_calls: exit reports {runs}, want 2")
+    else:
+        (d0, t0, s0, *_), (d1, t1, s1, *_) = runs
+        if not (t0 == 0 and d0 >= 1000 and s0 > 0 and d1 == 0 and s1 == 0 and t1 == d0):
+            errs.append(f"lx_calls: rewritten {runs[0]}, by the trap {runs[1]}: want (>= 1000 "
+                        f"direct, 0 trapped, sites > 0), then (0 direct, as many trapped, 0 sites)")
+    if faults.get("lx_null"):
+        errs.append(f"lx_null: fault reports {faults['lx_null']}, want none (its handler)")
+    if enosys.get("lx_calls") != [1000, 1000]:  # once in each of its two processes
+        errs.append(f"lx_calls: ENOSYS said for {enosys.get('lx_calls')}, want [1000, 1000]")
     for prog, nums in enosys.items():
-        if len(nums) != len(set(nums)):
+        if prog != "lx_calls" and len(nums) != len(set(nums)):
             errs.append(f"{prog}: an ENOSYS said twice: {nums}")
     failed = 0
     if errs:
@@ -99,7 +120,8 @@ def main():
         print("\n".join(errs))
     else:
         print(f"{len(PROGRAMS)} Linux binaries: output as on the host; ENOSYS per number once: "
-              f"{enosys}")
+              f"{enosys}; lx_calls (direct, trapped, sites, red zone, unsure, prefixed, full): "
+              f"{stats.get('lx_calls')}")
     if not (r.exit_code == 0 and r.powered_off):
         failed += 1
         print(f"FAIL: clean power-off expected, exit {r.exit_code}, log {r.log_path}")

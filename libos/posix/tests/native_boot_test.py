@@ -3,8 +3,8 @@
 hello and longname check every byte printed between init's greeting and exo's "no envs left";
 usertests checks that every USERTEST in apps/posix/ut_*.c printed "ok" and the summary counts
 them all (usertests-smp2: the same on 2 CPUs); tty types at the console and checks the echo
-and what the program read.
-    native_boot_test.py --image out/tessera.img hello|usertests|usertests-smp2|longname|tty
+and what the program read; cache-ext2 (-smp2) runs ut_cache.c's tests on the image's ext2 root.
+    native_boot_test.py --image out/tessera.img hello|usertests|usertests-smp2|longname|tty|...
 """
 import argparse
 import os
@@ -59,6 +59,21 @@ def check_usertests(lines):
     if NO_EXO_CALLS not in lines:
         errs.append(f"no line {NO_EXO_CALLS!r}")
     if "init: usertests: exit 0" not in lines:  # pm reaped process 2 with its status
+        errs.append("no line 'init: usertests: exit 0'")
+    return errs
+
+
+def check_cache_ext2(lines):
+    """The cache-ext2 boots: ut_cache.c's tests alone (usertests --only 'cache_*') on the disk
+    image's ext2 root, where their call counts are asserted (a ramfs root would say so)."""
+    with open(os.path.join(POSIX_DIR, "ut_cache.c")) as fh:
+        names = re.findall(r"^USERTEST\((\w+)\)", fh.read(), re.M)
+    errs = [f"{n}: not ok" for n in names if f"usertests: {n}: ok" not in lines]
+    summary = f"usertests: {len(names)} passed, 0 failed"
+    if summary not in lines:
+        errs.append(f"no line {summary!r}")
+    errs += [f"not on ext2: {l!r}" for l in lines if "is not ext2" in l]
+    if "init: usertests: exit 0" not in lines:
         errs.append("no line 'init: usertests: exit 0'")
     return errs
 
@@ -119,6 +134,10 @@ CASES = {
     "usertests-smp2": ("poweroff init.run=usertests",
                        lambda lines: check_usertests(lines) + check_threads_smp2(lines)
                        + check_cpus(lines, 2), False),
+    # ext2's shared cache (apps/posix/ut_cache.c) on the image's ext2 root, as a second disk
+    # (snapshot: the image stays as it is); on 1 and 2 CPUs.
+    "cache-ext2": ("poweroff init.run=usertests,--only,cache_*", check_cache_ext2, False),
+    "cache-ext2-smp2": ("poweroff init.run=usertests,--only,cache_*", check_cache_ext2, False),
     # A name longer than init takes is refused, never cut into another program's name.
     "longname": ("poweroff init.run=" + "n" * 70 + ",a",
                  ["init: init.run: program name longer than 63 bytes: not run"], False),
@@ -138,8 +157,10 @@ def main():
     a = p.parse_args()
     cmdline, want, ovmf = CASES[a.case]
     smp = 2 if a.case.endswith("-smp2") else 1
+    extra = ["-drive", f"format=raw,file={a.image},if=none,id=root,snapshot=on",
+             "-device", "virtio-blk-pci,drive=root"] if a.case.startswith("cache-ext2") else []
     r = qemu.boot(a.image if ovmf else None, cmdline=cmdline, timeout=150, direct=not ovmf,
-                  smp=smp, send=SEND.get(a.case))
+                  smp=smp, send=SEND.get(a.case), extra=extra)
     got = program_lines(r.serial_text)
     failed = 0
     if callable(want):

@@ -25,6 +25,8 @@ static const struct row rows[] = {
     {14, 4, 0x300000000000, 1, 0x1f80, LNX_SIGSEGV, LNX_SEGV_MAPERR, 0x300000000000},
     {14, 6, 0x1000, 1, 0x1f80, LNX_SIGSEGV, LNX_SEGV_MAPERR, 0x1000},     /* write */
     {14, 7, 0x401000, 1, 0x1f80, LNX_SIGSEGV, LNX_SEGV_ACCERR, 0x401000}, /* to text */
+    {14, 0x25, 0, 1, 0x1f80, LNX_SIGSEGV, LNX_SEGV_MAPERR, 0}, /* NULL read, execute-only */
+    {14, 0x27, 8, 1, 0x1f80, LNX_SIGSEGV, LNX_SEGV_MAPERR, 8}, /* NULL write, execute-only */
     {14, 5, 0xffff800000000000, 1, 0x1f80, LNX_SIGSEGV, LNX_SEGV_MAPERR, 0xffff800000000000},
     {17, 0, 0x1001, 1, 0x1f80, LNX_SIGBUS, LNX_BUS_ADRALN, 0},          /* #AC */
     {12, 0, 0, 1, 0x1f80, LNX_SIGBUS, LNX_SI_KERNEL, 0},                /* #SS */

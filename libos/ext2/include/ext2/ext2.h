@@ -11,6 +11,7 @@
 #define EXT2_EXT2_H
 
 #include <ext2/disk.h>
+#include <ext2/share.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -48,6 +49,15 @@ struct ext2_dev {
      * each change's (the writes themselves are acknowledged). May be NULL (no such cache). */
     long (*flush)(struct ext2_dev *d);
     void *ctx;
+    /* Optional (NULL: none): the cache's index shared with readers (ext2/share.h), one entry per
+     * buffer (share_slots of them; the cache has no more buffers than that), kept true by the
+     * library; share_fsid is the number its entries carry. */
+    struct ext2_share_ent *share;
+    uint32_t share_slots;
+    uint8_t share_fsid;
+    /* Optional: buffer `slot` is about to hold another block (or none): the embedder takes
+     * back whatever it lent of it (a reader must not see the next block's bytes). */
+    void (*share_reuse)(struct ext2_dev *d, uint32_t slot);
 };
 
 /* One cached block. */
@@ -71,6 +81,7 @@ struct ext2_fs {
     uint16_t mount_state; /* s_state when mounted: what unmount puts back (plus errors) */
     struct ext2_buf bufs[EXT2_CACHE_MAX];
     uint32_t nbufs, clock;
+    struct ext2_share_ent *share; /* dev->share: entry i is bufs[i]'s (share.c) */
     uint32_t goal; /* where the next block allocation starts looking (after the last one) */
     uint64_t reads, writes; /* device calls, for tests and benchmarks */
 };

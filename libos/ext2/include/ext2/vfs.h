@@ -22,6 +22,9 @@ struct fs_ext2_args {
 
 extern const struct fs_type fs_ext2;
 
+/* The ext2 file system a vnode is a regular file of, or NULL (another type, not a file). */
+struct ext2_fs *fs_ext2_of(struct fs_vnode *vn);
+
 /* Writes everything to the disk (sync, and at unmount time) */
 long fs_ext2_sync(struct fs_mount *m);
 

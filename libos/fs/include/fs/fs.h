@@ -62,6 +62,10 @@ struct fs_proc {
     uint32_t nofile_cur, nofile_max; /* RLIMIT_NOFILE (at most FS_NFD): EMFILE at cur */
     struct fs_file *resv;            /* an O_APPEND write in pieces (fs_append_begin), referenced */
     uint64_t resv_next, resv_end;    /* where its next piece goes, and where it ends */
+    /* A number no other table state had (of any process): new whenever a descriptor is closed
+     * or replaced. A client that learnt what an fd names (pm's pread: the shared cache) may
+     * trust it while the number stays. */
+    uint64_t fdgen;
 };
 
 /* Hooks the embedder provides. */
@@ -183,6 +187,8 @@ long fs_getcwd(struct fs_proc *p, char *buf, uint64_t size); /* length with the 
  * " (deleted)" once unlinked; "pipe:[N]"; "anon_inode:[eventpoll]"): its length (no NUL, cut to
  * size), or -FS_EBADF. */
 long fs_fd_path(struct fs_proc *p, int fd, char *buf, uint64_t size);
+/* The vnode descriptor fd names (not referenced for the caller), or NULL (none, a pipe...). */
+struct fs_vnode *fs_fd_vnode(struct fs_proc *p, int fd);
 uint32_t fs_umask(struct fs_proc *p, uint32_t mask);
 
 /* Credentials (cred.c): Linux's rules; an id of (uint32_t)-1 stays as it is. */

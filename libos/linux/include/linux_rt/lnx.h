@@ -6,6 +6,7 @@
 #define LINUX_RT_LNX_H
 
 #include <exo/abi.h>
+#include <linux_rt/scan.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,5 +50,53 @@ long lnx_clone3(struct exo_regs *u, const long a[6]);
 /* The first thread's reflected-call entry (entry.S), and row i's: lnx_thread_entries + 32 * i. */
 void lnx_syscall_entry(void);
 extern const char lnx_thread_entries[];
+
+/* The words in which the first thread's entry and row i's keep the binary's rsp (entry.S), the
+ * first thread's call stack, and the length of each entry's first instruction, the store to its
+ * word: lnx_site_fault resumes an entry past it, the word already written. */
+extern uint64_t lnx_user_rsp, lnx_thread_rsp[];
+extern char lnx_stack_top[];
+#define LNX_ENTRY_SAVED 7
+
+/* What a reflected call's entry runs: lnx_call, or lnx_fast_call for a rewritten site's call
+ * the fast entry handed to exo because the process has threads (u's rip lnx_fast_trapped, the
+ * return address on the binary's stack: taken back first). */
+long lnx_trap_call(struct exo_regs *u);
+void lnx_fast_trapped(void);
+extern uint64_t lnx_fast_threads; /* nonzero once the process has made a thread (entry.S) */
+
+/* Hands the context u to the libOS's fault handling as a page fault at addr by an instruction
+ * fetch (what Linux sees of a call through NULL: SIGSEGV, SEGV_MAPERR), as an upcall on the
+ * calling thread's upcall state page and stack: never returns. */
+void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr, uint64_t state, uint64_t stack_top)
+    __attribute__((noreturn));
+
+/* The fast path (fastpath.c): what lnx_fast_setup did, for the exit report (TESSERA_LINUX_STATS).
+ */
+struct lnx_fast {
+    int on;                     /* the trampoline page is mapped, sites rewritten */
+    uint32_t nsites;            /* sites rewritten to `call *%rax` */
+    uint32_t full;              /* sites left to trap: the table of sites was full */
+    struct lnx_scan_stats scan; /* every site the scanner found, by verdict */
+};
+extern struct lnx_fast lnx_fast;
+extern uint64_t lnx_calls_fast, lnx_calls_trap; /* entry.S counts each way in */
+
+/* Maps the trampoline page at VA 0 and rewrites the binary's `syscall` sites (in->phdr's
+ * executable PT_LOADs), unless the CPU has no protection keys. */
+struct los_info;
+void lnx_fast_setup(const struct los_info *in);
+
+/* Is va a `syscall` site lnx_fast_setup rewrote? */
+int lnx_fast_site(uint64_t va);
+
+/* A call that came through the trampoline: lnx_call, if it came from a rewritten site. */
+long lnx_fast_call(struct exo_regs *u);
+
+/* The fault handler lnx_fast_setup puts before the signal part's: a rewritten site's `call`
+ * that could not push its return address (the thread unmapped its own stack, as musl's
+ * __unmapself does before its exit) is made the trap the `syscall` was, at the calling thread's
+ * own entry, and the rest goes on to the handler it replaced. */
+int lnx_site_fault(struct exo_upcall_state *s);
 
 #endif

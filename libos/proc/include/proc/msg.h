@@ -68,7 +68,14 @@ struct proc_mbox {
                            * one of them pending instead of taking its default action. Written
                            * by the libOS without a pm call (libos/signal/action.c); pm reads it
                            * once per signal and never holds SIGKILL or SIGSTOP */
-    uint64_t reserved[5];
+
+    /* Bit g: ext2's shared cache buffer g is mapped here read-only, and so is its index; set
+     * by pm (libos/ext2/pm_share.c), zero in a new env. */
+    uint64_t cache_map[4];
+    /* pm's number for this process's descriptor table: a new one whenever a descriptor is
+     * closed or replaced (never a value seen before, here or in another process), so what
+     * the libOS learnt of an fd under one value still holds while it stays. */
+    uint64_t cache_fdgen;
     struct pm_msg msg;
 };
 

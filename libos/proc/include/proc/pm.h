@@ -147,6 +147,10 @@ struct pm_proc *pm_proc_new(void); /* a slot and pid, entry ALIVE, not yet an en
 /* Binds env_cap's env as p's image: mailbox (zeroed if `fresh`), table, caps, the death watch;
  * p changes only once all of it is done. */
 int pm_proc_bind(struct pm_proc *p, uint64_t env_cap, int fresh);
+/* exec, once the old image is gone: the slot's mailbox on new pages (the old ones freed, so
+ * unmapped from wherever they were), mapped into p's env, the header written from pm's own
+ * record. 0, or an exo error (no page: the process cannot go on). */
+int pm_mbox_renew(struct pm_proc *p);
 int64_t pm_pass_rights(uint64_t env); /* init's interrupt and device rights, as los_run */
 /* Where exec finds an image's bytes: the boot archive by default (a leading '/' dropped); the
  * fs part replaces it to read files. 0 and the bytes (valid until the next call), or -errno. */
@@ -180,6 +184,9 @@ extern uint64_t pm_death_cap;     /* the event every process env's end posts */
 /* Run in pm's main loop after each wake of pm_death_cap, outside any call: the terminal part
  * binds console input to that event and moves the bytes into its line discipline here. */
 extern void (*pm_loop_hook)(void);
+/* Run after every op pm answered for p (NULL: none): the file part publishes p's descriptor
+ * table number in its mailbox (cache_fdgen, libos/ext2/pm_share.c). */
+extern void (*pm_op_after)(struct pm_proc *p);
 extern int32_t pm_init_waits; /* the pid init's main loop waits for (not auto-reaped) */
 /* init's inittab loop (apps/init): children of init are kept as zombies for it (not reaped at
  * death) while pm_init_keeps is set; pm_wait_init reaps one: its pid and *status; with no

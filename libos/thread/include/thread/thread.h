@@ -19,9 +19,9 @@
 #define LOS_THREAD_STATE_OFF 0x0000ull          /*   its upcall state page */
 #define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
 #define LOS_THREAD_EXIT_TOP 0xb000ull           /*   2 pages of stack its exit runs on */
-#define LOS_THREAD_SCRATCH_OFF 0xb000ull        /*   2 pages: its sigreturn buffer */
-#define LOS_THREAD_SCRATCH_SIZE 0x2000ull
-#define LOS_THREAD_CALL_TOP 0x1d000ull  /*   the Linux runtime: 16 pages its calls run on */
+#define LOS_THREAD_RESTORE_OFF 0xb000ull        /*   2 pages: its rt_sigreturn's buffer */
+#define LOS_THREAD_ROW_TOP 0xd000ull            /*   (the row's pages end here, but: */
+#define LOS_THREAD_CALL_TOP 0x1d000ull  /*   the Linux runtime's: 16 pages its calls run on) */
 #define LOS_THREAD_TID_BASE 0x40000000l /* tids of threads after the first */
 
 /* clone(2) for a new thread (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, and whatever of
@@ -41,18 +41,17 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
 long los_clone_regs(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
                     const uint64_t regs[18], int (*go)(void *copy));
 
-/* The calling thread's upcall state page and the top of its upcall stack (the first thread's:
- * LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP; another's in its row): where the libOS's own
- * upcalls go (libos/signal's delivery at a call's return and sigreturn, the Linux runtime's
- * delivery), so that exo's in_upcall guard and the stack are the calling thread's. */
-struct los_upcall_area {
-    uint64_t state, stack_top;
-};
-struct los_upcall_area los_thread_upcall_area(void);
+/* The calling thread's upcall state page and upcall stack top, if it is not the first thread
+ * (whose are LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP: *state and *top stay as given):
+ * where the libOS's own upcalls go (libos/signal's delivery at a call's return and sigreturn,
+ * the Linux runtime's delivery), so that exo's in_upcall guard and the stack are the calling
+ * thread's. */
+void los_thread_upcall_area(uint64_t *state, uint64_t *top);
 
-/* The calling thread's LOS_THREAD_SCRATCH_SIZE bytes in its row (libos/signal's sigreturn
- * buffer: two threads may make rt_sigreturn at once), or NULL in the first thread. */
-void *los_thread_scratch(void);
+/* The calling thread's rt_sigreturn buffer (LOS_THREAD_RESTORE_OFF in its row, 8 KiB: two
+ * threads may make rt_sigreturn at once), or NULL for the first thread (libos/signal keeps its
+ * own). */
+void *los_thread_restore_buf(void);
 
 /* The calling thread's row (0 <= row < LOS_THREAD_MAX), or -1 in the first thread. */
 int los_thread_row(void);

@@ -1,0 +1,210 @@
+/*
+ * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
+ * idea), done once at the start, before the binary's first instruction. The trampoline page at
+ * VA 0 holds a nop sled then a jump to lnx_fast_entry (entry.S) at 1024, another sled and the
+ * same jump at 4080; each `syscall` (0f 05) the
+ * scanner (scan.c) judges safe in the binary's executable segments, in memory, becomes
+ * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
+ * and slides into the runtime, no trap. The file is never changed: pm loaded the segments into
+ * pages of this env's own, and only those are written. What is not rewritten (code the binary
+ * makes at run time, sites the scanner is unsure of) still traps and is reflected as before.
+ *
+ * The page is execute-only (EXO_PROT_XONLY: protection key 1, which exo's PKRU denies data
+ * access): a NULL load or store still faults (SIGSEGV, SEGV_MAPERR, si_addr 0, as on Linux).
+ * A CPU without protection keys gets no page and no rewriting: every call traps.
+ * A site's `call` writes its return address below rsp, which `syscall` never did: a thread that
+ * unmapped its own stack (musl's __unmapself, then exit) faults there, and lnx_site_fault makes
+ * that fault the trap the `syscall` was.
+ */
+#include <linux_rt/lnx.h>
+#include <linux_rt/scan.h>
+
+#include <posix/calls.h>
+
+#include <los/los.h>
+#include <los/spawn.h>
+#include <los/upcall.h>
+#include <thread/thread.h>
+
+/* Numbers below SLED slide into the first jump: every number of Linux's 64-bit and x32 tables
+ * (x32's 512-547 without their bit 30 are -ENOSYS). A number that lands inside a jump's 13
+ * bytes (SLED + 1 .. + 12, SLED2_END + 1 .. + 12) runs its bytes from there: undefined. */
+#define SLED 1024
+#define SLED2_END (4096 - 16) /* numbers from SLED + 16 up to here slide into the second */
+#define MAX_SITES 8192        /* rewritten sites the runtime remembers (more: left to trap) */
+#define PT_LOAD 1
+#define PF_X 1
+
+struct phdr { /* Elf64_Phdr */
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+void lnx_fast_entry(void);
+
+struct lnx_fast lnx_fast;
+static uint64_t sites[MAX_SITES]; /* the rewritten sites' addresses, ascending */
+
+/* movabs $lnx_fast_entry, %r11; jmp *%r11 (r11 is the syscall's to clobber) at p. */
+static void jump_at(uint8_t *p)
+{
+    uint64_t a = (uint64_t)lnx_fast_entry;
+    p[0] = 0x49;
+    p[1] = 0xbb;
+    for (int i = 0; i < 8; i++)
+        p[2 + i] = (uint8_t)(a >> (8 * i));
+    p[10] = 0x41;
+    p[11] = 0xff;
+    p[12] = 0xe3;
+}
+
+/* The trampoline page at VA 0, filled at the scratch address, then mapped execute-only. */
+static int trampoline(void)
+{
+    int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
+    if (ppn < 0)
+        return 0;
+    if (exo_page_map(EXO_CAP_SELF, LOS_SCRATCH_VA, (uint64_t)ppn, EXO_PROT_R | EXO_PROT_W) < 0) {
+        exo_page_free(EXO_CAP_SELF, (uint64_t)ppn);
+        return 0;
+    }
+    uint8_t *p = (uint8_t *)LOS_SCRATCH_VA;
+    for (uint32_t i = 0; i < EXO_PAGE; i++)
+        p[i] = 0x90; /* nop */
+    jump_at(p + SLED);
+    for (uint32_t i = SLED + 13; i < SLED + 16; i++)
+        p[i] = 0xf4; /* hlt: #GP, SIGSEGV (an int3 would have the libOS read its byte here) */
+    jump_at(p + SLED2_END);
+    for (uint32_t i = SLED2_END + 13; i < EXO_PAGE; i++)
+        p[i] = 0xf4;
+    exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
+    if (exo_page_map(EXO_CAP_SELF, 0, (uint64_t)ppn, EXO_PROT_X | EXO_PROT_XONLY) < 0) {
+        exo_page_free(EXO_CAP_SELF, (uint64_t)ppn); /* no protection keys: no NULL fault */
+        return 0;
+    }
+    return 1;
+}
+
+struct segment {
+    uint64_t va;
+};
+
+static void found(void *ctx, uint64_t off, int verdict)
+{
+    const struct segment *s = ctx;
+    if (verdict != LNX_SITE_REWRITE)
+        return;
+    if (lnx_fast.nsites == MAX_SITES) {
+        lnx_fast.full++;
+        return;
+    }
+    sites[lnx_fast.nsites++] = s->va + off;
+}
+
+/* The page of the binary's code at page made writable for a moment (1), or left as it was
+ * because it is writable already (0), or not at all (-1); *prot gets its protection. */
+static int open_page(uint64_t page, uint64_t *prot)
+{
+    int64_t pte = exo_page_lookup(EXO_CAP_SELF, page);
+    if (pte < 0)
+        return -1;
+    *prot = (uint64_t)pte & (EXO_PROT_R | EXO_PROT_W | EXO_PROT_X);
+    if (*prot & EXO_PROT_W)
+        return 0;
+    return exo_page_protect(EXO_CAP_SELF, page, *prot | EXO_PROT_W) < 0 ? -1 : 1;
+}
+
+/* Rewrites sites[i..] that lie on the page of sites[i] (a site across the page's end too, its
+ * next page opened as well); returns how many it looked at, and keeps in sites[*kept..] those
+ * it rewrote. Two exo calls per page, not per site. */
+static uint32_t rewrite_page(uint32_t i, uint32_t *kept)
+{
+    uint64_t page = sites[i] & ~(EXO_PAGE - 1), prot, prot2 = 0;
+    int open = open_page(page, &prot), open2 = 0;
+    uint32_t k = i;
+    for (; k < lnx_fast.nsites && (sites[k] & ~(EXO_PAGE - 1)) == page; k++) {
+        uint64_t va = sites[k];
+        if (open < 0)
+            continue;
+        if ((va + 1) % EXO_PAGE == 0) { /* its second byte on the next page */
+            open2 = open_page(page + EXO_PAGE, &prot2);
+            if (open2 < 0)
+                continue;
+        }
+        *(volatile uint8_t *)va = 0xff; /* call *%rax */
+        *(volatile uint8_t *)(va + 1) = 0xd0;
+        sites[(*kept)++] = va;
+    }
+    if (open > 0)
+        exo_page_protect(EXO_CAP_SELF, page, prot);
+    if (open2 > 0)
+        exo_page_protect(EXO_CAP_SELF, page + EXO_PAGE, prot2);
+    return k - i;
+}
+
+static los_upcall_fn next_fault; /* the signal part's */
+
+int lnx_site_fault(struct exo_upcall_state *s)
+{
+    const uint64_t pf_write = 2;
+    if (s->vector != 14 || !(s->error & pf_write) || s->addr != s->regs.rsp - 8 ||
+        !lnx_fast_site(s->regs.rip))
+        return next_fault ? next_fault(s) : 1;
+    /* Resumed at the calling thread's entry past its store of rsp, the word written here, on
+     * that thread's call stack (free: the thread was in the binary), with what `syscall` would
+     * have left: rcx = the rip after the site, r11 = rflags. */
+    s->regs.rcx = s->regs.rip + 2;
+    s->regs.r11 = s->regs.rflags;
+    int row = los_thread_row();
+    if (row < 0) {
+        lnx_user_rsp = s->regs.rsp;
+        s->regs.rip = (uint64_t)lnx_syscall_entry + LNX_ENTRY_SAVED;
+        s->regs.rsp = (uint64_t)lnx_stack_top;
+    } else {
+        lnx_thread_rsp[row] = s->regs.rsp;
+        s->regs.rip = (uint64_t)(lnx_thread_entries + 32 * row) + LNX_ENTRY_SAVED;
+        s->regs.rsp = LOS_THREAD_VA + LOS_THREAD_STRIDE * (uint64_t)row + LOS_THREAD_CALL_TOP;
+    }
+    return 0;
+}
+
+void lnx_fast_setup(const struct los_info *in)
+{
+    if (!in->phdr || !trampoline())
+        return;
+    lnx_fast.on = 1;
+    next_fault = los_upcall_handle(EXO_UPCALL_FAULT, lnx_site_fault);
+    const struct phdr *ph = (const struct phdr *)in->phdr;
+    for (uint64_t i = 0; i < in->phnum; i++) {
+        if (ph[i].type != PT_LOAD || !(ph[i].flags & PF_X))
+            continue;
+        struct segment s = {in->bias + ph[i].vaddr};
+        lnx_scan((const uint8_t *)s.va, ph[i].filesz, found, &s, &lnx_fast.scan);
+    }
+    /* Ascending (segments come in any order in the headers): insertion, over a few hundred. */
+    for (uint32_t i = 1; i < lnx_fast.nsites; i++)
+        for (uint32_t j = i; j > 0 && sites[j - 1] > sites[j]; j--) {
+            uint64_t t = sites[j];
+            sites[j] = sites[j - 1];
+            sites[j - 1] = t;
+        }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < lnx_fast.nsites;)
+        i += rewrite_page(i, &kept);
+    lnx_fast.nsites = kept;
+}
+
+int lnx_fast_site(uint64_t va)
+{
+    uint32_t lo = 0, hi = lnx_fast.nsites;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sites[mid] == va)
+            return 1;
+        if (sites[mid] < va)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
