@@ -313,7 +313,7 @@ static int clear_x87_exception(struct exo_upcall_state *s)
         return 1;
     mf_faults++;
     mf_vector = s->vector;
-    uint8_t *image = los_upcall_fpu();
+    uint8_t *image = los_upcall_fpu(s);
     uint16_t *fcw = (uint16_t *)image, *fsw = (uint16_t *)(image + 2); /* legacy area */
     mf_fsw = *fsw;
     *fsw &= 0x3800; /* keep TOP; clear the flags, ES and B */

@@ -23,13 +23,14 @@ static void (*room)(uint64_t rsp);
 
 /* How upcall_entry.S saves the interrupted context's extended state: XSAVE of the components
  * in mask (XCR0), or FXSAVE if mask is 0; size bytes of the upcall stack (at least the legacy
- * area and the XSAVE header it zeroes). area: where the current upcall saved it. */
+ * area and the XSAVE header it zeroes). Where an upcall saved it: its state page's last word. */
 uint64_t los_upcall_fpu_mask, los_upcall_fpu_size = 576;
-void *los_upcall_fpu_area;
 
-void *los_upcall_fpu(void)
+_Static_assert(sizeof(struct exo_upcall_state) <= LOS_UPCALL_FPU_SLOT, "the slot is past exo's");
+
+void *los_upcall_fpu(const struct exo_upcall_state *s)
 {
-    return los_upcall_fpu_area;
+    return *(void *const *)((const uint8_t *)s + LOS_UPCALL_FPU_SLOT);
 }
 
 static void fpu_probe(void)
@@ -50,10 +51,13 @@ struct exo_upcall_state *los_upcall_state(void)
     return (struct exo_upcall_state *)LOS_UPCALL_STATE_VA;
 }
 
-void los_upcall_handle(uint64_t kind, los_upcall_fn fn)
+los_upcall_fn los_upcall_handle(uint64_t kind, los_upcall_fn fn)
 {
-    if (kind < sizeof handlers / sizeof handlers[0])
-        handlers[kind] = fn;
+    if (kind >= sizeof handlers / sizeof handlers[0])
+        return NULL;
+    los_upcall_fn old = handlers[kind];
+    handlers[kind] = fn;
+    return old;
 }
 
 void los_upcall_pager(int (*fn)(struct exo_upcall_state *s))

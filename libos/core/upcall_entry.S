@@ -10,7 +10,7 @@
  * context's values. Before any C runs, the entry saves them on the upcall stack (XSAVE with
  * the components in XCR0, or FXSAVE: upcall.c probes which) and gives the handler the ABI's
  * control state (FNINIT, MXCSR 0x1F80, DF clear); it loads them back just before resuming.
- * los_upcall_fpu() points at the saved image meanwhile.
+ * los_upcall_fpu(s) points at the saved image meanwhile (its address is in s's page).
  */
 #define R(n) (40 + 8 * (n))         /* offsetof(struct exo_upcall_state, regs) + 8 * n */
 #define R15 R(0)
@@ -32,6 +32,7 @@
 #define RFLAGS R(16)
 #define RSP R(17)
 
+#define FPU_SLOT 4088             /* LOS_UPCALL_FPU_SLOT: the state page's last word */
 #define XSAVE_HEADER 512          /* XRSTOR refuses a header with stray bits: zero it first */
 #define MXCSR_DEFAULT 0x1f80
 
@@ -43,7 +44,7 @@ los_upcall_entry:
     sub     los_upcall_fpu_size(%rip), %rsp
     and     $-64, %rsp              /* XSAVE wants 64-byte alignment; the C call 16 */
     mov     %rsp, %r12
-    mov     %r12, los_upcall_fpu_area(%rip)
+    mov     %r12, FPU_SLOT(%rbx)    /* los_upcall_fpu(s): this upcall's own, per thread */
     xor     %eax, %eax
     .irp off, 0, 8, 16, 24, 32, 40, 48, 56
     mov     %rax, XSAVE_HEADER + \off(%r12)

@@ -5,6 +5,9 @@
  * context (not the runtime's), and a call a signal interrupted is made again, or rewound as
  * Linux rewinds it: with SA_RESTART and a handler, rip goes back 2 bytes to the `syscall`
  * and rax holds its number again, so the call is made anew after the handler's rt_sigreturn.
+ * clone of a thread and clone3 are clone.c's: the new thread needs the caller's registers.
+ * A rewritten site's call that came in by the trap (the process has threads: entry.S) is
+ * made the site's own context first (lnx_trap_call).
  */
 #include <linux_rt/lnx.h>
 
@@ -12,8 +15,11 @@
 #include <proc/client.h>
 
 #include <los/los.h>
+#include <los/uaccess.h>
+#include <los/upcall.h>
 
 #include <signal/sig.h>
+#include <thread/thread.h>
 
 int lnx_stats; /* TESSERA_LINUX_STATS=1 in the binary's environment: a report at exit */
 
@@ -28,6 +34,15 @@ static void report(void)
                lnx_fast.full);
 }
 
+/* The calling thread's upcall state page and stack (libos/thread): the first thread's fixed
+ * ones, or its row's. */
+static void upcall_area(uint64_t *state, uint64_t *top)
+{
+    *state = LOS_UPCALL_STATE_VA;
+    *top = LOS_UPCALL_STACK_TOP;
+    los_thread_upcall_area(state, top);
+}
+
 long lnx_fast_call(struct exo_regs *u)
 {
     if (!lnx_fast_site(u->rip - 2)) {
@@ -36,7 +51,21 @@ long lnx_fast_call(struct exo_regs *u)
          * at 0 (the sled hides where in it the call landed). */
         u->rsp -= 8;
         u->rip = 0;
-        lnx_fetch_fault(u, 0);
+        uint64_t state, top;
+        upcall_area(&state, &top);
+        lnx_fetch_fault(u, 0, state, top);
+    }
+    return lnx_call(u);
+}
+
+long lnx_trap_call(struct exo_regs *u)
+{
+    uint64_t ret;
+    if (u->rip == (uint64_t)lnx_fast_trapped &&
+        los_copy_from_user(&ret, (const void *)u->rsp, sizeof ret) == 0) {
+        u->rip = u->rcx = ret; /* as if the site had trapped: the context is the binary's own */
+        u->rsp += 8;
+        return lnx_fast_call(u);
     }
     return lnx_call(u);
 }
@@ -50,10 +79,14 @@ long lnx_call(struct exo_regs *u)
     if (n == LNX_rt_sigreturn) /* Linux's takes no argument: the frame's ucontext is at rsp (the
                                   handler's `ret` popped pretcode); the libOS's takes it */
         a[0] = (long)u->rsp;
-    if (n == LNX_clone && (a[0] & LNX_CLONE_VM))
-        return -LNX_ENOSYS; /* threads of a Linux binary: not yet (README.md) */
     for (;;) {
-        long r = los_syscall_call(n, a);
+        long r;
+        if (n == LNX_clone) /* a thread needs our registers */
+            r = lnx_clone(u, a);
+        else if (n == LNX_clone3)
+            r = lnx_clone3(u, a);
+        else
+            r = los_syscall_call(n, a);
         if (!proc_present || *PROC_ATTENTION) {
             if (proc_present)
                 __atomic_store_n(PROC_ATTENTION, 0, __ATOMIC_SEQ_CST);
@@ -66,7 +99,9 @@ long lnx_call(struct exo_regs *u)
                 } else {
                     u->rax = (uint64_t)-LNX_EINTR;
                 }
-                lnx_deliver(u);
+                uint64_t state, top;
+                upcall_area(&state, &top); /* the caller's own */
+                lnx_deliver(u, state, top);
             }
             if (los_sig_unsettled())
                 proc_attention_set();

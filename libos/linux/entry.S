@@ -1,5 +1,5 @@
 /*
- * entry.S: the Linux runtime's two ways in. lnx_rt_entry is where pm starts the env (the
+ * entry.S: the Linux runtime's ways in. lnx_rt_entry is where pm starts the env (the
  * runtime's ELF entry): the runtime sets the libOS up on a stack of its own, lays the Linux
  * process's entry block at the main stack's top and jumps to the binary's entry with the
  * registers Linux gives a new process. lnx_syscall_entry is where exo resumes the env at each
@@ -10,21 +10,36 @@
  * `syscall` site the runtime rewrote to `call *%rax` (fastpath.c): no trap, the return address
  * the call pushed taken back first.
  *
- * Signals: los_sig_in_call is 1 from the first instruction to the last, so a slice upcall
- * meanwhile delivers nothing (its saved context would be the runtime's); lnx_deliver hands a
- * signal to the binary's own context as an upcall of the libOS's (LOS_UPCALL_SELF).
+ * Threads: each thread of the binary has its own way in. The first thread's is
+ * lnx_syscall_entry, on the runtime's stack; the thread in row i of libos/thread registers
+ * lnx_thread_entries + 32 * i (exo keeps a handler per env), which runs its calls on the stack
+ * in its row (LOS_THREAD_CALL_TOP), its rsp kept in its own word: nothing needs the FS base
+ * (the binary's) or a register to find it. The fast entry has no such way to tell threads
+ * apart (one trampoline page serves them all, and no register is its own), so once the
+ * process has made a thread (lnx_fast_threads) it hands each rewritten site's call to exo as
+ * a `syscall` of its own, which exo reflects to the calling thread's entry; lnx_trap_call
+ * takes the return address back off the binary's stack there. lnx_resume starts a new thread
+ * in the binary as Linux's clone does: the registers of the parent's call, rax = 0, rsp = the
+ * stack it was given.
+ *
+ * Signals: a slice upcall that interrupts a thread here, in the runtime, delivers nothing (its
+ * context would be the runtime's: libos/signal tells by rip, per thread); lnx_deliver hands a
+ * signal to the binary's own context as an upcall of the libOS's (LOS_UPCALL_SELF), on the
+ * calling thread's own upcall state page and stack.
  */
-#define STATE 0x00006ffe00000000     /* LOS_UPCALL_STATE_VA */
-#define STACK_TOP 0x00006ffe00010000 /* LOS_UPCALL_STACK_TOP */
+#define THREAD_VA 0x00006f9000000000 /* LOS_THREAD_VA (libos/thread/include/thread/thread.h) */
+#define THREAD_STRIDE 0x100000       /* LOS_THREAD_STRIDE */
+#define THREAD_CALL_TOP 0x1d000      /* LOS_THREAD_CALL_TOP */
+#define THREAD_MAX 32                /* LOS_THREAD_MAX */
 #define SELF 4                       /* LOS_UPCALL_SELF */
 #define OP_DELIVER 1                 /* SIG_OP_DELIVER (libos/signal/sigstate.h) */
 #define FAULT 1                      /* EXO_UPCALL_FAULT */
+#define ENTRY_SAVED 7                /* LNX_ENTRY_SAVED: an entry's first instruction's length */
 
-/* On the runtime's stack: the binary's registers as struct exo_regs, from its last field down
- * (rsp from lnx_user_rsp, rflags = r11, rip = rcx: what `syscall` left), then its address in
- * rdi for the call. */
+/* On the call's stack, below the binary's rsp (pushed already): the binary's registers as
+ * struct exo_regs, from its last field down (rflags = r11, rip = rcx: what `syscall` left),
+ * then its address in rdi for the call. */
 .macro SAVE
-    pushq   lnx_user_rsp(%rip)
     push    %r11                    /* rflags */
     push    %rcx                    /* rip: after the `syscall` */
     push    %rax
@@ -46,8 +61,8 @@
     cld
 .endm
 
-/* Every register back but rax (the result), rcx = the rip after, r11 = rflags, as Linux's
- * `sysret` leaves them, and back to the binary. */
+/* rsp: a struct exo_regs; rax: the result. Every register back but rax, rcx = the rip after,
+ * r11 = rflags, as Linux's `sysret` leaves them, and back to the binary. */
 .macro RESTORE
     pop     %r15
     pop     %r14
@@ -66,7 +81,6 @@
     add     $16, %rsp               /* rax (the result is in it), rip (rcx has it) */
     popfq                           /* the binary's flags; nothing below changes them */
     mov     (%rsp), %rsp
-    movq    $0, los_sig_in_call(%rip)
     jmp     *%rcx
 .endm
 
@@ -98,39 +112,82 @@ lnx_rt_entry:
 /* A rewritten site's `call *%rax` through the trampoline page (fastpath.c): rsp points at the
  * return address (the instruction after the 2-byte site), r11 was the trampoline's, rcx is the
  * binary's (a `syscall` clobbers both). Made into what a reflected `syscall` leaves, rcx = the
- * rip after it and r11 = rflags, then the same path; the flags are taken before anything here
- * changes them. */
+ * rip after it and r11 = rflags, then the same path on the first thread's stack; the flags are
+ * taken before anything here changes them (mov and jrcxz leave them). With threads, the
+ * `syscall` below instead: exo takes it to the calling thread's own entry, with the return
+ * address still pushed and rip = lnx_fast_trapped (lnx_trap_call). */
     .global lnx_fast_entry
 lnx_fast_entry:
-    movq    $1, los_sig_in_call(%rip)
-    pop     %rcx                    /* the rip after the site; rsp is the binary's again */
+    mov     lnx_fast_threads(%rip), %rcx
+    jrcxz   1f
+    syscall
+    .global lnx_fast_trapped
+lnx_fast_trapped:
+    ret                             /* (lnx_trap_call resumes at the return address itself) */
+1:  pop     %rcx                    /* the rip after the site; rsp is the binary's again */
     mov     %rsp, lnx_user_rsp(%rip)
     lea     lnx_stack_top(%rip), %rsp
     pushfq
     pop     %r11
     incq    lnx_calls_fast(%rip)
+    pushq   lnx_user_rsp(%rip)      /* struct exo_regs, from its last field down */
     SAVE
     call    lnx_fast_call           /* rax: the result */
     RESTORE
 
     .global lnx_syscall_entry
-lnx_syscall_entry:
-    movq    $1, los_sig_in_call(%rip)
+lnx_syscall_entry:                  /* the first thread's */
     mov     %rsp, lnx_user_rsp(%rip)
+3:  .if     3b - lnx_syscall_entry - ENTRY_SAVED
+    .error  "lnx_site_fault resumes an entry past its first instruction: ENTRY_SAVED bytes"
+    .endif
     lea     lnx_stack_top(%rip), %rsp
+    pushq   lnx_user_rsp(%rip)
+    jmp     lnx_syscall_common
+
+/* Row i's: its own word for the binary's rsp, its own stack (mapped by libos/thread). */
+    .balign 32
+    .global lnx_thread_entries
+lnx_thread_entries:
+    .set    i, 0
+    .rept   THREAD_MAX
+4:  mov     %rsp, lnx_thread_rsp + 8 * i(%rip)
+5:  .if     5b - 4b - ENTRY_SAVED
+    .error  "lnx_site_fault resumes an entry past its first instruction: ENTRY_SAVED bytes"
+    .endif
+    movabs  $(THREAD_VA + THREAD_STRIDE * i + THREAD_CALL_TOP), %rsp
+    pushq   lnx_thread_rsp + 8 * i(%rip)
+    jmp     lnx_syscall_common
+    .balign 32
+    .set    i, i + 1
+    .endr
+
+lnx_syscall_common:
     incq    lnx_calls_trap(%rip)    /* flags: the binary's are in r11 already */
     SAVE
-    call    lnx_call                /* rax: the result */
+    call    lnx_trap_call           /* rax: the result */
+lnx_syscall_return:                 /* rsp: a struct exo_regs; rax: the result */
     RESTORE
 
-/* void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr): the context u as a fault
- * upcall, a page fault at addr by a user instruction fetch, for the libOS's fault handling
+/* void lnx_resume(const struct exo_regs *r): a new thread enters the binary with r's
+ * registers but rax = 0 (clone's answer in the child), as a reflected call returns. r is
+ * only read (it is the row's copy, which stays while the thread lives). */
+    .global lnx_resume
+lnx_resume:
+    mov     %rdi, %rsp
+    xor     %eax, %eax
+    jmp     lnx_syscall_return
+
+/* void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr, uint64_t state, uint64_t
+ * stack_top): the context u as a fault upcall on the calling thread's upcall state page and
+ * stack, a page fault at addr by a user instruction fetch, for the libOS's fault handling
  * (SIGSEGV, SEGV_MAPERR at addr, as Linux has it). Its error code says present and protection
  * key (0x35), as the execute-only page's own faults do: "not present" would have the demand
  * pager find the trampoline page there and resume the context, again and again. */
     .global lnx_fetch_fault
 lnx_fetch_fault:
-    movabs  $STATE, %r11
+    mov     %rdx, %r11
+    mov     %rcx, %r9
     movq    $1, (%r11)              /* in_upcall */
     movq    $FAULT, 8(%r11)
     movq    $14, 16(%r11)           /* #PF */
@@ -138,12 +195,14 @@ lnx_fetch_fault:
     mov     %rsi, 32(%r11)
     jmp     2f
 
-/* void lnx_deliver(const struct exo_regs *u): the binary's context u, its call's result in
- * rax, becomes a LOS_UPCALL_SELF upcall that delivers pending signals to it (handler frames
- * on its own stack, as libos/signal builds them for any upcall) and resumes it. */
+/* void lnx_deliver(const struct exo_regs *u, uint64_t state, uint64_t stack_top): the
+ * binary's context u, its call's result in rax, becomes a LOS_UPCALL_SELF upcall on the
+ * calling thread's upcall state page and stack that delivers pending signals to it (handler
+ * frames on its own stack, as libos/signal builds them for any upcall) and resumes it. */
     .global lnx_deliver
 lnx_deliver:
-    movabs  $STATE, %r11
+    mov     %rsi, %r11
+    mov     %rdx, %r9
     movq    $1, (%r11)              /* in_upcall: from here exo delivers no upcall */
     movq    $SELF, 8(%r11)
     movq    $0, 16(%r11)
@@ -153,23 +212,27 @@ lnx_deliver:
     lea     40(%r11), %rdi          /* regs */
     mov     $18, %ecx
     rep movsq
-    movq    $0, los_sig_in_call(%rip) /* the context saved is the binary's: not in a call */
     mov     %r11, %rdi
-    movabs  $STACK_TOP - 8, %rsp
+    lea     -8(%r9), %rsp           /* as exo enters: rsp + 8 16-byte aligned */
     jmp     los_upcall_entry
 
     .bss
     .balign 16
 lnx_stack:
-    .skip   65536                   /* the runtime's stack (one thread: libos/linux/README.md) */
+    .skip   65536                   /* the first thread's stack for its calls */
     .global lnx_stack_top
 lnx_stack_top:
+    .global lnx_user_rsp, lnx_thread_rsp
 lnx_user_rsp:
     .skip   8
-    .global lnx_calls_fast, lnx_calls_trap
+lnx_thread_rsp:
+    .skip   8 * THREAD_MAX
+    .global lnx_calls_fast, lnx_calls_trap, lnx_fast_threads
 lnx_calls_fast:
     .skip   8                       /* calls through the trampoline page */
 lnx_calls_trap:
     .skip   8                       /* calls reflected by exo (the trap path) */
+lnx_fast_threads:
+    .skip   8                       /* nonzero once the process has made a thread (clone.c) */
 
     .section .note.GNU-stack, "", @progbits

@@ -12,6 +12,9 @@
  * The page is execute-only (EXO_PROT_XONLY: protection key 1, which exo's PKRU denies data
  * access): a NULL load or store still faults (SIGSEGV, SEGV_MAPERR, si_addr 0, as on Linux).
  * A CPU without protection keys gets no page and no rewriting: every call traps.
+ * A site's `call` writes its return address below rsp, which `syscall` never did: a thread that
+ * unmapped its own stack (musl's __unmapself, then exit) faults there, and lnx_site_fault makes
+ * that fault the trap the `syscall` was.
  */
 #include <linux_rt/lnx.h>
 #include <linux_rt/scan.h>
@@ -20,6 +23,8 @@
 
 #include <los/los.h>
 #include <los/spawn.h>
+#include <los/upcall.h>
+#include <thread/thread.h>
 
 /* Numbers below SLED slide into the first jump: every number of Linux's 64-bit and x32 tables
  * (x32's 512-547 without their bit 30 are -ENOSYS). A number that lands inside a jump's 13
@@ -137,11 +142,38 @@ static uint32_t rewrite_page(uint32_t i, uint32_t *kept)
     return k - i;
 }
 
+static los_upcall_fn next_fault; /* the signal part's */
+
+int lnx_site_fault(struct exo_upcall_state *s)
+{
+    const uint64_t pf_write = 2;
+    if (s->vector != 14 || !(s->error & pf_write) || s->addr != s->regs.rsp - 8 ||
+        !lnx_fast_site(s->regs.rip))
+        return next_fault ? next_fault(s) : 1;
+    /* Resumed at the calling thread's entry past its store of rsp, the word written here, on
+     * that thread's call stack (free: the thread was in the binary), with what `syscall` would
+     * have left: rcx = the rip after the site, r11 = rflags. */
+    s->regs.rcx = s->regs.rip + 2;
+    s->regs.r11 = s->regs.rflags;
+    int row = los_thread_row();
+    if (row < 0) {
+        lnx_user_rsp = s->regs.rsp;
+        s->regs.rip = (uint64_t)lnx_syscall_entry + LNX_ENTRY_SAVED;
+        s->regs.rsp = (uint64_t)lnx_stack_top;
+    } else {
+        lnx_thread_rsp[row] = s->regs.rsp;
+        s->regs.rip = (uint64_t)(lnx_thread_entries + 32 * row) + LNX_ENTRY_SAVED;
+        s->regs.rsp = LOS_THREAD_VA + LOS_THREAD_STRIDE * (uint64_t)row + LOS_THREAD_CALL_TOP;
+    }
+    return 0;
+}
+
 void lnx_fast_setup(const struct los_info *in)
 {
     if (!in->phdr || !trampoline())
         return;
     lnx_fast.on = 1;
+    next_fault = los_upcall_handle(EXO_UPCALL_FAULT, lnx_site_fault);
     const struct phdr *ph = (const struct phdr *)in->phdr;
     for (uint64_t i = 0; i < in->phnum; i++) {
         if (ph[i].type != PT_LOAD || !(ph[i].flags & PF_X))

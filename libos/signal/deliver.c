@@ -11,6 +11,7 @@
 
 #include <los/cow.h>
 #include <los/los.h>
+#include <los/spawn.h>
 #include <los/uaccess.h>
 #include <los/upcall.h>
 
@@ -327,7 +328,7 @@ static int frame_build(struct exo_upcall_state *s, int n, const struct lnx_sigac
     if (!writable(fr, fp + fpsz + 4))
         return 0;
 
-    uint8_t *fpu = los_upcall_fpu();
+    uint8_t *fpu = los_upcall_fpu(s);
     uint8_t *img = (uint8_t *)fp;
     for (uint64_t i = 0; i < fpsz; i++)
         img[i] = fpu[i];
@@ -495,7 +496,7 @@ static void restore(struct exo_upcall_state *s, const struct sig_restore *r)
                                 .rflags = (s->regs.rflags & ~USER_FLAGS) | (m->eflags & USER_FLAGS),
                                 .rsp = m->rsp};
     if (r->has_fpu) {
-        uint8_t *fpu = los_upcall_fpu();
+        uint8_t *fpu = los_upcall_fpu(s);
         uint32_t mask = *(uint32_t *)(fpu + MXCSR_MASK_OFF);
         for (uint64_t i = 0; i < los_upcall_fpu_size; i++)
             fpu[i] = r->fpu[i];
@@ -526,7 +527,15 @@ static int on_self(struct exo_upcall_state *s)
  * signals); in the libOS's own code, its call's return will. */
 static int on_slice(struct exo_upcall_state *s)
 {
-    if (!los_sig_in_call)
+#ifdef LOS_LINUX_RUNTIME
+    /* A Linux binary's threads: the interrupted thread is in a call when its rip is in the
+     * libOS's range (the runtime, libos/linux), where no binary's code lives; a shared word
+     * could not say which thread is. */
+    int in_call = s->regs.rip >= LOS_LIBOS_LO && s->regs.rip < 0x0000700000000000ull;
+#else
+    int in_call = los_sig_in_call != 0;
+#endif
+    if (!in_call)
         deliver_all(s);
     return 0;
 }
@@ -534,7 +543,7 @@ static int on_slice(struct exo_upcall_state *s)
 static int on_fault(struct exo_upcall_state *s)
 {
     struct lnx_siginfo info;
-    uint32_t mxcsr = *(uint32_t *)((uint8_t *)los_upcall_fpu() + MXCSR_OFF);
+    uint32_t mxcsr = *(uint32_t *)((uint8_t *)los_upcall_fpu(s) + MXCSR_OFF);
     int n = sig_from_fault(s->vector, s->error, s->addr, s->regs.rip, mxcsr, &info);
     if (n == LNX_SIGSEGV && info.si_code == LNX_SEGV_MAPERR && s->vector == 14 &&
         posix_memory_prot_none(s->addr))

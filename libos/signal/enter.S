@@ -4,7 +4,10 @@
  * upcall stack, with the interrupted context in the state page and its x87/SSE/AVX state saved
  * by the upcall entry, and with exo's upcalls held off meanwhile (in_upcall = 1, set first).
  * The context saved is "this call returns value": callee-saved registers as they are now.
- * Nothing touches the stack once in_upcall is set (a fault then would end the env).
+ * Nothing touches the stack once in_upcall is set (a fault then would end the env). The state
+ * page and upcall stack are the calling thread's (los_sig_enter in deliver.c asks
+ * los_thread_upcall_area): exo's in_upcall guard is per thread, and two threads' signal work
+ * must not share a stack.
  * And the restorer of handlers installed without one (rt_sigreturn with the frame's place).
  */
 #define SELF 4                      /* LOS_UPCALL_SELF */
@@ -13,7 +16,7 @@
     .text
     .global los_sig_enter_at
 /* long los_sig_enter_at(long op, long value, uint64_t arg, uint64_t state, uint64_t top):
- * the calling thread's upcall state page and upcall stack top (sig_enter, deliver.c) */
+ * the calling thread's upcall state page and upcall stack top (los_sig_enter, deliver.c) */
 los_sig_enter_at:
     pushfq                          /* before in_upcall: a push may fault (the stack grows) */
     pop     %r10

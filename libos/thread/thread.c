@@ -1,7 +1,9 @@
 /*
  * thread.c: threads as exo envs sharing the process's address space (see thread.h): the row
  * table, clone, a thread's start and exit, tids, and futex over the wait queues of futex.c
- * with one exo event per thread to block on.
+ * with one exo event per thread to block on. Built into the Linux runtime (LOS_LINUX_RUNTIME),
+ * the calling thread's row is found from rsp instead of TLS, and a Linux binary's thread
+ * starts on its row's call stack with the binary's registers (los_clone_regs).
  */
 #include <posix/calls.h>
 #include <thread/futex.h>
@@ -10,6 +12,7 @@
 #include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
+#include <los/uaccess.h>
 #include <los/upcall.h>
 #include <signal/sig.h>
 
@@ -33,8 +36,8 @@ struct row {
 
 static struct row rows[LOS_THREAD_MAX];
 static volatile uint32_t rows_lock;
-#ifdef LOS_LINUX_RUNTIME /* the FS base is the Linux binary's: no TLS of our own (one thread) */
-static struct row *self;
+#ifdef LOS_LINUX_RUNTIME
+static uint64_t regs_of[LOS_THREAD_MAX][18]; /* a new thread's registers (los_clone_regs) */
 #else
 static __thread struct row *self; /* the calling thread's row; NULL in the first thread */
 #endif
@@ -48,20 +51,28 @@ static uint64_t tsc_hz;
 void los_upcall_entry(void);
 __attribute__((noreturn)) void los_thread_call_on(void *arg, void (*fn)(void *), uint64_t top);
 
-/* The calling thread's row (NULL: the first thread), kept in `self`, a TLS word. musl's
- * SIGEV_THREAD helper thread resets its TLS after each notification (__reset_tls), which
- * zeroes that word too: the row is then found again by the thread's TCB, the address at
- * %fs:0, which is the tls its clone was given. Never before the first clone (the first
- * thread's TLS may not be set up yet at start). */
+/* The calling thread's row (NULL: the first thread). On a stack in a row, that row: no TLS
+ * read, since a detached thread's exit (exit_on_row) has unmapped the stack its TLS lived in,
+ * and an upcall may still come (a timer's poll, a signal) before exo destroys its env. A row a
+ * fork's child emptied (the forking thread goes on as the first) names no thread.
+ * The Linux runtime's build (LOS_LINUX_RUNTIME) has no TLS (the FS base is the binary's), and
+ * needs none: every libOS instruction a thread other than the first runs, runs on a stack in
+ * its row (its reflected calls', its upcalls', its exit's).
+ * Else the row is kept in `self`, a TLS word. musl's SIGEV_THREAD helper thread resets its TLS
+ * after each notification (__reset_tls), which zeroes that word too: the row is then found
+ * again by the thread's TCB, the address at %fs:0, which is the tls its clone was given. Never
+ * before the first clone (the first thread's TLS may not be set up yet at start). */
 static struct row *me(void)
 {
-    /* On its row's upcall or exit stack, the stack says which row: no TLS read, since a
-     * detached thread's exit (exit_on_row) has unmapped the stack its TLS lived in, and an
-     * upcall may still come (a timer's poll, a signal) before exo destroys its env. */
     uint64_t sp;
     __asm__ volatile("mov %%rsp, %0" : "=r"(sp));
-    if (sp - LOS_THREAD_VA < (uint64_t)LOS_THREAD_MAX * LOS_THREAD_STRIDE)
-        return &rows[(sp - LOS_THREAD_VA) / LOS_THREAD_STRIDE];
+    if (sp - LOS_THREAD_VA < (uint64_t)LOS_THREAD_MAX * LOS_THREAD_STRIDE) {
+        struct row *r = &rows[(sp - LOS_THREAD_VA) / LOS_THREAD_STRIDE];
+        return r->state == ROW_FREE ? NULL : r;
+    }
+#ifdef LOS_LINUX_RUNTIME
+    return NULL;
+#else
     if (self || los_process_slot == EXO_CAP_SELF)
         return self;
     uint64_t tp;
@@ -70,6 +81,13 @@ static struct row *me(void)
         if (rows[i].state == ROW_RUNNING && rows[i].tls == tp)
             return self = &rows[i];
     return NULL;
+#endif
+}
+
+int los_thread_row(void)
+{
+    struct row *r = me();
+    return r ? (int)(r - rows) : -1;
 }
 
 static uint64_t rdtsc(void)
@@ -149,16 +167,38 @@ long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint
 {
     int cmd = op & ~(LNX_FUTEX_PRIVATE_FLAG | LNX_FUTEX_CLOCK_REALTIME);
     switch (cmd) {
-    case LNX_FUTEX_WAIT: {
+    case LNX_FUTEX_WAIT:
+    case LNX_FUTEX_WAIT_BITSET: {
         uint64_t deadline = 0;
+        if (cmd == LNX_FUTEX_WAIT_BITSET && !val3)
+            return -LNX_EINVAL; /* as Linux: an empty bitset */
         if (timeout_or_n) {
-            const struct lnx_timespec *ts = (const struct lnx_timespec *)timeout_or_n;
-            if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+            struct lnx_timespec ts;
+            if (los_copy_from_user(&ts, (const void *)timeout_or_n, sizeof ts) < 0)
+                return -LNX_EFAULT;
+            if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
                 return -LNX_EINVAL;
+            if (cmd == LNX_FUTEX_WAIT_BITSET) { /* absolute, on the clock op names: left */
+                struct lnx_timespec now;
+                const long c[6] = {op & LNX_FUTEX_CLOCK_REALTIME ? 0 : 1, (long)&now};
+                if (posix_clock_gettime(c) < 0)
+                    return -LNX_EINVAL;
+                if (ts.tv_sec < now.tv_sec ||
+                    (ts.tv_sec == now.tv_sec && ts.tv_nsec <= now.tv_nsec)) {
+                    ts.tv_sec = ts.tv_nsec = 0; /* passed: the value is checked, then ETIMEDOUT */
+                } else {
+                    ts.tv_sec -= now.tv_sec;
+                    ts.tv_nsec -= now.tv_nsec;
+                    if (ts.tv_nsec < 0) {
+                        ts.tv_sec--;
+                        ts.tv_nsec += 1000000000;
+                    }
+                }
+            }
             if (!tsc_hz)
                 tsc_hz = (uint64_t)exo_clock();
-            uint64_t sec = ts->tv_sec > 1000000000 ? 1000000000 : (uint64_t)ts->tv_sec;
-            deadline = rdtsc() + sec * tsc_hz + (uint64_t)ts->tv_nsec * (tsc_hz / 1000) / 1000000;
+            uint64_t sec = ts.tv_sec > 1000000000 ? 1000000000 : (uint64_t)ts.tv_sec;
+            deadline = rdtsc() + sec * tsc_hz + (uint64_t)ts.tv_nsec * (tsc_hz / 1000) / 1000000;
             deadline += !deadline; /* 0 means none */
         }
         int64_t ev = my_event();
@@ -166,6 +206,10 @@ long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint
             return -LNX_EAGAIN;
         return futex_wait(&futexes, addr, val, (uint64_t)ev, deadline);
     }
+    case LNX_FUTEX_WAKE_BITSET:
+        if (!val3)
+            return -LNX_EINVAL;
+        __attribute__((fallthrough)); /* every waiter matches (WAIT_BITSET keeps no bitset) */
     case LNX_FUTEX_WAKE:
         return (int)val > 0 ? futex_wake(&futexes, addr, (int)val) : 0;
     case LNX_FUTEX_REQUEUE:
@@ -287,13 +331,20 @@ static struct row *row_take(void)
     return NULL;
 }
 
-/* Maps the row's pages (upcall state, upcall stack, exit stack) and makes its event, once. */
+#ifdef LOS_LINUX_RUNTIME
+#define ROW_TOP LOS_THREAD_CALL_TOP /* and the stack its reflected calls run on */
+#else
+#define ROW_TOP LOS_THREAD_ROW_TOP
+#endif
+
+/* Maps the row's pages (upcall state, upcall stack, exit stack, rt_sigreturn buffer, and in the
+ * Linux runtime the call stack) and makes its event, once. */
 static int row_ready(struct row *t)
 {
     if (t->ready)
         return 0;
     uint64_t base = row_va(t);
-    for (uint64_t off = 0; off < LOS_THREAD_ROW_TOP; off += EXO_PAGE)
+    for (uint64_t off = 0; off < ROW_TOP; off += EXO_PAGE)
         if (exo_page_lookup(EXO_CAP_SELF, base + off) < 0 &&
             los_page_new(base + off, EXO_PROT_R | EXO_PROT_W) < 0)
             return -1;
@@ -314,7 +365,9 @@ static int private_page(uint64_t va)
 __attribute__((noreturn)) static void thread_start(struct row *t)
 {
     exo_fs_set(t->tls); /* first: TLS, `self` included, lives there */
+#ifndef LOS_LINUX_RUNTIME
     self = t;
+#endif
     /* Its own upcall state and stack, with the process's handlers: a fault in a thread is
      * the process's to handle (or to die of), not a silent end of one env. */
     uint64_t base = row_va(t);
@@ -326,8 +379,30 @@ __attribute__((noreturn)) static void thread_start(struct row *t)
     los_thread_exit(t->fn(t->arg));
 }
 
+static long clone_thread(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+                         int (*fn)(void *), void *arg, const uint64_t *regs);
+
 long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
                int (*fn)(void *), void *arg)
+{
+    return clone_thread(flags, stack, ptid, ctid, tls, fn, arg, NULL);
+}
+
+long los_clone_regs(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+                    const uint64_t regs[18], int (*go)(void *copy))
+{
+#ifdef LOS_LINUX_RUNTIME
+    if (!(flags & LNX_CLONE_VM))
+        return -LNX_ENOSYS; /* a new process: fork is the process server's */
+    return clone_thread(flags, stack, ptid, ctid, tls, go, NULL, regs);
+#else
+    (void)flags, (void)stack, (void)ptid, (void)ctid, (void)tls, (void)regs, (void)go;
+    return -LNX_ENOSYS;
+#endif
+}
+
+static long clone_thread(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+                         int (*fn)(void *), void *arg, const uint64_t *regs)
 {
     const unsigned long thread = LNX_CLONE_VM | LNX_CLONE_SIGHAND | LNX_CLONE_THREAD;
     const unsigned long known = thread | LNX_CLONE_FS | LNX_CLONE_FILES | LNX_CLONE_SYSVSEM |
@@ -338,7 +413,7 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
         ((flags & LNX_CLONE_SIGHAND) && !(flags & LNX_CLONE_VM)))
         return -LNX_EINVAL; /* as Linux */
     const unsigned long spawn = LNX_CLONE_VM | LNX_CLONE_VFORK;
-    if ((flags & (thread | spawn)) == spawn && (flags & ~(spawn | 0xff)) == 0 && fn) {
+    if ((flags & (thread | spawn)) == spawn && (flags & ~(spawn | 0xff)) == 0 && fn && !regs) {
         /* musl's posix_spawn (so popen and system): a child that runs fn and execs or exits,
          * its parent suspended until then. The libOS's vfork is that, with the child's memory
          * a copy-on-write view (fn runs on its copy of our stack, not on `stack`, which musl
@@ -373,6 +448,15 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
     t->tls = tls;
     t->fn = fn;
     t->arg = arg;
+    uint64_t start_sp = ((uint64_t)stack & ~15ull) - 8; /* rsp as if fn had been called */
+#ifdef LOS_LINUX_RUNTIME
+    if (regs) { /* a Linux binary's thread: the runtime's part runs on the row's call stack */
+        for (int i = 0; i < 18; i++)
+            regs_of[t - rows][i] = regs[i];
+        t->arg = regs_of[t - rows];
+        start_sp = row_va(t) + LOS_THREAD_CALL_TOP - 8;
+    }
+#endif
     t->unmap_base = NULL;
     los_sig_thread_new(t->sig); /* the creator's mask, nothing pending (POSIX) */
     if (flags & LNX_CLONE_PARENT_SETTID)
@@ -413,9 +497,7 @@ long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned 
      * which is what we wait for (thread_start). */
     const uint64_t state = row_va(t) + LOS_THREAD_STATE_OFF;
     __atomic_store_n(&los_cow_unlocked_state, state, __ATOMIC_RELEASE);
-    /* rsp as if fn had been called: 8 below a 16-byte boundary */
-    int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, ((uint64_t)stack & ~15ull) - 8,
-                              (uint64_t)t);
+    int64_t r = exo_env_start((uint64_t)env, (uint64_t)thread_start, start_sp, (uint64_t)t);
     while (r >= 0 && __atomic_load_n(&los_cow_unlocked_state, __ATOMIC_ACQUIRE) == state)
         exo_yield(EXO_ANY);
     los_cow_unlocked_state = 0;
@@ -595,7 +677,9 @@ void los_thread_forked(void)
     for (int i = 0; i < LOS_THREAD_MAX; i++)
         rows[i] = (struct row){0}; /* its pages were copied: row_ready finds them mapped */
     rows_lock = 0;
+#ifndef LOS_LINUX_RUNTIME
     self = NULL;
+#endif
     first_ctid = NULL;
     first_event = 0;
     running = 0;

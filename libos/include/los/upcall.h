@@ -44,8 +44,9 @@ int los_upcall_init_at(uint64_t state_va, uint64_t stack_top);
 int los_upcall_register(void);
 
 /* Handler for EXO_UPCALL_FAULT / EXO_UPCALL_REVOKE / EXO_UPCALL_SLICE / LOS_UPCALL_SELF. With none,
- * a fault or revocation request ends the env and a slice end simply resumes. */
-void los_upcall_handle(uint64_t kind, los_upcall_fn fn);
+ * a fault or revocation request ends the env and a slice end simply resumes. Returns the handler
+ * it replaces (NULL: none), for one that looks first and passes the rest on. */
+los_upcall_fn los_upcall_handle(uint64_t kind, los_upcall_fn fn);
 
 /* The demand pager: consulted first for every fault, before the uaccess fixup and the FAULT
  * handler; returns 1 if it made the faulting access valid (the context resumes and retries
@@ -61,11 +62,14 @@ void los_upcall_room(void (*fn)(uint64_t rsp));
 /* The state page (valid after los_upcall_init). */
 struct exo_upcall_state *los_upcall_state(void);
 
-/* Inside a handler: the interrupted context's extended state as the entry saved it, in XSAVE
- * layout (64-byte aligned; FXSAVE's 512-byte layout if the CPU has no XSAVE). Changes to it
- * take effect when the context resumes (a signal frame's copy goes here at sigreturn). With
- * XSAVE, a component whose XSTATE_BV bit (header, byte 512) is clear was in its initial state:
- * its bytes are stale and XRSTOR ignores them unless the bit is set. */
-void *los_upcall_fpu(void);
+/* Inside a handler of the upcall whose state page is s: the interrupted context's extended
+ * state as the entry saved it, in XSAVE layout (64-byte aligned; FXSAVE's 512-byte layout if
+ * the CPU has no XSAVE). Changes to it take effect when the context resumes (a signal frame's
+ * copy goes here at sigreturn). With XSAVE, a component whose XSTATE_BV bit (header, byte 512)
+ * is clear was in its initial state: its bytes are stale and XRSTOR ignores them unless the bit
+ * is set. Per upcall (each thread has its own state page and stack): the entry keeps the
+ * image's address in the state page's last word, LOS_UPCALL_FPU_SLOT, past exo's struct. */
+#define LOS_UPCALL_FPU_SLOT 4088
+void *los_upcall_fpu(const struct exo_upcall_state *s);
 
 #endif

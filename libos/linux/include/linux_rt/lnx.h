@@ -1,6 +1,6 @@
 /*
  * lnx.h: the Linux runtime's inside (libos/linux/README.md): the entry block a Linux process
- * starts on, and the reflected call.
+ * starts on, the reflected call, and its threads.
  */
 #ifndef LINUX_RT_LNX_H
 #define LINUX_RT_LNX_H
@@ -36,12 +36,40 @@ uint64_t *lnx_stack_build(char *top, size_t room, const char *execfn, const char
  * rip after it; rflags = r11). Returns the result for rax; delivers signals itself. */
 long lnx_call(struct exo_regs *u);
 
-/* Hands the context u to signal delivery (libos/signal) and resumes it: never returns. */
-void lnx_deliver(const struct exo_regs *u) __attribute__((noreturn));
+/* Hands the context u to signal delivery (libos/signal) and resumes it, as an upcall on the
+ * calling thread's upcall state page and stack: never returns. */
+void lnx_deliver(const struct exo_regs *u, uint64_t state, uint64_t stack_top)
+    __attribute__((noreturn));
+
+/* Threads (clone.c): clone with CLONE_VM and clone3, from the reflected call u (the child
+ * resumes at u's rip with u's registers, rax = 0, on the stack it was given). */
+#define LNX_clone3 435
+long lnx_clone(struct exo_regs *u, const long a[6]);
+long lnx_clone3(struct exo_regs *u, const long a[6]);
+
+/* The first thread's reflected-call entry (entry.S), and row i's: lnx_thread_entries + 32 * i. */
+void lnx_syscall_entry(void);
+extern const char lnx_thread_entries[];
+
+/* The words in which the first thread's entry and row i's keep the binary's rsp (entry.S), the
+ * first thread's call stack, and the length of each entry's first instruction, the store to its
+ * word: lnx_site_fault resumes an entry past it, the word already written. */
+extern uint64_t lnx_user_rsp, lnx_thread_rsp[];
+extern char lnx_stack_top[];
+#define LNX_ENTRY_SAVED 7
+
+/* What a reflected call's entry runs: lnx_call, or lnx_fast_call for a rewritten site's call
+ * the fast entry handed to exo because the process has threads (u's rip lnx_fast_trapped, the
+ * return address on the binary's stack: taken back first). */
+long lnx_trap_call(struct exo_regs *u);
+void lnx_fast_trapped(void);
+extern uint64_t lnx_fast_threads; /* nonzero once the process has made a thread (entry.S) */
 
 /* Hands the context u to the libOS's fault handling as a page fault at addr by an instruction
- * fetch (what Linux sees of a call through NULL: SIGSEGV, SEGV_MAPERR): never returns. */
-void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr) __attribute__((noreturn));
+ * fetch (what Linux sees of a call through NULL: SIGSEGV, SEGV_MAPERR), as an upcall on the
+ * calling thread's upcall state page and stack: never returns. */
+void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr, uint64_t state, uint64_t stack_top)
+    __attribute__((noreturn));
 
 /* The fast path (fastpath.c): what lnx_fast_setup did, for the exit report (TESSERA_LINUX_STATS).
  */
@@ -64,5 +92,11 @@ int lnx_fast_site(uint64_t va);
 
 /* A call that came through the trampoline: lnx_call, if it came from a rewritten site. */
 long lnx_fast_call(struct exo_regs *u);
+
+/* The fault handler lnx_fast_setup puts before the signal part's: a rewritten site's `call`
+ * that could not push its return address (the thread unmapped its own stack, as musl's
+ * __unmapself does before its exit) is made the trap the `syscall` was, at the calling thread's
+ * own entry, and the rest goes on to the handler it replaced. */
+int lnx_site_fault(struct exo_upcall_state *s);
 
 #endif

@@ -60,6 +60,7 @@
 #define LNX_ESRCH 3
 #define LNX_EINTR 4
 #define LNX_EIO 5
+#define LNX_E2BIG 7
 #define LNX_EBADF 9
 #define LNX_EAGAIN 11
 #define LNX_ENOMEM 12
@@ -142,6 +143,8 @@ struct lnx_winsize {
 #define LNX_FUTEX_WAKE 1
 #define LNX_FUTEX_REQUEUE 3
 #define LNX_FUTEX_CMP_REQUEUE 4
+#define LNX_FUTEX_WAIT_BITSET 9
+#define LNX_FUTEX_WAKE_BITSET 10
 #define LNX_FUTEX_PRIVATE_FLAG 128
 #define LNX_FUTEX_CLOCK_REALTIME 256
 #define LNX_CLONE_VM 0x100

@@ -20,8 +20,9 @@
 #define LOS_THREAD_UPCALL_TOP 0x9000ull         /*   8 pages of upcall stack below */
 #define LOS_THREAD_EXIT_TOP 0xb000ull           /*   2 pages of stack its exit runs on */
 #define LOS_THREAD_RESTORE_OFF 0xb000ull        /*   2 pages: its rt_sigreturn's buffer */
-#define LOS_THREAD_ROW_TOP 0xd000ull            /*   (the row's pages end here) */
-#define LOS_THREAD_TID_BASE 0x40000000l         /* tids of threads after the first */
+#define LOS_THREAD_ROW_TOP 0xd000ull            /*   (the row's pages end here, but: */
+#define LOS_THREAD_CALL_TOP 0x1d000ull  /*   the Linux runtime's: 16 pages its calls run on) */
+#define LOS_THREAD_TID_BASE 0x40000000l /* tids of threads after the first */
 
 /* clone(2) for a new thread (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, and whatever of
  * CLONE_FS/FILES/SYSVSEM/SETTLS/PARENT_SETTID/CHILD_CLEARTID/CHILD_SETTID/DETACHED): the
@@ -30,6 +31,30 @@
  * not a thread (fork is the process server's), -EAGAIN when there is no room (row, env). */
 long los_clone(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
                int (*fn)(void *), void *arg);
+
+/* The Linux runtime's (libos/linux/clone.c): a thread of a Linux binary, as los_clone makes
+ * one, but started on its row's call stack (LOS_THREAD_CALL_TOP) at go(copy), copy being the
+ * row's own copy of the 18 words of the struct exo_regs regs (the binary's registers, which the
+ * new thread resumes with); go never returns. In that build the calling thread's row is found
+ * from rsp (every libOS instruction a thread runs, runs on a stack in its row), not from TLS:
+ * the FS base is the binary's. */
+long los_clone_regs(unsigned long flags, void *stack, int *ptid, int *ctid, unsigned long tls,
+                    const uint64_t regs[18], int (*go)(void *copy));
+
+/* The calling thread's upcall state page and upcall stack top, if it is not the first thread
+ * (whose are LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP: *state and *top stay as given):
+ * where the libOS's own upcalls go (libos/signal's delivery at a call's return and sigreturn,
+ * the Linux runtime's delivery), so that exo's in_upcall guard and the stack are the calling
+ * thread's. */
+void los_thread_upcall_area(uint64_t *state, uint64_t *top);
+
+/* The calling thread's rt_sigreturn buffer (LOS_THREAD_RESTORE_OFF in its row, 8 KiB: two
+ * threads may make rt_sigreturn at once), or NULL for the first thread (libos/signal keeps its
+ * own). */
+void *los_thread_restore_buf(void);
+
+/* The calling thread's row (0 <= row < LOS_THREAD_MAX), or -1 in the first thread. */
+int los_thread_row(void);
 
 /* SYS_exit: ends the calling thread (its CLONE_CHILD_CLEARTID word is zeroed and woken, on a
  * stack of the libOS, after which its own stack may be freed). The first thread ending while
@@ -46,8 +71,10 @@ long los_thread_tid(void);
 /* set_tid_address: the word the calling thread's exit zeroes and wakes. */
 void los_thread_set_tid_address(int *ctid);
 
-/* futex(2): FUTEX_WAIT (relative timeout), FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE,
- * private or not (both process-local); else -ENOSYS. */
+/* futex(2): FUTEX_WAIT (relative timeout), FUTEX_WAIT_BITSET (absolute timeout on
+ * CLOCK_MONOTONIC, or CLOCK_REALTIME with FUTEX_CLOCK_REALTIME; any nonzero bitset matches
+ * every wake), FUTEX_WAKE, FUTEX_WAKE_BITSET (as FUTEX_WAKE), FUTEX_REQUEUE,
+ * FUTEX_CMP_REQUEUE, private or not (both process-local); else -ENOSYS. */
 long los_futex(uint32_t *addr, int op, uint32_t val, uint64_t timeout_or_n, uint32_t *addr2,
                uint32_t val3);
 
@@ -85,14 +112,6 @@ uint64_t los_thread_cputime(void);
  * the calling thread's (NULL in the first thread, whose state is the signal part's own), and
  * the live thread with this tid's (NULL: none). los_sig_thread_new fills a new thread's. */
 #define LOS_THREAD_SIG_WORDS 6
-/* The calling thread's upcall state page and upcall stack top, if it is not the first thread
- * (whose are LOS_UPCALL_STATE_VA and LOS_UPCALL_STACK_TOP: *state and *top stay as given). */
-void los_thread_upcall_area(uint64_t *state, uint64_t *top);
-
-/* The calling thread's rt_sigreturn buffer (LOS_THREAD_RESTORE_OFF in its row, 8 KiB), or NULL
- * for the first thread (libos/signal keeps its own). */
-void *los_thread_restore_buf(void);
-
 void *los_thread_sig(void);
 void *los_thread_sig_of(long tid);
 /* Row i's (0 <= i < LOS_THREAD_MAX) when a thread runs in it, else NULL. */
