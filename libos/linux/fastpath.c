@@ -1,11 +1,14 @@
 /*
  * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
  * idea), done once at the start, before the binary's first instruction. The trampoline page at
- * VA 0 holds a nop sled then a jump to lnx_fast_entry (entry.S) at 1024, another sled and the
- * same jump at 4080; each `syscall` (0f 05) the
+ * VA 0 holds a nop sled, then at 1024 a jump to lnx_fast_entry (entry.S) through the pointer
+ * on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall` (0f 05) the
  * scanner (scan.c) judges safe in the binary's executable segments, in memory, becomes
  * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
- * and slides into the runtime, no trap. The file is never changed: pm loaded the segments into
+ * and slides into the runtime, no trap. No Linux number is above 1024 (x32's carry bit 30):
+ * any other lands on a byte that faults (or on the jump itself: ENOSYS as any), or calls an
+ * address outside the page, which faults too, and lnx_site_fault makes that fault the -ENOSYS
+ * the `syscall` would have returned. The file is never changed: pm loaded the segments into
  * pages of this env's own, and only those are written. What is not rewritten (code the binary
  * makes at run time, sites the scanner is unsure of) still traps and is reflected as before.
  *
@@ -26,12 +29,18 @@
 #include <los/upcall.h>
 #include <thread/thread.h>
 
-/* Numbers below SLED slide into the first jump: every number of Linux's 64-bit and x32 tables
- * (x32's 512-547 without their bit 30 are -ENOSYS). A number that lands inside a jump's 13
- * bytes (SLED + 1 .. + 12, SLED2_END + 1 .. + 12) runs its bytes from there: undefined. */
+/* Numbers below SLED slide into the jump: every number of Linux's 64-bit and x32 tables (x32's
+ * 512-547 without their bit 30 are -ENOSYS). The jump is `jmp *rel32(%rip)` (ff 25 fa eb 00
+ * 00), read from the pointer page: no register holds the target, so a number that lands on it
+ * goes to lnx_fast_entry with rax intact (ENOSYS); one that lands inside it runs "and $0xebfa,
+ * %eax" (1025), cli (1026), "jmp +0" (1027), "add %al,(%rax)" (1028, a store to the page: a
+ * fault) or "add %dh,%ah" (1029), and each of those ends at a fault, having changed at most rax
+ * and the flags, which the call's result replaces (C code keeps nothing in the flags across a
+ * `syscall`). Linux never maps below 64 KiB (mmap_min_addr): the pointer page at 60 KiB is
+ * read-only data no Linux program can have there. */
 #define SLED 1024
-#define SLED2_END (4096 - 16) /* numbers from SLED + 16 up to here slide into the second */
-#define MAX_SITES 8192        /* rewritten sites the runtime remembers (more: left to trap) */
+#define JUMP_LEN 6
+#define MAX_SITES 8192 /* rewritten sites the runtime remembers (more: left to trap) */
 #define PT_LOAD 1
 #define PF_X 1
 
@@ -45,21 +54,9 @@ void lnx_fast_entry(void);
 struct lnx_fast lnx_fast;
 static uint64_t sites[MAX_SITES]; /* the rewritten sites' addresses, ascending */
 
-/* movabs $lnx_fast_entry, %r11; jmp *%r11 (r11 is the syscall's to clobber) at p. */
-static void jump_at(uint8_t *p)
-{
-    uint64_t a = (uint64_t)lnx_fast_entry;
-    p[0] = 0x49;
-    p[1] = 0xbb;
-    for (int i = 0; i < 8; i++)
-        p[2 + i] = (uint8_t)(a >> (8 * i));
-    p[10] = 0x41;
-    p[11] = 0xff;
-    p[12] = 0xe3;
-}
-
-/* The trampoline page at VA 0, filled at the scratch address, then mapped execute-only. */
-static int trampoline(void)
+/* A fresh page filled by fill at the scratch address, then mapped at va with prot: 1, or 0
+ * (nothing left behind). */
+static int page_at(uint64_t va, uint64_t prot, void (*fill)(uint8_t *p))
 {
     int64_t ppn = exo_page_alloc(EXO_CAP_SELF, EXO_ANY);
     if (ppn < 0)
@@ -68,18 +65,45 @@ static int trampoline(void)
         exo_page_free(EXO_CAP_SELF, (uint64_t)ppn);
         return 0;
     }
-    uint8_t *p = (uint8_t *)LOS_SCRATCH_VA;
-    for (uint32_t i = 0; i < EXO_PAGE; i++)
-        p[i] = 0x90; /* nop */
-    jump_at(p + SLED);
-    for (uint32_t i = SLED + 13; i < SLED + 16; i++)
-        p[i] = 0xf4; /* hlt: #GP, SIGSEGV (an int3 would have the libOS read its byte here) */
-    jump_at(p + SLED2_END);
-    for (uint32_t i = SLED2_END + 13; i < EXO_PAGE; i++)
-        p[i] = 0xf4;
+    fill((uint8_t *)LOS_SCRATCH_VA);
     exo_page_unmap(EXO_CAP_SELF, LOS_SCRATCH_VA);
-    if (exo_page_map(EXO_CAP_SELF, 0, (uint64_t)ppn, EXO_PROT_X | EXO_PROT_XONLY) < 0) {
-        exo_page_free(EXO_CAP_SELF, (uint64_t)ppn); /* no protection keys: no NULL fault */
+    if (exo_page_map(EXO_CAP_SELF, va, (uint64_t)ppn, prot) < 0) {
+        exo_page_free(EXO_CAP_SELF, (uint64_t)ppn);
+        return 0;
+    }
+    return 1;
+}
+
+static void fill_pointer(uint8_t *p)
+{
+    for (uint32_t i = 0; i < EXO_PAGE; i++)
+        p[i] = 0;
+    *(uint64_t *)p = (uint64_t)lnx_fast_entry;
+}
+
+static void fill_trampoline(uint8_t *p)
+{
+    for (uint32_t i = 0; i < SLED; i++)
+        p[i] = 0x90; /* nop */
+    int32_t rel = (int32_t)(LNX_FAST_PTR_VA - (SLED + JUMP_LEN));
+    p[SLED] = 0xff; /* jmp *rel(%rip) */
+    p[SLED + 1] = 0x25;
+    for (int i = 0; i < 4; i++)
+        p[SLED + 2 + i] = (uint8_t)((uint32_t)rel >> (8 * i));
+    for (uint32_t i = SLED + JUMP_LEN; i < EXO_PAGE; i++)
+        p[i] = 0xf4; /* hlt: #GP (an int3 would have the libOS read its byte here) */
+}
+
+/* The pointer page, then the trampoline page at VA 0, execute-only (a CPU without protection
+ * keys refuses it: no NULL fault, so no page and no rewriting). */
+static int trampoline(void)
+{
+    if (!page_at(LNX_FAST_PTR_VA, EXO_PROT_R, fill_pointer))
+        return 0;
+    if (!page_at(0, EXO_PROT_X | EXO_PROT_XONLY, fill_trampoline)) {
+        int64_t pte = exo_page_lookup(EXO_CAP_SELF, LNX_FAST_PTR_VA);
+        if (pte >= 0)
+            exo_page_free(EXO_CAP_SELF, (uint64_t)pte >> EXO_PAGE_SHIFT);
         return 0;
     }
     return 1;
@@ -144,16 +168,48 @@ static uint32_t rewrite_page(uint32_t i, uint32_t *kept)
 
 static los_upcall_fn next_fault; /* the signal part's */
 
+/* The return address a rewritten site's `call *%rax` left at rsp, if that is what is there: a
+ * fault at the call's target, in the trampoline page or at rax itself. 0 otherwise. */
+static uint64_t stray_call(const struct exo_upcall_state *s)
+{
+    uint64_t rip = s->regs.rip, rsp = s->regs.rsp, ret;
+    if (rip >= EXO_PAGE && rip != s->regs.rax)
+        return 0;
+    if (rsp & 7 || exo_page_lookup(EXO_CAP_SELF, rsp & ~(EXO_PAGE - 1)) < 0)
+        return 0; /* (read in an upcall: only from a page that is there) */
+    ret = *(const uint64_t *)rsp;
+    return ret >= 2 && lnx_fast_site(ret - 2) ? ret : 0;
+}
+
 int lnx_site_fault(struct exo_upcall_state *s)
 {
     const uint64_t pf_write = 2;
-    if (s->vector != 14 || !(s->error & pf_write) || s->addr != s->regs.rsp - 8 ||
-        !lnx_fast_site(s->regs.rip))
+    uint64_t ret = 0;
+    if (s->vector == 14 && (s->error & pf_write) && s->addr == s->regs.rsp - 8 &&
+        lnx_fast_site(s->regs.rip)) {
+        /* The site's call could not push its return address (a thread that unmapped its own
+         * stack): the `syscall` it was, as a trap. */
+        s->regs.rcx = s->regs.rip + 2;
+    } else if (s->vector == 13 && lnx_fast_site(s->regs.rip) &&
+               s->regs.rax + (1ull << 47) >= (1ull << 48)) {
+        /* A non-canonical number: the call itself faulted (as Intel's CPUs report it). */
+        s->regs.rcx = s->regs.rip + 2;
+        s->regs.rax = (uint64_t)-1;
+        lnx_calls_fast++, lnx_calls_trap--; /* counted as the rewritten call it was */
+    } else if ((ret = stray_call(s)) != 0) {
+        /* A number no Linux call has: the call went and faulted where it landed. The number is
+         * rax if it landed there (else the trampoline's bytes may have changed rax: -1, which
+         * every bad number's ENOSYS shares). */
+        s->regs.rax = s->regs.rip == s->regs.rax ? s->regs.rax : (uint64_t)-1;
+        s->regs.rsp += 8;
+        s->regs.rcx = ret;
+        lnx_calls_fast++, lnx_calls_trap--;
+    } else {
         return next_fault ? next_fault(s) : 1;
+    }
     /* Resumed at the calling thread's entry past its store of rsp, the word written here, on
      * that thread's call stack (free: the thread was in the binary), with what `syscall` would
      * have left: rcx = the rip after the site, r11 = rflags. */
-    s->regs.rcx = s->regs.rip + 2;
     s->regs.r11 = s->regs.rflags;
     int row = los_thread_row();
     if (row < 0) {

@@ -34,6 +34,10 @@
 #define POSIX_MMAP_TOP 0x0000200000000000ull
 #define LNX_MREMAP_MAYMOVE 1
 #define LNX_MREMAP_FIXED 2
+/* Linux's mmap_min_addr: nothing of a program's lies below. The Linux runtime keeps its
+ * trampoline and pointer pages there (libos/linux/fastpath.c), out of mmap's, munmap's and
+ * mprotect's reach. */
+#define MIN_ADDR 0x10000ull
 #define LNX_MS_ASYNC 1
 #define LNX_MS_INVALIDATE 2
 #define LNX_MS_SYNC 4
@@ -297,8 +301,10 @@ static long mmap_locked(const long a[6])
     if (!(flags & LNX_MAP_ANONYMOUS) && (off & (PAGE - 1) || off + len < off))
         return -LNX_EINVAL;
     if (flags & LNX_MAP_FIXED) {
-        if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP || !addr)
+        if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
             return -LNX_EINVAL;
+        if (addr < MIN_ADDR)
+            return -LNX_EPERM;
     } else if (!(addr & (PAGE - 1)) && addr >= POSIX_MMAP_BASE && addr + len > addr &&
                addr + len <= POSIX_MMAP_TOP && vma_free(&vmas, addr, addr + len)) {
         /* the hint is free: there */
@@ -319,7 +325,9 @@ static long munmap_locked(const long a[6])
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || !a[1] || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
-    return unmap_range(addr, addr + len);
+    if (addr + len <= MIN_ADDR)
+        return 0; /* nothing of the program's is there */
+    return unmap_range(addr < MIN_ADDR ? MIN_ADDR : addr, addr + len);
 }
 
 /* A shared range's page at va lent again by pm with prot (mprotect raising it, mremap moving
@@ -336,10 +344,9 @@ static long mprotect_locked(const long a[6])
     long prot = a[2];
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
-    int64_t zero = addr == 0 && len ? exo_page_lookup(EXO_CAP_SELF, 0) : -1;
-    if (zero >= 0 && (zero & EXO_PROT_XONLY))
-        return -LNX_ENOMEM; /* the Linux runtime's trampoline (libos/linux): no page of the
-                             * program's is there, as Linux says of an unmapped page 0 */
+    if (addr < MIN_ADDR && len)
+        return -LNX_ENOMEM; /* no page of the program's is there, as Linux says of a range not
+                             * mapped */
     /* Copy-on-write pages become ours first: "shared" must keep meaning "copy on write", and
      * a PROT_NONE page kept in none[] must be one we own. */
     if (los_cow_break_range(addr, addr + len) < 0)
@@ -503,6 +510,8 @@ static long mremap_locked(const long a[6])
         if (to & (PAGE - 1) || to + nlen < to || to + nlen > EXO_USER_TOP ||
             (to < old + olen && old < to + nlen))
             return -LNX_EINVAL;
+        if (to < MIN_ADDR)
+            return -LNX_EPERM;
         long r = unmap_range(to, to + nlen);
         if (r < 0)
             return r;

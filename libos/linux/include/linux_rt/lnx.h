@@ -73,6 +73,10 @@ void lnx_fetch_fault(const struct exo_regs *u, uint64_t addr, uint64_t state, ui
 
 /* The fast path (fastpath.c): what lnx_fast_setup did, for the exit report (TESSERA_LINUX_STATS).
  */
+/* The page holding lnx_fast_entry's address, which the trampoline's jump reads (fastpath.c):
+ * below Linux's mmap_min_addr (64 KiB), where no Linux program maps anything. */
+#define LNX_FAST_PTR_VA 0xf000ull
+
 struct lnx_fast {
     int on;                     /* the trampoline page is mapped, sites rewritten */
     uint32_t nsites;            /* sites rewritten to `call *%rax` */
