@@ -258,6 +258,18 @@ USERTEST(shm_mmap_errors)
     CHECK_EQ(errno, EBADF);
     CHECK_EQ(mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 100), MAP_FAILED);
     CHECK_EQ(errno, EINVAL);
+    /* Below 64 KiB (Linux's mmap_min_addr) nothing of a program's can be: Linux's answers */
+    CHECK_EQ(mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0), MAP_FAILED);
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(mmap((void *)0xf000, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+             MAP_FAILED);
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(mprotect(NULL, PG, PROT_READ), -1);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(munmap(NULL, 16 * PG), 0);
+    void *low = mmap((void *)PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* a hint */
+    CHECK_EQ(low != MAP_FAILED && (uintptr_t)low >= 0x10000, 1);
+    CHECK_EQ(munmap(low, PG), 0);
     close(pfd[0]);
     close(pfd[1]);
     close(dir);
