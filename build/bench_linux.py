@@ -202,6 +202,7 @@ def main() -> int:
         return 1
     boots = [a.only] if a.only else BOOTS
     files = build_initramfs(qemu.build_dir(), binary) if "linux" in boots else None
+    a.accel = qemu.choose_accel(a.accel)  # the CSV and the table name the one used
     env = bench_common.Env(a.accel, a.icount)
     runs: Dict[str, List[dict]] = {}
     for i in range(1, a.runs + 1):
