@@ -8,7 +8,8 @@
 
 and this module parses those lines, takes the median per (guest, op) over the runs, says why a
 row is missing, and writes the CSV rows and the PNG; each script keeps its own table, header
-and boots."""
+and boots. A guest is a word, hyphens allowed (`bench linux`'s "tessera-trap"); the guests are
+linux and tessera unless a script names its own."""
 import csv
 import os
 import re
@@ -27,11 +28,11 @@ def parse(text: str, name: str) -> dict:
     'done': bool, 'kernel': str or None} from the lines `name` printed."""
     n = re.escape(name)
     out = {"rows": {}, "missing": {}, "done": f"{name}: done" in text, "kernel": None}
-    for m in re.finditer(n + r": guest=(\w+) op=(\w+) iters=(\d+) ns_per_op=([\d.]+) "
+    for m in re.finditer(n + r": guest=([\w-]+) op=(\w+) iters=(\d+) ns_per_op=([\d.]+) "
                          r"exo_calls_per_op=(-?[\d.]+)", text):
         out["rows"][(m[1], m[2])] = {"iters": int(m[3]), "ns_per_op": float(m[4]),
                                      "exo_calls_per_op": float(m[5])}
-    for m in re.finditer(n + r": guest=(\w+) op=(\w+) (unsupported|failed) errno=(\d+)", text):
+    for m in re.finditer(n + r": guest=([\w-]+) op=(\w+) (unsupported|failed) errno=(\d+)", text):
         out["missing"][(m[1], m[2])] = f"{m[3]} errno={m[4]}"
     k = re.search(n + r": kernel release=(\S+) version=(.*)", text)
     if k:
@@ -39,10 +40,11 @@ def parse(text: str, name: str) -> dict:
     return out
 
 
-def summarise(runs: Dict[str, List[dict]], ops: List[str]) -> Dict[Tuple[str, str], dict]:
+def summarise(runs: Dict[str, List[dict]], ops: List[str],
+              guests: List[str] = GUESTS) -> Dict[Tuple[str, str], dict]:
     """{(guest, op): median row} over the runs that have the row."""
     med = {}
-    for g in GUESTS:
+    for g in guests:
         for op in ops:
             rows = [p["rows"][(g, op)] for p in runs.get(g, []) if (g, op) in p["rows"]]
             if rows:
@@ -60,22 +62,23 @@ def why_missing(runs: Dict[str, List[dict]], g: str, op: str) -> str:
     return "no row" if runs.get(g) else "guest did not run"
 
 
-def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
+def kernels(runs: Dict[str, List[dict]], guests: List[str] = GUESTS) -> Dict[str, str]:
     return {g: next((p["kernel"] for p in runs.get(g, []) if p.get("kernel")), "?")
-            for g in GUESTS}
+            for g in guests}
 
 
 def write_csv(path: str, header: str, runs: Dict[str, List[dict]],
-              med: Dict[Tuple[str, str], dict], ops: List[str], env: "bench_common.Env") -> None:
+              med: Dict[Tuple[str, str], dict], ops: List[str], env: "bench_common.Env",
+              guests: List[str] = GUESTS) -> None:
     """header (one comment line), the run's environment, then every run's rows and the medians."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    kern = kernels(runs)
+    kern = kernels(runs, guests)
     with open(path, "w", newline="") as f:
         f.write(header)
         f.write(env.comment(list(kern.values())))
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
-        for g in GUESTS:
+        for g in guests:
             tail = list(env.columns(kern[g]).values())
             for i, p in enumerate(runs.get(g, []), 1):
                 for op in ops:
@@ -95,10 +98,10 @@ def write_csv(path: str, header: str, runs: Dict[str, List[dict]],
 
 
 def plot(med: Dict[Tuple[str, str], dict], ops: List[str], title: str, csv_path: str,
-         icount: bool) -> None:
+         icount: bool, guests: List[str] = GUESTS) -> None:
     labels, values = [], []
     for op in ops:
-        for g in GUESTS:
+        for g in guests:
             if (g, op) in med:
                 labels.append(f"{op} {g}")
                 values.append(med[(g, op)]["ns_per_op"])

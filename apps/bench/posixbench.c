@@ -8,6 +8,15 @@
  * nanosecond is one guest instruction, so ns_per_op counts instructions and repeats exactly.
  * An operation the system cannot do yet prints "op=NAME unsupported errno=E" instead, so the
  * benchmark keeps running as the libOS grows. "posixbench: done" ends the run.
+ *
+ * The gcc -static build is also `./tessera bench linux`'s program (build/bench_linux.py), the
+ * same file in both guests: the Linux guest's /init (pid 1: guest=linux, as for bench posix)
+ * and, unmodified, Tessera's /lx/lx_posixbench, run by lxrun with argv {NAME, GUEST}:
+ * guest=GUEST. A GUEST ending in "trap" execs itself again with TESSERA_LINUX_TRAP=1 in its
+ * environment (every call traps; the children inherit it). After its rows such a run execs
+ * itself once more as "--probe" (1000 getpid calls) with TESSERA_LINUX_STATS=1, so that the
+ * runtime's exit report says how the calls came in ("linux: N calls direct, M trapped; ...")
+ * without a report from every timed child.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,7 +44,7 @@ static long exo_calls(void)
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
-#define GUEST "linux"
+#define GUEST guest
 #define ON_TESSERA 0
 static long exo_calls(void)
 {
@@ -48,6 +57,10 @@ static long exo_calls(void)
 #define MMAP_BYTES (1 << 20)
 
 static char *self; /* argv[0]: exec'd again with "--exit" */
+#if !ON_TESSERA
+static const char *guest = "linux"; /* argv[1] when not the Linux guest's /init */
+static char self_path[4096];
+#endif
 static int ping[2], pong[2];
 static int file_fd = -1;
 static long pread_off;
@@ -221,24 +234,85 @@ static void run(size_t i)
     fflush(stdout);
 }
 
+#if !ON_TESSERA
+/* "--probe": the calls the exit report counts (bench linux). */
+static int probe(void)
+{
+    for (int i = 0; i < 1000; i++)
+        syscall(SYS_getpid);
+    return 0;
+}
+
+/* This binary again as argv {argv0, arg} with env: execve, or fork + execve + wait (0, or the
+ * errno or status that went wrong). */
+static int again(const char *argv0, char *arg, char **env, int do_fork)
+{
+    char *args[] = {(char *)argv0, arg, NULL};
+    pid_t pid = do_fork ? fork() : 0;
+    if (pid < 0)
+        return errno;
+    if (pid == 0) {
+        execve(self, args, env);
+        if (!do_fork)
+            return errno;
+        _exit(127);
+    }
+    int st;
+    if (waitpid(pid, &st, 0) != pid)
+        return errno;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "--exit") == 0)
         return 9; /* fork_exec_wait's child */
     self = argv[0];
 #if !ON_TESSERA
-    struct utsname u; /* the CSV records which kernel made the rows */
-    if (uname(&u) == 0)
-        printf("posixbench: kernel release=%s version=%s\n", u.release, u.version);
-    mkdir("/tmp", 0777);
-    mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    if (argc > 1 && strcmp(argv[1], "--probe") == 0)
+        return probe();
+    /* lxrun gives a bare name as argv[0]: exec needs the file's path */
+    ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+    if (!strchr(self, '/')) {
+        self_path[n > 0 ? n : 0] = 0;
+        self = n > 0 ? self_path : "/proc/self/exe";
+    }
+    int init = getpid() == 1; /* the Linux guest's /init */
+    if (!init && argc > 1)
+        guest = argv[1];
+    size_t gl = strlen(guest);
+    int trap = gl >= 4 && strcmp(guest + gl - 4, "trap") == 0;
+    if (trap && !getenv("TESSERA_LINUX_TRAP")) {
+        char *env[] = {"TESSERA_LINUX_TRAP=1", NULL};
+        int e = again(argv[0], argv[1], env, 0);
+        printf("posixbench: guest=%s exec with TESSERA_LINUX_TRAP=1 failed errno=%d\n", guest, e);
+        return 1;
+    }
+    if (init) {
+        struct utsname u; /* the CSV records which kernel made the rows */
+        if (uname(&u) == 0)
+            printf("posixbench: kernel release=%s version=%s\n", u.release, u.version);
+        mkdir("/tmp", 0777);
+        mount("tmpfs", "/tmp", "tmpfs", 0, NULL);
+    }
 #endif
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         run(i);
+#if !ON_TESSERA
+    if (!init) {
+        char *env[] = {"TESSERA_LINUX_STATS=1", trap ? "TESSERA_LINUX_TRAP=1" : NULL, NULL};
+        printf("posixbench: guest=%s probe\n", guest);
+        fflush(stdout);
+        int e = again(argv[0], "--probe", env, 1);
+        printf("posixbench: guest=%s probe exit %d\n", guest, e);
+    }
+#endif
     printf("posixbench: done\n");
     fflush(stdout);
 #if !ON_TESSERA
-    reboot(LINUX_REBOOT_CMD_POWER_OFF);
+    if (init)
+        reboot(LINUX_REBOOT_CMD_POWER_OFF);
 #endif
     return 0;
 }
