@@ -2,7 +2,7 @@
  * lx_calls.c: the fast path's count. Run plainly, it runs itself twice (execve of
  * /proc/self/exe, argv {"lx_calls", "loop"}) with TESSERA_LINUX_STATS=1 in the environment, the
  * second time with TESSERA_LINUX_TRAP=1 too; each makes 1000 getpid calls and one numbered 1000
- * (none: -ENOSYS, through the trampoline's first sled when rewritten), then numbers no Linux
+ * (none: -ENOSYS, a fault past the trampoline's sled when rewritten), then numbers no Linux
  * call has that land elsewhere through a rewritten site: inside the trampoline's jump, on its
  * hlt bytes, outside the page, in the kernel half, non-canonical; each is -ENOSYS as on
  * Linux, with every register a `syscall` keeps kept (stray_regs). On Linux the two
@@ -65,25 +65,29 @@ static int loop(int n, int timed)
     if (timed)
         printf("getpid: %ld ns per call\n", ns / n);
     errno = 0;
-    long r = syscall(1000); /* no such number: through the sled's end, -ENOSYS */
+    long r = syscall(1000); /* no such number: past the sled, a fault made -ENOSYS */
     printf("call 1000: %ld errno %d\n", r, errno);
-    static const long stray[] = {1024,
-                                 1025,
-                                 1026,
-                                 1027,
-                                 1028,
-                                 1029,
-                                 1030,
-                                 2048,
-                                 4095,
-                                 4096,
-                                 0xf000,
-                                 0x10000,
-                                 -1,
-                                 -4096,
-                                 (1l << 47) + 1000,
-                                 -(1l << 47) - 1,
-                                 0x123456789a};
+    /* the jump, inside it, the hlt after, further, outside the page */
+    static const long stray[] = {
+        512,
+        513,
+        514,
+        515,
+        516,
+        517,
+        518,
+        1024,
+        2048,
+        4095,
+        4096,
+        0xf000,
+        0x10000,
+        -1,
+        -4096,
+        (1l << 47) + 1000,
+        -(1l << 47) - 1,
+        0x123456789a,
+    };
     for (unsigned i = 0; i < sizeof stray / sizeof stray[0]; i++)
         printf("call %#lx: %s\n", stray[i],
                stray_regs(stray[i]) ? "ENOSYS, registers kept" : "WRONG");

@@ -73,6 +73,9 @@ long lnx_trap_call(struct exo_regs *u)
 long lnx_call(struct exo_regs *u)
 {
     long n = (int)u->rax; /* Linux's number is eax, signed (do_syscall_64's int nr) */
+    long r0 = los_syscall_fast(n, (long)u->rdi, (long)u->rsi); /* nothing to deliver after */
+    if (r0 != LOS_NOT_FAST)
+        return r0;
     if (lnx_stats && (n == LNX_exit_group || n == LNX_exit))
         report();
     long a[6] = {(long)u->rdi, (long)u->rsi, (long)u->rdx, (long)u->r10, (long)u->r8, (long)u->r9};

@@ -1,11 +1,11 @@
 /*
  * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
  * idea), done once at the start, before the binary's first instruction. The trampoline page at
- * VA 0 holds a nop sled, then at 1024 a jump to lnx_fast_entry (entry.S) through the pointer
+ * VA 0 holds a nop sled, then at 512 a jump to lnx_fast_entry (entry.S) through the pointer
  * on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall` (0f 05) the
  * scanner (scan.c) judges safe in the binary's executable segments, in memory, becomes
  * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
- * and slides into the runtime, no trap. No Linux number is above 1024 (x32's carry bit 30):
+ * and slides into the runtime, no trap. No Linux number is above 511 (x32's carry bit 30):
  * any other lands on a byte that faults (or on the jump itself: ENOSYS as any), or calls an
  * address outside the page, which faults too, and lnx_site_fault makes that fault the -ENOSYS
  * the `syscall` would have returned. The file is never changed: pm loaded the segments into
@@ -29,16 +29,20 @@
 #include <los/upcall.h>
 #include <thread/thread.h>
 
-/* Numbers below SLED slide into the jump: every number of Linux's 64-bit and x32 tables (x32's
- * 512-547 without their bit 30 are -ENOSYS). The jump is `jmp *rel32(%rip)` (ff 25 fa eb 00
- * 00), read from the pointer page: no register holds the target, so a number that lands on it
- * goes to lnx_fast_entry with rax intact (ENOSYS); one that lands inside it runs "and $0xebfa,
- * %eax" (1025), cli (1026), "jmp +0" (1027), "add %al,(%rax)" (1028, a store to the page: a
- * fault) or "add %dh,%ah" (1029), and each of those ends at a fault, having changed at most rax
- * and the flags, which the call's result replaces (C code keeps nothing in the flags across a
- * `syscall`). Linux never maps below 64 KiB (mmap_min_addr): the pointer page at 60 KiB is
- * read-only data no Linux program can have there. */
-#define SLED 1024
+/* Numbers below SLED slide into the jump: every number of Linux's 64-bit table (it ends near
+ * 460; x32's numbers carry bit 30). The sled is nops of 15 bytes (14 operand-size prefixes and
+ * 0x90, the longest instruction x86 allows), so a call slides in one instruction per 15 bytes,
+ * not one per byte, and one that lands inside a nop runs a shorter one to the same end. The
+ * jump is `jmp *rel32(%rip)` (ff 25 fa ed 00 00), its target read from the pointer page: no
+ * register holds it, so a number that lands on it goes to lnx_fast_entry with rax intact
+ * (ENOSYS); one that lands inside it runs "and $0xedfa,%eax" (513), cli (514), "in (%dx),%eax"
+ * (515), "add %al,(%rax)" (516, a store to the page) or "add %dh,%ah" (517), each ending at a
+ * fault (hlt follows: #GP) having changed at most rax and the flags, which the call's result
+ * replaces (C code keeps nothing in the flags across a `syscall`). Linux never maps below 64 KiB
+ * (mmap_min_addr): the pointer page at 60 KiB is read-only data no Linux program can have
+ * there. */
+#define SLED 512
+#define NOP_LEN 15
 #define JUMP_LEN 6
 #define MAX_SITES 8192 /* rewritten sites the runtime remembers (more: left to trap) */
 #define PT_LOAD 1
@@ -83,8 +87,8 @@ static void fill_pointer(uint8_t *p)
 
 static void fill_trampoline(uint8_t *p)
 {
-    for (uint32_t i = 0; i < SLED; i++)
-        p[i] = 0x90; /* nop */
+    for (uint32_t i = 0; i < SLED; i++) /* 66 ... 66 90: a nop, whatever byte it starts at */
+        p[i] = i % NOP_LEN == NOP_LEN - 1 || i == SLED - 1 ? 0x90 : 0x66;
     int32_t rel = (int32_t)(LNX_FAST_PTR_VA - (SLED + JUMP_LEN));
     p[SLED] = 0xff; /* jmp *rel(%rip) */
     p[SLED + 1] = 0x25;

@@ -69,8 +69,7 @@ slow(long n, long a1, long a2, long a3, long a4, long a5, long a6)
 /* Fast paths: calls that change nothing, need no mailbox and cannot block. With nothing to
  * look at, the return's look may as well come first. Every path is a leaf or a tail call, so
  * no frame (a backtrace through here skips this function, not its caller). */
-__attribute__((optimize("omit-frame-pointer"))) long los_syscall(long n, long a1, long a2, long a3,
-                                                                 long a4, long a5, long a6)
+static inline __attribute__((always_inline)) long fast(long n, long a1, long a2)
 {
     if (__builtin_expect(proc_present && !*PROC_ATTENTION, 1)) {
         if (n == LNX_getpid) /* the process table, our slot's entry (getpid's own answer) */
@@ -81,7 +80,19 @@ __attribute__((optimize("omit-frame-pointer"))) long los_syscall(long n, long a1
             (uint64_t)a2 <= EXO_USER_TOP - 16)
             return posix_clock_gettime_fast((void *)a2);
     }
-    return slow(n, a1, a2, a3, a4, a5, a6);
+    return LOS_NOT_FAST;
+}
+
+__attribute__((optimize("omit-frame-pointer"))) long los_syscall(long n, long a1, long a2, long a3,
+                                                                 long a4, long a5, long a6)
+{
+    long r = fast(n, a1, a2);
+    return r != LOS_NOT_FAST ? r : slow(n, a1, a2, a3, a4, a5, a6);
+}
+
+long los_syscall_fast(long n, long a1, long a2)
+{
+    return fast(n, a1, a2);
 }
 
 long los_exo_calls(void)

@@ -24,6 +24,11 @@ typedef long (*posix_call_fn)(const long a[6]);
 long posix_dispatch(const posix_call_fn *table, size_t n, long nr, const long a[6], uint8_t *seen,
                     int *first_enosys);
 
+/* los_syscall's fast paths alone (getpid, clock_gettime of the TSC's clocks, with no signal
+ * to look at): the result, or LOS_NOT_FAST (no call's result) for every other call. */
+#define LOS_NOT_FAST (-4097l)
+long los_syscall_fast(long n, long a1, long a2);
+
 /* Linux call n made once through the table, without the look at signals los_syscall does at
  * its return (-LOS_ERESTARTSYS passes through): the Linux runtime (libos/linux) delivers
  * signals to the Linux binary's own context itself. */
