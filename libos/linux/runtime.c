@@ -63,6 +63,23 @@ static uint32_t cpuid1_edx(void)
     return d;
 }
 
+/* Linux's AT_MINSIGSTKSZ (arch/x86/kernel/signal.c init_sigframe_size): the rt_sigframe (440
+ * bytes) and its alignment padding (15), the XSAVE area of the enabled state (CPUID.0xD.0:EBX,
+ * for XCR0 as exo set it) with FP_XSTATE_MAGIC2 (4), the i387 fsave header IA32 emulation keeps
+ * room for (112) and the XSAVE area's alignment (63), rounded up to 16. */
+static uint64_t minsigstksz(void)
+{
+    uint32_t a = 0, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    uint64_t fpu = 512; /* FXSAVE's area without XSAVE */
+    if (a >= 0xd) {
+        a = 0xd, c = 0;
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+        fpu = b + 4;
+    }
+    return (440 + 15 + fpu + 112 + 63 + 15) & ~15ull;
+}
+
 uint64_t *lnx_rt_main(char *top)
 {
     los_init(0, 0, 0);
@@ -93,8 +110,11 @@ uint64_t *lnx_rt_main(char *top)
         random[i] = (uint8_t)(x >> (8 * i));
         random[8 + i] = (uint8_t)(y >> (8 * i));
     }
-    /* Linux's order (create_elf_tables); no vDSO yet, so no AT_SYSINFO_EHDR. */
+    /* Linux's order (create_elf_tables: x86's ARCH_DLINFO first); no vDSO: AT_IGNORE. */
+    uint64_t vdso = lnx_vdso_map();
     uint64_t auxv[] = {
+        vdso ? LNX_AT_SYSINFO_EHDR : LNX_AT_IGNORE, vdso,
+        LNX_AT_MINSIGSTKSZ, minsigstksz(),
         LNX_AT_HWCAP,    cpuid1_edx(),
         LNX_AT_PAGESZ,   EXO_PAGE,
         LNX_AT_CLKTCK,   100,
@@ -110,7 +130,7 @@ uint64_t *lnx_rt_main(char *top)
         LNX_AT_EGID,     mb->exec_ids[3],
         LNX_AT_SECURE,   mb->exec_secure,
         LNX_AT_RANDOM,   0, /* (the values of these three: lnx_stack_build's) */
-        LNX_AT_HWCAP2,   0,
+        LNX_AT_HWCAP2,   0, /* bit 1 FSGSBASE only if CR4.FSGSBASE: exo leaves it off */
         LNX_AT_EXECFN,   0,
         LNX_AT_PLATFORM, 0,
         LNX_AT_NULL,     0,
