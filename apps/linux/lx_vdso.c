@@ -3,7 +3,8 @@
  * symbol table (DT_HASH, DT_SYMTAB, DT_STRTAB, DT_VERSYM, DT_VERDEF) names __vdso_clock_gettime
  * and the others in version LINUX_2.6, looked up here as a program may (as Linux's
  * tools/testing/selftests/vDSO/parse_vdso.c does); the clocks it serves agree with the C
- * library's and with each other; CLOCK_MONOTONIC never goes back. Only booleans are printed,
+ * library's and with each other; CLOCK_MONOTONIC never goes back; a forked child has it, and a
+ * store to it is SIGSEGV (its text is read and execute only). Only booleans are printed,
  * so the output is the host's. Then the count: it runs itself four times (execve of
  * /proc/self/exe) with TESSERA_LINUX_STATS=1, making 0 and then 1000 rounds of clock_gettime,
  * gettimeofday and time, with and without TESSERA_LINUX_TRAP=1; in Tessera the runtime's exit
@@ -189,6 +190,22 @@ int main(int argc, char **argv)
     printf("gettimeofday within 1 s of CLOCK_REALTIME %d, usec in range %d\n", d > -NS && d < NS,
            tv.tv_usec >= 0 && tv.tv_usec < 1000000);
     printf("time within 1 s of CLOCK_REALTIME %d\n", t - rt.tv_sec >= 0 && t - rt.tv_sec <= 1);
+
+    /* A forked child has the vDSO too: its clock works; its text is never writable. */
+    fflush(stdout);
+    pid_t f = fork();
+    if (f == 0) {
+        struct timespec x;
+        printf("forked child: the vDSO's clock %d, its ELF magic %d\n", cgt(CLOCK_MONOTONIC, &x),
+               memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0);
+        fflush(stdout);
+        *(volatile char *)base = 0;
+        _exit(0);
+    }
+    int fst = 0;
+    waitpid(f, &fst, 0);
+    printf("a store to the vDSO: %s %d\n", WIFSIGNALED(fst) ? "signal" : "exit",
+           WIFSIGNALED(fst) ? WTERMSIG(fst) : WEXITSTATUS(fst));
 
     char *env[2][3] = {{"TESSERA_LINUX_STATS=1", NULL, NULL},
                        {"TESSERA_LINUX_STATS=1", "TESSERA_LINUX_TRAP=1", NULL}};

@@ -116,6 +116,9 @@ def main():
                 runs[2][0] != 0:
             errs.append(f"{prog}: exit reports {runs}: want 0 and 1000 rounds alike (direct, "
                         f"trapped), rewritten then by the trap (0 direct)")
+    for prog in ("lx_vdso", "lx_gvdso"):  # a forked child's store to the vDSO's first page
+        if faults.get(prog) != [(11, 0x6f3800001000)]:
+            errs.append(f"{prog}: fault reports {faults.get(prog)}, want [(11, 0x6f3800001000)]")
     if faults.get("lx_null"):
         errs.append(f"lx_null: fault reports {faults['lx_null']}, want none (its handler)")
     if enosys.get("lx_calls") != [1000, 1000]:  # once in each of its two processes
