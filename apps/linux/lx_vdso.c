@@ -10,6 +10,7 @@
  * gettimeofday and time, with and without TESSERA_LINUX_TRAP=1; in Tessera the runtime's exit
  * reports (libos/linux/call.c) must be the same for 0 and 1000 rounds: the clock calls make no
  * call, fast or trapped (libos/linux/tests/linux_boot_test.py). Built with musl and glibc.
+ * `lx_vdso bench` times clock_gettime instead.
  */
 #include <elf.h>
 #include <stdint.h>
@@ -124,10 +125,27 @@ static int rounds(int n)
     return sum == -1; /* uses the results: 0 */
 }
 
+/* `lx_vdso bench` (lxrun's `lx_vdso:bench`): the time per clock_gettime(CLOCK_MONOTONIC); under
+ * QEMU's -icount shift=0 a nanosecond is one guest instruction. */
+static int bench(void)
+{
+    enum { N = 200000 };
+    struct timespec a, b, t;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < N; i++)
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("clock_gettime: %lld.%02lld ns per call\n", (ns_of(&b) - ns_of(&a)) / N,
+           (ns_of(&b) - ns_of(&a)) % N * 100 / N);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "rounds") == 0)
         return rounds(atoi(argv[2]));
+    if (argc == 2 && strcmp(argv[1], "bench") == 0)
+        return bench();
     uintptr_t base = getauxval(AT_SYSINFO_EHDR);
     printf("AT_SYSINFO_EHDR given %d\n", base != 0);
     if (!base)
