@@ -189,6 +189,14 @@ int main(int argc, char **argv)
            cgt(CLOCK_PROCESS_CPUTIME_ID, &pt), pt.tv_nsec >= 0 && pt.tv_nsec < NS);
     printf("clock 1234 through the vDSO: %d\n", cgt(1234, &pt));
 
+    /* getcpu: IA32_TSC_AUX (rdpid, rdtscp), as exo sets it: a CPU the machine has, node 0. */
+    long (*gc)(unsigned *, unsigned *, void *) =
+        (long (*)(unsigned *, unsigned *, void *))vdso_sym(&v, "__vdso_getcpu", "LINUX_2.6");
+    unsigned cpu = 9999, node = 9999;
+    long rg = gc(&cpu, &node, NULL);
+    printf("getcpu: %ld, a CPU of the machine %d, node %u\n", rg,
+           cpu < (unsigned)sysconf(_SC_NPROCESSORS_CONF), node);
+
     struct timespec last, now;
     clock_gettime(CLOCK_MONOTONIC, &last);
     int back = 0;
