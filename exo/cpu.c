@@ -24,12 +24,14 @@ void cpu_detect(void)
         cpu_features.smep = !!(r[1] & (1u << 7));
         cpu_features.smap = !!(r[1] & (1u << 20));
         cpu_features.pku = !!(r[2] & (1u << 3));
+        cpu_features.tsc_aux = !!(r[2] & (1u << 22)); /* RDPID */
     }
     cpuid(0x80000000, 0, r);
     uint32_t ext = r[0];
     if (ext >= 0x80000001) {
         cpuid(0x80000001, 0, r);
         cpu_features.nx = !!(r[3] & (1u << 20));
+        cpu_features.tsc_aux |= !!(r[3] & (1u << 27)); /* RDTSCP */
     }
     if (ext >= 0x80000007) {
         cpuid(0x80000007, 0, r);

@@ -15,6 +15,7 @@
 #define MSR_FMASK 0xc0000084u
 #define MSR_GS_BASE 0xc0000101u
 #define MSR_KERNEL_GS_BASE 0xc0000102u
+#define MSR_TSC_AUX 0xc0000103u
 #define EFER_SCE (1ull << 0)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
@@ -52,6 +53,10 @@ void percpu_init(void)
     wrmsr(MSR_STAR, (uint64_t)(SEL_KDATA | 3) << 48 | (uint64_t)SEL_KCODE << 32);
     wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
     wrmsr(MSR_FMASK, FMASK_BITS);
+    /* As Linux: (node << 12) | cpu, read in ring 3 by rdtscp or rdpid (the Linux runtime's
+     * vDSO getcpu, libos/linux/vdso); one node. */
+    if (cpu_features.tsc_aux)
+        wrmsr(MSR_TSC_AUX, c->id);
 
     uint64_t cr4 = read_cr4();
     if (cpu_features.smep)

@@ -1,6 +1,6 @@
 /*
  * lx_auxv.c: the entry block as Linux lays it: what must agree between Linux and Tessera for
- * the same binary (the auxv types in order, less those only a newer kernel or a vDSO adds;
+ * the same binary (the auxv types in order, less those only a newer kernel adds (rseq's);
  * values the binary can check against itself; the strings' places on the stack).
  */
 #include <elf.h>
@@ -22,8 +22,7 @@ int main(int argc, char **argv)
     Elf64_auxv_t *a = (Elf64_auxv_t *)(e + 1);
     printf("auxv types:");
     for (Elf64_auxv_t *p = a; p->a_type != AT_NULL; p++)
-        if (p->a_type != AT_SYSINFO_EHDR && p->a_type != 51 /* AT_MINSIGSTKSZ */ &&
-            p->a_type != 27 && p->a_type != 28 /* AT_RSEQ_* */)
+        if (p->a_type != 27 && p->a_type != 28) /* AT_RSEQ_* (Linux 6.3 and later) */
             printf(" %lu", (unsigned long)p->a_type);
     printf("\n");
     printf("pagesz %lu phent %lu phnum %lu (ehdr %u)\n", getauxval(AT_PAGESZ), getauxval(AT_PHENT),
@@ -36,6 +35,12 @@ int main(int argc, char **argv)
            getauxval(AT_EUID) == geteuid(), getauxval(AT_GID) == getgid(),
            getauxval(AT_EGID) == getegid());
     printf("hwcap fpu %lu\n", getauxval(AT_HWCAP) & 1);
+    /* AT_MINSIGSTKSZ: the signal frame with the XSAVE area (CPUID.0xD.0:EBX, the enabled
+     * state's size), 16-byte aligned (below the old MINSIGSTKSZ, 2048, where XSAVE is small). */
+    unsigned xsave = 0;
+    __asm__ volatile("cpuid" : "=b"(xsave) : "a"(0xd), "c"(0) : "edx");
+    unsigned long ms = getauxval(51);
+    printf("minsigstksz above the xsave area %d, aligned %d\n", ms > xsave + 440, ms % 16 == 0);
     printf("platform %s\n", (const char *)getauxval(AT_PLATFORM));
     const char *fn = (const char *)getauxval(AT_EXECFN);
     const char *base = strrchr(fn, '/');

@@ -3,11 +3,12 @@
  * runtime in the libOS's range (los_spawn_prepare_linux); the info page describes the binary.
  * The runtime sets the libOS up as a native program's start does (posix/start.c: the process
  * table, the clock, upcalls and signals, what exec kept), points brk after the binary's image,
- * lays Linux's entry block (argc, argv, envp, auxv) at the main stack's top, rewrites the
- * binary's `syscall` sites into calls through the trampoline page (fastpath.c; not with
- * TESSERA_LINUX_TRAP=1 in its environment), asks exo to reflect the env's other `syscall`s to
- * lnx_syscall_entry, and returns the binary's rsp to entry.S, which jumps to the binary's
- * entry. TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in (call.c).
+ * maps the vDSO and its vvar page (vdso_map.c), lays Linux's entry block (argc, argv, envp, auxv)
+ * at the main stack's top, rewrites the binary's `syscall` sites into calls through the trampoline
+ * page (fastpath.c; not with TESSERA_LINUX_TRAP=1 in its environment), asks exo to reflect the
+ * env's other `syscall`s to lnx_syscall_entry, and returns the binary's rsp to entry.S, which jumps
+ * to the binary's entry. TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in
+ * (call.c).
  */
 #include <linux_rt/lnx.h>
 
@@ -63,6 +64,23 @@ static uint32_t cpuid1_edx(void)
     return d;
 }
 
+/* Linux's AT_MINSIGSTKSZ (arch/x86/kernel/signal.c init_sigframe_size): the rt_sigframe (440
+ * bytes) and its alignment padding (15), the XSAVE area of the enabled state (CPUID.0xD.0:EBX,
+ * for XCR0 as exo set it) with FP_XSTATE_MAGIC2 (4), the i387 fsave header IA32 emulation keeps
+ * room for (112) and the XSAVE area's alignment (63), rounded up to 16. */
+static uint64_t minsigstksz(void)
+{
+    uint32_t a = 0, b, c = 0, d;
+    __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+    uint64_t fpu = 512; /* FXSAVE's area without XSAVE */
+    if (a >= 0xd) {
+        a = 0xd, c = 0;
+        __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+        fpu = b + 4;
+    }
+    return (440 + 15 + fpu + 112 + 63 + 15) & ~15ull;
+}
+
 uint64_t *lnx_rt_main(char *top)
 {
     los_init(0, 0, 0);
@@ -93,28 +111,33 @@ uint64_t *lnx_rt_main(char *top)
         random[i] = (uint8_t)(x >> (8 * i));
         random[8 + i] = (uint8_t)(y >> (8 * i));
     }
-    /* Linux's order (create_elf_tables); no vDSO yet, so no AT_SYSINFO_EHDR. */
+    /* Linux's order (create_elf_tables: x86's ARCH_DLINFO first). */
+    uint64_t vdso = lnx_vdso_map();
     uint64_t auxv[] = {
-        LNX_AT_HWCAP,    cpuid1_edx(),
-        LNX_AT_PAGESZ,   EXO_PAGE,
-        LNX_AT_CLKTCK,   100,
-        LNX_AT_PHDR,     in->phdr,
-        LNX_AT_PHENT,    56, /* sizeof(Elf64_Phdr) */
-        LNX_AT_PHNUM,    in->phnum,
-        LNX_AT_BASE,     0, /* no interpreter */
-        LNX_AT_FLAGS,    0,
-        LNX_AT_ENTRY,    in->entry,
-        LNX_AT_UID,      mb->exec_ids[0],
-        LNX_AT_EUID,     mb->exec_ids[1],
-        LNX_AT_GID,      mb->exec_ids[2],
-        LNX_AT_EGID,     mb->exec_ids[3],
-        LNX_AT_SECURE,   mb->exec_secure,
-        LNX_AT_RANDOM,   0, /* (the values of these three: lnx_stack_build's) */
-        LNX_AT_HWCAP2,   0,
-        LNX_AT_EXECFN,   0,
-        LNX_AT_PLATFORM, 0,
-        LNX_AT_NULL,     0,
+        LNX_AT_SYSINFO_EHDR, vdso, /* AT_IGNORE below if there is none: Linux leaves it out */
+        LNX_AT_MINSIGSTKSZ,  minsigstksz(),
+        LNX_AT_HWCAP,        cpuid1_edx(),
+        LNX_AT_PAGESZ,       EXO_PAGE,
+        LNX_AT_CLKTCK,       100,
+        LNX_AT_PHDR,         in->phdr,
+        LNX_AT_PHENT,        56, /* sizeof(Elf64_Phdr) */
+        LNX_AT_PHNUM,        in->phnum,
+        LNX_AT_BASE,         0, /* no interpreter */
+        LNX_AT_FLAGS,        0,
+        LNX_AT_ENTRY,        in->entry,
+        LNX_AT_UID,          mb->exec_ids[0],
+        LNX_AT_EUID,         mb->exec_ids[1],
+        LNX_AT_GID,          mb->exec_ids[2],
+        LNX_AT_EGID,         mb->exec_ids[3],
+        LNX_AT_SECURE,       mb->exec_secure,
+        LNX_AT_RANDOM,       0, /* (the values of these three: lnx_stack_build's) */
+        LNX_AT_HWCAP2,       0, /* no FSGSBASE (exo leaves CR4.FSGSBASE off) */
+        LNX_AT_EXECFN,       0,
+        LNX_AT_PLATFORM,     0,
+        LNX_AT_NULL,         0,
     };
+    if (!vdso)
+        auxv[0] = LNX_AT_IGNORE;
     const char *path = (const char *)mb->msg.data, *args = path;
     while (*args)
         args++;

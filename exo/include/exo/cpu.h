@@ -26,6 +26,7 @@ struct cpu_features {
     int nx, x2apic, smep, smap, pge, invariant_tsc;
     int xsave, avx; /* fpu.c: XSAVE/XRSTOR and XCR0, the AVX state component */
     int pku;        /* protection keys for user pages (EXO_PROT_XONLY) */
+    int tsc_aux;    /* RDTSCP or RDPID: IA32_TSC_AUX, which percpu.c sets to the CPU's number */
 };
 
 extern struct cpu_features cpu_features;

@@ -9,7 +9,9 @@ with argv {NAME, "a", "bc"} and envp {"LXENV=1"}, and prints "=== NAME: exit N" 
 and checked on their own: the libOS's "posix: system call N is not implemented (ENOSYS)"
 (exactly once per number per process: lx_regs makes 400 twice and 420 once) and the fault
 report of lx_segv's NULL store, and the runtime's exit reports of lx_calls (TESSERA_LINUX_STATS=1):
-its 1000 getpid calls all direct with the sites rewritten, all trapped with TESSERA_LINUX_TRAP=1.
+its 1000 getpid calls all direct with the sites rewritten, all trapped with TESSERA_LINUX_TRAP=1;
+and of lx_vdso and lx_gvdso (musl, glibc): 1000 rounds of clock_gettime, gettimeofday and time
+count as many calls as 0 rounds, rewritten and with TESSERA_LINUX_TRAP=1 (the vDSO: no call).
     linux_boot_test.py --lx-dir DIR --image IMAGE [--smp N]
 (libos.boot.linux-smp2: the same on two CPUs, where lx_threads' threads run at once.)
 """
@@ -25,7 +27,7 @@ import qemu  # noqa: E402
 
 PROGRAMS = ["lx_hello", "lx_auxv", "lx_files", "lx_fork", "lx_regs", "lx_segv", "lx_null",
             "lx_calls", "lx_ghello", "lx_threads", "lx_gthreads", "lx_gfork", "lx_spawn",
-            "lx_gspawn"]
+            "lx_gspawn", "lx_vdso", "lx_gvdso"]
 # The guest runs every program in / (its binaries are in /lx); the spawners name lx/lx_hello
 # relative to that, so on the host they run in the binaries' directory's parent.
 SPAWNERS = {"lx_spawn", "lx_gspawn"}
@@ -106,12 +108,25 @@ def main():
         if not (t0 == 0 and d0 >= 1000 and s0 > 0 and d1 == 0 and s1 == 0 and t1 == d0):
             errs.append(f"lx_calls: rewritten {runs[0]}, by the trap {runs[1]}: want (>= 1000 "
                         f"direct, 0 trapped, sites > 0), then (0 direct, as many trapped, 0 sites)")
+    # lx_vdso, lx_gvdso: reports for 0 and 1000 rounds, then the same by the trap; the rounds add
+    # no call of either kind, and by the trap nothing goes direct.
+    for prog in ("lx_vdso", "lx_gvdso"):
+        runs = stats.get(prog, [])
+        if len(runs) != 4 or runs[0][:2] != runs[1][:2] or runs[2][:2] != runs[3][:2] or \
+                runs[2][0] != 0:
+            errs.append(f"{prog}: exit reports {runs}: want 0 and 1000 rounds alike (direct, "
+                        f"trapped), rewritten then by the trap (0 direct)")
+    for prog in ("lx_vdso", "lx_gvdso"):  # a forked child's store to the vDSO's first page
+        if faults.get(prog) != [(11, 0x6f3800001000)]:
+            errs.append(f"{prog}: fault reports {faults.get(prog)}, want [(11, 0x6f3800001000)]")
     if faults.get("lx_null"):
         errs.append(f"lx_null: fault reports {faults['lx_null']}, want none (its handler)")
     if enosys.get("lx_calls") != [1000, 1000]:  # once in each of its two processes
         errs.append(f"lx_calls: ENOSYS said for {enosys.get('lx_calls')}, want [1000, 1000]")
+    if enosys.get("lx_gvdso", [334] * 5) != [334] * 5:  # glibc's rseq, once in each process
+        errs.append(f"lx_gvdso: ENOSYS said for {enosys.get('lx_gvdso')}, want rseq's (334) 5 times")
     for prog, nums in enosys.items():
-        if prog != "lx_calls" and len(nums) != len(set(nums)):
+        if prog not in ("lx_calls", "lx_gvdso") and len(nums) != len(set(nums)):
             errs.append(f"{prog}: an ENOSYS said twice: {nums}")
     failed = 0
     if errs:
@@ -121,7 +136,7 @@ def main():
     else:
         print(f"{len(PROGRAMS)} Linux binaries: output as on the host; ENOSYS per number once: "
               f"{enosys}; lx_calls (direct, trapped, sites, red zone, unsure, prefixed, full): "
-              f"{stats.get('lx_calls')}")
+              f"{stats.get('lx_calls')}; lx_vdso {stats.get('lx_vdso')}; lx_gvdso {stats.get('lx_gvdso')}")
     if not (r.exit_code == 0 and r.powered_off):
         failed += 1
         print(f"FAIL: clean power-off expected, exit {r.exit_code}, log {r.log_path}")

@@ -19,6 +19,13 @@
 #define LNX_AT_FLAGS 8
 #define LNX_AT_HWCAP2 26
 #define LNX_AT_EXECFN 31
+#define LNX_AT_SYSINFO_EHDR 33
+#define LNX_AT_MINSIGSTKSZ 51
+#define LNX_AT_IGNORE 1
+
+/* Maps the vDSO and its vvar page (vdso_map.c, linux_rt/vvar.h): the vDSO's address
+ * (AT_SYSINFO_EHDR's), or 0 if a page could not be had. */
+uint64_t lnx_vdso_map(void);
 
 /* Lays a new Linux process's entry block out below top, as Linux's exec does (fs/exec.c,
  * fs/binfmt_elf.c create_elf_tables, address randomisation off): at the top an 8-byte zero
