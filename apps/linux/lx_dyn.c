@@ -2,17 +2,21 @@
  * lx_dyn.c: a dynamically linked Linux binary (plain `gcc`, glibc's ld.so and libc.so.6 at run
  * time): what Linux's exec tells a program with an interpreter (AT_BASE set, AT_ENTRY the
  * program's own entry, AT_PHDR its own headers), libc from a shared object, and execve of
- * binaries whose PT_INTERP is wrong: the exact errno, the caller's image still there after.
+ * binaries whose PT_INTERP is wrong: the exact errno, the caller's image still there after;
+ * statx against fstatat, posix_fadvise's answers (calls glibc's programs make).
  * Run with the current directory the parent of lx/ (the failing binaries are named lx/...).
  */
 #define _GNU_SOURCE /* dl_iterate_phdr */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 extern char _start[];
@@ -54,6 +58,25 @@ int main(int argc, char **argv)
     const char *words[] = {"pear", "apple", "fig", "banana"};
     qsort(words, 4, sizeof words[0], cmp);
     printf("sorted: %s %s %s %s; %.3f\n", words[0], words[1], words[2], words[3], 22 / 7.0);
+    struct stat st;
+    struct statx sx;
+    int r = statx(AT_FDCWD, "lx/tree/a.txt", 0, STATX_BASIC_STATS, &sx);
+    stat("lx/tree/a.txt", &st);
+    printf("statx %d: mask basic %d, size %llu, mode %o, same as stat: %d\n", r,
+           (sx.stx_mask & STATX_BASIC_STATS) == STATX_BASIC_STATS, (unsigned long long)sx.stx_size,
+           sx.stx_mode,
+           sx.stx_ino == st.st_ino && sx.stx_nlink == st.st_nlink && sx.stx_uid == st.st_uid &&
+               sx.stx_mtime.tv_sec == st.st_mtime &&
+               sx.stx_blocks == (unsigned long long)st.st_blocks &&
+               makedev(sx.stx_dev_major, sx.stx_dev_minor) == st.st_dev);
+    errno = 0;
+    r = statx(AT_FDCWD, "lx", 0x40000000, 0, &sx);
+    printf("statx bad flags: %d errno %d\n", r, errno);
+    int fd = open("lx/tree/a.txt", O_RDONLY), p[2];
+    pipe(p);
+    printf("fadvise: %d %d %d %d\n", posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL),
+           posix_fadvise(fd, 0, 0, 99), posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL),
+           posix_fadvise(99, 0, 0, POSIX_FADV_NORMAL));
     try_exec("lx/lx_nointerp");  /* PT_INTERP names a file that is not there: ENOENT */
     try_exec("lx/lx_badinterp"); /* an executable file that is no ELF: ELIBBAD */
     printf("still here\n");
