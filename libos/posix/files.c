@@ -419,6 +419,41 @@ long posix_rseq(const long a[6])
     return -LNX_ENOSYS;
 }
 
+/* Extended attributes: the file layer keeps none, so the calls answer as Linux does on a file
+ * system without them: the file is looked up first (ENOENT, EBADF... as stat says), then get,
+ * set and remove are EOPNOTSUPP and a list is empty (ls -l asks for ACLs and SELinux labels,
+ * and takes EOPNOTSUPP as "none"). how: 0 a path, 1 a path not followed, 2 an fd. */
+#ifndef LNX_EOPNOTSUPP
+#define LNX_EOPNOTSUPP 95
+#endif
+static long xattr_file(const long a[6], int how)
+{
+    struct fs_stat st;
+    if (how == 2)
+        return posix_fstat((const long[6]){a[0], (long)&st});
+    return posix_newfstatat(
+        (const long[6]){FS_AT_FDCWD, a[0], (long)&st, how ? LNX_AT_SYMLINK_NOFOLLOW : 0});
+}
+
+#define XATTR_CALL(name, how, answer)                                                              \
+    long posix_##name(const long a[6])                                                             \
+    {                                                                                              \
+        long r = xattr_file(a, how);                                                               \
+        return r < 0 ? r : (answer);                                                               \
+    }
+XATTR_CALL(setxattr, 0, -LNX_EOPNOTSUPP)
+XATTR_CALL(lsetxattr, 1, -LNX_EOPNOTSUPP)
+XATTR_CALL(fsetxattr, 2, -LNX_EOPNOTSUPP)
+XATTR_CALL(getxattr, 0, -LNX_EOPNOTSUPP)
+XATTR_CALL(lgetxattr, 1, -LNX_EOPNOTSUPP)
+XATTR_CALL(fgetxattr, 2, -LNX_EOPNOTSUPP)
+XATTR_CALL(listxattr, 0, 0)
+XATTR_CALL(llistxattr, 1, 0)
+XATTR_CALL(flistxattr, 2, 0)
+XATTR_CALL(removexattr, 0, -LNX_EOPNOTSUPP)
+XATTR_CALL(lremovexattr, 1, -LNX_EOPNOTSUPP)
+XATTR_CALL(fremovexattr, 2, -LNX_EOPNOTSUPP)
+
 long posix_truncate(const long a[6])
 {
     if (proc_present)
