@@ -5,11 +5,13 @@
  * chmod/chown/utimensat, access, cwd, umask, pipes (EOF, EPIPE, O_NONBLOCK), FIFOs, locks,
  * the boot archive's files; and between processes (pm holds the layer): one offset shared
  * after fork, a killed writer's pipe at EOF, a reader waiting for a writer, F_SETLKW deadlock
- * between two processes, O_CLOEXEC across exec, exec from a file written at run time; statx,
+ * between two processes, O_CLOEXEC across exec, exec from a file written at run time, exec of a
+ * dynamic binary whose interpreter is wrong (each errno); statx,
  * fadvise64, the xattr calls, rseq; exact values and errno each. Every test works under /tmp/ut_fs.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -709,6 +711,79 @@ USERTEST(fs_exec_from_a_written_file)
     CHECK_EQ(mkfifo("fifo", 0755), 0);
     CHECK_ERR(execve("fifo", argv, envp), EACCES); /* never opened: no wait for a writer */
     CHECK_ERR(execve("nothere", argv, envp), ENOENT);
+    return 0;
+}
+
+/* A Linux dynamic executable (no Tessera note) whose PT_INTERP names interp (its NUL counted
+ * unless nul is 0), at name, mode 0755: exec reads and checks the interpreter first. */
+static int write_dynamic(const char *name, const char *interp, int nul)
+{
+    static unsigned char b[512];
+    memset(b, 0, sizeof b);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)b;
+    Elf64_Phdr *ph = (Elf64_Phdr *)(b + sizeof *eh);
+    memcpy(eh->e_ident, ELFMAG, SELFMAG);
+    eh->e_ident[EI_CLASS] = ELFCLASS64;
+    eh->e_ident[EI_DATA] = ELFDATA2LSB;
+    eh->e_ident[EI_VERSION] = EV_CURRENT;
+    eh->e_type = ET_EXEC;
+    eh->e_machine = EM_X86_64;
+    eh->e_version = EV_CURRENT;
+    eh->e_entry = 0x400100;
+    eh->e_phoff = sizeof *eh;
+    eh->e_ehsize = sizeof *eh;
+    eh->e_phentsize = sizeof *ph;
+    eh->e_phnum = 2;
+    uint64_t at = sizeof *eh + 2 * sizeof *ph, len = strlen(interp) + (nul != 0);
+    ph[0].p_type = PT_INTERP;
+    ph[0].p_offset = at;
+    ph[0].p_filesz = ph[0].p_memsz = len;
+    ph[1].p_type = PT_LOAD;
+    ph[1].p_flags = PF_R | PF_X;
+    ph[1].p_vaddr = 0x400000;
+    ph[1].p_filesz = sizeof b;
+    ph[1].p_memsz = 0x1000;
+    ph[1].p_align = 0x1000;
+    memcpy(b + at, interp, strlen(interp));
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    long n = write(fd, b, sizeof b);
+    close(fd);
+    return n == (long)sizeof b ? 0 : 1;
+}
+
+static int write_file(const char *name, long size, mode_t mode)
+{
+    static char text[128];
+    memset(text, 'x', sizeof text);
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    long n = write(fd, text, (size_t)size);
+    close(fd);
+    return n == size ? 0 : 1;
+}
+
+/* exec of a dynamic binary whose interpreter is wrong, as Linux's before its point of no
+ * return: missing ENOENT, not executable EACCES, shorter than an ELF header EIO, no ELF
+ * ELIBBAD, a PT_INTERP without its NUL ENOEXEC; an ET_EXEC interpreter ENOEXEC (Linux takes
+ * one; the loader here wants ET_DYN). The caller's image goes on each time. */
+USERTEST(fs_exec_interp_errors)
+{
+    CHECK_EQ(dir("interp"), 0);
+    char *argv[] = {"prog", NULL}, *envp[] = {NULL};
+    CHECK_EQ(write_file("short", 10, 0755), 0);
+    CHECK_EQ(write_file("text", 100, 0755), 0);
+    CHECK_EQ(write_file("text644", 100, 0644), 0);
+    CHECK_EQ(write_dynamic("prog", "/ut_fs_none/ld.so", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), ENOENT);
+    CHECK_EQ(write_dynamic("prog", "text644", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), EACCES);
+    CHECK_EQ(write_dynamic("prog", "short", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), EIO);
+    CHECK_EQ(write_dynamic("prog", "text", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), ELIBBAD);
+    CHECK_EQ(write_dynamic("prog", "text", 0), 0);
+    CHECK_ERR(execve("prog", argv, envp), ENOEXEC);
+    CHECK_EQ(write_dynamic("prog", "/hello", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), ENOEXEC);
     return 0;
 }
 
