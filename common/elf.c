@@ -104,8 +104,8 @@ static int elf_check_load(const struct exo_elf64_phdr *ph, uint64_t size, uint64
     return EXO_ELF_OK;
 }
 
-/* exo_elf_check and exo_elf_check_at: dyn_ok says whether an ET_DYN image (at bias) is
- * accepted. */
+/* exo_elf_check, exo_elf_check_at and exo_elf_check_prog: dyn_ok says whether an ET_DYN image
+ * (at bias) is accepted (1), and a dynamic executable too (2: PT_INTERP, its loader's job). */
 static int elf_check(const void *image, uint64_t size, uint64_t bias, int dyn_ok, uint64_t lo_limit,
                      uint64_t hi_limit, struct exo_elf_info *info)
 {
@@ -128,7 +128,7 @@ static int elf_check(const void *image, uint64_t size, uint64_t bias, int dyn_ok
     for (uint16_t i = 0; i < eh.e_phnum; i++) {
         struct exo_elf64_phdr ph;
         exo_elf_phdr(image, i, &ph);
-        if (ph.p_type == EXO_PT_INTERP && eh.e_type == EXO_ET_DYN)
+        if (ph.p_type == EXO_PT_INTERP && eh.e_type == EXO_ET_DYN && dyn_ok < 2)
             return EXO_ELF_ERR_TYPE; /* a dynamic executable: it needs its interpreter */
         if (ph.p_type != EXO_PT_LOAD)
             continue;
@@ -173,6 +173,12 @@ int exo_elf_check_at(const void *image, uint64_t size, uint64_t bias, uint64_t l
                      uint64_t hi_limit, struct exo_elf_info *info)
 {
     return elf_check(image, size, bias, 1, lo_limit, hi_limit, info);
+}
+
+int exo_elf_check_prog(const void *image, uint64_t size, uint64_t bias, uint64_t lo_limit,
+                       uint64_t hi_limit, struct exo_elf_info *info)
+{
+    return elf_check(image, size, bias, 2, lo_limit, hi_limit, info);
 }
 
 const char *exo_elf_strerror(int err)

@@ -5,17 +5,20 @@
  * chmod/chown/utimensat, access, cwd, umask, pipes (EOF, EPIPE, O_NONBLOCK), FIFOs, locks,
  * the boot archive's files; and between processes (pm holds the layer): one offset shared
  * after fork, a killed writer's pipe at EOF, a reader waiting for a writer, F_SETLKW deadlock
- * between two processes, O_CLOEXEC across exec, exec from a file written at run time; exact
- * values and errno each. Every test works under /tmp/ut_fs.
+ * between two processes, O_CLOEXEC across exec, exec from a file written at run time, exec of a
+ * dynamic binary whose interpreter is wrong (each errno); statx,
+ * fadvise64, the xattr calls, rseq; exact values and errno each. Every test works under /tmp/ut_fs.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -711,6 +714,79 @@ USERTEST(fs_exec_from_a_written_file)
     return 0;
 }
 
+/* A Linux dynamic executable (no Tessera note) whose PT_INTERP names interp (its NUL counted
+ * unless nul is 0), at name, mode 0755: exec reads and checks the interpreter first. */
+static int write_dynamic(const char *name, const char *interp, int nul)
+{
+    static unsigned char b[512];
+    memset(b, 0, sizeof b);
+    Elf64_Ehdr *eh = (Elf64_Ehdr *)b;
+    Elf64_Phdr *ph = (Elf64_Phdr *)(b + sizeof *eh);
+    memcpy(eh->e_ident, ELFMAG, SELFMAG);
+    eh->e_ident[EI_CLASS] = ELFCLASS64;
+    eh->e_ident[EI_DATA] = ELFDATA2LSB;
+    eh->e_ident[EI_VERSION] = EV_CURRENT;
+    eh->e_type = ET_EXEC;
+    eh->e_machine = EM_X86_64;
+    eh->e_version = EV_CURRENT;
+    eh->e_entry = 0x400100;
+    eh->e_phoff = sizeof *eh;
+    eh->e_ehsize = sizeof *eh;
+    eh->e_phentsize = sizeof *ph;
+    eh->e_phnum = 2;
+    uint64_t at = sizeof *eh + 2 * sizeof *ph, len = strlen(interp) + (nul != 0);
+    ph[0].p_type = PT_INTERP;
+    ph[0].p_offset = at;
+    ph[0].p_filesz = ph[0].p_memsz = len;
+    ph[1].p_type = PT_LOAD;
+    ph[1].p_flags = PF_R | PF_X;
+    ph[1].p_vaddr = 0x400000;
+    ph[1].p_filesz = sizeof b;
+    ph[1].p_memsz = 0x1000;
+    ph[1].p_align = 0x1000;
+    memcpy(b + at, interp, strlen(interp));
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    long n = write(fd, b, sizeof b);
+    close(fd);
+    return n == (long)sizeof b ? 0 : 1;
+}
+
+static int write_file(const char *name, long size, mode_t mode)
+{
+    static char text[128];
+    memset(text, 'x', sizeof text);
+    int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    long n = write(fd, text, (size_t)size);
+    close(fd);
+    return n == size ? 0 : 1;
+}
+
+/* exec of a dynamic binary whose interpreter is wrong, as Linux's before its point of no
+ * return: missing ENOENT, not executable EACCES, shorter than an ELF header EIO, no ELF
+ * ELIBBAD, a PT_INTERP without its NUL ENOEXEC; an ET_EXEC interpreter ENOEXEC (Linux takes
+ * one; the loader here wants ET_DYN). The caller's image goes on each time. */
+USERTEST(fs_exec_interp_errors)
+{
+    CHECK_EQ(dir("interp"), 0);
+    char *argv[] = {"prog", NULL}, *envp[] = {NULL};
+    CHECK_EQ(write_file("short", 10, 0755), 0);
+    CHECK_EQ(write_file("text", 100, 0755), 0);
+    CHECK_EQ(write_file("text644", 100, 0644), 0);
+    CHECK_EQ(write_dynamic("prog", "/ut_fs_none/ld.so", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), ENOENT);
+    CHECK_EQ(write_dynamic("prog", "text644", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), EACCES);
+    CHECK_EQ(write_dynamic("prog", "short", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), EIO);
+    CHECK_EQ(write_dynamic("prog", "text", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), ELIBBAD);
+    CHECK_EQ(write_dynamic("prog", "text", 0), 0);
+    CHECK_ERR(execve("prog", argv, envp), ENOEXEC);
+    CHECK_EQ(write_dynamic("prog", "/hello", 1), 0);
+    CHECK_ERR(execve("prog", argv, envp), ENOEXEC);
+    return 0;
+}
+
 /* Credentials: pm keeps them with the file state and checks every access against them. */
 static int as_user(void)
 {
@@ -761,5 +837,82 @@ USERTEST(fs_credentials)
     CHECK_EQ(WIFEXITED(status), 1);
     CHECK_EQ(WEXITSTATUS(status), 0);
     CHECK_EQ(getuid(), 0); /* the child's ids were its own */
+    return 0;
+}
+
+/* statx, fadvise64, the xattr calls and rseq (what glibc's dynamic programs call: libos/posix/
+ * files.c), raw: statx's layout and fields against fstat, its flag checks; posix_fadvise's
+ * errnos; extended attributes as on a Linux file system without them (the lookup's errno,
+ * then EOPNOTSUPP; a list is empty); rseq ENOSYS. */
+struct ut_statx {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, spare0;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct {
+        int64_t sec;
+        uint32_t nsec;
+        int32_t reserved;
+    } atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t spare[14];
+};
+
+USERTEST(fs_statx_fadvise_xattr)
+{
+    CHECK_EQ(dir("statx"), 0);
+    int fd = open("f", O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK_EQ(fd >= 0, 1);
+    CHECK_EQ(write(fd, "hello", 5), 5);
+    CHECK_EQ(fchmod(fd, 0640), 0);
+    struct stat st;
+    CHECK_EQ(fstat(fd, &st), 0);
+    struct ut_statx x;
+    memset(&x, 0xa5, sizeof x);
+    CHECK_EQ(syscall(SYS_statx, AT_FDCWD, "f", 0, 0x7ff, &x), 0);
+    CHECK_EQ(x.mask, 0x7ff);
+    CHECK_EQ(x.size, 5);
+    CHECK_EQ(x.mode, S_IFREG | 0640);
+    CHECK_EQ(x.nlink, 1);
+    CHECK_EQ(x.ino, st.st_ino);
+    CHECK_EQ(x.uid, st.st_uid);
+    CHECK_EQ(x.blocks, (uint64_t)st.st_blocks);
+    CHECK_EQ(x.mtime.sec, st.st_mtim.tv_sec);
+    CHECK_EQ(x.mtime.nsec, (uint32_t)st.st_mtim.tv_nsec);
+    CHECK_EQ(x.btime.sec, 0); /* no birth time: not in the mask, zero */
+    CHECK_EQ(x.spare[13], 0);
+    memset(&x, 0, sizeof x);
+    CHECK_EQ(syscall(SYS_statx, fd, "", AT_EMPTY_PATH, 0x7ff, &x), 0);
+    CHECK_EQ(x.size, 5);
+    CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "none", 0, 0x7ff, &x), ENOENT);
+    CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "f", 0x40000000, 0x7ff, &x), EINVAL);
+    CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "f", 0x6000, 0x7ff, &x), EINVAL);
+    CHECK_ERR(syscall(SYS_statx, AT_FDCWD, "f", 0, 0x80000000u, &x), EINVAL);
+
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    CHECK_EQ(syscall(SYS_fadvise64, fd, 0, 0, 2 /* SEQUENTIAL */), 0);
+    CHECK_ERR(syscall(SYS_fadvise64, fd, 0, 0, 99), EINVAL);
+    CHECK_ERR(syscall(SYS_fadvise64, fd, 0L, -1L, 0), EINVAL);
+    CHECK_ERR(syscall(SYS_fadvise64, p[0], 0, 0, 0), ESPIPE);
+    CHECK_ERR(syscall(SYS_fadvise64, 999, 0, 0, 0), EBADF);
+    close(p[0]);
+    close(p[1]);
+
+    char buf[16];
+    CHECK_ERR(syscall(SYS_getxattr, "f", "user.x", buf, sizeof buf), EOPNOTSUPP);
+    CHECK_ERR(syscall(SYS_lgetxattr, "f", "security.selinux", buf, sizeof buf), EOPNOTSUPP);
+    CHECK_ERR(syscall(SYS_fgetxattr, fd, "user.x", buf, sizeof buf), EOPNOTSUPP);
+    CHECK_ERR(syscall(SYS_getxattr, "none", "user.x", buf, sizeof buf), ENOENT);
+    CHECK_ERR(syscall(SYS_fgetxattr, 999, "user.x", buf, sizeof buf), EBADF);
+    CHECK_EQ(syscall(SYS_listxattr, "f", buf, sizeof buf), 0);
+    CHECK_EQ(syscall(SYS_flistxattr, fd, buf, sizeof buf), 0);
+    CHECK_ERR(syscall(SYS_llistxattr, "none", buf, sizeof buf), ENOENT);
+    CHECK_ERR(syscall(SYS_setxattr, "f", "user.x", "v", 1, 0), EOPNOTSUPP);
+    CHECK_ERR(syscall(SYS_removexattr, "f", "user.x"), EOPNOTSUPP);
+    CHECK_ERR(syscall(SYS_rseq, 0, 0, 0, 0), ENOSYS);
+    close(fd);
+    unlink("f");
     return 0;
 }

@@ -383,7 +383,8 @@ TEST_CASE(fill_page)
 
 /* A static-PIE image (ET_DYN, segments from 0): exo_elf_check refuses it, exo_elf_check_at
  * takes it at a page-aligned bias (entry, range and segments moved by it), refuses a bias
- * that is not a page or a PT_INTERP (a dynamic executable), and leaves ET_EXEC unmoved. */
+ * that is not a page or a PT_INTERP (a dynamic executable: exo_elf_check_prog takes it), and
+ * leaves ET_EXEC unmoved. */
 TEST_CASE(static_pie_at_a_bias)
 {
     const uint64_t bias = 0x555555554000ull;
@@ -421,6 +422,11 @@ TEST_CASE(static_pie_at_a_bias)
     expect_u64("pie", "PT_INTERP",
                (uint64_t)exo_elf_check_at(im->bytes, im->size, bias, 0x1000, 1ull << 47, &info),
                (uint64_t)EXO_ELF_ERR_TYPE);
+    /* exo_elf_check_prog (a loader that maps the interpreter too): the same PIE, taken */
+    expect_u64("pie", "PT_INTERP, check_prog",
+               (uint64_t)exo_elf_check_prog(im->bytes, im->size, bias, 0x1000, 1ull << 47, &info),
+               0);
+    expect_u64("pie", "check_prog entry", info.entry, bias + 0x10);
     make_valid(im); /* ET_EXEC: where it says, whatever the bias */
     expect_u64("exec", "at bias",
                (uint64_t)exo_elf_check_at(im->bytes, im->size, bias, KBASE, 0, &info), 0);

@@ -89,10 +89,16 @@ static uint64_t phdr_va(const void *elf)
     return 0;
 }
 
+/* The interpreter of the Linux binary being built (los_spawn_prepare_linux), or none. */
+static const void *build_interp;
+static uint64_t build_interp_entry;
+
 static int64_t build(uint64_t child, const void *elf, uint64_t bias, uint64_t end,
                      const char *cmdline, uint64_t flags)
 {
     int64_t r = exo_elf_each_load_at(elf, bias, load_segment, &child);
+    if (r == 0 && build_interp)
+        r = exo_elf_each_load_at(build_interp, LOS_INTERP_BASE, load_segment, &child);
     if (r < 0)
         return r;
     r = load_range(child, LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE, LOS_STACK_PAGES * EXO_PAGE,
@@ -112,6 +118,8 @@ static int64_t build(uint64_t child, const void *elf, uint64_t bias, uint64_t en
     ci.phnum = ci.phdr ? eh->e_phnum : 0;
     ci.bias = bias;
     ci.image_end = end;
+    ci.interp_base = build_interp ? LOS_INTERP_BASE : 0;
+    ci.interp_entry = build_interp ? build_interp_entry : 0;
     uint64_t n = 0;
     for (; cmdline && cmdline[n]; n++) /* fits: checked by los_spawn_prepare_args */
         ci.cmdline[n] = cmdline[n];
@@ -138,12 +146,14 @@ int64_t los_spawn_prepare_flags(const void *elf, uint64_t size, const char *cmdl
                                 uint64_t *entry, uint64_t *stack_top)
 {
     struct exo_elf_info ei;
-    /* static-PIE (ET_DYN) goes at LOS_PIE_BASE; musl's rcrt1 relocates it from AT_PHDR */
+    /* static-PIE (ET_DYN) goes at LOS_PIE_BASE; musl's rcrt1 relocates it from AT_PHDR; a PIE
+     * with an interpreter too (los_spawn_prepare_linux: build_interp) */
     uint64_t bias = size >= sizeof(struct exo_elf64_ehdr) &&
                             ((const struct exo_elf64_ehdr *)elf)->e_type == EXO_ET_DYN
                         ? LOS_PIE_BASE
                         : 0;
-    if (exo_elf_check_at(elf, size, bias, EXO_PAGE, EXO_USER_TOP, &ei) < 0)
+    if ((build_interp ? exo_elf_check_prog : exo_elf_check_at)(elf, size, bias, EXO_PAGE,
+                                                               EXO_USER_TOP, &ei) < 0)
         return EXO_E_INVAL;
     for (uint64_t n = 0; cmdline && cmdline[n]; n++)
         if (n + 1 >= LOS_CMDLINE_MAX)
@@ -196,18 +206,30 @@ int los_elf_native(const void *elf, uint64_t size)
 }
 
 int64_t los_spawn_prepare_linux(const void *rt, uint64_t rt_size, const void *elf, uint64_t size,
-                                uint64_t flags, uint64_t *entry, uint64_t *stack_top)
+                                const void *interp, uint64_t interp_size, uint64_t flags,
+                                uint64_t *entry, uint64_t *stack_top)
 {
-    struct exo_elf_info rti, li;
+    struct exo_elf_info rti, li, ii;
     if (exo_elf_check(rt, rt_size, EXO_PAGE, EXO_USER_TOP, &rti) < 0)
         return EXO_E_INVAL;
     uint64_t bias = size >= sizeof(struct exo_elf64_ehdr) &&
                             ((const struct exo_elf64_ehdr *)elf)->e_type == EXO_ET_DYN
                         ? LOS_PIE_BASE
                         : 0;
-    if (exo_elf_check_at(elf, size, bias, EXO_PAGE, LOS_LIBOS_LO, &li) < 0)
+    if ((interp ? exo_elf_check_prog : exo_elf_check_at)(elf, size, bias, EXO_PAGE, LOS_LIBOS_LO,
+                                                         &li) < 0)
         return EXO_E_INVAL; /* a Linux image never reaches the libOS's range */
+    /* The interpreter: ET_DYN only (a shared object, as every ld.so is), between the libOS's
+     * range and the stack; it has no interpreter of its own. */
+    if (interp && (interp_size < sizeof(struct exo_elf64_ehdr) ||
+                   ((const struct exo_elf64_ehdr *)interp)->e_type != EXO_ET_DYN ||
+                   exo_elf_check_at(interp, interp_size, LOS_INTERP_BASE, 0x0000700000000000ull,
+                                    LOS_STACK_TOP - LOS_STACK_PAGES * EXO_PAGE, &ii) < 0))
+        return EXO_E_INVAL;
+    build_interp = interp;
+    build_interp_entry = interp ? ii.entry : 0;
     int64_t child = los_spawn_prepare_flags(elf, size, NULL, flags, entry, stack_top);
+    build_interp = NULL;
     if (child < 0)
         return child;
     /* The runtime's segments after the program's: a page both name would be shared (the

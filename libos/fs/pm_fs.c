@@ -164,6 +164,7 @@ static void op_after(struct pm_proc *p)
 static const struct pm_part fs_part = {part_fork, part_exec, part_exit};
 
 static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
+static long vfs_interp(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
 
 static void start(void)
 {
@@ -204,6 +205,7 @@ static void start(void)
     if (r == 0)
         pm_ext2_mount(); /* init.ext2=SERIAL: the disk's root partition on /mnt (ext2/pm_disk.c) */
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
+    pm_exec_interp = vfs_interp;
     pm_op_after = op_after;
     if (r < 0)
         los_printf("pm: the file layer did not start (%ld)\n", r);
@@ -232,48 +234,70 @@ static struct fs_proc *F(struct pm_proc *p)
 
 /* exec's image from the file layer (pm_exec_image): the file the caller's path names, a
  * regular file it may execute (EACCES otherwise, as Linux), read whole into pm's exec buffer
- * (contiguous pages, kept for the next exec). */
+ * (contiguous pages, kept for the next exec). A dynamic Linux binary's interpreter
+ * (pm_exec_interp) is read the same way into a second buffer after the first. */
 #define EXEC_VA 0x00006fa800000000ull
 #define EXEC_MAX (64ull << 20)
-static uint64_t exec_mapped; /* bytes of the buffer with pages behind them */
+#define INTERP_VA (EXEC_VA + EXEC_MAX)
+#define INTERP_MAX (16ull << 20)
+static uint64_t exec_mapped, interp_mapped; /* bytes of each buffer with pages behind them */
 
-static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
+static long read_image(struct pm_proc *p, const char *path, uint64_t va, uint64_t max,
+                       uint64_t *mapped, struct fs_stat *st, uint64_t *size)
 {
     struct fs_proc *fp = F(p);
     if (!fp)
         return -FS_ENOMEM;
-    struct fs_stat st; /* the type first: opening a FIFO or a device has effects */
-    long r = fs_stat(fp, path, &st);
-    if (r == 0 && !FS_S_ISTYPE(st.st_mode, FS_S_IFREG))
+    /* the type first: opening a FIFO or a device has effects */
+    long r = fs_stat(fp, path, st);
+    if (r == 0 && !FS_S_ISTYPE(st->st_mode, FS_S_IFREG))
         r = -FS_EACCES;
     if (r == 0)
         r = fs_faccessat(fp, FS_AT_FDCWD, path, FS_X_OK, FS_AT_EACCESS);
-    if (r == 0 && (uint64_t)st.st_size > EXEC_MAX)
+    if (r == 0 && (uint64_t)st->st_size > max)
         r = -FS_ENOMEM;
     if (r < 0)
         return r;
     long fd = fs_open(fp, path, FS_O_RDONLY | FS_O_CLOEXEC, 0);
     if (fd < 0)
         return fd;
-    while (r == 0 && exec_mapped < (uint64_t)st.st_size) {
-        if (los_page_new(EXEC_VA + exec_mapped, EXO_PROT_R | EXO_PROT_W) < 0)
+    while (r == 0 && *mapped < (uint64_t)st->st_size) {
+        if (los_page_new(va + *mapped, EXO_PROT_R | EXO_PROT_W) < 0)
             r = -FS_ENOMEM;
         else
-            exec_mapped += EXO_PAGE;
+            *mapped += EXO_PAGE;
     }
     if (r == 0) {
-        long n = fs_pread(fp, (int)fd, (void *)EXEC_VA, (uint64_t)st.st_size, 0);
-        r = n == st.st_size ? 0 : n < 0 ? n : -FS_EIO;
+        long n = fs_pread(fp, (int)fd, (void *)va, (uint64_t)st->st_size, 0);
+        r = n == st->st_size ? 0 : n < 0 ? n : -FS_EIO;
     }
     fs_close(fp, (int)fd);
+    *size = (uint64_t)st->st_size;
+    return r;
+}
+
+static long vfs_image(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
+{
+    struct fs_stat st;
+    long r = read_image(p, path, EXEC_VA, EXEC_MAX, &exec_mapped, &st, size);
     if (r < 0)
         return r;
     *elf = (const void *)EXEC_VA;
-    *size = (uint64_t)st.st_size;
     exec_file.slot = p->slot; /* its set-ID bits apply if the exec goes through (exec_ids) */
     exec_file.mode = st.st_mode;
     exec_file.uid = st.st_uid;
     exec_file.gid = st.st_gid;
+    return 0;
+}
+
+/* The interpreter's set-ID bits mean nothing (Linux's): only the program's count. */
+static long vfs_interp(struct pm_proc *p, const char *path, const void **elf, uint64_t *size)
+{
+    struct fs_stat st;
+    long r = read_image(p, path, INTERP_VA, INTERP_MAX, &interp_mapped, &st, size);
+    if (r < 0)
+        return r;
+    *elf = (const void *)INTERP_VA;
     return 0;
 }
 

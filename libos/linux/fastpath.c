@@ -3,7 +3,8 @@
  * idea), done once at the start, before the binary's first instruction. The trampoline page at
  * VA 0 holds a nop sled, then at 512 a jump to lnx_fast_entry (entry.S) through the pointer
  * on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall` (0f 05) the
- * scanner (scan.c) judges safe in the binary's executable segments, in memory, becomes
+ * scanner (scan.c) judges safe in the binary's executable segments (and its interpreter's, a
+ * dynamic binary's ld.so), in memory, becomes
  * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
  * and slides into the runtime, no trap. No Linux number is above 511 (x32's carry bit 30):
  * any other lands on a byte that faults (or on the jump itself: ENOSYS as any), or calls an
@@ -228,18 +229,32 @@ int lnx_site_fault(struct exo_upcall_state *s)
     return 0;
 }
 
+/* The sites of an object's executable segments, its program headers ph[0, n), at bias. */
+static void scan_object(const struct phdr *ph, uint64_t n, uint64_t bias)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (ph[i].type != PT_LOAD || !(ph[i].flags & PF_X))
+            continue;
+        struct segment s = {bias + ph[i].vaddr};
+        lnx_scan((const uint8_t *)s.va, ph[i].filesz, found, &s, &lnx_fast.scan);
+    }
+}
+
 void lnx_fast_setup(const struct los_info *in)
 {
     if (!in->phdr || !trampoline())
         return;
     lnx_fast.on = 1;
     next_fault = los_upcall_handle(EXO_UPCALL_FAULT, lnx_site_fault);
-    const struct phdr *ph = (const struct phdr *)in->phdr;
-    for (uint64_t i = 0; i < in->phnum; i++) {
-        if (ph[i].type != PT_LOAD || !(ph[i].flags & PF_X))
-            continue;
-        struct segment s = {in->bias + ph[i].vaddr};
-        lnx_scan((const uint8_t *)s.va, ph[i].filesz, found, &s, &lnx_fast.scan);
+    scan_object((const struct phdr *)in->phdr, in->phnum, in->bias);
+    /* A dynamic binary's interpreter (ld.so, loaded by pm at interp_base and checked there):
+     * its headers lie in its first page, as in every shared object; the libraries it maps
+     * later are not scanned (their calls trap). */
+    const uint8_t *ih = (const uint8_t *)in->interp_base;
+    if (ih && exo_page_lookup(EXO_CAP_SELF, in->interp_base) >= 0) {
+        uint64_t phoff = *(const uint64_t *)(ih + 32), phnum = *(const uint16_t *)(ih + 56);
+        if (phoff + phnum * sizeof(struct phdr) <= EXO_PAGE)
+            scan_object((const struct phdr *)(ih + phoff), phnum, in->interp_base);
     }
     /* Ascending (segments come in any order in the headers): insertion, over a few hundred. */
     for (uint32_t i = 1; i < lnx_fast.nsites; i++)

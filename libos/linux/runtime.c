@@ -7,8 +7,9 @@
  * at the main stack's top, rewrites the binary's `syscall` sites into calls through the trampoline
  * page (fastpath.c; not with TESSERA_LINUX_TRAP=1 in its environment), asks exo to reflect the
  * env's other `syscall`s to lnx_syscall_entry, and returns the binary's rsp to entry.S, which jumps
- * to the binary's entry. TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in
- * (call.c).
+ * to the binary's entry, or to its interpreter's (a dynamic binary: ld.so, which pm mapped at
+ * interp_base; AT_BASE says where, AT_PHDR and AT_ENTRY still describe the program).
+ * TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in (call.c).
  */
 #include <linux_rt/lnx.h>
 
@@ -122,9 +123,9 @@ uint64_t *lnx_rt_main(char *top)
         LNX_AT_PHDR,         in->phdr,
         LNX_AT_PHENT,        56, /* sizeof(Elf64_Phdr) */
         LNX_AT_PHNUM,        in->phnum,
-        LNX_AT_BASE,         0, /* no interpreter */
+        LNX_AT_BASE,         in->interp_base, /* ld.so's (0: a static binary) */
         LNX_AT_FLAGS,        0,
-        LNX_AT_ENTRY,        in->entry,
+        LNX_AT_ENTRY,        in->entry, /* the program's, even when ld.so starts first */
         LNX_AT_UID,          mb->exec_ids[0],
         LNX_AT_EUID,         mb->exec_ids[1],
         LNX_AT_GID,          mb->exec_ids[2],
@@ -147,7 +148,7 @@ uint64_t *lnx_rt_main(char *top)
         los_printf("linux: arguments do not fit the entry block\n");
         los_exit(127);
     }
-    lnx_entry = in->entry;
+    lnx_entry = in->interp_entry ? in->interp_entry : in->entry; /* ld.so first, as Linux */
     const char *env = args + 1;
     for (uint64_t i = 0; i < mb->exec_argc; i++) {
         while (*env)

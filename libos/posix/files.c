@@ -326,6 +326,134 @@ long posix_newfstatat(const long a[6])
     return fs_fstatat(P(), (int)a[0], (const char *)a[1], (struct fs_stat *)a[2], (int)a[3]);
 }
 
+/* statx (glibc's stat, ls's first try): fstatat's answer in struct statx's layout, the basic
+ * fields (STATX_BASIC_STATS) whatever mask asks, as Linux fills them; no birth time. */
+#define LNX_AT_SYMLINK_NOFOLLOW 0x100
+#define LNX_AT_NO_AUTOMOUNT 0x800
+#define LNX_AT_EMPTY_PATH 0x1000
+#define LNX_AT_STATX_SYNC_TYPE 0x6000
+#define LNX_STATX_BASIC_STATS 0x7ffu
+#ifndef LNX_ESPIPE
+#define LNX_ESPIPE 29
+#endif
+#define LNX_STATX_RESERVED 0x80000000u
+struct lnx_statx_ts {
+    int64_t tv_sec;
+    uint32_t tv_nsec;
+    int32_t reserved;
+};
+struct lnx_statx {
+    uint32_t mask, blksize;
+    uint64_t attributes;
+    uint32_t nlink, uid, gid;
+    uint16_t mode, spare0;
+    uint64_t ino, size, blocks, attributes_mask;
+    struct lnx_statx_ts atime, btime, ctime, mtime;
+    uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+    uint64_t spare[14];
+};
+_Static_assert(sizeof(struct lnx_statx) == 256, "struct statx is 256 bytes");
+
+static void statx_ts(struct lnx_statx_ts *t, const struct fs_timespec *f)
+{
+    t->tv_sec = f->tv_sec;
+    t->tv_nsec = (uint32_t)f->tv_nsec;
+}
+
+long posix_statx(const long a[6])
+{
+    int flags = (int)a[2];
+    if (flags & ~(LNX_AT_SYMLINK_NOFOLLOW | LNX_AT_NO_AUTOMOUNT | LNX_AT_EMPTY_PATH |
+                  LNX_AT_STATX_SYNC_TYPE) ||
+        (flags & LNX_AT_STATX_SYNC_TYPE) == LNX_AT_STATX_SYNC_TYPE ||
+        ((uint32_t)a[3] & LNX_STATX_RESERVED))
+        return -LNX_EINVAL;
+    struct fs_stat st;
+    long r = posix_newfstatat((const long[6]){
+        a[0], a[1], (long)&st, flags & (LNX_AT_SYMLINK_NOFOLLOW | LNX_AT_EMPTY_PATH)});
+    if (r < 0)
+        return r;
+    struct lnx_statx x;
+    __builtin_memset(&x, 0, sizeof x);
+    x.mask = LNX_STATX_BASIC_STATS;
+    x.blksize = (uint32_t)st.st_blksize;
+    x.nlink = (uint32_t)st.st_nlink;
+    x.uid = st.st_uid;
+    x.gid = st.st_gid;
+    x.mode = (uint16_t)st.st_mode;
+    x.ino = st.st_ino;
+    x.size = (uint64_t)st.st_size;
+    x.blocks = (uint64_t)st.st_blocks;
+    statx_ts(&x.atime, &st.st_atim);
+    statx_ts(&x.ctime, &st.st_ctim);
+    statx_ts(&x.mtime, &st.st_mtim);
+    /* dev_t as glibc's major()/minor() split it */
+    x.rdev_major = (uint32_t)(((st.st_rdev >> 8) & 0xfff) | ((st.st_rdev >> 32) & ~0xfffull));
+    x.rdev_minor = (uint32_t)((st.st_rdev & 0xff) | ((st.st_rdev >> 12) & ~0xffull));
+    x.dev_major = (uint32_t)(((st.st_dev >> 8) & 0xfff) | ((st.st_dev >> 32) & ~0xfffull));
+    x.dev_minor = (uint32_t)((st.st_dev & 0xff) | ((st.st_dev >> 12) & ~0xffull));
+    return los_copy_to_user((void *)a[4], &x, sizeof x);
+}
+
+/* posix_fadvise: advice only (every page is read when asked for), checked as Linux's: a bad fd
+ * EBADF, a pipe ESPIPE, a negative length or an unknown advice EINVAL. */
+long posix_fadvise64(const long a[6])
+{
+    struct fs_stat st;
+    long r = posix_fstat((const long[6]){a[0], (long)&st});
+    if (r < 0)
+        return r;
+    if (FS_S_ISTYPE(st.st_mode, FS_S_IFIFO))
+        return -LNX_ESPIPE;
+    if (a[2] < 0 || a[3] < 0 || a[3] > 5) /* POSIX_FADV_NORMAL .. POSIX_FADV_NOREUSE */
+        return -LNX_EINVAL;
+    return 0;
+}
+
+/* rseq: glibc registers its area at every start and runs without it on ENOSYS (Linux built
+ * without CONFIG_RSEQ says the same); no CPU-id word is kept up to date here. Said quietly: it
+ * is no missing call. */
+long posix_rseq(const long a[6])
+{
+    (void)a;
+    return -LNX_ENOSYS;
+}
+
+/* Extended attributes: the file layer keeps none, so the calls answer as Linux does on a file
+ * system without them: the file is looked up first (ENOENT, EBADF... as stat says), then get,
+ * set and remove are EOPNOTSUPP and a list is empty (ls -l asks for ACLs and SELinux labels,
+ * and takes EOPNOTSUPP as "none"). how: 0 a path, 1 a path not followed, 2 an fd. */
+#ifndef LNX_EOPNOTSUPP
+#define LNX_EOPNOTSUPP 95
+#endif
+static long xattr_file(const long a[6], int how)
+{
+    struct fs_stat st;
+    if (how == 2)
+        return posix_fstat((const long[6]){a[0], (long)&st});
+    return posix_newfstatat(
+        (const long[6]){FS_AT_FDCWD, a[0], (long)&st, how ? LNX_AT_SYMLINK_NOFOLLOW : 0});
+}
+
+#define XATTR_CALL(name, how, answer)                                                              \
+    long posix_##name(const long a[6])                                                             \
+    {                                                                                              \
+        long r = xattr_file(a, how);                                                               \
+        return r < 0 ? r : (answer);                                                               \
+    }
+XATTR_CALL(setxattr, 0, -LNX_EOPNOTSUPP)
+XATTR_CALL(lsetxattr, 1, -LNX_EOPNOTSUPP)
+XATTR_CALL(fsetxattr, 2, -LNX_EOPNOTSUPP)
+XATTR_CALL(getxattr, 0, -LNX_EOPNOTSUPP)
+XATTR_CALL(lgetxattr, 1, -LNX_EOPNOTSUPP)
+XATTR_CALL(fgetxattr, 2, -LNX_EOPNOTSUPP)
+XATTR_CALL(listxattr, 0, 0)
+XATTR_CALL(llistxattr, 1, 0)
+XATTR_CALL(flistxattr, 2, 0)
+XATTR_CALL(removexattr, 0, -LNX_EOPNOTSUPP)
+XATTR_CALL(lremovexattr, 1, -LNX_EOPNOTSUPP)
+XATTR_CALL(fremovexattr, 2, -LNX_EOPNOTSUPP)
+
 long posix_truncate(const long a[6])
 {
     if (proc_present)

@@ -7,8 +7,10 @@
  * The pid stays; the env id changes. Everything that can fail happens before the old image
  * is touched: a failed exec returns to it with nothing changed. An ELF without the Tessera
  * note (los/spawn.h) is a Linux binary: the new env holds it and the Linux runtime
- * (libos/linux), which starts first.
+ * (libos/linux), which starts first; and the interpreter its PT_INTERP names, if any (ld.so,
+ * read from the file system and checked here, before anything of the old image changes).
  */
+#include <common/elf.h>
 #include <proc/lnx.h>
 #include <proc/pm.h>
 
@@ -29,6 +31,55 @@ static long archive_image(struct pm_proc *p, const char *path, const void **elf,
 
 long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **elf,
                       uint64_t *size) = archive_image;
+long (*pm_exec_interp)(struct pm_proc *p, const char *path, const void **elf,
+                       uint64_t *size) = archive_image;
+
+#define LNX_EIO 5
+#define LNX_ELIBBAD 80
+
+/* A Linux binary's interpreter, as Linux's load_elf_binary finds and checks it before the
+ * point of no return: the path its PT_INTERP names (2 to PATH_MAX bytes, NUL-terminated, else
+ * ENOEXEC), read from the file system the caller sees (ENOENT, EACCES... as opening it says),
+ * an ELF of this machine (fewer bytes than a header: EIO; no ELF magic, not 64-bit x86-64:
+ * ELIBBAD). 0 with *interp NULL: no PT_INTERP (a static binary). What the loader needs beyond
+ * that (ET_DYN, sane segments) is los_spawn_prepare_linux's check: ENOEXEC. */
+static long find_interp(struct pm_proc *p, const void *elf, uint64_t size, const void **interp,
+                        uint64_t *isize)
+{
+    const struct exo_elf64_ehdr *eh = elf;
+    *interp = NULL;
+    if (size < sizeof *eh || eh->e_phentsize != sizeof(struct exo_elf64_phdr) ||
+        eh->e_phoff > size ||
+        (uint64_t)eh->e_phnum * sizeof(struct exo_elf64_phdr) > size - eh->e_phoff)
+        return 0; /* the loader's checks refuse it */
+    for (uint16_t i = 0; i < eh->e_phnum; i++) {
+        struct exo_elf64_phdr ph;
+        exo_elf_phdr(elf, i, &ph);
+        if (ph.p_type != EXO_PT_INTERP)
+            continue;
+        if (ph.p_filesz < 2 || ph.p_filesz > PATH_MAX_BYTES || ph.p_offset > size ||
+            ph.p_filesz > size - ph.p_offset)
+            return -LNX_ENOEXEC;
+        const char *name = (const char *)elf + ph.p_offset;
+        static char path[PATH_MAX_BYTES]; /* (pm's stack holds exec's path already) */
+        for (uint64_t k = 0; k < ph.p_filesz; k++)
+            path[k] = name[k];
+        if (path[ph.p_filesz - 1])
+            return -LNX_ENOEXEC;
+        long r = pm_exec_interp(p, path, interp, isize);
+        if (r < 0)
+            return r;
+        const struct exo_elf64_ehdr *ih = *interp;
+        if (*isize < sizeof *ih)
+            return -LNX_EIO;
+        if (ih->e_ident[0] != 0x7f || ih->e_ident[1] != 'E' || ih->e_ident[2] != 'L' ||
+            ih->e_ident[3] != 'F' || ih->e_ident[4] != 2 /* ELFCLASS64 */ ||
+            ih->e_machine != 62 /* EM_X86_64 */)
+            return -LNX_ELIBBAD;
+        return 0;
+    }
+    return 0;
+}
 
 /* Do data[0, len) hold exactly n NUL-terminated strings? */
 static int strings_ok(const uint8_t *data, uint64_t len, uint64_t n)
@@ -83,11 +134,15 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     if (los_elf_native(elf, size)) {
         c = los_spawn_prepare_flags(elf, size, NULL, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
     } else { /* a Linux binary: with the runtime that reflects its calls (libos/linux) */
-        const void *rt;
-        uint64_t rt_size;
+        const void *rt, *interp;
+        uint64_t rt_size, isize = 0;
         if (los_archive_find(PM_LINUX_RUNTIME, &rt, &rt_size) < 0)
             return -LNX_ENOEXEC;
-        c = los_spawn_prepare_linux(rt, rt_size, elf, size, LOS_SPAWN_NO_ARCHIVE, &entry, &stack);
+        long e = find_interp(p, elf, size, &interp, &isize);
+        if (e < 0)
+            return e;
+        c = los_spawn_prepare_linux(rt, rt_size, elf, size, interp, isize, LOS_SPAWN_NO_ARCHIVE,
+                                    &entry, &stack);
     }
     if (c < 0)
         return c == EXO_E_INVAL ? -LNX_ENOEXEC : -LNX_ENOMEM;

@@ -91,6 +91,11 @@ int exo_elf_check(const void *image, uint64_t size, uint64_t lo, uint64_t hi,
 int exo_elf_check_at(const void *image, uint64_t size, uint64_t bias, uint64_t lo, uint64_t hi,
                      struct exo_elf_info *info);
 
+/* exo_elf_check_at that takes a dynamic executable (ET_DYN or ET_EXEC with PT_INTERP) too: for
+ * a loader that maps its interpreter beside it (libos/core/spawn.c, Linux binaries). */
+int exo_elf_check_prog(const void *image, uint64_t size, uint64_t bias, uint64_t lo, uint64_t hi,
+                       struct exo_elf_info *info);
+
 /* One-line English description of a exo_elf_check() result ("ok" for 0, never NULL). */
 const char *exo_elf_strerror(int err);
 

@@ -13,6 +13,9 @@
 #define LOS_STACK_TOP 0x00007ffffff00000ull  /* same place exo puts init's stack */
 #define LOS_STACK_PAGES 16
 #define LOS_PIE_BASE 0x0000555555554000ull /* where a static-PIE image is loaded (as Linux) */
+/* Where a Linux binary's ET_DYN interpreter (ld.so) is loaded: Linux's base for it with no
+ * address randomization, below the stack, above the mmap region and the libOS's range. */
+#define LOS_INTERP_BASE 0x00007ffff7fc3000ull
 
 #define LOS_CMDLINE_MAX 1024 /* bytes of a program's command line, its NUL included */
 
@@ -25,6 +28,8 @@ struct los_info {
     uint64_t phnum;                /* how many */
     uint64_t bias;                 /* where a static-PIE image was put (0: ET_EXEC) */
     uint64_t image_end;            /* the end of its last segment (page-rounded): brk's start */
+    uint64_t interp_base;          /* a Linux binary's interpreter (PT_INTERP): its load base */
+    uint64_t interp_entry;         /* and its entry, where the process starts (0: none) */
     char cmdline[LOS_CMDLINE_MAX]; /* argv, space-separated ("" if none given) */
 };
 
@@ -37,9 +42,13 @@ int los_elf_native(const void *elf, uint64_t size);
 /* Linux binaries (libos/linux): an env holding the Linux ELF [elf, elf + size) at its own
  * addresses (static, or static-PIE at LOS_PIE_BASE; the info page describes it) and the
  * runtime image [rt, rt + rt_size) (linked at its own fixed address in the libOS range), to
- * be started at the runtime's entry (*entry). Otherwise as los_spawn_prepare_flags. */
+ * be started at the runtime's entry (*entry). A dynamic executable (PT_INTERP) comes with its
+ * interpreter [interp, interp + interp_size) (ET_DYN, loaded at LOS_INTERP_BASE; the info
+ * page's interp_base and interp_entry say so); interp NULL: none (a PT_INTERP is refused).
+ * Otherwise as los_spawn_prepare_flags. */
 int64_t los_spawn_prepare_linux(const void *rt, uint64_t rt_size, const void *elf, uint64_t size,
-                                uint64_t flags, uint64_t *entry, uint64_t *stack_top);
+                                const void *interp, uint64_t interp_size, uint64_t flags,
+                                uint64_t *entry, uint64_t *stack_top);
 
 /* This program's info (NULL in init before los_init_info, which crt0 arranges). */
 const struct los_info *los_info(void);

@@ -155,6 +155,10 @@ int64_t pm_pass_rights(uint64_t env); /* init's interrupt and device rights, as 
 /* Where exec finds an image's bytes: the boot archive by default (a leading '/' dropped); the
  * fs part replaces it to read files. 0 and the bytes (valid until the next call), or -errno. */
 extern long (*pm_exec_image)(struct pm_proc *p, const char *path, const void **elf, uint64_t *size);
+/* The same for a dynamic Linux binary's interpreter (PT_INTERP), in a buffer of its own: the
+ * image's bytes stay valid beside it. */
+extern long (*pm_exec_interp)(struct pm_proc *p, const char *path, const void **elf,
+                              uint64_t *size);
 void pm_proc_release(struct pm_proc *p);         /* the slot is free again */
 void pm_reap(void);                              /* finds ended envs: zombies, orphans, wakes */
 void pm_post_signal(struct pm_proc *p, int sig); /* pending bit, wake; SIGKILL destroys */
