@@ -193,6 +193,34 @@ USERTEST(proc_wait_echild_wnohang_and_killed_while_waiting)
     return 0;
 }
 
+/* Linux reads a pid_t or int argument as its register's low 32 bits: glibc's waitpid(-1)
+ * arrives as 0xffffffff (upper half zero), which is -1, any child; found by
+ * libos.boot.linux-diff (Debian's busybox-static's sh saw ECHILD at once and ran on). */
+USERTEST(proc_pid_arguments_are_32_bit)
+{
+    const long hi = 0x100000000L;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0)
+        _exit(5);
+    int st = -1;
+    CHECK_EQ(syscall(SYS_wait4, 0xffffffffL, &st, 0L, 0L), c);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 5);
+    CHECK_EQ(syscall(SYS_kill, hi | getpid(), hi), 0); /* ourselves, signal 0 */
+    c = fork();
+    if (c == 0)
+        _exit(6);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK_EQ(syscall(SYS_waitid, hi | P_PID, hi | c, &si, (long)WEXITED, 0L), 0);
+    CHECK_EQ(si.si_pid, c);
+    CHECK_EQ(si.si_status, 6);
+    CHECK_EQ(syscall(SYS_getpgid, hi), getpgid(0));
+    CHECK_EQ(syscall(SYS_getsid, hi), getsid(0));
+    return 0;
+}
+
 /* Default actions pm takes for a process that catches nothing: terminate (SIGTERM), core
  * (SIGQUIT: the core flag), ignore (SIGCHLD: it lives on); signal 0 only checks; ESRCH and
  * EINVAL exactly. waitid reports the same ends with its own codes. */

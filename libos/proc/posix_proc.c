@@ -63,7 +63,7 @@ static long wait_pm(int64_t which, int64_t id, uint64_t flags, int *status)
 
 long posix_wait4(const long a[6])
 {
-    long pid = a[0];
+    long pid = (int)a[0]; /* pid_t: Linux reads 32 bits (glibc's waitpid(-1) zero-extends) */
     uint64_t st = (uint64_t)a[1], ru = (uint64_t)a[3];
     unsigned long opt = (unsigned long)a[2];
     if (opt & ~(unsigned long)(LNX_WNOHANG | LNX_WUNTRACED | LNX_WCONTINUED | LNX___WALL |
@@ -100,7 +100,7 @@ _Static_assert(sizeof(struct lnx_siginfo_chld) == 128, "siginfo_t is 128 bytes")
 
 long posix_waitid(const long a[6])
 {
-    long idtype = a[0], id = a[1];
+    long idtype = (int)a[0], id = (int)a[1]; /* int and pid_t, as Linux reads them */
     uint64_t info = (uint64_t)a[2], ru = (uint64_t)a[4];
     unsigned long opt = (unsigned long)a[3];
     if (opt & ~(unsigned long)(LNX_WNOHANG | LNX_WEXITED | 2 /* WSTOPPED */ | LNX_WCONTINUED |
@@ -172,7 +172,7 @@ long proc_kill(long pid, long sig)
 
 long posix_kill(const long a[6])
 {
-    return proc_kill(a[0], a[1]);
+    return proc_kill((int)a[0], (int)a[1]); /* pid_t and int: 32 bits, as Linux reads them */
 }
 
 static long pm_op1(unsigned op, long a0, long a1)
@@ -187,12 +187,12 @@ static long pm_op1(unsigned op, long a0, long a1)
 
 long posix_setpgid(const long a[6])
 {
-    return pm_op1(PM_OP_setpgid, a[0], a[1]);
+    return pm_op1(PM_OP_setpgid, (int)a[0], (int)a[1]); /* pid_t: 32 bits */
 }
 
 long posix_getpgid(const long a[6])
 {
-    return pm_op1(PM_OP_getpgid, a[0], 0);
+    return pm_op1(PM_OP_getpgid, (int)a[0], 0);
 }
 
 long posix_getpgrp(const long a[6])
@@ -209,7 +209,7 @@ long posix_setsid(const long a[6])
 
 long posix_getsid(const long a[6])
 {
-    return pm_op1(PM_OP_getsid, a[0], 0);
+    return pm_op1(PM_OP_getsid, (int)a[0], 0);
 }
 
 struct lnx_rlimit {

@@ -1,0 +1,296 @@
+/*
+ * lx_posix.c: an unmodified Linux program for the differential test against a Linux guest
+ * (libos/linux/tests/diff_test.py; lx_posix on musl, lx_gposix on glibc): files, directories
+ * (getdents' names sorted: their order is the file system's), pipes, fork/wait statuses,
+ * signals, time arithmetic that prints no times, and the errno values of bad calls. Everything
+ * it prints is deterministic, so the two guests' outputs must agree byte for byte.
+ * `lx_posix realtime` only says whether CLOCK_REALTIME is past 2020 (a known difference).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define D "/tmp/lx_posix"
+
+/* "name = result errno" for a call expected to fail (or not). */
+#define TRY(name, call)                                                                            \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long r_ = (long)(call);                                                                    \
+        printf("%s = %ld errno %d\n", name, r_, r_ < 0 ? errno : 0);                               \
+    } while (0)
+
+static volatile sig_atomic_t got;
+
+static void on_usr1(int s)
+{
+    got += s;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void rmtree(void)
+{
+    const char *names[] = {D "/d/x", D "/d/y", D "/d/z", D "/f", D "/g", D "/h", NULL};
+    for (int i = 0; names[i]; i++)
+        unlink(names[i]);
+    rmdir(D "/d/sub");
+    rmdir(D "/d");
+    rmdir(D);
+}
+
+static void files(void)
+{
+    rmtree();
+    TRY("mkdir", mkdir(D, 0755));
+    TRY("mkdir again", mkdir(D, 0755));
+    int fd = open(D "/f", O_CREAT | O_RDWR | O_TRUNC, 0644);
+    TRY("write", write(fd, "hello, world\n", 13));
+    TRY("lseek end", lseek(fd, 0, SEEK_END));
+    TRY("lseek set", lseek(fd, 7, SEEK_SET));
+    char buf[64] = {0};
+    TRY("read", read(fd, buf, sizeof buf - 1));
+    printf("read [%s]\n", buf);
+    TRY("pread", pread(fd, buf, 5, 0));
+    TRY("ftruncate", ftruncate(fd, 5));
+    struct stat st;
+    TRY("fstat", fstat(fd, &st));
+    printf("size %ld regular %d\n", (long)st.st_size, S_ISREG(st.st_mode));
+    TRY("lseek past", lseek(fd, 100, SEEK_SET));
+    TRY("read at end", read(fd, buf, 10));
+    TRY("lseek bad whence", lseek(fd, 0, 99));
+    TRY("dup2", dup2(fd, 20));
+    TRY("fcntl getfl", fcntl(20, F_GETFL) & O_ACCMODE);
+    TRY("close", close(20));
+    TRY("close again", close(20));
+    TRY("close", close(fd));
+    TRY("open missing", open(D "/missing", O_RDONLY));
+    TRY("open excl", open(D "/f", O_CREAT | O_EXCL | O_WRONLY, 0644));
+    fd = open(D "/f", O_WRONLY);
+    TRY("read wronly", read(fd, buf, 1));
+    close(fd);
+    TRY("open dir for write", open(D, O_WRONLY));
+    TRY("open file as dir", open(D "/f/x", O_RDONLY));
+    TRY("unlink dir", unlink(D));
+    TRY("rename", rename(D "/f", D "/g"));
+    TRY("stat old", stat(D "/f", &st));
+    TRY("stat new", stat(D "/g", &st));
+    printf("size %ld\n", (long)st.st_size);
+    TRY("link", link(D "/g", D "/h"));
+    TRY("stat link", stat(D "/h", &st));
+    printf("nlink %ld\n", (long)st.st_nlink);
+    TRY("rmdir nonempty", rmdir(D));
+    TRY("rmdir file", rmdir(D "/g"));
+    TRY("chdir", chdir(D));
+    TRY("getcwd", getcwd(buf, sizeof buf) == buf);
+    printf("cwd %s\n", buf);
+    TRY("getcwd small", getcwd(buf, 3) == buf);
+    TRY("chdir /", chdir("/"));
+}
+
+static void dirs(void)
+{
+    TRY("mkdir d", mkdir(D "/d", 0755));
+    TRY("mkdir sub", mkdir(D "/d/sub", 0755));
+    const char *names[] = {"z", "x", "y"};
+    for (int i = 0; i < 3; i++) {
+        char p[64];
+        snprintf(p, sizeof p, D "/d/%s", names[i]);
+        close(open(p, O_CREAT | O_WRONLY, 0644));
+    }
+    DIR *d = opendir(D "/d");
+    char *seen[16];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 16)
+        seen[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(seen, n, sizeof *seen, cmp);
+    printf("entries %d:", n);
+    for (int i = 0; i < n; i++) {
+        printf(" %s", seen[i]);
+        free(seen[i]);
+    }
+    printf("\n");
+    TRY("opendir file", opendir(D "/g") != NULL);
+    printf("errno %d\n", errno);
+}
+
+static void pipes(void)
+{
+    int p[2];
+    char buf[16] = {0};
+    TRY("pipe", pipe(p));
+    TRY("write", write(p[1], "abc", 3));
+    TRY("read", read(p[0], buf, sizeof buf));
+    printf("got [%s]\n", buf);
+    TRY("close w", close(p[1]));
+    TRY("read eof", read(p[0], buf, sizeof buf));
+    TRY("write on read end", write(p[0], "x", 1));
+    close(p[0]);
+    signal(SIGPIPE, SIG_IGN);
+    TRY("pipe", pipe(p));
+    close(p[0]);
+    TRY("write no reader", write(p[1], "x", 1));
+    close(p[1]);
+    signal(SIGPIPE, SIG_DFL);
+    TRY("pipe", pipe(p));
+    pid_t c = fork();
+    if (c == 0) {
+        close(p[0]);
+        write(p[1], "from child", 10);
+        _exit(0);
+    }
+    close(p[1]);
+    memset(buf, 0, sizeof buf);
+    int n = 0, r;
+    while ((r = read(p[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += r;
+    printf("child wrote %d [%s]\n", n, buf);
+    close(p[0]);
+    waitpid(c, NULL, 0);
+    c = fork();
+    if (c == 0) {
+        pipe(p);
+        close(p[0]);
+        write(p[1], "x", 1); /* SIGPIPE, default action */
+        _exit(0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    printf("sigpipe child: signaled %d sig %d\n", WIFSIGNALED(st), WTERMSIG(st));
+}
+
+static void statuses(void)
+{
+    int codes[] = {0, 7, 255, 256 + 3};
+    for (int i = 0; i < 4; i++) {
+        pid_t c = fork();
+        if (c == 0)
+            _exit(codes[i]);
+        int st;
+        pid_t w = waitpid(c, &st, 0);
+        printf("exit(%d): same pid %d exited %d status %d\n", codes[i], w == c, WIFEXITED(st),
+               WEXITSTATUS(st));
+    }
+    int sigs[] = {SIGKILL, SIGTERM, SIGUSR1, SIGSEGV};
+    for (int i = 0; i < 4; i++) {
+        pid_t c = fork();
+        if (c == 0) {
+            if (sigs[i] == SIGSEGV)
+                signal(SIGSEGV, SIG_DFL), raise(SIGSEGV);
+            pause();
+            _exit(0);
+        }
+        if (sigs[i] != SIGSEGV)
+            kill(c, sigs[i]);
+        int st;
+        waitpid(c, &st, 0);
+        printf("signal %d: signaled %d sig %d\n", sigs[i], WIFSIGNALED(st), WTERMSIG(st));
+    }
+    pid_t c = fork();
+    if (c == 0)
+        _exit(9);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    TRY("waitid", waitid(P_PID, c, &si, WEXITED));
+    printf("waitid: code %d status %d same pid %d\n", si.si_code, si.si_status, si.si_pid == c);
+    TRY("waitpid none", waitpid(-1, NULL, 0));
+    TRY("waitpid nohang none", waitpid(-1, NULL, WNOHANG));
+    c = fork();
+    if (c == 0) {
+        pause();
+        _exit(0);
+    }
+    TRY("waitpid nohang running", waitpid(c, NULL, WNOHANG));
+    kill(c, SIGKILL);
+    waitpid(c, NULL, 0);
+    TRY("kill gone", kill(c, 0));
+}
+
+static void signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    TRY("sigaction", sigaction(SIGUSR1, &sa, NULL));
+    TRY("raise", raise(SIGUSR1));
+    printf("handler got %d\n", (int)got);
+    sigset_t set, old, pend;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    TRY("block", sigprocmask(SIG_BLOCK, &set, &old));
+    got = 0;
+    raise(SIGUSR1);
+    sigpending(&pend);
+    printf("blocked: got %d pending %d\n", (int)got, sigismember(&pend, SIGUSR1));
+    TRY("unblock", sigprocmask(SIG_SETMASK, &old, NULL));
+    printf("unblocked: got %d\n", (int)got);
+    TRY("sigaction SIGKILL", sigaction(SIGKILL, &sa, NULL));
+    TRY("sigaction 0", sigaction(0, &sa, NULL));
+    TRY("sigaction 65", sigaction(65, &sa, NULL));
+    TRY("kill self 0", kill(getpid(), 0));
+    TRY("kill bad signal", kill(getpid(), 1000));
+    signal(SIGUSR1, SIG_IGN);
+    TRY("raise ignored", raise(SIGUSR1));
+}
+
+static void times(void)
+{
+    struct timespec a, b, req = {0, 20 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    TRY("nanosleep", nanosleep(&req, NULL));
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
+    printf("slept at least 20 ms: %d\n", ns >= 20 * 1000 * 1000);
+    req.tv_nsec = 1000000000L;
+    TRY("nanosleep bad", nanosleep(&req, NULL));
+    TRY("clock_gettime bad", clock_gettime(12345, &a));
+    struct timespec res;
+    TRY("clock_getres", clock_getres(CLOCK_MONOTONIC, &res));
+    time_t t = 1234567890;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char s[64];
+    strftime(s, sizeof s, "%Y-%m-%d %H:%M:%S %a %j", &tm);
+    printf("gmtime %s\n", s);
+    printf("timegm %ld\n", (long)timegm(&tm));
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0); /* forked children must not repeat buffered lines */
+    if (argc > 1 && strcmp(argv[1], "realtime") == 0) { /* `lx_posix realtime`: on its own */
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        printf("realtime after 2020: %d\n", t.tv_sec > 1577836800);
+        return 0;
+    }
+    printf("== files\n");
+    files();
+    printf("== dirs\n");
+    dirs();
+    printf("== pipes\n");
+    pipes();
+    printf("== statuses\n");
+    statuses();
+    printf("== signals\n");
+    signals();
+    printf("== times\n");
+    times();
+    rmtree();
+    printf("== done\n");
+    return 0;
+}
