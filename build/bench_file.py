@@ -159,26 +159,10 @@ def plot(med: Dict[Tuple[str, str], dict], csv_path: str, mode: str, icount: boo
 
 
 def run_guest(a, g: str, files: Optional[Tuple[str, str]], img: str, i: int) -> dict:
-    log = os.path.join(qemu.build_dir(), "logs", f"bench-file-{g}-{i}.log")
-    make_disk(img)
-    try:
-        if g == "linux":
-            r = qemu.boot(None, mem=MEM, cmdline=LINUX_APPEND, timeout=a.timeout, accel=a.accel,
-                          icount=a.icount, log_path=log, direct=True, direct_files=files,
-                          extra=disk_args(img))
-        else:
-            r = qemu.boot(None, mem=MEM, cmdline=TESSERA_CMDLINE, timeout=a.timeout,
-                          accel=a.accel, icount=a.icount, log_path=log, direct=True,
-                          extra=disk_args(img))
-    except qemu.QemuError as e:
-        print(f"run {i}/{a.runs} {g}: cannot boot ({e})", flush=True)
-        return {"rows": {}, "missing": {}, "done": False, "kernel": None}
-    p = parse(r.serial_text)
-    if g == "tessera":
-        p["kernel"] = bench_common.tessera_kernel(r.serial_text)
-    bad = "" if p["done"] else f"  (no '{DONE}': exit {r.exit_code}, log {log})"
-    print(f"run {i}/{a.runs} {g}: {len(p['rows'])} rows, {r.elapsed:.1f} s{bad}", flush=True)
-    return p
+    make_disk(img)  # a fresh file system for each boot
+    return bench_rows.boot_guest(a, "file", g, i, lambda text, _: parse(text), mem=MEM,
+                                 linux_append=LINUX_APPEND, tessera_cmdline=TESSERA_CMDLINE,
+                                 files=files, extra=disk_args(img))
 
 
 def main() -> int:

@@ -168,26 +168,12 @@ def plot(med: Dict[Tuple[str, str], dict], csv_path: str, mode: str, icount: boo
 
 
 def run_boot(a, b: str, files: Optional[Tuple[str, str]], i: int) -> dict:
-    log = os.path.join(qemu.build_dir(), "logs", f"bench-linux-{b}-{i}.log")
-    want = 1 if b == "linux" else 2
-    empty = {"rows": {}, "missing": {}, "done": False, "dones": 0, "kernel": None, "probes": {}}
-    try:
-        if b == "linux":
-            r = qemu.boot(None, mem=MEM, cmdline=LINUX_APPEND, timeout=a.timeout, accel=a.accel,
-                          icount=a.icount, log_path=log, direct=True, direct_files=files)
-        else:
-            r = qemu.boot(None, mem=MEM, cmdline=TESSERA_CMDLINE, timeout=a.timeout,
-                          accel=a.accel, icount=a.icount, log_path=log, direct=True)
-    except qemu.QemuError as e:
-        print(f"run {i}/{a.runs} {b}: cannot boot ({e})", flush=True)
-        return empty
-    p = parse(r.serial_text)
-    p["done"] = p["dones"] == want
-    if b == "tessera":
-        p["kernel"] = bench_common.tessera_kernel(r.serial_text)
-    bad = "" if p["done"] else f"  ({p['dones']} of {want} '{DONE}': exit {r.exit_code}, log {log})"
-    print(f"run {i}/{a.runs} {b}: {len(p['rows'])} rows, {r.elapsed:.1f} s{bad}", flush=True)
-    return p
+    def parse_boot(text: str, g: str) -> dict:
+        p = parse(text)
+        p["done"] = p["dones"] == (1 if g == "linux" else 2)  # Tessera's boot runs it twice
+        return p
+    return bench_rows.boot_guest(a, "linux", b, i, parse_boot, mem=MEM, linux_append=LINUX_APPEND,
+                                 tessera_cmdline=TESSERA_CMDLINE, files=files)
 
 
 def main() -> int:

@@ -116,23 +116,9 @@ def plot(med: Dict[Tuple[str, str], dict], csv_path: str, mode: str, icount: boo
 
 
 def run_guest(a, g: str, files: Optional[Tuple[str, str]], i: int) -> dict:
-    log = os.path.join(qemu.build_dir(), "logs", f"bench-posix-{g}-{i}.log")
-    try:
-        if g == "linux":
-            r = qemu.boot(None, mem=MEM, cmdline=LINUX_APPEND, timeout=a.timeout, accel=a.accel,
-                          icount=a.icount, log_path=log, direct=True, direct_files=files)
-        else:
-            r = qemu.boot(None, mem=MEM, cmdline=TESSERA_CMDLINE, timeout=a.timeout,
-                          accel=a.accel, icount=a.icount, log_path=log, direct=True)
-    except qemu.QemuError as e:
-        print(f"run {i}/{a.runs} {g}: cannot boot ({e})", flush=True)
-        return {"rows": {}, "missing": {}, "done": False, "kernel": None}
-    p = parse(r.serial_text)
-    if g == "tessera":
-        p["kernel"] = bench_common.tessera_kernel(r.serial_text)
-    bad = "" if p["done"] else f"  (no '{DONE}': exit {r.exit_code}, log {log})"
-    print(f"run {i}/{a.runs} {g}: {len(p['rows'])} rows, {r.elapsed:.1f} s{bad}", flush=True)
-    return p
+    return bench_rows.boot_guest(a, "posix", g, i, lambda text, _: parse(text), mem=MEM,
+                                 linux_append=LINUX_APPEND, tessera_cmdline=TESSERA_CMDLINE,
+                                 files=files)
 
 
 def main() -> int:

@@ -14,13 +14,38 @@ import csv
 import os
 import re
 import statistics
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import bench_common
+import qemu
 
 GUESTS = ["linux", "tessera"]
 CSV_COLUMNS = (["run", "guest", "op", "iters", "ns_per_op", "exo_calls_per_op", "status"] +
                bench_common.ENV_FIELDS)
+
+
+def boot_guest(a, bench: str, g: str, i: int, parse_text: Callable[[str, str], dict], *,
+               mem: str, linux_append: str, tessera_cmdline: str,
+               files: Optional[Tuple[str, str]], extra: Optional[List[str]] = None) -> dict:
+    """Run i of guest g ("linux": Debian's kernel with files = (kernel, initramfs); any other
+    name: Tessera's image), both direct-booted with the same memory and extra QEMU arguments.
+    parse_text(serial text, g) gives the parsed rows and sets 'done'; a boot that fails is an
+    empty run, said on the console."""
+    log = os.path.join(qemu.build_dir(), "logs", f"bench-{bench}-{g}-{i}.log")
+    linux = g == "linux"
+    try:
+        r = qemu.boot(None, mem=mem, cmdline=linux_append if linux else tessera_cmdline,
+                      timeout=a.timeout, accel=a.accel, icount=a.icount, log_path=log,
+                      direct=True, direct_files=files if linux else None, extra=extra)
+    except qemu.QemuError as e:
+        print(f"run {i}/{a.runs} {g}: cannot boot ({e})", flush=True)
+        return parse_text("", g)
+    p = parse_text(r.serial_text, g)
+    if not linux:
+        p["kernel"] = bench_common.tessera_kernel(r.serial_text)
+    bad = "" if p["done"] else f"  (not done: exit {r.exit_code}, log {log})"
+    print(f"run {i}/{a.runs} {g}: {len(p['rows'])} rows, {r.elapsed:.1f} s{bad}", flush=True)
+    return p
 
 
 def parse(text: str, name: str) -> dict:
