@@ -122,13 +122,14 @@ def main():
                         f"direct, 0 trapped, sites > 0), then (0 direct, as many trapped, 0 sites)")
     # lx_threads, lx_gthreads (musl, glibc): `calls 0` then `calls 1000`, four threads making
     # 1000 getpid and 1000 gettid calls each: all 8000 direct, none trapped (threads keep the
-    # fast path: each finds its own call stack through its GS base).
+    # fast path: each finds its own call stack through its GS base). The futex calls of
+    # pthread_join and a thread's exit vary with timing (a wait, or none): a few either way.
     for prog in ("lx_threads", "lx_gthreads"):
         runs = stats.get(prog, [])
         if len(runs) != 2 or runs[0][1] != 0 or runs[1][1] != 0 or \
-                runs[1][0] - runs[0][0] < 8000:
-            errs.append(f"{prog}: exit reports {runs}: want 0 trapped in both, 8000 more "
-                        f"direct with 1000 calls of each kind in each of 4 threads")
+                abs(runs[1][0] - runs[0][0] - 8000) > 16:
+            errs.append(f"{prog}: exit reports {runs}: want 0 trapped in both, 8000 (+-16 "
+                        f"futex) more direct with 1000 calls of each kind in each of 4 threads")
     # lx_vdso, lx_gvdso: reports for 0 and 1000 rounds, then the same by the trap; the rounds add
     # no call of either kind, and by the trap nothing goes direct.
     for prog in ("lx_vdso", "lx_gvdso"):
