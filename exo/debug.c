@@ -15,9 +15,6 @@
 
 #include <stddef.h>
 
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_KERNEL_GS_BASE 0xc0000102u
-
 extern struct exo_ksyms exo_ksyms;
 
 /* Where the NMI found each CPU, filled by that CPU before it checks in. */

@@ -252,6 +252,9 @@ void env_run(struct env *e)
         fpu_enter(c, e);
     /* Each env has its own thread pointer; exo itself never uses FS, so nothing to save. */
     wrmsr(MSR_FS_BASE, e->fs_base);
+    /* Its GS base too: env_pop_tf's swapgs makes the kernel-GS MSR the env's GS base, and an
+     * entry's swapgs puts it back there, so this MSR holds the env's while exo runs. */
+    wrmsr(MSR_KERNEL_GS_BASE, e->gs_base);
     /* Only these flags are the env's to choose; interrupts stay on, IOPL stays 0. */
     e->tf.rflags = (e->tf.rflags & 0xcd5) | 0x202;
     e->tf.cs = SEL_UCODE;

@@ -150,6 +150,14 @@ int64_t sys_fs_set(uint64_t base)
     return 0;
 }
 
+int64_t sys_gs_set(uint64_t base)
+{
+    if (base >= EXO_USER_TOP) /* as fs_set's: %gs: must never reach exo's memory */
+        return EXO_E_RANGE;
+    caller()->gs_base = base; /* env_run loads it on the way back */
+    return 0;
+}
+
 int64_t sys_cap_copy(uint64_t cap, uint64_t env, uint64_t rights)
 {
     struct env *self = caller(), *t;

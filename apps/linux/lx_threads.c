@@ -5,7 +5,11 @@
  * barrier, return their sums through pthread_join (one by pthread_exit); their tids differ
  * from each other's and the process's; a tgkill reaches the one thread it names; a timed
  * wait times out; a detached thread ends on its own; four threads contend for one mutex while
- * making calls of their own. Every line is exact, so the guest's output must be the host's.
+ * making calls of their own. Then it forks (a process that has had threads: the child has one)
+ * and the child execs itself twice, `lx_threads calls N` with TESSERA_LINUX_STATS=1, N = 0
+ * then 1000: four threads each make N getpid and N gettid calls; the runtime's exit reports
+ * (libos/linux/tests/linux_boot_test.py) show every one of them direct, none trapped, though
+ * the process has threads. Every line is exact, so the guest's output must be the host's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,7 +18,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -107,8 +113,38 @@ static void *detached(void *arg)
     return NULL;
 }
 
-int main(void)
+static long ncalls;
+
+static void *caller(void *arg)
 {
+    (void)arg;
+    long pid = syscall(SYS_getpid), tid = syscall(SYS_gettid), ok = tid != pid;
+    for (long i = 0; i < ncalls; i++)
+        ok &= syscall(SYS_getpid) == pid && syscall(SYS_gettid) == tid;
+    return (void *)ok;
+}
+
+/* `lx_threads calls N`: four threads, N getpid and N gettid calls each. */
+static int calls(long n)
+{
+    ncalls = n;
+    pthread_t th[THREADS];
+    long ok = 0;
+    for (int k = 0; k < THREADS; k++)
+        pthread_create(&th[k], NULL, caller, NULL);
+    for (int k = 0; k < THREADS; k++) {
+        void *r = NULL;
+        pthread_join(th[k], &r);
+        ok += (long)r;
+    }
+    printf("calls %ld: right in %ld threads\n", n, ok);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "calls") == 0)
+        return calls(atol(argv[2]));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_usr1;
@@ -173,5 +209,29 @@ int main(void)
     }
     printf("contention: joined %d, counter %ld (want %d), calls right in %d\n", joined, shared,
            THREADS * ROUNDS, ok);
+
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) { /* the child of a threaded process: one thread, the forking one */
+        for (int k = 0; k < 2; k++) {
+            fflush(stdout);
+            pid_t g = fork();
+            if (g == 0) {
+                char *args[] = {"lx_threads", "calls", k ? "1000" : "0", NULL};
+                char *env[] = {"TESSERA_LINUX_STATS=1", NULL};
+                execve("/proc/self/exe", args, env);
+                perror("execve");
+                _exit(127);
+            }
+            int st = 0;
+            printf("calls child: waitpid %d, ", waitpid(g, &st, 0) == g);
+            printf("exit %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        }
+        fflush(stdout);
+        _exit(0);
+    }
+    int st = 0;
+    printf("forked child: waitpid %d, exit %d\n", waitpid(c, &st, 0) == c,
+           WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     return 0;
 }

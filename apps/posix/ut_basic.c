@@ -65,7 +65,8 @@ USERTEST(realtime)
 
 static __thread int tls_var = 42;
 
-/* musl's thread pointer came through arch_prctl(ARCH_SET_FS) and exo's fs_set. */
+/* musl's thread pointer came through arch_prctl(ARCH_SET_FS) and exo's fs_set; ARCH_SET_GS and
+ * ARCH_GET_GS are EINVAL. */
 USERTEST(thread_pointer)
 {
     CHECK_EQ(tls_var, 42);
@@ -76,6 +77,14 @@ USERTEST(thread_pointer)
     CHECK_EQ(fs, (unsigned long)pthread_self());
     CHECK_EQ(syscall(SYS_arch_prctl, 0x1002, 0xffff800000000000ul), -1);
     CHECK_EQ(errno, EPERM);
+    /* The GS base is not the program's (the Linux runtime's fast entry uses it): refused,
+     * nothing written. */
+    CHECK_EQ(syscall(SYS_arch_prctl, 0x1001 /* ARCH_SET_GS */, 0x10000ul), -1);
+    CHECK_EQ(errno, EINVAL);
+    unsigned long gs = 7;
+    CHECK_EQ(syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &gs), -1);
+    CHECK_EQ(errno, EINVAL);
+    CHECK_EQ(gs, 7);
     return 0;
 }
 

@@ -2,8 +2,8 @@
  * test_thread.c: threads (env_thread): several contexts in one address space. A thread sees
  * its owner's memory and capabilities, the pages and events it makes are the owner's and
  * outlive it, its own end frees nothing, its owner's end ends it, its upcalls are its own, a
- * freed page is gone for a thread running on another CPU, and two threads on two CPUs count
- * exactly.
+ * freed page is gone for a thread running on another CPU, two threads on two CPUs count
+ * exactly, and each has its own GS base (gs_set).
  */
 #include "exotest.h"
 
@@ -298,5 +298,83 @@ EXOTEST(thread_two_cpus_count_exactly)
             if (cpu_of[me][i] != first)
                 other = cpu_of[me][i];
     los_printf("    thread_two_cpus_count_exactly: ran on %d cpus\n", other == first ? 1 : 2);
+    return 0;
+}
+
+/* --- the GS base (gs_set) is per env, 0 in a new one, kept across preemption ---------------- */
+
+#define GS_VA 0x0000500340000000ull /* three pages: A at +0, B at +0x1000, C at +0x2000 */
+#define GS_A 0xa1a2a3a4a5a6a7a8ull
+#define GS_B 0xb1b2b3b4b5b6b7b8ull
+#define GS_C 0xc1c2c3c4c5c6c7c8ull
+
+static volatile uint64_t gs_first, gs_seen, gs_bad, gs_stop, gs_done;
+
+static uint64_t gs_word(void) /* the word at GS base + GS_VA */
+{
+    uint64_t v;
+    __asm__ volatile("mov %%gs:(%1), %0" : "=r"(v) : "r"(GS_VA) : "memory");
+    return v;
+}
+
+static void gs_worker(uint64_t unused)
+{
+    (void)unused;
+    gs_first = gs_word(); /* a new thread's GS base is 0, not its owner's */
+    if (exo_gs_set(0x2000) != 0)
+        gs_bad = 1000000;
+    while (!gs_stop) {
+        if (gs_word() != GS_C)
+            gs_bad++;
+        gs_seen++;
+    }
+    gs_done = 1;
+    thread_end();
+}
+
+EXOTEST(gs_base_is_per_env)
+{
+    for (uint64_t i = 0; i < 3; i++)
+        CHECK(los_page_new(GS_VA + i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W) >= 0);
+    *(volatile uint64_t *)GS_VA = GS_A;
+    *(volatile uint64_t *)(GS_VA + 0x1000) = GS_B;
+    *(volatile uint64_t *)(GS_VA + 0x2000) = GS_C;
+    CHECK_EQ(exo_gs_set(0x1000), 0);
+    CHECK_EQ(gs_word(), GS_B);
+    int64_t t = exotest_thread_start(gs_worker, 0, 0);
+    CHECK(t > 0);
+    /* Both spin reading their own GS base, no call in our loop: on one CPU the thread only
+     * runs when the timer preempts us, and we only come back by env_run (runs counts it). */
+    int64_t runs0 = exo_env_runs(EXO_CAP_SELF);
+    uint64_t mine = 0, bad = 0;
+    uint64_t end = rdtsc() + (uint64_t)exo_clock() / 1000 * 30; /* 3 ticks at least */
+    while (rdtsc() < end || gs_seen < 100000) {
+        if (gs_word() != GS_B)
+            bad++;
+        mine++;
+    }
+    int64_t runs1 = exo_env_runs(EXO_CAP_SELF);
+    CHECK(runs1 - runs0 >= 2); /* preempted and entered again at least once */
+    CHECK(mine > 0);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(gs_first, GS_A);
+    /* Refused without a trace: not a user address, kernel or non-canonical. */
+    CHECK_EQ(exo_gs_set(EXO_USER_TOP), EXO_E_RANGE);
+    CHECK_EQ(exo_gs_set(0x0000800000000000ull), EXO_E_RANGE);
+    CHECK_EQ(exo_gs_set(0xffff800000000000ull), EXO_E_RANGE);
+    CHECK_EQ(exo_gs_set(~0ull), EXO_E_RANGE);
+    CHECK_EQ(gs_word(), GS_B);
+    /* Another env runs on this CPU (its own GS base, 0), then we run again. */
+    int64_t c = los_spawn_file("exotest", EXOTEST_ARG_EXIT);
+    CHECK(c > 0);
+    los_wait((uint64_t)c);
+    exo_yield(EXO_ANY);
+    CHECK_EQ(gs_word(), GS_B);
+    gs_stop = 1;
+    CHECK(WAIT_UNTIL(gs_done == 1, 5000));
+    los_wait((uint64_t)t);
+    CHECK_EQ(gs_bad, 0);
+    CHECK(gs_seen >= 100000);
+    CHECK_EQ(exo_gs_set(0), 0);
     return 0;
 }

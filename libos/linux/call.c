@@ -6,8 +6,6 @@
  * Linux rewinds it: with SA_RESTART and a handler, rip goes back 2 bytes to the `syscall`
  * and rax holds its number again, so the call is made anew after the handler's rt_sigreturn.
  * clone of a thread and clone3 are clone.c's: the new thread needs the caller's registers.
- * A rewritten site's call that came in by the trap (the process has threads: entry.S) is
- * made the site's own context first (lnx_trap_call).
  */
 #include <linux_rt/lnx.h>
 
@@ -23,13 +21,23 @@
 
 int lnx_stats; /* TESSERA_LINUX_STATS=1 in the binary's environment: a report at exit */
 
+/* Direct calls: each thread's own count (struct lnx_gs, entry.S), rows ended included, and
+ * fastpath.c's corrections. */
+static uint64_t fast_calls(void)
+{
+    uint64_t n = lnx_calls_fast;
+    for (int i = 0; i < LOS_THREAD_MAX + 1; i++)
+        n += __atomic_load_n(&lnx_gs[i].fast, __ATOMIC_RELAXED);
+    return n;
+}
+
 /* The exit report: how calls came in, and what the scanner made of the binary's sites. */
 static void report(void)
 {
     const struct lnx_scan_stats *s = &lnx_fast.scan;
     los_printf("linux: %lu calls direct, %lu trapped; %u sites rewritten, %u red zone, %u unsure, "
                "%u prefixed, %u over the table\n",
-               (unsigned long)lnx_calls_fast, (unsigned long)lnx_calls_trap, lnx_fast.nsites,
+               (unsigned long)fast_calls(), (unsigned long)lnx_calls_trap, lnx_fast.nsites,
                s->sites[LNX_SITE_REDZONE], s->sites[LNX_SITE_UNSURE], s->sites[LNX_SITE_PREFIXED],
                lnx_fast.full);
 }
@@ -58,26 +66,14 @@ long lnx_fast_call(struct exo_regs *u)
     return lnx_call(u);
 }
 
-long lnx_trap_call(struct exo_regs *u)
-{
-    uint64_t ret;
-    if (u->rip == (uint64_t)lnx_fast_trapped &&
-        los_copy_from_user(&ret, (const void *)u->rsp, sizeof ret) == 0) {
-        u->rip = u->rcx = ret; /* as if the site had trapped: the context is the binary's own */
-        u->rsp += 8;
-        return lnx_fast_call(u);
-    }
-    return lnx_call(u);
-}
-
 long lnx_call(struct exo_regs *u)
 {
     long n = (int)u->rax; /* Linux's number is eax, signed (do_syscall_64's int nr) */
     long r0 = los_syscall_fast(n, (long)u->rdi, (long)u->rsi); /* nothing to deliver after */
     if (r0 != LOS_NOT_FAST)
         return r0;
-    if (lnx_stats && (n == LNX_exit_group || n == LNX_exit))
-        report();
+    if (lnx_stats && (n == LNX_exit_group || (n == LNX_exit && los_thread_row() < 0)))
+        report(); /* the process's end (not each thread's exit: pthread_exit's) */
     long a[6] = {(long)u->rdi, (long)u->rsi, (long)u->rdx, (long)u->r10, (long)u->r8, (long)u->r9};
     if (n == LNX_rt_sigreturn) /* Linux's takes no argument: the frame's ucontext is at rsp (the
                                   handler's `ret` popped pretcode); the libOS's takes it */

@@ -3,7 +3,9 @@
  * and clone3 (which glibc 2.34 and later try first) make a libos/thread thread whose first
  * instructions are the runtime's, on its row's call stack: it registers its own reflected-call
  * entry (lnx_thread_entries + 32 * row: exo keeps one handler per env, and that entry finds
- * the row's stack with no register and no FS base), then enters the binary at the instruction
+ * the row's stack with no register and no FS base) and points its GS base at its own struct
+ * lnx_gs (exo keeps one per env: lnx_fast_entry finds the row's stack through it, so the
+ * thread's rewritten sites stay direct), then enters the binary at the instruction
  * after the parent's `syscall` with the parent's registers, rax = 0 and the stack it was
  * given, as Linux's clone returns in the child. Its FS base is the tls given (CLONE_SETTLS,
  * which libos/thread requires). The rest (tids, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID's
@@ -28,8 +30,9 @@ void lnx_resume(const struct exo_regs *r) __attribute__((noreturn));
 static int go(void *copy)
 {
     int row = los_thread_row();
-    if (row < 0 || exo_syscall_reflect((uint64_t)(lnx_thread_entries + 32 * row)) < 0) {
-        los_printf("linux: a thread's syscall_reflect refused\n");
+    if (row < 0 || exo_syscall_reflect((uint64_t)(lnx_thread_entries + 32 * row)) < 0 ||
+        lnx_gs_own(row) < 0) {
+        los_printf("linux: a thread's syscall_reflect or gs_set refused\n");
         return 127; /* the thread ends (it cannot make a call of the binary's) */
     }
     lnx_resume(copy);
@@ -40,8 +43,6 @@ static long thread(const struct exo_regs *u, unsigned long flags, uint64_t stack
 {
     struct exo_regs r = *u;
     r.rsp = stack;
-    /* From now on the rewritten sites' calls go by each thread's own entry (entry.S). */
-    __atomic_store_n(&lnx_fast_threads, 1, __ATOMIC_RELEASE);
     return los_clone_regs(flags, (void *)stack, ptid, ctid, tls, (const uint64_t *)&r, go);
 }
 

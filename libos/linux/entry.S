@@ -14,11 +14,10 @@
  * lnx_syscall_entry, on the runtime's stack; the thread in row i of libos/thread registers
  * lnx_thread_entries + 32 * i (exo keeps a handler per env), which runs its calls on the stack
  * in its row (LOS_THREAD_CALL_TOP), its rsp kept in its own word: nothing needs the FS base
- * (the binary's) or a register to find it. The fast entry has no such way to tell threads
- * apart (one trampoline page serves them all, and no register is its own), so once the
- * process has made a thread (lnx_fast_threads) it hands each rewritten site's call to exo as
- * a `syscall` of its own, which exo reflects to the calling thread's entry; lnx_trap_call
- * takes the return address back off the binary's stack there. lnx_resume starts a new thread
+ * (the binary's) or a register to find it. The fast entry is one for every thread (one
+ * trampoline page, no register of its own), so it finds the calling thread by its GS base,
+ * which exo keeps per env (gs_set) and the binary does not use on x86-64: each thread's points
+ * at its own struct lnx_gs (its call stack's top), the first thread's too. lnx_resume starts a new thread
  * in the binary as Linux's clone does: the registers of the parent's call, rax = 0, rsp = the
  * stack it was given.
  *
@@ -112,25 +111,20 @@ lnx_rt_entry:
 /* A rewritten site's `call *%rax` through the trampoline page (fastpath.c): rsp points at the
  * return address (the instruction after the 2-byte site), r11 was the trampoline's, rcx is the
  * binary's (a `syscall` clobbers both). Made into what a reflected `syscall` leaves, rcx = the
- * rip after it and r11 = rflags, then the same path on the first thread's stack; the flags are
- * taken before anything here changes them (mov and jrcxz leave them). With threads, the
- * `syscall` below instead: exo takes it to the calling thread's own entry, with the return
- * address still pushed and rip = lnx_fast_trapped (lnx_trap_call). */
+ * rip after it and r11 = rflags, then the same path on the calling thread's own call stack,
+ * found through its GS base: every thread's points at its own struct lnx_gs (runtime.c, exo's
+ * gs_set; the binary never has GS: arch_prctl's ARCH_SET_GS is refused), whose first word is
+ * the stack's top, the second a word for the binary's rsp, the third the thread's count of
+ * direct calls. The flags are taken before anything here changes them (mov leaves them). */
     .global lnx_fast_entry
 lnx_fast_entry:
-    mov     lnx_fast_threads(%rip), %rcx
-    jrcxz   1f
-    syscall
-    .global lnx_fast_trapped
-lnx_fast_trapped:
-    ret                             /* (lnx_trap_call resumes at the return address itself) */
-1:  pop     %rcx                    /* the rip after the site; rsp is the binary's again */
-    mov     %rsp, lnx_user_rsp(%rip)
-    lea     lnx_stack_top(%rip), %rsp
+    pop     %rcx                    /* the rip after the site; rsp is the binary's again */
+    mov     %rsp, %gs:8             /* (GS base 0 would be the trampoline's page: a fault) */
+    mov     %gs:0, %rsp
     pushfq
     pop     %r11
-    incq    lnx_calls_fast(%rip)
-    pushq   lnx_user_rsp(%rip)      /* struct exo_regs, from its last field down */
+    incq    %gs:16                  /* the thread's own: no lock, no lost count */
+    pushq   %gs:8                   /* struct exo_regs, from its last field down */
     SAVE
     call    lnx_fast_call           /* rax: the result */
     RESTORE
@@ -165,7 +159,7 @@ lnx_thread_entries:
 lnx_syscall_common:
     incq    lnx_calls_trap(%rip)    /* flags: the binary's are in r11 already */
     SAVE
-    call    lnx_trap_call           /* rax: the result */
+    call    lnx_call                /* rax: the result */
 lnx_syscall_return:                 /* rsp: a struct exo_regs; rax: the result */
     RESTORE
 
@@ -227,12 +221,10 @@ lnx_user_rsp:
     .skip   8
 lnx_thread_rsp:
     .skip   8 * THREAD_MAX
-    .global lnx_calls_fast, lnx_calls_trap, lnx_fast_threads
+    .global lnx_calls_fast, lnx_calls_trap
 lnx_calls_fast:
-    .skip   8                       /* calls through the trampoline page */
+    .skip   8                       /* fastpath.c's corrections (each thread counts its own) */
 lnx_calls_trap:
     .skip   8                       /* calls reflected by exo (the trap path) */
-lnx_fast_threads:
-    .skip   8                       /* nonzero once the process has made a thread (clone.c) */
 
     .section .note.GNU-stack, "", @progbits

@@ -6,10 +6,12 @@
  * maps the vDSO and its vvar page (vdso_map.c), lays Linux's entry block (argc, argv, envp, auxv)
  * at the main stack's top, rewrites the binary's `syscall` sites into calls through the trampoline
  * page (fastpath.c; not with TESSERA_LINUX_TRAP=1 in its environment), asks exo to reflect the
- * env's other `syscall`s to lnx_syscall_entry, and returns the binary's rsp to entry.S, which jumps
- * to the binary's entry, or to its interpreter's (a dynamic binary: ld.so, which pm mapped at
- * interp_base; AT_BASE says where, AT_PHDR and AT_ENTRY still describe the program).
- * TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in (call.c).
+ * env's other `syscall`s to lnx_syscall_entry, points the thread's GS base at its struct lnx_gs
+ * (the fast entry's way to its call stack; each thread has its own: clone.c), and returns the
+ * binary's rsp to entry.S, which jumps to the binary's entry, or to its interpreter's (a dynamic
+ * binary: ld.so, which pm mapped at interp_base; AT_BASE says where, AT_PHDR and AT_ENTRY still
+ * describe the program). TESSERA_LINUX_STATS=1 makes it report at exit how the calls came in
+ * (call.c).
  */
 #include <linux_rt/lnx.h>
 
@@ -20,6 +22,7 @@
 #include <los/spawn.h>
 
 #include <signal/sig.h>
+#include <thread/thread.h>
 
 uint64_t lnx_entry; /* the binary's entry, for entry.S */
 extern int lnx_stats;
@@ -34,10 +37,22 @@ int main(uint64_t arg0, uint64_t arg1)
     return 127;
 }
 
+struct lnx_gs lnx_gs[LOS_THREAD_MAX + 1];
+
+int lnx_gs_own(int row)
+{
+    struct lnx_gs *g = &lnx_gs[row + 1];
+    g->top = row < 0 ? (uint64_t)lnx_stack_top
+                     : LOS_THREAD_VA + LOS_THREAD_STRIDE * (uint64_t)row + LOS_THREAD_CALL_TOP;
+    return exo_gs_set((uint64_t)g) < 0 ? -1 : 0;
+}
+
+/* The first thread's ways in: its reflected calls' entry and its GS base (the fast entry's),
+ * at start and again in a forked child, whose one thread is the first's (fork.c). */
 static void reflect(void)
 {
-    if (exo_syscall_reflect((uint64_t)lnx_syscall_entry) < 0) {
-        los_printf("linux: syscall_reflect refused\n");
+    if (exo_syscall_reflect((uint64_t)lnx_syscall_entry) < 0 || lnx_gs_own(-1) < 0) {
+        los_printf("linux: syscall_reflect or gs_set refused\n");
         los_exit(127);
     }
 }

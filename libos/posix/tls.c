@@ -1,7 +1,11 @@
 /*
  * tls.c: arch_prctl, where musl sets its thread pointer (the FS base): exo keeps one per env
  * (fs_set) and loads it whenever the env runs. The libOS remembers it for ARCH_GET_FS, which
- * then needs no exo call.
+ * then needs no exo call. The GS base is not the program's: ARCH_SET_GS and ARCH_GET_GS are
+ * EINVAL (as any unknown code). The Linux runtime points each thread's GS base at its own
+ * block, through which its fast entry finds the thread's call stack (libos/linux/entry.S): a
+ * binary's GS would make that entry use the binary's memory. glibc and musl never use GS on
+ * x86-64.
  */
 #include <posix/calls.h>
 
@@ -21,6 +25,9 @@ long posix_arch_prctl(const long a[6])
     }
     case LNX_ARCH_GET_FS:
         return los_copy_to_user((void *)a[1], &fs_base, sizeof fs_base) < 0 ? -LNX_EFAULT : 0;
+    case LNX_ARCH_SET_GS: /* the runtime's (see above): refused, nothing changed */
+    case LNX_ARCH_GET_GS:
+        return -LNX_EINVAL;
     }
     return -LNX_EINVAL;
 }

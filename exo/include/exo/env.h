@@ -58,6 +58,7 @@ struct env {
     uint64_t cpu_tsc;       /* TSC ticks it ran in ring 3 (its upcalls too), exo's own time
                              * not counted: charged at each entry into exo (env_charge) */
     uint64_t fs_base;       /* its FS base (fs_set), loaded by env_run */
+    uint64_t gs_base;       /* its GS base (gs_set): env_run puts it where swapgs takes it */
     uint32_t watch;         /* event reference env_watch posts when it ends (0: none) */
     uint32_t watcher;       /* the env that set the watch: only it may change it */
     uint32_t max_creates;   /* live envs it (with its threads) may have made by env_create at

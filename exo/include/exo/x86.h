@@ -121,6 +121,8 @@ static inline void pause(void)
 
 #define MSR_EFER 0xc0000080u
 #define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_KERNEL_GS_BASE 0xc0000102u /* the GS base swapgs swaps in */
 #define MSR_APIC_BASE 0x1bu
 #define EFER_NXE (1ull << 11)
 #define CR0_WP (1ull << 16)

@@ -11,7 +11,8 @@ and checked on their own: the libOS's "posix: system call N is not implemented (
 report of lx_segv's NULL store, and the runtime's exit reports of lx_calls (TESSERA_LINUX_STATS=1):
 its 1000 getpid calls all direct with the sites rewritten, all trapped with TESSERA_LINUX_TRAP=1;
 and of lx_vdso and lx_gvdso (musl, glibc): 1000 rounds of clock_gettime, gettimeofday and time
-count as many calls as 0 rounds, rewritten and with TESSERA_LINUX_TRAP=1 (the vDSO: no call).
+count as many calls as 0 rounds, rewritten and with TESSERA_LINUX_TRAP=1 (the vDSO: no call);
+and of lx_threads and lx_gthreads' `calls` runs: four threads' 8000 calls all direct, none trapped.
     linux_boot_test.py --lx-dir DIR --image IMAGE [--smp N]
 (libos.boot.linux-smp2: the same on two CPUs, where lx_threads' threads run at once.)
 """
@@ -119,6 +120,16 @@ def main():
         if not (t0 == 0 and d0 >= 1000 and s0 > 0 and d1 == 0 and s1 == 0 and t1 == d0):
             errs.append(f"lx_calls: rewritten {runs[0]}, by the trap {runs[1]}: want (>= 1000 "
                         f"direct, 0 trapped, sites > 0), then (0 direct, as many trapped, 0 sites)")
+    # lx_threads, lx_gthreads (musl, glibc): `calls 0` then `calls 1000`, four threads making
+    # 1000 getpid and 1000 gettid calls each: all 8000 direct, none trapped (threads keep the
+    # fast path: each finds its own call stack through its GS base). The futex calls of
+    # pthread_join and a thread's exit vary with timing (a wait, or none): a few either way.
+    for prog in ("lx_threads", "lx_gthreads"):
+        runs = stats.get(prog, [])
+        if len(runs) != 2 or runs[0][1] != 0 or runs[1][1] != 0 or \
+                abs(runs[1][0] - runs[0][0] - 8000) > 16:
+            errs.append(f"{prog}: exit reports {runs}: want 0 trapped in both, 8000 (+-16 "
+                        f"futex) more direct with 1000 calls of each kind in each of 4 threads")
     # lx_vdso, lx_gvdso: reports for 0 and 1000 rounds, then the same by the trap; the rounds add
     # no call of either kind, and by the trap nothing goes direct.
     for prog in ("lx_vdso", "lx_gvdso"):
@@ -148,7 +159,8 @@ def main():
     else:
         print(f"{len(PROGRAMS) + len(DYNAMIC)} Linux binaries: output as on the host; ENOSYS per number once: "
               f"{enosys}; lx_calls (direct, trapped, sites, red zone, unsure, prefixed, full): "
-              f"{stats.get('lx_calls')}; lx_vdso {stats.get('lx_vdso')}; lx_gvdso {stats.get('lx_gvdso')}")
+              f"{stats.get('lx_calls')}; lx_vdso {stats.get('lx_vdso')}; lx_gvdso {stats.get('lx_gvdso')}; "
+              f"lx_threads {stats.get('lx_threads')}; lx_gthreads {stats.get('lx_gthreads')}")
     if not (r.exit_code == 0 and r.powered_off):
         failed += 1
         print(f"FAIL: clean power-off expected, exit {r.exit_code}, log {r.log_path}")

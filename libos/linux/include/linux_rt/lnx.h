@@ -65,12 +65,20 @@ extern uint64_t lnx_user_rsp, lnx_thread_rsp[];
 extern char lnx_stack_top[];
 #define LNX_ENTRY_SAVED 7
 
-/* What a reflected call's entry runs: lnx_call, or lnx_fast_call for a rewritten site's call
- * the fast entry handed to exo because the process has threads (u's rip lnx_fast_trapped, the
- * return address on the binary's stack: taken back first). */
-long lnx_trap_call(struct exo_regs *u);
-void lnx_fast_trapped(void);
-extern uint64_t lnx_fast_threads; /* nonzero once the process has made a thread (entry.S) */
+/* A thread's block, where its GS base points (exo's gs_set): lnx_fast_entry (entry.S) finds
+ * the calling thread's call stack through it with no trap. lnx_gs[0] is the first thread's,
+ * lnx_gs[1 + i] row i's (libos/thread). */
+struct lnx_gs {
+    uint64_t top;  /* the thread's call stack's top */
+    uint64_t rsp;  /* the binary's rsp, while a call runs */
+    uint64_t fast; /* its calls through the trampoline page (the exit report sums them) */
+    uint64_t pad;
+};
+extern struct lnx_gs lnx_gs[];
+
+/* Points the calling thread's GS base at its block (row -1: the first thread), its top set:
+ * at start, in a forked child (its one thread), and in each new thread. < 0 if exo refused. */
+int lnx_gs_own(int row);
 
 /* Hands the context u to the libOS's fault handling as a page fault at addr by an instruction
  * fetch (what Linux sees of a call through NULL: SIGSEGV, SEGV_MAPERR), as an upcall on the

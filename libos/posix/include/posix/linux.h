@@ -84,6 +84,8 @@
 /* arch_prctl codes. */
 #define LNX_ARCH_SET_FS 0x1002
 #define LNX_ARCH_GET_FS 0x1003
+#define LNX_ARCH_SET_GS 0x1001
+#define LNX_ARCH_GET_GS 0x1004
 
 /* Clocks. */
 #define LNX_CLOCK_REALTIME 0
