@@ -22,16 +22,20 @@
 #include <thread/thread.h>
 
 int lnx_stats; /* TESSERA_LINUX_STATS=1 in the binary's environment: a report at exit */
+static uint64_t calls_left; /* (with lnx_stats) trapped calls of sites the scanner left */
 
-/* The exit report: how calls came in, and what the scanner made of the binary's sites. */
+/* The exit report: how calls came in, what the scanner made of the sites (the binary's, its
+ * interpreter's and the libraries mapped since), and how many trapped calls came from a site it
+ * found but left (red zone, unsure, prefixed, over the table: the rest trapped from code it never
+ * saw, such as code made at run time). */
 static void report(void)
 {
     const struct lnx_scan_stats *s = &lnx_fast.scan;
     los_printf("linux: %lu calls direct, %lu trapped; %u sites rewritten, %u red zone, %u unsure, "
-               "%u prefixed, %u over the table\n",
+               "%u prefixed, %u over the table; %lu calls at sites left to trap\n",
                (unsigned long)lnx_calls_fast, (unsigned long)lnx_calls_trap, lnx_fast.nsites,
                s->sites[LNX_SITE_REDZONE], s->sites[LNX_SITE_UNSURE], s->sites[LNX_SITE_PREFIXED],
-               lnx_fast.full);
+               lnx_fast.full, (unsigned long)calls_left);
 }
 
 /* The calling thread's upcall state page and stack (libos/thread): the first thread's fixed
@@ -61,6 +65,8 @@ long lnx_fast_call(struct exo_regs *u)
 long lnx_trap_call(struct exo_regs *u)
 {
     uint64_t ret;
+    if (lnx_stats && lnx_fast_left(u->rip - 2))
+        __atomic_fetch_add(&calls_left, 1, __ATOMIC_RELAXED);
     if (u->rip == (uint64_t)lnx_fast_trapped &&
         los_copy_from_user(&ret, (const void *)u->rsp, sizeof ret) == 0) {
         u->rip = u->rcx = ret; /* as if the site had trapped: the context is the binary's own */
@@ -90,6 +96,8 @@ long lnx_call(struct exo_regs *u)
             r = lnx_clone3(u, a);
         else
             r = los_syscall_call(n, a);
+        if (n == LNX_mmap || n == LNX_munmap) /* a library's code in, or code gone */
+            lnx_fast_mapped(n, a, r);
         if (!proc_present || *PROC_ATTENTION) {
             if (proc_present)
                 __atomic_store_n(PROC_ATTENTION, 0, __ATOMIC_SEQ_CST);

@@ -98,7 +98,17 @@ extern uint64_t lnx_calls_fast, lnx_calls_trap; /* entry.S counts each way in */
 struct los_info;
 void lnx_fast_setup(const struct los_info *in);
 
-/* Is va a `syscall` site lnx_fast_setup rewrote? */
+/* After the binary's mmap or munmap n (arguments a, result r): the sites of the range gone
+ * dropped from the table; a private file mapping made executable (a library ld.so maps) swept
+ * and its sites rewritten as lnx_fast_setup does the program's. */
+void lnx_fast_mapped(long n, const long a[6], long r);
+
+/* Is va a `syscall` site the scanner found and left to trap (one of the first LNX_LEFT_MAX, for
+ * the exit report)? */
+#define LNX_LEFT_MAX 512
+int lnx_fast_left(uint64_t va);
+
+/* Is va a `syscall` site rewritten (at exec, or in a library as it was mapped)? */
 int lnx_fast_site(uint64_t va);
 
 /* A call that came through the trampoline: lnx_call, if it came from a rewritten site. */
