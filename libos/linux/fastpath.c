@@ -1,6 +1,7 @@
 /*
  * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
- * idea), done once at the start, before the binary's first instruction. The trampoline page at
+ * idea), done at the start, before the binary's first instruction, and again for each library
+ * a dynamic binary's ld.so maps, at its mmap (lnx_fast_mapped). The trampoline page at
  * VA 0 holds a nop sled, then at 512 a jump to lnx_fast_entry (entry.S) through the pointer
  * on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall` (0f 05) the
  * scanner (scan.c) judges safe in the binary's executable segments (and its interpreter's, a
@@ -12,6 +13,8 @@
  * the `syscall` would have returned. The file is never changed: pm loaded the segments into
  * pages of this env's own, and only those are written. What is not rewritten (code the binary
  * makes at run time, sites the scanner is unsure of) still traps and is reflected as before.
+ * Anonymous executable memory is never swept: a JIT writes its code at any time after mmap, so
+ * no moment has it whole, and bytes rewritten under a writer would corrupt it.
  *
  * The page is execute-only (EXO_PROT_XONLY: protection key 1, which exo's PKRU denies data
  * access): a NULL load or store still faults (SIGSEGV, SEGV_MAPERR, si_addr 0, as on Linux).
