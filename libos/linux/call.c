@@ -96,7 +96,7 @@ long lnx_call(struct exo_regs *u)
             r = lnx_clone3(u, a);
         else
             r = los_syscall_call(n, a);
-        if (n == LNX_mmap || n == LNX_munmap) /* a library's code in, or code gone */
+        if (n == LNX_mmap || n == LNX_munmap || n == LNX_mremap) /* code in, gone, moved */
             lnx_fast_mapped(n, a, r);
         if (!proc_present || *PROC_ATTENTION) {
             if (proc_present)

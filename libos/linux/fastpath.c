@@ -423,6 +423,35 @@ static void scan_mapping(uint64_t lo, uint64_t len, long fd, uint64_t off)
     posix_memory_unlock();
 }
 
+/* mremap of [old, old + olen) to [to, to + nlen): the sites of what moved move with it (their
+ * bytes are rewritten already: left out of the table, their calls would be stray), those of
+ * what was cut off or replaced at to go. */
+static void moved(uint64_t old, uint64_t olen, uint64_t nlen, uint64_t to)
+{
+    posix_memory_lock();
+    if (nlen < olen) {
+        drop_sites(old + nlen, old + olen);
+        olen = nlen;
+    }
+    if (to != old) {
+        drop_sites(to, to + nlen); /* (Linux's ranges never overlap) */
+        uint32_t i = lower_bound(old), j = lower_bound(old + olen);
+        if (i < j) {
+            table_begin();
+            for (uint32_t k = i; k < j; k++)
+                sites[k] += to - old;
+            for (uint32_t k = 1; k < lnx_fast.nsites; k++) /* ascending again */
+                for (uint32_t m = k; m > 0 && sites[m - 1] > sites[m]; m--) {
+                    uint64_t t = sites[m];
+                    sites[m] = sites[m - 1];
+                    sites[m - 1] = t;
+                }
+            table_end();
+        }
+    }
+    posix_memory_unlock();
+}
+
 void lnx_fast_mapped(long n, const long a[6], long r)
 {
     const uint64_t page = EXO_PAGE - 1;
@@ -433,6 +462,10 @@ void lnx_fast_mapped(long n, const long a[6], long r)
         posix_memory_lock();
         drop_sites((uint64_t)a[0], (uint64_t)a[0] + len);
         posix_memory_unlock();
+        return;
+    }
+    if (n == LNX_mremap) {
+        moved((uint64_t)a[0], len, ((uint64_t)a[2] + page) & ~page, (uint64_t)r);
         return;
     }
     if (n != LNX_mmap)

@@ -98,9 +98,12 @@ extern uint64_t lnx_calls_fast, lnx_calls_trap; /* entry.S counts each way in */
 struct los_info;
 void lnx_fast_setup(const struct los_info *in);
 
-/* After the binary's mmap or munmap n (arguments a, result r): the sites of the range gone
- * dropped from the table; a private file mapping made executable (a library ld.so maps) swept
- * and its sites rewritten as lnx_fast_setup does the program's. */
+#define LNX_mremap 25 /* (calls.def names it by number) */
+
+/* After the binary's mmap, munmap or mremap n (arguments a, result r): the sites of a range
+ * gone dropped from the table, those of a range moved moved with it; a private file mapping made
+ * executable (a library ld.so maps) swept and its sites rewritten as lnx_fast_setup does the
+ * program's. */
 void lnx_fast_mapped(long n, const long a[6], long r);
 
 /* Is va a `syscall` site the scanner found and left to trap (one of the first LNX_LEFT_MAX, for
