@@ -3,7 +3,9 @@
  * time): what Linux's exec tells a program with an interpreter (AT_BASE set, AT_ENTRY the
  * program's own entry, AT_PHDR its own headers), libc from a shared object, and execve of
  * binaries whose PT_INTERP is wrong: the exact errno, the caller's image still there after;
- * statx against fstatat, posix_fadvise's answers (calls glibc's programs make).
+ * statx against fstatat, posix_fadvise's answers (calls glibc's programs make); its own file
+ * mapped PROT_EXEC (Tessera rewrites the copy's `syscall`s at the mmap), a raw getpid called in
+ * the copy, then again after mremap moved the copy (the rewritten sites move with it).
  * Run with the current directory the parent of lx/ (the failing binaries are named lx/...).
  */
 #define _GNU_SOURCE /* dl_iterate_phdr */
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -32,6 +35,46 @@ static int first(struct dl_phdr_info *info, size_t size, void *data)
     (void)size;
     *(const void **)data = info->dlpi_phdr;
     return 1;
+}
+
+/* getpid by its own `syscall`, position-independent: it runs in a copy of the file too. */
+__asm__(".text\n.globl raw_getpid\n.type raw_getpid,@function\n"
+        "raw_getpid: mov $39, %eax\n syscall\n ret\n");
+long raw_getpid(void);
+
+/* The program's file mapped PROT_READ|PROT_EXEC, raw_getpid called in the copy, the copy moved
+ * by mremap and called again. */
+static void own_copy(void)
+{
+    const Elf64_Phdr *ph = (const Elf64_Phdr *)getauxval(AT_PHDR);
+    unsigned long n = getauxval(AT_PHNUM), bias = 0, at = 0;
+    for (unsigned long i = 0; i < n; i++)
+        if (ph[i].p_type == PT_PHDR)
+            bias = (unsigned long)ph - ph[i].p_vaddr;
+    for (unsigned long i = 0; i < n; i++) {
+        unsigned long f = (unsigned long)raw_getpid - bias;
+        if (ph[i].p_type == PT_LOAD && (ph[i].p_flags & PF_X) && f >= ph[i].p_vaddr &&
+            f < ph[i].p_vaddr + ph[i].p_filesz)
+            at = f - ph[i].p_vaddr + ph[i].p_offset;
+    }
+    int fd = open("lx/lx_dyn", O_RDONLY);
+    struct stat st;
+    fstat(fd, &st);
+    size_t len = ((size_t)st.st_size + 4095) & ~4095ul;
+    char *map = mmap(NULL, len, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    char *to = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    close(fd);
+    if (!at || map == MAP_FAILED || to == MAP_FAILED) {
+        printf("own copy: not mapped\n");
+        return;
+    }
+    long (*f)(void) = (long (*)(void))(map + at);
+    printf("own copy: getpid %s\n", f() == getpid() ? "right" : "wrong");
+    char *moved = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+    f = (long (*)(void))(moved + at);
+    printf("moved: %s, getpid %s\n", moved == to ? "there" : "not",
+           moved == to && f() == getpid() ? "right" : "wrong");
+    munmap(moved, len);
 }
 
 static void try_exec(const char *path)
@@ -77,6 +120,7 @@ int main(int argc, char **argv)
     printf("fadvise: %d %d %d %d\n", posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL),
            posix_fadvise(fd, 0, 0, 99), posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL),
            posix_fadvise(99, 0, 0, POSIX_FADV_NORMAL));
+    own_copy();
     try_exec("lx/lx_nointerp");  /* PT_INTERP names a file that is not there: ENOENT */
     try_exec("lx/lx_badinterp"); /* an executable file that is no ELF: ELIBBAD */
     printf("still here\n");

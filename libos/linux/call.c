@@ -20,6 +20,7 @@
 #include <thread/thread.h>
 
 int lnx_stats; /* TESSERA_LINUX_STATS=1 in the binary's environment: a report at exit */
+static uint64_t calls_left; /* (with lnx_stats) trapped calls of sites the scanner left */
 
 /* Direct calls: each thread's own count (struct lnx_gs, entry.S), rows ended included, and
  * fastpath.c's corrections. */
@@ -31,15 +32,18 @@ static uint64_t fast_calls(void)
     return n;
 }
 
-/* The exit report: how calls came in, and what the scanner made of the binary's sites. */
+/* The exit report: how calls came in, what the scanner made of the sites (the binary's, its
+ * interpreter's and the libraries mapped since), and how many trapped calls came from a site it
+ * found but left (red zone, unsure, prefixed, over the table: the rest trapped from code it never
+ * saw, such as code made at run time). */
 static void report(void)
 {
     const struct lnx_scan_stats *s = &lnx_fast.scan;
     los_printf("linux: %lu calls direct, %lu trapped; %u sites rewritten, %u red zone, %u unsure, "
-               "%u prefixed, %u over the table\n",
+               "%u prefixed, %u over the table; %lu calls at sites left to trap\n",
                (unsigned long)fast_calls(), (unsigned long)lnx_calls_trap, lnx_fast.nsites,
                s->sites[LNX_SITE_REDZONE], s->sites[LNX_SITE_UNSURE], s->sites[LNX_SITE_PREFIXED],
-               lnx_fast.full);
+               lnx_fast.full, (unsigned long)calls_left);
 }
 
 /* The calling thread's upcall state page and stack (libos/thread): the first thread's fixed
@@ -66,6 +70,14 @@ long lnx_fast_call(struct exo_regs *u)
     return lnx_call(u);
 }
 
+/* A reflected (trapped) call, from entry.S: counted when it came from a site the scanner left. */
+long lnx_trap_call(struct exo_regs *u)
+{
+    if (lnx_stats && lnx_fast_left(u->rip - 2))
+        __atomic_fetch_add(&calls_left, 1, __ATOMIC_RELAXED);
+    return lnx_call(u);
+}
+
 long lnx_call(struct exo_regs *u)
 {
     long n = (int)u->rax; /* Linux's number is eax, signed (do_syscall_64's int nr) */
@@ -86,6 +98,8 @@ long lnx_call(struct exo_regs *u)
             r = lnx_clone3(u, a);
         else
             r = los_syscall_call(n, a);
+        if (n == LNX_mmap || n == LNX_munmap || n == LNX_mremap) /* code in, gone, moved */
+            lnx_fast_mapped(n, a, r);
         if (!proc_present || *PROC_ATTENTION) {
             if (proc_present)
                 __atomic_store_n(PROC_ATTENTION, 0, __ATOMIC_SEQ_CST);

@@ -159,7 +159,7 @@ lnx_thread_entries:
 lnx_syscall_common:
     incq    lnx_calls_trap(%rip)    /* flags: the binary's are in r11 already */
     SAVE
-    call    lnx_call                /* rax: the result */
+    call    lnx_trap_call           /* rax: the result */
 lnx_syscall_return:                 /* rsp: a struct exo_regs; rax: the result */
     RESTORE
 

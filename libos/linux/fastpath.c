@@ -1,6 +1,7 @@
 /*
  * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
- * idea), done once at the start, before the binary's first instruction. The trampoline page at
+ * idea), done at the start, before the binary's first instruction, and again for each library
+ * a dynamic binary's ld.so maps, at its mmap (lnx_fast_mapped). The trampoline page at
  * VA 0 holds a nop sled, then at 512 a jump to lnx_fast_entry (entry.S) through the pointer
  * on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall` (0f 05) the
  * scanner (scan.c) judges safe in the binary's executable segments (and its interpreter's, a
@@ -12,6 +13,8 @@
  * the `syscall` would have returned. The file is never changed: pm loaded the segments into
  * pages of this env's own, and only those are written. What is not rewritten (code the binary
  * makes at run time, sites the scanner is unsure of) still traps and is reflected as before.
+ * Anonymous executable memory is never swept: a JIT writes its code at any time after mmap, so
+ * no moment has it whole, and bytes rewritten under a writer would corrupt it.
  *
  * The page is execute-only (EXO_PROT_XONLY: protection key 1, which exo's PKRU denies data
  * access): a NULL load or store still faults (SIGSEGV, SEGV_MAPERR, si_addr 0, as on Linux).
@@ -25,6 +28,7 @@
 
 #include <posix/calls.h>
 
+#include <los/cow.h>
 #include <los/los.h>
 #include <los/spawn.h>
 #include <los/upcall.h>
@@ -114,20 +118,65 @@ static int trampoline(void)
     return 1;
 }
 
+/* A segment being swept: its address, and the end of the table's part its sites go to (past
+ * lnx_fast.nsites, where no lookup reads, until they are rewritten and merged in). */
 struct segment {
     uint64_t va;
+    uint32_t *end;
 };
+
+/* The sites found and left to trap (for the exit report only: not dropped at munmap). */
+static uint64_t left[LNX_LEFT_MAX];
+static uint32_t nleft;
 
 static void found(void *ctx, uint64_t off, int verdict)
 {
     const struct segment *s = ctx;
-    if (verdict != LNX_SITE_REWRITE)
-        return;
-    if (lnx_fast.nsites == MAX_SITES) {
-        lnx_fast.full++;
+    if (verdict == LNX_SITE_REWRITE && *s->end < MAX_SITES) {
+        sites[(*s->end)++] = s->va + off;
         return;
     }
-    sites[lnx_fast.nsites++] = s->va + off;
+    if (verdict == LNX_SITE_REWRITE)
+        lnx_fast.full++;
+    if (nleft < LNX_LEFT_MAX)
+        left[nleft++] = s->va + off;
+}
+
+int lnx_fast_left(uint64_t va)
+{
+    for (uint32_t i = 0; i < nleft; i++)
+        if (left[i] == va)
+            return 1;
+    return 0;
+}
+
+/* The table changes under a sequence count (odd while it changes; writers hold the layout
+ * lock): another thread's lookup (lnx_fast_site, the call of a site from a library mapped
+ * long ago) reads again if a change of the table overlapped its read. */
+static volatile uint32_t sites_seq;
+
+static void table_begin(void)
+{
+    __atomic_fetch_add(&sites_seq, 1, __ATOMIC_SEQ_CST);
+}
+
+static void table_end(void)
+{
+    __atomic_fetch_add(&sites_seq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* The first of sites[0, nsites) at or above va. */
+static uint32_t lower_bound(uint64_t va)
+{
+    uint32_t lo = 0, hi = lnx_fast.nsites;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (sites[mid] < va)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* The page of the binary's code at page made writable for a moment (1), or left as it was
@@ -146,12 +195,12 @@ static int open_page(uint64_t page, uint64_t *prot)
 /* Rewrites sites[i..] that lie on the page of sites[i] (a site across the page's end too, its
  * next page opened as well); returns how many it looked at, and keeps in sites[*kept..] those
  * it rewrote. Two exo calls per page, not per site. */
-static uint32_t rewrite_page(uint32_t i, uint32_t *kept)
+static uint32_t rewrite_page(uint32_t i, uint32_t end, uint32_t *kept)
 {
     uint64_t page = sites[i] & ~(EXO_PAGE - 1), prot, prot2 = 0;
     int open = open_page(page, &prot), open2 = 0;
     uint32_t k = i;
-    for (; k < lnx_fast.nsites && (sites[k] & ~(EXO_PAGE - 1)) == page; k++) {
+    for (; k < end && (sites[k] & ~(EXO_PAGE - 1)) == page; k++) {
         uint64_t va = sites[k];
         if (open < 0)
             continue;
@@ -235,7 +284,7 @@ static void scan_object(const struct phdr *ph, uint64_t n, uint64_t bias)
     for (uint64_t i = 0; i < n; i++) {
         if (ph[i].type != PT_LOAD || !(ph[i].flags & PF_X))
             continue;
-        struct segment s = {bias + ph[i].vaddr};
+        struct segment s = {bias + ph[i].vaddr, &lnx_fast.nsites};
         lnx_scan((const uint8_t *)s.va, ph[i].filesz, found, &s, &lnx_fast.scan);
     }
 }
@@ -249,7 +298,7 @@ void lnx_fast_setup(const struct los_info *in)
     scan_object((const struct phdr *)in->phdr, in->phnum, in->bias);
     /* A dynamic binary's interpreter (ld.so, loaded by pm at interp_base and checked there):
      * its headers lie in its first page, as in every shared object; the libraries it maps
-     * later are not scanned (their calls trap). */
+     * later are scanned as it maps them (lnx_fast_mapped). */
     const uint8_t *ih = (const uint8_t *)in->interp_base;
     if (ih && exo_page_lookup(EXO_CAP_SELF, in->interp_base) >= 0) {
         uint64_t phoff = *(const uint64_t *)(ih + 32), phnum = *(const uint16_t *)(ih + 56);
@@ -265,21 +314,184 @@ void lnx_fast_setup(const struct los_info *in)
         }
     uint32_t kept = 0;
     for (uint32_t i = 0; i < lnx_fast.nsites;)
-        i += rewrite_page(i, &kept);
+        i += rewrite_page(i, lnx_fast.nsites, &kept);
     lnx_fast.nsites = kept;
+}
+
+static void reverse(uint32_t i, uint32_t j)
+{
+    for (; i + 1 < j; i++, j--) {
+        uint64_t t = sites[i];
+        sites[i] = sites[j - 1];
+        sites[j - 1] = t;
+    }
+}
+
+/* Drops the sites in [lo, hi) from the table: their code is gone (munmap, or a new mapping over
+ * it), and a later mapping there must not inherit them. */
+static void drop_sites(uint64_t lo, uint64_t hi)
+{
+    uint32_t i = lower_bound(lo), j = lower_bound(hi), n = lnx_fast.nsites;
+    if (i == j)
+        return;
+    table_begin();
+    for (uint32_t k = j; k < n; k++)
+        sites[i + k - j] = sites[k];
+    lnx_fast.nsites = n - (j - i);
+    table_end();
+}
+
+struct elf_head { /* Elf64_Ehdr, as far as e_phnum */
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum;
+};
+
+#define MAX_PH 32
+static struct phdr map_ph[MAX_PH]; /* the mapped file's headers (under the layout lock) */
+
+/* The program headers of the ELF file fd names (read by pread: the file, not what memory holds
+ * of it), into map_ph: how many, 0 if it is no x86-64 ELF file this can read. */
+static uint32_t file_headers(long fd)
+{
+    struct elf_head h;
+    long a[6] = {fd, (long)&h, sizeof h, 0, 0, 0};
+    if (posix_pread64(a) != (long)sizeof h || h.ident[0] != 0x7f || h.ident[1] != 'E' ||
+        h.ident[2] != 'L' || h.ident[3] != 'F' || h.ident[4] != 2 /* 64-bit */ ||
+        h.machine != 62 /* x86-64 */ || h.phentsize != sizeof(struct phdr) || !h.phnum ||
+        h.phnum > MAX_PH)
+        return 0;
+    long b[6] = {fd, (long)map_ph, (long)(h.phnum * sizeof(struct phdr)), (long)h.phoff, 0, 0};
+    return posix_pread64(b) == (long)(h.phnum * sizeof(struct phdr)) ? h.phnum : 0;
+}
+
+void posix_memory_lock(void);
+void posix_memory_unlock(void);
+
+/* A private file mapping [lo, lo + len) of fd's bytes from off, just made executable: the
+ * executable segments whose first byte it holds swept from there, their sites rewritten in
+ * memory (the process's own copy of the file's bytes) and merged into the table. */
+static void scan_mapping(uint64_t lo, uint64_t len, long fd, uint64_t off)
+{
+    uint64_t vlo, vhi, voff;
+    posix_memory_lock(); /* no other thread unmaps or forks meanwhile */
+    if (!posix_memory_file_at(lo, &vlo, &vhi, &voff) || vlo != lo || vhi < lo + len ||
+        voff != off || los_cow_break_range(lo, lo + len) < 0) {
+        posix_memory_unlock();
+        return;
+    }
+    uint32_t nph = file_headers(fd), n0 = lnx_fast.nsites, end = n0;
+    for (uint32_t i = 0; i < nph; i++) {
+        uint64_t n;
+        if (map_ph[i].type != PT_LOAD || !(map_ph[i].flags & PF_X))
+            continue;
+        int64_t at = lnx_seg_range(off, len, map_ph[i].offset, map_ph[i].filesz, &n);
+        if (at < 0)
+            continue;
+        /* (bytes past the file's end have no page: the sweep stops at the last one there) */
+        uint64_t va = lo + (uint64_t)at, have = 0;
+        while (have < n && exo_page_lookup(EXO_CAP_SELF, (va + have) & ~(EXO_PAGE - 1)) >= 0)
+            have = ((va + have) & ~(EXO_PAGE - 1)) + EXO_PAGE - va;
+        struct segment s = {va, &end};
+        lnx_scan((const uint8_t *)va, have < n ? have : n, found, &s, &lnx_fast.scan);
+    }
+    /* The new sites, sites[n0, end), ascending within each segment; segments in file order are
+     * ascending in memory too, but sort them to be sure (a few hundred). */
+    for (uint32_t i = n0 + 1; i < end; i++)
+        for (uint32_t j = i; j > n0 && sites[j - 1] > sites[j]; j--) {
+            uint64_t t = sites[j];
+            sites[j] = sites[j - 1];
+            sites[j - 1] = t;
+        }
+    uint32_t kept = n0;
+    for (uint32_t i = n0; i < end;)
+        i += rewrite_page(i, end, &kept);
+    if (kept > n0) {
+        /* In place: the table's sites from the first above the new ones rotated past them
+         * (none of the old lies in [lo, lo + len): dropped with the mapping's making). */
+        uint32_t p = lower_bound(sites[n0]);
+        table_begin();
+        reverse(p, n0);
+        reverse(n0, kept);
+        reverse(p, kept);
+        lnx_fast.nsites = kept;
+        table_end();
+    }
+    posix_memory_unlock();
+}
+
+/* mremap of [old, old + olen) to [to, to + nlen): the sites of what moved move with it (their
+ * bytes are rewritten already: left out of the table, their calls would be stray), those of
+ * what was cut off or replaced at to go. */
+static void moved(uint64_t old, uint64_t olen, uint64_t nlen, uint64_t to)
+{
+    posix_memory_lock();
+    if (nlen < olen) {
+        drop_sites(old + nlen, old + olen);
+        olen = nlen;
+    }
+    if (to != old) {
+        drop_sites(to, to + nlen); /* (Linux's ranges never overlap) */
+        uint32_t i = lower_bound(old), j = lower_bound(old + olen);
+        if (i < j) {
+            table_begin();
+            for (uint32_t k = i; k < j; k++)
+                sites[k] += to - old;
+            for (uint32_t k = 1; k < lnx_fast.nsites; k++) /* ascending again */
+                for (uint32_t m = k; m > 0 && sites[m - 1] > sites[m]; m--) {
+                    uint64_t t = sites[m];
+                    sites[m] = sites[m - 1];
+                    sites[m - 1] = t;
+                }
+            table_end();
+        }
+    }
+    posix_memory_unlock();
+}
+
+void lnx_fast_mapped(long n, const long a[6], long r)
+{
+    const uint64_t page = EXO_PAGE - 1;
+    if ((unsigned long)r >= (unsigned long)-4095)
+        return; /* refused: nothing changed */
+    uint64_t len = ((uint64_t)a[1] + page) & ~page;
+    if (n == LNX_munmap) {
+        posix_memory_lock();
+        drop_sites((uint64_t)a[0], (uint64_t)a[0] + len);
+        posix_memory_unlock();
+        return;
+    }
+    if (n == LNX_mremap) {
+        moved((uint64_t)a[0], len, ((uint64_t)a[2] + page) & ~page, (uint64_t)r);
+        return;
+    }
+    if (n != LNX_mmap)
+        return;
+    posix_memory_lock();
+    drop_sites((uint64_t)r, (uint64_t)r + len); /* what a MAP_FIXED replaced */
+    posix_memory_unlock();
+    /* Only a private file mapping: code made at run time (anonymous memory, a shared mapping
+     * another process may write) stays on the trap, where no byte of it is changed. */
+    if (lnx_fast.on && (a[2] & LNX_PROT_EXEC) && (a[3] & 3) == LNX_MAP_PRIVATE &&
+        !(a[3] & LNX_MAP_ANONYMOUS))
+        scan_mapping((uint64_t)r, len, a[4], (uint64_t)a[5]);
 }
 
 int lnx_fast_site(uint64_t va)
 {
-    uint32_t lo = 0, hi = lnx_fast.nsites;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (sites[mid] == va)
-            return 1;
-        if (sites[mid] < va)
-            lo = mid + 1;
-        else
-            hi = mid;
+    for (;;) {
+        uint32_t seq = __atomic_load_n(&sites_seq, __ATOMIC_ACQUIRE);
+        if (seq & 1) {
+            __asm__ volatile("pause");
+            continue;
+        }
+        uint32_t i = lower_bound(va);
+        int r = i < lnx_fast.nsites && sites[i] == va;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&sites_seq, __ATOMIC_RELAXED) == seq)
+            return r;
     }
-    return 0;
 }

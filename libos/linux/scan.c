@@ -290,3 +290,13 @@ void lnx_scan(const uint8_t *code, uint64_t n, void (*site)(void *ctx, uint64_t 
     }
     flush(&s, site, ctx, st);
 }
+
+int64_t lnx_seg_range(uint64_t map_off, uint64_t map_len, uint64_t seg_off, uint64_t seg_len,
+                      uint64_t *len)
+{
+    if (!seg_len || seg_off < map_off || seg_off - map_off >= map_len)
+        return -1; /* not in the mapping, or begun before it: no boundary known */
+    uint64_t at = seg_off - map_off, room = map_len - at;
+    *len = seg_len < room ? seg_len : room;
+    return (int64_t)at;
+}

@@ -599,6 +599,19 @@ int posix_memory_shared(uint64_t va)
     return v && v->kind == VMA_SHARED;
 }
 
+/* For the Linux runtime's fast path (libos/linux/fastpath.c), under the layout lock: 1 if va
+ * lies in a private file mapping (its pages the process's own copy, filled at mmap: never the
+ * file's or pm's, so they may be written), with the range's [*lo, *hi) and the file offset at
+ * *lo; 0 otherwise (anonymous memory, a shared mapping, nothing). */
+int posix_memory_file_at(uint64_t va, uint64_t *lo, uint64_t *hi, uint64_t *off)
+{
+    const struct vma *v = vma_find(&vmas, va & ~(PAGE - 1));
+    if (!v || v->kind != VMA_FILE)
+        return 0;
+    *lo = v->lo, *hi = v->hi, *off = v->off;
+    return 1;
+}
+
 /* Would the demand pager give the page at va one (an anonymous page or the break's, never
  * touched, not PROT_NONE)? Its protection in *prot. */
 static int demand_page(uint64_t va, uint32_t *prot)

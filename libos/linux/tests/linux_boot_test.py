@@ -42,7 +42,8 @@ PROGRAMS = ["lx_hello", "lx_auxv", "lx_files", "lx_fork", "lx_regs", "lx_segv", 
 SPAWNERS = {"lx_spawn", "lx_gspawn"}
 ENOSYS = re.compile(r"posix: system call (\d+) is not implemented \(ENOSYS\)$")
 STATS = re.compile(r"linux: (\d+) calls direct, (\d+) trapped; (\d+) sites rewritten, (\d+) red zone, "
-                   r"(\d+) unsure, (\d+) prefixed, (\d+) over the table$")
+                   r"(\d+) unsure, (\d+) prefixed, (\d+) over the table; "
+                   r"(\d+) calls at sites left to trap$")
 FAULT = re.compile(r"los: process \d+: signal (\d+) \(code \d+\) at rip 0x[0-9a-f]+ addr 0x([0-9a-f]+)$")
 
 
@@ -145,6 +146,22 @@ def main():
         errs.append(f"lx_null: fault reports {faults['lx_null']}, want none (its handler)")
     if enosys.get("lx_calls") != [1000, 1000]:  # once in each of its two processes
         errs.append(f"lx_calls: ENOSYS said for {enosys.get('lx_calls')}, want [1000, 1000]")
+    # A dynamic program's calls (glibc's libc.so.6, which ld.so maps) go direct: the sites of the
+    # libraries ld.so maps are rewritten as it maps them; the only calls that trap are those of
+    # sites the scanner found and left (ld.so's __open_nocancel: a red-zone store before it, for
+    # ld.so's search of its directories). By the trap, none is direct.
+    lib = "dyn/env:TESSERA_LINUX_STATS=1:lx/dyn/cat:lx/tree/a.txt"
+    lib_trap = "dyn/env:TESSERA_LINUX_STATS=1:TESSERA_LINUX_TRAP=1:lx/dyn/cat:lx/tree/a.txt"
+    runs = stats.get(lib, []) + stats.get(lib_trap, [])
+    if len(runs) != 2:
+        errs.append(f"dynamic cat: exit reports {runs}, want 2")
+    else:
+        (d0, t0, s0, *_, l0), (d1, t1, s1, *_, l1) = runs
+        if not (t0 == l0 and d0 > 0 and s0 > 0 and d1 == 0 and s1 == 0 and l1 == 0 and
+                t1 == d0 + t0):
+            errs.append(f"dynamic cat: rewritten {runs[0]}, by the trap {runs[1]}: want (> 0 "
+                        f"direct, trapped only at sites left, sites > 0), then (0 direct, all "
+                        f"trapped, 0 sites)")
     for spec in DYNAMIC:  # ld.so's and glibc's calls (statx, fadvise64, rseq...) are all served
         if enosys.get(spec):
             errs.append(f"{spec}: ENOSYS said for {enosys[spec]}, want none")
@@ -160,7 +177,8 @@ def main():
         print(f"{len(PROGRAMS) + len(DYNAMIC)} Linux binaries: output as on the host; ENOSYS per number once: "
               f"{enosys}; lx_calls (direct, trapped, sites, red zone, unsure, prefixed, full): "
               f"{stats.get('lx_calls')}; lx_vdso {stats.get('lx_vdso')}; lx_gvdso {stats.get('lx_gvdso')}; "
-              f"lx_threads {stats.get('lx_threads')}; lx_gthreads {stats.get('lx_gthreads')}")
+              f"lx_threads {stats.get('lx_threads')}; lx_gthreads {stats.get('lx_gthreads')}; "
+              f"dynamic cat {runs}")
     if not (r.exit_code == 0 and r.powered_off):
         failed += 1
         print(f"FAIL: clean power-off expected, exit {r.exit_code}, log {r.log_path}")

@@ -113,6 +113,26 @@ TEST_CASE(verdicts)
     CHECK_EQ(nseen, 0);
 }
 
+TEST_CASE(segment_in_mapping)
+{
+    uint64_t n = 0;
+    /* glibc's libc.so.6 as ld.so maps it: text at file 0x28000, 0x160000 bytes, its own mapping */
+    CHECK_EQ(lnx_seg_range(0x28000, 0x161000, 0x28000, 0x160000, &n), 0);
+    CHECK_EQ(n, 0x160000);
+    /* one mapping over the whole span from offset 0 (text not page-aligned in the file) */
+    CHECK_EQ(lnx_seg_range(0, 0x200000, 0x1040, 0x1000, &n), 0x1040);
+    CHECK_EQ(n, 0x1000);
+    /* the segment runs past the mapping's end: up to it */
+    CHECK_EQ(lnx_seg_range(0x1000, 0x2000, 0x1800, 0x5000, &n), 0x800);
+    CHECK_EQ(n, 0x1800);
+    /* a mapping starting past the segment's first byte (MAP_FIXED over its middle): unsure */
+    CHECK_EQ(lnx_seg_range(0x2000, 0x1000, 0x1040, 0x3000, &n), -1);
+    /* the segment wholly before or after the mapping, or empty */
+    CHECK_EQ(lnx_seg_range(0x2000, 0x1000, 0x3000, 0x100, &n), -1);
+    CHECK_EQ(lnx_seg_range(0x2000, 0x1000, 0x100, 0x100, &n), -1);
+    CHECK_EQ(lnx_seg_range(0x2000, 0x1000, 0x2000, 0, &n), -1);
+}
+
 /* --- against objdump ------------------------------------------------------------------------ */
 
 static uint8_t *read_file(const char *path, size_t *size)

@@ -42,6 +42,7 @@ uint64_t *lnx_stack_build(char *top, size_t room, const char *execfn, const char
 /* The reflected call: u holds the binary's registers as `syscall` left them (rip = rcx, the
  * rip after it; rflags = r11). Returns the result for rax; delivers signals itself. */
 long lnx_call(struct exo_regs *u);
+long lnx_trap_call(struct exo_regs *u); /* a reflected call (entry.S): counted, then lnx_call */
 
 /* Hands the context u to signal delivery (libos/signal) and resumes it, as an upcall on the
  * calling thread's upcall state page and stack: never returns. */
@@ -106,7 +107,20 @@ extern uint64_t lnx_calls_fast, lnx_calls_trap; /* entry.S counts each way in */
 struct los_info;
 void lnx_fast_setup(const struct los_info *in);
 
-/* Is va a `syscall` site lnx_fast_setup rewrote? */
+#define LNX_mremap 25 /* (calls.def names it by number) */
+
+/* After the binary's mmap, munmap or mremap n (arguments a, result r): the sites of a range
+ * gone dropped from the table, those of a range moved moved with it; a private file mapping made
+ * executable (a library ld.so maps) swept and its sites rewritten as lnx_fast_setup does the
+ * program's. */
+void lnx_fast_mapped(long n, const long a[6], long r);
+
+/* Is va a `syscall` site the scanner found and left to trap (one of the first LNX_LEFT_MAX, for
+ * the exit report)? */
+#define LNX_LEFT_MAX 512
+int lnx_fast_left(uint64_t va);
+
+/* Is va a `syscall` site rewritten (at exec, or in a library as it was mapped)? */
 int lnx_fast_site(uint64_t va);
 
 /* A call that came through the trampoline: lnx_call, if it came from a rewritten site. */

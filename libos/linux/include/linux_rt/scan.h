@@ -47,4 +47,12 @@ struct lnx_scan_stats {
 void lnx_scan(const uint8_t *code, uint64_t n, void (*site)(void *ctx, uint64_t off, int verdict),
               void *ctx, struct lnx_scan_stats *st);
 
+/* Where a sweep of an executable segment (the file's bytes [seg_off, seg_off + seg_len)) starts
+ * in a mapping of the file's [map_off, map_off + map_len): at the segment's first byte, an
+ * instruction boundary, which must lie in the mapping. Its offset in the mapping, with *len the
+ * bytes to sweep (up to the segment's or the mapping's end), or -1: the segment is not there, or
+ * began before the mapping (a MAP_FIXED over its middle: the boundary is unknown, no rewrite). */
+int64_t lnx_seg_range(uint64_t map_off, uint64_t map_len, uint64_t seg_off, uint64_t seg_len,
+                      uint64_t *len);
+
 #endif

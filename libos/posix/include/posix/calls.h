@@ -61,6 +61,8 @@ void posix_memory_image_end(uint64_t end);
 /* 1 if the page at va was made PROT_NONE by mprotect and still holds its bytes (memory.c). */
 int posix_memory_prot_none(uint64_t va);
 int posix_memory_shared(uint64_t va); /* a MAP_SHARED page: fork passes it on as it is */
+/* A private file mapping at va (its pages the process's own): 1, its range and offset at lo. */
+int posix_memory_file_at(uint64_t va, uint64_t *lo, uint64_t *hi, uint64_t *off);
 int posix_memory_sigbus(uint64_t va); /* a file mapping's page with nothing behind it */
 /* The demand pager (posix/memory.c): a fresh page at va if an anonymous or break page there was
  * never touched (1: a page is there now); safe from an upcall. posix_memory_room: the same for
