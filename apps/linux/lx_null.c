@@ -3,14 +3,22 @@
  * libos/linux/fastpath.c): a load and a store through NULL, a load a little above it, and a call
  * through a NULL function pointer each raise SIGSEGV with SEGV_MAPERR and si_addr as on Linux,
  * caught by a handler that jumps back. A call handed a pointer into that page is EFAULT;
- * munmap of it succeeds (nothing of the program's is there) and calls go on working.
+ * munmap of it succeeds (nothing of the program's is there) and calls go on working; so does a
+ * munmap of the 1 TiB at 0x6f00'0000'0000 (Tessera's libOS range: the runtime and vDSO), where
+ * mprotect and madvise are ENOMEM as for memory not mapped.
+ * A forged rt_sigreturn to rip 0 with rsp 0 (a stack nothing can be read from or pushed to)
+ * kills the process with SIGSEGV, with a handler for it or without, as on Linux: it never spins.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static sigjmp_buf back;
@@ -20,6 +28,28 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
     (void)uc;
     printf("  signal %d code %d addr %lx\n", sig, si->si_code, (unsigned long)si->si_addr);
     siglongjmp(back, 1);
+}
+
+/* A child sigreturns to rip 0, rsp 0 (user code and stack selectors, every other word 0), with
+ * its SIGSEGV handler (handled) or without; the parent prints how it ended. */
+static void forged_sigreturn(int handled)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        static ucontext_t uc; /* rt_sigreturn's frame: the ucontext at rsp */
+        memset(&uc, 0, sizeof uc);
+        uc.uc_mcontext.gregs[REG_CSGSFS] = 0x33 | (0x2bull << 48); /* cs, ss */
+        uc.uc_mcontext.gregs[REG_EFL] = 0x202;
+        if (!handled)
+            signal(SIGSEGV, SIG_DFL);
+        __asm__ volatile("mov %0, %%rsp\n\tmov $15, %%eax\n\tsyscall" : : "r"(&uc) : "memory");
+        _exit(99);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("forged sigreturn to 0 (%s): %s %d\n", handled ? "handler" : "no handler",
+           WIFSIGNALED(st) ? "killed by signal" : "exit",
+           WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 }
 
 int main(void)
@@ -55,6 +85,20 @@ int main(void)
     printf("  %ld errno %d\n", r, errno);
     printf("munmap of page 0: %d\n", munmap(NULL, 4096));
     printf("getpid after it: %d\n", getpid() > 0);
+    /* Nothing of the program's at 0x6f00'0000'0000 (Tessera's libOS range, a Linux binary's
+     * runtime and vDSO among it): on both, munmap is 0, mprotect and madvise ENOMEM */
+    void *rt = (void *)0x6f0000000000ul;
+    printf("munmap of 1 TiB at 0x6f0000000000: %d\n", munmap(rt, 1ul << 40));
+    int r1 = mprotect(rt, 4096, PROT_READ), e1 = errno;
+    printf("mprotect there: %d errno %d\n", r1, e1);
+    r1 = madvise(rt, 4096, MADV_DONTNEED), e1 = errno;
+    printf("madvise there: %d errno %d\n", r1, e1);
+    struct timespec ts;
+    printf("clock_gettime after it: %d\n", clock_gettime(CLOCK_MONOTONIC, &ts));
+    printf("getpid after it: %d\n", getpid() > 0);
+    fflush(stdout);
+    forged_sigreturn(0);
+    forged_sigreturn(1);
     printf("done\n");
     return 0;
 }

@@ -4,6 +4,8 @@
  * (getdents' names sorted: their order is the file system's), pipes, fork/wait statuses,
  * signals, time arithmetic that prints no times, and the errno values of bad calls. Everything
  * it prints is deterministic, so the two guests' outputs must agree byte for byte.
+ * The calls of `== linux` go through syscall(2): clone and clone3 flag combinations Linux refuses
+ * before making anything, 32-bit pid arguments with garbage above them, setpgid's order.
  * `lx_posix realtime` only says whether CLOCK_REALTIME is past 2020 (a known difference).
  */
 #define _GNU_SOURCE
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -269,6 +272,31 @@ static void times(void)
     printf("timegm %ld\n", (long)timegm(&tm));
 }
 
+/* Each refused: nothing is made (a wrong acceptance would fork or start a thread here). */
+static void linux_args(void)
+{
+    const long hi = 1L << 32; /* above a pid_t or int argument: Linux reads 32 bits */
+    TRY("clone THREAD", syscall(SYS_clone, 0x10000L, 0L, 0L, 0L, 0L));
+    TRY("clone SIGHAND", syscall(SYS_clone, 0x800L, 0L, 0L, 0L, 0L));
+    TRY("clone FS|NEWNS", syscall(SYS_clone, 0x20200L, 0L, 0L, 0L, 0L));
+    unsigned long args[16] = {0}; /* struct clone_args, then zeros */
+    args[0] = 0x10000;            /* CLONE_THREAD alone */
+    TRY("clone3 THREAD", syscall(SYS_clone3, args, 88L));
+    args[0] = 0x10d00, args[4] = SIGCHLD; /* a thread with an exit signal */
+    TRY("clone3 thread exit_signal", syscall(SYS_clone3, args, 88L));
+    args[0] = 0, args[4] = SIGCHLD, args[6] = 4096; /* a stack size, no stack */
+    TRY("clone3 stack_size only", syscall(SYS_clone3, args, 88L));
+    args[6] = 0, args[12] = 1; /* a word past the struct Linux knows */
+    TRY("clone3 tail", syscall(SYS_clone3, args, 128L));
+    TRY("clone3 size 8", syscall(SYS_clone3, args, 8L));
+    TRY("tkill high bits", syscall(SYS_tkill, hi | getpid(), 0L));
+    TRY("tgkill high bits", syscall(SYS_tgkill, hi | getpid(), hi | getpid(), 0L));
+    TRY("kill high signal bits", syscall(SYS_kill, (long)getpid(), hi));
+    TRY("setpgid -1 0", setpgid(-1, 0));
+    TRY("setpgid -1 5", setpgid(-1, 5));
+    TRY("setpgid 0 -2", setpgid(0, -2));
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0); /* forked children must not repeat buffered lines */
@@ -290,6 +318,8 @@ int main(int argc, char **argv)
     signals();
     printf("== times\n");
     times();
+    printf("== linux\n");
+    linux_args();
     rmtree();
     printf("== done\n");
     return 0;

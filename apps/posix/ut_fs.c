@@ -368,6 +368,16 @@ USERTEST(fs_pipes)
     struct stat st;
     CHECK_EQ(fstat(p[0], &st), 0);
     CHECK_EQ(S_ISFIFO(st.st_mode), 1);
+    /* A bad array is EFAULT and makes no pipe: the lowest free descriptor stays the same. */
+    int lowest = dup(0);
+    CHECK_EQ(close(lowest), 0);
+    CHECK_ERR(pipe(NULL), EFAULT);
+    static const int ro_fds[2] = {-1, -1}; /* .rodata: read-only */
+    int *volatile ro = (int *)(uintptr_t)ro_fds;
+    CHECK_ERR(pipe2(ro, 0), EFAULT);
+    CHECK_EQ(ro_fds[0], -1);
+    CHECK_EQ(dup(0), lowest);
+    CHECK_EQ(close(lowest), 0);
     CHECK_ERR(lseek(p[0], 0, SEEK_SET), ESPIPE);
     CHECK_ERR(write(p[0], "x", 1), EBADF);
     CHECK_EQ(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);

@@ -279,6 +279,54 @@ USERTEST(shm_mmap_errors)
     return 0;
 }
 
+/* The libOS's own range, 0x6f00'0000'0000 .. 0x7000'0000'0000 (LOS_LIBOS_LO/HI): to mmap and
+ * friends as memory not mapped, never the program's to change. A mapping just below it: munmap
+ * over both takes the mapping and leaves the libOS (calls go on), mprotect over both is ENOMEM
+ * and changes nothing, a MAP_FIXED or mremap into it ENOMEM, a grow in place into it too. */
+USERTEST(shm_libos_range)
+{
+    char *lo = (char *)0x6f0000000000ull, *hi = (char *)0x700000000000ull;
+    char *below = mmap(lo - 2 * PG, 2 * PG, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    CHECK_EQ(below, lo - 2 * PG);
+    below[0] = 7;
+    CHECK_EQ(mmap(lo - PG, 2 * PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+             MAP_FAILED);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(below[0], 7); /* the refused MAP_FIXED unmapped nothing */
+    CHECK_EQ(mmap(hi - PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0),
+             MAP_FAILED);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(mprotect(below, 4 * PG, PROT_READ), -1);
+    CHECK_EQ(errno, ENOMEM);
+    below[1] = 8; /* still writable: nothing changed */
+    CHECK_EQ(madvise(lo, PG, MADV_DONTNEED), -1);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(mremap(below, 2 * PG, 4 * PG, 0), MAP_FAILED); /* grow in place: into it */
+    CHECK_EQ(errno, ENOMEM);
+    char *m = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(m != MAP_FAILED, 1);
+    CHECK_EQ(mremap(m, PG, PG, MREMAP_MAYMOVE | MREMAP_FIXED, lo + 16 * PG), MAP_FAILED);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(mremap(lo, PG, PG, MREMAP_MAYMOVE), MAP_FAILED); /* no mapping of ours there */
+    CHECK_EQ(errno, EFAULT);
+    CHECK_EQ(munmap(m, PG), 0);
+    CHECK_EQ(munmap(below, (size_t)(hi - below) + PG), 0); /* the mapping goes, the libOS stays */
+    unsigned char vec;
+    CHECK_EQ(mincore(below, PG, &vec), -1);
+    CHECK_EQ(errno, ENOMEM);
+    CHECK_EQ(getpid() > 0, 1);
+    int p[2];
+    CHECK_EQ(pipe(p), 0); /* the file layer's pages are in that range */
+    CHECK_EQ(write(p[1], "ok", 2), 2);
+    char buf[2];
+    CHECK_EQ(read(p[0], buf, 2), 2);
+    CHECK_EQ(memcmp(buf, "ok", 2), 0);
+    close(p[0]);
+    close(p[1]);
+    return 0;
+}
+
 /* msync, mincore and mremap refuse as Linux does. */
 USERTEST(shm_msync_mincore_mremap_errors)
 {

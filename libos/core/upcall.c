@@ -20,6 +20,7 @@ void los_upcall_entry(void);
 static los_upcall_fn handlers[LOS_UPCALL_KINDS];
 static int (*pager)(struct exo_upcall_state *s);
 static void (*room)(uint64_t rsp);
+static void (*lost)(const struct exo_upcall_state *s, uint64_t at);
 
 /* How upcall_entry.S saves the interrupted context's extended state: XSAVE of the components
  * in mask (XCR0), or FXSAVE if mask is 0; size bytes of the upcall stack (at least the legacy
@@ -77,6 +78,11 @@ void los_upcall_room(void (*fn)(uint64_t rsp))
     room = fn;
 }
 
+void los_upcall_lost(void (*fn)(const struct exo_upcall_state *s, uint64_t at))
+{
+    lost = fn;
+}
+
 int los_upcall_init_at(uint64_t state_va, uint64_t stack_top)
 {
     fpu_probe();
@@ -125,10 +131,17 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
             los_cow_lock();
         los_cow_resume_room(top);
         uint64_t *w = (uint64_t *)top - 3;
-        /* A page the words cannot go to (a guard, PROT_NONE, no memory) ends the thread at the
-         * first store, as a push would: with the lock given back first. */
-        if (lock && !resume_writable((uint64_t)w, top))
-            los_cow_unlock(), lock = 0;
+        /* A page the words cannot go to (a guard, PROT_NONE, no memory, rsp 0 after a forged
+         * sigreturn) ends the process as Linux would (lost), or the thread at the first store,
+         * as a push would: with the lock given back first. Only checked where a context's rsp
+         * may be anything (the libOS's own upcalls) or the lock must not be left held: an exo
+         * call per page is not for every time slice. */
+        if ((lock || s->kind == LOS_UPCALL_SELF) && !resume_writable((uint64_t)w, top)) {
+            if (lock)
+                los_cow_unlock(), lock = 0;
+            if (lost)
+                lost(s, (uint64_t)w);
+        }
         w[0] = s->regs.rdi;
         w[1] = s->regs.rflags;
         w[2] = s->regs.rip;

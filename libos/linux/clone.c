@@ -86,15 +86,39 @@ static long spawn_like(struct exo_regs *u, unsigned long flags, uint64_t stack)
     return pid;
 }
 
+#define NEWNS 0x20000ul
+#define NEWUSER 0x10000000ul
+#define PIDFD 0x1000ul
+
+/* The combinations Linux's copy_process refuses (EINVAL), checked before anything is made or
+ * said unsupported, in its order. */
+static int flags_valid(unsigned long f)
+{
+    if ((f & (NEWNS | LNX_CLONE_FS)) == (NEWNS | LNX_CLONE_FS) ||
+        (f & (NEWUSER | LNX_CLONE_FS)) == (NEWUSER | LNX_CLONE_FS))
+        return 0; /* a new mount or user namespace cannot share the file system's root */
+    if ((f & LNX_CLONE_THREAD) && !(f & LNX_CLONE_SIGHAND))
+        return 0; /* a thread shares its handlers */
+    if ((f & LNX_CLONE_SIGHAND) && !(f & LNX_CLONE_VM))
+        return 0; /* handlers shared need the memory they are in */
+    if ((f & PIDFD) && (f & (LNX_CLONE_DETACHED | LNX_CLONE_THREAD)))
+        return 0;
+    return 1;
+}
+
 long lnx_clone(struct exo_regs *u, const long a[6])
 {
-    /* Linux's x86-64 order: flags, newsp, parent_tid, child_tid, tls */
-    if (!(a[0] & LNX_CLONE_VM))
-        return fork_like((unsigned long)a[0], (uint64_t)a[1], (int *)a[2], (int *)a[3]);
-    if ((a[0] & (LNX_CLONE_VFORK | LNX_CLONE_THREAD)) == LNX_CLONE_VFORK)
-        return spawn_like(u, (unsigned long)a[0], (uint64_t)a[1]);
-    return thread(u, (unsigned long)a[0], (uint64_t)a[1], (int *)a[2], (int *)a[3],
-                  (unsigned long)a[4]);
+    /* Linux's x86-64 order: flags, newsp, parent_tid, child_tid, tls. Only the flags' low 32
+     * bits count (kernel_clone's lower_32_bits); with CLONE_PIDFD the pidfd goes where the
+     * parent's tid would, so the two together are refused. */
+    unsigned long f = (uint32_t)a[0];
+    if (!flags_valid(f) || ((f & PIDFD) && (f & LNX_CLONE_PARENT_SETTID)))
+        return -LNX_EINVAL;
+    if (!(f & LNX_CLONE_VM))
+        return fork_like(f, (uint64_t)a[1], (int *)a[2], (int *)a[3]);
+    if ((f & (LNX_CLONE_VFORK | LNX_CLONE_THREAD)) == LNX_CLONE_VFORK)
+        return spawn_like(u, f, (uint64_t)a[1]);
+    return thread(u, f, (uint64_t)a[1], (int *)a[2], (int *)a[3], (unsigned long)a[4]);
 }
 
 struct lnx_clone_args { /* Linux's struct clone_args (CLONE_ARGS_SIZE_VER2) */
@@ -112,12 +136,28 @@ long lnx_clone3(struct exo_regs *u, const long a[6])
         return -LNX_E2BIG;
     if (los_copy_from_user(&c, (const void *)a[0], size < sizeof c ? size : sizeof c) < 0)
         return -LNX_EFAULT;
-    if ((c.flags & 0xff) || c.exit_signal > 64 || c.set_tid_size || c.set_tid)
+    /* A larger struct than ours (a newer C library's): what we do not know must be zero
+     * (copy_struct_from_user's E2BIG). */
+    for (uint64_t off = sizeof c; off < size; off += 8) {
+        uint64_t w = 0, n = size - off < 8 ? size - off : 8;
+        if (los_copy_from_user(&w, (const uint8_t *)a[0] + off, n) < 0)
+            return -LNX_EFAULT;
+        if (w)
+            return -LNX_E2BIG;
+    }
+    const uint64_t known =
+        0xfffffffful | 0x100000000ul | 0x200000000ul; /* CLEAR_SIGHAND, INTO_CGROUP */
+    if ((c.flags & ~known) || (c.flags & 0xff) || (c.flags & LNX_CLONE_DETACHED) ||
+        c.exit_signal > 64 || c.set_tid_size || c.set_tid)
+        return -LNX_EINVAL;
+    if ((c.flags & (LNX_CLONE_THREAD | 0x8000 /* CLONE_PARENT */)) && c.exit_signal)
+        return -LNX_EINVAL;
+    if (!c.stack != !c.stack_size || !flags_valid(c.flags))
         return -LNX_EINVAL;
     if ((c.flags & (LNX_CLONE_VM | LNX_CLONE_THREAD)) != (LNX_CLONE_VM | LNX_CLONE_THREAD))
         return -LNX_ENOSYS; /* a process: glibc makes it again with clone (fork's way) */
-    if (!c.stack || !c.stack_size)
-        return -LNX_EINVAL;
+    if (!c.stack)
+        return -LNX_EINVAL; /* a thread on its parent's stack: Linux makes it, to crash */
     return thread(u, c.flags | c.exit_signal, c.stack + c.stack_size, (int *)c.parent_tid,
                   (int *)c.child_tid, c.tls);
 }

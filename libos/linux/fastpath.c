@@ -9,8 +9,10 @@
  * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
  * and slides into the runtime, no trap. No Linux number is above 511 (x32's carry bit 30):
  * any other lands on a byte that faults (or on the jump itself: ENOSYS as any), or calls an
- * address outside the page, which faults too, and lnx_site_fault makes that fault the -ENOSYS
- * the `syscall` would have returned. The file is never changed: pm loaded the segments into
+ * address outside the page, which faults too unless the process has code there, and
+ * lnx_site_fault makes that fault the -ENOSYS the `syscall` would have returned (a number that
+ * is the address of the process's own code runs it, as any `call` would: docs/concepts/linux.md).
+ * The file is never changed: pm loaded the segments into
  * pages of this env's own, and only those are written. What is not rewritten (code the binary
  * makes at run time, sites the scanner is unsure of) still traps and is reflected as before.
  * Anonymous executable memory is never swept: a JIT writes its code at any time after mmap, so
@@ -250,6 +252,17 @@ int lnx_site_fault(struct exo_upcall_state *s)
         s->regs.rcx = s->regs.rip + 2;
         s->regs.rax = (uint64_t)-1;
         lnx_calls_fast++, lnx_calls_trap--; /* counted as the rewritten call it was */
+    } else if (s->regs.rip == (uint64_t)lnx_fast_entry) {
+        /* The entry's first instruction, the pop of the return address, faulted: the binary
+         * came into the trampoline page with a stack it cannot read (a jump there, or a
+         * sigreturn to rip 0 with rsp 0), not through a site's call. Linux faults at the fetch:
+         * so do we, at 0, as lnx_fast_call does for a call through NULL. Resumed as it is, the
+         * context would slide into the entry and fault here again, for ever. */
+        s->regs.rip = 0;
+        s->vector = 14;
+        s->error = 0x35; /* protection key | fetch | user | present, as lnx_fetch_fault */
+        s->addr = 0;
+        return next_fault ? next_fault(s) : 1;
     } else if ((ret = stray_call(s)) != 0) {
         /* A number no Linux call has: the call went and faulted where it landed. The number is
          * rax if it landed there (else the trampoline's bytes may have changed rax: -1, which

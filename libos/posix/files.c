@@ -284,18 +284,22 @@ long posix_flock(const long a[6])
     return done(fs_flock(P(), (int)a[0], (int)a[1]));
 }
 
-long posix_pipe(const long a[6])
-{
-    if (proc_present)
-        return pmc_pipe2((int *)a[0], 0);
-    return fs_pipe2(P(), (int *)a[0], 0);
-}
-
 long posix_pipe2(const long a[6])
 {
+    /* The two descriptors' words first: a bad pointer is EFAULT with no pipe made (Linux makes
+     * then closes one; either way the caller sees EFAULT and no new descriptor). */
+    long r = los_user_check_write((int *)a[0], 2 * sizeof(int));
+    if (r < 0)
+        return r;
     if (proc_present)
         return pmc_pipe2((int *)a[0], (int)a[1]);
     return fs_pipe2(P(), (int *)a[0], (int)a[1]);
+}
+
+long posix_pipe(const long a[6])
+{
+    const long b[6] = {a[0], 0};
+    return posix_pipe2(b);
 }
 
 long posix_stat(const long a[6])

@@ -38,6 +38,16 @@
  * trampoline and pointer pages there (libos/linux/fastpath.c), out of mmap's, munmap's and
  * mprotect's reach. */
 #define MIN_ADDR 0x10000ull
+
+/* The libOS's own range [LOS_LIBOS_LO, LOS_LIBOS_HI) (its data, upcall stacks, mailbox; a
+ * Linux binary's runtime and vDSO) is not the program's to change: to these calls it is as
+ * memory not mapped is to Linux's. munmap leaves it (0), mprotect and madvise are ENOMEM, a
+ * MAP_FIXED or mremap into it ENOMEM; each refused before anything changes. Without this a
+ * program unmapping it would lose the code its next call runs. */
+static int libos_range(uint64_t lo, uint64_t hi)
+{
+    return lo < LOS_LIBOS_HI && LOS_LIBOS_LO < hi;
+}
 #define LNX_MS_ASYNC 1
 #define LNX_MS_INVALIDATE 2
 #define LNX_MS_SYNC 4
@@ -305,6 +315,8 @@ static long mmap_locked(const long a[6])
             return -LNX_EINVAL;
         if (addr < MIN_ADDR)
             return -LNX_EPERM;
+        if (libos_range(addr, addr + len))
+            return -LNX_ENOMEM;
     } else if (!(addr & (PAGE - 1)) && addr >= POSIX_MMAP_BASE && addr + len > addr &&
                addr + len <= POSIX_MMAP_TOP && vma_free(&vmas, addr, addr + len)) {
         /* the hint is free: there */
@@ -327,7 +339,16 @@ static long munmap_locked(const long a[6])
         return -LNX_EINVAL;
     if (addr + len <= MIN_ADDR)
         return 0; /* nothing of the program's is there */
-    return unmap_range(addr < MIN_ADDR ? MIN_ADDR : addr, addr + len);
+    addr = addr < MIN_ADDR ? MIN_ADDR : addr;
+    if (!libos_range(addr, addr + len))
+        return unmap_range(addr, addr + len);
+    /* The program's parts on either side, both or neither (a split may not fit the table). */
+    uint64_t lo_end = addr < LOS_LIBOS_LO ? LOS_LIBOS_LO : addr;
+    uint64_t hi_start = addr + len > LOS_LIBOS_HI ? LOS_LIBOS_HI : addr + len;
+    if (vmas.n + 2 > VMA_MAX)
+        return -LNX_ENOMEM;
+    long r = addr < lo_end ? unmap_range(addr, lo_end) : 0;
+    return r < 0 || hi_start == addr + len ? r : unmap_range(hi_start, addr + len);
 }
 
 /* A shared range's page at va lent again by pm with prot (mprotect raising it, mremap moving
@@ -344,7 +365,7 @@ static long mprotect_locked(const long a[6])
     long prot = a[2];
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
-    if (addr < MIN_ADDR && len)
+    if ((addr < MIN_ADDR && len) || libos_range(addr, addr + len))
         return -LNX_ENOMEM; /* no page of the program's is there, as Linux says of a range not
                              * mapped */
     /* Copy-on-write pages become ours first: "shared" must keep meaning "copy on write", and
@@ -505,13 +526,15 @@ static long mremap_locked(const long a[6])
         return -LNX_EINVAL;
     struct vma *v = vma_find(&vmas, old);
     if (!v || old + olen > v->hi)
-        return -LNX_EFAULT;
+        return -LNX_EFAULT; /* (the libOS's range has no row: EFAULT there too) */
     if (flags & LNX_MREMAP_FIXED) {
         if (to & (PAGE - 1) || to + nlen < to || to + nlen > EXO_USER_TOP ||
             (to < old + olen && old < to + nlen))
             return -LNX_EINVAL;
         if (to < MIN_ADDR)
             return -LNX_EPERM;
+        if (libos_range(to, to + nlen))
+            return -LNX_ENOMEM;
         long r = unmap_range(to, to + nlen);
         if (r < 0)
             return r;
@@ -531,6 +554,7 @@ static long mremap_locked(const long a[6])
     }
     uint64_t top = old < POSIX_MMAP_TOP ? POSIX_MMAP_TOP : EXO_USER_TOP;
     if (old + olen == v->hi && old + nlen <= top && old + nlen > old &&
+        !libos_range(old + olen, old + nlen) &&
         vma_free(&vmas, old + olen, old + nlen)) { /* grow in place */
         long r = grow_fill(v, old + olen, old + nlen, prot_at(old + olen - PAGE));
         if (r < 0) {
@@ -653,6 +677,9 @@ int posix_memory_demand(uint64_t va)
  * page (a thread's fresh stack, never touched, is a mapping's). */
 void posix_memory_room(uint64_t rsp)
 {
+    if (rsp < 24 || rsp > EXO_USER_TOP)
+        return; /* no user page: the resume's first store ends the thread (and the walk below
+                   would wrap past 2^64 to 0 and go on for ever) */
     for (uint64_t va = (rsp - 24) & ~(PAGE - 1); va < rsp; va += PAGE) {
         uint32_t prot;
         if (demand_page(va, &prot) && exo_page_lookup(EXO_CAP_SELF, va) < 0)
@@ -684,6 +711,8 @@ static long madvise_locked(const long a[6])
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
+    if (libos_range(addr, addr + len))
+        return -LNX_ENOMEM;
     if (a[2] != LNX_MADV_DONTNEED)
         return 0;                          /* other advice: every page stays as it is */
     uint64_t anon = round_up(image_end()); /* above the program's file-backed segments */

@@ -56,9 +56,6 @@ static struct fork_regs regs; /* in our memory, so in the child's copy too */
 uint64_t proc_fork_cap;
 void (*proc_fork_child_hook)(void);
 
-#define LIBOS_LO 0x00006f0000000000ull /* the libOS's own ranges (eager) */
-#define LIBOS_HI 0x0000700000000000ull
-
 /* The program's image ends here (the toolchain's symbol; a plain libOS program has none and
  * shares nothing); eager.ld's symbols: where the program's own data starts, and the libOS's
  * bss between it and the program's bss. The memory part's PROT_NONE pages (posix/memory.c), if
@@ -134,7 +131,7 @@ static int64_t copy_page(uint64_t child, uint64_t va, int64_t pte)
 /* Shared copy-on-write with the child, or copied at once? (See the top of this file.) */
 static int shareable(uint64_t va, int64_t pte)
 {
-    if (va >= LIBOS_LO && va < LIBOS_HI)
+    if (va >= LOS_LIBOS_LO && va < LOS_LIBOS_HI) /* the libOS's own ranges (eager) */
         return 0;
     if (!los_cow_area(va) || !regs.upcalls) /* no upcall entry: no write fault answered */
         return !(pte & EXO_PROT_W);

@@ -300,6 +300,9 @@ long pm_op_setsid(struct pm_proc *p, struct pm_msg *m)
 long pm_op_setpgid(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t pid = m->a[0], pgid = m->a[1];
+    if (pgid == 0)
+        pgid = pid ? pid : p->e->pid; /* Linux's order: 0 is the pid, then a negative one is
+                                         EINVAL (setpgid(-1, 0)) */
     if (pgid < 0 || pgid != (int32_t)pgid)
         return -LNX_EINVAL;
     if (pid < 0 || pid != (int32_t)pid)

@@ -531,13 +531,22 @@ static int on_slice(struct exo_upcall_state *s)
     /* A Linux binary's threads: the interrupted thread is in a call when its rip is in the
      * libOS's range (the runtime, libos/linux), where no binary's code lives; a shared word
      * could not say which thread is. */
-    int in_call = s->regs.rip >= LOS_LIBOS_LO && s->regs.rip < 0x0000700000000000ull;
+    int in_call = s->regs.rip >= LOS_LIBOS_LO && s->regs.rip < LOS_LIBOS_HI;
 #else
     int in_call = los_sig_in_call != 0;
 #endif
     if (!in_call)
         deliver_all(s);
     return 0;
+}
+
+/* A context that cannot be resumed (its stack has no page for the resume's words): Linux's
+ * force_sigsegv, SIGSEGV with SI_KERNEL, whatever the handler; at is the first word. */
+static void on_lost(const struct exo_upcall_state *s, uint64_t at)
+{
+    los_printf("los: process %ld: signal %d (code %d) at rip 0x%lx addr 0x%lx\n", sig_pid(),
+               LNX_SIGSEGV, 128, s->regs.rip, at);
+    die(LNX_SIGSEGV, 1);
 }
 
 static int on_fault(struct exo_upcall_state *s)
@@ -606,5 +615,6 @@ int los_sig_init(void)
     los_upcall_handle(LOS_UPCALL_SELF, on_self);
     los_upcall_pager(sig_stack_pager);
     los_upcall_room(sig_stack_room);
+    los_upcall_lost(on_lost);
     return 0;
 }

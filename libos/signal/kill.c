@@ -48,7 +48,7 @@ static long to_thread(long tid, long n)
 
 long posix_tkill(const long a[6])
 {
-    long tid = a[0], n = a[1];
+    long tid = (int)a[0], n = (int)a[1]; /* pid_t and int: Linux reads 32 bits of each */
     if (tid <= 0 || n < 0 || n > LOS_NSIG)
         return -LNX_EINVAL;
     if (!ours(tid))
@@ -58,7 +58,7 @@ long posix_tkill(const long a[6])
 
 long posix_tgkill(const long a[6])
 {
-    long tgid = a[0], tid = a[1], n = a[2];
+    long tgid = (int)a[0], tid = (int)a[1], n = (int)a[2];
     if (tgid <= 0 || tid <= 0 || n < 0 || n > LOS_NSIG)
         return -LNX_EINVAL;
     if (tgid == sig_pid())
@@ -97,17 +97,17 @@ static long queue(long pid, long n, const void *uinfo)
 
 long posix_rt_sigqueueinfo(const long a[6])
 {
-    return queue(a[0], a[1], (const void *)a[2]);
+    return queue((int)a[0], (int)a[1], (const void *)a[2]);
 }
 
 long posix_rt_tgsigqueueinfo(const long a[6])
 {
-    long tgid = a[0], tid = a[1];
+    long tgid = (int)a[0], tid = (int)a[1];
     if (tgid <= 0 || tid <= 0)
         return -LNX_EINVAL;
     if (tgid == sig_pid() && !ours(tid))
         return -LNX_ESRCH;
     if (tgid != sig_pid() && tgid != tid)
         return -LNX_ESRCH;
-    return queue(tgid, a[2], (const void *)a[3]);
+    return queue(tgid, (int)a[2], (const void *)a[3]);
 }

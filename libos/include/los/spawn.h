@@ -37,6 +37,7 @@ struct los_info {
  * and posix/entry.S add it); exec runs an ELF without it as a Linux binary (libos/linux). */
 #define LOS_NOTE_TYPE 0x7e55
 #define LOS_LIBOS_LO 0x00006f0000000000ull /* the libOS's range: no Linux image reaches it */
+#define LOS_LIBOS_HI 0x0000700000000000ull
 int los_elf_native(const void *elf, uint64_t size);
 
 /* Linux binaries (libos/linux): an env holding the Linux ELF [elf, elf + size) at its own

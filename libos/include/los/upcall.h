@@ -59,6 +59,12 @@ void los_upcall_pager(int (*fn)(struct exo_upcall_state *s));
  * fault there would end the env; fn maps that page if it is the stack's to grow into. */
 void los_upcall_room(void (*fn)(uint64_t rsp));
 
+/* Called instead of a resume whose 24 bytes below rsp have no writable page even then (a
+ * sigreturn to a stack that is not there: rsp 0, a kernel address): fn ends the process as
+ * Linux does (SIGSEGV); without one the resume's first store ends the env. Checked for the
+ * libOS's own upcalls (sigreturn, delivery) and for every resume once the process has threads. */
+void los_upcall_lost(void (*fn)(const struct exo_upcall_state *s, uint64_t at));
+
 /* The state page (valid after los_upcall_init). */
 struct exo_upcall_state *los_upcall_state(void);
 
