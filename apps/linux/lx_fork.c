@@ -1,7 +1,9 @@
 /*
  * lx_fork.c: processes and signals from an unmodified Linux binary: pipe + fork + wait, a
  * child's exit status, and a read a signal interrupts: made again after the handler with
- * SA_RESTART, EINTR without.
+ * SA_RESTART, EINTR without. getpid from one site in a loop, then fork: the child's answer
+ * from the same site is its own pid (the runtime's leaf for a repeated getpid must not keep the
+ * parent's), the parent's stays its own.
  */
 #include <errno.h>
 #include <signal.h>
@@ -50,8 +52,35 @@ static void interrupted_read(int restart)
     close(p[0]);
 }
 
+static pid_t __attribute__((noinline)) my_pid(void)
+{
+    return getpid(); /* one site for every call below */
+}
+
+static void getpid_across_fork(void)
+{
+    pid_t me = my_pid();
+    int same = 0;
+    for (int i = 0; i < 100; i++)
+        same += my_pid() == me;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        pid_t child = my_pid();
+        printf("child: getpid is not the parent's %d, twice the same %d, parent's child %d\n",
+               child != me, my_pid() == child, getppid() == me);
+        fflush(stdout);
+        _exit(child == my_pid() ? 3 : 4);
+    }
+    int st = 0;
+    waitpid(c, &st, 0);
+    printf("parent: 100 of 100 getpid agree %d, after the fork still its own %d, child exit %d\n",
+           same == 100, my_pid() == me, WEXITSTATUS(st));
+}
+
 int main(void)
 {
+    getpid_across_fork();
     int p[2];
     printf("pipe: %d\n", pipe(p));
     fflush(stdout);

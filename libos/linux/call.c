@@ -67,7 +67,15 @@ long lnx_fast_call(struct exo_regs *u)
         upcall_area(&state, &top);
         lnx_fetch_fault(u, 0, state, top);
     }
-    return lnx_call(u);
+    int n = (int)u->rax;
+    uint64_t site = u->rip;
+    long r = lnx_call(u);
+    if (n == LNX_getpid && r > 0) { /* the leaf in lnx_fast_entry answers this site next time */
+        struct lnx_gs *g = &lnx_gs[los_thread_row() + 1];
+        g->pid = (uint64_t)r;
+        __atomic_store_n(&g->site, site, __ATOMIC_RELEASE);
+    }
+    return r;
 }
 
 /* A reflected (trapped) call, from entry.S: counted when it came from a site the scanner left. */

@@ -34,6 +34,7 @@
 #define OP_DELIVER 1                 /* SIG_OP_DELIVER (libos/signal/sigstate.h) */
 #define FAULT 1                      /* EXO_UPCALL_FAULT */
 #define ENTRY_SAVED 7                /* LNX_ENTRY_SAVED: an entry's first instruction's length */
+#define GETPID 39                    /* LNX_getpid */
 
 /* On the call's stack, below the binary's rsp (pushed already): the binary's registers as
  * struct exo_regs, from its last field down (rflags = r11, rip = rcx: what `syscall` left),
@@ -119,6 +120,24 @@ lnx_rt_entry:
     .global lnx_fast_entry
 lnx_fast_entry:
     pop     %rcx                    /* the rip after the site; rsp is the binary's again */
+    /* The leaf: getpid again from the site the thread's last getpid was checked at, nothing for
+     * the process to look at: the answer it had, no table and no frame. The flags go to the
+     * slot the call used (the red-zone rule lets the call write it) and come back as they were;
+     * r11 = rflags, rcx = the rip after, as `syscall` leaves them. */
+    pushfq
+    cmp     $GETPID, %eax           /* Linux reads eax */
+    jne     1f
+    cmp     %rcx, %gs:24            /* struct lnx_gs's site */
+    jne     1f
+    mov     lnx_attention(%rip), %r11
+    cmpl    $0, (%r11)
+    jne     1f
+    mov     %gs:32, %eax            /* its pid */
+    incq    %gs:16
+    mov     (%rsp), %r11
+    popfq
+    jmp     *%rcx
+1:  popfq                           /* the flags as the call left them, rsp the binary's */
     mov     %rsp, %gs:8             /* (GS base 0 would be the trampoline's page: a fault) */
     mov     %gs:0, %rsp
     pushfq

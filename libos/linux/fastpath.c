@@ -2,21 +2,20 @@
  * fastpath.c: the binary's `syscall`s turned into direct calls into the runtime (the zpoline
  * idea), done at the start, before the binary's first instruction, and again for each library
  * a dynamic binary's ld.so maps, at its mmap (lnx_fast_mapped). The trampoline page at
- * VA 0 holds a nop sled, then at 512 a jump to lnx_fast_entry (entry.S) through the pointer
- * on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall` (0f 05) the
- * scanner (scan.c) judges safe in the binary's executable segments (and its interpreter's, a
- * dynamic binary's ld.so), in memory, becomes
- * `call *%rax` (ff d0): with rax the call's number, the call lands in the sled at that number
- * and slides into the runtime, no trap. No Linux number is above 511 (x32's carry bit 30):
- * any other lands on a byte that faults (or on the jump itself: ENOSYS as any), or calls an
- * address outside the page, which faults too unless the process has code there, and
- * lnx_site_fault makes that fault the -ENOSYS the `syscall` would have returned (a number that
- * is the address of the process's own code runs it, as any `call` would: docs/concepts/linux.md).
- * The file is never changed: pm loaded the segments into
- * pages of this env's own, and only those are written. What is not rewritten (code the binary
- * makes at run time, sites the scanner is unsure of) still traps and is reflected as before.
- * Anonymous executable memory is never swept: a JIT writes its code at any time after mmap, so
- * no moment has it whole, and bytes rewritten under a writer would corrupt it.
+ * VA 0 holds a sled (short jumps, then nops), then at 512 a jump to lnx_fast_entry (entry.S)
+ * through the pointer on the page at LNX_FAST_PTR_VA, then hlt to the page's end; each `syscall`
+ * (0f 05) the scanner (scan.c) judges safe in the binary's executable segments (and its
+ * interpreter's, a dynamic binary's ld.so), in memory, becomes `call *%rax` (ff d0): with rax the
+ * call's number, the call lands in the sled at that number and slides into the runtime, no trap. No
+ * Linux number is above 511 (x32's carry bit 30): any other lands on a byte that faults (or on the
+ * jump itself: ENOSYS as any), or calls an address outside the page, which faults too unless the
+ * process has code there, and lnx_site_fault makes that fault the -ENOSYS the `syscall` would have
+ * returned (a number that is the address of the process's own code runs it, as any `call` would:
+ * docs/concepts/linux.md). The file is never changed: pm loaded the segments into pages of this
+ * env's own, and only those are written. What is not rewritten (code the binary makes at run time,
+ * sites the scanner is unsure of) still traps and is reflected as before. Anonymous executable
+ * memory is never swept: a JIT writes its code at any time after mmap, so no moment has it whole,
+ * and bytes rewritten under a writer would corrupt it.
  *
  * The page is execute-only (EXO_PROT_XONLY: protection key 1, which exo's PKRU denies data
  * access): a NULL load or store still faults (SIGSEGV, SEGV_MAPERR, si_addr 0, as on Linux).
@@ -37,9 +36,13 @@
 #include <thread/thread.h>
 
 /* Numbers below SLED slide into the jump: every number of Linux's 64-bit table (it ends near
- * 460; x32's numbers carry bit 30). The sled is nops of 15 bytes (14 operand-size prefixes and
- * 0x90, the longest instruction x86 allows), so a call slides in one instruction per 15 bytes,
- * not one per byte, and one that lands inside a nop runs a shorter one to the same end. The
+ * 460; x32's numbers carry bit 30). The sled's first HOPS bytes are `eb 40` pairs: a call that
+ * lands on an eb jumps 66 bytes on, one that lands on a 40 runs `40 eb 40` (a REX prefix, which a
+ * short jump ignores) and jumps 67 on; neither changes a register or a flag. Then 0x90 (after
+ * the last 40 it makes `40 90`, a nop) and 15-byte nops (14 operand-size prefixes and 0x90, the
+ * longest instruction x86 allows) to the jump: one that lands inside a nop runs a shorter one
+ * to the same end. So any number reaches the jump in at most 12 instructions (getpid's, 39,
+ * in 11), where nops alone took up to 34. The
  * jump is `jmp *rel32(%rip)` (ff 25 fa ed 00 00), its target read from the pointer page: no
  * register holds it, so a number that lands on it goes to lnx_fast_entry with rax intact
  * (ENOSYS); one that lands inside it runs "and $0xedfa,%eax" (513), cli (514), "in (%dx),%eax"
@@ -49,6 +52,8 @@
  * (mmap_min_addr): the pointer page at 60 KiB is read-only data no Linux program can have
  * there. */
 #define SLED 512
+#define HOPS 436 /* the `eb 40` pairs' end: the last hop lands at most 67 + 1 bytes on, below 512  \
+                  */
 #define NOP_LEN 15
 #define JUMP_LEN 6
 #define MAX_SITES 8192 /* rewritten sites the runtime remembers (more: left to trap) */
@@ -94,8 +99,12 @@ static void fill_pointer(uint8_t *p)
 
 static void fill_trampoline(uint8_t *p)
 {
-    for (uint32_t i = 0; i < SLED; i++) /* 66 ... 66 90: a nop, whatever byte it starts at */
-        p[i] = i % NOP_LEN == NOP_LEN - 1 || i == SLED - 1 ? 0x90 : 0x66;
+    _Static_assert(HOPS % 2 == 0 && (SLED - HOPS - 1) % NOP_LEN == 0,
+                   "hops, a 0x90, then whole 15-byte nops end at the jump");
+    for (uint32_t i = 0; i < HOPS; i++) /* eb 40: jmp +0x40, or rex jmp after a 40 */
+        p[i] = i % 2 ? 0x40 : 0xeb;
+    for (uint32_t i = HOPS; i < SLED; i++) /* 90, then 66 ... 66 90: a nop from any byte */
+        p[i] = (i - HOPS) % NOP_LEN == 0 ? 0x90 : 0x66;
     int32_t rel = (int32_t)(LNX_FAST_PTR_VA - (SLED + JUMP_LEN));
     p[SLED] = 0xff; /* jmp *rel(%rip) */
     p[SLED + 1] = 0x25;
@@ -352,6 +361,7 @@ static void drop_sites(uint64_t lo, uint64_t hi)
         sites[i + k - j] = sites[k];
     lnx_fast.nsites = n - (j - i);
     table_end();
+    lnx_gs_forget_sites(); /* a getpid site among them must not be answered by the leaf */
 }
 
 struct elf_head { /* Elf64_Ehdr, as far as e_phnum */

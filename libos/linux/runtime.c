@@ -38,10 +38,25 @@ int main(uint64_t arg0, uint64_t arg1)
 }
 
 struct lnx_gs lnx_gs[LOS_THREAD_MAX + 1];
+_Static_assert(__builtin_offsetof(struct lnx_gs, fast) == 16 &&
+                   __builtin_offsetof(struct lnx_gs, site) == 24 &&
+                   __builtin_offsetof(struct lnx_gs, pid) == 32,
+               "entry.S reads %gs:16, %gs:24 and %gs:32");
+static const uint32_t no_pm = 1;
+const volatile uint32_t *lnx_attention = &no_pm;
+
+void lnx_gs_forget_sites(void)
+{
+    for (int i = 0; i < LOS_THREAD_MAX + 1; i++)
+        __atomic_store_n(&lnx_gs[i].site, 0, __ATOMIC_RELAXED);
+}
 
 int lnx_gs_own(int row)
 {
     struct lnx_gs *g = &lnx_gs[row + 1];
+    g->site = 0; /* a forked child's pid is not its parent's: found again by the slow way */
+    if (proc_present)
+        lnx_attention = PROC_ATTENTION;
     g->top = row < 0 ? (uint64_t)lnx_stack_top
                      : LOS_THREAD_VA + LOS_THREAD_STRIDE * (uint64_t)row + LOS_THREAD_CALL_TOP;
     return exo_gs_set((uint64_t)g) < 0 ? -1 : 0;

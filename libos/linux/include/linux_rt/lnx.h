@@ -73,9 +73,18 @@ struct lnx_gs {
     uint64_t top;  /* the thread's call stack's top */
     uint64_t rsp;  /* the binary's rsp, while a call runs */
     uint64_t fast; /* its calls through the trampoline page (the exit report sums them) */
-    uint64_t pad;
+    uint64_t site; /* the return address of the getpid site lnx_fast_call last found in the
+                    * table (0: none; set again after a fork, a new thread, sites dropped) */
+    uint64_t pid;  /* and the answer getpid gave there: lnx_fast_entry's leaf answers the same
+                    * site again with it, no table, no frame */
+    uint64_t pad[3];
 };
 extern struct lnx_gs lnx_gs[];
+/* The word lnx_fast_entry's leaf reads before answering: the mailbox's attention word (a signal
+ * to look at: the call goes the whole way), or one that is never 0 without pm. */
+extern const volatile uint32_t *lnx_attention;
+/* Forgets every thread's getpid site (sites dropped: the code there may be gone). */
+void lnx_gs_forget_sites(void);
 
 /* Points the calling thread's GS base at its block (row -1: the first thread), its top set:
  * at start, in a forked child (its one thread), and in each new thread. < 0 if exo refused. */
