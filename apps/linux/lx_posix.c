@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -295,6 +296,10 @@ static void linux_args(void)
     TRY("setpgid -1 0", setpgid(-1, 0));
     TRY("setpgid -1 5", setpgid(-1, 5));
     TRY("setpgid 0 -2", setpgid(0, -2));
+    TRY("fcntl F_DUPFD high bits", syscall(SYS_fcntl, 1L, (long)F_DUPFD, hi | 40));
+    TRY("fcntl F_DUPFD -1", syscall(SYS_fcntl, 1L, (long)F_DUPFD, -1L));
+    TRY("madvise at 0", syscall(SYS_madvise, 0L, 4096L, (long)MADV_NORMAL));
+    TRY("madvise at 0 DONTNEED", syscall(SYS_madvise, 0L, 4096L, (long)MADV_DONTNEED));
 }
 
 int main(int argc, char **argv)

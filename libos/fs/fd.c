@@ -162,6 +162,7 @@ long fs_fcntl(struct fs_proc *p, int fd, int cmd, uint64_t arg)
     switch (cmd) {
     case FS_F_DUPFD:
     case FS_F_DUPFD_CLOEXEC:
+        arg = (uint32_t)arg; /* Linux's f_dupfd takes the int as unsigned: -1 is EINVAL */
         if (arg >= (uint64_t)nofile(p))
             return -FS_EINVAL;
         r = fs_fd_install(p, f, (int)arg, cmd == FS_F_DUPFD_CLOEXEC);

@@ -52,8 +52,9 @@
  * (mmap_min_addr): the pointer page at 60 KiB is read-only data no Linux program can have
  * there. */
 #define SLED 512
-#define HOPS 436 /* the `eb 40` pairs' end: the last hop lands at most 67 + 1 bytes on, below 512  \
-                  */
+#define HOPS                                                                                       \
+    436 /* the `eb 40` pairs' end: the last hop lands at most 67 + 1 bytes on, below 512           \
+         */
 #define NOP_LEN 15
 #define JUMP_LEN 6
 #define MAX_SITES 8192 /* rewritten sites the runtime remembers (more: left to trap) */

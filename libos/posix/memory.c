@@ -711,8 +711,8 @@ static long madvise_locked(const long a[6])
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]);
     if (addr & (PAGE - 1) || addr + len < addr || addr + len > EXO_USER_TOP)
         return -LNX_EINVAL;
-    if (libos_range(addr, addr + len))
-        return -LNX_ENOMEM;
+    if ((addr < MIN_ADDR && len) || libos_range(addr, addr + len))
+        return -LNX_ENOMEM; /* nothing of the program's: as Linux says of memory not mapped */
     if (a[2] != LNX_MADV_DONTNEED)
         return 0;                          /* other advice: every page stays as it is */
     uint64_t anon = round_up(image_end()); /* above the program's file-backed segments */
