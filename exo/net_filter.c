@@ -281,6 +281,15 @@ static const struct exo_nf *tx_claim(const struct exo_nf_table *t, const struct 
     return 0;
 }
 
+/* Is p's source address the machine's? Or 0.0.0.0 from the default env: a DHCP client's
+ * before it has an address. */
+static int tx_src_ok(const struct exo_nf_table *t, uint32_t env, const struct nf_pkt *p)
+{
+    if (p->ethertype == EXO_NF_IPV6)
+        return local6(t, p->src6);
+    return local4(t, p->src4) || (!p->src4 && env == t->dflt);
+}
+
 int exo_nf_tx_check(const struct exo_nf_table *t, uint32_t env, const uint8_t *frame, uint32_t len)
 {
     struct nf_pkt p = {0};
@@ -291,8 +300,8 @@ int exo_nf_tx_check(const struct exo_nf_table *t, uint32_t env, const uint8_t *f
         return EXO_E_PERM;
     if (k == NF_OTHER) /* ARP, ICMP, other ethertypes: the default env's alone */
         return env == t->dflt ? EXO_OK : EXO_E_PERM;
-    if (p.ethertype == EXO_NF_IPV4 ? !local4(t, p.src4) : !local6(t, p.src6))
-        return EXO_E_PERM; /* no one sends from an address not the machine's */
+    if (!tx_src_ok(t, env, &p))
+        return EXO_E_PERM;
     const struct exo_nf *c = tx_claim(t, &p);
     if (c)
         return c->env == env ? EXO_OK : EXO_E_PERM;

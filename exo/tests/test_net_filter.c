@@ -563,6 +563,21 @@ TEST_CASE(transmit)
     TX(ENV_A, (p = u, p.dport = 5000, p.sport = 53, p), EXO_E_PERM); /* its port as dest only */
     TX(ENV_D, (p = u, p.dport = 5000, p.sport = 53, p), 0);          /* unclaimed: default's */
     TX(ENV_D, (p = u, p.sport = 53, p.src4 = OTHER4, p), EXO_E_PERM);
+    /* 0.0.0.0: the default env's, from an unclaimed port (a DHCP client before its lease) */
+    struct pkt dhcp = {.proto = 17,
+                       .src4 = LOCAL4,
+                       .dst4 = 0xffffffffu,
+                       .sport = 68,
+                       .dport = 67,
+                       .smac = MAC,
+                       .pay = 20};
+    uint32_t n = build(fb, &dhcp);
+    put32(fb + 26, 0); /* build takes a zero source for its default */
+    CHECK_EQ(tx(t, ENV_D, fb, n), 0);
+    CHECK_EQ(tx(t, ENV_A, fb, n), EXO_E_PERM);
+    put16(fb + 34, 5000);
+    CHECK_EQ(tx(t, ENV_D, fb, n), EXO_E_PERM); /* A's port, from any address */
+    CHECK_EQ(tx(t, ENV_A, fb, n), EXO_E_PERM); /* A's port, not from a local address */
     /* B's claim of address 0, D's of LOCAL4B only */
     struct pkt tc = {.proto = 6,
                      .src4 = LOCAL4,
@@ -598,7 +613,7 @@ TEST_CASE(transmit)
     TX(ENV_D, (p = u6, p.proto = 58, p.pay = 8, p), 0);
     TX(ENV_C, (p = u6, p.proto = 58, p.pay = 8, p), EXO_E_PERM);
     /* malformed: refused before anything else, the default env's too */
-    uint32_t n = build(fb, &u);
+    n = build(fb, &u);
     CHECK_EQ(tx(t, ENV_A, fb, n - 1), EXO_E_INVAL);
     CHECK_EQ(tx(t, ENV_D, fb, 13), EXO_E_INVAL);
     put16(fb + 20, 0x2000); /* MF */

@@ -91,9 +91,9 @@ void exo_nf_set_default(struct exo_nf_table *t, uint32_t env);
 uint32_t exo_nf_classify(const struct exo_nf_table *t, const uint8_t *frame, uint32_t len);
 
 /* May env `env` send frame[0..len)? 0, EXO_E_INVAL (malformed, as exo_nf_classify would drop
- * it), or EXO_E_PERM (not from the machine's MAC; for an env other than the default one, not
- * TCP or UDP from a local address and a port it claims; for the default env, from another
- * env's claim). */
+ * it), or EXO_E_PERM: not from the machine's MAC; TCP or UDP not from a local address (the
+ * default env may also send from 0.0.0.0, as a DHCP client does); from a port another env
+ * claims; anything else (ARP, ICMP, unclaimed ports) from an env other than the default one. */
 int exo_nf_tx_check(const struct exo_nf_table *t, uint32_t env, const uint8_t *frame, uint32_t len);
 
 #endif
