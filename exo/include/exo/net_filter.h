@@ -1,0 +1,99 @@
+/*
+ * net_filter.h: packet filters, the one concept of which env a received Ethernet frame belongs
+ * to and whether an env may send a frame (exokernel demultiplexing, docs/concepts/
+ * packet-filters.md). An env claims (ethertype, IP protocol, local address, local port); exo
+ * gives each received frame to the one env whose claim it matches, or to the default env (ARP,
+ * ICMP, unclaimed traffic), or drops it (malformed); and it lets an env send only from what it
+ * claims. Pure logic on a table the caller holds, freestanding, host-tested
+ * (exo/tests/test_net_filter.c); not yet called from the receive path or an exo call.
+ *
+ * Fixed match fields, not a filter language: a claim is four numbers, so verifying it is a
+ * range check per field plus one overlap test against the table, and at most one claim matches
+ * any frame (overlaps are refused), so a lookup is a scan with no order or priority to reason
+ * about. A language (BPF, DPF) needs a verifier for termination and bounds and makes two
+ * filters' overlap undecidable in general, which is what port ownership needs decided.
+ *
+ * Frames are the bytes from the Ethernet destination address on (the virtio-net header
+ * stripped), `len` of them; nothing past `len` is ever read. Numbers are host order: address
+ * 10.0.0.1 is 0x0a000001.
+ */
+#ifndef EXO_NET_FILTER_H
+#define EXO_NET_FILTER_H
+
+#include <stdint.h>
+
+#define EXO_NF_MAX 64    /* claims machine-wide */
+#define EXO_NF_PER_ENV 8 /* claims one env may hold */
+#define EXO_NF_NADDR 4   /* local addresses per family */
+
+#define EXO_NF_IPV4 0x0800 /* the ethertypes a claim may name */
+#define EXO_NF_IPV6 0x86dd
+#define EXO_NF_TCP 6 /* the IP protocols a claim may name */
+#define EXO_NF_UDP 17
+
+/* exo_nf_classify's verdicts besides an env id (env ids are never 0 nor all ones, env.c). */
+#define EXO_NF_DEFAULT 0u       /* the default env's: ARP, ICMP, unclaimed, not parsed */
+#define EXO_NF_DROP 0xffffffffu /* malformed: nobody's */
+
+/* One claim. env: its owner (nonzero); ethertype EXO_NF_IPV4 or EXO_NF_IPV6; proto EXO_NF_TCP
+ * or EXO_NF_UDP; addr: the local IPv4 address, or 0 for every local address (IPv6 claims: 0
+ * only, every local IPv6 address); port 1..65535. pad and pad2 are zero. A table slot whose env
+ * is 0 is free. */
+struct exo_nf {
+    uint32_t env;
+    uint16_t ethertype;
+    uint8_t proto;
+    uint8_t pad;
+    uint32_t addr;
+    uint16_t port;
+    uint16_t pad2;
+};
+
+/* The machine's own identity on the link: its MAC address (every frame sent must carry it as
+ * source) and its addresses (a claim of address 0 receives what is sent to one of them; no env
+ * sends from an address not here). Set by whoever configures the interface. */
+struct exo_nf_local {
+    uint8_t mac[6];
+    uint8_t n4, n6;
+    uint32_t v4[EXO_NF_NADDR];
+    uint8_t v6[EXO_NF_NADDR][16];
+};
+
+/* The whole state: claims, the local identity, the default env. Zeroed: no claims, no
+ * addresses, no MAC (so no env may send), no default env. */
+struct exo_nf_table {
+    struct exo_nf f[EXO_NF_MAX];
+    struct exo_nf_local local;
+    uint32_t dflt;
+};
+
+/* Verifies claim *f and installs it: its slot (0..EXO_NF_MAX-1, the handle exo_nf_remove
+ * takes), or EXO_E_INVAL (a field out of range), EXO_E_BUSY (it overlaps a claim, any env's:
+ * same ethertype, protocol and port, and the same address or 0 on either side), EXO_E_NOMEM
+ * (the env's EXO_NF_PER_ENV or the table's EXO_NF_MAX reached). A refusal changes nothing. */
+int exo_nf_install(struct exo_nf_table *t, const struct exo_nf *f);
+
+/* Removes claim `slot` of env `env`: 0, EXO_E_NOENT (no claim there), EXO_E_PERM (another's). */
+int exo_nf_remove(struct exo_nf_table *t, uint32_t env, uint32_t slot);
+
+/* Removes every claim of env `env` (it ended) and, if it was the default env, that role: the
+ * number of claims removed. */
+int exo_nf_remove_env(struct exo_nf_table *t, uint32_t env);
+
+/* Sets the local identity: 0, or EXO_E_INVAL (more than EXO_NF_NADDR addresses of a family, an
+ * IPv4 address 0 or multicast or broadcast, an IPv6 address all zeros or multicast). */
+int exo_nf_set_local(struct exo_nf_table *t, const struct exo_nf_local *l);
+
+/* Makes env `env` the default env (0: none). */
+void exo_nf_set_default(struct exo_nf_table *t, uint32_t env);
+
+/* Whose is received frame[0..len): its claimant's env id, EXO_NF_DEFAULT or EXO_NF_DROP. */
+uint32_t exo_nf_classify(const struct exo_nf_table *t, const uint8_t *frame, uint32_t len);
+
+/* May env `env` send frame[0..len)? 0, EXO_E_INVAL (malformed, as exo_nf_classify would drop
+ * it), or EXO_E_PERM: not from the machine's MAC; TCP or UDP not from a local address (the
+ * default env may also send from 0.0.0.0, as a DHCP client does); from a port another env
+ * claims; anything else (ARP, ICMP, unclaimed ports) from an env other than the default one. */
+int exo_nf_tx_check(const struct exo_nf_table *t, uint32_t env, const uint8_t *frame, uint32_t len);
+
+#endif
