@@ -20,7 +20,7 @@ void los_upcall_entry(void);
 static los_upcall_fn handlers[LOS_UPCALL_KINDS];
 static int (*pager)(struct exo_upcall_state *s);
 static void (*room)(uint64_t rsp);
-static void (*lost)(const struct exo_upcall_state *s, uint64_t at);
+static int (*lost)(struct exo_upcall_state *s);
 
 /* How upcall_entry.S saves the interrupted context's extended state: XSAVE of the components
  * in mask (XCR0), or FXSAVE if mask is 0; size bytes of the upcall stack (at least the legacy
@@ -78,7 +78,7 @@ void los_upcall_room(void (*fn)(uint64_t rsp))
     room = fn;
 }
 
-void los_upcall_lost(void (*fn)(const struct exo_upcall_state *s, uint64_t at))
+void los_upcall_lost(int (*fn)(struct exo_upcall_state *s))
 {
     lost = fn;
 }
@@ -102,6 +102,8 @@ int los_upcall_init(void)
 /* Is every page of [lo, hi) mapped writable? */
 static int resume_writable(uint64_t lo, uint64_t hi)
 {
+    if (hi < lo || hi > EXO_USER_TOP)
+        return 0; /* an rsp so low the words would wrap past 0, or not a user address */
     for (uint64_t va = lo & ~(EXO_PAGE - 1); va < hi; va += EXO_PAGE) {
         int64_t pte = exo_page_lookup(EXO_CAP_SELF, va);
         if (pte < 0 || !(pte & EXO_PROT_W))
@@ -119,7 +121,7 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
                  (s->kind == EXO_UPCALL_FAULT && pager && pager(s)) || /* paged in: retry */
                  los_uaccess_fixup(s) || /* a caller's bad pointer: the copy returns -EFAULT */
                  (fn ? fn(s) == 0 : s->kind == EXO_UPCALL_SLICE); /* a slice needs no handler */
-    if (resume) {
+    for (int tries = 0; resume; tries++) {
         uint64_t top = s->regs.rsp - LOS_UPCALL_RESUME_SKIP;
         if (room)
             room(top);
@@ -132,15 +134,17 @@ struct exo_upcall_state *los_upcall_dispatch(struct exo_upcall_state *s)
         los_cow_resume_room(top);
         uint64_t *w = (uint64_t *)top - 3;
         /* A page the words cannot go to (a guard, PROT_NONE, no memory, rsp 0 after a forged
-         * sigreturn) ends the process as Linux would (lost), or the thread at the first store,
-         * as a push would: with the lock given back first. Only checked where a context's rsp
-         * may be anything (the libOS's own upcalls) or the lock must not be left held: an exo
-         * call per page is not for every time slice. */
-        if ((lock || s->kind == LOS_UPCALL_SELF) && !resume_writable((uint64_t)w, top)) {
+         * sigreturn): the context faults as on Linux (lost: SIGSEGV, to a handler on its
+         * alternate stack, whose context is then resumed instead, or the end of the process),
+         * or the thread ends at the first store, as a push would: with the lock given back
+         * first. Checked where a context's rsp may be anything (the libOS's own upcalls, a
+         * slice) or the lock must not be left held; not at every fault (demand paging's). */
+        if ((lock || s->kind == LOS_UPCALL_SELF || s->kind == EXO_UPCALL_SLICE || tries) &&
+            !resume_writable((uint64_t)w, top)) {
             if (lock)
                 los_cow_unlock(), lock = 0;
-            if (lost)
-                lost(s, (uint64_t)w);
+            if (lost && !tries && lost(s))
+                continue; /* a handler's context now: its words, checked again */
         }
         w[0] = s->regs.rdi;
         w[1] = s->regs.rflags;

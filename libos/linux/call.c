@@ -62,6 +62,8 @@ long lnx_fast_call(struct exo_regs *u)
          * (or small) pointer. Linux faults at the target, the return address pushed: so do we,
          * at 0 (the sled hides where in it the call landed). */
         u->rsp -= 8;
+        uint64_t ret = u->rip; /* back in its slot: the entry's pushfq wrote the flags there */
+        los_copy_to_user((void *)u->rsp, &ret, 8);
         u->rip = 0;
         uint64_t state, top;
         upcall_area(&state, &top);
@@ -73,7 +75,9 @@ long lnx_fast_call(struct exo_regs *u)
     if (n == LNX_getpid && r > 0) { /* the leaf in lnx_fast_entry answers this site next time */
         struct lnx_gs *g = &lnx_gs[los_thread_row() + 1];
         g->pid = (uint64_t)r;
-        __atomic_store_n(&g->site, site, __ATOMIC_RELEASE);
+        __atomic_store_n(&g->site, site, __ATOMIC_SEQ_CST);
+        if (!lnx_fast_site(site - 2)) /* dropped meanwhile by another thread (its forget may */
+            __atomic_store_n(&g->site, 0, __ATOMIC_SEQ_CST); /* have come before our store) */
     }
     return r;
 }

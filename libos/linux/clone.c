@@ -134,10 +134,8 @@ long lnx_clone3(struct exo_regs *u, const long a[6])
         return -LNX_EINVAL;
     if (size > EXO_PAGE)
         return -LNX_E2BIG;
-    if (los_copy_from_user(&c, (const void *)a[0], size < sizeof c ? size : sizeof c) < 0)
-        return -LNX_EFAULT;
     /* A larger struct than ours (a newer C library's): what we do not know must be zero
-     * (copy_struct_from_user's E2BIG). */
+     * (copy_struct_from_user's E2BIG, checked before the known part is read, as Linux). */
     for (uint64_t off = sizeof c; off < size; off += 8) {
         uint64_t w = 0, n = size - off < 8 ? size - off : 8;
         if (los_copy_from_user(&w, (const uint8_t *)a[0] + off, n) < 0)
@@ -145,6 +143,8 @@ long lnx_clone3(struct exo_regs *u, const long a[6])
         if (w)
             return -LNX_E2BIG;
     }
+    if (los_copy_from_user(&c, (const void *)a[0], size < sizeof c ? size : sizeof c) < 0)
+        return -LNX_EFAULT;
     const uint64_t known =
         0xfffffffful | 0x100000000ul | 0x200000000ul; /* CLEAR_SIGHAND, INTO_CGROUP */
     if ((c.flags & ~known) || (c.flags & 0xff) || (c.flags & LNX_CLONE_DETACHED) ||
@@ -152,7 +152,7 @@ long lnx_clone3(struct exo_regs *u, const long a[6])
         return -LNX_EINVAL;
     if ((c.flags & (LNX_CLONE_THREAD | 0x8000 /* CLONE_PARENT */)) && c.exit_signal)
         return -LNX_EINVAL;
-    if (!c.stack != !c.stack_size || !flags_valid(c.flags))
+    if (!c.stack != !c.stack_size || c.stack + c.stack_size < c.stack || !flags_valid(c.flags))
         return -LNX_EINVAL;
     if ((c.flags & (LNX_CLONE_VM | LNX_CLONE_THREAD)) != (LNX_CLONE_VM | LNX_CLONE_THREAD))
         return -LNX_ENOSYS; /* a process: glibc makes it again with clone (fork's way) */

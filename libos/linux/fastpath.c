@@ -42,7 +42,7 @@
  * the last 40 it makes `40 90`, a nop) and 15-byte nops (14 operand-size prefixes and 0x90, the
  * longest instruction x86 allows) to the jump: one that lands inside a nop runs a shorter one
  * to the same end. So any number reaches the jump in at most 12 instructions (getpid's, 39,
- * in 11), where nops alone took up to 34. The
+ * in 8), where nops alone took up to 34. The
  * jump is `jmp *rel32(%rip)` (ff 25 fa ed 00 00), its target read from the pointer page: no
  * register holds it, so a number that lands on it goes to lnx_fast_entry with rax intact
  * (ENOSYS); one that lands inside it runs "and $0xedfa,%eax" (513), cli (514), "in (%dx),%eax"
@@ -52,9 +52,7 @@
  * (mmap_min_addr): the pointer page at 60 KiB is read-only data no Linux program can have
  * there. */
 #define SLED 512
-#define HOPS                                                                                       \
-    436 /* the `eb 40` pairs' end: the last hop lands at most 67 + 1 bytes on, below 512           \
-         */
+#define HOPS 444 /* the `eb 40` pairs' end: from HOPS - 2 and - 1, hops land at HOPS + 64, 66 */
 #define NOP_LEN 15
 #define JUMP_LEN 6
 #define MAX_SITES 8192 /* rewritten sites the runtime remembers (more: left to trap) */
@@ -100,12 +98,12 @@ static void fill_pointer(uint8_t *p)
 
 static void fill_trampoline(uint8_t *p)
 {
-    _Static_assert(HOPS % 2 == 0 && (SLED - HOPS - 1) % NOP_LEN == 0,
-                   "hops, a 0x90, then whole 15-byte nops end at the jump");
+    _Static_assert(HOPS % 2 == 0 && HOPS + 66 < SLED, "every hop lands before the jump");
     for (uint32_t i = 0; i < HOPS; i++) /* eb 40: jmp +0x40, or rex jmp after a 40 */
         p[i] = i % 2 ? 0x40 : 0xeb;
-    for (uint32_t i = HOPS; i < SLED; i++) /* 90, then 66 ... 66 90: a nop from any byte */
-        p[i] = (i - HOPS) % NOP_LEN == 0 ? 0x90 : 0x66;
+    p[HOPS] = 0x90;                            /* after the last 40: `40 90`, a nop */
+    for (uint32_t i = HOPS + 1; i < SLED; i++) /* 66 ... 66 90 nops ending at the jump, 15 */
+        p[i] = (SLED - 1 - i) % NOP_LEN == 0 ? 0x90 : 0x66; /* bytes each but the first */
     int32_t rel = (int32_t)(LNX_FAST_PTR_VA - (SLED + JUMP_LEN));
     p[SLED] = 0xff; /* jmp *rel(%rip) */
     p[SLED + 1] = 0x25;
@@ -175,6 +173,7 @@ static void table_begin(void)
 static void table_end(void)
 {
     __atomic_fetch_add(&sites_seq, 1, __ATOMIC_SEQ_CST);
+    lnx_gs_forget_sites(); /* a getpid site dropped or moved must not be answered by the leaf */
 }
 
 /* The first of sites[0, nsites) at or above va. */
@@ -262,12 +261,16 @@ int lnx_site_fault(struct exo_upcall_state *s)
         s->regs.rcx = s->regs.rip + 2;
         s->regs.rax = (uint64_t)-1;
         lnx_calls_fast++, lnx_calls_trap--; /* counted as the rewritten call it was */
-    } else if (s->regs.rip == (uint64_t)lnx_fast_entry) {
-        /* The entry's first instruction, the pop of the return address, faulted: the binary
-         * came into the trampoline page with a stack it cannot read (a jump there, or a
-         * sigreturn to rip 0 with rsp 0), not through a site's call. Linux faults at the fetch:
-         * so do we, at 0, as lnx_fast_call does for a call through NULL. Resumed as it is, the
-         * context would slide into the entry and fault here again, for ever. */
+    } else if (s->regs.rip == (uint64_t)lnx_fast_entry ||
+               s->regs.rip == (uint64_t)lnx_fast_entry + 1) {
+        /* The entry's first instruction (the pop of the return address) or its second (pushfq,
+         * 1 byte after it: the stack readable but not writable) faulted: the binary came into
+         * the trampoline page with a stack it cannot use (a jump there, or a sigreturn to rip 0
+         * with a bad rsp), not through a site's call, which pushed there. Linux faults at the
+         * fetch: so do we, at 0, rsp as it came, as lnx_fast_call does for a call through NULL.
+         * Resumed as it is, the context would slide into the entry and fault here again. */
+        if (s->regs.rip != (uint64_t)lnx_fast_entry)
+            s->regs.rsp -= 8; /* the pop's */
         s->regs.rip = 0;
         s->vector = 14;
         s->error = 0x35; /* protection key | fetch | user | present, as lnx_fetch_fault */
@@ -362,7 +365,6 @@ static void drop_sites(uint64_t lo, uint64_t hi)
         sites[i + k - j] = sites[k];
     lnx_fast.nsites = n - (j - i);
     table_end();
-    lnx_gs_forget_sites(); /* a getpid site among them must not be answered by the leaf */
 }
 
 struct elf_head { /* Elf64_Ehdr, as far as e_phnum */

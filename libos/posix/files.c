@@ -286,8 +286,11 @@ long posix_flock(const long a[6])
 
 long posix_pipe2(const long a[6])
 {
-    /* The two descriptors' words first: a bad pointer is EFAULT with no pipe made (Linux makes
-     * then closes one; either way the caller sees EFAULT and no new descriptor). */
+    /* The flags first (EINVAL, as Linux), then the two descriptors' words: a bad pointer is
+     * EFAULT with no pipe made (Linux makes then closes one; either way the caller sees EFAULT
+     * and no new descriptor). */
+    if ((int)a[1] & ~(FS_O_CLOEXEC | FS_O_NONBLOCK | FS_O_DIRECT))
+        return -LNX_EINVAL;
     long r = los_user_check_write((int *)a[0], 2 * sizeof(int));
     if (r < 0)
         return r;

@@ -342,6 +342,8 @@ static long munmap_locked(const long a[6])
     addr = addr < MIN_ADDR ? MIN_ADDR : addr;
     if (!libos_range(addr, addr + len))
         return unmap_range(addr, addr + len);
+    if (addr >= LOS_LIBOS_LO && addr + len <= LOS_LIBOS_HI)
+        return 0; /* all the libOS's */
     /* The program's parts on either side, both or neither (a split may not fit the table). */
     uint64_t lo_end = addr < LOS_LIBOS_LO ? LOS_LIBOS_LO : addr;
     uint64_t hi_start = addr + len > LOS_LIBOS_HI ? LOS_LIBOS_HI : addr + len;

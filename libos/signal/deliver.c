@@ -540,13 +540,19 @@ static int on_slice(struct exo_upcall_state *s)
     return 0;
 }
 
-/* A context that cannot be resumed (its stack has no page for the resume's words): Linux's
- * force_sigsegv, SIGSEGV with SI_KERNEL, whatever the handler; at is the first word. */
-static void on_lost(const struct exo_upcall_state *s, uint64_t at)
+static int on_fault(struct exo_upcall_state *s);
+
+/* A context that cannot be resumed (its stack has no page for the resume's words): what Linux
+ * sees when it resumes there, a fault at rip (taken as a fetch fault, SIGSEGV with SEGV_MAPERR
+ * at rip: its first instruction, or the push that needs the stack). A handler on an alternate
+ * stack runs (1: resume its context); without one the process dies, its frame having no room. */
+static int on_lost(struct exo_upcall_state *s)
 {
-    los_printf("los: process %ld: signal %d (code %d) at rip 0x%lx addr 0x%lx\n", sig_pid(),
-               LNX_SIGSEGV, 128, s->regs.rip, at);
-    die(LNX_SIGSEGV, 1);
+    s->vector = 14;
+    s->error = 0x14; /* not present | user | instruction fetch */
+    s->addr = s->regs.rip;
+    on_fault(s);
+    return 1;
 }
 
 static int on_fault(struct exo_upcall_state *s)

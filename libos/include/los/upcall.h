@@ -60,10 +60,12 @@ void los_upcall_pager(int (*fn)(struct exo_upcall_state *s));
 void los_upcall_room(void (*fn)(uint64_t rsp));
 
 /* Called instead of a resume whose 24 bytes below rsp have no writable page even then (a
- * sigreturn to a stack that is not there: rsp 0, a kernel address): fn ends the process as
- * Linux does (SIGSEGV); without one the resume's first store ends the env. Checked for the
- * libOS's own upcalls (sigreturn, delivery) and for every resume once the process has threads. */
-void los_upcall_lost(void (*fn)(const struct exo_upcall_state *s, uint64_t at));
+ * sigreturn to a stack that is not there: rsp 0, a kernel address): fn makes it the fault
+ * Linux would see, either ending the process or pointing s at a handler's context on another
+ * stack and returning 1 (that context is resumed instead). Without one, or if that context
+ * cannot be resumed either, the resume's first store ends the env. Checked for the libOS's
+ * own upcalls (sigreturn, delivery), slices, and every resume once the process has threads. */
+void los_upcall_lost(int (*fn)(struct exo_upcall_state *s));
 
 /* The state page (valid after los_upcall_init). */
 struct exo_upcall_state *los_upcall_state(void);
