@@ -2,9 +2,10 @@
  * test_net.c: exo's calls on packet-filter claims (nf_claim, nf_release, nf_config: calls 48,
  * 49, 51; docs/concepts/packet-filters.md): who may claim for whom, the exact error of every
  * refusal, a refused call leaving the table as it was, overlaps refused across envs, claims
- * ending with their env. What a claim does to frames is exo.test_net_filter's (host); the
- * receive path is not wired yet. nf_config with a NIC to configure is test_virtio.c's (its
- * boot has one); here, with none or without the capability, nobody may.
+ * ending with their env (a thread's with the thread). What a claim does to frames is
+ * exo.test_net_filter's (host); the receive path is not wired yet. nf_config with a NIC to
+ * configure is test_virtio.c's (its boot has one); here, with none or without the capability,
+ * nobody may.
  *
  * The table is the whole machine's: every claim a test makes ends with the test's env, or
  * with the children it makes, so the tests start from an empty table.
@@ -142,6 +143,21 @@ EXOTEST(nf_release_only_the_holders_claim)
     return 0;
 }
 
+static volatile int64_t th_slot = -100, th_go;
+
+/* A thread of the test: claims UDP port 9 for itself, says so, and ends when told. */
+static void claimer(uint64_t event)
+{
+    struct exo_nf f = udp4(9, 0);
+    th_slot = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&f);
+    exo_event_post(event);
+    while (!th_go)
+        exo_yield(EXO_ANY);
+    exo_env_destroy(EXO_CAP_SELF); /* this thread only */
+    for (;;)
+        ;
+}
+
 EXOTEST(nf_claims_end_with_their_env)
 {
     /* A child claims port 7 and is destroyed: the port is free again. */
@@ -153,6 +169,21 @@ EXOTEST(nf_claims_end_with_their_env)
     CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
     CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)s), EXO_E_NOENT); /* its cap: no env */
     CHECK_EQ(claim(EXO_CAP_SELF, udp4(7, 0)), s);                    /* its slot, ours now */
+
+    /* A thread's claim (through its own EXO_CAP_SELF) is the thread's, not its process's: we
+     * cannot release it, and it ends with the thread. */
+    int64_t ev = exo_event_create();
+    CHECK(ev > 0);
+    int64_t t = exotest_thread_start(claimer, (uint64_t)ev, 0);
+    CHECK(t > 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    CHECK(th_slot >= 0);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(9, 0)), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)th_slot), EXO_E_PERM);
+    th_go = 1;
+    los_wait((uint64_t)t);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(9, 0)), th_slot);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)th_slot), 0);
 
     /* The whole table: eight envs with eight claims each fill it; a ninth env gets
      * EXO_E_NOMEM until one of them ends, and then it has room. */
