@@ -10,6 +10,7 @@
 #include <exo/page.h>
 #include <exo/percpu.h>
 #include <exo/lock.h>
+#include <exo/net.h>
 #include <exo/pct.h>
 #include <exo/tlb.h>
 #include <exo/vio.h>
@@ -221,6 +222,7 @@ void env_free(struct env *e)
         event_post_ref(e->watch);
     event_env_freed(e); /* its events end; no one stays blocked on them or on it */
     pct_env_freed(e);
+    net_env_freed(e); /* its packet-filter claims, its default-env role */
     e->id = 0;
 }
 

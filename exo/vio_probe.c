@@ -157,6 +157,19 @@ void vio_cap_init(struct env *init)
         .type = CAP_DEV, .rights = EXO_RIGHT_BIND, .obj = 0 | (uint64_t)(VIO_MAXDEV - 1) << 8};
 }
 
+int vio_holds_net(const struct env *e)
+{
+    int found = 0;
+    for (int i = 0; i < vio_ndevs; i++) {
+        if (vio_devs[i].type != VIRTIO_ID_NET)
+            continue;
+        if (!cap_covers(e, CAP_DEV, (uint64_t)i))
+            return 0;
+        found = 1;
+    }
+    return found;
+}
+
 /* The device `dev` names, if the caller holds BIND on a CAP_DEV covering it. */
 int vio_dev_of(uint64_t dev, struct vdev **out)
 {

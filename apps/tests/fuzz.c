@@ -23,7 +23,8 @@
  * (preceded by a post: nobody else could wake the child). cons_write never reads mapped user
  * memory (it would print noise): its buffer is moved into holes. page_reclaim gets deadlines
  * of 0-7 ticks a quarter of the time, so the abort protocol runs while the children do.
- * The device, interrupt and transfer calls get plausible arguments from fuzz_dev.c.
+ * The device, interrupt, transfer and packet-filter calls get plausible arguments from
+ * fuzz_dev.c.
  *
  * Each child holds what a libOS process would: copies of init's device and vector capabilities
  * (BIND only), two events, and a capability (CALL only) for a server env the parent starts

@@ -7,7 +7,9 @@
  * child holds and comes with new chains written into that queue's pages: the shape the queue
  * takes (a blk header, data and status byte; a net header and frame; rng buffers), in the
  * child's own pages, each chain in eight with one descriptor spoiled. The child tracks what it
- * holds from the results, so most kicks submit something.
+ * holds from the results, so most kicks submit something. The packet-filter calls get a
+ * claim or the machine's identity written into one of its pages, mostly well-formed and on
+ * few ports (overlaps, both limits), and nf_release the slots nf_claim returned.
  */
 #include "fuzz.h"
 
@@ -204,6 +206,53 @@ static int held(uint64_t v, uint64_t *d, uint64_t *q)
     return 0;
 }
 
+/* --- packet-filter claims (nf_claim, nf_release, nf_config) ---------------------------------- */
+
+static uint64_t nf_slots[4]; /* slots nf_claim returned lately: what nf_release names mostly */
+
+/* A place for a struct of len bytes in one of the child's pages, filled by fill if the page is
+ * mapped writable now (else as it is: the call may fault, which is fine too): its address. */
+static uint64_t user_struct(uint64_t *s, uint64_t len, void (*fill)(volatile uint8_t *, uint64_t *))
+{
+    uint64_t r = rnd(s), i = r % SCRATCH_PAGES, off = (r >> 8) % (EXO_PAGE - len + 1) & ~3ull;
+    uint64_t va = SCRATCH_VA + i * EXO_PAGE + off;
+    if (writable(SCRATCH_VA + i * EXO_PAGE) >= 0)
+        fill((volatile uint8_t *)va, s);
+    return va;
+}
+
+/* A claim: mostly well-formed, on few ports (so overlaps and both limits are reached). */
+static void nf_claim_fill(volatile uint8_t *p, uint64_t *s)
+{
+    uint64_t r = rnd(s);
+    volatile struct exo_nf *f = (volatile struct exo_nf *)p;
+    f->env = (uint32_t)(r >> 40);
+    f->ethertype = r % 4 ? (r % 8 == 1 ? EXO_NF_IPV6 : EXO_NF_IPV4) : (uint16_t)(r >> 16);
+    f->proto = (r >> 2) % 8 ? ((r >> 5) % 2 ? EXO_NF_UDP : EXO_NF_TCP) : (uint8_t)(r >> 24);
+    f->pad = (r >> 6) % 16 ? 0 : 1;
+    f->addr = f->ethertype == EXO_NF_IPV6 || (r >> 10) % 2 ? 0
+              : (r >> 11) % 4                              ? 0x0a00020f
+                                                           : (uint32_t)r;
+    f->port = (r >> 13) % 16 ? (uint16_t)(1 + (r >> 32) % 24) : (uint16_t)(r >> 48);
+    f->pad2 = (r >> 17) % 16 ? 0 : 1;
+}
+
+/* The machine's identity: mostly valid (a MAC, up to four 10.0.2.x and fe80::x addresses). */
+static void nf_local_fill(volatile uint8_t *p, uint64_t *s)
+{
+    uint64_t r = rnd(s);
+    volatile struct exo_nf_local *l = (volatile struct exo_nf_local *)p;
+    for (int i = 0; i < 6; i++)
+        l->mac[i] = (uint8_t)(i ? r >> (8 * i) : 0x52);
+    l->n4 = (uint8_t)((r >> 48) % 6);
+    l->n6 = (uint8_t)((r >> 52) % 3);
+    for (int i = 0; i < EXO_NF_NADDR; i++) {
+        l->v4[i] = (r >> 56) % 8 ? 0x0a000201u + (uint32_t)i : (uint32_t)rnd(s);
+        for (int j = 0; j < 16; j++)
+            l->v6[i][j] = j == 0 ? 0xfe : j == 1 ? 0x80 : j == 15 ? (uint8_t)(i + 1) : 0;
+    }
+}
+
 void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
 {
     uint64_t r = rnd(s), v = r >> 8;
@@ -254,6 +303,18 @@ void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
     case EXO_CALL_pct_call:
         a[0] = sh->server;
         break;
+    case EXO_CALL_nf_claim:
+        a[0] = v % 4 ? EXO_CAP_SELF : a[0];
+        a[1] = (v >> 2) % 16 ? user_struct(s, sizeof(struct exo_nf), nf_claim_fill) : a[1];
+        break;
+    case EXO_CALL_nf_release:
+        a[0] = v % 4 ? EXO_CAP_SELF : a[0];
+        a[1] = (v >> 2) % 4 ? nf_slots[(v >> 4) % 4] : (v >> 4) % (EXO_NF_MAX + 2);
+        break;
+    case EXO_CALL_nf_config:
+        a[0] = v % 16 ? user_struct(s, sizeof(struct exo_nf_local), nf_local_fill) : a[0];
+        a[1] = (v >> 4) % 4 == 0 ? a[1] : (v >> 4) % 4 == 1 ? EXO_ANY : EXO_CAP_SELF;
+        break;
     default:
         break;
     }
@@ -261,6 +322,8 @@ void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
 
 void fuzz_dev_result(uint64_t n, const uint64_t a[5], int64_t r)
 {
+    if (n == EXO_CALL_nf_claim && r >= 0)
+        nf_slots[(uint64_t)r % 4] = (uint64_t)r;
     if (n < EXO_CALL_vio_info || n > EXO_CALL_vio_direct)
         return;
     if (a[0] < FUZZ_DEVS) {

@@ -1216,6 +1216,49 @@ EXOTEST(vio_user_buffers_must_be_ram)
 /* --- exo's checks: last in the file, so they run first (the runner walks the table, which GCC
  * lays out last definition first) and find the devices as exo left them at boot ----------- */
 
+/* nf_config (call 51): the machine's identity on the link and its default env, for an env
+ * holding every NIC, as we do (test_net.c has the refusals in exotest's boot, which has none).
+ * Every refusal's exact error; then, without the devices capability, EXO_E_PERM. */
+EXOTEST(nf_config_for_the_nic_holder)
+{
+    struct exo_nf_local l = {.mac = {VT_MAC}, .n4 = 1, .n6 = 1, .v4 = {0x0a00020f}};
+    l.v6[0][0] = 0xfe, l.v6[0][1] = 0x80, l.v6[0][15] = 0x0f; /* fe80::f */
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), 0);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_ANY), 0);
+    struct exo_nf_local bad = l;
+    bad.n4 = EXO_NF_NADDR + 1;
+    CHECK_EQ(exo_nf_config((uint64_t)&bad, EXO_ANY), EXO_E_INVAL);
+    bad = l, bad.n6 = EXO_NF_NADDR + 1;
+    CHECK_EQ(exo_nf_config((uint64_t)&bad, EXO_ANY), EXO_E_INVAL);
+    bad = l, bad.v4[0] = 0;
+    CHECK_EQ(exo_nf_config((uint64_t)&bad, EXO_ANY), EXO_E_INVAL);
+    bad = l, bad.v4[0] = 0xe0000001; /* multicast */
+    CHECK_EQ(exo_nf_config((uint64_t)&bad, EXO_ANY), EXO_E_INVAL);
+    bad = l, bad.v6[0][0] = 0xff;
+    CHECK_EQ(exo_nf_config((uint64_t)&bad, EXO_ANY), EXO_E_INVAL);
+    bad = l, bad.n6 = 2; /* the second, all zeros */
+    CHECK_EQ(exo_nf_config((uint64_t)&bad, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_config(0x1000, EXO_ANY), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_config(EXO_USER_TOP - 8, EXO_ANY), EXO_E_FAULT);
+    /* The default env: a capability with MAP, or EXO_ANY. */
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_NCAPS), EXO_E_RANGE);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_NCAPS - 1), EXO_E_NOENT);
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN);
+    CHECK(run_only > 0);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, (uint64_t)run_only), EXO_E_PERM);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, (uint64_t)c), 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0); /* its role ends with it */
+    struct exo_nf_local none = {0};
+    CHECK_EQ(exo_nf_config((uint64_t)&none, EXO_ANY), 0); /* as at boot */
+    /* Without the devices capability (slot EXO_CAP_DEVS, or 1 if the runner had no vectors'). */
+    exo_cap_drop(EXO_CAP_SELF, EXO_CAP_IRQS);
+    exo_cap_drop(EXO_CAP_SELF, EXO_CAP_DEVS);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_ANY), EXO_E_PERM);
+    return 0;
+}
+
 /* A refused vio_setup leaves the device as it was: set up, and working, with no new setup. */
 EXOTEST(vio_setup_refused_leaves_the_device_working)
 {

@@ -172,6 +172,42 @@ struct exo_vq_used {
     struct exo_vq_used_elem ring[EXO_VQ_SIZE];
 };
 
+/* Packet filters (nf_* calls, docs/concepts/packet-filters.md): an env's claim of the frames
+ * sent to one (ethertype, IP protocol, local address, local port), and the machine's identity
+ * on the link. Numbers are host order: address 10.0.0.1 is 0x0a000001. */
+#define EXO_NF_MAX 64      /* claims machine-wide */
+#define EXO_NF_PER_ENV 8   /* claims one env may hold */
+#define EXO_NF_NADDR 4     /* local addresses per family */
+#define EXO_NF_IPV4 0x0800 /* the ethertypes a claim may name */
+#define EXO_NF_IPV6 0x86dd
+#define EXO_NF_TCP 6 /* the IP protocols a claim may name */
+#define EXO_NF_UDP 17
+
+/* One claim. env: its owner (nonzero; nf_claim sets it to the env its capability names);
+ * ethertype EXO_NF_IPV4 or EXO_NF_IPV6; proto EXO_NF_TCP or EXO_NF_UDP; addr: the local IPv4
+ * address, or 0 for every local address (IPv6 claims: 0 only, every local IPv6 address); port
+ * 1..65535. pad and pad2 are zero. A table slot whose env is 0 is free. */
+struct exo_nf {
+    uint32_t env;
+    uint16_t ethertype;
+    uint8_t proto;
+    uint8_t pad;
+    uint32_t addr;
+    uint16_t port;
+    uint16_t pad2;
+};
+
+/* The machine's own identity on the link (nf_config): its MAC address (every frame sent must
+ * carry it as source) and its addresses (a claim of address 0 receives what is sent to one of
+ * them; no env sends from an address not here): n4 IPv4 and n6 IPv6 addresses, the rest of
+ * v4 and v6 ignored. */
+struct exo_nf_local {
+    uint8_t mac[6];
+    uint8_t n4, n6;
+    uint32_t v4[EXO_NF_NADDR];
+    uint8_t v6[EXO_NF_NADDR][16];
+};
+
 /* The top 32 bits of rax that mark an exo call ("EXO!"). Linux's numbers are below 2^32,
  * so a Linux binary's `syscall` never carries it; an env without syscall_reflect may omit it. */
 #define EXO_CALL_TAG 0x45584f2100000000ull

@@ -6,11 +6,11 @@
  *   fpu_cpu and every CPU's fpu_env, capabilities, oncpu, claims and rests), the physical page
  *   table exo_pages (DMA pins included), every env's page tables, events, revocation requests,
  *   irq bindings, virtio devices and queues (vio.c), the IOMMU's tables and registers, the
- *   scheduler's cursor, the console. It is taken on every entry from ring 3 (syscall_trap,
- *   trap_dispatch) and around every interrupt exo handles in its idle loop, and otherwise
- *   released only in env_run (just before env_pop_tf) and in the idle loop (just before hlt).
- *   exo never enables interrupts while holding it, so it never nests. An NMI's state dump
- *   (debug.c) reads the tables without it.
+ *   packet-filter table (sys_net.c), the scheduler's cursor, the console. It is taken on
+ *   every entry from ring 3 (syscall_trap, trap_dispatch) and around every interrupt exo
+ *   handles in its idle loop, and otherwise released only in env_run (just before
+ *   env_pop_tf) and in the idle loop (just before hlt). exo never enables interrupts while
+ *   holding it, so it never nests. An NMI's state dump (debug.c) reads the tables without it.
  *
  *   Outside the lock, and only with plain per-CPU fields: a CPU's struct percpu and its TLB
  *   mailbox (tlb.c), which the lock holder writes and the target CPU acknowledges, whether or

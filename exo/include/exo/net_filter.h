@@ -5,7 +5,8 @@
  * gives each received frame to the one env whose claim it matches, or to the default env (ARP,
  * ICMP, unclaimed traffic), or drops it (malformed); and it lets an env send only from what it
  * claims. Pure logic on a table the caller holds, freestanding, host-tested
- * (exo/tests/test_net_filter.c); not yet called from the receive path or an exo call.
+ * (exo/tests/test_net_filter.c). exo's one table and the nf_* calls on it are sys_net.c's;
+ * the receive path does not call it yet. A claim and the local identity are ABI (abi.h).
  *
  * Fixed match fields, not a filter language: a claim is four numbers, so verifying it is a
  * range check per field plus one overlap test against the table, and at most one claim matches
@@ -20,44 +21,13 @@
 #ifndef EXO_NET_FILTER_H
 #define EXO_NET_FILTER_H
 
+#include <exo/abi.h> /* struct exo_nf, struct exo_nf_local, EXO_NF_* */
+
 #include <stdint.h>
-
-#define EXO_NF_MAX 64    /* claims machine-wide */
-#define EXO_NF_PER_ENV 8 /* claims one env may hold */
-#define EXO_NF_NADDR 4   /* local addresses per family */
-
-#define EXO_NF_IPV4 0x0800 /* the ethertypes a claim may name */
-#define EXO_NF_IPV6 0x86dd
-#define EXO_NF_TCP 6 /* the IP protocols a claim may name */
-#define EXO_NF_UDP 17
 
 /* exo_nf_classify's verdicts besides an env id (env ids are never 0 nor all ones, env.c). */
 #define EXO_NF_DEFAULT 0u       /* the default env's: ARP, ICMP, unclaimed, not parsed */
 #define EXO_NF_DROP 0xffffffffu /* malformed: nobody's */
-
-/* One claim. env: its owner (nonzero); ethertype EXO_NF_IPV4 or EXO_NF_IPV6; proto EXO_NF_TCP
- * or EXO_NF_UDP; addr: the local IPv4 address, or 0 for every local address (IPv6 claims: 0
- * only, every local IPv6 address); port 1..65535. pad and pad2 are zero. A table slot whose env
- * is 0 is free. */
-struct exo_nf {
-    uint32_t env;
-    uint16_t ethertype;
-    uint8_t proto;
-    uint8_t pad;
-    uint32_t addr;
-    uint16_t port;
-    uint16_t pad2;
-};
-
-/* The machine's own identity on the link: its MAC address (every frame sent must carry it as
- * source) and its addresses (a claim of address 0 receives what is sent to one of them; no env
- * sends from an address not here). Set by whoever configures the interface. */
-struct exo_nf_local {
-    uint8_t mac[6];
-    uint8_t n4, n6;
-    uint32_t v4[EXO_NF_NADDR];
-    uint8_t v6[EXO_NF_NADDR][16];
-};
 
 /* The whole state: claims, the local identity, the default env. Zeroed: no claims, no
  * addresses, no MAC (so no env may send), no default env. */

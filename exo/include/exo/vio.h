@@ -21,6 +21,11 @@ void vio_init(void);
 /* Gives init its CAP_DEV (slot EXO_CAP_DEVS) covering every device. */
 void vio_cap_init(struct env *init);
 
+/* Does e hold BIND on a CAP_DEV covering every virtio-net device exo found (and is there one)?
+ * Whoever may set up and reset the machine's NICs: the packet filters' configurer (nf_config,
+ * sys_net.c). */
+int vio_holds_net(const struct env *e);
+
 /* e is ending: the queues it holds are drained (or their device reset) and freed, so no
  * descriptor of its still names one of its pages when they are freed. */
 void vio_env_freed(const struct env *e);

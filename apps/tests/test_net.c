@@ -1,0 +1,237 @@
+/*
+ * test_net.c: exo's calls on packet-filter claims (nf_claim, nf_release, nf_config: calls 48,
+ * 49, 51; docs/concepts/packet-filters.md): who may claim for whom, the exact error of every
+ * refusal, a refused call leaving the table as it was, overlaps refused across envs, claims
+ * ending with their env (a thread's with the thread). What a claim does to frames is
+ * exo.test_net_filter's (host); the receive path is not wired yet. nf_config with a NIC to
+ * configure is test_virtio.c's (its boot has one); here, with none or without the capability,
+ * nobody may.
+ *
+ * The table is the whole machine's: every claim a test makes ends with the test's env, or
+ * with the children it makes, so the tests start from an empty table.
+ */
+#include "exotest.h"
+
+#define NF_VA 0x00006f7100000000ull /* a page of ours; the page after it stays unmapped */
+#define A_10_0_2_15 0x0a00020fu
+#define A_10_0_2_16 0x0a000210u
+
+static struct exo_nf udp4(uint16_t port, uint32_t addr)
+{
+    return (struct exo_nf){
+        .ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .addr = addr, .port = port};
+}
+
+static int64_t claim(uint64_t env, struct exo_nf f)
+{
+    return exo_nf_claim(env, (uint64_t)&f);
+}
+
+EXOTEST(nf_claim_checks_every_field_and_refusals_leave_no_trace)
+{
+    int64_t s = claim(EXO_CAP_SELF, udp4(5000, 0));
+    CHECK(s >= 0 && s < EXO_NF_MAX);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), 0);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), EXO_E_NOENT);
+
+    /* Bad pointers: nothing read, nothing installed. */
+    CHECK(los_page_new(NF_VA, EXO_PROT_R | EXO_PROT_W) > 0);
+    struct exo_nf *edge = (struct exo_nf *)(NF_VA + EXO_PAGE - 8); /* half on the next page */
+    *(uint64_t *)edge = 0;
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, (uint64_t)edge), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, NF_VA + EXO_PAGE), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, 0), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, EXO_USER_TOP - 8), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, 0xffffffff80000000ull), EXO_E_FAULT); /* exo's image */
+    /* Only the first 8 bytes (env, ethertype, proto, pad) were ours: a claim of port 0 from
+     * the rest would be EXO_E_INVAL, not EXO_E_FAULT. The table is as it was: the same claim
+     * from good memory gets the slot that was free before, with no overlap. */
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(5000, 0)), s);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), 0);
+
+    /* Each field out of range: EXO_E_INVAL. */
+    struct exo_nf f = udp4(5001, 0);
+    f.ethertype = 0x0806; /* ARP: the default env's */
+    CHECK_EQ(claim(EXO_CAP_SELF, f), EXO_E_INVAL);
+    f = udp4(5001, 0);
+    f.proto = 1; /* ICMP: no ports to own */
+    CHECK_EQ(claim(EXO_CAP_SELF, f), EXO_E_INVAL);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(0, 0)), EXO_E_INVAL); /* port 0 would be every port */
+    f = udp4(5001, 0);
+    f.pad = 1;
+    CHECK_EQ(claim(EXO_CAP_SELF, f), EXO_E_INVAL);
+    f = udp4(5001, 0);
+    f.pad2 = 0x100;
+    CHECK_EQ(claim(EXO_CAP_SELF, f), EXO_E_INVAL);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(5001, 0xe0000001u)), EXO_E_INVAL); /* multicast */
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(5001, 0xffffffffu)), EXO_E_INVAL); /* broadcast */
+    f = udp4(5001, A_10_0_2_15);
+    f.ethertype = EXO_NF_IPV6; /* an IPv6 claim names no address */
+    CHECK_EQ(claim(EXO_CAP_SELF, f), EXO_E_INVAL);
+
+    /* The env field is ignored: the claim is the env the capability names (0 would be no
+     * owner at all, EXO_E_INVAL, were it used). */
+    f = udp4(5001, 0);
+    f.env = 0;
+    s = claim(EXO_CAP_SELF, f);
+    CHECK(s >= 0);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), 0);
+
+    /* The capability: a slot past the table, an empty one, one without MAP. */
+    CHECK_EQ(claim(EXO_NCAPS, udp4(5002, 0)), EXO_E_RANGE);
+    CHECK_EQ(claim(EXO_NCAPS - 1, udp4(5002, 0)), EXO_E_NOENT);
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN | EXO_RIGHT_DESTROY);
+    CHECK(run_only > 0);
+    CHECK_EQ(claim((uint64_t)run_only, udp4(5002, 0)), EXO_E_PERM);
+    int64_t cs = claim((uint64_t)c, udp4(5002, 0)); /* not installed before: no EXO_E_BUSY */
+    CHECK(cs >= 0);
+    CHECK_EQ(exo_nf_release((uint64_t)run_only, (uint64_t)cs), EXO_E_PERM);
+    CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)cs), 0);
+
+    /* Eight claims an env; the ninth EXO_E_NOMEM, which frees nothing. */
+    int64_t mine[EXO_NF_PER_ENV];
+    for (int i = 0; i < EXO_NF_PER_ENV; i++) {
+        mine[i] = claim(EXO_CAP_SELF, udp4((uint16_t)(6000 + i), 0));
+        CHECK(mine[i] >= 0);
+    }
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(6100, 0)), EXO_E_NOMEM);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(6000, 0)), EXO_E_BUSY); /* ours still, all eight */
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)mine[3]), 0);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(6100, 0)), mine[3]);
+    return 0;
+}
+
+EXOTEST(nf_claim_overlaps_refused_across_envs)
+{
+    int64_t a = exo_env_create(), b = exo_env_create();
+    CHECK(a > 0 && b > 0);
+    CHECK(claim((uint64_t)a, udp4(7, 0)) >= 0);
+    CHECK_EQ(claim((uint64_t)b, udp4(7, 0)), EXO_E_BUSY);
+    CHECK_EQ(claim((uint64_t)b, udp4(7, A_10_0_2_15)), EXO_E_BUSY); /* 0 covers every address */
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(7, 0)), EXO_E_BUSY);          /* the caller's own */
+    CHECK_EQ(claim((uint64_t)a, udp4(7, 0)), EXO_E_BUSY);           /* a's own too */
+    struct exo_nf f = udp4(7, 0);
+    f.proto = EXO_NF_TCP; /* another protocol, another family: no overlap */
+    CHECK(claim((uint64_t)b, f) >= 0);
+    f = udp4(7, 0);
+    f.ethertype = EXO_NF_IPV6;
+    CHECK(claim((uint64_t)b, f) >= 0);
+    CHECK_EQ(claim((uint64_t)a, f), EXO_E_BUSY);
+    /* Two addresses, one each; then nobody may have both. */
+    CHECK(claim((uint64_t)a, udp4(8, A_10_0_2_15)) >= 0);
+    CHECK(claim((uint64_t)b, udp4(8, A_10_0_2_16)) >= 0);
+    CHECK_EQ(claim((uint64_t)b, udp4(8, A_10_0_2_15)), EXO_E_BUSY);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(8, 0)), EXO_E_BUSY);
+    return 0;
+}
+
+EXOTEST(nf_release_only_the_holders_claim)
+{
+    int64_t a = exo_env_create();
+    CHECK(a > 0);
+    int64_t s = claim((uint64_t)a, udp4(7, 0));
+    CHECK(s >= 0);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), EXO_E_PERM); /* a's, not ours */
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(7, 0)), EXO_E_BUSY);           /* so it stays */
+    CHECK_EQ(exo_nf_release((uint64_t)a, EXO_NF_MAX), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_release((uint64_t)a, 1ull << 32 | (uint64_t)s), EXO_E_NOENT); /* no wrap */
+    CHECK_EQ(exo_nf_release((uint64_t)a, (uint64_t)s), 0);
+    CHECK_EQ(exo_nf_release((uint64_t)a, (uint64_t)s), EXO_E_NOENT);
+    CHECK(claim(EXO_CAP_SELF, udp4(7, 0)) >= 0);
+    return 0;
+}
+
+static volatile int64_t th_slot = -100, th_go;
+
+/* A thread of the test: claims UDP port 9 for itself, says so, and ends when told. */
+static void claimer(uint64_t event)
+{
+    struct exo_nf f = udp4(9, 0);
+    th_slot = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&f);
+    exo_event_post(event);
+    while (!th_go)
+        exo_yield(EXO_ANY);
+    exo_env_destroy(EXO_CAP_SELF); /* this thread only */
+    for (;;)
+        ;
+}
+
+EXOTEST(nf_claims_end_with_their_env)
+{
+    /* A child claims port 7 and is destroyed: the port is free again. */
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t s = claim((uint64_t)c, udp4(7, 0));
+    CHECK(s >= 0);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(7, 0)), EXO_E_BUSY);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)s), EXO_E_NOENT); /* its cap: no env */
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(7, 0)), s);                    /* its slot, ours now */
+
+    /* A thread's claim (through its own EXO_CAP_SELF) is the thread's, not its process's: we
+     * cannot release it, and it ends with the thread. */
+    int64_t ev = exo_event_create();
+    CHECK(ev > 0);
+    int64_t t = exotest_thread_start(claimer, (uint64_t)ev, 0);
+    CHECK(t > 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    CHECK(th_slot >= 0);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(9, 0)), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)th_slot), EXO_E_PERM);
+    th_go = 1;
+    los_wait((uint64_t)t);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(9, 0)), th_slot);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)th_slot), 0);
+
+    /* The whole table: eight envs with eight claims each fill it; a ninth env gets
+     * EXO_E_NOMEM until one of them ends, and then it has room. */
+    int64_t e[9];
+    for (int i = 0; i < 9; i++) {
+        e[i] = exo_env_create();
+        CHECK(e[i] > 0);
+    }
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), 0);
+    for (int i = 0; i < 8; i++)
+        for (int j = 0; j < EXO_NF_PER_ENV; j++)
+            CHECK(claim((uint64_t)e[i], udp4((uint16_t)(100 + i * 8 + j), 0)) >= 0);
+    CHECK_EQ(claim((uint64_t)e[8], udp4(7, 0)), EXO_E_NOMEM);
+    CHECK_EQ(claim(EXO_CAP_SELF, udp4(7, 0)), EXO_E_NOMEM);
+    CHECK_EQ(exo_env_destroy((uint64_t)e[5]), 0);
+    for (int j = 0; j < EXO_NF_PER_ENV; j++)
+        CHECK(claim((uint64_t)e[8], udp4((uint16_t)(140 + j), 0)) >= 0); /* e[5]'s ports */
+    CHECK_EQ(claim((uint64_t)e[8], udp4(7, 0)), EXO_E_NOMEM);            /* full again */
+    return 0;
+}
+
+/* Is there a virtio-net device exo hands out? */
+static int have_nic(void)
+{
+    static struct exo_vio_info info;
+    for (uint64_t d = 0; d < 16; d++) {
+        int64_t r = exo_vio_info(d, (uint64_t)&info);
+        if (r == EXO_E_NOENT || r == EXO_E_RANGE)
+            break;
+        if (r == 0 && info.type == 1)
+            return 1;
+    }
+    return 0;
+}
+
+EXOTEST(nf_config_only_for_the_nic_holder)
+{
+    struct exo_nf_local l = {
+        .mac = {0x52, 0x54, 0, 0x12, 0x34, 0x56}, .n4 = 1, .v4 = {A_10_0_2_15}};
+    /* Without a NIC (exotest's boot has none) nobody may; with one, not without a CAP_DEV
+     * covering it: ours (copied into slot 1 or 2 by the runner) goes. */
+    if (have_nic()) {
+        exo_cap_drop(EXO_CAP_SELF, EXO_CAP_IRQS);
+        exo_cap_drop(EXO_CAP_SELF, EXO_CAP_DEVS);
+        CHECK_EQ(have_nic(), 0);
+    }
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), EXO_E_PERM);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_ANY), EXO_E_PERM);
+    CHECK_EQ(exo_nf_config(0, EXO_ANY), EXO_E_PERM); /* checked first: no pointer read */
+    return 0;
+}
