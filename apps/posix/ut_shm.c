@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -280,9 +281,10 @@ USERTEST(shm_mmap_errors)
 }
 
 /* The libOS's own range, 0x6f00'0000'0000 .. 0x7000'0000'0000 (LOS_LIBOS_LO/HI): to mmap and
- * friends as memory not mapped, never the program's to change. A mapping just below it: munmap
- * over both takes the mapping and leaves the libOS (calls go on), mprotect over both is ENOMEM
- * and changes nothing, a MAP_FIXED or mremap into it ENOMEM, a grow in place into it too. */
+ * friends as memory not mapped, never the program's to change. MAP_FIXED_NOREPLACE: EEXIST
+ * over a mapping, the break or the image, exactly there where nothing is. A mapping just below it:
+ * munmap over both takes the mapping and leaves the libOS (calls go on), mprotect over both is
+ * ENOMEM and changes nothing, a MAP_FIXED or mremap into it ENOMEM, a grow in place into it too. */
 USERTEST(shm_libos_range)
 {
     char *lo = (char *)0x6f0000000000ull, *hi = (char *)0x700000000000ull;
@@ -310,6 +312,30 @@ USERTEST(shm_libos_range)
     CHECK_EQ(errno, ENOMEM);
     CHECK_EQ(mremap(lo, PG, PG, MREMAP_MAYMOVE), MAP_FAILED); /* no mapping of ours there */
     CHECK_EQ(errno, EFAULT);
+    /* MAP_FIXED_NOREPLACE: EEXIST over a mapping (which stays), over the break, over the
+     * program's image; placed exactly where nothing is. */
+    CHECK_EQ(mmap(m, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0),
+             MAP_FAILED);
+    CHECK_EQ(errno, EEXIST);
+    m[0] = 5;
+    char *brk_now = (char *)syscall(SYS_brk, 0); /* (musl's sbrk moves nothing) */
+    char *brk_page = (char *)(((uintptr_t)brk_now + PG - 1) & ~(uintptr_t)(PG - 1));
+    CHECK_EQ((char *)syscall(SYS_brk, brk_page + PG), brk_page + PG);
+    CHECK_EQ(
+        mmap(brk_page, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0),
+        MAP_FAILED);
+    CHECK_EQ(errno, EEXIST);
+    CHECK_EQ((char *)syscall(SYS_brk, brk_now), brk_now);
+    CHECK_EQ(mmap((void *)((uintptr_t)&status_of & ~(uintptr_t)(PG - 1)), PG, PROT_READ,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0),
+             MAP_FAILED);
+    CHECK_EQ(errno, EEXIST);
+    char *free_at = mmap(NULL, 2 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK_EQ(munmap(free_at, 2 * PG), 0);
+    CHECK_EQ(mmap(free_at + PG, PG, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0),
+             free_at + PG);
+    CHECK_EQ(munmap(free_at + PG, PG), 0);
     CHECK_EQ(munmap(m, PG), 0);
     CHECK_EQ(munmap(below, (size_t)(hi - below) + PG), 0); /* the mapping goes, the libOS stays */
     unsigned char vec;

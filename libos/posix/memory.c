@@ -53,6 +53,9 @@ static int libos_range(uint64_t lo, uint64_t hi)
 #define LNX_MS_SYNC 4
 #define LNX_EACCES 13
 #define LNX_MAP_POPULATE 0x8000
+#define LNX_MAP_FIXED_NOREPLACE 0x100000
+#define LNX_EEXIST 17
+#define NOREPLACE_SCAN 16384 /* pages MAP_FIXED_NOREPLACE looks at one by one */
 
 extern char _end[]; /* the linker's end of the program's last segment */
 
@@ -302,10 +305,27 @@ static long map_new(uint64_t addr, uint64_t len, long prot, long flags, int64_t 
     return r;
 }
 
+/* Is anything of the program's in [lo, hi) (MAP_FIXED_NOREPLACE's EEXIST)? A mapping, the
+ * break, or a page (its image, its stack): pages looked at one by one over the first
+ * NOREPLACE_SCAN only (beyond, mappings and the break: a larger range over the image or the
+ * stack is not seen). */
+static int taken(uint64_t lo, uint64_t hi)
+{
+    if (!vma_free(&vmas, lo, hi) || (brk_base && lo < round_up(brk_cur) && brk_base < hi))
+        return 1;
+    for (uint64_t va = lo, n = 0; va < hi && n < NOREPLACE_SCAN; va += PAGE, n++)
+        if (exo_page_lookup(EXO_CAP_SELF, va) >= 0 || none_find(va) >= 0)
+            return 1;
+    return 0;
+}
+
 static long mmap_locked(const long a[6])
 {
     uint64_t addr = (uint64_t)a[0], len = round_up((uint64_t)a[1]), off = (uint64_t)a[5];
     long prot = a[2], flags = a[3];
+    int noreplace = (flags & LNX_MAP_FIXED_NOREPLACE) != 0;
+    if (noreplace) /* Linux's: MAP_FIXED, but EEXIST where something is */
+        flags |= LNX_MAP_FIXED;
     if (!a[1] || len < (uint64_t)a[1] || !(flags & (LNX_MAP_PRIVATE | LNX_MAP_SHARED)))
         return -LNX_EINVAL;
     if (!(flags & LNX_MAP_ANONYMOUS) && (off & (PAGE - 1) || off + len < off))
@@ -317,6 +337,8 @@ static long mmap_locked(const long a[6])
             return -LNX_EPERM;
         if (libos_range(addr, addr + len))
             return -LNX_ENOMEM;
+        if (noreplace && taken(addr, addr + len))
+            return -LNX_EEXIST;
     } else if (!(addr & (PAGE - 1)) && addr >= POSIX_MMAP_BASE && addr + len > addr &&
                addr + len <= POSIX_MMAP_TOP && vma_free(&vmas, addr, addr + len)) {
         /* the hint is free: there */
