@@ -7,17 +7,19 @@
  * (a packet from A's address leaves by A) keeps the two netifs from short-cutting through the
  * loopback path. Cases: ARP, ICMP echo, a 1000-byte UDP datagram, 1 MiB each way over TCP with a
  * clean close on both sides, the same with every 7th frame dropped on the wire, and UDP over the
- * loopback netif.
+ * loopback netif, and a UDP datagram between IPv6 link-local addresses.
  */
 #include <check.h>
 
 #include <lwip_port.h>
 
 #include "lwip/etharp.h"
+#include "lwip/ethip6.h"
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/init.h"
 #include "lwip/ip4.h"
+#include "lwip/ip6_addr.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/priv/tcp_priv.h"
@@ -186,8 +188,9 @@ static err_t eth_init(struct netif *netif)
     netif->hwaddr_len = ETH_HWADDR_LEN;
     memcpy(netif->hwaddr, mac, ETH_HWADDR_LEN);
     netif->mtu = 1500;
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
     netif->output = etharp_output;
+    netif->output_ip6 = ethip6_output;
     netif->linkoutput = wire_out;
     return ERR_OK;
 }
@@ -384,6 +387,58 @@ TEST_CASE(udp_loopback)
     IP4_ADDR(&lo, 127, 0, 0, 1);
     udp_send_1000(&lo, &lo);
     CHECK_EQ(frames_a + frames_b, 0);
+}
+
+/* ---- IPv6: link-local addresses, neighbour discovery, a UDP datagram ---- */
+
+static bool lladdrs_valid(void)
+{
+    return ip6_addr_isvalid(netif_ip6_addr_state(&na, 0)) &&
+           ip6_addr_isvalid(netif_ip6_addr_state(&nb, 0));
+}
+
+/* Link-local addresses from the MACs (duplicate detection passes on the fake clock), then 1000
+ * bytes of UDP from A's to B's: a neighbour solicitation answered, the datagram byte-identical. */
+TEST_CASE(ipv6_link_local_udp)
+{
+    setup();
+    netif_create_ip6_linklocal_address(&na, 1);
+    netif_create_ip6_linklocal_address(&nb, 1);
+    CHECK_MSG(run_until(lladdrs_valid, 10000), "link-local addresses still tentative at t+10 s");
+    CHECK_STR(ip6addr_ntoa(netif_ip6_addr(&na, 0)), "FE80::FF:FE00:A");
+    CHECK_STR(ip6addr_ntoa(netif_ip6_addr(&nb, 0)), "FE80::FF:FE00:B");
+
+    struct udp_pcb *rx = udp_new_ip_type(IPADDR_TYPE_V6), *tx = udp_new_ip_type(IPADDR_TYPE_V6);
+    ip_addr_t a, b, to;
+    ip_addr_copy_from_ip6(a, *netif_ip6_addr(&na, 0));
+    ip_addr_copy_from_ip6(b, *netif_ip6_addr(&nb, 0));
+    ip_addr_copy(to, b);
+    ip6_addr_set_zone(ip_2_ip6(&to), netif_get_index(&na)); /* B's address, seen from A's link */
+    CHECK_EQ(udp_bind(rx, &b, 7000), ERR_OK);
+    udp_recv(rx, udp_got, NULL);
+    CHECK_EQ(udp_bind(tx, &a, 7001), ERR_OK);
+    uint8_t out[1000];
+    for (int i = 0; i < 1000; i++)
+        out[i] = (uint8_t)(i * 13 + 5);
+    struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, sizeof out, PBUF_RAM);
+    pbuf_take(p, out, sizeof out);
+    dgrams = 0;
+    unsigned a_before = frames_a, b_before = frames_b;
+    CHECK_EQ(udp_sendto(tx, p, &to, 7000), ERR_OK);
+    pbuf_free(p);
+    pump();
+    CHECK_EQ(dgrams, 1);
+    CHECK_EQ(dgram_len, 1000);
+    CHECK_EQ(memcmp(dgram, out, sizeof out), 0);
+    CHECK_EQ(dgram_port, 7001);
+    CHECK_EQ(frames_a - a_before, 2); /* neighbour solicitation, the datagram */
+    CHECK_EQ(frames_b - b_before, 1); /* neighbour advertisement */
+    udp_remove(rx);
+    udp_remove(tx);
+    /* The other cases are IPv4 only: no router solicitations from here on. */
+    netif_ip6_addr_set_state(&na, 0, IP6_ADDR_INVALID);
+    netif_ip6_addr_set_state(&nb, 0, IP6_ADDR_INVALID);
+    pump();
 }
 
 /* ---- TCP: 1 MiB each way, then both sides close ---- */
