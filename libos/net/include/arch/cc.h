@@ -8,16 +8,6 @@
 
 #include <stdint.h>
 
-/* x86-64: little endian (lwIP's own default), byte swaps by the compiler. */
-#define BYTE_ORDER LITTLE_ENDIAN
-#define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
-#define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
-
-/* The headers a freestanding build has not got: lwIP's fallbacks instead. */
-#define LWIP_NO_INTTYPES_H 1
-#define LWIP_NO_CTYPE_H 1
-#define LWIP_NO_UNISTD_H 1
-
 /* ssize_t (etharp_find_addr): the C library's when there is one, else long, as musl's is. */
 #if __STDC_HOSTED__
 #include <sys/types.h>
@@ -27,6 +17,19 @@ typedef long ssize_t;
 #define SSIZE_MAX __LONG_MAX__
 #endif
 #endif
+
+/* x86-64: little endian (lwIP's own default; the C library's <endian.h> may have said so
+ * already), byte swaps by the compiler. */
+#ifndef BYTE_ORDER
+#define BYTE_ORDER LITTLE_ENDIAN
+#endif
+#define lwip_htons(x) ((u16_t)__builtin_bswap16((u16_t)(x)))
+#define lwip_htonl(x) ((u32_t)__builtin_bswap32((u32_t)(x)))
+
+/* The headers a freestanding build has not got: lwIP's fallbacks instead. */
+#define LWIP_NO_INTTYPES_H 1
+#define LWIP_NO_CTYPE_H 1
+#define LWIP_NO_UNISTD_H 1
 
 /* printf formats of lwIP's types (u32_t is unsigned int on x86-64; size_t is unsigned long). */
 #define X8_F "02x"
