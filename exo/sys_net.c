@@ -77,6 +77,19 @@ int64_t sys_nf_config(uint64_t local_ptr, uint64_t default_env)
     return 0;
 }
 
+int net_filtering(void)
+{
+    for (int i = 0; i < 6; i++)
+        if (nf_table.local.mac[i])
+            return 1;
+    return 0;
+}
+
+int net_tx_check(uint32_t env, const uint8_t *frame, uint32_t len)
+{
+    return net_filtering() ? exo_nf_tx_check(&nf_table, env, frame, len) : 0;
+}
+
 void net_env_freed(const struct env *e)
 {
     exo_nf_remove_env(&nf_table, e->id); /* its claims, and its role if it was the default */

@@ -11,7 +11,9 @@ console. Afterwards this script checks the disk image byte for byte:
     once into two regions);
   - the region a refused descriptor named (a page the env does not own), or a refused chain
     against the spec, is untouched, and the other env writing beside those chains got through;
-  - every block the guest only read still holds what was put there before the boot.
+  - every block the guest only read still holds what was put there before the boot;
+  - with packet filters configured, the echo server got what exo's transmit check let
+    through, as kicked, and nothing it refused.
 
 With --iommu the machine also has QEMU's VT-d unit (intel-iommu) and every virtio device goes
 through it (iommu_platform=on): the same tests pass, and one env drives the disk whole with no
@@ -189,6 +191,14 @@ def main():
         check(any(g.startswith(b"viotest udp ") for g in udp.got),
               f"the host echo server got the guest's datagrams ({len(udp.got)})")
         check(CONSOLE_GREETING in cons.got, "the host end of the console got the greeting")
+        # vio_net_transmit_checked_by_the_filters: what exo let through, and only that
+        check(b"viotest udp filtered: allowed" in udp.got,
+              "the filters let a datagram from the claimed port through")
+        check(not any(g.startswith(b"viotest udp refused") for g in udp.got),
+              "no datagram the filters refused reached the host")
+        check(b"viotest udp filtered: two descriptors" in udp.got and
+              not any(b"REWRITTEN" in g for g in udp.got),
+              "a frame rewritten after its kick went as kicked (exo sent its checked copy)")
 
         img = open(scratch, "rb").read()
         w0 = WRITE_SECTOR * SECTOR

@@ -208,6 +208,26 @@ struct exo_nf_local {
     uint8_t v6[EXO_NF_NADDR][16];
 };
 
+/* A receive ring: the page through which exo will hand an env the frames its claims match (the
+ * receive path's delivery format; exo/net_ring.h; not wired to a device yet). exo produces, the
+ * env consumes. data[] holds records, each 4-byte aligned: a 32-bit length, then that many bytes
+ * of frame (from the Ethernet destination on). A record never wraps: where the next one would
+ * not fit before the end of data[], exo writes the length EXO_NF_RING_WRAP and the next record
+ * starts at data[0]. head and tail count bytes modulo 2 * EXO_NF_RING_DATA (a record's place is
+ * the count modulo EXO_NF_RING_DATA; equal counts: empty): exo advances head after the record
+ * is written, the env tail after it has read one (past a wrap marker: to the next multiple of
+ * EXO_NF_RING_DATA). drops counts the frames exo could not deliver because the ring was full. */
+#define EXO_NF_RING_DATA (EXO_PAGE - 16)
+#define EXO_NF_RING_WRAP 0xffffffffu
+#define EXO_NF_RING_MAX_FRAME 2048 /* longer frames are not delivered (none is, at MTU 1500) */
+struct exo_nf_ring {
+    uint32_t head;  /* written by exo */
+    uint32_t tail;  /* written by the env */
+    uint32_t drops; /* written by exo */
+    uint32_t pad;
+    uint8_t data[EXO_NF_RING_DATA];
+};
+
 /* The top 32 bits of rax that mark an exo call ("EXO!"). Linux's numbers are below 2^32,
  * so a Linux binary's `syscall` never carries it; an env without syscall_reflect may omit it. */
 #define EXO_CALL_TAG 0x45584f2100000000ull

@@ -21,20 +21,21 @@
 #define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)
 
 struct vq {
-    uint16_t size;                /* 0: not set up */
-    int vector;                   /* claimed interrupt vector, -1: none */
-    uint32_t doorbell;            /* offset in the notify block */
-    uint64_t sdesc, savail;       /* the owner's submission pages (ppn) */
-    uint64_t desc, avail, used;   /* the device's rings (ppn); used is mapped read-only */
-    uint64_t hdr;                 /* blk: exo's copies of the request headers (vio_blkhdr.h) */
-    uint32_t owner;               /* env id holding the queue, 0: exo */
-    uint16_t next_avail;          /* the device ring's available index */
-    uint16_t last_used;           /* completions exo has collected */
-    uint16_t inflight;            /* chains submitted and not yet collected */
-    uint8_t in_dom;               /* its rings are in the direct holder's IOMMU domain */
-    struct vio_chain_rule rule;   /* what each chain on it must look like (vio_chain.h) */
-    uint8_t busy[EXO_VQ_SIZE];    /* descriptor index in flight */
-    uint8_t is_head[EXO_VQ_SIZE]; /* ... and the head of a chain exo submitted */
+    uint16_t size;                   /* 0: not set up */
+    int vector;                      /* claimed interrupt vector, -1: none */
+    uint32_t doorbell;               /* offset in the notify block */
+    uint64_t sdesc, savail;          /* the owner's submission pages (ppn) */
+    uint64_t desc, avail, used;      /* the device's rings (ppn); used is mapped read-only */
+    uint64_t hdr;                    /* blk: exo's copies of the request headers (vio_blkhdr.h) */
+    uint64_t txbuf[EXO_VQ_SIZE / 2]; /* net transmit: exo's copies of the frames (vio_nettx.h) */
+    uint32_t owner;                  /* env id holding the queue, 0: exo */
+    uint16_t next_avail;             /* the device ring's available index */
+    uint16_t last_used;              /* completions exo has collected */
+    uint16_t inflight;               /* chains submitted and not yet collected */
+    uint8_t in_dom;                  /* its rings are in the direct holder's IOMMU domain */
+    struct vio_chain_rule rule;      /* what each chain on it must look like (vio_chain.h) */
+    uint8_t busy[EXO_VQ_SIZE];       /* descriptor index in flight */
+    uint8_t is_head[EXO_VQ_SIZE];    /* ... and the head of a chain exo submitted */
 };
 
 struct vdev {
