@@ -18,19 +18,8 @@ flock 9
 # Run from CMake's make: busybox's own makes take their flags from here, not the caller's.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
-# 1. The source package, fetched once (apt verifies the .dsc and its tarballs). musl.sh knows
-#    how to give apt a deb-src entry when it has none.
-fetch=$dir/fetch
-if ! compgen -G "$fetch/busybox_*.dsc" >/dev/null; then
-  [[ $'\n'$(apt-cache showsrc busybox 2>/dev/null) == *$'\nPackage: busybox'* ]] ||
-    "$src/build/musl.sh" --sources
-  rm -rf "$fetch.tmp" && mkdir -p "$fetch.tmp"
-  [[ $(id -u) -eq 0 ]] && id _apt >/dev/null 2>&1 && chown _apt "$fetch.tmp"
-  (cd "$fetch.tmp" && apt-get source --download-only -q busybox >&2)
-  rm -rf "$fetch" && mv "$fetch.tmp" "$fetch"
-fi
-dscs=("$fetch"/busybox_*.dsc)
-dsc=${dscs[0]}
+# 1. The source package, fetched once (debsrc.sh).
+dsc=$("$src/build/debsrc.sh" busybox "$dir/fetch")
 
 tree=$dir/src
 kh=$dir/kheaders

@@ -14,19 +14,8 @@ dir=$(mkdir -p "$2" && cd "$2" && pwd)
 exec 9>"$dir/.lock" # one unpack at a time per tree (two would remove each other's sources)
 flock 9
 
-# 1. The source package, fetched once (apt verifies the .dsc and its tarballs).
-fetch=$dir/fetch
-if ! compgen -G "$fetch/lwip_*.dsc" >/dev/null; then
-  [[ $'\n'$(apt-cache showsrc lwip 2>/dev/null) == *$'\nPackage: lwip'* ]] ||
-    "$src/build/musl.sh" --sources
-  rm -rf "$fetch.tmp" && mkdir -p "$fetch.tmp"
-  # apt downloads as its own user when it may write there (else it warns and runs as root)
-  [[ $(id -u) -eq 0 ]] && id _apt >/dev/null 2>&1 && chown _apt "$fetch.tmp"
-  (cd "$fetch.tmp" && apt-get source --download-only -q lwip >&2)
-  rm -rf "$fetch" && mv "$fetch.tmp" "$fetch"
-fi
-dscs=("$fetch"/lwip_*.dsc)
-dsc=${dscs[0]}
+# 1. The source package, fetched once (debsrc.sh).
+dsc=$("$src/build/debsrc.sh" lwip "$dir/fetch")
 
 # 2. Unpacked afresh, Debian's patches applied by dpkg-source. Every file gets the same, current
 #    time: the build compiles them as outputs of this step, which must be newer than this script.

@@ -78,18 +78,8 @@ overlay=$src/libos/musl/overlay
 exec 9>"$dir/.lock"
 flock 9
 
-# 1. The source package, fetched once (the .dsc and its tarballs, verified by apt).
-fetch=$dir/fetch
-if ! compgen -G "$fetch/musl_*.dsc" >/dev/null; then
-  ensure_sources
-  rm -rf "$fetch.tmp" && mkdir -p "$fetch.tmp"
-  # apt downloads as its own user when it may write there (else it warns and runs as root)
-  [[ $(id -u) -eq 0 ]] && id _apt >/dev/null 2>&1 && chown _apt "$fetch.tmp"
-  (cd "$fetch.tmp" && apt-get source --download-only -q musl >&2)
-  rm -rf "$fetch" && mv "$fetch.tmp" "$fetch"
-fi
-dscs=("$fetch"/musl_*.dsc)
-dsc=${dscs[0]}
+# 1. The source package, fetched once (debsrc.sh).
+dsc=$("$src/build/debsrc.sh" musl "$dir/fetch")
 
 # 2. Unpacked afresh (Debian's patches applied by dpkg-source), then Tessera's change: every
 #    file under libos/musl/overlay replaces the one at the same path, and the x86_64 assembly
