@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -388,7 +388,9 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
          screendump: Optional[Tuple[str, str]] = None, settle: float = 0.3,
          direct: bool = False, smp: int = 1,
          direct_files: Optional[Tuple[str, str]] = None, nmi_on: Optional[str] = None,
-         send: Optional[List[Tuple[str, bytes]]] = None) -> Result:
+         send: Optional[List[Tuple[str, bytes]]] = None,
+         on_line: Optional[Callable[[str], None]] = None,
+         stop: Optional[threading.Event] = None) -> Result:
     """Boot IMAGE headless until QEMU exits or TIMEOUT seconds pass; never writes IMAGE.
 
     smp=N: give the machine N CPUs (QEMU -smp N).
@@ -407,7 +409,11 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
 
     send=[(needle, bytes), ...]: typing at the console. Once a serial line contains a needle
     (a line still without its newline counts: a prompt), its bytes (once) go to QEMU's stdin,
-    which -serial stdio feeds to COM1's receiver (exo's console input, exo/cons_in.c). Without send, stdin is /dev/null."""
+    which -serial stdio feeds to COM1's receiver (exo's console input, exo/cons_in.c). Without send, stdin is /dev/null.
+
+    on_line(text): called with each serial line as it arrives (from the reader thread: it must
+    not block), for a host that drives a guest while it runs (bench_net.py). stop: once set,
+    QEMU is killed (exit_code None, not timed_out): that host gave up on the guest."""
     if not direct and not os.path.isfile(image or ""):
         raise QemuError(f"image not found: {image}")
     accel = choose_accel(accel)
@@ -476,6 +482,8 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                 t = time.monotonic() - t0
                 text = raw.decode("utf-8", errors="replace").replace("\r", "").rstrip("\n")
                 lines.append((t, text))
+                if on_line:
+                    on_line(text)
                 if screendump and screendump[0] in text:
                     shot_wanted.set()
                 if nmi_on and nmi_on in text:
@@ -504,7 +512,7 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                    for f in (read_serial, read_stderr, watch_qmp)]
         for th in threads:
             th.start()
-        timed_out = False
+        timed_out = stopped = False
         shot: List[Optional[str]] = []  # [error or None] once the screendump was attempted
         try:
             deadline = t0 + timeout
@@ -514,6 +522,10 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
                     if timed_out and qmp_box:  # a hang: ask exo where everyone is first
                         qmp_box[0].send("inject-nmi")
                         time.sleep(NMI_GRACE)
+                    _kill(proc)
+                    break
+                if stop is not None and stop.is_set():
+                    stopped = True
                     _kill(proc)
                     break
                 if nmi_wanted.is_set() and not nmi_sent and qmp_box:
@@ -530,7 +542,7 @@ def boot(image: str, mem: str = "256M", cmdline: Optional[str] = None, timeout: 
             th.join(timeout=2)
         for q in qmp_box:
             q.close()
-    killed = timed_out or kvm_failed.is_set()
+    killed = timed_out or kvm_failed.is_set() or stopped
     reason = None
     for ev in (qmp_box[0].events if qmp_box else []):
         if ev.get("event") == "SHUTDOWN":
