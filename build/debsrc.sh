@@ -2,7 +2,8 @@
 # debsrc.sh: one Debian source package, fetched once. `apt-get source --download-only PKG` (the
 # .dsc and its tarballs, verified by apt) into FETCH_DIR, kept there so later builds need no
 # network; when apt has no deb-src entry for PKG, musl.sh --sources adds one. Prints the .dsc's
-# path. musl.sh, busybox.sh and lwip.sh fetch through it, each under its own tree's lock.
+# path. musl.sh, busybox.sh, lwip.sh and dropbear.sh fetch through it, each under its own
+# tree's lock.
 #   debsrc.sh PKG FETCH_DIR
 set -euo pipefail
 [[ $# -eq 2 ]] || { echo "usage: debsrc.sh PKG FETCH_DIR" >&2; exit 2; }

@@ -7,7 +7,9 @@ The default boot, as `./tessera run` makes it (empty command line, the disk's ro
 askfirst's question, sets a prompt it can recognise, then types one command at a time, waits
 for the prompt, and compares what the command printed with the exact expectation: a pipeline,
 redirections, a here-document, globbing, a script with a function and loops, ^C of a
-foreground sleep ($? 130), ^Z, jobs, bg and fg, cd/pwd, /proc, ps, and last poweroff: init
+foreground sleep ($? 130), ^Z, jobs, bg and fg, cd/pwd, /proc, ps, Dropbear's programs
+without a network (the first boot's host key, a new key's public line and fingerprint as
+OpenSSH's ssh-keygen reads them on the host, dropbearconvert both ways), and last poweroff: init
 runs its shutdown (SIGTERM, which the interactive shell ignores, then SIGKILL a second later,
 sync, clean unmount) and QEMU must exit 0 by itself; then `e2fsck -fn` on the disk is clean.
 The disk is a writable copy of the image.
@@ -131,7 +133,7 @@ SH_SCRIPT = ["cat > /tmp/s.sh <<'EOF'",
 SH_OUT = "f:0:2\nf:1:2\nf:2:2\nA\nother b\n7"
 
 
-def session(con: Console, errs: list):
+def session(con: Console, errs: list, boot_text: str):
     def check(cmd, out, want):
         if out != want:
             errs.append(f"{cmd!r}:\n  got  {out!r}\n  want {want!r}")
@@ -189,11 +191,14 @@ def session(con: Console, errs: list):
     check("wait", run(con, "wait $!; echo $?"), "3\n[1]+  Done(3)                    (sleep 1; exit 3)")
 
     # ps: init and the shell (its login name), the user's name from /etc/passwd; the shell's
-    # CPU time (exo's env_cputime) is whatever it ran, so only its form is checked.
+    # CPU time (exo's env_cputime) is whatever it ran, so only its form is checked. The shell's
+    # pid is $$ (the inittab's sysinit entries took the pids before it).
+    pid = run(con, "echo $$")
     ps = run(con, "ps").splitlines()
     check("ps", ps[:2], ["PID   USER     TIME  COMMAND", "    1 root      0:00 [init]"])
     shell = ps[2] if len(ps) > 2 else ""
-    check(f"ps shell line {shell!r}", bool(re.fullmatch(r"    2 root +\d+:\d\d -/bin/sh -l", shell)), True)
+    check(f"ps shell line {shell!r} (pid {pid})",
+          bool(re.fullmatch(rf" *{pid} root +\d+:\d\d -/bin/sh -l", shell)), True)
     check("whoami", run(con, "whoami; id -un; nproc"), "root\nroot\n1")
 
     # /proc/tessera: the disk (virtio-blk, one queue, nobody holds it whole) and its queue,
@@ -202,6 +207,69 @@ def session(con: Console, errs: list):
     blk = run(con, "grep -A1 ' blk ' /proc/tessera")
     want = rf"\d+ +blk +1 +0\n  queue 0 holder {env} inflight \d+ vector \d+ interrupts \d+"
     check(f"/proc/tessera's disk {blk!r}", bool(env.isdigit() and re.fullmatch(want, blk)), True)
+
+    dropbear(con, check, boot_text)
+
+
+def ssh_keygen(*args) -> str:
+    """OpenSSH's ssh-keygen on the host (openssh-client): its output, or why it failed."""
+    if not shutil.which("ssh-keygen"):
+        return "ssh-keygen missing (package openssh-client, ./tessera deps)"
+    r = subprocess.run(["ssh-keygen", *args], capture_output=True, text=True)
+    return r.stdout.strip() if r.returncode == 0 else f"exit {r.returncode}: {r.stderr.strip()}"
+
+
+def dropbear(con: Console, check, boot_text: str):
+    """Dropbear's programs on the root, without a network (apps/dropbear/README.md)."""
+    # The first boot's host key (hostkeys.sh, the inittab's sysinit entry): its fingerprint on
+    # the console before askfirst's question, the file 0600; hostkeys.sh again does nothing.
+    m = re.search(r"^dropbear: new host key /etc/dropbear/dropbear_ed25519_host_key: "
+                  r"(SHA256:[A-Za-z0-9+/]{43})$", boot_text, re.M)
+    check("hostkeys.sh's line at boot", bool(m), True)
+    run(con, "k=/etc/dropbear/dropbear_ed25519_host_key")
+    check("host key's file", run(con, "stat -c '%a %s %U' $k"), "600 83 root")
+    check("hostkeys.sh again", run(con, "sh /usr/lib/dropbear/hostkeys.sh; echo $?"), "0")
+    check("host key's fingerprint", run(con, "dropbearkey -y -f $k | grep Fingerprint"),
+          f"Fingerprint: {m.group(1) if m else '?'}")
+    check("dropbear -V", run(con, "dropbear -V; echo $?"), "Dropbear v2022.83\n0")
+    check("dbclient -V", run(con, "dbclient -V; echo $?"), "Dropbear v2022.83\n0")
+    check("scp", run(con, "scp; echo $?"),
+          "usage: scp [-1246BCpqrv] [-c cipher] [-F ssh_config] [-i identity_file]\n"
+          "           [-l limit] [-P port] [-S program]\n"
+          "           [[user@]host1:]file1 [...] [[user@]host2:]file2\n1")
+
+    # A new key; its public line as OpenSSH reads it: same fingerprint as dropbearkey's.
+    check("dropbearkey -t", run(con, "dropbearkey -t ed25519 -f /tmp/k >/dev/null 2>&1; echo $?"),
+          "0")
+    out = run(con, "dropbearkey -y -f /tmp/k; echo $?").split("\n")
+    line, fp = (out[1], out[2]) if len(out) == 4 else ("", "")
+    check("dropbearkey -y", [out[0], out[-1]], ["Public key portion is:", "0"])
+    check(f"public key line {line!r}",
+          bool(re.fullmatch(r"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} root@tessera",
+                            line)), True)
+    check(f"fingerprint line {fp!r}", bool(re.fullmatch(r"Fingerprint: SHA256:[A-Za-z0-9+/]{43}", fp)),
+          True)
+    tmp = tempfile.mkdtemp(prefix="tessera-dropbear.")
+    with open(os.path.join(tmp, "k.pub"), "w") as f:
+        f.write(line + "\n")
+    check("ssh-keygen -l", ssh_keygen("-l", "-f", os.path.join(tmp, "k.pub")),
+          f"256 {fp.removeprefix('Fingerprint: ')} root@tessera (ED25519)")
+
+    # dropbearconvert into OpenSSH's private key format: ssh-keygen derives the same public
+    # key from it; and back, the same bytes as dropbearkey wrote.
+    check("dropbearconvert to openssh",
+          run(con, "dropbearconvert dropbear openssh /tmp/k /tmp/k.o; echo $?"),
+          "Key is a ssh-ed25519 key\nWrote key to '/tmp/k.o'\n0")
+    key = os.path.join(tmp, "k.o")
+    with open(os.open(key, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+        f.write(run(con, "cat /tmp/k.o") + "\n")
+    check("ssh-keygen -y of the converted key", ssh_keygen("-y", "-f", key).split()[:2],
+          line.split()[:2])
+    check("dropbearconvert back",
+          run(con, "dropbearconvert openssh dropbear /tmp/k.o /tmp/k2 >/dev/null 2>&1; echo $?"),
+          "0")
+    check("cmp", run(con, "cmp /tmp/k /tmp/k2 && echo same"), "same")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 # What init prints as each way of ending starts, and QEMU's end (exo's last line).
@@ -255,7 +323,7 @@ def boot(image: str, end_cmd: str, with_session: bool) -> list:
     con = Console(argv)
     errs = []
     try:
-        con.expect(ASK, 120)
+        boot_text = clean(con.expect(ASK, 120))
         if not with_session:
             time.sleep(2)  # the respawn entry's shell is running its loop
         con.type(b"\r")
@@ -264,7 +332,7 @@ def boot(image: str, end_cmd: str, with_session: bool) -> list:
         con.type(f"PS1='{PS1}'\r".encode())
         con.expect(b"\n" + PS1.encode(), 60)
         if with_session:
-            session(con, errs)
+            session(con, errs, boot_text)
         end(con, end_cmd, errs)
     except TimeoutError as e:
         errs.append(f"timeout: {e}")
