@@ -17,6 +17,7 @@ static uint32_t binding[256];  /* vector -> event reference (0: none) */
 static uint8_t claimed[256];   /* vectors exo gave a device queue (vio_queue.c): not for irq_bind */
 static uint32_t bound_by[256]; /* vector -> id of the env that made its binding */
 static uint64_t fired[256];    /* vector -> interrupts that arrived on it (observe) */
+static void (*handler[256])(void); /* vector -> exo's own handler: a device exo drives itself */
 
 #define IRQ_PER_ENV 32 /* live bindings an env may make: irq_claim keeps 176 - 32 vectors */
 _Static_assert(EXO_IRQ_LAST - 16 - EXO_IRQ_FIRST + 1 > IRQ_PER_ENV, "irq_claim's range");
@@ -107,6 +108,10 @@ int irq_fire(uint64_t vector)
     if (vector >= 256)
         return 0;
     fired[vector]++;
+    if (handler[vector]) {
+        handler[vector]();
+        return 1;
+    }
     if (!binding[vector])
         return 0;
     if (event_post_ref(binding[vector]) < 0) {
@@ -132,6 +137,11 @@ int irq_claim(void)
 void irq_set(int vector, uint32_t ref)
 {
     binding[vector] = ref;
+}
+
+void irq_set_handler(int vector, void (*fn)(void))
+{
+    handler[vector] = fn;
 }
 
 int64_t irq_observe(int vector)

@@ -202,7 +202,7 @@ int exo_nf_remove_env(struct exo_nf_table *t, uint32_t env)
     return n;
 }
 
-int exo_nf_set_local(struct exo_nf_table *t, const struct exo_nf_local *l)
+int exo_nf_local_ok(const struct exo_nf_local *l)
 {
     static const uint8_t zero[16];
     if (l->n4 > EXO_NF_NADDR || l->n6 > EXO_NF_NADDR)
@@ -213,6 +213,14 @@ int exo_nf_set_local(struct exo_nf_table *t, const struct exo_nf_local *l)
     for (int i = 0; i < l->n6; i++)
         if (v6_eq(l->v6[i], zero) || l->v6[i][0] == 0xff)
             return EXO_E_INVAL;
+    return EXO_OK;
+}
+
+int exo_nf_set_local(struct exo_nf_table *t, const struct exo_nf_local *l)
+{
+    int r = exo_nf_local_ok(l);
+    if (r < 0)
+        return r;
     struct exo_nf_local c = {.n4 = l->n4, .n6 = l->n6}; /* unused entries zero */
     for (int i = 0; i < 6; i++)
         c.mac[i] = l->mac[i];

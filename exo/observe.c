@@ -1,13 +1,14 @@
 /*
- * observe.c: the observe call: who holds which virtio device, queue and interrupt vector, and
- * how many interrupts each vector took, for tools that show an exokernel at work
- * (/proc/tessera). Read-only and open to every env: an exokernel exposes who holds a
- * resource; it is the holding that is protected, at bind time.
+ * observe.c: the observe call: who holds which virtio device, queue and interrupt vector, how
+ * many interrupts each vector took and what the packet filters' data path did, for tools that
+ * show an exokernel at work (/proc/tessera). Read-only and open to every env: an exokernel exposes
+ * who holds a resource; it is the holding that is protected, at bind time.
  */
 #include <exo/abi.h>
 #include <exo/env.h>
 #include <exo/error.h>
 #include <exo/irq.h>
+#include <exo/net_nic.h>
 #include <exo/syscall.h>
 #include <exo/vio_internal.h>
 
@@ -44,6 +45,8 @@ int64_t sys_observe(uint64_t what, uint64_t index)
         if (index > 255)
             return EXO_E_RANGE;
         return what == EXO_OBSERVE_IRQ ? irq_observe((int)index) : irq_count((int)index);
+    case EXO_OBSERVE_NET:
+        return net_nic_count(index);
     default:
         return EXO_E_INVAL;
     }

@@ -14,16 +14,23 @@
  * identity on the link and the default env: only an env that may set up and reset every
  * virtio-net device (BIND on a CAP_DEV covering each, vio_holds_net), which controls all of
  * the machine's traffic already, so the rule gives it no power it lacks.
+ *
+ * nf_config also turns the filters on and off: a MAC with a nonzero byte makes exo take the
+ * NIC (net_nic.c) before anything changes here, an all-zero one gives it back after. The
+ * receive path asks the table whose a frame is (net_rx_owner), nf_send whether it may go
+ * (net_tx_check).
  */
 #include <exo/net.h>
 #include <exo/net_filter.h>
+#include <exo/net_nic.h>
+#include <exo/net_rx.h>
 #include <exo/pmap.h>
 #include <exo/syscall.h>
 #include <exo/vio.h>
 
 /* The machine's claims, identity and default env: one table, under the big kernel lock like
- * every exo table (lock.h). Every call runs under it (syscall_trap), as does env_free, and so
- * will the receive path (interrupts are handled with the lock held). */
+ * every exo table (lock.h). Every call runs under it (syscall_trap), as do env_free and the
+ * receive interrupt (interrupts are handled with the lock held). */
 static struct exo_nf_table nf_table;
 
 /* The layouts the calls copy in (abi.h): no padding the compiler would add. */
@@ -68,29 +75,33 @@ int64_t sys_nf_config(uint64_t local_ptr, uint64_t default_env)
             return r;
     }
     int r = user_copy_from(self, &l, local_ptr, sizeof l);
-    if (r < 0)
+    if (r < 0 || (r = exo_nf_local_ok(&l)) < 0) /* every address checked: EXO_E_INVAL */
         return r;
-    r = exo_nf_set_local(&nf_table, &l); /* checks every address first: EXO_E_INVAL, no change */
-    if (r < 0)
+    int on = 0;
+    for (int i = 0; i < 6; i++)
+        on |= l.mac[i];
+    if (on && (r = net_nic_take()) < 0) /* the last refusal: nothing changed */
         return r;
+    exo_nf_set_local(&nf_table, &l);
     exo_nf_set_default(&nf_table, d ? d->id : 0);
+    if (!on)
+        net_nic_give_back(); /* the filters are off: the envs' NIC again */
     return 0;
 }
 
-int net_filtering(void)
+uint32_t net_rx_owner(const uint8_t *frame, uint32_t len)
 {
-    for (int i = 0; i < 6; i++)
-        if (nf_table.local.mac[i])
-            return 1;
-    return 0;
+    uint32_t who = exo_nf_classify(&nf_table, frame, len);
+    return who == EXO_NF_DEFAULT ? nf_table.dflt : who;
 }
 
 int net_tx_check(uint32_t env, const uint8_t *frame, uint32_t len)
 {
-    return net_filtering() ? exo_nf_tx_check(&nf_table, env, frame, len) : 0;
+    return exo_nf_tx_check(&nf_table, env, frame, len);
 }
 
 void net_env_freed(const struct env *e)
 {
     exo_nf_remove_env(&nf_table, e->id); /* its claims, and its role if it was the default */
+    net_rx_env_freed(e);                 /* its receive ring */
 }

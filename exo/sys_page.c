@@ -6,6 +6,7 @@
 #include <exo/cpu.h>
 #include <exo/error.h>
 #include <exo/iommu.h>
+#include <exo/net_rx.h>
 #include <exo/page.h>
 #include <exo/pmap.h>
 #include <exo/revoke.h>
@@ -86,6 +87,7 @@ int page_release(struct env *t, uint64_t ppn)
     for (int i = 0; i < (int)env_top; i++) /* the owner's and each of its threads' */
         if (envs[i].state != ENV_FREE && envs[i].owner == owner && envs[i].upcall_state_ppn == ppn)
             envs[i].upcall_rip = 0; /* its state page is gone: no more upcalls */
+    net_rx_page_lost(ppn);          /* a receive ring on it: no more frames */
     return pinned ? exo_page_retire(&exo_pages, ppn, owner) : exo_page_free(&exo_pages, ppn, owner);
 }
 
@@ -99,6 +101,8 @@ int64_t sys_page_free(uint64_t env, uint64_t ppn)
         return EXO_E_PERM;
     if (vio_release_page(ppn, 0) < 0)
         return EXO_E_BUSY; /* a device still holds a descriptor naming it */
+    if (net_rx_holds_page(ppn))
+        return EXO_E_BUSY; /* a registered receive ring: exo writes it (nf_ring 0 first) */
     revoke_forget(ppn);    /* a pending reclaim of it is answered */
     return page_release(t, ppn);
 }
@@ -279,7 +283,8 @@ int64_t sys_page_share(uint64_t env, uint64_t va)
         return EXO_E_PERM; /* not the caller's to share: another's, exo's, a device's */
     /* Shared, a page has no writable mapping anywhere: this must be its only one. And it
      * leaves its owner for good, so no device, reclaim or upcall may still count on that. */
-    if (own && (exo_pages.page[ppn].maps != 1 || exo_pages.page[ppn].dma || upcall_state(ppn)))
+    if (own && (exo_pages.page[ppn].maps != 1 || exo_pages.page[ppn].dma || upcall_state(ppn) ||
+                net_rx_holds_page(ppn)))
         return EXO_E_BUSY;
     uint32_t prot = held & ~EXO_PROT_W;
     r = pmap_enter(t->pml4, va, ppn, prot); /* the one step that can fail (a table page) */

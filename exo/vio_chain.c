@@ -60,7 +60,7 @@ static struct vio_chain_rule net_rule(uint16_t queue, uint64_t accepted, uint16_
         return closed;
     if (queue % 2 == 0)
         return (struct vio_chain_rule){.min_in = hdr, .no_out = 1};
-    return (struct vio_chain_rule){.min_out = hdr + 1, .no_in = 1, .net_tx = (uint8_t)hdr};
+    return (struct vio_chain_rule){.min_out = hdr + 1, .no_in = 1};
 }
 
 /* Even queues carry what the device sends (receiveq, control receiveq), odd ones what it is

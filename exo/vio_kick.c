@@ -3,17 +3,15 @@
  * chains are read once into the staging area, every descriptor checked (its pages the caller's,
  * the chain the shape its queue takes), and only then copied into the ring the device reads,
  * their pages pinned. Everything runs under the kernel lock: one staging area is enough.
- * While packet filters are on, a virtio-net transmit chain is replaced by exo's checked copy of
- * its frame (vio_nettx.h); a refused frame refuses the whole kick, and nothing is sent.
+ * (While packet filters are on, exo drives the NIC itself and nf_send checks every frame:
+ * vio_nettx.c; no env holds a queue of it then.)
  */
 #include <exo/env.h>
-#include <exo/net.h>
 #include <exo/page.h>
 #include <exo/syscall.h>
 #include <exo/vio_blkhdr.h>
 #include <exo/vio_chain.h>
 #include <exo/vio_internal.h>
-#include <exo/vio_nettx.h>
 
 #define AVAIL_RING 4 /* offset of ring[] in an available ring; idx at 2 */
 #define USED_RING 4
@@ -61,13 +59,6 @@ static int stage_chain(const struct env *self, struct vq *q, uint16_t head, uint
             r = vio_chain_fits(&q->rule, &tally);
             if (r == EXO_OK && q->rule.blk) /* the device reads exo's copy of the header */
                 r = vio_blkhdr_stage(&q->rule, &tally, q->hdr, head, &stage[first]);
-            if (r == EXO_OK && q->rule.net_tx && net_filtering()) { /* ... of the frame */
-                r = vio_nettx_stage(q, self->id, head, &stage[first], (uint16_t)(*nstaged - first));
-                for (uint16_t s = first + 1; r == EXO_OK && s < *nstaged; s++)
-                    staged[stage_idx[s]] = 0; /* not given to the device: only the copy is */
-                if (r == EXO_OK)
-                    *nstaged = (uint16_t)(first + 1);
-            }
             return r;
         }
         i = d.next;

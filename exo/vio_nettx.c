@@ -1,44 +1,29 @@
 /*
- * vio_nettx.c: exo's copy of each frame sent on a shared virtio-net transmit queue while packet
- * filters are on, and its check (see vio_nettx.h). Runs under the kernel lock, inside one
- * vio_kick.
+ * vio_nettx.c: nf_send, the one way an env sends a frame while the packet filters are on
+ * (docs/concepts/packet-filters.md). The frame is copied from the caller once, straight into
+ * one of exo's transmit buffers (net_nic.c), and only that copy is checked and handed to the
+ * device: the caller may rewrite its own memory at once, and the device sends what was
+ * checked. Decode, then invoke: the length, the device, a free buffer, the caller's bytes and
+ * the filters' verdict all pass before anything is queued; a refused frame leaves at most
+ * bytes in a buffer nobody queued.
  */
 #include <exo/net.h>
-#include <exo/page.h>
-#include <exo/vio_nettx.h>
-#include <exo/vm.h>
+#include <exo/net_nic.h>
+#include <exo/pmap.h>
+#include <exo/syscall.h>
 
-extern struct exo_pages exo_pages;
-
-#define SLOTS_PER_PAGE (EXO_PAGE / VIO_NETTX_SLOT)
-
-int vio_nettx_stage(struct vq *q, uint32_t env, uint16_t head, struct exo_vq_desc *chain,
-                    uint16_t n)
+int64_t sys_nf_send(uint64_t frame_ptr, uint64_t len)
 {
-    uint32_t total = 0, hdr = q->rule.net_tx;
-    for (uint16_t k = 0; k < n; k++) {
-        if (chain[k].len > VIO_NETTX_SLOT - total)
-            return EXO_E_INVAL; /* no frame the filters pass is this long */
-        total += chain[k].len;
-    }
-    if (head >= EXO_VQ_SIZE || total <= hdr)
-        return EXO_E_INVAL; /* (never: the queue's rule asks for a header and a byte) */
-    uint64_t *page = &q->txbuf[head / SLOTS_PER_PAGE];
-    if (!*page && exo_page_alloc(&exo_pages, EXO_OWNER_KERNEL, page) < 0)
-        return EXO_E_NOMEM; /* kept from here on, like the queue's other pages */
-    uint64_t pa = (*page << EXO_PAGE_SHIFT) + (uint64_t)(head % SLOTS_PER_PAGE) * VIO_NETTX_SLOT;
-    uint8_t *slot = phys_to_virt(pa);
-    /* Read once: the env may rewrite its pages meanwhile; only this copy is checked and sent. */
-    uint32_t off = 0;
-    for (uint16_t k = 0; k < n; k++) {
-        const volatile uint8_t *src = phys_to_virt(chain[k].addr);
-        for (uint32_t i = 0; i < chain[k].len; i++)
-            slot[off + i] = src[i];
-        off += chain[k].len;
-    }
-    int r = net_tx_check(env, slot + hdr, total - hdr);
-    if (r < 0)
+    struct env *self = caller();
+    if (len == 0 || len > EXO_NF_SEND_MAX)
+        return EXO_E_INVAL;
+    uint8_t *frame;
+    int slot = net_nic_tx_buffer(&frame); /* EXO_E_NOENT: filters off; EXO_E_AGAIN: full */
+    if (slot < 0)
+        return slot;
+    int r = user_copy_from(self, frame, frame_ptr, len);
+    if (r < 0 || (r = net_tx_check(self->id, frame, (uint32_t)len)) < 0)
         return r;
-    chain[0] = (struct exo_vq_desc){.addr = pa, .len = total, .flags = 0, .next = 0};
+    net_nic_send(slot, (uint32_t)len);
     return EXO_OK;
 }

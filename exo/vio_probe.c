@@ -179,6 +179,8 @@ int vio_dev_of(uint64_t dev, struct vdev **out)
         return EXO_E_CORRUPT; /* it would not reset: retired */
     if (!cap_covers(caller(), CAP_DEV, dev) || !vio_type_handed_out(vio_devs[dev].type))
         return EXO_E_PERM; /* not the caller's, or exo's own whoever asks (vio_chain.h) */
+    if (vio_devs[dev].exo_net)
+        return EXO_E_BUSY; /* exo drives it while the packet filters are on (net_nic.c) */
     *out = &vio_devs[dev];
     return EXO_OK;
 }

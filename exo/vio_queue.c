@@ -202,7 +202,13 @@ int64_t sys_vio_setup(uint64_t dev, uint64_t features)
     int r = vio_dev_of(dev, &d);
     if (r < 0 || (r = setup_allowed(d, features)) < 0)
         return r;
+    return vio_start_device(d, features);
+}
+
+int64_t vio_start_device(struct vdev *d, uint64_t features)
+{
     uint64_t acc = setup_features(d, features);
+    int r;
     if ((r = setup_reserve(d, queues_with(d, acc))) < 0)
         return r;
     if ((r = restart(d, acc)) < 0) {

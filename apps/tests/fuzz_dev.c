@@ -9,7 +9,11 @@
  * child's own pages, each chain in eight with one descriptor spoiled. The child tracks what it
  * holds from the results, so most kicks submit something. The packet-filter calls get a
  * claim or the machine's identity written into one of its pages, mostly well-formed and on
- * few ports (overlaps, both limits), and nf_release the slots nf_claim returned.
+ * few ports (overlaps, both limits), and nf_release the slots nf_claim returned; the identity
+ * mostly carries the NIC's own MAC (exo takes the NIC), a quarter of the time none (exo gives
+ * it back). nf_ring names one of the child's pages and events mostly, nf_send a frame in one of
+ * its pages: mostly ARP or UDP from that MAC and the identity's addresses and ports, sometimes
+ * mutated, sometimes of a random length.
  */
 #include "fuzz.h"
 
@@ -237,13 +241,16 @@ static void nf_claim_fill(volatile uint8_t *p, uint64_t *s)
     f->pad2 = (r >> 17) % 16 ? 0 : 1;
 }
 
-/* The machine's identity: mostly valid (a MAC, up to four 10.0.2.x and fe80::x addresses). */
+static const uint8_t fuzz_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}; /* QEMU's default */
+
+/* The machine's identity: mostly valid (the NIC's MAC, none, or another; up to four 10.0.2.x
+ * and fe80::x addresses). */
 static void nf_local_fill(volatile uint8_t *p, uint64_t *s)
 {
     uint64_t r = rnd(s);
     volatile struct exo_nf_local *l = (volatile struct exo_nf_local *)p;
     for (int i = 0; i < 6; i++)
-        l->mac[i] = (uint8_t)(i ? r >> (8 * i) : 0x52);
+        l->mac[i] = r % 4 == 0 ? 0 : r % 4 == 1 ? (uint8_t)(i ? r >> (8 * i) : 0x52) : fuzz_mac[i];
     l->n4 = (uint8_t)((r >> 48) % 6);
     l->n6 = (uint8_t)((r >> 52) % 3);
     for (int i = 0; i < EXO_NF_NADDR; i++) {
@@ -251,6 +258,58 @@ static void nf_local_fill(volatile uint8_t *p, uint64_t *s)
         for (int j = 0; j < 16; j++)
             l->v6[i][j] = j == 0 ? 0xfe : j == 1 ? 0x80 : j == 15 ? (uint8_t)(i + 1) : 0;
     }
+}
+
+static uint32_t nf_frame_len; /* what nf_frame_fill wrote */
+
+static void put16(volatile uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* A frame for nf_send (at most NF_FRAME bytes): ARP from the NIC's MAC, or UDP from it and
+ * 10.0.2.1..4 on the claims' few ports to anyone; one in eight with a byte mutated. */
+#define NF_FRAME 128
+static void nf_frame_fill(volatile uint8_t *p, uint64_t *s)
+{
+    uint64_t r = rnd(s);
+    for (int i = 0; i < 6; i++) {
+        p[i] = r % 16 ? 0xff : (uint8_t)(r >> (8 * i)); /* broadcast, mostly */
+        p[6 + i] = r % 32 ? fuzz_mac[i] : (uint8_t)(r >> (8 * i));
+    }
+    if (r % 4 == 0) { /* ARP request: who has 10.0.2.2, tell 10.0.2.15 */
+        put16(p + 12, 0x0806);
+        put16(p + 14, 1);
+        put16(p + 16, 0x0800);
+        p[18] = 6, p[19] = 4;
+        put16(p + 20, 1);
+        for (int i = 0; i < 6; i++)
+            p[22 + i] = fuzz_mac[i], p[32 + i] = 0;
+        const uint8_t ips[8] = {10, 0, 2, 15, 10, 0, 2, 2};
+        for (int i = 0; i < 4; i++)
+            p[28 + i] = ips[i], p[38 + i] = ips[4 + i];
+        nf_frame_len = 42;
+    } else { /* IPv4 UDP, 20 bytes of payload, no checksums */
+        uint32_t payload = 20;
+        put16(p + 12, 0x0800);
+        p[14] = 0x45, p[15] = 0;
+        put16(p + 16, 28 + payload);
+        put16(p + 18, 0), put16(p + 20, 0x4000); /* DF */
+        p[22] = 64, p[23] = 17, p[24] = p[25] = 0;
+        const uint8_t src[4] = {10, 0, 2, (uint8_t)(1 + (r >> 8) % 4)};
+        for (int i = 0; i < 4; i++)
+            p[26 + i] = src[i], p[30 + i] = (uint8_t)(i == 3 ? 2 : i == 0 ? 10 : i == 2 ? 2 : 0);
+        put16(p + 34, (uint32_t)(1 + (r >> 12) % 24)); /* the claims' ports */
+        put16(p + 36, 7);
+        put16(p + 38, 8 + payload);
+        put16(p + 40, 0);
+        for (uint32_t i = 0; i < payload; i++)
+            p[42 + i] = (uint8_t)i;
+        nf_frame_len = 42 + payload;
+    }
+    if ((r >> 20) % 8 == 0)
+        p[(r >> 24) % nf_frame_len] ^= (uint8_t)(1u << ((r >> 32) % 8));
 }
 
 void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
@@ -314,6 +373,18 @@ void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
     case EXO_CALL_nf_config:
         a[0] = v % 16 ? user_struct(s, sizeof(struct exo_nf_local), nf_local_fill) : a[0];
         a[1] = (v >> 4) % 4 == 0 ? a[1] : (v >> 4) % 4 == 1 ? EXO_ANY : EXO_CAP_SELF;
+        break;
+    case EXO_CALL_nf_ring: /* one of our pages (or none: unregister), one of our events */
+        a[0] = v % 4 ? EXO_CAP_SELF : a[0];
+        a[1] = (v >> 2) % 8 == 0   ? 0
+               : (v >> 2) % 8 == 1 ? a[1]
+                                   : SCRATCH_VA + (v >> 5) % SCRATCH_PAGES * EXO_PAGE;
+        a[2] = (v >> 12) % 4 ? events[(v >> 14) % 2] : (v >> 14) % 2 ? EXO_ANY : a[2];
+        break;
+    case EXO_CALL_nf_send:
+        nf_frame_len = 0;
+        a[0] = v % 16 ? user_struct(s, NF_FRAME, nf_frame_fill) : a[0];
+        a[1] = (v >> 4) % 8 && nf_frame_len ? nf_frame_len : (v >> 7) % 1600;
         break;
     default:
         break;

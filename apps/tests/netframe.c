@@ -118,3 +118,23 @@ int nf_checksums_right(const uint8_t *f, uint32_t n)
     uint32_t pseudo = nf_sum16(ip + 12, 8, 17 + ulen);
     return nf_fold(nf_sum16(udp, ulen, pseudo)) == 0xffff;
 }
+
+uint32_t nf_ring_take(volatile struct exo_nf_ring *r, uint8_t *buf)
+{
+    const uint32_t mod = 2 * EXO_NF_RING_DATA;
+    for (;;) {
+        uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), tail = r->tail;
+        if (head == tail)
+            return 0;
+        uint32_t pos = tail % EXO_NF_RING_DATA;
+        uint32_t len = *(volatile uint32_t *)(r->data + pos);
+        if (len == EXO_NF_RING_WRAP) { /* the next record starts at data[0] */
+            r->tail = (tail + EXO_NF_RING_DATA - pos) % mod;
+            continue;
+        }
+        for (uint32_t i = 0; i < len && i < EXO_NF_RING_MAX_FRAME; i++)
+            buf[i] = r->data[pos + 4 + i];
+        __atomic_store_n(&r->tail, (tail + ((4 + len + 3) & ~3u)) % mod, __ATOMIC_RELEASE);
+        return len;
+    }
+}

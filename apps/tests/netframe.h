@@ -1,10 +1,13 @@
 /*
  * netframe.h: the few Ethernet, ARP, IPv4 and UDP bytes the in-guest network tests build and
  * check by hand (there is no TCP/IP stack under them yet): big-endian fields, the Internet
- * checksum, an ARP frame, a UDP datagram, and checking a received one's checksums.
+ * checksum, an ARP frame, a UDP datagram, checking a received one's checksums, and taking a
+ * frame from a receive ring exo fills (nf_ring).
  */
 #ifndef NETFRAME_H
 #define NETFRAME_H
+
+#include <exo/abi.h>
 
 #include <stdint.h>
 
@@ -41,5 +44,10 @@ int nf_is_udp(const uint8_t *f, uint32_t n, uint16_t sport, uint16_t dport);
 /* 1 if a received IPv4/UDP frame's IP header and UDP checksums (pseudo-header included) are
  * right; a zero UDP checksum (none) counts as wrong. */
 int nf_checksums_right(const uint8_t *f, uint32_t n);
+
+/* Takes the next frame from receive ring r (struct exo_nf_ring, abi.h's protocol: past a wrap
+ * marker, then one record) into buf (EXO_NF_RING_MAX_FRAME bytes): its length, 0 if the ring is
+ * empty. */
+uint32_t nf_ring_take(volatile struct exo_nf_ring *r, uint8_t *buf);
 
 #endif

@@ -2,17 +2,19 @@
  * test_net.c: exo's calls on packet-filter claims (nf_claim, nf_release, nf_config: calls 48,
  * 49, 51; docs/concepts/packet-filters.md): who may claim for whom, the exact error of every
  * refusal, a refused call leaving the table as it was, overlaps refused across envs, claims
- * ending with their env (a thread's with the thread). What a claim does to frames is
- * exo.test_net_filter's (host); the receive path is not wired yet. nf_config with a NIC to
- * configure is test_virtio.c's (its boot has one); here, with none or without the capability,
- * nobody may.
+ * ending with their env (a thread's with the thread); receive rings (nf_ring, 54): each
+ * refusal, the page kept while registered and free again after; nf_send (55) with no NIC held.
+ * What a claim does to frames is exo.test_net_filter's (host); frames through exo's NIC are
+ * test_virtio.c's (its boot has one). nf_config with a NIC to configure is test_virtio.c's
+ * too; here, with none or without the capability, nobody may.
  *
  * The table is the whole machine's: every claim a test makes ends with the test's env, or
  * with the children it makes, so the tests start from an empty table.
  */
 #include "exotest.h"
 
-#define NF_VA 0x00006f7100000000ull /* a page of ours; the page after it stays unmapped */
+#define NF_VA 0x00006f7100000000ull   /* a page of ours; the page after it stays unmapped */
+#define RING_VA 0x00006f7200000000ull /* receive rings: RING_VA + i pages */
 #define A_10_0_2_15 0x0a00020fu
 #define A_10_0_2_16 0x0a000210u
 
@@ -233,5 +235,134 @@ EXOTEST(nf_config_only_for_the_nic_holder)
     CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), EXO_E_PERM);
     CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_ANY), EXO_E_PERM);
     CHECK_EQ(exo_nf_config(0, EXO_ANY), EXO_E_PERM); /* checked first: no pointer read */
+    return 0;
+}
+
+/* --- receive rings (nf_ring) and nf_send without a NIC ---------------------------------------- */
+
+static volatile int64_t ring_th_r = -100, ring_th_go;
+
+/* A thread of the test: registers its own ring on the page at RING_VA (its process's), says
+ * so, and ends when told. */
+static void ring_holder(uint64_t event)
+{
+    ring_th_r = exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_ANY);
+    exo_event_post(event);
+    while (!ring_th_go)
+        exo_yield(EXO_ANY);
+    exo_env_destroy(EXO_CAP_SELF); /* this thread only */
+    for (;;)
+        ;
+}
+
+EXOTEST(nf_ring_refusals_leave_no_trace)
+{
+    int64_t p0 = los_page_new(RING_VA, EXO_PROT_R | EXO_PROT_W);
+    int64_t ev = exo_event_create();
+    CHECK(p0 > 0 && ev > 0);
+    /* Nothing registered: unregistering is EXO_E_NOENT. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT);
+    /* The env's capability: past the table, empty, without MAP. */
+    CHECK_EQ(exo_nf_ring(EXO_NCAPS, RING_VA, EXO_ANY), EXO_E_RANGE);
+    CHECK_EQ(exo_nf_ring(EXO_NCAPS - 1, RING_VA, EXO_ANY), EXO_E_NOENT);
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN | EXO_RIGHT_DESTROY);
+    CHECK(run_only > 0);
+    CHECK_EQ(exo_nf_ring((uint64_t)run_only, RING_VA, EXO_ANY), EXO_E_PERM);
+    CHECK_EQ(exo_nf_ring((uint64_t)run_only, 0, EXO_ANY), EXO_E_PERM);
+    /* The address: unaligned, not a user address. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 8, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, EXO_USER_TOP, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0xffffffff80000000ull, EXO_ANY), EXO_E_INVAL);
+    /* The event: past the table, empty, without POST. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_NCAPS), EXO_E_RANGE);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_NCAPS - 1), EXO_E_NOENT);
+    int64_t wait_only = exo_cap_copy((uint64_t)ev, EXO_CAP_SELF, EXO_RIGHT_WAIT);
+    CHECK(wait_only > 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, (uint64_t)wait_only), EXO_E_PERM);
+    /* The page: nothing mapped, mapped read-only, not our process's. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 8 * EXO_PAGE, EXO_ANY), EXO_E_FAULT);
+    CHECK(los_page_new(RING_VA + EXO_PAGE, EXO_PROT_R) > 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + EXO_PAGE, EXO_ANY), EXO_E_FAULT);
+    int64_t theirs = exo_page_alloc((uint64_t)c, EXO_ANY); /* the child's, mapped here */
+    CHECK(theirs > 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, RING_VA + 2 * EXO_PAGE, (uint64_t)theirs,
+                          EXO_PROT_R | EXO_PROT_W),
+             0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 2 * EXO_PAGE, EXO_ANY), EXO_E_PERM);
+    /* ... but the child's own ring, named by our MAP on it, may be there: the child's page. */
+    CHECK_EQ(exo_page_map((uint64_t)c, RING_VA, (uint64_t)theirs, EXO_PROT_R | EXO_PROT_W), 0);
+    CHECK_EQ(exo_nf_ring((uint64_t)c, RING_VA, EXO_ANY), 0);
+    /* No trace of any refusal: nothing of ours is registered, the page frees. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p0), 0);
+    CHECK(los_page_new(RING_VA, EXO_PROT_R | EXO_PROT_W) > 0);
+
+    /* One ring per page: a thread of ours holds the page; we cannot register on it too. */
+    int64_t t = exotest_thread_start(ring_holder, (uint64_t)ev, 0);
+    CHECK(t > 0);
+    CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
+    CHECK_EQ(ring_th_r, 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, (uint64_t)ev), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT); /* the thread's, not ours */
+    ring_th_go = 1;
+    los_wait((uint64_t)t);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, (uint64_t)ev), 0); /* its ring ended with it */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), 0);
+    return 0;
+}
+
+EXOTEST(nf_ring_page_kept_while_registered)
+{
+    int64_t p = los_page_new(RING_VA, EXO_PROT_R | EXO_PROT_W);
+    int64_t q = los_page_new(RING_VA + EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
+    CHECK(p > 0 && q > 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_ANY), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), EXO_E_BUSY);
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    CHECK_EQ(exo_page_share((uint64_t)c, RING_VA), EXO_E_BUSY); /* it would stop being ours */
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, RING_VA), p << 12 | EXO_PROT_R | EXO_PROT_W);
+    /* A new registration replaces the old: the first page is free to go, the second kept. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + EXO_PAGE, EXO_ANY), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)q), EXO_E_BUSY);
+    /* Unregistered, it goes too. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)q), 0);
+
+    /* A child's ring on its page: kept while the child lives, freed with it. */
+    int64_t cp = exo_page_alloc((uint64_t)c, EXO_ANY);
+    CHECK(cp > 0);
+    CHECK_EQ(exo_page_map((uint64_t)c, RING_VA, (uint64_t)cp, EXO_PROT_R | EXO_PROT_W), 0);
+    CHECK_EQ(exo_nf_ring((uint64_t)c, RING_VA, EXO_ANY), 0);
+    CHECK_EQ(exo_page_free((uint64_t)c, (uint64_t)cp), EXO_E_BUSY);
+    CHECK_EQ(exo_page_unmap((uint64_t)c, RING_VA), 0); /* exo writes it by its number: still kept */
+    CHECK_EQ(exo_page_free((uint64_t)c, (uint64_t)cp), EXO_E_BUSY);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
+    CHECK_EQ(exo_page_alloc(EXO_CAP_SELF, (uint64_t)cp), cp); /* free again: ours now */
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)cp), 0);
+    return 0;
+}
+
+EXOTEST(nf_send_needs_exos_nic)
+{
+    static uint8_t f[1600];
+    for (int i = 0; i < 6; i++)
+        f[i] = 0xff, f[6 + i] = (uint8_t)(0x52 + i);
+    f[12] = 0x08, f[13] = 0x06; /* ARP */
+    /* The length first, then whether exo holds a NIC (exotest's boot has none). */
+    CHECK_EQ(exo_nf_send((uint64_t)f, 0), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_send((uint64_t)f, EXO_NF_SEND_MAX + 1), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_send((uint64_t)f, 1ull << 32 | 60), EXO_E_INVAL); /* no truncation */
+    CHECK_EQ(exo_nf_send((uint64_t)f, 60), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_send((uint64_t)f, EXO_NF_SEND_MAX), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_send(0, 60), EXO_E_NOENT); /* not read: nothing to send it on */
+    /* Nothing was sent or received: the counters say so, every one. */
+    for (uint64_t k = EXO_NET_RECEIVED; k <= EXO_NET_SENT; k++)
+        CHECK_EQ(exo_observe(EXO_OBSERVE_NET, k), 0);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_NET, EXO_NET_SENT + 1), EXO_E_RANGE);
     return 0;
 }

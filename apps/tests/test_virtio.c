@@ -998,116 +998,283 @@ EXOTEST(vio_net_udp_echo_through_the_host)
     return 0;
 }
 
-/* --- the packet filters' transmit check (docs/concepts/packet-filters.md) ------------------ */
+/* --- the packet filters' data path: exo's NIC, receive rings, nf_send --------------------- */
 
-#define VT_NF_PORT 40001 /* the port this test claims; the host echo server answers to it */
+#define VT_NF_PORT_A 40001        /* ours: the default env's claim */
+#define VT_NF_PORT_B 40002        /* the thread's claim */
+#define VT_NF_UNCLAIMED 40003     /* nobody's: its echo is the default env's */
+#define NF_RING_VA 0x30100000ull  /* our receive ring; the thread's is the page after */
+#define NF_STACK_VA 0x30200000ull /* the thread's stack */
+#define NF_STACK_PAGES 4
+#define NFA_MSG "viotest udp ring A: claimed by the default env"
+#define NFB_MSG "viotest udp ring B: claimed by a thread"
+#define NFU_MSG "viotest udp unclaimed: the default env's"
+#define NFC_MSG "viotest udp filtered: sent as copied"
 
-static int is_echo_to_claimed(const uint8_t *f, uint32_t n, uint64_t port)
+static const struct nf_host nf_us = {{VT_MAC}, {10, 0, 2, 15}};
+static struct nf_host nf_gw; /* the gateway, once its ARP reply came */
+static uint64_t nf_port;     /* the host echo server's */
+
+/* A UDP datagram from the echo server to our port (arg: server port << 16 | ours). */
+static int is_echo_to(const uint8_t *f, uint32_t n, uint64_t arg)
 {
-    return nf_is_udp(f, n, (uint16_t)port, VT_NF_PORT);
+    return nf_is_udp(f, n, (uint16_t)(arg >> 16), (uint16_t)arg);
 }
 
-/* A UDP datagram from `from`:VT_NF_PORT to the echo server through the gateway: its length. */
-static uint32_t nf_datagram(uint8_t *f, const struct nf_host *from, const struct nf_host *gw,
-                            uint64_t port, const char *msg)
+/* Is f (n bytes, Ethernet padding and all) the echo of msg: "echo:" and msg, byte for byte,
+ * and a UDP length of exactly that? */
+static int echo_of(const uint8_t *f, uint32_t n, const char *msg)
 {
-    return nf_udp(f, from, gw, VT_NF_PORT, (uint16_t)port, msg, 0);
+    const char *e = "echo:";
+    uint32_t k = 0;
+    for (; e[k]; k++)
+        if (NF_UDP_DATA + k >= n || f[NF_UDP_DATA + k] != (uint8_t)e[k])
+            return 0;
+    for (uint32_t i = 0; msg[i]; i++, k++)
+        if (NF_UDP_DATA + k >= n || f[NF_UDP_DATA + k] != (uint8_t)msg[i])
+            return 0;
+    return nf_get16(f + 38) == 8 + k;
 }
 
-/* Once nf_config has set the machine's MAC, exo checks every frame kicked onto a transmit queue
- * (exo_nf_tx_check, on its own copy): a refused one fails the kick with the check's error and
- * nothing is sent (the host script checks its echo server never got a "refused" datagram); a
- * chain of several descriptors is sent as exo's copy, so rewriting the pages after the kick
- * changes nothing (the host checks it got the datagram as kicked, never "REWRITTEN"). After an
- * nf_config with an all-zero identity, frames go unchecked again, as at boot. */
-EXOTEST(vio_net_transmit_checked_by_the_filters)
+/* Waits up to 20 s, on event ev between looks, for a frame match accepts in ring r: its length,
+ * or 0. Every UDP datagram seen on the way addressed to port `forbidden` counts in *foreign. */
+static uint32_t ring_match(volatile struct exo_nf_ring *r, uint64_t ev, uint8_t *buf,
+                           int (*match)(const uint8_t *, uint32_t, uint64_t), uint64_t arg,
+                           uint16_t forbidden, volatile int *foreign)
 {
-    uint64_t port = exotest_param() & 0xffff;
-    int dev = vio_find(VIRTIO_ID_NET, 0, 0);
+    uint64_t end = rdtsc() + (uint64_t)exo_clock() * 20;
+    while (rdtsc() < end) {
+        uint32_t n = nf_ring_take(r, buf);
+        if (!n) {
+            exo_event_wait_until(ev, rdtsc() + (uint64_t)exo_clock() / 10);
+            continue;
+        }
+        if (n >= NF_UDP_DATA && nf_get16(buf + 12) == 0x0800 && buf[NF_ETH + 9] == 17 &&
+            nf_get16(buf + 36) == forbidden)
+            (*foreign)++;
+        if (match(buf, n, arg))
+            return n;
+    }
+    return 0;
+}
+
+static volatile int64_t nfb[6];
+static volatile int nfb_foreign, nfb_done, nfb_go;
+
+/* The second env, a thread of ours: its own ring (the page after ours) and event, UDP port B
+ * claimed for itself, a datagram to the echo server and its echo in its ring; then what it may
+ * not send (ARP: the default env's; port A: ours). Its claim and ring end with it. */
+static void nf_thread_b(uint64_t unused)
+{
+    (void)unused;
+    static uint8_t f[EXO_NF_RING_MAX_FRAME];
+    volatile struct exo_nf_ring *ring = (volatile struct exo_nf_ring *)(NF_RING_VA + EXO_PAGE);
+    int64_t ev = exo_event_create();
+    nfb[0] = ev > 0 ? exo_nf_ring(EXO_CAP_SELF, NF_RING_VA + EXO_PAGE, (uint64_t)ev) : ev;
+    const struct exo_nf claim = {
+        .ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = VT_NF_PORT_B};
+    nfb[1] = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&claim);
+    uint32_t n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_B, (uint16_t)nf_port, NFB_MSG, 0);
+    nfb[2] = exo_nf_send((uint64_t)f, n);
+    n = ring_match(ring, (uint64_t)ev, f, is_echo_to, nf_port << 16 | VT_NF_PORT_B, VT_NF_PORT_A,
+                   &nfb_foreign);
+    nfb[3] = n && echo_of(f, n, NFB_MSG);
+    nf_arp(f, 1, &nf_us, &gw_ip_only);
+    nfb[4] = exo_nf_send((uint64_t)f, NF_ARP_LEN);
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port,
+               "viotest udp refused: the thread from port A", 0);
+    nfb[5] = exo_nf_send((uint64_t)f, n);
+    nfb_done = 1;
+    while (!nfb_go) /* port B stays claimed while the default env tries it */
+        exo_yield(EXO_ANY);
+    while ((n = nf_ring_take(ring, f)) != 0) /* what else came: never A's nor the unclaimed */
+        if (n >= NF_UDP_DATA && nf_get16(f + 12) == 0x0800 &&
+            (nf_get16(f + 36) == VT_NF_PORT_A || nf_get16(f + 36) == VT_NF_UNCLAIMED))
+            nfb_foreign++;
+    exo_env_destroy(EXO_CAP_SELF); /* this thread only */
+    for (;;)
+        ;
+}
+
+static int64_t nf_thread_start(void (*fn)(uint64_t))
+{
+    for (uint64_t p = 0; p < NF_STACK_PAGES; p++)
+        if (los_page_new(NF_STACK_VA + p * EXO_PAGE, RW) < 0)
+            return EXO_E_NOMEM;
+    int64_t t = exo_env_thread(EXO_CAP_SELF);
+    if (t < 0)
+        return t;
+    int64_t r =
+        exo_env_start((uint64_t)t, (uint64_t)fn, NF_STACK_VA + NF_STACK_PAGES * EXO_PAGE - 8, 0);
+    return r < 0 ? r : t;
+}
+
+/* The counters of the filters' data path (observe), read until two readings agree. */
+static void nf_counts(int64_t c[EXO_NET_SENT + 1])
+{
+    int64_t again[EXO_NET_SENT + 1];
+    for (int tries = 0; tries < 100; tries++) {
+        int same = 1;
+        for (int k = 0; k <= EXO_NET_SENT; k++)
+            c[k] = exo_observe(EXO_OBSERVE_NET, (uint64_t)k);
+        for (int k = 0; k <= EXO_NET_SENT; k++)
+            same &= (again[k] = exo_observe(EXO_OBSERVE_NET, (uint64_t)k)) == c[k];
+        if (same)
+            return;
+    }
+}
+
+/* nf_config with our MAC makes exo take the NIC (every vio_* call on it EXO_E_BUSY) and
+ * demultiplex what it receives: we (the default env, UDP port A) and a thread of ours (port
+ * B) each register a ring and an event, send a datagram to the host's echo server through
+ * nf_send, and each gets its own echo in its own ring, byte for byte, never the other's; our
+ * ARP request's answer and the echo to a port nobody claimed come to us, the default env.
+ * nf_send refuses another env's port, our ARP from the thread, another MAC or address, a
+ * malformed frame, a frame too long, each with its exact error, and the host checks nothing
+ * refused arrived (drivers/tests/virtio_boot_test.py); a frame rewritten right after nf_send
+ * goes as it was given. With no ring a frame is counted as dropped. An all-zero nf_config gives
+ * the device back (reset), and the driver works on it again; with a queue of it open, nf_config
+ * with a MAC is EXO_E_BUSY and changes nothing. */
+EXOTEST(nf_exo_drives_the_nic_rings_and_nf_send)
+{
+    nf_port = exotest_param() & 0xffff;
+    static struct exo_vio_info info;
+    static uint8_t f[EXO_NF_RING_MAX_FRAME + 64];
+    int dev = vio_find(VIRTIO_ID_NET, 0, &info);
     CHECK(dev >= 0);
-    CHECK_EQ(vio_net_open(&net, (unsigned)dev), 0);
-    CHECK_EQ(vio_net_link_up(&net), 1);
-    const struct nf_host us = {{VT_MAC}, {10, 0, 2, 15}};
-    const struct nf_host other_ip = {{VT_MAC}, {10, 0, 2, 16}};
-    const struct nf_host other_mac = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x57}, {10, 0, 2, 15}};
-    static uint8_t f[2048 + 64];
-    nf_arp(f, 1, &us, &gw_ip_only); /* unchecked: no nf_config yet */
-    CHECK_EQ(vio_net_send(&net, f, NF_ARP_LEN, 0), 0);
-    CHECK(recv_match(f, is_arp_reply, 0) > 0);
-    struct nf_host gw = gw_ip_only;
-    for (int i = 0; i < 6; i++)
-        gw.mac[i] = f[22 + i];
+    int64_t before[EXO_NET_SENT + 1], after[EXO_NET_SENT + 1];
+    nf_counts(before);
 
     const struct exo_nf_local l = {.mac = {VT_MAC}, .n4 = 1, .v4 = {0x0a00020f}};
-    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_ANY), 0); /* no default env: not us */
-    nf_arp(f, 1, &us, &gw_ip_only);
-    CHECK_EQ(vio_net_send(&net, f, NF_ARP_LEN, 0), EXO_E_PERM); /* the default env's alone */
-    uint32_t n = nf_datagram(f, &us, &gw, port, "viotest udp refused: unclaimed port");
-    CHECK_EQ(vio_net_send(&net, f, n, 0), EXO_E_PERM);
-    const struct exo_nf claim = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = VT_NF_PORT};
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), 0);
+    CHECK_EQ(exo_vio_info((uint64_t)dev, (uint64_t)&info), EXO_E_BUSY);
+    CHECK_EQ(exo_vio_setup((uint64_t)dev, VERSION_1), EXO_E_BUSY);
+    CHECK_EQ(exo_vio_queue_open((uint64_t)dev, VIRTIO_NET_RXQ, RAWQ_VA, EXO_ANY), EXO_E_BUSY);
+    CHECK_EQ(exo_vio_kick((uint64_t)dev, VIRTIO_NET_TXQ, 1), EXO_E_BUSY);
+    CHECK_EQ(exo_vio_queue_close((uint64_t)dev, VIRTIO_NET_RXQ), EXO_E_BUSY);
+    CHECK_EQ(exo_vio_direct((uint64_t)dev, BELL_VA), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), 0); /* on already: the identity only */
+
+    /* Our ring; our ARP request's answer comes into it. */
+    volatile struct exo_nf_ring *ring = (volatile struct exo_nf_ring *)NF_RING_VA;
+    CHECK(los_page_new(NF_RING_VA, RW) > 0 && los_page_new(NF_RING_VA + EXO_PAGE, RW) > 0);
+    int64_t ev = exo_event_create();
+    CHECK(ev > 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, NF_RING_VA, (uint64_t)ev), 0);
+    nf_arp(f, 1, &nf_us, &gw_ip_only);
+    CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), 0);
+    int foreign = 0;
+    CHECK(ring_match(ring, (uint64_t)ev, f, is_arp_reply, 0, VT_NF_PORT_B, &foreign) > 0);
+    nf_gw = gw_ip_only;
+    for (int i = 0; i < 6; i++)
+        nf_gw.mac[i] = f[22 + i];
+
+    /* Port A ours, port B the thread's; both datagrams out at once, each echo to its ring. */
+    const struct exo_nf claim = {
+        .ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = VT_NF_PORT_A};
     int64_t slot = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&claim);
     CHECK(slot >= 0);
-    n = nf_datagram(f, &other_ip, &gw, port, "viotest udp refused: not our address");
-    CHECK_EQ(vio_net_send(&net, f, n, 0), EXO_E_PERM);
-    n = nf_datagram(f, &other_mac, &gw, port, "viotest udp refused: not our MAC");
-    CHECK_EQ(vio_net_send(&net, f, n, 0), EXO_E_PERM);
-    n = nf_datagram(f, &us, &gw, port, "viotest udp refused: malformed");
-    nf_put16(f + 38, (uint16_t)(n - NF_ETH - 20 + 1)); /* UDP length past the IP payload */
-    CHECK_EQ(vio_net_send(&net, f, n, 0), EXO_E_INVAL);
-    n = nf_datagram(f, &us, &gw, port, "viotest udp refused: too long for exo's copy");
-    for (uint32_t i = n; i < 2048 - 12 + 1; i++)
-        f[i] = 0; /* Ethernet padding past the IP length: the filter ignores it */
-    CHECK_EQ(vio_net_send(&net, f, 2048 - 12 + 1, 0), EXO_E_INVAL);
-    const char *ok = "viotest udp filtered: allowed";
-    n = nf_datagram(f, &us, &gw, port, ok);
-    CHECK_EQ(vio_net_send(&net, f, n, 0), 0);
-    uint32_t got = recv_match(f, is_echo_to_claimed, port);
-    CHECK(got > 0);
-    for (int i = 0; ok[i]; i++)
-        CHECK_EQ(f[NF_UDP_DATA + 5 + i], ok[i]);
-    CHECK_EQ(vio_net_close(&net), 0);
+    int64_t t = nf_thread_start(nf_thread_b);
+    CHECK(t > 0);
+    uint32_t n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, NFA_MSG, 0);
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), 0);
+    n = ring_match(ring, (uint64_t)ev, f, is_echo_to, nf_port << 16 | VT_NF_PORT_A, VT_NF_PORT_B,
+                   &foreign);
+    CHECK(n > 0);
+    CHECK(echo_of(f, n, NFA_MSG));
+    CHECK(WAIT_UNTIL(nfb_done, 30000));
+    CHECK_EQ(nfb[0], 0);          /* its ring */
+    CHECK(nfb[1] >= 0);           /* its claim */
+    CHECK_EQ(nfb[2], 0);          /* its datagram went */
+    CHECK_EQ(nfb[3], 1);          /* and its echo came to its ring, byte for byte */
+    CHECK_EQ(nfb[4], EXO_E_PERM); /* ARP: the default env's alone */
+    CHECK_EQ(nfb[5], EXO_E_PERM); /* port A: ours */
+    /* Port B is the thread's: not even the default env sends from it. */
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_B, (uint16_t)nf_port,
+               "viotest udp refused: the default env from port B", 0);
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), EXO_E_PERM);
 
-    /* By hand on the transmit queue: header and frame in two descriptors. */
-    struct exo_vio_info info;
-    CHECK_EQ(started(VIRTIO_ID_NET, VIO_NET_WANT, &info), dev); /* as the driver left it */
-    struct rawq r;
-    CHECK_EQ(rawq_open(&r, (uint64_t)dev, VIRTIO_NET_TXQ, RAWQ_VA), 0);
-    struct vio_dma page;
-    CHECK_EQ(vio_dma_alloc(&page), 0);
-    uint8_t *b = page.va;
-    for (int i = 0; i < 12; i++)
-        b[i] = b[1024 + i] = 0; /* virtio-net headers: no offload */
-    /* a kick of two chains, the second refused: the whole kick is, the first is not sent */
-    uint32_t n1 = nf_datagram(b + 64, &us, &gw, port, "viotest udp refused: beside a refused one");
-    uint32_t n2 = nf_datagram(b + 1088, &us, &gw, port, "viotest udp refused: unclaimed, raw");
-    nf_put16(b + 1088 + 34, VT_NF_PORT + 1); /* from a port nobody claimed */
-    b[1088 + 40] = b[1088 + 41] = 0;         /* (no UDP checksum: the sum would be wrong) */
-    r.desc[0] = (struct exo_vq_desc){page.pa, 12, EXO_VQ_F_NEXT, 1};
-    r.desc[1] = (struct exo_vq_desc){page.pa + 64, n1, 0, 0};
-    r.desc[2] = (struct exo_vq_desc){page.pa + 1024, 12, EXO_VQ_F_NEXT, 3};
-    r.desc[3] = (struct exo_vq_desc){page.pa + 1088, n2, 0, 0};
-    const uint16_t heads[] = {0, 2};
-    CHECK_EQ(rawq_kick(&r, heads, 2), EXO_E_PERM);
-    CHECK_EQ(r.used->idx, r.next);
-    /* one allowed chain, its frame rewritten right after the kick: exo sends its copy */
-    const char *two = "viotest udp filtered: two descriptors";
-    n1 = nf_datagram(b + 64, &us, &gw, port, two);
-    b[64 + 40] = b[64 + 41] = 0; /* no UDP checksum: a rewritten payload would be delivered */
-    CHECK_EQ(rawq_kick(&r, heads, 1), 1);
+    /* A port nobody claims: the default env sends from it, and its echo is the default env's. */
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_UNCLAIMED, (uint16_t)nf_port, NFU_MSG, 0);
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), 0);
+    n = ring_match(ring, (uint64_t)ev, f, is_echo_to, nf_port << 16 | VT_NF_UNCLAIMED, VT_NF_PORT_B,
+                   &foreign);
+    CHECK(n > 0);
+    CHECK(echo_of(f, n, NFU_MSG));
+
+    /* The rest of what the filters refuse, each with its error; nothing of it is sent. */
+    const struct nf_host other_ip = {{VT_MAC}, {10, 0, 2, 16}};
+    const struct nf_host other_mac = {{0x52, 0x54, 0x00, 0x12, 0x34, 0x57}, {10, 0, 2, 15}};
+    n = nf_udp(f, &other_ip, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port,
+               "viotest udp refused: not our address", 0);
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), EXO_E_PERM);
+    n = nf_udp(f, &other_mac, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port,
+               "viotest udp refused: not our MAC", 0);
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), EXO_E_PERM);
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, "viotest udp refused: malformed",
+               0);
+    nf_put16(f + 38, (uint16_t)(n - NF_ETH - 20 + 1)); /* UDP length past the IP payload */
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), EXO_E_INVAL);
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, "viotest udp refused: too long",
+               0);
+    for (uint32_t i = n; i < EXO_NF_SEND_MAX + 1; i++)
+        f[i] = 0; /* Ethernet padding past the IP length: the filter would ignore it */
+    CHECK_EQ(exo_nf_send((uint64_t)f, EXO_NF_SEND_MAX + 1), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_send((uint64_t)f, 0), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_send(0x1000, 60), EXO_E_FAULT);
+
+    /* A frame rewritten right after nf_send: exo sends the copy it checked. */
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, NFC_MSG, 0);
+    f[40] = f[41] = 0; /* no UDP checksum: a rewritten payload would be delivered */
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), 0);
     const char *re = "viotest udp REWRITTEN";
     for (int i = 0; re[i]; i++)
-        b[64 + NF_UDP_DATA + i] = (uint8_t)re[i];
-    CHECK(used_reaches(r.used, r.next, 5000));
+        f[NF_UDP_DATA + i] = (uint8_t)re[i];
+    n = ring_match(ring, (uint64_t)ev, f, is_echo_to, nf_port << 16 | VT_NF_PORT_A, VT_NF_PORT_B,
+                   &foreign);
+    CHECK(n > 0);
+    CHECK(echo_of(f, n, NFC_MSG));
 
-    /* An all-zero identity: no filtering, as at boot. ARP from us, not the default env, goes. */
+    nfb_go = 1;
+    los_wait((uint64_t)t);
+    CHECK_EQ(foreign, 0);     /* nothing of port B's reached us */
+    CHECK_EQ(nfb_foreign, 0); /* nothing of ours reached the thread */
+    const struct exo_nf claim_b = {
+        .ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = VT_NF_PORT_B};
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, (uint64_t)&claim_b), nfb[1]); /* ended with it: free */
+
+    /* What the counters saw: every frame sent counted once; every frame received delivered or
+     * counted as dropped, for one reason. */
+    nf_counts(after);
+    CHECK_EQ(after[EXO_NET_SENT] - before[EXO_NET_SENT], 5); /* ARP, A, B, unclaimed, copy */
+    CHECK(after[EXO_NET_DELIVERED] - before[EXO_NET_DELIVERED] >= 5);
+    CHECK_EQ(after[EXO_NET_RECEIVED] - before[EXO_NET_RECEIVED],
+             after[EXO_NET_DELIVERED] - before[EXO_NET_DELIVERED] + after[EXO_NET_MALFORMED] -
+                 before[EXO_NET_MALFORMED] + after[EXO_NET_NO_RING] - before[EXO_NET_NO_RING] +
+                 after[EXO_NET_RING_FULL] - before[EXO_NET_RING_FULL]);
+
+    /* No ring registered: the ARP answer to the default env is counted and dropped. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), 0);
+    nf_arp(f, 1, &nf_us, &gw_ip_only);
+    CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), 0);
+    CHECK(
+        WAIT_UNTIL(exo_observe(EXO_OBSERVE_NET, EXO_NET_NO_RING) > after[EXO_NET_NO_RING], 10000));
+
+    /* Off: the device is the envs' again, reset. */
     const struct exo_nf_local none = {0};
     CHECK_EQ(exo_nf_config((uint64_t)&none, EXO_ANY), 0);
-    nf_arp(b + 64, 1, &us, &gw_ip_only);
-    r.desc[1].len = NF_ARP_LEN;
-    CHECK_EQ(rawq_kick(&r, heads, 1), 1);
-    CHECK(used_reaches(r.used, r.next, 5000));
-    CHECK_EQ(exo_vio_queue_close((uint64_t)dev, VIRTIO_NET_TXQ), 0);
-    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)slot), 0);
+    CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), EXO_E_NOENT);
+    CHECK_EQ(exo_vio_info((uint64_t)dev, (uint64_t)&info), 0);
+    CHECK_EQ(info.accepted, 0);
+    /* With a queue of it open, nf_config cannot take it: EXO_E_BUSY, the filters stay off. */
+    CHECK_EQ(vio_net_open(&net, (unsigned)dev), 0);
+    CHECK_EQ(vio_net_link_up(&net), 1);
+    CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), EXO_E_NOENT);
+    nf_arp(f, 1, &nf_us, &gw_ip_only); /* unchecked: the filters are off */
+    CHECK_EQ(vio_net_send(&net, f, NF_ARP_LEN, 0), 0);
+    CHECK(recv_match(f, is_arp_reply, 0) > 0);
+    CHECK_EQ(vio_net_close(&net), 0);
     return 0;
 }
 

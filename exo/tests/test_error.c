@@ -13,7 +13,7 @@ TEST_CASE(every_row_named)
 #define EXO_ELF_ERROR(value, name, doc) CHECK_STR(exo_strerror(value), #name);
 #define VIO_ERROR(value, name, doc) CHECK_STR(exo_strerror(value), #name);
 #include <exo/errors.def>
-    CHECK_STR(exo_strerror(-10), "EXO_E_?");
+    CHECK_STR(exo_strerror(-11), "EXO_E_?");
     CHECK_STR(exo_strerror(-1000), "EXO_E_?");
     CHECK_STR(exo_strerror(1), "EXO_E_?");
 }

@@ -148,15 +148,6 @@ TEST_CASE(net)
     CHECK_EQ(vio_chain_rule(2, 0, 0, 0).whole, 0);
     CHECK_EQ(chain(1, 0, NET_HASH_REPORT, 1, rx19, 1), EXO_E_INVAL);
     CHECK_EQ(chain(1, 1, NET_HASH_REPORT, 1, tx19, 1), EXO_E_INVAL);
-    /* transmit queues, and only they, carry the header length the filters' check strips */
-    CHECK_EQ(vio_chain_rule(1, 1, NET_CTRL_VQ, 1).net_tx, 12);
-    CHECK_EQ(vio_chain_rule(1, 3, NET_CTRL_VQ, 2).net_tx, 12); /* transmitq2 */
-    CHECK_EQ(vio_chain_rule(1, 1, NET_HASH_REPORT, 1).net_tx, 20);
-    CHECK_EQ(vio_chain_rule(1, 0, NET_CTRL_VQ, 1).net_tx, 0);
-    CHECK_EQ(vio_chain_rule(1, 2, NET_CTRL_VQ, 1).net_tx, 0); /* controlq */
-    CHECK_EQ(vio_chain_rule(1, 3, NET_CTRL_VQ, 1).net_tx, 0); /* no such queue */
-    CHECK_EQ(vio_chain_rule(2, 1, 0, 0).net_tx, 0);
-    CHECK_EQ(vio_chain_rule(3, 1, 0, 0).net_tx, 0);
 }
 
 TEST_CASE(console_rng)

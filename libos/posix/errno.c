@@ -29,6 +29,8 @@ long posix_errno(int64_t r)
         return -LNX_ENOSYS;
     case EXO_E_FAULT:
         return -LNX_EFAULT;
+    case EXO_E_AGAIN: /* full for now (a transmit queue) */
+        return -LNX_EAGAIN;
     }
     return -LNX_EIO; /* not an exo error: should not happen */
 }

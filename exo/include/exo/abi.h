@@ -55,6 +55,7 @@ union exo_ncalls_measure {
 #define EXO_OBSERVE_VQ 1            /* observe's what: one of its queues */
 #define EXO_OBSERVE_IRQ 2           /* observe's what: a vector's binding */
 #define EXO_OBSERVE_IRQ_COUNT 3     /* observe's what: a vector's interrupts since boot */
+#define EXO_OBSERVE_NET 4           /* observe's what: a packet-filter counter (EXO_NET_*) */
 #define EXO_NCAPS 320 /* capability slots per env: a process server holds 2 per process */
 #define EXO_USER_TOP 0x0000800000000000ull /* user virtual addresses lie below this */
 #define EXO_PAGE 4096ull                   /* bytes in a page: the unit of every page call */
@@ -208,8 +209,8 @@ struct exo_nf_local {
     uint8_t v6[EXO_NF_NADDR][16];
 };
 
-/* A receive ring: the page through which exo will hand an env the frames its claims match (the
- * receive path's delivery format; exo/net_ring.h; not wired to a device yet). exo produces, the
+/* A receive ring (nf_ring): the page through which exo hands an env the frames its claims
+ * match, or the default env what nobody claimed (exo/net_ring.h, exo/net_rx.c). exo produces, the
  * env consumes. data[] holds records, each 4-byte aligned: a 32-bit length, then that many bytes
  * of frame (from the Ethernet destination on). A record never wraps: where the next one would
  * not fit before the end of data[], exo writes the length EXO_NF_RING_WRAP and the next record
@@ -227,6 +228,15 @@ struct exo_nf_ring {
     uint32_t pad;
     uint8_t data[EXO_NF_RING_DATA];
 };
+#define EXO_NF_SEND_MAX 1514 /* nf_send: the longest frame (MTU 1500 and its Ethernet header) */
+
+/* observe(EXO_OBSERVE_NET, counter): the packet filters' data path since boot. */
+#define EXO_NET_RECEIVED 0  /* frames the device handed exo */
+#define EXO_NET_DELIVERED 1 /* put into an env's ring */
+#define EXO_NET_MALFORMED 2 /* dropped: exo_nf_classify could not parse them */
+#define EXO_NET_NO_RING 3   /* dropped: their env (or no default env) had no ring */
+#define EXO_NET_RING_FULL 4 /* dropped: the ring was full (its drops counts them too) */
+#define EXO_NET_SENT 5      /* frames nf_send queued */
 
 /* The top 32 bits of rax that mark an exo call ("EXO!"). Linux's numbers are below 2^32,
  * so a Linux binary's `syscall` never carries it; an env without syscall_reflect may omit it. */

@@ -28,6 +28,10 @@ int irq_claim(void);
 /* Points a claimed vector at event `ref` (0: nowhere). */
 void irq_set(int vector, uint32_t ref);
 
+/* Makes a claimed vector call exo's own fn (under the lock, before the EOI) instead of posting
+ * an event, for a device exo drives itself (net_nic.c); NULL ends that. */
+void irq_set_handler(int vector, void (*fn)(void));
+
 /* observe (observe.c): the id of the env whose live binding vector has (0: none), | 1 << 32 if
  * a device queue claimed it; and the interrupts that arrived on it since boot. */
 int64_t irq_observe(int vector);

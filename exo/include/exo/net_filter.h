@@ -6,7 +6,8 @@
  * ICMP, unclaimed traffic), or drops it (malformed); and it lets an env send only from what it
  * claims. Pure logic on a table the caller holds, freestanding, host-tested
  * (exo/tests/test_net_filter.c). exo's one table and the nf_* calls on it are sys_net.c's;
- * the receive path does not call it yet. A claim and the local identity are ABI (abi.h).
+ * the receive path (net_nic.c) and nf_send (vio_nettx.c) ask it through sys_net.c. A claim
+ * and the local identity are ABI (abi.h).
  *
  * Fixed match fields, not a filter language: a claim is four numbers, so verifying it is a
  * range check per field plus one overlap test against the table, and at most one claim matches
@@ -49,6 +50,9 @@ int exo_nf_remove(struct exo_nf_table *t, uint32_t env, uint32_t slot);
 /* Removes every claim of env `env` (it ended) and, if it was the default env, that role: the
  * number of claims removed. */
 int exo_nf_remove_env(struct exo_nf_table *t, uint32_t env);
+
+/* Would exo_nf_set_local take *l? 0, or its EXO_E_INVAL (changes nothing). */
+int exo_nf_local_ok(const struct exo_nf_local *l);
 
 /* Sets the local identity: 0, or EXO_E_INVAL (more than EXO_NF_NADDR addresses of a family, an
  * IPv4 address 0 or multicast or broadcast, an IPv6 address all zeros or multicast). */

@@ -25,15 +25,12 @@ uint64_t vio_features_allowed(uint16_t type);
  * queue, whose header exo copies and checks (vio_blk_hdr_ok); blk_dwz: which of DISCARD (1)
  * and WRITE_ZEROES (2) its features allow. whole: its requests act on the whole device (virtio-
  * net's control queue: pairs, MAC, receive modes), so only an env no other shares the device
- * with may kick it (vio.c). net_tx: a virtio-net transmit queue, the length of the header
- * before each frame (0: not one), whose frames exo checks against the packet filters once they
- * are configured (vio_nettx.h). */
+ * with may kick it (vio.c). */
 struct vio_chain_rule {
     uint32_t min_out, min_in;
     uint8_t no_out, no_in;
     uint8_t blk, blk_dwz;
     uint8_t whole;
-    uint8_t net_tx;
 };
 
 /* The rule for queue `queue` of a device of `type` started with features `accepted`;

@@ -21,21 +21,20 @@
 #define PLATFORM VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)
 
 struct vq {
-    uint16_t size;                   /* 0: not set up */
-    int vector;                      /* claimed interrupt vector, -1: none */
-    uint32_t doorbell;               /* offset in the notify block */
-    uint64_t sdesc, savail;          /* the owner's submission pages (ppn) */
-    uint64_t desc, avail, used;      /* the device's rings (ppn); used is mapped read-only */
-    uint64_t hdr;                    /* blk: exo's copies of the request headers (vio_blkhdr.h) */
-    uint64_t txbuf[EXO_VQ_SIZE / 2]; /* net transmit: exo's copies of the frames (vio_nettx.h) */
-    uint32_t owner;                  /* env id holding the queue, 0: exo */
-    uint16_t next_avail;             /* the device ring's available index */
-    uint16_t last_used;              /* completions exo has collected */
-    uint16_t inflight;               /* chains submitted and not yet collected */
-    uint8_t in_dom;                  /* its rings are in the direct holder's IOMMU domain */
-    struct vio_chain_rule rule;      /* what each chain on it must look like (vio_chain.h) */
-    uint8_t busy[EXO_VQ_SIZE];       /* descriptor index in flight */
-    uint8_t is_head[EXO_VQ_SIZE];    /* ... and the head of a chain exo submitted */
+    uint16_t size;                /* 0: not set up */
+    int vector;                   /* claimed interrupt vector, -1: none */
+    uint32_t doorbell;            /* offset in the notify block */
+    uint64_t sdesc, savail;       /* the owner's submission pages (ppn) */
+    uint64_t desc, avail, used;   /* the device's rings (ppn); used is mapped read-only */
+    uint64_t hdr;                 /* blk: exo's copies of the request headers (vio_blkhdr.h) */
+    uint32_t owner;               /* env id holding the queue, 0: exo */
+    uint16_t next_avail;          /* the device ring's available index */
+    uint16_t last_used;           /* completions exo has collected */
+    uint16_t inflight;            /* chains submitted and not yet collected */
+    uint8_t in_dom;               /* its rings are in the direct holder's IOMMU domain */
+    struct vio_chain_rule rule;   /* what each chain on it must look like (vio_chain.h) */
+    uint8_t busy[EXO_VQ_SIZE];    /* descriptor index in flight */
+    uint8_t is_head[EXO_VQ_SIZE]; /* ... and the head of a chain exo submitted */
 };
 
 struct vdev {
@@ -49,6 +48,7 @@ struct vdev {
     uint64_t bell;   /* physical page of the doorbells, if it holds nothing else (0: it does) */
     uint32_t direct; /* env holding the whole device (vio_direct), 0: none */
     uint8_t dead;    /* it would not reset: never used again, its pins are kept for good */
+    uint8_t exo_net; /* the NIC exo drives itself while packet filters are on (net_nic.c) */
     struct vq q[EXO_VQ_MAX];
 };
 
@@ -84,6 +84,10 @@ void vio_give_back(struct vq *q); /* q is exo's again, its interrupt unbound */
 
 /* vio_queue.c: is q held by a live env? */
 int vio_queue_taken(const struct vq *q);
+/* vio_queue.c: resets d and starts it with what exo allows of `features` (vio_setup's second
+ * half: ring pages taken first, then the reset): the accepted features, or EXO_E_NOMEM (d as it
+ * was) or EXO_E_CORRUPT (the device refused: d left reset). */
+int64_t vio_start_device(struct vdev *d, uint64_t features);
 /* vio_queue.c: the set-up queue `queue` of dev, for the calls that need one. */
 int vio_queue_of(uint64_t dev, uint64_t queue, struct vdev **d, struct vq **q);
 

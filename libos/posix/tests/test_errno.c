@@ -22,5 +22,6 @@ TEST_CASE(errno)
     CHECK_EQ(posix_errno(EXO_E_CORRUPT), -5);
     CHECK_EQ(posix_errno(EXO_E_NOSYS), -38);
     CHECK_EQ(posix_errno(EXO_E_FAULT), -14);
+    CHECK_EQ(posix_errno(EXO_E_AGAIN), -11);
     CHECK_EQ(posix_errno(-100), -5); /* not an exo error: EIO */
 }
