@@ -11,3 +11,6 @@ set(LWIP_CORE_FILES
   core/ipv6/dhcp6.c core/ipv6/ethip6.c core/ipv6/icmp6.c core/ipv6/inet6.c core/ipv6/ip6.c
   core/ipv6/ip6_addr.c core/ipv6/ip6_frag.c core/ipv6/mld6.c core/ipv6/nd6.c
   netif/ethernet.c)
+# The socket engine and the ring netif over lwIP's raw API (ours, libos/net/README.md), relative
+# to libos/net: net_engine (host) and los_lwip (freestanding).
+set(NET_ENGINE_FILES inet.c inet_tcp.c inet_udp.c inet_opt.c netif_ring.c)

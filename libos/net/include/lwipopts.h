@@ -69,6 +69,10 @@
 #define LWIP_TCP_KEEPALIVE 1
 #define TCP_LISTEN_BACKLOG 1
 #define LWIP_CALLBACK_API 1
+/* The socket engine (inet_tcp.c) hears of every pcb's end through one ext arg's destroy
+ * callback, and lets SO_REUSEADDR bind past TIME-WAIT. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+#define SO_REUSE 1
 
 /* Netifs: several (the loopback netif "lo" at 127.0.0.1 and ::1 among them, its packets delivered
  * by netif_poll_all() from the process's loop), status and link callbacks, netif hints. */

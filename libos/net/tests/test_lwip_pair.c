@@ -1,9 +1,8 @@
 /*
- * test_lwip_pair.c: Debian's lwIP with Tessera's port (libos/net) on the host. lwIP keeps its
- * state in globals, so this is ONE lwIP instance with two Ethernet netifs, A (10.0.0.1) and B
- * (10.0.0.2), whose linkoutput functions put frames on an in-memory wire (a queue each way) that
- * the test delivers to the other netif's input. One process, no threads, no real time: the clock
- * is a variable the test advances before sys_check_timeouts(). The port's strong-host routing
+ * test_lwip_pair.c: Debian's lwIP with Tessera's port (libos/net) on the host, over the tests'
+ * wire (wire.h): ONE lwIP instance with two Ethernet netifs, A (10.0.0.1) and B (10.0.0.2),
+ * joined by an in-memory wire. One process, no threads, no real time: the clock is a variable
+ * the test advances before sys_check_timeouts(). The port's strong-host routing
  * (a packet from A's address leaves by A) keeps the two netifs from short-cutting through the
  * loopback path. Cases: ARP, ICMP echo, a 1000-byte UDP datagram, 1 MiB each way over TCP with a
  * clean close on both sides, the same with every 7th frame dropped on the wire, and UDP over the
@@ -11,7 +10,7 @@
  */
 #include <check.h>
 
-#include <lwip_port.h>
+#include "wire.h"
 
 #include "lwip/etharp.h"
 #include "lwip/ethip6.h"
@@ -37,47 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- The fake clock and the port's hooks ---- */
-
-static uint32_t now;
-
-static uint32_t fake_now(void)
-{
-    return now;
-}
-
-static void diag(const char *fmt, va_list ap)
-{
-    vfprintf(stderr, fmt, ap);
-}
-
-static void assert_fail(const char *msg, const char *file, int line)
-{
-    fprintf(stderr, "lwIP assertion failed: %s (%s:%d)\n", msg, file, line);
-    abort();
-}
-
-/* ---- The wire: a queue of frames each way, every Nth frame dropped if asked ---- */
-
-#define WIRE_SLOTS 2048
-#define FRAME_MAX 1600
-
-struct frame {
-    uint16_t len;
-    uint8_t data[FRAME_MAX];
-};
-
-struct queue {
-    struct frame slot[WIRE_SLOTS];
-    unsigned head, tail; /* head: next to deliver; tail: next free */
-};
-
-static struct queue to_b, to_a; /* frames A sent (for B), frames B sent (for A) */
-static struct netif na, nb;
-static unsigned drop_every; /* 0: none */
-static unsigned frames, dropped;
-static unsigned frames_a, frames_b; /* put on the wire by A, by B (dropped ones too) */
-static unsigned tcp_rexmits;        /* TCP data segments whose bytes were sent before */
+static unsigned tcp_rexmits; /* TCP data segments whose bytes were sent before */
 static uint32_t seq_end_a, seq_end_b;
 static bool seq_seen_a, seq_seen_b;
 static int syn_mss[2], syn_wscale[2]; /* options of the SYNs from A [0] and B [1], -1: none */
@@ -121,108 +80,17 @@ static void watch_tcp(const uint8_t *f, unsigned len, bool from_a)
     *seen = true;
 }
 
-static err_t wire_out(struct netif *netif, struct pbuf *p)
-{
-    bool from_a = netif == &na;
-    struct queue *q = from_a ? &to_b : &to_a;
-    if (p->tot_len > FRAME_MAX || q->tail - q->head == WIRE_SLOTS) {
-        fprintf(stderr, "wire: frame of %u bytes or full queue\n", p->tot_len);
-        abort();
-    }
-    from_a ? frames_a++ : frames_b++;
-    struct frame *f = &q->slot[q->tail % WIRE_SLOTS];
-    f->len = (uint16_t)pbuf_copy_partial(p, f->data, p->tot_len, 0);
-    watch_tcp(f->data, f->len, from_a);
-    if (drop_every && ++frames % drop_every == 0) {
-        dropped++;
-        return ERR_OK;
-    }
-    q->tail++;
-    return ERR_OK;
-}
-
-/* Deliver every queued frame, and what the deliveries make, until the wire is quiet. */
-static void pump(void)
-{
-    for (;;) {
-        netif_poll_all();
-        struct queue *q = to_b.head != to_b.tail ? &to_b : to_a.head != to_a.tail ? &to_a : NULL;
-        if (!q)
-            return;
-        struct netif *in = q == &to_b ? &nb : &na;
-        struct frame *f = &q->slot[q->head++ % WIRE_SLOTS];
-        struct pbuf *p = pbuf_alloc(PBUF_RAW, f->len, PBUF_POOL);
-        if (!p) /* no pool buffer: the frame is lost, as on a NIC out of buffers */
-            continue;
-        pbuf_take(p, f->data, f->len);
-        if (in->input(p, in) != ERR_OK)
-            pbuf_free(p);
-    }
-}
-
-/* Deliver, then advance the clock 10 ms and run lwIP's timers, until done() or max_ms pass. */
-static bool run_until(bool (*done)(void), uint32_t max_ms)
-{
-    for (uint32_t t = 0;; t += 10) {
-        pump();
-        if (done())
-            return true;
-        if (t >= max_ms)
-            return false;
-        now += 10;
-        sys_check_timeouts();
-    }
-}
-
-/* ---- Two netifs ---- */
-
-static const uint8_t mac_a[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
-static const uint8_t mac_b[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0b};
-static ip4_addr_t ip_a, ip_b, mask, gw;
-
-static err_t eth_init(struct netif *netif)
-{
-    const uint8_t *mac = netif == &na ? mac_a : mac_b;
-    netif->name[0] = 'e';
-    netif->name[1] = netif == &na ? 'a' : 'b';
-    netif->hwaddr_len = ETH_HWADDR_LEN;
-    memcpy(netif->hwaddr, mac, ETH_HWADDR_LEN);
-    netif->mtu = 1500;
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
-    netif->output = etharp_output;
-    netif->output_ip6 = ethip6_output;
-    netif->linkoutput = wire_out;
-    return ERR_OK;
-}
-
 static bool inited;
 
-/* lwIP once per process (it has no teardown); each case starts from an empty wire and ARP. */
+/* Each case starts from an empty wire and ARP, the TCP watcher on. */
 static void setup(void)
 {
+    wire_reset();
     if (!inited) {
-        struct lwip_port_hooks h = {.now_ms = fake_now, .diag = diag, .assert_fail = assert_fail};
-        lwip_port_set_hooks(&h);
-        now = 1000;
-        lwip_init();
-        IP4_ADDR(&ip_a, 10, 0, 0, 1);
-        IP4_ADDR(&ip_b, 10, 0, 0, 2);
-        IP4_ADDR(&mask, 255, 255, 255, 0);
-        IP4_ADDR(&gw, 0, 0, 0, 0);
-        netif_add(&na, &ip_a, &mask, &gw, NULL, eth_init, ethernet_input);
-        netif_add(&nb, &ip_b, &mask, &gw, NULL, eth_init, ethernet_input);
-        netif_set_up(&na);
-        netif_set_up(&nb);
-        netif_set_link_up(&na);
-        netif_set_link_up(&nb);
+        wire_watch = watch_tcp;
         inited = true;
     }
-    pump();
-    etharp_cleanup_netif(&na);
-    etharp_cleanup_netif(&nb);
-    memset(&to_a, 0, sizeof to_a);
-    memset(&to_b, 0, sizeof to_b);
-    drop_every = frames = dropped = frames_a = frames_b = tcp_rexmits = 0;
+    tcp_rexmits = 0;
     seq_seen_a = seq_seen_b = false;
     syn_mss[0] = syn_mss[1] = syn_wscale[0] = syn_wscale[1] = -1;
     sack_segments = 0;
@@ -234,28 +102,30 @@ static void setup(void)
 TEST_CASE(arp_resolves)
 {
     setup();
-    CHECK_EQ(etharp_request(&na, &ip_b), ERR_OK);
-    CHECK_EQ(to_b.tail, 1);
-    const uint8_t *req = to_b.slot[0].data;
+    CHECK_EQ(etharp_request(&wire_na, &wire_ip_b), ERR_OK);
+    CHECK_EQ(wire_to_b.tail, 1);
+    const uint8_t *req = wire_to_b.slot[0].data;
     CHECK_EQ(memcmp(req, "\xff\xff\xff\xff\xff\xff", 6), 0);
-    CHECK_EQ(memcmp(req + 6, mac_a, 6), 0);
+    CHECK_EQ(memcmp(req + 6, wire_mac_a, 6), 0);
     CHECK_EQ(req[12] << 8 | req[13], ETHTYPE_ARP);
     CHECK_EQ(req[20] << 8 | req[21], 1); /* opcode: request */
-    pump();
-    CHECK_EQ(frames_a, 1);
-    CHECK_EQ(frames_b, 1);
-    const uint8_t *rep = to_a.slot[0].data;
-    CHECK_EQ(memcmp(rep, mac_a, 6), 0);
+    wire_pump();
+    CHECK_EQ(wire_frames_a, 1);
+    CHECK_EQ(wire_frames_b, 1);
+    const uint8_t *rep = wire_to_a.slot[0].data;
+    CHECK_EQ(memcmp(rep, wire_mac_a, 6), 0);
     CHECK_EQ(rep[20] << 8 | rep[21], 2); /* opcode: reply */
 
     struct eth_addr *eth;
     const ip4_addr_t *ip;
-    CHECK_MSG(etharp_find_addr(&na, &ip_b, &eth, &ip) >= 0, "A has no entry for 10.0.0.2");
-    if (etharp_find_addr(&na, &ip_b, &eth, &ip) >= 0)
-        CHECK_EQ(memcmp(eth->addr, mac_b, 6), 0);
-    CHECK_MSG(etharp_find_addr(&nb, &ip_a, &eth, &ip) >= 0, "B has no entry for 10.0.0.1");
-    if (etharp_find_addr(&nb, &ip_a, &eth, &ip) >= 0)
-        CHECK_EQ(memcmp(eth->addr, mac_a, 6), 0);
+    CHECK_MSG(etharp_find_addr(&wire_na, &wire_ip_b, &eth, &ip) >= 0,
+              "A has no entry for 10.0.0.2");
+    if (etharp_find_addr(&wire_na, &wire_ip_b, &eth, &ip) >= 0)
+        CHECK_EQ(memcmp(eth->addr, wire_mac_b, 6), 0);
+    CHECK_MSG(etharp_find_addr(&wire_nb, &wire_ip_a, &eth, &ip) >= 0,
+              "B has no entry for 10.0.0.1");
+    if (etharp_find_addr(&wire_nb, &wire_ip_a, &eth, &ip) >= 0)
+        CHECK_EQ(memcmp(eth->addr, wire_mac_a, 6), 0);
 }
 
 /* ---- ICMP echo ---- */
@@ -286,8 +156,8 @@ TEST_CASE(icmp_echo_answered)
     setup();
     struct raw_pcb *pcb = raw_new(IP_PROTO_ICMP);
     ip_addr_t a = IPADDR4_INIT(0), b = IPADDR4_INIT(0);
-    ip_addr_copy_from_ip4(a, ip_a);
-    ip_addr_copy_from_ip4(b, ip_b);
+    ip_addr_copy_from_ip4(a, wire_ip_a);
+    ip_addr_copy_from_ip4(b, wire_ip_b);
     CHECK_EQ(raw_bind(pcb, &a), ERR_OK);
     raw_recv(pcb, ping_recv, NULL);
 
@@ -305,7 +175,7 @@ TEST_CASE(icmp_echo_answered)
     replies = 0;
     CHECK_EQ(raw_sendto(pcb, p, &b), ERR_OK);
     pbuf_free(p);
-    pump();
+    wire_pump();
 
     CHECK_EQ(replies, 1);
     CHECK_EQ(reply_len, sizeof(struct icmp_echo_hdr) + PING_DATA);
@@ -317,10 +187,10 @@ TEST_CASE(icmp_echo_answered)
     CHECK_EQ(inet_chksum(reply, reply_len), 0);
     for (int i = 0; i < PING_DATA; i++)
         CHECK_EQ(reply[sizeof *r + i], (uint8_t)(i * 3 + 1));
-    CHECK_EQ(reply_from.addr, ip_b.addr);
+    CHECK_EQ(reply_from.addr, wire_ip_b.addr);
     /* ARP first (request and reply), then the echo and its answer. */
-    CHECK_EQ(frames_a, 2);
-    CHECK_EQ(frames_b, 2);
+    CHECK_EQ(wire_frames_a, 2);
+    CHECK_EQ(wire_frames_b, 2);
     raw_remove(pcb);
 }
 
@@ -361,7 +231,7 @@ static void udp_send_1000(const ip4_addr_t *from, const ip4_addr_t *to)
     memset(dgram, 0, sizeof dgram);
     CHECK_EQ(udp_sendto(tx, p, &t, 7000), ERR_OK);
     pbuf_free(p);
-    pump();
+    wire_pump();
     CHECK_EQ(dgrams, 1);
     CHECK_EQ(dgram_len, 1000);
     CHECK_EQ(memcmp(dgram, out, sizeof out), 0);
@@ -374,9 +244,9 @@ static void udp_send_1000(const ip4_addr_t *from, const ip4_addr_t *to)
 TEST_CASE(udp_1000_bytes)
 {
     setup();
-    udp_send_1000(&ip_a, &ip_b);
-    CHECK_EQ(frames_a, 2); /* ARP request, the datagram */
-    CHECK_EQ(frames_b, 1); /* ARP reply */
+    udp_send_1000(&wire_ip_a, &wire_ip_b);
+    CHECK_EQ(wire_frames_a, 2); /* ARP request, the datagram */
+    CHECK_EQ(wire_frames_b, 1); /* ARP reply */
 }
 
 /* The loopback netif (lo, 127.0.0.1): delivered by netif_poll_all, nothing on the wire. */
@@ -386,15 +256,15 @@ TEST_CASE(udp_loopback)
     ip4_addr_t lo;
     IP4_ADDR(&lo, 127, 0, 0, 1);
     udp_send_1000(&lo, &lo);
-    CHECK_EQ(frames_a + frames_b, 0);
+    CHECK_EQ(wire_frames_a + wire_frames_b, 0);
 }
 
 /* ---- IPv6: link-local addresses, neighbour discovery, a UDP datagram ---- */
 
 static bool lladdrs_valid(void)
 {
-    return ip6_addr_isvalid(netif_ip6_addr_state(&na, 0)) &&
-           ip6_addr_isvalid(netif_ip6_addr_state(&nb, 0));
+    return ip6_addr_isvalid(netif_ip6_addr_state(&wire_na, 0)) &&
+           ip6_addr_isvalid(netif_ip6_addr_state(&wire_nb, 0));
 }
 
 /* Link-local addresses from the MACs (duplicate detection passes on the fake clock), then 1000
@@ -402,18 +272,20 @@ static bool lladdrs_valid(void)
 TEST_CASE(ipv6_link_local_udp)
 {
     setup();
-    netif_create_ip6_linklocal_address(&na, 1);
-    netif_create_ip6_linklocal_address(&nb, 1);
-    CHECK_MSG(run_until(lladdrs_valid, 10000), "link-local addresses still tentative at t+10 s");
-    CHECK_STR(ip6addr_ntoa(netif_ip6_addr(&na, 0)), "FE80::FF:FE00:A");
-    CHECK_STR(ip6addr_ntoa(netif_ip6_addr(&nb, 0)), "FE80::FF:FE00:B");
+    netif_create_ip6_linklocal_address(&wire_na, 1);
+    netif_create_ip6_linklocal_address(&wire_nb, 1);
+    CHECK_MSG(wire_run_until(lladdrs_valid, 10000),
+              "link-local addresses still tentative at t+10 s");
+    CHECK_STR(ip6addr_ntoa(netif_ip6_addr(&wire_na, 0)), "FE80::FF:FE00:A");
+    CHECK_STR(ip6addr_ntoa(netif_ip6_addr(&wire_nb, 0)), "FE80::FF:FE00:B");
 
     struct udp_pcb *rx = udp_new_ip_type(IPADDR_TYPE_V6), *tx = udp_new_ip_type(IPADDR_TYPE_V6);
     ip_addr_t a, b, to;
-    ip_addr_copy_from_ip6(a, *netif_ip6_addr(&na, 0));
-    ip_addr_copy_from_ip6(b, *netif_ip6_addr(&nb, 0));
+    ip_addr_copy_from_ip6(a, *netif_ip6_addr(&wire_na, 0));
+    ip_addr_copy_from_ip6(b, *netif_ip6_addr(&wire_nb, 0));
     ip_addr_copy(to, b);
-    ip6_addr_set_zone(ip_2_ip6(&to), netif_get_index(&na)); /* B's address, seen from A's link */
+    ip6_addr_set_zone(ip_2_ip6(&to),
+                      netif_get_index(&wire_na)); /* B's address, seen from A's link */
     CHECK_EQ(udp_bind(rx, &b, 7000), ERR_OK);
     udp_recv(rx, udp_got, NULL);
     CHECK_EQ(udp_bind(tx, &a, 7001), ERR_OK);
@@ -423,22 +295,22 @@ TEST_CASE(ipv6_link_local_udp)
     struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, sizeof out, PBUF_RAM);
     pbuf_take(p, out, sizeof out);
     dgrams = 0;
-    unsigned a_before = frames_a, b_before = frames_b;
+    unsigned a_before = wire_frames_a, b_before = wire_frames_b;
     CHECK_EQ(udp_sendto(tx, p, &to, 7000), ERR_OK);
     pbuf_free(p);
-    pump();
+    wire_pump();
     CHECK_EQ(dgrams, 1);
     CHECK_EQ(dgram_len, 1000);
     CHECK_EQ(memcmp(dgram, out, sizeof out), 0);
     CHECK_EQ(dgram_port, 7001);
-    CHECK_EQ(frames_a - a_before, 2); /* neighbour solicitation, the datagram */
-    CHECK_EQ(frames_b - b_before, 1); /* neighbour advertisement */
+    CHECK_EQ(wire_frames_a - a_before, 2); /* neighbour solicitation, the datagram */
+    CHECK_EQ(wire_frames_b - b_before, 1); /* neighbour advertisement */
     udp_remove(rx);
     udp_remove(tx);
     /* The other cases are IPv4 only: no router solicitations from here on. */
-    netif_ip6_addr_set_state(&na, 0, IP6_ADDR_INVALID);
-    netif_ip6_addr_set_state(&nb, 0, IP6_ADDR_INVALID);
-    pump();
+    netif_ip6_addr_set_state(&wire_na, 0, IP6_ADDR_INVALID);
+    netif_ip6_addr_set_state(&wire_nb, 0, IP6_ADDR_INVALID);
+    wire_pump();
 }
 
 /* ---- TCP: 1 MiB each way, then both sides close ---- */
@@ -585,7 +457,7 @@ static bool tcp_all_gone(void)
 static void tcp_both_ways(unsigned drop)
 {
     setup();
-    drop_every = drop;
+    wire_drop_every = drop;
     memset(&client, 0, sizeof client);
     memset(&server, 0, sizeof server);
     client.dir = 0, server.dir = 1;
@@ -593,8 +465,8 @@ static void tcp_both_ways(unsigned drop)
     accepted = 0;
 
     ip_addr_t a = IPADDR4_INIT(0), b = IPADDR4_INIT(0);
-    ip_addr_copy_from_ip4(a, ip_a);
-    ip_addr_copy_from_ip4(b, ip_b);
+    ip_addr_copy_from_ip4(a, wire_ip_a);
+    ip_addr_copy_from_ip4(b, wire_ip_b);
     struct tcp_pcb *l = tcp_new();
     CHECK_EQ(tcp_bind(l, &b, 8080), ERR_OK);
     listener = tcp_listen(l);
@@ -607,7 +479,7 @@ static void tcp_both_ways(unsigned drop)
     CHECK_EQ(tcp_connect(c, &b, 8080, on_connected), ERR_OK);
 
     /* 1 MiB each way is 720 full segments: seconds of fake time even with losses. */
-    CHECK_MSG(run_until(both_closed, 1800 * 1000), "TCP transfer did not finish by t+1800 s");
+    CHECK_MSG(wire_run_until(both_closed, 1800 * 1000), "TCP transfer did not finish by t+1800 s");
     CHECK_EQ(client.err, ERR_OK);
     CHECK_EQ(server.err, ERR_OK);
     CHECK_EQ(client.sent, TOTAL);
@@ -624,13 +496,13 @@ static void tcp_both_ways(unsigned drop)
     CHECK_EQ(accepted, 1);
     CHECK_EQ(tcp_close(listener), ERR_OK);
     /* The last ACKs cross, TIME-WAIT ends after 2 MSL: no pcb is left. */
-    CHECK_MSG(run_until(tcp_all_gone, 2 * TCP_MSL + 10000), "pcbs left after 2 MSL");
+    CHECK_MSG(wire_run_until(tcp_all_gone, 2 * TCP_MSL + 10000), "pcbs left after 2 MSL");
 }
 
 TEST_CASE(tcp_1mib_both_ways)
 {
     tcp_both_ways(0);
-    CHECK_EQ(dropped, 0);
+    CHECK_EQ(wire_dropped, 0);
     CHECK_EQ(tcp_rexmits, 0);
     CHECK_EQ(sack_segments, 0);
     /* lwipopts.h: MSS 1460 and window scaling (shift 3) offered by both SYNs */
@@ -644,9 +516,9 @@ TEST_CASE(tcp_1mib_both_ways)
 TEST_CASE(tcp_1mib_every_7th_frame_dropped)
 {
     tcp_both_ways(7);
-    CHECK_MSG(dropped > 100, "only %u frames dropped", dropped);
+    CHECK_MSG(wire_dropped > 100, "only %u frames dropped", wire_dropped);
     CHECK_MSG(tcp_rexmits > 0, "no retransmission seen");
     CHECK_MSG(sack_segments > 0, "no SACK option sent for the holes");
     fprintf(stderr, "lossy run: %u frames, %u dropped, %u retransmitted, %u with SACK, %u ms\n",
-            frames, dropped, tcp_rexmits, sack_segments, now);
+            wire_frames, wire_dropped, tcp_rexmits, sack_segments, wire_now);
 }
