@@ -89,6 +89,8 @@ static const void *wake_object(const struct fs_file *f)
         return f->devp;
     case FS_FILE_EPOLL:
         return f->ep;
+    case FS_FILE_SOCK:
+        return f->sock;
     case FS_FILE_VNODE:
         break;
     }
