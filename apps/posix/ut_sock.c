@@ -136,7 +136,13 @@ USERTEST(sock_pair_across_fork)
                 _exit(2);
             got += (size_t)r;
         }
-        _exit(write(sv[1], buf, sizeof buf) == (ssize_t)sizeof buf ? 0 : 3);
+        /* in two halves, 30 ms apart: the parent's MSG_WAITALL waits for the second */
+        struct timespec ts = {0, 30 * 1000000L};
+        if (write(sv[1], buf, sizeof buf / 2) != (ssize_t)sizeof buf / 2)
+            _exit(3);
+        nanosleep(&ts, NULL);
+        _exit(write(sv[1], buf + sizeof buf / 2, sizeof buf / 2) == (ssize_t)sizeof buf / 2 ? 0
+                                                                                            : 4);
     }
     close(sv[1]);
     for (unsigned i = 0; i < sizeof buf; i++)

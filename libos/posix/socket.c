@@ -167,8 +167,11 @@ static long do_recv(struct xfer *x)
         if (done == 0 && (x->flags & FS_MSG_TRUNC) && type != FS_SOCK_STREAM)
             return r; /* a datagram's real length */
         done += (uint64_t)r;
-        /* a datagram is one chunk; a stream's read ends short, at descriptors or a peek */
-        if (type != FS_SOCK_STREAM || (uint64_t)r < n || x->ctl_out || (x->flags & FS_MSG_PEEK))
+        /* a datagram is one chunk; a stream's read ends short (MSG_WAITALL: at end of file),
+         * at descriptors or a peek */
+        int waitall = (x->flags & FS_MSG_WAITALL) && r > 0;
+        if (type != FS_SOCK_STREAM || ((uint64_t)r < n && !waitall) || x->ctl_out ||
+            (x->flags & FS_MSG_PEEK))
             break;
     } while (done < x->total);
     return (long)done;
