@@ -61,7 +61,7 @@ done
 [[ $no_kernel == 1 || -f $kernel ]] || die "kernel not found: $kernel"
 [[ -d $archive_dir ]] || die "archive dir not found: $archive_dir"
 [[ $ROOT_MIB == 0 || -d $root_dir ]] || die "root dir not found: $root_dir"
-for tool in mkfs.fat mmd mcopy mke2fs debugfs sgdisk cpio dd; do
+for tool in mkfs.fat mmd mcopy mke2fs debugfs sgdisk cpio dd strip od; do
   command -v "$tool" >/dev/null || die "missing tool: $tool (run ./tessera deps)"
 done
 
@@ -98,6 +98,14 @@ pin_times() { find "$1" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +; }
 mkdir "$work/archive"
 cp -a "$archive_dir/." "$work/archive/"
 chmod -R u+rwX,go+rX,go-w "$work/archive"  # modes must not depend on the builder's umask
+# DWARF stays in the build tree (gdb reads it there): in the archive it only costs the loader's
+# reading time and the ESP's room (three quarters of a native program is debug information).
+# Symbols are kept. strip is deterministic, so the archive stays reproducible.
+find "$work/archive" -type f -print0 | while IFS= read -r -d '' f; do
+  if [[ $(head -c 4 "$f" | od -An -tx1 | tr -d ' ') == 7f454c46 ]]; then
+    strip --strip-debug "$f"
+  fi
+done
 pin_times "$work/archive"
 (cd "$work/archive" && find . -mindepth 1 -print0 | sort -z |
   cpio --null --create --format=newc --reproducible --owner=0:0 --quiet) > "$work/boot.cpio"
