@@ -2,7 +2,9 @@
  * lx_posix.c: an unmodified Linux program for the differential test against a Linux guest
  * (libos/linux/tests/diff_test.py; lx_posix on musl, lx_gposix on glibc): files, directories
  * (getdents' names sorted: their order is the file system's), pipes, fork/wait statuses,
- * signals, time arithmetic that prints no times, and the errno values of bad calls. Everything
+ * signals, time arithmetic that prints no times, AF_UNIX sockets (a socketpair across fork,
+ * datagram boundaries, a listener a child connects to, SCM_RIGHTS, poll after the peer went)
+ * and the errno values of bad calls. Everything
  * it prints is deterministic, so the two guests' outputs must agree byte for byte.
  * The calls of `== linux` go through syscall(2): clone and clone3 flag combinations Linux refuses
  * before making anything, 32-bit pid arguments with garbage above them, setpgid's order.
@@ -10,13 +12,17 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,7 +53,7 @@ static int cmp(const void *a, const void *b)
 
 static void rmtree(void)
 {
-    const char *names[] = {D "/d/x", D "/d/y", D "/d/z", D "/f", D "/g", D "/h", NULL};
+    const char *names[] = {D "/d/x", D "/d/y", D "/d/z", D "/f", D "/g", D "/h", D "/sock", NULL};
     for (int i = 0; names[i]; i++)
         unlink(names[i]);
     rmdir(D "/d/sub");
@@ -274,6 +280,111 @@ static void times(void)
 }
 
 /* Each refused: nothing is made (a wrong acceptance would fork or start a thread here). */
+static void sockets(void)
+{
+    int sv[2], pf[2];
+    char buf[64] = {0};
+    TRY("socketpair", socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+    pid_t c = fork();
+    if (c == 0) {
+        close(sv[0]);
+        int n = (int)read(sv[1], buf, sizeof buf);
+        write(sv[1], buf, n > 0 ? (size_t)n : 0);
+        _exit(0);
+    }
+    close(sv[1]);
+    TRY("send", send(sv[0], "ping over a socket", 18, 0));
+    int n = (int)recv(sv[0], buf, sizeof buf, MSG_WAITALL);
+    printf("echoed %d [%.*s]\n", n, n, buf);
+    int st;
+    waitpid(c, &st, 0);
+    TRY("read at EOF", read(sv[0], buf, sizeof buf));
+    struct pollfd pfd = {sv[0], POLLIN | POLLOUT, 0};
+    TRY("poll", poll(&pfd, 1, 0));
+    printf("revents %#x\n", pfd.revents);
+    TRY("send to a closed peer", send(sv[0], "x", 1, MSG_NOSIGNAL));
+    close(sv[0]);
+    TRY("dgram socketpair", socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+    send(sv[0], "abcdef", 6, 0);
+    send(sv[0], "gh", 2, 0);
+    struct iovec v = {buf, 4};
+    struct msghdr mh = {.msg_iov = &v, .msg_iovlen = 1};
+    TRY("recvmsg short", recvmsg(sv[1], &mh, 0));
+    printf("flags %#x [%.4s]\n", mh.msg_flags, buf);
+    TRY("recv next", recv(sv[1], buf, sizeof buf, 0));
+    TRY("recv empty", recv(sv[1], buf, sizeof buf, MSG_DONTWAIT));
+    /* SCM_RIGHTS: a pipe's write end, written through by the receiver */
+    pipe(pf);
+    union {
+        struct cmsghdr h;
+        char b[CMSG_SPACE(sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    v = (struct iovec){"r", 1};
+    mh = (struct msghdr){
+        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &pf[1], sizeof(int));
+    TRY("sendmsg rights", sendmsg(sv[0], &mh, 0));
+    close(pf[1]);
+    memset(&u, 0, sizeof u);
+    v = (struct iovec){buf, sizeof buf};
+    mh = (struct msghdr){
+        .msg_iov = &v, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+    TRY("recvmsg rights", recvmsg(sv[1], &mh, 0));
+    int fd = -1;
+    cm = CMSG_FIRSTHDR(&mh);
+    if (cm)
+        memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+    printf("controllen %d type %d\n", (int)mh.msg_controllen, cm ? cm->cmsg_type : -1);
+    write(fd, "passed", 6);
+    close(fd);
+    TRY("read the pipe", read(pf[0], buf, sizeof buf));
+    close(pf[0]);
+    close(sv[0]);
+    close(sv[1]);
+    /* a listener on a path, a child connecting */
+    mkdir(D, 0755);
+    struct sockaddr_un a = {AF_UNIX, D "/sock"}, got;
+    socklen_t al = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof D "/sock");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), d = socket(AF_UNIX, SOCK_STREAM, 0);
+    TRY("listen unbound", listen(l, 1));
+    TRY("bind", bind(l, (struct sockaddr *)&a, al));
+    TRY("bind again", bind(d, (struct sockaddr *)&a, al));
+    TRY("connect to no listener", connect(d, (struct sockaddr *)&a, al));
+    TRY("listen", listen(l, 1));
+    int g = socket(AF_UNIX, SOCK_DGRAM, 0);
+    TRY("connect dgram to stream", connect(g, (struct sockaddr *)&a, al));
+    TRY("accept on a pipe", accept(pf[0] = dup(1), NULL, NULL));
+    close(pf[0]);
+    if ((c = fork()) == 0) {
+        int s = socket(AF_UNIX, SOCK_STREAM, 0);
+        _exit(connect(s, (struct sockaddr *)&a, al) == 0 && write(s, "hi", 2) == 2 ? 0 : 1);
+    }
+    socklen_t gl = sizeof got;
+    int s = accept(l, (struct sockaddr *)&got, &gl);
+    printf("accepted %d peer len %d\n", s >= 0, (int)gl);
+    TRY("read from child", read(s, buf, sizeof buf));
+    struct ucred uc;
+    socklen_t ul = sizeof uc;
+    TRY("SO_PEERCRED", getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &ul));
+    printf("peer is the child %d\n", uc.pid == c);
+    waitpid(c, &st, 0);
+    printf("child exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    gl = sizeof got;
+    TRY("getsockname", getsockname(s, (struct sockaddr *)&got, &gl));
+    printf("name len %d [%s]\n", (int)gl, got.sun_path);
+    TRY("unlink", unlink(D "/sock"));
+    TRY("connect after unlink", connect(d, (struct sockaddr *)&a, al));
+    close(s);
+    close(l);
+    close(d);
+    close(g);
+}
+
 static void linux_args(void)
 {
     const long hi = 1L << 32; /* above a pid_t or int argument: Linux reads 32 bits */
@@ -323,6 +434,8 @@ int main(int argc, char **argv)
     signals();
     printf("== times\n");
     times();
+    printf("== sockets\n");
+    sockets();
     printf("== linux\n");
     linux_args();
     rmtree();

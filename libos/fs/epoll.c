@@ -12,8 +12,8 @@
  * one descriptor naming it). Instances are descriptions too, so dup and fork share them, and
  * poll or another instance may watch one (a cycle, or nesting deeper than Linux allows, is
  * ELOOP). fs_ready is the one readiness hook for every kind of object (pipes here, devices
- * through their owner, sockets when they come): it marks the interests and calls fs_wake. A new
- * kind of description (a socket) adds its case to wake_object here and to fs_file_poll (io.c).
+ * through their owner, sockets through their family): it marks the interests and calls
+ * fs_wake. A new kind of description adds its case to wake_object here and to fs_file_poll.
  */
 #include "internal.h"
 
@@ -89,6 +89,8 @@ static const void *wake_object(const struct fs_file *f)
         return f->devp;
     case FS_FILE_EPOLL:
         return f->ep;
+    case FS_FILE_SOCK:
+        return f->sock;
     case FS_FILE_VNODE:
         break;
     }

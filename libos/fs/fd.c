@@ -51,6 +51,8 @@ void fs_file_put(struct fs_file *f)
         fs_pipe_close_end(f->pipe, 0);
     if (f->pipe && (f->flags & FS_O_ACCMODE) != FS_O_RDONLY)
         fs_pipe_close_end(f->pipe, 1); /* O_RDWR FIFOs hold both ends */
+    if (f->type == FS_FILE_SOCK)
+        fs_sock_close(f);
     if (f->type == FS_FILE_DEV && f->dev->ops && f->dev->ops->close)
         f->dev->ops->close(f->devp);
     fs_vnode_put(f->vn);
@@ -219,6 +221,11 @@ long fs_ioctl(struct fs_proc *p, int fd, unsigned long req, void *arg)
         if (!f->dev->ops)
             return -FS_EIO;
         return f->dev->ops->ioctl ? f->dev->ops->ioctl(f->devp, p, req, arg) : -FS_ENOTTY;
+    }
+    if (f->type == FS_FILE_SOCK) {
+        if (!arg)
+            return -FS_EFAULT;
+        return fs_sock_ioctl(f, req, arg);
     }
     if (req == FS_FIONREAD && f->type == FS_FILE_PIPE) {
         if (!arg)

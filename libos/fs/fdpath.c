@@ -6,6 +6,8 @@
  * directory's own path is walked up through "..". An unlinked file shows the last name it was
  * seen by with " (deleted)", as on Linux (which would know a rename since; we know the last).
  */
+#include <fs/sock.h>
+
 #include "internal.h"
 
 void fs_file_remember(struct fs_file *f, const struct fs_walk *w)
@@ -51,6 +53,12 @@ long fs_fd_path(struct fs_proc *p, int fd, char *buf, uint64_t size)
     uint64_t at = 0;
     if (f->type == FS_FILE_EPOLL) {
         add(buf, size, &at, "anon_inode:[eventpoll]");
+        return (long)at;
+    }
+    if (f->type == FS_FILE_SOCK) {
+        add(buf, size, &at, "socket:[");
+        add_num(buf, size, &at, f->sock->ino);
+        add(buf, size, &at, "]");
         return (long)at;
     }
     if (!f->vn) { /* an anonymous pipe: its object's address stands for Linux's inode number */

@@ -25,7 +25,7 @@ int fs_memeq(const void *a, const void *b, size_t n);
 size_t fs_strnlen(const char *s, size_t max);
 
 /* An open file description: what open() makes and dup/fork share. */
-enum fs_file_type { FS_FILE_VNODE, FS_FILE_PIPE, FS_FILE_DEV, FS_FILE_EPOLL };
+enum fs_file_type { FS_FILE_VNODE, FS_FILE_PIPE, FS_FILE_DEV, FS_FILE_EPOLL, FS_FILE_SOCK };
 struct fs_file {
     uint32_t refs;  /* descriptors (of any process) naming it */
     uint32_t flags; /* access mode and status flags (O_APPEND, O_NONBLOCK, O_PATH, ...) */
@@ -36,6 +36,7 @@ struct fs_file {
     struct fs_devent *dev;   /* devices */
     void *devp;              /* the device's object for this file (its dev, or open_file's) */
     struct fs_epoll *ep;     /* an epoll instance (epoll.c) */
+    struct fs_sock *sock;    /* a socket (sock.c): its family's object */
     struct fs_epitem *watch; /* the epoll interests naming this description (epoll.c) */
     struct fs_vnode *dir;    /* the directory it was opened in (referenced), or NULL: fdpath.c */
     char *name;              /* the name it was opened by there (fs_alloc'd, NUL-terminated) */
@@ -85,6 +86,14 @@ long fs_pipe_write(struct fs_proc *p, struct fs_file *f, const void *buf, uint64
 unsigned fs_pipe_poll(const struct fs_file *f);
 long fs_fifo_open(struct fs_proc *p, struct fs_vnode *vn, int flags, struct fs_pipe **out);
 void fs_fifo_cancel(struct fs_proc *p);
+
+/* sock.c: a socket description's part in the generic calls. */
+long fs_sock_read(struct fs_proc *p, struct fs_file *f, void *buf, uint64_t len);
+long fs_sock_write(struct fs_proc *p, struct fs_file *f, const void *buf, uint64_t len);
+unsigned fs_sock_poll(struct fs_file *f);
+long fs_sock_ioctl(struct fs_file *f, unsigned long req, void *arg);
+void fs_sock_close(struct fs_file *f);
+void fs_sock_stat(const struct fs_file *f, struct fs_stat *st);
 
 /* lock.c */
 enum fs_lock_kind { FS_LK_POSIX, FS_LK_OFD, FS_LK_FLOCK };

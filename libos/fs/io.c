@@ -76,6 +76,8 @@ long fs_read(struct fs_proc *p, int fd, void *buf, uint64_t len)
     switch (f->type) {
     case FS_FILE_PIPE:
         return fs_pipe_read(p, f, buf, len);
+    case FS_FILE_SOCK:
+        return fs_sock_read(p, f, buf, len);
     case FS_FILE_DEV:
         return dev_rw(p, f, buf, len, 0);
     case FS_FILE_EPOLL:
@@ -100,6 +102,8 @@ long fs_write(struct fs_proc *p, int fd, const void *buf, uint64_t len)
     switch (f->type) {
     case FS_FILE_PIPE:
         return fs_pipe_write(p, f, buf, len);
+    case FS_FILE_SOCK:
+        return fs_sock_write(p, f, buf, len);
     case FS_FILE_DEV:
         return dev_rw(p, f, (void *)buf, len, 1);
     case FS_FILE_EPOLL:
@@ -214,7 +218,7 @@ long fs_lseek(struct fs_proc *p, int fd, int64_t off, int whence)
     struct fs_file *f = fs_fd_file(p, fd);
     if (!f)
         return -FS_EBADF;
-    if (f->type == FS_FILE_PIPE)
+    if (f->type == FS_FILE_PIPE || f->type == FS_FILE_SOCK)
         return -FS_ESPIPE;
     if (f->type == FS_FILE_DEV || f->type == FS_FILE_EPOLL)
         return 0; /* devices have no position (a terminal's lseek is Linux's ESPIPE, /dev/null's 0)
@@ -302,6 +306,8 @@ unsigned fs_file_poll(struct fs_file *f)
         return f->dev->ops->poll ? f->dev->ops->poll(f->devp) : (FS_POLLIN | FS_POLLOUT);
     case FS_FILE_EPOLL:
         return fs_epoll_poll(f->ep);
+    case FS_FILE_SOCK:
+        return fs_sock_poll(f);
     case FS_FILE_VNODE:
         break;
     }

@@ -39,6 +39,8 @@ long fs_fstat(struct fs_proc *p, int fd, struct fs_stat *st)
         fs_stat_fill(f->vn, st);
     else if (f->pipe)
         pipe_stat(f->pipe, st);
+    else if (f->type == FS_FILE_SOCK)
+        fs_sock_stat(f, st);
     else { /* an epoll instance: Linux's anonymous inode, mode 0600 and no type */
         fs_memset(st, 0, sizeof *st);
         st->st_nlink = 1;

@@ -12,6 +12,7 @@
 #include <dev/dev.h>
 #include <fs/dev.h>
 #include <fs/fs.h>
+#include <fs/sock.h>
 #include <proc/lnx.h>
 #include <proc/pm.h>
 #include <tty/tty.h>
@@ -386,6 +387,9 @@ long pm_op_fs_write(struct pm_proc *p, struct pm_msg *m)
     if (flags & MORE) /* the next piece of an append reserved whole (fs_append_begin) */
         return fs_append_more(fp, (int)fd, m->data, (uint64_t)len, (uint64_t)at);
     if (total > len) { /* the first piece of a write longer than the mailbox */
+        const struct fs_sock *s = fs_fd_sock(fp, (int)fd);
+        if (s && s->type != FS_SOCK_STREAM)
+            return -FS_EMSGSIZE; /* a datagram is one call's (pm_sock.c) */
         uint64_t next;
         long r = fs_append_begin(fp, (int)fd, m->data, (uint64_t)len, (uint64_t)total, &next);
         m->r[0] = (int64_t)next; /* -1: nothing reserved, the rest are plain writes */

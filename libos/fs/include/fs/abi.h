@@ -45,6 +45,23 @@
 #define FS_ENOTEMPTY 39
 #define FS_ELOOP 40
 #define FS_EOVERFLOW 75
+#define FS_ENOTSOCK 88 /* the socket errors (sock.h) */
+#define FS_EDESTADDRREQ 89
+#define FS_EMSGSIZE 90
+#define FS_EPROTOTYPE 91
+#define FS_ENOPROTOOPT 92
+#define FS_EPROTONOSUPPORT 93
+#define FS_ESOCKTNOSUPPORT 94
+#define FS_EOPNOTSUPP 95
+#define FS_EAFNOSUPPORT 97
+#define FS_EADDRINUSE 98
+#define FS_EADDRNOTAVAIL 99
+#define FS_ECONNABORTED 103
+#define FS_ECONNRESET 104
+#define FS_ENOBUFS 105
+#define FS_EISCONN 106
+#define FS_ENOTCONN 107
+#define FS_ECONNREFUSED 111
 
 /* Limits. */
 #define FS_PATH_MAX 4096 /* bytes of a path, its NUL included */
@@ -145,6 +162,7 @@
 #define FS_POLLNVAL 0x020
 #define FS_POLLRDNORM 0x040
 #define FS_POLLWRNORM 0x100
+#define FS_POLLRDHUP 0x2000
 
 /* getdents64 d_type values. */
 #define FS_DT_UNKNOWN 0

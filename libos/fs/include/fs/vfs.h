@@ -77,6 +77,7 @@ struct fs_vnode {
     const struct fs_vnode_ops *ops;
     void *priv;            /* the file system's */
     struct fs_pipe *fifo;  /* FIFO: the pipe its openers share, while any is open */
+    void *sock;            /* a socket inode: the AF_UNIX socket bound to it (unix_name.c) */
     struct fs_lock *locks; /* record, OFD and flock locks of every owner */
     uint64_t append_end;   /* O_APPEND writes in flight reserve up to here (io.c); 0: none */
     uint32_t appenders;    /* how many such reservations are open */
