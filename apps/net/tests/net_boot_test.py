@@ -44,7 +44,7 @@ def pattern(n, seed):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--size", type=int, default=1, help="MiB through the TCP echo")
+    ap.add_argument("--size", type=float, default=1, help="MiB through the TCP echo")
     ap.add_argument("--timeout", type=float, default=400)
     a = ap.parse_args()
     tport, uport = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
@@ -75,7 +75,7 @@ def main():
         if not ready.wait(a.timeout):
             return
         try:
-            data = pattern(a.size << 20, 3)
+            data = pattern(int(a.size * (1 << 20)), 3)
             s = socket.create_connection(("127.0.0.1", tport), timeout=120)
             back = bytearray()
 
@@ -144,9 +144,9 @@ def main():
     if box["outbound"] != pattern(OUT_BYTES, 0):
         got = box["outbound"]
         errs.append(f"outbound: {len(got) if got is not None else None} bytes, not the pattern")
-    if box["echo"] != (True, a.size << 20):
-        errs.append(f"tcp echo: {box['echo']} (want all {a.size << 20} bytes back)")
-    need(f"echod: tcp echoed {a.size << 20} bytes")
+    if box["echo"] != (True, int(a.size * (1 << 20))):
+        errs.append(f"tcp echo: {box['echo']} (want all {int(a.size * (1 << 20))} bytes back)")
+    need(f"echod: tcp echoed {int(a.size * (1 << 20))} bytes")
     if box["udp"] != [True] * 4:
         errs.append(f"udp: {box['udp']}")
     need("echod: quit")
