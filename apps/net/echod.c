@@ -3,7 +3,8 @@
  * with a NIC (apps/net/tests/net_boot_test.py, `apps.boot.net`): nothing in it is Tessera's.
  *     echod PORT [HOST:HPORT BYTES]
  * It waits (at most 60 s) for /proc/net/tessera to show an address (pm's DHCP lease) and the
- * gateway's MAC, and prints that line; with HOST:HPORT it connects out and sends BYTES bytes of a known pattern
+ * gateway's MAC, and prints that line; with HOST:HPORT it connects out and sends BYTES bytes of a
+ * known pattern
  * ((i * 7 + i / 251) & 255), then closes; then it echoes every TCP connection on PORT (one at
  * a time, to its end, printing the count) and every UDP datagram to PORT, until a datagram
  * "quit" (answered "bye").
