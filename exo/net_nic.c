@@ -107,8 +107,8 @@ static void rx_collect(void)
         if (id >= nic.nrx)
             continue; /* not a buffer of ours: the device is wrong, nothing to repost */
         nic.count[EXO_NET_RECEIVED]++;
-        if (len <= HDR || len > BUF)
-            nic.count[EXO_NET_MALFORMED]++; /* no frame, or more than the buffer holds */
+        if (len <= HDR || len > HDR + EXO_NF_SEND_MAX)
+            nic.count[EXO_NET_MALFORMED]++; /* no frame, or longer than the link's MTU allows */
         else
             deliver((const uint8_t *)phys_to_virt(buf_pa(nic.rx, (uint16_t)id)) + HDR, len - HDR);
         avail_put(q, (uint16_t)id);
