@@ -29,8 +29,10 @@ if [[ $a != "$b" ]]; then
 fi
 
 sgdisk -v "$work/a.img"
-# Partition 2 starts at 33 MiB and is 64 MiB long (see mkimage.sh / build/README.md).
-dd if="$work/a.img" of="$work/root.img" bs=1M skip=33 count=64 status=none
+# Partition 2 (the ext2 root): where the GPT says it is, not where mkimage.sh put it last year.
+first=$(sgdisk -i 2 "$work/a.img" | awk '/^First sector:/ {print $3}')
+last=$(sgdisk -i 2 "$work/a.img" | awk '/^Last sector:/ {print $3}')
+dd if="$work/a.img" of="$work/root.img" bs=512 skip="$first" count=$((last - first + 1)) status=none
 e2fsck -fn "$work/root.img"
 rm -rf "$work"
 echo "PASS: reproducible ($a)"
