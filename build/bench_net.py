@@ -36,7 +36,6 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -86,12 +85,7 @@ KERNEL_RE = re.compile(r"netbench: kernel release=(\S+) version=(.*)")
 
 def build_init(out: str) -> str:
     """gcc -static -O2 the Linux guest's /init (again when the source changed)."""
-    exe = os.path.join(out, "netbench_linux")
-    if not os.path.isfile(exe) or os.path.getmtime(exe) < os.path.getmtime(SRC):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        exe + ".tmp", SRC], check=True)
-        os.replace(exe + ".tmp", exe)
-    return exe
+    return bench_common.static_exe(out, "netbench_linux", SRC)
 
 
 def build_initramfs(out: str) -> Tuple[str, str]:

@@ -45,15 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#if __has_include(<posix/posix.h>)
-#include <posix/posix.h>
-#define GUEST "tessera"
-#define ON_TESSERA 1
-static long exo_calls(void)
-{
-    return los_exo_calls();
-}
-#else
+#include "guest.h"
+#if !ON_TESSERA
 #include <arpa/inet.h>
 #include <linux/reboot.h>
 #include <net/if.h>
@@ -61,12 +54,6 @@ static long exo_calls(void)
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
-#define GUEST "linux"
-#define ON_TESSERA 0
-static long exo_calls(void)
-{
-    return -1;
-}
 static int init; /* the Linux guest's /init (pid 1), not a process on the host */
 #endif
 
@@ -76,13 +63,6 @@ static int init; /* the Linux guest's /init (pid 1), not a process on the host *
 
 static char buf[BUF_BYTES];
 static int port_base = PORT_BASE;
-
-static long long now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000000000ll + t.tv_nsec;
-}
 
 /* The guest's work so far in ns (see the top), or -1. */
 static long long busy_now(void)
