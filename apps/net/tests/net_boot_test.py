@@ -11,16 +11,22 @@ TCP port and a free UDP port to the guest's port 7, and `poweroff init.run=echod
     its pattern, every byte compared;
   - --size MiB (default 1) sent to the guest's TCP echo come back byte for byte (sending and
     receiving at once), and the guest counts them;
+  - then --big MiB (default 100; 0: none) of seeded random bytes through a second connection
+    to the echo, their sha256 and length compared both ways (what went, what came back, what
+    the guest counts), the time printed ("tcp echo big: ...");
   - three UDP datagrams (1, 1000, 1472 bytes) echoed exactly; "quit" answered "bye", then the
     guest powers off.
-    net_boot_test.py [--size MIB] [--timeout S]
+    net_boot_test.py [--size MIB] [--big MIB] [--timeout S]
 """
 import argparse
+import hashlib
 import os
+import random
 import re
 import socket
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                                 "build"))
@@ -45,6 +51,7 @@ def pattern(n, seed):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=float, default=1, help="MiB through the TCP echo")
+    ap.add_argument("--big", type=float, default=100, help="MiB through a second echo (0: none)")
     ap.add_argument("--timeout", type=float, default=400)
     a = ap.parse_args()
     tport, uport = free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
@@ -53,7 +60,7 @@ def main():
     listener.listen(1)
     listener.settimeout(a.timeout)
     hport = listener.getsockname()[1]
-    box = {"errors": [], "outbound": None, "echo": None, "udp": None}
+    box = {"errors": [], "outbound": None, "echo": None, "udp": None, "big": None}
     ready, stop = threading.Event(), threading.Event()
 
     def outbound():  # the guest's connection out to 10.0.2.2:hport
@@ -92,6 +99,8 @@ def main():
             s.shutdown(socket.SHUT_WR)
             s.close()
             box["echo"] = bytes(back) == data, len(back)
+            if a.big:
+                box["big"] = echo_big(int(a.big * (1 << 20)))
             u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             u.settimeout(5)
             ok = []
@@ -113,6 +122,35 @@ def main():
         except OSError as e:
             box["errors"].append(f"drive: {e}")
             stop.set()
+
+    def echo_big(n):
+        """n seeded random bytes through the echo, sent in 1 MiB pieces while a reader hashes
+        what comes back: (sha256 sent, sha256 back, bytes back, seconds)."""
+        rnd = random.Random(15)
+        sent_h, back_h, got = hashlib.sha256(), hashlib.sha256(), [0]
+        t0 = time.monotonic()
+        s = socket.create_connection(("127.0.0.1", tport), timeout=120)
+
+        def reader():
+            while got[0] < n:
+                b = s.recv(1 << 18)
+                if not b:
+                    break
+                back_h.update(b)
+                got[0] += len(b)
+        th = threading.Thread(target=reader)
+        th.start()
+        left = n
+        while left:
+            piece = rnd.randbytes(min(left, 1 << 20))
+            sent_h.update(piece)
+            s.sendall(piece)
+            left -= len(piece)
+        th.join(300)
+        secs = time.monotonic() - t0
+        s.shutdown(socket.SHUT_WR)
+        s.close()
+        return sent_h.hexdigest(), back_h.hexdigest(), got[0], secs
 
     def on_line(text):
         if "echod: ready" in text:
@@ -147,6 +185,14 @@ def main():
     if box["echo"] != (True, int(a.size * (1 << 20))):
         errs.append(f"tcp echo: {box['echo']} (want all {int(a.size * (1 << 20))} bytes back)")
     need(f"echod: tcp echoed {int(a.size * (1 << 20))} bytes")
+    if a.big:
+        big = int(a.big * (1 << 20))
+        if box["big"] is None or box["big"][0] != box["big"][1] or box["big"][2] != big:
+            errs.append(f"tcp echo big: {box['big']} (want {big} bytes back, the same sha256)")
+        else:
+            print(f"tcp echo big: {big} bytes each way in {box['big'][3]:.1f} s, "
+                  f"{2 * big / box['big'][3] / (1 << 20):.2f} MiB/s, sha256 {box['big'][0][:16]}")
+        need(f"echod: tcp echoed {big} bytes")
     if box["udp"] != [True] * 4:
         errs.append(f"udp: {box['udp']}")
     need("echod: quit")
