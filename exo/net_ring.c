@@ -38,14 +38,21 @@ int exo_nr_put(const struct exo_nr_view *v, const uint8_t *frame, uint32_t len)
         *(volatile uint32_t *)at(v, HDR + pos) = EXO_NF_RING_WRAP;
         pos = 0;
     }
-    /* The length is 4-aligned, so on one page; the frame is copied a page's piece at a time. */
+    /* The length is 4-aligned, so on one page; the frame is copied a page's piece at a time (not
+     * through volatile: the release fence below orders the bytes before head). */
     *(volatile uint32_t *)at(v, HDR + pos) = len;
     for (uint32_t done = 0, off = HDR + pos + REC_HDR; done < len;) {
         uint32_t n = EXO_PAGE - off % EXO_PAGE;
         if (n > len - done)
             n = len - done;
-        volatile uint8_t *d = at(v, off);
-        for (uint32_t i = 0; i < n; i++)
+        uint8_t *d = (uint8_t *)(uintptr_t)at(v, off);
+        uint32_t i = 0;
+        for (; i + 8 <= n; i += 8) { /* 8 bytes a move: a byte loop is 8 times the work (TCG) */
+            uint64_t w;
+            __builtin_memcpy(&w, frame + done + i, 8);
+            __builtin_memcpy(d + i, &w, 8);
+        }
+        for (; i < n; i++)
             d[i] = frame[done + i];
         done += n, off += n;
     }
