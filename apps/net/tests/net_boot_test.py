@@ -4,7 +4,9 @@ boot (exo.elf through PVH) with virtio-net on QEMU user networking, a hostfwd of
 TCP port and a free UDP port to the guest's port 7, and `poweroff init.run=echod,7,
 10.0.2.2:HP,65536` (apps/net/echod.c). Checked, exactly:
   - pm got 10.0.2.15/24 with gateway 10.0.2.2 by DHCP and wrote the lease's nameserver
-    10.0.2.3 to resolv.conf (its console lines);
+    10.0.2.3 to resolv.conf (its console lines), with no console input at all (QEMU's stdin is
+    /dev/null: lwIP's timers run from pm's loop deadline), within LEASE_S host seconds of init's
+    first line;
   - /proc/net/tessera: mac=52:54:00:12:34:56 addr=10.0.2.15/24 gw=10.0.2.2 gwmac=(slirp's)
     dns=10.0.2.3;
   - the guest connected out to this script's listener at 10.0.2.2:HP and sent 65536 bytes of
@@ -36,6 +38,8 @@ NIC = "virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56"
 CONF = ("echod: /proc/net/tessera: mac=52:54:00:12:34:56 addr=10.0.2.15/24 gw=10.0.2.2 "
         "gwmac=52:55:0a:00:02:02 dns=10.0.2.3")
 OUT_BYTES = 65536
+LEASE_S = 30  # slirp answers at once; DHCP's own retries are 2, 4, 8 s
+LEASE_LINE = "pm: net: 10.0.2.15/24 gw 10.0.2.2 (DHCP)"
 
 
 def free_port(kind):
@@ -173,7 +177,13 @@ def main():
     def need(line):
         if line not in lines:
             errs.append(f"no line {line!r}")
-    need("pm: net: 10.0.2.15/24 gw 10.0.2.2 (DHCP)")
+    need(LEASE_LINE)
+    t_init = next((t for t, l in r.lines if l.startswith("init: hello")), None)
+    t_lease = next((t for t, l in r.lines if l == LEASE_LINE), None)
+    if t_init is None or t_lease is None or t_lease - t_init > LEASE_S:
+        errs.append(f"lease not within {LEASE_S} s of init without input: {t_init}, {t_lease}")
+    else:
+        print(f"lease {t_lease - t_init:.1f} s after init's first line, no console input")
     if not any(re.fullmatch(r"pm: net: (/etc|/tmp)/resolv\.conf: nameserver 10\.0\.2\.3", l)
                for l in lines):
         errs.append("no resolv.conf line with nameserver 10.0.2.3")
