@@ -1301,6 +1301,31 @@ EXOTEST(nf_exo_drives_the_nic_rings_and_nf_send)
     return 0;
 }
 
+/* nf_claim only for an env that may drive the NIC (a process server): for itself or a child it
+ * holds MAP on. Without the device's capability (no process of pm's has it) nothing is
+ * claimed, not even for itself, before the claim is read; its release still works. */
+EXOTEST(nf_claim_only_for_the_nic_holder)
+{
+    const struct exo_nf f = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_TCP, .port = 40100};
+    const struct exo_nf g = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = 40101};
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t s = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&f);
+    CHECK(s >= 0);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), 0);
+    int64_t cs = exo_nf_claim((uint64_t)c, (uint64_t)&f);
+    CHECK(cs >= 0);
+    exo_cap_drop(EXO_CAP_SELF, EXO_CAP_IRQS);
+    exo_cap_drop(EXO_CAP_SELF, EXO_CAP_DEVS);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, (uint64_t)&g), EXO_E_PERM);
+    CHECK_EQ(exo_nf_claim((uint64_t)c, (uint64_t)&g), EXO_E_PERM);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, 0), EXO_E_PERM);
+    CHECK_EQ(exo_nf_claim((uint64_t)c, (uint64_t)&f), EXO_E_PERM); /* not even a BUSY answer */
+    CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)cs), 0);
+    CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)cs), EXO_E_NOENT);
+    return 0;
+}
+
 /* --- a device held whole: submission with no exo call, DMA confined by the IOMMU -------------- */
 
 /* One blk request on a directly driven queue: chain 0..2 on the device's own ring, available
