@@ -55,7 +55,9 @@ int64_t sys_pct_call(uint64_t env, uint64_t a0, uint64_t a1)
     t->pct_saved_tf = t->tf;
     t->pct_saved_state = t->state;
     t->pct_saved_wait = t->wait_event;
+    t->pct_saved_deadline = t->wait_deadline; /* a timed wait inside the call must not end it */
     t->wait_event = 0;
+    t->wait_deadline = 0;
     t->tf = (struct trapframe){.rip = t->pct_rip,
                                .rsp = t->pct_rsp - 8,
                                .rdi = self->owner, /* a thread calls for its process */
@@ -80,9 +82,11 @@ int64_t sys_pct_return(uint64_t r0)
 
     self->pct_caller = 0;
     self->tf = self->pct_saved_tf;
-    if (self->pct_saved_state == ENV_BLOCKED)
+    if (self->pct_saved_state == ENV_BLOCKED) {
         event_rewait(self, self->pct_saved_wait); /* posts during the call count */
-    else
+        if (self->state == ENV_BLOCKED)           /* past already: the next tick ends it with 0 */
+            self->wait_deadline = self->pct_saved_deadline;
+    } else
         self->state = self->pct_saved_state;
 
     if (c && c->pct_callee == self->id) { /* the caller may have ended meanwhile */

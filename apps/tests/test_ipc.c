@@ -406,6 +406,64 @@ EXOTEST(pct_echo_between_envs)
     return 0;
 }
 
+/* A wait's deadline survives a call served meanwhile: the callee's own context waits with a
+ * deadline (as pm's loop waits for lwIP's next timer), a call comes in, and its entry makes a
+ * timed wait of its own that times out. Before exo set the deadline aside with the rest of the
+ * interrupted context, that inner timeout cleared it, and the outer wait then waited for a post
+ * that never came (pm's DHCP lease on an idle machine). */
+static void deadline_entry(uint64_t from, uint64_t a0, uint64_t a1)
+{
+    (void)from, (void)a0, (void)a1;
+    struct shared *sh = callee_sh;
+    /* 20 ms: it blocks, and a tick ends it */
+    sh->out[1] =
+        exo_event_wait_until(sh->ev[2], __builtin_ia32_rdtsc() + (uint64_t)exo_clock() / 50);
+    exo_pct_return(7);
+}
+
+static void child_deadline_callee(uint64_t ppn)
+{
+    struct shared *sh = callee_sh = child_shared(ppn);
+    if (los_page_new(PCT_STACK_VA, RW) < 0 ||
+        exo_pct_entry((uint64_t)deadline_entry, PCT_STACK_VA + EXO_PAGE) < 0)
+        child_exit();
+    uint64_t deadline = __builtin_ia32_rdtsc() + (uint64_t)exo_clock() / 2; /* 0.5 s */
+    exo_event_post(sh->ev[0]);                                              /* ready */
+    sh->out[0] = exo_event_wait_until(sh->ev[1], deadline);
+    sh->stage = 2;
+    exo_event_post(sh->ev[0]); /* done */
+    child_exit();
+}
+
+EXOTEST(pct_call_keeps_the_callee_wait_deadline)
+{
+    int64_t ppn;
+    struct shared *sh = shared_new(&ppn);
+    CHECK(sh);
+    int64_t note = exo_event_create(), outer = exo_event_create(), inner = exo_event_create();
+    uint64_t stack;
+    int64_t c = child_new(&stack);
+    CHECK(note > 0 && outer > 0 && inner > 0 && c > 0);
+    sh->ev[0] = (uint64_t)exo_cap_copy((uint64_t)note, (uint64_t)c, EXO_RIGHT_POST);
+    sh->ev[1] = (uint64_t)exo_cap_copy((uint64_t)outer, (uint64_t)c, EXO_RIGHT_WAIT);
+    sh->ev[2] = (uint64_t)exo_cap_copy((uint64_t)inner, (uint64_t)c, EXO_RIGHT_WAIT);
+    sh->stage = 0;
+    sh->out[0] = sh->out[1] = -99;
+    CHECK_EQ(child_start((uint64_t)c, child_deadline_callee, stack, ppn), 0);
+    CHECK_EQ(exo_event_wait((uint64_t)note), 1);
+    CHECK_EQ(until_blocked((uint64_t)c), EXO_E_BUSY); /* in its timed wait */
+    CHECK_EQ(exo_pct_call((uint64_t)c, 0, 0), 7);
+    CHECK_EQ(sh->out[1], 0); /* the entry's own wait timed out */
+    /* Its outer wait ends by its deadline (0.5 s), not never: 20 s is the test's bound. */
+    CHECK_EQ(
+        exo_event_wait_until((uint64_t)note, __builtin_ia32_rdtsc() + 20 * (uint64_t)exo_clock()),
+        1);
+    los_wait((uint64_t)c);
+    CHECK_EQ(sh->stage, 2);
+    CHECK_EQ(sh->out[0], 0); /* nothing posted: the deadline */
+    return 0;
+}
+
 static void ending_entry(uint64_t from, uint64_t a0, uint64_t a1)
 {
     (void)from, (void)a0, (void)a1;

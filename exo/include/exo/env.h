@@ -76,7 +76,8 @@ struct env {
     uint32_t wait_event;            /* while BLOCKED on an event: its reference (event.h) */
     uint64_t wait_deadline;         /* TSC reading that ends that wait with 0 (0: none) */
     enum env_state pct_saved_state; /* while serving: the context the transfer interrupted */
-    uint32_t pct_saved_wait;        /* (pct.c restores state, wait_event and tf at return) */
+    uint32_t pct_saved_wait;        /* (pct.c restores state, wait_event, wait_deadline */
+    uint64_t pct_saved_deadline;    /*  and tf at return) */
     struct trapframe pct_saved_tf;
 };
 
