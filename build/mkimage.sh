@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mkimage.sh: assemble Tessera's bootable GPT disk image, reproducibly.
 #
-#   partition 1  FAT ESP, 32 MiB   /EFI/BOOT/BOOTX64.EFI, /tessera/{exo.elf,boot.cpio,cmdline.txt}
+#   partition 1  FAT ESP, 48 MiB   /EFI/BOOT/BOOTX64.EFI, /tessera/{exo.elf,boot.cpio,cmdline.txt}
 #   partition 2  ext2 root, 64 MiB label tessera-root, contents of --root-dir
 # (sizes by default; a per-app image, build/app_image.py, asks for less, and maybe no root)
 #
@@ -22,7 +22,7 @@ usage: mkimage.sh --loader BOOTX64.EFI (--kernel exo.elf | --no-kernel) --archiv
   --archive-dir DIR   packed (cpio newc) into \tessera\boot.cpio
   --root-dir DIR      contents of the ext2 root partition
   --cmdline TEXT      written to \tessera\cmdline.txt (omitted if not given)
-  --esp-mib N         size of the ESP (default 32)
+  --esp-mib N         size of the ESP (default 48)
   --root-mib N        size of the ext2 root (default 64); 0: no root partition, no --root-dir
   --keep-cpio FILE    also write the boot archive there (for a PVH direct boot: -initrd)
   -o IMAGE            output disk image (written atomically)
@@ -36,7 +36,7 @@ EOF
 die() { echo "mkimage.sh: $*" >&2; exit 1; }
 
 loader='' kernel='' no_kernel=0 archive_dir='' root_dir='' cmdline='' have_cmdline=0 out=''
-ESP_MIB=32 ROOT_MIB=64 keep_cpio=''
+ESP_MIB=48 ROOT_MIB=64 keep_cpio=''
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --loader) loader=${2:?}; shift 2 ;;

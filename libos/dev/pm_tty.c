@@ -138,7 +138,7 @@ int pm_tty_start(void)
         return r;
     r = (int)dev_console_bind(pm_death_cap); /* input posts pm's main event */
     if (r == 0)
-        pm_loop_hook = pm_tty_input;
+        r = pm_loop_add(pm_tty_input);
     return r;
 }
 

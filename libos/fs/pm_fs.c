@@ -16,6 +16,9 @@
 #include <proc/lnx.h>
 #include <proc/pm.h>
 #include <tty/tty.h>
+#ifdef TESSERA_PM_NET
+#include <net/pm_net.h>
+#endif
 
 #include <los/los.h>
 #include <los/page_heap.h>
@@ -205,6 +208,10 @@ static void start(void)
     }
     if (r == 0)
         pm_ext2_mount(); /* init.ext2=SERIAL: the disk's root partition on /mnt (ext2/pm_disk.c) */
+#ifdef TESSERA_PM_NET
+    if (r == 0 && pm_net_start() < 0) /* AF_INET/AF_INET6 and the NIC (libos/net/pm_net.c) */
+        los_printf("pm: the network part did not start\n");
+#endif
     pm_exec_image = vfs_image; /* exec reads images from the file system now */
     pm_exec_interp = vfs_interp;
     pm_op_after = op_after;

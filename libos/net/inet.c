@@ -496,6 +496,18 @@ unsigned net_poll(struct net_sock *s)
     return s->type == NET_SOCK_STREAM ? net_tcp_poll(s) : net_udp_poll(s);
 }
 
+long net_inq(struct net_sock *s)
+{
+    if (s->type == NET_SOCK_DGRAM)
+        return s->dq_n ? s->dq[s->dq_head].p->tot_len : 0;
+    if (s->state == ST_LISTEN)
+        return -NET_EINVAL;
+    long n = 0;
+    for (unsigned k = 0; k < s->rx_n; k++)
+        n += s->rxq[(s->rx_head + k) % NET_RXQ]->tot_len;
+    return n;
+}
+
 int net_getsockname(struct net_sock *s, void *addr, uint32_t *addrlen)
 {
     const ip_addr_t *ip = NULL;

@@ -14,7 +14,8 @@
 struct proc_table *pm_table = (struct proc_table *)PROC_TABLE_VA;
 struct pm_proc pm_procs[PROC_MAX];
 uint64_t pm_death_cap;
-void (*pm_loop_hook)(void);
+static void (*loop_hooks[PM_LOOP_HOOKS])(void);
+uint64_t (*pm_loop_deadline)(void);
 
 static volatile int busy = 1; /* until pm_init is done: calls answer PM_R_BUSY */
 
@@ -49,6 +50,35 @@ long pm_serve(uint64_t caller, uint64_t op);
 static void set_busy(int b)
 {
     __atomic_store_n(&busy, b, __ATOMIC_SEQ_CST); /* no store of pm state crosses it */
+}
+
+int pm_loop_add(void (*fn)(void))
+{
+    for (int i = 0; i < PM_LOOP_HOOKS; i++)
+        if (!loop_hooks[i]) {
+            loop_hooks[i] = fn;
+            return 0;
+        }
+    return -1;
+}
+
+/* One wait of the main loop: until a post, the caller's deadline (0: none) or the loop's own
+ * (lwIP's timers); then the hooks, busy (a call must not come into the state they change).
+ * 0: the caller's deadline passed with nothing posted. */
+static int64_t loop_wait(uint64_t deadline)
+{
+    uint64_t own = pm_loop_deadline ? pm_loop_deadline() : 0;
+    uint64_t until = own && (!deadline || own < deadline) ? own : deadline;
+    int64_t r = until ? exo_event_wait_until(pm_death_cap, until) : exo_event_wait(pm_death_cap);
+    if (r == 0 && until != deadline)
+        r = 1; /* our own deadline: not the caller's */
+    if (r == 0 && deadline && __builtin_ia32_rdtsc() < deadline)
+        r = 1;
+    set_busy(1);
+    for (int i = 0; i < PM_LOOP_HOOKS && loop_hooks[i]; i++)
+        loop_hooks[i]();
+    set_busy(0);
+    return r;
 }
 
 void pm_busy(int b)
@@ -180,13 +210,7 @@ int32_t pm_wait_init(uint64_t deadline, int *status)
             return pid;
         if (stop && !deadline)
             return 0; /* the inittab loop looks; a shutdown's wait (a deadline) waits on */
-        int64_t r =
-            deadline ? exo_event_wait_until(pm_death_cap, deadline) : exo_event_wait(pm_death_cap);
-        if (pm_loop_hook) { /* busy: a call must not come into the tty state it changes */
-            set_busy(1);
-            pm_loop_hook();
-            set_busy(0);
-        }
+        int64_t r = loop_wait(deadline);
         if (deadline && r == 0)
             return -1; /* nothing posted by the deadline */
     }
@@ -210,11 +234,6 @@ int pm_wait_child(int32_t pid)
         set_busy(0);
         if (status >= 0)
             return status;
-        exo_event_wait(pm_death_cap); /* a death (or a post made while we were busy) */
-        if (pm_loop_hook) { /* console input (the terminal part binds it to this event); */
-            set_busy(1);    /* busy: a call must not come into the tty state it changes */
-            pm_loop_hook();
-            set_busy(0);
-        }
+        loop_wait(0); /* a death, console input, a frame (or a post made while we were busy) */
     }
 }

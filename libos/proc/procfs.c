@@ -19,6 +19,9 @@
 #include <fs/vfs.h>
 #include <proc/lnx.h>
 #include <proc/pm.h>
+#ifdef TESSERA_PM_NET
+#include <net/pm_net.h>
+#endif
 
 #include <common/printf.h>
 #include <los/los.h>
@@ -41,6 +44,8 @@ enum kind {
     VERSION,
     SELF,
     TESSERA,
+    NETDIR,      /* /proc/net */
+    NET_TESSERA, /* /proc/net/tessera: pm's network configuration (libos/net/pm_net.c) */
     P_STAT,
     P_STATUS,
     P_CMDLINE,
@@ -56,14 +61,18 @@ enum kind {
 
 static const struct {
     const char *name;
-    int per_pid; /* 0: in /proc, 1: in /proc/PID */
+    int per_pid; /* 0: in /proc, 1: in /proc/PID, 2: in /proc/net */
 } files[NKINDS] = {
-    [MEMINFO] = {"meminfo", 0}, [CPUINFO] = {"cpuinfo", 0},   [UPTIME] = {"uptime", 0},
-    [LOADAVG] = {"loadavg", 0}, [MOUNTS] = {"mounts", 0},     [STAT] = {"stat", 0},
-    [VERSION] = {"version", 0}, [SELF] = {"self", 0},         [TESSERA] = {"tessera", 0},
-    [P_STAT] = {"stat", 1},     [P_STATUS] = {"status", 1},   [P_CMDLINE] = {"cmdline", 1},
-    [P_COMM] = {"comm", 1},     [P_ENVIRON] = {"environ", 1}, [P_MAPS] = {"maps", 1},
-    [P_CWD] = {"cwd", 1},       [P_EXE] = {"exe", 1},         [P_FD] = {"fd", 1},
+    [MEMINFO] = {"meminfo", 0},     [CPUINFO] = {"cpuinfo", 0},
+    [UPTIME] = {"uptime", 0},       [LOADAVG] = {"loadavg", 0},
+    [MOUNTS] = {"mounts", 0},       [STAT] = {"stat", 0},
+    [VERSION] = {"version", 0},     [SELF] = {"self", 0},
+    [TESSERA] = {"tessera", 0},     [NETDIR] = {"net", 0},
+    [NET_TESSERA] = {"tessera", 2}, [P_STAT] = {"stat", 1},
+    [P_STATUS] = {"status", 1},     [P_CMDLINE] = {"cmdline", 1},
+    [P_COMM] = {"comm", 1},         [P_ENVIRON] = {"environ", 1},
+    [P_MAPS] = {"maps", 1},         [P_CWD] = {"cwd", 1},
+    [P_EXE] = {"exe", 1},           [P_FD] = {"fd", 1},
 };
 
 int32_t pm_procfs_caller; /* the pid pm is serving now (pm_fs.c sets it): /proc/self */
@@ -130,7 +139,7 @@ static long node(struct fs_mount *m, int32_t pid, uint32_t gen, enum kind k, int
         return -FS_ENOMEM;
     for (uint64_t i = 0; i < sizeof *vn; i++)
         ((volatile uint8_t *)vn)[i] = 0;
-    int dir = k == ROOT || k == PIDDIR || k == P_FD;
+    int dir = k == ROOT || k == PIDDIR || k == P_FD || k == NETDIR;
     vn->ino = ino_of(pid, k, fd);
     vn->mode = dir ? FS_S_IFDIR | 0555 : FS_S_IFREG | 0444;
     vn->nlink = dir ? 2 : 1;
@@ -386,6 +395,13 @@ static void gen(int32_t pid, enum kind k)
     case VERSION:
         put("Tessera version 0.1 (exo exokernel + libOS) #1\n");
         break;
+    case NET_TESSERA:
+#ifdef TESSERA_PM_NET
+        used = pm_net_describe(buf, BUF_BYTES);
+#else
+        put("mac=none addr=none gw=none gwmac=none dns=none\n");
+#endif
+        break;
     case TESSERA:
         put("pid   env      pages  exo-calls  runs  state\n");
         for (int s = 0; s < pm_top; s++) {
@@ -460,7 +476,8 @@ static void gen(int32_t pid, enum kind k)
 
 static long proc_read(struct fs_vnode *vn, void *out, uint64_t len, uint64_t off)
 {
-    if (kind_of(vn) == ROOT || kind_of(vn) == PIDDIR || kind_of(vn) == P_FD)
+    if (kind_of(vn) == ROOT || kind_of(vn) == PIDDIR || kind_of(vn) == P_FD ||
+        kind_of(vn) == NETDIR)
         return -FS_EISDIR;
     struct pm_proc *t = pid_of(vn) ? proc_vn(vn) : NULL;
     if (pid_of(vn) && !t)
@@ -494,6 +511,12 @@ static int same(const char *a, unsigned len, const char *b)
     return i == len && !b[i];
 }
 
+/* Which files[] a directory holds: per_pid's value. */
+static int level_of(struct fs_vnode *dir)
+{
+    return kind_of(dir) == PIDDIR ? 1 : kind_of(dir) == NETDIR ? 2 : 0;
+}
+
 static long proc_lookup(struct fs_vnode *dir, const char *name, unsigned len, struct fs_vnode **out)
 {
     int32_t pid = pid_of(dir);
@@ -521,8 +544,7 @@ static long proc_lookup(struct fs_vnode *dir, const char *name, unsigned len, st
         return p && !fp ? -FS_EACCES : -FS_ENOENT;
     }
     for (int k = MEMINFO; k < NKINDS; k++)
-        if (files[k].name && files[k].per_pid == (kind_of(dir) == PIDDIR) &&
-            same(name, len, files[k].name))
+        if (files[k].name && files[k].per_pid == level_of(dir) && same(name, len, files[k].name))
             return node(dir->mnt, pid, gen_of(dir), (enum kind)k, 0, out);
     return -FS_ENOENT;
 }
@@ -555,11 +577,13 @@ static long proc_readdir(struct fs_vnode *dir, uint64_t cookie, struct fs_dirent
             }
         return 0;
     }
-    int per_pid = kind_of(dir) == PIDDIR;
+    int per_pid = level_of(dir);
     for (uint64_t k = cookie - 2 + MEMINFO; k < NKINDS; k++)
         if (files[k].name && files[k].per_pid == per_pid) {
             e->ino = ino_of(pid_of(dir), (enum kind)k, 0);
-            e->type = k == P_FD ? FS_DT_DIR : is_link((enum kind)k) ? FS_DT_LNK : FS_DT_REG;
+            e->type = k == P_FD || k == NETDIR ? FS_DT_DIR
+                      : is_link((enum kind)k)  ? FS_DT_LNK
+                                               : FS_DT_REG;
             e->name = files[k].name;
             e->len = (uint16_t)pm_strlen(files[k].name);
             e->next = k - MEMINFO + 3;

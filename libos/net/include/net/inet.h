@@ -188,6 +188,9 @@ int net_shutdown(struct net_sock *s, int how);
 void net_close(struct net_sock *s);
 /* NET_POLL* bits, as Linux's tcp_poll / datagram_poll give them. */
 unsigned net_poll(struct net_sock *s);
+/* FIONREAD (SIOCINQ), as Linux: a stream's bytes queued to read (a listener: -NET_EINVAL), a
+ * datagram socket's next datagram's length (0: none). */
+long net_inq(struct net_sock *s);
 int net_getsockopt(struct net_sock *s, int level, int name, void *val, uint32_t *len);
 int net_setsockopt(struct net_sock *s, int level, int name, const void *val, uint32_t len);
 int net_getsockname(struct net_sock *s, void *addr, uint32_t *addrlen);

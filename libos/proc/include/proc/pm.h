@@ -185,9 +185,15 @@ void pm_sigchld(struct pm_proc *parent, int32_t pid, uint32_t uid, int status);
 uint32_t pm_sender_uid(const struct pm_proc *p);
 void pm_claim_cap(uint64_t slot); /* pm got cap slot `slot` from exo: its old env has ended */
 extern uint64_t pm_death_cap;     /* the event every process env's end posts */
-/* Run in pm's main loop after each wake of pm_death_cap, outside any call: the terminal part
- * binds console input to that event and moves the bytes into its line discipline here. */
-extern void (*pm_loop_hook)(void);
+/* Run in pm's main loop after each wake of pm_death_cap (or its deadline), outside any call
+ * and busy: the terminal part binds console input to that event and moves the bytes into its
+ * line discipline here; the network part (libos/net/pm_net.c) reads its receive ring and runs
+ * lwIP's timers. Up to PM_LOOP_HOOKS, run in the order added; -1 when full. */
+#define PM_LOOP_HOOKS 4
+int pm_loop_add(void (*fn)(void));
+/* The main loop's wait also ends by this TSC reading (NULL, or 0 returned: no deadline of its
+ * own): lwIP's next timer. */
+extern uint64_t (*pm_loop_deadline)(void);
 /* Run after every op pm answered for p (NULL: none): the file part publishes p's descriptor
  * table number in its mailbox (cache_fdgen, libos/ext2/pm_share.c). */
 extern void (*pm_op_after)(struct pm_proc *p);
