@@ -16,7 +16,7 @@ console (hostkeys.sh), StrictHostKeyChecking=yes. Then, each checked exactly:
   - Dropbear's client in the guest logs into the guest's own server over 127.0.0.1;
   - `ssh poweroff` ends QEMU (exit 0) and e2fsck -fn of the copy is clean.
 "SSH ready" (QEMU's start to the first successful `ssh true`) is printed, not asserted.
-    ssh_boot_test.py --image out/tessera.img
+    ssh_boot_test.py --image out/tessera.img [--cmdline net=10.0.2.15/24,10.0.2.2,10.0.2.3]
 """
 import argparse
 import hashlib
@@ -134,6 +134,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--image", required=True)
     ap.add_argument("--mem", default="256M")
+    ap.add_argument("--cmdline", default="",
+                    help="the guest's command line, e.g. net=10.0.2.15/24,10.0.2.2,10.0.2.3 "
+                         "(a static address instead of DHCP)")
     a = ap.parse_args()
     errs = []
 
@@ -153,7 +156,7 @@ def main():
     s = Ssh(tmp, port)
     disk = prepare(a.image, tmp)
     accel = qemu.choose_accel("auto")
-    argv = qemu.direct_args(a.mem, "", accel) + [
+    argv = qemu.direct_args(a.mem, a.cmdline, accel) + [
         "-display", "none", "-serial", "stdio", "-monitor", "none",
         "-drive", f"format=raw,file={disk},if=none,id=disk1",
         "-device", "virtio-blk-pci,drive=disk1", *qemu.ssh_net_args(port)]
@@ -161,7 +164,10 @@ def main():
     vm = Console(argv)
     try:
         # The host key the first boot printed: known_hosts from it, checked from the first login.
-        vm.expect(b"pm: net: ", 180)
+        vm.expect(b"Please press Enter", 180)  # after the sysinit entry: the host key is out
+        end = time.monotonic() + 180
+        while "pm: net: " not in vm.text() and time.monotonic() < end:  # the address (DHCP)
+            time.sleep(0.2)
         m = re.search(r"^dropbear: host key: (ssh-ed25519 [A-Za-z0-9+/=]+)$", vm.text(), re.M)
         check("host key on the console", bool(m), True)
         with open(s.known, "w") as f:
