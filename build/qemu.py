@@ -681,9 +681,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"tessera: booting {what} ({accel}); Ctrl-A X quits, Ctrl-A C = monitor",
                   file=sys.stderr, flush=True)
             if a.ssh_port:
-                print(f"tessera: ssh -p {a.ssh_port} root@127.0.0.1 once the guest says "
-                      "'pm: net: ...'" + ("" if a.ssh_key else
-                                          " (--ssh-key FILE.pub to log in with your key)"),
+                print(f"tessera: ssh -p {a.ssh_port} root@127.0.0.1 once the guest prompts"
+                      + ("" if a.ssh_key else " (--ssh-key FILE.pub to log in with your key)"),
                       file=sys.stderr, flush=True)
             return subprocess.call(args)
     except QemuError as e:
