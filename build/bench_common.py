@@ -4,6 +4,7 @@ uses before its slow build), the PNG bar chart (written only if matplotlib impor
 run's environment that every result file records (ENV_FIELDS: QEMU version, host CPU model,
 accelerator, icount, guest kernel), so that two result files can be compared later."""
 import argparse
+import glob
 import os
 import re
 import subprocess
@@ -31,6 +32,18 @@ def parse(ap: argparse.ArgumentParser) -> Optional[argparse.Namespace]:
     if a.runs < 1:
         ap.error("--runs must be >= 1")
     return None if os.environ.get("TESSERA_VALIDATE_ONLY") else a
+
+
+def static_exe(out: str, name: str, src: str) -> str:
+    """out/name: gcc -static -O2 of src, the Linux guest's /init (again when src or a header
+    beside it, such as apps/bench/guest.h, is newer than the program)."""
+    exe = os.path.join(out, name)
+    deps = [src] + glob.glob(os.path.join(os.path.dirname(src), "*.h"))
+    if not os.path.isfile(exe) or os.path.getmtime(exe) < max(map(os.path.getmtime, deps)):
+        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                        exe + ".tmp", src], check=True)
+        os.replace(exe + ".tmp", exe)
+    return exe
 
 
 # The CSV columns every benchmark appends to each row (docs/benchmarks.md).

@@ -53,12 +53,7 @@ ENV = dict(os.environ, PATH="/usr/sbin:/sbin:" + os.environ.get("PATH", ""))
 
 def build_init(out: str) -> str:
     """gcc -static -O2 the Linux guest's /init (again when the source changed)."""
-    exe = os.path.join(out, "filebench_linux")
-    if not os.path.isfile(exe) or os.path.getmtime(exe) < os.path.getmtime(SRC):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        exe + ".tmp", SRC], check=True)
-        os.replace(exe + ".tmp", exe)
-    return exe
+    return bench_common.static_exe(out, "filebench_linux", SRC)
 
 
 def build_initramfs(out: str) -> Tuple[str, str]:

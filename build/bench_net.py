@@ -36,7 +36,6 @@ import os
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -46,6 +45,7 @@ sys.dont_write_bytecode = True  # keep build/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_blk  # noqa: E402  (the Linux guest's kernel, modules and cpio)
 import bench_common  # noqa: E402
+import bench_rows  # noqa: E402  (the guests' kernels)
 import qemu  # noqa: E402
 
 MEM = "256M"
@@ -86,12 +86,7 @@ KERNEL_RE = re.compile(r"netbench: kernel release=(\S+) version=(.*)")
 
 def build_init(out: str) -> str:
     """gcc -static -O2 the Linux guest's /init (again when the source changed)."""
-    exe = os.path.join(out, "netbench_linux")
-    if not os.path.isfile(exe) or os.path.getmtime(exe) < os.path.getmtime(SRC):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        exe + ".tmp", SRC], check=True)
-        os.replace(exe + ".tmp", exe)
-    return exe
+    return bench_common.static_exe(out, "netbench_linux", SRC)
 
 
 def build_initramfs(out: str) -> Tuple[str, str]:
@@ -419,17 +414,12 @@ def table(med: Dict[Tuple[str, str, str], dict], runs: Dict[str, List[dict]],
     return lines
 
 
-def kernels(runs: Dict[str, List[dict]]) -> Dict[str, str]:
-    return {g: next((p["kernel"] for p in runs.get(g, []) if p.get("kernel")), "?")
-            for g in GUESTS}
-
-
 def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[Tuple[str, str, str], dict],
               mode: str, env: "bench_common.Env", size_mib: int) -> None:
     """A comment line, the run's environment, then every run's rows (both sides) and the
     medians."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    kern = kernels(runs)
+    kern = bench_rows.kernels(runs, GUESTS)
     with open(path, "w", newline="") as f:
         f.write(f"# netbench (apps/bench/netbench.c), {mode}, -m {MEM}, {NIC} on QEMU user "
                 f"networking (hostfwd); {size_mib} MiB each way, {ECHO_ROUNDS} TCP and "

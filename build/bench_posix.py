@@ -20,7 +20,6 @@ ctest build.bench_posix (build/test_bench_posix.py) compiles the Linux guest's s
 -Werror and puts a canned serial log through parse, summarise, table and CSV, with exact values.
 """
 import os
-import subprocess
 import sys
 from typing import Dict, List, Optional, Tuple
 
@@ -46,12 +45,7 @@ CSV_COLUMNS = bench_rows.CSV_COLUMNS
 
 def build_init(out: str) -> str:
     """gcc -static -O2 the Linux guest's /init (again when the source changed)."""
-    exe = os.path.join(out, "posixbench_linux")
-    if not os.path.isfile(exe) or os.path.getmtime(exe) < os.path.getmtime(SRC):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        exe + ".tmp", SRC], check=True)
-        os.replace(exe + ".tmp", exe)
-    return exe
+    return bench_common.static_exe(out, "posixbench_linux", SRC)
 
 
 def build_initramfs(out: str) -> Tuple[str, str]:

@@ -230,11 +230,7 @@ def tessera_once(a, log: str, ssh_disk: Optional[str]) -> Dict[str, Optional[flo
 
 def linux_files(out: str):
     kernel, _ = bench_blk.find_kernel()
-    exe = os.path.join(out, "bootinit_linux")
-    if not os.path.isfile(exe) or os.path.getmtime(exe) < os.path.getmtime(SRC):
-        subprocess.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
-                        exe + ".tmp", SRC], check=True)
-        os.replace(exe + ".tmp", exe)
+    exe = bench_common.static_exe(out, "bootinit_linux", SRC)
     entries = [("dev", 0o40755, b"", 0), ("dev/console", 0o20600, b"", 5 << 8 | 1),
                ("init", 0o100755, open(exe, "rb").read(), 0)]
     path = os.path.join(out, "initramfs-boot.cpio")

@@ -27,25 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#if __has_include(<posix/posix.h>)
-#include <posix/posix.h>
-#define GUEST "tessera"
-#define ON_TESSERA 1
-static long exo_calls(void)
-{
-    return los_exo_calls();
-}
-#else
+#include "guest.h"
+#if !ON_TESSERA
 #include <linux/reboot.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
-#define GUEST "linux"
-#define ON_TESSERA 0
-static long exo_calls(void)
-{
-    return -1;
-}
 #endif
 
 #define DIR "/mnt/fb"
@@ -55,13 +42,6 @@ static long exo_calls(void)
 #define BLK 4096
 
 static char *buf; /* CHUNK bytes, malloc'd: no big .bss (a fork copies it) */
-
-static long long now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000000000ll + t.tv_nsec;
-}
 
 static void row(const char *op, int iters, long long ns, long calls)
 {

@@ -31,25 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#if __has_include(<posix/posix.h>)
-#include <posix/posix.h>
-#define GUEST "tessera"
-#define ON_TESSERA 1
-static long exo_calls(void)
-{
-    return los_exo_calls();
-}
-#else
+#include "guest.h"
+#if !ON_TESSERA
 #include <linux/reboot.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/utsname.h>
-#define GUEST guest
-#define ON_TESSERA 0
-static long exo_calls(void)
-{
-    return -1;
-}
+#undef GUEST
+#define GUEST guest /* argv[1] when not the Linux guest's /init (bench linux runs it twice) */
 #endif
 
 #define WARM 16
@@ -64,13 +53,6 @@ static char self_path[4096];
 static int ping[2], pong[2];
 static int file_fd = -1;
 static long pread_off;
-
-static long long now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1000000000ll + t.tv_nsec;
-}
 
 /* Each op returns 0, or an errno that says the system cannot do it (the row says so). */
 static int op_getpid(void)

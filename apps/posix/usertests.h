@@ -9,6 +9,7 @@
 #ifndef USERTESTS_H
 #define USERTESTS_H
 
+#include <errno.h>
 #include <stdio.h>
 
 struct usertest {
@@ -37,6 +38,15 @@ long ut_slurp(const char *path);
             printf("    %s:%d: %s == %s: %lld != %lld\n", __FILE__, __LINE__, #a, #b, a_, b_);     \
             return 1;                                                                              \
         }                                                                                          \
+    } while (0)
+
+/* Fails the test unless call returns -1 with errno e (errno cleared first). */
+#define CHECK_ERR(call, e)                                                                         \
+    do {                                                                                           \
+        errno = 0;                                                                                 \
+        long r_ = (long)(call);                                                                    \
+        CHECK_EQ(r_, -1);                                                                          \
+        CHECK_EQ(errno, e);                                                                        \
     } while (0)
 
 #endif

@@ -32,14 +32,6 @@
 
 #include "usertests.h"
 
-#define CHECK_ERR(call, e)                                                                         \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(call);                                                                    \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, e);                                                                        \
-    } while (0)
-
 static int ctl(int ep, int op, int fd, uint32_t events, uint64_t data)
 {
     struct epoll_event ev = {.events = events, .data.u64 = data};

@@ -34,14 +34,6 @@
 #include "usertests.h"
 
 /* Fails unless the call returned -1 with errno e. */
-#define CHECK_ERR(call, e)                                                                         \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(call);                                                                    \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, e);                                                                        \
-    } while (0)
-
 static int dir(const char *name)
 {
     static char path[64];

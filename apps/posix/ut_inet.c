@@ -27,14 +27,6 @@
 
 #include "usertests.h"
 
-#define CHECK_ERR(call, e)                                                                         \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(call);                                                                    \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, e);                                                                        \
-    } while (0)
-
 #define MIB (1024 * 1024)
 static unsigned char big[MIB], got[MIB];
 

@@ -31,14 +31,6 @@
 
 #include "usertests.h"
 
-#define CHECK_ERR(call, e)                                                                         \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(call);                                                                    \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, e);                                                                        \
-    } while (0)
-
 static socklen_t un_addr(struct sockaddr_un *a, const char *path)
 {
     memset(a, 0, sizeof *a);
