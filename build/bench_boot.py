@@ -13,7 +13,8 @@ With --direct QEMU boots exo.elf through its PVH entry (-kernel, no OVMF, no dis
 no loader, so (a) is not seen and (b) is 0; the host-clock phases compare the two paths.
 
 With --prompt: boot to the shell prompt instead (bench_prompt.py: the default boot with the
-ext2 root, askfirst's prompt, Enter, `/ # `), beside Linux's kernel -> /init; results/boot-prompt.csv.
+ext2 root, askfirst's prompt, Enter, `/ # `; and "SSH ready", the first `ssh true` from the host),
+beside Linux's kernel -> /init; results/boot-prompt.csv.
 
 With --icount QEMU runs with `-icount shift=0`: one guest instruction = one ns of virtual time,
 and the TCG TSC counts virtual ns, so the TSC deltas are instruction counts and repeat exactly.

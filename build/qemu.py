@@ -4,7 +4,8 @@
 Library:  from qemu import boot; r = boot("out/tessera.img", cmdline="poweroff")
           r.exit_code, r.serial_text, r.timed_out, r.lines [(seconds_since_spawn, text)], ...
 CLI:      qemu.py run  [--mem 512M] [--accel auto|kvm|tcg] [--cmdline TEXT] [--icount]
-                       [--display none|gtk] [--disk virtio|ahci|nvme] [--writable] IMAGE
+                       [--display none|gtk] [--disk virtio|ahci|nvme] [--writable]
+                       [--ssh-port N] [--ssh-key FILE.pub] IMAGE
           qemu.py run --direct [same options]   (exo.elf via -kernel/PVH: no OVMF, no disk)
           qemu.py boot [--timeout S] [--expect TEXT] [same options] IMAGE   (non-interactive)
           qemu.py probe                                  (print the accelerator verdict)
@@ -253,6 +254,17 @@ def qemu_args(image: str, vars_copy: str, mem: str = "256M", cmdline: Optional[s
     if icount:
         args += ["-icount", "shift=0,sleep=off"]  # sleep=off: idle time jumps, so counts repeat
     return args
+
+
+# The NIC of `run` and the SSH tests: virtio-net (modern only, as bench_net.py's) on QEMU user
+# networking (the guest's DHCP gets 10.0.2.15), with the host's 127.0.0.1:PORT forwarded to the
+# guest's SSH server on 22. Loopback only: a root login is never offered to the network.
+SSH_PORT = 2222
+
+
+def ssh_net_args(port: int = SSH_PORT) -> List[str]:
+    return ["-netdev", f"user,id=n0,hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-device", "virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56"]
 
 
 def direct_files() -> Tuple[str, str]:
@@ -604,6 +616,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     _common(run)
     run.add_argument("--display", default="none", choices=["none", "gtk", "sdl", "curses"])
     run.add_argument("--writable", action="store_true", help="let the guest write the image")
+    run.add_argument("--ssh-port", type=int, default=SSH_PORT, metavar="N",
+                     help="host port forwarded (127.0.0.1 only) to the guest's SSH server on 22 "
+                          f"(default {SSH_PORT}; 0: no NIC)")
+    run.add_argument("--ssh-key", default=None, metavar="FILE.pub",
+                     help="boot a copy of the image (with --writable: the image itself) whose "
+                          "/root/.ssh/authorized_keys holds this public key")
     bt = sub.add_parser("boot", help="headless boot; exit with QEMU's exit code")
     _common(bt)
     bt.add_argument("--timeout", type=float, default=120)
@@ -632,17 +650,40 @@ def main(argv: Optional[List[str]] = None) -> int:
         # run: interactive
         if not a.direct and not os.path.isfile(a.image or ""):
             raise QemuError(f"image not found: {a.image}")
+        if not 0 <= a.ssh_port < 65536:
+            raise QemuError(f"--ssh-port {a.ssh_port}: not a port")
+        if a.ssh_key and (a.direct or not a.ssh_port):
+            raise QemuError("--ssh-key needs the disk and a NIC (no --direct, no --ssh-port 0)")
+        if a.ssh_key and not os.path.isfile(a.ssh_key):
+            raise QemuError(f"--ssh-key {a.ssh_key}: no such file")
         accel = choose_accel(a.accel)
         with tempfile.TemporaryDirectory(prefix="tessera-run.") as tmp:
+            image = a.image
+            if a.ssh_key:
+                import rootfs  # noqa: E402 (debugfs: only when asked)
+                if not a.writable:  # the user's key goes into a throwaway copy, not the build's
+                    image = os.path.join(tmp, "disk.img")
+                    subprocess.run(["cp", "--sparse=always", a.image, image], check=True)
+                try:
+                    rootfs.authorize_key(image, a.ssh_key)
+                except rootfs.RootfsError as e:
+                    raise QemuError(str(e)) from None
             if a.direct:
                 args = direct_args(a.mem, a.cmdline, accel, a.icount)
             else:
-                args = qemu_args(a.image, _fresh_vars(tmp), a.mem, a.cmdline, accel, a.icount,
+                args = qemu_args(image, _fresh_vars(tmp), a.mem, a.cmdline, accel, a.icount,
                                  a.disk, snapshot=not a.writable)
+            if a.ssh_port:
+                at = args.index("-net")  # "-net none" gives way to the NIC
+                args = args[:at] + args[at + 2:] + ssh_net_args(a.ssh_port)
             args += ["-display", a.display, "-serial", "mon:stdio"]
             what = "exo.elf directly (PVH)" if a.direct else a.image
             print(f"tessera: booting {what} ({accel}); Ctrl-A X quits, Ctrl-A C = monitor",
                   file=sys.stderr, flush=True)
+            if a.ssh_port:
+                print(f"tessera: ssh -p {a.ssh_port} root@127.0.0.1 once the guest prompts"
+                      + ("" if a.ssh_key else " (--ssh-key FILE.pub to log in with your key)"),
+                      file=sys.stderr, flush=True)
             return subprocess.call(args)
     except QemuError as e:
         print(f"qemu.py: {e}", file=sys.stderr)

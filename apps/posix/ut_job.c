@@ -7,7 +7,8 @@
  * at the console: SIGTTIN on a read (EIO when ignored), SIGTTOU on a write with TOSTOP and on
  * tcsetattr. PTYs through the file system: /dev/ptmx a new pair per open, /dev/pts/N locked
  * until unlockpt, bytes both ways through the discipline, the slave as a session's
- * controlling terminal (setsid, TIOCSCTTY, /dev/tty), ^C to its foreground group, hang-ups.
+ * controlling terminal (setsid, TIOCSCTTY, /dev/tty; none before TIOCSCTTY: ENXIO), ^C to its
+ * foreground group, hang-ups.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -549,5 +550,47 @@ USERTEST(pty_slave_controls_a_session_sigint_hangup)
     CHECK_EQ(waitpid(c, &st, 0), c);
     CHECK_EQ(WIFEXITED(st), 1);
     CHECK_EQ(WEXITSTATUS(st), 0);
+    return 0;
+}
+
+/* A new session has no controlling terminal: /dev/tty does not open (ENXIO, with O_NOCTTY too:
+ * how Dropbear's session child checks it has shed the old one) until TIOCSCTTY gives it one. */
+static void no_ctty(void)
+{
+    char r[3] = {0, 0, 0};
+    if (setsid() < 0)
+        _exit(2);
+    int t = open("/dev/tty", O_RDWR);
+    r[0] = (char)(t < 0 ? errno : 100);
+    t = open("/dev/tty", O_RDWR | O_NOCTTY);
+    r[1] = (char)(t < 0 ? errno : 100);
+    int m = new_pair();
+    int s = m < 0 ? -1 : open(pts, O_RDWR);
+    if (s < 0 || ioctl(s, TIOCSCTTY, 0) != 0)
+        _exit(3);
+    t = open("/dev/tty", O_RDWR);
+    r[2] = (char)(t < 0 ? errno : 0);
+    write(fds[1], r, 3);
+    _exit(0);
+}
+
+USERTEST(pty_setsid_dev_tty_enxio_until_tiocsctty)
+{
+    CHECK_EQ(pipe(fds), 0);
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0)
+        no_ctty();
+    char b[8];
+    CHECK_EQ(read_n(fds[0], b, 3), 3);
+    CHECK_EQ(b[0], ENXIO);
+    CHECK_EQ(b[1], ENXIO);
+    CHECK_EQ(b[2], 0);
+    int st = -1;
+    CHECK_EQ(waitpid(c, &st, 0), c);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 0);
+    close(fds[0]);
+    close(fds[1]);
     return 0;
 }

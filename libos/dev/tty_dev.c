@@ -88,14 +88,28 @@ static long tty_ioctl_(void *d, struct fs_proc *p, unsigned long req, void *arg)
     return r < 0 ? r : ops->ioctl(dev, p, req, arg);
 }
 
+/* Opening /dev/tty with no controlling terminal fails (ENXIO, as Linux): a daemon that called
+ * setsid() checks this way that it has shed its terminal (Dropbear's session child does). */
+static long tty_open_(void *d, struct fs_proc *p, void **file_dev)
+{
+    const struct fs_dev_ops *ops;
+    void *dev;
+    (void)d, (void)file_dev;
+    int r = ctty(p, &ops, &dev);
+    return r < 0 ? r : 0;
+}
+
 static unsigned tty_poll_(void *d)
 {
     (void)d;
     return TTY_POLLIN | TTY_POLLOUT; /* per process: the binding polls the real terminal */
 }
 
-const struct fs_dev_ops dev_tty_ops = {
-    .read = tty_read_, .write = tty_write_, .ioctl = tty_ioctl_, .poll = tty_poll_};
+const struct fs_dev_ops dev_tty_ops = {.read = tty_read_,
+                                       .write = tty_write_,
+                                       .ioctl = tty_ioctl_,
+                                       .poll = tty_poll_,
+                                       .open_file = tty_open_};
 
 /* --- PTYs ------------------------------------------------------------------------------------ */
 

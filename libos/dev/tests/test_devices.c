@@ -85,6 +85,8 @@ TEST_CASE(pty_and_dev_tty)
     struct fs_proc *p1 = (struct fs_proc *)1, *p2 = (struct fs_proc *)2;
     char b[64];
     CHECK_EQ(dev_tty_ops.read(0, p1, b, 64, 0), -TTY_ENXIO); /* no controlling terminal yet */
+    void *fd_dev = 0;
+    CHECK_EQ(dev_tty_ops.open_file(0, p1, &fd_dev), -TTY_ENXIO); /* nor may it be opened */
     struct pty *m;
     long n = dev_ptmx_open(&m);
     CHECK_EQ(n, 0);
@@ -100,6 +102,9 @@ TEST_CASE(pty_and_dev_tty)
     ctty_pty = s;
     CHECK_EQ(dev_pty_master_ops.write(m, p2, "hi\r", 3, 0), 3);
     CHECK_EQ(woken > 0, 1);
+    CHECK_EQ(dev_tty_ops.open_file(0, p1, &fd_dev), 0);
+    CHECK_EQ(fd_dev == 0, 1); /* every call looks the terminal up again */
+    CHECK_EQ(dev_tty_ops.open_file(0, p2, &fd_dev), -TTY_ENXIO); /* p2 has none */
     CHECK_EQ(dev_tty_ops.read(0, p1, b, 64, 0), 3);
     CHECK_EQ(memcmp(b, "hi\n", 3), 0);
     CHECK_EQ(dev_tty_ops.write(0, p1, "ok\n", 3, 0), 3);

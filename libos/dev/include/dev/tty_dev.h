@@ -61,7 +61,8 @@ long dev_console_bind(uint64_t event);
  * many bytes, or a negative exo error. Call when dev_console.event was posted. */
 long dev_console_input(void);
 
-/* /dev/tty: every call goes to the caller's controlling terminal (-ENXIO without one). */
+/* /dev/tty: every call goes to the caller's controlling terminal (-ENXIO without one; its open
+ * too). */
 extern const struct fs_dev_ops dev_tty_ops;
 
 /* PTYs: a pair by hand (host tests; pty_dev.c opens them through the file system), and the
