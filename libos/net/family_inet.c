@@ -206,6 +206,8 @@ static unsigned inet_poll(struct fs_sock *s)
 
 static long inet_ioctl(struct fs_sock *s, unsigned long req, void *arg)
 {
+    if ((req & 0xff00) == 0x8900) /* SIOCGIF*: the interfaces (pm_netif.c) */
+        return pm_net_ifioctl(req, arg);
     if (req != FIONREAD)
         return -FS_ENOTTY;
     long n = net_inq(I(s)->ns);

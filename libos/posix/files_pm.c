@@ -264,6 +264,8 @@ static int64_t ioctl_size(unsigned long req)
     long t = tty_ioctl_arg_size(req); /* the terminal's (libos/tty) */
     if (t >= 0 && t != (long)sizeof(struct tty_termios))
         return t;
+    if (req >= 0x8910 && req <= 0x893f) /* SIOCGIF*, SIOCSIF*: a struct ifreq (pm_netif.c) */
+        return 40;
     switch (req) {
     case 0x5413: /* TIOCGWINSZ */
     case 0x5414: /* TIOCSWINSZ */
@@ -280,8 +282,39 @@ static int64_t ioctl_size(unsigned long req)
     return 0;
 }
 
+/* SIOCGIFCONF: struct ifconf {int len; char *buf} points at a buffer, so the mailbox carries
+ * {int len (the room, -1 to ask the size), pad, ifreqs} both ways (libos/net/pm_netif.c); at
+ * most 6 interfaces come back (pm has 2). */
+#define IFCONF_ROOM 240
+static long ifconf(int fd, void *arg)
+{
+    struct {
+        int len;
+        char *buf;
+    } ifc;
+    copy(&ifc, arg, sizeof ifc);
+    int room = !ifc.buf ? -1 : ifc.len < 0 ? 0 : ifc.len < IFCONF_ROOM ? ifc.len : IFCONF_ROOM;
+    struct pm_msg *m = M();
+    m->a[0] = fd, m->a[1] = 0x8912, m->a[2] = 8 + IFCONF_ROOM, m->a[3] = 0;
+    copy(m->data, &room, sizeof room);
+    long r = proc_call(PM_OP_fs_ioctl);
+    if (r < 0)
+        return r;
+    int len;
+    copy(&len, m->data, sizeof len);
+    if (room >= 0 && len > room)
+        len = room;
+    if (ifc.buf)
+        copy(ifc.buf, m->data + 8, (uint64_t)len);
+    ifc.len = len;
+    copy(arg, &ifc, sizeof ifc);
+    return r;
+}
+
 long pmc_ioctl(int fd, unsigned long req, void *arg)
 {
+    if (req == 0x8912 && arg) /* SIOCGIFCONF */
+        return ifconf(fd, arg);
     int64_t size = arg ? ioctl_size(req) : 0;
     struct pm_msg *m = M();
     m->a[0] = fd, m->a[1] = (int64_t)req, m->a[2] = size;
