@@ -288,12 +288,11 @@ static int64_t ioctl_size(unsigned long req)
 #define IFCONF_ROOM 240
 static long ifconf(int fd, void *arg)
 {
-    struct {
-        int len;
-        char *buf;
-    } ifc;
-    copy(&ifc, arg, sizeof ifc);
-    int room = !ifc.buf ? -1 : ifc.len < 0 ? 0 : ifc.len < IFCONF_ROOM ? ifc.len : IFCONF_ROOM;
+    int ulen;
+    uint8_t *ubuf; /* struct ifconf: int ifc_len, 4 bytes of padding, char *ifc_buf */
+    copy(&ulen, arg, sizeof ulen);
+    copy(&ubuf, (uint8_t *)arg + 8, sizeof ubuf);
+    int room = !ubuf ? -1 : ulen < 0 ? 0 : ulen < IFCONF_ROOM ? ulen : IFCONF_ROOM;
     struct pm_msg *m = M();
     m->a[0] = fd, m->a[1] = 0x8912, m->a[2] = 8 + IFCONF_ROOM, m->a[3] = 0;
     copy(m->data, &room, sizeof room);
@@ -302,12 +301,11 @@ static long ifconf(int fd, void *arg)
         return r;
     int len;
     copy(&len, m->data, sizeof len);
-    if (room >= 0 && len > room)
-        len = room;
-    if (ifc.buf)
-        copy(ifc.buf, m->data + 8, (uint64_t)len);
-    ifc.len = len;
-    copy(arg, &ifc, sizeof ifc);
+    if (len < 0 || (room >= 0 && len > room))
+        len = room < 0 ? 0 : room;
+    if (ubuf)
+        copy(ubuf, m->data + 8, (uint64_t)len);
+    copy(arg, &len, sizeof len);
     return r;
 }
 
