@@ -7,7 +7,8 @@
  * refused), epoll woken by data from another process, FIONREAD, ::1, and Linux's errnos
  * (ECONNREFUSED, EADDRINUSE, ENOTCONN, EAFNOSUPPORT, EPROTONOSUPPORT, EINVAL, EPIPE); the
  * interface ioctls (SIOCGIF*: ENODEV, EOPNOTSUPP, ENOTTY) and a raw ICMP socket pinging
- * 127.0.0.1, whose blocked receive alarm's SIGALRM interrupts. Exact values each.
+ * 127.0.0.1 (root's only: EPERM), whose blocked receive alarm's SIGALRM interrupts. Exact values
+ * each.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -492,6 +493,15 @@ USERTEST(inet_raw_icmp_ping_and_alarm)
 {
     CHECK_ERR(socket(AF_INET, SOCK_RAW, 0), EPROTONOSUPPORT);
     CHECK_ERR(socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6), EPROTONOSUPPORT);
+    pid_t pid = fork(); /* root's only, as Linux's CAP_NET_RAW */
+    if (pid == 0) {
+        if (setuid(1000) != 0)
+            _exit(2);
+        errno = 0;
+        int r = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    CHECK_EQ(exited(pid, 0), 1);
     int s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
     CHECK_EQ(s >= 0, 1);
     unsigned char req[16] = {8, 0, 0, 0, 0x12, 0x34, 0, 7, 't', 'e', 's', 's', 'e', 'r', 'a', '!'};

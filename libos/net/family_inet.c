@@ -95,7 +95,10 @@ extern const struct fs_sock_family fs_inet_family, fs_inet6_family;
 
 static long create4(struct fs_proc *p, int type, int protocol, struct fs_sock **out)
 {
-    (void)p;
+    /* a raw socket (ping's) is root's, as Linux's CAP_NET_RAW; checked after the engine has
+     * said the type and protocol are ones it has (EPROTONOSUPPORT first, as Linux) */
+    if (type == NET_SOCK_RAW && protocol == NET_IPPROTO_ICMP && p && p->cred.euid != 0)
+        return -NET_EPERM;
     return create(&fs_inet_family, NET_AF_INET, type, protocol, out);
 }
 
