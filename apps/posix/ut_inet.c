@@ -5,13 +5,16 @@
  * copy and accepts again: Dropbear's pattern), two processes accepting on one listener, UDP
  * datagrams with their source and MSG_TRUNC, a non-blocking connect seen through poll (done and
  * refused), epoll woken by data from another process, FIONREAD, ::1, and Linux's errnos
- * (ECONNREFUSED, EADDRINUSE, ENOTCONN, EAFNOSUPPORT, EPROTONOSUPPORT, EINVAL, EPIPE). Exact
- * values each.
+ * (ECONNREFUSED, EADDRINUSE, ENOTCONN, EAFNOSUPPORT, EPROTONOSUPPORT, EINVAL, EPIPE); the
+ * interface ioctls (SIOCGIF*: ENODEV, EOPNOTSUPP, ENOTTY) and a raw ICMP socket pinging
+ * 127.0.0.1 (root's only: EPERM), whose blocked receive alarm's SIGALRM interrupts. Exact values
+ * each.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -400,5 +403,124 @@ USERTEST(inet6_loopback)
                                              0, 0, 0xff, 0xff, 127, 0, 0, 1};
     CHECK_EQ(memcmp(&peer.sin6_addr, mapped, 16), 0);
     CHECK_EQ(close(c4) | close(s4) | close(c6) | close(s6) | close(l), 0);
+    return 0;
+}
+
+/* The interface ioctls ifconfig uses (libos/net/pm_netif.c), on the loopback netif: this boot
+ * has no NIC, so lo is the one interface, index 1. */
+USERTEST(inet_ifreq_ioctls)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq r;
+    memset(&r, 0, sizeof r);
+    strcpy(r.ifr_name, "lo");
+    CHECK_EQ(ioctl(s, SIOCGIFFLAGS, &r), 0);
+    CHECK_EQ(r.ifr_flags, IFF_UP | IFF_LOOPBACK | IFF_RUNNING);
+    CHECK_EQ(ioctl(s, SIOCGIFINDEX, &r), 0);
+    CHECK_EQ(r.ifr_ifindex, 1);
+    CHECK_EQ(ioctl(s, SIOCGIFMTU, &r), 0);
+    CHECK_EQ(r.ifr_mtu, 65536);
+    CHECK_EQ(ioctl(s, SIOCGIFADDR, &r), 0);
+    struct sockaddr_in *in = (struct sockaddr_in *)&r.ifr_addr;
+    CHECK_EQ(in->sin_family, AF_INET);
+    CHECK_EQ(in->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+    CHECK_EQ(ioctl(s, SIOCGIFNETMASK, &r), 0);
+    CHECK_EQ(in->sin_addr.s_addr, htonl(0xff000000));
+    CHECK_EQ(ioctl(s, SIOCGIFHWADDR, &r), 0);
+    CHECK_EQ(r.ifr_hwaddr.sa_family, 772); /* ARPHRD_LOOPBACK */
+    memset(&r, 0, sizeof r);
+    r.ifr_ifindex = 1;
+    CHECK_EQ(ioctl(s, SIOCGIFNAME, &r), 0);
+    CHECK_EQ(strcmp(r.ifr_name, "lo"), 0);
+    r.ifr_ifindex = 9;
+    CHECK_ERR(ioctl(s, SIOCGIFNAME, &r), ENODEV);
+    strcpy(r.ifr_name, "eth7");
+    CHECK_ERR(ioctl(s, SIOCGIFFLAGS, &r), ENODEV);
+    strcpy(r.ifr_name, "lo");
+    r.ifr_mtu = 1000;
+    CHECK_ERR(ioctl(s, SIOCSIFMTU, &r), EOPNOTSUPP); /* pm's configuration is read-only */
+    CHECK_EQ(ioctl(s, SIOCGIFMTU, &r), 0);
+    CHECK_EQ(r.ifr_mtu, 65536);
+    CHECK_ERR(ioctl(s, SIOCGIFTXQLEN, &r), ENOTTY);
+    /* SIOCGIFCONF: the size asked with no buffer, then the list; a buffer too small for one */
+    struct ifconf c = {.ifc_len = 0, .ifc_buf = NULL};
+    CHECK_EQ(ioctl(s, SIOCGIFCONF, &c), 0);
+    CHECK_EQ(c.ifc_len, (int)sizeof(struct ifreq));
+    struct ifreq list[4];
+    memset(list, 0xaa, sizeof list);
+    c.ifc_len = sizeof list;
+    c.ifc_req = list;
+    CHECK_EQ(ioctl(s, SIOCGIFCONF, &c), 0);
+    CHECK_EQ(c.ifc_len, (int)sizeof(struct ifreq));
+    CHECK_EQ(strcmp(list[0].ifr_name, "lo"), 0);
+    CHECK_EQ(((struct sockaddr_in *)&list[0].ifr_addr)->sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+    CHECK_EQ(list[1].ifr_name[0], (char)0xaa); /* nothing written past it */
+    c.ifc_len = sizeof(struct ifreq) - 1;
+    CHECK_EQ(ioctl(s, SIOCGIFCONF, &c), 0);
+    CHECK_EQ(c.ifc_len, 0);
+    CHECK_EQ(close(s), 0);
+    return 0;
+}
+
+static volatile sig_atomic_t alarmed;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarmed = 1;
+}
+
+static uint16_t icmp_sum(const unsigned char *p, unsigned n)
+{
+    uint32_t s = 0;
+    for (unsigned i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+/* ping's socket (libos/net/inet_raw.c) over the loopback: the request and the stack's reply,
+ * each with its IPv4 header; then alarm's SIGALRM ends a receive that waits in pm (EINTR). */
+USERTEST(inet_raw_icmp_ping_and_alarm)
+{
+    CHECK_ERR(socket(AF_INET, SOCK_RAW, 0), EPROTONOSUPPORT);
+    CHECK_ERR(socket(AF_INET6, SOCK_RAW, IPPROTO_ICMPV6), EPROTONOSUPPORT);
+    pid_t pid = fork(); /* root's only, as Linux's CAP_NET_RAW */
+    if (pid == 0) {
+        if (setuid(1000) != 0)
+            _exit(2);
+        errno = 0;
+        int r = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+        _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    CHECK_EQ(exited(pid, 0), 1);
+    int s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+    CHECK_EQ(s >= 0, 1);
+    unsigned char req[16] = {8, 0, 0, 0, 0x12, 0x34, 0, 7, 't', 'e', 's', 's', 'e', 'r', 'a', '!'};
+    uint16_t sum = icmp_sum(req, sizeof req);
+    req[2] = (unsigned char)(sum >> 8), req[3] = (unsigned char)sum;
+    struct sockaddr_in a = lo4(0);
+    CHECK_EQ(sendto(s, req, sizeof req, 0, (struct sockaddr *)&a, sizeof a), 16);
+    unsigned char b[64];
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    CHECK_EQ(recvfrom(s, b, sizeof b, 0, (struct sockaddr *)&from, &fl), 36);
+    CHECK_EQ(from.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+    CHECK_EQ(b[0], 0x45);
+    CHECK_EQ(b[9], IPPROTO_ICMP);
+    CHECK_EQ(memcmp(b + 20, req, 16), 0); /* the request itself, as Linux's raw socket sees it */
+    CHECK_EQ(recv(s, b, sizeof b, 0), 36);
+    CHECK_EQ(b[20], 0); /* the echo reply: same id, sequence and data, a valid checksum */
+    CHECK_EQ(memcmp(b + 24, req + 4, 12), 0);
+    CHECK_EQ(icmp_sum(b + 20, 16), 0);
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+    struct sigaction old;
+    CHECK_EQ(sigaction(SIGALRM, &sa, &old), 0);
+    alarmed = 0;
+    alarm(1);
+    CHECK_ERR(recv(s, b, sizeof b, 0), EINTR);
+    CHECK_EQ(alarmed, 1);
+    CHECK_EQ(sigaction(SIGALRM, &old, NULL), 0);
+    CHECK_EQ(close(s), 0);
     return 0;
 }

@@ -468,6 +468,19 @@ long pm_op_fs_fcntl(struct pm_proc *p, struct pm_msg *m)
     return r;
 }
 
+/* Other requests whose argument is a pointer, which the layer dereferences: the caller must
+ * send the bytes (a[3], the value path, would be a pointer into pm). FIONREAD, FIONBIO; the
+ * sockets' SIOCGIF* (an ifreq of 40 bytes, libos/net/pm_netif.c) and SIOCGIFCONF (pmc_ioctl's
+ * 248). */
+static long ptr_arg_size(unsigned long req)
+{
+    if (req == 0x541b || req == 0x5421)
+        return 4;
+    if (req == 0x8912)
+        return 248;
+    return req >= 0x8910 && req <= 0x893f ? 40 : 0;
+}
+
 long pm_op_fs_ioctl(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t fd = m->a[0], req = m->a[1], size = m->a[2];
@@ -476,6 +489,8 @@ long pm_op_fs_ioctl(struct pm_proc *p, struct pm_msg *m)
     /* A request whose argument is a pointer has it in the mailbox, at least its size in the
      * terminal's table; only a value request passes a[3] on, and no device follows that. */
     long want = tty_ioctl_arg_size((unsigned long)req);
+    if (want <= 0)
+        want = ptr_arg_size((unsigned long)req);
     if (want > 0 && size < want)
         return -FS_EFAULT;
     FP();

@@ -95,7 +95,10 @@ extern const struct fs_sock_family fs_inet_family, fs_inet6_family;
 
 static long create4(struct fs_proc *p, int type, int protocol, struct fs_sock **out)
 {
-    (void)p;
+    /* a raw socket (ping's) is root's, as Linux's CAP_NET_RAW; checked after the engine has
+     * said the type and protocol are ones it has (EPROTONOSUPPORT first, as Linux) */
+    if (type == NET_SOCK_RAW && protocol == NET_IPPROTO_ICMP && p && p->cred.euid != 0)
+        return -NET_EPERM;
     return create(&fs_inet_family, NET_AF_INET, type, protocol, out);
 }
 
@@ -207,6 +210,8 @@ static unsigned inet_poll(struct fs_sock *s)
 
 static long inet_ioctl(struct fs_sock *s, unsigned long req, void *arg)
 {
+    if ((req & 0xff00) == 0x8900) /* SIOCGIF*: the interfaces (pm_netif.c) */
+        return pm_net_ifioctl(req, arg);
     if (req != FIONREAD)
         return -FS_ENOTTY;
     long n = net_inq(I(s)->ns);

@@ -3,8 +3,8 @@
  * static pool of sockets, the embedder's port claims (claimed before lwIP binds, shared by the
  * sockets on one key, released when the last of them is freed), Linux's address layouts in and
  * out, bind with the ephemeral port search, the names, and the calls that dispatch to the TCP
- * (inet_tcp.c) or UDP (inet_udp.c) half. Every call decodes its arguments before it changes
- * anything.
+ * (inet_tcp.c), UDP (inet_udp.c) or raw ICMP (inet_raw.c) half. Every call decodes its arguments
+ * before it changes anything.
  */
 #include "inet_priv.h"
 
@@ -58,6 +58,15 @@ void net_sock_free(struct net_sock *s)
     for (; s->dq_n; s->dq_n--, s->dq_head = (uint8_t)((s->dq_head + 1) % NET_UDP_QUEUE))
         pbuf_free(s->dq[s->dq_head].p);
     __builtin_memset(s, 0, sizeof *s);
+}
+
+/* A pcb's arg that is one of our sockets in use (lwIP's own pcbs, DHCP's, carry others). */
+struct net_sock *net_sock_of(void *arg)
+{
+    for (unsigned i = 0; i < NET_SOCKS_MAX; i++)
+        if (arg == &socks[i])
+            return socks[i].used ? &socks[i] : NULL;
+    return NULL;
 }
 
 void net_ready(struct net_sock *s)
@@ -375,9 +384,14 @@ int net_socket(int domain, int type, int protocol, struct net_sock **out)
         return -NET_EAFNOSUPPORT;
     if (type < 0 || type > NET_SOCK_TYPE_MAX)
         return -NET_EINVAL;
-    if (type != NET_SOCK_STREAM && type != NET_SOCK_DGRAM)
+    if (type != NET_SOCK_STREAM && type != NET_SOCK_DGRAM && type != NET_SOCK_RAW)
         return -NET_ESOCKTNOSUPPORT;
     int want = type == NET_SOCK_STREAM ? NET_IPPROTO_TCP : NET_IPPROTO_UDP;
+    if (type == NET_SOCK_RAW) { /* ping's: IPv4 ICMP only (Linux: 0 is EPROTONOSUPPORT too) */
+        if (domain != NET_AF_INET || protocol != NET_IPPROTO_ICMP)
+            return -NET_EPROTONOSUPPORT;
+        want = NET_IPPROTO_ICMP;
+    }
     if (protocol != 0 && protocol != want)
         return -NET_EPROTONOSUPPORT;
     struct net_sock *s = net_sock_alloc();
@@ -388,7 +402,9 @@ int net_socket(int domain, int type, int protocol, struct net_sock **out)
     s->proto = (uint8_t)want;
     s->ttl = 64; /* Linux's default (lwIP's is 255) */
     s->keep_idle = 7200, s->keep_intvl = 75, s->keep_cnt = 9;
-    int r = type == NET_SOCK_STREAM ? net_tcp_new_pcb(s) : net_udp_new_pcb(s);
+    int r = type == NET_SOCK_STREAM ? net_tcp_new_pcb(s)
+            : type == NET_SOCK_RAW  ? net_raw_new_pcb(s)
+                                    : net_udp_new_pcb(s);
     if (r) {
         net_sock_free(s);
         return r;
@@ -414,12 +430,14 @@ int net_bind_as(struct net_sock *s, const void *addr, uint32_t addrlen, bool low
     int r = net_addr_in(s, addr, addrlen, &ip, &port, true);
     if (r)
         return r;
-    if (!addr_is_local(&ip, s->type == NET_SOCK_DGRAM))
+    if (!addr_is_local(&ip, s->type != NET_SOCK_STREAM))
         return -NET_EADDRNOTAVAIL;
     if (port && port < NET_PORT_PRIVILEGED && !low_ports)
         return -NET_EACCES;
     if (s->bound || s->state != ST_CLOSE)
         return -NET_EINVAL;
+    if (s->type == NET_SOCK_RAW)
+        return net_raw_bind(s, &ip);
     if (s->type == NET_SOCK_STREAM && !s->pcb.tcp && (r = net_tcp_new_pcb(s)) != 0)
         return r;
     return net_bind_to(s, &ip, port);
@@ -441,6 +459,8 @@ int net_accept(struct net_sock *s, struct net_sock **out, void *addr, uint32_t *
 
 int net_connect(struct net_sock *s, const void *addr, uint32_t addrlen)
 {
+    if (s->type == NET_SOCK_RAW)
+        return net_raw_connect(s, addr, addrlen);
     return s->type == NET_SOCK_STREAM ? net_tcp_connect(s, addr, addrlen)
                                       : net_udp_connect(s, addr, addrlen);
 }
@@ -450,6 +470,8 @@ long net_sendmsg(struct net_sock *s, const struct net_iov *iov, int iovcnt, int 
 {
     if (iovcnt < 0 || (iovcnt > 0 && !iov))
         return -NET_EINVAL;
+    if (s->type == NET_SOCK_RAW)
+        return net_raw_send(s, iov, iovcnt, to, tolen);
     return s->type == NET_SOCK_STREAM ? net_tcp_send(s, iov, iovcnt, flags)
                                       : net_udp_send(s, iov, iovcnt, flags, to, tolen);
 }
@@ -468,7 +490,7 @@ long net_recvmsg(struct net_sock *s, const struct net_iov *iov, int iovcnt, int 
         return -NET_EINVAL;
     if (msg_flags)
         *msg_flags = 0;
-    if (s->type == NET_SOCK_DGRAM)
+    if (s->type != NET_SOCK_STREAM) /* raw: the same queue */
         return net_udp_recv(s, iov, iovcnt, flags, from, fromlen, msg_flags);
     long n = net_tcp_recv(s, iov, iovcnt, flags);
     if (n >= 0 && fromlen) /* a stream names no source (Linux leaves addrlen 0) */
@@ -494,6 +516,8 @@ void net_close(struct net_sock *s)
     s->closed = true;
     if (s->type == NET_SOCK_STREAM)
         net_tcp_close(s);
+    else if (s->type == NET_SOCK_RAW)
+        net_raw_close(s);
     else
         net_udp_close(s);
 }
@@ -505,7 +529,7 @@ unsigned net_poll(struct net_sock *s)
 
 long net_inq(struct net_sock *s)
 {
-    if (s->type == NET_SOCK_DGRAM)
+    if (s->type != NET_SOCK_STREAM)
         return s->dq_n ? s->dq[s->dq_head].p->tot_len : 0;
     if (s->state == ST_LISTEN)
         return -NET_EINVAL;
@@ -541,5 +565,7 @@ int net_getpeername(struct net_sock *s, void *addr, uint32_t *addrlen)
     }
     if (!s->uconnected)
         return -NET_ENOTCONN;
+    if (s->type == NET_SOCK_RAW)
+        return net_addr_out(s, &s->pcb.raw->remote_ip, 0, addr, addrlen);
     return net_addr_out(s, &s->pcb.udp->remote_ip, s->pcb.udp->remote_port, addr, addrlen);
 }

@@ -128,6 +128,8 @@ int net_setsockopt(struct net_sock *s, int level, int name, const void *val, uin
         return r;
     if (s->type == NET_SOCK_STREAM)
         net_tcp_apply_opts(s);
+    else if (s->type == NET_SOCK_RAW)
+        net_raw_apply_opts(s);
     else
         net_udp_apply_opts(s);
     return 0;

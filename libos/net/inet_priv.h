@@ -1,8 +1,8 @@
 /*
  * inet_priv.h: the socket engine's state, shared by its files (libos/net/README.md, "The socket
  * engine"): inet.c (sockets, claims, addresses, bind, names), inet_tcp.c (streams over lwIP's
- * TCP raw API), inet_udp.c (datagrams), inet_opt.c (socket options). Not an interface: the
- * embedder sees net/inet.h only.
+ * TCP raw API), inet_udp.c (datagrams), inet_raw.c (raw ICMP: ping), inet_opt.c (socket options).
+ * Not an interface: the embedder sees net/inet.h only.
  */
 #ifndef NET_INET_PRIV_H
 #define NET_INET_PRIV_H
@@ -11,6 +11,7 @@
 
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
+#include "lwip/raw.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
 
@@ -56,6 +57,7 @@ struct net_sock {
     union {
         struct tcp_pcb *tcp;
         struct udp_pcb *udp;
+        struct raw_pcb *raw;
     } pcb;
     ip_addr_t local; /* what bind chose (before a connect narrows it) */
     uint16_t lport;
@@ -76,7 +78,7 @@ struct net_sock {
     struct net_sock *acc_head, *acc_tail, *acc_next, *parent;
     uint16_t acc_n, backlog;
 
-    /* datagram */
+    /* datagram and raw: received datagrams or packets */
     struct net_dgram dq[NET_UDP_QUEUE];
     uint8_t dq_head, dq_n;
     uint32_t dq_bytes;
@@ -89,6 +91,7 @@ extern unsigned net_udp_drops;
 /* inet.c */
 struct net_sock *net_sock_alloc(void);
 void net_sock_free(struct net_sock *s);
+struct net_sock *net_sock_of(void *arg);
 void net_ready(struct net_sock *s);
 int net_addr_in(const struct net_sock *s, const void *addr, uint32_t len, ip_addr_t *ip,
                 uint16_t *port, bool for_bind);
@@ -130,5 +133,14 @@ int net_udp_shutdown(struct net_sock *s, int how);
 void net_udp_close(struct net_sock *s);
 unsigned net_udp_poll(struct net_sock *s);
 void net_udp_apply_opts(struct net_sock *s);
+
+/* inet_raw.c (receive, shutdown and poll are the UDP half's: the same queue) */
+int net_raw_new_pcb(struct net_sock *s);
+int net_raw_bind(struct net_sock *s, const ip_addr_t *ip);
+int net_raw_connect(struct net_sock *s, const void *addr, uint32_t addrlen);
+long net_raw_send(struct net_sock *s, const struct net_iov *iov, int iovcnt, const void *to,
+                  uint32_t tolen);
+void net_raw_close(struct net_sock *s);
+void net_raw_apply_opts(struct net_sock *s);
 
 #endif

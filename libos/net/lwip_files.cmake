@@ -13,4 +13,4 @@ set(LWIP_CORE_FILES
   netif/ethernet.c)
 # The socket engine and the ring netif over lwIP's raw API (ours, libos/net/README.md), relative
 # to libos/net: net_engine (host) and los_lwip (freestanding).
-set(NET_ENGINE_FILES inet.c inet_tcp.c inet_udp.c inet_opt.c netif_ring.c)
+set(NET_ENGINE_FILES inet.c inet_tcp.c inet_udp.c inet_raw.c inet_opt.c inet_proc.c netif_ring.c)

@@ -50,7 +50,18 @@ static int have_nic, is_static;
 #define RING_WANT ((2u * TCP_WND / TCP_MSS + 1) * 1520u / EXO_PAGE + 1)
 #define RING_PAGES (RING_WANT < EXO_NF_RING_MAX_PAGES ? RING_WANT : EXO_NF_RING_MAX_PAGES)
 static uint8_t ring_mem[RING_PAGES * EXO_PAGE] __attribute__((aligned(EXO_PAGE)));
-static ip4_addr_t told; /* the IPv4 address exo was last told (0: none) */
+static ip4_addr_t told;                    /* the IPv4 address exo was last told (0: none) */
+uint64_t pm_net_rx_bytes, pm_net_tx_bytes; /* the NIC's frames' bytes, for /proc/net/dev */
+
+struct netif *pm_net_nic(void)
+{
+    return have_nic ? &nif : NULL;
+}
+
+const struct netif_ring *pm_net_ring(void)
+{
+    return &ring_state;
+}
 
 /* --- the port's hooks ------------------------------------------------------------------- */
 
@@ -97,6 +108,8 @@ static int send_frame(void *ctx, const void *frame, uint32_t len)
     int64_t r;
     for (int i = 0; (r = exo_nf_send((uint64_t)frame, len)) == EXO_E_AGAIN && i < 64; i++)
         exo_yield(EXO_ANY); /* every transmit buffer in flight: the device takes one soon */
+    if (r >= 0)
+        pm_net_tx_bytes += len;
     return r < 0 ? -NET_ENOBUFS : 0;
 }
 
@@ -348,6 +361,12 @@ static int static_config(ip4_addr_t *a, ip4_addr_t *mask, ip4_addr_t *gw, ip_add
     return *s == 0;
 }
 
+static err_t count_input(struct pbuf *p, struct netif *n) /* the bytes, then Ethernet's */
+{
+    pm_net_rx_bytes += p->tot_len;
+    return ethernet_input(p, n);
+}
+
 static int start_nic(void)
 {
     struct exo_vio_info info;
@@ -381,7 +400,7 @@ static int start_nic(void)
     is_static = static_config(&a, &mask, &gw, &dns);
     if (!is_static)
         ip4_addr_set_zero(&a), ip4_addr_set_zero(&mask), ip4_addr_set_zero(&gw);
-    if (!netif_add(&nif, &a, &mask, &gw, &ring_state, netif_ring_init, ethernet_input))
+    if (!netif_add(&nif, &a, &mask, &gw, &ring_state, netif_ring_init, count_input))
         return 0;
     nif.name[0] = 'e';
     nif.name[1] = 'n';

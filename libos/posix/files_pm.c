@@ -264,6 +264,8 @@ static int64_t ioctl_size(unsigned long req)
     long t = tty_ioctl_arg_size(req); /* the terminal's (libos/tty) */
     if (t >= 0 && t != (long)sizeof(struct tty_termios))
         return t;
+    if (req >= 0x8910 && req <= 0x893f) /* SIOCGIF*, SIOCSIF*: a struct ifreq (pm_netif.c) */
+        return 40;
     switch (req) {
     case 0x5413: /* TIOCGWINSZ */
     case 0x5414: /* TIOCSWINSZ */
@@ -280,8 +282,37 @@ static int64_t ioctl_size(unsigned long req)
     return 0;
 }
 
+/* SIOCGIFCONF: struct ifconf {int len; char *buf} points at a buffer, so the mailbox carries
+ * {int len (the room, -1 to ask the size), pad, ifreqs} both ways (libos/net/pm_netif.c); at
+ * most 6 interfaces come back (pm has 2). */
+#define IFCONF_ROOM 240
+static long ifconf(int fd, void *arg)
+{
+    int ulen;
+    uint8_t *ubuf; /* struct ifconf: int ifc_len, 4 bytes of padding, char *ifc_buf */
+    copy(&ulen, arg, sizeof ulen);
+    copy(&ubuf, (uint8_t *)arg + 8, sizeof ubuf);
+    int room = !ubuf ? -1 : ulen < 0 ? 0 : ulen < IFCONF_ROOM ? ulen : IFCONF_ROOM;
+    struct pm_msg *m = M();
+    m->a[0] = fd, m->a[1] = 0x8912, m->a[2] = 8 + IFCONF_ROOM, m->a[3] = 0;
+    copy(m->data, &room, sizeof room);
+    long r = proc_call(PM_OP_fs_ioctl);
+    if (r < 0)
+        return r;
+    int len;
+    copy(&len, m->data, sizeof len);
+    if (len < 0 || (room >= 0 && len > room))
+        len = room < 0 ? 0 : room;
+    if (ubuf)
+        copy(ubuf, m->data + 8, (uint64_t)len);
+    copy(arg, &len, sizeof len);
+    return r;
+}
+
 long pmc_ioctl(int fd, unsigned long req, void *arg)
 {
+    if (req == 0x8912 && arg) /* SIOCGIFCONF */
+        return ifconf(fd, arg);
     int64_t size = arg ? ioctl_size(req) : 0;
     struct pm_msg *m = M();
     m->a[0] = fd, m->a[1] = (int64_t)req, m->a[2] = size;

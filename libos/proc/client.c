@@ -17,6 +17,7 @@ static const struct proc_table *const table = (const struct proc_table *)PROC_TA
 
 int proc_present;
 int (*proc_interrupt)(void);
+uint64_t (*proc_wait_deadline)(void);
 
 /* The signals part's hooks (design11.md), filled here. */
 static uint64_t fetch_plain(void);
@@ -76,7 +77,13 @@ long proc_call(unsigned op)
             /* Other threads may use the mailbox while we wait: the call is then made again
              * from the start, its arguments written anew (libos/thread). */
             int held = los_thread_pm_release();
-            exo_event_wait(mbox->wake_cap); /* pm posts it when the thing changes */
+            /* pm posts it when the thing changes; an armed real-time timer ends the wait at
+             * its expiry, and proc_interrupt then sees its signal (alarm during recvfrom) */
+            uint64_t until = proc_wait_deadline ? proc_wait_deadline() : 0;
+            if (until)
+                exo_event_wait_until(mbox->wake_cap, until);
+            else
+                exo_event_wait(mbox->wake_cap);
             if (held) {
                 los_thread_pm_reacquire(held);
                 return LOS_THREAD_RECALL;

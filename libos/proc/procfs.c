@@ -8,14 +8,17 @@
  * cmdline, comm, environ (as at its exec, cut), maps, cwd and exe (symlinks) and fd/ (a symlink per
  * descriptor: libos/fs/fdpath.c); /proc/tessera lists envs and page ownership (exo's own
  * numbers) and, from exo's observe call, who holds each virtio device, queue and interrupt
- * vector, with their interrupt counts. Read-only: every change is EACCES by the VFS's permission
- * checks (mode 0444/0555). A file's bytes are made whole at each read and the asked range copied
- * out, so a reader reading in pieces may see two moments (as on Linux). A process shows once its
- * env has run (pm_visible); a /proc/PID file names one process (its pm generation): once that one
- * is gone it reads ESRCH, even if a new process took its pid. maps, cwd, exe, environ and fd/ are
- * the same user's or root's only (pm_may_inspect: EACCES).
+ * vector, with their interrupt counts; /proc/net/{dev,route,if_inet6,tcp,tcp6,udp,udp6} are
+ * Linux's, from pm's lwIP (libos/net/pm_netif.c), and /proc/net/unix from the AF_UNIX sockets.
+ * Read-only: every change is EACCES by the VFS's permission checks (mode 0444/0555). A file's bytes
+ * are made whole at each read and the asked range copied out, so a reader reading in pieces may see
+ * two moments (as on Linux). A process shows once its env has run (pm_visible); a /proc/PID file
+ * names one process (its pm generation): once that one is gone it reads ESRCH, even if a new
+ * process took its pid. maps, cwd, exe, environ and fd/ are the same user's or root's only
+ * (pm_may_inspect: EACCES).
  */
 #include <fs/fs.h>
+#include <fs/sock.h>
 #include <fs/vfs.h>
 #include <proc/lnx.h>
 #include <proc/pm.h>
@@ -46,6 +49,14 @@ enum kind {
     TESSERA,
     NETDIR,      /* /proc/net */
     NET_TESSERA, /* /proc/net/tessera: pm's network configuration (libos/net/pm_net.c) */
+    NET_DEV,     /* /proc/net/{dev,route,if_inet6,tcp,tcp6,udp,udp6}: Linux's, from pm's lwIP */
+    NET_ROUTE,   /* (libos/net/pm_netif.c, inet_proc.c), in pm_net.h's PM_NET_* order */
+    NET_IF_INET6,
+    NET_TCP,
+    NET_TCP6,
+    NET_UDP,
+    NET_UDP6,
+    NET_UNIX, /* /proc/net/unix: the file layer's AF_UNIX sockets (libos/fs/unix_proc.c) */
     P_STAT,
     P_STATUS,
     P_CMDLINE,
@@ -63,16 +74,16 @@ static const struct {
     const char *name;
     int per_pid; /* 0: in /proc, 1: in /proc/PID, 2: in /proc/net */
 } files[NKINDS] = {
-    [MEMINFO] = {"meminfo", 0},     [CPUINFO] = {"cpuinfo", 0},
-    [UPTIME] = {"uptime", 0},       [LOADAVG] = {"loadavg", 0},
-    [MOUNTS] = {"mounts", 0},       [STAT] = {"stat", 0},
-    [VERSION] = {"version", 0},     [SELF] = {"self", 0},
-    [TESSERA] = {"tessera", 0},     [NETDIR] = {"net", 0},
-    [NET_TESSERA] = {"tessera", 2}, [P_STAT] = {"stat", 1},
-    [P_STATUS] = {"status", 1},     [P_CMDLINE] = {"cmdline", 1},
-    [P_COMM] = {"comm", 1},         [P_ENVIRON] = {"environ", 1},
-    [P_MAPS] = {"maps", 1},         [P_CWD] = {"cwd", 1},
-    [P_EXE] = {"exe", 1},           [P_FD] = {"fd", 1},
+    [MEMINFO] = {"meminfo", 0},   [CPUINFO] = {"cpuinfo", 0},     [UPTIME] = {"uptime", 0},
+    [LOADAVG] = {"loadavg", 0},   [MOUNTS] = {"mounts", 0},       [STAT] = {"stat", 0},
+    [VERSION] = {"version", 0},   [SELF] = {"self", 0},           [TESSERA] = {"tessera", 0},
+    [NETDIR] = {"net", 0},        [NET_TESSERA] = {"tessera", 2}, [P_STAT] = {"stat", 1},
+    [NET_DEV] = {"dev", 2},       [NET_ROUTE] = {"route", 2},     [NET_IF_INET6] = {"if_inet6", 2},
+    [NET_TCP] = {"tcp", 2},       [NET_TCP6] = {"tcp6", 2},       [NET_UDP] = {"udp", 2},
+    [NET_UDP6] = {"udp6", 2},     [NET_UNIX] = {"unix", 2},       [P_STATUS] = {"status", 1},
+    [P_CMDLINE] = {"cmdline", 1}, [P_COMM] = {"comm", 1},         [P_ENVIRON] = {"environ", 1},
+    [P_MAPS] = {"maps", 1},       [P_CWD] = {"cwd", 1},           [P_EXE] = {"exe", 1},
+    [P_FD] = {"fd", 1},
 };
 
 int32_t pm_procfs_caller; /* the pid pm is serving now (pm_fs.c sets it): /proc/self */
@@ -401,6 +412,20 @@ static void gen(int32_t pid, enum kind k)
 #else
         put("mac=none addr=none gw=none gwmac=none dns=none\n");
 #endif
+        break;
+    case NET_DEV:
+    case NET_ROUTE:
+    case NET_IF_INET6:
+    case NET_TCP:
+    case NET_TCP6:
+    case NET_UDP:
+    case NET_UDP6:
+#ifdef TESSERA_PM_NET
+        used = pm_net_proc(PM_NET_DEV + (int)(k - NET_DEV), buf, BUF_BYTES);
+#endif
+        break;
+    case NET_UNIX:
+        used = fs_unix_proc(buf, BUF_BYTES);
         break;
     case TESSERA:
         put("pid   env      pages  exo-calls  runs  state\n");

@@ -614,7 +614,8 @@ int los_sig_init(void)
     if (r < 0)
         return r;
     proc_interrupt = interrupt; /* pm's would-block waits end for a signal (EINTR, restart) */
-    if (proc_present)           /* pm posts it when another process sends us a signal */
+    proc_wait_deadline = sig_timer_deadline; /* ... and at the real-time timer's expiry */
+    if (proc_present) /* pm posts it when another process sends us a signal */
         los_sig_wake_event = ((const struct proc_mbox *)PROC_MBOX_VA)->wake_cap;
     los_upcall_handle(EXO_UPCALL_FAULT, on_fault);
     los_upcall_handle(EXO_UPCALL_SLICE, on_slice);

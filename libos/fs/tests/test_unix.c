@@ -824,3 +824,36 @@ TEST_CASE(scm_cycles_collected)
     CHECK_EQ(fs_mem_pages() < before + 200, 1); /* a page or two each without: 1000+ */
     fs_proc_exit(p);
 }
+
+/* /proc/net/unix (unix_proc.c): newest first, as the family's list holds them. */
+TEST_CASE(proc_net_unix)
+{
+    struct fs_proc *p = host_proc("procunix");
+    static char buf[4096], want[4096];
+    long l = listener(p, "/srv.sock", 4);
+    long c = fs_socket(p, FS_AF_UNIX, FS_SOCK_STREAM, 0);
+    CHECK_EQ(connect_path(p, (int)c, "/srv.sock"), 0);
+    long a = fs_accept4(p, (int)l, NULL, NULL, 0);
+    CHECK_EQ(a, 2);
+    struct fs_sockaddr_un an = {FS_AF_UNIX, "\0hid\0x"};
+    long g = fs_socket(p, FS_AF_UNIX, FS_SOCK_DGRAM, 0);
+    CHECK_EQ(fs_bind(p, (int)g, &an, 2 + 6), 0);
+    struct fs_stat st[4];
+    long fds[4] = {l, c, a, g};
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(fs_fstat(p, (int)fds[i], &st[i]), 0);
+    unsigned n = fs_unix_proc(buf, sizeof buf);
+    CHECK_EQ(n, strlen(buf));
+    snprintf(want, sizeof want,
+             "Num       RefCount Protocol Flags    Type St Inode Path\n"
+             "0000000000000000: 00000001 00000000 00000000 0002 01 %5llu @hid@x\n"
+             "0000000000000000: 00000002 00000000 00000000 0001 03 %5llu /srv.sock\n"
+             "0000000000000000: 00000002 00000000 00000000 0001 03 %5llu\n"
+             "0000000000000000: 00000001 00000000 00010000 0001 01 %5llu /srv.sock\n",
+             (unsigned long long)st[3].st_ino, (unsigned long long)st[2].st_ino,
+             (unsigned long long)st[1].st_ino, (unsigned long long)st[0].st_ino);
+    CHECK_STR(buf, want);
+    CHECK_EQ(fs_unix_proc(buf, 20), 19); /* cut, NUL-terminated */
+    CHECK_EQ(strlen(buf), 19);
+    fs_proc_exit(p);
+}

@@ -921,3 +921,156 @@ TEST_CASE(tcp_ipv6_and_dual_stack)
     net_close(l);
     teardown();
 }
+
+/* ---- Raw ICMP (ping's socket) and the /proc/net files ---- */
+
+static uint16_t csum(const uint8_t *p, unsigned n)
+{
+    uint32_t s = 0;
+    for (unsigned i = 0; i + 1 < n; i += 2)
+        s += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        s += (uint32_t)p[n - 1] << 8;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return (uint16_t)~s;
+}
+
+TEST_CASE(raw_icmp_echo_over_loopback)
+{
+    setup();
+    struct net_sock *s = NULL;
+    CHECK_EQ(net_socket(NET_AF_INET, NET_SOCK_RAW, 0, &s), -NET_EPROTONOSUPPORT);
+    CHECK_EQ(net_socket(NET_AF_INET6, NET_SOCK_RAW, NET_IPPROTO_ICMP, &s), -NET_EPROTONOSUPPORT);
+    CHECK_EQ(net_socket(NET_AF_INET, NET_SOCK_RAW, NET_IPPROTO_UDP, &s), -NET_EPROTONOSUPPORT);
+    CHECK_EQ(net_socket(NET_AF_INET, NET_SOCK_RAW, NET_IPPROTO_ICMP, &s), 0);
+    /* busybox ping's echo request: type 8, code 0, id 0x1234, seq 1, 8 bytes of data */
+    uint8_t req[16] = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g', 'd', 'a', 't', 'a'};
+    uint16_t c = csum(req, sizeof req);
+    req[2] = (uint8_t)(c >> 8), req[3] = (uint8_t)c;
+    struct net_sockaddr_in lo = sin4(127, 0, 0, 1, 0);
+    CHECK_EQ(net_send(s, req, sizeof req, 0, NULL, 0), -NET_EDESTADDRREQ);
+    CHECK_EQ(net_send(s, req, sizeof req, 0, &lo, sizeof lo), 16);
+    run(10);
+    /* Linux's raw socket sees every ICMP packet the stack receives: the request (over the
+     * loopback) and the stack's own reply, each with its IPv4 header */
+    uint8_t got[64];
+    struct net_sockaddr_in from;
+    uint32_t flen = sizeof from;
+    CHECK_EQ(net_inq(s), 36);
+    CHECK_EQ(net_recv(s, got, sizeof got, 0, &from, &flen), 36);
+    CHECK_EQ(got[0], 0x45);
+    CHECK_EQ(got[9], NET_IPPROTO_ICMP);
+    CHECK_EQ(got[8], 64); /* Linux's TTL */
+    CHECK_EQ(memcmp(got + 20, req, 16), 0);
+    CHECK_EQ(from.sin_addr, lo.sin_addr);
+    CHECK_EQ(from.sin_port, 0);
+    CHECK_EQ(net_recv(s, got, sizeof got, 0, NULL, NULL), 36);
+    CHECK_EQ(got[20], 0); /* echo reply, same id, seq and data, a valid checksum */
+    CHECK_EQ(memcmp(got + 24, req + 4, 12), 0);
+    CHECK_EQ(csum(got + 20, 16), 0);
+    CHECK_EQ(net_recv(s, got, sizeof got, 0, NULL, NULL), -NET_EAGAIN);
+    CHECK_EQ(net_poll(s), OUT);
+    int ttl = 5;
+    CHECK_EQ(net_setsockopt(s, NET_IPPROTO_IP, NET_IP_TTL, &ttl, sizeof ttl), 0);
+    CHECK_EQ(net_send(s, req, sizeof req, 0, &lo, sizeof lo), 16);
+    run(10);
+    CHECK_EQ(net_poll(s), IN | OUT);
+    CHECK_EQ(net_recv(s, got, sizeof got, 0, NULL, NULL), 36);
+    CHECK_EQ(got[8], 5);
+    net_close(s); /* with the reply still queued: freed with it */
+    teardown();
+}
+
+/* The line Linux's /proc/net/tcp would have: the fields, padded to 149 columns. */
+static void tcp_line(char *out, int sl, const char *fields) /* out: 200 bytes */
+{
+    char l[160];
+    int n = snprintf(l, sizeof l, "%4d: %.100s 00:00000000 00000000     0        0 0", sl, fields);
+    CHECK_MSG(n > 0 && n < (int)sizeof l, "tcp_line: %d", n);
+    snprintf(out, 200, "%-149.149s\n", l);
+}
+
+TEST_CASE(proc_net_tcp_and_udp)
+{
+    setup();
+    static char buf[8192], want[4096], line[200];
+    char f[80];
+    struct net_sockaddr_in la = sin4(127, 0, 0, 1, 5300);
+    struct net_sock *l, *c, *a;
+    pair(&la, &l, &c, &a);
+    CHECK_EQ(net_send(c, "12345", 5, 0, NULL, 0), 5);
+    run(10);
+    uint16_t cp = local_port(c);
+    /* before lwIP's delayed ACK: the client's 5 bytes are still unacknowledged (tx_queue) */
+    net_proc_tcp(buf, sizeof buf, 0);
+    snprintf(f, sizeof f, "0100007F:%04X 0100007F:14B4 01 00000005:00000000", cp);
+    tcp_line(line, 2, f);
+    CHECK_MSG(strstr(buf, line) != NULL, "no unacknowledged bytes in %s", buf);
+    run(500);
+    unsigned n = net_proc_tcp(buf, sizeof buf, 0);
+    CHECK_EQ(n, strlen(buf));
+    CHECK_EQ(n, 4 * 150);
+    /* the header, the listener (its accept queue empty), then lwIP's active list (in lwIP's
+     * order, which its timers change): the accepted end (5 bytes unread), the client */
+    static char want2[4096], head[1024], ends[2][200];
+    snprintf(head, sizeof head, "%-149s\n",
+             "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+             "timeout inode");
+    tcp_line(line, 0, "0100007F:14B4 00000000:0000 0A 00000000:00000000");
+    strcat(head, line);
+    snprintf(ends[0], sizeof ends[0], "0100007F:14B4 0100007F:%04X 01 00000000:00000005", cp);
+    snprintf(ends[1], sizeof ends[1], "0100007F:%04X 0100007F:14B4 01 00000000:00000000", cp);
+    for (int k = 0; k < 2; k++) {
+        char *w = k ? want2 : want;
+        strcpy(w, head);
+        tcp_line(line, 1, ends[k]);
+        strcat(w, line);
+        tcp_line(line, 2, ends[!k]);
+        strcat(w, line);
+    }
+    CHECK_MSG(!strcmp(buf, want) || !strcmp(buf, want2), "/proc/net/tcp:\n%s", buf);
+    /* nothing IPv6 yet: the header alone */
+    net_proc_tcp(buf, sizeof buf, 1);
+    CHECK_EQ(strchr(buf, '\n') - buf + 1, (long)strlen(buf));
+    /* a bound UDP socket; the v6 file lists a dual-stack one */
+    struct net_sockaddr_in ua = sin4(0, 0, 0, 0, 7200);
+    struct net_sock *u = sock(NET_AF_INET, NET_SOCK_DGRAM);
+    CHECK_EQ(net_bind(u, &ua, sizeof ua), 0);
+    CHECK_EQ(net_send(c, "x", 1, 0, NULL, 0), 1);
+    struct net_sockaddr_in to = sin4(127, 0, 0, 1, 7200);
+    struct net_sock *u2 = sock(NET_AF_INET, NET_SOCK_DGRAM);
+    CHECK_EQ(net_send(u2, "abc", 3, 0, &to, sizeof to), 3);
+    run(10);
+    net_proc_udp(buf, sizeof buf, 0);
+    char *second = strchr(buf, '\n') + 1;
+    snprintf(line, sizeof line,
+             "    0: %08X:%04X 00000000:0000 07 00000000:00000000 00:00000000 00000000     0      "
+             "  0 0 2 0000000000000000 0",
+             0u, local_port(u2));
+    snprintf(want, sizeof want, "%-127s\n", line);
+    snprintf(
+        line, sizeof line,
+        "    1: 00000000:1C20 00000000:0000 07 00000000:00000003 00:00000000 00000000     0      "
+        "  0 0 2 0000000000000000 0");
+    snprintf(want + strlen(want), sizeof want - strlen(want), "%-127s\n", line);
+    CHECK_STR(second, want);
+    CHECK_EQ(second - buf, 128);
+    struct net_sockaddr_in6 any6 = {NET_AF_INET6, (uint16_t)(7300 >> 8 | 7300 << 8), 0, {0}, 0};
+    struct net_sock *u6 = sock(NET_AF_INET6, NET_SOCK_DGRAM);
+    CHECK_EQ(net_bind(u6, &any6, sizeof any6), 0);
+    net_proc_udp(buf, sizeof buf, 1);
+    CHECK_STR(strchr(buf, '\n') + 1,
+              "    0: 00000000000000000000000000000000:1C84 00000000000000000000000000000000:0000 "
+              "07 00000000:00000000 00:00000000 00000000     0        0 0 2 0000000000000000 0\n");
+    /* a small buffer: cut, NUL-terminated */
+    CHECK_EQ(net_proc_udp(buf, 10, 0), 9);
+    CHECK_EQ(strlen(buf), 9);
+    net_close(u6);
+    net_close(u2);
+    net_close(u);
+    net_close(a);
+    net_close(c);
+    net_close(l);
+    teardown();
+}

@@ -91,6 +91,9 @@ struct fs_sock_family {
 long fs_sock_register(const struct fs_sock_family *f);
 void fs_sock_unregister(int domain);
 extern const struct fs_sock_family fs_unix_family;
+/* Linux's /proc/net/unix of the live AF_UNIX sockets into buf (at most len bytes with the NUL):
+ * the length (unix_proc.c). */
+unsigned fs_unix_proc(char *buf, unsigned len);
 
 /* For families: the common fields of a socket the family made (an accepted one too). */
 void fs_sock_init(struct fs_sock *s, const struct fs_sock_family *f, int type, int protocol);

@@ -24,9 +24,11 @@
 
 #define NET_SOCK_STREAM 1
 #define NET_SOCK_DGRAM 2
+#define NET_SOCK_RAW 3       /* AF_INET with IPPROTO_ICMP only (inet_raw.c) */
 #define NET_SOCK_TYPE_MAX 10 /* types above: EINVAL (Linux's SOCK_MAX - 1) */
 
 #define NET_IPPROTO_IP 0
+#define NET_IPPROTO_ICMP 1
 #define NET_IPPROTO_TCP 6
 #define NET_IPPROTO_UDP 17
 #define NET_IPPROTO_IPV6 41
@@ -204,6 +206,11 @@ int net_getpeername(struct net_sock *s, void *addr, uint32_t *addrlen);
 
 /* Counters, for tests and netstat: sockets in use (closing ones too), claims held, UDP
  * datagrams dropped on a full queue. */
+/* Linux's /proc/net/tcp (v6: tcp6) and udp (udp6) of this stack into buf (at most len bytes with
+ * the NUL): the length (inet_proc.c). */
+unsigned net_proc_tcp(char *buf, unsigned len, int v6);
+unsigned net_proc_udp(char *buf, unsigned len, int v6);
+
 struct net_stats {
     unsigned socks, claims, udp_drops;
 };

@@ -25,6 +25,9 @@ struct pm_msg *proc_msg(void);
  * says a signal interrupts the wait (proc_interrupt: its -EINTR or restart code is returned). */
 long proc_call(unsigned op);
 extern int (*proc_interrupt)(void); /* NULL: nothing interrupts (no signals part) */
+/* The TSC deadline that ends a PM_R_BLOCK wait early (0: none): the signals part's real-time
+ * timer, whose expiry (alarm's SIGALRM) interrupts the call as a sent signal does. */
+extern uint64_t (*proc_wait_deadline)(void);
 
 /* Gives the rest of the time slice to anyone (exo's yield): for tests that wait on others. */
 void proc_yield(void);
