@@ -43,6 +43,7 @@ int ut_proc_exec_check(int argc, char **argv, char **envp); /* ut_proc.c: exec's
 int ut_lim_ids(int argc, char **argv);                      /* ut_lim.c: set-ID exec's far side */
 int ut_lim_mbox(int argc, char **argv); /* ut_lim.c: an exec's mailbox pages are new */
 int ut_sig2_exec(void);                 /* ut_sig2.c: what exec kept of the signal state */
+int ut_proc_shebang_check(int argc, char **argv); /* ut_proc.c: a script's interpreter */
 
 int main(int argc, char **argv, char **envp)
 {
@@ -52,6 +53,8 @@ int main(int argc, char **argv, char **envp)
         return ut_lim_ids(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--lim-mbox") == 0)
         return ut_lim_mbox(argc, argv);
+    if (argc > 1 && strncmp(argv[1], "--shebang", 9) == 0)
+        return ut_proc_shebang_check(argc, argv);
     if (argc > 1 && strcmp(argv[1], "--sig2-exec") == 0)
         return ut_sig2_exec();
     if (argc > 1 && strcmp(argv[1], "--job-pause") == 0)

@@ -783,3 +783,75 @@ USERTEST(proc_exec_refuses_what_is_no_program)
     CHECK_EQ(getppid() > 0, 1); /* pm still answers */
     return 0;
 }
+
+/* A script's far side (usertests --shebang...): the interpreter line's one argument, then the
+ * script's path as exec was given it, then exec's argv[1..]. Exit 0x34 if all holds. */
+int ut_proc_shebang_check(int argc, char **argv);
+int ut_proc_shebang_check(int argc, char **argv)
+{
+    int ok = argc == 5 && strcmp(argv[0], "/usertests") == 0 &&
+             strcmp(argv[1], "--shebang  one arg") == 0 && strcmp(argv[2], "/tmp/ut_sb1") == 0 &&
+             strcmp(argv[3], "x") == 0 && strcmp(argv[4], "") == 0 && argv[5] == NULL;
+    if (!ok)
+        for (int i = 0; i < argc; i++)
+            printf("    shebang-check: argv[%d] = \"%s\"\n", i, argv[i]);
+    return ok ? 0x34 : 1;
+}
+
+static int write_script(const char *path, const char *text, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, text, strlen(text));
+    close(fd);
+    return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* exec of a file starting with "#!": its interpreter runs with {INTERP, [ARG,] path,
+ * argv[1..]} as Linux's binfmt_script makes it (ARG: the rest of the line, blanks around it
+ * trimmed); a script naming a script works, five deep is ELOOP, a missing interpreter ENOENT,
+ * "#!" alone ENOEXEC, a script without execute permission EACCES. */
+USERTEST(proc_exec_shebang_script)
+{
+    CHECK_EQ(write_script("/tmp/ut_sb1", "#! /usertests\t--shebang  one arg \t\nnot read\n", 0755),
+             0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char *argv[] = {"ignored", "x", "", NULL};
+        execv("/tmp/ut_sb1", argv);
+        _exit(errno);
+    }
+    int st;
+    CHECK_EQ(waitpid(pid, &st, 0), pid);
+    CHECK_EQ(WIFEXITED(st), 1);
+    CHECK_EQ(WEXITSTATUS(st), 0x34);
+    /* 2 -> 1 -> 0 names the next; 0 is the real one: {"/usertests", ARG, "/tmp/ut_sb1", ...} */
+    CHECK_EQ(write_script("/tmp/ut_sb2", "#!/tmp/ut_sb1\n", 0755), 0);
+    char *loop[] = {"a", NULL};
+    for (int i = 3; i <= 6; i++) { /* ut_sb3..6: each names the one before */
+        char path[32], text[32];
+        snprintf(path, sizeof path, "/tmp/ut_sb%d", i);
+        snprintf(text, sizeof text, "#!/tmp/ut_sb%d\n", i - 1);
+        CHECK_EQ(write_script(path, text, 0755), 0);
+    }
+    CHECK_EQ(execv("/tmp/ut_sb6", loop), -1); /* 6 -> 5 -> 4 -> 3 -> 2 -> 1: 5 scripts deep */
+    CHECK_EQ(errno, ELOOP);
+    CHECK_EQ(write_script("/tmp/ut_sbn", "#!/no/such/interp -x\n", 0755), 0);
+    CHECK_EQ(execv("/tmp/ut_sbn", loop), -1);
+    CHECK_EQ(errno, ENOENT);
+    CHECK_EQ(write_script("/tmp/ut_sbe", "#!  \t\n", 0755), 0);
+    CHECK_EQ(execv("/tmp/ut_sbe", loop), -1);
+    CHECK_EQ(errno, ENOEXEC);
+    CHECK_EQ(write_script("/tmp/ut_sbx", "#!/usertests\n", 0644), 0);
+    CHECK_EQ(execv("/tmp/ut_sbx", loop), -1);
+    CHECK_EQ(errno, EACCES);
+    const char *names[] = {"1", "2", "3", "4", "5", "6", "n", "e", "x"};
+    for (unsigned i = 0; i < sizeof names / sizeof *names; i++) {
+        char path[32];
+        snprintf(path, sizeof path, "/tmp/ut_sb%s", names[i]);
+        CHECK_EQ(unlink(path), 0);
+    }
+    return 0;
+}

@@ -9,6 +9,8 @@
  * note (los/spawn.h) is a Linux binary: the new env holds it and the Linux runtime
  * (libos/linux), which starts first; and the interpreter its PT_INTERP names, if any (ld.so,
  * read from the file system and checked here, before anything of the old image changes).
+ * A file that starts with "#!" is a script: its interpreter is exec'd instead, as Linux's
+ * binfmt_script does (shebang below).
  */
 #include <common/elf.h>
 #include <proc/lnx.h>
@@ -102,6 +104,74 @@ static void copy(uint8_t *to, const uint8_t *from, uint64_t n)
         *t++ = *from++;
 }
 
+#define LNX_ELOOP 40
+#define SHEBANG_LINE 256 /* Linux's BINPRM_BUF_SIZE: the interpreter line must end within it */
+#define SHEBANG_DEPTH 4  /* scripts naming scripts: Linux's BINPRM_MAX_RECURSION */
+static uint8_t shebang_data[PM_DATA_MAX];
+
+static int blank(uint8_t c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* A script's exec as Linux's binfmt_script makes it: the first line "#!INTERP [ARG]" (INTERP
+ * and the one optional ARG, everything after it up to the line's end with the blanks around
+ * it trimmed) turns exec(path, argv, envp) into exec(INTERP, {INTERP, [ARG,] path, argv[1..]},
+ * envp). img[0, size) is the script; data/len/argc the exec's strings (path first), which this
+ * rewrites in place. 0, or ENOEXEC (no interpreter, or its line longer than
+ * SHEBANG_LINE), E2BIG (the strings no longer fit). */
+static long shebang(const uint8_t *img, uint64_t size, uint8_t *data, int64_t *len, int64_t *argc)
+{
+    uint64_t end = 2, lim = size < SHEBANG_LINE ? size : SHEBANG_LINE;
+    while (end < lim && img[end] != '\n' && img[end] != 0)
+        end++;
+    if (end == SHEBANG_LINE)
+        return -LNX_ENOEXEC;
+    uint64_t i = 2;
+    while (i < end && blank(img[i]))
+        i++;
+    uint64_t in = i;
+    while (i < end && !blank(img[i]))
+        i++;
+    uint64_t in_len = i - in;
+    while (i < end && blank(img[i]))
+        i++;
+    uint64_t arg = i, arg_end = end;
+    while (arg_end > arg && blank(img[arg_end - 1]))
+        arg_end--;
+    if (in_len == 0)
+        return -LNX_ENOEXEC;
+    uint64_t plen = 0; /* the path's bytes, its NUL included */
+    while (data[plen++])
+        ;
+    uint64_t skip = plen; /* argv[0] is dropped: the path stands in its place */
+    if (*argc > 0)
+        while (data[skip++])
+            ;
+    uint64_t rest = (uint64_t)*len - skip, has_arg = arg_end > arg;
+    uint64_t need = 2 * (in_len + 1) + (has_arg ? arg_end - arg + 1 : 0) + plen + rest;
+    if (need > PM_DATA_MAX)
+        return -LNX_E2BIG;
+    uint8_t *o = shebang_data;
+    for (int k = 0; k < 2; k++) { /* the new path, then argv[0] */
+        copy(o, img + in, in_len);
+        o += in_len;
+        *o++ = 0;
+    }
+    if (has_arg) {
+        copy(o, img + arg, arg_end - arg);
+        o += arg_end - arg;
+        *o++ = 0;
+    }
+    copy(o, data, plen); /* the script's path as exec was given it */
+    o += plen;
+    copy(o, data + skip, rest);
+    copy(data, shebang_data, need);
+    *len = (int64_t)need;
+    *argc = (*argc > 0 ? *argc - 1 : 0) + 2 + (int64_t)has_arg;
+    return 0;
+}
+
 long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
 {
     int64_t len = m->a[0], argc = m->a[1], envc = m->a[2];
@@ -112,23 +182,33 @@ long pm_op_exec(struct pm_proc *p, struct pm_msg *m)
     if (!strings_ok(data, (uint64_t)len, 1 + (uint64_t)argc + (uint64_t)envc))
         return -LNX_EINVAL;
     char path[PATH_MAX_BYTES];
-    uint64_t n = 0;
-    for (; n < sizeof path - 1 && data[n]; n++)
-        path[n] = (char)data[n];
-    if (data[n])
-        return -LNX_ENAMETOOLONG;
-    path[n] = 0;
-    if (n == 0)
-        return -LNX_ENOENT;
+    uint64_t n;
+    const void *elf;
+    uint64_t size, entry, stack;
+    long r;
+    for (int depth = 0;; depth++) { /* a script's interpreter may be a script: 4 deep */
+        for (n = 0; n < sizeof path - 1 && data[n]; n++)
+            path[n] = (char)data[n];
+        if (data[n])
+            return -LNX_ENAMETOOLONG;
+        path[n] = 0;
+        if (n == 0)
+            return -LNX_ENOENT;
+        r = pm_exec_image(p, path, &elf, &size);
+        if (r < 0)
+            return r;
+        const uint8_t *img = elf;
+        if (size < 2 || img[0] != '#' || img[1] != '!')
+            break;
+        if (depth == SHEBANG_DEPTH)
+            return -LNX_ELOOP;
+        if ((r = shebang(img, size, exec_data, &len, &argc)) < 0)
+            return r;
+    }
     /* What the new image lays out at its start must fit there (entry.S's 24 KiB), or the old
      * image gets E2BIG now rather than a new one that cannot start. */
     if ((uint64_t)len - (n + 1) + 8 * (uint64_t)(argc + envc + 3) + 512 > PM_EXEC_ROOM)
         return -LNX_E2BIG;
-    const void *elf;
-    uint64_t size, entry, stack;
-    long r = pm_exec_image(p, path, &elf, &size);
-    if (r < 0)
-        return r;
     pm_reap(); /* the new env's slot in pm's table must name no unreaped process */
     int64_t c;
     if (los_elf_native(elf, size)) {
