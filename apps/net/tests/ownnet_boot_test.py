@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""ownnet_boot_test.py: `apps.boot.ownnet`, two processes each with its own TCP/IP stack
+(libos/net/own.c), kept apart by exo's packet filters only. One direct boot with virtio-net on
+QEMU user networking, hostfwd of free host UDP and TCP ports to the guest's 7001 and 7002, and
+`poweroff init.run=ownnet,pair,7001,7002` (apps/net/ownnet.c): A serves 7001, B 7002, each
+with its own lwIP over its own receive ring. Checked, exactly:
+  - UDP and TCP to each port are answered with that process's mark only ("A:..", "B:..");
+  - "probe": each tries to take the other's port: exo's nf_claim of it (UDP and TCP)
+    EXO_E_BUSY (-4), the socket engine's bind EADDRINUSE (-98), nf_send of a frame from it
+    EXO_E_PERM (-5), while a frame from its own port goes out (0);
+  - each one's stats: foreign=0 (exo never gave it the other's frames), claims=2, refused=1
+    (the probe's bind);
+  - A asks to die, its parent kills it with SIGKILL ("A killed by signal 9"); B still
+    answers; a third process C then binds A's port 7001 (exo ended the dead one's claims) and
+    answers UDP and TCP there with "C:";
+  - "quit" to B and C: their stats (foreign=0), both exit 0, the parent exits 0, power off.
+    ownnet_boot_test.py [--timeout S]
+"""
+import argparse
+import os
+import re
+import socket
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "build"))
+import qemu  # noqa: E402
+
+NIC = "virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56"
+PORTS = {"A": 7001, "B": 7002}
+
+
+def free_port(kind):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def probe_line(mark, mine, other):
+    return (f"probe: nf_claim udp {other} = -4, nf_claim tcp {other} = -4, bind udp {other} = "
+            f"-98, nf_send from {other} = -5, from {mine} = 0")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--timeout", type=float, default=400)
+    a = ap.parse_args()
+    udp = {p: free_port(socket.SOCK_DGRAM) for p in PORTS.values()}
+    tcp = {p: free_port(socket.SOCK_STREAM) for p in PORTS.values()}
+    seen = {}  # console needle -> threading.Event
+    lock = threading.Lock()
+    box = {"errors": [], "replies": {}}
+    stop = threading.Event()
+
+    def event(needle):
+        with lock:
+            return seen.setdefault(needle, threading.Event())
+
+    def on_line(text):
+        with lock:
+            for needle, ev in seen.items():
+                if needle in text:
+                    ev.set()
+
+    for n in ("ownnet A: ready", "ownnet B: ready", "ownnet C: ready"):
+        event(n)
+
+    def ask(port, msg, tries=8):
+        """A datagram to the guest's port; its answer (None: none came)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.settimeout(4)
+            for _ in range(tries):
+                u.sendto(msg, ("127.0.0.1", udp[port]))
+                try:
+                    return u.recvfrom(2048)[0]
+                except socket.timeout:
+                    continue
+        return None
+
+    def tcp_ask(port, msg):
+        try:
+            with socket.create_connection(("127.0.0.1", tcp[port]), timeout=30) as s:
+                s.sendall(msg)
+                want = 2 + len(msg)
+                got = b""
+                while len(got) < want:
+                    b = s.recv(4096)
+                    if not b:
+                        break
+                    got += b
+                return got
+        except OSError as e:
+            return f"error {e}".encode()
+
+    def record(key, got):
+        box["replies"][key] = got
+
+    def drive():
+        try:
+            for m in ("A", "B"):
+                if not event(f"ownnet {m}: ready").wait(a.timeout):
+                    box["errors"].append(f"{m} never ready")
+                    stop.set()
+                    return
+            for m, p in PORTS.items():
+                record(f"udp {m}", ask(p, f"hello {m}".encode()))
+                record(f"tcp {m}", tcp_ask(p, f"stream {m}".encode()))
+            for m, p in PORTS.items():
+                record(f"probe {m}", ask(p, b"probe", tries=1))
+                record(f"stats {m}", ask(p, b"stats"))
+            record("die A", ask(7001, b"die", tries=1))
+            if not event("ownnet C: ready").wait(120):
+                box["errors"].append("C never ready")
+                stop.set()
+                return
+            record("udp B after", ask(7002, b"still B"))
+            record("udp C", ask(7001, b"hello C"))
+            record("tcp C", tcp_ask(7001, b"stream C"))
+            record("quit B", ask(7002, b"quit", tries=1))
+            time.sleep(1)
+            record("quit C", ask(7001, b"quit", tries=1))
+        except OSError as e:
+            box["errors"].append(f"drive: {e}")
+            stop.set()
+
+    th = threading.Thread(target=drive, daemon=True)
+    th.start()
+    fwd = ",".join([f"hostfwd=udp:127.0.0.1:{udp[p]}-:{p}" for p in PORTS.values()] +
+                   [f"hostfwd=tcp:127.0.0.1:{tcp[p]}-:{p}" for p in PORTS.values()])
+    r = qemu.boot(None, direct=True, timeout=a.timeout, mem="256M",
+                  cmdline="poweroff init.run=ownnet,pair,7001,7002",
+                  extra=["-netdev", f"user,id=n0,{fwd}", "-device", NIC],
+                  on_line=on_line, stop=stop)
+    th.join(10)
+    lines = r.serial_text.splitlines()
+    errs = list(box["errors"])
+    rep = box["replies"]
+
+    def want(key, value):
+        if rep.get(key) != value:
+            errs.append(f"{key}: got {rep.get(key)!r}, want {value!r}")
+
+    def need(line):
+        if line not in lines:
+            errs.append(f"no line {line!r}")
+
+    for m in PORTS:
+        want(f"udp {m}", f"{m}:hello {m}".encode())
+        want(f"tcp {m}", f"{m}:stream {m}".encode())
+    for m, o in (("A", "B"), ("B", "A")):
+        pl = probe_line(m, PORTS[m], PORTS[o])
+        want(f"probe {m}", f"{m}:{pl}".encode())
+        need(f"ownnet {m}: {pl}")
+    stat = re.compile(r"stats: frames=(\d+) foreign=0 claims=2 refused=(\d+) tx=(\d+) "
+                      r"tx_errors=(\d+) drops=0")
+    for key, m, refused in (("stats A", "A", "1"), ("stats B", "B", "1"),
+                            ("quit B", "B", "1"), ("quit C", "C", "0")):
+        got = (rep.get(key) or b"").decode(errors="replace")
+        mo = stat.fullmatch(got[2:]) if got.startswith(f"{m}:") else None
+        if not mo or mo.group(2) != refused:
+            errs.append(f"{key}: {got!r} (want foreign=0 claims=2 refused={refused} drops=0)")
+        elif f"ownnet {m}: {got[2:]}" not in lines:
+            errs.append(f"{key}: no console line for {got!r}")
+    want("die A", b"A:dying")
+    need("ownnet pair: A killed by signal 9")
+    want("udp B after", b"B:still B")
+    want("udp C", b"C:hello C")
+    want("tcp C", b"C:stream C")
+    need("ownnet B: exit")
+    need("ownnet C: exit")
+    need("ownnet pair: B exit 0")
+    need("ownnet pair: C exit 0")
+    need("init: ownnet: exit 0")
+    if not r.powered_off:
+        errs.append(f"did not power off (exit {r.exit_code}, timed out {r.timed_out})")
+    for l in lines:
+        if l.startswith("ownnet"):
+            print(l)
+    for e in errs:
+        print("FAIL:", e)
+    print(f"log: {r.log_path}, {r.elapsed:.1f} s")
+    return 1 if errs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
