@@ -184,13 +184,14 @@ int own_net_start(const struct own_net_config *c)
     if (!netif_add(&own.netif, &ip, &mask, &gw, &own.nr, netif_ring_init, ethernet_input))
         return EXO_E_NOMEM;
     netif_set_default(&own.netif);
-    if (!ip4_addr_isany_val(gw)) {
-        struct eth_addr mac;
-        __builtin_memcpy(mac.addr, c->gw_mac, 6);
-        etharp_add_static_entry(&gw, &mac);
-    }
     netif_set_up(&own.netif);
     netif_set_link_up(&own.netif);
+    if (!ip4_addr_isany_val(gw)) { /* after up: lwIP routes the gateway to find its netif */
+        struct eth_addr mac;
+        __builtin_memcpy(mac.addr, c->gw_mac, 6);
+        if (etharp_add_static_entry(&gw, &mac) != ERR_OK)
+            return EXO_E_INVAL;
+    }
     return 0;
 }
 
