@@ -9,7 +9,8 @@ with its own lwIP over its own receive ring. Checked, exactly:
     EXO_E_BUSY (-4), the socket engine's bind EADDRINUSE (-98), nf_send of a frame from it
     EXO_E_PERM (-5), while a frame from its own port goes out (0);
   - each one's stats: foreign=0 (exo never gave it the other's frames), claims=2, refused=1
-    (the probe's bind);
+    (the probe's bind), ring drops 0; A's ring gets exactly one frame (its second stats
+    request) while 20 datagrams go to B's echo and 5 to port 7003, which nobody claims (pm's);
   - A asks to die, its parent kills it with SIGKILL ("A killed by signal 9"); B still
     answers; a third process C then binds A's port 7001 (exo ended the dead one's claims) and
     answers UDP and TCP there with "C:";
@@ -30,6 +31,8 @@ import qemu  # noqa: E402
 
 NIC = "virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56"
 PORTS = {"A": 7001, "B": 7002}
+UNCLAIMED = 7003  # pm's, the default env's
+FLOOD = 20
 
 
 def free_port(kind):
@@ -49,6 +52,7 @@ def main():
     a = ap.parse_args()
     udp = {p: free_port(socket.SOCK_DGRAM) for p in PORTS.values()}
     tcp = {p: free_port(socket.SOCK_STREAM) for p in PORTS.values()}
+    unclaimed = free_port(socket.SOCK_DGRAM)
     seen = {}  # console needle -> threading.Event
     lock = threading.Lock()
     box = {"errors": [], "replies": {}}
@@ -109,7 +113,15 @@ def main():
                 record(f"tcp {m}", tcp_ask(p, f"stream {m}".encode()))
             for m, p in PORTS.items():
                 record(f"probe {m}", ask(p, b"probe", tries=1))
-                record(f"stats {m}", ask(p, b"stats"))
+            # A's ring between two of its stats: only the second request, while B and pm's
+            # unclaimed port get traffic
+            record("stats A", ask(7001, b"stats", tries=1))
+            record("flood B", [ask(7002, f"flood {i}".encode()) for i in range(FLOOD)])
+            for i in range(5):
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                    u.sendto(b"nobody's", ("127.0.0.1", unclaimed))
+            record("stats A2", ask(7001, b"stats", tries=1))
+            record("stats B", ask(7002, b"stats", tries=1))
             record("die A", ask(7001, b"die", tries=1))
             if not event("ownnet C: ready").wait(120):
                 box["errors"].append("C never ready")
@@ -128,7 +140,8 @@ def main():
     th = threading.Thread(target=drive, daemon=True)
     th.start()
     fwd = ",".join([f"hostfwd=udp:127.0.0.1:{udp[p]}-:{p}" for p in PORTS.values()] +
-                   [f"hostfwd=tcp:127.0.0.1:{tcp[p]}-:{p}" for p in PORTS.values()])
+                   [f"hostfwd=tcp:127.0.0.1:{tcp[p]}-:{p}" for p in PORTS.values()] +
+                   [f"hostfwd=udp:127.0.0.1:{unclaimed}-:{UNCLAIMED}"])
     r = qemu.boot(None, direct=True, timeout=a.timeout, mem="256M",
                   cmdline="poweroff init.run=ownnet,pair,7001,7002",
                   extra=["-netdev", f"user,id=n0,{fwd}", "-device", NIC],
@@ -155,7 +168,8 @@ def main():
         need(f"ownnet {m}: {pl}")
     stat = re.compile(r"stats: frames=(\d+) foreign=0 claims=2 refused=(\d+) tx=(\d+) "
                       r"tx_errors=(\d+) drops=0")
-    for key, m, refused in (("stats A", "A", "1"), ("stats B", "B", "1"),
+    frames = {}
+    for key, m, refused in (("stats A", "A", "1"), ("stats A2", "A", "1"), ("stats B", "B", "1"),
                             ("quit B", "B", "1"), ("quit C", "C", "0")):
         got = (rep.get(key) or b"").decode(errors="replace")
         mo = stat.fullmatch(got[2:]) if got.startswith(f"{m}:") else None
@@ -163,6 +177,13 @@ def main():
             errs.append(f"{key}: {got!r} (want foreign=0 claims=2 refused={refused} drops=0)")
         elif f"ownnet {m}: {got[2:]}" not in lines:
             errs.append(f"{key}: no console line for {got!r}")
+        else:
+            frames[key] = int(mo.group(1))
+    if "stats A" in frames and "stats A2" in frames and \
+            frames["stats A2"] - frames["stats A"] != 1:
+        errs.append(f"A's ring saw {frames['stats A2'] - frames['stats A']} frames while B got "
+                    f"{FLOOD} datagrams (want 1: its own stats request)")
+    want("flood B", [f"B:flood {i}".encode() for i in range(FLOOD)])
     want("die A", b"A:dying")
     need("ownnet pair: A killed by signal 9")
     want("udp B after", b"B:still B")
