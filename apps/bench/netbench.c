@@ -5,7 +5,10 @@
  * run on the host as an ordinary process, `netbench --port-base N`, it only serves, which is how
  * build.bench_net checks the host's driver against it).
  * The guest is the server; the host (build/bench_net.py) drives it through QEMU's hostfwd
- * ports and measures with its own clock. The guest opens every listening socket, prints
+ * ports and measures with its own clock. On Tessera the guest first waits for pm's DHCP lease
+ * (/proc/net/tessera; the host's connections reach 10.0.2.15 only then: at most 60 s, the one
+ * wait it bounds itself, before any operation's clock). The guest opens every listening socket,
+ * prints
  *     netbench: guest=G ready ops=tcp_h2g,tcp_g2h,...
  * and serves the listed operations once each, in that order:
  *   tcp_h2g      (port 5201) counts the bytes the host sends until its FIN, answers "N\n"
@@ -46,7 +49,26 @@
 #include <unistd.h>
 
 #include "guest.h"
-#if !ON_TESSERA
+#if ON_TESSERA
+/* pm's DHCP lease comes in a later turn of its loop, not before init runs us: the host's
+ * forwarded connections reach 10.0.2.15 only once pm has it. Waits (at most 60 s) until
+ * /proc/net/tessera shows an address: 0, or -1 (no NIC line, or no lease by then). */
+static int tessera_wait_lease(void)
+{
+    for (int i = 0; i < 600; i++) {
+        char line[256] = "";
+        FILE *f = fopen("/proc/net/tessera", "r");
+        if (!f)
+            return -1;
+        int got = fgets(line, sizeof line, f) != NULL;
+        fclose(f);
+        if (got && strstr(line, "addr=") && !strstr(line, "addr=none"))
+            return 0;
+        usleep(100000);
+    }
+    return -1;
+}
+#else
 #include <arpa/inet.h>
 #include <linux/reboot.h>
 #include <net/if.h>
@@ -55,6 +77,10 @@
 #include <sys/reboot.h>
 #include <sys/utsname.h>
 static int init; /* the Linux guest's /init (pid 1), not a process on the host */
+static int tessera_wait_lease(void)
+{
+    return 0; /* Linux's address is set before the ready line (linux_setup) */
+}
 #endif
 
 #define PORT_BASE 5201 /* the default: `--port-base N` moves them (the host test's run) */
@@ -362,6 +388,8 @@ int main(int argc, char **argv)
     memset(buf, 0x5a, sizeof buf);
     if (argc > 2 && strcmp(argv[1], "--port-base") == 0)
         port_base = atoi(argv[2]);
+    if (tessera_wait_lease() != 0)
+        printf("netbench: no DHCP lease in 60 s (/proc/net/tessera)\n");
 #if !ON_TESSERA
     init = getpid() == 1;
     if (!init || linux_setup() == 0) {

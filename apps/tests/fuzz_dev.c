@@ -11,8 +11,9 @@
  * claim or the machine's identity written into one of its pages, mostly well-formed and on
  * few ports (overlaps, both limits), and nf_release the slots nf_claim returned; the identity
  * mostly carries the NIC's own MAC (exo takes the NIC), a quarter of the time none (exo gives
- * it back). nf_ring names one of the child's pages and events mostly, nf_send a frame in one of
- * its pages: mostly ARP or UDP from that MAC and the identity's addresses and ports, sometimes
+ * it back). nf_ring names a run of the child's pages and events mostly, its page count 0, the
+ * most, one past it, or a run past the child's pages at times; nf_send a frame in one of its
+ * pages: mostly ARP or UDP from that MAC and the identity's addresses and ports, sometimes
  * mutated, sometimes of a random length.
  */
 #include "fuzz.h"
@@ -374,12 +375,18 @@ void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
         a[0] = v % 16 ? user_struct(s, sizeof(struct exo_nf_local), nf_local_fill) : a[0];
         a[1] = (v >> 4) % 4 == 0 ? a[1] : (v >> 4) % 4 == 1 ? EXO_ANY : EXO_CAP_SELF;
         break;
-    case EXO_CALL_nf_ring: /* one of our pages (or none: unregister), one of our events */
+    case EXO_CALL_nf_ring: /* some of our pages (or none: unregister), one of our events */
         a[0] = v % 4 ? EXO_CAP_SELF : a[0];
         a[1] = (v >> 2) % 8 == 0   ? 0
                : (v >> 2) % 8 == 1 ? a[1]
                                    : SCRATCH_VA + (v >> 5) % SCRATCH_PAGES * EXO_PAGE;
-        a[2] = (v >> 12) % 4 ? events[(v >> 14) % 2] : (v >> 14) % 2 ? EXO_ANY : a[2];
+        /* a page count: mostly within the scratch pages (or running past them), sometimes 0,
+         * the most, one past it, or anything */
+        a[2] = (v >> 16) % 8 < 5    ? 1 + (v >> 19) % SCRATCH_PAGES
+               : (v >> 16) % 8 == 5 ? 0
+               : (v >> 16) % 8 == 6 ? EXO_NF_RING_MAX_PAGES + (v >> 19) % 2
+                                    : a[2];
+        a[3] = (v >> 12) % 4 ? events[(v >> 14) % 2] : (v >> 14) % 2 ? EXO_ANY : a[3];
         break;
     case EXO_CALL_nf_send:
         nf_frame_len = 0;

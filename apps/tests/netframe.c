@@ -119,17 +119,17 @@ int nf_checksums_right(const uint8_t *f, uint32_t n)
     return nf_fold(nf_sum16(udp, ulen, pseudo)) == 0xffff;
 }
 
-uint32_t nf_ring_take(volatile struct exo_nf_ring *r, uint8_t *buf)
+uint32_t nf_ring_take(volatile struct exo_nf_ring *r, uint32_t npages, uint8_t *buf)
 {
-    const uint32_t mod = 2 * EXO_NF_RING_DATA;
+    const uint32_t data = EXO_NF_RING_DATA(npages), mod = 2 * data;
     for (;;) {
         uint32_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), tail = r->tail;
         if (head == tail)
             return 0;
-        uint32_t pos = tail % EXO_NF_RING_DATA;
+        uint32_t pos = tail % data;
         uint32_t len = *(volatile uint32_t *)(r->data + pos);
         if (len == EXO_NF_RING_WRAP) { /* the next record starts at data[0] */
-            r->tail = (tail + EXO_NF_RING_DATA - pos) % mod;
+            r->tail = (tail + data - pos) % mod;
             continue;
         }
         for (uint32_t i = 0; i < len && i < EXO_NF_RING_MAX_FRAME; i++)

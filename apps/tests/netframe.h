@@ -45,9 +45,9 @@ int nf_is_udp(const uint8_t *f, uint32_t n, uint16_t sport, uint16_t dport);
  * right; a zero UDP checksum (none) counts as wrong. */
 int nf_checksums_right(const uint8_t *f, uint32_t n);
 
-/* Takes the next frame from receive ring r (struct exo_nf_ring, abi.h's protocol: past a wrap
- * marker, then one record) into buf (EXO_NF_RING_MAX_FRAME bytes): its length, 0 if the ring is
- * empty. */
-uint32_t nf_ring_take(volatile struct exo_nf_ring *r, uint8_t *buf);
+/* Takes the next frame from receive ring r of npages pages (struct exo_nf_ring, abi.h's
+ * protocol: past a wrap marker, then one record) into buf (EXO_NF_RING_MAX_FRAME bytes): its
+ * length, 0 if the ring is empty. */
+uint32_t nf_ring_take(volatile struct exo_nf_ring *r, uint32_t npages, uint8_t *buf);
 
 #endif

@@ -3,7 +3,8 @@
  * 49, 51; docs/concepts/packet-filters.md): who may claim for whom, the exact error of every
  * refusal, a refused call leaving the table as it was, overlaps refused across envs, claims
  * ending with their env (a thread's with the thread); receive rings (nf_ring, 54): each
- * refusal, the page kept while registered and free again after; nf_send (55) with no NIC held.
+ * refusal, the pages kept while registered (each of a ring of several) and free again after;
+ * nf_send (55) with no NIC held.
  * What a claim does to frames is exo.test_net_filter's (host); frames through exo's NIC are
  * test_virtio.c's (its boot has one). nf_config with a NIC to configure is test_virtio.c's
  * too; here, with none or without the capability, nobody may.
@@ -246,7 +247,7 @@ static volatile int64_t ring_th_r = -100, ring_th_go;
  * so, and ends when told. */
 static void ring_holder(uint64_t event)
 {
-    ring_th_r = exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_ANY);
+    ring_th_r = exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, EXO_ANY);
     exo_event_post(event);
     while (!ring_th_go)
         exo_yield(EXO_ANY);
@@ -261,41 +262,41 @@ EXOTEST(nf_ring_refusals_leave_no_trace)
     int64_t ev = exo_event_create();
     CHECK(p0 > 0 && ev > 0);
     /* Nothing registered: unregistering is EXO_E_NOENT. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), EXO_E_NOENT);
     /* The env's capability: past the table, empty, without MAP. */
-    CHECK_EQ(exo_nf_ring(EXO_NCAPS, RING_VA, EXO_ANY), EXO_E_RANGE);
-    CHECK_EQ(exo_nf_ring(EXO_NCAPS - 1, RING_VA, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_ring(EXO_NCAPS, RING_VA, 1, EXO_ANY), EXO_E_RANGE);
+    CHECK_EQ(exo_nf_ring(EXO_NCAPS - 1, RING_VA, 1, EXO_ANY), EXO_E_NOENT);
     int64_t c = exo_env_create();
     CHECK(c > 0);
     int64_t run_only = exo_cap_copy((uint64_t)c, EXO_CAP_SELF, EXO_RIGHT_RUN | EXO_RIGHT_DESTROY);
     CHECK(run_only > 0);
-    CHECK_EQ(exo_nf_ring((uint64_t)run_only, RING_VA, EXO_ANY), EXO_E_PERM);
-    CHECK_EQ(exo_nf_ring((uint64_t)run_only, 0, EXO_ANY), EXO_E_PERM);
+    CHECK_EQ(exo_nf_ring((uint64_t)run_only, RING_VA, 1, EXO_ANY), EXO_E_PERM);
+    CHECK_EQ(exo_nf_ring((uint64_t)run_only, 0, 0, EXO_ANY), EXO_E_PERM);
     /* The address: unaligned, not a user address. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 8, EXO_ANY), EXO_E_INVAL);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, EXO_USER_TOP, EXO_ANY), EXO_E_INVAL);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0xffffffff80000000ull, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 8, 1, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, EXO_USER_TOP, 1, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0xffffffff80000000ull, 1, EXO_ANY), EXO_E_INVAL);
     /* The event: past the table, empty, without POST. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_NCAPS), EXO_E_RANGE);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_NCAPS - 1), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, EXO_NCAPS), EXO_E_RANGE);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, EXO_NCAPS - 1), EXO_E_NOENT);
     int64_t wait_only = exo_cap_copy((uint64_t)ev, EXO_CAP_SELF, EXO_RIGHT_WAIT);
     CHECK(wait_only > 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, (uint64_t)wait_only), EXO_E_PERM);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, (uint64_t)wait_only), EXO_E_PERM);
     /* The page: nothing mapped, mapped read-only, not our process's. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 8 * EXO_PAGE, EXO_ANY), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 8 * EXO_PAGE, 1, EXO_ANY), EXO_E_FAULT);
     CHECK(los_page_new(RING_VA + EXO_PAGE, EXO_PROT_R) > 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + EXO_PAGE, EXO_ANY), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + EXO_PAGE, 1, EXO_ANY), EXO_E_FAULT);
     int64_t theirs = exo_page_alloc((uint64_t)c, EXO_ANY); /* the child's, mapped here */
     CHECK(theirs > 0);
     CHECK_EQ(exo_page_map(EXO_CAP_SELF, RING_VA + 2 * EXO_PAGE, (uint64_t)theirs,
                           EXO_PROT_R | EXO_PROT_W),
              0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 2 * EXO_PAGE, EXO_ANY), EXO_E_PERM);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + 2 * EXO_PAGE, 1, EXO_ANY), EXO_E_PERM);
     /* ... but the child's own ring, named by our MAP on it, may be there: the child's page. */
     CHECK_EQ(exo_page_map((uint64_t)c, RING_VA, (uint64_t)theirs, EXO_PROT_R | EXO_PROT_W), 0);
-    CHECK_EQ(exo_nf_ring((uint64_t)c, RING_VA, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring((uint64_t)c, RING_VA, 1, EXO_ANY), 0);
     /* No trace of any refusal: nothing of ours is registered, the page frees. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), EXO_E_NOENT);
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p0), 0);
     CHECK(los_page_new(RING_VA, EXO_PROT_R | EXO_PROT_W) > 0);
 
@@ -304,12 +305,12 @@ EXOTEST(nf_ring_refusals_leave_no_trace)
     CHECK(t > 0);
     CHECK_EQ(exo_event_wait((uint64_t)ev), 1);
     CHECK_EQ(ring_th_r, 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, (uint64_t)ev), EXO_E_BUSY);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT); /* the thread's, not ours */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, (uint64_t)ev), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), EXO_E_NOENT); /* the thread's, not ours */
     ring_th_go = 1;
     los_wait((uint64_t)t);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, (uint64_t)ev), 0); /* its ring ended with it */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, (uint64_t)ev), 0); /* its ring ended with it */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), 0);
     return 0;
 }
 
@@ -318,32 +319,85 @@ EXOTEST(nf_ring_page_kept_while_registered)
     int64_t p = los_page_new(RING_VA, EXO_PROT_R | EXO_PROT_W);
     int64_t q = los_page_new(RING_VA + EXO_PAGE, EXO_PROT_R | EXO_PROT_W);
     CHECK(p > 0 && q > 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA, 1, EXO_ANY), 0);
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), EXO_E_BUSY);
     int64_t c = exo_env_create();
     CHECK(c > 0);
     CHECK_EQ(exo_page_share((uint64_t)c, RING_VA), EXO_E_BUSY); /* it would stop being ours */
     CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, RING_VA), p << 12 | EXO_PROT_R | EXO_PROT_W);
     /* A new registration replaces the old: the first page is free to go, the second kept. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + EXO_PAGE, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, RING_VA + EXO_PAGE, 1, EXO_ANY), 0);
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p), 0);
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)q), EXO_E_BUSY);
     /* Unregistered, it goes too. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), EXO_E_NOENT);
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)q), 0);
 
     /* A child's ring on its page: kept while the child lives, freed with it. */
     int64_t cp = exo_page_alloc((uint64_t)c, EXO_ANY);
     CHECK(cp > 0);
     CHECK_EQ(exo_page_map((uint64_t)c, RING_VA, (uint64_t)cp, EXO_PROT_R | EXO_PROT_W), 0);
-    CHECK_EQ(exo_nf_ring((uint64_t)c, RING_VA, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring((uint64_t)c, RING_VA, 1, EXO_ANY), 0);
     CHECK_EQ(exo_page_free((uint64_t)c, (uint64_t)cp), EXO_E_BUSY);
     CHECK_EQ(exo_page_unmap((uint64_t)c, RING_VA), 0); /* exo writes it by its number: still kept */
     CHECK_EQ(exo_page_free((uint64_t)c, (uint64_t)cp), EXO_E_BUSY);
     CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
     CHECK_EQ(exo_page_alloc(EXO_CAP_SELF, (uint64_t)cp), cp); /* free again: ours now */
     CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)cp), 0);
+    return 0;
+}
+
+/* A ring of several pages: the count checked, every page checked before anything changes (a
+ * refusal on the last page leaves nothing registered), every page kept while registered, a
+ * shorter ring letting the rest go. */
+EXOTEST(nf_ring_pages_each_checked_and_kept)
+{
+    const uint64_t va = RING_VA + 16 * EXO_PAGE, rw = EXO_PROT_R | EXO_PROT_W;
+    int64_t p[4];
+    for (int i = 0; i < 4; i++)
+        CHECK((p[i] = los_page_new(va + (uint64_t)i * EXO_PAGE, rw)) > 0);
+    /* The count: none, one past the most, far past it, running past the user addresses. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 0, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, EXO_NF_RING_MAX_PAGES + 1, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 1ull << 52, EXO_ANY), EXO_E_INVAL);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, EXO_USER_TOP - EXO_PAGE, 2, EXO_ANY), EXO_E_INVAL);
+    /* A page after the four: nothing there. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 5, EXO_ANY), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, EXO_NF_RING_MAX_PAGES, EXO_ANY), EXO_E_FAULT);
+    /* The third read-only. */
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, va + 2 * EXO_PAGE), 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, va + 2 * EXO_PAGE, (uint64_t)p[2], EXO_PROT_R), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 4, EXO_ANY), EXO_E_FAULT);
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, va + 2 * EXO_PAGE), 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, va + 2 * EXO_PAGE, (uint64_t)p[2], rw), 0);
+    /* The fifth a child's page, mapped here. */
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t theirs = exo_page_alloc((uint64_t)c, EXO_ANY);
+    CHECK(theirs > 0);
+    CHECK_EQ(exo_page_map(EXO_CAP_SELF, va + 4 * EXO_PAGE, (uint64_t)theirs, rw), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 5, EXO_ANY), EXO_E_PERM);
+    /* No trace of any refusal: nothing registered, the first page frees. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), EXO_E_NOENT);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[0]), 0);
+    CHECK((p[0] = los_page_new(va, rw)) > 0);
+    /* Four pages: every one kept from page_free and page_share. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 4, EXO_ANY), 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[i]), EXO_E_BUSY);
+    CHECK_EQ(exo_page_share((uint64_t)c, va + 3 * EXO_PAGE), EXO_E_BUSY);
+    CHECK_EQ(exo_page_lookup(EXO_CAP_SELF, va + 3 * EXO_PAGE), p[3] << 12 | rw);
+    /* Two replace them: the last two go, the first two stay kept. */
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, va, 2, EXO_ANY), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[3]), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[2]), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[1]), EXO_E_BUSY);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[1]), 0);
+    CHECK_EQ(exo_page_free(EXO_CAP_SELF, (uint64_t)p[0]), 0);
+    CHECK_EQ(exo_page_unmap(EXO_CAP_SELF, va + 4 * EXO_PAGE), 0);
+    CHECK_EQ(exo_env_destroy((uint64_t)c), 0);
     return 0;
 }
 

@@ -1044,7 +1044,7 @@ static uint32_t ring_match(volatile struct exo_nf_ring *r, uint64_t ev, uint8_t 
 {
     uint64_t end = rdtsc() + (uint64_t)exo_clock() * 20;
     while (rdtsc() < end) {
-        uint32_t n = nf_ring_take(r, buf);
+        uint32_t n = nf_ring_take(r, 1, buf);
         if (!n) {
             exo_event_wait_until(ev, rdtsc() + (uint64_t)exo_clock() / 10);
             continue;
@@ -1070,7 +1070,7 @@ static void nf_thread_b(uint64_t unused)
     static uint8_t f[EXO_NF_RING_MAX_FRAME];
     volatile struct exo_nf_ring *ring = (volatile struct exo_nf_ring *)(NF_RING_VA + EXO_PAGE);
     int64_t ev = exo_event_create();
-    nfb[0] = ev > 0 ? exo_nf_ring(EXO_CAP_SELF, NF_RING_VA + EXO_PAGE, (uint64_t)ev) : ev;
+    nfb[0] = ev > 0 ? exo_nf_ring(EXO_CAP_SELF, NF_RING_VA + EXO_PAGE, 1, (uint64_t)ev) : ev;
     const struct exo_nf claim = {
         .ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = VT_NF_PORT_B};
     nfb[1] = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&claim);
@@ -1087,7 +1087,7 @@ static void nf_thread_b(uint64_t unused)
     nfb_done = 1;
     while (!nfb_go) /* port B stays claimed while the default env tries it */
         exo_yield(EXO_ANY);
-    while ((n = nf_ring_take(ring, f)) != 0) /* what else came: never A's nor the unclaimed */
+    while ((n = nf_ring_take(ring, 1, f)) != 0) /* what else came: never A's nor the unclaimed */
         if (n >= NF_UDP_DATA && nf_get16(f + 12) == 0x0800 &&
             (nf_get16(f + 36) == VT_NF_PORT_A || nf_get16(f + 36) == VT_NF_UNCLAIMED))
             nfb_foreign++;
@@ -1160,7 +1160,7 @@ EXOTEST(nf_exo_drives_the_nic_rings_and_nf_send)
     CHECK(los_page_new(NF_RING_VA, RW) > 0 && los_page_new(NF_RING_VA + EXO_PAGE, RW) > 0);
     int64_t ev = exo_event_create();
     CHECK(ev > 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, NF_RING_VA, (uint64_t)ev), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, NF_RING_VA, 1, (uint64_t)ev), 0);
     nf_arp(f, 1, &nf_us, &gw_ip_only);
     CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), 0);
     int foreign = 0;
@@ -1254,7 +1254,7 @@ EXOTEST(nf_exo_drives_the_nic_rings_and_nf_send)
                  after[EXO_NET_RING_FULL] - before[EXO_NET_RING_FULL]);
 
     /* No ring registered: the ARP answer to the default env is counted and dropped. */
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY), 0);
     nf_arp(f, 1, &nf_us, &gw_ip_only);
     CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), 0);
     CHECK(

@@ -61,6 +61,7 @@ static int open_net(void)
 #define BURST_VALID "burst valid "
 #define BURST_DONE "burst done"
 #define BURST_RING_VA 0x30100000ull
+#define BURST_RING_PAGES 3 /* records cross its page boundaries, their bytes compared */
 #define BURST_ECHO_MSG "vionettest after the burst"
 
 static int is_burst_arp_reply(const uint8_t *f, uint32_t n, uint64_t unused)
@@ -116,10 +117,11 @@ static int burst(void)
     const struct exo_nf_local l = {.mac = {VN_MAC}, .n4 = 1, .v4 = {0x0a000302}};
     CHECK_EQ(exo_nf_config((uint64_t)&l, EXO_CAP_SELF), 0);
     volatile struct exo_nf_ring *ring = (volatile struct exo_nf_ring *)BURST_RING_VA;
-    CHECK(los_page_new(BURST_RING_VA, EXO_PROT_R | EXO_PROT_W) > 0);
+    for (uint64_t i = 0; i < BURST_RING_PAGES; i++)
+        CHECK(los_page_new(BURST_RING_VA + i * EXO_PAGE, EXO_PROT_R | EXO_PROT_W) > 0);
     int64_t ev = exo_event_create();
     CHECK(ev > 0);
-    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, BURST_RING_VA, (uint64_t)ev), 0);
+    CHECK_EQ(exo_nf_ring(EXO_CAP_SELF, BURST_RING_VA, BURST_RING_PAGES, (uint64_t)ev), 0);
     const struct exo_nf claim = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = BURST_PORT};
     CHECK(exo_nf_claim(EXO_CAP_SELF, (uint64_t)&claim) >= 0);
 
@@ -129,7 +131,8 @@ static int burst(void)
     CHECK_EQ(exo_nf_send((uint64_t)f, NF_ARP_LEN), 0);
     uint64_t end = rdtsc() + (uint64_t)exo_clock() * 20;
     uint32_t n = 0;
-    while (rdtsc() < end && !((n = nf_ring_take(ring, f)) && is_burst_arp_reply(f, n, 0)))
+    while (rdtsc() < end &&
+           !((n = nf_ring_take(ring, BURST_RING_PAGES, f)) && is_burst_arp_reply(f, n, 0)))
         if (!n)
             exo_event_wait_until((uint64_t)ev, rdtsc() + (uint64_t)exo_clock() / 10);
     CHECK(n > 0 && is_burst_arp_reply(f, n, 0));
@@ -148,7 +151,7 @@ static int burst(void)
         /* exo's count first: if the ring is empty after it, every frame it counts is handled */
         uint32_t rec =
             (uint32_t)(exo_observe(EXO_OBSERVE_NET, EXO_NET_RECEIVED) - before[EXO_NET_RECEIVED]);
-        n = nf_ring_take(ring, f);
+        n = nf_ring_take(ring, BURST_RING_PAGES, f);
         if (!n) {
             if (acked != rec) { /* drained: the host sends its next group */
                 acked = rec;
@@ -205,7 +208,7 @@ static int burst(void)
     end = rdtsc() + (uint64_t)exo_clock() * 20;
     int echoed = 0;
     while (!echoed && rdtsc() < end) {
-        n = nf_ring_take(ring, f);
+        n = nf_ring_take(ring, BURST_RING_PAGES, f);
         if (!n)
             exo_event_wait_until((uint64_t)ev, rdtsc() + (uint64_t)exo_clock() / 10);
         else if (nf_is_udp(f, n, echo_port, BURST_PORT) && starts(f, n, "echo:" BURST_ECHO_MSG) &&

@@ -13,9 +13,6 @@
 #include "lwip/pbuf.h"
 #include "netif/ethernet.h"
 
-#define DATA ((uint32_t)EXO_NF_RING_DATA)
-#define MOD (2u * DATA)
-
 static err_t ring_output(struct netif *netif, struct pbuf *p)
 {
     struct netif_ring *r = netif->state;
@@ -55,6 +52,7 @@ err_t netif_ring_init(struct netif *netif)
  * (exo only ever writes a valid one, and writes none while it is bad) is reset with the tail. */
 static uint32_t resync(struct netif_ring *r, uint32_t head)
 {
+    const uint32_t MOD = 2u * EXO_NF_RING_DATA(r->npages);
     r->rx_corrupt++;
     if (head >= MOD || head % 4) {
         r->ring->head = 0;
@@ -68,6 +66,7 @@ unsigned netif_ring_poll(struct netif *netif, unsigned budget)
 {
     struct netif_ring *r = netif->state;
     volatile struct exo_nf_ring *ring = r->ring;
+    const uint32_t DATA = EXO_NF_RING_DATA(r->npages), MOD = 2u * DATA;
     uint32_t head = ring->head;
     __atomic_thread_fence(__ATOMIC_ACQUIRE); /* the records before the head that shows them */
     uint32_t tail = ring->tail;

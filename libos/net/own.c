@@ -127,11 +127,11 @@ static int ours(uint8_t proto, uint16_t port)
  * only: the ring netif consumes them (and judges the counts) right after. */
 static void count_waiting(void)
 {
-    const uint32_t data = EXO_NF_RING_DATA, mod = 2 * EXO_NF_RING_DATA;
+    const uint32_t data = EXO_NF_RING_DATA(own.nr.npages), mod = 2 * data;
     uint32_t head = own.ring->head;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     uint32_t tail = own.ring->tail;
-    for (int guard = 0; tail != head && guard < 1024; guard++) {
+    for (uint32_t guard = 0; tail != head && guard <= data / 8; guard++) {
         if (head >= mod || tail >= mod || tail % 4 || (head + mod - tail) % mod > data)
             return; /* the netif resynchronises */
         uint32_t pos = tail % data, len = *(volatile uint32_t *)(own.ring->data + pos);
@@ -170,11 +170,13 @@ int own_net_start(const struct own_net_config *c)
     own.ev = exo_event_create();
     if (own.ev < 0)
         return (int)own.ev;
-    int64_t r = exo_nf_ring(EXO_CAP_SELF, c->ring_va, (uint64_t)own.ev);
+    uint32_t np = c->ring_pages ? c->ring_pages : 1;
+    int64_t r = exo_nf_ring(EXO_CAP_SELF, c->ring_va, np, (uint64_t)own.ev);
     if (r < 0)
         return (int)r;
 
     own.nr.ring = own.ring;
+    own.nr.npages = np;
     own.nr.send = send_frame;
     __builtin_memcpy(own.nr.mac, c->mac, 6);
     ip4_addr_t ip, mask, gw;

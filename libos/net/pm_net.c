@@ -43,7 +43,13 @@ static uint64_t tsc_per_ms;
 static struct netif nif;
 static struct netif_ring ring_state;
 static int have_nic, is_static;
-static struct exo_nf_ring ring_page __attribute__((aligned(EXO_PAGE)));
+/* The receive ring: a TCP window of full-size frames (a record of 1520 bytes per 1460 of
+ * payload) twice over, for the connections pm serves at once and the rest of the traffic, at
+ * most what exo takes. A smaller ring drops a burst the window allowed and TCP waits for the
+ * retransmission (issue 15). */
+#define RING_WANT ((2u * TCP_WND / TCP_MSS + 1) * 1520u / EXO_PAGE + 1)
+#define RING_PAGES (RING_WANT < EXO_NF_RING_MAX_PAGES ? RING_WANT : EXO_NF_RING_MAX_PAGES)
+static uint8_t ring_mem[RING_PAGES * EXO_PAGE] __attribute__((aligned(EXO_PAGE)));
 static ip4_addr_t told; /* the IPv4 address exo was last told (0: none) */
 
 /* --- the port's hooks ------------------------------------------------------------------- */
@@ -291,7 +297,7 @@ static void loop(void)
 
 static uint64_t deadline(void)
 {
-    if (have_nic && ring_page.head != ring_page.tail)
+    if (have_nic && ring_state.ring->head != ring_state.ring->tail)
         return 1; /* frames came while we were busy: no wait at all */
     uint32_t ms = sys_timeouts_sleeptime();
     if (ms == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
@@ -352,8 +358,11 @@ static int start_nic(void)
         return 0;
     for (int i = 0; i < 6; i++)
         ring_state.mac[i] = info.config[i];
-    ring_page.head = ring_page.tail = 0; /* (touches the page: it is ours and mapped) */
-    int64_t r = exo_nf_ring(EXO_CAP_SELF, (uint64_t)&ring_page, pm_death_cap);
+    for (uint32_t i = 0; i < RING_PAGES; i++) /* touched: ours and mapped, as nf_ring wants */
+        ((volatile uint8_t *)ring_mem)[i * EXO_PAGE] = 0;
+    struct exo_nf_ring *ring = (struct exo_nf_ring *)ring_mem;
+    ring->head = ring->tail = 0;
+    int64_t r = exo_nf_ring(EXO_CAP_SELF, (uint64_t)ring_mem, RING_PAGES, pm_death_cap);
     struct exo_nf_local l = {0};
     for (int i = 0; i < 6; i++)
         l.mac[i] = ring_state.mac[i];
@@ -361,10 +370,11 @@ static int start_nic(void)
         r = exo_nf_config((uint64_t)&l, EXO_CAP_SELF);
     if (r < 0) {
         los_printf("pm: net: exo did not give the NIC (%ld): loopback only\n", (long)r);
-        exo_nf_ring(EXO_CAP_SELF, 0, EXO_ANY);
+        exo_nf_ring(EXO_CAP_SELF, 0, 0, EXO_ANY);
         return 0;
     }
-    ring_state.ring = &ring_page;
+    ring_state.ring = ring;
+    ring_state.npages = RING_PAGES;
     ring_state.send = send_frame;
     ip4_addr_t a, mask, gw;
     ip_addr_t dns;

@@ -209,16 +209,21 @@ struct exo_nf_local {
     uint8_t v6[EXO_NF_NADDR][16];
 };
 
-/* A receive ring (nf_ring): the page through which exo hands an env the frames its claims
- * match, or the default env what nobody claimed (exo/net_ring.h, exo/net_rx.c). exo produces, the
- * env consumes. data[] holds records, each 4-byte aligned: a 32-bit length, then that many bytes
- * of frame (from the Ethernet destination on). A record never wraps: where the next one would
- * not fit before the end of data[], exo writes the length EXO_NF_RING_WRAP and the next record
- * starts at data[0]. head and tail count bytes modulo 2 * EXO_NF_RING_DATA (a record's place is
- * the count modulo EXO_NF_RING_DATA; equal counts: empty): exo advances head after the record
- * is written, the env tail after it has read one (past a wrap marker: to the next multiple of
- * EXO_NF_RING_DATA). drops counts the frames exo could not deliver because the ring was full. */
-#define EXO_NF_RING_DATA (EXO_PAGE - 16)
+/* A receive ring (nf_ring): the npages pages (1..EXO_NF_RING_MAX_PAGES, virtually contiguous in
+ * the env) through which exo hands an env the frames its claims match, or the default env what
+ * nobody claimed (exo/net_ring.h, exo/net_rx.c). exo produces, the env consumes. The header
+ * below is at the start of the first page; data[] is the rest of the npages pages,
+ * EXO_NF_RING_DATA(npages) bytes, and holds records, each 4-byte aligned: a 32-bit length, then
+ * that many bytes of frame (from the Ethernet destination on). A record never wraps: where the
+ * next one would not fit before the end of data[], exo writes the length EXO_NF_RING_WRAP and
+ * the next record starts at data[0]. head and tail count bytes modulo 2 * EXO_NF_RING_DATA(npages)
+ * (a record's place is the count modulo EXO_NF_RING_DATA(npages); equal counts: empty): exo
+ * advances head after the record is written, the env tail after it has read one (past a wrap
+ * marker: to the next multiple of EXO_NF_RING_DATA(npages)). drops counts the frames exo could
+ * not deliver because the ring was full. A record may cross a page boundary: exo writes each
+ * page through its own mapping, the env reads them where it mapped them, contiguously. */
+#define EXO_NF_RING_MAX_PAGES 128 /* 512 KiB: a 256 KiB TCP window twice over */
+#define EXO_NF_RING_DATA(npages) ((uint32_t)(npages)*EXO_PAGE - 16u)
 #define EXO_NF_RING_WRAP 0xffffffffu
 #define EXO_NF_RING_MAX_FRAME 2048 /* longer frames are not delivered (none is, at MTU 1500) */
 struct exo_nf_ring {
@@ -226,7 +231,7 @@ struct exo_nf_ring {
     uint32_t tail;  /* written by the env */
     uint32_t drops; /* written by exo */
     uint32_t pad;
-    uint8_t data[EXO_NF_RING_DATA];
+    uint8_t data[]; /* EXO_NF_RING_DATA(npages) bytes */
 };
 #define EXO_NF_SEND_MAX 1514 /* nf_send: the longest frame (MTU 1500 and its Ethernet header) */
 

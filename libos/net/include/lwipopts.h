@@ -20,7 +20,10 @@
 #define MEMP_NUM_TCP_PCB_LISTEN 16
 #define MEMP_NUM_TCP_SEG 1024
 #define MEMP_NUM_ARP_QUEUE 32
-#define PBUF_POOL_SIZE 256 /* a full window of received segments (lwIP checks) */
+/* Received frames wait in pool pbufs until their reader reads: one full window (lwIP checks) is
+ * 180 of them, pm's receive ring holds 344; a pbuf short drops a frame TCP must resend. Two
+ * windows' worth, for connections receiving at once. */
+#define PBUF_POOL_SIZE 512
 
 /* Link layer: Ethernet with ARP (queueing packets while an address resolves). */
 #define LWIP_ARP 1

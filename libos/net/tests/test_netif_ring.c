@@ -3,7 +3,8 @@
  * (exo/net_ring.c's exo_nr_put, compiled for the host) fills a struct exo_nf_ring with frames
  * built here byte by byte; netif_ring_poll hands them to lwIP (the tests' lwIP, wire.h), whose
  * answers come out through the send hook. Cases: an ARP request answered and a UDP datagram
- * delivered to a bound pcb, in order; a record behind a wrap marker; 200 datagrams through a
+ * delivered to a bound pcb, in order; a record across the ring's page boundary; a record behind
+ * a wrap marker; 200 datagrams through a
  * ring refilled as it drains, in order; corrupt counts and lengths dropped, counted and recovered.
  */
 #include <check.h>
@@ -20,7 +21,14 @@
 #include <string.h>
 
 static const uint8_t mac_me[6] = {0x02, 0, 0, 0, 1, 1}, mac_peer[6] = {0x02, 0, 0, 0, 1, 2};
-static struct exo_nf_ring ring __attribute__((aligned(4096)));
+/* A ring of two pages, so that records cross a page boundary; contiguous here (page i of the
+ * producer's view is ring_mem's page i), as it is for the env. */
+#define NP 2
+#define DATA EXO_NF_RING_DATA(NP)
+static uint8_t ring_mem[NP * 4096] __attribute__((aligned(4096)));
+static struct exo_nf_ring *const rp = (struct exo_nf_ring *)ring_mem;
+static const uint32_t ring_ppn[NP] = {0, 1};
+static struct exo_nr_view view = {.ppn = ring_ppn, .npages = NP};
 static struct netif nx;
 static struct netif_ring nr;
 static uint8_t sent[8][NETIF_RING_FRAME_MAX];
@@ -63,7 +71,9 @@ static void setup(void)
     wire_reset();
     if (!inited) {
         memcpy(nr.mac, mac_me, 6);
-        nr.ring = &ring;
+        nr.ring = rp;
+        nr.npages = NP;
+        view.base = (uintptr_t)ring_mem;
         nr.send = send_hook;
         ip4_addr_t ip, mask, gw;
         IP4_ADDR(&ip, 10, 0, 1, 1);
@@ -78,7 +88,7 @@ static void setup(void)
         inited = true;
     }
     etharp_cleanup_netif(&nx);
-    memset(&ring, 0, sizeof ring);
+    memset(ring_mem, 0, sizeof ring_mem);
     nr.rx_frames = nr.rx_nomem = nr.rx_corrupt = nr.tx_frames = nr.tx_errors = 0;
     nsent = ngot = 0;
 }
@@ -132,11 +142,11 @@ TEST_CASE(arp_and_udp_in_order)
     setup();
     uint8_t f[128];
     unsigned n = arp_request(f);
-    CHECK_EQ(exo_nr_put(&ring, f, n), EXO_OK);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
     n = udp_frame(f, 5555, "ring!", 5);
-    CHECK_EQ(exo_nr_put(&ring, f, n), EXO_OK);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
     CHECK_EQ(netif_ring_poll(&nx, 0), 2);
-    CHECK_EQ(ring.tail, ring.head);
+    CHECK_EQ(rp->tail, rp->head);
     CHECK_EQ(nr.rx_frames, 2);
     CHECK_EQ(nr.rx_corrupt, 0);
     /* the ARP reply, to the asker */
@@ -154,20 +164,35 @@ TEST_CASE(arp_and_udp_in_order)
     CHECK_EQ(netif_ring_poll(&nx, 0), 0);
 }
 
+TEST_CASE(record_across_pages)
+{
+    setup();
+    rp->head = rp->tail = 4096 - 16 - 20; /* the frame's first 16 bytes on the first page */
+    uint8_t f[128];
+    unsigned n = udp_frame(f, 2, "across", 6);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
+    CHECK_EQ(memcmp(ring_mem + 4096 - 16, f, n), 0); /* the rest on the second */
+    CHECK_EQ(netif_ring_poll(&nx, 0), 1);
+    CHECK_EQ(ngot, 1);
+    CHECK_EQ(memcmp(got[0], "across", 6), 0);
+    CHECK_EQ(got_port[0], 2);
+    CHECK_EQ(nr.rx_corrupt, 0);
+}
+
 TEST_CASE(record_behind_a_wrap_marker)
 {
     setup();
-    ring.head = ring.tail = 4040; /* 40 bytes before the end: a 56-byte record does not fit */
+    rp->head = rp->tail = DATA - 40; /* 40 bytes before the end: a 56-byte record does not fit */
     uint8_t f[128];
     unsigned n = udp_frame(f, 1, "wrapped", 7);
     CHECK_EQ(n, 49);
-    CHECK_EQ(exo_nr_put(&ring, f, n), EXO_OK);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
     uint32_t marker;
-    memcpy(&marker, ring.data + 4040, 4);
+    memcpy(&marker, rp->data + DATA - 40, 4);
     CHECK_EQ(marker, EXO_NF_RING_WRAP);
-    CHECK_EQ(ring.head, EXO_NF_RING_DATA + 56);
+    CHECK_EQ(rp->head, DATA + 56);
     CHECK_EQ(netif_ring_poll(&nx, 0), 1);
-    CHECK_EQ(ring.tail, EXO_NF_RING_DATA + 56);
+    CHECK_EQ(rp->tail, DATA + 56);
     CHECK_EQ(ngot, 1);
     CHECK_EQ(memcmp(got[0], "wrapped", 7), 0);
     CHECK_EQ(nr.rx_corrupt, 0);
@@ -182,7 +207,7 @@ TEST_CASE(many_frames_in_order_with_budget)
         for (; put < 200; put++) {
             char d[4] = {'#', (char)(put >> 8), (char)put, '!'};
             unsigned n = udp_frame(f, (uint16_t)(1000 + put), d, 4);
-            if (exo_nr_put(&ring, f, n) != EXO_OK) {
+            if (exo_nr_put(&view, f, n) != EXO_OK) {
                 refused++; /* full: this one again after the next poll */
                 break;
             }
@@ -195,7 +220,7 @@ TEST_CASE(many_frames_in_order_with_budget)
     for (unsigned i = 0; i < 64; i++)
         bad += got_port[i] != 1000 + i || got[i][2] != (uint8_t)i;
     CHECK_EQ(bad, 0);
-    CHECK_EQ(ring.drops, refused); /* the producer's count of full-ring refusals */
+    CHECK_EQ(rp->drops, refused); /* the producer's count of full-ring refusals */
     CHECK_MSG(refused > 0, "the ring never filled");
     CHECK_EQ(nr.rx_frames, 200);
     CHECK_EQ(nr.rx_corrupt, 0);
@@ -207,38 +232,38 @@ TEST_CASE(corrupt_ring_recovered)
     uint8_t f[128];
     unsigned n = udp_frame(f, 7, "ok", 2);
 
-    ring.head = 5; /* not on a record boundary (the env's page: anything can be there) */
+    rp->head = 5; /* not on a record boundary (the env's page: anything can be there) */
     CHECK_EQ(netif_ring_poll(&nx, 0), 0);
     CHECK_EQ(nr.rx_corrupt, 1);
-    CHECK_EQ(ring.head, 0);
-    CHECK_EQ(ring.tail, 0);
+    CHECK_EQ(rp->head, 0);
+    CHECK_EQ(rp->tail, 0);
 
-    CHECK_EQ(exo_nr_put(&ring, f, n), EXO_OK);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
     uint32_t bad = 5000; /* a length past the ring */
-    memcpy(ring.data, &bad, 4);
+    memcpy(rp->data, &bad, 4);
     CHECK_EQ(netif_ring_poll(&nx, 0), 0);
     CHECK_EQ(nr.rx_corrupt, 2);
-    CHECK_EQ(ring.tail, ring.head);
+    CHECK_EQ(rp->tail, rp->head);
     CHECK_EQ(ngot, 0);
 
-    CHECK_EQ(exo_nr_put(&ring, f, n), EXO_OK);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
     bad = 200; /* longer than what head shows */
-    memcpy(ring.data + ring.tail % EXO_NF_RING_DATA, &bad, 4);
+    memcpy(rp->data + rp->tail % DATA, &bad, 4);
     CHECK_EQ(netif_ring_poll(&nx, 0), 0);
     CHECK_EQ(nr.rx_corrupt, 3);
-    CHECK_EQ(ring.tail, ring.head);
+    CHECK_EQ(rp->tail, rp->head);
 
-    ring.tail = (ring.head + 8) % (2 * EXO_NF_RING_DATA); /* more in use than the ring holds */
+    rp->tail = (rp->head + 8) % (2 * DATA); /* more in use than the ring holds */
     CHECK_EQ(netif_ring_poll(&nx, 0), 0);
     CHECK_EQ(nr.rx_corrupt, 4);
-    CHECK_EQ(ring.tail, ring.head);
+    CHECK_EQ(rp->tail, rp->head);
 
-    ring.tail = 2 * EXO_NF_RING_DATA; /* out of range */
+    rp->tail = 2 * DATA; /* out of range */
     CHECK_EQ(netif_ring_poll(&nx, 0), 0);
     CHECK_EQ(nr.rx_corrupt, 5);
 
     /* and the next frame is delivered */
-    CHECK_EQ(exo_nr_put(&ring, f, n), EXO_OK);
+    CHECK_EQ(exo_nr_put(&view, f, n), EXO_OK);
     CHECK_EQ(netif_ring_poll(&nx, 0), 1);
     CHECK_EQ(ngot, 1);
     CHECK_EQ(memcmp(got[0], "ok", 2), 0);

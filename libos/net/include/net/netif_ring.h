@@ -21,6 +21,7 @@
 struct netif_ring {
     /* set by the embedder before netif_add(..., netif_ring_init, ethernet_input) */
     volatile struct exo_nf_ring *ring;
+    uint32_t npages; /* the ring's pages, as registered with nf_ring (1..EXO_NF_RING_MAX_PAGES) */
     int (*send)(void *ctx, const void *frame, uint32_t len); /* 0, or a negative errno */
     void *ctx;
     uint8_t mac[6];

@@ -19,9 +19,10 @@ struct own_net_config {
     uint8_t mac[6]; /* the machine's (nf_config's) */
     uint8_t ip[4];  /* one of the machine's addresses */
     uint8_t mask[4];
-    uint8_t gw[4];     /* 0.0.0.0: none */
-    uint8_t gw_mac[6]; /* with gw: its static ARP entry */
-    uint64_t ring_va;  /* a page of this process, mapped writable and touched: the ring */
+    uint8_t gw[4];       /* 0.0.0.0: none */
+    uint8_t gw_mac[6];   /* with gw: its static ARP entry */
+    uint64_t ring_va;    /* pages of this process, mapped writable and touched: the ring */
+    uint32_t ring_pages; /* how many (1..EXO_NF_RING_MAX_PAGES; 0: one) */
     /* the engine's ready hook (may be NULL); claim/release are own.c's */
     void (*ready)(void *ctx, struct net_sock *s, void *cookie);
     void *ctx;
@@ -37,8 +38,8 @@ struct own_net_stats {
     uint32_t ring_drops;
 };
 
-/* Starts the stack: lwIP, the engine, the netif, the ring (the page at ring_va, registered with
- * nf_ring) and its event. 0, or a negative exo error. */
+/* Starts the stack: lwIP, the engine, the netif, the ring (the ring_pages pages at ring_va,
+ * registered with nf_ring) and its event. 0, or a negative exo error. */
 int own_net_start(const struct own_net_config *c);
 
 /* Waits up to ms milliseconds for frames (0: does not wait), hands them to lwIP, runs lwIP's
