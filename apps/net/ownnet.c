@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #define CONNS 4
+#define RING_PAGES 16 /* 64 KiB: bursts of a quarter of lwIP's window of full frames */
 
 static char mark[8];
 static uint16_t port, other;
@@ -224,11 +225,13 @@ static int serve(void)
         say("no address in /proc/net/tessera");
         return 3;
     }
-    void *ring = mmap(NULL, EXO_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const size_t ring_len = RING_PAGES * EXO_PAGE;
+    void *ring = mmap(NULL, ring_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (ring == MAP_FAILED)
         return 4;
-    memset(ring, 0, EXO_PAGE); /* mapped now: nf_ring wants the page there */
+    memset(ring, 0, ring_len); /* mapped now: nf_ring wants the pages there */
     cfg.ring_va = (uint64_t)ring;
+    cfg.ring_pages = RING_PAGES;
     if ((r = own_net_start(&cfg)) != 0) {
         say("own_net_start: %d", r);
         return 5;
