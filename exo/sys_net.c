@@ -8,7 +8,12 @@
  *
  * Who may: a claim or its release names its env by a capability with EXO_RIGHT_MAP, the right
  * to act on that env's resources for it (take and map its pages, copy capabilities into it):
- * what a process server uses to give a child a port before it runs. The claim is the env's
+ * what a process server uses to give a child a port before it runs. A claim is made only by
+ * an env that may drive every virtio-net device (vio_holds_net, as nf_config asks): the
+ * process server, for itself or for a child. Every process holds MAP on itself, so without
+ * that rule any of them could claim a port the server's stack uses but holds no claim for
+ * (past EXO_NF_PER_ENV) and read that connection's traffic, or fill the table. With no
+ * virtio-net device there is no traffic: the table alone, anyone's to use. The claim is the env's
  * the capability names (a thread's, if it names a thread: a thread holds device queues as
  * itself too), whatever the struct's env field says. nf_config sets the whole machine's
  * identity on the link and the default env: only an env that may set up and reset every
@@ -45,6 +50,8 @@ int64_t sys_nf_claim(uint64_t env, uint64_t claim_ptr)
     int r = cap_env(caller(), env, EXO_RIGHT_MAP, &t);
     if (r < 0)
         return r;
+    if (vio_has_net() && !vio_holds_net(caller()))
+        return EXO_E_PERM; /* the NIC's ports are handed out by whoever drives it */
     r = user_copy_from(caller(), &f, claim_ptr, sizeof f);
     if (r < 0)
         return r;

@@ -157,6 +157,14 @@ void vio_cap_init(struct env *init)
         .type = CAP_DEV, .rights = EXO_RIGHT_BIND, .obj = 0 | (uint64_t)(VIO_MAXDEV - 1) << 8};
 }
 
+int vio_has_net(void)
+{
+    for (int i = 0; i < vio_ndevs; i++)
+        if (vio_devs[i].type == VIRTIO_ID_NET)
+            return 1;
+    return 0;
+}
+
 int vio_holds_net(const struct env *e)
 {
     int found = 0;

@@ -392,6 +392,8 @@ void fuzz_dev_args(uint64_t n, uint64_t a[5], uint64_t *s)
         nf_frame_len = 0;
         a[0] = v % 16 ? user_struct(s, NF_FRAME, nf_frame_fill) : a[0];
         a[1] = (v >> 4) % 8 && nf_frame_len ? nf_frame_len : (v >> 7) % 1600;
+        if ((v >> 18) % 8 == 0) /* the frame's tail on the next scratch page, mapped or not */
+            a[0] = SCRATCH_VA + (1 + (v >> 21) % SCRATCH_PAGES) * EXO_PAGE - a[1] / 2;
         break;
     default:
         break;

@@ -418,5 +418,16 @@ EXOTEST(nf_send_needs_exos_nic)
     for (uint64_t k = EXO_NET_RECEIVED; k <= EXO_NET_SENT; k++)
         CHECK_EQ(exo_observe(EXO_OBSERVE_NET, k), 0);
     CHECK_EQ(exo_observe(EXO_OBSERVE_NET, EXO_NET_SENT + 1), EXO_E_RANGE);
+    /* Every index out of range, the top bits too (no truncation onto a real one). */
+    CHECK_EQ(exo_observe(EXO_OBSERVE_NET, ~0ull), EXO_E_RANGE);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_NET, 1ull << 32 | EXO_NET_SENT), EXO_E_RANGE);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VDEV, ~0ull), EXO_E_NOENT);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VDEV, 1ull << 32), EXO_E_NOENT);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VQ, ~0ull), EXO_E_NOENT);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_VQ, 1ull << 48), EXO_E_NOENT);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ, ~0ull), EXO_E_RANGE);
+    CHECK_EQ(exo_observe(EXO_OBSERVE_IRQ_COUNT, 1ull << 32), EXO_E_RANGE);
+    CHECK_EQ(exo_observe(~0ull, 0), EXO_E_INVAL);
+    CHECK_EQ(exo_observe(1ull << 32 | EXO_OBSERVE_NET, 0), EXO_E_INVAL);
     return 0;
 }

@@ -246,8 +246,8 @@ EXOTEST(thread_page_free_shoots_down_its_cpu)
 
 #define COUNT 100000
 #define SAMPLES 64
-static volatile uint64_t shared_count, done_count, t0;
-static volatile uint32_t cpu_of[2][SAMPLES];
+static volatile uint64_t shared_count, done_count;
+static volatile uint32_t cpu_of[2][SAMPLES], counted[2];
 static int64_t done_event;
 
 static uint32_t apic_id(void)
@@ -258,19 +258,27 @@ static uint32_t apic_id(void)
 }
 
 /* COUNT atomic increments of one shared counter, with no exo call, noting the CPU now and
- * then; then computes on (still no exo call) until 50 ms after the test began, so that with
- * two CPUs both threads hold one at the same time (exo gives a computing env's CPU back to it
- * at its slice's end when nothing else waits: each stays where it is). */
+ * then; then waits (computing, no exo call; at most 10 s) until the other thread has counted
+ * too, and computes on for 50 ms more, so that with two CPUs both threads hold one at the same
+ * time (exo gives a computing env's CPU back to it at its slice's end when nothing else waits:
+ * each stays where it is). The wait is what a loaded host needs: under TCG the second thread
+ * may start only after the first has counted. */
 static void counter(uint64_t me)
 {
-    uint64_t until = t0 + (uint64_t)exo_clock() / 1000 * 50;
+    uint64_t ms = (uint64_t)exo_clock() / 1000;
     for (int i = 0; i < COUNT; i++) {
         __atomic_fetch_add(&shared_count, 1, __ATOMIC_RELAXED);
         if (i % (COUNT / (SAMPLES / 2)) == 0)
             cpu_of[me][i / (COUNT / (SAMPLES / 2))] = apic_id();
     }
+    counted[me] = 1;
+    uint64_t start = rdtsc();
+    while (!counted[!me] && rdtsc() - start < 10000 * ms)
+        ;
+    start = rdtsc();
+    uint64_t until = start + 50 * ms;
     for (int s = SAMPLES / 2; s < SAMPLES; s++) {
-        while (rdtsc() < until - (until - t0) * (uint64_t)(SAMPLES - 1 - s) / SAMPLES)
+        while (rdtsc() < until - (until - start) * (uint64_t)(SAMPLES - 1 - s) / SAMPLES)
             ;
         cpu_of[me][s] = apic_id();
     }
@@ -283,7 +291,7 @@ EXOTEST(thread_two_cpus_count_exactly)
 {
     done_event = exo_event_create();
     CHECK(done_event > 0);
-    t0 = rdtsc();
+    counted[0] = counted[1] = 0;
     int64_t a = exotest_thread_start(counter, 0, 0), b = exotest_thread_start(counter, 1, 1);
     CHECK(a > 0 && b > 0);
     while (done_count < 2)

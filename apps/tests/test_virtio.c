@@ -1222,6 +1222,29 @@ EXOTEST(nf_exo_drives_the_nic_rings_and_nf_send)
     CHECK_EQ(exo_nf_send((uint64_t)f, EXO_NF_SEND_MAX + 1), EXO_E_INVAL);
     CHECK_EQ(exo_nf_send((uint64_t)f, 0), EXO_E_INVAL);
     CHECK_EQ(exo_nf_send(0x1000, 60), EXO_E_FAULT);
+    CHECK_EQ(exo_nf_send(0xffffffff80000000ull, 60), EXO_E_FAULT); /* exo's image */
+    CHECK_EQ(exo_nf_send(EXO_USER_TOP - 30, 60), EXO_E_FAULT);     /* across the user top */
+    CHECK_EQ(exo_nf_send(1ull << 63, 60), EXO_E_FAULT);
+    /* A good frame whose tail is on an unmapped page: not a byte of it goes. */
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port,
+               "viotest udp refused: its tail unmapped", 0);
+    uint8_t *edge = (uint8_t *)(NF_RING_VA + 3 * EXO_PAGE - n / 2);
+    CHECK(los_page_new(NF_RING_VA + 2 * EXO_PAGE, RW) > 0);
+    for (uint32_t i = 0; i < n / 2; i++)
+        edge[i] = f[i];
+    CHECK_EQ(exo_nf_send((uint64_t)edge, n), EXO_E_FAULT);
+    /* A VLAN tag (no VLAN is ours): malformed. IPv6 from the default env, the machine having no
+     * IPv6 address: not a source it may send from. */
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, "viotest udp refused: vlan", 0);
+    nf_put16(f + 12, 0x8100);
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), EXO_E_INVAL);
+    n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, "viotest udp refused: ipv6", 0);
+    nf_put16(f + 12, 0x86dd);
+    f[NF_ETH] = 0x60, f[NF_ETH + 1] = f[NF_ETH + 2] = f[NF_ETH + 3] = 0;
+    nf_put16(f + NF_ETH + 4, (uint16_t)(n - NF_ETH - 40)); /* the rest: its payload */
+    f[NF_ETH + 6] = 17;
+    nf_put16(f + NF_ETH + 40 + 4, 8); /* a UDP length the filters take: the source decides */
+    CHECK_EQ(exo_nf_send((uint64_t)f, n), EXO_E_PERM);
 
     /* A frame rewritten right after nf_send: exo sends the copy it checked. */
     n = nf_udp(f, &nf_us, &nf_gw, VT_NF_PORT_A, (uint16_t)nf_port, NFC_MSG, 0);
@@ -1275,6 +1298,31 @@ EXOTEST(nf_exo_drives_the_nic_rings_and_nf_send)
     CHECK_EQ(vio_net_send(&net, f, NF_ARP_LEN, 0), 0);
     CHECK(recv_match(f, is_arp_reply, 0) > 0);
     CHECK_EQ(vio_net_close(&net), 0);
+    return 0;
+}
+
+/* nf_claim only for an env that may drive the NIC (a process server): for itself or a child it
+ * holds MAP on. Without the device's capability (no process of pm's has it) nothing is
+ * claimed, not even for itself, before the claim is read; its release still works. */
+EXOTEST(nf_claim_only_for_the_nic_holder)
+{
+    const struct exo_nf f = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_TCP, .port = 40100};
+    const struct exo_nf g = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = 40101};
+    int64_t c = exo_env_create();
+    CHECK(c > 0);
+    int64_t s = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&f);
+    CHECK(s >= 0);
+    CHECK_EQ(exo_nf_release(EXO_CAP_SELF, (uint64_t)s), 0);
+    int64_t cs = exo_nf_claim((uint64_t)c, (uint64_t)&f);
+    CHECK(cs >= 0);
+    exo_cap_drop(EXO_CAP_SELF, EXO_CAP_IRQS);
+    exo_cap_drop(EXO_CAP_SELF, EXO_CAP_DEVS);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, (uint64_t)&g), EXO_E_PERM);
+    CHECK_EQ(exo_nf_claim((uint64_t)c, (uint64_t)&g), EXO_E_PERM);
+    CHECK_EQ(exo_nf_claim(EXO_CAP_SELF, 0), EXO_E_PERM);
+    CHECK_EQ(exo_nf_claim((uint64_t)c, (uint64_t)&f), EXO_E_PERM); /* not even a BUSY answer */
+    CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)cs), 0);
+    CHECK_EQ(exo_nf_release((uint64_t)c, (uint64_t)cs), EXO_E_NOENT);
     return 0;
 }
 

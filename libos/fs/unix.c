@@ -10,7 +10,9 @@
  *     makes the connector wait (EAGAIN when non-blocking); accept takes the oldest.
  *   - a stream send puts what fits (UNIX_STREAM_CAP per receiver) and returns the count; a
  *     datagram or record goes whole or waits (UNIX_DGRAM_QLEN datagrams from others, or
- *     UNIX_DGRAM_CAP bytes, at one receiver); larger than SO_SNDBUF - 32 is EMSGSIZE.
+ *     UNIX_DGRAM_CAP bytes, at one receiver); larger than SO_SNDBUF - 32 is EMSGSIZE. Both
+ *     are capped by pm's memory the queued messages hold too (UNIX_MEM_CAP), which only
+ *     many small messages reach.
  *   - closing one end of a connection shuts both directions of the other (EOF after the queued
  *     bytes, EPIPE with SIGPIPE on send, POLLHUP), ECONNRESET first if it left bytes unread;
  *     closing a listener resets the connections nobody accepted. A datagram socket whose
@@ -74,8 +76,10 @@ static uint64_t msg_size(uint32_t npages)
     return sizeof(struct unix_msg) + npages * sizeof(uint8_t *);
 }
 
-static void msg_free(struct unix_msg *m)
+void unix_msg_free(struct unix_msg *m)
 {
+    if (m->fds)
+        unix_fd_msgs--;
     for (uint32_t i = 0; i < m->npages; i++)
         fs_free(m->page[i], FS_PAGE);
     unix_addr_put(m->from);
@@ -92,7 +96,7 @@ static struct unix_msg *msg_new(const void *buf, uint64_t len)
         return NULL;
     for (; m->npages < np; m->npages++)
         if (!(m->page[m->npages] = fs_alloc(FS_PAGE))) {
-            msg_free(m);
+            unix_msg_free(m);
             return NULL;
         }
     m->len = (uint32_t)len;
@@ -114,8 +118,19 @@ static void msg_read(const struct unix_msg *m, uint64_t at, void *buf, uint64_t 
     }
 }
 
+/* What a message of len bytes holds of pm's memory (its descriptors not counted: checked
+ * before they are taken, they overshoot the cap by one message at most). */
+static uint64_t charge_of(uint64_t len)
+{
+    uint32_t np = (uint32_t)((len + FS_PAGE - 1) / FS_PAGE);
+    return msg_size(np) + (uint64_t)np * FS_PAGE;
+}
+
 static void enqueue(struct unix_sock *r, struct unix_msg *m)
 {
+    m->charge = (uint32_t)(charge_of(m->len) + (m->fds ? sizeof *m->fds : 0));
+    unix_fd_msgs += m->fds != NULL;
+    r->mem += m->charge;
     if (r->tail)
         r->tail->next = m;
     else
@@ -134,6 +149,7 @@ static struct unix_msg *dequeue(struct unix_sock *r)
     if (!r->head)
         r->tail = NULL;
     r->bytes -= m->len - m->off;
+    r->mem -= m->charge;
     if (r->s.type != FS_SOCK_STREAM)
         r->count--;
     return m;
@@ -143,7 +159,14 @@ static struct unix_msg *dequeue(struct unix_sock *r)
  * and w's own send buffer limits it, for which r's queued bytes stand here.) */
 static int dgram_full(const struct unix_sock *r, const struct unix_sock *w, uint64_t len)
 {
-    return r->bytes + len > UNIX_DGRAM_CAP || (r->peer != w && r->count > UNIX_DGRAM_QLEN);
+    return r->bytes + len > UNIX_DGRAM_CAP || r->mem + charge_of(len) > UNIX_MEM_CAP ||
+           (r->peer != w && r->count > UNIX_DGRAM_QLEN);
+}
+
+/* Is a stream socket's receive queue full (its bytes, or the memory its messages hold)? */
+static int stream_full(const struct unix_sock *r)
+{
+    return r->bytes >= UNIX_STREAM_CAP || r->mem >= UNIX_MEM_CAP;
 }
 
 /* r's queue shrank: whoever waits to send to it may go on (a stream's writer waits on its own
@@ -220,7 +243,7 @@ static void release(struct unix_sock *u, int embryo)
     }
     set_peer(u, NULL);
     while (u->head)
-        msg_free(dequeue(u));
+        unix_msg_free(dequeue(u));
     if (!connected_type(u)) /* senders waiting on it, and sockets connected to it */
         room_made(u, 1);
     unix_unbind(u);
@@ -232,6 +255,7 @@ static void unix_close(struct fs_sock *s)
     struct unix_sock *u = U(s);
     release(u, 0);
     unix_put(u);
+    unix_gc(); /* a cycle of descriptors in flight may have lost its last way in */
 }
 
 /* --- connections --------------------------------------------------------------------------- */
@@ -365,9 +389,9 @@ static long send_stream(struct fs_proc *p, struct unix_sock *u, const struct fs_
     }
     if (m->len == 0)
         return 0;
-    uint64_t room = o->bytes < UNIX_STREAM_CAP ? UNIX_STREAM_CAP - o->bytes : 0;
-    if (room == 0)
+    if (stream_full(o))
         return fs_sock_block(p, u, nonblock);
+    uint64_t room = UNIX_STREAM_CAP - o->bytes;
     struct unix_rights *fds;
     long r = unix_rights_take(p, m, &fds);
     if (r < 0)
@@ -442,6 +466,8 @@ static long unix_sendmsg(struct fs_proc *p, struct fs_sock *s, const struct fs_m
     struct unix_sock *u = U(s);
     if (flags & FS_MSG_OOB)
         return -FS_EOPNOTSUPP;
+    if (m->control && m->controllen && unix_fd_msgs >= UNIX_GC_TRIGGER)
+        unix_gc(); /* garbage no close would find (unix_gc.c); nothing of this send is done */
     if (s->type == FS_SOCK_STREAM)
         return send_stream(p, u, m, nonblock, sigpipe);
     long r = send_dgram(p, u, m, nonblock);
@@ -474,6 +500,7 @@ static void give_fds(struct fs_proc *p, struct unix_msg *msg, struct fs_msg *m, 
         r = d;
     } else {
         msg->fds = NULL;
+        unix_fd_msgs--;
     }
     unix_rights_give(p, r, m, flags);
 }
@@ -514,7 +541,7 @@ static long recv_stream(struct fs_proc *p, struct unix_sock *u, struct fs_msg *m
             u->bytes -= n;
             if (msg->off == msg->len) {
                 dequeue(u); /* (takes off what was unread: nothing) */
-                msg_free(msg);
+                unix_msg_free(msg);
             }
         }
         if (had_fds)
@@ -555,8 +582,9 @@ static long recv_dgram(struct fs_proc *p, struct unix_sock *u, struct fs_msg *m,
     }
     long r = (flags & FS_MSG_TRUNC) ? (long)msg->len : (long)n;
     if (!(flags & FS_MSG_PEEK)) {
-        int was_full = u->bytes >= UNIX_DGRAM_CAP / 2 || u->count > UNIX_DGRAM_QLEN;
-        msg_free(dequeue(u));
+        int was_full = u->bytes >= UNIX_DGRAM_CAP / 2 || u->mem >= UNIX_MEM_CAP / 2 ||
+                       u->count > UNIX_DGRAM_QLEN;
+        unix_msg_free(dequeue(u));
         room_made(u, was_full || u->s.type == FS_SOCK_SEQPACKET);
     }
     return r;
@@ -627,9 +655,9 @@ static unsigned unix_poll(struct fs_sock *s)
     struct unix_sock *o = u->peer;
     if (writable && o && !o->dead) {
         if (s->type == FS_SOCK_STREAM)
-            writable = o->bytes < UNIX_STREAM_CAP;
+            writable = !stream_full(o);
         else
-            writable = !dgram_full(o, u, 0);
+            writable = !dgram_full(o, u, 1); /* a datagram of a byte would go */
     }
     if (writable)
         ev |= OUT_READY;

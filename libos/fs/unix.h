@@ -13,6 +13,12 @@
 #define UNIX_DGRAM_CAP (256u * 1024)  /* bytes of datagrams queued at one socket */
 #define UNIX_DGRAM_QLEN 10            /* datagrams from others queued (net.unix.max_dgram_qlen) */
 #define UNIX_DGRAM_MAX (FS_SOCK_BUF_MAX - 32) /* the largest datagram (Linux: sndbuf - 32) */
+/* pm's memory one socket's receive queue may hold (its messages' pages, headers and passed
+ * descriptors), whatever the bytes in it: without it a sender of 1-byte messages (or of
+ * descriptors with a byte each) would queue a page each until the byte cap, 256 Ki pages of
+ * the pm every process shares (Linux charges each message's truesize to the sender's
+ * SO_SNDBUF for the same reason). Twice the byte caps, so sends of a page or more never meet it. */
+#define UNIX_MEM_CAP (2u * 256 * 1024)
 
 #define RCV_SHUT 1 /* Linux's RCV_SHUTDOWN, SEND_SHUTDOWN */
 #define SEND_SHUT 2
@@ -40,6 +46,7 @@ struct unix_msg {
     struct unix_rights *fds;  /* descriptors it carries, or NULL */
     struct unix_sock *sender; /* a datagram's sender (not referenced): its queue count */
     uint32_t npages;
+    uint32_t charge; /* pm's bytes it holds, counted in its queue's mem while queued */
     uint8_t *page[];
 };
 
@@ -57,11 +64,16 @@ struct unix_sock {
     struct fs_vnode *vn;    /* a path name's socket inode (referenced), or NULL */
     struct unix_msg *head, *tail; /* receive queue; a listener's holds no messages */
     uint64_t bytes;               /* in it */
+    uint64_t mem;                 /* pm's memory its messages hold (UNIX_MEM_CAP) */
     uint32_t count;               /* datagrams in it from others (UNIX_DGRAM_QLEN) */
     struct unix_sock *acc_head, *acc_tail, *acc_next; /* a listener's connections */
     uint32_t acc_count, backlog;
     struct fs_ucred cred, peercred;        /* its own at socket/listen; its peer's at connect */
     struct unix_sock *all_next, *all_prev; /* every live socket (abstract names, peers) */
+    /* unix_gc.c's marks, meaningful only while it runs */
+    struct fs_file *gc_file; /* its description, as a message in flight names it */
+    uint32_t gc_inflight;    /* references to it in messages (less those of candidates) */
+    uint8_t gc_cand, gc_live;
 };
 
 static inline struct unix_sock *U(struct fs_sock *s)
@@ -71,7 +83,17 @@ static inline struct unix_sock *U(struct fs_sock *s)
 
 /* unix.c */
 void unix_put(struct unix_sock *u);
+void unix_msg_free(struct unix_msg *m); /* its pages, name and descriptors too */
 extern struct unix_sock *unix_all;
+
+/* unix_gc.c: sockets only messages in flight hold, collected after a close (SCM_RIGHTS
+ * cycles); unix_fd_msgs counts the queued messages that carry descriptors. */
+extern uint32_t unix_fd_msgs;
+void unix_gc(void);
+/* A send with control bytes looks too once this many messages with descriptors are queued: a
+ * socket sent into its own queue and closed by descriptor closes no socket, so without it such
+ * garbage could grow with no close to find it (Linux: UNIX_INFLIGHT_TRIGGER_GC). */
+#define UNIX_GC_TRIGGER 64
 
 /* unix_name.c: checking an address (EINVAL), binding (a path's socket inode, an abstract
  * name, or an automatic one), finding the socket a name names (ENOENT, ECONNREFUSED, EACCES,

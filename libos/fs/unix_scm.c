@@ -6,8 +6,7 @@
  * message freed unread (its socket closed) drops them. Control records are parsed as Linux's
  * __scm_send does: a malformed record is EINVAL, other levels are skipped, SCM_CREDENTIALS is
  * accepted and ignored, any other type is EINVAL; a bad descriptor EBADF. A description in
- * flight inside its own queue is held until its socket is closed from elsewhere (Linux collects
- * such cycles; this layer does not yet).
+ * flight inside its own queue, closed everywhere else, is unix_gc.c's to collect.
  */
 #include "unix.h"
 

@@ -105,10 +105,11 @@ static long create6(struct fs_proc *p, int type, int protocol, struct fs_sock **
     return create(&fs_inet6_family, NET_AF_INET6, type, protocol, out);
 }
 
+/* A port below 1024 is root's (the effective user's, as Linux asks for CAP_NET_BIND_SERVICE):
+ * every process shares pm's stack, so without the rule any user could take the SSH port. */
 static long inet_bind(struct fs_proc *p, struct fs_sock *s, const void *addr, uint32_t len)
 {
-    (void)p;
-    return done(net_bind(I(s)->ns, addr, len));
+    return done(net_bind_as(I(s)->ns, addr, len, p->cred.euid == 0));
 }
 
 static long inet_listen(struct fs_proc *p, struct fs_sock *s, int backlog)

@@ -404,6 +404,11 @@ void net_set_cookie(struct net_sock *s, void *cookie)
 
 int net_bind(struct net_sock *s, const void *addr, uint32_t addrlen)
 {
+    return net_bind_as(s, addr, addrlen, true);
+}
+
+int net_bind_as(struct net_sock *s, const void *addr, uint32_t addrlen, bool low_ports)
+{
     ip_addr_t ip;
     uint16_t port;
     int r = net_addr_in(s, addr, addrlen, &ip, &port, true);
@@ -411,6 +416,8 @@ int net_bind(struct net_sock *s, const void *addr, uint32_t addrlen)
         return r;
     if (!addr_is_local(&ip, s->type == NET_SOCK_DGRAM))
         return -NET_EADDRNOTAVAIL;
+    if (port && port < NET_PORT_PRIVILEGED && !low_ports)
+        return -NET_EACCES;
     if (s->bound || s->state != ST_CLOSE)
         return -NET_EINVAL;
     if (s->type == NET_SOCK_STREAM && !s->pcb.tcp && (r = net_tcp_new_pcb(s)) != 0)

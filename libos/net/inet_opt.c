@@ -19,6 +19,18 @@ static int int_in(const void *val, uint32_t len, int *out)
     return 0;
 }
 
+/* Linux's do_ip_setsockopt: an int, or a single byte if that is all there is. */
+static int int_or_byte_in(const void *val, uint32_t len, int *out)
+{
+    if (!val || len < 1)
+        return -NET_EINVAL;
+    if (len < sizeof(int)) {
+        *out = *(const uint8_t *)val;
+        return 0;
+    }
+    return int_in(val, len, out);
+}
+
 static int set_socket(struct net_sock *s, int name, const void *val, uint32_t len)
 {
     int v, r;
@@ -94,7 +106,7 @@ int net_setsockopt(struct net_sock *s, int level, int name, const void *val, uin
     case NET_IPPROTO_IP: /* an AF_INET6 socket's too: for its IPv4 traffic, as Linux */
         if (name != NET_IP_TTL)
             return -NET_ENOPROTOOPT;
-        if ((r = int_in(val, len, &v)) != 0)
+        if ((r = int_or_byte_in(val, len, &v)) != 0)
             return r;
         if (v != -1 && (v < 1 || v > 255))
             return -NET_EINVAL;

@@ -24,6 +24,8 @@ void vio_cap_init(struct env *init);
 /* Does e hold BIND on a CAP_DEV covering every virtio-net device exo found (and is there one)?
  * Whoever may set up and reset the machine's NICs: the packet filters' configurer (nf_config,
  * sys_net.c). */
+/* Is there a virtio-net device at all? */
+int vio_has_net(void);
 int vio_holds_net(const struct env *e);
 
 /* e is ending: the queues it holds are drained (or their device reset) and freed, so no

@@ -645,3 +645,182 @@ TEST_CASE(seqpacket_records)
     CHECK_EQ(fs_read(p, (int)s, b, 1), -FS_ENOTCONN);
     fs_proc_exit(p);
 }
+
+/* Many small messages to a reader that does not read: the queue is capped by the memory its
+ * messages hold (UNIX_MEM_CAP, 512 KiB), not only by their bytes; a one-byte message holds
+ * a page and its 56-byte header (4152 bytes), so a stream takes 127 (the cap not yet reached
+ * before the 127th) and a connected datagram socket 126 (the 127th would pass it); each byte
+ * is read back in order, writable again after, and no memory is left behind. Without the cap
+ * both took 262144 one-byte messages: a GiB of the pm every process shares. */
+static void fd_messages_capped(struct fs_proc *p, int round);
+
+TEST_CASE(small_messages_capped_by_memory)
+{
+    struct fs_proc *p = host_proc("smallmsg");
+    static const int types[2] = {FS_SOCK_STREAM, FS_SOCK_DGRAM};
+    static const long want[2] = {127, 126};
+    for (int t = 0; t < 2; t++) {
+        int sv[2];
+        CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, types[t] | FS_SOCK_NONBLOCK, 0, sv), 0);
+        long n = 0, r;
+        while (n < 300000 && (r = sendb(p, sv[0], &(char){(char)n}, 1, 0)) == 1)
+            n++;
+        CHECK_EQ(n, want[t]);
+        CHECK_EQ(r, -FS_EAGAIN);
+        CHECK_EQ(fs_poll(p, sv[0]) & FS_POLLOUT, 0);
+        int ok = 1;
+        for (long i = 0; i < n; i++) {
+            char c = 0;
+            ok &= recvb(p, sv[1], &c, 1, 0) == 1 && c == (char)i;
+        }
+        CHECK_EQ(ok, 1);
+        CHECK_EQ(recvb(p, sv[1], &(char){0}, 1, 0), -FS_EAGAIN);
+        CHECK_EQ(fs_poll(p, sv[0]) & FS_POLLOUT, FS_POLLOUT);
+        CHECK_EQ(sendb(p, sv[0], "z", 1, 0), 1);
+        CHECK_EQ(fs_close(p, sv[0]), 0);
+        CHECK_EQ(fs_close(p, sv[1]), 0);
+    }
+    /* Descriptors with a byte each hold more: fewer messages, every reference given back (the
+     * second round ends with the pages it started with). */
+    for (int round = 0; round < 2; round++)
+        fd_messages_capped(p, round);
+    fs_proc_exit(p);
+}
+
+static void fd_messages_capped(struct fs_proc *p, int round)
+{
+    uint64_t before = fs_mem_pages();
+    int sv[2], pf[2];
+    CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_STREAM | FS_SOCK_NONBLOCK, 0, sv), 0);
+    CHECK_EQ(fs_pipe2(p, pf, 0), 0);
+    union {
+        struct fs_cmsghdr h;
+        uint8_t b[FS_CMSG_SPACE(4 * FS_SCM_MAX_FD)];
+    } ctl;
+    ctl.h = (struct fs_cmsghdr){FS_CMSG_LEN(4 * FS_SCM_MAX_FD), FS_SOL_SOCKET, FS_SCM_RIGHTS};
+    for (int i = 0; i < FS_SCM_MAX_FD; i++)
+        memcpy(ctl.b + sizeof ctl.h + 4 * i, &pf[1], 4);
+    long n = 0, r;
+    do {
+        struct fs_msg m = {.data = "x", .len = 1, .control = ctl.b, .controllen = sizeof ctl.b};
+        r = fs_sendmsg(p, sv[0], &m, 0);
+    } while (r == 1 && ++n < 300000);
+    CHECK_EQ(r, -FS_EAGAIN);
+    CHECK_EQ(n, 85); /* 4152 + 2032 bytes of references each: the 85th reaches the cap */
+    CHECK_EQ(fs_close(p, sv[0]), 0);
+    CHECK_EQ(fs_close(p, sv[1]), 0); /* the queue freed: every reference to the pipe's end */
+    CHECK_EQ(fs_close(p, pf[1]), 0);
+    char b[4];
+    CHECK_EQ(fs_read(p, pf[0], b, sizeof b), 0); /* so its last writer is gone */
+    CHECK_EQ(fs_close(p, pf[0]), 0);
+    if (round)
+        CHECK_EQ(fs_mem_pages(), before);
+}
+
+/* One message carrying descriptor fd (and a byte) from socket `from`. */
+static long send_fd(struct fs_proc *p, int from, int fd)
+{
+    union {
+        struct fs_cmsghdr h;
+        uint8_t b[FS_CMSG_SPACE(4)];
+    } ctl;
+    ctl.h = (struct fs_cmsghdr){FS_CMSG_LEN(4), FS_SOL_SOCKET, FS_SCM_RIGHTS};
+    memcpy(ctl.b + sizeof ctl.h, &fd, 4);
+    struct fs_msg m = {.data = "c", .len = 1, .control = ctl.b, .controllen = sizeof ctl.b};
+    return fs_sendmsg(p, from, &m, 0);
+}
+
+/* The descriptor a message on fd carries, received: the new fd, or -1. */
+static long recv_fd(struct fs_proc *p, int fd)
+{
+    union {
+        struct fs_cmsghdr h;
+        uint8_t b[FS_CMSG_SPACE(4)];
+    } ctl;
+    char c;
+    struct fs_msg m = {.data = &c, .len = 1, .control = ctl.b, .controllen = sizeof ctl.b};
+    if (fs_recvmsg(p, fd, &m, 0) != 1 || m.controllen != FS_CMSG_SPACE(4))
+        return -1;
+    int got;
+    memcpy(&got, ctl.b + sizeof ctl.h, 4);
+    return got;
+}
+
+/* Sockets only messages in flight hold (unix_gc.c). Garbage: a socket sent into its own queue,
+ * two sent into each other's, a listener holding itself, every descriptor closed: all of it is
+ * freed, to the page. Not garbage: a socket in flight in a queue some descriptor still reads
+ * (received after a collection, it works), nor what such a socket's queue holds in turn. */
+static void gc_round(struct fs_proc *p, int round)
+{
+    uint64_t before = fs_mem_pages();
+    int a[2], b[2];
+    /* its own queue */
+    CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(send_fd(p, a[1], a[0]), 1);
+    CHECK_EQ(fs_close(p, a[0]), 0);
+    CHECK_EQ(fs_close(p, a[1]), 0);
+    /* a ring of two datagram pairs */
+    CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_DGRAM, 0, a), 0);
+    CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_DGRAM, 0, b), 0);
+    CHECK_EQ(send_fd(p, a[1], b[0]), 1);
+    CHECK_EQ(send_fd(p, b[1], a[0]), 1);
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(fs_close(p, a[i]), 0);
+        CHECK_EQ(fs_close(p, b[i]), 0);
+    }
+    /* a listener whose unaccepted connection holds the listener */
+    long l = listener(p, "gcl", 1), c = fs_socket(p, FS_AF_UNIX, FS_SOCK_STREAM, 0);
+    CHECK_EQ(connect_path(p, (int)c, "gcl"), 0);
+    CHECK_EQ(send_fd(p, (int)c, (int)l), 1);
+    CHECK_EQ(fs_unlink(p, "gcl"), 0);
+    CHECK_EQ(fs_close(p, (int)l), 0);
+    CHECK_EQ(fs_close(p, (int)c), 0);
+    if (round)
+        CHECK_EQ(fs_mem_pages(), before);
+
+    /* Live: b[0] in flight in a's queue, a[0] held by its descriptor; b[0]'s own queue holds a
+     * pipe's end. A collection (another socket's close) leaves all of it. */
+    int pf[2];
+    CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_STREAM, 0, b), 0);
+    CHECK_EQ(fs_pipe2(p, pf, 0), 0);
+    CHECK_EQ(send_fd(p, b[1], pf[1]), 1);
+    CHECK_EQ(send_fd(p, a[1], b[0]), 1);
+    CHECK_EQ(fs_close(p, pf[1]), 0);
+    CHECK_EQ(fs_close(p, b[0]), 0);
+    CHECK_EQ(fs_close(p, a[1]), 0); /* a close: the collector looks */
+    long nb = recv_fd(p, a[0]);
+    CHECK_EQ(nb >= 0, 1);
+    long w = recv_fd(p, (int)nb); /* b[0]'s queue kept the pipe's end */
+    CHECK_EQ(w >= 0, 1);
+    CHECK_EQ(fs_write(p, (int)w, "ok", 2), 2);
+    char buf[4];
+    CHECK_EQ(fs_read(p, pf[0], buf, sizeof buf), 2);
+    CHECK_EQ(fs_write(p, b[1], "zz", 2), 2); /* b's pair is whole */
+    CHECK_EQ(fs_read(p, (int)nb, buf, sizeof buf), 2);
+    for (int fd = 0; fd < FS_NFD; fd++)
+        if (p->fd[fd])
+            fs_close(p, fd);
+    if (round)
+        CHECK_EQ(fs_mem_pages(), before);
+}
+
+TEST_CASE(scm_cycles_collected)
+{
+    struct fs_proc *p = host_proc("gc");
+    gc_round(p, 0);
+    gc_round(p, 1);
+    /* Self-cycles that close no socket (a datagram socket sent to itself, its descriptor
+     * closed): the sends that follow collect them, so they never pile up. */
+    uint64_t before = fs_mem_pages();
+    for (int i = 0; i < 1000; i++) {
+        int s[2];
+        CHECK_EQ(fs_socketpair(p, FS_AF_UNIX, FS_SOCK_DGRAM, 0, s), 0);
+        CHECK_EQ(send_fd(p, s[1], s[0]), 1);
+        CHECK_EQ(fs_close(p, s[0]), 0); /* in flight: no socket closes */
+        CHECK_EQ(send_fd(p, s[1], s[1]), 1);
+        CHECK_EQ(fs_close(p, s[1]), 0); /* s[1] in flight at s[0]: no socket closes either */
+    }
+    CHECK_EQ(fs_mem_pages() < before + 200, 1); /* a page or two each without: 1000+ */
+    fs_proc_exit(p);
+}

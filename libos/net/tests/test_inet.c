@@ -572,6 +572,16 @@ TEST_CASE(ports_in_use_and_claims)
     CHECK_EQ(held_count(), 2);
     refuse_port = 0;
 
+    /* Below 1024, for a caller that may not (not root): EACCES once the address is checked,
+     * and nothing claimed or bound. */
+    struct net_sockaddr_in low = sin4(127, 0, 0, 1, 80), far = sin4(10, 9, 9, 9, 80);
+    tried = claims_tried;
+    CHECK_EQ(net_bind_as(s2, &low, sizeof low, false), -NET_EACCES);
+    CHECK_EQ(net_bind_as(s2, &far, sizeof far, false), -NET_EADDRNOTAVAIL);
+    CHECK_EQ(net_bind_as(s2, &low, 3, false), -NET_EINVAL);
+    CHECK_EQ(claims_tried, tried);
+    CHECK_EQ(held_count(), 2);
+
     /* The ephemeral search moves on past refused claims, one port at a time. */
     refuse_next = 3;
     tried = claims_tried;
@@ -831,6 +841,10 @@ TEST_CASE(socket_options)
     /* IP_TTL reaches the wire. */
     int ttl = 5, bad = 256;
     CHECK_EQ(net_setsockopt(u, NET_IPPROTO_IP, NET_IP_TTL, &bad, sizeof bad), -NET_EINVAL);
+    uint8_t ttl1 = 7; /* one byte is a value too, as Linux's do_ip_setsockopt reads it */
+    CHECK_EQ(net_setsockopt(u, NET_IPPROTO_IP, NET_IP_TTL, &ttl1, 1), 0);
+    GET(u, NET_IPPROTO_IP, NET_IP_TTL, 7);
+    CHECK_EQ(net_setsockopt(u, NET_IPPROTO_IP, NET_IP_TTL, &ttl1, 0), -NET_EINVAL);
     CHECK_EQ(net_setsockopt(u, NET_IPPROTO_IP, NET_IP_TTL, &ttl, sizeof ttl), 0);
     GET(u, NET_IPPROTO_IP, NET_IP_TTL, 5);
     struct net_sockaddr_in b = sin4(10, 0, 0, 2, 9), from_a = sin4(10, 0, 0, 1, 0);

@@ -12,6 +12,7 @@
 #ifndef NET_INET_H
 #define NET_INET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -146,9 +147,10 @@ struct net_hooks {
 };
 
 /* Bounds (memory is static: no allocator). */
-#define NET_SOCKS_MAX 64       /* sockets, closing ones still holding a pcb included */
-#define NET_UDP_QUEUE 32       /* datagrams queued per UDP socket (more are dropped, counted) */
-#define NET_EPHEMERAL_LO 32768 /* Linux's ip_local_port_range */
+#define NET_SOCKS_MAX 64         /* sockets, closing ones still holding a pcb included */
+#define NET_UDP_QUEUE 32         /* datagrams queued per UDP socket (more are dropped, counted) */
+#define NET_PORT_PRIVILEGED 1024 /* ports below: root's (ip_unprivileged_port_start) */
+#define NET_EPHEMERAL_LO 32768   /* Linux's ip_local_port_range */
 #define NET_EPHEMERAL_HI 60999
 
 /* Installs the hooks (copied) and starts the ephemeral port search at a random place. Call
@@ -160,6 +162,10 @@ void net_init(const struct net_hooks *hooks);
 int net_socket(int domain, int type, int protocol, struct net_sock **out);
 void net_set_cookie(struct net_sock *s, void *cookie);
 int net_bind(struct net_sock *s, const void *addr, uint32_t addrlen);
+/* bind for a caller that may (low_ports) or may not bind a port below NET_PORT_PRIVILEGED:
+ * EACCES for such a port otherwise, after the address's own checks, as Linux without
+ * CAP_NET_BIND_SERVICE. net_bind is the embedder's own: it may. */
+int net_bind_as(struct net_sock *s, const void *addr, uint32_t addrlen, bool low_ports);
 int net_listen(struct net_sock *s, int backlog);
 /* A connection waiting on listener s: *out (its cookie NULL), the peer's address into
  * addr/addrlen (Linux: truncated to *addrlen, *addrlen set to the full size; addr may be NULL). */
