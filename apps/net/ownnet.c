@@ -6,18 +6,20 @@
  *     ownnet serve PORT MARK OTHER one stack, UDP and TCP echo on PORT
  * A server takes the machine's identity from /proc/net/tessera (pm's DHCP lease), starts lwIP
  * over its own receive ring, binds UDP and TCP PORT through the socket engine (each bind a
- * claim from exo), and answers every datagram and every TCP chunk with "MARK:" and the bytes.
- * Datagrams that are commands: "probe" tries to take OTHER (another process's port) and prints
- * the exact errors (exo's nf_claim, the engine's bind, nf_send of a frame from OTHER) and that a
- * frame from PORT goes out; "stats" prints own_net_stats; "die" asks the pair's parent (a byte
- * on fd 3) to kill this process with SIGKILL, after which the parent starts "serve PA C PB" on
- * the dead one's port: exo must have ended its claims; "quit" prints the stats and exits.
- * Console lines are written whole (one write each): several processes print at once.
+ * claim at exo through pm), and answers every datagram and every TCP chunk with "MARK:" and the
+ * bytes. Datagrams that are commands: "probe" tries to take OTHER (another process's port) and
+ * prints the exact errors (exo's nf_claim straight, pm's net_claim, the engine's bind, nf_send of a
+ * frame from OTHER) and that a frame from PORT goes out; "stats" prints own_net_stats; "die" asks
+ * the pair's parent (a byte on fd 3) to kill this process with SIGKILL, after which the parent
+ * starts "serve PA C PB" on the dead one's port: exo must have ended its claims; "quit" prints the
+ * stats and exits. Console lines are written whole (one write each): several processes print at
+ * once.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <exo/abi.h>
 #include <net/own.h>
+#include <proc/client.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,18 +125,39 @@ static long send_from(uint16_t sport)
     return (long)exo_nf_send((uint64_t)f, sizeof f);
 }
 
-/* Tries to take OTHER, which another process's stack holds: exo's nf_claim (UDP and TCP),
- * the engine's bind (its claim hook: the same refusal as an errno), a frame sent from it. */
+/* pm's net_claim of proto/port for this process (its exo slot, released at once) or -errno. */
+static long pm_claim(uint8_t proto, uint16_t p)
+{
+    struct pm_msg *m = proc_msg();
+    m->a[0] = EXO_NF_IPV4;
+    m->a[1] = proto;
+    m->a[2] = p;
+    m->a[3] = 0;
+    long r = proc_call(PM_OP_net_claim);
+    if (r >= 0)
+        exo_nf_release(EXO_CAP_SELF, (uint64_t)r);
+    return r;
+}
+
+/* exo's nf_claim straight from this process: refused (EXO_E_PERM) whatever the port. */
+static long direct_claim(uint8_t proto, uint16_t p)
+{
+    struct exo_nf f = {.ethertype = EXO_NF_IPV4, .proto = proto, .port = p};
+    long r = (long)exo_nf_claim(EXO_CAP_SELF, (uint64_t)&f);
+    if (r >= 0)
+        exo_nf_release(EXO_CAP_SELF, (uint64_t)r);
+    return r;
+}
+
+/* Tries to take OTHER, which another process's stack holds: exo's nf_claim straight (refused
+ * for a process, even on a free port), pm's net_claim (UDP and TCP; and DHCP's port, pm's own
+ * stack's), the engine's bind (its claim hook: pm's refusal), a frame sent from it. */
 static void probe(char *reply, size_t n)
 {
-    struct exo_nf u = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_UDP, .port = other};
-    struct exo_nf t = {.ethertype = EXO_NF_IPV4, .proto = EXO_NF_TCP, .port = other};
-    long cu = (long)exo_nf_claim(EXO_CAP_SELF, (uint64_t)&u);
-    if (cu >= 0)
-        exo_nf_release(EXO_CAP_SELF, (uint64_t)cu);
-    long ct = (long)exo_nf_claim(EXO_CAP_SELF, (uint64_t)&t);
-    if (ct >= 0)
-        exo_nf_release(EXO_CAP_SELF, (uint64_t)ct);
+    long cu = direct_claim(EXO_NF_UDP, other), ct = direct_claim(EXO_NF_TCP, other);
+    long cf = direct_claim(EXO_NF_UDP, 7999);
+    long pu = pm_claim(EXO_NF_UDP, other), pt = pm_claim(EXO_NF_TCP, other);
+    long pd = pm_claim(EXO_NF_UDP, 68);
     struct net_sock *s;
     int b = net_socket(NET_AF_INET, NET_SOCK_DGRAM, 0, &s);
     if (b == 0) {
@@ -144,9 +167,10 @@ static void probe(char *reply, size_t n)
     }
     long so = send_from(other), sm = send_from(port);
     snprintf(reply, n,
-             "probe: nf_claim udp %u = %ld, nf_claim tcp %u = %ld, bind udp %u = %d, "
-             "nf_send from %u = %ld, from %u = %ld",
-             other, cu, other, ct, other, b, other, so, port, sm);
+             "probe: nf_claim udp %u = %ld, nf_claim tcp %u = %ld, nf_claim udp 7999 = %ld, "
+             "pm claim udp %u = %ld, pm claim tcp %u = %ld, pm claim udp 68 = %ld, "
+             "bind udp %u = %d, nf_send from %u = %ld, from %u = %ld",
+             other, cu, other, ct, cf, other, pu, other, pt, pd, other, b, other, so, port, sm);
     say("%s", reply);
 }
 

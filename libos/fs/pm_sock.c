@@ -216,3 +216,13 @@ long pm_op_sock_name(struct pm_proc *p, struct pm_msg *m)
     }
     return r;
 }
+
+#ifndef TESSERA_PM_NET
+/* No lwIP in this pm (a bare configure): no NIC's ports to hand out (libos/net/pm_claim.c). */
+long pm_op_net_claim(struct pm_proc *p, struct pm_msg *m)
+{
+    (void)p;
+    (void)m;
+    return -FS_ENODEV;
+}
+#endif

@@ -5,9 +5,11 @@ QEMU user networking, hostfwd of free host UDP and TCP ports to the guest's 7001
 `poweroff init.run=ownnet,pair,7001,7002` (apps/net/ownnet.c): A serves 7001, B 7002, each
 with its own lwIP over its own receive ring. Checked, exactly:
   - UDP and TCP to each port are answered with that process's mark only ("A:..", "B:..");
-  - "probe": each tries to take the other's port: exo's nf_claim of it (UDP and TCP)
-    EXO_E_BUSY (-4), the socket engine's bind EADDRINUSE (-98), nf_send of a frame from it
-    EXO_E_PERM (-5), while a frame from its own port goes out (0);
+  - "probe": each tries to take the other's port: exo's nf_claim straight from the process
+    EXO_E_PERM (-5) (UDP and TCP, and free port 7999 too: only the NIC's holder hands out
+    claims), pm's net_claim EADDRINUSE (-98) (UDP and TCP: exo's EXO_E_BUSY; UDP 68: pm's own
+    DHCP socket), the socket engine's bind (its claim hook, through pm) EADDRINUSE (-98),
+    nf_send of a frame from it EXO_E_PERM (-5), while a frame from its own port goes out (0);
   - each one's stats: foreign=0 (exo never gave it the other's frames), claims=2, refused=1
     (the probe's bind), ring drops 0; A's ring gets exactly one frame (its second stats
     request) while 20 datagrams go to B's echo and 5 to port 7003, which nobody claims (pm's);
@@ -42,8 +44,9 @@ def free_port(kind):
 
 
 def probe_line(mark, mine, other):
-    return (f"probe: nf_claim udp {other} = -4, nf_claim tcp {other} = -4, bind udp {other} = "
-            f"-98, nf_send from {other} = -5, from {mine} = 0")
+    return (f"probe: nf_claim udp {other} = -5, nf_claim tcp {other} = -5, nf_claim udp 7999 "
+            f"= -5, pm claim udp {other} = -98, pm claim tcp {other} = -98, pm claim udp 68 = "
+            f"-98, bind udp {other} = -98, nf_send from {other} = -5, from {mine} = 0")
 
 
 def main():
