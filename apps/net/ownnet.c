@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <exo/abi.h>
 #include <net/own.h>
 #include <proc/client.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -318,6 +320,18 @@ static void ended(const char *m, int status)
         say("%s exit %d", m, WEXITSTATUS(status));
 }
 
+/* bind through pm's stack (this process's POSIX sockets): 0 or -errno, the socket closed. */
+static int pm_bind(int type, int p)
+{
+    int fd = socket(AF_INET, type, 0);
+    if (fd < 0)
+        return -errno;
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+    int r = bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ? -errno : 0;
+    close(fd);
+    return r;
+}
+
 static int pair(const char *pa, const char *pb)
 {
     int p[2];
@@ -329,6 +343,9 @@ static int pair(const char *pa, const char *pb)
     char who;
     if (read(p[0], &who, 1) != 1 || who != 'A')
         return 4;
+    /* pm's stack may not take B's port either: exo refuses pm's claim (EXO_E_BUSY) */
+    say("pm bind udp %s = %d, tcp %s = %d, udp 7998 = %d", pb, pm_bind(SOCK_DGRAM, atoi(pb)), pb,
+        pm_bind(SOCK_STREAM, atoi(pb)), pm_bind(SOCK_DGRAM, 7998));
     int st;
     kill(a, SIGKILL);
     if (waitpid(a, &st, 0) != a)

@@ -13,6 +13,8 @@ with its own lwIP over its own receive ring. Checked, exactly:
   - each one's stats: foreign=0 (exo never gave it the other's frames), claims=2, refused=1
     (the probe's bind), ring drops 0; A's ring gets exactly one frame (its second stats
     request) while 20 datagrams go to B's echo and 5 to port 7003, which nobody claims (pm's);
+  - pm's own stack may not bind B's port either (the pair's POSIX bind, UDP and TCP:
+    EADDRINUSE, exo's EXO_E_BUSY to pm's claim), while a free port binds (0);
   - A asks to die, its parent kills it with SIGKILL ("A killed by signal 9"); B still
     answers; a third process C then binds A's port 7001 (exo ended the dead one's claims) and
     answers UDP and TCP there with "C:";
@@ -188,6 +190,7 @@ def main():
                     f"{FLOOD} datagrams (want 1: its own stats request)")
     want("flood B", [f"B:flood {i}".encode() for i in range(FLOOD)])
     want("die A", b"A:dying")
+    need("ownnet pair: pm bind udp 7002 = -98, tcp 7002 = -98, udp 7998 = 0")
     need("ownnet pair: A killed by signal 9")
     want("udp B after", b"B:still B")
     want("udp C", b"C:hello C")
