@@ -1,5 +1,6 @@
 /*
- * pm_sock.c: the socket calls served by pm (built into los_pm with pm_fs.c; ops.def 73..83).
+ * pm_sock.c: the socket calls served by pm (built into los_pm with pm_fs.c; ops.def 73..83; and
+ * a stub for 84, net_claim, when pm has no lwIP: libos/net/pm_claim.c serves it).
  * Each op reads its arguments from the caller's mailbox once, copies addresses, options and
  * control bytes into pm's own buffers before the file layer sees them (a client changing its
  * mailbox meanwhile changes nothing that was checked), and calls libos/fs/sock.c against the
@@ -216,3 +217,13 @@ long pm_op_sock_name(struct pm_proc *p, struct pm_msg *m)
     }
     return r;
 }
+
+#ifndef TESSERA_PM_NET
+/* No lwIP in this pm (a bare configure): no NIC's ports to hand out (libos/net/pm_claim.c). */
+long pm_op_net_claim(struct pm_proc *p, struct pm_msg *m)
+{
+    (void)p;
+    (void)m;
+    return -FS_ENODEV;
+}
+#endif

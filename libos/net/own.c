@@ -1,8 +1,10 @@
 /*
  * own.c: a process running its own TCP/IP stack over exo's packet filters (net/own.h). lwIP
  * and the socket engine live in the process; frames come in through the process's receive
- * ring (nf_ring), go out through nf_send, and every port the engine binds is first claimed from
- * exo (nf_claim on EXO_CAP_SELF, the engine's claim hook) and released with its last socket.
+ * ring (nf_ring), go out through nf_send, and every port the engine binds is first claimed at
+ * exo through pm (its net_claim op: exo gives nf_claim only to the NIC's holder, which checks
+ * the port is not its own stack's), the engine's claim hook, and released with its last socket
+ * (nf_release on EXO_CAP_SELF).
  * exo then gives this process the frames of its ports and nobody else's, and refuses what it
  * sends from any other port. ARP is the default env's alone, so the gateway's MAC is a static
  * entry the caller gives; lwIP's own ARP announcements and IPv6 reports are refused by nf_send
@@ -11,6 +13,7 @@
 #include <net/own.h>
 
 #include <exo/abi.h>
+#include <proc/client.h>
 
 #include "lwip/etharp.h"
 #include "lwip/init.h"
@@ -86,10 +89,16 @@ static int claim(void *ctx, int proto, int family, const uint8_t *addr, uint16_t
                        .proto = proto == NET_IPPROTO_TCP ? EXO_NF_TCP : EXO_NF_UDP,
                        .port = port,
                        .addr = addr4(family, addr)};
-    int64_t slot = exo_nf_claim(EXO_CAP_SELF, (uint64_t)&f);
+    /* pm, the NIC's holder, hands out claims (exo refuses ours: EXO_E_PERM) */
+    struct pm_msg *m = proc_msg();
+    m->a[0] = f.ethertype;
+    m->a[1] = f.proto;
+    m->a[2] = f.port;
+    m->a[3] = f.addr;
+    long slot = proc_present ? proc_call(PM_OP_net_claim) : -NET_EPERM;
     if (slot < 0) {
         own.st.refused++;
-        return -NET_EADDRINUSE;
+        return (int)slot; /* pm's errno: EADDRINUSE, EACCES, ENOBUFS */
     }
     own.claims[k] = (struct own_claim){1, (uint8_t)proto, (uint8_t)family, port, f.addr, slot};
     own.st.claims++;
@@ -186,13 +195,14 @@ int own_net_start(const struct own_net_config *c)
     if (!netif_add(&own.netif, &ip, &mask, &gw, &own.nr, netif_ring_init, ethernet_input))
         return EXO_E_NOMEM;
     netif_set_default(&own.netif);
-    if (!ip4_addr_isany_val(gw)) {
-        struct eth_addr mac;
-        __builtin_memcpy(mac.addr, c->gw_mac, 6);
-        etharp_add_static_entry(&gw, &mac);
-    }
     netif_set_up(&own.netif);
     netif_set_link_up(&own.netif);
+    if (!ip4_addr_isany_val(gw)) { /* after up: lwIP routes the gateway to find its netif */
+        struct eth_addr mac;
+        __builtin_memcpy(mac.addr, c->gw_mac, 6);
+        if (etharp_add_static_entry(&gw, &mac) != ERR_OK)
+            return EXO_E_INVAL;
+    }
     return 0;
 }
 

@@ -1,11 +1,11 @@
 /*
  * net/own.h: a process with its own TCP/IP stack (libos/net/README.md, "own.c"). One lwIP and
  * the socket engine (net/inet.h) in the process, over its own receive ring (exo's nf_ring) and
- * exo's nf_send, its ports claimed from exo through the engine's claim hook (nf_claim on
- * EXO_CAP_SELF). Static configuration only, all of it the caller's: address, mask, gateway and
- * the gateway's MAC (a static ARP entry: only the default env may send ARP, so a process with
- * its own stack never asks). The filters must be on (someone's nf_config). One per process:
- * lwIP's state is global.
+ * exo's nf_send, its ports claimed at exo through the engine's claim hook (pm's net_claim op:
+ * exo gives nf_claim only to the NIC's holder; released with nf_release on EXO_CAP_SELF). Static
+ * configuration only, all of it the caller's: address, mask, gateway and the gateway's MAC (a
+ * static ARP entry: only the default env may send ARP, so a process with its own stack never asks).
+ * The filters must be on (someone's nf_config). One per process: lwIP's state is global.
  */
 #ifndef NET_OWN_H
 #define NET_OWN_H
