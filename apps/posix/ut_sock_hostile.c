@@ -39,14 +39,6 @@
 
 #include "usertests.h"
 
-#define CHECK_ERR(call, e)                                                                         \
-    do {                                                                                           \
-        errno = 0;                                                                                 \
-        long r_ = (long)(call);                                                                    \
-        CHECK_EQ(r_, -1);                                                                          \
-        CHECK_EQ(errno, e);                                                                        \
-    } while (0)
-
 #define KERNEL_VA ((void *)0xffffffff80000000ull) /* exo's image */
 #define NONCANON ((void *)0x0000800000000000ull)  /* the first address past the user top */
 

@@ -360,6 +360,35 @@ size_t net_iov_total(const struct net_iov *iov, int n)
     return t;
 }
 
+struct pbuf *net_iov_pbuf(const struct net_iov *iov, int iovcnt, size_t len, pbuf_layer layer)
+{
+    struct pbuf *p = pbuf_alloc(layer, (u16_t)len, PBUF_RAM);
+    if (!p)
+        return NULL;
+    size_t off = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].len)
+            pbuf_take_at(p, iov[i].base, (u16_t)iov[i].len, (u16_t)off);
+        off += iov[i].len;
+    }
+    return p;
+}
+
+long net_sent(err_t e, size_t len)
+{
+    switch (e) {
+    case ERR_OK:
+        return (long)len;
+    case ERR_RTE:
+        return -NET_ENETUNREACH;
+    case ERR_MEM:
+    case ERR_BUF:
+        return -NET_ENOBUFS;
+    default:
+        return -NET_EINVAL;
+    }
+}
+
 /* Copy n bytes of chain p from offset off into the iovs from (*vi, *vo) on. */
 void net_iov_put(const struct net_iov *iov, int iovcnt, int *vi, size_t *vo, struct pbuf *p,
                  uint16_t off, size_t n)

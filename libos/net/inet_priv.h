@@ -106,6 +106,10 @@ int net_copy_out(void *dst, uint32_t *len, const void *src, uint32_t srclen);
 size_t net_iov_total(const struct net_iov *iov, int n);
 void net_iov_put(const struct net_iov *iov, int iovcnt, int *vi, size_t *vo, struct pbuf *p,
                  uint16_t off, size_t n);
+/* A datagram's pbuf at `layer` holding the iovs' len bytes (their total), or NULL. */
+struct pbuf *net_iov_pbuf(const struct net_iov *iov, int iovcnt, size_t len, pbuf_layer layer);
+/* What a datagram send returns for lwIP's e: len, or the errno Linux gives. */
+long net_sent(err_t e, size_t len);
 
 /* inet_tcp.c */
 void net_tcp_init(void);

@@ -111,28 +111,12 @@ long net_raw_send(struct net_sock *s, const struct net_iov *iov, int iovcnt, con
     if (net_is_broadcast(&ip) && !s->broadcast)
         return -NET_EACCES;
     net_any_to_loopback(&ip);
-    struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+    struct pbuf *p = net_iov_pbuf(iov, iovcnt, len, PBUF_IP);
     if (!p)
         return -NET_ENOBUFS;
-    size_t off = 0;
-    for (int i = 0; i < iovcnt; i++) {
-        if (iov[i].len)
-            pbuf_take_at(p, iov[i].base, (u16_t)iov[i].len, (u16_t)off);
-        off += iov[i].len;
-    }
     err_t e = raw_sendto(s->pcb.raw, p, &ip);
     pbuf_free(p);
-    switch (e) {
-    case ERR_OK:
-        return (long)len;
-    case ERR_RTE:
-        return -NET_ENETUNREACH;
-    case ERR_MEM:
-    case ERR_BUF:
-        return -NET_ENOBUFS;
-    default:
-        return -NET_EINVAL;
-    }
+    return net_sent(e, len);
 }
 
 void net_raw_close(struct net_sock *s)

@@ -118,28 +118,12 @@ long net_udp_send(struct net_sock *s, const struct net_iov *iov, int iovcnt, int
     net_any_to_loopback(&ip);
     if ((r = net_autobind(s)) != 0)
         return r == -NET_EADDRINUSE ? -NET_EAGAIN : r; /* Linux: no ephemeral port left */
-    struct pbuf *p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+    struct pbuf *p = net_iov_pbuf(iov, iovcnt, len, PBUF_TRANSPORT);
     if (!p)
         return -NET_ENOBUFS;
-    size_t off = 0;
-    for (int i = 0; i < iovcnt; i++) {
-        if (iov[i].len)
-            pbuf_take_at(p, iov[i].base, (u16_t)iov[i].len, (u16_t)off);
-        off += iov[i].len;
-    }
     err_t e = udp_sendto(s->pcb.udp, p, &ip, port);
     pbuf_free(p);
-    switch (e) {
-    case ERR_OK:
-        return (long)len;
-    case ERR_RTE:
-        return -NET_ENETUNREACH;
-    case ERR_MEM:
-    case ERR_BUF:
-        return -NET_ENOBUFS;
-    default:
-        return -NET_EINVAL;
-    }
+    return net_sent(e, len);
 }
 
 long net_udp_recv(struct net_sock *s, const struct net_iov *iov, int iovcnt, int flags, void *from,
