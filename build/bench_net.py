@@ -425,8 +425,8 @@ def write_csv(path: str, runs: Dict[str, List[dict]], med: Dict[Tuple[str, str, 
                 f"networking (hostfwd); {size_mib} MiB each way, {ECHO_ROUNDS} TCP and "
                 f"{UDP_ROUNDS} UDP round trips of {ECHO_MSG} bytes, {CONNECTS} connections; "
                 f"side host: the host's wall clock, guest: the guest's CLOCK_MONOTONIC, busy: "
-                f"the guest's work (Linux: not idle; Tessera: the process's CPU time; guest "
-                f"instructions under icount); linux append '{LINUX_APPEND}', tessera "
+                f"the guest's work (Linux: not idle; Tessera: the process's CPU time, pm's "
+                f"TCP/IP not in it; guest instructions under icount); linux append '{LINUX_APPEND}', tessera "
                 f"'{TESSERA_CMDLINE}'\n")
         f.write(env.comment(list(kern.values())))
         w = csv.writer(f)
@@ -545,6 +545,9 @@ def main() -> int:
     print(f"median of {a.runs} run(s), {mode}, {clock}; every side in results/net.csv:")
     for line in table(med, runs, a.icount):
         print(line)
+    if a.icount:
+        print("  (not like for like: Tessera's count is netbench's own CPU time, and its TCP/IP runs"
+              "\n   in pm, whose share is not in it; Linux's is the whole machine's non-idle time)")
     path = os.path.join(qemu.REPO, "results", "net.csv")
     write_csv(path, runs, med, mode, env, a.size)
     plot(med, path, mode, a.icount)

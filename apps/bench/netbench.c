@@ -25,7 +25,7 @@
  * its waits left out (under icount: the instructions it executed): on Linux the machine's
  * time not spent idle (the monotonic time less the idle and iowait sleep /proc/timer_list
  * gives, interrupts and softirqs included), on Tessera the process's CPU time
- * (CLOCK_PROCESS_CPUTIME_ID: its TCP/IP runs in the process; exo's share is not in it); -1
+ * (CLOCK_PROCESS_CPUTIME_ID: its TCP/IP runs in pm, whose share, as exo's, is not in it); -1
  * where it cannot be had (Linux not as pid 1). exo_calls: exo's count, Tessera only; -1 on
  * Linux. An operation the system cannot do yet
  * prints "op=NAME unsupported errno=E" (its socket could not be made) or "failed errno=E" and is
