@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <exo/abi.h>
 #include <proc/client.h>
 #include <proc/msg.h>
 
@@ -669,7 +670,8 @@ USERTEST(sockh_pm_ops_raw)
 }
 
 /* Every process shares pm's stack: a port below 1024 is root's, as on Linux (EACCES for
- * another user, after the address's own checks), so no user can take the SSH port first. */
+ * another user, after the address's own checks), so no user can take the SSH port first; a
+ * claim at exo through pm (net_claim) is root's at any port (EPERM). */
 USERTEST(sockh_low_ports_root_only)
 {
     pid_t pid = fork();
@@ -689,6 +691,12 @@ USERTEST(sockh_low_ports_root_only)
         a.sin_port = htons(1024); /* the first that is anyone's */
         if (bind(t, (struct sockaddr *)&a, sizeof a) != 0)
             _exit(6);
+        /* a port of its own at exo (pm's net_claim, for a stack of its own) is root's at any
+         * number: its holder may send any frame from it, as from a raw socket */
+        struct pm_msg *m = proc_msg();
+        m->a[0] = EXO_NF_IPV4, m->a[1] = EXO_NF_UDP, m->a[2] = 4000, m->a[3] = 0;
+        if (proc_call(PM_OP_net_claim) != -EPERM)
+            _exit(7);
         _exit(0);
     }
     CHECK_EQ(exited(pid, 0), 1);

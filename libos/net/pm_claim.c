@@ -3,9 +3,12 @@
  * gives nf_claim only to the NIC's holder (pm), for itself or a child: any process holds MAP
  * on itself and could otherwise take a port pm's stack uses. So pm holds the policy and exo
  * checks the binding once: pm refuses a port its own lwIP has bound (a pcb on it, claimed at
- * exo or not: past EXO_NF_PER_ENV pm keeps ports unclaimed) and ports below 1024 for all but
- * root, as bind does, then claims it on the caller's env. The process releases the slot itself
- * (nf_release on its own env: MAP on itself is enough), or loses it with its env.
+ * exo or not: past EXO_NF_PER_ENV pm keeps ports unclaimed) and every claim to all but root,
+ * then claims it on the caller's env. Root only, as Linux's raw sockets (CAP_NET_RAW): a claim
+ * lets its holder send any TCP or UDP frame from that port (nf_send checks the source only),
+ * and claims fill exo's table (EXO_NF_PER_ENV per env, EXO_NF_MAX in all) for everyone. The process
+ * releases the slot itself (nf_release on its own env: MAP on itself is enough), or loses it with
+ * its env.
  */
 #include <net/inet.h>
 #include <proc/pm.h>
@@ -41,8 +44,8 @@ long pm_op_net_claim(struct pm_proc *p, struct pm_msg *m)
         return -NET_EINVAL;
     struct pm_ids ids;
     pm_ids(p, &ids);
-    if (port < NET_PORT_PRIVILEGED && ids.euid != 0)
-        return -NET_EACCES;
+    if (ids.euid != 0)
+        return -NET_EPERM; /* raw access to the port: root's, as raw sockets are (see above) */
     if (pm_bound((uint8_t)proto, (uint16_t)port))
         return -NET_EADDRINUSE; /* pm's own socket, whether exo knows it or not */
     struct exo_nf f = {.ethertype = (uint16_t)ethertype,
